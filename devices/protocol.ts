@@ -1,0 +1,199 @@
+/**
+ * The one place where device messages are parsed and validated. Broker, ingest, simulators and web
+ * call parseDeviceMessage (or the narrower parsers below) at every trust boundary.
+ */
+import type { z } from 'zod';
+import { MAX_AGE_MS, MAX_FUTURE_MS, MAX_PAYLOAD_BYTES } from './limits.ts';
+import {
+  commandSchema,
+  eventSchema,
+  rejectionSchema,
+  STATUS_VALUES,
+  vitalSampleSchema,
+  vitalsBatchSchema,
+  type DeviceCommand,
+  type DeviceEvent,
+  type DeviceStatus,
+  type Rejection,
+  type VitalSample,
+} from './payloads.ts';
+import { err, ok, type Result } from './result.ts';
+import { parseDeviceTopic, type Channel } from './topics.ts';
+
+export type ProtocolErrorCode =
+  | 'unknown_topic'
+  | 'not_publishable'
+  | 'too_large'
+  | 'not_json'
+  | 'invalid'
+  | 'out_of_range'
+  | 'future_timestamp'
+  | 'stale_timestamp';
+
+export interface ProtocolError {
+  readonly code: ProtocolErrorCode;
+  /** What is wrong, in words a watch maker or an operator can act on. */
+  readonly reason: string;
+  /** The seq of the offending message, when it could be read. */
+  readonly seq?: number;
+}
+
+export type DeviceMessage =
+  | { readonly channel: 'vitals'; readonly deviceId: string; readonly samples: readonly VitalSample[]; readonly backfill: boolean }
+  | { readonly channel: 'events'; readonly deviceId: string; readonly event: DeviceEvent }
+  | { readonly channel: 'status'; readonly deviceId: string; readonly status: DeviceStatus };
+
+export interface ParseOptions {
+  /** The receiver's clock, epoch ms. */
+  readonly now: number;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Parses a message a device published on `topic`. Never throws. */
+export function parseDeviceMessage(topic: string, payload: Uint8Array, options: ParseOptions): Result<DeviceMessage, ProtocolError> {
+  const parsed = parseDeviceTopic(topic);
+  if (!parsed) return err({ code: 'unknown_topic', reason: `topic ${JSON.stringify(topic)} is not a protocol v1 device topic` });
+  const { deviceId, channel } = parsed;
+  switch (channel) {
+    case 'vitals': {
+      const r = parseVitals(payload, options);
+      return r.ok ? ok({ channel, deviceId, samples: r.value.samples, backfill: r.value.backfill }) : r;
+    }
+    case 'events': {
+      const r = parseEvent(payload, options);
+      return r.ok ? ok({ channel, deviceId, event: r.value }) : r;
+    }
+    case 'status': {
+      const r = parseStatus(payload);
+      return r.ok ? ok({ channel, deviceId, status: r.value }) : r;
+    }
+    case 'commands':
+    case 'errors':
+      return err({ code: 'not_publishable', reason: `devices do not publish on ${channel}; it is for the platform` });
+    default:
+      return assertNever(channel);
+  }
+}
+
+export function parseVitals(payload: Uint8Array, options: ParseOptions): Result<{ samples: VitalSample[]; backfill: boolean }, ProtocolError> {
+  const json = readJson(payload);
+  if (!json.ok) return json;
+  const isBatch = typeof json.value === 'object' && json.value !== null && 'samples' in json.value;
+  if (isBatch) {
+    const r = vitalsBatchSchema.safeParse(json.value);
+    if (!r.success) return err(schemaError(r.error, json.value));
+    for (const [i, sample] of r.data.samples.entries()) {
+      const t = checkTimestamp(sample.ts, options.now, `samples[${i}].ts`, sample.seq);
+      if (t) return err(t);
+    }
+    return ok({ samples: r.data.samples, backfill: true });
+  }
+  const r = vitalSampleSchema.safeParse(json.value);
+  if (!r.success) return err(schemaError(r.error, json.value));
+  const t = checkTimestamp(r.data.ts, options.now, 'ts', r.data.seq);
+  return t ? err(t) : ok({ samples: [r.data], backfill: false });
+}
+
+export function parseEvent(payload: Uint8Array, options: ParseOptions): Result<DeviceEvent, ProtocolError> {
+  const json = readJson(payload);
+  if (!json.ok) return json;
+  const r = eventSchema.safeParse(json.value);
+  if (!r.success) return err(schemaError(r.error, json.value));
+  const t = checkTimestamp(r.data.ts, options.now, 'ts', r.data.seq);
+  return t ? err(t) : ok(r.data);
+}
+
+export function parseStatus(payload: Uint8Array): Result<DeviceStatus, ProtocolError> {
+  const text = readText(payload);
+  if (!text.ok) return text;
+  const status = STATUS_VALUES.find((s) => s === text.value);
+  return status
+    ? ok(status)
+    : err({ code: 'invalid', reason: `status must be "online" or "offline", got ${JSON.stringify(text.value.slice(0, 32))}` });
+}
+
+/** Device side: parses a command the platform sent. */
+export function parseCommand(payload: Uint8Array): Result<DeviceCommand, ProtocolError> {
+  const json = readJson(payload);
+  if (!json.ok) return json;
+  const r = commandSchema.safeParse(json.value);
+  return r.success ? ok(r.data) : err(schemaError(r.error, json.value));
+}
+
+/** Device side: parses the platform's explanation of a rejected message. */
+export function parseRejection(payload: Uint8Array): Result<Rejection, ProtocolError> {
+  const json = readJson(payload);
+  if (!json.ok) return json;
+  const r = rejectionSchema.safeParse(json.value);
+  return r.success ? ok(r.data) : err(schemaError(r.error, json.value));
+}
+
+export function encodeJson(value: VitalSample | { samples: readonly VitalSample[] } | DeviceEvent | DeviceCommand | Rejection): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+export function rejectionFor(channel: Rejection['channel'], error: ProtocolError, now: number): Rejection {
+  return { ts: now, channel, code: error.code, reason: error.reason, ...(error.seq === undefined ? {} : { seq: error.seq }) };
+}
+
+/** Channels whose messages carry a seq and a timestamp. */
+export function isDataChannel(channel: Channel): channel is 'vitals' | 'events' {
+  return channel === 'vitals' || channel === 'events';
+}
+
+function readText(payload: Uint8Array): Result<string, ProtocolError> {
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) {
+    return err({ code: 'too_large', reason: `payload is ${payload.byteLength} bytes; the limit is ${MAX_PAYLOAD_BYTES}` });
+  }
+  try {
+    return ok(decoder.decode(payload));
+  } catch {
+    return err({ code: 'not_json', reason: 'payload is not valid UTF-8' });
+  }
+}
+
+function readJson(payload: Uint8Array): Result<unknown, ProtocolError> {
+  const text = readText(payload);
+  if (!text.ok) return text;
+  try {
+    return ok(JSON.parse(text.value) as unknown);
+  } catch (e) {
+    return err({ code: 'not_json', reason: `payload is not JSON: ${(e as Error).message}` });
+  }
+}
+
+function checkTimestamp(ts: number, now: number, path: string, seq: number): ProtocolError | null {
+  if (ts > now + MAX_FUTURE_MS) {
+    return { code: 'future_timestamp', seq, reason: `${path} is ${Math.round((ts - now) / 1000)} s in the future (limit ${MAX_FUTURE_MS / 1000} s): check the device clock` };
+  }
+  if (ts < now - MAX_AGE_MS) {
+    return { code: 'stale_timestamp', seq, reason: `${path} is older than ${MAX_AGE_MS / 86_400_000} days: readings that old are not accepted` };
+  }
+  return null;
+}
+
+function schemaError(error: z.ZodError, input: unknown): ProtocolError {
+  const issues = error.issues.slice(0, 3).map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message));
+  const rangeOnly = error.issues.every((i) => i.code === 'too_big' || i.code === 'too_small');
+  const seq = readSeq(input);
+  return {
+    code: rangeOnly ? 'out_of_range' : 'invalid',
+    reason: issues.join('; ') + (error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : ''),
+    ...(seq === undefined ? {} : { seq }),
+  };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+function readSeq(input: unknown): number | undefined {
+  if (typeof input !== 'object' || input === null || !('seq' in input)) return undefined;
+  const { seq } = input;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
+}
+
+function assertNever(value: never): never {
+  throw new TypeError(`unexpected value ${String(value)}`);
+}
