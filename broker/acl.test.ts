@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { authorizePublish, authorizeSubscribe, authorizeWill, type Principal } from './acl.ts';
+
+const a: Principal = { kind: 'device', deviceId: 'w-aaaa', patientId: 'p-1' };
+const ingest: Principal = { kind: 'service', username: 'svc:ingest', role: 'ingest' };
+
+describe('device publish', () => {
+  it.each([
+    ['vigie/v1/devices/w-aaaa/vitals', 0, true, undefined],
+    ['vigie/v1/devices/w-aaaa/vitals', 1, true, undefined],
+    ['vigie/v1/devices/w-aaaa/events', 1, true, undefined],
+    ['vigie/v1/devices/w-aaaa/events', 0, false, 'qos'],
+    ['vigie/v1/devices/w-aaaa/status', 1, true, undefined],
+    ['vigie/v1/devices/w-bbbb/vitals', 1, false, 'foreign_topic'],
+    ['vigie/v1/devices/w-aaaa/commands', 1, false, 'platform_channel'],
+    ['vigie/v1/devices/w-aaaa/errors', 1, false, 'platform_channel'],
+    ['vigie/v1/devices/w-aaaa/vitals/extra', 1, false, 'foreign_topic'],
+    ['$SYS/broker/x', 0, false, 'foreign_topic'],
+    ['other/topic', 0, false, 'foreign_topic'],
+  ])('%s qos %d -> %s', (topic, qos, allowed, denial) => {
+    const d = authorizePublish(a, topic, qos);
+    expect(d.allowed).toBe(allowed);
+    if (!d.allowed) expect(d.denial).toBe(denial);
+  });
+});
+
+describe('device subscribe', () => {
+  it.each([
+    ['vigie/v1/devices/w-aaaa/commands', true, undefined],
+    ['vigie/v1/devices/w-aaaa/errors', true, undefined],
+    ['vigie/v1/devices/w-aaaa/vitals', false, 'platform_channel'],
+    ['vigie/v1/devices/w-bbbb/commands', false, 'foreign_topic'],
+    ['vigie/v1/devices/+/commands', false, 'wildcard'],
+    ['vigie/v1/devices/w-aaaa/#', false, 'wildcard'],
+    ['#', false, 'wildcard'],
+    ['$SYS/#', false, 'wildcard'],
+  ])('%s -> %s', (filter, allowed, denial) => {
+    const d = authorizeSubscribe(a, filter);
+    expect(d.allowed).toBe(allowed);
+    if (!d.allowed) expect(d.denial).toBe(denial);
+  });
+});
+
+describe('service accounts', () => {
+  it.each([
+    ['vigie/v1/devices/+/vitals', true],
+    ['vigie/v1/devices/+/events', true],
+    ['vigie/v1/devices/+/status', true],
+    ['vigie/v1/devices/+/commands', false],
+    ['#', false],
+  ])('ingest subscribes %s -> %s', (filter, allowed) => expect(authorizeSubscribe(ingest, filter).allowed).toBe(allowed));
+  it('ingest does not publish', () => expect(authorizePublish(ingest, 'vigie/v1/devices/w-aaaa/vitals', 1).allowed).toBe(false));
+});
+
+describe('last will', () => {
+  it.each([
+    ['vigie/v1/devices/w-aaaa/status', 'offline', true],
+    ['vigie/v1/devices/w-aaaa/status', 'online', false],
+    ['vigie/v1/devices/w-bbbb/status', 'offline', false],
+    ['vigie/v1/devices/w-aaaa/events', 'offline', false],
+  ])('%s %s -> %s', (topic, payload, allowed) => expect(authorizeWill(a, topic, Buffer.from(payload)).allowed).toBe(allowed));
+});

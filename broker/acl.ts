@@ -1,0 +1,69 @@
+/**
+ * Who may publish and subscribe where. Pure functions, so every rule is tested in a table.
+ * A device owns exactly the topics under its own id; a service account gets what its role needs.
+ */
+import {
+  allDevicesFilter,
+  DEVICE_PUBLISH_CHANNELS,
+  DEVICE_SUBSCRIBE_CHANNELS,
+  parseDeviceTopic,
+  type Channel,
+} from '../devices/topics.ts';
+import type { ServiceRole } from '../common/registry.ts';
+
+/** A connected, authenticated principal. */
+export type Principal =
+  | { readonly kind: 'device'; readonly deviceId: string; readonly patientId: string }
+  | { readonly kind: 'service'; readonly username: string; readonly role: ServiceRole };
+
+/** Service accounts use names `svc:<name>`; device ids cannot contain ':'. */
+export const SERVICE_PREFIX = 'svc:';
+
+export type Denial = 'foreign_topic' | 'platform_channel' | 'wildcard' | 'not_allowed' | 'qos';
+
+export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly denial: Denial; readonly reason: string };
+
+const ALLOW: Decision = { allowed: true };
+const deny = (denial: Denial, reason: string): Decision => ({ allowed: false, denial, reason });
+
+const SERVICE_SUBSCRIPTIONS: Record<ServiceRole, ReadonlySet<string>> = {
+  ingest: new Set((['vitals', 'events', 'status'] as const satisfies readonly Channel[]).map(allDevicesFilter)),
+};
+
+export function authorizePublish(principal: Principal, topic: string, qos: number): Decision {
+  if (principal.kind === 'service') return deny('not_allowed', `service ${principal.username} does not publish`);
+  const parsed = parseDeviceTopic(topic);
+  if (!parsed || parsed.deviceId !== principal.deviceId) {
+    return deny('foreign_topic', `device ${principal.deviceId} may only publish under its own topics`);
+  }
+  if (!DEVICE_PUBLISH_CHANNELS.has(parsed.channel)) {
+    return deny('platform_channel', `devices do not publish on ${parsed.channel}`);
+  }
+  // Alarms must never be lost: events travel with at-least-once delivery.
+  if (parsed.channel === 'events' && qos < 1) return deny('qos', 'events must be published with QoS 1');
+  return ALLOW;
+}
+
+export function authorizeSubscribe(principal: Principal, filter: string): Decision {
+  if (principal.kind === 'service') {
+    return SERVICE_SUBSCRIPTIONS[principal.role].has(filter)
+      ? ALLOW
+      : deny('not_allowed', `role ${principal.role} may not subscribe to ${filter}`);
+  }
+  if (filter.includes('#') || filter.includes('+')) return deny('wildcard', 'devices may not subscribe with wildcards');
+  const parsed = parseDeviceTopic(filter);
+  if (!parsed || parsed.deviceId !== principal.deviceId) {
+    return deny('foreign_topic', `device ${principal.deviceId} may only subscribe to its own topics`);
+  }
+  return DEVICE_SUBSCRIBE_CHANNELS.has(parsed.channel) ? ALLOW : deny('platform_channel', `devices may subscribe only to commands and errors`);
+}
+
+/** Checks a Last Will at CONNECT: a device's will is its own retained status `offline`. */
+export function authorizeWill(principal: Principal, topic: string, payload: Buffer): Decision {
+  if (principal.kind === 'service') return deny('not_allowed', 'service accounts have no will');
+  const parsed = parseDeviceTopic(topic);
+  if (!parsed || parsed.deviceId !== principal.deviceId || parsed.channel !== 'status') {
+    return deny('foreign_topic', 'a device will must be on its own status topic');
+  }
+  return payload.toString() === 'offline' ? ALLOW : deny('not_allowed', 'a device will must say offline');
+}

@@ -1,0 +1,241 @@
+/**
+ * The Vigie MQTT broker: aedes with device/service authentication, topic ACLs, protocol validation
+ * of every device message, LevelDB persistence (QoS 1 sessions and retained messages survive a
+ * restart), over TCP and WebSocket.
+ */
+import { Aedes, type Client, type AuthenticateError, type PublishPacket, type Subscription } from 'aedes';
+import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
+import { Level } from 'level';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { once } from 'node:events';
+import { deviceTopic, parseDeviceTopic } from '../devices/topics.ts';
+import { encodeJson, parseDeviceMessage, rejectionFor, parseStatus } from '../devices/protocol.ts';
+import type { Registry } from '../common/registry.ts';
+import { verifySecret } from '../common/secrets.ts';
+import { rateLimitedWarn, type Logger } from '../common/log.ts';
+import { authorizePublish, authorizeSubscribe, authorizeWill, SERVICE_PREFIX, type Principal } from './acl.ts';
+import { createBrokerMetrics, type BrokerMetrics } from './metrics.ts';
+import { FailureThrottle } from './throttle.ts';
+
+/** Where messages that failed validation go: a `$` topic nobody may subscribe to. */
+const REJECTED_SINK = '$vigie/rejected';
+/** A hash no secret matches, checked for unknown users so they take as long as known ones. */
+const DUMMY_HASH = 'scrypt$1024$8$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+// MQTT 3.1.1 CONNACK return codes (section 3.2.2.3).
+const IDENTIFIER_REJECTED = 2;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+export interface BrokerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly wsPort: number;
+  readonly metricsPort: number;
+  readonly persistenceDir: string;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+}
+
+export interface Ports {
+  readonly mqtt: number;
+  readonly ws: number;
+  readonly metrics: number;
+}
+
+export class VigieBroker {
+  readonly metrics: BrokerMetrics;
+  readonly #aedes: Aedes;
+  readonly #db: Level<string, Buffer>;
+  readonly #options: BrokerOptions;
+  readonly #principals = new WeakMap<Client, Principal>();
+  /** Last Wills seen at CONNECT (preConnect), checked by authenticate. */
+  readonly #wills = new WeakMap<Client, { topic: string; payload: Buffer }>();
+  readonly #throttle: FailureThrottle;
+  readonly #warn: ReturnType<typeof rateLimitedWarn>;
+  readonly #servers: { tcp: TcpServer; ws: WebSocketServer; wsHttp: HttpServer; metrics: HttpServer };
+  #closed = false;
+
+  private constructor(options: BrokerOptions, aedes: Aedes, db: Level<string, Buffer>, metrics: BrokerMetrics) {
+    this.#options = options;
+    this.#aedes = aedes;
+    this.#db = db;
+    this.metrics = metrics;
+    this.#throttle = new FailureThrottle({ clock: this.#now });
+    this.#warn = rateLimitedWarn(options.logger);
+    const tcp = createTcpServer((socket: Socket) => {
+      socket.setNoDelay(true); // alarms are small and urgent: do not wait for Nagle's algorithm
+      aedes.handle(socket);
+    });
+    const wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
+    const ws = new WebSocketServer({ server: wsHttp, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    ws.on('connection', (socket) => aedes.handle(createWebSocketStream(socket)));
+    const metricsServer = createHttpServer((req, res) => {
+      if (req.url === '/healthz') return void res.writeHead(this.#closed ? 503 : 200).end(this.#closed ? 'closing\n' : 'ok\n');
+      if (req.url !== '/metrics') return void res.writeHead(404).end();
+      metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text), () => res.writeHead(500).end());
+    });
+    this.#servers = { tcp, ws, wsHttp, metrics: metricsServer };
+  }
+
+  static async create(options: BrokerOptions): Promise<VigieBroker> {
+    const db = new Level<string, Buffer>(options.persistenceDir, { valueEncoding: 'buffer' });
+    await db.open();
+    const metrics = createBrokerMetrics();
+    const aedes = await Aedes.createBroker({
+      id: 'vigie-broker',
+      persistence: new AsyncLevelPersistence(db),
+      heartbeatInterval: 60_000,
+      connectTimeout: 10_000,
+    });
+    const broker = new VigieBroker(options, aedes, db, metrics);
+    broker.#install();
+    return broker;
+  }
+
+  readonly #now = (): number => (this.#options.clock ?? Date.now)();
+
+  async listen(): Promise<Ports> {
+    const { host } = this.#options;
+    const listen = async (server: TcpServer | HttpServer, port: number): Promise<number> => {
+      server.listen(port, host);
+      await once(server, 'listening');
+      const address = server.address();
+      if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+      return address.port;
+    };
+    const ports = {
+      mqtt: await listen(this.#servers.tcp, this.#options.port),
+      ws: await listen(this.#servers.wsHttp, this.#options.wsPort),
+      metrics: await listen(this.#servers.metrics, this.#options.metricsPort),
+    };
+    this.#options.logger.info(ports, 'broker listening');
+    return ports;
+  }
+
+  /** Stops accepting, disconnects everyone, flushes persistence. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const client of this.#servers.ws.clients) client.terminate();
+    const closeServer = (s: TcpServer | HttpServer) => new Promise<void>((resolve) => s.close(() => resolve()));
+    await Promise.all([closeServer(this.#servers.tcp), closeServer(this.#servers.wsHttp), closeServer(this.#servers.metrics)]);
+    await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
+    await this.#db.close();
+    this.#options.logger.info('broker closed');
+  }
+
+  #install(): void {
+    const aedes = this.#aedes;
+    const { logger } = this.#options;
+    aedes.preConnect = (client, packet, done) => {
+      if (packet.will) this.#wills.set(client, { topic: packet.will.topic, payload: Buffer.from(packet.will.payload) });
+      done(null, true);
+    };
+    aedes.authenticate = (client, username, password, done) => {
+      this.#authenticate(client, username, password).then(
+        (principal) => {
+          this.#principals.set(client, principal);
+          done(null, true);
+        },
+        (error: AuthenticateError) => done(error, false),
+      );
+    };
+    aedes.authorizePublish = (client, packet, done) => done(this.#authorizePublish(client, packet));
+    aedes.authorizeSubscribe = (client, sub, done) => done(null, this.#authorizeSubscribe(client, sub));
+    aedes.on('client', (client) => {
+      this.metrics.clientsConnected.inc();
+      logger.debug({ clientId: client.id }, 'client connected');
+    });
+    aedes.on('clientDisconnect', (client) => {
+      this.metrics.clientsConnected.dec();
+      logger.debug({ clientId: client.id }, 'client disconnected');
+    });
+    aedes.on('clientError', (client, error) => this.#warn(`client-error:${client.id}`, { clientId: client.id, error: error.message }, 'client error'));
+    aedes.on('connectionError', (client, error) => this.#warn(`connection-error:${client.id}`, { clientId: client.id, error: error.message }, 'connection error'));
+  }
+
+  async #authenticate(client: Client, username: string | undefined, password: Readonly<Buffer> | undefined): Promise<Principal> {
+    const refuse = (returnCode: number, reason: string, message: string): AuthenticateError => {
+      this.metrics.connectionsRefused.inc({ reason });
+      this.#warn(`auth:${reason}:${client.id}`, { clientId: client.id, reason }, message);
+      return Object.assign(new Error(message), { returnCode });
+    };
+    if (!username || !password) throw refuse(BAD_USERNAME_OR_PASSWORD, 'no_credentials', 'connect without username or password');
+    if (this.#throttle.isLocked(username)) throw refuse(NOT_AUTHORIZED, 'throttled', 'too many failed attempts; retry later');
+    const isService = username.startsWith(SERVICE_PREFIX);
+    const record = isService ? this.#options.registry.service(username) : this.#options.registry.device(username);
+    // Verify even for unknown users so response time does not reveal which ids exist.
+    const valid = await verifySecret(Buffer.from(password), record?.secretHash ?? DUMMY_HASH);
+    if (!record || !valid) {
+      this.#throttle.fail(username);
+      throw refuse(BAD_USERNAME_OR_PASSWORD, 'bad_credentials', 'bad username or secret');
+    }
+    this.#throttle.succeed(username);
+    let principal: Principal;
+    if ('role' in record) {
+      principal = { kind: 'service', username: record.username, role: record.role };
+    } else {
+      if (record.revoked) throw refuse(NOT_AUTHORIZED, 'revoked', 'device revoked');
+      if (client.id !== username) throw refuse(IDENTIFIER_REJECTED, 'client_id_mismatch', 'device client id must equal its username');
+      principal = { kind: 'device', deviceId: record.id, patientId: record.patientId };
+    }
+    const will = this.#wills.get(client);
+    if (will) {
+      const decision = authorizeWill(principal, will.topic, will.payload);
+      if (!decision.allowed) throw refuse(NOT_AUTHORIZED, `will_${decision.denial}`, decision.reason);
+    }
+    return principal;
+  }
+
+  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
+    const payload = Buffer.from(packet.payload);
+    if (client === null) {
+      // The will of a session that died with a previous broker: allowed only as a status `offline`.
+      const parsed = parseDeviceTopic(packet.topic);
+      const ok = parsed?.channel === 'status' && parseStatus(payload).ok && payload.toString() === 'offline';
+      return ok ? null : new Error('orphan will refused');
+    }
+    const principal = this.#principals.get(client);
+    if (!principal) return new Error('not authenticated');
+    const decision = authorizePublish(principal, packet.topic, packet.qos);
+    if (!decision.allowed) {
+      this.metrics.publishesRefused.inc({ reason: decision.denial });
+      this.#warn(`publish:${decision.denial}:${client.id}`, { clientId: client.id, topic: packet.topic, reason: decision.denial }, `publish refused, disconnecting: ${decision.reason}`);
+      return new Error(decision.reason);
+    }
+    if (principal.kind !== 'device') return null;
+    const parsed = parseDeviceMessage(packet.topic, payload, { now: this.#now() });
+    if (parsed.ok) {
+      this.metrics.messagesAccepted.inc({ channel: parsed.value.channel });
+      return null;
+    }
+    const { error } = parsed;
+    const channel = parseDeviceTopic(packet.topic)?.channel;
+    this.metrics.payloadsRejected.inc({ code: error.code });
+    this.#warn(`payload:${error.code}:${principal.deviceId}`, { deviceId: principal.deviceId, channel, code: error.code, seq: error.seq, reason: error.reason }, 'device message rejected');
+    // Acknowledge (so the device does not resend it forever) but deliver to nobody, and say why.
+    packet.topic = REJECTED_SINK;
+    packet.retain = false;
+    if (channel === 'vitals' || channel === 'events' || channel === 'status') {
+      this.#aedes.publish(
+        { cmd: 'publish', topic: deviceTopic(principal.deviceId, 'errors'), payload: encodeJson(rejectionFor(channel, error, this.#now())), qos: 1, retain: false, dup: false },
+        () => undefined,
+      );
+    }
+    return null;
+  }
+
+  #authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {
+    const principal = this.#principals.get(client);
+    if (!principal) return null;
+    const decision = authorizeSubscribe(principal, sub.topic);
+    if (decision.allowed) return sub;
+    this.metrics.subscriptionsRefused.inc({ reason: decision.denial });
+    this.#warn(`subscribe:${decision.denial}:${client.id}`, { clientId: client.id, filter: sub.topic, reason: decision.denial }, `subscription refused: ${decision.reason}`);
+    return null; // SUBACK 0x80 (MQTT-3.9.3)
+  }
+}

@@ -1,0 +1,43 @@
+/** Starts the broker from the environment (see README, "Configuration"). */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { env, readConfig } from '../common/config.ts';
+import { createLogger } from '../common/log.ts';
+import { dataDir, registryPath } from '../common/paths.ts';
+import { Registry } from '../common/registry.ts';
+import { VigieBroker } from './broker.ts';
+
+const logger = createLogger('broker');
+const config = readConfig(
+  z.object({
+    MQTT_HOST: env.string('127.0.0.1'),
+    MQTT_PORT: env.port(1883),
+    MQTT_WS_PORT: env.port(8083),
+    BROKER_METRICS_PORT: env.port(9101),
+  }),
+);
+const dir = dataDir();
+const registry = Registry.open(registryPath(dir));
+const broker = await VigieBroker.create({
+  host: config.MQTT_HOST,
+  port: config.MQTT_PORT,
+  wsPort: config.MQTT_WS_PORT,
+  metricsPort: config.BROKER_METRICS_PORT,
+  persistenceDir: join(dir, 'broker'),
+  registry,
+  logger,
+});
+await broker.listen();
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'stopping');
+    broker.close().then(() => {
+      registry.close();
+      process.exit(0);
+    }, (error: unknown) => {
+      logger.error({ error: String(error) }, 'close failed');
+      process.exit(1);
+    });
+  });
+}

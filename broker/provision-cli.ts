@@ -1,0 +1,87 @@
+/**
+ * Provisioning: creates patients and their watches in the registry. The secret is printed once;
+ * only its hash is stored.
+ *
+ *   npm run provision -- patient --label "Mme A."       one patient and watch; prints id and secret
+ *   npm run provision -- cohort --count 50 --out FILE   demo/test cohort, secrets written to FILE (0600)
+ *   npm run provision -- service --name ingest          (re)creates a service account; prints its secret
+ *   npm run provision -- revoke --device w-123          revokes a watch
+ */
+import { parseArgs } from 'node:util';
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { dataDir, registryPath } from '../common/paths.ts';
+import { Registry, SERVICE_ROLES } from '../common/registry.ts';
+import { SERVICE_PREFIX } from './acl.ts';
+
+export const cohortSchema = z.object({
+  version: z.literal(1),
+  watches: z.array(z.object({ deviceId: z.string(), patientId: z.string(), secret: z.string() })),
+});
+export type Cohort = z.infer<typeof cohortSchema>;
+
+const USAGE = `usage: provision patient --label TEXT | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { label: { type: 'string' }, count: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, device: { type: 'string' } },
+});
+const registry = Registry.open(registryPath(dataDir()));
+try {
+  switch (positionals[0]) {
+    case 'patient': {
+      const label = values.label?.trim();
+      if (!label) fail('patient needs --label (how the care team refers to the patient)');
+      const p = await registry.provisionPatient(label);
+      process.stdout.write(`patient  ${p.patientId}\nwatch    ${p.deviceId}\nsecret   ${p.secret}\n\nThe secret is shown once: configure it in the watch now. Only its hash is stored.\n`);
+      break;
+    }
+    case 'cohort': {
+      const count = Number(values.count);
+      if (!Number.isInteger(count) || count < 1 || count > 100_000) fail('cohort needs --count, a whole number from 1 to 100000');
+      if (!values.out) fail('cohort needs --out FILE');
+      await provisionCohort(registry, count, values.out);
+      break;
+    }
+    case 'service': {
+      const role = SERVICE_ROLES.find((r) => r === values.name);
+      if (!role) fail(`service needs --name, one of ${SERVICE_ROLES.join(', ')}`);
+      const username = `${SERVICE_PREFIX}${role}`;
+      const secret = await registry.setService(username, role);
+      process.stdout.write(`username ${username}\nsecret   ${secret}\n`);
+      break;
+    }
+    case 'revoke': {
+      if (!values.device) fail('revoke needs --device ID');
+      process.stdout.write(registry.revokeDevice(values.device) ? `revoked ${values.device}\n` : `no active device ${values.device}\n`);
+      break;
+    }
+    default:
+      fail(positionals[0] ? `unknown command ${positionals[0]}` : 'missing command');
+  }
+} finally {
+  registry.close();
+}
+
+/** Tops the cohort file up to `count` watches (existing ones are kept), printing progress. */
+async function provisionCohort(registry: Registry, count: number, out: string): Promise<void> {
+  const cohort: Cohort = existsSync(out) ? cohortSchema.parse(JSON.parse(await readFile(out, 'utf8'))) : { version: 1, watches: [] };
+  const known = cohort.watches.filter((w) => registry.device(w.deviceId) !== undefined);
+  const missing = count - known.length;
+  for (let i = 0; i < missing; i += 1) {
+    const p = await registry.provisionPatient(`Demo senior ${known.length + 1}`);
+    known.push({ deviceId: p.deviceId, patientId: p.patientId, secret: p.secret });
+    if ((i + 1) % 100 === 0 || i + 1 === missing) process.stderr.write(`\rprovisioning watches ${i + 1}/${missing}`);
+  }
+  if (missing > 0) process.stderr.write('\n');
+  const tmp = `${out}.tmp`;
+  await writeFile(tmp, JSON.stringify({ version: 1, watches: known }, null, 1), { mode: 0o600 });
+  await rename(tmp, out);
+  process.stdout.write(`cohort: ${known.length} watches in ${out}\n`);
+}

@@ -1,0 +1,140 @@
+/**
+ * The registry of patients, their devices and the platform's service accounts, in SQLite (WAL mode,
+ * so the broker, the ingest and the provisioning CLI can use it from separate processes).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isDeviceId } from '../devices/topics.ts';
+import { generateSecret, hashSecret } from './secrets.ts';
+
+export const SERVICE_ROLES = ['ingest'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
+
+export interface DeviceRecord {
+  readonly id: string;
+  readonly patientId: string;
+  readonly kind: string;
+  readonly secretHash: string;
+  readonly revoked: boolean;
+}
+
+export interface ServiceRecord {
+  readonly username: string;
+  readonly role: ServiceRole;
+  readonly secretHash: string;
+}
+
+export interface Provisioned {
+  readonly patientId: string;
+  readonly deviceId: string;
+  /** Shown once; only its hash is stored. */
+  readonly secret: string;
+}
+
+export class DuplicateError extends Error {
+  override readonly name = 'DuplicateError';
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS patients (
+  id TEXT PRIMARY KEY,
+  label TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS devices (
+  id TEXT PRIMARY KEY,
+  patient_id TEXT NOT NULL REFERENCES patients(id),
+  kind TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS devices_patient ON devices(patient_id);
+CREATE TABLE IF NOT EXISTS services (
+  username TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+`;
+
+interface DeviceRow { id: string; patient_id: string; kind: string; secret_hash: string; revoked_at: number | null }
+interface ServiceRow { username: string; role: string; secret_hash: string }
+
+export class Registry {
+  readonly #db: Database.Database;
+  readonly #getDevice: Database.Statement<[string], DeviceRow>;
+  readonly #getService: Database.Statement<[string], ServiceRow>;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#getDevice = db.prepare('SELECT id, patient_id, kind, secret_hash, revoked_at FROM devices WHERE id = ?');
+    this.#getService = db.prepare('SELECT username, role, secret_hash FROM services WHERE username = ?');
+  }
+
+  static open(path: string): Registry {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    db.exec(SCHEMA);
+    return new Registry(db);
+  }
+
+  device(id: string): DeviceRecord | undefined {
+    const row = this.#getDevice.get(id);
+    return row && { id: row.id, patientId: row.patient_id, kind: row.kind, secretHash: row.secret_hash, revoked: row.revoked_at !== null };
+  }
+
+  service(username: string): ServiceRecord | undefined {
+    const row = this.#getService.get(username);
+    const role = SERVICE_ROLES.find((r) => r === row?.role);
+    return row && role && { username: row.username, role, secretHash: row.secret_hash };
+  }
+
+  /** Creates a patient and their watch; returns the watch's secret, which is not stored in clear. */
+  async provisionPatient(label: string, now = Date.now()): Promise<Provisioned> {
+    const patientId = `p-${randomBytes(6).toString('hex')}`;
+    const deviceId = `w-${randomBytes(6).toString('hex')}`;
+    const secret = generateSecret();
+    const hash = await hashSecret(secret);
+    this.#db.transaction(() => {
+      this.#db.prepare('INSERT INTO patients (id, label, created_at) VALUES (?, ?, ?)').run(patientId, label, now);
+      this.#db.prepare('INSERT INTO devices (id, patient_id, kind, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(deviceId, patientId, 'watch', hash, now);
+    })();
+    return { patientId, deviceId, secret };
+  }
+
+  /** Adds a device with a chosen id to an existing patient. */
+  async addDevice(patientId: string, deviceId: string, kind = 'watch', now = Date.now()): Promise<Provisioned> {
+    if (!isDeviceId(deviceId)) throw new TypeError(`invalid device id ${JSON.stringify(deviceId)}: 3-64 of a-z, 0-9 and '-'`);
+    if (this.device(deviceId)) throw new DuplicateError(`device ${deviceId} already exists`);
+    const secret = generateSecret();
+    this.#db.prepare('INSERT INTO devices (id, patient_id, kind, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(deviceId, patientId, kind, await hashSecret(secret), now);
+    return { patientId, deviceId, secret };
+  }
+
+  revokeDevice(deviceId: string, now = Date.now()): boolean {
+    return this.#db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, deviceId).changes === 1;
+  }
+
+  /** Creates or replaces a service account and returns its new secret. */
+  async setService(username: string, role: ServiceRole, now = Date.now()): Promise<string> {
+    const secret = generateSecret();
+    this.#db
+      .prepare('INSERT INTO services (username, role, secret_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role = excluded.role, secret_hash = excluded.secret_hash')
+      .run(username, role, await hashSecret(secret), now);
+    return secret;
+  }
+
+  patientOf(deviceId: string): string | undefined {
+    return this.#getDevice.get(deviceId)?.patient_id;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

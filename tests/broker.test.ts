@@ -1,0 +1,190 @@
+/** The broker over real MQTT connections (TCP and WebSocket): authentication, ACL, validation, presence, persistence. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { startTestBroker, type TestBroker } from './support/broker.ts';
+import { collect, connect, end, eventually } from './support/mqtt.ts';
+import { deviceTopic, allDevicesFilter } from '../devices/topics.ts';
+import { parseRejection } from '../devices/protocol.ts';
+import type { Provisioned } from '../common/registry.ts';
+
+let b: TestBroker;
+let devA: Provisioned;
+let devB: Provisioned;
+let ingestSecret: string;
+const open: MqttClient[] = [];
+
+const asDevice = async (d: Provisioned, extra = {}) => {
+  const c = await connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: d.secret, ...extra });
+  open.push(c);
+  return c;
+};
+const asIngest = async (extra = {}) => {
+  const c = await connect(b.url, { clientId: 'vigie-ingest-test', username: 'svc:ingest', password: ingestSecret, ...extra });
+  open.push(c);
+  return c;
+};
+const counter = async (name: string, label: string) => {
+  const metric = await b.broker.metrics.registry.getSingleMetric(name)?.get();
+  return metric?.values.find((v) => Object.values(v.labels).includes(label))?.value ?? 0;
+};
+
+beforeAll(async () => {
+  b = await startTestBroker();
+  devA = await b.registry.provisionPatient('A');
+  devB = await b.registry.provisionPatient('B');
+  ingestSecret = await b.registry.setService('svc:ingest', 'ingest');
+});
+afterAll(async () => {
+  await Promise.all(open.map((c) => end(c, true)));
+  await b.stop();
+});
+
+describe('authentication', () => {
+  it('accepts a device with its secret', async () => {
+    const c = await asDevice(devA);
+    expect(c.connected).toBe(true);
+  });
+  it('refuses a wrong secret with "bad user name or password", and counts it', async () => {
+    const before = await counter('vigie_broker_connections_refused_total', 'bad_credentials');
+    await expect(connect(b.url, { clientId: devA.deviceId, username: devA.deviceId, password: 'wrong' })).rejects.toMatchObject({ code: 4 });
+    await expect(connect(b.url, { clientId: 'w-unknown', username: 'w-unknown', password: devA.secret })).rejects.toMatchObject({ code: 4 });
+    expect(await counter('vigie_broker_connections_refused_total', 'bad_credentials')).toBe(before + 2);
+  });
+  it("refuses device B's secret for device A", async () => {
+    await expect(connect(b.url, { clientId: devA.deviceId, username: devA.deviceId, password: devB.secret })).rejects.toMatchObject({ code: 4 });
+  });
+  it('refuses a client id different from the device id', async () => {
+    await expect(connect(b.url, { clientId: devB.deviceId, username: devA.deviceId, password: devA.secret })).rejects.toMatchObject({ code: 2 });
+  });
+  it('refuses a will on a foreign topic', async () => {
+    await expect(connect(b.url, { clientId: devA.deviceId, username: devA.deviceId, password: devA.secret, will: { topic: deviceTopic(devB.deviceId, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true } })).rejects.toMatchObject({ code: 5 });
+  });
+  it('locks a device id out after repeated failures', async () => {
+    const d = await b.registry.provisionPatient('C');
+    for (let i = 0; i < 5; i += 1) {
+      await expect(connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: 'guess' })).rejects.toMatchObject({ code: 4 });
+    }
+    await expect(connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: d.secret })).rejects.toMatchObject({ code: 5 });
+    expect(await counter('vigie_broker_connections_refused_total', 'throttled')).toBeGreaterThan(0);
+  });
+  it('refuses a revoked device', async () => {
+    const d = await b.registry.provisionPatient('D');
+    b.registry.revokeDevice(d.deviceId);
+    await expect(connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: d.secret })).rejects.toMatchObject({ code: 5 });
+  });
+});
+
+describe('ACL', () => {
+  it('delivers a device reading to the ingest service', async () => {
+    const ingest = await asIngest();
+    const got = collect(ingest);
+    await ingest.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
+    const a = await asDevice(devA);
+    await a.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 1, hr: 70 }), { qos: 1 });
+    await eventually(() => expect(got.map((m) => m.topic)).toContain(deviceTopic(devA.deviceId, 'vitals')));
+    await end(ingest);
+  });
+  it('disconnects device A publishing as device B, delivers nothing, counts it', async () => {
+    const ingest = await asIngest({ clientId: 'acl-watch' });
+    const got = collect(ingest);
+    await ingest.subscribeAsync(allDevicesFilter('events'), { qos: 1 });
+    const a = await asDevice(devA);
+    const closed = new Promise<void>((r) => a.once('close', () => r()));
+    a.publish(deviceTopic(devB.deviceId, 'events'), JSON.stringify({ ts: Date.now(), seq: 1, type: 'sos' }), { qos: 1 });
+    await closed;
+    expect(await counter('vigie_broker_publishes_refused_total', 'foreign_topic')).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got).toEqual([]);
+    await end(ingest);
+  });
+  it("refuses device A's subscriptions to B's topics and wildcards (SUBACK 0x80)", async () => {
+    const a = await asDevice(devA);
+    const filters = [deviceTopic(devB.deviceId, 'commands'), 'vigie/v1/devices/+/vitals', '#', deviceTopic(devA.deviceId, 'commands')];
+    // MQTT.js rejects when a filter is refused; the SUBACK it received rides on the error.
+    const error: unknown = await a.subscribeAsync(filters, { qos: 1 }).then(() => null, (e: unknown) => e);
+    expect(error).toMatchObject({ packet: { cmd: 'suback', granted: [128, 128, 128, 1] } });
+    expect(a.connected).toBe(true);
+  });
+  it('refuses the ingest service publishing', async () => {
+    const ingest = await asIngest({ clientId: 'acl-pub' });
+    const closed = new Promise<void>((r) => ingest.once('close', () => r()));
+    ingest.publish(deviceTopic(devA.deviceId, 'commands'), '{}', { qos: 1 });
+    await closed;
+  });
+});
+
+describe('validation', () => {
+  it('acknowledges a malformed reading, delivers it to nobody and tells the device why', async () => {
+    const ingest = await asIngest({ clientId: 'val-ingest' });
+    const got = collect(ingest);
+    await ingest.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
+    const a = await asDevice(devA);
+    const errors = collect(a);
+    await a.subscribeAsync(deviceTopic(devA.deviceId, 'errors'), { qos: 1 });
+    await a.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 77, hr: 900 }), { qos: 1 });
+    const rejection = await eventually(() => {
+      const r = parseRejection(errors[0]?.payload ?? Buffer.alloc(0));
+      if (!r.ok) throw new Error('no rejection yet');
+      return r.value;
+    });
+    expect(rejection).toMatchObject({ channel: 'vitals', seq: 77, code: 'out_of_range' });
+    expect(rejection.reason).toMatch(/hr: must be at most 250/);
+    expect(a.connected).toBe(true);
+    expect(got).toEqual([]);
+    expect(await counter('vigie_broker_payloads_rejected_total', 'out_of_range')).toBeGreaterThan(0);
+    await end(ingest);
+  });
+  it('refuses an oversized payload and an event sent with QoS 0', async () => {
+    const a = await asDevice(devA);
+    const errors = collect(a);
+    await a.subscribeAsync(deviceTopic(devA.deviceId, 'errors'), { qos: 1 });
+    await a.publishAsync(deviceTopic(devA.deviceId, 'vitals'), Buffer.alloc(70_000, 0x20), { qos: 1 });
+    await eventually(() => expect(errors.map((e) => JSON.parse(e.payload.toString()).code)).toContain('too_large'));
+    const closed = new Promise<void>((r) => a.once('close', () => r()));
+    a.publish(deviceTopic(devA.deviceId, 'events'), JSON.stringify({ ts: Date.now(), seq: 2, type: 'fall' }), { qos: 0 });
+    await closed;
+    expect(await counter('vigie_broker_publishes_refused_total', 'qos')).toBeGreaterThan(0);
+  });
+});
+
+describe('presence', () => {
+  it('publishes the retained Last Will "offline" when a watch vanishes', async () => {
+    const status = deviceTopic(devB.deviceId, 'status');
+    const w = await asDevice(devB, { will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true } });
+    await w.publishAsync(status, 'online', { qos: 1, retain: true });
+    w.stream.destroy(); // the watch loses its connection without DISCONNECT
+    await eventually(async () => {
+      const ingest = await asIngest({ clientId: `presence-${Date.now()}` });
+      const got = collect(ingest);
+      await ingest.subscribeAsync(allDevicesFilter('status'), { qos: 1 });
+      await new Promise((r) => setTimeout(r, 100));
+      await end(ingest);
+      expect(got.find((m) => m.topic === status)?.payload.toString()).toBe('offline');
+    });
+  });
+});
+
+describe('transports and persistence', () => {
+  it('serves MQTT over WebSocket with the same authentication', async () => {
+    const c = await connect(b.wsUrl, { clientId: devA.deviceId, username: devA.deviceId, password: devA.secret });
+    open.push(c);
+    await c.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 5, spo2: 96 }), { qos: 1 });
+    await expect(connect(b.wsUrl, { clientId: devA.deviceId, username: devA.deviceId, password: 'nope' })).rejects.toMatchObject({ code: 4 });
+  });
+  it('keeps a QoS 1 fall queued for an offline subscriber across a broker restart', async () => {
+    const session = { clientId: 'vigie-ingest-persist', clean: false };
+    const ingest = await asIngest(session);
+    await ingest.subscribeAsync(allDevicesFilter('events'), { qos: 1 });
+    await end(ingest);
+    const a = await asDevice(devA);
+    const fall = { ts: Date.now(), seq: 900, type: 'fall', confidence: 0.9 };
+    await a.publishAsync(deviceTopic(devA.deviceId, 'events'), JSON.stringify(fall), { qos: 1 });
+    await end(a);
+    await b.restart();
+    const back = await connect(b.url, { username: 'svc:ingest', password: ingestSecret, ...session });
+    open.push(back);
+    const got = collect(back);
+    await eventually(() => expect(got.map((m) => JSON.parse(m.payload.toString()))).toContainEqual(fall));
+    expect(got[0]?.packet.qos).toBe(1);
+  });
+});
