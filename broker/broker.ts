@@ -18,9 +18,12 @@ import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { authorizePublish, authorizeSubscribe, authorizeWill, SERVICE_PREFIX, type Principal } from './acl.ts';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.ts';
 import { FailureThrottle } from './throttle.ts';
+import { serveMetrics } from '../common/http-metrics.ts';
 
-/** Where messages that failed validation go: a `$` topic nobody may subscribe to. */
-const REJECTED_SINK = '$vigie/rejected';
+/** Where messages that must be acknowledged but not delivered go: a `$` topic nobody may subscribe to. */
+const REJECTED_SINK = '$vigie/sink';
+/** Outcome of the publish check for an accepted QoS 1 device message: persist for subscribers, then acknowledge. */
+const FORWARD_FIRST = Symbol('forward first');
 /** A hash no secret matches, checked for unknown users so they take as long as known ones. */
 const DUMMY_HASH = 'scrypt$1024$8$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -56,7 +59,8 @@ export class VigieBroker {
   readonly #wills = new WeakMap<Client, { topic: string; payload: Buffer }>();
   readonly #throttle: FailureThrottle;
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
-  readonly #servers: { tcp: TcpServer; ws: WebSocketServer; wsHttp: HttpServer; metrics: HttpServer };
+  readonly #servers: { tcp: TcpServer; ws: WebSocketServer; wsHttp: HttpServer };
+  #metricsServer: HttpServer | undefined;
   #closed = false;
 
   private constructor(options: BrokerOptions, aedes: Aedes, db: Level<string, Buffer>, metrics: BrokerMetrics) {
@@ -73,12 +77,7 @@ export class VigieBroker {
     const wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
     const ws = new WebSocketServer({ server: wsHttp, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
     ws.on('connection', (socket) => aedes.handle(createWebSocketStream(socket)));
-    const metricsServer = createHttpServer((req, res) => {
-      if (req.url === '/healthz') return void res.writeHead(this.#closed ? 503 : 200).end(this.#closed ? 'closing\n' : 'ok\n');
-      if (req.url !== '/metrics') return void res.writeHead(404).end();
-      metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text), () => res.writeHead(500).end());
-    });
-    this.#servers = { tcp, ws, wsHttp, metrics: metricsServer };
+    this.#servers = { tcp, ws, wsHttp };
   }
 
   static async create(options: BrokerOptions): Promise<VigieBroker> {
@@ -107,11 +106,14 @@ export class VigieBroker {
       if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
       return address.port;
     };
-    const ports = {
+    const ports: { mqtt: number; ws: number; metrics: number } = {
       mqtt: await listen(this.#servers.tcp, this.#options.port),
       ws: await listen(this.#servers.wsHttp, this.#options.wsPort),
-      metrics: await listen(this.#servers.metrics, this.#options.metricsPort),
+      metrics: 0,
     };
+    const served = await serveMetrics(this.metrics.registry, host, this.#options.metricsPort, () => !this.#closed);
+    this.#metricsServer = served.server;
+    ports.metrics = served.port;
     this.#options.logger.info(ports, 'broker listening');
     return ports;
   }
@@ -122,7 +124,7 @@ export class VigieBroker {
     this.#closed = true;
     for (const client of this.#servers.ws.clients) client.terminate();
     const closeServer = (s: TcpServer | HttpServer) => new Promise<void>((resolve) => s.close(() => resolve()));
-    await Promise.all([closeServer(this.#servers.tcp), closeServer(this.#servers.wsHttp), closeServer(this.#servers.metrics)]);
+    await Promise.all([closeServer(this.#servers.tcp), closeServer(this.#servers.wsHttp), ...(this.#metricsServer ? [closeServer(this.#metricsServer)] : [])]);
     await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
     await this.#db.close();
     this.#options.logger.info('broker closed');
@@ -144,7 +146,19 @@ export class VigieBroker {
         (error: AuthenticateError) => done(error, false),
       );
     };
-    aedes.authorizePublish = (client, packet, done) => done(this.#authorizePublish(client, packet));
+    aedes.authorizePublish = (client, packet, done) => {
+      const outcome = this.#authorizePublish(client, packet);
+      if (outcome !== FORWARD_FIRST) return done(outcome);
+      // aedes acknowledges QoS 1 before it stores the message for subscribers (lib/handlers/publish.js).
+      // We forward it first: publish() calls back once it sits in every persistent session's queue on
+      // disk. Only then is the original acknowledged, and routed to the sink so it is not delivered twice.
+      this.#aedes.publish({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, dup: false }, (error) => {
+        if (error) return done(error); // no PUBACK: the device sends it again
+        packet.topic = REJECTED_SINK;
+        packet.retain = false;
+        done(null);
+      });
+    };
     aedes.authorizeSubscribe = (client, sub, done) => done(null, this.#authorizeSubscribe(client, sub));
     aedes.on('client', (client) => {
       this.metrics.clientsConnected.inc();
@@ -191,7 +205,7 @@ export class VigieBroker {
     return principal;
   }
 
-  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
+  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null | typeof FORWARD_FIRST {
     const payload = Buffer.from(packet.payload);
     if (client === null) {
       // The will of a session that died with a previous broker: allowed only as a status `offline`.
@@ -211,7 +225,7 @@ export class VigieBroker {
     const parsed = parseDeviceMessage(packet.topic, payload, { now: this.#now() });
     if (parsed.ok) {
       this.metrics.messagesAccepted.inc({ channel: parsed.value.channel });
-      return null;
+      return packet.qos > 0 ? FORWARD_FIRST : null;
     }
     const { error } = parsed;
     const channel = parseDeviceTopic(packet.topic)?.channel;

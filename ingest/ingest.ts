@@ -1,0 +1,189 @@
+/**
+ * The ingest service: subscribes to every device's vitals, events and status (persistent session,
+ * QoS 1), validates each message with the protocol module, and stores it durably (queue on disk;
+ * alarms in the alert store) BEFORE the broker gets its PUBACK. The writer then drains the queue into
+ * InfluxDB. MQTT.js reads the next packet only when handleMessage calls back, so a full queue holds
+ * the stream: back-pressure instead of loss.
+ */
+import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
+import type { IPoint } from 'influx';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { allDevicesFilter } from '../devices/topics.ts';
+import { ALARM_EVENT_TYPES } from '../devices/payloads.ts';
+import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
+import { rateLimitedWarn, type Logger } from '../common/log.ts';
+import type { Registry } from '../common/registry.ts';
+import { DurableQueue } from './queue.ts';
+import { AlertStore } from './alerts.ts';
+import { SeqWindow } from './dedupe.ts';
+import { BatchWriter } from './writer.ts';
+import { createInflux } from './influx-client.ts';
+import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
+import { eventPoint, statusPoint, vitalsPoint, type Identity } from './schema.ts';
+
+export interface IngestOptions {
+  readonly mqttUrl: string;
+  readonly username: string;
+  readonly password: string;
+  readonly clientId: string;
+  readonly influxUrl: string;
+  /** Folder for the durable queue and the alert store. */
+  readonly dir: string;
+  readonly registry: Registry;
+  readonly batchSize: number;
+  readonly batchMs: number;
+  readonly bufferCapacity: number;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+}
+
+export class Ingest {
+  readonly metrics: IngestMetrics = createIngestMetrics();
+  readonly queue: DurableQueue;
+  readonly alerts: AlertStore;
+  readonly #o: IngestOptions;
+  readonly #writer: BatchWriter;
+  readonly #seen = new SeqWindow();
+  readonly #warn: ReturnType<typeof rateLimitedWarn>;
+  readonly #patients = new Map<string, string>();
+  #client: MqttClient | undefined;
+  #closed = false;
+
+  constructor(options: IngestOptions) {
+    this.#o = options;
+    mkdirSync(options.dir, { recursive: true });
+    this.queue = new DurableQueue(join(options.dir, 'queue.db'), options.bufferCapacity);
+    this.alerts = new AlertStore(join(options.dir, 'alerts.db'));
+    this.#warn = rateLimitedWarn(options.logger);
+    this.#writer = new BatchWriter({
+      queue: this.queue,
+      influx: createInflux(options.influxUrl),
+      batchSize: options.batchSize,
+      maxDelayMs: options.batchMs,
+      logger: options.logger,
+      metrics: this.metrics,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    this.metrics.queueDepth.set(this.queue.size);
+  }
+
+  readonly #now = (): number => (this.#o.clock ?? Date.now)();
+
+  /** Starts draining what is queued and connects to the broker; resolves on the first CONNACK. */
+  start(): Promise<void> {
+    this.#writer.start();
+    if (this.queue.size > 0) this.#o.logger.info({ queued: this.queue.size }, 'replaying readings queued before the restart');
+    const client = mqtt.connect(this.#o.mqttUrl, {
+      protocolVersion: 4,
+      clientId: this.#o.clientId,
+      username: this.#o.username,
+      password: this.#o.password,
+      clean: false, // the broker keeps QoS 1 messages for us while we are away
+      reconnectPeriod: 1_000,
+      connectTimeout: 10_000,
+    });
+    this.#client = client;
+    client.handleMessage = (packet, done) => {
+      this.#handle(packet).then(() => done(), (error: unknown) => {
+        // Not acknowledged: drop the connection so the broker redelivers from our session.
+        this.#o.logger.error({ error: String(error) }, 'could not store a message; reconnecting without acknowledging it');
+        client.stream.destroy();
+      });
+    };
+    client.on('error', (error) => this.#warn('mqtt-error', { error: error.message }, 'MQTT error'));
+    client.on('offline', () => this.#warn('mqtt-offline', {}, 'broker unreachable; retrying'));
+    return new Promise((resolve) => {
+      client.on('connect', () => {
+        // Subscribing again is harmless and repairs a session the broker lost.
+        client.subscribe((['vitals', 'events', 'status'] as const).map(allDevicesFilter), { qos: 1 }, (error) => {
+          if (error) this.#o.logger.error({ error: error.message }, 'subscribe failed');
+        });
+        this.#o.logger.info({ url: this.#o.mqttUrl }, 'connected to broker');
+        resolve();
+      });
+    });
+  }
+
+  /** Disconnects (unacknowledged messages stay with the broker), lets the writer finish its batch. */
+  async stop(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await new Promise<void>((resolve) => (this.#client ? this.#client.end(false, {}, () => resolve()) : resolve()));
+    await this.#writer.stop();
+    this.queue.close();
+    this.alerts.close();
+  }
+
+  async #handle(packet: IPublishPacket): Promise<void> {
+    const now = this.#now();
+    const parsed = parseDeviceMessage(packet.topic, Buffer.from(packet.payload), { now });
+    if (!parsed.ok) {
+      this.metrics.rejected.inc({ code: parsed.error.code });
+      this.#warn(`rejected:${parsed.error.code}:${packet.topic}`, { topic: packet.topic, code: parsed.error.code, reason: parsed.error.reason }, 'message rejected');
+      return;
+    }
+    const message = parsed.value;
+    this.metrics.messages.inc({ channel: message.channel });
+    const patient = this.#patientOf(message.deviceId);
+    if (!patient) {
+      this.metrics.rejected.inc({ code: 'unknown_device' });
+      this.#warn(`unknown:${message.deviceId}`, { deviceId: message.deviceId }, 'message from a device that is not in the registry (revoked or deleted?); not stored');
+      return;
+    }
+    const { points, seqs } = this.#pointsOf(message, { device: message.deviceId, patient }, now);
+    if (points.length === 0) return;
+    if (this.queue.size + points.length > this.queue.capacity) {
+      this.metrics.backpressure.inc();
+      this.#warn('backpressure', { queued: this.queue.size }, 'queue full: holding the broker until InfluxDB catches up');
+      await this.queue.waitForRoom(points.length);
+    }
+    this.queue.append(points);
+    if (message.channel !== 'status') for (const seq of seqs) this.#seen.add(message.deviceId, message.channel, seq);
+    this.metrics.pointsQueued.inc(points.length);
+    this.metrics.queueDepth.set(this.queue.size);
+    this.#writer.notify();
+  }
+
+  /** The points to store for a message, and the seqs they carry (remembered once stored). */
+  #pointsOf(message: DeviceMessage, id: Identity, now: number): { points: IPoint[]; seqs: number[] } {
+    switch (message.channel) {
+      case 'vitals': {
+        const fresh = message.samples.filter((s) => !this.#seen.has(id.device, 'vitals', s.seq));
+        if (fresh.length < message.samples.length) this.metrics.duplicates.inc(message.samples.length - fresh.length);
+        return { points: fresh.map((s) => vitalsPoint(id, s, message.backfill)), seqs: fresh.map((s) => s.seq) };
+      }
+      case 'events': {
+        const { event } = message;
+        if (this.#seen.has(id.device, 'events', event.seq)) {
+          this.metrics.duplicates.inc();
+          return { points: [], seqs: [] };
+        }
+        if (ALARM_EVENT_TYPES.has(event.type) && this.alerts.record(id, event, now)) {
+          this.metrics.alerts.inc({ type: event.type });
+          this.#o.logger.warn({ deviceId: id.device, patientId: id.patient, type: event.type, seq: event.seq, ts: event.ts }, 'alarm received and stored');
+        }
+        return { points: [eventPoint(id, event)], seqs: [event.seq] };
+      }
+      case 'status':
+        return { points: [statusPoint(id, message.status === 'online', now)], seqs: [] };
+      default:
+        return assertNever(message);
+    }
+  }
+
+  #patientOf(deviceId: string): string | undefined {
+    const cached = this.#patients.get(deviceId);
+    if (cached) return cached;
+    const patient = this.#o.registry.patientOf(deviceId);
+    if (patient) {
+      if (this.#patients.size > 100_000) this.#patients.clear();
+      this.#patients.set(deviceId, patient);
+    }
+    return patient;
+  }
+}
+
+function assertNever(value: never): never {
+  throw new TypeError(`unexpected message ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,115 @@
+/**
+ * The InfluxDB schema of Vigie (documented in ingest/SCHEMA.md): database, retention policies,
+ * measurements, and the continuous queries that keep 1-minute and 1-hour downsamples.
+ */
+import { FieldType, type IPoint, type ISchemaOptions } from 'influx';
+import type { DeviceEvent, VitalSample } from '../devices/payloads.ts';
+
+export const DATABASE = 'vigie';
+
+export const RETENTION = {
+  raw: { name: 'raw', duration: '90d', default: true },
+  minute: { name: 'rp_1m', duration: '400d', default: false },
+  hour: { name: 'rp_1h', duration: 'INF', default: false },
+} as const;
+
+const FLOAT_VITALS = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr'] as const;
+
+export const SCHEMA: ISchemaOptions[] = [
+  {
+    measurement: 'vitals',
+    tags: ['device', 'patient'],
+    fields: {
+      ...Object.fromEntries(FLOAT_VITALS.map((f) => [f, FieldType.FLOAT])),
+      steps: FieldType.INTEGER,
+      battery: FieldType.INTEGER,
+      seq: FieldType.INTEGER,
+      backfill: FieldType.BOOLEAN,
+    },
+  },
+  {
+    measurement: 'events',
+    tags: ['device', 'patient', 'type'],
+    fields: { seq: FieldType.INTEGER, confidence: FieldType.FLOAT, battery: FieldType.INTEGER },
+  },
+  { measurement: 'status', tags: ['device', 'patient'], fields: { online: FieldType.BOOLEAN } },
+];
+
+/**
+ * Point time in nanoseconds: the device's millisecond timestamp, with the seq in the sub-millisecond
+ * digits. Two readings of one device in the same millisecond stay two points, and writing the same
+ * reading twice (a QoS 1 redelivery, a replayed batch) overwrites it: storage is idempotent.
+ */
+export function pointTime(tsMs: number, seq: number): string {
+  return (BigInt(tsMs) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
+}
+
+export interface Identity { readonly device: string; readonly patient: string }
+
+export function vitalsPoint(id: Identity, s: VitalSample, backfill: boolean): IPoint {
+  const fields: Record<string, number | boolean> = { seq: s.seq, backfill };
+  for (const key of [...FLOAT_VITALS, 'steps', 'battery'] as const) {
+    const v = s[key];
+    if (v !== undefined) fields[key] = v;
+  }
+  return { measurement: 'vitals', tags: { ...id }, fields, timestamp: pointTime(s.ts, s.seq) };
+}
+
+export function eventPoint(id: Identity, e: DeviceEvent): IPoint {
+  const fields: Record<string, number> = { seq: e.seq };
+  if (e.type === 'fall' && e.confidence !== undefined) fields.confidence = e.confidence;
+  if (e.type === 'low_battery' && e.battery !== undefined) fields.battery = e.battery;
+  return { measurement: 'events', tags: { ...id, type: e.type }, fields, timestamp: pointTime(e.ts, e.seq) };
+}
+
+export function statusPoint(id: Identity, online: boolean, receivedAtMs: number): IPoint {
+  return { measurement: 'status', tags: { ...id }, fields: { online }, timestamp: pointTime(receivedAtMs, 0) };
+}
+
+/** SELECT clause of the 1-minute downsample, from raw points. */
+const MINUTE_SELECT = [
+  ...FLOAT_VITALS.flatMap((f) => [`mean("${f}") AS "${f}"`, `min("${f}") AS "${f}_min"`, `max("${f}") AS "${f}_max"`]),
+  'sum("steps") AS "steps"',
+  'last("battery") AS "battery"',
+  'count("seq") AS "samples"',
+].join(', ');
+
+/** SELECT clause of the 1-hour downsample, from 1-minute points (minute means weigh equally). */
+const HOUR_SELECT = [
+  ...FLOAT_VITALS.flatMap((f) => [`mean("${f}") AS "${f}"`, `min("${f}_min") AS "${f}_min"`, `max("${f}_max") AS "${f}_max"`]),
+  'sum("steps") AS "steps"',
+  'last("battery") AS "battery"',
+  'sum("samples") AS "samples"',
+].join(', ');
+
+const from = (rp: string) => `"${DATABASE}"."${rp}"."vitals"`;
+
+export const CONTINUOUS_QUERIES = [
+  {
+    name: 'cq_vitals_1m',
+    // FOR 2h: readings that arrive up to two hours late (a short backfill) are still folded in.
+    resample: 'EVERY 1m FOR 2h',
+    select: `SELECT ${MINUTE_SELECT} INTO ${from(RETENTION.minute.name)} FROM ${from(RETENTION.raw.name)} GROUP BY time(1m), "device", "patient"`,
+  },
+  {
+    name: 'cq_vitals_1h',
+    resample: 'EVERY 1h FOR 1d',
+    select: `SELECT ${HOUR_SELECT} INTO ${from(RETENTION.hour.name)} FROM ${from(RETENTION.minute.name)} GROUP BY time(1h), "device", "patient"`,
+  },
+] as const;
+
+/**
+ * The same downsamples run by hand for one device over a past range: used after a backfill older
+ * than the continuous queries' RESAMPLE window (InfluxDB's documented way to backfill CQ results).
+ */
+export function downsampleQueries(device: string, fromMs: number, toMs: number): string[] {
+  const minuteStart = Math.floor(fromMs / 60_000) * 60_000;
+  const minuteEnd = Math.ceil((toMs + 1) / 60_000) * 60_000;
+  const hourStart = Math.floor(fromMs / 3_600_000) * 3_600_000;
+  const hourEnd = Math.ceil((toMs + 1) / 3_600_000) * 3_600_000;
+  const where = (a: number, b: number) => `WHERE "device" = '${device.replace(/'/g, '')}' AND time >= ${a}ms AND time < ${b}ms`;
+  return [
+    `SELECT ${MINUTE_SELECT} INTO ${from(RETENTION.minute.name)} FROM ${from(RETENTION.raw.name)} ${where(minuteStart, minuteEnd)} GROUP BY time(1m), "device", "patient"`,
+    `SELECT ${HOUR_SELECT} INTO ${from(RETENTION.hour.name)} FROM ${from(RETENTION.minute.name)} ${where(hourStart, hourEnd)} GROUP BY time(1h), "device", "patient"`,
+  ];
+}

@@ -1,0 +1,25 @@
+/** The real ingest service, in-process, against a test broker and a test influxd. */
+import { join } from 'node:path';
+import { Ingest, type IngestOptions } from '../../ingest/ingest.ts';
+import { createLogger } from '../../common/log.ts';
+import type { TestBroker } from './broker.ts';
+
+export async function startTestIngest(broker: TestBroker, influxUrl: string, overrides: Partial<IngestOptions> = {}): Promise<Ingest> {
+  const secret = await broker.registry.setService('svc:ingest', 'ingest');
+  const ingest = new Ingest({
+    mqttUrl: broker.url,
+    username: 'svc:ingest',
+    password: secret,
+    clientId: 'vigie-ingest',
+    influxUrl,
+    dir: join(broker.dir, 'ingest'),
+    registry: broker.registry,
+    batchSize: 500,
+    batchMs: 100,
+    bufferCapacity: 100_000,
+    logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    ...overrides,
+  });
+  await ingest.start();
+  return ingest;
+}
