@@ -8,18 +8,11 @@
  *   npm run provision -- revoke --device w-123          revokes a watch
  */
 import { parseArgs } from 'node:util';
-import { readFile, writeFile, rename } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { z } from 'zod';
+import { writeFile, rename } from 'node:fs/promises';
+import { readCohort } from '../common/cohort.ts';
 import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry, SERVICE_ROLES } from '../common/registry.ts';
 import { SERVICE_PREFIX } from './acl.ts';
-
-export const cohortSchema = z.object({
-  version: z.literal(1),
-  watches: z.array(z.object({ deviceId: z.string(), patientId: z.string(), secret: z.string() })),
-});
-export type Cohort = z.infer<typeof cohortSchema>;
 
 const USAGE = `usage: provision patient --label TEXT | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID`;
 
@@ -71,7 +64,7 @@ try {
 
 /** Tops the cohort file up to `count` watches (existing ones are kept), printing progress. */
 async function provisionCohort(registry: Registry, count: number, out: string): Promise<void> {
-  const cohort: Cohort = existsSync(out) ? cohortSchema.parse(JSON.parse(await readFile(out, 'utf8'))) : { version: 1, watches: [] };
+  const cohort = (await readCohort(out)) ?? { version: 1, watches: [] };
   const known = cohort.watches.filter((w) => registry.device(w.deviceId) !== undefined);
   const missing = count - known.length;
   for (let i = 0; i < missing; i += 1) {

@@ -1,0 +1,164 @@
+/**
+ * `npm run demo`: runs the whole suite on this machine: InfluxDB (project-managed unless INFLUX_URL is
+ * set), the broker, the ingest and a cohort of simulated watches; prints what runs where and a live
+ * status line; Ctrl-C stops everything cleanly, in reverse order.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { env, readConfig } from '../common/config.ts';
+import { dataDir, registryPath } from '../common/paths.ts';
+import { freePort } from '../common/free-port.ts';
+import { startInfluxd, type Influxd } from '../common/influxd.ts';
+import { Registry } from '../common/registry.ts';
+import { createInflux } from '../ingest/influx-client.ts';
+import { DATABASE } from '../ingest/schema.ts';
+
+const config = readConfig(
+  z.object({
+    INFLUX_URL: z.url().optional(),
+    INFLUX_PORT: env.port(8086),
+    MQTT_PORT: env.port(1883),
+    MQTT_WS_PORT: env.port(8083),
+    BROKER_METRICS_PORT: env.port(9101),
+    INGEST_METRICS_PORT: env.port(9102),
+    DEMO_WATCHES: env.int(50, 1),
+    DEMO_RATE: z.coerce.number().positive().default(1),
+    DEMO_SEED: env.int(1),
+  }),
+);
+
+const dir = dataDir();
+const logDir = join(dir, 'logs');
+mkdirSync(logDir, { recursive: true });
+const children: Array<{ name: string; child: ChildProcess }> = [];
+let influxd: Influxd | undefined;
+let stopping = false;
+
+/** The preferred port if it is free, else any free one (printed, so nobody has to guess). */
+async function port(preferred: number): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => freePort().then(resolve));
+    s.listen(preferred, '127.0.0.1', () => s.close(() => resolve(preferred)));
+  });
+}
+
+function start(name: string, entry: string, args: string[], extraEnv: Record<string, string>, readyMessage?: string): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { ...process.env, VIGIE_DATA_DIR: dir, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push({ name, child });
+  const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+  child.stderr?.pipe(log);
+  const lines = createInterface({ input: child.stdout! });
+  return new Promise((resolve, reject) => {
+    if (!readyMessage) resolve();
+    lines.on('line', (line) => {
+      log.write(`${line}\n`);
+      if (readyMessage && line.includes(`"msg":"${readyMessage}"`)) resolve();
+      if (line.includes('"level":50') || line.includes('"level":60')) process.stdout.write(`\n[${name}] ${line}\n`);
+    });
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        process.stdout.write(`\n${name} exited (${signal ?? code}); see ${join(logDir, `${name}.log`)}\n`);
+        reject(new Error(`${name} exited`));
+        void shutdown(1);
+      }
+    });
+  });
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    process.stdout.write('\nstopping: ');
+    for (const { name, child } of [...children].reverse()) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      process.stdout.write(`${name} `);
+    }
+    if (influxd) {
+      await influxd.stop();
+      process.stdout.write('influxd ');
+    }
+    process.stdout.write('\nstopped.\n');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+const ports = {
+  mqtt: await port(config.MQTT_PORT),
+  ws: await port(config.MQTT_WS_PORT),
+  brokerMetrics: await port(config.BROKER_METRICS_PORT),
+  ingestMetrics: await port(config.INGEST_METRICS_PORT),
+};
+let influxUrl = config.INFLUX_URL;
+if (!influxUrl) {
+  influxd = await startInfluxd({ dir: join(dir, 'influxdb'), httpPort: await port(config.INFLUX_PORT) });
+  influxUrl = influxd.url;
+}
+
+const registry = Registry.open(registryPath(dir));
+const ingestSecret = await registry.setService('svc:ingest', 'ingest');
+registry.close();
+const cohort = join(dir, 'cohort.json');
+const mqttUrl = `mqtt://127.0.0.1:${ports.mqtt}`;
+
+await start('broker', 'broker/main.ts', [], {
+  MQTT_PORT: String(ports.mqtt),
+  MQTT_WS_PORT: String(ports.ws),
+  BROKER_METRICS_PORT: String(ports.brokerMetrics),
+}, 'broker listening');
+await start('ingest', 'ingest/main.ts', [], {
+  MQTT_URL: mqttUrl,
+  INGEST_MQTT_SECRET: ingestSecret,
+  INFLUX_URL: influxUrl,
+  INGEST_METRICS_PORT: String(ports.ingestMetrics),
+}, 'connected to broker');
+
+const influxPort = new URL(influxUrl).port || '8086';
+process.stdout.write(`
+Vigie is running (data in ${dir}, logs in ${logDir})
+
+  InfluxDB          ${influxUrl}   database "${DATABASE}"${influxd ? ' (project-managed)' : ''}
+  MQTT broker       ${mqttUrl}   WebSocket ws://127.0.0.1:${ports.ws}
+  broker metrics    http://127.0.0.1:${ports.brokerMetrics}/metrics
+  ingest metrics    http://127.0.0.1:${ports.ingestMetrics}/metrics
+  simulated watches ${config.DEMO_WATCHES} at ${config.DEMO_RATE}/s (cohort ${cohort})
+
+  Query:  influx -port ${influxPort} -database ${DATABASE} -execute 'SELECT * FROM vitals ORDER BY time DESC LIMIT 5'
+  Press Ctrl-C to stop everything.
+
+`);
+
+await start('simulators', 'simulators/cli.ts', [
+  '--watches', String(config.DEMO_WATCHES),
+  '--rate', String(config.DEMO_RATE),
+  '--seed', String(config.DEMO_SEED),
+  '--scenario', 'normal',
+  '--broker', mqttUrl,
+  '--cohort', cohort,
+], {});
+
+const influx = createInflux(influxUrl);
+setInterval(() => {
+  influx
+    .query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals" WHERE time > now() - 10s')
+    .then((rows) => {
+      const n = rows[0]?.n ?? 0;
+      process.stdout.write(`\r${new Date().toLocaleTimeString()}  vitals stored in the last 10 s: ${n} (${(n / 10).toFixed(0)}/s)   `);
+    }, () => process.stdout.write('\rwaiting for InfluxDB...                                   '));
+}, 5_000).unref();
