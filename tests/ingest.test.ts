@@ -161,4 +161,20 @@ describe('ingest into InfluxDB', () => {
     await sending;
     await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(120), 30_000);
   });
+
+  it('moves a point InfluxDB refuses for good to the dead letters, and stores the rest of its batch', async () => {
+    const { device, send } = await watch();
+    // Someone wrote hr as a string first into the shard of ten days ago: InfluxDB now refuses float hr
+    // there for good (field type conflict, HTTP 400).
+    await send({ ts: Date.now(), seq: 0, spo2: 97 }); // the ingest creates the database on its first write
+    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(1));
+    const t0 = Date.now() - 10 * 86_400_000;
+    const res = await fetch(`${influx.url}/write?db=vigie&rp=raw&precision=ms`, { method: 'POST', body: `vitals,device=other hr="oops" ${t0 - 1}` });
+    expect(res.status).toBe(204);
+    await send({ samples: [{ ts: t0, seq: 1, spo2: 95 }, { ts: t0 + 1, seq: 2, hr: 70 }, { ts: t0 + 2, seq: 3, spo2: 96 }] });
+    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(3));
+    await eventually(() => expect(ingest.queue.deadLetters).toBe(1));
+    expect(ingest.queue.size).toBe(0);
+    expect((await ingest.metrics.deadLettered.get()).values[0]?.value).toBe(1);
+  });
 });
