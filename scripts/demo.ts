@@ -34,7 +34,7 @@ const config = readConfig(
 const dir = dataDir();
 const logDir = join(dir, 'logs');
 mkdirSync(logDir, { recursive: true });
-const children: Array<{ name: string; child: ChildProcess }> = [];
+const children: Array<{ name: string; child: ChildProcess; output: Promise<unknown> }> = [];
 let influxd: Influxd | undefined;
 let stopping = false;
 
@@ -53,16 +53,18 @@ function start(name: string, entry: string, args: string[], extraEnv: Record<str
     env: { ...process.env, VIGIE_DATA_DIR: dir, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push({ name, child });
   const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
   child.stderr?.pipe(log);
   const lines = createInterface({ input: child.stdout! });
+  children.push({ name, child, output: once(lines, 'close') });
   return new Promise((resolve, reject) => {
     if (!readyMessage) resolve();
     lines.on('line', (line) => {
       log.write(`${line}\n`);
       if (readyMessage && line.includes(`"msg":"${readyMessage}"`)) resolve();
       if (line.includes('"level":50') || line.includes('"level":60')) process.stdout.write(`\n[${name}] ${line}\n`);
+      // Plain lines (the simulators' summary) are meant for the person at the terminal.
+      else if (stopping && !line.startsWith('{')) process.stdout.write(`[${name}] ${line}\n`);
     });
     child.once('exit', (code, signal) => {
       if (!stopping) {
@@ -78,12 +80,13 @@ async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     process.stdout.write('\nstopping: ');
-    for (const { name, child } of [...children].reverse()) {
+    for (const { name, child, output } of [...children].reverse()) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
         child.kill('SIGINT');
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         await exited;
+        await output;
         clearTimeout(timer);
       }
       process.stdout.write(`${name} `);

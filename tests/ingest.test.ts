@@ -2,24 +2,22 @@
  * Watches -> broker -> ingest -> InfluxDB, all real: readings are queryable, backfills keep their
  * timestamps, duplicates are stored once, and InfluxDB or ingest restarts lose and duplicate nothing.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { startTestBroker, type TestBroker } from './support/broker.ts';
-import { startTestInflux, type TestInflux } from './support/influx.ts';
+import { usePipeline } from './support/pipeline.ts';
 import { startTestIngest } from './support/ingest.ts';
 import { connect, end, eventually } from './support/mqtt.ts';
 import { deviceTopic } from '../devices/topics.ts';
 import type { Provisioned } from '../common/registry.ts';
-import type { Ingest } from '../ingest/ingest.ts';
 
-let influx: TestInflux;
-let broker: TestBroker;
-let ingest: Ingest;
 const clients: MqttClient[] = [];
+const t = usePipeline(async () => {
+  await Promise.all(clients.splice(0).map((c) => end(c, true)));
+});
 
 async function watch(): Promise<{ device: Provisioned; client: MqttClient; send: (body: object, qos?: 0 | 1) => Promise<void> }> {
-  const device = await broker.registry.provisionPatient('test');
-  const client = await connect(broker.url, { clientId: device.deviceId, username: device.deviceId, password: device.secret });
+  const device = await t.broker.registry.provisionPatient('test');
+  const client = await connect(t.broker.url, { clientId: device.deviceId, username: device.deviceId, password: device.secret });
   clients.push(client);
   const send = async (body: object, qos: 0 | 1 = 1) => {
     const channel = 'type' in body ? 'events' : 'vitals';
@@ -28,30 +26,13 @@ async function watch(): Promise<{ device: Provisioned; client: MqttClient; send:
   return { device, client, send };
 }
 
-beforeAll(async () => {
-  influx = await startTestInflux();
-});
-afterAll(async () => {
-  await influx.remove();
-});
-beforeEach(async () => {
-  broker = await startTestBroker();
-  ingest = await startTestIngest(broker, influx.url);
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => end(c, true)));
-  await ingest.stop();
-  await broker.stop();
-  await influx.start(); // a test may have stopped it
-});
-
 describe('ingest into InfluxDB', () => {
   it('stores a watch reading with its tags, fields and timestamp', async () => {
     const { device, send } = await watch();
     const ts = Date.now() - 1_000;
     await send({ ts, seq: 1, hr: 72.5, spo2: 97, temp: 36.7, sys: 128, dia: 79, rr: 15, steps: 12, battery: 80 });
     const [row] = await eventually(async () => {
-      const r = await influx.rows(`SELECT * FROM vitals WHERE device = '${device.deviceId}'`);
+      const r = await t.influx.rows(`SELECT * FROM vitals WHERE device = '${device.deviceId}'`);
       expect(r).toHaveLength(1);
       return r;
     });
@@ -61,10 +42,10 @@ describe('ingest into InfluxDB', () => {
 
   it('creates the retention policies and the continuous queries', async () => {
     await eventually(async () => {
-      const rps = await influx.rows('SHOW RETENTION POLICIES ON vigie');
+      const rps = await t.influx.rows('SHOW RETENTION POLICIES ON vigie');
       expect(rps.map((r) => r.name).sort()).toEqual(['raw', 'rp_1h', 'rp_1m']);
       expect(rps.find((r) => r.name === 'raw')?.default).toBe(true);
-      const cqs = await influx.rows('SHOW CONTINUOUS QUERIES');
+      const cqs = await t.influx.rows('SHOW CONTINUOUS QUERIES');
       expect(cqs.map((r) => r.name)).toEqual(expect.arrayContaining(['cq_vitals_1m', 'cq_vitals_1h']));
     });
   });
@@ -74,15 +55,15 @@ describe('ingest into InfluxDB', () => {
     const start = Date.now() - 3 * 3_600_000; // three hours ago: older than the continuous queries look back
     const samples = Array.from({ length: 180 }, (_, i) => ({ ts: start + i * 60_000, seq: 100 + i, hr: 60 + (i % 10) }));
     await send({ samples });
-    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(180));
-    const rows = await influx.rows(`SELECT hr, backfill FROM vitals WHERE device = '${device.deviceId}' ORDER BY time`);
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(180));
+    const rows = await t.influx.rows(`SELECT hr, backfill FROM vitals WHERE device = '${device.deviceId}' ORDER BY time`);
     expect(rows.map((r) => (r.time as Date).getTime())).toEqual(samples.map((s) => s.ts));
     expect(rows.every((r) => r.backfill === true)).toBe(true);
     await eventually(async () => {
-      const minute = await influx.rows(`SELECT hr, hr_min, hr_max, samples FROM "vigie"."rp_1m"."vitals" WHERE device = '${device.deviceId}' ORDER BY time LIMIT 3`);
+      const minute = await t.influx.rows(`SELECT hr, hr_min, hr_max, samples FROM "vigie"."rp_1m"."vitals" WHERE device = '${device.deviceId}' ORDER BY time LIMIT 3`);
       expect(minute.map((r) => r.hr)).toEqual([60, 61, 62]);
       expect(minute[0]?.samples).toBe(1);
-      const hour = await influx.rows(`SELECT samples FROM "vigie"."rp_1h"."vitals" WHERE device = '${device.deviceId}'`);
+      const hour = await t.influx.rows(`SELECT samples FROM "vigie"."rp_1h"."vitals" WHERE device = '${device.deviceId}'`);
       expect(hour.reduce((n, r) => n + Number(r.samples), 0)).toBe(180);
     });
   });
@@ -93,73 +74,73 @@ describe('ingest into InfluxDB', () => {
     await send(reading);
     await send(reading);
     await send({ ts: reading.ts + 1000, seq: 8, hr: 71 });
-    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(2));
-    expect((await ingest.metrics.duplicates.get()).values[0]?.value).toBe(1);
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(2));
+    expect((await t.ingest.metrics.duplicates.get()).values[0]?.value).toBe(1);
   });
 
   it('keeps two readings of the same millisecond apart', async () => {
     const { device, send } = await watch();
     const ts = Date.now();
     await send({ samples: [{ ts, seq: 1, hr: 70 }, { ts, seq: 2, hr: 71 }] });
-    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(2));
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(2));
   });
 
   it('loses and duplicates nothing when InfluxDB stops and restarts in the middle of a run', async () => {
     const { device, send } = await watch();
     const t0 = Date.now() - 60_000;
     for (let seq = 0; seq < 100; seq += 1) await send({ ts: t0 + seq * 100, seq, hr: 70 });
-    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(100));
-    await influx.stop();
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(100));
+    await t.influx.stop();
     for (let seq = 100; seq < 300; seq += 1) await send({ ts: t0 + seq * 100, seq, hr: 71 });
-    await eventually(() => expect(ingest.queue.size).toBe(200)); // acknowledged, waiting on disk
-    await influx.start();
+    await eventually(() => expect(t.ingest.queue.size).toBe(200)); // acknowledged, waiting on disk
+    await t.influx.start();
     for (let seq = 300; seq < 400; seq += 1) await send({ ts: t0 + seq * 100, seq, hr: 72 });
-    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(400), 30_000);
-    const seqs = await influx.rows(`SELECT seq FROM vitals WHERE device = '${device.deviceId}' ORDER BY time`);
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(400), 30_000);
+    const seqs = await t.influx.rows(`SELECT seq FROM vitals WHERE device = '${device.deviceId}' ORDER BY time`);
     expect(seqs.map((r) => r.seq)).toEqual(Array.from({ length: 400 }, (_, i) => i));
-    expect((await ingest.metrics.writeFailures.get()).values[0]?.value).toBeGreaterThan(0);
+    expect((await t.ingest.metrics.writeFailures.get()).values[0]?.value).toBeGreaterThan(0);
   });
 
   it('replays what was queued when the ingest itself restarts, and gets what the broker kept meanwhile', async () => {
     const { device, send } = await watch();
     const t0 = Date.now() - 60_000;
-    await influx.stop();
+    await t.influx.stop();
     for (let seq = 0; seq < 50; seq += 1) await send({ ts: t0 + seq * 100, seq, spo2: 95 });
-    await eventually(() => expect(ingest.queue.size).toBe(50));
-    await ingest.stop();
+    await eventually(() => expect(t.ingest.queue.size).toBe(50));
+    await t.ingest.stop();
     for (let seq = 50; seq < 80; seq += 1) await send({ ts: t0 + seq * 100, seq, spo2: 96 }); // broker keeps them (persistent session)
-    await influx.start();
-    ingest = await startTestIngest(broker, influx.url);
-    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(80), 30_000);
+    await t.influx.start();
+    t.ingest = await startTestIngest(t.broker, t.influx.url);
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(80), 30_000);
   });
 
   it('stores every fall and SOS as an alert before acknowledging, even with InfluxDB down', async () => {
     const { device, send } = await watch();
-    await influx.stop();
+    await t.influx.stop();
     const now = Date.now();
     await send({ ts: now, seq: 1, type: 'fall', confidence: 0.95 });
     await send({ ts: now + 1, seq: 2, type: 'sos' });
     await send({ ts: now + 2, seq: 2, type: 'sos' }); // redelivered: stored once
     await send({ ts: now + 3, seq: 3, type: 'im_ok' });
-    await eventually(() => expect(ingest.alerts.list().filter((a) => a.deviceId === device.deviceId).map((a) => [a.type, a.seq, a.confidence]).sort()).toEqual([['fall', 1, 0.95], ['sos', 2, null]]));
-    await influx.start();
-    await eventually(async () => expect(await influx.count('events', device.deviceId)).toBe(3), 30_000);
+    await eventually(() => expect(t.ingest.alerts.list().filter((a) => a.deviceId === device.deviceId).map((a) => [a.type, a.seq, a.confidence]).sort()).toEqual([['fall', 1, 0.95], ['sos', 2, null]]));
+    await t.influx.start();
+    await eventually(async () => expect(await t.influx.count('events', device.deviceId)).toBe(3), 30_000);
   });
 
   it('applies back-pressure when the disk queue is full, then stores everything', async () => {
-    await ingest.stop();
-    ingest = await startTestIngest(broker, influx.url, { bufferCapacity: 50, batchSize: 20 });
+    await t.ingest.stop();
+    t.ingest = await startTestIngest(t.broker, t.influx.url, { bufferCapacity: 50, batchSize: 20 });
     const { device, send } = await watch();
-    await influx.stop();
+    await t.influx.stop();
     const t0 = Date.now() - 60_000;
     const sending = (async () => {
       for (let seq = 0; seq < 120; seq += 1) await send({ ts: t0 + seq * 100, seq, hr: 80 });
     })();
-    await eventually(async () => expect((await ingest.metrics.backpressure.get()).values[0]?.value).toBeGreaterThan(0));
-    expect(ingest.queue.size).toBeLessThanOrEqual(50);
-    await influx.start();
+    await eventually(async () => expect((await t.ingest.metrics.backpressure.get()).values[0]?.value).toBeGreaterThan(0));
+    expect(t.ingest.queue.size).toBeLessThanOrEqual(50);
+    await t.influx.start();
     await sending;
-    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(120), 30_000);
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(120), 30_000);
   });
 
   it('moves a point InfluxDB refuses for good to the dead letters, and stores the rest of its batch', async () => {
@@ -167,14 +148,14 @@ describe('ingest into InfluxDB', () => {
     // Someone wrote hr as a string first into the shard of ten days ago: InfluxDB now refuses float hr
     // there for good (field type conflict, HTTP 400).
     await send({ ts: Date.now(), seq: 0, spo2: 97 }); // the ingest creates the database on its first write
-    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(1));
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(1));
     const t0 = Date.now() - 10 * 86_400_000;
-    const res = await fetch(`${influx.url}/write?db=vigie&rp=raw&precision=ms`, { method: 'POST', body: `vitals,device=other hr="oops" ${t0 - 1}` });
+    const res = await fetch(`${t.influx.url}/write?db=vigie&rp=raw&precision=ms`, { method: 'POST', body: `vitals,device=other hr="oops" ${t0 - 1}` });
     expect(res.status).toBe(204);
     await send({ samples: [{ ts: t0, seq: 1, spo2: 95 }, { ts: t0 + 1, seq: 2, hr: 70 }, { ts: t0 + 2, seq: 3, spo2: 96 }] });
-    await eventually(async () => expect(await influx.count('vitals', device.deviceId)).toBe(3));
-    await eventually(() => expect(ingest.queue.deadLetters).toBe(1));
-    expect(ingest.queue.size).toBe(0);
-    expect((await ingest.metrics.deadLettered.get()).values[0]?.value).toBe(1);
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(3));
+    await eventually(() => expect(t.ingest.queue.deadLetters).toBe(1));
+    expect(t.ingest.queue.size).toBe(0);
+    expect((await t.ingest.metrics.deadLettered.get()).values[0]?.value).toBe(1);
   });
 });

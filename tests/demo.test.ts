@@ -1,0 +1,59 @@
+/**
+ * The README's first command, minus the set-up it starts with: the demo brings up InfluxDB, the broker,
+ * the ingest and simulated watches; vitals land in InfluxDB; SIGINT stops every process.
+ */
+import { afterAll, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { freePort } from '../common/free-port.ts';
+import { createInflux } from '../ingest/influx-client.ts';
+import { eventually } from './support/mqtt.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigie-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () => {
+  const ports = { INFLUX_PORT: await freePort(), MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), BROKER_METRICS_PORT: await freePort(), INGEST_METRICS_PORT: await freePort() };
+  const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+    env: { ...process.env, VIGIE_DATA_DIR: dir, DEMO_WATCHES: '5', DEMO_RATE: '2', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  demo.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  demo.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    await eventually(() => expect(out).toContain('Vigie is running'), 60_000);
+    expect(out).toContain(`mqtt://127.0.0.1:${ports.MQTT_PORT}`);
+    expect(out).toContain(`http://127.0.0.1:${ports.INFLUX_PORT}`);
+    const influx = createInflux(`http://127.0.0.1:${ports.INFLUX_PORT}`);
+    await eventually(async () => {
+      const rows = await influx.query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals"');
+      expect(rows[0]?.n ?? 0).toBeGreaterThan(10);
+    }, 60_000, 500);
+    const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
+    expect(devices.length).toBe(5);
+  } finally {
+    demo.kill('SIGINT');
+    await once(demo, 'exit');
+  }
+  expect(demo.exitCode).toBe(0);
+  expect(out).toContain('stopped.');
+  expect(out).toMatch(/\[simulators\]\s+sent\s+[1-9]\d*/); // the simulators' summary reaches the terminal
+  // Nothing left listening on the demo's ports.
+  for (const port of Object.values(ports)) {
+    await expect(fetch(`http://127.0.0.1:${port}/`).then(() => 'open', () => 'closed')).resolves.toBe('closed');
+  }
+  expect(alive(demo.pid ?? 0)).toBe(false);
+});

@@ -1,0 +1,37 @@
+/**
+ * The ingest path for a test file: one influxd for the file, and a fresh broker and ingest for each
+ * test. Tests may stop influxd or replace the ingest; the next test starts from a clean state.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startTestBroker, type TestBroker } from './broker.ts';
+import { startTestInflux, type TestInflux } from './influx.ts';
+import { startTestIngest } from './ingest.ts';
+import type { Ingest } from '../../ingest/ingest.ts';
+
+export interface Pipeline {
+  influx: TestInflux;
+  broker: TestBroker;
+  ingest: Ingest;
+}
+
+/** Registers the hooks; `cleanup` runs first after each test (close clients, stop simulators). */
+export function usePipeline(cleanup?: () => Promise<void>): Pipeline {
+  const p = {} as Pipeline;
+  beforeAll(async () => {
+    p.influx = await startTestInflux();
+  });
+  afterAll(async () => {
+    await p.influx.remove();
+  });
+  beforeEach(async () => {
+    p.broker = await startTestBroker();
+    p.ingest = await startTestIngest(p.broker, p.influx.url);
+  });
+  afterEach(async () => {
+    await cleanup?.();
+    await p.ingest.stop();
+    await p.broker.stop();
+    await p.influx.start(); // a test may have stopped it
+  });
+  return p;
+}
