@@ -11,7 +11,7 @@ export class ConfigError extends Error {
   }
 }
 
-export function readConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined> = process.env): Readonly<z.infer<S>> {
+export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): Readonly<z.infer<S>> {
   const r = schema.safeParse(env);
   if (!r.success) {
     throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));

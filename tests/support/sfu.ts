@@ -1,0 +1,59 @@
+/** The real SFU (mediasoup workers, signalling WebSocket) on a free loopback port, for a test. */
+import WebSocket from 'ws';
+import { createLogger } from '../../common/log.ts';
+import { SfuServer, SIGNAL_PATH } from '../../sfu/server.ts';
+import { CallTokens } from '../../sfu/tokens.ts';
+import { SignallingClient, type SocketLike } from '../../web/src/lib/signalling.ts';
+import type { Role } from '../../sfu/protocol.ts';
+
+export interface TestSfu {
+  readonly server: SfuServer;
+  readonly url: string;
+  readonly secret: string;
+  /** Signs an invitation for this SFU. */
+  invite(roomId: string, role: Role, options?: { ttlSeconds?: number; participantId?: string; displayName?: string }): Promise<string>;
+  /** A signalling connection, as a page would open it. */
+  open(): Promise<SignallingClient>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSfu(options: { workers?: number; maxParticipants?: number; maxParticipantsPerWorker?: number } = {}): Promise<TestSfu> {
+  const secret = CallTokens.randomSecret();
+  const server = await SfuServer.create({
+    host: '127.0.0.1',
+    port: 0,
+    workers: options.workers ?? 1,
+    network: { listenIp: '127.0.0.1', announcedIp: undefined, rtcMinPort: 40_000, rtcMaxPort: 49_999 },
+    secret,
+    limits: { maxParticipants: options.maxParticipants ?? 6, maxParticipantsPerWorker: options.maxParticipantsPerWorker ?? 100 },
+    logger: createLogger('sfu', process.env.TEST_LOG_LEVEL ?? 'silent'),
+  });
+  await server.listen();
+  const url = `ws://127.0.0.1:${server.port}${SIGNAL_PATH}`;
+  const clients: SignallingClient[] = [];
+  return {
+    server,
+    url,
+    secret,
+    async invite(roomId, role, o = {}) {
+      const { token } = await server.tokens.issueCall({
+        roomId,
+        role,
+        displayName: o.displayName ?? role,
+        patientId: 'p-test',
+        ttlSeconds: o.ttlSeconds ?? 600,
+        ...(o.participantId ? { participantId: o.participantId } : {}),
+      });
+      return token;
+    },
+    async open() {
+      const client = await SignallingClient.open(url, (u) => new WebSocket(u) as unknown as SocketLike);
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await server.close();
+    },
+  };
+}
