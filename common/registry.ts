@@ -130,6 +130,10 @@ export class Registry {
     return secret;
   }
 
+  hasPatient(patientId: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM patients WHERE id = ?').get(patientId) !== undefined;
+  }
+
   patientOf(deviceId: string): string | undefined {
     return this.#getDevice.get(deviceId)?.patient_id;
   }

@@ -1,0 +1,60 @@
+/** The SFU and the web service, in-process on free loopback ports, with one provisioned patient. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { createLogger } from '../../common/log.ts';
+import { Registry } from '../../common/registry.ts';
+import { registryPath } from '../../common/paths.ts';
+import { WebServer } from '../../web/server.ts';
+import { startTestSfu, type TestSfu } from './sfu.ts';
+
+export interface CallStack {
+  readonly sfu: TestSfu;
+  readonly web: WebServer;
+  readonly webUrl: string;
+  readonly patientId: string;
+  readonly staffToken: string;
+  /** Creates a consultation through the API, as the start page does. */
+  createConsultation(inviteFamily?: boolean): Promise<{ roomId: string; links: { clinician: string; patient: string; family?: string } }>;
+  stop(): Promise<void>;
+}
+
+export async function startCallStack(options: { workers?: number } = {}): Promise<CallStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-call-'));
+  const registry = Registry.open(registryPath(dir));
+  const { patientId } = await registry.provisionPatient('call test');
+  const sfu = await startTestSfu({ workers: options.workers ?? 1 });
+  const web = new WebServer({
+    host: '127.0.0.1',
+    port: 0,
+    sfuUrl: sfu.url,
+    secret: sfu.secret,
+    inviteTtlSeconds: 3600,
+    registry,
+    logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
+  });
+  const webUrl = await web.listen();
+  const staffToken = await web.tokens.issueStaff('dr-house', 'Dr Martin', 3600);
+  return {
+    sfu,
+    web,
+    webUrl,
+    patientId,
+    staffToken,
+    async createConsultation(inviteFamily = true) {
+      const res = await fetch(`${webUrl}/api/consultations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${staffToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ patientId, inviteFamily }),
+      });
+      if (res.status !== 201) throw new Error(`create consultation: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { roomId: string; links: { clinician: string; patient: string; family?: string } };
+    },
+    async stop() {
+      await web.close();
+      await sfu.stop();
+      registry.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The web service: the built pages (web/dist) and their HTTP API. For now the API creates
+ * teleconsultations: a clinician (staff token) names a patient, and gets signed invitation links for
+ * the patient, a relative and themself.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import sirv from 'sirv';
+import { z } from 'zod';
+import type { Logger } from '../common/log.ts';
+import type { Registry } from '../common/registry.ts';
+import { CallTokens } from '../sfu/tokens.ts';
+
+export interface WebOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Where browsers reach this server (used in invitation links). Defaults to the listening address. */
+  readonly publicUrl?: string;
+  /** Where browsers reach the SFU's signalling WebSocket. */
+  readonly sfuUrl: string;
+  readonly secret: string;
+  readonly inviteTtlSeconds: number;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly distDir?: string;
+}
+
+export const DIST_DIR = join(import.meta.dirname, 'dist');
+const MAX_BODY = 16 * 1024;
+
+const createConsultation = z.object({
+  patientId: z.string().trim().min(1, 'patientId is required').max(100),
+  inviteFamily: z.boolean().default(true),
+});
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export class WebServer {
+  readonly tokens: CallTokens;
+  readonly #o: WebOptions;
+  readonly #http: Server;
+  readonly #static: ReturnType<typeof sirv>;
+  #url = '';
+
+  constructor(options: WebOptions) {
+    this.#o = options;
+    this.tokens = new CallTokens(options.secret);
+    const dist = options.distDir ?? DIST_DIR;
+    if (!existsSync(join(dist, 'call.html'))) throw new Error(`the pages are not built (${dist}); run: npm run build:web`);
+    this.#static = sirv(dist, { etag: true, dev: false, setHeaders: (res) => res.setHeader('x-content-type-options', 'nosniff') });
+    this.#http = createServer((req, res) => void this.#route(req, res));
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  async listen(): Promise<string> {
+    this.#http.listen(this.#o.port, this.#o.host);
+    await once(this.#http, 'listening');
+    const address = this.#http.address();
+    const port = address && typeof address !== 'string' ? address.port : this.#o.port;
+    this.#url = this.#o.publicUrl ?? `http://${this.#o.host}:${port}`;
+    this.#o.logger.info({ url: this.#url }, 'web listening');
+    return this.#url;
+  }
+
+  async close(): Promise<void> {
+    this.#http.closeAllConnections();
+    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    try {
+      if (path === '/api/config' && req.method === 'GET') return json(res, 200, { sfuUrl: this.#o.sfuUrl });
+      if (path === '/api/consultations') {
+        if (req.method !== 'POST') throw new HttpError(405, 'use POST');
+        return json(res, 201, await this.#createConsultation(req));
+      }
+      if (path.startsWith('/api/')) throw new HttpError(404, `no API at ${path}`);
+      if (/^\/call\/[\w-]+\/?$/.test(path)) req.url = '/call.html';
+      res.setHeader('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'");
+      res.setHeader('referrer-policy', 'no-referrer');
+      this.#static(req, res, () => json(res, 404, { error: `not found: ${path}` }));
+    } catch (error) {
+      if (error instanceof HttpError) return json(res, error.status, { error: error.message });
+      this.#o.logger.error({ path, err: String(error) }, 'request failed');
+      json(res, 500, { error: 'internal error' });
+    }
+  }
+
+  async #createConsultation(req: IncomingMessage) {
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Bearer ')) throw new HttpError(401, 'sign in first: missing "Authorization: Bearer <staff token>"');
+    const staff = await this.tokens.verifyStaff(auth.slice('Bearer '.length));
+    if (!staff.ok) throw new HttpError(401, staff.error === 'token_expired' ? 'your sign-in has expired; sign in again' : 'your sign-in is not valid; sign in again');
+    const parsed = createConsultation.safeParse(await readJson(req));
+    if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    const { patientId, inviteFamily } = parsed.data;
+    if (!this.#o.registry.hasPatient(patientId)) throw new HttpError(404, `unknown patient ${patientId}`);
+    const roomId = CallTokens.newRoomId();
+    const ttlSeconds = this.#o.inviteTtlSeconds;
+    const issue = (role: 'clinician' | 'patient' | 'family', displayName: string, participantId?: string) =>
+      this.tokens.issueCall({ roomId, role, displayName, patientId, ttlSeconds, ...(participantId ? { participantId } : {}) });
+    const clinician = await issue('clinician', staff.value.displayName, staff.value.staffId);
+    const patient = await issue('patient', 'Patient');
+    const family = inviteFamily ? await issue('family', 'Famille') : undefined;
+    const link = (token: string) => `${this.#url}/call/${roomId}#${token}`;
+    this.#o.logger.info({ room: roomId, patient: patientId, staff: staff.value.staffId }, 'consultation created');
+    return {
+      roomId,
+      expiresAt: clinician.grant.expiresAt,
+      links: { clinician: link(clinician.token), patient: link(patient.token), ...(family ? { family: link(family.token) } : {}) },
+    };
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new HttpError(400, 'the body is not JSON');
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * One person's side of a consultation: camera preview, signalling, mediasoup-client transports,
+ * and recovery (ICE restart when the network blinks; a new socket and a full rejoin when it drops or
+ * the media server restarts), all without reloading the page. Components only display its state.
+ */
+import { Device } from 'mediasoup-client';
+import type { types } from 'mediasoup-client';
+import { SvelteMap } from 'svelte/reactivity';
+import { SignallingClient, SignallingError } from './signalling.ts';
+import { mediaProblem, type MediaProblem } from './media-errors.ts';
+import { isMessageKey } from './i18n.ts';
+import { quality, sampleOf, type Quality, type StatsSample } from './network-quality.ts';
+import { CLOSE, type ChatMessage, type ErrorCode, type Method, type Participant, type RequestData, type ResponseData, type ProducerInfo, type Role, type Source, type TransportInfo } from '../../../sfu/protocol.ts';
+
+export type Phase = 'preview' | 'joining' | 'waiting' | 'in-call' | 'reconnecting' | 'ended' | 'left' | 'error';
+
+export interface RemoteStream {
+  readonly producerId: string;
+  readonly participantId: string;
+  readonly kind: 'audio' | 'video';
+  readonly source: Source;
+  readonly paused: boolean;
+  readonly track: MediaStreamTrack | undefined;
+}
+
+export interface CallConfig {
+  readonly sfuUrl: string;
+  readonly roomId: string;
+  readonly token: string;
+}
+
+/** Refusals that another attempt will not change. */
+const FATAL: readonly (ErrorCode | 'closed' | 'timeout')[] = ['token_invalid', 'token_expired', 'wrong_room', 'consultation_ended', 'room_full', 'forbidden'];
+const SIMULCAST: RTCRtpEncodingParameters[] = [
+  { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+const STATS_MS = 2_000;
+
+export class CallSession {
+  phase = $state<Phase>('preview');
+  problem = $state<MediaProblem | undefined>();
+  role = $state<Role | undefined>();
+  participantId = $state<string | undefined>();
+  participants = $state<Participant[]>([]);
+  readonly streams = new SvelteMap<string, RemoteStream>();
+  local = $state<MediaStream | undefined>();
+  micOn = $state(true);
+  camOn = $state(true);
+  sharing = $state(false);
+  chat = $state<ChatMessage[]>([]);
+  network = $state<Quality>('unknown');
+  muteRequested = $state(false);
+  /** Reconnections done without a page reload (shown to the clinician, read by tests). */
+  reconnections = $state(0);
+
+  readonly #config: CallConfig;
+  #signal: SignallingClient | undefined;
+  #device: Device | undefined;
+  #send: types.Transport | undefined;
+  #recv: types.Transport | undefined;
+  readonly #producers = new Map<Source, types.Producer>();
+  readonly #consumers = new Map<string, types.Consumer>();
+  #routerCaps: types.RtpCapabilities | undefined;
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #lastSample: StatsSample | undefined;
+  #recovering = false;
+  /** Producers announced before our receive transport existed; consumed as soon as it does. */
+  #announced: ProducerInfo[] = [];
+  readonly #consuming = new Set<string>();
+
+  constructor(config: CallConfig) {
+    this.#config = config;
+  }
+
+  /** Opens the camera and microphone for the preview (and later the call). */
+  async preview(): Promise<void> {
+    this.problem = undefined;
+    try {
+      this.local = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: { width: 640, height: 480, frameRate: 24 } });
+    } catch (error) {
+      this.problem = mediaProblem(error, window.isSecureContext);
+    }
+  }
+
+  async join(): Promise<void> {
+    if (this.phase === 'joining' || this.phase === 'in-call' || this.phase === 'waiting') return;
+    this.problem = undefined;
+    if (!this.local) await this.preview();
+    this.phase = 'joining';
+    try {
+      await this.#connect();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  async admit(participantId: string): Promise<void> {
+    await this.#request('admit', { participantId });
+  }
+
+  async askToMute(participantId: string): Promise<void> {
+    await this.#request('mute', { participantId });
+  }
+
+  async sendChat(text: string): Promise<void> {
+    if (text.trim()) await this.#request('chat', { text });
+  }
+
+  async setMic(on: boolean): Promise<void> {
+    this.micOn = on;
+    await this.#setPaused('mic', !on);
+  }
+
+  async setCamera(on: boolean): Promise<void> {
+    this.camOn = on;
+    await this.#setPaused('camera', !on);
+  }
+
+  async toggleScreen(): Promise<void> {
+    if (this.sharing) return this.#stopScreen();
+    if (!this.#send) return;
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'NotAllowedError') return; // the person cancelled
+      this.problem = mediaProblem(error);
+      return;
+    }
+    const track = stream.getVideoTracks()[0];
+    if (!track) return;
+    track.addEventListener('ended', () => void this.#stopScreen());
+    this.#producers.set('screen', await this.#send.produce({ track, appData: { source: 'screen' } }));
+    this.sharing = true;
+  }
+
+  async hangUp(): Promise<void> {
+    await this.#request('leave', {}).catch(() => undefined);
+    this.#teardown();
+    this.#signal?.close();
+    this.#signal = undefined;
+    this.#stopLocal();
+    this.phase = 'left';
+  }
+
+  async endForAll(): Promise<void> {
+    await this.#request('endForAll', {});
+    this.#teardown();
+    this.#stopLocal();
+    this.phase = 'ended';
+  }
+
+  /** Per received stream: what arrives and what is decoded (for the quality panel and the tests). */
+  async receivedStats(): Promise<Array<{ participantId: string; source: Source; kind: string; packetsReceived: number; framesDecoded: number; frameWidth: number; totalSamplesReceived: number }>> {
+    const out = [];
+    for (const [producerId, consumer] of this.#consumers) {
+      const stream = this.streams.get(producerId);
+      if (!stream || consumer.closed) continue;
+      const report = await consumer.getStats();
+      for (const s of report.values()) {
+        if (s.type !== 'inbound-rtp') continue;
+        out.push({
+          participantId: stream.participantId,
+          source: stream.source,
+          kind: stream.kind,
+          packetsReceived: Number(s.packetsReceived ?? 0),
+          framesDecoded: Number(s.framesDecoded ?? 0),
+          frameWidth: Number(s.frameWidth ?? 0),
+          totalSamplesReceived: Number(s.totalSamplesReceived ?? 0),
+        });
+      }
+    }
+    return out;
+  }
+
+  async #connect(): Promise<void> {
+    const signal = await SignallingClient.open(this.#config.sfuUrl);
+    this.#signal = signal;
+    this.#listen(signal);
+    await this.#joinOn(signal);
+  }
+
+  async #joinOn(signal: SignallingClient): Promise<void> {
+    const joined = await signal.request('join', { roomId: this.#config.roomId, token: this.#config.token });
+    this.role = joined.role;
+    this.participantId = joined.participantId;
+    this.participants = [...joined.participants];
+    this.chat = [...joined.chat];
+    this.#routerCaps = joined.routerRtpCapabilities as types.RtpCapabilities; // from our SFU: mediasoup's own structure
+    if (joined.admitted) await this.#startMedia(joined.producers);
+    else this.phase = 'waiting';
+  }
+
+  #listen(signal: SignallingClient): void {
+    signal.on('participant', (p) => {
+      const others = this.participants.filter((x) => x.participantId !== p.participantId);
+      this.participants = [...others, p];
+    });
+    signal.on('participantLeft', ({ participantId }) => {
+      this.participants = this.participants.filter((x) => x.participantId !== participantId);
+      for (const [id, s] of this.streams) if (s.participantId === participantId) this.#dropStream(id);
+    });
+    signal.on('admitted', ({ producers, participants }) => {
+      this.participants = [...participants];
+      void this.#startMedia(producers).catch((error: unknown) => this.#fail(error));
+    });
+    signal.on('newProducer', (p) => {
+      if (!this.#recv) this.#announced.push(p);
+      else void this.#consume(p).catch((error: unknown) => console.warn('consume failed', error));
+    });
+    signal.on('producerClosed', ({ producerId }) => this.#dropStream(producerId));
+    signal.on('producerPaused', ({ producerId }) => this.#markPaused(producerId, true));
+    signal.on('producerResumed', ({ producerId }) => this.#markPaused(producerId, false));
+    signal.on('chat', (m) => (this.chat = [...this.chat, m]));
+    signal.on('muteRequested', () => {
+      this.muteRequested = true;
+      void this.setMic(false);
+    });
+    signal.on('ended', () => {
+      this.#teardown();
+      this.#stopLocal();
+      this.phase = 'ended';
+    });
+    signal.on('rejoin', () => void this.#recover(false));
+    signal.onClose((code) => {
+      if (signal !== this.#signal) return;
+      if (code === CLOSE.ended) {
+        this.#teardown();
+        this.phase = 'ended';
+      } else if (code === CLOSE.replaced) {
+        this.#teardown();
+        this.problem = { key: 'error.replaced' };
+        this.phase = 'error';
+      } else if (this.phase === 'in-call' || this.phase === 'waiting' || this.phase === 'joining') {
+        void this.#recover(true);
+      }
+    });
+  }
+
+  async #startMedia(producers: readonly ProducerInfo[]): Promise<void> {
+    const signal = this.#signal;
+    if (!signal || !this.#routerCaps) return;
+    const device = new Device();
+    await device.load({ routerRtpCapabilities: this.#routerCaps });
+    this.#device = device;
+    this.#send = device.createSendTransport(asTransportOptions(await signal.request('createTransport', { direction: 'send' })));
+    this.#recv = device.createRecvTransport(asTransportOptions(await signal.request('createTransport', { direction: 'recv' })));
+    for (const transport of [this.#send, this.#recv]) {
+      transport.on('connect', ({ dtlsParameters }, done, fail) => {
+        signal.request('connectTransport', { transportId: transport.id, dtlsParameters: { ...dtlsParameters } }).then(() => done(), fail);
+      });
+      transport.on('connectionstatechange', (state) => this.#onTransportState(transport, state));
+    }
+    this.#send.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
+      const source = appData.source === 'mic' || appData.source === 'camera' || appData.source === 'screen' ? appData.source : kind === 'audio' ? 'mic' : 'camera';
+      signal.request('produce', { transportId: this.#send!.id, kind, rtpParameters: { ...rtpParameters }, source }).then(({ producerId }) => done({ id: producerId }), fail);
+    });
+    const audio = this.local?.getAudioTracks()[0];
+    const video = this.local?.getVideoTracks()[0];
+    if (audio) this.#producers.set('mic', await this.#send.produce({ track: audio, stopTracks: false, codecOptions: { opusFec: true, opusDtx: true }, appData: { source: 'mic' } }));
+    if (video) this.#producers.set('camera', await this.#send.produce({ track: video, stopTracks: false, encodings: SIMULCAST, codecOptions: { videoGoogleStartBitrate: 600 }, appData: { source: 'camera' } }));
+    if (!this.micOn) await this.#setPaused('mic', true);
+    if (!this.camOn) await this.#setPaused('camera', true);
+    this.phase = 'in-call';
+    const pending = [...producers, ...this.#announced.splice(0)];
+    for (const p of pending) await this.#consume(p).catch((error: unknown) => console.warn('consume failed', error));
+    this.#statsTimer ??= setInterval(() => void this.#measure(), STATS_MS);
+  }
+
+  async #consume(p: ProducerInfo): Promise<void> {
+    const signal = this.#signal;
+    if (!signal || !this.#recv || !this.#device || this.streams.has(p.producerId) || this.#consuming.has(p.producerId)) return;
+    this.#consuming.add(p.producerId);
+    try {
+      await this.#consumeNow(signal, this.#recv, this.#device, p);
+    } finally {
+      this.#consuming.delete(p.producerId);
+    }
+  }
+
+  async #consumeNow(signal: SignallingClient, recv: types.Transport, device: Device, p: ProducerInfo): Promise<void> {
+    const info = await signal.request('consume', { transportId: recv.id, producerId: p.producerId, rtpCapabilities: { ...device.recvRtpCapabilities } });
+    const consumer = await recv.consume({ id: info.id, producerId: info.producerId, kind: info.kind, rtpParameters: info.rtpParameters as types.RtpParameters });
+    this.#consumers.set(p.producerId, consumer);
+    this.streams.set(p.producerId, { producerId: p.producerId, participantId: info.participantId, kind: info.kind, source: info.source, paused: info.producerPaused, track: consumer.track });
+    await signal.request('resumeConsumer', { consumerId: info.id });
+  }
+
+  #dropStream(producerId: string): void {
+    this.#consumers.get(producerId)?.close();
+    this.#consumers.delete(producerId);
+    this.streams.delete(producerId);
+  }
+
+  #markPaused(producerId: string, paused: boolean): void {
+    const s = this.streams.get(producerId);
+    if (s) this.streams.set(producerId, { ...s, paused });
+  }
+
+  async #setPaused(source: Source, paused: boolean): Promise<void> {
+    const track = source === 'mic' ? this.local?.getAudioTracks()[0] : this.local?.getVideoTracks()[0];
+    if (track && source !== 'screen') track.enabled = !paused;
+    const producer = this.#producers.get(source);
+    if (!producer || producer.closed) return;
+    if (paused) producer.pause();
+    else producer.resume();
+    await this.#request(paused ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id }).catch(() => undefined);
+  }
+
+  async #stopScreen(): Promise<void> {
+    const producer = this.#producers.get('screen');
+    this.#producers.delete('screen');
+    this.sharing = false;
+    if (!producer) return;
+    producer.track?.stop();
+    producer.close();
+    await this.#request('closeProducer', { producerId: producer.id }).catch(() => undefined);
+  }
+
+  /** ICE restart when the path breaks; a full recovery if that is not enough. */
+  #onTransportState(transport: types.Transport, state: string): void {
+    if (state !== 'failed' && state !== 'disconnected') return;
+    const restart = async () => {
+      if (transport.closed || transport.connectionState === 'connected') return;
+      try {
+        const { iceParameters } = await this.#request('restartIce', { transportId: transport.id });
+        await transport.restartIce({ iceParameters: iceParameters as types.IceParameters });
+      } catch {
+        void this.#recover(true);
+      }
+    };
+    // 'disconnected' often heals by itself within a second or two; 'failed' never does.
+    if (state === 'failed') void restart();
+    else setTimeout(() => void restart(), 2_000);
+  }
+
+  /** Lost the socket (newSocket) or the media server: tear down media and join again, with backoff. */
+  async #recover(newSocket: boolean): Promise<void> {
+    if (this.#recovering) return;
+    this.#recovering = true;
+    this.phase = 'reconnecting';
+    this.#teardown();
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        if (newSocket || !this.#signal || this.#signal.closed) {
+          this.#signal?.close();
+          await this.#connect();
+        } else {
+          await this.#joinOn(this.#signal);
+        }
+        this.reconnections += 1;
+        break;
+      } catch (error) {
+        if (error instanceof SignallingError && FATAL.includes(error.code)) {
+          this.#fail(error);
+          break;
+        }
+        newSocket = true;
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)));
+      }
+    }
+    this.#recovering = false;
+  }
+
+  async #measure(): Promise<void> {
+    if (!this.#recv || this.#recv.closed) return;
+    try {
+      const reports = [await this.#recv.getStats()];
+      if (this.#send && !this.#send.closed) reports.push(await this.#send.getStats());
+      const sample = sampleOf(reports as unknown as Iterable<[string, Record<string, unknown>]>[]);
+      this.network = quality(this.#lastSample, sample);
+      this.#lastSample = sample;
+    } catch {
+      this.network = 'unknown';
+    }
+  }
+
+  #request<M extends Method>(method: M, data: RequestData<M>): Promise<ResponseData[M]> {
+    if (!this.#signal) return Promise.reject(new SignallingError('closed', 'not connected'));
+    return this.#signal.request(method, data);
+  }
+
+  #teardown(): void {
+    clearInterval(this.#statsTimer);
+    this.#statsTimer = undefined;
+    this.#lastSample = undefined;
+    this.#announced = [];
+    this.network = 'unknown';
+    for (const c of this.#consumers.values()) c.close();
+    this.#consumers.clear();
+    this.streams.clear();
+    this.#producers.get('screen')?.track?.stop();
+    this.#producers.clear();
+    this.sharing = false;
+    this.#send?.close();
+    this.#recv?.close();
+    this.#send = undefined;
+    this.#recv = undefined;
+  }
+
+  #stopLocal(): void {
+    for (const track of this.local?.getTracks() ?? []) track.stop();
+    this.local = undefined;
+  }
+
+  #fail(error: unknown): void {
+    this.#teardown();
+    if (error instanceof SignallingError) {
+      const key = error.code === 'closed' || error.code === 'timeout' ? 'error.unreachable' : `error.${error.code}`;
+      this.problem = isMessageKey(key) ? { key } : { key: 'error.other', detail: error.message };
+    } else {
+      this.problem = { key: 'error.other', detail: error instanceof Error ? error.message : String(error) };
+    }
+    this.phase = 'error';
+  }
+}
+
+
+function asTransportOptions(t: TransportInfo): types.TransportOptions {
+  // From our SFU: mediasoup's own ICE/DTLS structures, passed through unchanged.
+  return { id: t.id, iceParameters: t.iceParameters as types.IceParameters, iceCandidates: t.iceCandidates as types.IceCandidate[], dtlsParameters: t.dtlsParameters as types.DtlsParameters };
+}
