@@ -1,10 +1,11 @@
 /**
  * `npm run demo`: runs the whole suite on this machine: InfluxDB (project-managed unless INFLUX_URL is
- * set), the broker, the ingest and a cohort of simulated watches; prints what runs where and a live
- * status line; Ctrl-C stops everything cleanly, in reverse order.
+ * set), the broker, the ingest, the SFU, the web pages and a cohort of simulated watches; prints what
+ * runs where (with a clinician link to start a teleconsultation) and a live status line; Ctrl-C stops
+ * everything cleanly, in reverse order.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +17,8 @@ import { startInfluxd, type Influxd } from '../common/influxd.ts';
 import { Registry } from '../common/registry.ts';
 import { createInflux } from '../ingest/influx-client.ts';
 import { DATABASE } from '../ingest/schema.ts';
+import { CallTokens } from '../sfu/tokens.ts';
+import { readCohort } from '../common/cohort.ts';
 
 const config = readConfig(
   z.object({
@@ -25,6 +28,9 @@ const config = readConfig(
     MQTT_WS_PORT: env.port(8083),
     BROKER_METRICS_PORT: env.port(9101),
     INGEST_METRICS_PORT: env.port(9102),
+    SFU_PORT: env.port(4443),
+    WEB_PORT: env.port(8080),
+    VIGIE_CALL_SECRET: z.string().min(32).optional(),
     DEMO_WATCHES: env.int(50, 1),
     DEMO_RATE: z.coerce.number().positive().default(1),
     DEMO_SEED: env.int(1),
@@ -107,6 +113,8 @@ const ports = {
   ws: await port(config.MQTT_WS_PORT),
   brokerMetrics: await port(config.BROKER_METRICS_PORT),
   ingestMetrics: await port(config.INGEST_METRICS_PORT),
+  sfu: await port(config.SFU_PORT),
+  web: await port(config.WEB_PORT),
 };
 let influxUrl = config.INFLUX_URL;
 if (!influxUrl) {
@@ -132,6 +140,21 @@ await start('ingest', 'ingest/main.ts', [], {
   INGEST_METRICS_PORT: String(ports.ingestMetrics),
 }, 'connected to broker');
 
+// The call secret is kept in the data folder so invitation links survive a restart of the demo.
+const secretFile = join(dir, 'call-secret');
+if (!config.VIGIE_CALL_SECRET && !existsSync(secretFile)) writeFileSync(secretFile, CallTokens.randomSecret(), { mode: 0o600 });
+const callSecret = config.VIGIE_CALL_SECRET ?? readFileSync(secretFile, 'utf8').trim();
+const built = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+if (built.status !== 0) {
+  process.stdout.write('could not build the web pages (see above)\n');
+  await shutdown(1);
+}
+const sfuUrl = `ws://127.0.0.1:${ports.sfu}/signal`;
+await start('sfu', 'sfu/main.ts', [], { SFU_PORT: String(ports.sfu), VIGIE_CALL_SECRET: callSecret }, 'sfu listening');
+await start('web', 'web/main.ts', [], { WEB_PORT: String(ports.web), SFU_PUBLIC_URL: sfuUrl, VIGIE_CALL_SECRET: callSecret }, 'web listening');
+const webUrl = `http://127.0.0.1:${ports.web}`;
+const staffLink = `${webUrl}/#staff=${await new CallTokens(callSecret).issueStaff('demo-clinician', 'Dr Démo', 12 * 3600)}`;
+
 const influxPort = new URL(influxUrl).port || '8086';
 process.stdout.write(`
 Vigie is running (data in ${dir}, logs in ${logDir})
@@ -141,6 +164,12 @@ Vigie is running (data in ${dir}, logs in ${logDir})
   broker metrics    http://127.0.0.1:${ports.brokerMetrics}/metrics
   ingest metrics    http://127.0.0.1:${ports.ingestMetrics}/metrics
   simulated watches ${config.DEMO_WATCHES} at ${config.DEMO_RATE}/s (cohort ${cohort})
+  SFU signalling    ${sfuUrl}   metrics http://127.0.0.1:${ports.sfu}/metrics
+  web               ${webUrl}
+
+  Teleconsultation: open this clinician link (demo only, valid 12 h), enter a patient id from the
+  cohort, and send the patient and family links to other browsers or tabs:
+    ${staffLink}
 
   Query:  influx -port ${influxPort} -database ${DATABASE} -execute 'SELECT * FROM vitals ORDER BY time DESC LIMIT 5'
   Press Ctrl-C to stop everything.
@@ -155,6 +184,14 @@ await start('simulators', 'simulators/cli.ts', [
   '--broker', mqttUrl,
   '--cohort', cohort,
 ], {});
+for (let i = 0; i < 240; i += 1) {
+  const example = (await readCohort(cohort))?.watches[0];
+  if (example) {
+    process.stdout.write(`  Example patient id for a teleconsultation: ${example.patientId}\n\n`);
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 500));
+}
 
 const influx = createInflux(influxUrl);
 setInterval(() => {

@@ -136,6 +136,25 @@ describe('a teleconsultation in the browser', () => {
     for (const [role, page] of Object.entries(pages)) await page.screenshot({ path: artifactPath(`call-${role}-after-worker-restart.png`) });
   }, 120_000);
 
+  it('survives a network outage on the participants\' side: "reconnecting", then media again, without a reload', async () => {
+    const reconnections = () => Promise.all(Object.values(pages).map((p) => p.evaluate(() => (window as unknown as { vigieCall: { reconnections: number } }).vigieCall.reconnections)));
+    const before = await reconnections();
+    const loads = await Promise.all(Object.values(pages).map((p) => p.evaluate(() => performance.getEntriesByType('navigation').length + performance.timeOrigin)));
+    stack.signallingLink.cut();
+    await expect.poll(() => pages.patient.getByTestId('reconnecting').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => pages.patient.getByText('Connexion perdue').count()).toBe(1);
+    await new Promise((r) => setTimeout(r, 3_000));
+    stack.signallingLink.restore();
+    await eventually(async () => {
+      const after = await reconnections();
+      after.forEach((n, i) => expect(n).toBeGreaterThan(before[i] ?? 0));
+    }, 30_000, 500);
+    for (const page of Object.values(pages)) await expectMediaFrom(page, 2);
+    expect(await pages.patient.getByTestId('reconnecting').count()).toBe(0);
+    // Same documents as before: nothing was reloaded.
+    expect(await Promise.all(Object.values(pages).map((p) => p.evaluate(() => performance.getEntriesByType('navigation').length + performance.timeOrigin)))).toEqual(loads);
+  }, 90_000);
+
   it('ends for everyone when the clinician ends it', async () => {
     await pages.clinician.getByTestId('end-all').click();
     await expect.poll(() => pages.patient.getByTestId('ended').count(), { timeout: 15_000 }).toBe(1);

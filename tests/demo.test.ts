@@ -25,7 +25,7 @@ function alive(pid: number): boolean {
 }
 
 it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () => {
-  const ports = { INFLUX_PORT: await freePort(), MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), BROKER_METRICS_PORT: await freePort(), INGEST_METRICS_PORT: await freePort() };
+  const ports = { INFLUX_PORT: await freePort(), MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), BROKER_METRICS_PORT: await freePort(), INGEST_METRICS_PORT: await freePort(), SFU_PORT: await freePort(), WEB_PORT: await freePort() };
   const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
     env: { ...process.env, VIGIE_DATA_DIR: dir, DEMO_WATCHES: '5', DEMO_RATE: '2', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,6 +44,20 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     }, 60_000, 500);
     const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
     expect(devices.length).toBe(5);
+    // The teleconsultation side: the printed clinician link creates a consultation for a cohort patient.
+    await eventually(() => expect(out).toMatch(/Example patient id for a teleconsultation: p-\w+/), 30_000);
+    const staff = /#staff=([\w.-]+)/.exec(out)?.[1];
+    const patientId = /Example patient id for a teleconsultation: (p-\w+)/.exec(out)?.[1];
+    expect(out).toContain(`ws://127.0.0.1:${ports.SFU_PORT}/signal`);
+    const created = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/api/consultations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${staff}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ patientId }),
+    });
+    expect(created.status).toBe(201);
+    const page = await fetch(((await created.json()) as { links: { patient: string } }).links.patient.split('#')[0]!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
   } finally {
     demo.kill('SIGINT');
     await once(demo, 'exit');

@@ -7,7 +7,12 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots and other things a person should look at after a run. */
 export const ARTIFACTS = resolve(import.meta.dirname, '..', 'artifacts');
 
-export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+/**
+ * `media`: `granted` (a fake camera and microphone, access allowed), `refused` (fake devices, the
+ * permission prompt answered "block"), or `absent` (no camera or microphone at all).
+ */
+export function launchBrowser(options: { media?: 'granted' | 'refused' | 'absent'; extraArgs?: string[] } = {}): Promise<Browser> {
+  const media = options.media ?? 'granted';
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -19,14 +24,14 @@ export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
+      ...(media === 'absent' ? [] : ['--use-fake-device-for-media-stream']),
+      ...(media === 'granted' ? ['--use-fake-ui-for-media-stream'] : []),
       // Pages in background tabs must keep decoding video like a visible one.
       '--disable-background-timer-throttling',
       '--disable-renderer-backgrounding',
       '--disable-backgrounding-occluded-windows',
       '--autoplay-policy=no-user-gesture-required',
-      ...extraArgs,
+      ...(options.extraArgs ?? []),
     ],
   });
 }

@@ -7,6 +7,7 @@ import { Registry } from '../../common/registry.ts';
 import { registryPath } from '../../common/paths.ts';
 import { WebServer } from '../../web/server.ts';
 import { startTestSfu, type TestSfu } from './sfu.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export interface CallStack {
   readonly sfu: TestSfu;
@@ -14,6 +15,8 @@ export interface CallStack {
   readonly webUrl: string;
   readonly patientId: string;
   readonly staffToken: string;
+  /** Pages reach the SFU's signalling through this relay, so a test can cut their network. */
+  readonly signallingLink: TcpProxy;
   /** Creates a consultation through the API, as the start page does. */
   createConsultation(inviteFamily?: boolean): Promise<{ roomId: string; links: { clinician: string; patient: string; family?: string } }>;
   stop(): Promise<void>;
@@ -24,10 +27,11 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
   const registry = Registry.open(registryPath(dir));
   const { patientId } = await registry.provisionPatient('call test');
   const sfu = await startTestSfu({ workers: options.workers ?? 1 });
+  const signallingLink = await startTcpProxy(sfu.server.port);
   const web = new WebServer({
     host: '127.0.0.1',
     port: 0,
-    sfuUrl: sfu.url,
+    sfuUrl: sfu.url.replace(`:${sfu.server.port}/`, `:${signallingLink.port}/`),
     secret: sfu.secret,
     inviteTtlSeconds: 3600,
     registry,
@@ -41,6 +45,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     webUrl,
     patientId,
     staffToken,
+    signallingLink,
     async createConsultation(inviteFamily = true) {
       const res = await fetch(`${webUrl}/api/consultations`, {
         method: 'POST',
@@ -52,6 +57,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     },
     async stop() {
       await web.close();
+      await signallingLink.close();
       await sfu.stop();
       registry.close();
       rmSync(dir, { recursive: true, force: true });
