@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-APT_PACKAGES=(influxdb influxdb-client chromium)
+APT_PACKAGES=(influxdb influxdb-client chromium ffmpeg)
 cache="${VIGIE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vigie}"
 step=0
 total=4
@@ -27,7 +27,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 else
   echo "  installing: ${missing[*]}"
   if ! command -v apt-get >/dev/null; then
-    die "this is not a Debian/Ubuntu system. Install by hand: InfluxDB 1.x (influxd and the influx CLI) and Chromium, then run this again."
+    die "this is not a Debian/Ubuntu system. Install by hand: InfluxDB 1.x (influxd and the influx CLI), Chromium and ffmpeg (for benchmarks), then run this again."
   fi
   sudo=()
   if [[ $(id -u) -ne 0 ]]; then

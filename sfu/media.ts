@@ -12,6 +12,7 @@ export type WebRtcTransport = types.WebRtcTransport;
 export type Producer = types.Producer;
 export type Consumer = types.Consumer;
 export type RtpCapabilities = types.RtpCapabilities;
+export type PlainTransport = types.PlainTransport;
 
 /** Opus for speech (stereo off, FEC on) and VP8 for video, the codecs every browser sends. */
 export const MEDIA_CODECS: types.RtpCodecCapability[] = [
@@ -49,6 +50,27 @@ export function createWebRtcTransport(router: Router, network: MediaNetwork): Pr
     preferUdp: true,
     initialAvailableOutgoingBitrate: 1_000_000,
   });
+}
+
+/** Plain RTP (no ICE/DTLS) for RTP from tools such as ffmpeg or GStreamer (benchmarks, recorders). */
+export function createPlainTransport(router: Router, ip: string, comedia: boolean): Promise<PlainTransport> {
+  return router.createPlainTransport({ listenIp: { ip }, rtcpMux: true, comedia });
+}
+
+/**
+ * RTP packets a producer received, or a consumer sent, so far (mediasoup's own counters). A consumer's
+ * stats also carry its producer's inbound stream, hence the filter on the direction.
+ */
+export async function packetCount(entity: Producer | Consumer): Promise<number> {
+  const stats: Array<{ type: string; packetCount: number }> = await entity.getStats();
+  const direction = 'producerId' in entity ? 'outbound-rtp' : 'inbound-rtp';
+  return stats.filter((s) => s.type === direction).reduce((sum, s) => sum + s.packetCount, 0);
+}
+
+/** CPU time (user + system) the worker has used so far, in milliseconds. */
+export async function workerCpuMs(worker: Worker): Promise<number> {
+  const usage = await worker.getResourceUsage();
+  return usage.ru_utime + usage.ru_stime;
 }
 
 export const mediasoupVersion: string = mediasoup.version;

@@ -119,6 +119,26 @@ describe('a teleconsultation in the browser', () => {
     }
   }, 180_000);
 
+  it('lets the clinician mute, share the screen and stop sharing; the others see each change', async () => {
+    await pages.clinician.getByTestId('mic').click();
+    await expect.poll(() => pages.patient.getByText('micro coupé').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => pages.family.locator('figcaption', { hasText: 'Dr Martin' }).textContent(), { timeout: 10_000 }).toContain('muted');
+    await pages.clinician.getByTestId('mic').click();
+    await expect.poll(() => pages.patient.getByText('micro coupé').count(), { timeout: 10_000 }).toBe(0);
+
+    await pages.clinician.getByTestId('screen').click();
+    for (const page of [pages.patient, pages.family]) {
+      await eventually(async () => {
+        const screen = (await received(page)).filter((s) => s.source === 'screen');
+        expect(screen.map((s) => s.framesDecoded >= 5)).toEqual([true]);
+      }, 30_000, 500);
+    }
+    await pages.patient.evaluate(() => window.scrollTo(0, 0));
+    await pages.patient.screenshot({ path: artifactPath('call-patient-screen-share.png') });
+    await pages.clinician.getByTestId('screen').click();
+    await expect.poll(() => pages.patient.locator('[data-testid="video-screen"]').count(), { timeout: 10_000 }).toBe(0);
+  }, 90_000);
+
   it('survives the death of the mediasoup worker: pages reconnect by themselves and video flows again', async () => {
     const room = [...stack.sfu.server.rooms.values()].find((r) => r.size === 3);
     const pid = room?.slot?.worker.pid;

@@ -133,4 +133,28 @@ describe('call signalling', () => {
     expect(await closed).toBe(4001);
     expect(sfu.server.rooms.get('r')?.size).toBe(2);
   });
+
+  it('moves a room to a live worker when its worker dies: everyone is asked to rejoin and stays admitted', async () => {
+    sfu = await startTestSfu({ workers: 2 });
+    const doctor = await sfu.open();
+    const patient = await sfu.open();
+    await doctor.request('join', { roomId: 'r', token: await sfu.invite('r', 'clinician') });
+    const patientToken = await sfu.invite('r', 'patient', { participantId: 'pt' });
+    await patient.request('join', { roomId: 'r', token: patientToken });
+    await doctor.request('admit', { participantId: 'pt' });
+    await patient.request('createTransport', { direction: 'send' });
+    const rejoins = record(patient, 'rejoin');
+    const room = sfu.server.rooms.get('r')!;
+    const dead = room.slot!.worker.pid;
+    process.kill(dead, 'SIGKILL');
+    await eventually(() => expect(rejoins).toEqual([{ reason: 'media_restarted' }]));
+    // Until it joins again, the page has no place in the room.
+    expect((await refusal(patient.request('createTransport', { direction: 'send' }))).code).toBe('not_joined');
+    await expect(patient.request('join', { roomId: 'r', token: patientToken })).resolves.toMatchObject({ admitted: true });
+    await expect(patient.request('createTransport', { direction: 'recv' })).resolves.toHaveProperty('id');
+    expect(room.slot!.worker.pid).not.toBe(dead);
+    await eventually(() => expect(sfu!.server.pool.pids()).toHaveLength(2));
+    expect(sfu.server.pool.pids()).not.toContain(dead);
+    expect(sfu.server.pool.restarts).toBe(1);
+  });
 });

@@ -183,7 +183,9 @@ export class CallSession {
   }
 
   async #joinOn(signal: SignallingClient): Promise<void> {
+    performance.mark('vigie:join');
     const joined = await signal.request('join', { roomId: this.#config.roomId, token: this.#config.token });
+    performance.mark('vigie:joined');
     this.role = joined.role;
     this.participantId = joined.participantId;
     this.participants = [...joined.participants];
@@ -245,27 +247,32 @@ export class CallSession {
     const device = new Device();
     await device.load({ routerRtpCapabilities: this.#routerCaps });
     this.#device = device;
-    this.#send = device.createSendTransport(asTransportOptions(await signal.request('createTransport', { direction: 'send' })));
-    this.#recv = device.createRecvTransport(asTransportOptions(await signal.request('createTransport', { direction: 'recv' })));
+    const [sendInfo, recvInfo] = await Promise.all([signal.request('createTransport', { direction: 'send' }), signal.request('createTransport', { direction: 'recv' })]);
+    this.#send = device.createSendTransport(asTransportOptions(sendInfo));
+    this.#recv = device.createRecvTransport(asTransportOptions(recvInfo));
+    this.#recv.on('connectionstatechange', (state) => performance.mark(`vigie:recv:${state}`));
     for (const transport of [this.#send, this.#recv]) {
       transport.on('connect', ({ dtlsParameters }, done, fail) => {
         signal.request('connectTransport', { transportId: transport.id, dtlsParameters: { ...dtlsParameters } }).then(() => done(), fail);
       });
       transport.on('connectionstatechange', (state) => this.#onTransportState(transport, state));
     }
-    this.#send.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
+    const send = this.#send;
+    send.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
       const source = appData.source === 'mic' || appData.source === 'camera' || appData.source === 'screen' ? appData.source : kind === 'audio' ? 'mic' : 'camera';
-      signal.request('produce', { transportId: this.#send!.id, kind, rtpParameters: { ...rtpParameters }, source }).then(({ producerId }) => done({ id: producerId }), fail);
+      signal.request('produce', { transportId: send.id, kind, rtpParameters: { ...rtpParameters }, source }).then(({ producerId }) => done({ id: producerId }), fail);
     });
+    this.phase = 'in-call';
+    // Seeing and hearing the others first: their streams are set up before our own camera's encoder.
+    const pending = [...producers, ...this.#announced.splice(0)];
+    await Promise.all(pending.map((p) => this.#consume(p).catch((error: unknown) => console.warn('consume failed', error))));
     const audio = this.local?.getAudioTracks()[0];
     const video = this.local?.getVideoTracks()[0];
-    if (audio) this.#producers.set('mic', await this.#send.produce({ track: audio, stopTracks: false, codecOptions: { opusFec: true, opusDtx: true }, appData: { source: 'mic' } }));
-    if (video) this.#producers.set('camera', await this.#send.produce({ track: video, stopTracks: false, encodings: SIMULCAST, codecOptions: { videoGoogleStartBitrate: 600 }, appData: { source: 'camera' } }));
+    if (video) this.#producers.set('camera', await send.produce({ track: video, stopTracks: false, encodings: SIMULCAST, codecOptions: { videoGoogleStartBitrate: 600 }, appData: { source: 'camera' } }));
+    if (audio) this.#producers.set('mic', await send.produce({ track: audio, stopTracks: false, codecOptions: { opusFec: true, opusDtx: true }, appData: { source: 'mic' } }));
     if (!this.micOn) await this.#setPaused('mic', true);
     if (!this.camOn) await this.#setPaused('camera', true);
-    this.phase = 'in-call';
-    const pending = [...producers, ...this.#announced.splice(0)];
-    for (const p of pending) await this.#consume(p).catch((error: unknown) => console.warn('consume failed', error));
+    performance.mark('vigie:producing');
     this.#statsTimer ??= setInterval(() => void this.#measure(), STATS_MS);
   }
 
@@ -286,6 +293,7 @@ export class CallSession {
     this.#consumers.set(p.producerId, consumer);
     this.streams.set(p.producerId, { producerId: p.producerId, participantId: info.participantId, kind: info.kind, source: info.source, paused: info.producerPaused, track: consumer.track });
     await signal.request('resumeConsumer', { consumerId: info.id });
+    performance.mark(`vigie:consuming:${info.kind}`);
   }
 
   #dropStream(producerId: string): void {
