@@ -69,8 +69,9 @@ export class Connection implements Link {
       return this.#refuse(id, m, 'bad_request', `${m}: ${issue?.path.join('.') || 'data'}: ${issue?.message ?? 'invalid'}`);
     }
     try {
-      const result = await this.#handle(m, parsed.data);
-      this.#send({ id, ok: true, data: result });
+      // The data was validated by the schema of this very method (TypeScript cannot correlate the two).
+      const handler = this.#handlers[m] as (data: unknown) => Promise<unknown>;
+      this.#send({ id, ok: true, data: await handler(parsed.data) });
     } catch (error) {
       if (error instanceof CallError) return this.#refuse(id, m, error.code, error.message);
       this.#log.error({ method: m, err: String(error) }, 'request failed');
@@ -78,59 +79,85 @@ export class Connection implements Link {
     }
   }
 
-  async #handle(method: Method, data: unknown): Promise<ResponseData[Method]> {
-    if (method === 'join') return this.#join(data as RequestData<'join'>);
+  /** The room and grant of a page that has joined; every method but `join` needs them. */
+  #joined(): { grant: CallGrant; room: Room } {
     const grant = this.#grant;
     const room = this.#room;
     if (!grant || !room || !room.isMember(grant.participantId, this)) throw new CallError('not_joined', 'join the consultation first');
-    switch (method) {
-      case 'createTransport':
-        return room.createTransport(grant);
-      case 'connectTransport': {
-        const d = data as RequestData<'connectTransport'>;
-        await room.connectTransport(grant, d.transportId, d.dtlsParameters);
-        return {};
-      }
-      case 'restartIce':
-        return room.restartIce(grant, (data as RequestData<'restartIce'>).transportId);
-      case 'produce': {
-        const d = data as RequestData<'produce'>;
-        return room.produce(grant, d.transportId, d.kind, d.rtpParameters, d.source);
-      }
-      case 'closeProducer':
-        room.closeProducer(grant, (data as RequestData<'closeProducer'>).producerId);
-        return {};
-      case 'pauseProducer':
-      case 'resumeProducer':
-        await room.setProducerPaused(grant, (data as RequestData<'pauseProducer'>).producerId, method === 'pauseProducer');
-        return {};
-      case 'consume': {
-        const d = data as RequestData<'consume'>;
-        return room.consume(grant, d.transportId, d.producerId, d.rtpCapabilities);
-      }
-      case 'resumeConsumer':
-        await room.resumeConsumer(grant, (data as RequestData<'resumeConsumer'>).consumerId);
-        return {};
-      case 'admit':
-        room.admit(grant, (data as RequestData<'admit'>).participantId);
-        return {};
-      case 'mute':
-        room.requestMute(grant, (data as RequestData<'mute'>).participantId);
-        return {};
-      case 'chat':
-        room.chat(grant, (data as RequestData<'chat'>).text);
-        return {};
-      case 'leave':
-        await this.#leave();
-        return {};
-      case 'endForAll':
-        room.endForAll(grant);
-        this.#room = undefined;
-        return {};
-      default:
-        return assertNever(method);
-    }
+    return { grant, room };
   }
+
+  /** One handler per method, typed by the protocol. */
+  readonly #handlers: { [M in Method]: (data: RequestData<M>) => Promise<ResponseData[M]> } = {
+    join: (d) => this.#join(d),
+    createTransport: async () => {
+      const { grant, room } = this.#joined();
+      return room.createTransport(grant);
+    },
+    connectTransport: async (d) => {
+      const { grant, room } = this.#joined();
+      await room.connectTransport(grant, d.transportId, d.dtlsParameters);
+      return {};
+    },
+    restartIce: async (d) => {
+      const { grant, room } = this.#joined();
+      return room.restartIce(grant, d.transportId);
+    },
+    produce: async (d) => {
+      const { grant, room } = this.#joined();
+      return room.produce(grant, d.transportId, d.kind, d.rtpParameters, d.source);
+    },
+    closeProducer: async (d) => {
+      const { grant, room } = this.#joined();
+      room.closeProducer(grant, d.producerId);
+      return {};
+    },
+    pauseProducer: async (d) => {
+      const { grant, room } = this.#joined();
+      await room.setProducerPaused(grant, d.producerId, true);
+      return {};
+    },
+    resumeProducer: async (d) => {
+      const { grant, room } = this.#joined();
+      await room.setProducerPaused(grant, d.producerId, false);
+      return {};
+    },
+    consume: async (d) => {
+      const { grant, room } = this.#joined();
+      return room.consume(grant, d.transportId, d.producerId, d.rtpCapabilities);
+    },
+    resumeConsumer: async (d) => {
+      const { grant, room } = this.#joined();
+      await room.resumeConsumer(grant, d.consumerId);
+      return {};
+    },
+    admit: async (d) => {
+      const { grant, room } = this.#joined();
+      room.admit(grant, d.participantId);
+      return {};
+    },
+    mute: async (d) => {
+      const { grant, room } = this.#joined();
+      room.requestMute(grant, d.participantId);
+      return {};
+    },
+    chat: async (d) => {
+      const { grant, room } = this.#joined();
+      room.chat(grant, d.text);
+      return {};
+    },
+    leave: async () => {
+      this.#joined();
+      await this.#leave();
+      return {};
+    },
+    endForAll: async () => {
+      const { grant, room } = this.#joined();
+      room.endForAll(grant);
+      this.#room = undefined;
+      return {};
+    },
+  };
 
   async #join(data: RequestData<'join'>): Promise<ResponseData['join']> {
     const { grant, room } = await this.#lobby.admit(data.token, data.roomId);
@@ -160,8 +187,4 @@ export class Connection implements Link {
   #send(message: object): void {
     if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(JSON.stringify(message));
   }
-}
-
-function assertNever(value: never): never {
-  throw new TypeError(`unhandled method ${String(value)}`);
 }
