@@ -1,0 +1,140 @@
+/** The rules engine with a fake clock: falls and their window, SOS, technical alerts on time, NEWS2. */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULES, RulesEngine, type Condition } from './engine.ts';
+
+const T0 = 1_800_000_000_000;
+const P = 'p-1';
+const brief = (cs: Condition[]) => cs.map((c) => [c.kind, c.change, c.priority]);
+const sample = (sec: number, v: Record<string, number>) => ({ ts: T0 + sec * 1000, seq: sec, ...v });
+
+/** Runs tick at every deadline up to `untilMs`, as the ingest's timer does. */
+function runTimers(engine: RulesEngine, untilMs: number): Array<[number, ...ReturnType<typeof brief>[number]]> {
+  const out: Array<[number, ...ReturnType<typeof brief>[number]]> = [];
+  for (let next = engine.nextDeadline(); next !== undefined && next <= untilMs; next = engine.nextDeadline()) {
+    for (const c of engine.tick(next)) out.push([next - T0, ...(brief([c])[0] ?? [])]);
+  }
+  return out;
+}
+
+describe('falls', () => {
+  it('are raised at once as pending, and cancelled by "I\'m OK" inside the window', () => {
+    const e = new RulesEngine();
+    const raised = e.event(P, { type: 'fall', ts: T0, seq: 1, confidence: 0.9 }, T0);
+    expect(brief(raised)).toEqual([['fall', 'raise', 'high']]);
+    expect(raised[0]?.detail).toMatchObject({ status: 'pending', confidence: 0.9, confirmAt: T0 + 60_000 });
+    expect(brief(e.event(P, { type: 'im_ok', ts: T0 + 59_999, seq: 2 }, T0 + 59_999))).toEqual([['fall', 'cancel', 'high']]);
+    expect(e.tick(T0 + 60_000)).toEqual([]);
+  });
+
+  it('are confirmed exactly when the window ends without an answer; a late "I\'m OK" changes nothing', () => {
+    const e = new RulesEngine();
+    e.event(P, { type: 'fall', ts: T0, seq: 1 }, T0);
+    expect(e.nextDeadline()).toBe(T0 + 60_000);
+    expect(e.tick(T0 + 59_999).filter((c) => c.kind === 'fall')).toEqual([]);
+    expect(brief(e.tick(T0 + 60_000))).toEqual([['fall', 'confirm', 'high']]);
+    expect(e.event(P, { type: 'im_ok', ts: T0 + 61_000, seq: 2 }, T0 + 61_000)).toEqual([]);
+  });
+
+  it('are confirmed at once by an SOS during the window, and the SOS is raised too', () => {
+    const e = new RulesEngine();
+    e.event(P, { type: 'fall', ts: T0, seq: 1 }, T0);
+    expect(brief(e.event(P, { type: 'sos', ts: T0 + 5_000, seq: 2 }, T0 + 5_000))).toEqual([['fall', 'confirm', 'high'], ['sos', 'raise', 'high']]);
+    expect(e.tick(T0 + 60_000).filter((c) => c.kind === 'fall')).toEqual([]);
+  });
+
+  it('merge a second fall inside the window into the first, keeping its deadline', () => {
+    const e = new RulesEngine();
+    e.event(P, { type: 'fall', ts: T0, seq: 1 }, T0);
+    const again = e.event(P, { type: 'fall', ts: T0 + 10_000, seq: 2 }, T0 + 10_000);
+    expect(brief(again)).toEqual([['fall', 'update', 'high']]);
+    expect(again[0]?.detail).toMatchObject({ confirmAt: T0 + 60_000 });
+  });
+
+  it('use the patient\'s own window', () => {
+    const e = new RulesEngine(() => ({ ...DEFAULT_RULES, fallWindowMs: 30_000 }));
+    e.event(P, { type: 'fall', ts: T0, seq: 1 }, T0);
+    expect(e.nextDeadline()).toBe(T0 + 30_000);
+  });
+
+  it('resume their window after a restart', () => {
+    const e = new RulesEngine();
+    e.restorePendingFall(P, T0 + 42_000, T0 + 10_000);
+    expect(brief(e.tick(T0 + 42_000)).filter(([k]) => k === 'fall')).toEqual([['fall', 'confirm', 'high']]);
+  });
+});
+
+describe('SOS', () => {
+  it('is immediate and high priority', () => {
+    expect(brief(new RulesEngine().event(P, { type: 'sos', ts: T0, seq: 1 }, T0))).toEqual([['sos', 'raise', 'high']]);
+  });
+});
+
+describe('technical alerts, on time', () => {
+  it('stale data: raised exactly staleAfterMs after the last vitals, cleared by the next ones', () => {
+    const e = new RulesEngine();
+    e.watch(P, T0);
+    e.vitals(P, sample(60, { hr: 70 }), T0 + 60_000);
+    expect(runTimers(e, T0 + 60_000 + 15 * 60_000 - 1)).toEqual([]);
+    expect(runTimers(e, T0 + 60_000 + 15 * 60_000)).toEqual([[60_000 + 15 * 60_000, 'stale-data', 'raise', 'medium']]);
+    expect(brief(e.vitals(P, sample(2000, { hr: 70 }), T0 + 2_000_000))).toEqual([['stale-data', 'clear', 'medium']]);
+  });
+
+  it('offline: raised after the grace period, not for a quick reconnection; cleared when back', () => {
+    const e = new RulesEngine();
+    e.watch(P, T0);
+    e.vitals(P, sample(0, { hr: 70 }), T0);
+    e.presence(P, false, T0 + 1_000);
+    e.presence(P, true, T0 + 30_000);
+    expect(runTimers(e, T0 + 10 * 60_000).filter(([, k]) => k === 'offline')).toEqual([]);
+    e.presence(P, false, T0 + 11 * 60_000);
+    expect(runTimers(e, T0 + 16 * 60_000).filter(([, k]) => k === 'offline')).toEqual([[16 * 60_000, 'offline', 'raise', 'low']]);
+    expect(brief(e.presence(P, true, T0 + 17 * 60_000))).toEqual([['offline', 'clear', 'low']]);
+  });
+
+  it('watch removed: raised once, cleared when a heart rate comes back', () => {
+    const e = new RulesEngine();
+    expect(brief(e.event(P, { type: 'removed', ts: T0, seq: 1 }, T0))).toEqual([['removed', 'raise', 'medium']]);
+    expect(e.event(P, { type: 'removed', ts: T0 + 1, seq: 2 }, T0 + 1)).toEqual([]);
+    expect(brief(e.vitals(P, sample(10, { battery: 50 }), T0 + 10_000))).toEqual([]);
+    expect(brief(e.vitals(P, sample(20, { hr: 72 }), T0 + 20_000))).toEqual([['removed', 'clear', 'medium']]);
+  });
+
+  it('low battery: raised at 15 %, from the event or the readings; cleared only from 25 % (no flapping)', () => {
+    const e = new RulesEngine();
+    expect(brief(e.vitals(P, sample(1, { battery: 16 }), T0))).toEqual([]);
+    expect(brief(e.vitals(P, sample(2, { battery: 15 }), T0))).toEqual([['low-battery', 'raise', 'low']]);
+    expect(brief(e.event(P, { type: 'low_battery', ts: T0, seq: 3, battery: 14 }, T0))).toEqual([]);
+    expect(brief(e.vitals(P, sample(4, { battery: 24 }), T0))).toEqual([]);
+    expect(brief(e.vitals(P, sample(5, { battery: 25 }), T0))).toEqual([['low-battery', 'clear', 'low']]);
+    expect(brief(e.event(P, { type: 'low_battery', ts: T0, seq: 6 }, T0))).toEqual([['low-battery', 'raise', 'low']]);
+  });
+});
+
+describe('vital thresholds and NEWS2 through the engine', () => {
+  it('raise a threshold alert with the limits it used, and clear it', () => {
+    const e = new RulesEngine();
+    let out: Condition[] = [];
+    for (let sec = 0; sec <= 60; sec += 1) out = out.concat(e.vitals(P, sample(sec, { spo2: 86 }), T0 + sec * 1000));
+    const spo2 = out.filter((c) => c.kind.startsWith('threshold:'));
+    expect(brief(spo2)).toEqual([['threshold:spo2-very-low', 'raise', 'high']]);
+    expect(spo2[0]?.detail).toMatchObject({ vital: 'spo2', value: 86, limit: 88, direction: 'below', sustain: { seconds: 60 } });
+  });
+
+  it('raise NEWS2 as medium at 5, high at 7, and clear only below 4', () => {
+    const e = new RulesEngine();
+    const at = (sec: number, v: Record<string, number>) => brief(e.vitals(P, sample(sec, v), T0 + sec * 1000)).filter(([k]) => k === 'news2');
+    expect(at(0, { hr: 80, spo2: 97, temp: 37 })).toEqual([]);
+    expect(at(1, { hr: 115, spo2: 93, temp: 38.2 })).toEqual([['news2', 'raise', 'medium']]); // 2 + 2 + 1
+    expect(at(2, { hr: 135, spo2: 93, temp: 38.2 })).toEqual([]); // 3 + 2 + 1 = 6: still medium
+    expect(at(3, { hr: 135, spo2: 91, temp: 38.2 })).toEqual([['news2', 'update', 'high']]); // 3 + 3 + 1 = 7
+    expect(at(4, { hr: 100, spo2: 93, temp: 38.5 })).toEqual([['news2', 'update', 'medium']]); // 1 + 2 + 1 = 4: one step down, not cleared
+    for (let sec = 5; sec < 15; sec += 1) expect(at(sec, sec % 2 ? { hr: 115 } : { hr: 100 })).toEqual([]); // hovering 4-5: no flapping
+    expect(at(15, { hr: 80, spo2: 96, temp: 37 })).toEqual([['news2', 'clear', 'medium']]);
+  });
+
+  it('say which NEWS2 parameters a watch cannot give', () => {
+    const e = new RulesEngine();
+    const [c] = e.vitals(P, sample(0, { hr: 135 }), T0).filter((x) => x.kind === 'news2');
+    expect(c).toMatchObject({ change: 'raise', priority: 'low', detail: { score: 3, partial: true, missing: ['respiration', 'spo2', 'systolic', 'consciousness', 'temperature'] } });
+  });
+});
