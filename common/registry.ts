@@ -2,12 +2,11 @@
  * The registry of patients, their devices and the platform's service accounts, in SQLite (WAL mode,
  * so the broker, the ingest and the provisioning CLI can use it from separate processes).
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { isDeviceId } from '../devices/topics.ts';
 import { generateSecret, hashSecret } from './secrets.ts';
+import { openSqlite } from './sqlite.ts';
 
 export const SERVICE_ROLES = ['ingest'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
@@ -75,13 +74,7 @@ export class Registry {
   }
 
   static open(path: string): Registry {
-    mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = ON');
-    db.exec(SCHEMA);
-    return new Registry(db);
+    return new Registry(openSqlite(path, { synchronous: 'FULL', schema: SCHEMA }));
   }
 
   device(id: string): DeviceRecord | undefined {

@@ -2,9 +2,10 @@
  * Alarm events (fall, SOS) stored durably as alerts before the watch's message is acknowledged.
  * The alert engine (rules, escalation) builds on this store.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { DeviceEvent } from '../devices/payloads.ts';
 import type { Identity } from './schema.ts';
+import { openSqlite } from '../common/sqlite.ts';
 
 export interface StoredAlert {
   readonly deviceId: string;
@@ -23,10 +24,8 @@ export class AlertStore {
   readonly #insert: Database.Statement<[string, string, number, string, number, number | null, number]>;
 
   constructor(path: string) {
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
     // FULL: an acknowledged alarm survives even a power loss.
-    this.#db.pragma('synchronous = FULL');
+    this.#db = openSqlite(path, { synchronous: 'FULL' });
     this.#db.exec(`CREATE TABLE IF NOT EXISTS alerts (
       device_id TEXT NOT NULL, patient_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
       ts INTEGER NOT NULL, confidence REAL, received_at INTEGER NOT NULL,

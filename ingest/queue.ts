@@ -3,8 +3,9 @@
  * reading here before acknowledging it, and the writer drains it in order; a restart replays what was
  * not yet written. When it is full, append waits (back-pressure) instead of dropping.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { IPoint } from 'influx';
+import { openSqlite } from '../common/sqlite.ts';
 import { z } from 'zod';
 
 export interface QueuedPoint { readonly id: number; readonly point: IPoint }
@@ -34,14 +35,14 @@ export class DurableQueue {
 
   constructor(path: string, capacity: number) {
     this.capacity = capacity;
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a committed append survives a crash of the process (not of the OS).
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.exec(`
+    this.#db = openSqlite(path, {
+      synchronous: 'NORMAL',
+      schema: `
       CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY AUTOINCREMENT, point TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, point TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
-    `);
+    `,
+    });
     this.#insert = this.#db.prepare('INSERT INTO queue (point) VALUES (?)');
     this.#peek = this.#db.prepare('SELECT id, point FROM queue ORDER BY id LIMIT ?');
     this.#deleteUpTo = this.#db.prepare('DELETE FROM queue WHERE id <= ?');

@@ -4,9 +4,10 @@
  * crash everything resumes where it was. SQLite by default (WAL, synchronous=FULL); another database
  * can implement the same interface.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { AlertKind } from '../rules/engine.ts';
 import type { Priority } from '../rules/priority.ts';
+import { openSqlite } from '../../common/sqlite.ts';
 
 export type ClosedReason = 'cleared' | 'resolved' | 'cancelled';
 
@@ -57,6 +58,7 @@ export interface AlertRepository {
   insert(alert: NewAlert, audit: Omit<AuditEntry, 'id' | 'alertId'>): Alert;
   update(id: number, patch: AlertPatch, audit: Omit<AuditEntry, 'id' | 'alertId'>): Alert;
   audit(alertId: number): AuditEntry[];
+  addAudit(alertId: number, entry: Omit<AuditEntry, 'id' | 'alertId'>): void;
   /** Runs several writes as one transaction. */
   transaction<T>(work: () => T): T;
   close(): void;
@@ -128,11 +130,17 @@ export class SqliteAlertRepository implements AlertRepository {
   readonly #db: Database.Database;
 
   constructor(path: string) {
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL'); // an alert's state survives a power loss
-    this.#db.pragma('foreign_keys = ON');
-    this.#db.exec(SCHEMA);
+    this.#db = openSqlite(path, { synchronous: 'FULL', schema: SCHEMA }); // an alert's state survives a power loss
+  }
+
+  /** The connection, for the stores that share its transactions (escalations, outbox). */
+  get database(): Database.Database {
+    return this.#db;
+  }
+
+  /** Writes an audit entry on its own (a notification sent, an escalation step). */
+  addAudit(alertId: number, entry: Omit<AuditEntry, 'id' | 'alertId'>): void {
+    this.#audit(alertId, entry);
   }
 
   openAlert(patientId: string, kind: AlertKind): Alert | undefined {

@@ -12,7 +12,7 @@ import type { Alert, AlertPatch, AlertRepository } from './alert-store.ts';
 
 export class LifecycleError extends Error {
   override readonly name = 'LifecycleError';
-  constructor(readonly code: 'not_found' | 'closed' | 'invalid', message: string) {
+  constructor(readonly code: 'not_found' | 'closed' | 'invalid' | 'conflict', message: string) {
     super(message);
   }
 }

@@ -1,0 +1,282 @@
+/**
+ * The people around a patient: accounts (family, clinician, nurse, admin) with hashed passwords, who
+ * may see which patient and what (care links with the patient's consent), each patient's escalation
+ * chain, invitations, sign-in sessions and Web Push subscriptions. In the registry's SQLite file, so
+ * the web service (which writes it) and the ingest (which escalates to these people) share it.
+ */
+import type Database from 'better-sqlite3';
+import { createHash, randomBytes } from 'node:crypto';
+import { hashPassword, verifyPassword } from './secrets.ts';
+import { openSqlite } from './sqlite.ts';
+
+export const ROLES = ['family', 'clinician', 'nurse', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const LANGS = ['fr', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+
+export interface Person {
+  readonly id: string;
+  readonly role: Role;
+  readonly name: string;
+  readonly email: string | null;
+  readonly lang: Lang;
+}
+
+export interface CareLink {
+  readonly personId: string;
+  readonly patientId: string;
+  /** In the person's words: "daughter", "neighbour", "on-call nurse". */
+  readonly relation: string;
+  /** The patient consents to this person seeing their vital signs. */
+  readonly shareVitals: boolean;
+}
+
+export interface EscalationStep {
+  readonly personId: string;
+  /** Wait after the previous step before this one is notified (0 for the first). */
+  readonly delayMs: number;
+}
+
+export interface EscalationChain {
+  readonly patientId: string;
+  readonly steps: readonly EscalationStep[];
+  /** After someone accepts, how long until their arrival must be confirmed before escalating again. */
+  readonly arrivalTimeoutMs: number;
+}
+
+export interface PushSubscriptionRecord {
+  readonly endpoint: string;
+  readonly keys: { readonly p256dh: string; readonly auth: string };
+}
+
+export interface Invitation {
+  readonly patientId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly relation: string;
+  readonly shareVitals: boolean;
+  readonly invitedBy: string;
+  readonly expiresAt: number;
+}
+
+export class PeopleError extends Error {
+  override readonly name = 'PeopleError';
+  constructor(readonly code: 'not_found' | 'conflict' | 'invalid' | 'expired', message: string) {
+    super(message);
+  }
+}
+
+export const DEFAULT_ARRIVAL_TIMEOUT_MS = 30 * 60_000;
+export const MIN_PASSWORD_LENGTH = 10;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS people (
+  id TEXT PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, email TEXT UNIQUE COLLATE NOCASE,
+  lang TEXT NOT NULL DEFAULT 'fr', password_hash TEXT, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS care_links (
+  person_id TEXT NOT NULL REFERENCES people(id), patient_id TEXT NOT NULL,
+  relation TEXT NOT NULL, share_vitals INTEGER NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY (person_id, patient_id)
+);
+CREATE INDEX IF NOT EXISTS care_links_patient ON care_links(patient_id);
+CREATE TABLE IF NOT EXISTS escalation_chains (
+  patient_id TEXT PRIMARY KEY, steps TEXT NOT NULL, arrival_timeout_ms INTEGER NOT NULL, updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invitations (
+  token_hash TEXT PRIMARY KEY, patient_id TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL,
+  relation TEXT NOT NULL, share_vitals INTEGER NOT NULL, invited_by TEXT NOT NULL,
+  expires_at INTEGER NOT NULL, used_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  token_hash TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES people(id), expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+  endpoint TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES people(id), p256dh TEXT NOT NULL, auth TEXT NOT NULL, created_at INTEGER NOT NULL
+);
+`;
+
+interface PersonRow { id: string; role: string; name: string; email: string | null; lang: string; password_hash: string | null }
+interface LinkRow { person_id: string; patient_id: string; relation: string; share_vitals: number }
+interface InvitationRow { patient_id: string; name: string; email: string; relation: string; share_vitals: number; invited_by: string; expires_at: number; used_at: number | null }
+
+const toPerson = (r: PersonRow): Person => ({
+  id: r.id,
+  role: ROLES.find((x) => x === r.role) ?? 'family',
+  name: r.name,
+  email: r.email,
+  lang: LANGS.find((x) => x === r.lang) ?? 'fr',
+});
+const toLink = (r: LinkRow): CareLink => ({ personId: r.person_id, patientId: r.patient_id, relation: r.relation, shareVitals: r.share_vitals === 1 });
+const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
+const newToken = () => randomBytes(32).toString('base64url');
+
+export class People {
+  readonly #db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  static open(path: string): People {
+    return new People(openSqlite(path, { synchronous: 'FULL', schema: SCHEMA }));
+  }
+
+  async createPerson(p: { role: Role; name: string; email?: string; lang?: Lang; password?: string }, now = Date.now()): Promise<Person> {
+    const name = p.name.trim();
+    if (!name) throw new PeopleError('invalid', 'a name is required');
+    const email = p.email?.trim().toLowerCase() || null;
+    if (email && this.personByEmail(email)) throw new PeopleError('conflict', `an account already uses ${email}`);
+    const hash = p.password === undefined ? null : await hashPassword(checkPassword(p.password));
+    const id = `u-${randomBytes(6).toString('hex')}`;
+    this.#db.prepare('INSERT INTO people (id, role, name, email, lang, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, p.role, name, email, p.lang ?? 'fr', hash, now);
+    return this.person(id)!;
+  }
+
+  person(id: string): Person | undefined {
+    const row = this.#db.prepare<[string], PersonRow>('SELECT * FROM people WHERE id = ?').get(id);
+    return row && toPerson(row);
+  }
+
+  personByEmail(email: string): Person | undefined {
+    const row = this.#db.prepare<[string], PersonRow>('SELECT * FROM people WHERE email = ?').get(email.trim());
+    return row && toPerson(row);
+  }
+
+  /** The person if the password is theirs. Spends the same time on an unknown e-mail. */
+  async signIn(email: string, password: string): Promise<Person | undefined> {
+    const row = this.#db.prepare<[string], PersonRow>('SELECT * FROM people WHERE email = ?').get(email.trim());
+    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    return row?.password_hash && ok ? toPerson(row) : undefined;
+  }
+
+  link(personId: string, patientId: string, link: { relation: string; shareVitals: boolean }, now = Date.now()): CareLink {
+    this.#db
+      .prepare('INSERT INTO care_links (person_id, patient_id, relation, share_vitals, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET relation = excluded.relation, share_vitals = excluded.share_vitals')
+      .run(personId, patientId, link.relation, link.shareVitals ? 1 : 0, now);
+    return this.linkOf(personId, patientId)!;
+  }
+
+  linkOf(personId: string, patientId: string): CareLink | undefined {
+    const row = this.#db.prepare<[string, string], LinkRow>('SELECT * FROM care_links WHERE person_id = ? AND patient_id = ?').get(personId, patientId);
+    return row && toLink(row);
+  }
+
+  linksOf(personId: string): CareLink[] {
+    return this.#db.prepare<[string], LinkRow>('SELECT * FROM care_links WHERE person_id = ? ORDER BY created_at').all(personId).map(toLink);
+  }
+
+  /** The patient's people and their links (for the chain editor and the notifications). */
+  peopleOf(patientId: string): Array<{ person: Person; link: CareLink }> {
+    return this.#db
+      .prepare<[string], PersonRow & LinkRow>('SELECT * FROM care_links JOIN people ON people.id = care_links.person_id WHERE patient_id = ? ORDER BY care_links.created_at')
+      .all(patientId)
+      .map((r) => ({ person: toPerson(r), link: toLink(r) }));
+  }
+
+  setChain(patientId: string, steps: readonly EscalationStep[], arrivalTimeoutMs = DEFAULT_ARRIVAL_TIMEOUT_MS, now = Date.now()): EscalationChain {
+    for (const [i, step] of steps.entries()) {
+      if (!this.person(step.personId)) throw new PeopleError('not_found', `step ${i + 1}: no person ${step.personId}`);
+      if (!this.linkOf(step.personId, patientId)) throw new PeopleError('invalid', `step ${i + 1}: ${step.personId} is not among ${patientId}'s people`);
+      if (!Number.isInteger(step.delayMs) || step.delayMs < 0) throw new PeopleError('invalid', `step ${i + 1}: the delay must be a whole number of ms, 0 or more`);
+    }
+    if (!Number.isInteger(arrivalTimeoutMs) || arrivalTimeoutMs <= 0) throw new PeopleError('invalid', 'the arrival timeout must be positive');
+    this.#db
+      .prepare('INSERT INTO escalation_chains (patient_id, steps, arrival_timeout_ms, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET steps = excluded.steps, arrival_timeout_ms = excluded.arrival_timeout_ms, updated_at = excluded.updated_at')
+      .run(patientId, JSON.stringify(steps), arrivalTimeoutMs, now);
+    return this.chain(patientId);
+  }
+
+  /** The patient's chain; empty when none was set (the care team's console still shows the alert). */
+  chain(patientId: string): EscalationChain {
+    const row = this.#db.prepare<[string], { steps: string; arrival_timeout_ms: number }>('SELECT steps, arrival_timeout_ms FROM escalation_chains WHERE patient_id = ?').get(patientId);
+    if (!row) return { patientId, steps: [], arrivalTimeoutMs: DEFAULT_ARRIVAL_TIMEOUT_MS };
+    return { patientId, steps: JSON.parse(row.steps) as EscalationStep[], arrivalTimeoutMs: row.arrival_timeout_ms };
+  }
+
+  /** Creates an invitation; returns its token (shown once, stored hashed). */
+  invite(invitation: Omit<Invitation, 'expiresAt'>, ttlMs: number, now = Date.now()): { token: string; expiresAt: number } {
+    const token = newToken();
+    const expiresAt = now + ttlMs;
+    const i = invitation;
+    this.#db
+      .prepare('INSERT INTO invitations (token_hash, patient_id, name, email, relation, share_vitals, invited_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(digest(token), i.patientId, i.name.trim(), i.email.trim().toLowerCase(), i.relation.trim(), i.shareVitals ? 1 : 0, i.invitedBy, expiresAt);
+    return { token, expiresAt };
+  }
+
+  invitation(token: string, now = Date.now()): Invitation {
+    const row = this.#db.prepare<[string], InvitationRow>('SELECT * FROM invitations WHERE token_hash = ?').get(digest(token));
+    if (!row) throw new PeopleError('not_found', 'this invitation link is not valid; ask for a new one');
+    if (row.used_at !== null) throw new PeopleError('expired', 'this invitation was already used; sign in instead');
+    if (row.expires_at <= now) throw new PeopleError('expired', 'this invitation has expired; ask for a new one');
+    return { patientId: row.patient_id, name: row.name, email: row.email, relation: row.relation, shareVitals: row.share_vitals === 1, invitedBy: row.invited_by, expiresAt: row.expires_at };
+  }
+
+  /** Uses an invitation: creates the account (or links an existing one, if its password matches). */
+  async acceptInvitation(token: string, password: string, now = Date.now()): Promise<Person> {
+    const inv = this.invitation(token, now);
+    const existing = this.personByEmail(inv.email);
+    let person: Person;
+    if (existing) {
+      const signedIn = await this.signIn(inv.email, password);
+      if (!signedIn) throw new PeopleError('conflict', `an account already uses ${inv.email}; enter its password to add this relative`);
+      person = signedIn;
+    } else {
+      person = await this.createPerson({ role: 'family', name: inv.name, email: inv.email, password }, now);
+    }
+    this.#db.transaction(() => {
+      const used = this.#db.prepare('UPDATE invitations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(now, digest(token));
+      if (used.changes !== 1) throw new PeopleError('expired', 'this invitation was already used; sign in instead');
+      this.link(person.id, inv.patientId, { relation: inv.relation, shareVitals: inv.shareVitals }, now);
+    })();
+    return person;
+  }
+
+  createSession(personId: string, ttlMs: number, now = Date.now()): { token: string; expiresAt: number } {
+    const token = newToken();
+    const expiresAt = now + ttlMs;
+    this.#db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now);
+    this.#db.prepare('INSERT INTO sessions (token_hash, person_id, expires_at) VALUES (?, ?, ?)').run(digest(token), personId, expiresAt);
+    return { token, expiresAt };
+  }
+
+  session(token: string, now = Date.now()): Person | undefined {
+    const row = this.#db.prepare<[string, number], { person_id: string }>('SELECT person_id FROM sessions WHERE token_hash = ? AND expires_at > ?').get(digest(token), now);
+    return row && this.person(row.person_id);
+  }
+
+  endSession(token: string): void {
+    this.#db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(digest(token));
+  }
+
+  addPushSubscription(personId: string, sub: PushSubscriptionRecord, now = Date.now()): void {
+    this.#db
+      .prepare('INSERT INTO push_subscriptions (endpoint, person_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET person_id = excluded.person_id, p256dh = excluded.p256dh, auth = excluded.auth')
+      .run(sub.endpoint, personId, sub.keys.p256dh, sub.keys.auth, now);
+  }
+
+  pushSubscriptions(personId: string): PushSubscriptionRecord[] {
+    return this.#db
+      .prepare<[string], { endpoint: string; p256dh: string; auth: string }>('SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE person_id = ?')
+      .all(personId)
+      .map((r) => ({ endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth } }));
+  }
+
+  /** A push service said the subscription is gone (404/410). */
+  removePushSubscription(endpoint: string): void {
+    this.#db.prepare('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+function checkPassword(password: string): string {
+  if ([...password].length < MIN_PASSWORD_LENGTH) throw new PeopleError('invalid', `choose a password of at least ${MIN_PASSWORD_LENGTH} characters`);
+  return password;
+}
+
+/** Verified against when the e-mail is unknown, so that the answer takes as long either way. */
+const DUMMY_HASH = 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
