@@ -1,0 +1,60 @@
+/**
+ * Web Push (RFC 8030) with VAPID (RFC 8292) and aes128gcm payload encryption (RFC 8291), through the
+ * `web-push` library. A subscription the push service reports gone (404, 410) is removed.
+ */
+import type { Agent } from 'node:https';
+import webpush from 'web-push';
+import type { Delivery, Notification, NotificationChannel, Recipient } from './channel.ts';
+
+export interface VapidKeys {
+  readonly publicKey: string;
+  readonly privateKey: string;
+  /** A mailto: or https: URL where the push service can reach the operator. */
+  readonly subject: string;
+}
+
+export function generateVapidKeys(): Omit<VapidKeys, 'subject'> {
+  return webpush.generateVAPIDKeys();
+}
+
+export class WebPushChannel implements NotificationChannel {
+  readonly name = 'push';
+  readonly #vapid: VapidKeys;
+  readonly #gone: (endpoint: string) => void;
+  readonly #agent: Agent | undefined;
+
+  /** `agent`: for a push service behind a private CA (and for tests). */
+  constructor(vapid: VapidKeys, onGone: (endpoint: string) => void, agent?: Agent) {
+    this.#vapid = vapid;
+    this.#gone = onGone;
+    this.#agent = agent;
+  }
+
+  async send(to: Recipient, message: Notification): Promise<Delivery[]> {
+    const payload = JSON.stringify({ title: message.title, body: message.body, url: message.url, tag: message.tag, alertId: message.alertId, urgent: message.urgent });
+    return Promise.all(
+      to.pushSubscriptions.map(async (sub): Promise<Delivery> => {
+        const address = new URL(sub.endpoint).host;
+        try {
+          await webpush.sendNotification(sub, payload, {
+            vapidDetails: this.#vapid,
+            contentEncoding: 'aes128gcm',
+            TTL: 24 * 3600,
+            urgency: message.urgent ? 'high' : 'normal',
+            topic: message.tag.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32),
+            timeout: 10_000,
+            ...(this.#agent ? { agent: this.#agent } : {}),
+          });
+          return { address, ok: true };
+        } catch (error) {
+          const status = (error as { statusCode?: number }).statusCode;
+          if (status === 404 || status === 410) {
+            this.#gone(sub.endpoint);
+            return { address, ok: false, permanent: true, error: `subscription gone (${status})` };
+          }
+          return { address, ok: false, permanent: status !== undefined && status >= 400 && status < 500 && status !== 429, error: (error as Error).message };
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Notification channels against real servers started here: an SMTP server (smtp-server) and a Web
+ * Push receiver that checks VAPID and decrypts the payload with the subscription's private key.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { People, type Person } from '../common/people.ts';
+import { createLogger } from '../common/log.ts';
+import { SqliteAlertRepository } from '../ingest/lifecycle/alert-store.ts';
+import { SqliteEscalationRepository } from '../ingest/lifecycle/escalation-store.ts';
+import { Escalations } from '../ingest/lifecycle/escalation.ts';
+import { AlertLifecycle } from '../ingest/lifecycle/lifecycle.ts';
+import { EmailChannel } from '../ingest/notify/email.ts';
+import { generateVapidKeys, WebPushChannel } from '../ingest/notify/push.ts';
+import { Dispatcher } from '../ingest/notify/dispatcher.ts';
+import type { Notification } from '../ingest/notify/channel.ts';
+import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
+import { startTestPushService, type TestPushService } from './support/push-service.ts';
+
+const T0 = 1_800_000_000_000;
+const vapid = { ...generateVapidKeys(), subject: 'mailto:ops@vigie.test' };
+const message: Notification = { title: 'Alerte : Jeanne', body: 'Vigie a détecté une chute chez Jeanne.', url: 'http://vigie.test/family/?alert=7', tag: 'vigie-alert-7', alertId: 7, urgent: true };
+
+let dir: string;
+let smtp: TestSmtp;
+let push: TestPushService;
+let people: People;
+let daughter: Person;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigie-notify-'));
+  [smtp, push] = await Promise.all([startTestSmtp(), startTestPushService()]);
+  people = People.open(join(dir, 'registry.db'));
+  daughter = await people.createPerson({ role: 'family', name: 'Claire Martin', email: 'claire@famille.test' });
+});
+afterEach(async () => {
+  await Promise.all([smtp.stop(), push.stop()]);
+  people.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('e-mail (SMTP)', () => {
+  it('arrives at a real SMTP server with the alert, the link and high priority', async () => {
+    const email = new EmailChannel({ url: smtp.url, from: 'Vigie <alertes@vigie.test>' });
+    expect(await email.send({ person: daughter, pushSubscriptions: [] }, message)).toEqual([{ address: 'claire@famille.test', ok: true }]);
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.subject).toBe('Alerte : Jeanne');
+    expect(mail!.to).toMatchObject({ value: [{ address: 'claire@famille.test', name: 'Claire Martin' }] });
+    expect(mail!.text).toContain('Vigie a détecté une chute chez Jeanne.');
+    expect(mail!.text).toContain('http://vigie.test/family/?alert=7');
+    expect(mail!.headers.get('priority')).toBe('high');
+    email.close();
+  });
+
+  it('reports a server that is down as a failure to retry, not a permanent one', async () => {
+    await smtp.stop();
+    const email = new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' });
+    const [result] = await email.send({ person: daughter, pushSubscriptions: [] }, message);
+    expect(result).toMatchObject({ ok: false, permanent: false });
+    smtp = await startTestSmtp(); // for afterEach
+  });
+});
+
+describe('Web Push (VAPID, aes128gcm)', () => {
+  it('is addressed to the subscription, signed with VAPID, and decrypts to the notification', async () => {
+    const sub = push.subscribe('claire-phone');
+    const channel = new WebPushChannel(vapid, () => undefined, push.agent);
+    expect(await channel.send({ person: daughter, pushSubscriptions: [sub] }, message)).toEqual([{ address: new URL(push.url).host, ok: true }]);
+    const [received] = await push.waitFor(1);
+    expect(received!.path).toBe('/push/claire-phone');
+    expect(received!.vapidKey).toBe(vapid.publicKey);
+    expect(received!.vapid).toMatchObject({ aud: push.url, sub: 'mailto:ops@vigie.test' });
+    expect(received!.vapid.exp! - Date.now() / 1000).toBeLessThanOrEqual(24 * 3600);
+    expect(received!.headers).toMatchObject({ urgency: 'high', ttl: '86400', topic: 'vigie-alert-7' });
+    expect(received!.payload).toEqual({ title: message.title, body: message.body, url: message.url, tag: message.tag, alertId: 7, urgent: true });
+  });
+
+  it('forgets a subscription the push service says is gone', async () => {
+    const sub = push.subscribe('old-phone');
+    push.expire('old-phone');
+    const gone: string[] = [];
+    const channel = new WebPushChannel(vapid, (endpoint) => gone.push(endpoint), push.agent);
+    expect(await channel.send({ person: daughter, pushSubscriptions: [sub] }, message)).toMatchObject([{ ok: false, permanent: true }]);
+    expect(gone).toEqual([sub.endpoint]);
+  });
+});
+
+describe('dispatcher', () => {
+  it('sends each escalation message on every channel, audits it, and retries only the channel that failed', async () => {
+    people.addPushSubscription(daughter.id, push.subscribe('claire-phone'));
+    const alerts = new SqliteAlertRepository(join(dir, 'alerts.db'));
+    const outbox = new SqliteEscalationRepository(alerts.database);
+    const life = new AlertLifecycle(alerts);
+    const escalations = new Escalations(alerts, outbox, life);
+    const email = new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' });
+    const dispatcher = new Dispatcher({
+      alerts, outbox, people, channels: [email, new WebPushChannel(vapid, (e) => people.removePushSubscription(e), push.agent)],
+      patientName: () => 'Jeanne Dupont', linkFor: (id) => `http://vigie.test/family/?alert=${id}`, logger: createLogger('test', 'silent'),
+    });
+    const { alert } = life.apply({ patientId: 'p-1', kind: 'sos', change: 'raise', priority: 'high', at: T0, detail: {} })!;
+    await smtp.stop(); // e-mail is down for the first attempt
+    escalations.start(alert, { patientId: 'p-1', steps: [{ personId: daughter.id, delayMs: 0 }], arrivalTimeoutMs: 60_000 }, T0);
+    await dispatcher.run(T0);
+    expect(push.received).toHaveLength(1);
+    expect(push.received[0]!.payload).toMatchObject({ title: 'Alerte : Jeanne Dupont', alertId: alert.id, urgent: true });
+    expect(outbox.pending(T0 + 4_999, 10)).toHaveLength(0);
+    expect(outbox.pending(T0 + 5_000, 10)).toMatchObject([{ attempts: 1, delivered: ['push'] }]);
+
+    smtp = await startTestSmtp();
+    const retryEmail = new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' });
+    const again = new Dispatcher({
+      alerts, outbox, people, channels: [retryEmail, new WebPushChannel(vapid, () => undefined, push.agent)],
+      patientName: () => 'Jeanne Dupont', linkFor: (id) => `http://vigie.test/family/?alert=${id}`, logger: createLogger('test', 'silent'),
+    });
+    await again.run(T0 + 5_000);
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.subject).toBe('Alerte : Jeanne Dupont');
+    expect(mail!.text).toContain(`http://vigie.test/family/?alert=${alert.id}`);
+    expect(push.received).toHaveLength(1); // not pushed twice
+    expect(outbox.pending(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+    const audit = alerts.audit(alert.id).filter((a) => a.channel === 'email' || a.channel === 'push').map((a) => `${a.channel}: ${a.action}`);
+    expect(audit).toEqual([`email: notification to ${daughter.id} failed (alert)`, `push: notified ${daughter.id} (alert)`, `email: notified ${daughter.id} (alert)`]);
+    email.close();
+    retryEmail.close();
+    alerts.close();
+  });
+});
