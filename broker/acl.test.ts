@@ -3,6 +3,7 @@ import { authorizePublish, authorizeSubscribe, authorizeWill, type Principal } f
 
 const a: Principal = { kind: 'device', deviceId: 'w-aaaa', patientId: 'p-1' };
 const ingest: Principal = { kind: 'service', username: 'svc:ingest', role: 'ingest' };
+const web: Principal = { kind: 'service', username: 'svc:web', role: 'web' };
 
 describe('device publish', () => {
   it.each([
@@ -49,7 +50,20 @@ describe('service accounts', () => {
     ['vigie/v1/devices/+/commands', false],
     ['#', false],
   ])('ingest subscribes %s -> %s', (filter, allowed) => expect(authorizeSubscribe(ingest, filter).allowed).toBe(allowed));
-  it('ingest does not publish', () => expect(authorizePublish(ingest, 'vigie/v1/devices/w-aaaa/vitals', 1).allowed).toBe(false));
+  it('ingest publishes only alert changes, at QoS 1', () => {
+    expect(authorizePublish(ingest, 'vigie/v1/devices/w-aaaa/vitals', 1).allowed).toBe(false);
+    expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/alerts', 1).allowed).toBe(true);
+    expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/alerts', 0)).toMatchObject({ allowed: false, denial: 'qos' });
+    expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/notes', 1).allowed).toBe(false);
+  });
+  it.each([
+    ['vigie/v1/devices/+/vitals', true],
+    ['vigie/v1/devices/+/status', true],
+    ['vigie/v1/patients/+/alerts', true],
+    ['vigie/v1/devices/+/events', false],
+    ['vigie/v1/devices/+/commands', false],
+  ])('web subscribes %s -> %s', (filter, allowed) => expect(authorizeSubscribe(web, filter).allowed).toBe(allowed));
+  it('web does not publish', () => expect(authorizePublish(web, 'vigie/v1/patients/p-aaaa/alerts', 1).allowed).toBe(false));
 });
 
 describe('last will', () => {

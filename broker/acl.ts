@@ -3,7 +3,9 @@
  * A device owns exactly the topics under its own id; a service account gets what its role needs.
  */
 import {
+  ALL_PATIENTS_ALERTS_FILTER,
   allDevicesFilter,
+  parsePatientAlertsTopic,
   DEVICE_PUBLISH_CHANNELS,
   DEVICE_SUBSCRIBE_CHANNELS,
   parseDeviceTopic,
@@ -28,10 +30,16 @@ const deny = (denial: Denial, reason: string): Decision => ({ allowed: false, de
 
 const SERVICE_SUBSCRIPTIONS: Record<ServiceRole, ReadonlySet<string>> = {
   ingest: new Set((['vitals', 'events', 'status'] as const satisfies readonly Channel[]).map(allDevicesFilter)),
+  // The web service relays vitals, presence and alert changes to the people allowed to see them.
+  web: new Set([...(['vitals', 'status'] as const satisfies readonly Channel[]).map(allDevicesFilter), ALL_PATIENTS_ALERTS_FILTER]),
 };
 
 export function authorizePublish(principal: Principal, topic: string, qos: number): Decision {
-  if (principal.kind === 'service') return deny('not_allowed', `service ${principal.username} does not publish`);
+  if (principal.kind === 'service') {
+    // The alert engine publishes alert changes, at least once.
+    if (principal.role === 'ingest' && parsePatientAlertsTopic(topic) !== null) return qos >= 1 ? ALLOW : deny('qos', 'alert changes must be published with QoS 1');
+    return deny('not_allowed', `service ${principal.username} does not publish on ${topic}`);
+  }
   const parsed = parseDeviceTopic(topic);
   if (!parsed || parsed.deviceId !== principal.deviceId) {
     return deny('foreign_topic', `device ${principal.deviceId} may only publish under its own topics`);

@@ -8,7 +8,7 @@ import { isDeviceId } from '../devices/topics.ts';
 import { generateSecret, hashSecret } from './secrets.ts';
 import { openSqlite } from './sqlite.ts';
 
-export const SERVICE_ROLES = ['ingest'] as const;
+export const SERVICE_ROLES = ['ingest', 'web'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 export interface DeviceRecord {
@@ -125,6 +125,15 @@ export class Registry {
 
   hasPatient(patientId: string): boolean {
     return this.#db.prepare('SELECT 1 FROM patients WHERE id = ?').get(patientId) !== undefined;
+  }
+
+  patientIds(): string[] {
+    return this.#db.prepare<[], { id: string }>('SELECT id FROM patients ORDER BY id').all().map((r) => r.id);
+  }
+
+  /** The patient's display name (shown to the people who care for them; never logged). */
+  patientLabel(patientId: string): string | undefined {
+    return this.#db.prepare<[string], { label: string }>('SELECT label FROM patients WHERE id = ?').get(patientId)?.label;
   }
 
   patientOf(deviceId: string): string | undefined {

@@ -53,3 +53,20 @@ export function parseDeviceTopic(topic: string): DeviceTopic | null {
 function isChannel(value: string): value is Channel {
   return (CHANNELS as readonly string[]).includes(value);
 }
+
+/** Platform topics about a patient (published by the platform's services, never by devices). */
+export const PATIENT_ROOT = 'vigie/v1/patients';
+
+/** Alert changes of one patient (the ingest's alert engine publishes; the web service relays). */
+export function patientAlertsTopic(patientId: string): string {
+  if (!isDeviceId(patientId)) throw new TypeError(`invalid patient id ${JSON.stringify(patientId)}`);
+  return `${PATIENT_ROOT}/${patientId}/alerts`;
+}
+
+export const ALL_PATIENTS_ALERTS_FILTER = `${PATIENT_ROOT}/+/alerts`;
+
+/** The patient of an alerts topic, or null if the topic is not one. */
+export function parsePatientAlertsTopic(topic: string): string | null {
+  const m = /^vigie\/v1\/patients\/([^/]+)\/alerts$/.exec(topic);
+  return m && isDeviceId(m[1]!) ? m[1]! : null;
+}

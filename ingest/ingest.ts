@@ -9,11 +9,15 @@ import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import type { IPoint } from 'influx';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { allDevicesFilter } from '../devices/topics.ts';
-import { ALARM_EVENT_TYPES } from '../devices/payloads.ts';
+import { allDevicesFilter, patientAlertsTopic } from '../devices/topics.ts';
+import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
 import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import type { Registry } from '../common/registry.ts';
+import type { People } from '../common/people.ts';
+import type { AlertView } from '../common/alert-api.ts';
+import { AlertService, type AlertServiceOptions } from './alert-service.ts';
+import type { NotificationChannel } from './notify/channel.ts';
 import { DurableQueue } from './queue.ts';
 import { AlertStore } from './alerts.ts';
 import { SeqWindow } from './dedupe.ts';
@@ -36,12 +40,20 @@ export interface IngestOptions {
   readonly bufferCapacity: number;
   readonly logger: Logger;
   readonly clock?: () => number;
+  /** The people to notify and escalate to (the registry's directory). */
+  readonly people: People;
+  readonly channels?: readonly NotificationChannel[];
+  /** The web pages' public URL, for the links in notifications. */
+  readonly webUrl?: string;
+  /** Rules, re-notification and escalation settings (defaults otherwise). */
+  readonly alertOptions?: Partial<Pick<AlertServiceOptions, 'rulesFor' | 'renotifyMs' | 'escalationRepeatMs'>>;
 }
 
 export class Ingest {
   readonly metrics: IngestMetrics = createIngestMetrics();
   readonly queue: DurableQueue;
   readonly alerts: AlertStore;
+  readonly alertService: AlertService;
   readonly #o: IngestOptions;
   readonly #writer: BatchWriter;
   readonly #seen = new SeqWindow();
@@ -66,6 +78,20 @@ export class Ingest {
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.metrics.queueDepth.set(this.queue.size);
+    const webUrl = (options.webUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+    this.alertService = new AlertService({
+      dir: options.dir,
+      people: options.people,
+      channels: options.channels ?? [],
+      patientIds: () => options.registry.patientIds(),
+      patientName: (id) => options.registry.patientLabel(id) ?? id,
+      linkFor: (id) => `${webUrl}/family/?alert=${id}`,
+      publish: (alert) => this.#publishAlert(alert),
+      logger: options.logger.child({ component: 'alerts' }),
+      onDelivery: (channel, ok) => this.metrics.notifications.inc({ channel, result: ok ? 'sent' : 'failed' }),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...options.alertOptions,
+    });
   }
 
   readonly #now = (): number => (this.#o.clock ?? Date.now)();
@@ -73,6 +99,7 @@ export class Ingest {
   /** Starts draining what is queued and connects to the broker; resolves on the first CONNACK. */
   start(): Promise<void> {
     this.#writer.start();
+    this.alertService.start();
     if (this.queue.size > 0) this.#o.logger.info({ queued: this.queue.size }, 'replaying readings queued before the restart');
     const client = mqtt.connect(this.#o.mqttUrl, {
       protocolVersion: 4,
@@ -111,6 +138,7 @@ export class Ingest {
     this.#closed = true;
     await new Promise<void>((resolve) => (this.#client ? this.#client.end(false, {}, () => resolve()) : resolve()));
     await this.#writer.stop();
+    await this.alertService.stop();
     this.queue.close();
     this.alerts.close();
   }
@@ -131,7 +159,7 @@ export class Ingest {
       this.#warn(`unknown:${message.deviceId}`, { deviceId: message.deviceId }, 'message from a device that is not in the registry (revoked or deleted?); not stored');
       return;
     }
-    const { points, seqs } = this.#pointsOf(message, { device: message.deviceId, patient }, now);
+    const { points, seqs, samples } = this.#pointsOf(message, { device: message.deviceId, patient }, now);
     if (points.length === 0) return;
     if (this.queue.size + points.length > this.queue.capacity) {
       this.metrics.backpressure.inc();
@@ -143,30 +171,63 @@ export class Ingest {
     this.metrics.pointsQueued.inc(points.length);
     this.metrics.queueDepth.set(this.queue.size);
     this.#writer.notify();
+    this.#rules(message, patient, samples);
+  }
+
+  /**
+   * The alert engine's turn. A fall or SOS is in the durable alert store when this returns (before
+   * the PUBACK); if that fails the message is not acknowledged and comes again. A rule failing on
+   * vitals is logged and does not hold the stream.
+   */
+  #rules(message: DeviceMessage, patient: string, samples: readonly VitalSample[]): void {
+    switch (message.channel) {
+      case 'events':
+        this.alertService.event(patient, message.event);
+        return;
+      case 'status':
+        this.alertService.presence(patient, message.status === 'online');
+        return;
+      case 'vitals':
+        try {
+          this.alertService.vitals(patient, samples);
+        } catch (error) {
+          this.#warn('rules-failed', { error: String(error), patientId: patient }, 'alert rules failed on vitals');
+        }
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  #publishAlert(alert: AlertView): void {
+    // QoS 1, queued by MQTT.js while the broker is away; the web service also catches up over HTTP.
+    this.#client?.publish(patientAlertsTopic(alert.patientId), JSON.stringify(alert), { qos: 1 }, (error) => {
+      if (error) this.#warn('alert-publish', { error: error.message }, 'could not publish an alert change');
+    });
   }
 
   /** The points to store for a message, and the seqs they carry (remembered once stored). */
-  #pointsOf(message: DeviceMessage, id: Identity, now: number): { points: IPoint[]; seqs: number[] } {
+  #pointsOf(message: DeviceMessage, id: Identity, now: number): { points: IPoint[]; seqs: number[]; samples: VitalSample[] } {
     switch (message.channel) {
       case 'vitals': {
         const fresh = message.samples.filter((s) => !this.#seen.has(id.device, 'vitals', s.seq));
         if (fresh.length < message.samples.length) this.metrics.duplicates.inc(message.samples.length - fresh.length);
-        return { points: fresh.map((s) => vitalsPoint(id, s, message.backfill)), seqs: fresh.map((s) => s.seq) };
+        return { points: fresh.map((s) => vitalsPoint(id, s, message.backfill)), seqs: fresh.map((s) => s.seq), samples: fresh };
       }
       case 'events': {
         const { event } = message;
         if (this.#seen.has(id.device, 'events', event.seq)) {
           this.metrics.duplicates.inc();
-          return { points: [], seqs: [] };
+          return { points: [], seqs: [], samples: [] };
         }
         if (ALARM_EVENT_TYPES.has(event.type) && this.alerts.record(id, event, now)) {
           this.metrics.alerts.inc({ type: event.type });
           this.#o.logger.warn({ deviceId: id.device, patientId: id.patient, type: event.type, seq: event.seq, ts: event.ts }, 'alarm received and stored');
         }
-        return { points: [eventPoint(id, event)], seqs: [event.seq] };
+        return { points: [eventPoint(id, event)], seqs: [event.seq], samples: [] };
       }
       case 'status':
-        return { points: [statusPoint(id, message.status === 'online', now)], seqs: [] };
+        return { points: [statusPoint(id, message.status === 'online', now)], seqs: [], samples: [] };
       default:
         return assertNever(message);
     }

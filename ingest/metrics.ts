@@ -13,6 +13,7 @@ export function createIngestMetrics() {
     writeFailures: new Counter({ name: 'vigie_ingest_write_failures_total', help: 'failed InfluxDB batch writes (retried)', registers: [registry] }),
     deadLettered: new Counter({ name: 'vigie_ingest_dead_lettered_total', help: 'points InfluxDB refused for good, kept in the dead letters', registers: [registry] }),
     alerts: new Counter({ name: 'vigie_ingest_alerts_total', help: 'alarm events stored as alerts, by type', labelNames: ['type'], registers: [registry] }),
+    notifications: new Counter({ name: 'vigie_ingest_notifications_total', help: 'notifications sent to people, by channel and result', labelNames: ['channel', 'result'], registers: [registry] }),
     queueDepth: new Gauge({ name: 'vigie_ingest_queue_depth', help: 'points waiting on disk for InfluxDB', registers: [registry] }),
     backpressure: new Counter({ name: 'vigie_ingest_backpressure_waits_total', help: 'times a message waited for room in the full queue', registers: [registry] }),
     batchSeconds: new Histogram({ name: 'vigie_ingest_batch_write_seconds', help: 'time to write one batch to InfluxDB', registers: [registry] }),

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Logger } from '../common/log.ts';
 import type { Registry } from '../common/registry.ts';
 import { CallTokens } from '../sfu/tokens.ts';
+import { HttpError, json, readBody } from '../common/http.ts';
 
 export interface WebOptions {
   readonly host: string;
@@ -28,18 +29,11 @@ export interface WebOptions {
 }
 
 export const DIST_DIR = join(import.meta.dirname, 'dist');
-const MAX_BODY = 16 * 1024;
 
 const createConsultation = z.object({
   patientId: z.string().trim().min(1, 'patientId is required').max(100),
   inviteFamily: z.boolean().default(true),
 });
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
 
 export class WebServer {
   readonly tokens: CallTokens;
@@ -101,9 +95,7 @@ export class WebServer {
     if (!auth.startsWith('Bearer ')) throw new HttpError(401, 'sign in first: missing "Authorization: Bearer <staff token>"');
     const staff = await this.tokens.verifyStaff(auth.slice('Bearer '.length));
     if (!staff.ok) throw new HttpError(401, staff.error === 'token_expired' ? 'your sign-in has expired; sign in again' : 'your sign-in is not valid; sign in again');
-    const parsed = createConsultation.safeParse(await readJson(req));
-    if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    const { patientId, inviteFamily } = parsed.data;
+    const { patientId, inviteFamily } = await readBody(req, createConsultation);
     if (!this.#o.registry.hasPatient(patientId)) throw new HttpError(404, `unknown patient ${patientId}`);
     const roomId = CallTokens.newRoomId();
     const ttlSeconds = this.#o.inviteTtlSeconds;
@@ -119,24 +111,5 @@ export class WebServer {
       expiresAt: clinician.grant.expiresAt,
       links: { clinician: link(clinician.token), patient: link(patient.token), ...(family ? { family: link(family.token) } : {}) },
     };
-  }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `request body over ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new HttpError(400, 'the body is not JSON');
   }
 }

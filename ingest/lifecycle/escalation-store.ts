@@ -98,6 +98,8 @@ export interface EscalationRepository {
   enqueue(alertId: number, personId: string, kind: MessageKind, at: number): void;
   pending(now: number, limit: number): OutboxMessage[];
   nextPending(): number | undefined;
+  /** Records a channel delivered while the message is still being sent on others. */
+  progress(id: number, delivered: readonly string[]): void;
   /** Records a try: the channels now delivered, and either done or the next try's time. */
   attempted(id: number, delivered: readonly string[], next: { done: true; at: number } | { done: false; retryAt: number }): void;
 }
@@ -143,6 +145,10 @@ export class SqliteEscalationRepository implements EscalationRepository {
 
   nextPending(): number | undefined {
     return this.#db.prepare<[], { t: number | null }>('SELECT min(next_try_at) AS t FROM outbox WHERE done_at IS NULL').get()?.t ?? undefined;
+  }
+
+  progress(id: number, delivered: readonly string[]): void {
+    this.#db.prepare('UPDATE outbox SET delivered = ? WHERE id = ?').run(JSON.stringify(delivered), id);
   }
 
   attempted(id: number, delivered: readonly string[], next: { done: true; at: number } | { done: false; retryAt: number }): void {

@@ -34,6 +34,15 @@ export class Dispatcher {
     this.#o = options;
   }
 
+  get busy(): boolean {
+    return this.#busy !== undefined;
+  }
+
+  /** Resolves when no pass is running. */
+  async idle(): Promise<void> {
+    await this.#busy?.catch(() => undefined);
+  }
+
   /** Sends everything due at `now`; concurrent calls share one pass. */
   run(now: number): Promise<void> {
     this.#busy ??= this.#pass(now).finally(() => (this.#busy = undefined));
@@ -80,8 +89,10 @@ export class Dispatcher {
         });
         if (!r.ok) logger.warn({ alertId: alert.id, personId: person.id, channel: channel.name, error: r.error, permanent: r.permanent ?? false }, 'notification failed');
       }
-      if (results.length > 0 && results.some((r) => r.ok)) delivered.push(channel.name);
-      else if (results.some((r) => !r.permanent)) retry = true;
+      if (results.length > 0 && results.some((r) => r.ok)) {
+        delivered.push(channel.name);
+        outbox.progress(m.id, delivered); // at once: a crash now does not send this channel again
+      } else if (results.some((r) => !r.permanent)) retry = true;
     }
     if (delivered.length === 0 && !retry) {
       alerts.addAudit(alert.id, { at: now, actor: 'system', action: `${person.id} cannot be reached (no e-mail, no push subscription)`, channel: 'escalation', detail: { to: person.id, kind: m.kind } });

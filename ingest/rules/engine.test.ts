@@ -138,3 +138,18 @@ describe('vital thresholds and NEWS2 through the engine', () => {
     expect(c).toMatchObject({ change: 'raise', priority: 'low', detail: { score: 3, partial: true, missing: ['respiration', 'spo2', 'systolic', 'consciousness', 'temperature'] } });
   });
 });
+
+describe('after a restart', () => {
+  it('puts raised rules back from the open alerts, so that the end of the condition clears them', () => {
+    const e = new RulesEngine();
+    const open = (kind: Condition['kind'], priority: Condition['priority'], detail: Record<string, unknown> = {}) => e.restoreActive({ patientId: P, kind, priority, status: 'confirmed', detail }, T0);
+    open('low-battery', 'low');
+    open('threshold:spo2-low', 'medium', { value: 89 });
+    open('news2', 'medium');
+    e.restoreActive({ patientId: P, kind: 'fall', priority: 'high', status: 'pending', detail: { confirmAt: T0 + 20_000 } }, T0);
+    expect(e.nextDeadline()).toBe(T0 + 20_000);
+    expect(brief(e.vitals(P, sample(1, { battery: 14, spo2: 88 }), T0 + 1000))).toEqual([['threshold:spo2-low', 'update', 'medium'], ['news2', 'update', 'low']]); // SpO2 88 alone: one red parameter
+    expect(brief(e.vitals(P, sample(2, { battery: 80, spo2: 97, hr: 70, temp: 37 }), T0 + 2000))).toEqual([['threshold:spo2-low', 'clear', 'medium'], ['news2', 'clear', 'low'], ['low-battery', 'clear', 'low']]);
+    expect(brief(e.tick(T0 + 20_000)).filter(([k]) => k === 'fall')).toEqual([['fall', 'confirm', 'high']]);
+  });
+});

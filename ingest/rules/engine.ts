@@ -94,6 +94,27 @@ export class RulesEngine {
     this.#state(patientId, now).fallDeadline = deadline;
   }
 
+  /**
+   * After a restart, from an alert still open and active in the durable store: the rule is put back
+   * in its raised state, so that the condition's end clears the alert (and a repeat does not raise a
+   * second one).
+   */
+  restoreActive(alert: { patientId: string; kind: AlertKind; priority: Priority; status: 'pending' | 'confirmed'; detail: Readonly<Record<string, unknown>> }, now: number): void {
+    const s = this.#state(alert.patientId, now);
+    const kind = alert.kind;
+    if (kind === 'fall') {
+      if (alert.status === 'pending') s.fallDeadline = typeof alert.detail.confirmAt === 'number' ? alert.detail.confirmAt : now;
+    } else if (kind === 'stale-data') s.stale = true;
+    else if (kind === 'offline') s.offline = true;
+    else if (kind === 'removed') s.removed = true;
+    else if (kind === 'low-battery') s.lowBattery = true;
+    else if (kind === 'news2') s.news2Risk = alert.priority;
+    else if (kind.startsWith('threshold:')) {
+      const worst = typeof alert.detail.value === 'number' ? alert.detail.value : Number.NaN;
+      s.thresholds.set(kind.slice('threshold:'.length), { phase: 'active', since: now, lastTs: 0, worst });
+    }
+  }
+
   vitals(patientId: string, sample: VitalSample, now: number): Condition[] {
     const rules = this.#rulesFor(patientId);
     const s = this.#state(patientId, now);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Ingest, type IngestOptions } from '../../ingest/ingest.ts';
 import { createLogger } from '../../common/log.ts';
 import type { TestBroker } from './broker.ts';
+import { People } from '../../common/people.ts';
+import { registryPath } from '../../common/paths.ts';
 
 export async function startTestIngest(broker: TestBroker, influxUrl: string, overrides: Partial<IngestOptions> = {}): Promise<Ingest> {
   const secret = await broker.registry.setService('svc:ingest', 'ingest');
@@ -18,6 +20,7 @@ export async function startTestIngest(broker: TestBroker, influxUrl: string, ove
     batchMs: 100,
     bufferCapacity: 100_000,
     logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    people: People.open(registryPath(broker.dir)),
     ...overrides,
   });
   await ingest.start();

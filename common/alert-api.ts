@@ -1,0 +1,58 @@
+/**
+ * The alert engine's contract with the web service: what an alert looks like on the wire (HTTP and
+ * the live channel), and the actions people take on it. The ingest owns alerts; the web service
+ * checks who may see and do what, then calls the ingest's internal API (bearer service token).
+ */
+import { z } from 'zod';
+
+export const alertViewSchema = z.object({
+  id: z.number().int(),
+  patientId: z.string(),
+  kind: z.string(),
+  priority: z.enum(['high', 'medium', 'low']),
+  status: z.enum(['pending', 'confirmed']),
+  active: z.boolean(),
+  acknowledgedBy: z.string().nullable(),
+  acknowledgedAt: z.number().nullable(),
+  assignee: z.string().nullable(),
+  snoozedUntil: z.number().nullable(),
+  openedAt: z.number(),
+  updatedAt: z.number(),
+  clearedAt: z.number().nullable(),
+  closedAt: z.number().nullable(),
+  closedReason: z.enum(['cleared', 'resolved', 'cancelled']).nullable(),
+  resolution: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  escalation: z
+    .object({
+      state: z.enum(['notifying', 'accepted', 'arrived', 'stopped']),
+      step: z.number().int(),
+      steps: z.number().int(),
+      owner: z.string().nullable(),
+      acceptedAt: z.number().nullable(),
+      arrivedAt: z.number().nullable(),
+      arrivalDueAt: z.number().nullable(),
+    })
+    .nullable(),
+});
+export type AlertView = z.infer<typeof alertViewSchema>;
+
+export const auditEntrySchema = z.object({ at: z.number(), actor: z.string(), action: z.string(), channel: z.string(), detail: z.record(z.string(), z.unknown()) });
+export type AuditView = z.infer<typeof auditEntrySchema>;
+
+/** What a person does to an alert. The web service fills in `actor` from the signed-in person. */
+export const alertActionSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('acknowledge') }),
+  z.object({ action: z.literal('accept') }),
+  z.object({ action: z.literal('arrived') }),
+  z.object({ action: z.literal('resolve'), note: z.string().trim().min(1, 'say what was done').max(2000) }),
+  z.object({ action: z.literal('snooze'), minutes: z.number().int().min(1).max(24 * 60) }),
+  z.object({ action: z.literal('assign'), assignee: z.string().min(1).max(100).nullable() }),
+]);
+export type AlertAction = z.infer<typeof alertActionSchema>;
+
+export const actionRequestSchema = z.object({ actor: z.string().min(1).max(100), channel: z.string().min(1).max(20), action: alertActionSchema });
+export type ActionRequest = z.infer<typeof actionRequestSchema>;
+
+/** Actions a family member may take; the others are the care team's. */
+export const FAMILY_ACTIONS: ReadonlySet<AlertAction['action']> = new Set(['accept', 'arrived']);

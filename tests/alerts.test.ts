@@ -1,0 +1,180 @@
+/**
+ * The alert engine in the running ingest, end to end: a real watch connection publishes a fall, the
+ * alert appears on the patient's alerts topic, is confirmed when the "I'm OK" window ends, and
+ * escalates by e-mail (a real SMTP server) and Web Push (decrypted by the receiver) along the chain;
+ * an ingest restart in the middle of the escalation resumes it; people act through the alert API.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { usePipeline } from './support/pipeline.ts';
+import { startTestIngest } from './support/ingest.ts';
+import { collect, connect, end, eventually } from './support/mqtt.ts';
+import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
+import { startTestPushService, type TestPushService } from './support/push-service.ts';
+import { ALL_PATIENTS_ALERTS_FILTER, deviceTopic } from '../devices/topics.ts';
+import { People, type Person } from '../common/people.ts';
+import { registryPath } from '../common/paths.ts';
+import { createLogger } from '../common/log.ts';
+import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
+import type { Provisioned } from '../common/registry.ts';
+import { DEFAULT_RULES } from '../ingest/rules/engine.ts';
+import { EmailChannel } from '../ingest/notify/email.ts';
+import { generateVapidKeys, WebPushChannel } from '../ingest/notify/push.ts';
+import { serveAlertApi } from '../ingest/alert-api.ts';
+import type { IngestOptions } from '../ingest/ingest.ts';
+
+const FALL_WINDOW_MS = 1_500;
+const STEP_MS = 2_500;
+const vapid = { ...generateVapidKeys(), subject: 'mailto:ops@vigie.test' };
+const clients: MqttClient[] = [];
+let smtp: TestSmtp;
+let push: TestPushService;
+let people: People;
+let api: { server: Server; url: string } | undefined;
+const token = randomBytes(24).toString('base64url');
+
+const t = usePipeline(async () => {
+  await Promise.all(clients.splice(0).map((c) => end(c, true)));
+  api?.server.close();
+  api = undefined;
+});
+beforeEach(async () => {
+  [smtp, push] = await Promise.all([startTestSmtp(), startTestPushService()]);
+  people = People.open(registryPath(t.broker.dir));
+});
+afterEach(async () => {
+  await Promise.all([smtp.stop(), push.stop()]);
+  people.close();
+});
+
+/** Replaces the pipeline's ingest by one with notification channels and short windows. */
+async function alertingIngest(): Promise<void> {
+  await t.ingest.stop();
+  const options: Partial<IngestOptions> = {
+    channels: [new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' }), new WebPushChannel(vapid, (e) => people.removePushSubscription(e), push.agent)],
+    webUrl: 'http://vigie.test',
+    alertOptions: { rulesFor: () => ({ ...DEFAULT_RULES, fallWindowMs: FALL_WINDOW_MS }) },
+  };
+  t.ingest = await startTestIngest(t.broker, t.influx.url, options);
+  api = await serveAlertApi(t.ingest.alertService, { host: '127.0.0.1', port: 0, token, logger: createLogger('api', 'silent') });
+}
+
+async function senior(): Promise<{ device: Provisioned; send: (body: object) => Promise<void>; daughter: Person; son: Person }> {
+  const device = await t.broker.registry.provisionPatient('Jeanne Dupont');
+  const client = await connect(t.broker.url, { clientId: device.deviceId, username: device.deviceId, password: device.secret });
+  clients.push(client);
+  const daughter = await people.createPerson({ role: 'family', name: 'Claire', email: 'claire@famille.test' });
+  const son = await people.createPerson({ role: 'family', name: 'Marc', email: 'marc@famille.test', lang: 'en' });
+  people.link(daughter.id, device.patientId, { relation: 'daughter', shareVitals: true });
+  people.link(son.id, device.patientId, { relation: 'son', shareVitals: false });
+  people.addPushSubscription(daughter.id, push.subscribe('claire-phone'));
+  people.setChain(device.patientId, [{ personId: daughter.id, delayMs: 0 }, { personId: son.id, delayMs: STEP_MS }], 60_000);
+  const send = async (body: object) => void (await client.publishAsync(deviceTopic(device.deviceId, 'events'), JSON.stringify(body), { qos: 1 }));
+  return { device, send, daughter, son };
+}
+
+async function listen(): Promise<() => AlertView[]> {
+  const secret = await t.broker.registry.setService('svc:web', 'web');
+  const client = await connect(t.broker.url, { clientId: 'test-web', username: 'svc:web', password: secret });
+  clients.push(client);
+  const received = collect(client);
+  await client.subscribeAsync(ALL_PATIENTS_ALERTS_FILTER, { qos: 1 });
+  return () => received.map((r) => alertViewSchema.parse(JSON.parse(r.payload.toString())));
+}
+
+const post = (path: string, body: unknown, auth = token) =>
+  fetch(`${api!.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('alert engine in the ingest', () => {
+  it('publishes a fall as pending, confirms it when the window ends, and escalates by e-mail and push in order', async () => {
+    await alertingIngest();
+    const live = await listen();
+    const { device, send, daughter } = await senior();
+    await send({ ts: Date.now(), seq: 1, type: 'fall', confidence: 0.93 });
+    const pending = await eventually(() => {
+      const a = live().find((x) => x.kind === 'fall');
+      expect(a).toBeDefined();
+      return a!;
+    });
+    expect(pending).toMatchObject({ patientId: device.patientId, status: 'pending', priority: 'high', escalation: null });
+    expect(smtp.received).toHaveLength(0); // nobody is called while the wearer may still say "I'm OK"
+
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.to).toMatchObject({ value: [{ address: 'claire@famille.test' }] });
+    expect(mail!.subject).toBe('Alerte : Jeanne Dupont');
+    expect(mail!.text).toContain(`http://vigie.test/family/?alert=${pending.id}`);
+    const [pushed] = await push.waitFor(1);
+    expect(pushed!.payload).toMatchObject({ alertId: pending.id, urgent: true, title: 'Alerte : Jeanne Dupont' });
+    expect(live().at(-1)).toMatchObject({ id: pending.id, status: 'confirmed', escalation: { state: 'notifying', step: 0, steps: 2 } });
+
+    const mails = await smtp.waitFor(2, STEP_MS + 10_000);
+    expect(mails[1]!.to).toMatchObject({ value: [{ address: 'marc@famille.test' }] });
+    expect(mails[1]!.subject).toBe('Alert: Jeanne Dupont'); // in his language
+
+    const audit = (await (await fetch(`${api!.url}/alerts/${pending.id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { audit: Array<{ action: string; channel: string }> };
+    expect(audit.audit.map((a) => `${a.channel}: ${a.action}`)).toEqual(expect.arrayContaining([
+      'rules: opened', 'rules: confirmed', 'escalation: escalation step 1 of 2', `email: notified ${daughter.id} (alert)`, `push: notified ${daughter.id} (alert)`, 'escalation: escalation step 2 of 2',
+    ]));
+  });
+
+  it('cancels a fall the wearer answers within the window, and calls nobody', async () => {
+    await alertingIngest();
+    const live = await listen();
+    const { send } = await senior();
+    await send({ ts: Date.now(), seq: 1, type: 'fall' });
+    await eventually(() => expect(live().some((a) => a.kind === 'fall')).toBe(true));
+    await send({ ts: Date.now(), seq: 2, type: 'im_ok' });
+    const cancelled = await eventually(() => {
+      const a = live().at(-1);
+      expect(a?.closedReason).toBe('cancelled');
+      return a!;
+    });
+    await new Promise((r) => setTimeout(r, FALL_WINDOW_MS + 500)); // past the window: still nothing
+    expect(smtp.received).toHaveLength(0);
+    expect(t.ingest.alertService.list()).toEqual([]);
+    expect(cancelled.resolution).toMatch(/I'm OK/);
+  });
+
+  it('resumes an escalation after the ingest restarts: the next step comes, none is repeated', async () => {
+    await alertingIngest();
+    const { send } = await senior();
+    await send({ ts: Date.now(), seq: 1, type: 'sos' });
+    await smtp.waitFor(1); // step 1 (daughter) sent at once
+    await alertingIngest(); // stop, start again on the same files
+    const mails = await smtp.waitFor(2, STEP_MS + 10_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(smtp.received.map((m) => (m.to as { value: Array<{ address: string }> }).value[0]!.address)).toEqual(['claire@famille.test', 'marc@famille.test']);
+    expect(mails).toHaveLength(2);
+  });
+
+  it('gives the alert to the first who accepts, refuses the second, and closes the loop with arrival', async () => {
+    await alertingIngest();
+    const live = await listen();
+    const { send, daughter, son } = await senior();
+    await send({ ts: Date.now(), seq: 1, type: 'sos' });
+    const sos = await eventually(() => {
+      const a = live().find((x) => x.kind === 'sos' && x.escalation);
+      expect(a).toBeDefined();
+      return a!;
+    });
+    const accepted = await post(`/alerts/${sos.id}/actions`, { actor: daughter.id, channel: 'web', action: { action: 'accept' } });
+    expect(accepted.status).toBe(200);
+    expect(((await accepted.json()) as { alert: AlertView }).alert).toMatchObject({ acknowledgedBy: daughter.id, assignee: daughter.id, escalation: { state: 'accepted', owner: daughter.id } });
+    const second = await post(`/alerts/${sos.id}/actions`, { actor: son.id, channel: 'web', action: { action: 'accept' } });
+    expect(second.status).toBe(409);
+    expect(await second.json()).toMatchObject({ code: 'conflict' });
+    expect((await post(`/alerts/${sos.id}/actions`, { actor: son.id, channel: 'web', action: { action: 'arrived' } })).status).toBe(409);
+    expect((await post(`/alerts/${sos.id}/actions`, { actor: daughter.id, channel: 'web', action: { action: 'arrived' } })).status).toBe(200);
+    await eventually(() => expect(live().at(-1)?.escalation).toMatchObject({ state: 'arrived' }));
+    await new Promise((r) => setTimeout(r, STEP_MS + 500)); // the son is never called: someone is there
+    expect(smtp.received.map((m) => (m.to as { value: Array<{ address: string }> }).value[0]!.address)).toEqual(['claire@famille.test']);
+
+    expect((await post(`/alerts/${sos.id}/actions`, { actor: 'nurse-1', channel: 'web', action: { action: 'resolve', note: '' } })).status).toBe(400);
+    expect((await post(`/alerts/${sos.id}/actions`, { actor: 'nurse-1', channel: 'web', action: { action: 'resolve', note: 'Claire found her mother well.' } })).status).toBe(200);
+    expect(t.ingest.alertService.list()).toEqual([]);
+    expect((await post(`/alerts/${sos.id}/actions`, { actor: 'x', channel: 'web', action: { action: 'accept' } }, 'wrong-token')).status).toBe(401);
+    expect((await post('/alerts/999999/actions', { actor: 'x', channel: 'web', action: { action: 'accept' } })).status).toBe(404);
+  });
+});
