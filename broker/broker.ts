@@ -17,7 +17,7 @@ import { verifySecret } from '../common/secrets.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { authorizePublish, authorizeSubscribe, authorizeWill, SERVICE_PREFIX, type Principal } from './acl.ts';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.ts';
-import { FailureThrottle } from './throttle.ts';
+import { FailureThrottle } from '../common/throttle.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
 
 /** Where messages that must be acknowledged but not delivered go: a `$` topic nobody may subscribe to. */

@@ -68,7 +68,7 @@ async function provisionCohort(registry: Registry, count: number, out: string): 
   const known = cohort.watches.filter((w) => registry.device(w.deviceId) !== undefined);
   const missing = count - known.length;
   for (let i = 0; i < missing; i += 1) {
-    const p = await registry.provisionPatient(`Demo senior ${known.length + 1}`);
+    const p = await registry.provisionPatient(demoName(known.length));
     known.push({ deviceId: p.deviceId, patientId: p.patientId, secret: p.secret });
     if ((i + 1) % 100 === 0 || i + 1 === missing) process.stderr.write(`\rprovisioning watches ${i + 1}/${missing}`);
   }
@@ -77,4 +77,11 @@ async function provisionCohort(registry: Registry, count: number, out: string): 
   await writeFile(tmp, JSON.stringify({ version: 1, watches: known }, null, 1), { mode: 0o600 });
   await rename(tmp, out);
   process.stdout.write(`cohort: ${known.length} watches in ${out}\n`);
+}
+
+/** Invented names for the demo's seniors (so that pages and messages read like the real thing). */
+function demoName(i: number): string {
+  const FIRST = ['Jeanne', 'Marcel', 'Simone', 'Robert', 'Yvette', 'André', 'Germaine', 'Lucien', 'Odette', 'René'];
+  const LAST = ['Martin', 'Bernard', 'Dubois', 'Thomas', 'Robert', 'Richard', 'Petit', 'Durand', 'Leroy', 'Moreau'];
+  return `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]}${i >= FIRST.length * LAST.length ? ` ${i + 1}` : ''}`;
 }

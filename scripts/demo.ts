@@ -15,6 +15,10 @@ import { dataDir, registryPath } from '../common/paths.ts';
 import { freePort } from '../common/free-port.ts';
 import { startInfluxd, type Influxd } from '../common/influxd.ts';
 import { Registry } from '../common/registry.ts';
+import { People } from '../common/people.ts';
+import { randomBytes } from 'node:crypto';
+import { generateVapidKeys } from '../ingest/notify/push.ts';
+import { startDemoMailbox, type DemoMailbox } from './demo-mailbox.ts';
 import { createInflux } from '../ingest/influx-client.ts';
 import { DATABASE } from '../ingest/schema.ts';
 import { CallTokens } from '../sfu/tokens.ts';
@@ -28,6 +32,8 @@ const config = readConfig(
     MQTT_WS_PORT: env.port(8083),
     BROKER_METRICS_PORT: env.port(9101),
     INGEST_METRICS_PORT: env.port(9102),
+    INGEST_API_PORT: env.port(9103),
+    DEMO_SMTP_PORT: env.port(2525),
     SFU_PORT: env.port(4443),
     WEB_PORT: env.port(8080),
     VIGIE_CALL_SECRET: z.string().min(32).optional(),
@@ -42,6 +48,7 @@ const logDir = join(dir, 'logs');
 mkdirSync(logDir, { recursive: true });
 const children: Array<{ name: string; child: ChildProcess; output: Promise<unknown> }> = [];
 let influxd: Influxd | undefined;
+let mailbox: DemoMailbox | undefined;
 let stopping = false;
 
 /** The preferred port if it is free, else any free one (printed, so nobody has to guess). */
@@ -82,6 +89,33 @@ function start(name: string, entry: string, args: string[], extraEnv: Record<str
   });
 }
 
+/** A secret kept in the data folder (created on first use, readable by this user only). */
+function persisted(name: string, create: () => string): string {
+  const file = join(dir, name);
+  if (!existsSync(file)) writeFileSync(file, create(), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * Demo accounts (demo mode only): a daughter who follows the first senior, sees her vitals and is
+ * called first, then an on-call nurse five minutes later.
+ */
+async function demoFamily(patientId: string): Promise<{ email: string; password: string; chain: string }> {
+  const people = People.open(registryPath(dir));
+  try {
+    const password = 'demo-famille-2026';
+    const ensure = async (email: string, name: string, role: 'family' | 'nurse') => people.personByEmail(email) ?? (await people.createPerson({ role, name, email, password }));
+    const daughter = await ensure('famille@vigie.demo', 'Claire (démo)', 'family');
+    const nurse = await ensure('infirmiere@vigie.demo', 'Infirmière de garde (démo)', 'nurse');
+    people.link(daughter.id, patientId, { relation: 'fille', shareVitals: true });
+    people.link(nurse.id, patientId, { relation: 'infirmière de garde', shareVitals: true });
+    people.setChain(patientId, [{ personId: daughter.id, delayMs: 0 }, { personId: nurse.id, delayMs: 5 * 60_000 }], 30 * 60_000);
+    return { email: daughter.email!, password, chain: 'Claire at once, then the on-call nurse after 5 min; arrival expected within 30 min' };
+  } finally {
+    people.close();
+  }
+}
+
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
@@ -97,6 +131,7 @@ async function shutdown(code: number): Promise<never> {
       }
       process.stdout.write(`${name} `);
     }
+    await mailbox?.stop();
     if (influxd) {
       await influxd.stop();
       process.stdout.write('influxd ');
@@ -113,6 +148,8 @@ const ports = {
   ws: await port(config.MQTT_WS_PORT),
   brokerMetrics: await port(config.BROKER_METRICS_PORT),
   ingestMetrics: await port(config.INGEST_METRICS_PORT),
+  ingestApi: await port(config.INGEST_API_PORT),
+  smtp: await port(config.DEMO_SMTP_PORT),
   sfu: await port(config.SFU_PORT),
   web: await port(config.WEB_PORT),
 };
@@ -124,7 +161,12 @@ if (!influxUrl) {
 
 const registry = Registry.open(registryPath(dir));
 const ingestSecret = await registry.setService('svc:ingest', 'ingest');
+const webSecret = await registry.setService('svc:web', 'web');
 registry.close();
+// Secrets kept in the data folder, so links, sessions and push subscriptions survive a restart.
+const serviceToken = persisted('service-token', () => randomBytes(32).toString('base64url'));
+const vapid = JSON.parse(persisted('vapid.json', () => JSON.stringify(generateVapidKeys()))) as { publicKey: string; privateKey: string };
+mailbox = await startDemoMailbox(ports.smtp, (line) => process.stdout.write(`\n${line}\n`));
 const cohort = join(dir, 'cohort.json');
 const mqttUrl = `mqtt://127.0.0.1:${ports.mqtt}`;
 
@@ -138,12 +180,16 @@ await start('ingest', 'ingest/main.ts', [], {
   INGEST_MQTT_SECRET: ingestSecret,
   INFLUX_URL: influxUrl,
   INGEST_METRICS_PORT: String(ports.ingestMetrics),
+  INGEST_API_PORT: String(ports.ingestApi),
+  VIGIE_SERVICE_TOKEN: serviceToken,
+  WEB_PUBLIC_URL: `http://127.0.0.1:${ports.web}`,
+  SMTP_URL: mailbox.url,
+  SMTP_FROM: 'Vigie (démo) <alertes@vigie.demo>',
+  VAPID_PUBLIC_KEY: vapid.publicKey,
+  VAPID_PRIVATE_KEY: vapid.privateKey,
 }, 'connected to broker');
 
-// The call secret is kept in the data folder so invitation links survive a restart of the demo.
-const secretFile = join(dir, 'call-secret');
-if (!config.VIGIE_CALL_SECRET && !existsSync(secretFile)) writeFileSync(secretFile, CallTokens.randomSecret(), { mode: 0o600 });
-const callSecret = config.VIGIE_CALL_SECRET ?? readFileSync(secretFile, 'utf8').trim();
+const callSecret = config.VIGIE_CALL_SECRET ?? persisted('call-secret', () => CallTokens.randomSecret());
 const built = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
 if (built.status !== 0) {
   process.stdout.write('could not build the web pages (see above)\n');
@@ -151,7 +197,16 @@ if (built.status !== 0) {
 }
 const sfuUrl = `ws://127.0.0.1:${ports.sfu}/signal`;
 await start('sfu', 'sfu/main.ts', [], { SFU_PORT: String(ports.sfu), VIGIE_CALL_SECRET: callSecret }, 'sfu listening');
-await start('web', 'web/main.ts', [], { WEB_PORT: String(ports.web), SFU_PUBLIC_URL: sfuUrl, VIGIE_CALL_SECRET: callSecret }, 'web listening');
+await start('web', 'web/main.ts', [], {
+  WEB_PORT: String(ports.web),
+  SFU_PUBLIC_URL: sfuUrl,
+  VIGIE_CALL_SECRET: callSecret,
+  VIGIE_SERVICE_TOKEN: serviceToken,
+  INGEST_API_URL: `http://127.0.0.1:${ports.ingestApi}`,
+  MQTT_URL: mqttUrl,
+  WEB_MQTT_SECRET: webSecret,
+  VAPID_PUBLIC_KEY: vapid.publicKey,
+}, 'web listening');
 const webUrl = `http://127.0.0.1:${ports.web}`;
 const staffLink = `${webUrl}/#staff=${await new CallTokens(callSecret).issueStaff('demo-clinician', 'Dr Démo', 12 * 3600)}`;
 
@@ -162,7 +217,8 @@ Vigie is running (data in ${dir}, logs in ${logDir})
   InfluxDB          ${influxUrl}   database "${DATABASE}"${influxd ? ' (project-managed)' : ''}
   MQTT broker       ${mqttUrl}   WebSocket ws://127.0.0.1:${ports.ws}
   broker metrics    http://127.0.0.1:${ports.brokerMetrics}/metrics
-  ingest metrics    http://127.0.0.1:${ports.ingestMetrics}/metrics
+  ingest metrics    http://127.0.0.1:${ports.ingestMetrics}/metrics   alert API http://127.0.0.1:${ports.ingestApi}
+  demo mailbox      ${mailbox.url} (the e-mails Vigie sends are printed here)
   simulated watches ${config.DEMO_WATCHES} at ${config.DEMO_RATE}/s (cohort ${cohort})
   SFU signalling    ${sfuUrl}   metrics http://127.0.0.1:${ports.sfu}/metrics
   web               ${webUrl}
@@ -188,6 +244,9 @@ for (let i = 0; i < 240; i += 1) {
   const example = (await readCohort(cohort))?.watches[0];
   if (example) {
     process.stdout.write(`  Example patient id for a teleconsultation: ${example.patientId}\n\n`);
+    const family = await demoFamily(example.patientId);
+    process.stdout.write(`  Family page: ${webUrl}/family/   sign in as ${family.email} / ${family.password} (demo only)\n`);
+    process.stdout.write(`  Its escalation chain: ${family.chain}\n\n`);
     break;
   }
   await new Promise((r) => setTimeout(r, 500));

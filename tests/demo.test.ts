@@ -25,7 +25,7 @@ function alive(pid: number): boolean {
 }
 
 it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () => {
-  const ports = { INFLUX_PORT: await freePort(), MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), BROKER_METRICS_PORT: await freePort(), INGEST_METRICS_PORT: await freePort(), SFU_PORT: await freePort(), WEB_PORT: await freePort() };
+  const ports = { INFLUX_PORT: await freePort(), MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), BROKER_METRICS_PORT: await freePort(), INGEST_METRICS_PORT: await freePort(), INGEST_API_PORT: await freePort(), DEMO_SMTP_PORT: await freePort(), SFU_PORT: await freePort(), WEB_PORT: await freePort() };
   const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
     env: { ...process.env, VIGIE_DATA_DIR: dir, DEMO_WATCHES: '5', DEMO_RATE: '2', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,6 +58,16 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     const page = await fetch(((await created.json()) as { links: { patient: string } }).links.patient.split('#')[0]!);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app">');
+    // The family side: the printed demo account signs in and follows the example patient.
+    await eventually(() => expect(out).toContain('(demo only)'), 30_000);
+    const [, email, password] = /sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
+    const web = `http://127.0.0.1:${ports.WEB_PORT}`;
+    const signedIn = await fetch(`${web}/api/session`, { method: 'POST', headers: { origin: web, 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    expect(signedIn.status).toBe(200);
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const overview = await fetch(`${web}/api/patients/${patientId}`, { headers: { cookie } });
+    expect(overview.status).toBe(200);
+    expect(await overview.json()).toMatchObject({ patient: { id: patientId }, relation: 'fille', shareVitals: true, alerts: [] });
   } finally {
     demo.kill('SIGINT');
     await once(demo, 'exit');

@@ -66,6 +66,6 @@ describe('consultation API', () => {
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     expect(await page.text()).toContain('/assets/call-');
-    expect(await fetch(`${stack.webUrl}/api/config`).then((r) => r.json())).toEqual({ sfuUrl: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/signal$/) });
+    expect(await fetch(`${stack.webUrl}/api/config`).then((r) => r.json())).toEqual({ sfuUrl: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/signal$/), vapidPublicKey: null });
   });
 });

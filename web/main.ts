@@ -5,6 +5,7 @@ import { createLogger } from '../common/log.ts';
 import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry } from '../common/registry.ts';
 import { WebServer } from './server.ts';
+import { People } from '../common/people.ts';
 
 const logger = createLogger('web');
 const config = readConfig(
@@ -15,9 +16,16 @@ const config = readConfig(
     SFU_PUBLIC_URL: env.url('ws://127.0.0.1:4443/signal'),
     WEB_INVITE_TTL_MINUTES: env.int(120, 1).refine((m) => m <= 24 * 60, 'at most 24 hours'),
     VIGIE_CALL_SECRET: z.string().min(32, 'VIGIE_CALL_SECRET must have at least 32 characters (shared with the SFU)'),
+    VIGIE_SERVICE_TOKEN: z.string({ error: 'is required: the token of the ingest\'s alert API (the same as the ingest\'s)' }).min(32, 'must have at least 32 characters'),
+    INGEST_API_URL: env.url('http://127.0.0.1:9103'),
+    MQTT_URL: env.url('mqtt://127.0.0.1:1883'),
+    WEB_MQTT_USERNAME: env.string('svc:web'),
+    WEB_MQTT_SECRET: z.string({ error: 'is required: the web service account secret (npm run provision -- service --name web)' }).min(1),
+    VAPID_PUBLIC_KEY: z.string().min(80).optional(),
   }),
 );
 const registry = Registry.open(registryPath(dataDir()));
+const people = People.open(registryPath(dataDir()));
 const web = new WebServer({
   host: config.WEB_HOST,
   port: config.WEB_PORT,
@@ -26,6 +34,10 @@ const web = new WebServer({
   secret: config.VIGIE_CALL_SECRET,
   inviteTtlSeconds: config.WEB_INVITE_TTL_MINUTES * 60,
   registry,
+  people,
+  alertsApi: { url: config.INGEST_API_URL, token: config.VIGIE_SERVICE_TOKEN },
+  mqtt: { url: config.MQTT_URL, username: config.WEB_MQTT_USERNAME, password: config.WEB_MQTT_SECRET },
+  ...(config.VAPID_PUBLIC_KEY ? { vapidPublicKey: config.VAPID_PUBLIC_KEY } : {}),
   logger,
 });
 await web.listen();
@@ -35,6 +47,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     logger.info({ signal }, 'stopping');
     void web.close().then(() => {
       registry.close();
+      people.close();
       process.exit(0);
     });
   });

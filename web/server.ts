@@ -1,7 +1,8 @@
 /**
- * The web service: the built pages (web/dist) and their HTTP API. For now the API creates
- * teleconsultations: a clinician (staff token) names a patient, and gets signed invitation links for
- * the patient, a relative and themself.
+ * The web service: the built pages (web/dist), their HTTP API and the live channel. A clinician
+ * (staff token) creates teleconsultations, invites relatives and sets escalation chains; families
+ * sign in and follow their relative (family-api.ts, live-socket.ts); alerts come from the ingest's
+ * alert API and the broker (live.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
@@ -13,6 +14,12 @@ import type { Logger } from '../common/log.ts';
 import type { Registry } from '../common/registry.ts';
 import { CallTokens } from '../sfu/tokens.ts';
 import { HttpError, json, readBody } from '../common/http.ts';
+import type { People } from '../common/people.ts';
+import { AlertsClient } from './alerts-client.ts';
+import { Auth } from './auth.ts';
+import { FamilyApi, type CallInvite } from './family-api.ts';
+import { LiveHub } from './live.ts';
+import { attachLiveSocket } from './live-socket.ts';
 
 export interface WebOptions {
   readonly host: string;
@@ -24,6 +31,13 @@ export interface WebOptions {
   readonly secret: string;
   readonly inviteTtlSeconds: number;
   readonly registry: Registry;
+  readonly people: People;
+  /** The ingest's internal alert API and its token. */
+  readonly alertsApi: { readonly url: string; readonly token: string };
+  /** The broker, as the `web` service account (live vitals, presence, alert changes). */
+  readonly mqtt: { readonly url: string; readonly username: string; readonly password: string };
+  /** For the family page's push subscriptions (VAPID public key), when Web Push is configured. */
+  readonly vapidPublicKey?: string;
   readonly logger: Logger;
   readonly distDir?: string;
 }
@@ -37,9 +51,14 @@ const createConsultation = z.object({
 
 export class WebServer {
   readonly tokens: CallTokens;
+  readonly live: LiveHub;
+  /** Resolves once the live feed is subscribed at the broker. */
+  liveReady: Promise<void> = Promise.resolve();
   readonly #o: WebOptions;
   readonly #http: Server;
   readonly #static: ReturnType<typeof sirv>;
+  readonly #family: FamilyApi;
+  readonly #calls = new Map<string, CallInvite>();
   #url = '';
 
   constructor(options: WebOptions) {
@@ -49,6 +68,20 @@ export class WebServer {
     if (!existsSync(join(dist, 'call.html'))) throw new Error(`the pages are not built (${dist}); run: npm run build:web`);
     this.#static = sirv(dist, { etag: true, dev: false, setHeaders: (res) => res.setHeader('x-content-type-options', 'nosniff') });
     this.#http = createServer((req, res) => void this.#route(req, res));
+    this.live = new LiveHub({ mqttUrl: options.mqtt.url, username: options.mqtt.username, password: options.mqtt.password, registry: options.registry, logger: options.logger.child({ component: 'live' }) });
+    const auth = new Auth(options.people, () => new URL(this.#url).origin);
+    this.#family = new FamilyApi({
+      people: options.people,
+      registry: options.registry,
+      auth,
+      alerts: new AlertsClient(options.alertsApi.url, options.alertsApi.token),
+      live: this.live,
+      requireStaff: (req) => this.#requireStaff(req),
+      calls: this.#calls,
+      publicUrl: () => this.#url,
+      logger: options.logger,
+    });
+    attachLiveSocket(this.#http, { auth, api: this.#family, live: this.live, logger: options.logger.child({ component: 'live' }) });
   }
 
   get url(): string {
@@ -56,6 +89,7 @@ export class WebServer {
   }
 
   async listen(): Promise<string> {
+    this.liveReady = this.live.start();
     this.#http.listen(this.#o.port, this.#o.host);
     await once(this.#http, 'listening');
     const address = this.#http.address();
@@ -66,6 +100,7 @@ export class WebServer {
   }
 
   async close(): Promise<void> {
+    await this.live.stop();
     this.#http.closeAllConnections();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
   }
@@ -73,13 +108,15 @@ export class WebServer {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     try {
-      if (path === '/api/config' && req.method === 'GET') return json(res, 200, { sfuUrl: this.#o.sfuUrl });
+      if (path === '/api/config' && req.method === 'GET') return json(res, 200, { sfuUrl: this.#o.sfuUrl, vapidPublicKey: this.#o.vapidPublicKey ?? null });
       if (path === '/api/consultations') {
         if (req.method !== 'POST') throw new HttpError(405, 'use POST');
         return json(res, 201, await this.#createConsultation(req));
       }
+      if (path.startsWith('/api/') && (await this.#family.route(req, res, path))) return;
       if (path.startsWith('/api/')) throw new HttpError(404, `no API at ${path}`);
       if (/^\/call\/[\w-]+\/?$/.test(path)) req.url = '/call.html';
+      if (/^\/family\/?$/.test(path)) req.url = '/family.html';
       res.setHeader('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'");
       res.setHeader('referrer-policy', 'no-referrer');
       this.#static(req, res, () => json(res, 404, { error: `not found: ${path}` }));
@@ -90,11 +127,16 @@ export class WebServer {
     }
   }
 
-  async #createConsultation(req: IncomingMessage) {
+  async #requireStaff(req: IncomingMessage): Promise<{ staffId: string; displayName: string }> {
     const auth = req.headers.authorization ?? '';
     if (!auth.startsWith('Bearer ')) throw new HttpError(401, 'sign in first: missing "Authorization: Bearer <staff token>"');
     const staff = await this.tokens.verifyStaff(auth.slice('Bearer '.length));
     if (!staff.ok) throw new HttpError(401, staff.error === 'token_expired' ? 'your sign-in has expired; sign in again' : 'your sign-in is not valid; sign in again');
+    return staff.value;
+  }
+
+  async #createConsultation(req: IncomingMessage) {
+    const staff = { value: await this.#requireStaff(req) };
     const { patientId, inviteFamily } = await readBody(req, createConsultation);
     if (!this.#o.registry.hasPatient(patientId)) throw new HttpError(404, `unknown patient ${patientId}`);
     const roomId = CallTokens.newRoomId();
@@ -106,6 +148,12 @@ export class WebServer {
     const family = inviteFamily ? await issue('family', 'Famille') : undefined;
     const link = (token: string) => `${this.#url}/call/${roomId}#${token}`;
     this.#o.logger.info({ room: roomId, patient: patientId, staff: staff.value.staffId }, 'consultation created');
+    if (family) {
+      // The relatives signed in to the family page see a "join the call" button at once.
+      const invite = { url: link(family.token), expiresAt: family.grant.expiresAt };
+      this.#calls.set(patientId, invite);
+      this.live.announce({ type: 'call', patientId, ...invite });
+    }
     return {
       roomId,
       expiresAt: clinician.grant.expiresAt,

@@ -1,10 +1,11 @@
 /** The SFU and the web service, in-process on free loopback ports, with one provisioned patient. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createLogger } from '../../common/log.ts';
-import { Registry } from '../../common/registry.ts';
+import { People } from '../../common/people.ts';
 import { registryPath } from '../../common/paths.ts';
+import { startTestBroker } from './broker.ts';
 import { WebServer } from '../../web/server.ts';
 import { startTestSfu, type TestSfu } from './sfu.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
@@ -23,8 +24,9 @@ export interface CallStack {
 }
 
 export async function startCallStack(options: { workers?: number } = {}): Promise<CallStack> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigie-call-'));
-  const registry = Registry.open(registryPath(dir));
+  const broker = await startTestBroker(mkdtempSync(join(tmpdir(), 'vigie-call-')));
+  const { dir, registry } = broker;
+  const people = People.open(registryPath(dir));
   const { patientId } = await registry.provisionPatient('call test');
   const sfu = await startTestSfu({ workers: options.workers ?? 1 });
   const signallingLink = await startTcpProxy(sfu.server.port);
@@ -35,6 +37,10 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     secret: sfu.secret,
     inviteTtlSeconds: 3600,
     registry,
+    people,
+    // No ingest here: calls do not need alerts (the family page's tests start one).
+    alertsApi: { url: 'http://127.0.0.1:9', token: 'x'.repeat(32) },
+    mqtt: { url: broker.url, username: 'svc:web', password: await registry.setService('svc:web', 'web') },
     logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
   const webUrl = await web.listen();
@@ -59,8 +65,8 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
       await web.close();
       await signallingLink.close();
       await sfu.stop();
-      registry.close();
-      rmSync(dir, { recursive: true, force: true });
+      people.close();
+      await broker.stop();
     },
   };
 }

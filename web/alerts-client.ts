@@ -1,0 +1,58 @@
+/** The web service's client of the ingest's internal alert API (see ingest/alert-api.ts). */
+import { z } from 'zod';
+import { alertViewSchema, auditEntrySchema, type AlertAction, type AlertView, type AuditView } from '../common/alert-api.ts';
+import { HttpError } from '../common/http.ts';
+
+const listSchema = z.object({ alerts: z.array(alertViewSchema) });
+const oneSchema = z.object({ alert: alertViewSchema, audit: z.array(auditEntrySchema) });
+const actedSchema = z.object({ alert: alertViewSchema });
+const errorSchema = z.object({ error: z.string() });
+
+export class AlertsClient {
+  readonly #url: string;
+  readonly #token: string;
+
+  constructor(url: string, token: string) {
+    this.#url = url.replace(/\/$/, '');
+    this.#token = token;
+  }
+
+  async list(patientIds: readonly string[]): Promise<AlertView[]> {
+    if (patientIds.length === 0) return [];
+    return listSchema.parse(await this.#call('GET', `/alerts?patients=${patientIds.map(encodeURIComponent).join(',')}`)).alerts;
+  }
+
+  async get(id: number): Promise<{ alert: AlertView; audit: AuditView[] } | undefined> {
+    try {
+      return oneSchema.parse(await this.#call('GET', `/alerts/${id}`));
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async act(id: number, actor: string, action: AlertAction, channel = 'web'): Promise<AlertView> {
+    return actedSchema.parse(await this.#call('POST', `/alerts/${id}/actions`, { actor, channel, action })).alert;
+  }
+
+  /** Errors of the alert API come back as HttpErrors with its status and message (409: already accepted...). */
+  async #call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.#url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.#token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch {
+      throw new HttpError(503, 'the alert service is unreachable; try again in a moment');
+    }
+    const payload: unknown = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      const message = errorSchema.safeParse(payload);
+      throw new HttpError(res.status === 401 ? 502 : res.status, message.success ? message.data.error : `alert service error ${res.status}`);
+    }
+    return payload;
+  }
+}

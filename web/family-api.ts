@@ -1,0 +1,215 @@
+/**
+ * The HTTP API of families (and of the care team's invitations and escalation chains). A family
+ * member sees only the patients they are linked to, and their vital signs only with the patient's
+ * consent; every route checks it here, whatever the page does. Unknown and foreign patients get the
+ * same answer, so that ids cannot be probed.
+ *
+ *   POST   /api/session                       sign in { email, password }
+ *   DELETE /api/session                       sign out
+ *   GET    /api/me                            the person and their relatives
+ *   POST   /api/invitations/lookup            { token }: who invites whom (before choosing a password)
+ *   POST   /api/invitations/accept            { token, password }: creates the account, signs in
+ *   POST   /api/patients/:id/invitations      (care team) invite a relative: { name, email, relation, shareVitals }
+ *   GET    /api/patients/:id/escalation       (care team) the chain
+ *   PUT    /api/patients/:id/escalation       (care team) { steps: [{ personId, delayMinutes }], arrivalTimeoutMinutes }
+ *   GET    /api/patients/:id                  presence, battery, vitals (with consent), open alerts, call
+ *   GET    /api/alerts/:id                    one alert and its history
+ *   POST   /api/alerts/:id/actions            { action: 'accept' | 'arrived' } (the care team may do more)
+ *   POST   /api/push-subscriptions            { endpoint, keys: { p256dh, auth } } from the service worker
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { alertActionSchema, FAMILY_ACTIONS, type AlertView } from '../common/alert-api.ts';
+import { HttpError, json, readBody } from '../common/http.ts';
+import { MIN_PASSWORD_LENGTH, PeopleError, type CareLink, type People, type Person } from '../common/people.ts';
+import type { Registry } from '../common/registry.ts';
+import type { Logger } from '../common/log.ts';
+import type { AlertsClient } from './alerts-client.ts';
+import type { Auth } from './auth.ts';
+import type { LiveHub } from './live.ts';
+import type { FamilyOverview, Me } from './family-protocol.ts';
+
+export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
+
+const signInBody = z.object({ email: z.string().trim().min(1, 'enter your e-mail').max(200), password: z.string().min(1, 'enter your password').max(500) });
+const tokenBody = z.object({ token: z.string().min(20).max(200) });
+const acceptBody = tokenBody.extend({ password: z.string().min(MIN_PASSWORD_LENGTH, `choose a password of at least ${MIN_PASSWORD_LENGTH} characters`).max(500) });
+const inviteBody = z.object({
+  name: z.string().trim().min(1, 'the relative\'s name is required').max(100),
+  email: z.email('a valid e-mail address is required').max(200),
+  relation: z.string().trim().min(1, 'say who they are to the patient (daughter, neighbour...)').max(60),
+  shareVitals: z.boolean().default(false),
+});
+const chainBody = z.object({
+  steps: z.array(z.object({ personId: z.string().min(1).max(100), delayMinutes: z.number().min(0).max(24 * 60) })).max(10),
+  arrivalTimeoutMinutes: z.number().min(1).max(24 * 60).default(30),
+});
+const pushBody = z.object({ endpoint: z.url().refine((u) => u.startsWith('https://'), 'push endpoints are https URLs').max(2000), keys: z.object({ p256dh: z.string().min(80).max(200), auth: z.string().min(16).max(50) }) });
+const actionBody = z.object({ action: alertActionSchema });
+
+export interface CallInvite {
+  readonly url: string;
+  readonly expiresAt: number;
+}
+
+export interface FamilyApiDeps {
+  readonly people: People;
+  readonly registry: Registry;
+  readonly auth: Auth;
+  readonly alerts: AlertsClient;
+  readonly live: LiveHub;
+  /** The care team's credential (a staff token today; the console's sign-in with issue 5). */
+  readonly requireStaff: (req: IncomingMessage) => Promise<{ staffId: string }>;
+  readonly calls: ReadonlyMap<string, CallInvite>;
+  readonly publicUrl: () => string;
+  readonly logger: Logger;
+}
+
+export class FamilyApi {
+  readonly #d: FamilyApiDeps;
+
+  constructor(deps: FamilyApiDeps) {
+    this.#d = deps;
+  }
+
+  /** Handles the request if it is one of these routes; false otherwise. */
+  async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    const method = req.method ?? 'GET';
+    // Cookie-authenticated changes must come from our pages; bearer-token calls carry no ambient credential.
+    if (method !== 'GET' && method !== 'HEAD' && !req.headers.authorization) this.#d.auth.sameOrigin(req);
+    const d = this.#d;
+    try {
+      if (path === '/api/session' && method === 'POST') {
+        const { email, password } = await readBody(req, signInBody);
+        const person = await d.auth.signIn(res, email, password);
+        return ok(res, 200, { person: this.#me(person) });
+      }
+      if (path === '/api/session' && method === 'DELETE') {
+        d.auth.signOut(req, res);
+        return ok(res, 204, null);
+      }
+      if (path === '/api/me' && method === 'GET') return ok(res, 200, { person: this.#me(d.auth.require(req)) });
+      if (path === '/api/invitations/lookup' && method === 'POST') {
+        const inv = d.people.invitation((await readBody(req, tokenBody)).token);
+        const existing = d.people.personByEmail(inv.email) !== undefined;
+        return ok(res, 200, { name: inv.name, email: inv.email, relation: inv.relation, patientName: d.registry.patientLabel(inv.patientId) ?? '', existingAccount: existing, expiresAt: inv.expiresAt });
+      }
+      if (path === '/api/invitations/accept' && method === 'POST') {
+        const { token, password } = await readBody(req, acceptBody);
+        const person = await d.people.acceptInvitation(token, password);
+        d.auth.startSession(res, person);
+        d.logger.info({ personId: person.id }, 'invitation accepted');
+        return ok(res, 200, { person: this.#me(person) });
+      }
+      if (path === '/api/push-subscriptions' && method === 'POST') {
+        const person = d.auth.require(req);
+        d.people.addPushSubscription(person.id, await readBody(req, pushBody));
+        return ok(res, 201, { ok: true });
+      }
+      const patient = /^\/api\/patients\/([\w-]+)(\/invitations|\/escalation)?$/.exec(path);
+      if (patient) return await this.#patientRoute(req, res, method, patient[1]!, patient[2]);
+      const alert = /^\/api\/alerts\/(\d+)(\/actions)?$/.exec(path);
+      if (alert) return await this.#alertRoute(req, res, method, Number(alert[1]), alert[2] !== undefined);
+      return false;
+    } catch (error) {
+      if (error instanceof PeopleError) throw new HttpError({ not_found: 404, conflict: 409, invalid: 400, expired: 410 }[error.code], error.message);
+      throw error;
+    }
+  }
+
+  async #patientRoute(req: IncomingMessage, res: ServerResponse, method: string, patientId: string, sub: string | undefined): Promise<boolean> {
+    const d = this.#d;
+    if (sub === '/invitations' && method === 'POST') {
+      const staff = await d.requireStaff(req);
+      this.#knownPatient(patientId);
+      const body = await readBody(req, inviteBody);
+      const { token, expiresAt } = d.people.invite({ patientId, ...body, invitedBy: staff.staffId }, INVITATION_TTL_MS);
+      d.logger.info({ patientId, staffId: staff.staffId }, 'relative invited');
+      return ok(res, 201, { link: `${d.publicUrl()}/family/#invite=${token}`, expiresAt });
+    }
+    if (sub === '/escalation') {
+      await d.requireStaff(req);
+      this.#knownPatient(patientId);
+      if (method === 'PUT') {
+        const body = await readBody(req, chainBody);
+        d.people.setChain(patientId, body.steps.map((s) => ({ personId: s.personId, delayMs: Math.round(s.delayMinutes * 60_000) })), Math.round(body.arrivalTimeoutMinutes * 60_000));
+      } else if (method !== 'GET') throw new HttpError(405, 'use GET or PUT');
+      const chain = d.people.chain(patientId);
+      const names = new Map(d.people.peopleOf(patientId).map(({ person, link }) => [person.id, { name: person.name, relation: link.relation }]));
+      return ok(res, 200, { steps: chain.steps.map((s) => ({ ...s, ...names.get(s.personId) })), arrivalTimeoutMs: chain.arrivalTimeoutMs, people: [...names].map(([id, v]) => ({ id, ...v })) });
+    }
+    if (sub === undefined && method === 'GET') {
+      const person = d.auth.require(req);
+      const link = this.#linkOrThrow(person, patientId);
+      return ok(res, 200, await this.#overview(link));
+    }
+    throw new HttpError(405, `${method} is not allowed here`);
+  }
+
+  async #alertRoute(req: IncomingMessage, res: ServerResponse, method: string, id: number, actions: boolean): Promise<boolean> {
+    const d = this.#d;
+    const person = d.auth.require(req);
+    const found = await d.alerts.get(id);
+    // An alert of someone else's relative is "not found", like one that does not exist.
+    if (!found || !d.people.linkOf(person.id, found.alert.patientId)) throw new HttpError(404, `no alert ${id} among your relatives'`);
+    if (!actions && method === 'GET') return ok(res, 200, { alert: found.alert, audit: found.audit.map((a) => ({ at: a.at, actor: this.#name(a.actor), action: a.action, channel: a.channel })) });
+    if (!actions || method !== 'POST') throw new HttpError(405, `${method} is not allowed here`);
+    const { action } = await readBody(req, actionBody);
+    if (person.role === 'family' && !FAMILY_ACTIONS.has(action.action)) throw new HttpError(403, `a relative can answer "I'm on my way" and confirm arrival; "${action.action}" is for the care team`);
+    const alert = await d.alerts.act(id, person.id, action, 'web');
+    d.logger.info({ alertId: id, personId: person.id, action: action.action }, 'alert action');
+    return ok(res, 200, { alert });
+  }
+
+  async #overview(link: CareLink): Promise<FamilyOverview> {
+    const d = this.#d;
+    const now = d.live.now(link.patientId);
+    const alerts: AlertView[] = await d.alerts.list([link.patientId]);
+    const call = d.calls.get(link.patientId);
+    return {
+      patient: { id: link.patientId, name: d.registry.patientLabel(link.patientId) ?? link.patientId },
+      relation: link.relation,
+      shareVitals: link.shareVitals,
+      presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
+      vitals: link.shareVitals ? { latest: now.latest, recent: now.recent.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2 })) } : null,
+      alerts,
+      people: Object.fromEntries(d.people.peopleOf(link.patientId).map(({ person }) => [person.id, person.name])),
+      call: call && call.expiresAt > Date.now() ? call : null,
+    };
+  }
+
+  /** For the live channel's snapshot: what GET /api/patients/:id answers. */
+  overviewFor(person: Person, patientId: string) {
+    return this.#overview(this.#linkOrThrow(person, patientId));
+  }
+
+  /** For the live channel: the link that lets this person watch this patient, or an HttpError. */
+  linkOrThrow(person: Person, patientId: string): CareLink {
+    return this.#linkOrThrow(person, patientId);
+  }
+
+  #linkOrThrow(person: Person, patientId: string): CareLink {
+    const link = this.#d.people.linkOf(person.id, patientId);
+    if (!link) throw new HttpError(403, 'you do not have access to this patient; ask the care team for an invitation');
+    return link;
+  }
+
+  #knownPatient(patientId: string): void {
+    if (!this.#d.registry.hasPatient(patientId)) throw new HttpError(404, `unknown patient ${patientId}`);
+  }
+
+  #name(actor: string): string {
+    return actor === 'system' ? 'Vigie' : (this.#d.people.person(actor)?.name ?? actor);
+  }
+
+  #me(person: Person): Me {
+    const patients = this.#d.people.linksOf(person.id).map((l) => ({ id: l.patientId, name: this.#d.registry.patientLabel(l.patientId) ?? l.patientId, relation: l.relation, shareVitals: l.shareVitals }));
+    return { id: person.id, name: person.name, email: person.email, role: person.role, lang: person.lang, patients };
+  }
+}
+
+function ok(res: ServerResponse, status: number, body: unknown): true {
+  if (status === 204) res.writeHead(204).end();
+  else json(res, status, body);
+  return true;
+}

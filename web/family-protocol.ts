@@ -1,0 +1,36 @@
+/** What the family page receives, over HTTP and the live channel (shared by the server and the page). */
+import type { AlertView } from '../common/alert-api.ts';
+
+export type VitalKey = 'hr' | 'spo2' | 'temp' | 'sys' | 'dia' | 'rr' | 'steps';
+
+export interface FamilyOverview {
+  readonly patient: { readonly id: string; readonly name: string };
+  readonly relation: string;
+  readonly shareVitals: boolean;
+  readonly presence: { readonly online: boolean | null; readonly lastSeen: number | null; readonly battery: number | null };
+  /** Null when the patient has not consented to share them with this person. */
+  readonly vitals: { readonly latest: Partial<Record<VitalKey, { value: number; ts: number }>>; readonly recent: ReadonlyArray<{ ts: number; hr?: number | undefined; spo2?: number | undefined }> } | null;
+  readonly alerts: readonly AlertView[];
+  /** Names of the patient's people, by id (who accepted an alert). */
+  readonly people: Readonly<Record<string, string>>;
+  readonly call: { readonly url: string; readonly expiresAt: number } | null;
+}
+
+export interface Me {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string | null;
+  readonly role: string;
+  readonly lang: string;
+  readonly patients: ReadonlyArray<{ id: string; name: string; relation: string; shareVitals: boolean }>;
+}
+
+export type LiveSample = { ts: number; battery?: number } & Partial<Record<VitalKey, number>>;
+
+export type LiveMessage =
+  | { type: 'snapshot'; patientId: string; overview: FamilyOverview }
+  | { type: 'vitals'; patientId: string; samples: LiveSample[] }
+  | { type: 'presence'; patientId: string; online: boolean; battery: number | null; lastSeen: number }
+  | { type: 'alert'; patientId: string; alert: AlertView }
+  | { type: 'call'; patientId: string; url: string; expiresAt: number }
+  | { type: 'error'; patientId?: string; code: string; message: string };

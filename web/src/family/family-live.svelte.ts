@@ -1,0 +1,101 @@
+/**
+ * A relative's state, live: a snapshot from the server, then the changes over the live channel
+ * (WebSocket /api/live, session cookie). On a drop it reconnects with backoff and subscribes again;
+ * the server answers with a fresh snapshot, so nothing that happened meanwhile is missed.
+ */
+import type { AlertView } from '../../../common/alert-api.ts';
+import type { FamilyOverview, LiveMessage, LiveSample } from '../../family-protocol.ts';
+
+const MAX_RECENT = 720;
+
+export class RelativeLive {
+  overview = $state<FamilyOverview | undefined>();
+  connected = $state(false);
+  error = $state<string | undefined>();
+  readonly #patientId: string;
+  #socket: WebSocket | undefined;
+  #retry = 0;
+  #closed = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(patientId: string) {
+    this.#patientId = patientId;
+    this.#open();
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#socket?.close();
+  }
+
+  /** Replaces one alert (after the person acted on it, before the live echo arrives). */
+  applyAlert(alert: AlertView): void {
+    if (!this.overview) return;
+    const others = this.overview.alerts.filter((a) => a.id !== alert.id);
+    this.overview = { ...this.overview, alerts: alert.closedAt === null ? [...others, alert] : others };
+  }
+
+  #open(): void {
+    const url = new URL('/api/live', location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(url);
+    this.#socket = socket;
+    socket.addEventListener('open', () => {
+      this.#retry = 0;
+      this.connected = true;
+      socket.send(JSON.stringify({ type: 'subscribe', patientId: this.#patientId }));
+    });
+    socket.addEventListener('message', (event) => this.#message(JSON.parse(String(event.data)) as LiveMessage));
+    socket.addEventListener('close', () => {
+      this.connected = false;
+      if (this.#closed) return;
+      this.#retry += 1;
+      this.#timer = setTimeout(() => this.#open(), Math.min(30_000, 500 * 2 ** Math.min(this.#retry, 6)));
+    });
+  }
+
+  #message(m: LiveMessage): void {
+    if (m.type === 'error') {
+      this.error = m.message;
+      return;
+    }
+    if (m.patientId !== this.#patientId) return;
+    if (m.type === 'snapshot') {
+      this.overview = m.overview;
+      this.error = undefined;
+      return;
+    }
+    const o = this.overview;
+    if (!o) return;
+    switch (m.type) {
+      case 'presence':
+        this.overview = { ...o, presence: { online: m.online, battery: m.battery ?? o.presence.battery, lastSeen: m.lastSeen } };
+        break;
+      case 'vitals':
+        this.overview = { ...o, presence: { ...o.presence, online: true, lastSeen: Date.now(), battery: lastBattery(m.samples) ?? o.presence.battery }, vitals: o.vitals && merge(o.vitals, m.samples) };
+        break;
+      case 'alert':
+        this.applyAlert(m.alert);
+        break;
+      case 'call':
+        this.overview = { ...o, call: { url: m.url, expiresAt: m.expiresAt } };
+        break;
+    }
+  }
+}
+
+function lastBattery(samples: readonly LiveSample[]): number | undefined {
+  return samples.findLast((s) => s.battery !== undefined)?.battery;
+}
+
+function merge(vitals: NonNullable<FamilyOverview['vitals']>, samples: readonly LiveSample[]): NonNullable<FamilyOverview['vitals']> {
+  const latest = { ...vitals.latest };
+  for (const s of samples) {
+    for (const k of ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'steps'] as const) {
+      const value = s[k];
+      if (value !== undefined && (latest[k]?.ts ?? 0) <= s.ts) latest[k] = { value, ts: s.ts };
+    }
+  }
+  return { latest, recent: [...vitals.recent, ...samples.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2 }))].slice(-MAX_RECENT) };
+}

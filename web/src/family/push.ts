@@ -1,0 +1,36 @@
+/**
+ * Web Push on this device: registers the service worker (public/sw.js), subscribes with the
+ * server's VAPID key and hands the subscription to the server. Returns why not, when it cannot.
+ */
+export type PushResult = { ok: true } | { ok: false; reason: string };
+
+export function pushSupported(): boolean {
+  return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
+}
+
+export async function registerWorker(): Promise<ServiceWorkerRegistration | undefined> {
+  if (!('serviceWorker' in navigator)) return undefined;
+  return navigator.serviceWorker.register('/sw.js', { scope: '/' });
+}
+
+export async function enablePush(vapidPublicKey: string): Promise<PushResult> {
+  if (!pushSupported()) return { ok: false, reason: 'no Web Push in this browser' };
+  try {
+    if ((await Notification.requestPermission()) !== 'granted') return { ok: false, reason: 'notifications refused' };
+    const registration = (await registerWorker())!;
+    await navigator.serviceWorker.ready;
+    const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(vapidPublicKey) });
+    const res = await fetch('/api/push-subscriptions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(subscription.toJSON()) });
+    if (!res.ok) return { ok: false, reason: ((await res.json()) as { error?: string }).error ?? res.statusText };
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function base64UrlToBytes(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = new Uint8Array(new ArrayBuffer(binary.length));
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
