@@ -24,6 +24,8 @@ import { serveMetrics } from '../common/http-metrics.ts';
 const REJECTED_SINK = '$vigie/sink';
 /** Outcome of the publish check for an accepted QoS 1 device message: persist for subscribers, then acknowledge. */
 const FORWARD_FIRST = Symbol('forward first');
+/** A client's dedupe table that never reports a duplicate (see preConnect). */
+const NEVER_DUPLICATE: Record<string, number> = new Proxy({}, { get: () => 0, set: () => true, deleteProperty: () => true });
 /** A hash no secret matches, checked for unknown users so they take as long as known ones. */
 const DUMMY_HASH = 'scrypt$1024$8$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -123,9 +125,12 @@ export class VigieBroker {
     if (this.#closed) return;
     this.#closed = true;
     for (const client of this.#servers.ws.clients) client.terminate();
+    // Stop accepting first; the servers' close completes only when their connections are gone, which
+    // happens when aedes closes its clients, so both are awaited together.
     const closeServer = (s: TcpServer | HttpServer) => new Promise<void>((resolve) => s.close(() => resolve()));
-    await Promise.all([closeServer(this.#servers.tcp), closeServer(this.#servers.wsHttp), ...(this.#metricsServer ? [closeServer(this.#metricsServer)] : [])]);
+    const servers = Promise.all([closeServer(this.#servers.tcp), closeServer(this.#servers.wsHttp), ...(this.#metricsServer ? [closeServer(this.#metricsServer)] : [])]);
     await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
+    await servers;
     await this.#db.close();
     this.#options.logger.info('broker closed');
   }
@@ -134,6 +139,13 @@ export class VigieBroker {
     const aedes = this.#aedes;
     const { logger } = this.#options;
     aedes.preConnect = (client, packet, done) => {
+      // aedes drops a message whose broker counter is lower than the last one delivered to the client
+      // (lib/client.js dedupe, meant for replays between clustered brokers). Counters are taken when a
+      // message is published, but FORWARD_FIRST messages reach subscribers only once stored for every
+      // persistent session, so a later, faster message (an alert change) can overtake them: the older
+      // one would then be dropped, after its PUBACK. Delivery order is not MQTT's promise across
+      // publishers anyway; at-least-once is, and the ingest removes duplicates by (device, seq).
+      Reflect.set(client, 'duplicates', NEVER_DUPLICATE);
       if (packet.will) this.#wills.set(client, { topic: packet.will.topic, payload: Buffer.from(packet.will.payload) });
       done(null, true);
     };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { startTestBroker, type TestBroker } from './support/broker.ts';
 import { collect, connect, end, eventually } from './support/mqtt.ts';
-import { deviceTopic, allDevicesFilter } from '../devices/topics.ts';
+import { deviceTopic, allDevicesFilter, ALL_PATIENTS_ALERTS_FILTER, patientAlertsTopic } from '../devices/topics.ts';
 import { parseRejection } from '../devices/protocol.ts';
 import type { Provisioned } from '../common/registry.ts';
 
@@ -105,11 +105,31 @@ describe('ACL', () => {
     expect(error).toMatchObject({ packet: { cmd: 'suback', granted: [128, 128, 128, 1] } });
     expect(a.connected).toBe(true);
   });
-  it('refuses the ingest service publishing', async () => {
+  it('refuses the ingest service publishing on device topics', async () => {
     const ingest = await asIngest({ clientId: 'acl-pub' });
     const closed = new Promise<void>((r) => ingest.once('close', () => r()));
     ingest.publish(deviceTopic(devA.deviceId, 'commands'), '{}', { qos: 1 });
     await closed;
+  });
+  it('delivers every reading to a live subscriber while alert changes overtake them (no broker-side dedupe)', async () => {
+    // A persistent subscriber makes readings slower to route (stored first) than the ingest's alert changes.
+    const persistent = await asIngest({ clientId: 'slow-path', clean: false });
+    await persistent.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
+    const webSecret = await b.registry.setService('svc:web', 'web');
+    const web = await connect(b.url, { clientId: 'live-web', username: 'svc:web', password: webSecret });
+    open.push(web);
+    const got = collect(web);
+    await web.subscribeAsync([allDevicesFilter('vitals'), ALL_PATIENTS_ALERTS_FILTER], { qos: 1 });
+    const device = await asDevice(devA);
+    const ingest = await asIngest({ clientId: 'alert-publisher' });
+    const sends: Promise<unknown>[] = [];
+    for (let seq = 1; seq <= 50; seq += 1) {
+      sends.push(device.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq, hr: 70 }), { qos: 1 }));
+      sends.push(ingest.publishAsync(patientAlertsTopic(devA.patientId), JSON.stringify({ seq }), { qos: 1 }));
+    }
+    await Promise.all(sends);
+    await eventually(() => expect(got.filter((m) => m.topic.endsWith('/vitals'))).toHaveLength(50));
+    expect(got.filter((m) => m.topic.endsWith('/alerts'))).toHaveLength(50);
   });
 });
 
@@ -180,7 +200,7 @@ describe('transports and persistence', () => {
     const fall = { ts: Date.now(), seq: 900, type: 'fall', confidence: 0.9 };
     await a.publishAsync(deviceTopic(devA.deviceId, 'events'), JSON.stringify(fall), { qos: 1 });
     await end(a);
-    await b.restart();
+    await b.restart(); // with clients still connected (this file keeps several open)
     const back = await connect(b.url, { username: 'svc:ingest', password: ingestSecret, ...session });
     open.push(back);
     const got = collect(back);

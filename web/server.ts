@@ -20,6 +20,7 @@ import { Auth } from './auth.ts';
 import { FamilyApi, type CallInvite } from './family-api.ts';
 import { LiveHub } from './live.ts';
 import { attachLiveSocket } from './live-socket.ts';
+import type { WebSocketServer } from 'ws';
 
 export interface WebOptions {
   readonly host: string;
@@ -59,6 +60,7 @@ export class WebServer {
   readonly #static: ReturnType<typeof sirv>;
   readonly #family: FamilyApi;
   readonly #calls = new Map<string, CallInvite>();
+  readonly #liveSockets: WebSocketServer;
   #url = '';
 
   constructor(options: WebOptions) {
@@ -81,7 +83,7 @@ export class WebServer {
       publicUrl: () => this.#url,
       logger: options.logger,
     });
-    attachLiveSocket(this.#http, { auth, api: this.#family, live: this.live, logger: options.logger.child({ component: 'live' }) });
+    this.#liveSockets = attachLiveSocket(this.#http, { auth, api: this.#family, live: this.live, logger: options.logger.child({ component: 'live' }) });
   }
 
   get url(): string {
@@ -101,6 +103,8 @@ export class WebServer {
 
   async close(): Promise<void> {
     await this.live.stop();
+    for (const ws of this.#liveSockets.clients) ws.terminate(); // upgraded sockets are not the HTTP server's any more
+    this.#liveSockets.close();
     this.#http.closeAllConnections();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
   }

@@ -1,0 +1,173 @@
+/**
+ * Families over HTTP and the live channel, against the real broker, ingest (alert engine) and web
+ * service: invitations and sign-in, and above all that a relative sees only their own patient, and
+ * that patient's vital signs only with consent.
+ */
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { usePipeline } from './support/pipeline.ts';
+import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
+import { eventually } from './support/mqtt.ts';
+import type { LiveMessage } from '../web/family-protocol.ts';
+
+const t = usePipeline();
+const s = useFamilyStack(t);
+
+const get = (path: string, cookie?: string) => fetch(`${s.webUrl}${path}`, { headers: cookie ? { cookie } : {} });
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${s.webUrl}${path}`, { method: 'POST', headers: { origin: s.webUrl, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+/** A live socket and everything it receives. */
+async function live(cookie: string, origin = s.webUrl): Promise<{ ws: WebSocket; received: LiveMessage[] }> {
+  const ws = new WebSocket(`${s.webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin } });
+  const received: LiveMessage[] = [];
+  ws.on('message', (data) => received.push(JSON.parse(data.toString()) as LiveMessage));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { ws, received };
+}
+
+describe('invitations and sign-in', () => {
+  it('turns an invitation into an account that sees its relative, once', async () => {
+    const { device } = await s.senior('Jeanne Dupont');
+    const invited = await fetch(`${s.webUrl}/api/patients/${device.patientId}/invitations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Claire', email: 'Claire@Famille.test', relation: 'fille', shareVitals: true }),
+    });
+    expect(invited.status).toBe(201);
+    const token = new URL(((await invited.json()) as { link: string }).link).hash.replace('#invite=', '');
+    expect(await (await post('/api/invitations/lookup', { token })).json()).toMatchObject({ name: 'Claire', email: 'claire@famille.test', relation: 'fille', patientName: 'Jeanne Dupont', existingAccount: false });
+    const short = await post('/api/invitations/accept', { token, password: 'short' });
+    expect(short.status).toBe(400);
+    expect(await short.json()).toMatchObject({ error: expect.stringContaining('at least 10 characters') });
+    const accepted = await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD });
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers.get('set-cookie')).toMatch(/^vigie_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const cookie = accepted.headers.get('set-cookie')!.split(';')[0]!;
+    expect(await (await get('/api/me', cookie)).json()).toMatchObject({ person: { name: 'Claire', role: 'family', patients: [{ id: device.patientId, name: 'Jeanne Dupont', relation: 'fille', shareVitals: true }] } });
+    expect((await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD })).status).toBe(410);
+    expect((await post('/api/invitations/lookup', { token: 'x'.repeat(43) })).status).toBe(404);
+    // A relative cannot invite (the care team does): no staff token, no invitation.
+    expect((await post(`/api/patients/${device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' }, { cookie })).status).toBe(401);
+  });
+
+  it('refuses a wrong password with a reason, locks the e-mail after five, and signs out', async () => {
+    const { device } = await s.senior('Jeanne');
+    await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
+    const wrong = await post('/api/session', { email: 'claire@famille.test', password: 'not her password' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toEqual({ error: 'wrong e-mail or password' });
+    expect((await post('/api/session', { email: 'nobody@famille.test', password: 'whatever' })).status).toBe(401); // same answer for an unknown e-mail
+    const ok = await post('/api/session', { email: 'CLAIRE@famille.test', password: FAMILY_PASSWORD });
+    expect(ok.status).toBe(200);
+    const cookie = ok.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${s.webUrl}/api/session`, { method: 'DELETE', headers: { cookie, origin: s.webUrl } })).status).toBe(204);
+    expect((await get('/api/me', cookie)).status).toBe(401);
+    for (let i = 0; i < 5; i += 1) await post('/api/session', { email: 'claire@famille.test', password: 'guess' });
+    const locked = await post('/api/session', { email: 'claire@famille.test', password: FAMILY_PASSWORD });
+    expect(locked.status).toBe(429);
+  });
+
+  it('refuses cookie-authenticated changes and live sockets from another site (CSRF)', async () => {
+    const { device } = await s.senior('Jeanne');
+    const { cookie } = await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
+    const forged = await post('/api/session', { email: 'claire@famille.test', password: FAMILY_PASSWORD }, { origin: 'https://evil.example' });
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toEqual({ error: 'cross-site request refused' });
+    await expect(live(cookie, 'https://evil.example')).rejects.toThrow(/403/);
+    await expect(live('vigie_session=forged')).rejects.toThrow(/401/);
+  });
+});
+
+describe('a relative sees only their own patient', () => {
+  it('over HTTP: another patient, their alerts and their alert actions are out of reach', async () => {
+    const mine = await s.senior('Jeanne');
+    const theirs = await s.senior('Marcel');
+    const { cookie } = await s.family(mine.device.patientId, { name: 'Claire', email: 'claire@famille.test' });
+    await theirs.publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
+    const alertId = await eventually(() => {
+      const [a] = t.ingest.alertService.list([theirs.device.patientId]);
+      expect(a).toBeDefined();
+      return a!.id;
+    });
+    expect((await get(`/api/patients/${mine.device.patientId}`, cookie)).status).toBe(200);
+    const other = await get(`/api/patients/${theirs.device.patientId}`, cookie);
+    expect(other.status).toBe(403);
+    expect(await other.json()).toEqual({ error: 'you do not have access to this patient; ask the care team for an invitation' });
+    expect((await get('/api/patients/p-doesnotexist', cookie)).status).toBe(403); // same answer: ids cannot be probed
+    expect((await get(`/api/alerts/${alertId}`, cookie)).status).toBe(404);
+    expect((await post(`/api/alerts/${alertId}/actions`, { action: { action: 'accept' } }, { cookie })).status).toBe(404);
+    expect(t.ingest.alertService.list([theirs.device.patientId])[0]).toMatchObject({ acknowledgedAt: null, assignee: null });
+    expect((await get(`/api/patients/${mine.device.patientId}`)).status).toBe(401);
+  });
+
+  it('over the live channel: a subscription to another patient is refused and nothing of theirs arrives', async () => {
+    const mine = await s.senior('Jeanne');
+    const theirs = await s.senior('Marcel');
+    const { cookie } = await s.family(mine.device.patientId, { name: 'Claire', email: 'claire@famille.test' });
+    const { ws, received } = await live(cookie);
+    ws.send(JSON.stringify({ type: 'subscribe', patientId: theirs.device.patientId }));
+    ws.send(JSON.stringify({ type: 'subscribe', patientId: mine.device.patientId }));
+    await eventually(() => expect(received.map((m) => m.type)).toEqual(expect.arrayContaining(['error', 'snapshot'])));
+    expect(received.find((m) => m.type === 'error')).toMatchObject({ patientId: theirs.device.patientId, code: 'forbidden' });
+
+    await theirs.publish('vitals', { ts: Date.now(), seq: 1, hr: 71, spo2: 96, battery: 50 });
+    await theirs.publish('events', { ts: Date.now(), seq: 2, type: 'sos' });
+    await mine.publish('vitals', { ts: Date.now(), seq: 1, hr: 64, spo2: 98, battery: 80 });
+    await mine.publish('events', { ts: Date.now(), seq: 2, type: 'sos' });
+    await eventually(() => expect(received.some((m) => m.type === 'alert' && m.alert.kind === 'sos')).toBe(true));
+    await eventually(() => expect(received.map((m) => m.type)).toContain('vitals'));
+    await eventually(() => expect(t.ingest.alertService.list([theirs.device.patientId])).toHaveLength(1)); // theirs was processed too
+    expect(received.filter((m) => m.type !== 'error').every((m) => m.patientId === mine.device.patientId)).toBe(true);
+    expect(JSON.stringify(received)).not.toContain('"hr":71');
+    ws.close();
+  });
+
+  it('keeps vital signs from a relative without consent, but not presence, battery or alerts', async () => {
+    const { device, publish } = await s.senior('Jeanne');
+    const { cookie } = await s.family(device.patientId, { name: 'Marc', email: 'marc@famille.test', relation: 'fils', shareVitals: false });
+    const { ws, received } = await live(cookie);
+    ws.send(JSON.stringify({ type: 'subscribe', patientId: device.patientId }));
+    await eventually(() => expect(received.some((m) => m.type === 'snapshot')).toBe(true));
+    await publish('vitals', { ts: Date.now(), seq: 1, hr: 64, spo2: 98, battery: 12 });
+    await publish('events', { ts: Date.now(), seq: 2, type: 'sos' });
+    await eventually(() => expect(received.some((m) => m.type === 'alert')).toBe(true));
+    await eventually(() => expect(received.some((m) => m.type === 'presence')).toBe(true));
+    expect(received.some((m) => m.type === 'vitals')).toBe(false);
+    const overview = (await (await get(`/api/patients/${device.patientId}`, cookie)).json()) as { vitals: unknown; presence: { battery: number; online: boolean }; alerts: unknown[] };
+    expect(overview.vitals).toBeNull();
+    expect(overview.presence).toMatchObject({ online: true, battery: 12 });
+    expect(overview.alerts.length).toBeGreaterThanOrEqual(1);
+    ws.close();
+  });
+});
+
+describe('acting on an alert', () => {
+  it('lets a relative accept and confirm arrival, and keeps resolving for the care team', async () => {
+    const { device, publish } = await s.senior('Jeanne');
+    const claire = await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
+    const marc = await s.family(device.patientId, { name: 'Marc', email: 'marc@famille.test' });
+    s.people.setChain(device.patientId, [{ personId: claire.personId, delayMs: 0 }, { personId: marc.personId, delayMs: 60_000 }]);
+    await publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
+    const id = await eventually(() => {
+      const [a] = t.ingest.alertService.list([device.patientId]);
+      expect(a?.escalation).not.toBeNull();
+      return a!.id;
+    });
+    const accepted = await post(`/api/alerts/${id}/actions`, { action: { action: 'accept' } }, { cookie: marc.cookie });
+    expect(accepted.status).toBe(200);
+    expect(((await accepted.json()) as { alert: { escalation: { owner: string } } }).alert.escalation.owner).toBe(marc.personId);
+    const late = await post(`/api/alerts/${id}/actions`, { action: { action: 'accept' } }, { cookie: claire.cookie });
+    expect(late.status).toBe(409);
+    expect(await late.json()).toEqual({ error: `already accepted by ${marc.personId}` });
+    const resolve = await post(`/api/alerts/${id}/actions`, { action: { action: 'resolve', note: 'fine' } }, { cookie: marc.cookie });
+    expect(resolve.status).toBe(403);
+    expect((await post(`/api/alerts/${id}/actions`, { action: { action: 'arrived' } }, { cookie: marc.cookie })).status).toBe(200);
+    const history = (await (await get(`/api/alerts/${id}`, claire.cookie)).json()) as { alert: { escalation: { state: string } }; audit: Array<{ actor: string; action: string }> };
+    expect(history.alert.escalation.state).toBe('arrived');
+    expect(history.audit.map((a) => `${a.actor}: ${a.action}`)).toEqual(expect.arrayContaining(['Vigie: opened', 'Marc: accepted: on the way', 'Marc: help arrived']));
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Everything a family member's page talks to, real and in-process on free loopback ports: the
+ * pipeline's broker and ingest (with its alert API), and the web service with its live channel.
+ * Registers its hooks after usePipeline's; each test gets a fresh stack.
+ */
+import { afterEach, beforeEach } from 'vitest';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import { People } from '../../common/people.ts';
+import { registryPath } from '../../common/paths.ts';
+import { createLogger } from '../../common/log.ts';
+import type { Provisioned } from '../../common/registry.ts';
+import { serveAlertApi } from '../../ingest/alert-api.ts';
+import { WebServer } from '../../web/server.ts';
+import { deviceTopic } from '../../devices/topics.ts';
+import { connect, end } from './mqtt.ts';
+import type { Pipeline } from './pipeline.ts';
+
+export interface FamilyStack {
+  web: WebServer;
+  webUrl: string;
+  people: People;
+  staffToken: string;
+  /** A senior with a connected watch. */
+  senior(name: string): Promise<{ device: Provisioned; publish: (channel: 'vitals' | 'events', body: object) => Promise<void> }>;
+  /** Invites a relative through the API and accepts as they would; returns their session cookie. */
+  family(patientId: string, who: { name: string; email: string; relation?: string; shareVitals?: boolean }): Promise<{ cookie: string; personId: string }>;
+}
+
+export const FAMILY_PASSWORD = 'correct horse battery';
+
+export function useFamilyStack(t: Pipeline): FamilyStack {
+  const s = {} as FamilyStack;
+  let api: Server | undefined;
+  const clients: MqttClient[] = [];
+  beforeEach(async () => {
+    const token = randomBytes(24).toString('base64url');
+    const served = await serveAlertApi(t.ingest.alertService, { host: '127.0.0.1', port: 0, token, logger: createLogger('api', 'silent') });
+    api = served.server;
+    s.people = People.open(registryPath(t.broker.dir));
+    s.web = new WebServer({
+      host: '127.0.0.1',
+      port: 0,
+      sfuUrl: 'ws://127.0.0.1:9/signal',
+      secret: randomBytes(32).toString('base64url'),
+      inviteTtlSeconds: 3600,
+      registry: t.broker.registry,
+      people: s.people,
+      alertsApi: { url: served.url, token },
+      mqtt: { url: t.broker.url, username: 'svc:web', password: await t.broker.registry.setService('svc:web', 'web') },
+      logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    });
+    s.webUrl = await s.web.listen();
+    await s.web.liveReady;
+    s.staffToken = await s.web.tokens.issueStaff('nurse-1', 'Infirmière', 3600);
+    s.senior = async (name) => {
+      const device = await t.broker.registry.provisionPatient(name);
+      const client = await connect(t.broker.url, { clientId: device.deviceId, username: device.deviceId, password: device.secret });
+      clients.push(client);
+      return { device, publish: async (channel, body) => void (await client.publishAsync(deviceTopic(device.deviceId, channel), JSON.stringify(body), { qos: 1 })) };
+    };
+    s.family = async (patientId, who) => {
+      const invited = await fetch(`${s.webUrl}/api/patients/${patientId}/invitations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ relation: 'daughter', shareVitals: true, ...who }),
+      });
+      if (invited.status !== 201) throw new Error(`invite: ${invited.status} ${await invited.text()}`);
+      const { link } = (await invited.json()) as { link: string };
+      const accepted = await fetch(`${s.webUrl}/api/invitations/accept`, {
+        method: 'POST',
+        headers: { origin: s.webUrl, 'content-type': 'application/json' },
+        body: JSON.stringify({ token: new URL(link).hash.replace('#invite=', ''), password: FAMILY_PASSWORD }),
+      });
+      if (accepted.status !== 200) throw new Error(`accept: ${accepted.status} ${await accepted.text()}`);
+      const { person } = (await accepted.json()) as { person: { id: string } };
+      return { cookie: accepted.headers.get('set-cookie')!.split(';')[0]!, personId: person.id };
+    };
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => end(c, true)));
+    await s.web.close();
+    api?.close();
+    s.people.close();
+  });
+  return s;
+}
