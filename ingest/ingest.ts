@@ -17,6 +17,8 @@ import type { Registry } from '../common/registry.ts';
 import type { People } from '../common/people.ts';
 import type { AlertView } from '../common/alert-api.ts';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
+import type { PatientSettingsStore } from '../common/patient-settings.ts';
+import { cachedRules } from './rules/patient-rules.ts';
 import type { NotificationChannel } from './notify/channel.ts';
 import { DurableQueue } from './queue.ts';
 import { AlertStore } from './alerts.ts';
@@ -45,6 +47,8 @@ export interface IngestOptions {
   readonly channels?: readonly NotificationChannel[];
   /** The web pages' public URL, for the links in notifications. */
   readonly webUrl?: string;
+  /** Each patient's alert settings, chosen by clinicians (defaults otherwise). */
+  readonly settings?: PatientSettingsStore;
   /** Rules, re-notification and escalation settings (defaults otherwise). */
   readonly alertOptions?: Partial<Pick<AlertServiceOptions, 'rulesFor' | 'renotifyMs' | 'escalationRepeatMs'>>;
 }
@@ -90,6 +94,7 @@ export class Ingest {
       logger: options.logger.child({ component: 'alerts' }),
       onDelivery: (channel, ok) => this.metrics.notifications.inc({ channel, result: ok ? 'sent' : 'failed' }),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.settings ? { rulesFor: cachedRules(options.settings, (patientId, error) => this.#warn(`settings:${patientId}`, { patientId, error: error.message }, 'patient settings unusable; default rules apply')) } : {}),
       ...options.alertOptions,
     });
   }

@@ -8,6 +8,7 @@ import { Registry } from '../common/registry.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
 import { Ingest } from './ingest.ts';
 import { People } from '../common/people.ts';
+import { PatientSettingsStore } from '../common/patient-settings.ts';
 import { serveAlertApi } from './alert-api.ts';
 import type { NotificationChannel } from './notify/channel.ts';
 import { EmailChannel } from './notify/email.ts';
@@ -40,6 +41,7 @@ const config = readConfig(
 const dir = dataDir();
 const registry = Registry.open(registryPath(dir));
 const people = People.open(registryPath(dir));
+const settings = PatientSettingsStore.open(registryPath(dir));
 const channels: NotificationChannel[] = [];
 if (config.SMTP_URL) channels.push(new EmailChannel({ url: config.SMTP_URL, from: config.SMTP_FROM }));
 if (config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY) {
@@ -59,6 +61,7 @@ const ingest = new Ingest({
   bufferCapacity: config.INGEST_BUFFER_MAX_POINTS,
   logger,
   people,
+  settings,
   channels,
   webUrl: config.WEB_PUBLIC_URL,
 });
@@ -75,6 +78,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     ingest.stop().then(() => {
       registry.close();
       people.close();
+      settings.close();
       process.exit(0);
     }, (error: unknown) => {
       logger.error({ error: String(error) }, 'stop failed');

@@ -1,7 +1,8 @@
 /**
  * Module edges: devices/ is the contract and imports nothing of ours; services import devices/ and
  * common/, not each other, except the SFU's public surface (its signalling protocol and invitation
- * tokens), which the web pages and API share with it.
+ * tokens), which the web pages and API share with it, and the alert rules' defaults, which the web
+ * API shows and checks a clinician's settings against.
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -13,7 +14,7 @@ const allowed: Record<string, readonly string[]> = {
   devices: ['devices'],
   common: ['common', 'devices'],
   ...Object.fromEntries(SERVICES.map((s) => [s, [s, 'devices', 'common']])),
-  web: ['web', 'devices', 'common', 'sfu/protocol.ts', 'sfu/tokens.ts'],
+  web: ['web', 'devices', 'common', 'sfu/protocol.ts', 'sfu/tokens.ts', 'ingest/rules/thresholds.ts'],
 };
 
 function sources(dir: string): string[] {

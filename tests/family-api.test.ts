@@ -171,3 +171,46 @@ describe('acting on an alert', () => {
     expect(history.audit.map((a) => `${a.actor}: ${a.action}`)).toEqual(expect.arrayContaining(['Vigie: opened', 'Marc: accepted: on the way', 'Marc: help arrived']));
   });
 });
+
+describe('the care team sets up a patient', () => {
+  const staff = (method: string, path: string, body?: unknown) =>
+    fetch(`${s.webUrl}${path}`, { method, headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+  it('changes a threshold for one patient, and the running ingest applies it within seconds', async () => {
+    const { device, publish } = await s.senior('Jeanne');
+    const unknown = await staff('PUT', `/api/patients/${device.patientId}/rules`, { thresholds: { 'temp-hgih': { limit: 37 } } });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toEqual({ error: 'unknown threshold rule "temp-hgih"' });
+    expect((await staff('PUT', `/api/patients/${device.patientId}/rules`, { fallWindowSeconds: 5 })).status).toBe(400);
+    expect((await fetch(`${s.webUrl}/api/patients/${device.patientId}/rules`)).status).toBe(401);
+    expect((await staff('GET', '/api/patients/p-unknown/rules')).status).toBe(404);
+
+    const set = await staff('PUT', `/api/patients/${device.patientId}/rules`, { thresholds: { 'temp-high': { limit: 37.2 } }, spo2Scale: 2 });
+    expect(set.status).toBe(200);
+    const body = (await set.json()) as { settings: { spo2Scale: number }; thresholds: Array<{ id: string; limit: number }> };
+    expect(body.settings.spo2Scale).toBe(2);
+    expect(body.thresholds.find((r) => r.id === 'temp-high')?.limit).toBe(37.2);
+    expect(body.thresholds.find((r) => r.id === 'temp-very-high')?.limit).toBe(39); // the others keep their defaults
+
+    await new Promise((r) => setTimeout(r, 1_100)); // the ingest re-reads settings at most once a second
+    for (let seq = 1; seq <= 3; seq += 1) await publish('vitals', { ts: Date.now() + seq, seq, temp: 37.6 });
+    const [alert] = await eventually(() => {
+      const open = t.ingest.alertService.list([device.patientId]);
+      expect(open.map((a) => a.kind)).toContain('threshold:temp-high');
+      return open;
+    });
+    expect(alert).toMatchObject({ priority: 'medium', detail: { vital: 'temp', limit: 37.2, value: 37.6 } });
+  });
+
+  it('sets an escalation chain only with the patient\'s own people', async () => {
+    const { device } = await s.senior('Jeanne');
+    const other = await s.senior('Marcel');
+    const claire = await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
+    const stranger = await s.family(other.device.patientId, { name: 'Paul', email: 'paul@famille.test' });
+    const bad = await staff('PUT', `/api/patients/${device.patientId}/escalation`, { steps: [{ personId: stranger.personId, delayMinutes: 0 }] });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: `step 1: ${stranger.personId} is not among ${device.patientId}'s people` });
+    const ok = await staff('PUT', `/api/patients/${device.patientId}/escalation`, { steps: [{ personId: claire.personId, delayMinutes: 0 }], arrivalTimeoutMinutes: 20 });
+    expect(await ok.json()).toMatchObject({ steps: [{ personId: claire.personId, delayMs: 0, name: 'Claire', relation: 'daughter' }], arrivalTimeoutMs: 20 * 60_000 });
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * The HTTP API of families (and of the care team's invitations and escalation chains). A family
+ * The HTTP API of families (the care team's side is care-team-api.ts). A family
  * member sees only the patients they are linked to, and their vital signs only with the patient's
  * consent; every route checks it here, whatever the page does. Unknown and foreign patients get the
  * same answer, so that ids cannot be probed.
@@ -9,9 +9,6 @@
  *   GET    /api/me                            the person and their relatives
  *   POST   /api/invitations/lookup            { token }: who invites whom (before choosing a password)
  *   POST   /api/invitations/accept            { token, password }: creates the account, signs in
- *   POST   /api/patients/:id/invitations      (care team) invite a relative: { name, email, relation, shareVitals }
- *   GET    /api/patients/:id/escalation       (care team) the chain
- *   PUT    /api/patients/:id/escalation       (care team) { steps: [{ personId, delayMinutes }], arrivalTimeoutMinutes }
  *   GET    /api/patients/:id                  presence, battery, vitals (with consent), open alerts, call
  *   GET    /api/alerts/:id                    one alert and its history
  *   POST   /api/alerts/:id/actions            { action: 'accept' | 'arrived' } (the care team may do more)
@@ -21,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { alertActionSchema, FAMILY_ACTIONS, type AlertView } from '../common/alert-api.ts';
 import { HttpError, json, readBody } from '../common/http.ts';
-import { MIN_PASSWORD_LENGTH, PeopleError, type CareLink, type People, type Person } from '../common/people.ts';
+import { MIN_PASSWORD_LENGTH, type CareLink, type People, type Person } from '../common/people.ts';
 import type { Registry } from '../common/registry.ts';
 import type { Logger } from '../common/log.ts';
 import type { AlertsClient } from './alerts-client.ts';
@@ -29,21 +26,9 @@ import type { Auth } from './auth.ts';
 import type { LiveHub } from './live.ts';
 import type { FamilyOverview, Me } from './family-protocol.ts';
 
-export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
-
 const signInBody = z.object({ email: z.string().trim().min(1, 'enter your e-mail').max(200), password: z.string().min(1, 'enter your password').max(500) });
 const tokenBody = z.object({ token: z.string().min(20).max(200) });
 const acceptBody = tokenBody.extend({ password: z.string().min(MIN_PASSWORD_LENGTH, `choose a password of at least ${MIN_PASSWORD_LENGTH} characters`).max(500) });
-const inviteBody = z.object({
-  name: z.string().trim().min(1, 'the relative\'s name is required').max(100),
-  email: z.email('a valid e-mail address is required').max(200),
-  relation: z.string().trim().min(1, 'say who they are to the patient (daughter, neighbour...)').max(60),
-  shareVitals: z.boolean().default(false),
-});
-const chainBody = z.object({
-  steps: z.array(z.object({ personId: z.string().min(1).max(100), delayMinutes: z.number().min(0).max(24 * 60) })).max(10),
-  arrivalTimeoutMinutes: z.number().min(1).max(24 * 60).default(30),
-});
 const pushBody = z.object({ endpoint: z.url().refine((u) => u.startsWith('https://'), 'push endpoints are https URLs').max(2000), keys: z.object({ p256dh: z.string().min(80).max(200), auth: z.string().min(16).max(50) }) });
 const actionBody = z.object({ action: alertActionSchema });
 
@@ -58,8 +43,6 @@ export interface FamilyApiDeps {
   readonly auth: Auth;
   readonly alerts: AlertsClient;
   readonly live: LiveHub;
-  /** The care team's credential (a staff token today; the console's sign-in with issue 5). */
-  readonly requireStaff: (req: IncomingMessage) => Promise<{ staffId: string }>;
   readonly calls: ReadonlyMap<string, CallInvite>;
   readonly publicUrl: () => string;
   readonly logger: Logger;
@@ -78,67 +61,43 @@ export class FamilyApi {
     // Cookie-authenticated changes must come from our pages; bearer-token calls carry no ambient credential.
     if (method !== 'GET' && method !== 'HEAD' && !req.headers.authorization) this.#d.auth.sameOrigin(req);
     const d = this.#d;
-    try {
-      if (path === '/api/session' && method === 'POST') {
-        const { email, password } = await readBody(req, signInBody);
-        const person = await d.auth.signIn(res, email, password);
-        return ok(res, 200, { person: this.#me(person) });
-      }
-      if (path === '/api/session' && method === 'DELETE') {
-        d.auth.signOut(req, res);
-        return ok(res, 204, null);
-      }
-      if (path === '/api/me' && method === 'GET') return ok(res, 200, { person: this.#me(d.auth.require(req)) });
-      if (path === '/api/invitations/lookup' && method === 'POST') {
-        const inv = d.people.invitation((await readBody(req, tokenBody)).token);
-        const existing = d.people.personByEmail(inv.email) !== undefined;
-        return ok(res, 200, { name: inv.name, email: inv.email, relation: inv.relation, patientName: d.registry.patientLabel(inv.patientId) ?? '', existingAccount: existing, expiresAt: inv.expiresAt });
-      }
-      if (path === '/api/invitations/accept' && method === 'POST') {
-        const { token, password } = await readBody(req, acceptBody);
-        const person = await d.people.acceptInvitation(token, password);
-        d.auth.startSession(res, person);
-        d.logger.info({ personId: person.id }, 'invitation accepted');
-        return ok(res, 200, { person: this.#me(person) });
-      }
-      if (path === '/api/push-subscriptions' && method === 'POST') {
-        const person = d.auth.require(req);
-        d.people.addPushSubscription(person.id, await readBody(req, pushBody));
-        return ok(res, 201, { ok: true });
-      }
-      const patient = /^\/api\/patients\/([\w-]+)(\/invitations|\/escalation)?$/.exec(path);
-      if (patient) return await this.#patientRoute(req, res, method, patient[1]!, patient[2]);
-      const alert = /^\/api\/alerts\/(\d+)(\/actions)?$/.exec(path);
-      if (alert) return await this.#alertRoute(req, res, method, Number(alert[1]), alert[2] !== undefined);
-      return false;
-    } catch (error) {
-      if (error instanceof PeopleError) throw new HttpError({ not_found: 404, conflict: 409, invalid: 400, expired: 410 }[error.code], error.message);
-      throw error;
+    if (path === '/api/session' && method === 'POST') {
+      const { email, password } = await readBody(req, signInBody);
+      const person = await d.auth.signIn(res, email, password);
+      return ok(res, 200, { person: this.#me(person) });
     }
+    if (path === '/api/session' && method === 'DELETE') {
+      d.auth.signOut(req, res);
+      return ok(res, 204, null);
+    }
+    if (path === '/api/me' && method === 'GET') return ok(res, 200, { person: this.#me(d.auth.require(req)) });
+    if (path === '/api/invitations/lookup' && method === 'POST') {
+      const inv = d.people.invitation((await readBody(req, tokenBody)).token);
+      const existing = d.people.personByEmail(inv.email) !== undefined;
+      return ok(res, 200, { name: inv.name, email: inv.email, relation: inv.relation, patientName: d.registry.patientLabel(inv.patientId) ?? '', existingAccount: existing, expiresAt: inv.expiresAt });
+    }
+    if (path === '/api/invitations/accept' && method === 'POST') {
+      const { token, password } = await readBody(req, acceptBody);
+      const person = await d.people.acceptInvitation(token, password);
+      d.auth.startSession(res, person);
+      d.logger.info({ personId: person.id }, 'invitation accepted');
+      return ok(res, 200, { person: this.#me(person) });
+    }
+    if (path === '/api/push-subscriptions' && method === 'POST') {
+      const person = d.auth.require(req);
+      d.people.addPushSubscription(person.id, await readBody(req, pushBody));
+      return ok(res, 201, { ok: true });
+    }
+    const patient = /^\/api\/patients\/([\w-]+)$/.exec(path);
+    if (patient) return await this.#patientRoute(req, res, method, patient[1]!);
+    const alert = /^\/api\/alerts\/(\d+)(\/actions)?$/.exec(path);
+    if (alert) return await this.#alertRoute(req, res, method, Number(alert[1]), alert[2] !== undefined);
+    return false;
   }
 
-  async #patientRoute(req: IncomingMessage, res: ServerResponse, method: string, patientId: string, sub: string | undefined): Promise<boolean> {
+  async #patientRoute(req: IncomingMessage, res: ServerResponse, method: string, patientId: string): Promise<boolean> {
     const d = this.#d;
-    if (sub === '/invitations' && method === 'POST') {
-      const staff = await d.requireStaff(req);
-      this.#knownPatient(patientId);
-      const body = await readBody(req, inviteBody);
-      const { token, expiresAt } = d.people.invite({ patientId, ...body, invitedBy: staff.staffId }, INVITATION_TTL_MS);
-      d.logger.info({ patientId, staffId: staff.staffId }, 'relative invited');
-      return ok(res, 201, { link: `${d.publicUrl()}/family/#invite=${token}`, expiresAt });
-    }
-    if (sub === '/escalation') {
-      await d.requireStaff(req);
-      this.#knownPatient(patientId);
-      if (method === 'PUT') {
-        const body = await readBody(req, chainBody);
-        d.people.setChain(patientId, body.steps.map((s) => ({ personId: s.personId, delayMs: Math.round(s.delayMinutes * 60_000) })), Math.round(body.arrivalTimeoutMinutes * 60_000));
-      } else if (method !== 'GET') throw new HttpError(405, 'use GET or PUT');
-      const chain = d.people.chain(patientId);
-      const names = new Map(d.people.peopleOf(patientId).map(({ person, link }) => [person.id, { name: person.name, relation: link.relation }]));
-      return ok(res, 200, { steps: chain.steps.map((s) => ({ ...s, ...names.get(s.personId) })), arrivalTimeoutMs: chain.arrivalTimeoutMs, people: [...names].map(([id, v]) => ({ id, ...v })) });
-    }
-    if (sub === undefined && method === 'GET') {
+    if (method === 'GET') {
       const person = d.auth.require(req);
       const link = this.#linkOrThrow(person, patientId);
       return ok(res, 200, await this.#overview(link));
@@ -192,10 +151,6 @@ export class FamilyApi {
     const link = this.#d.people.linkOf(person.id, patientId);
     if (!link) throw new HttpError(403, 'you do not have access to this patient; ask the care team for an invitation');
     return link;
-  }
-
-  #knownPatient(patientId: string): void {
-    if (!this.#d.registry.hasPatient(patientId)) throw new HttpError(404, `unknown patient ${patientId}`);
   }
 
   #name(actor: string): string {

@@ -6,6 +6,7 @@ import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry } from '../common/registry.ts';
 import { WebServer } from './server.ts';
 import { People } from '../common/people.ts';
+import { PatientSettingsStore } from '../common/patient-settings.ts';
 
 const logger = createLogger('web');
 const config = readConfig(
@@ -26,6 +27,7 @@ const config = readConfig(
 );
 const registry = Registry.open(registryPath(dataDir()));
 const people = People.open(registryPath(dataDir()));
+const settings = PatientSettingsStore.open(registryPath(dataDir()));
 const web = new WebServer({
   host: config.WEB_HOST,
   port: config.WEB_PORT,
@@ -35,6 +37,7 @@ const web = new WebServer({
   inviteTtlSeconds: config.WEB_INVITE_TTL_MINUTES * 60,
   registry,
   people,
+  settings,
   alertsApi: { url: config.INGEST_API_URL, token: config.VIGIE_SERVICE_TOKEN },
   mqtt: { url: config.MQTT_URL, username: config.WEB_MQTT_USERNAME, password: config.WEB_MQTT_SECRET },
   ...(config.VAPID_PUBLIC_KEY ? { vapidPublicKey: config.VAPID_PUBLIC_KEY } : {}),
@@ -48,6 +51,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void web.close().then(() => {
       registry.close();
       people.close();
+      settings.close();
       process.exit(0);
     });
   });

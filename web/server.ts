@@ -14,10 +14,12 @@ import type { Logger } from '../common/log.ts';
 import type { Registry } from '../common/registry.ts';
 import { CallTokens } from '../sfu/tokens.ts';
 import { HttpError, json, readBody } from '../common/http.ts';
-import type { People } from '../common/people.ts';
+import { PeopleError, type People } from '../common/people.ts';
 import { AlertsClient } from './alerts-client.ts';
 import { Auth } from './auth.ts';
 import { FamilyApi, type CallInvite } from './family-api.ts';
+import { CareTeamApi } from './care-team-api.ts';
+import type { PatientSettingsStore } from '../common/patient-settings.ts';
 import { LiveHub } from './live.ts';
 import { attachLiveSocket } from './live-socket.ts';
 import type { WebSocketServer } from 'ws';
@@ -33,6 +35,7 @@ export interface WebOptions {
   readonly inviteTtlSeconds: number;
   readonly registry: Registry;
   readonly people: People;
+  readonly settings: PatientSettingsStore;
   /** The ingest's internal alert API and its token. */
   readonly alertsApi: { readonly url: string; readonly token: string };
   /** The broker, as the `web` service account (live vitals, presence, alert changes). */
@@ -42,6 +45,8 @@ export interface WebOptions {
   readonly logger: Logger;
   readonly distDir?: string;
 }
+
+const PEOPLE_STATUS: Record<PeopleError['code'], number> = { not_found: 404, conflict: 409, invalid: 400, expired: 410 };
 
 export const DIST_DIR = join(import.meta.dirname, 'dist');
 
@@ -59,6 +64,7 @@ export class WebServer {
   readonly #http: Server;
   readonly #static: ReturnType<typeof sirv>;
   readonly #family: FamilyApi;
+  readonly #careTeam: CareTeamApi;
   readonly #calls = new Map<string, CallInvite>();
   readonly #liveSockets: WebSocketServer;
   #url = '';
@@ -78,11 +84,11 @@ export class WebServer {
       auth,
       alerts: new AlertsClient(options.alertsApi.url, options.alertsApi.token),
       live: this.live,
-      requireStaff: (req) => this.#requireStaff(req),
       calls: this.#calls,
       publicUrl: () => this.#url,
       logger: options.logger,
     });
+    this.#careTeam = new CareTeamApi({ people: options.people, settings: options.settings, registry: options.registry, requireStaff: (req) => this.#requireStaff(req), publicUrl: () => this.#url, logger: options.logger });
     this.#liveSockets = attachLiveSocket(this.#http, { auth, api: this.#family, live: this.live, logger: options.logger.child({ component: 'live' }) });
   }
 
@@ -117,6 +123,7 @@ export class WebServer {
         if (req.method !== 'POST') throw new HttpError(405, 'use POST');
         return json(res, 201, await this.#createConsultation(req));
       }
+      if (path.startsWith('/api/patients/') && (await this.#careTeam.route(req, res, path))) return;
       if (path.startsWith('/api/') && (await this.#family.route(req, res, path))) return;
       if (path.startsWith('/api/')) throw new HttpError(404, `no API at ${path}`);
       if (/^\/call\/[\w-]+\/?$/.test(path)) req.url = '/call.html';
@@ -126,6 +133,7 @@ export class WebServer {
       this.#static(req, res, () => json(res, 404, { error: `not found: ${path}` }));
     } catch (error) {
       if (error instanceof HttpError) return json(res, error.status, { error: error.message });
+      if (error instanceof PeopleError) return json(res, PEOPLE_STATUS[error.code], { error: error.message });
       this.#o.logger.error({ path, err: String(error) }, 'request failed');
       json(res, 500, { error: 'internal error' });
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createLogger } from '../../common/log.ts';
 import { People } from '../../common/people.ts';
+import { PatientSettingsStore } from '../../common/patient-settings.ts';
 import { registryPath } from '../../common/paths.ts';
 import { startTestBroker } from './broker.ts';
 import { WebServer } from '../../web/server.ts';
@@ -38,6 +39,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     inviteTtlSeconds: 3600,
     registry,
     people,
+    settings: PatientSettingsStore.open(registryPath(dir)),
     // No ingest here: calls do not need alerts (the family page's tests start one).
     alertsApi: { url: 'http://127.0.0.1:9', token: 'x'.repeat(32) },
     mqtt: { url: broker.url, username: 'svc:web', password: await registry.setService('svc:web', 'web') },

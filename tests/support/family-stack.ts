@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { People } from '../../common/people.ts';
+import { PatientSettingsStore } from '../../common/patient-settings.ts';
 import { registryPath } from '../../common/paths.ts';
 import { createLogger } from '../../common/log.ts';
 import type { Provisioned } from '../../common/registry.ts';
@@ -21,6 +22,7 @@ export interface FamilyStack {
   web: WebServer;
   webUrl: string;
   people: People;
+  settings: PatientSettingsStore;
   staffToken: string;
   /** A senior with a connected watch. */
   senior(name: string): Promise<{ device: Provisioned; publish: (channel: 'vitals' | 'events', body: object) => Promise<void> }>;
@@ -39,6 +41,7 @@ export function useFamilyStack(t: Pipeline): FamilyStack {
     const served = await serveAlertApi(t.ingest.alertService, { host: '127.0.0.1', port: 0, token, logger: createLogger('api', 'silent') });
     api = served.server;
     s.people = People.open(registryPath(t.broker.dir));
+    s.settings = PatientSettingsStore.open(registryPath(t.broker.dir));
     s.web = new WebServer({
       host: '127.0.0.1',
       port: 0,
@@ -47,6 +50,7 @@ export function useFamilyStack(t: Pipeline): FamilyStack {
       inviteTtlSeconds: 3600,
       registry: t.broker.registry,
       people: s.people,
+      settings: s.settings,
       alertsApi: { url: served.url, token },
       mqtt: { url: t.broker.url, username: 'svc:web', password: await t.broker.registry.setService('svc:web', 'web') },
       logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
@@ -83,6 +87,7 @@ export function useFamilyStack(t: Pipeline): FamilyStack {
     await s.web.close();
     api?.close();
     s.people.close();
+    s.settings.close();
   });
   return s;
 }

@@ -4,6 +4,7 @@ import { Ingest, type IngestOptions } from '../../ingest/ingest.ts';
 import { createLogger } from '../../common/log.ts';
 import type { TestBroker } from './broker.ts';
 import { People } from '../../common/people.ts';
+import { PatientSettingsStore } from '../../common/patient-settings.ts';
 import { registryPath } from '../../common/paths.ts';
 
 export async function startTestIngest(broker: TestBroker, influxUrl: string, overrides: Partial<IngestOptions> = {}): Promise<Ingest> {
@@ -21,6 +22,7 @@ export async function startTestIngest(broker: TestBroker, influxUrl: string, ove
     bufferCapacity: 100_000,
     logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
     people: People.open(registryPath(broker.dir)),
+    settings: PatientSettingsStore.open(registryPath(broker.dir)),
     ...overrides,
   });
   await ingest.start();
