@@ -22,6 +22,9 @@ export const alertViewSchema = z.object({
   closedAt: z.number().nullable(),
   closedReason: z.enum(['cleared', 'resolved', 'cancelled']).nullable(),
   resolution: z.string().nullable(),
+  /** When the care team was last told (re-notified while unacknowledged), and how many times. */
+  lastNotifiedAt: z.number().nullable(),
+  notifications: z.number().int(),
   detail: z.record(z.string(), z.unknown()),
   escalation: z
     .object({

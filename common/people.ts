@@ -9,7 +9,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hashPassword, verifyPassword } from './secrets.ts';
 import { openSqlite } from './sqlite.ts';
 
-export const ROLES = ['family', 'clinician', 'nurse', 'admin'] as const;
+/** `patient`: the senior themself, who follows their own page and invites their relatives. */
+export const ROLES = ['family', 'patient', 'clinician', 'nurse', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 export const LANGS = ['fr', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -56,6 +57,8 @@ export interface Invitation {
   readonly relation: string;
   readonly shareVitals: boolean;
   readonly invitedBy: string;
+  /** The account it creates: a relative (default) or the patient themself. */
+  readonly role: 'family' | 'patient';
   readonly expiresAt: number;
 }
 
@@ -86,7 +89,7 @@ CREATE TABLE IF NOT EXISTS escalation_chains (
 CREATE TABLE IF NOT EXISTS invitations (
   token_hash TEXT PRIMARY KEY, patient_id TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL,
   relation TEXT NOT NULL, share_vitals INTEGER NOT NULL, invited_by TEXT NOT NULL,
-  expires_at INTEGER NOT NULL, used_at INTEGER
+  expires_at INTEGER NOT NULL, used_at INTEGER, role TEXT NOT NULL DEFAULT 'family'
 );
 CREATE TABLE IF NOT EXISTS sessions (
   token_hash TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES people(id), expires_at INTEGER NOT NULL
@@ -98,7 +101,7 @@ CREATE TABLE IF NOT EXISTS push_subscriptions (
 
 interface PersonRow { id: string; role: string; name: string; email: string | null; lang: string; password_hash: string | null }
 interface LinkRow { person_id: string; patient_id: string; relation: string; share_vitals: number }
-interface InvitationRow { patient_id: string; name: string; email: string; relation: string; share_vitals: number; invited_by: string; expires_at: number; used_at: number | null }
+interface InvitationRow { patient_id: string; name: string; email: string; relation: string; share_vitals: number; invited_by: string; expires_at: number; used_at: number | null; role: string }
 
 const toPerson = (r: PersonRow): Person => ({
   id: r.id,
@@ -195,13 +198,13 @@ export class People {
   }
 
   /** Creates an invitation; returns its token (shown once, stored hashed). */
-  invite(invitation: Omit<Invitation, 'expiresAt'>, ttlMs: number, now = Date.now()): { token: string; expiresAt: number } {
+  invite(invitation: Omit<Invitation, 'expiresAt' | 'role'> & { role?: Invitation['role'] }, ttlMs: number, now = Date.now()): { token: string; expiresAt: number } {
     const token = newToken();
     const expiresAt = now + ttlMs;
     const i = invitation;
     this.#db
-      .prepare('INSERT INTO invitations (token_hash, patient_id, name, email, relation, share_vitals, invited_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(digest(token), i.patientId, i.name.trim(), i.email.trim().toLowerCase(), i.relation.trim(), i.shareVitals ? 1 : 0, i.invitedBy, expiresAt);
+      .prepare('INSERT INTO invitations (token_hash, patient_id, name, email, relation, share_vitals, invited_by, expires_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(digest(token), i.patientId, i.name.trim(), i.email.trim().toLowerCase(), i.relation.trim(), i.shareVitals ? 1 : 0, i.invitedBy, expiresAt, i.role ?? 'family');
     return { token, expiresAt };
   }
 
@@ -210,7 +213,7 @@ export class People {
     if (!row) throw new PeopleError('not_found', 'this invitation link is not valid; ask for a new one');
     if (row.used_at !== null) throw new PeopleError('expired', 'this invitation was already used; sign in instead');
     if (row.expires_at <= now) throw new PeopleError('expired', 'this invitation has expired; ask for a new one');
-    return { patientId: row.patient_id, name: row.name, email: row.email, relation: row.relation, shareVitals: row.share_vitals === 1, invitedBy: row.invited_by, expiresAt: row.expires_at };
+    return { patientId: row.patient_id, name: row.name, email: row.email, relation: row.relation, shareVitals: row.share_vitals === 1, invitedBy: row.invited_by, role: row.role === 'patient' ? 'patient' : 'family', expiresAt: row.expires_at };
   }
 
   /** Uses an invitation: creates the account (or links an existing one, if its password matches). */
@@ -223,7 +226,7 @@ export class People {
       if (!signedIn) throw new PeopleError('conflict', `an account already uses ${inv.email}; enter its password to add this relative`);
       person = signedIn;
     } else {
-      person = await this.createPerson({ role: 'family', name: inv.name, email: inv.email, password }, now);
+      person = await this.createPerson({ role: inv.role, name: inv.name, email: inv.email, password }, now);
     }
     this.#db.transaction(() => {
       const used = this.#db.prepare('UPDATE invitations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(now, digest(token));

@@ -184,13 +184,25 @@ export class AlertService {
     this.#rearm();
   }
 
+  /**
+   * Re-notification of an unacknowledged alert: the console is told again (the live channel), and
+   * an alert that does not escalate (medium) reminds the first person of the chain; an escalating one
+   * has its own reminders.
+   */
+  #renotify(alert: Alert, now: number): void {
+    const escalation = this.#escalations.get(alert.id);
+    const first = this.#o.people.chain(alert.patientId).steps[0];
+    if (!escalation && first) this.#escRepo.enqueue(alert.id, first.personId, 'reminder', now);
+    this.#o.publish(this.#view(alert));
+  }
+
   #view(a: Alert): AlertView {
     const e: Escalation | undefined = this.#escalations.get(a.id);
     return {
       id: a.id, patientId: a.patientId, kind: a.kind, priority: a.priority, status: a.status, active: a.active,
       acknowledgedBy: a.acknowledgedBy, acknowledgedAt: a.acknowledgedAt, assignee: a.assignee, snoozedUntil: a.snoozedUntil,
       openedAt: a.openedAt, updatedAt: a.updatedAt, clearedAt: a.clearedAt, closedAt: a.closedAt, closedReason: a.closedReason,
-      resolution: a.resolution, detail: a.detail,
+      resolution: a.resolution, lastNotifiedAt: a.lastNotifiedAt, notifications: a.notifications, detail: a.detail,
       escalation: e ? { state: e.state, step: e.step, steps: e.chain.steps.length, owner: e.owner, acceptedAt: e.acceptedAt, arrivedAt: e.arrivedAt, arrivalDueAt: e.state === 'accepted' ? e.nextAt : null } : null,
     };
   }
@@ -219,7 +231,7 @@ export class AlertService {
     const now = this.#now();
     try {
       this.#apply(this.#engine.tick(now));
-      for (const e of this.#lifecycle.renotify(now)) this.#o.publish(this.#view(e.alert));
+      for (const e of this.#lifecycle.renotify(now)) this.#renotify(e.alert, now);
       for (const e of this.#escalations.tick(now)) {
         const alert = this.#repo.get(e.alertId);
         if (alert) this.#o.publish(this.#view(alert));

@@ -50,12 +50,12 @@ afterEach(async () => {
 });
 
 /** Replaces the pipeline's ingest by one with notification channels and short windows. */
-async function alertingIngest(): Promise<void> {
+async function alertingIngest(renotifyMs?: { high: number; medium: number; low: null }): Promise<void> {
   await t.ingest.stop();
   const options: Partial<IngestOptions> = {
     channels: [new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' }), new WebPushChannel(vapid, (e) => people.removePushSubscription(e), push.agent)],
     webUrl: 'http://vigie.test',
-    alertOptions: { rulesFor: () => ({ ...DEFAULT_RULES, fallWindowMs: FALL_WINDOW_MS }) },
+    alertOptions: { rulesFor: () => ({ ...DEFAULT_RULES, fallWindowMs: FALL_WINDOW_MS }), ...(renotifyMs ? { renotifyMs } : {}) },
   };
   t.ingest = await startTestIngest(t.broker, t.influx.url, options);
   api = await serveAlertApi(t.ingest.alertService, { host: '127.0.0.1', port: 0, token, logger: createLogger('api', 'silent') });
@@ -176,5 +176,22 @@ describe('alert engine in the ingest', () => {
     expect(t.ingest.alertService.list()).toEqual([]);
     expect((await post(`/alerts/${sos.id}/actions`, { actor: 'x', channel: 'web', action: { action: 'accept' } }, 'wrong-token')).status).toBe(401);
     expect((await post('/alerts/999999/actions', { actor: 'x', channel: 'web', action: { action: 'accept' } })).status).toBe(404);
+  });
+
+  it('reminds the first person of a medium alert until someone acknowledges it', async () => {
+    await alertingIngest({ high: 60_000, medium: 1_500, low: null });
+    const { send } = await senior();
+    await send({ ts: Date.now(), seq: 1, type: 'removed' });
+    const [first] = await smtp.waitFor(1);
+    expect(first!.subject).toBe('Alerte : Jeanne Dupont');
+    expect(first!.text).toContain('la montre a été retirée');
+    const [, reminder] = await smtp.waitFor(2);
+    expect(reminder!.subject).toBe('Rappel – alerte : Jeanne Dupont');
+    const [alert] = t.ingest.alertService.list();
+    expect(alert).toMatchObject({ kind: 'removed', priority: 'medium', notifications: 2 });
+    expect((await post(`/alerts/${alert!.id}/actions`, { actor: 'nurse-1', channel: 'web', action: { action: 'acknowledge' } })).status).toBe(200);
+    const count = smtp.received.length;
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(smtp.received).toHaveLength(count); // acknowledged: no more reminders
   });
 });

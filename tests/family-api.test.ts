@@ -50,8 +50,8 @@ describe('invitations and sign-in', () => {
     expect(await (await get('/api/me', cookie)).json()).toMatchObject({ person: { name: 'Claire', role: 'family', patients: [{ id: device.patientId, name: 'Jeanne Dupont', relation: 'fille', shareVitals: true }] } });
     expect((await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD })).status).toBe(410);
     expect((await post('/api/invitations/lookup', { token: 'x'.repeat(43) })).status).toBe(404);
-    // A relative cannot invite (the care team does): no staff token, no invitation.
-    expect((await post(`/api/patients/${device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' }, { cookie })).status).toBe(401);
+    // A relative cannot invite (the care team and the patient do).
+    expect((await post(`/api/patients/${device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' }, { cookie })).status).toBe(403);
   });
 
   it('refuses a wrong password with a reason, locks the e-mail after five, and signs out', async () => {
@@ -79,6 +79,23 @@ describe('invitations and sign-in', () => {
     expect(await forged.json()).toEqual({ error: 'cross-site request refused' });
     await expect(live(cookie, 'https://evil.example')).rejects.toThrow(/403/);
     await expect(live('vigie_session=forged')).rejects.toThrow(/401/);
+  });
+});
+
+describe('the patient invites their relatives', () => {
+  it('from their own account, for themself only; a relative cannot invite', async () => {
+    const { device } = await s.senior('Jeanne');
+    const other = await s.senior('Marcel');
+    const jeanne = await s.family(device.patientId, { name: 'Jeanne', email: 'jeanne@senior.test', relation: 'self', role: 'patient' });
+    const invited = await post(`/api/patients/${device.patientId}/invitations`, { name: 'Paul', email: 'paul@famille.test', relation: 'voisin', shareVitals: false }, { cookie: jeanne.cookie });
+    expect(invited.status).toBe(201);
+    const token = new URL(((await invited.json()) as { link: string }).link).hash.replace('#invite=', '');
+    const accepted = await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD });
+    const paulCookie = accepted.headers.get('set-cookie')!.split(';')[0]!;
+    expect(await (await get('/api/me', paulCookie)).json()).toMatchObject({ person: { role: 'family', patients: [{ id: device.patientId, relation: 'voisin', shareVitals: false }] } });
+    expect((await post(`/api/patients/${device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' }, { cookie: paulCookie })).status).toBe(403);
+    expect((await post(`/api/patients/${other.device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' }, { cookie: jeanne.cookie })).status).toBe(403);
+    expect((await post(`/api/patients/${device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' })).status).toBe(401);
   });
 });
 

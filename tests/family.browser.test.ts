@@ -117,4 +117,20 @@ describe('the family page', () => {
     await expect.poll(shown).toHaveLength(1);
     expect((await shown())[0]).toEqual({ title: payload.title, body: payload.body, tag: payload.tag, requireInteraction: true, data: { url: payload.url } });
   });
+
+  it('lets the senior invite a relative from their own page', async () => {
+    const { device } = await s.senior('Jeanne Dupont');
+    await s.family(device.patientId, { name: 'Jeanne', email: 'jeanne@senior.test', relation: 'self', role: 'patient' });
+    const page = await openPage(`${s.webUrl}/family/`);
+    await page.getByTestId('email').fill('jeanne@senior.test');
+    await page.getByTestId('password').fill(FAMILY_PASSWORD);
+    await page.getByTestId('signin').click();
+    await expect.poll(() => page.getByText('Jeanne Dupont (moi)').count()).toBe(1);
+    await page.getByLabel(fr['family.invite.name']).fill('Paul');
+    await page.getByLabel(fr['family.invite.email']).fill('paul@famille.test');
+    await page.getByLabel(fr['family.invite.relation']).fill('voisin');
+    await page.getByTestId('invite-send').click();
+    await expect.poll(() => page.getByTestId('invite-link').inputValue()).toMatch(/\/family\/#invite=[\w-]{43}$/);
+    await page.screenshot({ path: artifactPath('family-patient-invites.png'), fullPage: true });
+  });
 });

@@ -2,7 +2,7 @@
  * What the care team sets up around a patient (a staff token today; the console's sign-in with
  * issue 5): inviting relatives, the escalation chain, and the patient's alert settings.
  *
- *   POST /api/patients/:id/invitations   invite a relative: { name, email, relation, shareVitals } -> { link, expiresAt }
+ *   POST /api/patients/:id/invitations   invite a relative (or the patient, role "patient"): { name, email, relation, shareVitals, role } -> { link, expiresAt }
  *   GET  /api/patients/:id/escalation    the chain, with names
  *   PUT  /api/patients/:id/escalation    { steps: [{ personId, delayMinutes }], arrivalTimeoutMinutes }
  *   GET  /api/patients/:id/rules         the patient's settings, and the rules they make (defaults included)
@@ -19,11 +19,13 @@ import { thresholdsFor } from '../ingest/rules/thresholds.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 
-const inviteBody = z.object({
+export const inviteBody = z.object({
   name: z.string().trim().min(1, 'the relative\'s name is required').max(100),
   email: z.email('a valid e-mail address is required').max(200),
   relation: z.string().trim().min(1, 'say who they are to the patient (daughter, neighbour...)').max(60),
   shareVitals: z.boolean().default(false),
+  /** `patient`: an account for the senior themself (relation "self"), who can then invite relatives. */
+  role: z.enum(['family', 'patient']).default('family'),
 });
 const chainBody = z.object({
   steps: z.array(z.object({ personId: z.string().min(1).max(100), delayMinutes: z.number().min(0).max(24 * 60) })).max(10),
@@ -49,6 +51,8 @@ export class CareTeamApi {
   async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
     const m = /^\/api\/patients\/([\w-]+)\/(invitations|escalation|rules)$/.exec(path);
     if (!m) return false;
+    // A signed-in patient invites their own relatives (family-api.ts); the rest is the care team's.
+    if (m[2] === 'invitations' && !req.headers.authorization) return false;
     const d = this.#d;
     const [, patientId, what] = m as unknown as [string, string, 'invitations' | 'escalation' | 'rules'];
     const method = req.method ?? 'GET';

@@ -12,6 +12,7 @@
  *   GET    /api/patients/:id                  presence, battery, vitals (with consent), open alerts, call
  *   GET    /api/alerts/:id                    one alert and its history
  *   POST   /api/alerts/:id/actions            { action: 'accept' | 'arrived' } (the care team may do more)
+ *   POST   /api/patients/:id/invitations      (the patient themself) invite a relative: { name, email, relation, shareVitals }
  *   POST   /api/push-subscriptions            { endpoint, keys: { p256dh, auth } } from the service worker
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,6 +26,7 @@ import type { AlertsClient } from './alerts-client.ts';
 import type { Auth } from './auth.ts';
 import type { LiveHub } from './live.ts';
 import type { FamilyOverview, Me } from './family-protocol.ts';
+import { INVITATION_TTL_MS, inviteBody } from './care-team-api.ts';
 
 const signInBody = z.object({ email: z.string().trim().min(1, 'enter your e-mail').max(200), password: z.string().min(1, 'enter your password').max(500) });
 const tokenBody = z.object({ token: z.string().min(20).max(200) });
@@ -90,6 +92,8 @@ export class FamilyApi {
     }
     const patient = /^\/api\/patients\/([\w-]+)$/.exec(path);
     if (patient) return await this.#patientRoute(req, res, method, patient[1]!);
+    const invite = /^\/api\/patients\/([\w-]+)\/invitations$/.exec(path);
+    if (invite && method === 'POST') return await this.#patientInvites(req, res, invite[1]!);
     const alert = /^\/api\/alerts\/(\d+)(\/actions)?$/.exec(path);
     if (alert) return await this.#alertRoute(req, res, method, Number(alert[1]), alert[2] !== undefined);
     return false;
@@ -103,6 +107,18 @@ export class FamilyApi {
       return ok(res, 200, await this.#overview(link));
     }
     throw new HttpError(405, `${method} is not allowed here`);
+  }
+
+  /** The patient themself invites a relative (and chooses whether to share their readings). */
+  async #patientInvites(req: IncomingMessage, res: ServerResponse, patientId: string): Promise<boolean> {
+    const d = this.#d;
+    const person = d.auth.require(req);
+    const link = this.#linkOrThrow(person, patientId);
+    if (person.role !== 'patient' || link.relation !== 'self') throw new HttpError(403, 'only the patient or the care team can invite relatives');
+    const body = await readBody(req, inviteBody.omit({ role: true }));
+    const { token, expiresAt } = d.people.invite({ patientId, ...body, invitedBy: person.id }, INVITATION_TTL_MS);
+    d.logger.info({ patientId, personId: person.id }, 'relative invited by the patient');
+    return ok(res, 201, { link: `${d.publicUrl()}/family/#invite=${token}`, expiresAt });
   }
 
   async #alertRoute(req: IncomingMessage, res: ServerResponse, method: string, id: number, actions: boolean): Promise<boolean> {

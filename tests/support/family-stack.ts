@@ -27,7 +27,7 @@ export interface FamilyStack {
   /** A senior with a connected watch. */
   senior(name: string): Promise<{ device: Provisioned; publish: (channel: 'vitals' | 'events', body: object) => Promise<void> }>;
   /** Invites a relative through the API and accepts as they would; returns their session cookie. */
-  family(patientId: string, who: { name: string; email: string; relation?: string; shareVitals?: boolean }): Promise<{ cookie: string; personId: string }>;
+  family(patientId: string, who: { name: string; email: string; relation?: string; shareVitals?: boolean; role?: 'family' | 'patient' }): Promise<{ cookie: string; personId: string }>;
 }
 
 export const FAMILY_PASSWORD = 'correct horse battery';

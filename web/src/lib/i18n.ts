@@ -126,6 +126,14 @@ const fr = {
   'alert.priority.medium': 'Important',
   'alert.priority.low': 'Information',
   'alert.since': 'depuis {time}',
+  'family.self': 'moi',
+  'family.invite.form': 'Inviter un proche',
+  'family.invite.name': 'Son nom',
+  'family.invite.email': 'Son adresse e-mail',
+  'family.invite.relation': 'Qui est-ce pour vous ? (fille, voisin…)',
+  'family.invite.share': 'Partager mes mesures avec cette personne',
+  'family.invite.send': 'Créer l’invitation',
+  'family.invite.link': 'Envoyez ce lien à {name} (valable 7 jours) :',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -254,6 +262,14 @@ const en: Record<MessageKey, string> = {
   'alert.priority.medium': 'Important',
   'alert.priority.low': 'Information',
   'alert.since': 'since {time}',
+  'family.self': 'me',
+  'family.invite.form': 'Invite a relative',
+  'family.invite.name': 'Their name',
+  'family.invite.email': 'Their e-mail address',
+  'family.invite.relation': 'Who are they to you? (daughter, neighbour…)',
+  'family.invite.share': 'Share my readings with this person',
+  'family.invite.send': 'Create the invitation',
+  'family.invite.link': 'Send this link to {name} (valid 7 days):',
 };
 
 export const LANGS = ['fr', 'en'] as const;
