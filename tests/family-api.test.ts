@@ -80,6 +80,15 @@ describe('invitations and sign-in', () => {
     await expect(live(cookie, 'https://evil.example')).rejects.toThrow(/403/);
     await expect(live('vigie_session=forged')).rejects.toThrow(/401/);
   });
+
+  it('closes the live channel of a session that signed out', async () => {
+    const { device } = await s.senior('Jeanne');
+    const { cookie } = await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
+    const { ws } = await live(cookie);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    expect((await fetch(`${s.webUrl}/api/session`, { method: 'DELETE', headers: { cookie, origin: s.webUrl } })).status).toBe(204);
+    expect(await closed).toBe(4401);
+  });
 });
 
 describe('the patient invites their relatives', () => {

@@ -48,6 +48,11 @@ export class Auth {
     res.setHeader('set-cookie', this.#cookie('', 0));
   }
 
+  /** Whether the session a request was made with is still valid (for long-lived sockets). */
+  stillValid(req: IncomingMessage): boolean {
+    return this.person(req) !== undefined;
+  }
+
   /** The signed-in person, or undefined. */
   person(req: IncomingMessage): Person | undefined {
     const token = sessionToken(req);

@@ -21,15 +21,23 @@ import type { LiveEvent, LiveHub } from './live.ts';
 
 const clientMessage = z.object({ type: z.literal('subscribe'), patientId: z.string().min(1).max(100) });
 const MAX_SUBSCRIPTIONS = 20;
+const SESSION_CHECK_MS = 60_000;
 
-export function attachLiveSocket(server: Server, deps: { auth: Auth; api: FamilyApi; live: LiveHub; logger: Logger }): WebSocketServer {
+export function attachLiveSocket(server: Server, deps: { auth: Auth; api: FamilyApi; live: LiveHub; logger: Logger; sessionCheckMs?: number }): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/api/live') return; // another socket's business
     try {
       deps.auth.sameOrigin(req);
       const person = deps.auth.require(req);
-      wss.handleUpgrade(req, socket, head, (ws) => serve(ws, person));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        serve(ws, person);
+        // A session ended elsewhere (signed out, expired) ends its sockets too, within a minute.
+        const check = setInterval(() => {
+          if (!deps.auth.stillValid(req)) ws.close(4401, 'session ended');
+        }, deps.sessionCheckMs ?? SESSION_CHECK_MS);
+        ws.on('close', () => clearInterval(check));
+      });
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
       socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: text/plain\r\n\r\n${error instanceof Error ? error.message : ''}`);

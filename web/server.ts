@@ -44,6 +44,8 @@ export interface WebOptions {
   readonly vapidPublicKey?: string;
   readonly logger: Logger;
   readonly distDir?: string;
+  /** How often open live sockets re-check their session (default one minute). */
+  readonly sessionCheckMs?: number;
 }
 
 const PEOPLE_STATUS: Record<PeopleError['code'], number> = { not_found: 404, conflict: 409, invalid: 400, expired: 410 };
@@ -89,7 +91,7 @@ export class WebServer {
       logger: options.logger,
     });
     this.#careTeam = new CareTeamApi({ people: options.people, settings: options.settings, registry: options.registry, requireStaff: (req) => this.#requireStaff(req), publicUrl: () => this.#url, logger: options.logger });
-    this.#liveSockets = attachLiveSocket(this.#http, { auth, api: this.#family, live: this.live, logger: options.logger.child({ component: 'live' }) });
+    this.#liveSockets = attachLiveSocket(this.#http, { auth, api: this.#family, live: this.live, logger: options.logger.child({ component: 'live' }), ...(options.sessionCheckMs ? { sessionCheckMs: options.sessionCheckMs } : {}) });
   }
 
   get url(): string {

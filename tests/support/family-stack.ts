@@ -54,6 +54,7 @@ export function useFamilyStack(t: Pipeline): FamilyStack {
       alertsApi: { url: served.url, token },
       mqtt: { url: t.broker.url, username: 'svc:web', password: await t.broker.registry.setService('svc:web', 'web') },
       logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
+      sessionCheckMs: 200,
     });
     s.webUrl = await s.web.listen();
     await s.web.liveReady;
