@@ -36,7 +36,7 @@ describe('ingest into InfluxDB', () => {
       expect(r).toHaveLength(1);
       return r;
     });
-    expect(row).toMatchObject({ device: device.deviceId, patient: device.patientId, hr: 72.5, spo2: 97, temp: 36.7, sys: 128, dia: 79, rr: 15, steps: 12, battery: 80, seq: 1, backfill: false });
+    expect(row, JSON.stringify(row)).toMatchObject({ device: device.deviceId, patient: device.patientId, hr: 72.5, spo2: 97, temp: 36.7, sys: 128, dia: 79, rr: 15, steps: 12, battery: 80, seq: 1, backfill: false });
     expect((row?.time as Date).getTime()).toBe(ts);
   });
 
