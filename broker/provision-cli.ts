@@ -6,6 +6,9 @@
  *   npm run provision -- cohort --count 50 --out FILE   demo/test cohort, secrets written to FILE (0600)
  *   npm run provision -- service --name ingest          (re)creates a service account; prints its secret
  *   npm run provision -- revoke --device w-123          revokes a watch
+ *   npm run provision -- staff --name "Dr A." --email a@x --role clinician --team "Équipe Nord"
+ *                                                      a care-team account; prints a first password once
+ *   npm run provision -- team --team "Équipe Nord" --patients p-1,p-2   puts patients in a care team
  */
 import { parseArgs } from 'node:util';
 import { writeFile, rename } from 'node:fs/promises';
@@ -13,8 +16,11 @@ import { readCohort } from '../common/cohort.ts';
 import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry, SERVICE_ROLES } from '../common/registry.ts';
 import { SERVICE_PREFIX } from './acl.ts';
+import { People } from '../common/people.ts';
+import { generateSecret } from '../common/secrets.ts';
 
-const USAGE = `usage: provision patient --label TEXT | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID`;
+const USAGE = `usage: provision patient --label TEXT | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID
+       | staff --name TEXT --email ADDRESS --role clinician|nurse|admin [--team NAME] | team --team NAME --patients ID,ID`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -23,7 +29,10 @@ function fail(message: string): never {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { label: { type: 'string' }, count: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, device: { type: 'string' } },
+  options: {
+    label: { type: 'string' }, count: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, device: { type: 'string' },
+    email: { type: 'string' }, role: { type: 'string' }, team: { type: 'string' }, patients: { type: 'string' },
+  },
 });
 const registry = Registry.open(registryPath(dataDir()));
 try {
@@ -53,6 +62,40 @@ try {
     case 'revoke': {
       if (!values.device) fail('revoke needs --device ID');
       process.stdout.write(registry.revokeDevice(values.device) ? `revoked ${values.device}\n` : `no active device ${values.device}\n`);
+      break;
+    }
+    case 'staff': {
+      const role = (['clinician', 'nurse', 'admin'] as const).find((r) => r === values.role);
+      if (!values.name || !values.email || !role) fail('staff needs --name, --email and --role clinician|nurse|admin');
+      const people = People.open(registryPath(dataDir()));
+      try {
+        const password = generateSecret().slice(0, 20);
+        const person = await people.createPerson({ role, name: values.name, email: values.email, password });
+        if (values.team) people.addToTeam(people.team(values.team), { people: [person.id] });
+        process.stdout.write(`account  ${person.id} (${role})
+sign in  ${person.email}
+password ${password}
+
+Shown once; only its hash is stored.
+`);
+      } finally {
+        people.close();
+      }
+      break;
+    }
+    case 'team': {
+      if (!values.team || !values.patients) fail('team needs --team NAME and --patients ID,ID');
+      const people = People.open(registryPath(dataDir()));
+      try {
+        const ids = values.patients.split(',').map((x) => x.trim()).filter(Boolean);
+        const unknown = ids.filter((id) => !registry.hasPatient(id));
+        if (unknown.length) fail(`unknown patients: ${unknown.join(', ')}`);
+        people.addToTeam(people.team(values.team), { patients: ids });
+        process.stdout.write(`team "${values.team}": ${ids.length} patients added
+`);
+      } finally {
+        people.close();
+      }
       break;
     }
     default:

@@ -62,6 +62,19 @@ export interface Invitation {
   readonly expiresAt: number;
 }
 
+export interface CoordinationNote {
+  readonly id: number;
+  readonly authorId: string;
+  readonly author: string;
+  readonly role: string;
+  readonly text: string;
+  readonly at: number;
+}
+
+export function isStaff(role: Role): boolean {
+  return role === 'clinician' || role === 'nurse' || role === 'admin';
+}
+
 export class PeopleError extends Error {
   override readonly name = 'PeopleError';
   constructor(readonly code: 'not_found' | 'conflict' | 'invalid' | 'expired', message: string) {
@@ -94,6 +107,14 @@ CREATE TABLE IF NOT EXISTS invitations (
 CREATE TABLE IF NOT EXISTS sessions (
   token_hash TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES people(id), expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS care_teams (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS team_members (team_id TEXT NOT NULL REFERENCES care_teams(id), person_id TEXT NOT NULL REFERENCES people(id), PRIMARY KEY (team_id, person_id));
+CREATE TABLE IF NOT EXISTS team_patients (team_id TEXT NOT NULL REFERENCES care_teams(id), patient_id TEXT NOT NULL, PRIMARY KEY (team_id, patient_id));
+CREATE INDEX IF NOT EXISTS team_patients_patient ON team_patients(patient_id);
+CREATE TABLE IF NOT EXISTS coordination_notes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, patient_id TEXT NOT NULL, author_id TEXT NOT NULL REFERENCES people(id), text TEXT NOT NULL, at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS coordination_notes_patient ON coordination_notes(patient_id, id);
 CREATE TABLE IF NOT EXISTS push_subscriptions (
   endpoint TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES people(id), p256dh TEXT NOT NULL, auth TEXT NOT NULL, created_at INTEGER NOT NULL
 );
@@ -251,6 +272,60 @@ export class People {
 
   endSession(token: string): void {
     this.#db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(digest(token));
+  }
+
+  /** Creates a care team (or returns the one with this name). */
+  team(name: string, now = Date.now()): string {
+    const existing = this.#db.prepare<[string], { id: string }>('SELECT id FROM care_teams WHERE name = ?').get(name);
+    if (existing) return existing.id;
+    const id = `t-${randomBytes(6).toString('hex')}`;
+    this.#db.prepare('INSERT INTO care_teams (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now);
+    return id;
+  }
+
+  addToTeam(teamId: string, members: { people?: readonly string[]; patients?: readonly string[] }): void {
+    this.#db.transaction(() => {
+      for (const p of members.people ?? []) this.#db.prepare('INSERT OR IGNORE INTO team_members (team_id, person_id) VALUES (?, ?)').run(teamId, p);
+      for (const p of members.patients ?? []) this.#db.prepare('INSERT OR IGNORE INTO team_patients (team_id, patient_id) VALUES (?, ?)').run(teamId, p);
+    })();
+  }
+
+  /**
+   * The patients a member of the care team may see: those of their teams (an admin: every patient
+   * with a team). Families see theirs through care links, not here.
+   */
+  teamPatients(person: Person): string[] {
+    if (person.role === 'admin') return this.#db.prepare<[], { patient_id: string }>('SELECT DISTINCT patient_id FROM team_patients ORDER BY patient_id').all().map((r) => r.patient_id);
+    if (!isStaff(person.role)) return [];
+    return this.#db
+      .prepare<[string], { patient_id: string }>('SELECT DISTINCT patient_id FROM team_patients JOIN team_members USING (team_id) WHERE person_id = ? ORDER BY patient_id')
+      .all(person.id)
+      .map((r) => r.patient_id);
+  }
+
+  inTeamOf(person: Person, patientId: string): boolean {
+    if (person.role === 'admin') return true;
+    if (!isStaff(person.role)) return false;
+    return this.#db.prepare<[string, string], { x: number }>('SELECT 1 AS x FROM team_patients JOIN team_members USING (team_id) WHERE person_id = ? AND patient_id = ?').get(person.id, patientId) !== undefined;
+  }
+
+  /** The coordination log ("cahier de liaison"): short notes shared by the patient's care team. */
+  addNote(patientId: string, authorId: string, text: string, now = Date.now()): CoordinationNote {
+    const body = text.trim();
+    if (!body) throw new PeopleError('invalid', 'write something first');
+    if (body.length > 2000) throw new PeopleError('invalid', 'a note has at most 2000 characters');
+    const id = Number(this.#db.prepare('INSERT INTO coordination_notes (patient_id, author_id, text, at) VALUES (?, ?, ?, ?)').run(patientId, authorId, body, now).lastInsertRowid);
+    return this.notes(patientId, 1, id + 1)[0]!;
+  }
+
+  /** The newest notes first (`before`: an id, to page back). */
+  notes(patientId: string, limit = 50, before = Number.MAX_SAFE_INTEGER): CoordinationNote[] {
+    return this.#db
+      .prepare<[string, number, number], { id: number; author_id: string; name: string | null; role: string | null; text: string; at: number }>(
+        'SELECT n.id, n.author_id, p.name, p.role, n.text, n.at FROM coordination_notes n LEFT JOIN people p ON p.id = n.author_id WHERE n.patient_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?',
+      )
+      .all(patientId, before, limit)
+      .map((r) => ({ id: r.id, authorId: r.author_id, author: r.name ?? r.author_id, role: r.role ?? '', text: r.text, at: r.at }));
   }
 
   addPushSubscription(personId: string, sub: PushSubscriptionRecord, now = Date.now()): void {

@@ -1,6 +1,7 @@
 /**
  * The alert engine's internal HTTP API, for the web service only (loopback, bearer service token):
  *   GET  /alerts?patients=a,b      open alerts of these patients (all when omitted)
+ *   GET  /alerts?patients=a&since=t alerts opened since t (ms), open or closed
  *   GET  /alerts/:id               one alert (open or closed) with its audit trail
  *   POST /alerts/:id/actions       { actor, channel, action }: acknowledge, accept, arrived, resolve, snooze, assign
  * Who may do what to which patient is checked by the web service before it calls; this API trusts
@@ -28,7 +29,9 @@ export async function serveAlertApi(service: AlertService, options: { host: stri
     if (!authorized(req)) throw new HttpError(401, 'missing or wrong service token');
     if (url.pathname === '/alerts' && req.method === 'GET') {
       const patients = url.searchParams.get('patients');
-      return json(res, 200, { alerts: service.list(patients === null ? undefined : patients.split(',').filter(Boolean)) });
+      const since = url.searchParams.get('since');
+      if (since !== null && !/^\d{1,15}$/.test(since)) throw new HttpError(400, 'since: a time in ms since the epoch');
+      return json(res, 200, { alerts: service.list(patients === null ? undefined : patients.split(',').filter(Boolean), since === null ? undefined : Number(since)) });
     }
     const m = /^\/alerts\/(\d+)(\/actions)?$/.exec(url.pathname);
     if (!m) throw new HttpError(404, `no route ${url.pathname}`);

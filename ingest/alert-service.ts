@@ -110,8 +110,9 @@ export class AlertService {
     this.#rearm();
   }
 
-  list(patientIds?: readonly string[]): AlertView[] {
-    return this.#repo.listOpen(patientIds).map((a) => this.#view(a));
+  list(patientIds?: readonly string[], since?: number): AlertView[] {
+    const alerts = since === undefined ? this.#repo.listOpen(patientIds) : this.#repo.listSince(patientIds ?? [], since);
+    return alerts.map((a) => this.#view(a));
   }
 
   get(id: number): { alert: AlertView; audit: AuditView[] } | undefined {

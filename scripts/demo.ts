@@ -116,6 +116,21 @@ async function demoFamily(patientId: string): Promise<{ email: string; password:
   }
 }
 
+/** Demo only: a clinician whose care team follows every senior of the cohort, and an admin-free setup. */
+async function demoCareTeam(patientIds: readonly string[]): Promise<{ email: string; password: string }> {
+  const people = People.open(registryPath(dir));
+  try {
+    const password = 'demo-soignant-2026';
+    const email = 'medecin@vigie.demo';
+    const doctor = people.personByEmail(email) ?? (await people.createPerson({ role: 'clinician', name: 'Dr Démo', email, password }));
+    const nurse = people.personByEmail('infirmiere@vigie.demo');
+    people.addToTeam(people.team('Équipe démo'), { people: [doctor.id, ...(nurse ? [nurse.id] : [])], patients: patientIds });
+    return { email, password };
+  } finally {
+    people.close();
+  }
+}
+
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
@@ -203,6 +218,7 @@ await start('web', 'web/main.ts', [], {
   VIGIE_CALL_SECRET: callSecret,
   VIGIE_SERVICE_TOKEN: serviceToken,
   INGEST_API_URL: `http://127.0.0.1:${ports.ingestApi}`,
+  INFLUX_URL: influxUrl,
   MQTT_URL: mqttUrl,
   WEB_MQTT_SECRET: webSecret,
   VAPID_PUBLIC_KEY: vapid.publicKey,
@@ -245,6 +261,8 @@ for (let i = 0; i < 240; i += 1) {
   if (example) {
     process.stdout.write(`  Example patient id for a teleconsultation: ${example.patientId}\n\n`);
     const family = await demoFamily(example.patientId);
+    const staff = await demoCareTeam((await readCohort(cohort))?.watches.map((w) => w.patientId) ?? []);
+    process.stdout.write(`  Console: ${webUrl}/console/   sign in as ${staff.email} / ${staff.password} (demo only)\n`);
     process.stdout.write(`  Family page: ${webUrl}/family/   sign in as ${family.email} / ${family.password} (demo only)\n`);
     process.stdout.write(`  Its escalation chain: ${family.chain}\n\n`);
     break;

@@ -1,8 +1,9 @@
 /**
  * Module edges: devices/ is the contract and imports nothing of ours; services import devices/ and
  * common/, not each other, except the SFU's public surface (its signalling protocol and invitation
- * tokens), which the web pages and API share with it, and the alert rules' defaults, which the web
- * API shows and checks a clinician's settings against.
+ * tokens), which the web pages and API share with it; the alert rules' defaults and NEWS2, which the
+ * console shows and checks a clinician's settings against; and the documented InfluxDB schema and
+ * client, which the console's charts read.
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ const allowed: Record<string, readonly string[]> = {
   devices: ['devices'],
   common: ['common', 'devices'],
   ...Object.fromEntries(SERVICES.map((s) => [s, [s, 'devices', 'common']])),
-  web: ['web', 'devices', 'common', 'sfu/protocol.ts', 'sfu/tokens.ts', 'ingest/rules/thresholds.ts'],
+  web: ['web', 'devices', 'common', 'sfu/protocol.ts', 'sfu/tokens.ts', 'ingest/rules/thresholds.ts', 'ingest/rules/news2.ts', 'ingest/schema.ts', 'ingest/influx-client.ts'],
 };
 
 function sources(dir: string): string[] {

@@ -22,6 +22,11 @@ export class AlertsClient {
     return listSchema.parse(await this.#call('GET', `/alerts?patients=${patientIds.map(encodeURIComponent).join(',')}`)).alerts;
   }
 
+  /** Alerts opened since `since`, open or closed (for a timeline). */
+  async since(patientId: string, since: number): Promise<AlertView[]> {
+    return listSchema.parse(await this.#call('GET', `/alerts?patients=${encodeURIComponent(patientId)}&since=${Math.floor(since)}`)).alerts;
+  }
+
   async get(id: number): Promise<{ alert: AlertView; audit: AuditView[] } | undefined> {
     try {
       return oneSchema.parse(await this.#call('GET', `/alerts/${id}`));

@@ -36,7 +36,7 @@ export interface CareTeamDeps {
   readonly people: People;
   readonly settings: PatientSettingsStore;
   readonly registry: Registry;
-  readonly requireStaff: (req: IncomingMessage) => Promise<{ staffId: string }>;
+  readonly requireStaff: (req: IncomingMessage, patientId?: string) => Promise<{ staffId: string }>;
   readonly publicUrl: () => string;
   readonly logger: Logger;
 }
@@ -56,7 +56,7 @@ export class CareTeamApi {
     const d = this.#d;
     const [, patientId, what] = m as unknown as [string, string, 'invitations' | 'escalation' | 'rules'];
     const method = req.method ?? 'GET';
-    const staff = await d.requireStaff(req);
+    const staff = await d.requireStaff(req, patientId);
     if (!d.registry.hasPatient(patientId)) throw new HttpError(404, `unknown patient ${patientId}`);
     switch (what) {
       case 'invitations': {

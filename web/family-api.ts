@@ -19,13 +19,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { alertActionSchema, FAMILY_ACTIONS, type AlertView } from '../common/alert-api.ts';
 import { HttpError, json, readBody } from '../common/http.ts';
-import { MIN_PASSWORD_LENGTH, type CareLink, type People, type Person } from '../common/people.ts';
+import { isStaff, MIN_PASSWORD_LENGTH, type CareLink, type People, type Person } from '../common/people.ts';
 import type { Registry } from '../common/registry.ts';
 import type { Logger } from '../common/log.ts';
 import type { AlertsClient } from './alerts-client.ts';
 import type { Auth } from './auth.ts';
 import type { LiveHub } from './live.ts';
 import type { FamilyOverview, Me } from './family-protocol.ts';
+import { accessTo, requireAccess } from './access.ts';
 import { INVITATION_TTL_MS, inviteBody } from './care-team-api.ts';
 
 const signInBody = z.object({ email: z.string().trim().min(1, 'enter your e-mail').max(200), password: z.string().min(1, 'enter your password').max(500) });
@@ -103,7 +104,7 @@ export class FamilyApi {
     const d = this.#d;
     if (method === 'GET') {
       const person = d.auth.require(req);
-      const link = this.#linkOrThrow(person, patientId);
+      const link = this.#familyLink(person, patientId);
       return ok(res, 200, await this.#overview(link));
     }
     throw new HttpError(405, `${method} is not allowed here`);
@@ -113,7 +114,7 @@ export class FamilyApi {
   async #patientInvites(req: IncomingMessage, res: ServerResponse, patientId: string): Promise<boolean> {
     const d = this.#d;
     const person = d.auth.require(req);
-    const link = this.#linkOrThrow(person, patientId);
+    const link = this.#familyLink(person, patientId);
     if (person.role !== 'patient' || link.relation !== 'self') throw new HttpError(403, 'only the patient or the care team can invite relatives');
     const body = await readBody(req, inviteBody.omit({ role: true }));
     const { token, expiresAt } = d.people.invite({ patientId, ...body, invitedBy: person.id }, INVITATION_TTL_MS);
@@ -126,11 +127,11 @@ export class FamilyApi {
     const person = d.auth.require(req);
     const found = await d.alerts.get(id);
     // An alert of someone else's relative is "not found", like one that does not exist.
-    if (!found || !d.people.linkOf(person.id, found.alert.patientId)) throw new HttpError(404, `no alert ${id} among your relatives'`);
+    if (!found || !accessTo(d.people, person, found.alert.patientId)) throw new HttpError(404, `no alert ${id} among your patients'`);
     if (!actions && method === 'GET') return ok(res, 200, { alert: found.alert, audit: found.audit.map((a) => ({ at: a.at, actor: this.#name(a.actor), action: a.action, channel: a.channel })) });
     if (!actions || method !== 'POST') throw new HttpError(405, `${method} is not allowed here`);
     const { action } = await readBody(req, actionBody);
-    if (person.role === 'family' && !FAMILY_ACTIONS.has(action.action)) throw new HttpError(403, `a relative can answer "I'm on my way" and confirm arrival; "${action.action}" is for the care team`);
+    if (!isStaff(person.role) && !FAMILY_ACTIONS.has(action.action)) throw new HttpError(403, `a relative can answer "I'm on my way" and confirm arrival; "${action.action}" is for the care team`);
     const alert = await d.alerts.act(id, person.id, action, 'web');
     d.logger.info({ alertId: id, personId: person.id, action: action.action }, 'alert action');
     return ok(res, 200, { alert });
@@ -154,19 +155,15 @@ export class FamilyApi {
   }
 
   /** For the live channel's snapshot: what GET /api/patients/:id answers. */
-  overviewFor(person: Person, patientId: string) {
-    return this.#overview(this.#linkOrThrow(person, patientId));
+  overviewFor(link: CareLink): Promise<FamilyOverview> {
+    return this.#overview(link);
   }
 
-  /** For the live channel: the link that lets this person watch this patient, or an HttpError. */
-  linkOrThrow(person: Person, patientId: string): CareLink {
-    return this.#linkOrThrow(person, patientId);
-  }
-
-  #linkOrThrow(person: Person, patientId: string): CareLink {
-    const link = this.#d.people.linkOf(person.id, patientId);
-    if (!link) throw new HttpError(403, 'you do not have access to this patient; ask the care team for an invitation');
-    return link;
+  /** The family page is for relatives (and the patient); the care team has the console. */
+  #familyLink(person: Person, patientId: string): CareLink {
+    const access = requireAccess(this.#d.people, person, patientId);
+    if (access.kind !== 'family') throw new HttpError(403, 'the care team follows patients in the console (/console/)');
+    return access.link;
   }
 
   #name(actor: string): string {

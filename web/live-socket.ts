@@ -4,8 +4,8 @@
  * against the person's care links, and vital signs are sent only with the patient's consent. After a
  * reconnection the page subscribes again and gets a fresh snapshot (catch-up), then the changes.
  *
- *   client -> { type: 'subscribe', patientId }
- *   server -> { type: 'snapshot', patientId, overview } | { type: 'error', patientId?, code, message }
+ *   client -> { type: 'subscribe', patientId }      (the care team: patientId '*' for all of their team's)
+ *   server -> { type: 'snapshot', patientId, overview } | { type: 'subscribed', patientIds } | { type: 'error', patientId?, code, message }
  *          -> { type: 'vitals' | 'presence' | 'alert' | 'call', patientId, ... }
  */
 import type { IncomingMessage, Server } from 'node:http';
@@ -14,16 +14,28 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { HttpError } from '../common/http.ts';
 import type { Logger } from '../common/log.ts';
-import type { Person } from '../common/people.ts';
+import { isStaff, type People, type Person } from '../common/people.ts';
+import { requireAccess, type Access } from './access.ts';
 import type { Auth } from './auth.ts';
-import type { FamilyApi } from './family-api.ts';
 import type { LiveEvent, LiveHub } from './live.ts';
 
 const clientMessage = z.object({ type: z.literal('subscribe'), patientId: z.string().min(1).max(100) });
 const MAX_SUBSCRIPTIONS = 20;
+/** Subscribes a member of the care team to all of their team's patients. */
+const ALL = '*';
 const SESSION_CHECK_MS = 60_000;
 
-export function attachLiveSocket(server: Server, deps: { auth: Auth; api: FamilyApi; live: LiveHub; logger: Logger; sessionCheckMs?: number }): WebSocketServer {
+export interface LiveSocketDeps {
+  readonly auth: Auth;
+  readonly people: People;
+  readonly live: LiveHub;
+  /** What a subscriber gets first (and again after a reconnection): the family overview, or the console's row. */
+  readonly snapshot: (person: Person, access: Access) => Promise<unknown>;
+  readonly logger: Logger;
+  readonly sessionCheckMs?: number;
+}
+
+export function attachLiveSocket(server: Server, deps: LiveSocketDeps): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/api/live') return; // another socket's business
@@ -59,25 +71,34 @@ export function attachLiveSocket(server: Server, deps: { auth: Auth; api: Family
       }
       if (!parsed?.success) return send({ type: 'error', code: 'bad_request', message: 'expected { "type": "subscribe", "patientId": "..." }' });
       const { patientId } = parsed.data;
+      if (patientId === ALL) {
+        // The console: every patient of the person's care team; the page then loads the list (catch-up).
+        const ids = isStaff(person.role) ? deps.people.teamPatients(person) : [];
+        for (const id of ids) if (!subscriptions.has(id)) subscriptions.set(id, deps.live.subscribe(id, forwarder(true)));
+        return send({ type: 'subscribed', patientIds: ids });
+      }
       if (subscriptions.has(patientId)) return;
-      let link;
+      let access;
       try {
-        link = deps.api.linkOrThrow(person, patientId);
+        access = requireAccess(deps.people, person, patientId);
       } catch (error) {
         deps.logger.warn({ personId, patientId }, 'live subscription refused');
         return send({ type: 'error', patientId, code: 'forbidden', message: (error as Error).message });
       }
-      if (subscriptions.size >= MAX_SUBSCRIPTIONS) return send({ type: 'error', patientId, code: 'too_many', message: `at most ${MAX_SUBSCRIPTIONS} patients per connection` });
-      const forward = (event: LiveEvent) => {
-        if (event.type === 'vitals' && !link.shareVitals) return;
-        send(event.type === 'vitals' ? { ...event, samples: event.samples.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2, temp: s.temp, sys: s.sys, dia: s.dia, rr: s.rr, steps: s.steps, battery: s.battery })) } : event);
-      };
-      subscriptions.set(patientId, deps.live.subscribe(patientId, forward));
-      deps.api.overviewFor(person, patientId).then(
+      if (subscriptions.size >= MAX_SUBSCRIPTIONS && access.kind === 'family') return send({ type: 'error', patientId, code: 'too_many', message: `at most ${MAX_SUBSCRIPTIONS} patients per connection` });
+      subscriptions.set(patientId, deps.live.subscribe(patientId, forwarder(access.vitals)));
+      deps.snapshot(person, access).then(
         (overview) => send({ type: 'snapshot', patientId, overview }),
         (error: unknown) => send({ type: 'error', patientId, code: 'unavailable', message: error instanceof Error ? error.message : 'try again' }),
       );
     });
+    /** What this person receives of a patient's events (vital signs only with consent). */
+    function forwarder(vitals: boolean) {
+      return (event: LiveEvent) => {
+        if (event.type === 'vitals' && !vitals) return;
+        send(event.type === 'vitals' ? { ...event, samples: event.samples.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2, temp: s.temp, sys: s.sys, dia: s.dia, rr: s.rr, steps: s.steps, battery: s.battery })) } : event);
+      };
+    }
     ws.on('close', () => {
       for (const off of subscriptions.values()) off();
       subscriptions.clear();

@@ -14,11 +14,14 @@ import type { Logger } from '../common/log.ts';
 import type { Registry } from '../common/registry.ts';
 import { CallTokens } from '../sfu/tokens.ts';
 import { HttpError, json, readBody } from '../common/http.ts';
-import { PeopleError, type People } from '../common/people.ts';
+import { isStaff, PeopleError, type People } from '../common/people.ts';
+import { requireAccess } from './access.ts';
 import { AlertsClient } from './alerts-client.ts';
 import { Auth } from './auth.ts';
 import { FamilyApi, type CallInvite } from './family-api.ts';
 import { CareTeamApi } from './care-team-api.ts';
+import { ConsoleApi } from './console-api.ts';
+import { createInflux } from '../ingest/influx-client.ts';
 import type { PatientSettingsStore } from '../common/patient-settings.ts';
 import { LiveHub } from './live.ts';
 import { attachLiveSocket } from './live-socket.ts';
@@ -36,6 +39,8 @@ export interface WebOptions {
   readonly registry: Registry;
   readonly people: People;
   readonly settings: PatientSettingsStore;
+  /** InfluxDB, for the console's charts (read only). */
+  readonly influxUrl: string;
   /** The ingest's internal alert API and its token. */
   readonly alertsApi: { readonly url: string; readonly token: string };
   /** The broker, as the `web` service account (live vitals, presence, alert changes). */
@@ -67,8 +72,10 @@ export class WebServer {
   readonly #static: ReturnType<typeof sirv>;
   readonly #family: FamilyApi;
   readonly #careTeam: CareTeamApi;
+  readonly #console: ConsoleApi;
   readonly #calls = new Map<string, CallInvite>();
   readonly #liveSockets: WebSocketServer;
+  readonly #auth: Auth;
   #url = '';
 
   constructor(options: WebOptions) {
@@ -80,18 +87,37 @@ export class WebServer {
     this.#http = createServer((req, res) => void this.#route(req, res));
     this.live = new LiveHub({ mqttUrl: options.mqtt.url, username: options.mqtt.username, password: options.mqtt.password, registry: options.registry, logger: options.logger.child({ component: 'live' }) });
     const auth = new Auth(options.people, () => new URL(this.#url).origin);
+    this.#auth = auth;
+    const alerts = new AlertsClient(options.alertsApi.url, options.alertsApi.token);
     this.#family = new FamilyApi({
       people: options.people,
       registry: options.registry,
       auth,
-      alerts: new AlertsClient(options.alertsApi.url, options.alertsApi.token),
+      alerts,
       live: this.live,
       calls: this.#calls,
       publicUrl: () => this.#url,
       logger: options.logger,
     });
-    this.#careTeam = new CareTeamApi({ people: options.people, settings: options.settings, registry: options.registry, requireStaff: (req) => this.#requireStaff(req), publicUrl: () => this.#url, logger: options.logger });
-    this.#liveSockets = attachLiveSocket(this.#http, { auth, api: this.#family, live: this.live, logger: options.logger.child({ component: 'live' }), ...(options.sessionCheckMs ? { sessionCheckMs: options.sessionCheckMs } : {}) });
+    this.#console = new ConsoleApi({
+      people: options.people,
+      registry: options.registry,
+      settings: options.settings,
+      auth,
+      alerts,
+      live: this.live,
+      influx: createInflux(options.influxUrl),
+      logger: options.logger.child({ component: 'console' }),
+    });
+    this.#careTeam = new CareTeamApi({ people: options.people, settings: options.settings, registry: options.registry, requireStaff: (req, patientId) => this.#requireStaff(req, patientId), publicUrl: () => this.#url, logger: options.logger });
+    this.#liveSockets = attachLiveSocket(this.#http, {
+      auth,
+      people: options.people,
+      live: this.live,
+      snapshot: (person, access) => (access.kind === 'family' ? this.#family.overviewFor(access.link) : this.#console.row(access.patientId)),
+      logger: options.logger.child({ component: 'live' }),
+      ...(options.sessionCheckMs ? { sessionCheckMs: options.sessionCheckMs } : {}),
+    });
   }
 
   get url(): string {
@@ -125,11 +151,13 @@ export class WebServer {
         if (req.method !== 'POST') throw new HttpError(405, 'use POST');
         return json(res, 201, await this.#createConsultation(req));
       }
+      if (path.startsWith('/api/console/') && (await this.#console.route(req, res, path))) return;
       if (path.startsWith('/api/patients/') && (await this.#careTeam.route(req, res, path))) return;
       if (path.startsWith('/api/') && (await this.#family.route(req, res, path))) return;
       if (path.startsWith('/api/')) throw new HttpError(404, `no API at ${path}`);
       if (/^\/call\/[\w-]+\/?$/.test(path)) req.url = '/call.html';
       if (/^\/family\/?$/.test(path)) req.url = '/family.html';
+      if (/^\/console\/?$/.test(path)) req.url = '/console.html';
       res.setHeader('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'");
       res.setHeader('referrer-policy', 'no-referrer');
       this.#static(req, res, () => json(res, 404, { error: `not found: ${path}` }));
@@ -141,17 +169,29 @@ export class WebServer {
     }
   }
 
-  async #requireStaff(req: IncomingMessage): Promise<{ staffId: string; displayName: string }> {
+  /**
+   * A member of the care team: signed in to the console (session cookie, then only for the patients
+   * of their team), or holding a staff token (`Authorization: Bearer`, for scripts and the demo's link).
+   */
+  async #requireStaff(req: IncomingMessage, patientId?: string): Promise<{ staffId: string; displayName: string }> {
     const auth = req.headers.authorization ?? '';
-    if (!auth.startsWith('Bearer ')) throw new HttpError(401, 'sign in first: missing "Authorization: Bearer <staff token>"');
+    if (!auth.startsWith('Bearer ')) {
+      const person = this.#auth.person(req);
+      if (!person) throw new HttpError(401, 'sign in first (console), or send "Authorization: Bearer <staff token>"');
+      if (!isStaff(person.role)) throw new HttpError(403, 'this is for the care team');
+      if (req.method !== 'GET') this.#auth.sameOrigin(req);
+      if (patientId !== undefined && this.#o.registry.hasPatient(patientId)) requireAccess(this.#o.people, person, patientId);
+      return { staffId: person.id, displayName: person.name };
+    }
     const staff = await this.tokens.verifyStaff(auth.slice('Bearer '.length));
     if (!staff.ok) throw new HttpError(401, staff.error === 'token_expired' ? 'your sign-in has expired; sign in again' : 'your sign-in is not valid; sign in again');
     return staff.value;
   }
 
   async #createConsultation(req: IncomingMessage) {
-    const staff = { value: await this.#requireStaff(req) };
+    await this.#requireStaff(req); // before reading the body
     const { patientId, inviteFamily } = await readBody(req, createConsultation);
+    const staff = { value: await this.#requireStaff(req, patientId) };
     if (!this.#o.registry.hasPatient(patientId)) throw new HttpError(404, `unknown patient ${patientId}`);
     const roomId = CallTokens.newRoomId();
     const ttlSeconds = this.#o.inviteTtlSeconds;

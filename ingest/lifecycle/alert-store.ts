@@ -54,6 +54,8 @@ export interface AlertRepository {
   openAlert(patientId: string, kind: AlertKind): Alert | undefined;
   get(id: number): Alert | undefined;
   listOpen(patientIds?: readonly string[]): Alert[];
+  /** Alerts opened since `since` (open or closed), for a timeline. */
+  listSince(patientIds: readonly string[], since: number): Alert[];
   /** Writes the change and its audit entry atomically. */
   insert(alert: NewAlert, audit: Omit<AuditEntry, 'id' | 'alertId'>): Alert;
   update(id: number, patch: AlertPatch, audit: Omit<AuditEntry, 'id' | 'alertId'>): Alert;
@@ -94,6 +96,7 @@ CREATE TABLE IF NOT EXISTS lifecycle_audit (
   at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, channel TEXT NOT NULL, detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS lifecycle_audit_alert ON lifecycle_audit (alert_id, id);
+CREATE INDEX IF NOT EXISTS lifecycle_opened ON lifecycle_alerts (opened_at);
 `;
 
 function toAlert(r: AlertRow): Alert {
@@ -157,6 +160,15 @@ export class SqliteAlertRepository implements AlertRepository {
     const rows = this.#db.prepare<[], AlertRow>('SELECT * FROM lifecycle_alerts WHERE closed_at IS NULL ORDER BY opened_at').all();
     const wanted = patientIds && new Set(patientIds);
     return rows.filter((r) => !wanted || wanted.has(r.patient_id)).map(toAlert);
+  }
+
+  listSince(patientIds: readonly string[], since: number): Alert[] {
+    const wanted = new Set(patientIds);
+    return this.#db
+      .prepare<[number], AlertRow>('SELECT * FROM lifecycle_alerts WHERE opened_at >= ? ORDER BY opened_at LIMIT 5000')
+      .all(since)
+      .filter((r) => wanted.has(r.patient_id))
+      .map(toAlert);
   }
 
   insert(alert: NewAlert, audit: Omit<AuditEntry, 'id' | 'alertId'>): Alert {

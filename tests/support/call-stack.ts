@@ -41,6 +41,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     people,
     settings: PatientSettingsStore.open(registryPath(dir)),
     // No ingest here: calls do not need alerts (the family page's tests start one).
+    influxUrl: 'http://127.0.0.1:9',
     alertsApi: { url: 'http://127.0.0.1:9', token: 'x'.repeat(32) },
     mqtt: { url: broker.url, username: 'svc:web', password: await registry.setService('svc:web', 'web') },
     logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),

@@ -51,6 +51,7 @@ export function useFamilyStack(t: Pipeline): FamilyStack {
       registry: t.broker.registry,
       people: s.people,
       settings: s.settings,
+      influxUrl: t.influx.url,
       alertsApi: { url: served.url, token },
       mqtt: { url: t.broker.url, username: 'svc:web', password: await t.broker.registry.setService('svc:web', 'web') },
       logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),

@@ -22,13 +22,23 @@ export function readInvitation(location: Pick<Location, 'pathname' | 'hash' | 's
   return token ? { roomId, token } : undefined;
 }
 
-/** The role written in the invitation, for wording the page before joining (the SFU checks it). */
-export function roleOf(token: string): 'clinician' | 'patient' | 'family' | undefined {
+/** The patient the consultation is about (for the clinician's vitals panel; the server checks access). */
+export function patientOf(token: string): string | undefined {
+  const patient = claims(token)?.patient;
+  return typeof patient === 'string' ? patient : undefined;
+}
+
+function claims(token: string): Record<string, unknown> | undefined {
   try {
     const payload: unknown = JSON.parse(atob((token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/')));
-    const role = typeof payload === 'object' && payload !== null && 'role' in payload ? payload.role : undefined;
-    return role === 'clinician' || role === 'patient' || role === 'family' ? role : undefined;
+    return typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The role written in the invitation, for wording the page before joining (the SFU checks it). */
+export function roleOf(token: string): 'clinician' | 'patient' | 'family' | undefined {
+  const role = claims(token)?.role;
+  return role === 'clinician' || role === 'patient' || role === 'family' ? role : undefined;
 }

@@ -1,7 +1,7 @@
 import { mount } from 'svelte';
 import '../app.css';
-import CallPage from './CallPage.svelte';
+import CallWithVitals from './CallWithVitals.svelte';
 import { readInvitation } from './invitation.ts';
 
 const invitation = readInvitation(location, sessionStorage, history);
-mount(CallPage, { target: document.getElementById('app')!, props: { invitation } });
+mount(CallWithVitals, { target: document.getElementById('app')!, props: { invitation } });

@@ -1,0 +1,31 @@
+/**
+ * Who may see which patient, in one place for every route and the live channel: a relative (or the
+ * patient themself) through their care link, with vital signs only by consent; a member of the care
+ * team through their team (an admin: every team's patients). Unknown and foreign patients are
+ * refused alike, so that ids cannot be probed.
+ */
+import { HttpError } from '../common/http.ts';
+import { isStaff, type CareLink, type People, type Person } from '../common/people.ts';
+
+export type Access =
+  | { readonly kind: 'staff'; readonly patientId: string; readonly vitals: true }
+  | { readonly kind: 'family'; readonly patientId: string; readonly vitals: boolean; readonly link: CareLink };
+
+export function accessTo(people: People, person: Person, patientId: string): Access | undefined {
+  if (isStaff(person.role)) return people.inTeamOf(person, patientId) ? { kind: 'staff', patientId, vitals: true } : undefined;
+  const link = people.linkOf(person.id, patientId);
+  return link && { kind: 'family', patientId, vitals: link.shareVitals, link };
+}
+
+export function requireAccess(people: People, person: Person, patientId: string): Access {
+  const access = accessTo(people, person, patientId);
+  if (!access) {
+    throw new HttpError(403, isStaff(person.role) ? 'this patient is not in your care team' : 'you do not have access to this patient; ask the care team for an invitation');
+  }
+  return access;
+}
+
+/** The patients a person follows: their team's, or their relatives. */
+export function patientsOf(people: People, person: Person): string[] {
+  return isStaff(person.role) ? people.teamPatients(person) : people.linksOf(person.id).map((l) => l.patientId);
+}

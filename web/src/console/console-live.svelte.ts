@@ -1,0 +1,148 @@
+/**
+ * The console's live picture of every patient of the care team. The socket subscribes to all of
+ * them ('*'); the list is then loaded over HTTP (which also catches up after a reconnection). Events
+ * are applied to plain objects at once, and published to the page at most once per animation frame,
+ * so that a thousand patients updating every second do not re-render a thousand times a second.
+ */
+import type { AlertView } from '../../../common/alert-api.ts';
+import type { ConsoleRow } from '../../console-protocol.ts';
+import type { LiveMessage, LiveSample } from '../../family-protocol.ts';
+import { rowOrder } from './order.ts';
+
+type Row = ConsoleRow & { updatedAt: number };
+
+export class ConsoleLive {
+  /** Sorted: most severe open alert, then NEWS2, then name. */
+  rows = $state.raw<Row[]>([]);
+  connected = $state(false);
+  loaded = $state(false);
+  error = $state<string | undefined>();
+  /** Called with each alert change as it is applied (the alert feed, the latency benchmark). */
+  onAlert: ((alert: AlertView) => void) | undefined;
+  readonly #byId = new Map<string, Row>();
+  #socket: WebSocket | undefined;
+  #retry = 0;
+  #closed = false;
+  #frame = 0;
+
+  readonly #only: string | undefined;
+
+  /** `only`: follow a single patient (the call page's panel) instead of the whole team. */
+  constructor(only?: string) {
+    this.#only = only;
+    this.#open();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#socket?.close();
+    cancelAnimationFrame(this.#frame);
+  }
+
+  row(id: string): Row | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Applies an alert the person just acted on, before its echo from the server. */
+  applyAlert(alert: AlertView): void {
+    this.#alert(alert);
+    this.#publish();
+  }
+
+  async reload(): Promise<void> {
+    try {
+      const res = await fetch('/api/console/patients');
+      const body = (await res.json()) as { patients?: ConsoleRow[]; error?: string };
+      if (!res.ok) throw new Error(body.error ?? res.statusText);
+      this.#byId.clear();
+      for (const p of body.patients ?? []) this.#byId.set(p.id, { ...p, updatedAt: Date.now() });
+      this.loaded = true;
+      this.error = undefined;
+      this.#publish();
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  #open(): void {
+    const url = new URL('/api/live', location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(url);
+    this.#socket = socket;
+    socket.addEventListener('open', () => {
+      this.#retry = 0;
+      this.connected = true;
+      socket.send(JSON.stringify({ type: 'subscribe', patientId: this.#only ?? '*' }));
+    });
+    socket.addEventListener('message', (event) => this.#message(JSON.parse(String(event.data)) as LiveMessage | { type: 'subscribed' }));
+    socket.addEventListener('close', () => {
+      this.connected = false;
+      if (this.#closed) return;
+      this.#retry += 1;
+      setTimeout(() => this.#open(), Math.min(30_000, 500 * 2 ** Math.min(this.#retry, 6)));
+    });
+  }
+
+  #message(m: LiveMessage | { type: 'subscribed' } | { type: 'snapshot'; patientId: string; overview: unknown }): void {
+    switch (m.type) {
+      case 'snapshot':
+        this.#byId.set(m.patientId, { ...(m.overview as ConsoleRow), updatedAt: Date.now() });
+        this.loaded = true;
+        break;
+      case 'subscribed':
+        void this.reload(); // subscribed first, then the list: nothing falls in between
+        return;
+      case 'vitals': {
+        const r = this.#byId.get(m.patientId);
+        if (!r) return;
+        const latest = { ...r.latest };
+        let battery = r.presence.battery;
+        for (const s of m.samples) {
+          merge(latest, s);
+          if (s.battery !== undefined) battery = s.battery;
+        }
+        this.#byId.set(r.id, { ...r, latest, presence: { online: true, lastSeen: Date.now(), battery }, updatedAt: Date.now() });
+        break;
+      }
+      case 'presence': {
+        const r = this.#byId.get(m.patientId);
+        if (r) this.#byId.set(r.id, { ...r, presence: { online: m.online, lastSeen: m.lastSeen, battery: m.battery ?? r.presence.battery }, updatedAt: Date.now() });
+        break;
+      }
+      case 'alert':
+        this.#alert(m.alert);
+        this.onAlert?.(m.alert);
+        break;
+      case 'error':
+        this.error = m.message;
+        return;
+      case 'call':
+        return;
+      default:
+        return;
+    }
+    this.#publish();
+  }
+
+  #alert(alert: AlertView): void {
+    const r = this.#byId.get(alert.patientId);
+    if (!r) return;
+    const others = r.alerts.filter((a) => a.id !== alert.id);
+    this.#byId.set(r.id, { ...r, alerts: alert.closedAt === null ? [...others, alert] : others, updatedAt: Date.now() });
+  }
+
+  #publish(): void {
+    if (this.#frame) return;
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = 0;
+      this.rows = [...this.#byId.values()].sort(rowOrder);
+    });
+  }
+}
+
+function merge(latest: Row['latest'] & Record<string, { value: number; ts: number } | undefined>, s: LiveSample): void {
+  for (const k of ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'steps'] as const) {
+    const value = s[k];
+    if (value !== undefined && (latest[k]?.ts ?? 0) <= s.ts) latest[k] = { value, ts: s.ts };
+  }
+}

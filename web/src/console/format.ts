@@ -1,0 +1,18 @@
+/** Small display helpers of the console. */
+export function ago(ms: number | null, lang: string, never: string): string {
+  if (ms === null) return never;
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' });
+  if (s < 60) return rtf.format(-s, 'second');
+  if (s < 3600) return rtf.format(-Math.round(s / 60), 'minute');
+  if (s < 86_400) return rtf.format(-Math.round(s / 3600), 'hour');
+  return rtf.format(-Math.round(s / 86_400), 'day');
+}
+
+export function clock(ms: number, lang: string): string {
+  return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+}
+
+export function num(v: { value: number } | undefined, digits = 0): string {
+  return v ? v.value.toFixed(digits) : '–';
+}
