@@ -59,8 +59,8 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app">');
     // The family side: the printed demo account signs in and follows the example patient.
-    await eventually(() => expect(out).toContain('(demo only)'), 30_000);
-    const [, email, password] = /sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
+    await eventually(() => expect(out).toMatch(/Family page: .*\(demo only\)/), 30_000);
+    const [, email, password] = /Family page: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
     const web = `http://127.0.0.1:${ports.WEB_PORT}`;
     const signedIn = await fetch(`${web}/api/session`, { method: 'POST', headers: { origin: web, 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
     expect(signedIn.status).toBe(200);
@@ -68,6 +68,12 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     const overview = await fetch(`${web}/api/patients/${patientId}`, { headers: { cookie } });
     expect(overview.status).toBe(200);
     expect(await overview.json()).toMatchObject({ patient: { id: patientId }, relation: 'fille', shareVitals: true, alerts: [] });
+    // The console: the printed demo clinician sees the whole cohort.
+    const [, staffEmail, staffPassword] = /Console: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
+    const staffSession = await fetch(`${web}/api/session`, { method: 'POST', headers: { origin: web, 'content-type': 'application/json' }, body: JSON.stringify({ email: staffEmail, password: staffPassword }) });
+    expect(staffSession.status).toBe(200);
+    const list = await fetch(`${web}/api/console/patients`, { headers: { cookie: staffSession.headers.get('set-cookie')!.split(';')[0]! } });
+    expect(((await list.json()) as { patients: unknown[] }).patients).toHaveLength(5);
   } finally {
     demo.kill('SIGINT');
     await once(demo, 'exit');

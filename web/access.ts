@@ -29,3 +29,9 @@ export function requireAccess(people: People, person: Person, patientId: string)
 export function patientsOf(people: People, person: Person): string[] {
   return isStaff(person.role) ? people.teamPatients(person) : people.linksOf(person.id).map((l) => l.patientId);
 }
+
+/** Names of the people alerts mention (who acknowledged, who is assigned, who is on the way). */
+export function namesOf(people: People, alerts: ReadonlyArray<{ acknowledgedBy: string | null; assignee: string | null; escalation: { owner: string | null } | null }>): Record<string, string> {
+  const ids = new Set(alerts.flatMap((a) => [a.acknowledgedBy, a.assignee, a.escalation?.owner]).filter((x): x is string => typeof x === 'string'));
+  return Object.fromEntries([...ids].map((id) => [id, people.person(id)?.name ?? id]));
+}

@@ -24,7 +24,7 @@ import { thresholdsFor } from '../ingest/rules/thresholds.ts';
 import type { AlertsClient } from './alerts-client.ts';
 import type { Auth } from './auth.ts';
 import type { LiveHub } from './live.ts';
-import { requireAccess } from './access.ts';
+import { namesOf, requireAccess } from './access.ts';
 import { RANGES, readHistory, type Range } from './history.ts';
 import type { ConsoleRow, StaffMe, ThresholdView } from './console-protocol.ts';
 
@@ -138,9 +138,7 @@ export class ConsoleApi {
       latest: now.latest,
       news2: score ? { score: score.score, risk: score.risk, partial: score.partial, missing: score.missing } : null,
       alerts,
-      names: Object.fromEntries(
-        [...new Set(alerts.flatMap((a) => [a.acknowledgedBy, a.assignee, a.escalation?.owner]).filter((x): x is string => typeof x === 'string'))].map((id) => [id, d.people.person(id)?.name ?? id]),
-      ),
+      names: namesOf(d.people, alerts),
     };
   }
 }

@@ -26,7 +26,7 @@ import type { AlertsClient } from './alerts-client.ts';
 import type { Auth } from './auth.ts';
 import type { LiveHub } from './live.ts';
 import type { FamilyOverview, Me } from './family-protocol.ts';
-import { accessTo, requireAccess } from './access.ts';
+import { accessTo, namesOf, requireAccess } from './access.ts';
 import { INVITATION_TTL_MS, inviteBody } from './care-team-api.ts';
 
 const signInBody = z.object({ email: z.string().trim().min(1, 'enter your e-mail').max(200), password: z.string().min(1, 'enter your password').max(500) });
@@ -134,7 +134,7 @@ export class FamilyApi {
     if (!isStaff(person.role) && !FAMILY_ACTIONS.has(action.action)) throw new HttpError(403, `a relative can answer "I'm on my way" and confirm arrival; "${action.action}" is for the care team`);
     const alert = await d.alerts.act(id, person.id, action, 'web');
     d.logger.info({ alertId: id, personId: person.id, action: action.action }, 'alert action');
-    return ok(res, 200, { alert });
+    return ok(res, 200, { alert, names: namesOf(d.people, [alert]) });
   }
 
   async #overview(link: CareLink): Promise<FamilyOverview> {

@@ -31,6 +31,6 @@ export type LiveMessage =
   | { type: 'snapshot'; patientId: string; overview: FamilyOverview }
   | { type: 'vitals'; patientId: string; samples: LiveSample[] }
   | { type: 'presence'; patientId: string; online: boolean; battery: number | null; lastSeen: number }
-  | { type: 'alert'; patientId: string; alert: AlertView }
+  | { type: 'alert'; patientId: string; alert: AlertView; names?: Record<string, string> }
   | { type: 'call'; patientId: string; url: string; expiresAt: number }
   | { type: 'error'; patientId?: string; code: string; message: string };

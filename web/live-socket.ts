@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { HttpError } from '../common/http.ts';
 import type { Logger } from '../common/log.ts';
 import { isStaff, type People, type Person } from '../common/people.ts';
-import { requireAccess, type Access } from './access.ts';
+import { namesOf, requireAccess, type Access } from './access.ts';
 import type { Auth } from './auth.ts';
 import type { LiveEvent, LiveHub } from './live.ts';
 
@@ -96,6 +96,7 @@ export function attachLiveSocket(server: Server, deps: LiveSocketDeps): WebSocke
     function forwarder(vitals: boolean) {
       return (event: LiveEvent) => {
         if (event.type === 'vitals' && !vitals) return;
+        if (event.type === 'alert') return send({ ...event, names: namesOf(deps.people, [event.alert]) });
         send(event.type === 'vitals' ? { ...event, samples: event.samples.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2, temp: s.temp, sys: s.sys, dia: s.dia, rr: s.rr, steps: s.steps, battery: s.battery })) } : event);
       };
     }

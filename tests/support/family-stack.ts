@@ -17,6 +17,7 @@ import { WebServer } from '../../web/server.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
 import type { Pipeline } from './pipeline.ts';
+import { startTestSfu, type TestSfu } from './sfu.ts';
 
 export interface FamilyStack {
   web: WebServer;
@@ -32,21 +33,24 @@ export interface FamilyStack {
 
 export const FAMILY_PASSWORD = 'correct horse battery';
 
-export function useFamilyStack(t: Pipeline): FamilyStack {
+/** `sfu`: also run a real SFU, for pages that start a teleconsultation. */
+export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): FamilyStack {
   const s = {} as FamilyStack;
   let api: Server | undefined;
+  let sfu: TestSfu | undefined;
   const clients: MqttClient[] = [];
   beforeEach(async () => {
     const token = randomBytes(24).toString('base64url');
     const served = await serveAlertApi(t.ingest.alertService, { host: '127.0.0.1', port: 0, token, logger: createLogger('api', 'silent') });
     api = served.server;
+    if (options.sfu) sfu = await startTestSfu();
     s.people = People.open(registryPath(t.broker.dir));
     s.settings = PatientSettingsStore.open(registryPath(t.broker.dir));
     s.web = new WebServer({
       host: '127.0.0.1',
       port: 0,
-      sfuUrl: 'ws://127.0.0.1:9/signal',
-      secret: randomBytes(32).toString('base64url'),
+      sfuUrl: sfu?.url ?? 'ws://127.0.0.1:9/signal',
+      secret: sfu?.secret ?? randomBytes(32).toString('base64url'),
       inviteTtlSeconds: 3600,
       registry: t.broker.registry,
       people: s.people,
@@ -90,6 +94,8 @@ export function useFamilyStack(t: Pipeline): FamilyStack {
     api?.close();
     s.people.close();
     s.settings.close();
+    await sfu?.stop();
+    sfu = undefined;
   });
   return s;
 }

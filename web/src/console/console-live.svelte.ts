@@ -8,6 +8,7 @@ import type { AlertView } from '../../../common/alert-api.ts';
 import type { ConsoleRow } from '../../console-protocol.ts';
 import type { LiveMessage, LiveSample } from '../../family-protocol.ts';
 import { rowOrder } from './order.ts';
+import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
 
 type Row = ConsoleRow & { updatedAt: number };
 
@@ -20,22 +21,16 @@ export class ConsoleLive {
   /** Called with each alert change as it is applied (the alert feed, the latency benchmark). */
   onAlert: ((alert: AlertView) => void) | undefined;
   readonly #byId = new Map<string, Row>();
-  #socket: WebSocket | undefined;
-  #retry = 0;
-  #closed = false;
+  readonly #connection: LiveConnection;
   #frame = 0;
 
-  readonly #only: string | undefined;
-
-  /** `only`: follow a single patient (the call page's panel) instead of the whole team. */
+  /** `only`: follow a single patient (the call page's panel) instead of the whole team ('*'). */
   constructor(only?: string) {
-    this.#only = only;
-    this.#open();
+    this.#connection = connectLive(only ?? '*', { message: (m) => this.#message(m as LiveMessage), status: (c) => (this.connected = c) });
   }
 
   close(): void {
-    this.#closed = true;
-    this.#socket?.close();
+    this.#connection.close();
     cancelAnimationFrame(this.#frame);
   }
 
@@ -44,8 +39,8 @@ export class ConsoleLive {
   }
 
   /** Applies an alert the person just acted on, before its echo from the server. */
-  applyAlert(alert: AlertView): void {
-    this.#alert(alert);
+  applyAlert(alert: AlertView, names: Record<string, string> = {}): void {
+    this.#alert(alert, names);
     this.#publish();
   }
 
@@ -62,25 +57,6 @@ export class ConsoleLive {
     } catch (e) {
       this.error = (e as Error).message;
     }
-  }
-
-  #open(): void {
-    const url = new URL('/api/live', location.href);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new WebSocket(url);
-    this.#socket = socket;
-    socket.addEventListener('open', () => {
-      this.#retry = 0;
-      this.connected = true;
-      socket.send(JSON.stringify({ type: 'subscribe', patientId: this.#only ?? '*' }));
-    });
-    socket.addEventListener('message', (event) => this.#message(JSON.parse(String(event.data)) as LiveMessage | { type: 'subscribed' }));
-    socket.addEventListener('close', () => {
-      this.connected = false;
-      if (this.#closed) return;
-      this.#retry += 1;
-      setTimeout(() => this.#open(), Math.min(30_000, 500 * 2 ** Math.min(this.#retry, 6)));
-    });
   }
 
   #message(m: LiveMessage | { type: 'subscribed' } | { type: 'snapshot'; patientId: string; overview: unknown }): void {
@@ -110,7 +86,7 @@ export class ConsoleLive {
         break;
       }
       case 'alert':
-        this.#alert(m.alert);
+        this.#alert(m.alert, m.names ?? {});
         this.onAlert?.(m.alert);
         break;
       case 'error':
@@ -124,11 +100,11 @@ export class ConsoleLive {
     this.#publish();
   }
 
-  #alert(alert: AlertView): void {
+  #alert(alert: AlertView, names: Record<string, string>): void {
     const r = this.#byId.get(alert.patientId);
     if (!r) return;
     const others = r.alerts.filter((a) => a.id !== alert.id);
-    this.#byId.set(r.id, { ...r, alerts: alert.closedAt === null ? [...others, alert] : others, updatedAt: Date.now() });
+    this.#byId.set(r.id, { ...r, alerts: alert.closedAt === null ? [...others, alert] : others, names: { ...r.names, ...names }, updatedAt: Date.now() });
   }
 
   #publish(): void {

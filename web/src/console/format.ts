@@ -1,3 +1,4 @@
+import { isMessageKey, type MessageKey } from '../lib/i18n.ts';
 /** Small display helpers of the console. */
 export function ago(ms: number | null, lang: string, never: string): string {
   if (ms === null) return never;
@@ -15,4 +16,9 @@ export function clock(ms: number, lang: string): string {
 
 export function num(v: { value: number } | undefined, digits = 0): string {
   return v ? v.value.toFixed(digits) : '–';
+}
+
+/** The NEWS2 parameters a partial score lacks, in the page's language. */
+export function missingParameters(missing: readonly string[], t: (key: MessageKey) => string): string {
+  return missing.map((m) => (isMessageKey(`news2.${m}`) ? t(`news2.${m}` as MessageKey) : m)).join(', ');
 }

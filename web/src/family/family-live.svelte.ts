@@ -5,6 +5,7 @@
  */
 import type { AlertView } from '../../../common/alert-api.ts';
 import type { FamilyOverview, LiveMessage, LiveSample } from '../../family-protocol.ts';
+import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
 
 const MAX_RECENT = 720;
 
@@ -13,20 +14,15 @@ export class RelativeLive {
   connected = $state(false);
   error = $state<string | undefined>();
   readonly #patientId: string;
-  #socket: WebSocket | undefined;
-  #retry = 0;
-  #closed = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #connection: LiveConnection;
 
   constructor(patientId: string) {
     this.#patientId = patientId;
-    this.#open();
+    this.#connection = connectLive(patientId, { message: (m) => this.#message(m as LiveMessage), status: (c) => (this.connected = c) });
   }
 
   close(): void {
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    this.#socket?.close();
+    this.#connection.close();
   }
 
   /** Replaces one alert (after the person acted on it, before the live echo arrives). */
@@ -34,25 +30,6 @@ export class RelativeLive {
     if (!this.overview) return;
     const others = this.overview.alerts.filter((a) => a.id !== alert.id);
     this.overview = { ...this.overview, alerts: alert.closedAt === null ? [...others, alert] : others };
-  }
-
-  #open(): void {
-    const url = new URL('/api/live', location.href);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new WebSocket(url);
-    this.#socket = socket;
-    socket.addEventListener('open', () => {
-      this.#retry = 0;
-      this.connected = true;
-      socket.send(JSON.stringify({ type: 'subscribe', patientId: this.#patientId }));
-    });
-    socket.addEventListener('message', (event) => this.#message(JSON.parse(String(event.data)) as LiveMessage));
-    socket.addEventListener('close', () => {
-      this.connected = false;
-      if (this.#closed) return;
-      this.#retry += 1;
-      this.#timer = setTimeout(() => this.#open(), Math.min(30_000, 500 * 2 ** Math.min(this.#retry, 6)));
-    });
   }
 
   #message(m: LiveMessage): void {

@@ -175,6 +175,13 @@ const fr = {
   'console.chart.error': 'Courbes indisponibles : {detail}',
   'console.vitals.live': 'Constantes en direct',
   'console.never': 'jamais',
+  'news2.respiration': 'fréquence respiratoire',
+  'news2.spo2': 'SpO2',
+  'news2.airOrOxygen': 'oxygène',
+  'news2.systolic': 'tension systolique',
+  'news2.pulse': 'pouls',
+  'news2.consciousness': 'conscience',
+  'news2.temperature': 'température',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -352,6 +359,13 @@ const en: Record<MessageKey, string> = {
   'console.chart.error': 'Charts unavailable: {detail}',
   'console.vitals.live': 'Live vital signs',
   'console.never': 'never',
+  'news2.respiration': 'respiration rate',
+  'news2.spo2': 'SpO2',
+  'news2.airOrOxygen': 'oxygen',
+  'news2.systolic': 'systolic pressure',
+  'news2.pulse': 'pulse',
+  'news2.consciousness': 'consciousness',
+  'news2.temperature': 'temperature',
 };
 
 export const LANGS = ['fr', 'en'] as const;
