@@ -34,7 +34,7 @@ describe('consultation API', () => {
   });
 
   it.each([
-    ['no sign-in', null, 401, 'sign in first: missing "Authorization: Bearer <staff token>"'],
+    ['no sign-in', null, 401, 'sign in first (console), or send "Authorization: Bearer <staff token>"'],
     ['a forged sign-in', 'x.y.z', 401, 'your sign-in is not valid; sign in again'],
   ])('refuses %s', async (_name, token, status, error) => {
     expect(await post({ patientId: stack.patientId }, token)).toEqual({ status, body: { error } });
