@@ -8,6 +8,7 @@ import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { eventually } from './support/mqtt.ts';
 import type { ConsoleRow } from '../web/console-protocol.ts';
+import { AlertsClient } from '../web/alerts-client.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -103,5 +104,14 @@ describe('the console API', () => {
     const { notes } = (await (await get(`/api/console/patients/${device.patientId}/notes`, nurse)).json()) as { notes: Array<{ author: string; text: string }> };
     expect(notes.map((n) => `${n.author}: ${n.text}`)).toEqual(['Dr house: Traitement diurétique ajusté.', 'Dr ide: Passage IDE : pansement refait.']);
     expect((await fetch(`${s.webUrl}/api/console/patients/${device.patientId}/notes`, { method: 'POST', headers: { cookie: house, origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{"text":"x"}' })).status).toBe(403);
+  });
+
+  it('finds the open alerts of a team too large to name in a URL (thousands of patients)', async () => {
+    const { device, publish } = await s.senior('Jeanne Martin');
+    await publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
+    await eventually(() => expect(t.ingest.alertService.list([device.patientId])).toHaveLength(1));
+    const team = [...Array.from({ length: 3000 }, (_, i) => `p-${String(i).padStart(12, '0')}`), device.patientId];
+    const alerts = await new AlertsClient(s.alertsApi.url, s.alertsApi.token).list(team);
+    expect(alerts.map((a) => [a.patientId, a.kind])).toEqual([[device.patientId, 'sos']]);
   });
 });

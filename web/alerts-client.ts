@@ -17,8 +17,13 @@ export class AlertsClient {
     this.#token = token;
   }
 
+  /** Open alerts of these patients. A long list (a whole care team) would not fit in a URL: all open alerts are fetched and filtered here. */
   async list(patientIds: readonly string[]): Promise<AlertView[]> {
     if (patientIds.length === 0) return [];
+    if (patientIds.length > 50) {
+      const wanted = new Set(patientIds);
+      return listSchema.parse(await this.#call('GET', '/alerts')).alerts.filter((a) => wanted.has(a.patientId));
+    }
     return listSchema.parse(await this.#call('GET', `/alerts?patients=${patientIds.map(encodeURIComponent).join(',')}`)).alerts;
   }
 

@@ -45,7 +45,7 @@ const SECONDS = Number(args.seconds);
 const ALERTS = Number(args.alerts);
 const GOAL = { frameP95Ms: 16, alertP99Ms: 250 };
 const PASSWORD = 'bench-password-2026';
-const log = createLogger('bench', 'warn');
+const log = createLogger('bench', 'error');
 
 const pct = (xs: readonly number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -91,28 +91,25 @@ try {
   // The last ALERTS watches raise the falls; all the others (and they, until then) send vitals.
   const fleet = new Fleet({ brokerUrl: mqttUrl, watches, rate: 1, qos: 0, seed: 7, scenario: 'normal', affected: 0, atSec: 0, offlineMinutes: 1, connectRate: 500 });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-timer-throttling', '--disable-renderer-backgrounding'] });
-  const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'fr-FR' })).newPage();
+  // bypassCSP: the page's CSP (rightly) forbids eval, which string scripts of the measurement need.
+  const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'fr-FR', bypassCSP: true })).newPage();
   await page.goto(`${webUrl}/console/`);
   await page.getByTestId('email').fill('bench@vigie.test');
   await page.getByTestId('password').fill(PASSWORD);
   await page.getByTestId('signin').click();
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="patient-row"]').length === n, PATIENTS, { timeout: 120_000 });
+  await page.waitForFunction(`document.querySelectorAll('[data-testid="patient-row"]').length === ${PATIENTS}`, undefined, { timeout: 120_000 });
   await new Promise((r) => setTimeout(r, 5_000)); // every watch connected and sending
 
   // 1. Frame times while a thousand rows update every second.
-  await page.evaluate(() => {
-    const w = window as unknown as { frames: number[]; longTasks: number[] };
-    w.frames = [];
-    w.longTasks = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false });
+  // Scripts as strings: tsx's helpers (__name) do not exist in the page.
+  await page.evaluate(`(() => {
+    window.frames_ = [];
+    window.longTasks_ = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks_.push(e.duration))).observe({ type: 'longtask', buffered: false });
     let last = performance.now();
-    const tick = (now: number) => {
-      w.frames.push(now - last);
-      last = now;
-      requestAnimationFrame(tick);
-    };
+    const tick = (now) => { window.frames_.push(now - last); last = now; requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
-  });
+  })()`);
   const frameBar = new SingleBar({ format: 'frames {bar} {value}/{total} s | readings stored {stored}', hideCursor: true }, Presets.shades_classic);
   frameBar.start(SECONDS, 0, { stored: 0 });
   for (let s = 0; s < SECONDS; s += 1) {
@@ -120,24 +117,19 @@ try {
     frameBar.update(s + 1, { stored: Math.round((await ingest.metrics.pointsWritten.get()).values[0]?.value ?? 0) });
   }
   frameBar.stop();
-  const { frames, longTasks } = await page.evaluate(() => {
-    const w = window as unknown as { frames: number[]; longTasks: number[] };
-    return { frames: w.frames.slice(1), longTasks: w.longTasks };
-  });
+  const { frames, longTasks } = (await page.evaluate('({ frames: window.frames_.slice(1), longTasks: window.longTasks_ })')) as { frames: number[]; longTasks: number[] };
 
   // 2. Alert latency: a watch publishes a fall; the time until its row is in the page's alert feed.
-  await page.evaluate(() => {
-    const w = window as unknown as { seen: Record<string, number> };
-    w.seen = {};
-    const feed = document.querySelector('[data-testid="feed"]')!;
+  await page.evaluate(`(() => {
+    window.seen_ = {};
+    const feed = document.querySelector('[data-testid="feed"]');
     new MutationObserver(() => {
-      for (const el of feed.querySelectorAll<HTMLElement>('[data-testid="feed-alert"]')) {
-        const row = el.closest('[data-alert]') as HTMLElement | null;
-        const patient = row?.querySelector('a')?.getAttribute('href')?.replace('#/patient/', '');
-        if (patient && !(patient in w.seen)) w.seen[patient] = Date.now();
+      for (const el of feed.querySelectorAll('[data-testid="feed-alert"]')) {
+        const patient = el.querySelector('a')?.getAttribute('href')?.replace('#/patient/', '');
+        if (patient && !(patient in window.seen_)) window.seen_[patient] = Date.now();
       }
     }).observe(feed, { childList: true, subtree: true });
-  });
+  })()`);
   const alertBar = new SingleBar({ format: 'alerts {bar} {value}/{total} | last {last} ms', hideCursor: true }, Presets.shades_classic);
   alertBar.start(ALERTS, 0, { last: '-' });
   const latencies: number[] = [];
@@ -147,7 +139,7 @@ try {
     await new Promise((r) => setTimeout(r, 200 + Math.random() * 600)); // random phase against the second-ticks of the readings
     const sent = Date.now();
     await client.publishAsync(deviceTopic(w.deviceId, 'events'), JSON.stringify({ ts: sent, seq: 1_000_000 + i, type: 'fall', confidence: 0.9 }), { qos: 1 });
-    const seenAt = await page.waitForFunction((id) => (window as unknown as { seen: Record<string, number> }).seen[id], w.patientId, { timeout: 30_000 }).then((h) => h.jsonValue() as Promise<number>);
+    const seenAt = (await (await page.waitForFunction(`window.seen_[${JSON.stringify(w.patientId)}]`, undefined, { timeout: 30_000 })).jsonValue()) as number;
     latencies.push(seenAt - sent);
     alertBar.update(i + 1, { last: seenAt - sent });
     await client.endAsync(true);

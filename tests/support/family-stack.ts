@@ -24,6 +24,8 @@ export interface FamilyStack {
   webUrl: string;
   people: People;
   settings: PatientSettingsStore;
+  /** The ingest's alert API, as the web service reaches it. */
+  alertsApi: { url: string; token: string };
   staffToken: string;
   /** A senior with a connected watch. */
   senior(name: string): Promise<{ device: Provisioned; publish: (channel: 'vitals' | 'events', body: object) => Promise<void> }>;
@@ -43,6 +45,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     const token = randomBytes(24).toString('base64url');
     const served = await serveAlertApi(t.ingest.alertService, { host: '127.0.0.1', port: 0, token, logger: createLogger('api', 'silent') });
     api = served.server;
+    s.alertsApi = { url: served.url, token };
     if (options.sfu) sfu = await startTestSfu();
     s.people = People.open(registryPath(t.broker.dir));
     s.settings = PatientSettingsStore.open(registryPath(t.broker.dir));
