@@ -19,7 +19,7 @@ import type { PatientSettingsStore } from '../common/patient-settings.ts';
 import type { Registry } from '../common/registry.ts';
 import type { Logger } from '../common/log.ts';
 import type { AlertView } from '../common/alert-api.ts';
-import { news2 } from '../ingest/rules/news2.ts';
+import { news2Of } from './news2-view.ts';
 import { thresholdsFor } from '../ingest/rules/thresholds.ts';
 import type { AlertsClient } from './alerts-client.ts';
 import type { Auth } from './auth.ts';
@@ -28,8 +28,6 @@ import { namesOf, requireAccess } from './access.ts';
 import { RANGES, readHistory, type Range } from './history.ts';
 import type { ConsoleRow, StaffMe, ThresholdView } from './console-protocol.ts';
 
-/** Readings older than this do not count in the NEWS2 shown (the engine's window). */
-const NEWS2_WINDOW_MS = 10 * 60_000;
 const noteBody = z.object({ text: z.string().trim().min(1, 'write something first').max(2000) });
 
 export interface ConsoleDeps {
@@ -124,19 +122,16 @@ export class ConsoleApi {
   #row(patientId: string, alerts: readonly AlertView[]): ConsoleRow {
     const d = this.#d;
     const now = d.live.now(patientId);
-    const fresh = (k: 'hr' | 'spo2' | 'temp' | 'sys' | 'rr') => {
-      const v = now.latest[k];
-      return v && Date.now() - v.ts <= NEWS2_WINDOW_MS ? v.value : undefined;
-    };
     const settings = d.settings.get(patientId);
-    const anyVital = ['hr', 'spo2', 'temp', 'sys', 'rr'].some((k) => fresh(k as 'hr') !== undefined);
-    const score = anyVital ? news2({ hr: fresh('hr'), spo2: fresh('spo2'), temp: fresh('temp'), sys: fresh('sys'), rr: fresh('rr'), onOxygen: settings?.onOxygen ?? false }, { spo2Scale: settings?.spo2Scale ?? 1 }) : undefined;
+    const news2Options = { spo2Scale: settings?.spo2Scale ?? 1, onOxygen: settings?.onOxygen ?? false };
+    const score = news2Of(now.latest, news2Options, Date.now());
     return {
       id: patientId,
       name: d.registry.patientLabel(patientId) ?? patientId,
       presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
       latest: now.latest,
-      news2: score ? { score: score.score, risk: score.risk, partial: score.partial, missing: score.missing } : null,
+      news2: score,
+      news2Options,
       alerts,
       names: namesOf(d.people, alerts),
     };

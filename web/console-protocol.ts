@@ -15,6 +15,8 @@ export interface ConsoleRow {
   readonly presence: { readonly online: boolean | null; readonly lastSeen: number | null; readonly battery: number | null };
   readonly latest: Partial<Record<VitalKey, { value: number; ts: number }>>;
   readonly news2: News2View | null;
+  /** How this patient's NEWS2 is scored (the page recomputes it as readings arrive). */
+  readonly news2Options: { readonly spo2Scale: 1 | 2; readonly onOxygen: boolean };
   readonly alerts: readonly AlertView[];
   /** Names of the people the alerts mention (who acknowledged, who is on the way). */
   readonly names: Readonly<Record<string, string>>;

@@ -8,9 +8,12 @@ import type { AlertView } from '../../../common/alert-api.ts';
 import type { ConsoleRow } from '../../console-protocol.ts';
 import type { LiveMessage, LiveSample } from '../../family-protocol.ts';
 import { rowOrder } from './order.ts';
+import { news2Of } from '../../news2-view.ts';
 import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
 
 type Row = ConsoleRow & { updatedAt: number };
+
+const VITALS_REFRESH_MS = 500;
 
 export class ConsoleLive {
   /** Sorted: most severe open alert, then NEWS2, then name. */
@@ -23,6 +26,10 @@ export class ConsoleLive {
   readonly #byId = new Map<string, Row>();
   readonly #connection: LiveConnection;
   #frame = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Ids in display order; sorted again only when what the order depends on changed. */
+  #order: string[] = [];
+  #resort = true;
 
   /** `only`: follow a single patient (the call page's panel) instead of the whole team ('*'). */
   constructor(only?: string) {
@@ -32,6 +39,7 @@ export class ConsoleLive {
   close(): void {
     this.#connection.close();
     cancelAnimationFrame(this.#frame);
+    clearTimeout(this.#timer);
   }
 
   row(id: string): Row | undefined {
@@ -53,6 +61,7 @@ export class ConsoleLive {
       for (const p of body.patients ?? []) this.#byId.set(p.id, { ...p, updatedAt: Date.now() });
       this.loaded = true;
       this.error = undefined;
+      this.#resort = true;
       this.#publish();
     } catch (e) {
       this.error = (e as Error).message;
@@ -64,7 +73,9 @@ export class ConsoleLive {
       case 'snapshot':
         this.#byId.set(m.patientId, { ...(m.overview as ConsoleRow), updatedAt: Date.now() });
         this.loaded = true;
-        break;
+        this.#resort = true;
+        this.#publish();
+        return;
       case 'subscribed':
         void this.reload(); // subscribed first, then the list: nothing falls in between
         return;
@@ -77,13 +88,17 @@ export class ConsoleLive {
           merge(latest, s);
           if (s.battery !== undefined) battery = s.battery;
         }
-        this.#byId.set(r.id, { ...r, latest, presence: { online: true, lastSeen: Date.now(), battery }, updatedAt: Date.now() });
-        break;
+        const news2 = news2Of(latest, r.news2Options, Date.now());
+        if (news2?.score !== r.news2?.score) this.#resort = true;
+        this.#byId.set(r.id, { ...r, latest, news2, presence: { online: true, lastSeen: Date.now(), battery }, updatedAt: Date.now() });
+        this.#publishSoon();
+        return;
       }
       case 'presence': {
         const r = this.#byId.get(m.patientId);
         if (r) this.#byId.set(r.id, { ...r, presence: { online: m.online, lastSeen: m.lastSeen, battery: m.battery ?? r.presence.battery }, updatedAt: Date.now() });
-        break;
+        this.#publishSoon();
+        return;
       }
       case 'alert':
         this.#alert(m.alert, m.names ?? {});
@@ -105,14 +120,31 @@ export class ConsoleLive {
     if (!r) return;
     const others = r.alerts.filter((a) => a.id !== alert.id);
     this.#byId.set(r.id, { ...r, alerts: alert.closedAt === null ? [...others, alert] : others, names: { ...r.names, ...names }, updatedAt: Date.now() });
+    this.#resort = true;
   }
 
+  /** Alerts and loads: on the next frame. */
   #publish(): void {
     if (this.#frame) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#frame = requestAnimationFrame(() => {
       this.#frame = 0;
-      this.rows = [...this.#byId.values()].sort(rowOrder);
+      if (this.#resort) {
+        this.#order = [...this.#byId.values()].sort(rowOrder).map((r) => r.id);
+        this.#resort = false;
+      }
+      this.rows = this.#order.map((id) => this.#byId.get(id)!);
     });
+  }
+
+  /** Readings and presence (every patient, every second): a few times a second is enough to read them. */
+  #publishSoon(): void {
+    if (this.#frame || this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#publish();
+    }, VITALS_REFRESH_MS);
   }
 }
 

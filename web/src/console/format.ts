@@ -1,9 +1,12 @@
 import { isMessageKey, type MessageKey } from '../lib/i18n.ts';
 /** Small display helpers of the console. */
+const formats = new Map<string, Intl.RelativeTimeFormat>();
+
 export function ago(ms: number | null, lang: string, never: string): string {
   if (ms === null) return never;
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
-  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' });
+  let rtf = formats.get(lang);
+  if (!rtf) formats.set(lang, (rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' })));
   if (s < 60) return rtf.format(-s, 'second');
   if (s < 3600) return rtf.format(-Math.round(s / 60), 'minute');
   if (s < 86_400) return rtf.format(-Math.round(s / 3600), 'hour');

@@ -11,6 +11,7 @@ const row = (name: string, priorities: Array<'high' | 'medium' | 'low'>, score: 
   news2: score === null ? null : { score, risk: 'low', partial: true, missing: [] },
   alerts: priorities.map((priority, i) => ({ id: i, priority }) as AlertView),
   names: {},
+  news2Options: { spo2Scale: 1, onOxygen: false },
 });
 
 describe('patient list order', () => {

@@ -2,13 +2,14 @@
 import type { ConsoleRow } from '../../console-protocol.ts';
 
 const RANK = { high: 3, medium: 2, low: 1 } as const;
+const collator = new Intl.Collator('fr');
 
 export function worstAlert(row: Pick<ConsoleRow, 'alerts'>): number {
   return row.alerts.reduce((worst, a) => Math.max(worst, RANK[a.priority]), 0);
 }
 
 export function rowOrder(a: ConsoleRow, b: ConsoleRow): number {
-  return worstAlert(b) - worstAlert(a) || (b.news2?.score ?? -1) - (a.news2?.score ?? -1) || a.name.localeCompare(b.name, 'fr');
+  return worstAlert(b) - worstAlert(a) || (b.news2?.score ?? -1) - (a.news2?.score ?? -1) || collator.compare(a.name, b.name);
 }
 
 /** Search by name or id, and the filters of the list. */
