@@ -1,11 +1,11 @@
 /**
  * The Vigie MQTT broker: aedes with device/service authentication, topic ACLs, protocol validation
- * of every device message, LevelDB persistence (QoS 1 sessions and retained messages survive a
- * restart), over TCP and WebSocket.
+ * of every device message, durable persistence (QoS 1 sessions, queued and retained messages and
+ * wills survive a restart; see persistence.ts), over TCP and WebSocket.
  */
 import { Aedes, type Client, type AuthenticateError, type PublishPacket, type Subscription } from 'aedes';
-import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
-import { Level } from 'level';
+import { join } from 'node:path';
+import { DurablePersistence } from './persistence.ts';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -54,7 +54,7 @@ export interface Ports {
 export class VigieBroker {
   readonly metrics: BrokerMetrics;
   readonly #aedes: Aedes;
-  readonly #db: Level<string, Buffer>;
+  readonly #persistence: DurablePersistence;
   readonly #options: BrokerOptions;
   readonly #principals = new WeakMap<Client, Principal>();
   /** Last Wills seen at CONNECT (preConnect), checked by authenticate. */
@@ -65,10 +65,10 @@ export class VigieBroker {
   #metricsServer: HttpServer | undefined;
   #closed = false;
 
-  private constructor(options: BrokerOptions, aedes: Aedes, db: Level<string, Buffer>, metrics: BrokerMetrics) {
+  private constructor(options: BrokerOptions, aedes: Aedes, persistence: DurablePersistence, metrics: BrokerMetrics) {
     this.#options = options;
     this.#aedes = aedes;
-    this.#db = db;
+    this.#persistence = persistence;
     this.metrics = metrics;
     this.#throttle = new FailureThrottle({ clock: this.#now });
     this.#warn = rateLimitedWarn(options.logger);
@@ -83,16 +83,15 @@ export class VigieBroker {
   }
 
   static async create(options: BrokerOptions): Promise<VigieBroker> {
-    const db = new Level<string, Buffer>(options.persistenceDir, { valueEncoding: 'buffer' });
-    await db.open();
+    const persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'));
     const metrics = createBrokerMetrics();
     const aedes = await Aedes.createBroker({
       id: 'vigie-broker',
-      persistence: new AsyncLevelPersistence(db),
+      persistence,
       heartbeatInterval: 60_000,
       connectTimeout: 10_000,
     });
-    const broker = new VigieBroker(options, aedes, db, metrics);
+    const broker = new VigieBroker(options, aedes, persistence, metrics);
     broker.#install();
     return broker;
   }
@@ -131,7 +130,7 @@ export class VigieBroker {
     const servers = Promise.all([closeServer(this.#servers.tcp), closeServer(this.#servers.wsHttp), ...(this.#metricsServer ? [closeServer(this.#metricsServer)] : [])]);
     await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
     await servers;
-    await this.#db.close();
+    await this.#persistence.destroy();
     this.#options.logger.info('broker closed');
   }
 

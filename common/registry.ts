@@ -65,6 +65,7 @@ interface ServiceRow { username: string; role: string; secret_hash: string }
 export class Registry {
   readonly #db: Database.Database;
   readonly #getDevice: Database.Statement<[string], DeviceRow>;
+  readonly #patientOfDevice = new Map<string, string>();
   readonly #getService: Database.Statement<[string], ServiceRow>;
 
   private constructor(db: Database.Database) {
@@ -136,8 +137,20 @@ export class Registry {
     return this.#db.prepare<[string], { label: string }>('SELECT label FROM patients WHERE id = ?').get(patientId)?.label;
   }
 
+  /**
+   * The patient a device belongs to. Remembered: a device is provisioned for one patient and never
+   * moves (revoking it keeps the link; the broker refuses its connections), and the ingest and the
+   * web service ask for every message.
+   */
   patientOf(deviceId: string): string | undefined {
-    return this.#getDevice.get(deviceId)?.patient_id;
+    const known = this.#patientOfDevice.get(deviceId);
+    if (known) return known;
+    const patient = this.#getDevice.get(deviceId)?.patient_id;
+    if (patient) {
+      if (this.#patientOfDevice.size >= 100_000) this.#patientOfDevice.clear();
+      this.#patientOfDevice.set(deviceId, patient);
+    }
+    return patient;
   }
 
   close(): void {

@@ -62,7 +62,6 @@ export class Ingest {
   readonly #writer: BatchWriter;
   readonly #seen = new SeqWindow();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
-  readonly #patients = new Map<string, string>();
   #client: MqttClient | undefined;
   #closed = false;
 
@@ -158,7 +157,7 @@ export class Ingest {
     }
     const message = parsed.value;
     this.metrics.messages.inc({ channel: message.channel });
-    const patient = this.#patientOf(message.deviceId);
+    const patient = this.#o.registry.patientOf(message.deviceId);
     if (!patient) {
       this.metrics.rejected.inc({ code: 'unknown_device' });
       this.#warn(`unknown:${message.deviceId}`, { deviceId: message.deviceId }, 'message from a device that is not in the registry (revoked or deleted?); not stored');
@@ -238,16 +237,6 @@ export class Ingest {
     }
   }
 
-  #patientOf(deviceId: string): string | undefined {
-    const cached = this.#patients.get(deviceId);
-    if (cached) return cached;
-    const patient = this.#o.registry.patientOf(deviceId);
-    if (patient) {
-      if (this.#patients.size > 100_000) this.#patients.clear();
-      this.#patients.set(deviceId, patient);
-    }
-    return patient;
-  }
 }
 
 function assertNever(value: never): never {

@@ -1,4 +1,4 @@
-/** Starts the real Vigie broker (aedes, LevelDB persistence) on free loopback ports for a test. */
+/** Starts the real Vigie broker (aedes, durable SQLite persistence) on free loopback ports for a test. */
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
