@@ -132,6 +132,16 @@ describe('vital thresholds and NEWS2 through the engine', () => {
     expect(at(15, { hr: 80, spo2: 96, temp: 37 })).toEqual([['news2', 'clear', 'medium']]);
   });
 
+  it('let a late reading (older than one already seen) be stored without moving NEWS2 or a threshold', () => {
+    const e = new RulesEngine();
+    const kinds = (cs: Condition[]) => brief(cs).filter(([k]) => k === 'news2' || String(k).startsWith('threshold:'));
+    expect(kinds(e.vitals(P, sample(10, { hr: 80, spo2: 97, temp: 37 }), T0 + 10_000))).toEqual([]);
+    // Redelivered after the newer one: a NEWS2 of 6 at its time, but not the present.
+    expect(kinds(e.vitals(P, sample(5, { hr: 135, spo2: 93, temp: 38.2 }), T0 + 10_500))).toEqual([]);
+    for (let sec = 0; sec < 10; sec += 1) expect(kinds(e.vitals(P, sample(sec, { spo2: 86 }), T0 + 10_600 + sec))).toEqual([]); // red SpO2, but late
+    expect(kinds(e.vitals(P, sample(11, { hr: 135, spo2: 93, temp: 38.2 }), T0 + 11_000))).toEqual([['news2', 'raise', 'medium']]);
+  });
+
   it('say which NEWS2 parameters a watch cannot give', () => {
     const e = new RulesEngine();
     const [c] = e.vitals(P, sample(0, { hr: 135 }), T0).filter((x) => x.kind === 'news2');

@@ -130,9 +130,14 @@ export class RulesEngine {
       s.removed = false;
       emit('removed', 'clear', 'medium', {});
     }
+    let changed = false;
     for (const vital of THRESHOLD_VITALS) {
       const value = sample[vital];
       if (value === undefined) continue;
+      // A late reading (redelivered, or overtaken by a newer one) is stored, but the alerts follow the
+      // present: it must not replace a newer value nor step a threshold back in time.
+      if ((s.latest.get(vital)?.ts ?? -Infinity) > sample.ts) continue;
+      changed = true;
       s.latest.set(vital, { value, ts: sample.ts });
       for (const rule of rules.thresholds.filter((r) => r.vital === vital)) {
         const step = stepThreshold(rule, s.thresholds.get(rule.id) ?? NORMAL, value, sample.ts);
@@ -143,7 +148,7 @@ export class RulesEngine {
         emit(`threshold:${rule.id}`, change, rule.priority, detail);
       }
     }
-    this.#news2(s, rules, sample.ts, emit);
+    if (changed) this.#news2(s, rules, Math.max(...[...s.latest.values()].map((v) => v.ts)), emit);
     if (sample.battery !== undefined) this.#battery(s, rules, sample.battery, emit);
     return out;
   }
