@@ -109,3 +109,31 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
   await page.locator('aside').first().evaluate((el) => el.scrollTo(0, 0));
   await page.screenshot({ path: artifactPath('console-teleconsultation.png') });
 }, 120_000);
+
+it('lists a large team without putting every row in the page, and scrolls to any of them', async () => {
+  const many = await Promise.all(Array.from({ length: 240 }, (_, i) => t.broker.registry.provisionPatient(`Patient ${String(i + 1).padStart(3, '0')}`)));
+  const nurse = await s.people.createPerson({ role: 'nurse', name: 'IDE Laurent', email: 'ide.laurent@ch.test', password: FAMILY_PASSWORD });
+  s.people.addToTeam(s.people.team('Équipe Sud'), { people: [nurse.id], patients: many.map((w) => w.patientId) });
+
+  browser = await launchBrowser();
+  const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' })).newPage();
+  await page.goto(`${s.webUrl}/console/`);
+  await page.getByTestId('email').fill('ide.laurent@ch.test');
+  await page.getByTestId('password').fill(FAMILY_PASSWORD);
+  await page.getByTestId('signin').click();
+  await expect.poll(() => page.getByTestId('patient-count').getAttribute('data-total')).toBe('240');
+  const rendered = await page.getByTestId('patient-row').count();
+  expect(rendered).toBeGreaterThan(10);
+  expect(rendered).toBeLessThan(80); // the rows in view and a few around, not 240
+  expect(await page.getByTestId('patient-row').first().textContent()).toContain('Patient 001');
+
+  // The keyboard scrolls the list; the last patient comes into view, in name order.
+  await page.getByRole('region', { name: fr['console.list'] }).focus();
+  await page.keyboard.press('End');
+  await expect.poll(() => page.getByTestId('patient-row').last().textContent()).toContain('Patient 240');
+  expect(await page.getByTestId('patient-row').count()).toBeLessThan(80);
+  await page.screenshot({ path: artifactPath('console-large-team.png') });
+  // Search still looks through everyone, not only the rows in the page.
+  await page.getByTestId('search').fill('Patient 123');
+  await expect.poll(() => page.getByTestId('patient-row').allTextContents()).toEqual([expect.stringContaining('Patient 123')]);
+});

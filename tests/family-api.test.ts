@@ -18,10 +18,20 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
   fetch(`${s.webUrl}${path}`, { method: 'POST', headers: { origin: s.webUrl, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 /** A live socket and everything it receives. */
+/** A live-channel client; readings and presence arrive in batches, unpacked here in order. */
 async function live(cookie: string, origin = s.webUrl): Promise<{ ws: WebSocket; received: LiveMessage[] }> {
   const ws = new WebSocket(`${s.webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin } });
   const received: LiveMessage[] = [];
-  ws.on('message', (data) => received.push(JSON.parse(data.toString()) as LiveMessage));
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as LiveMessage | { type: 'batch'; events: LiveMessage[] };
+    if (m.type === 'batch') {
+      expect(m.events.every((e) => e.type === 'vitals' || e.type === 'presence')).toBe(true);
+      received.push(...m.events);
+    } else {
+      expect(['vitals', 'presence']).not.toContain(m.type); // never one by one
+      received.push(m);
+    }
+  });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);

@@ -34,3 +34,5 @@ export type LiveMessage =
   | { type: 'alert'; patientId: string; alert: AlertView; names?: Record<string, string> }
   | { type: 'call'; patientId: string; url: string; expiresAt: number }
   | { type: 'error'; patientId?: string; code: string; message: string };
+/** On the wire, readings and presence travel in batches (every 250 ms); pages unpack them into LiveMessages. */
+export type LiveBatch = { type: 'batch'; events: LiveMessage[] };

@@ -6,7 +6,10 @@
  *
  *   client -> { type: 'subscribe', patientId }      (the care team: patientId '*' for all of their team's)
  *   server -> { type: 'snapshot', patientId, overview } | { type: 'subscribed', patientIds } | { type: 'error', patientId?, code, message }
- *          -> { type: 'vitals' | 'presence' | 'alert' | 'call', patientId, ... }
+ *          -> { type: 'alert' | 'call', patientId, ... }                  (at once)
+ *          -> { type: 'batch', events: [{ type: 'vitals' | 'presence', patientId, ... }] }
+ * Readings and presence are sent in batches every 250 ms: a console following a thousand patients
+ * gets four messages a second instead of a thousand; alerts and calls never wait.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,6 +27,7 @@ const MAX_SUBSCRIPTIONS = 20;
 /** Subscribes a member of the care team to all of their team's patients. */
 const ALL = '*';
 const SESSION_CHECK_MS = 60_000;
+const BATCH_MS = 250;
 
 export interface LiveSocketDeps {
   readonly auth: Auth;
@@ -62,6 +66,17 @@ export function attachLiveSocket(server: Server, deps: LiveSocketDeps): WebSocke
     const send = (message: unknown) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
+    let batch: unknown[] = [];
+    let flush: ReturnType<typeof setTimeout> | undefined;
+    const sendSoon = (event: unknown) => {
+      batch.push(event);
+      flush ??= setTimeout(() => {
+        flush = undefined;
+        const events = batch;
+        batch = [];
+        send({ type: 'batch', events });
+      }, BATCH_MS);
+    };
     ws.on('message', (data) => {
       let parsed;
       try {
@@ -97,10 +112,13 @@ export function attachLiveSocket(server: Server, deps: LiveSocketDeps): WebSocke
       return (event: LiveEvent) => {
         if (event.type === 'vitals' && !vitals) return;
         if (event.type === 'alert') return send({ ...event, names: namesOf(deps.people, [event.alert]) });
-        send(event.type === 'vitals' ? { ...event, samples: event.samples.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2, temp: s.temp, sys: s.sys, dia: s.dia, rr: s.rr, steps: s.steps, battery: s.battery })) } : event);
+        if (event.type === 'vitals') return sendSoon({ ...event, samples: event.samples.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2, temp: s.temp, sys: s.sys, dia: s.dia, rr: s.rr, steps: s.steps, battery: s.battery })) });
+        if (event.type === 'presence') return sendSoon(event);
+        send(event);
       };
     }
     ws.on('close', () => {
+      clearTimeout(flush);
       for (const off of subscriptions.values()) off();
       subscriptions.clear();
     });

@@ -22,7 +22,12 @@ export function connectLive(patientId: string, handlers: { message: (data: unkno
       handlers.status(true);
       s.send(JSON.stringify({ type: 'subscribe', patientId }));
     });
-    s.addEventListener('message', (event) => handlers.message(JSON.parse(String(event.data))));
+    s.addEventListener('message', (event) => {
+      const data = JSON.parse(String(event.data)) as { type?: string; events?: unknown[] };
+      // Readings and presence come in batches (see web/live-socket.ts).
+      if (data.type === 'batch' && Array.isArray(data.events)) data.events.forEach(handlers.message);
+      else handlers.message(data);
+    });
     s.addEventListener('close', () => {
       handlers.status(false);
       if (closed) return;
