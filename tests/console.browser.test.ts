@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { artifactPath, launchBrowser } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
 import { Fleet } from '../simulators/fleet.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 
@@ -110,22 +110,30 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
   await page.screenshot({ path: artifactPath('console-teleconsultation.png') });
 }, 120_000);
 
-it('lists a large team without putting every row in the page, and scrolls to any of them', async () => {
+it('lists a large team without putting every row in the page, scrolls to any of them, and passes an accessibility audit', async () => {
   const many = await Promise.all(Array.from({ length: 240 }, (_, i) => t.broker.registry.provisionPatient(`Patient ${String(i + 1).padStart(3, '0')}`)));
+  const { device, publish } = await s.senior('Aimée Zola');
   const nurse = await s.people.createPerson({ role: 'nurse', name: 'IDE Laurent', email: 'ide.laurent@ch.test', password: FAMILY_PASSWORD });
-  s.people.addToTeam(s.people.team('Équipe Sud'), { people: [nurse.id], patients: many.map((w) => w.patientId) });
+  s.people.addToTeam(s.people.team('Équipe Sud'), { people: [nurse.id], patients: [...many.map((w) => w.patientId), device.patientId] });
+  await publish('vitals', { ts: Date.now(), seq: 1, hr: 128, spo2: 91, temp: 38.4, battery: 64 });
+  await publish('events', { ts: Date.now(), seq: 2, type: 'sos' });
 
   browser = await launchBrowser();
-  const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' })).newPage();
+  // bypassCSP: axe-core is injected as a script, which the page's CSP (rightly) refuses otherwise.
+  const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR', bypassCSP: true })).newPage();
   await page.goto(`${s.webUrl}/console/`);
   await page.getByTestId('email').fill('ide.laurent@ch.test');
   await page.getByTestId('password').fill(FAMILY_PASSWORD);
   await page.getByTestId('signin').click();
-  await expect.poll(() => page.getByTestId('patient-count').getAttribute('data-total')).toBe('240');
+  await expect.poll(() => page.getByTestId('patient-count').getAttribute('data-total')).toBe('241');
   const rendered = await page.getByTestId('patient-row').count();
   expect(rendered).toBeGreaterThan(10);
-  expect(rendered).toBeLessThan(80); // the rows in view and a few around, not 240
-  expect(await page.getByTestId('patient-row').first().textContent()).toContain('Patient 001');
+  expect(rendered).toBeLessThan(80); // the rows in view and a few around, not 241
+  // The SOS first (most severe alert), then everyone by name.
+  await expect.poll(() => page.getByTestId('patient-row').first().textContent()).toContain('Aimée Zola');
+  expect(await page.getByTestId('patient-row').nth(1).textContent()).toContain('Patient 001');
+  await expect.poll(() => page.locator('[data-testid="feed-alert"][data-kind="sos"]').count()).toBe(1);
+  expect(await accessibilityViolations(page)).toEqual([]);
 
   // The keyboard scrolls the list; the last patient comes into view, in name order.
   await page.getByRole('region', { name: fr['console.list'] }).focus();
@@ -136,4 +144,12 @@ it('lists a large team without putting every row in the page, and scrolls to any
   // Search still looks through everyone, not only the rows in the page.
   await page.getByTestId('search').fill('Patient 123');
   await expect.poll(() => page.getByTestId('patient-row').allTextContents()).toEqual([expect.stringContaining('Patient 123')]);
+
+  // The patient page (charts, thresholds, notes) and the English version pass the audit too.
+  await page.getByTestId('search').fill('Aimée');
+  await page.getByTestId('patient-row').getByRole('link', { name: 'Aimée Zola' }).click();
+  await expect.poll(() => page.locator('canvas').count()).toBeGreaterThan(0);
+  expect(await accessibilityViolations(page)).toEqual([]);
+  await page.getByRole('button', { name: 'English' }).click();
+  expect(await accessibilityViolations(page)).toEqual([]);
 });
