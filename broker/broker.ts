@@ -39,6 +39,8 @@ export interface BrokerOptions {
   readonly port: number;
   readonly wsPort: number;
   readonly metricsPort: number;
+  /** TCP_NODELAY on client sockets (default true): small urgent messages are not held by Nagle's algorithm. */
+  readonly noDelay?: boolean;
   readonly persistenceDir: string;
   readonly registry: Registry;
   readonly logger: Logger;
@@ -73,7 +75,7 @@ export class VigieBroker {
     this.#throttle = new FailureThrottle({ clock: this.#now });
     this.#warn = rateLimitedWarn(options.logger);
     const tcp = createTcpServer((socket: Socket) => {
-      socket.setNoDelay(true); // alarms are small and urgent: do not wait for Nagle's algorithm
+      socket.setNoDelay(options.noDelay ?? true); // alarms are small and urgent: do not wait for Nagle's algorithm
       aedes.handle(socket);
     });
     const wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));

@@ -14,6 +14,8 @@ const config = readConfig(
     MQTT_PORT: env.port(1883),
     MQTT_WS_PORT: env.port(8083),
     BROKER_METRICS_PORT: env.port(9101),
+    /** TCP_NODELAY on client sockets: alarms leave at once instead of waiting for Nagle's algorithm. */
+    MQTT_NODELAY: env.bool(true),
   }),
 );
 const dir = dataDir();
@@ -23,6 +25,7 @@ const broker = await VigieBroker.create({
   port: config.MQTT_PORT,
   wsPort: config.MQTT_WS_PORT,
   metricsPort: config.BROKER_METRICS_PORT,
+  noDelay: config.MQTT_NODELAY,
   persistenceDir: join(dir, 'broker'),
   registry,
   logger,

@@ -1,0 +1,236 @@
+/**
+ * Fleet and alert latency on the whole path, as `npm run demo` runs it (broker, ingest, web service,
+ * InfluxDB: separate processes), with `watches` more simulated watches on the lean load generator,
+ * each sending one QoS 1 reading a second:
+ * - connect rate, messages/s sent and acknowledged, CPU and memory of every process (the load
+ *   generator's own included), sampled over the run;
+ * - at the end, readings stored in InfluxDB against readings acknowledged (none may be missing);
+ * - alert latency: watches of a clinician's team publish falls at random moments; the time from the
+ *   publish to the alert's arrival on that clinician's live channel (WebSocket, signed in);
+ * - the same with InfluxDB stopped: the alert path must not depend on the database.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InfluxDB } from 'influx';
+import WebSocket from 'ws';
+import { freePort } from '../../common/free-port.ts';
+import { startInfluxd } from '../../common/influxd.ts';
+import { registryPath } from '../../common/paths.ts';
+import { People } from '../../common/people.ts';
+import { Registry } from '../../common/registry.ts';
+import { deviceTopic } from '../../devices/topics.ts';
+import { DATABASE } from '../../ingest/schema.ts';
+import { LeanMqttConnection } from '../../simulators/lean-client.ts';
+import { connectAll, PacedFleet, type Credentials } from './lib/load.ts';
+import { UsageSampler } from './lib/processes.ts';
+
+export interface FleetBenchOptions {
+  readonly watches: number;
+  readonly seconds: number;
+  readonly connectRate: number;
+  /** Falls measured under load, and again with InfluxDB stopped. */
+  readonly alerts: number;
+  readonly alertsWithoutDb: number;
+  readonly status?: (line: string) => void;
+}
+
+export interface FleetBenchResult {
+  readonly watches: number;
+  readonly seconds: number;
+  readonly connect: { readonly perSecond: number; readonly seconds: number; readonly failures: Record<string, number> };
+  readonly sent: number;
+  readonly acked: number;
+  readonly stored: number;
+  readonly lost: number;
+  readonly msgsPerSec: number;
+  readonly processes: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }>;
+  readonly series: Array<{ t: number; ackedPerSec: number; usage: Record<string, { cpuPercent: number; rssMiB: number }> }>;
+  readonly alert: Latency;
+  readonly alertWithoutDb: Latency;
+}
+export interface Latency { readonly count: number; readonly missed: number; readonly p50Ms: number | null; readonly p99Ms: number | null; readonly p999Ms: number | null; readonly maxMs: number | null }
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MISSED_MS = 30_000;
+
+export function latency(xs: readonly number[], missed: number): Latency {
+  const s = [...xs].sort((a, b) => a - b);
+  const p = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]! : null);
+  return { count: s.length, missed, p50Ms: p(0.5), p99Ms: p(0.99), p999Ms: p(0.999), maxMs: s.at(-1) ?? null };
+}
+
+export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult> {
+  const say = o.status ?? (() => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-fleet-'));
+  const influxd = await startInfluxd({ dir: join(dir, 'influxdb') });
+  const ports = { MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), BROKER_METRICS_PORT: await freePort(), INGEST_METRICS_PORT: await freePort(), INGEST_API_PORT: await freePort(), DEMO_SMTP_PORT: await freePort(), SFU_PORT: await freePort(), WEB_PORT: await freePort() };
+  const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), VIGIE_DATA_DIR: dir, INFLUX_URL: influxd.url, DEMO_WATCHES: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  demo.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  demo.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  const connections: LeanMqttConnection[] = [];
+  let live: WebSocket | undefined;
+  try {
+    say('starting the suite');
+    const signIn = /Console: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/;
+    const until = Date.now() + 300_000;
+    while (!signIn.test(out)) {
+      if (demo.exitCode !== null) throw new Error(`the demo stopped:\n${out.slice(-3000)}`);
+      if (Date.now() > until) throw new Error(`the demo did not start in 5 min:\n${out.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const [, email, password] = signIn.exec(out)!;
+    const pids = Object.fromEntries(
+      execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(demo.pid)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .flatMap(([pid, ...args]) => {
+          const entry = args.find((a) => a.endsWith('main.ts'));
+          return entry ? [[entry.split('/')[0]!, Number(pid)]] : [];
+        }),
+    ) as Record<string, number>;
+    pids.influxd = influxd.pid!;
+
+    // Watches: the fleet, and the ones that raise falls (in the clinician's team).
+    const registry = Registry.open(registryPath(dir));
+    const watches: Credentials[] = [];
+    const raisers: Array<Credentials & { patientId: string }> = [];
+    const total = o.watches + o.alerts + o.alertsWithoutDb;
+    for (let i = 0; i < total; i += 64) {
+      const batch = await Promise.all(Array.from({ length: Math.min(64, total - i) }, (_, k) => registry.provisionPatient(`Charge ${i + k + 1}`)));
+      for (const p of batch) {
+        if (watches.length < o.watches) watches.push({ deviceId: p.deviceId, secret: p.secret });
+        else raisers.push({ deviceId: p.deviceId, secret: p.secret, patientId: p.patientId });
+      }
+      say(`provisioning watches ${Math.min(total, i + 64)}/${total}`);
+    }
+    registry.close();
+    const people = People.open(registryPath(dir));
+    people.addToTeam(people.team('Équipe démo'), { patients: raisers.map((r) => r.patientId) });
+    people.close();
+
+    // The clinician's live channel.
+    const webUrl = `http://127.0.0.1:${ports.WEB_PORT}`;
+    const session = await fetch(`${webUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: webUrl }, body: JSON.stringify({ email, password }) });
+    if (!session.ok) throw new Error(`sign-in refused: ${session.status} ${await session.text()}`);
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const arrived = new Map<string, number>();
+    live = new WebSocket(`${webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin: webUrl } });
+    await once(live, 'open');
+    live.on('message', (data) => {
+      const m = JSON.parse(data.toString()) as { type: string; patientId?: string; alert?: { kind: string } };
+      if (m.type === 'alert' && m.alert?.kind === 'fall' && m.patientId && !arrived.has(m.patientId)) arrived.set(m.patientId, Date.now());
+    });
+    live.send(JSON.stringify({ type: 'subscribe', patientId: '*' }));
+
+    const target = { host: '127.0.0.1', port: ports.MQTT_PORT };
+    say(`connecting ${o.watches} watches`);
+    const started = await connectAll(target, [...watches, ...raisers], { rate: o.connectRate, onProgress: (n) => n % 500 === 0 && say(`connected ${n}/${total}`) });
+    connections.push(...started.connections);
+    const fleetConnections = started.connections.slice(0, watches.length);
+    const raiserConnections = started.connections.slice(watches.length);
+
+    const fleet = new PacedFleet(fleetConnections, watches, 1000);
+    const sampler = new UsageSampler(pids, 5000, () => ({ acked: fleet.acked }));
+    const t0 = Date.now();
+    const probe = async (i: number): Promise<number | undefined> => {
+      const r = raisers[i]!;
+      const c = raiserConnections[i]!;
+      const sent = Date.now();
+      c.publish(deviceTopic(r.deviceId, 'events'), JSON.stringify({ ts: sent, seq: 1, type: 'fall', confidence: 0.9 }), 1);
+      while (Date.now() - sent < MISSED_MS) {
+        const at = arrived.get(r.patientId);
+        if (at !== undefined) return at - sent;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      return undefined;
+    };
+    // Falls spread over the run (after a tenth of it, so the load is steady).
+    const underLoad: number[] = [];
+    let missed = 0;
+    const spacing = (o.seconds * 900) / Math.max(1, o.alerts);
+    await new Promise((r) => setTimeout(r, o.seconds * 100));
+    for (let i = 0; i < o.alerts; i += 1) {
+      const next = Date.now() + spacing * (0.5 + Math.random());
+      const ms = await probe(i);
+      if (ms === undefined) missed += 1;
+      else underLoad.push(ms);
+      say(`${Math.round((Date.now() - t0) / 1000)}/${o.seconds} s | sent ${fleet.sent} acked ${fleet.acked} | falls ${i + 1}/${o.alerts}, last ${ms ?? '>30000'} ms`);
+      if (next > Date.now()) await new Promise((r) => setTimeout(r, Math.min(next - Date.now(), Math.max(0, t0 + o.seconds * 1000 - Date.now()))));
+    }
+    while (Date.now() < t0 + o.seconds * 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      say(`${Math.round((Date.now() - t0) / 1000)}/${o.seconds} s | sent ${fleet.sent} acked ${fleet.acked}`);
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const msgsPerSec = Math.round(fleet.acked / seconds);
+
+    // The alert path without the database: InfluxDB stopped, the fleet still sending.
+    say('stopping InfluxDB');
+    await influxd.stop();
+    const withoutDb: number[] = [];
+    let missedWithoutDb = 0;
+    for (let i = 0; i < o.alertsWithoutDb; i += 1) {
+      const ms = await probe(o.alerts + i);
+      if (ms === undefined) missedWithoutDb += 1;
+      else withoutDb.push(ms);
+      say(`InfluxDB stopped | falls ${i + 1}/${o.alertsWithoutDb}, last ${ms ?? '>30000'} ms`);
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+    }
+    await influxd.start();
+    fleet.stop();
+    const processes = sampler.stop();
+    const acked = fleet.acked;
+    const sent = fleet.sent;
+
+    // Everything acknowledged must reach InfluxDB once the ingest has caught up.
+    const influx = new InfluxDB({ host: '127.0.0.1', port: influxd.port, database: DATABASE });
+    const demoDevices = new Set(watches.map((w) => w.deviceId));
+    const countStored = async () => {
+      const rows = await influx.query<{ count: number; device: string }>(`SELECT count("seq") AS count FROM vitals WHERE time >= ${(t0 - 60_000) * 1e6} GROUP BY device`);
+      return rows.groups().reduce((n, g) => n + (demoDevices.has(g.tags.device!) ? Number(g.rows[0]?.count ?? 0) : 0), 0);
+    };
+    let stored = 0;
+    for (let waited = 0; waited < 300; waited += 5) {
+      stored = await countStored().catch(() => stored);
+      say(`waiting for the ingest to catch up: stored ${stored} of ${acked} acknowledged`);
+      if (stored >= acked) break;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+    const series = sampler.series.map((s, i) => {
+      const before = sampler.series[i - 1];
+      return { t: s.t, ackedPerSec: before ? Math.round(((s.counters.acked ?? 0) - (before.counters.acked ?? 0)) / (s.t - before.t)) : 0, usage: s.usage };
+    });
+    return {
+      watches: o.watches,
+      seconds: Math.round(seconds),
+      connect: { perSecond: started.ramp.perSecond, seconds: started.ramp.seconds, failures: started.ramp.failures },
+      sent,
+      acked,
+      stored,
+      lost: Math.max(0, acked - stored),
+      msgsPerSec,
+      processes,
+      series,
+      alert: latency(underLoad, missed),
+      alertWithoutDb: latency(withoutDb, missedWithoutDb),
+    };
+  } finally {
+    live?.close();
+    for (const c of connections) c.end(true);
+    if (demo.exitCode === null) {
+      demo.kill('SIGINT');
+      await once(demo, 'exit');
+    }
+    await influxd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * `npm run bench [-- --parts fleet,broker,ingest,scaleout --watches 20000 --seconds 600 ...]`: the
+ * platform's figures on this machine, measured on the whole path with simulated watches; printed,
+ * and saved under docs/benchmarks/ as latest.json, latest.md and latest-fleet.png (a chart of the
+ * fleet run). Machines are noisy: compared configurations run interleaved in one run, and medians
+ * and ratios are reported. Not a test: a target that is not reached is printed as a shortfall.
+ *
+ * Parts (all by default):
+ *   fleet    `--watches` watches at 1 Hz (QoS 1) for `--seconds`: connect rate, messages/s, CPU and
+ *            memory per process, readings lost; alert latency under that load and with InfluxDB stopped
+ *   broker   Vigie's broker against stock aedes and Mosquitto under the same client load
+ *   ingest   points/s into InfluxDB through the ingest against raw line-protocol writes
+ *   scaleout two brokers sharing state through Redis against one
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MultiBar, Presets } from 'cli-progress';
+import { benchBrokers, type BrokerBenchResult } from './broker.ts';
+import { benchFleet, type FleetBenchResult } from './fleet.ts';
+import { renderChart } from './lib/chart.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    parts: { type: 'string', default: 'fleet,broker,ingest,scaleout' },
+    watches: { type: 'string', default: '20000' },
+    seconds: { type: 'string', default: '600' },
+    'connect-rate': { type: 'string', default: '500' },
+    alerts: { type: 'string', default: '200' },
+    'alerts-without-db': { type: 'string', default: '50' },
+    publishers: { type: 'string', default: '100' },
+    window: { type: 'string', default: '10' },
+    'round-seconds': { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    out: { type: 'string', default: resolve(import.meta.dirname, '../../docs/benchmarks') },
+  },
+});
+const parts = new Set(args.parts!.split(','));
+const TARGET = { fleetBrokerRssMiB: 1536, alertP99Ms: 250, ingestShareOfRaw: 0.8 };
+
+const bars = new MultiBar({ format: '{part} {bar} {percentage}% | {status}', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+const round = (x: number | null | undefined, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+let fleet: FleetBenchResult | undefined;
+let broker: BrokerBenchResult | undefined;
+try {
+  if (parts.has('fleet')) {
+    const seconds = Number(args.seconds);
+    const bar = bars.create(seconds, 0, { part: 'fleet ', status: 'starting' });
+    const t0 = Date.now();
+    fleet = await benchFleet({
+      watches: Number(args.watches),
+      seconds,
+      connectRate: Number(args['connect-rate']),
+      alerts: Number(args.alerts),
+      alertsWithoutDb: Number(args['alerts-without-db']),
+      status: (status) => bar.update(Math.min(seconds, Math.round((Date.now() - t0) / 1000)), { part: 'fleet ', status }),
+    });
+    bar.update(seconds, { part: 'fleet ', status: 'done' });
+  }
+  if (parts.has('broker')) {
+    const bar = bars.create(1, 0, { part: 'broker', status: 'starting' });
+    broker = await benchBrokers({
+      publishers: Number(args.publishers),
+      window: Number(args.window),
+      seconds: Number(args['round-seconds']),
+      rounds: Number(args.rounds),
+      progress: (done, total, label) => {
+        bar.setTotal(total);
+        bar.update(done, { part: 'broker', status: label });
+      },
+    });
+  }
+} finally {
+  bars.stop();
+}
+
+const result = {
+  date: new Date().toISOString(),
+  machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? null, memoryGiB: round(totalmem() / 2 ** 30, 1) },
+  fleet: {
+    watches: fleet?.watches ?? null,
+    seconds: fleet?.seconds ?? null,
+    sent: fleet?.sent ?? null,
+    stored: fleet?.stored ?? null,
+    lost: fleet?.lost ?? null,
+    acknowledged: fleet?.acked ?? null,
+    msgsPerSec: fleet?.msgsPerSec ?? null,
+    connectPerSec: fleet?.connect.perSecond ?? null,
+    connectFailures: fleet?.connect.failures ?? null,
+    brokerRssMiB: fleet?.processes.broker?.rssPeakMiB ?? null,
+    processes: fleet?.processes ?? null,
+  },
+  alert: { p50Ms: fleet?.alert.p50Ms ?? null, p99Ms: fleet?.alert.p99Ms ?? null, p999Ms: fleet?.alert.p999Ms ?? null, count: fleet?.alert.count ?? null, missed: fleet?.alert.missed ?? null },
+  alertWithoutDb: { p50Ms: fleet?.alertWithoutDb.p50Ms ?? null, p99Ms: fleet?.alertWithoutDb.p99Ms ?? null, p999Ms: fleet?.alertWithoutDb.p999Ms ?? null, count: fleet?.alertWithoutDb.count ?? null, missed: fleet?.alertWithoutDb.missed ?? null },
+  ingest: { pointsPerSec: null as number | null, rawPointsPerSec: null as number | null },
+  broker: {
+    msgsPerSec: broker?.median.vigie ?? null,
+    aedesMsgsPerSec: broker?.median.aedes ?? null,
+    mosquittoMsgsPerSec: broker?.median.mosquitto ?? null,
+    nagleMsgsPerSec: broker?.median['vigie-nagle'] ?? null,
+    ratios: broker?.ratios ?? null,
+    load: broker?.load ?? null,
+    runs: broker?.runs ?? null,
+  },
+  scaleOut: { oneBrokerMsgsPerSec: null as number | null, twoBrokersMsgsPerSec: null as number | null },
+  targets: TARGET,
+};
+
+const shortfalls: string[] = [];
+if (fleet) {
+  if (fleet.lost > 0) shortfalls.push(`fleet: ${fleet.lost} acknowledged readings not in InfluxDB (target 0)`);
+  if ((fleet.processes.broker?.rssPeakMiB ?? 0) > TARGET.fleetBrokerRssMiB) shortfalls.push(`fleet: broker memory ${fleet.processes.broker?.rssPeakMiB} MiB > ${TARGET.fleetBrokerRssMiB} MiB`);
+  if (fleet.msgsPerSec < fleet.watches * 0.99) shortfalls.push(`fleet: ${fleet.msgsPerSec} messages/s acknowledged for ${fleet.watches} watches at 1 Hz`);
+  if ((fleet.alert.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency p99 ${fleet.alert.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
+  if ((fleet.alertWithoutDb.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency without InfluxDB p99 ${fleet.alertWithoutDb.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
+}
+
+const cell = (x: unknown) => (x === null || x === undefined ? 'not measured' : String(x));
+const md = `# Benchmarks (${result.date.slice(0, 10)})
+
+Machine: ${result.machine.cores} cores (${result.machine.cpu}), ${result.machine.memoryGiB} GiB; every process (and the load generator) on it. Command: \`npm run bench -- --parts ${[...parts].join(',')}${parts.has('fleet') ? ` --watches ${args.watches} --seconds ${args.seconds}` : ''}\`.
+
+## Fleet and alert latency
+${fleet ? `${fleet.watches} watches, one QoS 1 reading a second each, for ${fleet.seconds} s, through the broker, the ingest and the web service as \`npm run demo\` runs them.
+
+| figure | value | target |
+| --- | --- | --- |
+| connections per second (ramp) | ${fleet.connect.perSecond} (${fleet.connect.seconds} s for all; failures retried: ${JSON.stringify(fleet.connect.failures)}) | |
+| messages/s acknowledged | ${fleet.msgsPerSec} | ${fleet.watches} |
+| readings sent / acknowledged / stored in InfluxDB / lost | ${fleet.sent} / ${fleet.acked} / ${fleet.stored} / ${fleet.lost} | lost = 0 |
+| broker memory (peak RSS) | ${fleet.processes.broker?.rssPeakMiB ?? 'n/a'} MiB | ≤ ${TARGET.fleetBrokerRssMiB} MiB |
+| fall → clinician's live channel, p50 / p99 / p99.9 (${fleet.alert.count} falls${fleet.alert.missed ? `, ${fleet.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.alert.p50Ms)} / ${cell(fleet.alert.p99Ms)} / ${cell(fleet.alert.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
+| the same, InfluxDB stopped (${fleet.alertWithoutDb.count} falls${fleet.alertWithoutDb.missed ? `, ${fleet.alertWithoutDb.missed} not seen in 30 s` : ''}) | ${cell(fleet.alertWithoutDb.p50Ms)} / ${cell(fleet.alertWithoutDb.p99Ms)} / ${cell(fleet.alertWithoutDb.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
+
+| process | mean CPU (% of one core) | peak RSS (MiB) |
+| --- | --- | --- |
+${Object.entries(fleet.processes).map(([name, u]) => `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`).join('\n')}
+
+![fleet run](latest-fleet.png)` : 'Not measured in this run.'}
+
+## Broker throughput
+${broker ? `${broker.load.publishers} publishers keeping ${broker.load.window} QoS 1 messages in flight each, one persistent QoS 1 subscriber; ${broker.load.rounds} interleaved rounds of ${broker.load.seconds} s per configuration; messages/s received by the subscriber (median).
+
+| broker | messages/s | ratio to Vigie |
+| --- | --- | --- |
+| Vigie (authentication, ACL, validation, durable sessions, TCP_NODELAY) | ${broker.median.vigie} | 1 |
+| Vigie with Nagle's algorithm (no TCP_NODELAY) | ${broker.median['vigie-nagle']} | ${broker.ratios.nagleToNoDelay} |
+| stock aedes (in-memory, no authentication) | ${broker.median.aedes} | Vigie = ${broker.ratios.vigieToAedes} × aedes |
+| Mosquitto ${'2.0'} (Debian, no persistence) | ${broker.median.mosquitto} | Vigie = ${broker.ratios.vigieToMosquitto} × Mosquitto |
+
+Every run: ${broker.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`).join('; ')}.` : 'Not measured in this run.'}
+
+## Ingest throughput
+Not measured in this run.
+
+## Scale-out
+Not measured in this run.
+
+## Shortfalls
+${shortfalls.length ? shortfalls.map((s) => `- ${s}`).join('\n') : 'None.'}
+`;
+
+mkdirSync(args.out!, { recursive: true });
+writeFileSync(join(args.out!, 'latest.json'), `${JSON.stringify({ ...result, fleetSeries: fleet?.series ?? null }, null, 2)}\n`);
+writeFileSync(join(args.out!, 'latest.md'), md);
+if (fleet) await renderChart(join(args.out!, 'latest-fleet.png'), fleet.series);
+process.stdout.write(`\n${md}\n`);
+for (const s of shortfalls) process.stdout.write(`shortfall: ${s}\n`);

@@ -1,0 +1,182 @@
+/**
+ * The processes a benchmark runs, each on free loopback ports and stopped afterwards: Vigie's own
+ * services (as `npm run demo` starts them), stock aedes, Mosquitto and Redis (Debian packages), and
+ * CPU / memory sampling of any of them (pidusage).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import pidusage from 'pidusage';
+import { freePort } from '../../../common/free-port.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+export interface Running {
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number;
+  /** Last lines of its output, for an error message. */
+  tail(): string;
+  stop(): Promise<void>;
+}
+
+/** Resolves once something accepts TCP connections on the loopback port. */
+async function listening(port: number, timeoutMs = 30_000): Promise<void> {
+  const { connect } = await import('node:net');
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listening on port ${port} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function supervisedHandle(name: string, child: ChildProcess, port: number): Running {
+  return {
+    name,
+    pid: child.pid!,
+    port,
+    tail: () => '',
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function supervise(name: string, child: ChildProcess, port: number, ready: (line: string) => boolean, timeoutMs = 60_000): Promise<Running> {
+  let lines: string[] = [];
+  const keep = (line: string) => {
+    lines.push(line);
+    if (lines.length > 40) lines = lines.slice(-40);
+  };
+  const running: Running = { ...supervisedHandle(name, child, port), tail: () => lines.join('\n') };
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${running.tail()}`)), timeoutMs);
+    const onLine = (line: string) => {
+      keep(line);
+      if (ready(line)) {
+        clearTimeout(timer);
+        resolvePromise(running);
+      }
+    };
+    if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
+    if (child.stderr) createInterface({ input: child.stderr }).on('line', onLine);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${signal ?? code}):\n${running.tail()}`));
+    });
+  });
+}
+
+/** A Vigie service (`broker/main.ts`, `ingest/main.ts`, `web/main.ts`) with its data folder and env. */
+export async function startService(name: string, entry: string, env: Record<string, string>, readyMsg: string): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return supervise(name, child, Number(env.MQTT_PORT ?? env.WEB_PORT ?? 0), (line) => line.includes(`"msg":"${readyMsg}"`));
+}
+
+/** Stock aedes: default in-memory persistence, no authentication, default sockets. */
+export async function startStockAedes(): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/stock-aedes.ts'), String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return supervise('aedes', child, port, (line) => line.startsWith('stock aedes listening'));
+}
+
+/**
+ * Mosquitto from Debian, anonymous, no persistence, with no cap on in-flight QoS 1 messages per
+ * client (its default of 20 would measure the window, not the broker).
+ */
+export async function startMosquitto(dir: string): Promise<Running> {
+  const binary = '/usr/sbin/mosquitto';
+  if (!existsSync(binary)) throw new Error(`${binary} not found: run npm run setup (Debian package mosquitto)`);
+  const port = await freePort();
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'log_type error', 'log_type warning', 'log_type notice', 'log_dest stdout', ''].join('\n'));
+  const child = spawn(binary, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its log is block-buffered on a pipe: ready is when the port answers.
+  const supervised = supervise('mosquitto', child, port, () => false);
+  return Promise.race([supervised, listening(port).then(() => supervisedHandle('mosquitto', child, port))]);
+}
+
+/** Redis from Debian on loopback, append-only file fsync'd every second, data under `dir`. */
+export async function startRedis(dir: string): Promise<Running> {
+  const binary = '/usr/bin/redis-server';
+  if (!existsSync(binary)) throw new Error(`${binary} not found: run npm run setup (Debian package redis-server)`);
+  const port = await freePort();
+  mkdirSync(dir, { recursive: true });
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return supervise('redis', child, port, (line) => line.includes('Ready to accept connections'));
+}
+
+export interface Usage {
+  /** Share of one core over the interval (100 = one full core). */
+  readonly cpuPercent: number;
+  readonly rssMiB: number;
+}
+
+/**
+ * CPU and resident memory of processes (and this one) sampled every `everyMs`: the mean CPU and the
+ * peak memory of each over the sampling, and a series for charts.
+ */
+export class UsageSampler {
+  readonly series: Array<{ t: number; usage: Record<string, Usage>; counters: Record<string, number> }> = [];
+  readonly #pids: Map<string, number>;
+  readonly #timer: NodeJS.Timeout;
+  readonly #start = Date.now();
+  #lastSelf = process.cpuUsage();
+  #lastAt = Date.now();
+
+  readonly #counters: () => Record<string, number>;
+
+  /** `counters`: figures read at each sample (e.g. messages acknowledged so far), for rates. */
+  constructor(pids: Record<string, number>, everyMs = 2000, counters: () => Record<string, number> = () => ({})) {
+    this.#pids = new Map(Object.entries(pids));
+    this.#counters = counters;
+    this.#timer = setInterval(() => void this.#sample(), everyMs);
+  }
+
+  async #sample(): Promise<void> {
+    const now = Date.now();
+    const usage: Record<string, Usage> = {};
+    const pids = [...this.#pids.values()];
+    const stats = pids.length ? await pidusage(pids).catch(() => ({}) as Record<number, pidusage.Status>) : {};
+    for (const [name, pid] of this.#pids) {
+      const s = stats[pid];
+      if (s) usage[name] = { cpuPercent: s.cpu, rssMiB: s.memory / 2 ** 20 };
+    }
+    const self = process.cpuUsage(this.#lastSelf);
+    usage.bench = { cpuPercent: ((self.user + self.system) / 1000 / Math.max(1, now - this.#lastAt)) * 100, rssMiB: process.memoryUsage.rss() / 2 ** 20 };
+    this.#lastSelf = process.cpuUsage();
+    this.#lastAt = now;
+    this.series.push({ t: (now - this.#start) / 1000, usage, counters: this.#counters() });
+  }
+
+  stop(): Record<string, { cpuMeanPercent: number; rssPeakMiB: number }> {
+    clearInterval(this.#timer);
+    pidusage.clear();
+    const out: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }> = {};
+    for (const name of new Set(this.series.flatMap((s) => Object.keys(s.usage)))) {
+      const xs = this.series.map((s) => s.usage[name]).filter((u): u is Usage => u !== undefined);
+      out[name] = { cpuMeanPercent: Math.round(xs.reduce((a, u) => a + u.cpuPercent, 0) / Math.max(1, xs.length)), rssPeakMiB: Math.round(Math.max(0, ...xs.map((u) => u.rssMiB))) };
+    }
+    return out;
+  }
+}
