@@ -6,6 +6,28 @@
 import { Aedes, type Client, type AuthenticateError, type PublishPacket, type Subscription } from 'aedes';
 import { join } from 'node:path';
 import { DurablePersistence } from './persistence.ts';
+import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
+import MQEmitterRedis from 'mqemitter-redis';
+import { Readable } from 'node:stream';
+
+/**
+ * aedes-persistence-redis 11 (the release aedes 1.2 names) returns async generators where aedes
+ * pipes streams (a retained message on SUBSCRIBE threw "stream.pipe is not a function"): wrapped.
+ */
+class RedisPersistence extends AsyncRedisPersistence {
+  override createRetainedStreamCombi(patterns: string[]): Readable {
+    return Readable.from(super.createRetainedStreamCombi(patterns));
+  }
+  override outgoingStream(client: unknown): Readable {
+    return Readable.from(super.outgoingStream(client));
+  }
+  override streamWill(brokers?: unknown): Readable {
+    return Readable.from(super.streamWill(brokers));
+  }
+  override getClientList(topic: string): Readable {
+    return Readable.from(super.getClientList(topic));
+  }
+}
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -42,6 +64,13 @@ export interface BrokerOptions {
   /** TCP_NODELAY on client sockets (default true): small urgent messages are not held by Nagle's algorithm. */
   readonly noDelay?: boolean;
   readonly persistenceDir: string;
+  /**
+   * Cluster mode: brokers sharing one Redis (aedes' established clustering backends: mqemitter-redis
+   * carries messages between brokers, aedes-persistence-redis holds sessions, queued and retained
+   * messages) instead of this broker's own SQLite file. Each broker needs its own `id`.
+   */
+  readonly redisUrl?: string;
+  readonly id?: string;
   readonly registry: Registry;
   readonly logger: Logger;
   readonly clock?: () => number;
@@ -56,7 +85,8 @@ export interface Ports {
 export class VigieBroker {
   readonly metrics: BrokerMetrics;
   readonly #aedes: Aedes;
-  readonly #persistence: DurablePersistence;
+  readonly #persistence: { destroy(): Promise<void> };
+  readonly #mq: { close(cb: () => void): void } | undefined;
   readonly #options: BrokerOptions;
   readonly #principals = new WeakMap<Client, Principal>();
   /** Last Wills seen at CONNECT (preConnect), checked by authenticate. */
@@ -67,10 +97,11 @@ export class VigieBroker {
   #metricsServer: HttpServer | undefined;
   #closed = false;
 
-  private constructor(options: BrokerOptions, aedes: Aedes, persistence: DurablePersistence, metrics: BrokerMetrics) {
+  private constructor(options: BrokerOptions, aedes: Aedes, persistence: { destroy(): Promise<void> }, mq: { close(cb: () => void): void } | undefined, metrics: BrokerMetrics) {
     this.#options = options;
     this.#aedes = aedes;
     this.#persistence = persistence;
+    this.#mq = mq;
     this.metrics = metrics;
     this.#throttle = new FailureThrottle({ clock: this.#now });
     this.#warn = rateLimitedWarn(options.logger);
@@ -85,15 +116,25 @@ export class VigieBroker {
   }
 
   static async create(options: BrokerOptions): Promise<VigieBroker> {
-    const persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'));
+    let persistence: DurablePersistence | AsyncRedisPersistence;
+    let mq: ReturnType<typeof MQEmitterRedis> | undefined;
+    if (options.redisUrl) {
+      const url = new URL(options.redisUrl);
+      const redis = { host: url.hostname, port: Number(url.port || 6379), ...(url.password ? { password: decodeURIComponent(url.password) } : {}) };
+      persistence = new RedisPersistence(redis);
+      mq = MQEmitterRedis(redis);
+    } else {
+      persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'));
+    }
     const metrics = createBrokerMetrics();
     const aedes = await Aedes.createBroker({
-      id: 'vigie-broker',
+      id: options.id ?? 'vigie-broker',
       persistence,
+      ...(mq ? { mq } : {}),
       heartbeatInterval: 60_000,
       connectTimeout: 10_000,
     });
-    const broker = new VigieBroker(options, aedes, persistence, metrics);
+    const broker = new VigieBroker(options, aedes, persistence, mq, metrics);
     broker.#install();
     return broker;
   }
@@ -133,6 +174,7 @@ export class VigieBroker {
     await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
     await servers;
     await this.#persistence.destroy();
+    if (this.#mq) await new Promise<void>((resolve) => this.#mq!.close(resolve));
     this.#options.logger.info('broker closed');
   }
 

@@ -16,6 +16,9 @@ const config = readConfig(
     BROKER_METRICS_PORT: env.port(9101),
     /** TCP_NODELAY on client sockets: alarms leave at once instead of waiting for Nagle's algorithm. */
     MQTT_NODELAY: env.bool(true),
+    /** Cluster mode (see BrokerOptions.redisUrl): e.g. redis://127.0.0.1:6379, with a BROKER_ID per broker. */
+    REDIS_URL: z.url().optional(),
+    BROKER_ID: env.string('vigie-broker'),
   }),
 );
 const dir = dataDir();
@@ -26,6 +29,8 @@ const broker = await VigieBroker.create({
   wsPort: config.MQTT_WS_PORT,
   metricsPort: config.BROKER_METRICS_PORT,
   noDelay: config.MQTT_NODELAY,
+  id: config.BROKER_ID,
+  ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
   persistenceDir: join(dir, 'broker'),
   registry,
   logger,

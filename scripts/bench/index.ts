@@ -17,8 +17,9 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
-import { benchBrokers, type BrokerBenchResult } from './broker.ts';
+import { benchBrokers, benchScaleOut, type BrokerBenchResult, type ScaleOutResult } from './broker.ts';
 import { benchFleet, type FleetBenchResult } from './fleet.ts';
+import { benchIngest, type IngestBenchResult } from './ingest.ts';
 import { renderChart } from './lib/chart.ts';
 
 const { values: args } = parseArgs({
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     window: { type: 'string', default: '10' },
     'round-seconds': { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
+    'samples-per-message': { type: 'string', default: '10' },
+    'batch-size': { type: 'string', default: '5000' },
     out: { type: 'string', default: resolve(import.meta.dirname, '../../docs/benchmarks') },
   },
 });
@@ -44,6 +47,8 @@ const round = (x: number | null | undefined, d = 0) => (x === null || x === unde
 
 let fleet: FleetBenchResult | undefined;
 let broker: BrokerBenchResult | undefined;
+let ingest: IngestBenchResult | undefined;
+let scaleOut: ScaleOutResult | undefined;
 try {
   if (parts.has('fleet')) {
     const seconds = Number(args.seconds);
@@ -72,6 +77,33 @@ try {
       },
     });
   }
+  if (parts.has('ingest')) {
+    const bar = bars.create(1, 0, { part: 'ingest', status: 'starting' });
+    ingest = await benchIngest({
+      publishers: 20,
+      samplesPerMessage: Number(args['samples-per-message']),
+      seconds: Number(args['round-seconds']),
+      rounds: Number(args.rounds),
+      batchSize: Number(args['batch-size']),
+      progress: (done, total, label) => {
+        bar.setTotal(total);
+        bar.update(done, { part: 'ingest', status: label });
+      },
+    });
+  }
+  if (parts.has('scaleout')) {
+    const bar = bars.create(1, 0, { part: 'scale ', status: 'starting' });
+    scaleOut = await benchScaleOut({
+      publishers: Number(args.publishers),
+      window: Number(args.window),
+      seconds: Number(args['round-seconds']),
+      rounds: Number(args.rounds),
+      progress: (done, total, label) => {
+        bar.setTotal(total);
+        bar.update(done, { part: 'scale ', status: label });
+      },
+    });
+  }
 } finally {
   bars.stop();
 }
@@ -94,7 +126,7 @@ const result = {
   },
   alert: { p50Ms: fleet?.alert.p50Ms ?? null, p99Ms: fleet?.alert.p99Ms ?? null, p999Ms: fleet?.alert.p999Ms ?? null, count: fleet?.alert.count ?? null, missed: fleet?.alert.missed ?? null },
   alertWithoutDb: { p50Ms: fleet?.alertWithoutDb.p50Ms ?? null, p99Ms: fleet?.alertWithoutDb.p99Ms ?? null, p999Ms: fleet?.alertWithoutDb.p999Ms ?? null, count: fleet?.alertWithoutDb.count ?? null, missed: fleet?.alertWithoutDb.missed ?? null },
-  ingest: { pointsPerSec: null as number | null, rawPointsPerSec: null as number | null },
+  ingest: { pointsPerSec: ingest?.pointsPerSec ?? null, rawPointsPerSec: ingest?.rawPointsPerSec ?? null, shareOfRaw: ingest?.shareOfRaw ?? null, load: ingest?.load ?? null, runs: ingest?.runs ?? null },
   broker: {
     msgsPerSec: broker?.median.vigie ?? null,
     aedesMsgsPerSec: broker?.median.aedes ?? null,
@@ -104,7 +136,7 @@ const result = {
     load: broker?.load ?? null,
     runs: broker?.runs ?? null,
   },
-  scaleOut: { oneBrokerMsgsPerSec: null as number | null, twoBrokersMsgsPerSec: null as number | null },
+  scaleOut: { oneBrokerMsgsPerSec: scaleOut?.oneBrokerMsgsPerSec ?? null, twoBrokersMsgsPerSec: scaleOut?.twoBrokersMsgsPerSec ?? null, runs: scaleOut?.runs ?? null },
   targets: TARGET,
 };
 
@@ -116,6 +148,8 @@ if (fleet) {
   if ((fleet.alert.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency p99 ${fleet.alert.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
   if ((fleet.alertWithoutDb.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency without InfluxDB p99 ${fleet.alertWithoutDb.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
 }
+
+if (ingest && ingest.shareOfRaw < TARGET.ingestShareOfRaw) shortfalls.push(`ingest: ${ingest.pointsPerSec} points/s = ${Math.round(ingest.shareOfRaw * 100)} % of raw writes (${ingest.rawPointsPerSec}/s), target ≥ ${TARGET.ingestShareOfRaw * 100} %`);
 
 const cell = (x: unknown) => (x === null || x === undefined ? 'not measured' : String(x));
 const md = `# Benchmarks (${result.date.slice(0, 10)})
@@ -153,10 +187,24 @@ ${broker ? `${broker.load.publishers} publishers keeping ${broker.load.window} Q
 Every run: ${broker.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`).join('; ')}.` : 'Not measured in this run.'}
 
 ## Ingest throughput
-Not measured in this run.
+${ingest ? `Watches publish batches of ${ingest.load.samplesPerMessage} readings (20 publishers, 4 messages in flight each) through the broker; the ingest validates, queues on disk and writes batches of ${ingest.load.batchSize} points. Raw: the same points as line protocol, batches of ${ingest.load.batchSize}, two HTTP writers, to the same influxd. ${ingest.load.rounds} interleaved rounds of ${ingest.load.seconds} s; medians.
+
+| path | points/s | |
+| --- | --- | --- |
+| through the ingest | ${ingest.pointsPerSec} | ${Math.round(ingest.shareOfRaw * 100)} % of raw (target ≥ ${TARGET.ingestShareOfRaw * 100} %) |
+| raw line protocol | ${ingest.rawPointsPerSec} | the limit here |
+
+Every run: ${ingest.runs.map((r) => `${r.config} #${r.round}: ${r.pointsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
 
 ## Scale-out
-Not measured in this run.
+${scaleOut ? `The broker-throughput load (${args.publishers} publishers, window ${args.window}) on one Vigie broker, and on two Vigie brokers sharing state through Redis (mqemitter-redis + aedes-persistence-redis; Redis with an append-only file), the watches on one and the subscriber on the other. Interleaved rounds; medians. On two cores the second broker, Redis and the load share the same CPUs, so this shows what crossing brokers costs rather than a gain in capacity.
+
+| configuration | messages/s |
+| --- | --- |
+| one broker | ${scaleOut.oneBrokerMsgsPerSec} |
+| two brokers through Redis | ${scaleOut.twoBrokersMsgsPerSec} |
+
+Every run: ${scaleOut.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
 
 ## Shortfalls
 ${shortfalls.length ? shortfalls.map((s) => `- ${s}`).join('\n') : 'None.'}

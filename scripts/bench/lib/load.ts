@@ -98,14 +98,15 @@ export class ClosedLoop {
   acked = 0;
   #running = true;
 
-  constructor(connections: readonly LeanMqttConnection[], watches: readonly Credentials[], window: number) {
+  /** `payload`: the n-th message of a watch (default: one vitals sample). */
+  constructor(connections: readonly LeanMqttConnection[], watches: readonly Credentials[], window: number, payload: (n: number) => Buffer = (n) => vitalsPayload(n)) {
     connections.forEach((c, i) => {
       const topic = deviceTopic(watches[i]!.deviceId, 'vitals');
       let seq = 0;
       const send = () => {
         if (!this.#running || !c.connected) return;
         seq += 1;
-        c.publish(topic, vitalsPayload(seq), 1, () => {
+        c.publish(topic, payload(seq), 1, () => {
           this.acked += 1;
           send();
         });

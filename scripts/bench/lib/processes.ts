@@ -116,16 +116,6 @@ export async function startMosquitto(dir: string): Promise<Running> {
   return Promise.race([supervised, listening(port).then(() => supervisedHandle('mosquitto', child, port))]);
 }
 
-/** Redis from Debian on loopback, append-only file fsync'd every second, data under `dir`. */
-export async function startRedis(dir: string): Promise<Running> {
-  const binary = '/usr/bin/redis-server';
-  if (!existsSync(binary)) throw new Error(`${binary} not found: run npm run setup (Debian package redis-server)`);
-  const port = await freePort();
-  mkdirSync(dir, { recursive: true });
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return supervise('redis', child, port, (line) => line.includes('Ready to accept connections'));
-}
-
 export interface Usage {
   /** Share of one core over the interval (100 = one full core). */
   readonly cpuPercent: number;

@@ -1,0 +1,136 @@
+/**
+ * Ingest throughput into InfluxDB against the physical limit: points/s written by the ingest (watches
+ * publish batches of readings through the broker; the ingest validates, queues durably and writes
+ * batches) against raw line-protocol HTTP writes of the same points, in the same batch size, to the
+ * same influxd. Interleaved rounds; medians and the ratio are reported.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { freePort } from '../../common/free-port.ts';
+import { startInfluxd } from '../../common/influxd.ts';
+import { registryPath } from '../../common/paths.ts';
+import { Registry } from '../../common/registry.ts';
+import { vitalsPoint } from '../../ingest/schema.ts';
+import type { IPoint } from 'influx';
+import { ClosedLoop, connectAll, type Credentials } from './lib/load.ts';
+import { startService, UsageSampler, type Running } from './lib/processes.ts';
+
+export interface IngestBenchOptions {
+  readonly publishers: number;
+  readonly samplesPerMessage: number;
+  readonly seconds: number;
+  readonly rounds: number;
+  readonly batchSize: number;
+  readonly progress?: (done: number, total: number, label: string) => void;
+}
+export interface IngestBenchResult {
+  readonly pointsPerSec: number;
+  readonly rawPointsPerSec: number;
+  readonly shareOfRaw: number;
+  readonly runs: Array<{ config: 'ingest' | 'raw'; round: number; pointsPerSec: number; cpu: Record<string, number> }>;
+  readonly load: { publishers: number; samplesPerMessage: number; seconds: number; rounds: number; batchSize: number };
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
+
+/** A batch of `k` readings for one watch, seqs n*k .. n*k+k-1, one second apart, ending now. */
+function batchPayload(n: number, k: number, now = Date.now()): Buffer {
+  const samples = [];
+  for (let j = 0; j < k; j += 1) samples.push(`{"ts":${now - (k - j) * 1000},"seq":${n * k + j},"hr":${60 + ((n + j) % 30)},"spo2":${94 + (j % 5)},"temp":36.${j % 10},"battery":${80 - (n % 50)}}`);
+  return Buffer.from(`{"samples":[${samples.join(',')}]}`);
+}
+
+/** Line protocol (tags are Vigie ids: no character needs escaping). */
+function line(p: IPoint): string {
+  const tags = Object.entries(p.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const fields = Object.entries(p.fields ?? {}).map(([k, v]) => `${k}=${typeof v === 'boolean' ? String(v) : String(v)}`).join(',');
+  return `${p.measurement},${tags} ${fields} ${String(p.timestamp)}`;
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(url)).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-ingest-'));
+  const running: Running[] = [];
+  const influxd = await startInfluxd({ dir: join(dir, 'influxdb') });
+  try {
+    const registry = Registry.open(registryPath(dir));
+    const watches: Array<Credentials & { patientId: string }> = [];
+    for (let i = 0; i < o.publishers; i += 1) {
+      const p = await registry.provisionPatient(`Ingest ${i + 1}`);
+      watches.push({ deviceId: p.deviceId, secret: p.secret, patientId: p.patientId });
+    }
+    const ingestSecret = await registry.setService('svc:ingest', 'ingest');
+    registry.close();
+    const env = { VIGIE_DATA_DIR: dir, LOG_LEVEL: 'info', MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(await freePort()), BROKER_METRICS_PORT: String(await freePort()) };
+    const broker = await startService('broker', 'broker/main.ts', env, 'broker listening');
+    running.push(broker);
+    const metricsPort = await freePort();
+    const ingest = await startService('ingest', 'ingest/main.ts', { ...env, MQTT_URL: `mqtt://127.0.0.1:${env.MQTT_PORT}`, INGEST_MQTT_SECRET: ingestSecret, INFLUX_URL: influxd.url, INGEST_BATCH_SIZE: String(o.batchSize), INGEST_METRICS_PORT: String(metricsPort), INGEST_API_PORT: String(await freePort()), VIGIE_SERVICE_TOKEN: randomBytes(32).toString('base64url') }, 'connected to broker');
+    running.push(ingest);
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    await fetch(`${influxd.url}/query?q=${encodeURIComponent('CREATE DATABASE raw')}`, { method: 'POST' });
+
+    const target = { host: '127.0.0.1', port: Number(env.MQTT_PORT) };
+    const runs: IngestBenchResult['runs'] = [];
+    const total = o.rounds * 2;
+    let rawSeq = 0;
+    for (let round = 1; round <= o.rounds; round += 1) {
+      // The ingest: readings in, points written to InfluxDB.
+      o.progress?.(runs.length, total, `ingest, round ${round}`);
+      const { connections } = await connectAll(target, watches, { rate: 2000, concurrency: 20 });
+      let n = round * 1_000_000; // distinct seqs per round: none is a duplicate
+      const load = new ClosedLoop(connections, watches, 4, () => batchPayload((n += 1), o.samplesPerMessage));
+      await new Promise((r) => setTimeout(r, 3000));
+      const sampler = new UsageSampler({ ingest: ingest.pid, broker: broker.pid, influxd: influxd.pid! }, 1000);
+      const before = await metric(metricsUrl, 'vigie_ingest_points_written_total');
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, o.seconds * 1000));
+      const written = (await metric(metricsUrl, 'vigie_ingest_points_written_total')) - before;
+      const secs = (Date.now() - t0) / 1000;
+      const usage = sampler.stop();
+      load.stop();
+      for (const c of connections) c.end();
+      for (let waited = 0; waited < 120 && (await metric(metricsUrl, 'vigie_ingest_queue_depth')) > 0; waited += 1) await new Promise((r) => setTimeout(r, 1000));
+      runs.push({ config: 'ingest', round, pointsPerSec: Math.round(written / secs), cpu: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, u.cpuMeanPercent])) });
+
+      // Raw: the same points as line protocol, same batch size, two writers (one per core).
+      o.progress?.(runs.length, total, `raw, round ${round}`);
+      const rawSampler = new UsageSampler({ influxd: influxd.pid! }, 1000);
+      let points = 0;
+      const rawStart = Date.now();
+      const writer = async () => {
+        while (Date.now() - rawStart < o.seconds * 1000) {
+          const body: string[] = [];
+          const now = Date.now();
+          while (body.length < o.batchSize) {
+            const w = watches[rawSeq % watches.length]!;
+            rawSeq += 1;
+            const s = { ts: now - (rawSeq % 600) * 1000, seq: rawSeq, hr: 60 + (rawSeq % 30), spo2: 94 + (rawSeq % 5), temp: 36 + (rawSeq % 10) / 10, battery: 80 - (rawSeq % 50) };
+            body.push(line(vitalsPoint({ device: w.deviceId, patient: w.patientId }, s, false)));
+          }
+          const res = await fetch(`${influxd.url}/write?db=raw&precision=n`, { method: 'POST', body: body.join('\n') });
+          if (!res.ok) throw new Error(`raw write refused: ${res.status} ${await res.text()}`);
+          points += body.length;
+        }
+      };
+      await Promise.all([writer(), writer()]);
+      const rawUsage = rawSampler.stop();
+      runs.push({ config: 'raw', round, pointsPerSec: Math.round(points / ((Date.now() - rawStart) / 1000)), cpu: Object.fromEntries(Object.entries(rawUsage).map(([k, u]) => [k, u.cpuMeanPercent])) });
+    }
+    o.progress?.(total, total, 'done');
+    const pointsPerSec = median(runs.filter((r) => r.config === 'ingest').map((r) => r.pointsPerSec));
+    const rawPointsPerSec = median(runs.filter((r) => r.config === 'raw').map((r) => r.pointsPerSec));
+    return { pointsPerSec, rawPointsPerSec, shareOfRaw: Math.round((pointsPerSec / rawPointsPerSec) * 100) / 100, runs, load: { publishers: o.publishers, samplesPerMessage: o.samplesPerMessage, seconds: o.seconds, rounds: o.rounds, batchSize: o.batchSize } };
+  } finally {
+    await Promise.all(running.reverse().map((r) => r.stop()));
+    await influxd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
