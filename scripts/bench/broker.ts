@@ -61,17 +61,23 @@ export async function measureRound(pub: { host: string; port: number }, sub: { h
   return { msgs, secs, usage };
 }
 
+/** The publishers' watches and the subscriber's service account, in the registry the brokers use. */
+async function provisionLoad(registry: Registry, publishers: number): Promise<{ watches: Credentials[]; subscriber: { username: string; password: string; clientId: string } }> {
+  const watches: Credentials[] = [];
+  for (let i = 0; i < publishers; i += 1) {
+    const p = await registry.provisionPatient(`Bench ${i + 1}`);
+    watches.push({ deviceId: p.deviceId, secret: p.secret });
+  }
+  const username = 'svc:bench-ingest';
+  return { watches, subscriber: { username, password: await registry.setService(username, 'ingest'), clientId: username } };
+}
+
 export async function benchBrokers(o: BrokerBenchOptions): Promise<BrokerBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-broker-'));
   const registry = Registry.open(registryPath(dir));
   const running: Running[] = [];
   try {
-    const watches: Credentials[] = [];
-    for (let i = 0; i < o.publishers; i += 1) {
-      const p = await registry.provisionPatient(`Bench ${i + 1}`);
-      watches.push({ deviceId: p.deviceId, secret: p.secret });
-    }
-    const subscriber = { username: 'svc:bench-ingest', password: await registry.setService('svc:bench-ingest', 'ingest'), clientId: 'svc:bench-ingest' };
+    const { watches, subscriber } = await provisionLoad(registry, o.publishers);
     registry.close(); // checkpointed: its file can be copied
     const vigie = async (noDelay: boolean, name: string) => {
       const env = { VIGIE_DATA_DIR: join(dir, name), MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(await freePort()), BROKER_METRICS_PORT: String(await freePort()), MQTT_NODELAY: String(noDelay), LOG_LEVEL: 'info' };
@@ -132,12 +138,7 @@ export async function benchScaleOut(o: BrokerBenchOptions): Promise<ScaleOutResu
   const registry = Registry.open(registryPath(dir));
   const running: Array<{ stop(): Promise<void> }> = [];
   try {
-    const watches: Credentials[] = [];
-    for (let i = 0; i < o.publishers; i += 1) {
-      const p = await registry.provisionPatient(`Bench ${i + 1}`);
-      watches.push({ deviceId: p.deviceId, secret: p.secret });
-    }
-    const subscriber = { username: 'svc:bench-ingest', password: await registry.setService('svc:bench-ingest', 'ingest'), clientId: 'svc:bench-ingest' };
+    const { watches, subscriber } = await provisionLoad(registry, o.publishers);
     registry.close();
     const redis = await startRedisServer(join(dir, 'redis'));
     running.push(redis);

@@ -42,6 +42,8 @@ export interface FleetBenchResult {
   readonly seconds: number;
   readonly connect: { readonly perSecond: number; readonly seconds: number; readonly failures: Record<string, number> };
   readonly sent: number;
+  /** Readings a watch held back because 20 of its messages were still unacknowledged. */
+  readonly deferred: number;
   readonly acked: number;
   readonly stored: number;
   readonly lost: number;
@@ -168,7 +170,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     }
     while (Date.now() < t0 + o.seconds * 1000) {
       await new Promise((r) => setTimeout(r, 1000));
-      say(`${Math.round((Date.now() - t0) / 1000)}/${o.seconds} s | sent ${fleet.sent} acked ${fleet.acked}`);
+      say(`${Math.round((Date.now() - t0) / 1000)}/${o.seconds} s | sent ${fleet.sent} acked ${fleet.acked} deferred ${fleet.deferred}`);
     }
     const seconds = (Date.now() - t0) / 1000;
     const msgsPerSec = Math.round(fleet.acked / seconds);
@@ -214,6 +216,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       seconds: Math.round(seconds),
       connect: { perSecond: started.ramp.perSecond, seconds: started.ramp.seconds, failures: started.ramp.failures },
       sent,
+      deferred: fleet.deferred,
       acked,
       stored,
       lost: Math.max(0, acked - stored),

@@ -45,6 +45,16 @@ const TARGET = { fleetBrokerRssMiB: 1536, alertP99Ms: 250, ingestShareOfRaw: 0.8
 const bars = new MultiBar({ format: '{part} {bar} {percentage}% | {status}', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
 const round = (x: number | null | undefined, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 
+/** A progress bar for a part that reports (done, total, what it is doing). */
+function partBar(part: string): (done: number, total: number, label: string) => void {
+  const bar = bars.create(1, 0, { part, status: 'starting' });
+  return (done, total, label) => {
+    bar.setTotal(total);
+    bar.update(done, { part, status: label });
+  };
+}
+const loadOptions = { publishers: Number(args.publishers), window: Number(args.window), seconds: Number(args['round-seconds']), rounds: Number(args.rounds) };
+
 let fleet: FleetBenchResult | undefined;
 let broker: BrokerBenchResult | undefined;
 let ingest: IngestBenchResult | undefined;
@@ -64,46 +74,9 @@ try {
     });
     bar.update(seconds, { part: 'fleet ', status: 'done' });
   }
-  if (parts.has('broker')) {
-    const bar = bars.create(1, 0, { part: 'broker', status: 'starting' });
-    broker = await benchBrokers({
-      publishers: Number(args.publishers),
-      window: Number(args.window),
-      seconds: Number(args['round-seconds']),
-      rounds: Number(args.rounds),
-      progress: (done, total, label) => {
-        bar.setTotal(total);
-        bar.update(done, { part: 'broker', status: label });
-      },
-    });
-  }
-  if (parts.has('ingest')) {
-    const bar = bars.create(1, 0, { part: 'ingest', status: 'starting' });
-    ingest = await benchIngest({
-      publishers: 20,
-      samplesPerMessage: Number(args['samples-per-message']),
-      seconds: Number(args['round-seconds']),
-      rounds: Number(args.rounds),
-      batchSize: Number(args['batch-size']),
-      progress: (done, total, label) => {
-        bar.setTotal(total);
-        bar.update(done, { part: 'ingest', status: label });
-      },
-    });
-  }
-  if (parts.has('scaleout')) {
-    const bar = bars.create(1, 0, { part: 'scale ', status: 'starting' });
-    scaleOut = await benchScaleOut({
-      publishers: Number(args.publishers),
-      window: Number(args.window),
-      seconds: Number(args['round-seconds']),
-      rounds: Number(args.rounds),
-      progress: (done, total, label) => {
-        bar.setTotal(total);
-        bar.update(done, { part: 'scale ', status: label });
-      },
-    });
-  }
+  if (parts.has('broker')) broker = await benchBrokers({ ...loadOptions, progress: partBar('broker') });
+  if (parts.has('ingest')) ingest = await benchIngest({ ...loadOptions, publishers: 20, samplesPerMessage: Number(args['samples-per-message']), batchSize: Number(args['batch-size']), progress: partBar('ingest') });
+  if (parts.has('scaleout')) scaleOut = await benchScaleOut({ ...loadOptions, progress: partBar('scale ') });
 } finally {
   bars.stop();
 }
@@ -118,6 +91,7 @@ const result = {
     stored: fleet?.stored ?? null,
     lost: fleet?.lost ?? null,
     acknowledged: fleet?.acked ?? null,
+    deferred: fleet?.deferred ?? null,
     msgsPerSec: fleet?.msgsPerSec ?? null,
     connectPerSec: fleet?.connect.perSecond ?? null,
     connectFailures: fleet?.connect.failures ?? null,
@@ -164,6 +138,7 @@ ${fleet ? `${fleet.watches} watches, one QoS 1 reading a second each, for ${flee
 | connections per second (ramp) | ${fleet.connect.perSecond} (${fleet.connect.seconds} s for all; failures retried: ${JSON.stringify(fleet.connect.failures)}) | |
 | messages/s acknowledged | ${fleet.msgsPerSec} | ${fleet.watches} |
 | readings sent / acknowledged / stored in InfluxDB / lost | ${fleet.sent} / ${fleet.acked} / ${fleet.stored} / ${fleet.lost} | lost = 0 |
+| readings held back by watches (20 unacknowledged already) | ${fleet.deferred} | 0 |
 | broker memory (peak RSS) | ${fleet.processes.broker?.rssPeakMiB ?? 'n/a'} MiB | ≤ ${TARGET.fleetBrokerRssMiB} MiB |
 | fall → clinician's live channel, p50 / p99 / p99.9 (${fleet.alert.count} falls${fleet.alert.missed ? `, ${fleet.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.alert.p50Ms)} / ${cell(fleet.alert.p99Ms)} / ${cell(fleet.alert.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
 | the same, InfluxDB stopped (${fleet.alertWithoutDb.count} falls${fleet.alertWithoutDb.missed ? `, ${fleet.alertWithoutDb.missed} not seen in 30 s` : ''}) | ${cell(fleet.alertWithoutDb.p50Ms)} / ${cell(fleet.alertWithoutDb.p99Ms)} / ${cell(fleet.alertWithoutDb.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |

@@ -63,10 +63,12 @@ export async function connectAll(target: Target, watches: readonly Credentials[]
 export class PacedFleet {
   sent = 0;
   acked = 0;
+  /** Readings not sent because the watch already had `maxInFlight` unacknowledged (a busy broker): a real watch keeps them for a later backfill. */
+  deferred = 0;
   readonly #timer: NodeJS.Timeout;
   readonly #seq: number[];
 
-  constructor(readonly connections: readonly LeanMqttConnection[], readonly watches: readonly Credentials[], intervalMs = 1000) {
+  constructor(readonly connections: readonly LeanMqttConnection[], readonly watches: readonly Credentials[], intervalMs = 1000, maxInFlight = 20) {
     const start = Date.now();
     this.#seq = connections.map(() => 0);
     const topics = watches.map((w) => deviceTopic(w.deviceId, 'vitals'));
@@ -81,6 +83,10 @@ export class PacedFleet {
         nextAt[i] = Math.max(nextAt[i]! + intervalMs, now - intervalMs); // behind (busy machine): catch up, no burst
         const c = connections[i]!;
         if (!c.connected) continue;
+        if (c.inFlight >= maxInFlight) {
+          this.deferred += 1;
+          continue;
+        }
         this.#seq[i]! += 1;
         this.sent += 1;
         c.publish(topics[i]!, vitalsPayload(this.#seq[i]!, now), 1, ack);
