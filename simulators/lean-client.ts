@@ -46,6 +46,10 @@ export class LeanMqttConnection {
     this.#o = options;
   }
 
+  get clientId(): string {
+    return this.#o.clientId;
+  }
+
   /** Resolves on an accepting CONNACK; rejects with ConnectRefused, a socket error or a timeout. */
   connect(): Promise<void> {
     const o = this.#o;

@@ -11,7 +11,7 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InfluxDB } from 'influx';
@@ -39,6 +39,8 @@ export interface FleetBenchOptions {
 
 export interface FleetBenchResult {
   readonly watches: number;
+  readonly requestedWatches: number;
+  readonly openFilesLimit: number;
   readonly seconds: number;
   readonly connect: { readonly perSecond: number; readonly seconds: number; readonly failures: Record<string, number> };
   readonly sent: number;
@@ -64,8 +66,26 @@ export function latency(xs: readonly number[], missed: number): Latency {
   return { count: s.length, missed, p50Ms: p(0.5), p99Ms: p(0.99), p999Ms: p(0.999), maxMs: s.at(-1) ?? null };
 }
 
+/**
+ * Open files allowed to one process (soft limit). Every watch is a socket in the broker and in the
+ * load generator, so neither can hold more watches than this, less what they need besides.
+ */
+export function openFilesLimit(): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return !m || m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
+}
+/** Descriptors a broker needs besides its watches: the ingest, the web service, files, listeners. */
+const FD_HEADROOM = 500;
+
 export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult> {
   const say = o.status ?? (() => undefined);
+  const fdLimit = openFilesLimit();
+  const requestedWatches = o.watches;
+  if (o.watches + o.alerts + o.alertsWithoutDb + FD_HEADROOM > fdLimit) {
+    const fit = fdLimit - FD_HEADROOM - o.alerts - o.alertsWithoutDb;
+    o = { ...o, watches: fit };
+    say(`open files are limited to ${fdLimit} per process here: ${fit} watches instead`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-fleet-'));
   const influxd = await startInfluxd({ dir: join(dir, 'influxdb') });
   const ports = { MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), BROKER_METRICS_PORT: await freePort(), INGEST_METRICS_PORT: await freePort(), INGEST_API_PORT: await freePort(), DEMO_SMTP_PORT: await freePort(), SFU_PORT: await freePort(), WEB_PORT: await freePort() };
@@ -135,12 +155,19 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
 
     const target = { host: '127.0.0.1', port: ports.MQTT_PORT };
     say(`connecting ${o.watches} watches`);
-    const started = await connectAll(target, [...watches, ...raisers], { rate: o.connectRate, onProgress: (n) => n % 500 === 0 && say(`connected ${n}/${total}`) });
+    // The watches that raise falls first (each must be connected as itself), then the fleet.
+    const probes = await connectAll(target, raisers, { rate: o.connectRate });
+    if (probes.connections.length < raisers.length) throw new Error(`only ${probes.connections.length} of ${raisers.length} alert watches connected: ${JSON.stringify(probes.ramp.failures)}`);
+    const raiserConnections = probes.connections;
+    connections.push(...raiserConnections);
+    const started = await connectAll(target, watches, { rate: o.connectRate, deadlineMs: Math.max(120_000, (3000 * watches.length) / o.connectRate), onProgress: (n) => n % 500 === 0 && say(`connected ${n}/${watches.length}`) });
     connections.push(...started.connections);
-    const fleetConnections = started.connections.slice(0, watches.length);
-    const raiserConnections = started.connections.slice(watches.length);
+    // A fleet watch that never connected is left out (counted in the ramp's failures).
+    const fleetConnections = started.connections;
+    const connectedIds = new Set(started.connections.map((c) => c.clientId));
+    const fleetWatches = watches.filter((w) => connectedIds.has(w.deviceId));
 
-    const fleet = new PacedFleet(fleetConnections, watches, 1000);
+    const fleet = new PacedFleet(fleetConnections, fleetWatches, 1000);
     const sampler = new UsageSampler(pids, 5000, () => ({ acked: fleet.acked }));
     const t0 = Date.now();
     const probe = async (i: number): Promise<number | undefined> => {
@@ -195,7 +222,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
 
     // Everything acknowledged must reach InfluxDB once the ingest has caught up.
     const influx = new InfluxDB({ host: '127.0.0.1', port: influxd.port, database: DATABASE });
-    const demoDevices = new Set(watches.map((w) => w.deviceId));
+    const demoDevices = new Set(fleetWatches.map((w) => w.deviceId));
     const countStored = async () => {
       const rows = await influx.query<{ count: number; device: string }>(`SELECT count("seq") AS count FROM vitals WHERE time >= ${(t0 - 60_000) * 1e6} GROUP BY device`);
       return rows.groups().reduce((n, g) => n + (demoDevices.has(g.tags.device!) ? Number(g.rows[0]?.count ?? 0) : 0), 0);
@@ -213,6 +240,8 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     });
     return {
       watches: o.watches,
+      requestedWatches,
+      openFilesLimit: fdLimit,
       seconds: Math.round(seconds),
       connect: { perSecond: started.ramp.perSecond, seconds: started.ramp.seconds, failures: started.ramp.failures },
       sent,

@@ -116,6 +116,7 @@ const result = {
 
 const shortfalls: string[] = [];
 if (fleet) {
+  if (fleet.watches < fleet.requestedWatches) shortfalls.push(`fleet: ${fleet.watches} watches instead of ${fleet.requestedWatches} (open files limited to ${fleet.openFilesLimit} per process)`);
   if (fleet.lost > 0) shortfalls.push(`fleet: ${fleet.lost} acknowledged readings not in InfluxDB (target 0)`);
   if ((fleet.processes.broker?.rssPeakMiB ?? 0) > TARGET.fleetBrokerRssMiB) shortfalls.push(`fleet: broker memory ${fleet.processes.broker?.rssPeakMiB} MiB > ${TARGET.fleetBrokerRssMiB} MiB`);
   if (fleet.msgsPerSec < fleet.watches * 0.99) shortfalls.push(`fleet: ${fleet.msgsPerSec} messages/s acknowledged for ${fleet.watches} watches at 1 Hz`);
@@ -131,7 +132,7 @@ const md = `# Benchmarks (${result.date.slice(0, 10)})
 Machine: ${result.machine.cores} cores (${result.machine.cpu}), ${result.machine.memoryGiB} GiB; every process (and the load generator) on it. Command: \`npm run bench -- --parts ${[...parts].join(',')}${parts.has('fleet') ? ` --watches ${args.watches} --seconds ${args.seconds}` : ''}\`.
 
 ## Fleet and alert latency
-${fleet ? `${fleet.watches} watches, one QoS 1 reading a second each, for ${fleet.seconds} s, through the broker, the ingest and the web service as \`npm run demo\` runs them.
+${fleet ? `${fleet.watches < fleet.requestedWatches ? `**${fleet.watches} watches, not the ${fleet.requestedWatches} asked for: this machine limits open files to ${fleet.openFilesLimit} per process (hard limit, not raisable without CAP_SYS_RESOURCE), and every watch is a socket in the broker and in the load generator.** ` : ''}${fleet.watches} watches, one QoS 1 reading a second each, for ${fleet.seconds} s, through the broker, the ingest and the web service as \`npm run demo\` runs them.
 
 | figure | value | target |
 | --- | --- | --- |

@@ -56,6 +56,7 @@ export async function connectAll(target: Target, watches: readonly Credentials[]
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 200 }, worker));
   const seconds = (Date.now() - started) / 1000;
+  // Order kept; a watch that never connected leaves a hole, filled by the next ones.
   return { connections: connections.filter(Boolean), ramp: { connected, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(connected / seconds), failures } };
 }
 
