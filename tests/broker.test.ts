@@ -208,3 +208,31 @@ describe('transports and persistence', () => {
     expect(got[0]?.packet.qos).toBe(1);
   });
 });
+
+describe('bursts', () => {
+  it('survives 20,000 QoS 1 messages in flight at once and delivers them all to the ingest', async () => {
+    const { LeanMqttConnection } = await import('../simulators/lean-client.ts');
+    const port = Number(new URL(b.url).port);
+    const ingest = await asIngest({ clientId: 'vigie-ingest-burst', clean: false });
+    let delivered = 0;
+    ingest.on('message', (topic) => {
+      if (topic.endsWith('/vitals')) delivered += 1;
+    });
+    await ingest.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
+    const devices = await Promise.all(Array.from({ length: 40 }, (_, i) => b.registry.provisionPatient(`Rafale ${i}`)));
+    const lean = await Promise.all(devices.map(async (d) => {
+      const c = new LeanMqttConnection({ host: '127.0.0.1', port, clientId: d.deviceId, username: d.deviceId, password: d.secret });
+      await c.connect();
+      return c;
+    }));
+    let acked = 0;
+    // All at once: before this was fixed, the backlog recursed in mqemitter and overflowed the stack.
+    lean.forEach((c, i) => {
+      for (let seq = 1; seq <= 500; seq += 1) c.publish(deviceTopic(devices[i]!.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq, hr: 70 }), 1, () => (acked += 1));
+    });
+    await eventually(() => expect(acked).toBe(20_000), 60_000, 200);
+    await eventually(() => expect(delivered).toBeGreaterThanOrEqual(20_000), 60_000, 200);
+    for (const c of lean) c.end();
+    await end(ingest);
+  }, 120_000);
+});
