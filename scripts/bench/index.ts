@@ -59,8 +59,26 @@ let fleet: FleetBenchResult | undefined;
 let broker: BrokerBenchResult | undefined;
 let ingest: IngestBenchResult | undefined;
 let scaleOut: ScaleOutResult | undefined;
+const failed: Record<string, string> = {};
+/** Runs a part; a part that fails is reported with its error, and the others still run. */
+async function part(name: string, run: () => Promise<void>): Promise<void> {
+  if (!parts.has(name)) return;
+  try {
+    await run();
+  } catch (error) {
+    failed[name] = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  }
+  await writeReport(); // after every part: a later failure loses nothing measured
+}
+
 try {
-  if (parts.has('fleet')) {
+  await part('broker', async () => {
+    broker = await benchBrokers({ ...loadOptions, progress: partBar('broker') });
+  });
+  await part('ingest', async () => {
+    ingest = await benchIngest({ ...loadOptions, publishers: 20, samplesPerMessage: Number(args['samples-per-message']), batchSize: Number(args['batch-size']), progress: partBar('ingest') });
+  });
+  await part('fleet', async () => {
     const seconds = Number(args.seconds);
     const bar = bars.create(seconds, 0, { part: 'fleet ', status: 'starting' });
     const t0 = Date.now();
@@ -73,122 +91,129 @@ try {
       status: (status) => bar.update(Math.min(seconds, Math.round((Date.now() - t0) / 1000)), { part: 'fleet ', status }),
     });
     bar.update(seconds, { part: 'fleet ', status: 'done' });
-  }
-  if (parts.has('broker')) broker = await benchBrokers({ ...loadOptions, progress: partBar('broker') });
-  if (parts.has('ingest')) ingest = await benchIngest({ ...loadOptions, publishers: 20, samplesPerMessage: Number(args['samples-per-message']), batchSize: Number(args['batch-size']), progress: partBar('ingest') });
-  if (parts.has('scaleout')) scaleOut = await benchScaleOut({ ...loadOptions, progress: partBar('scale ') });
+  });
+  await part('scaleout', async () => {
+    scaleOut = await benchScaleOut({ ...loadOptions, progress: partBar('scale ') });
+  });
 } finally {
   bars.stop();
 }
+const final = await writeReport();
+process.stdout.write(`\n${final.md}\n`);
+for (const s of final.shortfalls) process.stdout.write(`shortfall: ${s}\n`);
 
-const result = {
-  date: new Date().toISOString(),
-  machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? null, memoryGiB: round(totalmem() / 2 ** 30, 1) },
-  fleet: {
-    watches: fleet?.watches ?? null,
-    seconds: fleet?.seconds ?? null,
-    sent: fleet?.sent ?? null,
-    stored: fleet?.stored ?? null,
-    lost: fleet?.lost ?? null,
-    acknowledged: fleet?.acked ?? null,
-    deferred: fleet?.deferred ?? null,
-    msgsPerSec: fleet?.msgsPerSec ?? null,
-    connectPerSec: fleet?.connect.perSecond ?? null,
-    connectFailures: fleet?.connect.failures ?? null,
-    brokerRssMiB: fleet?.processes.broker?.rssPeakMiB ?? null,
-    processes: fleet?.processes ?? null,
-  },
-  alert: { p50Ms: fleet?.alert.p50Ms ?? null, p99Ms: fleet?.alert.p99Ms ?? null, p999Ms: fleet?.alert.p999Ms ?? null, count: fleet?.alert.count ?? null, missed: fleet?.alert.missed ?? null },
-  alertWithoutDb: { p50Ms: fleet?.alertWithoutDb.p50Ms ?? null, p99Ms: fleet?.alertWithoutDb.p99Ms ?? null, p999Ms: fleet?.alertWithoutDb.p999Ms ?? null, count: fleet?.alertWithoutDb.count ?? null, missed: fleet?.alertWithoutDb.missed ?? null },
-  ingest: { pointsPerSec: ingest?.pointsPerSec ?? null, rawPointsPerSec: ingest?.rawPointsPerSec ?? null, shareOfRaw: ingest?.shareOfRaw ?? null, load: ingest?.load ?? null, runs: ingest?.runs ?? null },
-  broker: {
-    msgsPerSec: broker?.median.vigie ?? null,
-    aedesMsgsPerSec: broker?.median.aedes ?? null,
-    mosquittoMsgsPerSec: broker?.median.mosquitto ?? null,
-    nagleMsgsPerSec: broker?.median['vigie-nagle'] ?? null,
-    ratios: broker?.ratios ?? null,
-    load: broker?.load ?? null,
-    runs: broker?.runs ?? null,
-  },
-  scaleOut: { oneBrokerMsgsPerSec: scaleOut?.oneBrokerMsgsPerSec ?? null, twoBrokersMsgsPerSec: scaleOut?.twoBrokersMsgsPerSec ?? null, runs: scaleOut?.runs ?? null },
-  targets: TARGET,
-};
+async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? null, memoryGiB: round(totalmem() / 2 ** 30, 1) },
+    fleet: {
+      watches: fleet?.watches ?? null,
+      seconds: fleet?.seconds ?? null,
+      sent: fleet?.sent ?? null,
+      stored: fleet?.stored ?? null,
+      lost: fleet?.lost ?? null,
+      acknowledged: fleet?.acked ?? null,
+      deferred: fleet?.deferred ?? null,
+      msgsPerSec: fleet?.msgsPerSec ?? null,
+      connectPerSec: fleet?.connect.perSecond ?? null,
+      connectFailures: fleet?.connect.failures ?? null,
+      brokerRssMiB: fleet?.processes.broker?.rssPeakMiB ?? null,
+      processes: fleet?.processes ?? null,
+    },
+    alert: { p50Ms: fleet?.alert.p50Ms ?? null, p99Ms: fleet?.alert.p99Ms ?? null, p999Ms: fleet?.alert.p999Ms ?? null, count: fleet?.alert.count ?? null, missed: fleet?.alert.missed ?? null },
+    alertWithoutDb: { p50Ms: fleet?.alertWithoutDb.p50Ms ?? null, p99Ms: fleet?.alertWithoutDb.p99Ms ?? null, p999Ms: fleet?.alertWithoutDb.p999Ms ?? null, count: fleet?.alertWithoutDb.count ?? null, missed: fleet?.alertWithoutDb.missed ?? null },
+    ingest: { pointsPerSec: ingest?.pointsPerSec ?? null, rawPointsPerSec: ingest?.rawPointsPerSec ?? null, shareOfRaw: ingest?.shareOfRaw ?? null, load: ingest?.load ?? null, runs: ingest?.runs ?? null },
+    broker: {
+      msgsPerSec: broker?.median.vigie ?? null,
+      aedesMsgsPerSec: broker?.median.aedes ?? null,
+      mosquittoMsgsPerSec: broker?.median.mosquitto ?? null,
+      nagleMsgsPerSec: broker?.median['vigie-nagle'] ?? null,
+      ratios: broker?.ratios ?? null,
+      load: broker?.load ?? null,
+      runs: broker?.runs ?? null,
+    },
+    scaleOut: { oneBrokerMsgsPerSec: scaleOut?.oneBrokerMsgsPerSec ?? null, twoBrokersMsgsPerSec: scaleOut?.twoBrokersMsgsPerSec ?? null, runs: scaleOut?.runs ?? null },
+    targets: TARGET,
+  };
 
-const shortfalls: string[] = [];
-if (fleet) {
-  if (fleet.watches < fleet.requestedWatches) shortfalls.push(`fleet: ${fleet.watches} watches instead of ${fleet.requestedWatches} (open files limited to ${fleet.openFilesLimit} per process)`);
-  if (fleet.lost > 0) shortfalls.push(`fleet: ${fleet.lost} acknowledged readings not in InfluxDB (target 0)`);
-  if ((fleet.processes.broker?.rssPeakMiB ?? 0) > TARGET.fleetBrokerRssMiB) shortfalls.push(`fleet: broker memory ${fleet.processes.broker?.rssPeakMiB} MiB > ${TARGET.fleetBrokerRssMiB} MiB`);
-  if (fleet.msgsPerSec < fleet.watches * 0.99) shortfalls.push(`fleet: ${fleet.msgsPerSec} messages/s acknowledged for ${fleet.watches} watches at 1 Hz`);
-  if ((fleet.alert.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency p99 ${fleet.alert.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
-  if ((fleet.alertWithoutDb.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency without InfluxDB p99 ${fleet.alertWithoutDb.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
-}
+  const shortfalls: string[] = [];
+  if (fleet) {
+    if (fleet.watches < fleet.requestedWatches) shortfalls.push(`fleet: ${fleet.watches} watches instead of ${fleet.requestedWatches} (open files limited to ${fleet.openFilesLimit} per process)`);
+    if (fleet.lost > 0) shortfalls.push(`fleet: ${fleet.lost} acknowledged readings not in InfluxDB (target 0)`);
+    if ((fleet.processes.broker?.rssPeakMiB ?? 0) > TARGET.fleetBrokerRssMiB) shortfalls.push(`fleet: broker memory ${fleet.processes.broker?.rssPeakMiB} MiB > ${TARGET.fleetBrokerRssMiB} MiB`);
+    if (fleet.msgsPerSec < fleet.watches * 0.99) shortfalls.push(`fleet: ${fleet.msgsPerSec} messages/s acknowledged for ${fleet.watches} watches at 1 Hz`);
+    if ((fleet.alert.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency p99 ${fleet.alert.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
+    if ((fleet.alertWithoutDb.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency without InfluxDB p99 ${fleet.alertWithoutDb.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
+  }
 
-if (ingest && ingest.shareOfRaw < TARGET.ingestShareOfRaw) shortfalls.push(`ingest: ${ingest.pointsPerSec} points/s = ${Math.round(ingest.shareOfRaw * 100)} % of raw writes (${ingest.rawPointsPerSec}/s), target ≥ ${TARGET.ingestShareOfRaw * 100} %`);
+  if (ingest && ingest.shareOfRaw < TARGET.ingestShareOfRaw) shortfalls.push(`ingest: ${ingest.pointsPerSec} points/s = ${Math.round(ingest.shareOfRaw * 100)} % of raw writes (${ingest.rawPointsPerSec}/s), target ≥ ${TARGET.ingestShareOfRaw * 100} %`);
 
-const cell = (x: unknown) => (x === null || x === undefined ? 'not measured' : String(x));
-const md = `# Benchmarks (${result.date.slice(0, 10)})
+  const cell = (x: unknown) => (x === null || x === undefined ? 'not measured' : String(x));
+  const md = `# Benchmarks (${result.date.slice(0, 10)})
 
 Machine: ${result.machine.cores} cores (${result.machine.cpu}), ${result.machine.memoryGiB} GiB; every process (and the load generator) on it. Command: \`npm run bench -- --parts ${[...parts].join(',')}${parts.has('fleet') ? ` --watches ${args.watches} --seconds ${args.seconds}` : ''}\`.
 
 ## Fleet and alert latency
 ${fleet ? `${fleet.watches < fleet.requestedWatches ? `**${fleet.watches} watches, not the ${fleet.requestedWatches} asked for: this machine limits open files to ${fleet.openFilesLimit} per process (hard limit, not raisable without CAP_SYS_RESOURCE), and every watch is a socket in the broker and in the load generator.** ` : ''}${fleet.watches} watches, one QoS 1 reading a second each, for ${fleet.seconds} s, through the broker, the ingest and the web service as \`npm run demo\` runs them.
 
-| figure | value | target |
-| --- | --- | --- |
-| connections per second (ramp) | ${fleet.connect.perSecond} (${fleet.connect.seconds} s for all; failures retried: ${JSON.stringify(fleet.connect.failures)}) | |
-| messages/s acknowledged | ${fleet.msgsPerSec} | ${fleet.watches} |
-| readings sent / acknowledged / stored in InfluxDB / lost | ${fleet.sent} / ${fleet.acked} / ${fleet.stored} / ${fleet.lost} | lost = 0 |
-| readings held back by watches (20 unacknowledged already) | ${fleet.deferred} | 0 |
-| broker memory (peak RSS) | ${fleet.processes.broker?.rssPeakMiB ?? 'n/a'} MiB | ≤ ${TARGET.fleetBrokerRssMiB} MiB |
-| fall → clinician's live channel, p50 / p99 / p99.9 (${fleet.alert.count} falls${fleet.alert.missed ? `, ${fleet.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.alert.p50Ms)} / ${cell(fleet.alert.p99Ms)} / ${cell(fleet.alert.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
-| the same, InfluxDB stopped (${fleet.alertWithoutDb.count} falls${fleet.alertWithoutDb.missed ? `, ${fleet.alertWithoutDb.missed} not seen in 30 s` : ''}) | ${cell(fleet.alertWithoutDb.p50Ms)} / ${cell(fleet.alertWithoutDb.p99Ms)} / ${cell(fleet.alertWithoutDb.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
+  | figure | value | target |
+  | --- | --- | --- |
+  | connections per second (ramp) | ${fleet.connect.perSecond} (${fleet.connect.seconds} s for all; failures retried: ${JSON.stringify(fleet.connect.failures)}) | |
+  | messages/s acknowledged | ${fleet.msgsPerSec} | ${fleet.watches} |
+  | readings sent / acknowledged / stored in InfluxDB / lost | ${fleet.sent} / ${fleet.acked} / ${fleet.stored} / ${fleet.lost} | lost = 0 |
+  | readings held back by watches (20 unacknowledged already) | ${fleet.deferred} | 0 |
+  | broker memory (peak RSS) | ${fleet.processes.broker?.rssPeakMiB ?? 'n/a'} MiB | ≤ ${TARGET.fleetBrokerRssMiB} MiB |
+  | fall → clinician's live channel, p50 / p99 / p99.9 (${fleet.alert.count} falls${fleet.alert.missed ? `, ${fleet.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.alert.p50Ms)} / ${cell(fleet.alert.p99Ms)} / ${cell(fleet.alert.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
+  | the same, InfluxDB stopped (${fleet.alertWithoutDb.count} falls${fleet.alertWithoutDb.missed ? `, ${fleet.alertWithoutDb.missed} not seen in 30 s` : ''}) | ${cell(fleet.alertWithoutDb.p50Ms)} / ${cell(fleet.alertWithoutDb.p99Ms)} / ${cell(fleet.alertWithoutDb.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
 
-| process | mean CPU (% of one core) | peak RSS (MiB) |
-| --- | --- | --- |
-${Object.entries(fleet.processes).map(([name, u]) => `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`).join('\n')}
+  | process | mean CPU (% of one core) | peak RSS (MiB) |
+  | --- | --- | --- |
+  ${Object.entries(fleet.processes).map(([name, u]) => `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`).join('\n')}
 
-![fleet run](latest-fleet.png)` : 'Not measured in this run.'}
+  ![fleet run](latest-fleet.png)` : 'Not measured in this run.'}
 
 ## Broker throughput
 ${broker ? `${broker.load.publishers} publishers keeping ${broker.load.window} QoS 1 messages in flight each, one persistent QoS 1 subscriber; ${broker.load.rounds} interleaved rounds of ${broker.load.seconds} s per configuration; messages/s received by the subscriber (median).
 
-| broker | messages/s | ratio to Vigie |
-| --- | --- | --- |
-| Vigie (authentication, ACL, validation, durable sessions, TCP_NODELAY) | ${broker.median.vigie} | 1 |
-| Vigie with Nagle's algorithm (no TCP_NODELAY) | ${broker.median['vigie-nagle']} | ${broker.ratios.nagleToNoDelay} |
-| stock aedes (in-memory, no authentication) | ${broker.median.aedes} | Vigie = ${broker.ratios.vigieToAedes} × aedes |
-| Mosquitto ${'2.0'} (Debian, no persistence) | ${broker.median.mosquitto} | Vigie = ${broker.ratios.vigieToMosquitto} × Mosquitto |
+  | broker | messages/s | ratio to Vigie |
+  | --- | --- | --- |
+  | Vigie (authentication, ACL, validation, durable sessions, TCP_NODELAY) | ${broker.median.vigie} | 1 |
+  | Vigie with Nagle's algorithm (no TCP_NODELAY) | ${broker.median['vigie-nagle']} | ${broker.ratios.nagleToNoDelay} |
+  | stock aedes (in-memory, no authentication) | ${broker.median.aedes} | Vigie = ${broker.ratios.vigieToAedes} × aedes |
+  | Mosquitto ${'2.0'} (Debian, no persistence) | ${broker.median.mosquitto} | Vigie = ${broker.ratios.vigieToMosquitto} × Mosquitto |
 
-Every run: ${broker.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`).join('; ')}.` : 'Not measured in this run.'}
+  Every run: ${broker.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`).join('; ')}.` : 'Not measured in this run.'}
 
 ## Ingest throughput
 ${ingest ? `Watches publish batches of ${ingest.load.samplesPerMessage} readings (20 publishers, 4 messages in flight each) through the broker; the ingest validates, queues on disk and writes batches of ${ingest.load.batchSize} points. Raw: the same points as line protocol, batches of ${ingest.load.batchSize}, two HTTP writers, to the same influxd. ${ingest.load.rounds} interleaved rounds of ${ingest.load.seconds} s; medians.
 
-| path | points/s | |
-| --- | --- | --- |
-| through the ingest | ${ingest.pointsPerSec} | ${Math.round(ingest.shareOfRaw * 100)} % of raw (target ≥ ${TARGET.ingestShareOfRaw * 100} %) |
-| raw line protocol | ${ingest.rawPointsPerSec} | the limit here |
+  | path | points/s | |
+  | --- | --- | --- |
+  | through the ingest | ${ingest.pointsPerSec} | ${Math.round(ingest.shareOfRaw * 100)} % of raw (target ≥ ${TARGET.ingestShareOfRaw * 100} %) |
+  | raw line protocol | ${ingest.rawPointsPerSec} | the limit here |
 
-Every run: ${ingest.runs.map((r) => `${r.config} #${r.round}: ${r.pointsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
+  Every run: ${ingest.runs.map((r) => `${r.config} #${r.round}: ${r.pointsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
 
 ## Scale-out
 ${scaleOut ? `The broker-throughput load (${args.publishers} publishers, window ${args.window}) on one Vigie broker, and on two Vigie brokers sharing state through Redis (mqemitter-redis + aedes-persistence-redis; Redis with an append-only file), the watches on one and the subscriber on the other. Interleaved rounds; medians. On two cores the second broker, Redis and the load share the same CPUs, so this shows what crossing brokers costs rather than a gain in capacity.
 
-| configuration | messages/s |
-| --- | --- |
-| one broker | ${scaleOut.oneBrokerMsgsPerSec} |
-| two brokers through Redis | ${scaleOut.twoBrokersMsgsPerSec} |
+  | configuration | messages/s |
+  | --- | --- |
+  | one broker | ${scaleOut.oneBrokerMsgsPerSec} |
+  | two brokers through Redis | ${scaleOut.twoBrokersMsgsPerSec} |
 
-Every run: ${scaleOut.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
+  Every run: ${scaleOut.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
+
+## Parts that failed
+${Object.keys(failed).length ? Object.entries(failed).map(([k, v]) => `- ${k}: ${v}`).join('\n') : 'None.'}
 
 ## Shortfalls
 ${shortfalls.length ? shortfalls.map((s) => `- ${s}`).join('\n') : 'None.'}
 `;
 
-mkdirSync(args.out!, { recursive: true });
-writeFileSync(join(args.out!, 'latest.json'), `${JSON.stringify({ ...result, fleetSeries: fleet?.series ?? null }, null, 2)}\n`);
-writeFileSync(join(args.out!, 'latest.md'), md);
-if (fleet) await renderChart(join(args.out!, 'latest-fleet.png'), fleet.series);
-process.stdout.write(`\n${md}\n`);
-for (const s of shortfalls) process.stdout.write(`shortfall: ${s}\n`);
+  mkdirSync(args.out!, { recursive: true });
+  writeFileSync(join(args.out!, 'latest.json'), `${JSON.stringify({ ...result, failed, fleetSeries: fleet?.series ?? null }, null, 2)}\n`);
+  writeFileSync(join(args.out!, 'latest.md'), md);
+  if (fleet) await renderChart(join(args.out!, 'latest-fleet.png'), fleet.series);
+  return { md, shortfalls };
+}
