@@ -156,53 +156,53 @@ Machine: ${result.machine.cores} cores (${result.machine.cpu}), ${result.machine
 ## Fleet and alert latency
 ${fleet ? `${fleet.watches < fleet.requestedWatches ? `**${fleet.watches} watches, not the ${fleet.requestedWatches} asked for: this machine limits open files to ${fleet.openFilesLimit} per process (hard limit, not raisable without CAP_SYS_RESOURCE), and every watch is a socket in the broker and in the load generator.** ` : ''}${fleet.watches} watches, one QoS 1 reading a second each, for ${fleet.seconds} s, through the broker, the ingest and the web service as \`npm run demo\` runs them.
 
-  | figure | value | target |
-  | --- | --- | --- |
-  | connections per second (ramp) | ${fleet.connect.perSecond} (${fleet.connect.seconds} s for all; failures retried: ${JSON.stringify(fleet.connect.failures)}) | |
-  | messages/s acknowledged | ${fleet.msgsPerSec} | ${fleet.watches} |
-  | readings sent / acknowledged / stored in InfluxDB / lost | ${fleet.sent} / ${fleet.acked} / ${fleet.stored} / ${fleet.lost} | lost = 0 |
-  | readings held back by watches (20 unacknowledged already) | ${fleet.deferred} | 0 |
-  | broker memory (peak RSS) | ${fleet.processes.broker?.rssPeakMiB ?? 'n/a'} MiB | ≤ ${TARGET.fleetBrokerRssMiB} MiB |
-  | fall → clinician's live channel, p50 / p99 / p99.9 (${fleet.alert.count} falls${fleet.alert.missed ? `, ${fleet.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.alert.p50Ms)} / ${cell(fleet.alert.p99Ms)} / ${cell(fleet.alert.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
-  | the same, InfluxDB stopped (${fleet.alertWithoutDb.count} falls${fleet.alertWithoutDb.missed ? `, ${fleet.alertWithoutDb.missed} not seen in 30 s` : ''}) | ${cell(fleet.alertWithoutDb.p50Ms)} / ${cell(fleet.alertWithoutDb.p99Ms)} / ${cell(fleet.alertWithoutDb.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
+| figure | value | target |
+| --- | --- | --- |
+| connections per second (ramp) | ${fleet.connect.perSecond} (${fleet.connect.seconds} s for all; failures retried: ${JSON.stringify(fleet.connect.failures)}) | |
+| messages/s acknowledged | ${fleet.msgsPerSec} | ${fleet.watches} |
+| readings sent / acknowledged / stored in InfluxDB / lost | ${fleet.sent} / ${fleet.acked} / ${fleet.stored} / ${fleet.lost} | lost = 0 |
+| readings held back by watches (20 unacknowledged already) | ${fleet.deferred} | 0 |
+| broker memory (peak RSS) | ${fleet.processes.broker?.rssPeakMiB ?? 'n/a'} MiB | ≤ ${TARGET.fleetBrokerRssMiB} MiB |
+| fall → clinician's live channel, p50 / p99 / p99.9 (${fleet.alert.count} falls${fleet.alert.missed ? `, ${fleet.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.alert.p50Ms)} / ${cell(fleet.alert.p99Ms)} / ${cell(fleet.alert.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
+| the same, InfluxDB stopped (${fleet.alertWithoutDb.count} falls${fleet.alertWithoutDb.missed ? `, ${fleet.alertWithoutDb.missed} not seen in 30 s` : ''}) | ${cell(fleet.alertWithoutDb.p50Ms)} / ${cell(fleet.alertWithoutDb.p99Ms)} / ${cell(fleet.alertWithoutDb.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
 
-  | process | mean CPU (% of one core) | peak RSS (MiB) |
-  | --- | --- | --- |
-  ${Object.entries(fleet.processes).map(([name, u]) => `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`).join('\n')}
+| process | mean CPU (% of one core) | peak RSS (MiB) |
+| --- | --- | --- |
+${Object.entries(fleet.processes).map(([name, u]) => `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`).join('\n')}
 
-  ![fleet run](latest-fleet.png)` : 'Not measured in this run.'}
+![fleet run](latest-fleet.png)` : 'Not measured in this run.'}
 
 ## Broker throughput
 ${broker ? `${broker.load.publishers} publishers keeping ${broker.load.window} QoS 1 messages in flight each, one persistent QoS 1 subscriber; ${broker.load.rounds} interleaved rounds of ${broker.load.seconds} s per configuration; messages/s received by the subscriber (median).
 
-  | broker | messages/s | ratio to Vigie |
-  | --- | --- | --- |
-  | Vigie (authentication, ACL, validation, durable sessions, TCP_NODELAY) | ${broker.median.vigie} | 1 |
-  | Vigie with Nagle's algorithm (no TCP_NODELAY) | ${broker.median['vigie-nagle']} | ${broker.ratios.nagleToNoDelay} |
-  | stock aedes (in-memory, no authentication) | ${broker.median.aedes} | Vigie = ${broker.ratios.vigieToAedes} × aedes |
-  | Mosquitto ${'2.0'} (Debian, no persistence) | ${broker.median.mosquitto} | Vigie = ${broker.ratios.vigieToMosquitto} × Mosquitto |
+| broker | messages/s | ratio to Vigie |
+| --- | --- | --- |
+| Vigie (authentication, ACL, validation, durable sessions, TCP_NODELAY) | ${broker.median.vigie} | 1 |
+| Vigie with Nagle's algorithm (no TCP_NODELAY) | ${broker.median['vigie-nagle']} | ${broker.ratios.nagleToNoDelay} |
+| stock aedes (in-memory, no authentication) | ${broker.median.aedes} | Vigie = ${broker.ratios.vigieToAedes} × aedes |
+| Mosquitto ${'2.0'} (Debian, no persistence) | ${broker.median.mosquitto} | Vigie = ${broker.ratios.vigieToMosquitto} × Mosquitto |
 
-  Every run: ${broker.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`).join('; ')}.` : 'Not measured in this run.'}
+Every run: ${broker.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`).join('; ')}.` : 'Not measured in this run.'}
 
 ## Ingest throughput
 ${ingest ? `Watches publish batches of ${ingest.load.samplesPerMessage} readings (20 publishers, 4 messages in flight each) through the broker; the ingest validates, queues on disk and writes batches of ${ingest.load.batchSize} points. Raw: the same points as line protocol, batches of ${ingest.load.batchSize}, two HTTP writers, to the same influxd. ${ingest.load.rounds} interleaved rounds of ${ingest.load.seconds} s; medians.
 
-  | path | points/s | |
-  | --- | --- | --- |
-  | through the ingest | ${ingest.pointsPerSec} | ${Math.round(ingest.shareOfRaw * 100)} % of raw (target ≥ ${TARGET.ingestShareOfRaw * 100} %) |
-  | raw line protocol | ${ingest.rawPointsPerSec} | the limit here |
+| path | points/s | |
+| --- | --- | --- |
+| through the ingest | ${ingest.pointsPerSec} | ${Math.round(ingest.shareOfRaw * 100)} % of raw (target ≥ ${TARGET.ingestShareOfRaw * 100} %) |
+| raw line protocol | ${ingest.rawPointsPerSec} | the limit here |
 
-  Every run: ${ingest.runs.map((r) => `${r.config} #${r.round}: ${r.pointsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
+Every run: ${ingest.runs.map((r) => `${r.config} #${r.round}: ${r.pointsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
 
 ## Scale-out
 ${scaleOut ? `The broker-throughput load (${args.publishers} publishers, window ${args.window}) on one Vigie broker, and on two Vigie brokers sharing state through Redis (mqemitter-redis + aedes-persistence-redis; Redis with an append-only file), the watches on one and the subscriber on the other. Interleaved rounds; medians. On two cores the second broker, Redis and the load share the same CPUs, so this shows what crossing brokers costs rather than a gain in capacity.
 
-  | configuration | messages/s |
-  | --- | --- |
-  | one broker | ${scaleOut.oneBrokerMsgsPerSec} |
-  | two brokers through Redis | ${scaleOut.twoBrokersMsgsPerSec} |
+| configuration | messages/s |
+| --- | --- |
+| one broker | ${scaleOut.oneBrokerMsgsPerSec} |
+| two brokers through Redis | ${scaleOut.twoBrokersMsgsPerSec} |
 
-  Every run: ${scaleOut.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
+Every run: ${scaleOut.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
 
 ## Parts that failed
 ${Object.keys(failed).length ? Object.entries(failed).map(([k, v]) => `- ${k}: ${v}`).join('\n') : 'None.'}
