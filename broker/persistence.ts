@@ -71,13 +71,6 @@ export class DurablePersistence extends MemoryPersistence {
     };
   }
 
-  /** Messages waiting in persistent sessions (for metrics and tests). */
-  get queued(): number {
-    let n = 0;
-    for (const q of this.#outgoing.values()) n += q.length;
-    return n;
-  }
-
   override async setup(broker: Aedes): Promise<void> {
     this.#broker = broker;
     await super.setup(broker);
@@ -137,8 +130,7 @@ export class DurablePersistence extends MemoryPersistence {
     if (!subs || subs.length === 0) return;
     const brokerId = packet.brokerId ?? '';
     const counter = packet.brokerCounter ?? 0;
-    const stored = copyPacket(packet);
-    const blob = serialize({ ...stored });
+    const blob = serialize({ ...copyPacket(packet) });
     for (const sub of subs) this.#queue(sub.clientId).push({ packet: copyPacket(packet), key: [brokerId, counter] });
     return this.#write(() => {
       for (const sub of subs) this.#sql.enqueue.run(sub.clientId, brokerId, counter, blob);
@@ -226,7 +218,7 @@ export class DurablePersistence extends MemoryPersistence {
   }
 
   override async destroy(): Promise<void> {
-    await this.#flushNow();
+    if (this.#pending.length > 0) this.#commit(); // what is waiting for the next group commit
     await super.destroy();
     this.#db.close();
   }
@@ -262,10 +254,6 @@ export class DurablePersistence extends MemoryPersistence {
       return;
     }
     for (const w of waiting) w.resolve();
-  }
-
-  async #flushNow(): Promise<void> {
-    if (this.#pending.length > 0) this.#commit();
   }
 }
 

@@ -45,7 +45,7 @@ function batchPayload(n: number, k: number, now = Date.now()): Buffer {
 /** Line protocol (tags are Vigie ids: no character needs escaping). */
 function line(p: IPoint): string {
   const tags = Object.entries(p.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const fields = Object.entries(p.fields ?? {}).map(([k, v]) => `${k}=${typeof v === 'boolean' ? String(v) : String(v)}`).join(',');
+  const fields = Object.entries(p.fields ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',');
   return `${p.measurement},${tags} ${fields} ${String(p.timestamp)}`;
 }
 
