@@ -86,8 +86,9 @@ export class DurableQueue {
     const last = items.at(-1);
     if (!last) return;
     // The writer is the only remover and peek returns the oldest rows, so they are exactly those <= last.id.
-    this.#deleteUpTo.run(last.id);
-    this.#size = Math.max(0, this.#size - items.length);
+    // Count what was deleted, not what was peeked: points of the batch already dead-lettered are gone.
+    const { changes } = this.#deleteUpTo.run(last.id);
+    this.#size = Math.max(0, this.#size - changes);
     this.#wake();
   }
 
