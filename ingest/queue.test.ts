@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableQueue } from './queue.ts';
 
@@ -17,9 +18,10 @@ describe('DurableQueue', () => {
 
   it('counts what is left when a batch had a point moved to the dead letters', () => {
     const { queue, path } = open();
-    queue.append([1, 2, 3, 4, 5].map(point));
+    for (const n of [1, 2, 3, 4, 5]) queue.append([point(n)]);
     const batch = queue.peek(3);
-    queue.deadLetter(batch[1]!, 'field type conflict', 0);
+    expect(queue.deadLetter(batch[1]!, 'field type conflict', 0)).toBe(true);
+    expect(queue.deadLetter(batch[1]!, 'field type conflict', 1)).toBe(false); // the batch was retried
     queue.remove(batch);
     expect(queue.size).toBe(2);
     expect(queue.deadLetters).toBe(1);
@@ -28,5 +30,33 @@ describe('DurableQueue', () => {
     const reopened = new DurableQueue(path, 100);
     expect(reopened.size).toBe(2);
     reopened.close();
+  });
+
+  it('reads whole appends in order, at least as many points as asked when there are', () => {
+    const { queue } = open();
+    queue.append([point(1), point(2), point(3)]);
+    queue.append([point(4), point(5)]);
+    queue.append([point(6)]);
+    expect(queue.size).toBe(6);
+    const batch = queue.peek(4);
+    expect(batch.map((i) => i.point.fields?.hr)).toEqual([1, 2, 3, 4, 5]);
+    queue.remove(batch);
+    expect(queue.size).toBe(1);
+    expect(queue.peek(4).map((i) => i.point.fields?.hr)).toEqual([6]);
+    queue.close();
+  });
+
+  it('carries over a queue written one row per point by an earlier version', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
+    dirs.push(dir);
+    const path = join(dir, 'queue.db');
+    const db = new Database(path);
+    db.exec('CREATE TABLE queue (id INTEGER PRIMARY KEY AUTOINCREMENT, point TEXT NOT NULL)');
+    for (const n of [7, 8, 9]) db.prepare('INSERT INTO queue (point) VALUES (?)').run(JSON.stringify(point(n)));
+    db.close();
+    const queue = new DurableQueue(path, 100);
+    expect(queue.size).toBe(3);
+    expect(queue.peek(10).map((i) => i.point.fields?.hr)).toEqual([7, 8, 9]);
+    queue.close();
   });
 });

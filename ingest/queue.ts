@@ -2,20 +2,18 @@
  * A bounded, durable FIFO of InfluxDB points on disk (SQLite, WAL). The ingest appends every accepted
  * reading here before acknowledging it, and the writer drains it in order; a restart replays what was
  * not yet written. When it is full, append waits (back-pressure) instead of dropping.
+ *
+ * One row per append (a message's points, as JSON): one INSERT per message rather than one per
+ * point, and the writer reads whole rows. Profiled under load, one row per point with a schema check
+ * on every read took 40 % of the ingest's CPU. The rows are written only by this class, so they are
+ * read back without a schema check.
  */
 import type Database from 'better-sqlite3';
 import type { IPoint } from 'influx';
 import { openSqlite } from '../common/sqlite.ts';
-import { z } from 'zod';
 
+/** A point read from the queue, and the row (append) it belongs to. */
 export interface QueuedPoint { readonly id: number; readonly point: IPoint }
-
-const pointSchema = z.object({
-  measurement: z.string(),
-  tags: z.record(z.string(), z.string()),
-  fields: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
-  timestamp: z.string(),
-});
 
 export class QueueClosedError extends Error {
   override readonly name = 'QueueClosedError';
@@ -24,10 +22,10 @@ export class QueueClosedError extends Error {
 export class DurableQueue {
   readonly capacity: number;
   readonly #db: Database.Database;
-  readonly #insert: Database.Statement<[string]>;
-  readonly #peek: Database.Statement<[number], { id: number; point: string }>;
+  readonly #insert: Database.Statement<[string, number]>;
+  readonly #rows: Database.Statement<[], { id: number; points: string }>;
+  readonly #countUpTo: Database.Statement<[number], { n: number }>;
   readonly #deleteUpTo: Database.Statement<[number]>;
-  readonly #deleteOne: Database.Statement<[number]>;
   readonly #insertDead: Database.Statement<[string, string, number]>;
   #size: number;
   #waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
@@ -39,16 +37,28 @@ export class DurableQueue {
     this.#db = openSqlite(path, {
       synchronous: 'NORMAL',
       schema: `
-      CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY AUTOINCREMENT, point TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS appends (id INTEGER PRIMARY KEY AUTOINCREMENT, points TEXT NOT NULL, n INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, point TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_point ON dead_letters (point);
     `,
     });
-    this.#insert = this.#db.prepare('INSERT INTO queue (point) VALUES (?)');
-    this.#peek = this.#db.prepare('SELECT id, point FROM queue ORDER BY id LIMIT ?');
-    this.#deleteUpTo = this.#db.prepare('DELETE FROM queue WHERE id <= ?');
-    this.#deleteOne = this.#db.prepare('DELETE FROM queue WHERE id = ?');
-    this.#insertDead = this.#db.prepare('INSERT INTO dead_letters (point, reason, at) VALUES (?, ?, ?)');
-    this.#size = this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM queue').get()?.n ?? 0;
+    this.#migrate();
+    this.#insert = this.#db.prepare('INSERT INTO appends (points, n) VALUES (?, ?)');
+    this.#rows = this.#db.prepare('SELECT id, points FROM appends ORDER BY id');
+    this.#countUpTo = this.#db.prepare('SELECT coalesce(sum(n), 0) AS n FROM appends WHERE id <= ?');
+    this.#deleteUpTo = this.#db.prepare('DELETE FROM appends WHERE id <= ?');
+    // A point refused again after a retry of its batch is recorded once.
+    this.#insertDead = this.#db.prepare('INSERT OR IGNORE INTO dead_letters (point, reason, at) VALUES (?, ?, ?)');
+    this.#size = this.#db.prepare<[], { n: number }>('SELECT coalesce(sum(n), 0) AS n FROM appends').get()?.n ?? 0;
+  }
+
+  /** A queue written by an earlier version (one row per point) is carried over, in order. */
+  #migrate(): void {
+    const old = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue'").get();
+    if (!old) return;
+    this.#db.transaction(() => {
+      this.#db.exec(`INSERT INTO appends (points, n) SELECT '[' || point || ']', 1 FROM queue ORDER BY id; DROP TABLE queue;`);
+    })();
   }
 
   get size(): number {
@@ -67,39 +77,44 @@ export class DurableQueue {
     }
   }
 
-  /** Appends points in one transaction; durable when it returns. */
+  /** Appends points as one row; durable when it returns. */
   append(points: readonly IPoint[]): void {
     if (this.#closed) throw new QueueClosedError('queue closed');
-    this.#db.transaction(() => {
-      for (const p of points) this.#insert.run(JSON.stringify(p));
-    })();
+    if (points.length === 0) return;
+    this.#insert.run(JSON.stringify(points), points.length);
     this.#size += points.length;
   }
 
-  /** The oldest points, in order. */
+  /** The oldest points, in order, whole appends only: at least `limit` if there are as many. */
   peek(limit: number): QueuedPoint[] {
-    return this.#peek.all(limit).map((row) => ({ id: row.id, point: pointSchema.parse(JSON.parse(row.point)) }));
+    const out: QueuedPoint[] = [];
+    for (const row of this.#rows.iterate()) {
+      for (const point of JSON.parse(row.points) as IPoint[]) out.push({ id: row.id, point });
+      if (out.length >= limit) break; // leaving the loop ends the statement
+    }
+    return out;
   }
 
-  /** Removes points returned by the last peek (they are stored in InfluxDB). */
+  /** Removes points returned by the last peek (stored in InfluxDB, or in the dead letters). */
   remove(items: readonly QueuedPoint[]): void {
     const last = items.at(-1);
     if (!last) return;
     // The writer is the only remover and peek returns the oldest rows, so they are exactly those <= last.id.
-    // Count what was deleted, not what was peeked: points of the batch already dead-lettered are gone.
-    const { changes } = this.#deleteUpTo.run(last.id);
-    this.#size = Math.max(0, this.#size - changes);
+    const removed = this.#db.transaction(() => {
+      const n = this.#countUpTo.get(last.id)?.n ?? 0;
+      this.#deleteUpTo.run(last.id);
+      return n;
+    })();
+    this.#size = Math.max(0, this.#size - removed);
     this.#wake();
   }
 
-  /** Moves a point InfluxDB refuses for good to the dead letters, with the reason: kept, not lost. */
-  deadLetter(item: QueuedPoint, reason: string, now: number): void {
-    this.#db.transaction(() => {
-      this.#insertDead.run(JSON.stringify(item.point), reason, now);
-      this.#deleteOne.run(item.id);
-    })();
-    this.#size = Math.max(0, this.#size - 1);
-    this.#wake();
+  /**
+   * Keeps a point InfluxDB refuses for good in the dead letters, with the reason: kept, not lost. It
+   * leaves the queue with the rest of its batch (remove). Returns false if it was already there.
+   */
+  deadLetter(item: QueuedPoint, reason: string, now: number): boolean {
+    return this.#insertDead.run(JSON.stringify(item.point), reason, now).changes > 0;
   }
 
   close(): void {

@@ -98,7 +98,7 @@ export class BatchWriter {
       if (status === undefined || status === 429 || status < 400 || status >= 500) throw error;
       if (items.length === 1) {
         const [item] = items as [QueuedPoint];
-        this.#o.queue.deadLetter(item, errorMessage(error), (this.#o.clock ?? Date.now)());
+        if (!this.#o.queue.deadLetter(item, errorMessage(error), (this.#o.clock ?? Date.now)())) return; // already there (batch retried)
         this.#o.metrics.deadLettered.inc();
         this.#o.logger.error({ measurement: item.point.measurement, device: item.point.tags?.device, reason: errorMessage(error) }, 'point refused by InfluxDB, moved to dead letters');
         return;

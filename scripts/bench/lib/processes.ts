@@ -84,8 +84,9 @@ function supervise(name: string, child: ChildProcess, port: number, ready: (line
 
 /** A Vigie service (`broker/main.ts`, `ingest/main.ts`, `web/main.ts`) with its data folder and env. */
 export async function startService(name: string, entry: string, env: Record<string, string>, readyMsg: string): Promise<Running> {
-  // BENCH_PROFILE_DIR: each service writes a CPU profile there when it stops (open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  // BENCH_PROFILE_DIR: each service writes CPU profiles under <dir>/<name> when it stops, one per
+  // thread (the main one is the largest; open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE_DIR, name)}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
