@@ -1,4 +1,4 @@
-/** Battery Level, 0x2A19 (Battery Service 1.0 §3.1): uint8, percent, 0-100 (101-255 reserved). */
+/** Battery Level, 0x2A19 (Battery Service 1.0): uint8, percent, 0-100 (101-255 reserved). */
 import { err, ok, type Result } from '../result.ts';
 import { ByteReader, type BleDecodeError } from './reader.ts';
 import { ByteWriter } from './writer.ts';

@@ -1,6 +1,6 @@
 /**
- * Blood Pressure Measurement, 0x2A35 (Blood Pressure Service 1.0 §3.1; GSS "Blood Pressure
- * Measurement").
+ * Blood Pressure Measurement, 0x2A35 (Blood Pressure Service 1.0; GATT Specification
+ * Supplement).
  *
  *   flags uint8: bit 0 unit (0 mmHg, 1 kPa), bit 1 time stamp, bit 2 pulse rate, bit 3 user ID,
  *                bit 4 measurement status; bits 5-7 reserved

@@ -1,5 +1,5 @@
 /**
- * Glucose Measurement, 0x2A18 (Glucose Service 1.0.1 §3.1; GSS "Glucose Measurement").
+ * Glucose Measurement, 0x2A18 (Glucose Service 1.0.1; GATT Specification Supplement).
  *
  *   flags uint8: bit 0 time offset, bit 1 concentration with type and sample location,
  *                bit 2 concentration unit (0 kg/L, 1 mol/L), bit 3 sensor status annunciation,

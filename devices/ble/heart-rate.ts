@@ -1,5 +1,5 @@
 /**
- * Heart Rate Measurement, 0x2A37 (Heart Rate Service 1.0 §3.1; GSS "Heart Rate Measurement").
+ * Heart Rate Measurement, 0x2A37 (Heart Rate Service 1.0; GATT Specification Supplement).
  *
  *   flags        uint8    bit 0: rate is uint16 (else uint8)
  *                         bits 1-2: sensor contact (0b0x not supported, 0b10 not detected, 0b11 detected)

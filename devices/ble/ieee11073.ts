@@ -1,6 +1,6 @@
 /**
- * IEEE 11073-20601 floating-point types as Bluetooth health profiles carry them (GSS §2.3, "SFLOAT"
- * and "FLOAT"): a signed base-10 exponent and a signed mantissa in one little-endian integer.
+ * IEEE 11073-20601 floating-point types as Bluetooth health profiles carry them (GATT Specification
+ * Supplement, "SFLOAT" and "FLOAT"): a signed base-10 exponent and a signed mantissa in one little-endian integer.
  *
  * SFLOAT: 16 bits, exponent bits 15-12 (-8..7), mantissa bits 11-0 (-2048..2047).
  * FLOAT:  32 bits, exponent bits 31-24 (-128..127), mantissa bits 23-0 (-2^23..2^23-1).
@@ -37,14 +37,15 @@ export interface Ieee11073Error {
 interface Format {
   readonly name: 'SFLOAT' | 'FLOAT';
   readonly mantissaBits: number;
+  readonly exponentBits: number;
   readonly exponentMin: number;
   readonly exponentMax: number;
 }
 
-const SFLOAT: Format = { name: 'SFLOAT', mantissaBits: 12, exponentMin: -8, exponentMax: 7 };
-const FLOAT: Format = { name: 'FLOAT', mantissaBits: 24, exponentMin: -128, exponentMax: 127 };
+const SFLOAT: Format = { name: 'SFLOAT', mantissaBits: 12, exponentBits: 4, exponentMin: -8, exponentMax: 7 };
+const FLOAT: Format = { name: 'FLOAT', mantissaBits: 24, exponentBits: 8, exponentMin: -128, exponentMax: 127 };
 
-/** Special codes by mantissa (exponent 0), relative to the mantissa's largest positive value M. */
+/** The special codes (with exponent 0) sit at the ends of the mantissa range: max, max - 1, min, min + 1, min + 2. */
 function specialOf(format: Format, mantissa: number): Ieee11073Special | undefined {
   const max = 2 ** (format.mantissaBits - 1) - 1;
   switch (mantissa) {
@@ -70,11 +71,13 @@ function mantissaOfSpecial(format: Format, kind: Ieee11073Special): number {
 }
 
 /**
- * mantissa × 10^exponent, dividing by a power of ten for negative exponents so that 365 and -1 give
- * exactly 36.5 (multiplying by 0.1 would give 36.500000000000004).
+ * value × 10^exponent, decimally: the double nearest to the decimal number, so 373 and -1 give
+ * exactly 37.3. Multiplying by 0.1 would give 37.300000000000004, and `10 ** n` is not correctly
+ * rounded for every n (in V8, 10 ** -5 !== 1e-5); parsing the decimal literal is correctly rounded.
  */
-export function scaleByPowerOfTen(mantissa: number, exponent: number): number {
-  return exponent < 0 ? mantissa / 10 ** -exponent : mantissa * 10 ** exponent;
+export function scaleByPowerOfTen(value: number, exponent: number): number {
+  const [digits = '0', power = '0'] = String(value).split('e');
+  return Number(`${digits}e${Number(power) + exponent}`);
 }
 
 export function ieee11073Value(mantissa: number, exponent: number): Ieee11073Value {
@@ -82,8 +85,7 @@ export function ieee11073Value(mantissa: number, exponent: number): Ieee11073Val
 }
 
 function decode(format: Format, raw: number): Ieee11073Number {
-  const bits = format.mantissaBits;
-  const exponentBits = format === SFLOAT ? 4 : 8;
+  const { mantissaBits: bits, exponentBits } = format;
   const mantissaRaw = raw % 2 ** bits;
   const exponentRaw = Math.floor(raw / 2 ** bits) % 2 ** exponentBits;
   const mantissa = mantissaRaw >= 2 ** (bits - 1) ? mantissaRaw - 2 ** bits : mantissaRaw;
@@ -106,8 +108,7 @@ function encode(format: Format, n: Ieee11073Wire): number {
   if (exponent === 0 && specialOf(format, mantissa)) {
     throw new RangeError(`${format.name} mantissa ${mantissa} with exponent 0 is the code of ${specialOf(format, mantissa)}, not a number`);
   }
-  const exponentBits = format === SFLOAT ? 4 : 8;
-  const e = exponent < 0 ? exponent + 2 ** exponentBits : exponent;
+  const e = exponent < 0 ? exponent + 2 ** format.exponentBits : exponent;
   const m = mantissa < 0 ? mantissa + 2 ** bits : mantissa;
   return e * 2 ** bits + m;
 }
@@ -122,7 +123,7 @@ function fromValue(format: Format, value: number, exponent: number): Result<Ieee
   if (!Number.isInteger(exponent) || exponent < format.exponentMin || exponent > format.exponentMax) {
     return err({ code: 'bad_exponent', reason: `${format.name} exponent must be an integer from ${format.exponentMin} to ${format.exponentMax}, got ${exponent}` });
   }
-  const scaled = exponent < 0 ? value * 10 ** -exponent : value / 10 ** exponent;
+  const scaled = scaleByPowerOfTen(value, -exponent);
   const mantissa = Math.sign(scaled) * Math.round(Math.abs(scaled)) || 0;
   const limit = 2 ** (format.mantissaBits - 1) - 3;
   if (Math.abs(mantissa) > limit) {

@@ -1,7 +1,6 @@
 /**
- * Pulse oximetry (Pulse Oximeter Service 1.0.1 §3.1-3.2; GSS "PLX Spot-check Measurement" and
- * "PLX Continuous Measurement"). SpO2 (%) and pulse rate (beats/min) are SFLOATs; NaN means the
- * device has no reading.
+ * Pulse oximetry (Pulse Oximeter Service 1.0.1; GATT Specification Supplement). SpO2 (%) and pulse
+ * rate (beats/min) are SFLOATs; NaN means the device has no reading.
  *
  * Spot-check, 0x2A5E:
  *   flags uint8: bit 0 time stamp, bit 1 measurement status, bit 2 device and sensor status,

@@ -38,7 +38,7 @@ export type BleDecodeErrorCode = BleDecodeError['code'];
 
 /**
  * The Date Time characteristic (0x2A08) as health measurements embed it, raw: the device's local
- * time without a zone. A 0 year, month or day means "not known" (GSS Date Time); the values are not
+ * time without a zone. A 0 year, month or day means "not known"; the values are not
  * range-checked, because a bad clock must not cost the measurement.
  */
 export interface DateTime {

@@ -1,6 +1,6 @@
 /**
- * Temperature Measurement, 0x2A1C (Health Thermometer Service 1.0 §3.1; GSS "Temperature
- * Measurement").
+ * Temperature Measurement, 0x2A1C (Health Thermometer Service 1.0; GATT Specification
+ * Supplement).
  *
  *   flags uint8: bit 0 unit (0 °C, 1 °F), bit 1 time stamp, bit 2 temperature type; bits 3-7 reserved
  *   temperature FLOAT (NaN when the device has no value), [time stamp 7], [temperature type uint8]
@@ -12,7 +12,7 @@ import { ByteReader, type BleDecodeError, type DateTime } from './reader.ts';
 import { fahrenheitToCelsius } from './units.ts';
 import { ByteWriter, reservedOnly } from './writer.ts';
 
-/** Temperature Type (GSS 0x2A1D) by code; 0 and 10-255 are reserved. */
+/** Temperature Type (characteristic 0x2A1D) by code; 0 and 10-255 are reserved. */
 export const TEMPERATURE_TYPES = [
   null, 'armpit', 'body', 'ear', 'finger', 'gastrointestinal_tract', 'mouth', 'rectum', 'toe', 'tympanum',
 ] as const;

@@ -1,5 +1,5 @@
 /**
- * Weight Measurement, 0x2A9D (Weight Scale Service 1.0 §3.1; GSS "Weight Measurement").
+ * Weight Measurement, 0x2A9D (Weight Scale Service 1.0; GATT Specification Supplement).
  *
  *   flags uint8: bit 0 units (0 SI: kg and m, 1 imperial: lb and in), bit 1 time stamp,
  *                bit 2 user ID, bit 3 BMI and height; bits 4-7 reserved
