@@ -9,7 +9,7 @@ import { DurablePersistence } from './persistence.ts';
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
 import MQEmitterRedis from 'mqemitter-redis';
 import MQEmitter from 'mqemitter';
-import Denque from 'denque';
+import { withAlarmLane } from './alarm-lane.ts';
 import { Readable } from 'node:stream';
 
 /**
@@ -52,16 +52,6 @@ const FORWARD_FIRST = Symbol('forward first');
 /** Messages mqemitter routes at once (aedes' default); the rest wait in its queue. */
 const MQ_CONCURRENCY = 100;
 
-/**
- * mqemitter queues the messages beyond its concurrency in two arrays and takes each next one with
- * Array#shift, which copies the whole array: with 5,000 watches at 1 Hz, 100,000 messages waited
- * there and the broker spent 71 % of its CPU in that copy (profiled), falling further behind. The
- * same queues as double-ended queues (denque: O(1) shift, the same push/shift/length) keep each step
- * constant. mqemitter 7 reads them only through those three members.
- */
-function withConstantTimeQueue(mq: object): void {
-  Object.assign(mq, { _messageQueue: new Denque(), _messageCallbacks: new Denque() });
-}
 /** A client's dedupe table that never reports a duplicate (see preConnect). */
 const NEVER_DUPLICATE: Record<string, number> = new Proxy({}, { get: () => 0, set: () => true, deleteProperty: () => true });
 /** A hash no secret matches, checked for unknown users so they take as long as known ones. */
@@ -143,7 +133,7 @@ export class VigieBroker {
       persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'));
       mq = MQEmitter({ concurrency: MQ_CONCURRENCY, matchEmptyLevels: true }); // [MQTT-4.7.1-3], as aedes' own
     }
-    withConstantTimeQueue(mq);
+    withAlarmLane(mq);
     const metrics = createBrokerMetrics();
     const aedes = await Aedes.createBroker({
       id: options.id ?? 'vigie-broker',

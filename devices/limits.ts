@@ -21,11 +21,17 @@ export const VITAL_RANGES = {
   dia: { min: 30, max: 160, unit: 'mm[Hg]', integer: false, loinc: '8462-4' },
   rr: { min: 4, max: 60, unit: 'breaths/min', integer: false, loinc: '9279-1' },
   steps: { min: 0, max: 100_000, unit: 'steps', integer: true, loinc: '55423-8' },
+  // Bluetooth scales and glucose meters paired through the patient's tablet (devices/ble).
+  weight: { min: 20, max: 300, unit: 'kg', integer: false, loinc: '29463-7' },
+  glucose: { min: 0.5, max: 50, unit: 'mmol/L', integer: false, loinc: '15074-8' },
   battery: { min: 0, max: 100, unit: '%', integer: true },
 } as const satisfies Record<string, Range>;
 
 export type VitalName = keyof typeof VITAL_RANGES;
 export const VITAL_NAMES = Object.keys(VITAL_RANGES) as VitalName[];
+/** The measurements of the person (every vital but the device's battery). */
+export type ReadingName = Exclude<VitalName, 'battery'>;
+export const READING_NAMES: readonly ReadingName[] = VITAL_NAMES.filter((n): n is ReadingName => n !== 'battery');
 
 /** Largest payload a device may publish, in bytes (the broker refuses larger ones). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;

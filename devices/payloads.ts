@@ -3,7 +3,7 @@
  * Parse through protocol.ts, which adds the checks that depend on the clock.
  */
 import { z } from 'zod';
-import { VITAL_RANGES, MAX_SAMPLES, type Range } from './limits.ts';
+import { VITAL_RANGES, VITAL_NAMES, MAX_SAMPLES, type Range } from './limits.ts';
 
 function measure(range: Range) {
   const base = range.integer ? z.int() : z.number();
@@ -26,9 +26,11 @@ export const vitalSampleSchema = z
     dia: measure(VITAL_RANGES.dia).optional(),
     rr: measure(VITAL_RANGES.rr).optional(),
     steps: measure(VITAL_RANGES.steps).optional(),
+    weight: measure(VITAL_RANGES.weight).optional(),
+    glucose: measure(VITAL_RANGES.glucose).optional(),
     battery: measure(VITAL_RANGES.battery).optional(),
   })
-  .refine((s) => Object.keys(s).length > 2, { message: 'carries no measurement (hr, spo2, temp, sys, dia, rr, steps or battery)' })
+  .refine((s) => Object.keys(s).length > 2, { message: `carries no measurement (${VITAL_NAMES.join(', ')})` })
   .refine((s) => s.sys === undefined || s.dia === undefined || s.sys > s.dia, {
     message: 'systolic pressure must be higher than diastolic',
     path: ['sys'],

@@ -15,6 +15,8 @@ export async function ensureDatabase(influx: InfluxDB): Promise<void> {
     else await influx.createRetentionPolicy(rp.name, options);
   }
   const cqs = new Set((await influx.showContinousQueries(DATABASE)).map((cq) => cq.name));
+  const wanted = new Set<string>(CONTINUOUS_QUERIES.map((cq) => cq.name));
+  for (const name of cqs) if (name.startsWith('cq_vitals_') && !wanted.has(name)) await influx.dropContinuousQuery(name, DATABASE);
   for (const cq of CONTINUOUS_QUERIES) {
     if (!cqs.has(cq.name)) await influx.createContinuousQuery(cq.name, cq.select, DATABASE, `RESAMPLE ${cq.resample}`);
   }

@@ -9,7 +9,7 @@ import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import type { IPoint } from 'influx';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { allDevicesFilter, patientAlertsTopic } from '../devices/topics.ts';
+import { allDevicesFilter, patientAlertsTopic, type Channel } from '../devices/topics.ts';
 import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
 import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
@@ -62,7 +62,9 @@ export class Ingest {
   readonly #writer: BatchWriter;
   readonly #seen = new SeqWindow();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
-  #client: MqttClient | undefined;
+  #clients: MqttClient[] = [];
+  /** The connection of falls and SOS, on which alert changes leave too. */
+  #alarmClient: MqttClient | undefined;
   #closed = false;
 
   constructor(options: IngestOptions) {
@@ -100,47 +102,64 @@ export class Ingest {
 
   readonly #now = (): number => (this.#o.clock ?? Date.now)();
 
-  /** Starts draining what is queued and connects to the broker; resolves on the first CONNACK. */
-  start(): Promise<void> {
+  /**
+   * Starts draining what is queued and connects to the broker; resolves on the first CONNACKs.
+   *
+   * Two connections (two persistent sessions): readings and presence on one, device events (falls,
+   * SOS) and our alert changes on the other. MQTT.js hands a connection's messages over one at a
+   * time, and the broker writes each connection in order: on a single connection, a fall waited
+   * behind every reading already sent to us, for as long as a backlog of readings takes to store.
+   */
+  async start(): Promise<void> {
     this.#writer.start();
     this.alertService.start();
     if (this.queue.size > 0) this.#o.logger.info({ queued: this.queue.size }, 'replaying readings queued before the restart');
+    const readings = this.#connect(this.#o.clientId, ['vitals', 'status'], ['events']);
+    const alarms = this.#connect(`${this.#o.clientId}-alarms`, ['events'], []);
+    this.#clients = [readings.client, alarms.client];
+    this.#alarmClient = alarms.client;
+    await Promise.all([readings.connected, alarms.connected]);
+  }
+
+  #connect(clientId: string, channels: readonly Channel[], notHere: readonly Channel[]): { client: MqttClient; connected: Promise<void> } {
     const client = mqtt.connect(this.#o.mqttUrl, {
       protocolVersion: 4,
-      clientId: this.#o.clientId,
+      clientId,
       username: this.#o.username,
       password: this.#o.password,
       clean: false, // the broker keeps QoS 1 messages for us while we are away
       reconnectPeriod: 1_000,
       connectTimeout: 10_000,
     });
-    this.#client = client;
     client.handleMessage = (packet, done) => {
       this.#handle(packet).then(() => done(), (error: unknown) => {
         // Not acknowledged: drop the connection so the broker redelivers from our session.
-        this.#o.logger.error({ error: String(error) }, 'could not store a message; reconnecting without acknowledging it');
+        this.#o.logger.error({ error: String(error), clientId }, 'could not store a message; reconnecting without acknowledging it');
         client.stream.destroy();
       });
     };
-    client.on('error', (error) => this.#warn('mqtt-error', { error: error.message }, 'MQTT error'));
-    client.on('offline', () => this.#warn('mqtt-offline', {}, 'broker unreachable; retrying'));
-    return new Promise((resolve) => {
+    client.on('error', (error) => this.#warn(`mqtt-error:${clientId}`, { error: error.message, clientId }, 'MQTT error'));
+    client.on('offline', () => this.#warn(`mqtt-offline:${clientId}`, { clientId }, 'broker unreachable; retrying'));
+    const connected = new Promise<void>((resolve) => {
       client.on('connect', () => {
-        // Subscribing again is harmless and repairs a session the broker lost.
-        client.subscribe((['vitals', 'events', 'status'] as const).map(allDevicesFilter), { qos: 1 }, (error) => {
-          if (error) this.#o.logger.error({ error: error.message }, 'subscribe failed');
+        // Subscribing again is harmless and repairs a session the broker lost; a channel moved to the
+        // other connection (an earlier version had one) is dropped from this session.
+        if (notHere.length > 0) client.unsubscribe(notHere.map(allDevicesFilter));
+        client.subscribe(channels.map(allDevicesFilter), { qos: 1 }, (error) => {
+          if (error) this.#o.logger.error({ error: error.message, clientId }, 'subscribe failed');
         });
-        this.#o.logger.info({ url: this.#o.mqttUrl }, 'connected to broker');
+        this.#o.logger.info({ url: this.#o.mqttUrl, clientId }, 'connected to broker');
         resolve();
       });
     });
+    return { client, connected };
   }
 
   /** Disconnects (unacknowledged messages stay with the broker), lets the writer finish its batch. */
   async stop(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await new Promise<void>((resolve) => (this.#client ? this.#client.end(false, {}, () => resolve()) : resolve()));
+    await Promise.all(this.#clients.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve()))));
     await this.#writer.stop();
     await this.alertService.stop();
     this.queue.close();
@@ -205,7 +224,7 @@ export class Ingest {
 
   #publishAlert(alert: AlertView): void {
     // QoS 1, queued by MQTT.js while the broker is away; the web service also catches up over HTTP.
-    this.#client?.publish(patientAlertsTopic(alert.patientId), JSON.stringify(alert), { qos: 1 }, (error) => {
+    this.#alarmClient?.publish(patientAlertsTopic(alert.patientId), JSON.stringify(alert), { qos: 1 }, (error) => {
       if (error) this.#warn('alert-publish', { error: error.message }, 'could not publish an alert change');
     });
   }

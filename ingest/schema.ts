@@ -13,7 +13,7 @@ export const RETENTION = {
   hour: { name: 'rp_1h', duration: 'INF', default: false },
 } as const;
 
-const FLOAT_VITALS = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr'] as const;
+const FLOAT_VITALS = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'weight', 'glucose'] as const;
 
 export const SCHEMA: ISchemaOptions[] = [
   {
@@ -84,15 +84,19 @@ const HOUR_SELECT = [
 
 const from = (rp: string) => `"${DATABASE}"."${rp}"."vitals"`;
 
+/**
+ * Continuous queries cannot be altered: a changed one gets a new name (`_vN`), and ensureDatabase
+ * drops the `cq_vitals_*` queries that are no longer listed.
+ */
 export const CONTINUOUS_QUERIES = [
   {
-    name: 'cq_vitals_1m',
+    name: 'cq_vitals_1m_v2',
     // FOR 2h: readings that arrive up to two hours late (a short backfill) are still folded in.
     resample: 'EVERY 1m FOR 2h',
     select: `SELECT ${MINUTE_SELECT} INTO ${from(RETENTION.minute.name)} FROM ${from(RETENTION.raw.name)} GROUP BY time(1m), "device", "patient"`,
   },
   {
-    name: 'cq_vitals_1h',
+    name: 'cq_vitals_1h_v2',
     resample: 'EVERY 1h FOR 1d',
     select: `SELECT ${HOUR_SELECT} INTO ${from(RETENTION.hour.name)} FROM ${from(RETENTION.minute.name)} GROUP BY time(1h), "device", "patient"`,
   },

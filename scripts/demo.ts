@@ -220,6 +220,7 @@ await start('web', 'web/main.ts', [], {
   INGEST_API_URL: `http://127.0.0.1:${ports.ingestApi}`,
   INFLUX_URL: influxUrl,
   MQTT_URL: mqttUrl,
+  MQTT_WS_URL: `ws://127.0.0.1:${ports.ws}`,
   WEB_MQTT_SECRET: webSecret,
   VAPID_PUBLIC_KEY: vapid.publicKey,
 }, 'web listening');

@@ -46,7 +46,7 @@ describe('ingest into InfluxDB', () => {
       expect(rps.map((r) => r.name).sort()).toEqual(['raw', 'rp_1h', 'rp_1m']);
       expect(rps.find((r) => r.name === 'raw')?.default).toBe(true);
       const cqs = await t.influx.rows('SHOW CONTINUOUS QUERIES');
-      expect(cqs.map((r) => r.name)).toEqual(expect.arrayContaining(['cq_vitals_1m', 'cq_vitals_1h']));
+      expect(cqs.map((r) => r.name)).toEqual(expect.arrayContaining(['cq_vitals_1m_v2', 'cq_vitals_1h_v2']));
     });
   });
 
@@ -112,6 +112,24 @@ describe('ingest into InfluxDB', () => {
     await t.influx.start();
     t.ingest = await startTestIngest(t.broker, t.influx.url);
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(80), 30_000);
+  });
+
+  it('takes a fall ahead of the readings waiting for it (its own connection)', async () => {
+    const { device, send } = await watch();
+    await t.ingest.stop(); // the broker keeps both sessions' messages meanwhile
+    const t0 = Date.now() - 600_000;
+    const backlog = 5000;
+    for (let seq = 0; seq < backlog; seq += 500) await Promise.all(Array.from({ length: 500 }, (_, k) => send({ ts: t0 + seq + k, seq: seq + k, hr: 70 })));
+    await send({ ts: Date.now(), seq: 1, type: 'fall', confidence: 0.9 });
+    const readingsHandled = async () => (await t.ingest.metrics.messages.get()).values.find((v) => v.labels.channel === 'vitals')?.value ?? 0;
+    t.ingest = await startTestIngest(t.broker, t.influx.url);
+    const when = await eventually(async () => {
+      expect(t.ingest.alerts.list().filter((a) => a.deviceId === device.deviceId).map((a) => a.type)).toEqual(['fall']);
+      return readingsHandled(); // this ingest's count: it starts at zero
+    }, 30_000, 5);
+    // The fall was stored while most of the readings sent before it still waited.
+    expect(when).toBeLessThan(backlog / 2);
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(backlog), 60_000);
   });
 
   it('stores every fall and SOS as an alert before acknowledging, even with InfluxDB down', async () => {

@@ -1,7 +1,8 @@
 /** What the family page receives, over HTTP and the live channel (shared by the server and the page). */
 import type { AlertView } from '../common/alert-api.ts';
+import { READING_NAMES, type ReadingName } from '../devices/limits.ts';
 
-export type VitalKey = 'hr' | 'spo2' | 'temp' | 'sys' | 'dia' | 'rr' | 'steps';
+export type VitalKey = ReadingName;
 
 export interface FamilyOverview {
   readonly patient: { readonly id: string; readonly name: string };
@@ -26,6 +27,14 @@ export interface Me {
 }
 
 export type LiveSample = { ts: number; battery?: number } & Partial<Record<VitalKey, number>>;
+
+/** The part of a reading the pages receive (no seq or backfill flag). */
+export function liveSample(s: LiveSample): LiveSample {
+  const out: LiveSample = { ts: s.ts };
+  if (s.battery !== undefined) out.battery = s.battery;
+  for (const k of READING_NAMES) if (s[k] !== undefined) out[k] = s[k];
+  return out;
+}
 
 export type LiveMessage =
   | { type: 'snapshot'; patientId: string; overview: FamilyOverview }

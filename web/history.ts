@@ -10,7 +10,7 @@ import { RETENTION } from '../ingest/schema.ts';
 
 export const RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 export type Range = keyof typeof RANGES;
-export const SERIES = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr'] as const;
+export const SERIES = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'weight', 'glucose'] as const;
 export type Series = (typeof SERIES)[number];
 
 export interface History {

@@ -21,6 +21,7 @@ import { isStaff, type People, type Person } from '../common/people.ts';
 import { namesOf, requireAccess, type Access } from './access.ts';
 import type { Auth } from './auth.ts';
 import type { LiveEvent, LiveHub } from './live.ts';
+import { liveSample } from './family-protocol.ts';
 
 const clientMessage = z.object({ type: z.literal('subscribe'), patientId: z.string().min(1).max(100) });
 const MAX_SUBSCRIPTIONS = 20;
@@ -112,7 +113,7 @@ export function attachLiveSocket(server: Server, deps: LiveSocketDeps): WebSocke
       return (event: LiveEvent) => {
         if (event.type === 'vitals' && !vitals) return;
         if (event.type === 'alert') return send({ ...event, names: namesOf(deps.people, [event.alert]) });
-        if (event.type === 'vitals') return sendSoon({ ...event, samples: event.samples.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2, temp: s.temp, sys: s.sys, dia: s.dia, rr: s.rr, steps: s.steps, battery: s.battery })) });
+        if (event.type === 'vitals') return sendSoon({ ...event, samples: event.samples.map(liveSample) });
         if (event.type === 'presence') return sendSoon(event);
         send(event);
       };

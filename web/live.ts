@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { allDevicesFilter, ALL_PATIENTS_ALERTS_FILTER, parsePatientAlertsTopic } from '../devices/topics.ts';
 import { parseDeviceMessage } from '../devices/protocol.ts';
 import type { VitalSample } from '../devices/payloads.ts';
+import { READING_NAMES, type ReadingName } from '../devices/limits.ts';
 import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import type { Registry } from '../common/registry.ts';
@@ -22,7 +23,7 @@ export interface PatientNow {
   /** When the device was last heard from (any message). */
   lastSeen: number | null;
   battery: number | null;
-  latest: Partial<Record<'hr' | 'spo2' | 'temp' | 'sys' | 'dia' | 'rr' | 'steps', { value: number; ts: number }>>;
+  latest: Partial<Record<ReadingName, { value: number; ts: number }>>;
   recent: VitalSample[];
 }
 
@@ -41,7 +42,6 @@ export interface LiveHubOptions {
   readonly logger: Logger;
 }
 
-const VITAL_KEYS = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'steps'] as const;
 
 export class LiveHub {
   readonly #o: LiveHubOptions;
@@ -67,7 +67,11 @@ export class LiveHub {
     client.on('error', (error) => this.#warn('mqtt-error', { error: error.message }, 'MQTT error'));
     return new Promise((resolve) => {
       client.on('connect', () => {
-        client.subscribe([allDevicesFilter('vitals'), allDevicesFilter('status'), ALL_PATIENTS_ALERTS_FILTER], { qos: 1 }, (error) => {
+        // Readings for the live display at most once: a lost one is replaced by the next, a second later,
+        // and pages reload the last hour over HTTP. At least once for presence and alert changes. At
+        // QoS 1 the broker stored and tracked every reading for this client as well as for the ingest.
+        const subscriptions = { [allDevicesFilter('vitals')]: { qos: 0 as const }, [allDevicesFilter('status')]: { qos: 1 as const }, [ALL_PATIENTS_ALERTS_FILTER]: { qos: 1 as const } };
+        client.subscribe(subscriptions, (error) => {
           if (error) this.#o.logger.error({ error: error.message }, 'live subscribe failed');
           resolve();
         });
@@ -117,7 +121,7 @@ export class LiveHub {
       const wasOnline = s.online;
       s.online = true;
       for (const sample of message.samples) {
-        for (const k of VITAL_KEYS) {
+        for (const k of READING_NAMES) {
           const value = sample[k];
           if (value !== undefined && (s.latest[k]?.ts ?? 0) <= sample.ts) s.latest[k] = { value, ts: sample.ts };
         }

@@ -21,6 +21,7 @@ const config = readConfig(
     INGEST_API_URL: env.url('http://127.0.0.1:9103'),
     INFLUX_URL: env.url('http://127.0.0.1:8086'),
     MQTT_URL: env.url('mqtt://127.0.0.1:1883'),
+    MQTT_WS_URL: env.url('ws://127.0.0.1:8083'),
     WEB_MQTT_USERNAME: env.string('svc:web'),
     WEB_MQTT_SECRET: z.string({ error: 'is required: the web service account secret (npm run provision -- service --name web)' }).min(1),
     VAPID_PUBLIC_KEY: z.string().min(80).optional(),
@@ -42,6 +43,7 @@ const web = new WebServer({
   influxUrl: config.INFLUX_URL,
   alertsApi: { url: config.INGEST_API_URL, token: config.VIGIE_SERVICE_TOKEN },
   mqtt: { url: config.MQTT_URL, username: config.WEB_MQTT_USERNAME, password: config.WEB_MQTT_SECRET },
+  mqttWsUrl: config.MQTT_WS_URL,
   ...(config.VAPID_PUBLIC_KEY ? { vapidPublicKey: config.VAPID_PUBLIC_KEY } : {}),
   logger,
 });

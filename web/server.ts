@@ -25,6 +25,8 @@ import { createInflux } from '../ingest/influx-client.ts';
 import type { PatientSettingsStore } from '../common/patient-settings.ts';
 import { LiveHub } from './live.ts';
 import { attachLiveSocket } from './live-socket.ts';
+import { attachMqttRelay } from './mqtt-relay.ts';
+import { MQTT_WS_PATH, routeGateways } from './gateway-api.ts';
 import type { WebSocketServer } from 'ws';
 
 export interface WebOptions {
@@ -45,6 +47,8 @@ export interface WebOptions {
   readonly alertsApi: { readonly url: string; readonly token: string };
   /** The broker, as the `web` service account (live vitals, presence, alert changes). */
   readonly mqtt: { readonly url: string; readonly username: string; readonly password: string };
+  /** The broker's WebSocket listener, relayed at /mqtt for the Bluetooth gateway page (off when absent). */
+  readonly mqttWsUrl?: string;
   /** For the family page's push subscriptions (VAPID public key), when Web Push is configured. */
   readonly vapidPublicKey?: string;
   readonly logger: Logger;
@@ -75,6 +79,7 @@ export class WebServer {
   readonly #console: ConsoleApi;
   readonly #calls = new Map<string, CallInvite>();
   readonly #liveSockets: WebSocketServer;
+  readonly #mqttRelay: WebSocketServer | undefined;
   readonly #auth: Auth;
   #url = '';
 
@@ -118,6 +123,9 @@ export class WebServer {
       logger: options.logger.child({ component: 'live' }),
       ...(options.sessionCheckMs ? { sessionCheckMs: options.sessionCheckMs } : {}),
     });
+    this.#mqttRelay = options.mqttWsUrl
+      ? attachMqttRelay(this.#http, { path: MQTT_WS_PATH, brokerUrl: options.mqttWsUrl, sameOrigin: (req) => auth.sameOrigin(req), logger: options.logger.child({ component: 'mqtt-relay' }) })
+      : undefined;
   }
 
   get url(): string {
@@ -138,6 +146,7 @@ export class WebServer {
   async close(): Promise<void> {
     await this.live.stop();
     for (const ws of this.#liveSockets.clients) ws.terminate(); // upgraded sockets are not the HTTP server's any more
+    for (const ws of this.#mqttRelay?.clients ?? []) ws.terminate();
     this.#liveSockets.close();
     this.#http.closeAllConnections();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
@@ -153,6 +162,7 @@ export class WebServer {
       }
       if (path.startsWith('/api/console/') && (await this.#console.route(req, res, path))) return;
       if (path.startsWith('/api/patients/') && (await this.#careTeam.route(req, res, path))) return;
+      if (path.startsWith('/api/patients/') && (await routeGateways({ people: this.#o.people, registry: this.#o.registry, auth: this.#auth, logger: this.#o.logger }, req, res, path))) return;
       if (path.startsWith('/api/') && (await this.#family.route(req, res, path))) return;
       if (path.startsWith('/api/')) throw new HttpError(404, `no API at ${path}`);
       if (/^\/call\/[\w-]+\/?$/.test(path)) req.url = '/call.html';

@@ -7,6 +7,7 @@
 import type { AlertView } from '../../../common/alert-api.ts';
 import type { ConsoleRow } from '../../console-protocol.ts';
 import type { LiveMessage, LiveSample } from '../../family-protocol.ts';
+import { READING_NAMES } from '../../../devices/limits.ts';
 import { rowOrder } from './order.ts';
 import { news2Of } from '../../news2-view.ts';
 import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
@@ -149,7 +150,7 @@ export class ConsoleLive {
 }
 
 function merge(latest: Row['latest'] & Record<string, { value: number; ts: number } | undefined>, s: LiveSample): void {
-  for (const k of ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'steps'] as const) {
+  for (const k of READING_NAMES) {
     const value = s[k];
     if (value !== undefined && (latest[k]?.ts ?? 0) <= s.ts) latest[k] = { value, ts: s.ts };
   }

@@ -5,6 +5,7 @@
  */
 import type { AlertView } from '../../../common/alert-api.ts';
 import type { FamilyOverview, LiveMessage, LiveSample } from '../../family-protocol.ts';
+import { READING_NAMES } from '../../../devices/limits.ts';
 import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
 
 const MAX_RECENT = 720;
@@ -69,7 +70,7 @@ function lastBattery(samples: readonly LiveSample[]): number | undefined {
 function merge(vitals: NonNullable<FamilyOverview['vitals']>, samples: readonly LiveSample[]): NonNullable<FamilyOverview['vitals']> {
   const latest = { ...vitals.latest };
   for (const s of samples) {
-    for (const k of ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'steps'] as const) {
+    for (const k of READING_NAMES) {
       const value = s[k];
       if (value !== undefined && (latest[k]?.ts ?? 0) <= s.ts) latest[k] = { value, ts: s.ts };
     }

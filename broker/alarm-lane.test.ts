@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { deviceTopic, patientAlertsTopic } from '../devices/topics.ts';
+import { isAlarmTraffic, TwoLaneQueue } from './alarm-lane.ts';
+
+describe('the alarm lane of the broker\'s routing queue', () => {
+  it('hands out alarms before readings, each lane in order, every callback with its message', () => {
+    const q = new TwoLaneQueue((m) => (m as { urgent: boolean }).urgent);
+    const sent = [
+      { id: 'r1', urgent: false },
+      { id: 'r2', urgent: false },
+      { id: 'fall', urgent: true },
+      { id: 'r3', urgent: false },
+      { id: 'im_ok', urgent: true },
+    ];
+    for (const m of sent) {
+      q.push(m);
+      q.callbacks.push(`cb-${m.id}`);
+    }
+    expect(q.length).toBe(5);
+    const out: string[] = [];
+    while (q.length > 0) {
+      const m = q.shift() as { id: string };
+      expect(q.callbacks.shift()).toBe(`cb-${m.id}`);
+      out.push(m.id);
+    }
+    expect(out).toEqual(['fall', 'im_ok', 'r1', 'r2', 'r3']);
+    expect(q.shift()).toBeUndefined();
+  });
+
+  it('puts device events and alert changes in it, and nothing else', () => {
+    expect(isAlarmTraffic({ topic: deviceTopic('w-1', 'events') })).toBe(true);
+    expect(isAlarmTraffic({ topic: patientAlertsTopic('p-1') })).toBe(true);
+    expect(isAlarmTraffic({ topic: deviceTopic('w-1', 'vitals') })).toBe(false);
+    expect(isAlarmTraffic({ topic: deviceTopic('w-1', 'status') })).toBe(false);
+    expect(isAlarmTraffic({ topic: '$SYS/x/heartbeat' })).toBe(false);
+    expect(isAlarmTraffic({})).toBe(false);
+  });
+});
