@@ -61,6 +61,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       influxUrl: t.influx.url,
       alertsApi: { url: served.url, token },
       mqtt: { url: t.broker.url, username: 'svc:web', password: await t.broker.registry.setService('svc:web', 'web') },
+      mqttWsUrl: t.broker.wsUrl,
       logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
       sessionCheckMs: 200,
     });

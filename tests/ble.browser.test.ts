@@ -1,0 +1,132 @@
+/**
+ * Bluetooth health devices paired from the patient's own page, in real headless Chromium with the
+ * DevTools Protocol's Bluetooth emulation, against the real broker, ingest, InfluxDB and web
+ * service: an emulated heart-rate strap and blood-pressure cuff are paired by a real click, send
+ * measurements (bytes from the simulators, decoded by the page with devices/ble), and the readings
+ * are stored in InfluxDB under the patient's gateway device and shown live on the clinician console.
+ * Also: a device that drops is reconnected; plain-language errors. Screenshots in tests/artifacts/.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { usePipeline } from './support/pipeline.ts';
+import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
+import { artifactPath, launchBrowser } from './support/browser.ts';
+import { BleEmulation } from './support/ble-emulation.ts';
+import { eventually } from './support/mqtt.ts';
+import { bleValue } from '../simulators/ble.ts';
+import { MESSAGES } from '../web/src/lib/i18n.ts';
+
+const t = usePipeline();
+const s = useFamilyStack(t);
+const fr = MESSAGES.fr;
+const STRAP = '0A:00:00:00:00:01';
+const CUFF = '0A:00:00:00:00:02';
+let browser: Browser | undefined;
+let ble: BleEmulation | undefined;
+afterEach(async () => {
+  await ble?.stop();
+  await browser?.close();
+  browser = undefined;
+  ble = undefined;
+});
+
+/** The senior signed in on their own page, on a tablet with Web Bluetooth (or without). */
+async function seniorPage(bluetooth: boolean, email = 'jeanne@senior.test'): Promise<{ page: Page; patientId: string }> {
+  const { device } = await s.senior('Jeanne Dupont');
+  await s.family(device.patientId, { name: 'Jeanne', email, relation: 'self', role: 'patient' });
+  browser = await launchBrowser({ media: 'absent', extraArgs: bluetooth ? ['--enable-experimental-web-platform-features'] : [] });
+  if (bluetooth) ble = await BleEmulation.start(browser);
+  const context = await browser.newContext({ viewport: { width: 800, height: 1100 }, locale: 'fr-FR' });
+  const page = await context.newPage();
+  if (ble) await ble.answerChooser(page);
+  await page.goto(`${s.webUrl}/family/`);
+  await page.getByTestId('email').fill(email);
+  await page.getByTestId('password').fill(FAMILY_PASSWORD);
+  await page.getByTestId('signin').click();
+  await expect.poll(() => page.getByText('Jeanne Dupont (moi)').count()).toBe(1);
+  return { page, patientId: device.patientId };
+}
+
+const deviceRow = (page: Page, name: string) => page.getByTestId('ble-device').filter({ hasText: name });
+
+async function pair(page: Page, address: string, name: string): Promise<void> {
+  ble!.chooseNext(address);
+  await page.getByTestId('ble-pair').click();
+  await expect.poll(() => deviceRow(page, name).getAttribute('data-state'), { timeout: 15_000 }).toBe('waiting');
+}
+
+async function storedVitals(patientId: string): Promise<Array<Record<string, unknown>>> {
+  return t.influx.rows(`SELECT * FROM vitals WHERE patient = '${patientId}' AND device =~ /^g-/`);
+}
+
+describe('Bluetooth devices on the patient page', () => {
+  it('pairs a heart-rate strap and a blood-pressure cuff by a click; their readings reach InfluxDB and the console', async () => {
+    const { page, patientId } = await seniorPage(true);
+    const strap = await ble!.add('heart_rate_strap', STRAP, 87);
+    const cuff = await ble!.add('blood_pressure_cuff', CUFF, 40);
+
+    await pair(page, STRAP, strap);
+    await expect.poll(() => deviceRow(page, strap).textContent()).toContain('pile 87 %');
+    await ble!.notify(page, STRAP, bleValue('heart_rate_strap', { sample: { hr: 72 } })!);
+    await expect.poll(() => deviceRow(page, strap).getByTestId('ble-last').textContent()).toMatch(/^Pouls 72 \/min .*envoyée/);
+    expect(await deviceRow(page, strap).getAttribute('data-state')).toBe('receiving');
+
+    await pair(page, CUFF, cuff);
+    await ble!.notify(page, CUFF, bleValue('blood_pressure_cuff', { sample: { sys: 128, dia: 79, hr: 70 } })!);
+    await expect.poll(() => deviceRow(page, cuff).getByTestId('ble-last').textContent()).toMatch(/^Tension 128\/79 mmHg · Pouls 70 \/min .*envoyée/);
+    await page.screenshot({ path: artifactPath('ble-patient-page.png'), fullPage: true });
+
+    // Stored as protocol v1 vitals of this tablet's gateway device, for this patient.
+    const rows = await eventually(async () => {
+      const r = await storedVitals(patientId);
+      expect(r).toHaveLength(2);
+      return r;
+    }, 20_000);
+    expect(rows.map((r) => [r.hr, r.sys, r.dia])).toEqual([[72, null, null], [70, 128, 79]]);
+    expect(new Set(rows.map((r) => r.device)).size).toBe(1);
+    expect(t.broker.registry.device(String(rows[0]!.device))?.patientId).toBe(patientId);
+
+    // The clinician's console shows them live.
+    const clinician = await s.people.createPerson({ role: 'clinician', name: 'Dr Martin', email: 'dr.martin@ch.test', password: FAMILY_PASSWORD });
+    s.people.addToTeam(s.people.team('Nord'), { people: [clinician.id], patients: [patientId] });
+    const consolePage = await (await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' })).newPage();
+    await consolePage.goto(`${s.webUrl}/console/`);
+    await consolePage.getByTestId('email').fill('dr.martin@ch.test');
+    await consolePage.getByTestId('password').fill(FAMILY_PASSWORD);
+    await consolePage.getByTestId('signin').click();
+    await consolePage.goto(`${s.webUrl}/console/#/patient/${patientId}`);
+    await expect.poll(() => consolePage.getByTestId('live-vitals').textContent(), { timeout: 15_000 }).toContain('128/79');
+    await ble!.notify(page, STRAP, bleValue('heart_rate_strap', { sample: { hr: 81 } })!);
+    await expect.poll(() => consolePage.getByTestId('live-hr').textContent(), { timeout: 15_000 }).toBe('81 /min');
+    await consolePage.screenshot({ path: artifactPath('ble-console.png') });
+  });
+
+  it('reconnects a device that drops, and keeps sending', async () => {
+    const { page, patientId } = await seniorPage(true);
+    const strap = await ble!.add('heart_rate_strap', STRAP, 60);
+    await pair(page, STRAP, strap);
+    await ble!.drop(STRAP);
+    await expect.poll(() => deviceRow(page, strap).getAttribute('data-state')).toBe('reconnecting');
+    expect(await deviceRow(page, strap).textContent()).toContain(fr['ble.state.reconnecting']);
+    await ble!.comeBack(STRAP, 59);
+    await expect.poll(() => deviceRow(page, strap).getAttribute('data-state'), { timeout: 20_000 }).toBe('waiting');
+    await expect.poll(() => deviceRow(page, strap).textContent()).toContain('pile 59 %');
+    await ble!.notify(page, STRAP, bleValue('heart_rate_strap', { sample: { hr: 66 } })!);
+    await eventually(async () => expect((await storedVitals(patientId)).map((r) => r.hr)).toEqual([66]), 20_000);
+  });
+
+  it('says in plain words when the chooser is closed, and when the browser has no Bluetooth', async () => {
+    const withBle = await seniorPage(true);
+    ble!.chooseNext(undefined);
+    await withBle.page.getByTestId('ble-pair').click();
+    await expect.poll(() => withBle.page.getByTestId('ble-problem').textContent()).toBe(fr['ble.problem.cancelled']);
+    await ble!.stop();
+    await browser!.close();
+    ble = undefined;
+
+    const without = await seniorPage(false, 'jeanne.tablette@senior.test');
+    await expect.poll(() => without.page.getByTestId('ble-problem').textContent()).toBe(fr['ble.problem.unsupported']);
+    expect(await without.page.getByTestId('ble-pair').count()).toBe(0);
+    await without.page.screenshot({ path: artifactPath('ble-unsupported.png'), fullPage: true });
+  });
+});

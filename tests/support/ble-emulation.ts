@@ -1,0 +1,146 @@
+/**
+ * Bluetooth health devices emulated in headless Chromium through the DevTools Protocol
+ * (BluetoothEmulation on the browser session, DeviceAccess on the page session for the chooser),
+ * speaking the bytes of simulators/ble.ts. What this Chromium's emulation can and cannot do, found
+ * by experiment (see ../shared/ENVIRONMENT.md):
+ * - every connection, discovery and (un)subscription must be answered, or the page's call hangs;
+ *   a characteristic needs its 0x2902 descriptor for startNotifications;
+ * - there is no command to send a notification. A successful read fires the page's
+ *   `characteristicvaluechanged` listeners on the same (cached) characteristic object, so `notify`
+ *   makes the page read once while we answer with the value: the gateway's own listener receives
+ *   it, as it would a notification;
+ * - a disconnection removes the emulated services: `comeBack` adds them again for the reconnection.
+ */
+import type { Browser, CDPSession, Page } from 'playwright-core';
+import { SERVICES, CHARACTERISTICS, uuid128 } from '../../devices/ble/gatt.ts';
+import { SIMULATED_BLE_DEVICES, type SimulatedBleKind } from '../../simulators/ble.ts';
+
+const CCCD = 0x2902;
+const b64 = (bytes: Uint8Array | number[]) => Buffer.from(bytes).toString('base64');
+
+interface Emulated {
+  readonly kind: SimulatedBleKind;
+  readonly address: string;
+  readonly name: string;
+  /** What the next read of each characteristic answers (by characteristic id). */
+  readonly reads: Map<string, Uint8Array>;
+  measuringId: string;
+  batteryId: string;
+}
+
+export class BleEmulation {
+  readonly #bt: CDPSession;
+  readonly #devices = new Map<string, Emulated>();
+  readonly #byCharacteristic = new Map<string, Emulated>();
+  /** Set before a click: which device (address) the chooser picks; undefined closes the chooser. */
+  #choose: string | undefined | null = null;
+  readonly #answeredPrompts = new Set<string>();
+
+  private constructor(bt: CDPSession) {
+    this.#bt = bt;
+  }
+
+  static async start(browser: Browser): Promise<BleEmulation> {
+    const bt = await browser.newBrowserCDPSession();
+    const e = new BleEmulation(bt);
+    await bt.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
+    bt.on('BluetoothEmulation.gattOperationReceived', (ev: { address: string; type: 'connection' | 'discovery' }) => {
+      void bt.send('BluetoothEmulation.simulateGATTOperationResponse', { address: ev.address, type: ev.type, code: 0 });
+    });
+    bt.on('BluetoothEmulation.characteristicOperationReceived', (ev: { characteristicId: string; type: string }) => {
+      if (ev.type === 'subscribe-to-notifications' || ev.type === 'unsubscribe-from-notifications') {
+        void bt.send('BluetoothEmulation.simulateCharacteristicOperationResponse', { characteristicId: ev.characteristicId, type: ev.type, code: 0 });
+      } else if (ev.type === 'read') {
+        const value = e.#byCharacteristic.get(ev.characteristicId)?.reads.get(ev.characteristicId);
+        void bt.send('BluetoothEmulation.simulateCharacteristicOperationResponse', value
+          ? { characteristicId: ev.characteristicId, type: 'read', code: 0, data: b64(value) }
+          : { characteristicId: ev.characteristicId, type: 'read', code: 0x0a }); // Attribute Not Long / nothing to read
+      }
+    });
+    return e;
+  }
+
+  /** Answers the page's device chooser (call once per page). */
+  async answerChooser(page: Page): Promise<void> {
+    const session = await page.context().newCDPSession(page);
+    await session.send('DeviceAccess.enable');
+    session.on('DeviceAccess.deviceRequestPrompted', (ev: { id: string; devices: Array<{ id: string; name: string }> }) => {
+      // The prompt is announced more than once, as devices are found; answering it twice aborts the
+      // browser. Wait until the wanted device is listed.
+      if (process.env.BLE_DEBUG) console.log('prompt', JSON.stringify(ev), this.#choose);
+      if (this.#answeredPrompts.has(ev.id) || this.#choose === null) return;
+      const wanted = this.#choose === undefined ? undefined : ev.devices.find((d) => d.id === this.#choose);
+      if (this.#choose !== undefined && !wanted) return;
+      this.#answeredPrompts.add(ev.id);
+      void (wanted ? session.send('DeviceAccess.selectPrompt', { id: ev.id, deviceId: wanted.id }) : session.send('DeviceAccess.cancelPrompt', { id: ev.id }));
+      this.#choose = null;
+    });
+  }
+
+  /** The next chooser picks this device (by address: the chooser lists no names), or is closed without a choice (undefined). */
+  chooseNext(address: string | undefined): void {
+    this.#choose = address;
+  }
+
+  /** A device of that kind, switched on and advertising near the tablet, with a battery at `battery` %. */
+  async add(kind: SimulatedBleKind, address: string, battery: number): Promise<string> {
+    const { name, service } = SIMULATED_BLE_DEVICES[kind];
+    const manufacturerData = [{ key: 0xffff, data: b64([1, 2, 3]) }];
+    const uuids = [uuid128(SERVICES[service]), uuid128(SERVICES.battery_service)];
+    await this.#bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', { address, name, manufacturerData, knownServiceUuids: uuids });
+    // appearance and txPower are required: without them the emulation rejects the record and hangs.
+    await this.#bt.send('BluetoothEmulation.simulateAdvertisement', { entry: { deviceAddress: address, rssi: -50, scanRecord: { name, uuids, appearance: 0, txPower: -10, manufacturerData } } });
+    const device: Emulated = { kind, address, name, reads: new Map(), measuringId: '', batteryId: '' };
+    this.#devices.set(address, device);
+    await this.#addServices(device, battery);
+    return name;
+  }
+
+  async #addServices(device: Emulated, battery: number): Promise<void> {
+    const { service, characteristic } = SIMULATED_BLE_DEVICES[device.kind];
+    const spec = CHARACTERISTICS[characteristic];
+    const measuring = await this.#bt.send('BluetoothEmulation.addService', { address: device.address, serviceUuid: uuid128(SERVICES[service]) });
+    // `read` as well, for the notification stand-in above.
+    const properties = { read: true, notify: spec.delivery === 'notify', indicate: spec.delivery === 'indicate' };
+    const m = await this.#bt.send('BluetoothEmulation.addCharacteristic', { serviceId: measuring.serviceId, characteristicUuid: uuid128(spec.uuid), properties });
+    await this.#bt.send('BluetoothEmulation.addDescriptor', { characteristicId: m.characteristicId, descriptorUuid: uuid128(CCCD) });
+    const batteryService = await this.#bt.send('BluetoothEmulation.addService', { address: device.address, serviceUuid: uuid128(SERVICES.battery_service) });
+    const b = await this.#bt.send('BluetoothEmulation.addCharacteristic', { serviceId: batteryService.serviceId, characteristicUuid: uuid128(CHARACTERISTICS.battery_level.uuid), properties: { read: true, notify: true } });
+    await this.#bt.send('BluetoothEmulation.addDescriptor', { characteristicId: b.characteristicId, descriptorUuid: uuid128(CCCD) });
+    device.measuringId = m.characteristicId;
+    device.batteryId = b.characteristicId;
+    device.reads.set(b.characteristicId, Uint8Array.of(battery));
+    this.#byCharacteristic.set(m.characteristicId, device);
+    this.#byCharacteristic.set(b.characteristicId, device);
+  }
+
+  /** The device sends a measurement: the page's listener gets exactly these bytes. */
+  async notify(page: Page, address: string, value: Uint8Array): Promise<void> {
+    const device = this.#devices.get(address)!;
+    device.reads.set(device.measuringId, value);
+    const { service, characteristic } = SIMULATED_BLE_DEVICES[device.kind];
+    const ok = await page.evaluate(async ({ name, service: s, characteristic: c }) => {
+      const d = (await navigator.bluetooth.getDevices()).find((x) => x.name === name && x.gatt?.connected);
+      if (!d) return false;
+      const ch = await (await d.gatt!.getPrimaryService(s)).getCharacteristic(c);
+      await ch.readValue();
+      return true;
+    }, { name: device.name, service: SERVICES[service], characteristic: CHARACTERISTICS[characteristic].uuid });
+    if (!ok) throw new Error(`${device.name} is not connected to the page`);
+  }
+
+  /** The device goes out of range: the page sees a disconnection (and the emulation forgets its services). */
+  async drop(address: string): Promise<void> {
+    await this.#bt.send('BluetoothEmulation.simulateGATTDisconnection', { address });
+  }
+
+  /** The device is back in range, with its services. */
+  async comeBack(address: string, battery: number): Promise<void> {
+    await this.#addServices(this.#devices.get(address)!, battery);
+  }
+
+  async stop(): Promise<void> {
+    await this.#bt.send('BluetoothEmulation.disable').catch(() => undefined);
+    await this.#bt.detach().catch(() => undefined);
+  }
+}
