@@ -4,7 +4,8 @@
  * service: an emulated heart-rate strap and blood-pressure cuff are paired by a real click, send
  * measurements (bytes from the simulators, decoded by the page with devices/ble), and the readings
  * are stored in InfluxDB under the patient's gateway device and shown live on the clinician console.
- * Also: a device that drops is reconnected; plain-language errors. Screenshots in tests/artifacts/.
+ * Also: a device that drops is reconnected, and a remembered one when the page opens again; plain-language
+ * errors (chooser closed, Bluetooth off, no Web Bluetooth). Screenshots in tests/artifacts/.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -34,7 +35,8 @@ afterEach(async () => {
 async function seniorPage(bluetooth: boolean, email = 'jeanne@senior.test'): Promise<{ page: Page; patientId: string }> {
   const { device } = await s.senior('Jeanne Dupont');
   await s.family(device.patientId, { name: 'Jeanne', email, relation: 'self', role: 'patient' });
-  browser = await launchBrowser({ media: 'absent', extraArgs: bluetooth ? ['--enable-experimental-web-platform-features'] : [] });
+  // Remembered devices (getDevices across page loads) need Chromium's newer Bluetooth permissions.
+  browser = await launchBrowser({ media: 'absent', extraArgs: bluetooth ? ['--enable-experimental-web-platform-features', '--enable-features=WebBluetoothNewPermissionsBackend'] : [] });
   if (bluetooth) ble = await BleEmulation.start(browser);
   const context = await browser.newContext({ viewport: { width: 800, height: 1100 }, locale: 'fr-FR' });
   const page = await context.newPage();
@@ -113,6 +115,14 @@ describe('Bluetooth devices on the patient page', () => {
     await expect.poll(() => deviceRow(page, strap).textContent()).toContain('pile 59 %');
     await ble!.notify(page, STRAP, bleValue('heart_rate_strap', { sample: { hr: 66 } })!);
     await eventually(async () => expect((await storedVitals(patientId)).map((r) => r.hr)).toEqual([66]), 20_000);
+
+    // The browser remembers the device: the page, opened again, reconnects it without the chooser.
+    await page.reload();
+    await expect.poll(() => deviceRow(page, strap).getAttribute('data-state')).toBe('reconnecting');
+    await ble!.advertiseAfterReload(STRAP, 58);
+    await expect.poll(() => deviceRow(page, strap).getAttribute('data-state'), { timeout: 20_000 }).toBe('waiting');
+    await ble!.notify(page, STRAP, bleValue('heart_rate_strap', { sample: { hr: 67 } })!);
+    await eventually(async () => expect((await storedVitals(patientId)).map((r) => r.hr)).toEqual([66, 67]), 20_000);
   });
 
   it('says in plain words when the chooser is closed, and when the browser has no Bluetooth', async () => {
@@ -120,6 +130,9 @@ describe('Bluetooth devices on the patient page', () => {
     ble!.chooseNext(undefined);
     await withBle.page.getByTestId('ble-pair').click();
     await expect.poll(() => withBle.page.getByTestId('ble-problem').textContent()).toBe(fr['ble.problem.cancelled']);
+    await ble!.setRadio('absent');
+    await withBle.page.getByTestId('ble-pair').click();
+    await expect.poll(() => withBle.page.getByTestId('ble-problem').textContent()).toBe(fr['ble.problem.off']);
     await ble!.stop();
     await browser!.close();
     ble = undefined;

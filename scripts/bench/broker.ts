@@ -25,7 +25,15 @@ export interface BrokerBenchOptions {
   readonly progress?: (done: number, total: number, label: string) => void;
 }
 
-export interface BrokerRun { readonly config: string; readonly round: number; readonly msgsPerSec: number; readonly cpuPercent: number; readonly rssMiB: number }
+export interface BrokerRun {
+  readonly config: string;
+  readonly round: number;
+  readonly msgsPerSec: number;
+  readonly cpuPercent: number;
+  readonly rssMiB: number;
+  /** Why the round has no figure: the broker stopped answering (the end of its output). */
+  readonly failure?: string;
+}
 export interface BrokerBenchResult {
   readonly runs: BrokerRun[];
   readonly median: Record<string, number>;
@@ -90,24 +98,34 @@ export async function benchBrokers(o: BrokerBenchOptions): Promise<BrokerBenchRe
       running.push(x);
       return x;
     };
-    const brokers: Record<string, Running> = {
-      vigie: await started(vigie(true, 'vigie')),
-      'vigie-nagle': await started(vigie(false, 'vigie-nagle')),
-      aedes: await started(startStockAedes()),
-      mosquitto: await started(startMosquitto(join(dir, 'mosquitto'))),
+    const factories: Record<string, () => Promise<Running>> = {
+      vigie: () => vigie(true, 'vigie'),
+      'vigie-nagle': () => vigie(false, 'vigie-nagle'),
+      aedes: () => startStockAedes(),
+      mosquitto: () => startMosquitto(join(dir, 'mosquitto')),
     };
+    const brokers: Record<string, Running> = {};
+    for (const [config, start] of Object.entries(factories)) brokers[config] = await started(start());
     const runs: BrokerRun[] = [];
     const total = o.rounds * Object.keys(brokers).length;
     for (let round = 1; round <= o.rounds; round += 1) {
       for (const [config, broker] of Object.entries(brokers)) {
         o.progress?.(runs.length, total, `${config}, round ${round}`);
         const at = { host: '127.0.0.1', port: broker.port };
-        const { msgs, secs, usage } = await measureRound(at, at, watches, subscriber, o, { broker: broker.pid });
-        runs.push({ config, round, msgsPerSec: Math.round(msgs / secs), cpuPercent: usage.broker?.cpuMeanPercent ?? Number.NaN, rssMiB: usage.broker?.rssPeakMiB ?? Number.NaN });
+        try {
+          const { msgs, secs, usage } = await measureRound(at, at, watches, subscriber, o, { broker: broker.pid });
+          runs.push({ config, round, msgsPerSec: Math.round(msgs / secs), cpuPercent: usage.broker?.cpuMeanPercent ?? Number.NaN, rssMiB: usage.broker?.rssPeakMiB ?? Number.NaN });
+        } catch (error) {
+          // A broker that falls over is a result too: say why, start it again for the next rounds.
+          const failure = `${error instanceof Error ? error.message : String(error)}; its output ended with: ${broker.tail().split('\n').filter(Boolean).slice(-3).join(' | ')}`;
+          runs.push({ config, round, msgsPerSec: Number.NaN, cpuPercent: Number.NaN, rssMiB: Number.NaN, failure });
+          await broker.stop().catch(() => undefined);
+          brokers[config] = await started(factories[config]!());
+        }
       }
     }
     o.progress?.(total, total, 'done');
-    const med = Object.fromEntries(Object.keys(brokers).map((c) => [c, Math.round(median(runs.filter((r) => r.config === c).map((r) => r.msgsPerSec)))]));
+    const med = Object.fromEntries(Object.keys(brokers).map((c) => [c, Math.round(median(runs.filter((r) => r.config === c && !r.failure).map((r) => r.msgsPerSec)))]));
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     return {
       runs,

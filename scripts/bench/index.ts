@@ -183,7 +183,7 @@ ${broker ? `${broker.load.publishers} publishers keeping ${broker.load.window} Q
 | stock aedes (in-memory, no authentication) | ${broker.median.aedes} | Vigie = ${broker.ratios.vigieToAedes} × aedes |
 | Mosquitto ${'2.0'} (Debian, no persistence) | ${broker.median.mosquitto} | Vigie = ${broker.ratios.vigieToMosquitto} × Mosquitto |
 
-Every run: ${broker.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`).join('; ')}.` : 'Not measured in this run.'}
+Every run: ${broker.runs.map((r) => (r.failure ? `${r.config} #${r.round}: **stopped answering** (${r.failure}); restarted for the next rounds` : `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`)).join('; ')}.` : 'Not measured in this run.'}
 
 ## Ingest throughput
 ${ingest ? `Watches publish batches of ${ingest.load.samplesPerMessage} readings (20 publishers, 4 messages in flight each) through the broker; the ingest validates, queues on disk and writes batches of ${ingest.load.batchSize} points. Raw: the same points as line protocol, batches of ${ingest.load.batchSize}, two HTTP writers, to the same influxd. ${ingest.load.rounds} interleaved rounds of ${ingest.load.seconds} s; medians.

@@ -9,7 +9,9 @@
  *   `characteristicvaluechanged` listeners on the same (cached) characteristic object, so `notify`
  *   makes the page read once while we answer with the value: the gateway's own listener receives
  *   it, as it would a notification;
- * - a disconnection removes the emulated services: `comeBack` adds them again for the reconnection.
+ * - a disconnection removes the emulated services: `comeBack` adds them again for the reconnection;
+ * - loading the page again resets the emulation, and a remembered device (getDevices, which needs
+ *   `--enable-features=WebBluetoothNewPermissionsBackend`) comes back without its name.
  */
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { SERVICES, CHARACTERISTICS, uuid128 } from '../../devices/ble/gatt.ts';
@@ -120,13 +122,38 @@ export class BleEmulation {
     device.reads.set(device.measuringId, value);
     const { service, characteristic } = SIMULATED_BLE_DEVICES[device.kind];
     const ok = await page.evaluate(async ({ name, service: s, characteristic: c }) => {
-      const d = (await navigator.bluetooth.getDevices()).find((x) => x.name === name && x.gatt?.connected);
-      if (!d) return false;
-      const ch = await (await d.gatt!.getPrimaryService(s)).getCharacteristic(c);
-      await ch.readValue();
-      return true;
+      // A remembered device comes back without its name: then the connected one with that service.
+      const connected = (await navigator.bluetooth.getDevices()).filter((x) => x.gatt?.connected);
+      for (const d of [...connected.filter((x) => x.name === name), ...connected.filter((x) => !x.name)]) {
+        const service = await d.gatt!.getPrimaryService(s).catch(() => undefined);
+        if (!service) continue;
+        await (await service.getCharacteristic(c)).readValue();
+        return true;
+      }
+      return false;
     }, { name: device.name, service: SERVICES[service], characteristic: CHARACTERISTICS[characteristic].uuid });
     if (!ok) throw new Error(`${device.name} is not connected to the page`);
+  }
+
+  /**
+   * After the page is loaded again the emulation is off (Chromium resets it with the page): the
+   * devices are set up again, and this one advertises (a remembered device is connected when heard).
+   */
+  async advertiseAfterReload(address: string, battery: number): Promise<void> {
+    await this.#bt.send('BluetoothEmulation.disable');
+    await this.#bt.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
+    const device = this.#devices.get(address)!;
+    const manufacturerData = [{ key: 0xffff, data: b64([1, 2, 3]) }];
+    const known = [uuid128(SERVICES[SIMULATED_BLE_DEVICES[device.kind].service]), uuid128(SERVICES.battery_service)];
+    await this.#bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', { address, name: device.name, manufacturerData, knownServiceUuids: known });
+    await this.#addServices(device, battery);
+    await this.advertise(address);
+  }
+
+  async advertise(address: string): Promise<void> {
+    const device = this.#devices.get(address)!;
+    const uuids = [uuid128(SERVICES[SIMULATED_BLE_DEVICES[device.kind].service]), uuid128(SERVICES.battery_service)];
+    await this.#bt.send('BluetoothEmulation.simulateAdvertisement', { entry: { deviceAddress: address, rssi: -50, scanRecord: { name: device.name, uuids, appearance: 0, txPower: -10, manufacturerData: [{ key: 0xffff, data: b64([1, 2, 3]) }] } } });
   }
 
   /** The device goes out of range: the page sees a disconnection (and the emulation forgets its services). */
@@ -137,6 +164,11 @@ export class BleEmulation {
   /** The device is back in range, with its services. */
   async comeBack(address: string, battery: number): Promise<void> {
     await this.#addServices(this.#devices.get(address)!, battery);
+  }
+
+  /** The tablet's Bluetooth radio: 'absent' is what the page can see (Chromium still reports 'powered-off' as available). */
+  async setRadio(state: 'powered-on' | 'powered-off' | 'absent'): Promise<void> {
+    await this.#bt.send('BluetoothEmulation.setSimulatedCentralState', { state });
   }
 
   async stop(): Promise<void> {

@@ -8,13 +8,23 @@
  */
 import { CHARACTERISTICS, CHARACTERISTIC_NAMES, SERVICES, decodeCharacteristic, toVitals, type CharacteristicName, type ServiceName } from '../../../../devices/ble/gatt.ts';
 import { Uplink, type UplinkState } from './uplink.ts';
+import { noticeOf, problemOf, type GatewayProblem, type MeasurementNotice } from './problems.ts';
 
 /** Services a health device may offer; the chooser lists devices that advertise one of them. */
 const MEASURING: readonly ServiceName[] = ['heart_rate', 'pulse_oximeter', 'blood_pressure', 'health_thermometer', 'weight_scale', 'glucose'];
 const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
+const NAMES_KEY = 'vigie.ble.names';
+
+function rememberedNames(): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(localStorage.getItem(NAMES_KEY) ?? '{}');
+    return typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+  } catch {
+    return {};
+  }
+}
 
 export type DeviceState = 'connecting' | 'waiting' | 'receiving' | 'reconnecting' | 'failed';
-export type GatewayProblem = 'unsupported' | 'off' | 'cancelled' | 'denied' | 'no_service' | 'enrolment' | 'other';
 
 export interface DeviceView {
   readonly id: string;
@@ -25,6 +35,8 @@ export interface DeviceView {
   battery: number | undefined;
   /** Why the last reading was not sent, or why the device failed. */
   problem: string | undefined;
+  /** What the device said about its last measurement that the senior must know. */
+  notice: MeasurementNotice | undefined;
   sent: number;
 }
 
@@ -42,11 +54,22 @@ export class BleGateway {
     this.#up = new Uplink(patientId, { state: (s) => (this.uplink = s), rejected: (reason) => (this.rejected = reason) });
   }
 
-  /** Reconnects the devices this browser already paired (where it lets the page see them). */
+  /**
+   * Reconnects the devices this browser already paired (where it lets the page see them): each is
+   * connected when it is next heard advertising (it may be switched off or away now).
+   */
   async restore(): Promise<void> {
     if (!this.supported || typeof navigator.bluetooth.getDevices !== 'function') return;
     const known = await navigator.bluetooth.getDevices().catch(() => []);
-    for (const device of known) void this.#attach(device);
+    for (const device of known) {
+      this.#view(device).state = 'reconnecting';
+      if (typeof device.watchAdvertisements !== 'function') {
+        void this.#attach(device);
+        continue;
+      }
+      device.addEventListener('advertisementreceived', () => void this.#attach(device), { once: true });
+      device.watchAdvertisements().catch(() => void this.#attach(device));
+    }
   }
 
   /** Opens the browser's chooser (must run from a click), then connects the chosen device. */
@@ -83,13 +106,16 @@ export class BleGateway {
     const view = this.#view(device);
     device.addEventListener('gattserverdisconnected', () => void this.#reconnect(device, view));
     void this.#up.start().catch((error: Error) => (this.problem = { kind: 'enrolment', detail: error.message }));
-    await this.#connect(device, view);
+    if (!(await this.#connect(device, view)) && view.state !== 'failed') void this.#reconnect(device, view);
   }
 
   #view(device: BluetoothDevice): DeviceView {
     const existing = this.devices.find((d) => d.id === device.id);
     if (existing) return existing;
-    this.devices.push({ id: device.id, name: device.name ?? device.id, state: 'connecting', last: undefined, battery: undefined, problem: undefined, sent: 0 });
+    // A remembered device may come back without its name (Chromium): the one it had when paired.
+    const names = rememberedNames();
+    if (device.name) localStorage.setItem(NAMES_KEY, JSON.stringify({ ...names, [device.id]: device.name }));
+    this.devices.push({ id: device.id, name: device.name || names[device.id] || device.id, state: 'connecting', last: undefined, battery: undefined, problem: undefined, notice: undefined, sent: 0 });
     return this.devices.at(-1)!; // the reactive proxy, so that changes show
   }
 
@@ -146,6 +172,7 @@ export class BleGateway {
       view.problem = decoded.error.reason;
       return;
     }
+    view.notice = noticeOf(decoded.value);
     const { battery, ...vitals } = toVitals(decoded.value);
     if (battery !== undefined) view.battery = battery; // the device's own battery, not the patient's watch
     if (Object.keys(vitals).length === 0) return;
@@ -159,12 +186,4 @@ export class BleGateway {
       view.problem = (error as Error).message;
     }
   }
-}
-
-function problemOf(error: unknown): { kind: GatewayProblem; detail?: string } {
-  const name = error instanceof DOMException ? error.name : '';
-  if (name === 'NotFoundError') return { kind: 'cancelled' }; // the chooser was closed, or nothing matched
-  if (name === 'NotAllowedError' || name === 'SecurityError') return { kind: 'denied' };
-  if (name === 'NotSupportedError') return { kind: 'unsupported' };
-  return { kind: 'other', detail: error instanceof Error ? error.message : String(error) };
 }
