@@ -3,3 +3,4 @@ export * from './topics.ts';
 export * from './limits.ts';
 export * from './payloads.ts';
 export * from './protocol.ts';
+export * as ble from './ble/index.ts';

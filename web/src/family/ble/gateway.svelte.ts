@@ -9,6 +9,7 @@
 import { CHARACTERISTICS, CHARACTERISTIC_NAMES, SERVICES, decodeCharacteristic, toVitals, type CharacteristicName, type ServiceName } from '../../../../devices/ble/gatt.ts';
 import { Uplink, type UplinkState } from './uplink.ts';
 import { noticeOf, problemOf, type GatewayProblem, type MeasurementNotice } from './problems.ts';
+import { measuredAt } from './reading-time.ts';
 
 /** Services a health device may offer; the chooser lists devices that advertise one of them. */
 const MEASURING: readonly ServiceName[] = ['heart_rate', 'pulse_oximeter', 'blood_pressure', 'health_thermometer', 'weight_scale', 'glucose'];
@@ -179,7 +180,7 @@ export class BleGateway {
     view.last = { at: Date.now(), vitals: { ...vitals } };
     view.state = 'receiving';
     try {
-      await this.#up.publish({ ts: Date.now(), ...vitals });
+      await this.#up.publish({ ts: measuredAt(decoded.value, Date.now()), ...vitals });
       view.sent += 1;
       view.problem = undefined;
     } catch (error) {
