@@ -193,9 +193,10 @@ export class VigieBroker {
     // subscribes to (every acknowledged original goes to REJECTED_SINK) completes synchronously, so a
     // backlog of them recursed once per message: a burst of 20,000 QoS 1 messages in flight crashed
     // the broker with "Maximum call stack size exceeded". A listener on every topic that answers in a
-    // microtask makes each step start from an empty stack.
-    // (Redis mode: mqemitter-redis would subscribe to every channel for it; it queues differently.)
-    if (!this.#options.redisUrl) (aedes as unknown as { mq: { on(topic: string, notify: (packet: unknown, done: () => void) => void): void } }).mq.on('#', (_packet, done) => queueMicrotask(done));
+    // microtask makes each step start from an empty stack. In Redis mode too (the two-broker bench
+    // crashed the same way): there it also subscribes this broker to every channel of the cluster,
+    // which it mostly is already (the ingest takes every reading).
+    (aedes as unknown as { mq: { on(topic: string, notify: (packet: unknown, done: () => void) => void): void } }).mq.on('#', (_packet, done) => queueMicrotask(done));
     aedes.preConnect = (client, packet, done) => {
       // aedes drops a message whose broker counter is lower than the last one delivered to the client
       // (lib/client.js dedupe, meant for replays between clustered brokers). Counters are taken when a

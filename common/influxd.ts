@@ -44,7 +44,8 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
   let stderr = '';
 
   const start = async () => {
-    if (child && child.exitCode === null) return;
+    // Still running? One stopped by a signal (SIGKILL after a slow shutdown) has exitCode null too.
+    if (child && child.exitCode === null && child.signalCode === null) return;
     stderr = '';
     child = spawn(binary, ['-config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (chunk: Buffer) => {

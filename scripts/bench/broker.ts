@@ -178,7 +178,10 @@ export async function benchScaleOut(o: BrokerBenchOptions): Promise<ScaleOutResu
       const m1 = await measureRound(single, single, watches, subscriber, o, { broker: one.pid });
       runs.push({ config: 'one', round, msgsPerSec: Math.round(m1.msgs / m1.secs), cpu: Object.fromEntries(Object.entries(m1.usage).map(([k, u]) => [k, u.cpuMeanPercent])) });
       o.progress?.(runs.length, total, `two brokers, round ${round}`);
-      const m2 = await measureRound({ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port }, watches, subscriber, o, { brokerA: a.pid, brokerB: b.pid, redis: redis.pid });
+      const m2 = await measureRound({ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port }, watches, subscriber, o, { brokerA: a.pid, brokerB: b.pid, redis: redis.pid }).catch((error: unknown) => {
+        const tail = (r: Running) => r.tail().split('\n').filter(Boolean).slice(-4).join(' | ');
+        throw new Error(`${error instanceof Error ? error.message : String(error)}; broker A said: ${tail(a)}; broker B said: ${tail(b)}`);
+      });
       runs.push({ config: 'two', round, msgsPerSec: Math.round(m2.msgs / m2.secs), cpu: Object.fromEntries(Object.entries(m2.usage).map(([k, u]) => [k, u.cpuMeanPercent])) });
     }
     o.progress?.(total, total, 'done');

@@ -264,7 +264,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
   } finally {
     live?.close();
     for (const c of connections) c.end(true);
-    if (demo.exitCode === null) {
+    if (demo.exitCode === null && demo.signalCode === null) {
       demo.kill('SIGINT');
       await once(demo, 'exit');
     }
