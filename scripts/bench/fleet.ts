@@ -234,12 +234,15 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       return rows.groups().reduce((n, g) => n + (demoDevices.has(g.tags.device!) ? Number(g.rows[0]?.count ?? 0) : 0), 0);
     };
     let stored = 0;
+    let counted = false;
     for (let waited = 0; waited < 300; waited += 5) {
-      stored = await countStored().catch(() => stored);
+      stored = await countStored().then((n) => ((counted = true), n), () => stored);
       say(`waiting for the ingest to catch up: stored ${stored} of ${acked} acknowledged`);
       if (stored >= acked) break;
       await new Promise((r) => setTimeout(r, 5000));
     }
+    // Never "lost" for a count that was never made.
+    if (!counted) throw new Error('could not count the stored readings: InfluxDB did not answer for 5 minutes after its restart');
     const series = sampler.series.map((s, i) => {
       const before = sampler.series[i - 1];
       return { t: s.t, ackedPerSec: before ? Math.round(((s.counters.acked ?? 0) - (before.counters.acked ?? 0)) / (s.t - before.t)) : 0, usage: s.usage };
