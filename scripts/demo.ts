@@ -23,6 +23,7 @@ import { createInflux } from '../ingest/influx-client.ts';
 import { DATABASE } from '../ingest/schema.ts';
 import { CallTokens } from '../sfu/tokens.ts';
 import { readCohort } from '../common/cohort.ts';
+import { pagesAreFresh } from './pages-fresh.ts';
 
 const config = readConfig(
   z.object({
@@ -205,7 +206,7 @@ await start('ingest', 'ingest/main.ts', [], {
 }, 'connected to broker');
 
 const callSecret = config.VIGIE_CALL_SECRET ?? persisted('call-secret', () => CallTokens.randomSecret());
-const built = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+const built = pagesAreFresh() ? { status: 0 } : spawnSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
 if (built.status !== 0) {
   process.stdout.write('could not build the web pages (see above)\n');
   await shutdown(1);
