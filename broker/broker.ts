@@ -134,6 +134,14 @@ export class VigieBroker {
       mq = MQEmitter({ concurrency: MQ_CONCURRENCY, matchEmptyLevels: true }); // [MQTT-4.7.1-3], as aedes' own
     }
     withAlarmLane(mq);
+    // mqemitter runs the next queued message from the callback of the one before; a message nobody
+    // subscribes to (every acknowledged original goes to REJECTED_SINK) completes synchronously, so a
+    // backlog of them recursed once per message: a burst of 20,000 QoS 1 messages in flight crashed
+    // the broker with "Maximum call stack size exceeded". A listener on every topic that answers in a
+    // microtask makes each step start from an empty stack. In Redis mode too (the two-broker bench
+    // crashed the same way): there it also subscribes this broker to every channel of the cluster,
+    // which it mostly is already (the ingest takes every reading).
+    mq.on('#', (_packet, done) => queueMicrotask(done));
     const metrics = createBrokerMetrics();
     const aedes = await Aedes.createBroker({
       id: options.id ?? 'vigie-broker',
@@ -189,14 +197,6 @@ export class VigieBroker {
   #install(): void {
     const aedes = this.#aedes;
     const { logger } = this.#options;
-    // mqemitter runs the next queued message from the callback of the one before; a message nobody
-    // subscribes to (every acknowledged original goes to REJECTED_SINK) completes synchronously, so a
-    // backlog of them recursed once per message: a burst of 20,000 QoS 1 messages in flight crashed
-    // the broker with "Maximum call stack size exceeded". A listener on every topic that answers in a
-    // microtask makes each step start from an empty stack. In Redis mode too (the two-broker bench
-    // crashed the same way): there it also subscribes this broker to every channel of the cluster,
-    // which it mostly is already (the ingest takes every reading).
-    (aedes as unknown as { mq: { on(topic: string, notify: (packet: unknown, done: () => void) => void): void } }).mq.on('#', (_packet, done) => queueMicrotask(done));
     aedes.preConnect = (client, packet, done) => {
       // aedes drops a message whose broker counter is lower than the last one delivered to the client
       // (lib/client.js dedupe, meant for replays between clustered brokers). Counters are taken when a

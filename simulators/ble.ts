@@ -14,7 +14,7 @@ import { encodeTemperatureMeasurement } from '../devices/ble/temperature.ts';
 import { encodeWeightMeasurement } from '../devices/ble/weight.ts';
 import { GOLDEN_VECTORS } from '../devices/ble/golden.ts';
 import { fromHex } from '../devices/ble/hex.ts';
-import { SERVICES, type CharacteristicName, type ServiceName } from '../devices/ble/gatt.ts';
+import type { CharacteristicName, ServiceName } from '../devices/ble/gatt.ts';
 import type { VitalSample } from '../devices/payloads.ts';
 
 export type SimulatedBleKind = 'heart_rate_strap' | 'blood_pressure_cuff' | 'thermometer' | 'pulse_oximeter' | 'scale' | 'glucose_meter';
@@ -28,8 +28,6 @@ export const SIMULATED_BLE_DEVICES: Record<SimulatedBleKind, { readonly service:
   scale: { service: 'weight_scale', characteristic: 'weight_measurement', name: 'Vigie scale' },
   glucose_meter: { service: 'glucose', characteristic: 'glucose_measurement', name: 'Vigie glucose meter' },
 };
-
-export const serviceUuidOf = (kind: SimulatedBleKind): number => SERVICES[SIMULATED_BLE_DEVICES[kind].service];
 
 /** A reading of the model, plus what a watch does not measure. */
 export interface BleReadingInput {
@@ -89,17 +87,14 @@ export function goldenValues(characteristic: CharacteristicName): Uint8Array[] {
   return GOLDEN_VECTORS.filter((v) => v.characteristic === characteristic && v.expected.ok).map((v) => fromHex(v.hex));
 }
 
-function sfloat(value: number, exponent: number): Ieee11073Value {
-  const r = sfloatFromValue(Math.round(value * 10 ** -exponent) / 10 ** -exponent, exponent);
+/** The value rounded to 10^exponent, in the 16-bit SFLOAT or 32-bit FLOAT form. */
+function number(fromValue: typeof sfloatFromValue, value: number, exponent: number): Ieee11073Value {
+  const r = fromValue(Math.round(value * 10 ** -exponent) / 10 ** -exponent, exponent);
   if (!r.ok) throw new RangeError(r.error.reason);
   return r.value;
 }
-
-function float(value: number, exponent: number): Ieee11073Value {
-  const r = floatFromValue(Math.round(value * 10 ** -exponent) / 10 ** -exponent, exponent);
-  if (!r.ok) throw new RangeError(r.error.reason);
-  return r.value;
-}
+const sfloat = (value: number, exponent: number) => number(sfloatFromValue, value, exponent);
+const float = (value: number, exponent: number) => number(floatFromValue, value, exponent);
 
 function assertNever(value: never): never {
   throw new TypeError(`unknown simulated device ${String(value)}`);

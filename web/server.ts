@@ -26,7 +26,7 @@ import type { PatientSettingsStore } from '../common/patient-settings.ts';
 import { LiveHub } from './live.ts';
 import { attachLiveSocket } from './live-socket.ts';
 import { attachMqttRelay } from './mqtt-relay.ts';
-import { MQTT_WS_PATH, routeGateways } from './gateway-api.ts';
+import { MQTT_WS_PATH, routeGateways, type GatewayApiDeps } from './gateway-api.ts';
 import type { WebSocketServer } from 'ws';
 
 export interface WebOptions {
@@ -80,6 +80,7 @@ export class WebServer {
   readonly #calls = new Map<string, CallInvite>();
   readonly #liveSockets: WebSocketServer;
   readonly #mqttRelay: WebSocketServer | undefined;
+  readonly #gateways: GatewayApiDeps;
   readonly #auth: Auth;
   #url = '';
 
@@ -123,6 +124,7 @@ export class WebServer {
       logger: options.logger.child({ component: 'live' }),
       ...(options.sessionCheckMs ? { sessionCheckMs: options.sessionCheckMs } : {}),
     });
+    this.#gateways = { people: options.people, registry: options.registry, auth, logger: options.logger };
     this.#mqttRelay = options.mqttWsUrl
       ? attachMqttRelay(this.#http, { path: MQTT_WS_PATH, brokerUrl: options.mqttWsUrl, sameOrigin: (req) => auth.sameOrigin(req), logger: options.logger.child({ component: 'mqtt-relay' }) })
       : undefined;
@@ -162,7 +164,7 @@ export class WebServer {
       }
       if (path.startsWith('/api/console/') && (await this.#console.route(req, res, path))) return;
       if (path.startsWith('/api/patients/') && (await this.#careTeam.route(req, res, path))) return;
-      if (path.startsWith('/api/patients/') && (await routeGateways({ people: this.#o.people, registry: this.#o.registry, auth: this.#auth, logger: this.#o.logger }, req, res, path))) return;
+      if (path.startsWith('/api/patients/') && (await routeGateways(this.#gateways, req, res, path))) return;
       if (path.startsWith('/api/') && (await this.#family.route(req, res, path))) return;
       if (path.startsWith('/api/')) throw new HttpError(404, `no API at ${path}`);
       if (/^\/call\/[\w-]+\/?$/.test(path)) req.url = '/call.html';

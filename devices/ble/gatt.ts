@@ -7,7 +7,7 @@ import type { Result } from '../result.ts';
 import { assertNever } from './assert-never.ts';
 import { decodeBatteryLevel, encodeBatteryLevel } from './battery.ts';
 import { decodeBloodPressureMeasurement, encodeBloodPressureMeasurement, type BloodPressureMeasurement } from './blood-pressure.ts';
-import { decodeGlucoseMeasurement, encodeGlucoseMeasurement, type GlucoseMeasurement, type GlucoseSensorStatus } from './glucose.ts';
+import { decodeGlucoseMeasurement, encodeGlucoseMeasurement, GLUCOSE_SENSOR_STATUS_BITS, type GlucoseMeasurement, type GlucoseSensorStatus } from './glucose.ts';
 import { decodeHeartRateMeasurement, encodeHeartRateMeasurement, type HeartRateMeasurement } from './heart-rate.ts';
 import {
   decodePlxContinuousMeasurement,
@@ -168,18 +168,8 @@ const PLX_NOT_A_MEASUREMENT: ReadonlySet<PlxMeasurementStatus['set'][number]> = 
  * sample or strip, or a result outside what the meter can measure (the number is then a clamp, not
  * the level). A low battery or a clock fault leave the result valid.
  */
-const GLUCOSE_NOT_A_MEASUREMENT: ReadonlySet<GlucoseSensorStatus['set'][number]> = new Set([
-  'sensor_malfunction',
-  'sample_size_insufficient',
-  'strip_insertion_error',
-  'strip_type_incorrect',
-  'result_above_device_range',
-  'result_below_device_range',
-  'sensor_temperature_too_high',
-  'sensor_temperature_too_low',
-  'sensor_read_interrupted',
-  'general_device_fault',
-]);
+const GLUCOSE_STILL_VALID: ReadonlySet<GlucoseSensorStatus['set'][number]> = new Set(['device_battery_low', 'time_fault']);
+const GLUCOSE_NOT_A_MEASUREMENT: ReadonlySet<GlucoseSensorStatus['set'][number]> = new Set(GLUCOSE_SENSOR_STATUS_BITS.filter((b) => !GLUCOSE_STILL_VALID.has(b)));
 
 /** The protocol v1 vitals in a reading; "no reading" values (NaN, unsuccessful, invalid) give none. */
 export function toVitals(reading: BleReading): BleVitals {

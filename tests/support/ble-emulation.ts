@@ -19,6 +19,8 @@ import { SIMULATED_BLE_DEVICES, type SimulatedBleKind } from '../../simulators/b
 
 const CCCD = 0x2902;
 const b64 = (bytes: Uint8Array | number[]) => Buffer.from(bytes).toString('base64');
+/** The emulation refuses a peripheral without manufacturer data. */
+const MANUFACTURER_DATA = [{ key: 0xffff, data: b64([1, 2, 3]) }];
 
 interface Emulated {
   readonly kind: SimulatedBleKind;
@@ -86,16 +88,16 @@ export class BleEmulation {
 
   /** A device of that kind, switched on and advertising near the tablet, with a battery at `battery` %. */
   async add(kind: SimulatedBleKind, address: string, battery: number): Promise<string> {
-    const { name, service } = SIMULATED_BLE_DEVICES[kind];
-    const manufacturerData = [{ key: 0xffff, data: b64([1, 2, 3]) }];
-    const uuids = [uuid128(SERVICES[service]), uuid128(SERVICES.battery_service)];
-    await this.#bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', { address, name, manufacturerData, knownServiceUuids: uuids });
-    // appearance and txPower are required: without them the emulation rejects the record and hangs.
-    await this.#bt.send('BluetoothEmulation.simulateAdvertisement', { entry: { deviceAddress: address, rssi: -50, scanRecord: { name, uuids, appearance: 0, txPower: -10, manufacturerData } } });
-    const device: Emulated = { kind, address, name, reads: new Map(), measuringId: '', batteryId: '' };
+    const device: Emulated = { kind, address, name: SIMULATED_BLE_DEVICES[kind].name, reads: new Map(), measuringId: '', batteryId: '' };
     this.#devices.set(address, device);
+    await this.#preconnect(device);
+    await this.advertise(address);
     await this.#addServices(device, battery);
-    return name;
+    return device.name;
+  }
+
+  async #preconnect(device: Emulated): Promise<void> {
+    await this.#bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', { address: device.address, name: device.name, manufacturerData: MANUFACTURER_DATA, knownServiceUuids: serviceUuids(device) });
   }
 
   async #addServices(device: Emulated, battery: number): Promise<void> {
@@ -143,17 +145,16 @@ export class BleEmulation {
     await this.#bt.send('BluetoothEmulation.disable');
     await this.#bt.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
     const device = this.#devices.get(address)!;
-    const manufacturerData = [{ key: 0xffff, data: b64([1, 2, 3]) }];
-    const known = [uuid128(SERVICES[SIMULATED_BLE_DEVICES[device.kind].service]), uuid128(SERVICES.battery_service)];
-    await this.#bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', { address, name: device.name, manufacturerData, knownServiceUuids: known });
+    await this.#preconnect(device);
     await this.#addServices(device, battery);
     await this.advertise(address);
   }
 
   async advertise(address: string): Promise<void> {
     const device = this.#devices.get(address)!;
-    const uuids = [uuid128(SERVICES[SIMULATED_BLE_DEVICES[device.kind].service]), uuid128(SERVICES.battery_service)];
-    await this.#bt.send('BluetoothEmulation.simulateAdvertisement', { entry: { deviceAddress: address, rssi: -50, scanRecord: { name: device.name, uuids, appearance: 0, txPower: -10, manufacturerData: [{ key: 0xffff, data: b64([1, 2, 3]) }] } } });
+    // appearance and txPower are required: without them the emulation rejects the record and hangs.
+    const scanRecord = { name: device.name, uuids: serviceUuids(device), appearance: 0, txPower: -10, manufacturerData: MANUFACTURER_DATA };
+    await this.#bt.send('BluetoothEmulation.simulateAdvertisement', { entry: { deviceAddress: address, rssi: -50, scanRecord } });
   }
 
   /** The device goes out of range: the page sees a disconnection (and the emulation forgets its services). */
@@ -175,4 +176,9 @@ export class BleEmulation {
     await this.#bt.send('BluetoothEmulation.disable').catch(() => undefined);
     await this.#bt.detach().catch(() => undefined);
   }
+}
+
+/** What a device of that kind advertises: its measuring service and the battery service. */
+function serviceUuids(device: { readonly kind: SimulatedBleKind }): string[] {
+  return [uuid128(SERVICES[SIMULATED_BLE_DEVICES[device.kind].service]), uuid128(SERVICES.battery_service)];
 }

@@ -7,7 +7,7 @@
  * browser remembers (getDevices, where the browser has it).
  */
 import { CHARACTERISTICS, CHARACTERISTIC_NAMES, SERVICES, decodeCharacteristic, toVitals, type CharacteristicName, type ServiceName } from '../../../../devices/ble/gatt.ts';
-import { Uplink, type UplinkState } from './uplink.ts';
+import { Uplink } from './uplink.ts';
 import { noticeOf, problemOf, type GatewayProblem, type MeasurementNotice } from './problems.ts';
 import { measuredAt } from './reading-time.ts';
 
@@ -44,7 +44,6 @@ export interface DeviceView {
 export class BleGateway {
   devices: DeviceView[] = $state([]);
   problem: { kind: GatewayProblem; detail?: string } | undefined = $state();
-  uplink: UplinkState | 'not_started' = $state('not_started');
   rejected: string | undefined = $state();
   readonly supported = typeof navigator !== 'undefined' && 'bluetooth' in navigator;
   readonly #up: Uplink;
@@ -52,7 +51,7 @@ export class BleGateway {
   #closed = false;
 
   constructor(patientId: string) {
-    this.#up = new Uplink(patientId, { state: (s) => (this.uplink = s), rejected: (reason) => (this.rejected = reason) });
+    this.#up = new Uplink(patientId, { rejected: (reason) => (this.rejected = reason) });
   }
 
   /**

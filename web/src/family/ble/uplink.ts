@@ -8,7 +8,7 @@ import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '../../../../devices/topics.ts';
 import { parseRejection } from '../../../../devices/protocol.ts';
 import type { VitalSample } from '../../../../devices/payloads.ts';
-import { api, ApiError } from '../api.ts';
+import { api } from '../api.ts';
 
 interface Identity {
   readonly deviceId: string;
@@ -16,10 +16,7 @@ interface Identity {
   readonly mqttPath: string;
 }
 
-export type UplinkState = 'connecting' | 'online' | 'offline';
-
 export interface UplinkEvents {
-  state(state: UplinkState): void;
   /** The broker refused a reading (it says why). */
   rejected(reason: string): void;
 }
@@ -39,10 +36,6 @@ export class Uplink {
     this.#on = on;
   }
 
-  get deviceId(): string | undefined {
-    return this.#identity?.deviceId;
-  }
-
   /** Connects (enrolling this browser first if it has no identity yet). */
   start(): Promise<void> {
     this.#starting ??= this.#start(false);
@@ -54,7 +47,6 @@ export class Uplink {
     const { default: mqtt } = await import('mqtt');
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const id = this.#identity;
-    this.#on.state('connecting');
     const client = mqtt.connect(`${scheme}://${location.host}${id.mqttPath}`, {
       protocolVersion: 4,
       clientId: id.deviceId,
@@ -64,11 +56,7 @@ export class Uplink {
       reconnectPeriod: 2_000,
     });
     this.#client = client;
-    client.on('connect', () => {
-      this.#on.state('online');
-      client.subscribe(deviceTopic(id.deviceId, 'errors'), { qos: 1 });
-    });
-    client.on('offline', () => this.#on.state('offline'));
+    client.on('connect', () => client.subscribe(deviceTopic(id.deviceId, 'errors'), { qos: 1 }));
     client.on('message', (_topic, payload) => {
       const rejection = parseRejection(payload);
       if (rejection.ok) this.#on.rejected(rejection.value.reason);
@@ -114,13 +102,9 @@ export class Uplink {
   }
 
   async #enrol(): Promise<Identity> {
-    try {
-      const id = await api<Identity>('POST', `/api/patients/${this.#patientId}/gateways`, { label: navigator.userAgent.slice(0, 80) });
-      localStorage.setItem(this.#key, JSON.stringify(id));
-      return id;
-    } catch (error) {
-      throw error instanceof ApiError ? error : new Error(String(error));
-    }
+    const id = await api<Identity>('POST', `/api/patients/${this.#patientId}/gateways`, { label: navigator.userAgent.slice(0, 80) });
+    localStorage.setItem(this.#key, JSON.stringify(id));
+    return id;
   }
 
   /** Per device, increasing, never reused (the ingest removes duplicates by device and seq). */
