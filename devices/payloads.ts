@@ -3,7 +3,7 @@
  * Parse through protocol.ts, which adds the checks that depend on the clock.
  */
 import { z } from 'zod';
-import { VITAL_RANGES, VITAL_NAMES, MAX_SAMPLES, type Range } from './limits.ts';
+import { VITAL_RANGES, VITAL_NAMES, READING_NAMES, MAX_SAMPLES, type Range, type ReadingName } from './limits.ts';
 
 function measure(range: Range) {
   const base = range.integer ? z.int() : z.number();
@@ -54,7 +54,15 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...eventBase, type: z.literal('im_ok') }),
   z.strictObject({ ...eventBase, type: z.literal('low_battery'), battery: measure(VITAL_RANGES.battery).optional() }),
   z.strictObject({ ...eventBase, type: z.literal('removed') }),
-], { error: 'type must be one of fall, sos, im_ok, low_battery, removed' });
+  // A measurement the device took but could not give as a number: beyond what it can measure (a
+  // glucose meter's "HI" or "LO"). The level is unknown, only that it is past the device's range.
+  z.strictObject({
+    ...eventBase,
+    type: z.literal('out_of_range'),
+    vital: z.enum(READING_NAMES as [ReadingName, ...ReadingName[]], { error: `vital must be one of ${READING_NAMES.join(', ')}` }),
+    direction: z.enum(['above', 'below'], { error: 'direction must be above or below' }),
+  }),
+], { error: 'type must be one of fall, sos, im_ok, low_battery, removed, out_of_range' });
 
 export type DeviceEvent = z.infer<typeof eventSchema>;
 export type EventType = DeviceEvent['type'];

@@ -85,6 +85,8 @@ describe('events', () => {
     [{ ts: now, seq: 3, type: 'im_ok' }],
     [{ ts: now, seq: 3, type: 'low_battery', battery: 9 }],
     [{ ts: now, seq: 3, type: 'removed' }],
+    [{ ts: now, seq: 3, type: 'out_of_range', vital: 'glucose', direction: 'below' }],
+    [{ ts: now, seq: 3, type: 'out_of_range', vital: 'temp', direction: 'above' }],
   ])('accepts %j', (event) => {
     expect(parseDeviceMessage(events, bytes(event), { now })).toEqual({ ok: true, value: { channel: 'events', deviceId: dev, event } });
   });
@@ -93,6 +95,10 @@ describe('events', () => {
     [{ ts: now, seq: 3, type: 'fall', confidence: 1.2 }, /confidence/],
     [{ ts: now, seq: 3, type: 'sos', confidence: 1 }, /confidence/],
     [{ ts: now, type: 'sos' }, /seq/],
+    [{ ts: now, seq: 3, type: 'out_of_range', vital: 'glucose' }, /direction must be above or below/],
+    [{ ts: now, seq: 3, type: 'out_of_range', vital: 'glucose', direction: 'sideways' }, /direction must be above or below/],
+    [{ ts: now, seq: 3, type: 'out_of_range', vital: 'battery', direction: 'below' }, /vital must be one of hr, /],
+    [{ ts: now, seq: 3, type: 'out_of_range', vital: 'glucose', direction: 'above', value: 40 }, /value/],
   ])('rejects %j', (event, reason) => {
     const r = parseDeviceMessage(events, bytes(event), { now });
     expect(!r.ok && r.error.reason).toMatch(reason);

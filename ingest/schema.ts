@@ -30,7 +30,7 @@ export const SCHEMA: ISchemaOptions[] = [
   {
     measurement: 'events',
     tags: ['device', 'patient', 'type'],
-    fields: { seq: FieldType.INTEGER, confidence: FieldType.FLOAT, battery: FieldType.INTEGER },
+    fields: { seq: FieldType.INTEGER, confidence: FieldType.FLOAT, battery: FieldType.INTEGER, vital: FieldType.STRING, direction: FieldType.STRING },
   },
   { measurement: 'status', tags: ['device', 'patient'], fields: { online: FieldType.BOOLEAN } },
 ];
@@ -56,9 +56,10 @@ export function vitalsPoint(id: Identity, s: VitalSample, backfill: boolean): IP
 }
 
 export function eventPoint(id: Identity, e: DeviceEvent): IPoint {
-  const fields: Record<string, number> = { seq: e.seq };
+  const fields: Record<string, number | string> = { seq: e.seq };
   if (e.type === 'fall' && e.confidence !== undefined) fields.confidence = e.confidence;
   if (e.type === 'low_battery' && e.battery !== undefined) fields.battery = e.battery;
+  if (e.type === 'out_of_range') Object.assign(fields, { vital: e.vital, direction: e.direction });
   return { measurement: 'events', tags: { ...id, type: e.type }, fields, timestamp: pointTime(e.ts, e.seq) };
 }
 

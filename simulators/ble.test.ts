@@ -41,6 +41,17 @@ describe('simulated Bluetooth devices', () => {
     expect(bleValue('scale', { sample: { hr: 70 } })).toBeUndefined();
   });
 
+  it('send a glucose meter\'s HI and LO as its limit with the status bit, which voids the number', () => {
+    for (const [beyond, bit] of [['above', 'result_above_device_range'], ['below', 'result_below_device_range']] as const) {
+      const decoded = decodeCharacteristic('glucose_measurement', bleValue('glucose_meter', { sample: {}, glucoseBeyondRange: beyond })!);
+      if (!decoded.ok || decoded.value.characteristic !== 'glucose_measurement') throw new Error('not a glucose measurement');
+      expect(decoded.value.value.sensorStatus?.set).toEqual([bit]);
+      expect(toVitals(decoded.value).glucose).toBeUndefined();
+    }
+    const high = decodeCharacteristic('glucose_measurement', bleValue('glucose_meter', { sample: {}, glucoseMmolPerL: 25.4 })!);
+    expect(high.ok && toVitals(high.value).glucose).toBeCloseTo(25.4, 6);
+  });
+
   it('replay the golden vectors of each characteristic, which all decode', () => {
     for (const kind of KINDS) {
       const { characteristic } = SIMULATED_BLE_DEVICES[kind];

@@ -6,7 +6,7 @@
  * device's. The golden vectors give the bytes of the specifications' own examples as well.
  */
 import { encodeBloodPressureMeasurement } from '../devices/ble/blood-pressure.ts';
-import { encodeGlucoseMeasurement } from '../devices/ble/glucose.ts';
+import { encodeGlucoseMeasurement, GLUCOSE_SENSOR_STATUS_BITS } from '../devices/ble/glucose.ts';
 import { encodeHeartRateMeasurement } from '../devices/ble/heart-rate.ts';
 import { floatFromValue, sfloatFromValue, type Ieee11073Value } from '../devices/ble/ieee11073.ts';
 import { encodePlxSpotCheckMeasurement } from '../devices/ble/plx.ts';
@@ -16,6 +16,9 @@ import { GOLDEN_VECTORS } from '../devices/ble/golden.ts';
 import { fromHex } from '../devices/ble/hex.ts';
 import type { CharacteristicName, ServiceName } from '../devices/ble/gatt.ts';
 import type { VitalSample } from '../devices/payloads.ts';
+
+/** What the simulated glucose meter can measure, in mmol/L (common meters: 0.6–1.1 to 33.3). */
+export const GLUCOSE_METER_RANGE = { min: 1.1, max: 33.3 } as const;
 
 export type SimulatedBleKind = 'heart_rate_strap' | 'blood_pressure_cuff' | 'thermometer' | 'pulse_oximeter' | 'scale' | 'glucose_meter';
 
@@ -34,6 +37,11 @@ export interface BleReadingInput {
   readonly sample: Pick<VitalSample, 'hr' | 'spo2' | 'temp' | 'sys' | 'dia'>;
   readonly weightKg?: number;
   readonly glucoseMmolPerL?: number;
+  /**
+   * The meter's "HI" or "LO": the level is beyond what it measures (1.1–33.3 mmol/L here). It sends
+   * its limit with the Sensor Status Annunciation bit that says so, as meters do.
+   */
+  readonly glucoseBeyondRange?: 'above' | 'below';
   /** For the glucose meter's record number. */
   readonly sequence?: number;
   readonly at?: Date;
@@ -68,13 +76,17 @@ export function bleValue(kind: SimulatedBleKind, r: BleReadingInput): Uint8Array
       if (r.weightKg === undefined) return undefined;
       return encodeWeightMeasurement({ units: 'si', weightRaw: Math.round(r.weightKg / 0.005) });
     case 'glucose_meter': {
-      if (r.glucoseMmolPerL === undefined) return undefined;
+      const beyond = r.glucoseBeyondRange;
+      const level = beyond === 'above' ? GLUCOSE_METER_RANGE.max : beyond === 'below' ? GLUCOSE_METER_RANGE.min : r.glucoseMmolPerL;
+      if (level === undefined) return undefined;
       const at = r.at ?? new Date();
       return encodeGlucoseMeasurement({
         sequenceNumber: r.sequence ?? 1,
         baseTime: { year: at.getFullYear(), month: at.getMonth() + 1, day: at.getDate(), hours: at.getHours(), minutes: at.getMinutes(), seconds: at.getSeconds() },
         units: 'mol/L',
-        concentration: { value: sfloat(r.glucoseMmolPerL / 1000, -5), type: { code: 1 }, sampleLocation: { code: 1 } }, // capillary whole blood, finger
+        // mol/L; 0.01 mmol/L steps up to 20.47 mmol/L (the SFLOAT mantissa's limit), 0.1 above.
+        concentration: { value: sfloat(level / 1000, level < 20 ? -5 : -4), type: { code: 1 }, sampleLocation: { code: 1 } }, // capillary whole blood, finger
+        ...(beyond ? { sensorStatus: { raw: 1 << GLUCOSE_SENSOR_STATUS_BITS.indexOf(beyond === 'above' ? 'result_above_device_range' : 'result_below_device_range') } } : {}),
       });
     }
     default:

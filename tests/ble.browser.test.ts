@@ -4,6 +4,7 @@
  * service: an emulated heart-rate strap and blood-pressure cuff are paired by a real click, send
  * measurements (bytes from the simulators, decoded by the page with devices/ble), and the readings
  * are stored in InfluxDB under the patient's gateway device and shown live on the clinician console.
+ * A glucose meter's "LO" (no number) reaches the care team as a high-priority alert.
  * Also: a device that drops is reconnected, and a remembered one when the page opens again; plain-language
  * errors (chooser closed, Bluetooth off, no Web Bluetooth). Screenshots in tests/artifacts/.
  */
@@ -22,6 +23,7 @@ const s = useFamilyStack(t);
 const fr = MESSAGES.fr;
 const STRAP = '0A:00:00:00:00:01';
 const CUFF = '0A:00:00:00:00:02';
+const METER = '0A:00:00:00:00:03';
 let browser: Browser | undefined;
 let ble: BleEmulation | undefined;
 afterEach(async () => {
@@ -101,6 +103,30 @@ describe('Bluetooth devices on the patient page', () => {
     await ble!.notify(page, STRAP, bleValue('heart_rate_strap', { sample: { hr: 81 } })!);
     await expect.poll(() => consolePage.getByTestId('live-hr').textContent(), { timeout: 15_000 }).toBe('81 /min');
     await consolePage.screenshot({ path: artifactPath('ble-console.png') });
+  });
+
+  it('sends a glucose meter\'s "LO" to the care team as a high-priority alert, which a normal reading then clears', async () => {
+    const { page, patientId } = await seniorPage(true);
+    const meter = await ble!.add('glucose_meter', METER, 75);
+    await pair(page, METER, meter);
+    // The meter dates its readings to the second: a LO 15 minutes ago (sent now), then the check after sugar.
+    const lowAt = new Date(Date.now() - 15 * 60_000);
+    await ble!.notify(page, METER, bleValue('glucose_meter', { sample: {}, glucoseBeyondRange: 'below', sequence: 1, at: lowAt })!);
+    await expect.poll(() => deviceRow(page, meter).getByTestId('ble-notice').textContent()).toBe(fr['ble.notice.glucose_below_range']);
+    const alert = await eventually(async () => {
+      const [a] = t.ingest.alertService.list([patientId]);
+      expect(a).toMatchObject({ kind: 'threshold:glucose-very-low', priority: 'high', active: true, detail: { vital: 'glucose', value: null, beyondDeviceRange: 'below' } });
+      return a!;
+    }, 20_000);
+    await eventually(async () => expect(await t.influx.rows(`SELECT * FROM events WHERE patient = '${patientId}'`)).toMatchObject([{ type: 'out_of_range', vital: 'glucose', direction: 'below' }]), 20_000);
+    expect(await storedVitals(patientId)).toEqual([]); // no number was made up for it
+    await page.screenshot({ path: artifactPath('ble-glucose-lo.png'), fullPage: true });
+
+    // After sugar, 6.2 mmol/L: the alert's condition has ended (a person still closes it).
+    await ble!.notify(page, METER, bleValue('glucose_meter', { sample: {}, glucoseMmolPerL: 6.2, sequence: 2, at: new Date() })!);
+    await eventually(async () => expect(t.ingest.alertService.list([patientId]).find((a) => a.id === alert.id)).toMatchObject({ active: false }), 20_000);
+    await eventually(async () => expect((await storedVitals(patientId)).map((r) => r.glucose)).toEqual([6.2]), 20_000);
+    expect(await deviceRow(page, meter).getByTestId('ble-notice').count()).toBe(0);
   });
 
   it('reconnects a device that drops, and keeps sending', async () => {

@@ -112,8 +112,17 @@ describe('the family page', () => {
     }));
     await cdp.send('ServiceWorker.enable');
     const payload = { title: 'Alerte : Jeanne Dupont', body: 'Vigie a détecté une chute chez Jeanne Dupont.', url: `${s.webUrl}/family/?alert=42`, tag: 'vigie-alert-42', alertId: 42, urgent: true };
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: s.webUrl, registrationId: await registration, data: JSON.stringify(payload) });
     const shown = () => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, requireInteraction: n.requireInteraction, data: n.data as unknown })));
+    // DevTools' deliverPushMessage answers before the push is dispatched and drops its delivery status
+    // (Chromium's ServiceWorkerHandler binds an empty callback), and under load one delivery in a few
+    // dozen never reaches the worker: seen with the worker running and permission granted, and the
+    // same push delivered again was shown at once. So the push is delivered again, as a push service
+    // retries until delivered, if nothing is shown within 5 s; the notification has a
+    // tag, so a second delivery replaces the first, and exactly one is expected below.
+    for (let attempt = 1; attempt <= 3 && (await shown()).length === 0; attempt += 1) {
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: s.webUrl, registrationId: await registration, data: JSON.stringify(payload) });
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline && (await shown()).length === 0; ) await new Promise((r) => setTimeout(r, 100));
+    }
     await expect.poll(shown).toHaveLength(1);
     expect((await shown())[0]).toEqual({ title: payload.title, body: payload.body, tag: payload.tag, requireInteraction: true, data: { url: payload.url } });
   });

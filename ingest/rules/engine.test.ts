@@ -1,6 +1,7 @@
 /** The rules engine with a fake clock: falls and their window, SOS, technical alerts on time, NEWS2. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES, RulesEngine, type Condition } from './engine.ts';
+import { thresholdsFor } from './thresholds.ts';
 
 const T0 = 1_800_000_000_000;
 const P = 'p-1';
@@ -146,6 +147,49 @@ describe('vital thresholds and NEWS2 through the engine', () => {
     const e = new RulesEngine();
     const [c] = e.vitals(P, sample(0, { hr: 135 }), T0).filter((x) => x.kind === 'news2');
     expect(c).toMatchObject({ change: 'raise', priority: 'low', detail: { score: 3, partial: true, missing: ['respiration', 'spo2', 'systolic', 'consciousness', 'temperature'] } });
+  });
+});
+
+describe('glucose from a Bluetooth meter', () => {
+  const glucose = (e: RulesEngine, sec: number, value: number) => brief(e.vitals(P, sample(sec, { glucose: value }), T0 + sec * 1000));
+
+  it('raises hypoglycaemia from one reading (medium below 3.9, high below 3.0) and clears it past the hysteresis', () => {
+    const e = new RulesEngine();
+    expect(glucose(e, 0, 5.6)).toEqual([]);
+    expect(glucose(e, 3600, 3.5)).toEqual([['threshold:glucose-low', 'raise', 'medium']]);
+    expect(glucose(e, 3700, 2.7)).toEqual([['threshold:glucose-low', 'update', 'medium'], ['threshold:glucose-very-low', 'raise', 'high']]);
+    expect(glucose(e, 3750, 3.4)).toEqual([]); // within the hysteresis of 3.0
+    expect(glucose(e, 3800, 3.6)).toEqual([['threshold:glucose-very-low', 'clear', 'high']]); // 3.6 < 3.9: still low
+    expect(glucose(e, 3900, 4.2)).toEqual([]); // within the hysteresis of 3.9
+    expect(glucose(e, 4000, 4.4)).toEqual([['threshold:glucose-low', 'clear', 'medium']]);
+  });
+
+  it('raises hyperglycaemia at 13.9 only twice in a row, at 22.2 at once; NEWS2 does not move', () => {
+    const e = new RulesEngine();
+    expect(glucose(e, 0, 15)).toEqual([]);
+    expect(glucose(e, 7200, 9)).toEqual([]);
+    expect(glucose(e, 9000, 15)).toEqual([]);
+    expect(glucose(e, 12000, 16)).toEqual([['threshold:glucose-high', 'raise', 'medium']]);
+    expect(glucose(e, 13000, 23)).toEqual([['threshold:glucose-high', 'update', 'medium'], ['threshold:glucose-very-high', 'raise', 'high']]);
+  });
+
+  it('raises the most severe rule at once for a meter\'s LO or HI, with no number, and clears it with the next normal reading', () => {
+    const e = new RulesEngine();
+    const lo = e.event(P, { type: 'out_of_range', ts: T0, seq: 1, vital: 'glucose', direction: 'below' }, T0);
+    expect(brief(lo)).toEqual([['threshold:glucose-very-low', 'raise', 'high']]);
+    expect(lo[0]?.detail).toMatchObject({ vital: 'glucose', value: null, beyondDeviceRange: 'below', limit: 3.0 });
+    expect(brief(e.event(P, { type: 'out_of_range', ts: T0 + 60_000, seq: 2, vital: 'glucose', direction: 'below' }, T0 + 60_000))).toEqual([['threshold:glucose-very-low', 'update', 'high']]);
+    expect(glucose(e, 600, 2.0)).toEqual([['threshold:glucose-low', 'raise', 'medium']]); // a number after a LO is not "worse"
+    expect(glucose(e, 1200, 6.1)).toEqual([['threshold:glucose-low', 'clear', 'medium'], ['threshold:glucose-very-low', 'clear', 'high']]);
+    expect(brief(e.event(P, { type: 'out_of_range', ts: T0 + 2_000_000, seq: 3, vital: 'glucose', direction: 'above' }, T0 + 2_000_000))).toEqual([['threshold:glucose-very-high', 'raise', 'high']]);
+  });
+
+  it('follows the patient\'s rules: a disabled rule gives way to the next one, none enabled raises nothing', () => {
+    const event = { type: 'out_of_range', ts: T0, seq: 1, vital: 'glucose', direction: 'below' } as const;
+    const withRules = (overrides: Parameters<typeof thresholdsFor>[0]) => new RulesEngine(() => ({ ...DEFAULT_RULES, thresholds: thresholdsFor(overrides) }));
+    expect(brief(withRules({ 'glucose-very-low': { enabled: false } }).event(P, event, T0))).toEqual([['threshold:glucose-low', 'raise', 'medium']]);
+    expect(withRules({ 'glucose-very-low': { enabled: false }, 'glucose-low': { enabled: false } }).event(P, event, T0)).toEqual([]);
+    expect(new RulesEngine().event(P, { ...event, vital: 'steps' }, T0)).toEqual([]);
   });
 });
 

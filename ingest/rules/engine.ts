@@ -8,7 +8,10 @@
 import type { DeviceEvent, VitalSample } from '../../devices/payloads.ts';
 import { news2, type News2Result } from './news2.ts';
 import type { Priority } from './priority.ts';
-import { NORMAL, stepThreshold, thresholdsFor, THRESHOLD_VITALS, type ThresholdRule, type ThresholdState } from './thresholds.ts';
+import { mostSevereRule, NORMAL, stepThreshold, thresholdsFor, THRESHOLD_VITALS, type ThresholdRule, type ThresholdState } from './thresholds.ts';
+
+/** The readings NEWS2 scores (a glucose reading does not move it). */
+const NEWS2_VITALS: ReadonlySet<string> = new Set(['rr', 'spo2', 'sys', 'hr', 'temp']);
 
 export type AlertKind = 'fall' | 'sos' | 'news2' | 'stale-data' | 'offline' | 'removed' | 'low-battery' | `threshold:${string}`;
 
@@ -137,7 +140,7 @@ export class RulesEngine {
       // A late reading (redelivered, or overtaken by a newer one) is stored, but the alerts follow the
       // present: it must not replace a newer value nor step a threshold back in time.
       if ((s.latest.get(vital)?.ts ?? -Infinity) > sample.ts) continue;
-      changed = true;
+      if (NEWS2_VITALS.has(vital)) changed = true;
       s.latest.set(vital, { value, ts: sample.ts });
       for (const rule of rules.thresholds.filter((r) => r.vital === vital)) {
         const step = stepThreshold(rule, s.thresholds.get(rule.id) ?? NORMAL, value, sample.ts);
@@ -148,7 +151,7 @@ export class RulesEngine {
         emit(`threshold:${rule.id}`, change, rule.priority, detail);
       }
     }
-    if (changed) this.#news2(s, rules, Math.max(...[...s.latest.values()].map((v) => v.ts)), emit);
+    if (changed) this.#news2(s, rules, Math.max(...[...NEWS2_VITALS].map((v) => s.latest.get(v)?.ts ?? -Infinity)), emit);
     if (sample.battery !== undefined) this.#battery(s, rules, sample.battery, emit);
     return out;
   }
@@ -185,6 +188,16 @@ export class RulesEngine {
         const out: Condition[] = [];
         this.#battery(s, rules, event.battery ?? 0, (kind, change, priority, detail) => out.push(c(kind, change, priority, detail)));
         return out;
+      }
+      case 'out_of_range': {
+        // Past the device's range: raised at once (no sustain: no number could be further out), and
+        // cleared like any threshold by a later reading back within the limit and its hysteresis.
+        const rule = mostSevereRule(rules.thresholds, event.vital, event.direction);
+        if (!rule) return [];
+        const before = s.thresholds.get(rule.id) ?? NORMAL;
+        s.thresholds.set(rule.id, { phase: 'active', since: before.phase === 'active' ? before.since : event.ts, lastTs: Math.max(event.ts, before.phase === 'normal' ? 0 : before.lastTs), worst: Number.NaN });
+        const detail = { vital: event.vital, value: null, beyondDeviceRange: event.direction, limit: rule.limit, direction: rule.direction, sustain: rule.sustain, hysteresis: rule.hysteresis, seq: event.seq };
+        return [c(`threshold:${rule.id}`, before.phase === 'active' ? 'update' : 'raise', rule.priority, detail)];
       }
       default:
         return assertNever(event);

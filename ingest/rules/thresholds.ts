@@ -5,7 +5,7 @@
  */
 import type { Priority } from './priority.ts';
 
-export const THRESHOLD_VITALS = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr'] as const;
+export const THRESHOLD_VITALS = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'glucose'] as const;
 export type ThresholdVital = (typeof THRESHOLD_VITALS)[number];
 
 export type Sustain = { readonly seconds: number } | { readonly readings: number };
@@ -42,6 +42,13 @@ export const DEFAULT_THRESHOLDS: readonly ThresholdRule[] = [
   { id: 'dia-high', vital: 'dia', direction: 'above', limit: 110, hysteresis: 5, sustain: { readings: 3 }, priority: 'medium', enabled: true },
   { id: 'rr-high', vital: 'rr', direction: 'above', limit: 24, hysteresis: 2, sustain: { seconds: 120 }, priority: 'medium', enabled: true },
   { id: 'rr-low', vital: 'rr', direction: 'below', limit: 9, hysteresis: 2, sustain: { seconds: 60 }, priority: 'high', enabled: true },
+  // Capillary glucose (mmol/L) from a Bluetooth meter: spot readings, a few a day, so counted in
+  // readings. Hypoglycaemia levels 1 and 2 (< 3.9 and < 3.0 mmol/L, ADA / IHSG); a single level 2
+  // reading is urgent at any age. High: 13.9 mmol/L (2.5 g/L) twice in a row, or 22.2 (4 g/L) once.
+  { id: 'glucose-low', vital: 'glucose', direction: 'below', limit: 3.9, hysteresis: 0.5, sustain: { readings: 1 }, priority: 'medium', enabled: true },
+  { id: 'glucose-very-low', vital: 'glucose', direction: 'below', limit: 3.0, hysteresis: 0.5, sustain: { readings: 1 }, priority: 'high', enabled: true },
+  { id: 'glucose-high', vital: 'glucose', direction: 'above', limit: 13.9, hysteresis: 1, sustain: { readings: 2 }, priority: 'medium', enabled: true },
+  { id: 'glucose-very-high', vital: 'glucose', direction: 'above', limit: 22.2, hysteresis: 1, sustain: { readings: 1 }, priority: 'high', enabled: true },
 ];
 
 export type ThresholdOverride = Partial<Pick<ThresholdRule, 'limit' | 'hysteresis' | 'sustain' | 'priority' | 'enabled'>>;
@@ -112,6 +119,18 @@ export function stepThreshold(rule: ThresholdRule, state: ThresholdState, value:
     default:
       return assertNever(state);
   }
+}
+
+/**
+ * The rule to raise for a reading beyond the device's own range (a glucose meter's "HI" or "LO"):
+ * its level is unknown but past every limit in that direction, so the most severe enabled rule
+ * (highest priority, then furthest limit). None when the patient has no such rule enabled.
+ */
+export function mostSevereRule(rules: readonly ThresholdRule[], vital: string, direction: ThresholdRule['direction']): ThresholdRule | undefined {
+  const rank = { high: 0, medium: 1, low: 2 } as const;
+  return rules
+    .filter((r) => r.enabled && r.vital === vital && r.direction === direction)
+    .sort((a, b) => rank[a.priority] - rank[b.priority] || (direction === 'below' ? a.limit - b.limit : b.limit - a.limit))[0];
 }
 
 function promote(rule: ThresholdRule, pending: Extract<ThresholdState, { phase: 'pending' }>, value: number, ts: number): { state: ThresholdState; change?: ThresholdChange } {

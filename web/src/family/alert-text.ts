@@ -7,10 +7,16 @@ export function alertTitleKey(alert: AlertView): MessageKey {
   return isMessageKey(key) ? key : 'alert.kind.threshold';
 }
 
-/** "SpO2 88" for a threshold alert; empty otherwise. */
+/**
+ * "SPO2 88" for a threshold alert, "GLUCOSE LO" for a reading below what the device measures (the
+ * meter's own words, known to carers); empty otherwise.
+ */
 export function alertValue(alert: AlertView): string {
-  const { vital, value } = alert.detail;
-  return typeof vital === 'string' && typeof value === 'number' ? `${vital.toUpperCase()} ${value}` : '';
+  const { vital, value, beyondDeviceRange } = alert.detail;
+  if (typeof vital !== 'string') return '';
+  if (typeof value === 'number') return `${vital.toUpperCase()} ${value}`;
+  if (beyondDeviceRange === 'below' || beyondDeviceRange === 'above') return `${vital.toUpperCase()} ${beyondDeviceRange === 'below' ? 'LO' : 'HI'}`;
+  return '';
 }
 
 /** Most urgent first, then the oldest. */

@@ -173,13 +173,24 @@ export class BleGateway {
       return;
     }
     view.notice = noticeOf(decoded.value);
+    if (view.notice) {
+      view.last = { at: Date.now(), vitals: {} };
+      view.state = 'receiving';
+      const direction = view.notice === 'glucose_below_range' ? 'below' : 'above';
+      await this.#send(view, () => this.#up.event({ ts: measuredAt(decoded.value, Date.now()), type: 'out_of_range', vital: 'glucose', direction }));
+      return;
+    }
     const { battery, ...vitals } = toVitals(decoded.value);
     if (battery !== undefined) view.battery = battery; // the device's own battery, not the patient's watch
     if (Object.keys(vitals).length === 0) return;
     view.last = { at: Date.now(), vitals: { ...vitals } };
     view.state = 'receiving';
+    await this.#send(view, () => this.#up.publish({ ts: measuredAt(decoded.value, Date.now()), ...vitals }));
+  }
+
+  async #send(view: DeviceView, send: () => Promise<void>): Promise<void> {
     try {
-      await this.#up.publish({ ts: measuredAt(decoded.value, Date.now()), ...vitals });
+      await send();
       view.sent += 1;
       view.problem = undefined;
     } catch (error) {

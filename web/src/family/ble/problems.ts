@@ -23,7 +23,8 @@ export type MeasurementNotice = 'glucose_above_range' | 'glucose_below_range';
 /**
  * A measurement the device could not give as a number but that matters: a glucose meter's "HI" or
  * "LO" (above or below what it can measure). No number is sent for it (it would be the meter's
- * limit, not the level); the page tells the senior what to do.
+ * limit, not the level): the gateway sends an `out_of_range` event, which raises the care team's
+ * most severe glucose alert, and the page tells the senior what to do.
  */
 export function noticeOf(reading: BleReading): MeasurementNotice | undefined {
   if (reading.characteristic !== 'glucose_measurement') return undefined;

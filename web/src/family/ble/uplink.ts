@@ -1,13 +1,13 @@
 /**
  * The gateway's way in: this browser's own device identity (enrolled once through the API, kept in
  * localStorage) and an MQTT over WebSocket connection as that device, through the web server's
- * `/mqtt` relay. Readings are protocol v1 vitals, QoS 1, checked by the broker as a watch's are; a
+ * `/mqtt` relay. Readings are protocol v1 vitals (and a meter's HI / LO an `out_of_range` event), QoS 1, checked by the broker as a watch's are; a
  * reading the broker refuses comes back on the device's `errors` topic, with the reason.
  */
 import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '../../../../devices/topics.ts';
 import { parseRejection } from '../../../../devices/protocol.ts';
-import type { VitalSample } from '../../../../devices/payloads.ts';
+import type { DeviceEvent, VitalSample } from '../../../../devices/payloads.ts';
 import { api } from '../api.ts';
 
 interface Identity {
@@ -73,13 +73,22 @@ export class Uplink {
   }
 
   /** Sends one reading; resolves once the broker has acknowledged it (it is then stored). */
-  async publish(sample: Omit<VitalSample, 'seq'>): Promise<void> {
+  publish(sample: Omit<VitalSample, 'seq'>): Promise<void> {
+    return this.#send('vitals', (seq): VitalSample => ({ ...sample, seq }));
+  }
+
+  /** Sends an event (a meter's HI or LO: a measurement beyond its range), acknowledged likewise. */
+  event(event: Omit<Extract<DeviceEvent, { type: 'out_of_range' }>, 'seq'>): Promise<void> {
+    return this.#send('events', (seq): DeviceEvent => ({ ...event, seq }));
+  }
+
+  /** QoS 1 on this device's topic, with the next seq. */
+  async #send(channel: 'vitals' | 'events', body: (seq: number) => VitalSample | DeviceEvent): Promise<void> {
     await this.start();
     const client = this.#client;
     const id = this.#identity;
     if (!client || !id) throw new Error('not connected');
-    const body: VitalSample = { ...sample, seq: this.#nextSeq() };
-    await client.publishAsync(deviceTopic(id.deviceId, 'vitals'), JSON.stringify(body), { qos: 1 });
+    await client.publishAsync(deviceTopic(id.deviceId, channel), JSON.stringify(body(this.#nextSeq())), { qos: 1 });
   }
 
   stop(): void {
