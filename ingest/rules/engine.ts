@@ -146,7 +146,7 @@ export class RulesEngine {
         const step = stepThreshold(rule, s.thresholds.get(rule.id) ?? NORMAL, value, sample.ts);
         s.thresholds.set(rule.id, step.state);
         if (!step.change) continue;
-        const detail = { vital, value: step.change.value, limit: rule.limit, direction: rule.direction, sustain: rule.sustain, hysteresis: rule.hysteresis };
+        const detail = thresholdDetail(rule, step.change.value);
         const change = step.change.type === 'raise' ? 'raise' : step.change.type === 'worse' ? 'update' : 'clear';
         emit(`threshold:${rule.id}`, change, rule.priority, detail);
       }
@@ -196,7 +196,7 @@ export class RulesEngine {
         if (!rule) return [];
         const before = s.thresholds.get(rule.id) ?? NORMAL;
         s.thresholds.set(rule.id, { phase: 'active', since: before.phase === 'active' ? before.since : event.ts, lastTs: Math.max(event.ts, before.phase === 'normal' ? 0 : before.lastTs), worst: Number.NaN });
-        const detail = { vital: event.vital, value: null, beyondDeviceRange: event.direction, limit: rule.limit, direction: rule.direction, sustain: rule.sustain, hysteresis: rule.hysteresis, seq: event.seq };
+        const detail = { ...thresholdDetail(rule, null), beyondDeviceRange: event.direction, seq: event.seq };
         return [c(`threshold:${rule.id}`, before.phase === 'active' ? 'update' : 'raise', rule.priority, detail)];
       }
       default:
@@ -296,6 +296,11 @@ export function news2Level(r: News2Result, current: 'none' | Priority): 'none' |
   if (red) return 'low';
   if (current !== 'none' && r.score >= 4) return current === 'high' ? 'medium' : current;
   return 'none';
+}
+
+/** What a threshold alert says: the value that crossed (null: beyond the device's range) and the rule. */
+function thresholdDetail(rule: ThresholdRule, value: number | null): Record<string, unknown> {
+  return { vital: rule.vital, value, limit: rule.limit, direction: rule.direction, sustain: rule.sustain, hysteresis: rule.hysteresis };
 }
 
 function assertNever(value: never): never {

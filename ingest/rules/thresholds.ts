@@ -3,7 +3,7 @@
  * 3 readings in a row" (a count), with hysteresis so that a value hovering at the edge does not make
  * the alert flap. Pure: the state machine advances on the readings' own timestamps.
  */
-import type { Priority } from './priority.ts';
+import { rank, type Priority } from './priority.ts';
 
 export const THRESHOLD_VITALS = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'glucose'] as const;
 export type ThresholdVital = (typeof THRESHOLD_VITALS)[number];
@@ -127,10 +127,9 @@ export function stepThreshold(rule: ThresholdRule, state: ThresholdState, value:
  * (highest priority, then furthest limit). None when the patient has no such rule enabled.
  */
 export function mostSevereRule(rules: readonly ThresholdRule[], vital: string, direction: ThresholdRule['direction']): ThresholdRule | undefined {
-  const rank = { high: 0, medium: 1, low: 2 } as const;
   return rules
     .filter((r) => r.enabled && r.vital === vital && r.direction === direction)
-    .sort((a, b) => rank[a.priority] - rank[b.priority] || (direction === 'below' ? a.limit - b.limit : b.limit - a.limit))[0];
+    .sort((a, b) => rank(b.priority) - rank(a.priority) || (direction === 'below' ? a.limit - b.limit : b.limit - a.limit))[0];
 }
 
 function promote(rule: ThresholdRule, pending: Extract<ThresholdState, { phase: 'pending' }>, value: number, ts: number): { state: ThresholdState; change?: ThresholdChange } {

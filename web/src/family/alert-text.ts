@@ -14,9 +14,8 @@ export function alertTitleKey(alert: AlertView): MessageKey {
 export function alertValue(alert: AlertView): string {
   const { vital, value, beyondDeviceRange } = alert.detail;
   if (typeof vital !== 'string') return '';
-  if (typeof value === 'number') return `${vital.toUpperCase()} ${value}`;
-  if (beyondDeviceRange === 'below' || beyondDeviceRange === 'above') return `${vital.toUpperCase()} ${beyondDeviceRange === 'below' ? 'LO' : 'HI'}`;
-  return '';
+  const shown = typeof value === 'number' ? value : beyondDeviceRange === 'below' ? 'LO' : beyondDeviceRange === 'above' ? 'HI' : undefined;
+  return shown === undefined ? '' : `${vital.toUpperCase()} ${shown}`;
 }
 
 /** Most urgent first, then the oldest. */
