@@ -49,11 +49,16 @@ describe('service accounts', () => {
     ['vigie/v1/devices/+/status', true],
     ['vigie/v1/devices/+/commands', false],
     ['#', false],
-  ])('ingest subscribes %s -> %s', (filter, allowed) => expect(authorizeSubscribe(ingest, filter).allowed).toBe(allowed));
+  ])('ingest subscribes %s -> %s', (filter, allowed) =>
+    expect(authorizeSubscribe(ingest, filter).allowed).toBe(allowed),
+  );
   it('ingest publishes only alert changes, at QoS 1', () => {
     expect(authorizePublish(ingest, 'vigie/v1/devices/w-aaaa/vitals', 1).allowed).toBe(false);
     expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/alerts', 1).allowed).toBe(true);
-    expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/alerts', 0)).toMatchObject({ allowed: false, denial: 'qos' });
+    expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/alerts', 0)).toMatchObject({
+      allowed: false,
+      denial: 'qos',
+    });
     expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/notes', 1).allowed).toBe(false);
   });
   it.each([
@@ -63,7 +68,8 @@ describe('service accounts', () => {
     ['vigie/v1/devices/+/events', false],
     ['vigie/v1/devices/+/commands', false],
   ])('web subscribes %s -> %s', (filter, allowed) => expect(authorizeSubscribe(web, filter).allowed).toBe(allowed));
-  it('web does not publish', () => expect(authorizePublish(web, 'vigie/v1/patients/p-aaaa/alerts', 1).allowed).toBe(false));
+  it('web does not publish', () =>
+    expect(authorizePublish(web, 'vigie/v1/patients/p-aaaa/alerts', 1).allowed).toBe(false));
 });
 
 describe('last will', () => {
@@ -72,5 +78,7 @@ describe('last will', () => {
     ['vigie/v1/devices/w-aaaa/status', 'online', false],
     ['vigie/v1/devices/w-bbbb/status', 'offline', false],
     ['vigie/v1/devices/w-aaaa/events', 'offline', false],
-  ])('%s %s -> %s', (topic, payload, allowed) => expect(authorizeWill(a, topic, Buffer.from(payload)).allowed).toBe(allowed));
+  ])('%s %s -> %s', (topic, payload, allowed) =>
+    expect(authorizeWill(a, topic, Buffer.from(payload)).allowed).toBe(allowed),
+  );
 });

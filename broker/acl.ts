@@ -23,7 +23,8 @@ export const SERVICE_PREFIX = 'svc:';
 
 export type Denial = 'foreign_topic' | 'platform_channel' | 'wildcard' | 'not_allowed' | 'qos';
 
-export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly denial: Denial; readonly reason: string };
+export type Decision =
+  { readonly allowed: true } | { readonly allowed: false; readonly denial: Denial; readonly reason: string };
 
 const ALLOW: Decision = { allowed: true };
 const deny = (denial: Denial, reason: string): Decision => ({ allowed: false, denial, reason });
@@ -31,13 +32,17 @@ const deny = (denial: Denial, reason: string): Decision => ({ allowed: false, de
 const SERVICE_SUBSCRIPTIONS: Record<ServiceRole, ReadonlySet<string>> = {
   ingest: new Set((['vitals', 'events', 'status'] as const satisfies readonly Channel[]).map(allDevicesFilter)),
   // The web service relays vitals, presence and alert changes to the people allowed to see them.
-  web: new Set([...(['vitals', 'status'] as const satisfies readonly Channel[]).map(allDevicesFilter), ALL_PATIENTS_ALERTS_FILTER]),
+  web: new Set([
+    ...(['vitals', 'status'] as const satisfies readonly Channel[]).map(allDevicesFilter),
+    ALL_PATIENTS_ALERTS_FILTER,
+  ]),
 };
 
 export function authorizePublish(principal: Principal, topic: string, qos: number): Decision {
   if (principal.kind === 'service') {
     // The alert engine publishes alert changes, at least once.
-    if (principal.role === 'ingest' && parsePatientAlertsTopic(topic) !== null) return qos >= 1 ? ALLOW : deny('qos', 'alert changes must be published with QoS 1');
+    if (principal.role === 'ingest' && parsePatientAlertsTopic(topic) !== null)
+      return qos >= 1 ? ALLOW : deny('qos', 'alert changes must be published with QoS 1');
     return deny('not_allowed', `service ${principal.username} does not publish on ${topic}`);
   }
   const parsed = parseDeviceTopic(topic);
@@ -63,7 +68,9 @@ export function authorizeSubscribe(principal: Principal, filter: string): Decisi
   if (!parsed || parsed.deviceId !== principal.deviceId) {
     return deny('foreign_topic', `device ${principal.deviceId} may only subscribe to its own topics`);
   }
-  return DEVICE_SUBSCRIBE_CHANNELS.has(parsed.channel) ? ALLOW : deny('platform_channel', `devices may subscribe only to commands and errors`);
+  return DEVICE_SUBSCRIBE_CHANNELS.has(parsed.channel)
+    ? ALLOW
+    : deny('platform_channel', `devices may subscribe only to commands and errors`);
 }
 
 /** Checks a Last Will at CONNECT: a device's will is its own retained status `offline`. */

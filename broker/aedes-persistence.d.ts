@@ -37,7 +37,11 @@ declare module 'aedes-persistence/asyncPersistence.js' {
 }
 declare module 'aedes-persistence/abstract.js' {
   /** aedes-persistence's conformance suite (node:test). */
-  export default function abstractPersistence(options: { test: unknown; persistence: () => unknown; testAsync?: boolean }): void;
+  export default function abstractPersistence(options: {
+    test: unknown;
+    persistence: () => unknown;
+    testAsync?: boolean;
+  }): void;
 }
 declare module 'aedes-persistence-redis/asyncPersistence.js' {
   /** aedes' Redis persistence (async API); options are ioredis'. */

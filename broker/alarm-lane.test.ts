@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deviceTopic, patientAlertsTopic } from '../devices/topics.ts';
 import { isAlarmTraffic, TwoLaneQueue } from './alarm-lane.ts';
 
-describe('the alarm lane of the broker\'s routing queue', () => {
+describe("the alarm lane of the broker's routing queue", () => {
   it('hands out alarms before readings, each lane in order, every callback with its message', () => {
     const q = new TwoLaneQueue((m) => (m as { urgent: boolean }).urgent);
     const sent = [

@@ -53,7 +53,10 @@ const FORWARD_FIRST = Symbol('forward first');
 const MQ_CONCURRENCY = 100;
 
 /** A client's dedupe table that never reports a duplicate (see preConnect). */
-const NEVER_DUPLICATE: Record<string, number> = new Proxy({}, { get: () => 0, set: () => true, deleteProperty: () => true });
+const NEVER_DUPLICATE: Record<string, number> = new Proxy(
+  {},
+  { get: () => 0, set: () => true, deleteProperty: () => true },
+);
 /** A hash no secret matches, checked for unknown users so they take as long as known ones. */
 const DUMMY_HASH = 'scrypt$1024$8$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -103,7 +106,13 @@ export class VigieBroker {
   #metricsServer: HttpServer | undefined;
   #closed = false;
 
-  private constructor(options: BrokerOptions, aedes: Aedes, persistence: { destroy(): Promise<void> }, mq: { close(cb: () => void): void } | undefined, metrics: BrokerMetrics) {
+  private constructor(
+    options: BrokerOptions,
+    aedes: Aedes,
+    persistence: { destroy(): Promise<void> },
+    mq: { close(cb: () => void): void } | undefined,
+    metrics: BrokerMetrics,
+  ) {
     this.#options = options;
     this.#aedes = aedes;
     this.#persistence = persistence;
@@ -116,7 +125,10 @@ export class VigieBroker {
       aedes.handle(socket);
     });
     const wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
-    const ws = new WebSocketServer({ server: wsHttp, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    const ws = new WebSocketServer({
+      server: wsHttp,
+      handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+    });
     ws.on('connection', (socket) => aedes.handle(createWebSocketStream(socket)));
     this.#servers = { tcp, ws, wsHttp };
   }
@@ -126,7 +138,11 @@ export class VigieBroker {
     let mq: ReturnType<typeof MQEmitterRedis> | ReturnType<typeof MQEmitter>;
     if (options.redisUrl) {
       const url = new URL(options.redisUrl);
-      const redis = { host: url.hostname, port: Number(url.port || 6379), ...(url.password ? { password: decodeURIComponent(url.password) } : {}) };
+      const redis = {
+        host: url.hostname,
+        port: Number(url.port || 6379),
+        ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      };
       persistence = new RedisPersistence(redis);
       mq = MQEmitterRedis({ ...redis, concurrency: MQ_CONCURRENCY, matchEmptyLevels: true });
     } else {
@@ -186,7 +202,11 @@ export class VigieBroker {
     // Stop accepting first; the servers' close completes only when their connections are gone, which
     // happens when aedes closes its clients, so both are awaited together.
     const closeServer = (s: TcpServer | HttpServer) => new Promise<void>((resolve) => s.close(() => resolve()));
-    const servers = Promise.all([closeServer(this.#servers.tcp), closeServer(this.#servers.wsHttp), ...(this.#metricsServer ? [closeServer(this.#metricsServer)] : [])]);
+    const servers = Promise.all([
+      closeServer(this.#servers.tcp),
+      closeServer(this.#servers.wsHttp),
+      ...(this.#metricsServer ? [closeServer(this.#metricsServer)] : []),
+    ]);
     await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
     await servers;
     await this.#persistence.destroy();
@@ -223,12 +243,22 @@ export class VigieBroker {
       // aedes acknowledges QoS 1 before it stores the message for subscribers (lib/handlers/publish.js).
       // We forward it first: publish() calls back once it sits in every persistent session's queue on
       // disk. Only then is the original acknowledged, and routed to the sink so it is not delivered twice.
-      this.#aedes.publish({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, dup: false }, (error) => {
-        if (error) return done(error); // no PUBACK: the device sends it again
-        packet.topic = REJECTED_SINK;
-        packet.retain = false;
-        done(null);
-      });
+      this.#aedes.publish(
+        {
+          cmd: 'publish',
+          topic: packet.topic,
+          payload: packet.payload,
+          qos: packet.qos,
+          retain: packet.retain,
+          dup: false,
+        },
+        (error) => {
+          if (error) return done(error); // no PUBACK: the device sends it again
+          packet.topic = REJECTED_SINK;
+          packet.retain = false;
+          done(null);
+        },
+      );
     };
     aedes.authorizeSubscribe = (client, sub, done) => done(null, this.#authorizeSubscribe(client, sub));
     aedes.on('client', (client) => {
@@ -239,18 +269,28 @@ export class VigieBroker {
       this.metrics.clientsConnected.dec();
       logger.debug({ clientId: client.id }, 'client disconnected');
     });
-    aedes.on('clientError', (client, error) => this.#warn(`client-error:${client.id}`, { clientId: client.id, error: error.message }, 'client error'));
-    aedes.on('connectionError', (client, error) => this.#warn(`connection-error:${client.id}`, { clientId: client.id, error: error.message }, 'connection error'));
+    aedes.on('clientError', (client, error) =>
+      this.#warn(`client-error:${client.id}`, { clientId: client.id, error: error.message }, 'client error'),
+    );
+    aedes.on('connectionError', (client, error) =>
+      this.#warn(`connection-error:${client.id}`, { clientId: client.id, error: error.message }, 'connection error'),
+    );
   }
 
-  async #authenticate(client: Client, username: string | undefined, password: Readonly<Buffer> | undefined): Promise<Principal> {
+  async #authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Readonly<Buffer> | undefined,
+  ): Promise<Principal> {
     const refuse = (returnCode: number, reason: string, message: string): AuthenticateError => {
       this.metrics.connectionsRefused.inc({ reason });
       this.#warn(`auth:${reason}:${client.id}`, { clientId: client.id, reason }, message);
       return Object.assign(new Error(message), { returnCode });
     };
-    if (!username || !password) throw refuse(BAD_USERNAME_OR_PASSWORD, 'no_credentials', 'connect without username or password');
-    if (this.#throttle.isLocked(username)) throw refuse(NOT_AUTHORIZED, 'throttled', 'too many failed attempts; retry later');
+    if (!username || !password)
+      throw refuse(BAD_USERNAME_OR_PASSWORD, 'no_credentials', 'connect without username or password');
+    if (this.#throttle.isLocked(username))
+      throw refuse(NOT_AUTHORIZED, 'throttled', 'too many failed attempts; retry later');
     const isService = username.startsWith(SERVICE_PREFIX);
     const record = isService ? this.#options.registry.service(username) : this.#options.registry.device(username);
     // Verify even for unknown users so response time does not reveal which ids exist.
@@ -265,7 +305,8 @@ export class VigieBroker {
       principal = { kind: 'service', username: record.username, role: record.role };
     } else {
       if (record.revoked) throw refuse(NOT_AUTHORIZED, 'revoked', 'device revoked');
-      if (client.id !== username) throw refuse(IDENTIFIER_REJECTED, 'client_id_mismatch', 'device client id must equal its username');
+      if (client.id !== username)
+        throw refuse(IDENTIFIER_REJECTED, 'client_id_mismatch', 'device client id must equal its username');
       principal = { kind: 'device', deviceId: record.id, patientId: record.patientId };
     }
     const will = this.#wills.get(client);
@@ -289,7 +330,11 @@ export class VigieBroker {
     const decision = authorizePublish(principal, packet.topic, packet.qos);
     if (!decision.allowed) {
       this.metrics.publishesRefused.inc({ reason: decision.denial });
-      this.#warn(`publish:${decision.denial}:${client.id}`, { clientId: client.id, topic: packet.topic, reason: decision.denial }, `publish refused, disconnecting: ${decision.reason}`);
+      this.#warn(
+        `publish:${decision.denial}:${client.id}`,
+        { clientId: client.id, topic: packet.topic, reason: decision.denial },
+        `publish refused, disconnecting: ${decision.reason}`,
+      );
       return new Error(decision.reason);
     }
     if (principal.kind !== 'device') return null;
@@ -301,13 +346,24 @@ export class VigieBroker {
     const { error } = parsed;
     const channel = parseDeviceTopic(packet.topic)?.channel;
     this.metrics.payloadsRejected.inc({ code: error.code });
-    this.#warn(`payload:${error.code}:${principal.deviceId}`, { deviceId: principal.deviceId, channel, code: error.code, seq: error.seq, reason: error.reason }, 'device message rejected');
+    this.#warn(
+      `payload:${error.code}:${principal.deviceId}`,
+      { deviceId: principal.deviceId, channel, code: error.code, seq: error.seq, reason: error.reason },
+      'device message rejected',
+    );
     // Acknowledge (so the device does not resend it forever) but deliver to nobody, and say why.
     packet.topic = REJECTED_SINK;
     packet.retain = false;
     if (channel === 'vitals' || channel === 'events' || channel === 'status') {
       this.#aedes.publish(
-        { cmd: 'publish', topic: deviceTopic(principal.deviceId, 'errors'), payload: encodeJson(rejectionFor(channel, error, this.#now())), qos: 1, retain: false, dup: false },
+        {
+          cmd: 'publish',
+          topic: deviceTopic(principal.deviceId, 'errors'),
+          payload: encodeJson(rejectionFor(channel, error, this.#now())),
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
         () => undefined,
       );
     }
@@ -320,7 +376,11 @@ export class VigieBroker {
     const decision = authorizeSubscribe(principal, sub.topic);
     if (decision.allowed) return sub;
     this.metrics.subscriptionsRefused.inc({ reason: decision.denial });
-    this.#warn(`subscribe:${decision.denial}:${client.id}`, { clientId: client.id, filter: sub.topic, reason: decision.denial }, `subscription refused: ${decision.reason}`);
+    this.#warn(
+      `subscribe:${decision.denial}:${client.id}`,
+      { clientId: client.id, filter: sub.topic, reason: decision.denial },
+      `subscription refused: ${decision.reason}`,
+    );
     return null; // SUBACK 0x80 (MQTT-3.9.3)
   }
 }

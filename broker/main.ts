@@ -40,12 +40,15 @@ await broker.listen();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'stopping');
-    broker.close().then(() => {
-      registry.close();
-      process.exit(0);
-    }, (error: unknown) => {
-      logger.error({ error: String(error) }, 'close failed');
-      process.exit(1);
-    });
+    broker.close().then(
+      () => {
+        registry.close();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ error: String(error) }, 'close failed');
+        process.exit(1);
+      },
+    );
   });
 }

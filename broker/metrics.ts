@@ -5,12 +5,41 @@ export function createBrokerMetrics() {
   const registry = new Registry();
   return {
     registry,
-    connectionsRefused: new Counter({ name: 'vigie_broker_connections_refused_total', help: 'CONNECTs refused, by reason', labelNames: ['reason'], registers: [registry] }),
-    publishesRefused: new Counter({ name: 'vigie_broker_publishes_refused_total', help: 'PUBLISHes refused by the ACL (the client is disconnected), by reason', labelNames: ['reason'], registers: [registry] }),
-    subscriptionsRefused: new Counter({ name: 'vigie_broker_subscriptions_refused_total', help: 'SUBSCRIBE filters refused by the ACL (granted 0x80), by reason', labelNames: ['reason'], registers: [registry] }),
-    payloadsRejected: new Counter({ name: 'vigie_broker_payloads_rejected_total', help: 'device messages acknowledged but not delivered because they failed protocol validation, by code', labelNames: ['code'], registers: [registry] }),
-    messagesAccepted: new Counter({ name: 'vigie_broker_messages_accepted_total', help: 'device messages accepted, by channel', labelNames: ['channel'], registers: [registry] }),
-    clientsConnected: new Gauge({ name: 'vigie_broker_clients_connected', help: 'connected MQTT clients', registers: [registry] }),
+    connectionsRefused: new Counter({
+      name: 'vigie_broker_connections_refused_total',
+      help: 'CONNECTs refused, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    publishesRefused: new Counter({
+      name: 'vigie_broker_publishes_refused_total',
+      help: 'PUBLISHes refused by the ACL (the client is disconnected), by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    subscriptionsRefused: new Counter({
+      name: 'vigie_broker_subscriptions_refused_total',
+      help: 'SUBSCRIBE filters refused by the ACL (granted 0x80), by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    payloadsRejected: new Counter({
+      name: 'vigie_broker_payloads_rejected_total',
+      help: 'device messages acknowledged but not delivered because they failed protocol validation, by code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    messagesAccepted: new Counter({
+      name: 'vigie_broker_messages_accepted_total',
+      help: 'device messages accepted, by channel',
+      labelNames: ['channel'],
+      registers: [registry],
+    }),
+    clientsConnected: new Gauge({
+      name: 'vigie_broker_clients_connected',
+      help: 'connected MQTT clients',
+      registers: [registry],
+    }),
   };
 }
 

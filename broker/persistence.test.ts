@@ -11,13 +11,23 @@ const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 async function open(file?: string): Promise<{ p: DurablePersistence; file: string }> {
-  const path = file ?? join((dirs[dirs.push(mkdtempSync(join(tmpdir(), 'vigie-persistence-'))) - 1])!, 'broker.db');
+  const path = file ?? join(dirs[dirs.push(mkdtempSync(join(tmpdir(), 'vigie-persistence-'))) - 1]!, 'broker.db');
   const p = new DurablePersistence(path);
   await p.setup(broker);
   return { p, file: path };
 }
 const publish = (n: number, extra: Partial<AedesPacket> = {}) =>
-  ({ cmd: 'publish', topic: `vigie/v1/devices/w-1/vitals`, payload: Buffer.from(`reading ${n}`), qos: 1, retain: false, dup: false, brokerId: 'vigie-broker', brokerCounter: n, ...extra }) as AedesPacket;
+  ({
+    cmd: 'publish',
+    topic: `vigie/v1/devices/w-1/vitals`,
+    payload: Buffer.from(`reading ${n}`),
+    qos: 1,
+    retain: false,
+    dup: false,
+    brokerId: 'vigie-broker',
+    brokerCounter: n,
+    ...extra,
+  }) as AedesPacket;
 async function drain(stream: NodeJS.ReadableStream): Promise<AedesPacket[]> {
   const out: AedesPacket[] = [];
   for await (const p of stream) out.push(p as unknown as AedesPacket);
@@ -26,11 +36,21 @@ async function drain(stream: NodeJS.ReadableStream): Promise<AedesPacket[]> {
 
 describe('durable broker persistence', () => {
   it("passes aedes-persistence's own conformance suite", () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', join(import.meta.dirname, 'persistence.conformance.ts')], { encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=tap', join(import.meta.dirname, 'persistence.conformance.ts')],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     const summary = /# tests (\d+)\n# suites \d+\n# pass (\d+)\n# fail (\d+)/.exec(run.stdout);
     expect(summary, run.stdout.slice(-3000) + run.stderr).not.toBeNull();
     expect(Number(summary![1])).toBeGreaterThanOrEqual(50);
-    expect(Number(summary![3]), run.stdout.split('\n').filter((l) => l.startsWith('not ok')).join('\n')).toBe(0);
+    expect(
+      Number(summary![3]),
+      run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('not ok'))
+        .join('\n'),
+    ).toBe(0);
     expect(run.status).toBe(0);
   });
 
@@ -42,22 +62,48 @@ describe('durable broker persistence', () => {
     // Messages 1 and 2 were sent (packet ids 10, 11); 1 was acknowledged.
     await p.outgoingUpdate(ingest, { ...publish(1), messageId: 10 } as AedesPacket);
     await p.outgoingUpdate(ingest, { ...publish(2), messageId: 11 } as AedesPacket);
-    expect((await p.outgoingClearMessageId(ingest, { cmd: 'puback', messageId: 10 } as unknown as AedesPacket)) as { brokerCounter: number }).toMatchObject({ brokerCounter: 1 });
-    await p.storeRetained({ ...publish(0), topic: 'vigie/v1/devices/w-1/status', payload: Buffer.from('online'), retain: true } as AedesPacket);
-    await p.putWill({ id: 'w-1' }, { ...publish(0), topic: 'vigie/v1/devices/w-1/status', payload: Buffer.from('offline') } as AedesPacket);
+    expect(
+      (await p.outgoingClearMessageId(ingest, { cmd: 'puback', messageId: 10 } as unknown as AedesPacket)) as {
+        brokerCounter: number;
+      },
+    ).toMatchObject({ brokerCounter: 1 });
+    await p.storeRetained({
+      ...publish(0),
+      topic: 'vigie/v1/devices/w-1/status',
+      payload: Buffer.from('online'),
+      retain: true,
+    } as AedesPacket);
+    await p.putWill({ id: 'w-1' }, {
+      ...publish(0),
+      topic: 'vigie/v1/devices/w-1/status',
+      payload: Buffer.from('offline'),
+    } as AedesPacket);
     await p.destroy();
 
     const { p: again } = await open(file);
-    expect((await drain(again.outgoingStream(ingest))).map((m) => m.payload.toString())).toEqual(['reading 2', 'reading 3', 'reading 4', 'reading 5']);
-    expect(await again.subscriptionsByTopic('vigie/v1/devices/w-9/vitals')).toEqual([expect.objectContaining({ clientId: 'vigie-ingest', qos: 1 })]);
-    expect((await drain(again.createRetainedStream('vigie/v1/devices/+/status'))).map((m) => m.payload.toString())).toEqual(['online']);
+    expect((await drain(again.outgoingStream(ingest))).map((m) => m.payload.toString())).toEqual([
+      'reading 2',
+      'reading 3',
+      'reading 4',
+      'reading 5',
+    ]);
+    expect(await again.subscriptionsByTopic('vigie/v1/devices/w-9/vitals')).toEqual([
+      expect.objectContaining({ clientId: 'vigie-ingest', qos: 1 }),
+    ]);
+    expect(
+      (await drain(again.createRetainedStream('vigie/v1/devices/+/status'))).map((m) => m.payload.toString()),
+    ).toEqual(['online']);
     expect((await again.getWill({ id: 'w-1' }))?.payload.toString()).toBe('offline');
     // Sent again after the restart with a new packet id, then acknowledged: gone for good.
     await again.outgoingUpdate(ingest, { ...publish(2), messageId: 1 } as AedesPacket);
     await again.outgoingClearMessageId(ingest, { cmd: 'puback', messageId: 1 } as unknown as AedesPacket);
     await again.destroy();
     const { p: third } = await open(file);
-    expect((await drain(third.outgoingStream(ingest))).map((m) => m.payload.toString())).toEqual(['reading 3', 'reading 4', 'reading 5']);
+    expect((await drain(third.outgoingStream(ingest))).map((m) => m.payload.toString())).toEqual([
+      'reading 3',
+      'reading 4',
+      'reading 5',
+    ]);
     await third.destroy();
   });
 });

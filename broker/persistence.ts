@@ -23,10 +23,23 @@ import type { AedesPacket } from 'aedes-packet';
 import { openSqlite } from '../common/sqlite.ts';
 
 /** What the persistence handles: PUBLISH packets (and a PUBREL that replaces one, QoS 2). */
-export type PersistedPacket = AedesPacket & { cmd: string; topic: string; payload: Buffer; qos: 0 | 1 | 2; retain: boolean; dup: boolean; messageId?: number; brokerId?: string; brokerCounter?: number };
+export type PersistedPacket = AedesPacket & {
+  cmd: string;
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  dup: boolean;
+  messageId?: number;
+  brokerId?: string;
+  brokerCounter?: number;
+};
 type Packet = PersistedPacket;
 /** A queued message and the row that holds it (kept when a PUBREL replaces the PUBLISH). */
-interface Queued { packet: Packet; readonly key: readonly [brokerId: string, counter: number] }
+interface Queued {
+  packet: Packet;
+  readonly key: readonly [brokerId: string, counter: number];
+}
 
 /**
  * One client's queue of QoS > 0 messages, in order, indexed by delivery (broker id and counter) and by
@@ -129,13 +142,23 @@ export class DurablePersistence extends MemoryPersistence {
     this.#sql = {
       putRetained: db.prepare<[string, Buffer]>('INSERT OR REPLACE INTO retained (topic, packet) VALUES (?, ?)'),
       delRetained: db.prepare<[string]>('DELETE FROM retained WHERE topic = ?'),
-      putSub: db.prepare<[string, string, Buffer]>('INSERT OR REPLACE INTO subscriptions (client_id, topic, sub) VALUES (?, ?, ?)'),
+      putSub: db.prepare<[string, string, Buffer]>(
+        'INSERT OR REPLACE INTO subscriptions (client_id, topic, sub) VALUES (?, ?, ?)',
+      ),
       delSub: db.prepare<[string, string]>('DELETE FROM subscriptions WHERE client_id = ? AND topic = ?'),
       delSubs: db.prepare<[string]>('DELETE FROM subscriptions WHERE client_id = ?'),
-      enqueue: db.prepare<[string, string, number, Buffer]>('INSERT OR IGNORE INTO outgoing (client_id, broker_id, counter, packet) VALUES (?, ?, ?, ?)'),
-      replace: db.prepare<[Buffer, string, string, number]>('UPDATE outgoing SET packet = ? WHERE client_id = ? AND broker_id = ? AND counter = ?'),
-      dequeue: db.prepare<[string, string, number]>('DELETE FROM outgoing WHERE client_id = ? AND broker_id = ? AND counter = ?'),
-      putIncoming: db.prepare<[string, number, Buffer]>('INSERT OR REPLACE INTO incoming (client_id, message_id, packet) VALUES (?, ?, ?)'),
+      enqueue: db.prepare<[string, string, number, Buffer]>(
+        'INSERT OR IGNORE INTO outgoing (client_id, broker_id, counter, packet) VALUES (?, ?, ?, ?)',
+      ),
+      replace: db.prepare<[Buffer, string, string, number]>(
+        'UPDATE outgoing SET packet = ? WHERE client_id = ? AND broker_id = ? AND counter = ?',
+      ),
+      dequeue: db.prepare<[string, string, number]>(
+        'DELETE FROM outgoing WHERE client_id = ? AND broker_id = ? AND counter = ?',
+      ),
+      putIncoming: db.prepare<[string, number, Buffer]>(
+        'INSERT OR REPLACE INTO incoming (client_id, message_id, packet) VALUES (?, ?, ?)',
+      ),
       delIncoming: db.prepare<[string, number]>('DELETE FROM incoming WHERE client_id = ? AND message_id = ?'),
       delIncomings: db.prepare<[string]>('DELETE FROM incoming WHERE client_id = ?'),
       putWill: db.prepare<[string, Buffer]>('INSERT OR REPLACE INTO wills (client_id, packet) VALUES (?, ?)'),
@@ -150,20 +173,34 @@ export class DurablePersistence extends MemoryPersistence {
     this.#restored = true;
     // Loaded through the in-memory parent so its trie and retained map are the ones aedes reads.
     const bySubscriber = new Map<string, Subscription[]>();
-    for (const row of this.#db.prepare<[], { client_id: string; topic: string; sub: Buffer }>('SELECT client_id, topic, sub FROM subscriptions').iterate()) {
+    for (const row of this.#db
+      .prepare<[], { client_id: string; topic: string; sub: Buffer }>('SELECT client_id, topic, sub FROM subscriptions')
+      .iterate()) {
       const list = bySubscriber.get(row.client_id) ?? [];
       list.push({ ...(deserialize(row.sub) as Omit<Subscription, 'topic'>), topic: row.topic } as Subscription);
       bySubscriber.set(row.client_id, list);
     }
     for (const [clientId, subs] of bySubscriber) await super.addSubscriptions({ id: clientId }, subs);
-    for (const row of this.#db.prepare<[], { packet: Buffer }>('SELECT packet FROM retained').iterate()) await super.storeRetained(deserialize(row.packet) as Packet);
-    for (const row of this.#db.prepare<[], { client_id: string; broker_id: string; counter: number; packet: Buffer }>('SELECT client_id, broker_id, counter, packet FROM outgoing ORDER BY seq').iterate()) {
+    for (const row of this.#db.prepare<[], { packet: Buffer }>('SELECT packet FROM retained').iterate())
+      await super.storeRetained(deserialize(row.packet) as Packet);
+    for (const row of this.#db
+      .prepare<[], { client_id: string; broker_id: string; counter: number; packet: Buffer }>(
+        'SELECT client_id, broker_id, counter, packet FROM outgoing ORDER BY seq',
+      )
+      .iterate()) {
       this.#queue(row.client_id).push({ packet: deserialize(row.packet) as Packet, key: [row.broker_id, row.counter] });
     }
-    for (const row of this.#db.prepare<[], { client_id: string; message_id: number; packet: Buffer }>('SELECT client_id, message_id, packet FROM incoming').iterate()) {
+    for (const row of this.#db
+      .prepare<[], { client_id: string; message_id: number; packet: Buffer }>(
+        'SELECT client_id, message_id, packet FROM incoming',
+      )
+      .iterate()) {
       await super.incomingStorePacket({ id: row.client_id }, deserialize(row.packet) as Packet);
     }
-    for (const row of this.#db.prepare<[], { client_id: string; packet: Buffer }>('SELECT client_id, packet FROM wills').iterate()) this.#wills.set(row.client_id, deserialize(row.packet) as Packet);
+    for (const row of this.#db
+      .prepare<[], { client_id: string; packet: Buffer }>('SELECT client_id, packet FROM wills')
+      .iterate())
+      this.#wills.set(row.client_id, deserialize(row.packet) as Packet);
   }
 
   override async storeRetained(packet: Packet): Promise<void> {
@@ -176,7 +213,19 @@ export class DurablePersistence extends MemoryPersistence {
 
   override async addSubscriptions(client: Pick<Client, 'id'>, subs: Subscription[]): Promise<void> {
     await super.addSubscriptions(client, subs);
-    const rows = subs.map((s) => [s.topic, serialize({ qos: s.qos, rh: s.rh, rap: s.rap, nl: s.nl, ...('subscriptionIdentifier' in s ? { subscriptionIdentifier: s.subscriptionIdentifier } : {}) })] as const);
+    const rows = subs.map(
+      (s) =>
+        [
+          s.topic,
+          serialize({
+            qos: s.qos,
+            rh: s.rh,
+            rap: s.rap,
+            nl: s.nl,
+            ...('subscriptionIdentifier' in s ? { subscriptionIdentifier: s.subscriptionIdentifier } : {}),
+          }),
+        ] as const,
+    );
     return this.#write(() => {
       for (const [topic, blob] of rows) this.#sql.putSub.run(client.id, topic, blob);
     });
@@ -220,7 +269,11 @@ export class DurablePersistence extends MemoryPersistence {
       if (q) return queue.setMessageId(q, packet.messageId);
     }
     // A PUBREL (QoS 2) replaces the PUBLISH that was sent with its packet id.
-    const q = queue.find((e) => (packet.brokerId === undefined || e.packet.brokerId !== packet.brokerId) && e.packet.messageId === packet.messageId);
+    const q = queue.find(
+      (e) =>
+        (packet.brokerId === undefined || e.packet.brokerId !== packet.brokerId) &&
+        e.packet.messageId === packet.messageId,
+    );
     if (!q) throw new Error('no such packet');
     q.packet = packet;
     const blob = serialize({ ...packet });
@@ -337,7 +390,8 @@ function copyPacket(p: Packet): Packet {
     retain: p.retain || false,
     dup: p.dup || false,
   };
-  for (const k of ['clientId', 'nl', 'properties', 'messageExpiry'] as const) if (Object.hasOwn(p, k)) copy[k] = (p as unknown as Record<string, unknown>)[k];
+  for (const k of ['clientId', 'nl', 'properties', 'messageExpiry'] as const)
+    if (Object.hasOwn(p, k)) copy[k] = (p as unknown as Record<string, unknown>)[k];
   if ((copy.qos as number) > 0 || copy.cmd !== 'publish') copy.messageId = undefined;
   return copy as unknown as Packet;
 }

@@ -30,8 +30,15 @@ function fail(message: string): never {
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
-    label: { type: 'string' }, count: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, device: { type: 'string' },
-    email: { type: 'string' }, role: { type: 'string' }, team: { type: 'string' }, patients: { type: 'string' },
+    label: { type: 'string' },
+    count: { type: 'string' },
+    out: { type: 'string' },
+    name: { type: 'string' },
+    device: { type: 'string' },
+    email: { type: 'string' },
+    role: { type: 'string' },
+    team: { type: 'string' },
+    patients: { type: 'string' },
   },
 });
 const registry = Registry.open(registryPath(dataDir()));
@@ -41,12 +48,15 @@ try {
       const label = values.label?.trim();
       if (!label) fail('patient needs --label (how the care team refers to the patient)');
       const p = await registry.provisionPatient(label);
-      process.stdout.write(`patient  ${p.patientId}\nwatch    ${p.deviceId}\nsecret   ${p.secret}\n\nThe secret is shown once: configure it in the watch now. Only its hash is stored.\n`);
+      process.stdout.write(
+        `patient  ${p.patientId}\nwatch    ${p.deviceId}\nsecret   ${p.secret}\n\nThe secret is shown once: configure it in the watch now. Only its hash is stored.\n`,
+      );
       break;
     }
     case 'cohort': {
       const count = Number(values.count);
-      if (!Number.isInteger(count) || count < 1 || count > 100_000) fail('cohort needs --count, a whole number from 1 to 100000');
+      if (!Number.isInteger(count) || count < 1 || count > 100_000)
+        fail('cohort needs --count, a whole number from 1 to 100000');
       if (!values.out) fail('cohort needs --out FILE');
       await provisionCohort(registry, count, values.out);
       break;
@@ -61,7 +71,9 @@ try {
     }
     case 'revoke': {
       if (!values.device) fail('revoke needs --device ID');
-      process.stdout.write(registry.revokeDevice(values.device) ? `revoked ${values.device}\n` : `no active device ${values.device}\n`);
+      process.stdout.write(
+        registry.revokeDevice(values.device) ? `revoked ${values.device}\n` : `no active device ${values.device}\n`,
+      );
       break;
     }
     case 'staff': {
@@ -87,7 +99,10 @@ Shown once; only its hash is stored.
       if (!values.team || !values.patients) fail('team needs --team NAME and --patients ID,ID');
       const people = People.open(registryPath(dataDir()));
       try {
-        const ids = values.patients.split(',').map((x) => x.trim()).filter(Boolean);
+        const ids = values.patients
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
         const unknown = ids.filter((id) => !registry.hasPatient(id));
         if (unknown.length) fail(`unknown patients: ${unknown.join(', ')}`);
         people.addToTeam(people.team(values.team), { patients: ids });

@@ -40,7 +40,13 @@ export const alertViewSchema = z.object({
 });
 export type AlertView = z.infer<typeof alertViewSchema>;
 
-export const auditEntrySchema = z.object({ at: z.number(), actor: z.string(), action: z.string(), channel: z.string(), detail: z.record(z.string(), z.unknown()) });
+export const auditEntrySchema = z.object({
+  at: z.number(),
+  actor: z.string(),
+  action: z.string(),
+  channel: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
 export type AuditView = z.infer<typeof auditEntrySchema>;
 
 /** What a person does to an alert. The web service fills in `actor` from the signed-in person. */
@@ -49,12 +55,23 @@ export const alertActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('accept') }),
   z.object({ action: z.literal('arrived') }),
   z.object({ action: z.literal('resolve'), note: z.string().trim().min(1, 'say what was done').max(2000) }),
-  z.object({ action: z.literal('snooze'), minutes: z.number().int().min(1).max(24 * 60) }),
+  z.object({
+    action: z.literal('snooze'),
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
+  }),
   z.object({ action: z.literal('assign'), assignee: z.string().min(1).max(100).nullable() }),
 ]);
 export type AlertAction = z.infer<typeof alertActionSchema>;
 
-export const actionRequestSchema = z.object({ actor: z.string().min(1).max(100), channel: z.string().min(1).max(20), action: alertActionSchema });
+export const actionRequestSchema = z.object({
+  actor: z.string().min(1).max(100),
+  channel: z.string().min(1).max(20),
+  action: alertActionSchema,
+});
 export type ActionRequest = z.infer<typeof actionRequestSchema>;
 
 /** Actions a family member may take; the others are the care team's. */

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, env, readConfig } from './config.ts';
 
-const schema = z.object({ PORT: env.port(1883), URL: env.url('http://127.0.0.1:8086'), SECRET: z.string().min(1), ON: env.bool(false) });
+const schema = z.object({
+  PORT: env.port(1883),
+  URL: env.url('http://127.0.0.1:8086'),
+  SECRET: z.string().min(1),
+  ON: env.bool(false),
+});
 
 describe('readConfig', () => {
   it('applies defaults and coerces, into a frozen object', () => {

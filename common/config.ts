@@ -11,7 +11,10 @@ export class ConfigError extends Error {
   }
 }
 
-export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): Readonly<z.infer<S>> {
+export function readConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<z.infer<S>> {
   const r = schema.safeParse(env);
   if (!r.success) {
     throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
@@ -25,5 +28,9 @@ export const env = {
   int: (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback),
   url: (fallback: string) => z.url().default(fallback),
   string: (fallback: string) => z.string().min(1).default(fallback),
-  bool: (fallback: boolean) => z.enum(['true', 'false', '1', '0']).default(fallback ? 'true' : 'false').transform((v) => v === 'true' || v === '1'),
+  bool: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1'),
 };

@@ -4,13 +4,18 @@ import type { z } from 'zod';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 export function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    .end(JSON.stringify(body));
 }
 
 export async function readJson(req: IncomingMessage, maxBytes = 16 * 1024): Promise<unknown> {
@@ -31,6 +36,7 @@ export async function readJson(req: IncomingMessage, maxBytes = 16 * 1024): Prom
 /** Parses a request body with a schema; a 400 names every field that is wrong. */
 export async function readBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
   const parsed = schema.safeParse(await readJson(req));
-  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   return parsed.data;
 }

@@ -32,7 +32,9 @@ export class InfluxdNotInstalledError extends Error {
 export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
   const binary = options.binary ?? process.env.INFLUXD_BIN ?? '/usr/bin/influxd';
   if (!existsSync(binary)) {
-    throw new InfluxdNotInstalledError(`${binary} not found: install InfluxDB 1.x (Debian: apt-get install influxdb influxdb-client), or run npm run setup`);
+    throw new InfluxdNotInstalledError(
+      `${binary} not found: install InfluxDB 1.x (Debian: apt-get install influxdb influxdb-client), or run npm run setup`,
+    );
   }
   const port = options.httpPort ?? (await freePort());
   const rpcPort = await freePort();
@@ -52,7 +54,9 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
     const exited = once(child, 'exit').then(([code]) => {
-      throw new Error(`influxd exited with ${String(code)} before answering: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      throw new Error(
+        `influxd exited with ${String(code)} before answering: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
     });
     await Promise.race([waitForPing(url, 30_000), exited]);
   };
@@ -66,7 +70,15 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
     clearTimeout(timer);
   };
   await start();
-  return { url, port, get pid() { return child?.pid; }, stop, start };
+  return {
+    url,
+    port,
+    get pid() {
+      return child?.pid;
+    },
+    stop,
+    start,
+  };
 }
 
 async function waitForPing(url: string, timeoutMs: number): Promise<void> {

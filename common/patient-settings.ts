@@ -8,7 +8,10 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { openSqlite } from './sqlite.ts';
 
-const sustain = z.union([z.strictObject({ seconds: z.number().int().min(1).max(3600) }), z.strictObject({ readings: z.number().int().min(1).max(20) })]);
+const sustain = z.union([
+  z.strictObject({ seconds: z.number().int().min(1).max(3600) }),
+  z.strictObject({ readings: z.number().int().min(1).max(20) }),
+]);
 
 export const thresholdOverrideSchema = z.strictObject({
   limit: z.number().finite().optional(),
@@ -24,8 +27,18 @@ export const patientSettingsSchema = z.strictObject({
   onOxygen: z.boolean().default(false),
   /** Time to say "I'm OK" after a fall: long enough to answer, short enough to matter. */
   fallWindowSeconds: z.number().int().min(15).max(300).optional(),
-  staleAfterMinutes: z.number().int().min(1).max(24 * 60).optional(),
-  offlineAfterMinutes: z.number().int().min(1).max(24 * 60).optional(),
+  staleAfterMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
+  offlineAfterMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
   lowBatteryPercent: z.number().int().min(5).max(50).optional(),
 });
 export type PatientSettings = z.infer<typeof patientSettingsSchema>;
@@ -39,12 +52,17 @@ export class PatientSettingsStore {
 
   static open(path: string): PatientSettingsStore {
     return new PatientSettingsStore(
-      openSqlite(path, { schema: 'CREATE TABLE IF NOT EXISTS patient_settings (patient_id TEXT PRIMARY KEY, settings TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at INTEGER NOT NULL)' }),
+      openSqlite(path, {
+        schema:
+          'CREATE TABLE IF NOT EXISTS patient_settings (patient_id TEXT PRIMARY KEY, settings TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at INTEGER NOT NULL)',
+      }),
     );
   }
 
   get(patientId: string): PatientSettings | undefined {
-    const row = this.#db.prepare<[string], { settings: string }>('SELECT settings FROM patient_settings WHERE patient_id = ?').get(patientId);
+    const row = this.#db
+      .prepare<[string], { settings: string }>('SELECT settings FROM patient_settings WHERE patient_id = ?')
+      .get(patientId);
     if (!row) return undefined;
     const parsed = patientSettingsSchema.safeParse(JSON.parse(row.settings));
     return parsed.success ? parsed.data : undefined;
@@ -52,7 +70,9 @@ export class PatientSettingsStore {
 
   set(patientId: string, settings: PatientSettings, by: string, now = Date.now()): void {
     this.#db
-      .prepare('INSERT INTO patient_settings (patient_id, settings, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET settings = excluded.settings, updated_by = excluded.updated_by, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO patient_settings (patient_id, settings, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET settings = excluded.settings, updated_by = excluded.updated_by, updated_at = excluded.updated_at',
+      )
       .run(patientId, JSON.stringify(patientSettingsSchema.parse(settings)), by, now);
   }
 

@@ -77,7 +77,10 @@ export function isStaff(role: Role): boolean {
 
 export class PeopleError extends Error {
   override readonly name = 'PeopleError';
-  constructor(readonly code: 'not_found' | 'conflict' | 'invalid' | 'expired', message: string) {
+  constructor(
+    readonly code: 'not_found' | 'conflict' | 'invalid' | 'expired',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -120,9 +123,31 @@ CREATE TABLE IF NOT EXISTS push_subscriptions (
 );
 `;
 
-interface PersonRow { id: string; role: string; name: string; email: string | null; lang: string; password_hash: string | null }
-interface LinkRow { person_id: string; patient_id: string; relation: string; share_vitals: number }
-interface InvitationRow { patient_id: string; name: string; email: string; relation: string; share_vitals: number; invited_by: string; expires_at: number; used_at: number | null; role: string }
+interface PersonRow {
+  id: string;
+  role: string;
+  name: string;
+  email: string | null;
+  lang: string;
+  password_hash: string | null;
+}
+interface LinkRow {
+  person_id: string;
+  patient_id: string;
+  relation: string;
+  share_vitals: number;
+}
+interface InvitationRow {
+  patient_id: string;
+  name: string;
+  email: string;
+  relation: string;
+  share_vitals: number;
+  invited_by: string;
+  expires_at: number;
+  used_at: number | null;
+  role: string;
+}
 
 const toPerson = (r: PersonRow): Person => ({
   id: r.id,
@@ -131,7 +156,12 @@ const toPerson = (r: PersonRow): Person => ({
   email: r.email,
   lang: LANGS.find((x) => x === r.lang) ?? 'fr',
 });
-const toLink = (r: LinkRow): CareLink => ({ personId: r.person_id, patientId: r.patient_id, relation: r.relation, shareVitals: r.share_vitals === 1 });
+const toLink = (r: LinkRow): CareLink => ({
+  personId: r.person_id,
+  patientId: r.patient_id,
+  relation: r.relation,
+  shareVitals: r.share_vitals === 1,
+});
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 const newToken = () => randomBytes(32).toString('base64url');
 
@@ -146,14 +176,21 @@ export class People {
     return new People(openSqlite(path, { synchronous: 'FULL', schema: SCHEMA }));
   }
 
-  async createPerson(p: { role: Role; name: string; email?: string; lang?: Lang; password?: string }, now = Date.now()): Promise<Person> {
+  async createPerson(
+    p: { role: Role; name: string; email?: string; lang?: Lang; password?: string },
+    now = Date.now(),
+  ): Promise<Person> {
     const name = p.name.trim();
     if (!name) throw new PeopleError('invalid', 'a name is required');
     const email = p.email?.trim().toLowerCase() || null;
     if (email && this.personByEmail(email)) throw new PeopleError('conflict', `an account already uses ${email}`);
     const hash = p.password === undefined ? null : await hashPassword(checkPassword(p.password));
     const id = `u-${randomBytes(6).toString('hex')}`;
-    this.#db.prepare('INSERT INTO people (id, role, name, email, lang, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, p.role, name, email, p.lang ?? 'fr', hash, now);
+    this.#db
+      .prepare(
+        'INSERT INTO people (id, role, name, email, lang, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(id, p.role, name, email, p.lang ?? 'fr', hash, now);
     return this.person(id)!;
   }
 
@@ -174,67 +211,122 @@ export class People {
     return row?.password_hash && ok ? toPerson(row) : undefined;
   }
 
-  link(personId: string, patientId: string, link: { relation: string; shareVitals: boolean }, now = Date.now()): CareLink {
+  link(
+    personId: string,
+    patientId: string,
+    link: { relation: string; shareVitals: boolean },
+    now = Date.now(),
+  ): CareLink {
     this.#db
-      .prepare('INSERT INTO care_links (person_id, patient_id, relation, share_vitals, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET relation = excluded.relation, share_vitals = excluded.share_vitals')
+      .prepare(
+        'INSERT INTO care_links (person_id, patient_id, relation, share_vitals, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET relation = excluded.relation, share_vitals = excluded.share_vitals',
+      )
       .run(personId, patientId, link.relation, link.shareVitals ? 1 : 0, now);
     return this.linkOf(personId, patientId)!;
   }
 
   linkOf(personId: string, patientId: string): CareLink | undefined {
-    const row = this.#db.prepare<[string, string], LinkRow>('SELECT * FROM care_links WHERE person_id = ? AND patient_id = ?').get(personId, patientId);
+    const row = this.#db
+      .prepare<[string, string], LinkRow>('SELECT * FROM care_links WHERE person_id = ? AND patient_id = ?')
+      .get(personId, patientId);
     return row && toLink(row);
   }
 
   linksOf(personId: string): CareLink[] {
-    return this.#db.prepare<[string], LinkRow>('SELECT * FROM care_links WHERE person_id = ? ORDER BY created_at').all(personId).map(toLink);
+    return this.#db
+      .prepare<[string], LinkRow>('SELECT * FROM care_links WHERE person_id = ? ORDER BY created_at')
+      .all(personId)
+      .map(toLink);
   }
 
   /** The patient's people and their links (for the chain editor and the notifications). */
   peopleOf(patientId: string): Array<{ person: Person; link: CareLink }> {
     return this.#db
-      .prepare<[string], PersonRow & LinkRow>('SELECT * FROM care_links JOIN people ON people.id = care_links.person_id WHERE patient_id = ? ORDER BY care_links.created_at')
+      .prepare<[string], PersonRow & LinkRow>(
+        'SELECT * FROM care_links JOIN people ON people.id = care_links.person_id WHERE patient_id = ? ORDER BY care_links.created_at',
+      )
       .all(patientId)
       .map((r) => ({ person: toPerson(r), link: toLink(r) }));
   }
 
-  setChain(patientId: string, steps: readonly EscalationStep[], arrivalTimeoutMs = DEFAULT_ARRIVAL_TIMEOUT_MS, now = Date.now()): EscalationChain {
+  setChain(
+    patientId: string,
+    steps: readonly EscalationStep[],
+    arrivalTimeoutMs = DEFAULT_ARRIVAL_TIMEOUT_MS,
+    now = Date.now(),
+  ): EscalationChain {
     for (const [i, step] of steps.entries()) {
       if (!this.person(step.personId)) throw new PeopleError('not_found', `step ${i + 1}: no person ${step.personId}`);
-      if (!this.linkOf(step.personId, patientId)) throw new PeopleError('invalid', `step ${i + 1}: ${step.personId} is not among ${patientId}'s people`);
-      if (!Number.isInteger(step.delayMs) || step.delayMs < 0) throw new PeopleError('invalid', `step ${i + 1}: the delay must be a whole number of ms, 0 or more`);
+      if (!this.linkOf(step.personId, patientId))
+        throw new PeopleError('invalid', `step ${i + 1}: ${step.personId} is not among ${patientId}'s people`);
+      if (!Number.isInteger(step.delayMs) || step.delayMs < 0)
+        throw new PeopleError('invalid', `step ${i + 1}: the delay must be a whole number of ms, 0 or more`);
     }
-    if (!Number.isInteger(arrivalTimeoutMs) || arrivalTimeoutMs <= 0) throw new PeopleError('invalid', 'the arrival timeout must be positive');
+    if (!Number.isInteger(arrivalTimeoutMs) || arrivalTimeoutMs <= 0)
+      throw new PeopleError('invalid', 'the arrival timeout must be positive');
     this.#db
-      .prepare('INSERT INTO escalation_chains (patient_id, steps, arrival_timeout_ms, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET steps = excluded.steps, arrival_timeout_ms = excluded.arrival_timeout_ms, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO escalation_chains (patient_id, steps, arrival_timeout_ms, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET steps = excluded.steps, arrival_timeout_ms = excluded.arrival_timeout_ms, updated_at = excluded.updated_at',
+      )
       .run(patientId, JSON.stringify(steps), arrivalTimeoutMs, now);
     return this.chain(patientId);
   }
 
   /** The patient's chain; empty when none was set (the care team's console still shows the alert). */
   chain(patientId: string): EscalationChain {
-    const row = this.#db.prepare<[string], { steps: string; arrival_timeout_ms: number }>('SELECT steps, arrival_timeout_ms FROM escalation_chains WHERE patient_id = ?').get(patientId);
+    const row = this.#db
+      .prepare<[string], { steps: string; arrival_timeout_ms: number }>(
+        'SELECT steps, arrival_timeout_ms FROM escalation_chains WHERE patient_id = ?',
+      )
+      .get(patientId);
     if (!row) return { patientId, steps: [], arrivalTimeoutMs: DEFAULT_ARRIVAL_TIMEOUT_MS };
     return { patientId, steps: JSON.parse(row.steps) as EscalationStep[], arrivalTimeoutMs: row.arrival_timeout_ms };
   }
 
   /** Creates an invitation; returns its token (shown once, stored hashed). */
-  invite(invitation: Omit<Invitation, 'expiresAt' | 'role'> & { role?: Invitation['role'] }, ttlMs: number, now = Date.now()): { token: string; expiresAt: number } {
+  invite(
+    invitation: Omit<Invitation, 'expiresAt' | 'role'> & { role?: Invitation['role'] },
+    ttlMs: number,
+    now = Date.now(),
+  ): { token: string; expiresAt: number } {
     const token = newToken();
     const expiresAt = now + ttlMs;
     const i = invitation;
     this.#db
-      .prepare('INSERT INTO invitations (token_hash, patient_id, name, email, relation, share_vitals, invited_by, expires_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(digest(token), i.patientId, i.name.trim(), i.email.trim().toLowerCase(), i.relation.trim(), i.shareVitals ? 1 : 0, i.invitedBy, expiresAt, i.role ?? 'family');
+      .prepare(
+        'INSERT INTO invitations (token_hash, patient_id, name, email, relation, share_vitals, invited_by, expires_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        digest(token),
+        i.patientId,
+        i.name.trim(),
+        i.email.trim().toLowerCase(),
+        i.relation.trim(),
+        i.shareVitals ? 1 : 0,
+        i.invitedBy,
+        expiresAt,
+        i.role ?? 'family',
+      );
     return { token, expiresAt };
   }
 
   invitation(token: string, now = Date.now()): Invitation {
-    const row = this.#db.prepare<[string], InvitationRow>('SELECT * FROM invitations WHERE token_hash = ?').get(digest(token));
+    const row = this.#db
+      .prepare<[string], InvitationRow>('SELECT * FROM invitations WHERE token_hash = ?')
+      .get(digest(token));
     if (!row) throw new PeopleError('not_found', 'this invitation link is not valid; ask for a new one');
     if (row.used_at !== null) throw new PeopleError('expired', 'this invitation was already used; sign in instead');
     if (row.expires_at <= now) throw new PeopleError('expired', 'this invitation has expired; ask for a new one');
-    return { patientId: row.patient_id, name: row.name, email: row.email, relation: row.relation, shareVitals: row.share_vitals === 1, invitedBy: row.invited_by, role: row.role === 'patient' ? 'patient' : 'family', expiresAt: row.expires_at };
+    return {
+      patientId: row.patient_id,
+      name: row.name,
+      email: row.email,
+      relation: row.relation,
+      shareVitals: row.share_vitals === 1,
+      invitedBy: row.invited_by,
+      role: row.role === 'patient' ? 'patient' : 'family',
+      expiresAt: row.expires_at,
+    };
   }
 
   /** Uses an invitation: creates the account (or links an existing one, if its password matches). */
@@ -244,13 +336,19 @@ export class People {
     let person: Person;
     if (existing) {
       const signedIn = await this.signIn(inv.email, password);
-      if (!signedIn) throw new PeopleError('conflict', `an account already uses ${inv.email}; enter its password to add this relative`);
+      if (!signedIn)
+        throw new PeopleError(
+          'conflict',
+          `an account already uses ${inv.email}; enter its password to add this relative`,
+        );
       person = signedIn;
     } else {
       person = await this.createPerson({ role: inv.role, name: inv.name, email: inv.email, password }, now);
     }
     this.#db.transaction(() => {
-      const used = this.#db.prepare('UPDATE invitations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(now, digest(token));
+      const used = this.#db
+        .prepare('UPDATE invitations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL')
+        .run(now, digest(token));
       if (used.changes !== 1) throw new PeopleError('expired', 'this invitation was already used; sign in instead');
       this.link(person.id, inv.patientId, { relation: inv.relation, shareVitals: inv.shareVitals }, now);
     })();
@@ -261,12 +359,18 @@ export class People {
     const token = newToken();
     const expiresAt = now + ttlMs;
     this.#db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now);
-    this.#db.prepare('INSERT INTO sessions (token_hash, person_id, expires_at) VALUES (?, ?, ?)').run(digest(token), personId, expiresAt);
+    this.#db
+      .prepare('INSERT INTO sessions (token_hash, person_id, expires_at) VALUES (?, ?, ?)')
+      .run(digest(token), personId, expiresAt);
     return { token, expiresAt };
   }
 
   session(token: string, now = Date.now()): Person | undefined {
-    const row = this.#db.prepare<[string, number], { person_id: string }>('SELECT person_id FROM sessions WHERE token_hash = ? AND expires_at > ?').get(digest(token), now);
+    const row = this.#db
+      .prepare<[string, number], { person_id: string }>(
+        'SELECT person_id FROM sessions WHERE token_hash = ? AND expires_at > ?',
+      )
+      .get(digest(token), now);
     return row && this.person(row.person_id);
   }
 
@@ -285,8 +389,10 @@ export class People {
 
   addToTeam(teamId: string, members: { people?: readonly string[]; patients?: readonly string[] }): void {
     this.#db.transaction(() => {
-      for (const p of members.people ?? []) this.#db.prepare('INSERT OR IGNORE INTO team_members (team_id, person_id) VALUES (?, ?)').run(teamId, p);
-      for (const p of members.patients ?? []) this.#db.prepare('INSERT OR IGNORE INTO team_patients (team_id, patient_id) VALUES (?, ?)').run(teamId, p);
+      for (const p of members.people ?? [])
+        this.#db.prepare('INSERT OR IGNORE INTO team_members (team_id, person_id) VALUES (?, ?)').run(teamId, p);
+      for (const p of members.patients ?? [])
+        this.#db.prepare('INSERT OR IGNORE INTO team_patients (team_id, patient_id) VALUES (?, ?)').run(teamId, p);
     })();
   }
 
@@ -295,10 +401,16 @@ export class People {
    * with a team). Families see theirs through care links, not here.
    */
   teamPatients(person: Person): string[] {
-    if (person.role === 'admin') return this.#db.prepare<[], { patient_id: string }>('SELECT DISTINCT patient_id FROM team_patients ORDER BY patient_id').all().map((r) => r.patient_id);
+    if (person.role === 'admin')
+      return this.#db
+        .prepare<[], { patient_id: string }>('SELECT DISTINCT patient_id FROM team_patients ORDER BY patient_id')
+        .all()
+        .map((r) => r.patient_id);
     if (!isStaff(person.role)) return [];
     return this.#db
-      .prepare<[string], { patient_id: string }>('SELECT DISTINCT patient_id FROM team_patients JOIN team_members USING (team_id) WHERE person_id = ? ORDER BY patient_id')
+      .prepare<[string], { patient_id: string }>(
+        'SELECT DISTINCT patient_id FROM team_patients JOIN team_members USING (team_id) WHERE person_id = ? ORDER BY patient_id',
+      )
       .all(person.id)
       .map((r) => r.patient_id);
   }
@@ -306,7 +418,13 @@ export class People {
   inTeamOf(person: Person, patientId: string): boolean {
     if (person.role === 'admin') return true;
     if (!isStaff(person.role)) return false;
-    return this.#db.prepare<[string, string], { x: number }>('SELECT 1 AS x FROM team_patients JOIN team_members USING (team_id) WHERE person_id = ? AND patient_id = ?').get(person.id, patientId) !== undefined;
+    return (
+      this.#db
+        .prepare<[string, string], { x: number }>(
+          'SELECT 1 AS x FROM team_patients JOIN team_members USING (team_id) WHERE person_id = ? AND patient_id = ?',
+        )
+        .get(person.id, patientId) !== undefined
+    );
   }
 
   /** The coordination log ("cahier de liaison"): short notes shared by the patient's care team. */
@@ -314,29 +432,47 @@ export class People {
     const body = text.trim();
     if (!body) throw new PeopleError('invalid', 'write something first');
     if (body.length > 2000) throw new PeopleError('invalid', 'a note has at most 2000 characters');
-    const id = Number(this.#db.prepare('INSERT INTO coordination_notes (patient_id, author_id, text, at) VALUES (?, ?, ?, ?)').run(patientId, authorId, body, now).lastInsertRowid);
+    const id = Number(
+      this.#db
+        .prepare('INSERT INTO coordination_notes (patient_id, author_id, text, at) VALUES (?, ?, ?, ?)')
+        .run(patientId, authorId, body, now).lastInsertRowid,
+    );
     return this.notes(patientId, 1, id + 1)[0]!;
   }
 
   /** The newest notes first (`before`: an id, to page back). */
   notes(patientId: string, limit = 50, before = Number.MAX_SAFE_INTEGER): CoordinationNote[] {
     return this.#db
-      .prepare<[string, number, number], { id: number; author_id: string; name: string | null; role: string | null; text: string; at: number }>(
+      .prepare<
+        [string, number, number],
+        { id: number; author_id: string; name: string | null; role: string | null; text: string; at: number }
+      >(
         'SELECT n.id, n.author_id, p.name, p.role, n.text, n.at FROM coordination_notes n LEFT JOIN people p ON p.id = n.author_id WHERE n.patient_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?',
       )
       .all(patientId, before, limit)
-      .map((r) => ({ id: r.id, authorId: r.author_id, author: r.name ?? r.author_id, role: r.role ?? '', text: r.text, at: r.at }));
+      .map((r) => ({
+        id: r.id,
+        authorId: r.author_id,
+        author: r.name ?? r.author_id,
+        role: r.role ?? '',
+        text: r.text,
+        at: r.at,
+      }));
   }
 
   addPushSubscription(personId: string, sub: PushSubscriptionRecord, now = Date.now()): void {
     this.#db
-      .prepare('INSERT INTO push_subscriptions (endpoint, person_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET person_id = excluded.person_id, p256dh = excluded.p256dh, auth = excluded.auth')
+      .prepare(
+        'INSERT INTO push_subscriptions (endpoint, person_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET person_id = excluded.person_id, p256dh = excluded.p256dh, auth = excluded.auth',
+      )
       .run(sub.endpoint, personId, sub.keys.p256dh, sub.keys.auth, now);
   }
 
   pushSubscriptions(personId: string): PushSubscriptionRecord[] {
     return this.#db
-      .prepare<[string], { endpoint: string; p256dh: string; auth: string }>('SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE person_id = ?')
+      .prepare<[string], { endpoint: string; p256dh: string; auth: string }>(
+        'SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE person_id = ?',
+      )
       .all(personId)
       .map((r) => ({ endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth } }));
   }
@@ -352,7 +488,8 @@ export class People {
 }
 
 function checkPassword(password: string): string {
-  if ([...password].length < MIN_PASSWORD_LENGTH) throw new PeopleError('invalid', `choose a password of at least ${MIN_PASSWORD_LENGTH} characters`);
+  if ([...password].length < MIN_PASSWORD_LENGTH)
+    throw new PeopleError('invalid', `choose a password of at least ${MIN_PASSWORD_LENGTH} characters`);
   return password;
 }
 

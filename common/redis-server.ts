@@ -16,11 +16,31 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(dir: string, binary = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server'): Promise<RedisServer> {
+export async function startRedisServer(
+  dir: string,
+  binary = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server',
+): Promise<RedisServer> {
   if (!existsSync(binary)) throw new Error(`${binary} not found: run npm run setup (Debian package redis-server)`);
   const port = await freePort();
   mkdirSync(dir, { recursive: true });
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    binary,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let tail = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server not ready in 30 s: ${tail}`)), 30_000);

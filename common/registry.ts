@@ -59,8 +59,18 @@ CREATE TABLE IF NOT EXISTS services (
 );
 `;
 
-interface DeviceRow { id: string; patient_id: string; kind: string; secret_hash: string; revoked_at: number | null }
-interface ServiceRow { username: string; role: string; secret_hash: string }
+interface DeviceRow {
+  id: string;
+  patient_id: string;
+  kind: string;
+  secret_hash: string;
+  revoked_at: number | null;
+}
+interface ServiceRow {
+  username: string;
+  role: string;
+  secret_hash: string;
+}
 
 export class Registry {
   readonly #db: Database.Database;
@@ -80,7 +90,15 @@ export class Registry {
 
   device(id: string): DeviceRecord | undefined {
     const row = this.#getDevice.get(id);
-    return row && { id: row.id, patientId: row.patient_id, kind: row.kind, secretHash: row.secret_hash, revoked: row.revoked_at !== null };
+    return (
+      row && {
+        id: row.id,
+        patientId: row.patient_id,
+        kind: row.kind,
+        secretHash: row.secret_hash,
+        revoked: row.revoked_at !== null,
+      }
+    );
   }
 
   service(username: string): ServiceRecord | undefined {
@@ -97,29 +115,39 @@ export class Registry {
     const hash = await hashSecret(secret);
     this.#db.transaction(() => {
       this.#db.prepare('INSERT INTO patients (id, label, created_at) VALUES (?, ?, ?)').run(patientId, label, now);
-      this.#db.prepare('INSERT INTO devices (id, patient_id, kind, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(deviceId, patientId, 'watch', hash, now);
+      this.#db
+        .prepare('INSERT INTO devices (id, patient_id, kind, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(deviceId, patientId, 'watch', hash, now);
     })();
     return { patientId, deviceId, secret };
   }
 
   /** Adds a device with a chosen id to an existing patient. */
   async addDevice(patientId: string, deviceId: string, kind = 'watch', now = Date.now()): Promise<Provisioned> {
-    if (!isDeviceId(deviceId)) throw new TypeError(`invalid device id ${JSON.stringify(deviceId)}: 3-64 of a-z, 0-9 and '-'`);
+    if (!isDeviceId(deviceId))
+      throw new TypeError(`invalid device id ${JSON.stringify(deviceId)}: 3-64 of a-z, 0-9 and '-'`);
     if (this.device(deviceId)) throw new DuplicateError(`device ${deviceId} already exists`);
     const secret = generateSecret();
-    this.#db.prepare('INSERT INTO devices (id, patient_id, kind, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(deviceId, patientId, kind, await hashSecret(secret), now);
+    this.#db
+      .prepare('INSERT INTO devices (id, patient_id, kind, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(deviceId, patientId, kind, await hashSecret(secret), now);
     return { patientId, deviceId, secret };
   }
 
   revokeDevice(deviceId: string, now = Date.now()): boolean {
-    return this.#db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, deviceId).changes === 1;
+    return (
+      this.#db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, deviceId)
+        .changes === 1
+    );
   }
 
   /** Creates or replaces a service account and returns its new secret. */
   async setService(username: string, role: ServiceRole, now = Date.now()): Promise<string> {
     const secret = generateSecret();
     this.#db
-      .prepare('INSERT INTO services (username, role, secret_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role = excluded.role, secret_hash = excluded.secret_hash')
+      .prepare(
+        'INSERT INTO services (username, role, secret_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role = excluded.role, secret_hash = excluded.secret_hash',
+      )
       .run(username, role, await hashSecret(secret), now);
     return secret;
   }
@@ -129,12 +157,16 @@ export class Registry {
   }
 
   patientIds(): string[] {
-    return this.#db.prepare<[], { id: string }>('SELECT id FROM patients ORDER BY id').all().map((r) => r.id);
+    return this.#db
+      .prepare<[], { id: string }>('SELECT id FROM patients ORDER BY id')
+      .all()
+      .map((r) => r.id);
   }
 
   /** The patient's display name (shown to the people who care for them; never logged). */
   patientLabel(patientId: string): string | undefined {
-    return this.#db.prepare<[string], { label: string }>('SELECT label FROM patients WHERE id = ?').get(patientId)?.label;
+    return this.#db.prepare<[string], { label: string }>('SELECT label FROM patients WHERE id = ?').get(patientId)
+      ?.label;
   }
 
   /**

@@ -12,7 +12,10 @@ describe('secrets', () => {
     expect(await verifySecret(`${secret}x`, hash)).toBe(false);
     expect(await hashSecret(secret)).not.toBe(hash); // salted
   });
-  it.each(['', 'plain', 'scrypt$1$2$3', 'bcrypt$1024$8$1$AAAA$AAAA'])('refuses a malformed stored hash %j', async (stored) => {
-    expect(await verifySecret('x', stored)).toBe(false);
-  });
+  it.each(['', 'plain', 'scrypt$1$2$3', 'bcrypt$1024$8$1$AAAA$AAAA'])(
+    'refuses a malformed stored hash %j',
+    async (stored) => {
+      expect(await verifySecret('x', stored)).toBe(false);
+    },
+  );
 });

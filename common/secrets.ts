@@ -18,7 +18,10 @@ export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export async function hashSecret(secret: string, params: { N: number; r: number; p: number } = PARAMS): Promise<string> {
+export async function hashSecret(
+  secret: string,
+  params: { N: number; r: number; p: number } = PARAMS,
+): Promise<string> {
   const salt = randomBytes(16);
   const key = await scryptAsync(secret, salt, { ...params, maxmem: 256 * params.N * params.r });
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;

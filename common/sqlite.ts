@@ -7,7 +7,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export function openSqlite(path: string, options: { synchronous?: 'FULL' | 'NORMAL'; schema?: string } = {}): Database.Database {
+export function openSqlite(
+  path: string,
+  options: { synchronous?: 'FULL' | 'NORMAL'; schema?: string } = {},
+): Database.Database {
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');

@@ -48,21 +48,31 @@ export const vitalsBatchSchema = z.strictObject({
 
 const eventBase = { ts, seq };
 
-export const eventSchema = z.discriminatedUnion('type', [
-  z.strictObject({ ...eventBase, type: z.literal('fall'), confidence: z.number().min(0).max(1, 'must be between 0 and 1').optional() }),
-  z.strictObject({ ...eventBase, type: z.literal('sos') }),
-  z.strictObject({ ...eventBase, type: z.literal('im_ok') }),
-  z.strictObject({ ...eventBase, type: z.literal('low_battery'), battery: measure(VITAL_RANGES.battery).optional() }),
-  z.strictObject({ ...eventBase, type: z.literal('removed') }),
-  // A measurement the device took but could not give as a number: beyond what it can measure (a
-  // glucose meter's "HI" or "LO"). The level is unknown, only that it is past the device's range.
-  z.strictObject({
-    ...eventBase,
-    type: z.literal('out_of_range'),
-    vital: z.enum(READING_NAMES as [ReadingName, ...ReadingName[]], { error: `vital must be one of ${READING_NAMES.join(', ')}` }),
-    direction: z.enum(['above', 'below'], { error: 'direction must be above or below' }),
-  }),
-], { error: 'type must be one of fall, sos, im_ok, low_battery, removed, out_of_range' });
+export const eventSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      ...eventBase,
+      type: z.literal('fall'),
+      confidence: z.number().min(0).max(1, 'must be between 0 and 1').optional(),
+    }),
+    z.strictObject({ ...eventBase, type: z.literal('sos') }),
+    z.strictObject({ ...eventBase, type: z.literal('im_ok') }),
+    z.strictObject({ ...eventBase, type: z.literal('low_battery'), battery: measure(VITAL_RANGES.battery).optional() }),
+    z.strictObject({ ...eventBase, type: z.literal('removed') }),
+    // A measurement the device took but could not give as a number: beyond what it can measure (a
+    // glucose meter's "HI" or "LO"). The level is unknown, only that it is past the device's range.
+    z.strictObject({
+      ...eventBase,
+      type: z.literal('out_of_range'),
+      vital: z.enum(READING_NAMES as [ReadingName, ...ReadingName[]], {
+        error: `vital must be one of ${READING_NAMES.join(', ')}`,
+      }),
+      direction: z.enum(['above', 'below'], { error: 'direction must be above or below' }),
+    }),
+  ],
+  { error: 'type must be one of fall, sos, im_ok, low_battery, removed, out_of_range' },
+);
 
 export type DeviceEvent = z.infer<typeof eventSchema>;
 export type EventType = DeviceEvent['type'];

@@ -16,8 +16,12 @@ describe('topics', () => {
     expect(allDevicesFilter('events')).toBe('vigie/v1/devices/+/events');
   });
   it.each([
-    'vigie/v1/devices/w-0001', 'vigie/v1/devices/w-0001/vitals/x', 'vigie/v1/devices/+/vitals',
-    'vigie/v1/devices/W-0001/vitals', 'vigie/v2/devices/w-0001/vitals', 'vigie/v1/devices/w-0001/other',
+    'vigie/v1/devices/w-0001',
+    'vigie/v1/devices/w-0001/vitals/x',
+    'vigie/v1/devices/+/vitals',
+    'vigie/v1/devices/W-0001/vitals',
+    'vigie/v2/devices/w-0001/vitals',
+    'vigie/v1/devices/w-0001/other',
   ])('rejects %s', (topic) => expect(parseDeviceTopic(topic)).toBeNull());
   it.each(['ab', 'a/b', 'a+b', 'a#b', '-abc', 'x'.repeat(65), 'ABC'])('refuses device id %s', (id) => {
     expect(isDeviceId(id)).toBe(false);
@@ -27,11 +31,26 @@ describe('topics', () => {
 
 describe('vitals', () => {
   it('accepts a single reading', () => {
-    const r = parseDeviceMessage(vitals, bytes({ ts: now, seq: 1, hr: 72, spo2: 97, temp: 36.6, sys: 130, dia: 80, rr: 16, steps: 3, battery: 88 }), { now });
-    expect(r).toEqual({ ok: true, value: { channel: 'vitals', deviceId: dev, backfill: false, samples: [{ ts: now, seq: 1, hr: 72, spo2: 97, temp: 36.6, sys: 130, dia: 80, rr: 16, steps: 3, battery: 88 }] } });
+    const r = parseDeviceMessage(
+      vitals,
+      bytes({ ts: now, seq: 1, hr: 72, spo2: 97, temp: 36.6, sys: 130, dia: 80, rr: 16, steps: 3, battery: 88 }),
+      { now },
+    );
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        channel: 'vitals',
+        deviceId: dev,
+        backfill: false,
+        samples: [{ ts: now, seq: 1, hr: 72, spo2: 97, temp: 36.6, sys: 130, dia: 80, rr: 16, steps: 3, battery: 88 }],
+      },
+    });
   });
   it('accepts a backfill keeping original timestamps', () => {
-    const samples = [{ ts: now - 120_000, seq: 5, hr: 70 }, { ts: now - 60_000, seq: 6, hr: 71 }];
+    const samples = [
+      { ts: now - 120_000, seq: 5, hr: 70 },
+      { ts: now - 60_000, seq: 6, hr: 71 },
+    ];
     const r = parseDeviceMessage(vitals, bytes({ samples }), { now });
     expect(r.ok && r.value.channel === 'vitals' && r.value.backfill && r.value.samples).toEqual(samples);
   });
@@ -55,9 +74,34 @@ describe('vitals', () => {
     ['ts in the future', { ts: now + MAX_FUTURE_MS + 1, seq: 9, hr: 70 }, 'future_timestamp', /in the future/],
     ['ts too old', { ts: now - MAX_AGE_MS - 1, seq: 9, hr: 70 }, 'stale_timestamp', /older than 30 days/],
     ['empty backfill', { samples: [] }, 'out_of_range', /at least one sample/],
-    ['backfill repeating a seq', { samples: [{ ts: now, seq: 1, hr: 70 }, { ts: now, seq: 1, hr: 71 }] }, 'invalid', /repeat a seq/],
-    ['backfill with a bad sample', { samples: [{ ts: now, seq: 1, hr: 70 }, { ts: now, seq: 2, hr: 900 }] }, 'out_of_range', /samples\[1\]\.hr/],
-    ['backfill too long', { samples: Array.from({ length: MAX_SAMPLES + 1 }, (_, i) => ({ ts: now, seq: i, hr: 70 })) }, 'out_of_range', /at most 500/],
+    [
+      'backfill repeating a seq',
+      {
+        samples: [
+          { ts: now, seq: 1, hr: 70 },
+          { ts: now, seq: 1, hr: 71 },
+        ],
+      },
+      'invalid',
+      /repeat a seq/,
+    ],
+    [
+      'backfill with a bad sample',
+      {
+        samples: [
+          { ts: now, seq: 1, hr: 70 },
+          { ts: now, seq: 2, hr: 900 },
+        ],
+      },
+      'out_of_range',
+      /samples\[1\]\.hr/,
+    ],
+    [
+      'backfill too long',
+      { samples: Array.from({ length: MAX_SAMPLES + 1 }, (_, i) => ({ ts: now, seq: i, hr: 70 })) },
+      'out_of_range',
+      /at most 500/,
+    ],
   ];
   it.each(cases)('rejects %s', (_name, payload, code, reason) => {
     const r = parseDeviceMessage(vitals, Buffer.isBuffer(payload) ? payload : bytes(payload), { now });
@@ -88,7 +132,10 @@ describe('events', () => {
     [{ ts: now, seq: 3, type: 'out_of_range', vital: 'glucose', direction: 'below' }],
     [{ ts: now, seq: 3, type: 'out_of_range', vital: 'temp', direction: 'above' }],
   ])('accepts %j', (event) => {
-    expect(parseDeviceMessage(events, bytes(event), { now })).toEqual({ ok: true, value: { channel: 'events', deviceId: dev, event } });
+    expect(parseDeviceMessage(events, bytes(event), { now })).toEqual({
+      ok: true,
+      value: { channel: 'events', deviceId: dev, event },
+    });
   });
   it.each([
     [{ ts: now, seq: 3, type: 'explosion' }, /type must be one of/],
@@ -96,7 +143,10 @@ describe('events', () => {
     [{ ts: now, seq: 3, type: 'sos', confidence: 1 }, /confidence/],
     [{ ts: now, type: 'sos' }, /seq/],
     [{ ts: now, seq: 3, type: 'out_of_range', vital: 'glucose' }, /direction must be above or below/],
-    [{ ts: now, seq: 3, type: 'out_of_range', vital: 'glucose', direction: 'sideways' }, /direction must be above or below/],
+    [
+      { ts: now, seq: 3, type: 'out_of_range', vital: 'glucose', direction: 'sideways' },
+      /direction must be above or below/,
+    ],
     [{ ts: now, seq: 3, type: 'out_of_range', vital: 'battery', direction: 'below' }, /vital must be one of hr, /],
     [{ ts: now, seq: 3, type: 'out_of_range', vital: 'glucose', direction: 'above', value: 40 }, /value/],
   ])('rejects %j', (event, reason) => {

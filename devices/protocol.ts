@@ -39,7 +39,12 @@ export interface ProtocolError {
 }
 
 export type DeviceMessage =
-  | { readonly channel: 'vitals'; readonly deviceId: string; readonly samples: readonly VitalSample[]; readonly backfill: boolean }
+  | {
+      readonly channel: 'vitals';
+      readonly deviceId: string;
+      readonly samples: readonly VitalSample[];
+      readonly backfill: boolean;
+    }
   | { readonly channel: 'events'; readonly deviceId: string; readonly event: DeviceEvent }
   | { readonly channel: 'status'; readonly deviceId: string; readonly status: DeviceStatus };
 
@@ -51,9 +56,14 @@ export interface ParseOptions {
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Parses a message a device published on `topic`. Never throws. */
-export function parseDeviceMessage(topic: string, payload: Uint8Array, options: ParseOptions): Result<DeviceMessage, ProtocolError> {
+export function parseDeviceMessage(
+  topic: string,
+  payload: Uint8Array,
+  options: ParseOptions,
+): Result<DeviceMessage, ProtocolError> {
   const parsed = parseDeviceTopic(topic);
-  if (!parsed) return err({ code: 'unknown_topic', reason: `topic ${JSON.stringify(topic)} is not a protocol v1 device topic` });
+  if (!parsed)
+    return err({ code: 'unknown_topic', reason: `topic ${JSON.stringify(topic)} is not a protocol v1 device topic` });
   const { deviceId, channel } = parsed;
   switch (channel) {
     case 'vitals': {
@@ -76,7 +86,10 @@ export function parseDeviceMessage(topic: string, payload: Uint8Array, options: 
   }
 }
 
-export function parseVitals(payload: Uint8Array, options: ParseOptions): Result<{ samples: VitalSample[]; backfill: boolean }, ProtocolError> {
+export function parseVitals(
+  payload: Uint8Array,
+  options: ParseOptions,
+): Result<{ samples: VitalSample[]; backfill: boolean }, ProtocolError> {
   const json = readJson(payload);
   if (!json.ok) return json;
   const isBatch = typeof json.value === 'object' && json.value !== null && 'samples' in json.value;
@@ -110,7 +123,10 @@ export function parseStatus(payload: Uint8Array): Result<DeviceStatus, ProtocolE
   const status = STATUS_VALUES.find((s) => s === text.value);
   return status
     ? ok(status)
-    : err({ code: 'invalid', reason: `status must be "online" or "offline", got ${JSON.stringify(text.value.slice(0, 32))}` });
+    : err({
+        code: 'invalid',
+        reason: `status must be "online" or "offline", got ${JSON.stringify(text.value.slice(0, 32))}`,
+      });
 }
 
 /** Device side: parses a command the platform sent. */
@@ -129,12 +145,20 @@ export function parseRejection(payload: Uint8Array): Result<Rejection, ProtocolE
   return r.success ? ok(r.data) : err(schemaError(r.error, json.value));
 }
 
-export function encodeJson(value: VitalSample | { samples: readonly VitalSample[] } | DeviceEvent | DeviceCommand | Rejection): Buffer {
+export function encodeJson(
+  value: VitalSample | { samples: readonly VitalSample[] } | DeviceEvent | DeviceCommand | Rejection,
+): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
 export function rejectionFor(channel: Rejection['channel'], error: ProtocolError, now: number): Rejection {
-  return { ts: now, channel, code: error.code, reason: error.reason, ...(error.seq === undefined ? {} : { seq: error.seq }) };
+  return {
+    ts: now,
+    channel,
+    code: error.code,
+    reason: error.reason,
+    ...(error.seq === undefined ? {} : { seq: error.seq }),
+  };
 }
 
 /** Channels whose messages carry a seq and a timestamp. */
@@ -144,7 +168,10 @@ export function isDataChannel(channel: Channel): channel is 'vitals' | 'events' 
 
 function readText(payload: Uint8Array): Result<string, ProtocolError> {
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
-    return err({ code: 'too_large', reason: `payload is ${payload.byteLength} bytes; the limit is ${MAX_PAYLOAD_BYTES}` });
+    return err({
+      code: 'too_large',
+      reason: `payload is ${payload.byteLength} bytes; the limit is ${MAX_PAYLOAD_BYTES}`,
+    });
   }
   try {
     return ok(decoder.decode(payload));
@@ -165,16 +192,26 @@ function readJson(payload: Uint8Array): Result<unknown, ProtocolError> {
 
 function checkTimestamp(ts: number, now: number, path: string, seq: number): ProtocolError | null {
   if (ts > now + MAX_FUTURE_MS) {
-    return { code: 'future_timestamp', seq, reason: `${path} is ${Math.round((ts - now) / 1000)} s in the future (limit ${MAX_FUTURE_MS / 1000} s): check the device clock` };
+    return {
+      code: 'future_timestamp',
+      seq,
+      reason: `${path} is ${Math.round((ts - now) / 1000)} s in the future (limit ${MAX_FUTURE_MS / 1000} s): check the device clock`,
+    };
   }
   if (ts < now - MAX_AGE_MS) {
-    return { code: 'stale_timestamp', seq, reason: `${path} is older than ${MAX_AGE_MS / 86_400_000} days: readings that old are not accepted` };
+    return {
+      code: 'stale_timestamp',
+      seq,
+      reason: `${path} is older than ${MAX_AGE_MS / 86_400_000} days: readings that old are not accepted`,
+    };
   }
   return null;
 }
 
 function schemaError(error: z.ZodError, input: unknown): ProtocolError {
-  const issues = error.issues.slice(0, 3).map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message));
+  const issues = error.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message));
   const rangeOnly = error.issues.every((i) => i.code === 'too_big' || i.code === 'too_small');
   const seq = readSeq(input);
   return {
@@ -185,7 +222,10 @@ function schemaError(error: z.ZodError, input: unknown): ProtocolError {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 function readSeq(input: unknown): number | undefined {

@@ -18,7 +18,10 @@ import { LifecycleError } from './lifecycle/lifecycle.ts';
 
 const STATUS: Record<LifecycleError['code'], number> = { not_found: 404, closed: 409, conflict: 409, invalid: 400 };
 
-export async function serveAlertApi(service: AlertService, options: { host: string; port: number; token: string; logger: Logger }): Promise<{ server: Server; url: string }> {
+export async function serveAlertApi(
+  service: AlertService,
+  options: { host: string; port: number; token: string; logger: Logger },
+): Promise<{ server: Server; url: string }> {
   const expected = Buffer.from(`Bearer ${options.token}`);
   const authorized = (req: IncomingMessage) => {
     const given = Buffer.from(req.headers.authorization ?? '');
@@ -31,7 +34,12 @@ export async function serveAlertApi(service: AlertService, options: { host: stri
       const patients = url.searchParams.get('patients');
       const since = url.searchParams.get('since');
       if (since !== null && !/^\d{1,15}$/.test(since)) throw new HttpError(400, 'since: a time in ms since the epoch');
-      return json(res, 200, { alerts: service.list(patients === null ? undefined : patients.split(',').filter(Boolean), since === null ? undefined : Number(since)) });
+      return json(res, 200, {
+        alerts: service.list(
+          patients === null ? undefined : patients.split(',').filter(Boolean),
+          since === null ? undefined : Number(since),
+        ),
+      });
     }
     const m = /^\/alerts\/(\d+)(\/actions)?$/.exec(url.pathname);
     if (!m) throw new HttpError(404, `no route ${url.pathname}`);
@@ -50,7 +58,8 @@ export async function serveAlertApi(service: AlertService, options: { host: stri
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) return json(res, error.status, { error: error.message });
-      if (error instanceof LifecycleError) return json(res, STATUS[error.code], { error: error.message, code: error.code });
+      if (error instanceof LifecycleError)
+        return json(res, STATUS[error.code], { error: error.message, code: error.code });
       options.logger.error({ error: String(error), path: req.url }, 'alert API request failed');
       json(res, 500, { error: 'internal error' });
     });

@@ -59,7 +59,12 @@ export class AlertService {
     this.#escRepo = new SqliteEscalationRepository(this.#repo.database);
     this.#engine = new RulesEngine(options.rulesFor ?? (() => DEFAULT_RULES));
     this.#lifecycle = new AlertLifecycle(this.#repo, options.renotifyMs ? { renotifyMs: options.renotifyMs } : {});
-    this.#escalations = new Escalations(this.#repo, this.#escRepo, this.#lifecycle, options.escalationRepeatMs ? { repeatMs: options.escalationRepeatMs } : {});
+    this.#escalations = new Escalations(
+      this.#repo,
+      this.#escRepo,
+      this.#lifecycle,
+      options.escalationRepeatMs ? { repeatMs: options.escalationRepeatMs } : {},
+    );
     this.#dispatcher = new Dispatcher({
       alerts: this.#repo,
       outbox: this.#escRepo,
@@ -111,13 +116,21 @@ export class AlertService {
   }
 
   list(patientIds?: readonly string[], since?: number): AlertView[] {
-    const alerts = since === undefined ? this.#repo.listOpen(patientIds) : this.#repo.listSince(patientIds ?? [], since);
+    const alerts =
+      since === undefined ? this.#repo.listOpen(patientIds) : this.#repo.listSince(patientIds ?? [], since);
     return alerts.map((a) => this.#view(a));
   }
 
   get(id: number): { alert: AlertView; audit: AuditView[] } | undefined {
     const alert = this.#repo.get(id);
-    return alert && { alert: this.#view(alert), audit: this.#repo.audit(id).map(({ at, actor, action, channel, detail }) => ({ at, actor, action, channel, detail })) };
+    return (
+      alert && {
+        alert: this.#view(alert),
+        audit: this.#repo
+          .audit(id)
+          .map(({ at, actor, action, channel, detail }) => ({ at, actor, action, channel, detail })),
+      }
+    );
   }
 
   /** A person's action; throws LifecycleError (not_found, closed, conflict, invalid). */
@@ -160,7 +173,16 @@ export class AlertService {
     for (const c of conditions) {
       const event = this.#lifecycle.apply(c);
       if (!event) continue;
-      this.#o.logger.info({ alertId: event.alert.id, patientId: c.patientId, kind: c.kind, change: event.type, priority: event.alert.priority }, 'alert change');
+      this.#o.logger.info(
+        {
+          alertId: event.alert.id,
+          patientId: c.patientId,
+          kind: c.kind,
+          change: event.type,
+          priority: event.alert.priority,
+        },
+        'alert change',
+      );
       this.#after(event, c.at);
       this.#o.publish(this.#view(this.#repo.get(event.alert.id) ?? event.alert));
     }
@@ -200,11 +222,36 @@ export class AlertService {
   #view(a: Alert): AlertView {
     const e: Escalation | undefined = this.#escalations.get(a.id);
     return {
-      id: a.id, patientId: a.patientId, kind: a.kind, priority: a.priority, status: a.status, active: a.active,
-      acknowledgedBy: a.acknowledgedBy, acknowledgedAt: a.acknowledgedAt, assignee: a.assignee, snoozedUntil: a.snoozedUntil,
-      openedAt: a.openedAt, updatedAt: a.updatedAt, clearedAt: a.clearedAt, closedAt: a.closedAt, closedReason: a.closedReason,
-      resolution: a.resolution, lastNotifiedAt: a.lastNotifiedAt, notifications: a.notifications, detail: a.detail,
-      escalation: e ? { state: e.state, step: e.step, steps: e.chain.steps.length, owner: e.owner, acceptedAt: e.acceptedAt, arrivedAt: e.arrivedAt, arrivalDueAt: e.state === 'accepted' ? e.nextAt : null } : null,
+      id: a.id,
+      patientId: a.patientId,
+      kind: a.kind,
+      priority: a.priority,
+      status: a.status,
+      active: a.active,
+      acknowledgedBy: a.acknowledgedBy,
+      acknowledgedAt: a.acknowledgedAt,
+      assignee: a.assignee,
+      snoozedUntil: a.snoozedUntil,
+      openedAt: a.openedAt,
+      updatedAt: a.updatedAt,
+      clearedAt: a.clearedAt,
+      closedAt: a.closedAt,
+      closedReason: a.closedReason,
+      resolution: a.resolution,
+      lastNotifiedAt: a.lastNotifiedAt,
+      notifications: a.notifications,
+      detail: a.detail,
+      escalation: e
+        ? {
+            state: e.state,
+            step: e.step,
+            steps: e.chain.steps.length,
+            owner: e.owner,
+            acceptedAt: e.acceptedAt,
+            arrivedAt: e.arrivedAt,
+            arrivalDueAt: e.state === 'accepted' ? e.nextAt : null,
+          }
+        : null,
     };
   }
 
@@ -222,7 +269,12 @@ export class AlertService {
     clearTimeout(this.#timer);
     // While the dispatcher is sending, its pending messages are its business (it re-arms when done).
     const outbox = this.#dispatcher.busy ? undefined : this.#escRepo.nextPending();
-    const deadlines = [this.#engine.nextDeadline(), this.#lifecycle.nextDeadline(), this.#escalations.nextDeadline(), outbox].filter((d): d is number => d !== undefined);
+    const deadlines = [
+      this.#engine.nextDeadline(),
+      this.#lifecycle.nextDeadline(),
+      this.#escalations.nextDeadline(),
+      outbox,
+    ].filter((d): d is number => d !== undefined);
     const wait = deadlines.length > 0 ? Math.max(0, Math.min(...deadlines) - this.#now()) : MAX_SLEEP_MS;
     this.#timer = setTimeout(() => this.#fire(), Math.min(wait, MAX_SLEEP_MS));
   }

@@ -17,7 +17,15 @@ export interface StoredAlert {
   readonly receivedAt: number;
 }
 
-interface Row { device_id: string; patient_id: string; seq: number; type: string; ts: number; confidence: number | null; received_at: number }
+interface Row {
+  device_id: string;
+  patient_id: string;
+  seq: number;
+  type: string;
+  ts: number;
+  confidence: number | null;
+  received_at: number;
+}
 
 export class AlertStore {
   readonly #db: Database.Database;
@@ -31,20 +39,32 @@ export class AlertStore {
       ts INTEGER NOT NULL, confidence REAL, received_at INTEGER NOT NULL,
       PRIMARY KEY (device_id, seq)
     )`);
-    this.#insert = this.#db.prepare('INSERT OR IGNORE INTO alerts (device_id, patient_id, seq, type, ts, confidence, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#insert = this.#db.prepare(
+      'INSERT OR IGNORE INTO alerts (device_id, patient_id, seq, type, ts, confidence, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
   }
 
   /** Stores the alert; false if this (device, seq) was already stored. Durable when it returns. */
   record(id: Identity, event: DeviceEvent, receivedAt: number): boolean {
     const confidence = event.type === 'fall' ? (event.confidence ?? null) : null;
-    return this.#insert.run(id.device, id.patient, event.seq, event.type, event.ts, confidence, receivedAt).changes === 1;
+    return (
+      this.#insert.run(id.device, id.patient, event.seq, event.type, event.ts, confidence, receivedAt).changes === 1
+    );
   }
 
   list(limit = 100): StoredAlert[] {
     return this.#db
       .prepare<[number], Row>('SELECT * FROM alerts ORDER BY received_at DESC LIMIT ?')
       .all(limit)
-      .map((r) => ({ deviceId: r.device_id, patientId: r.patient_id, seq: r.seq, type: r.type, ts: r.ts, confidence: r.confidence, receivedAt: r.received_at }));
+      .map((r) => ({
+        deviceId: r.device_id,
+        patientId: r.patient_id,
+        seq: r.seq,
+        type: r.type,
+        ts: r.ts,
+        confidence: r.confidence,
+        receivedAt: r.received_at,
+      }));
   }
 
   close(): void {

@@ -95,7 +95,17 @@ export class Ingest {
       logger: options.logger.child({ component: 'alerts' }),
       onDelivery: (channel, ok) => this.metrics.notifications.inc({ channel, result: ok ? 'sent' : 'failed' }),
       ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.settings ? { rulesFor: cachedRules(options.settings, (patientId, error) => this.#warn(`settings:${patientId}`, { patientId, error: error.message }, 'patient settings unusable; default rules apply')) } : {}),
+      ...(options.settings
+        ? {
+            rulesFor: cachedRules(options.settings, (patientId, error) =>
+              this.#warn(
+                `settings:${patientId}`,
+                { patientId, error: error.message },
+                'patient settings unusable; default rules apply',
+              ),
+            ),
+          }
+        : {}),
       ...options.alertOptions,
     });
   }
@@ -113,7 +123,8 @@ export class Ingest {
   async start(): Promise<void> {
     this.#writer.start();
     this.alertService.start();
-    if (this.queue.size > 0) this.#o.logger.info({ queued: this.queue.size }, 'replaying readings queued before the restart');
+    if (this.queue.size > 0)
+      this.#o.logger.info({ queued: this.queue.size }, 'replaying readings queued before the restart');
     const readings = this.#connect(this.#o.clientId, ['vitals', 'status'], ['events']);
     const alarms = this.#connect(`${this.#o.clientId}-alarms`, ['events'], []);
     this.#clients = [readings.client, alarms.client];
@@ -121,7 +132,11 @@ export class Ingest {
     await Promise.all([readings.connected, alarms.connected]);
   }
 
-  #connect(clientId: string, channels: readonly Channel[], notHere: readonly Channel[]): { client: MqttClient; connected: Promise<void> } {
+  #connect(
+    clientId: string,
+    channels: readonly Channel[],
+    notHere: readonly Channel[],
+  ): { client: MqttClient; connected: Promise<void> } {
     const client = mqtt.connect(this.#o.mqttUrl, {
       protocolVersion: 4,
       clientId,
@@ -137,13 +152,21 @@ export class Ingest {
       // come before any I/O: under a steady stream the InfluxDB writer's requests waited ~1 s per
       // batch (80 ms once the stream stopped) and the queue grew at 36,000 points/s while 2,400 were
       // written. Yielding here lets the writer's I/O in between messages (npm run bench -- --parts ingest).
-      this.#handle(packet).then(() => setImmediate(done), (error: unknown) => {
-        // Not acknowledged: drop the connection so the broker redelivers from our session.
-        this.#o.logger.error({ error: String(error), clientId }, 'could not store a message; reconnecting without acknowledging it');
-        client.stream.destroy();
-      });
+      this.#handle(packet).then(
+        () => setImmediate(done),
+        (error: unknown) => {
+          // Not acknowledged: drop the connection so the broker redelivers from our session.
+          this.#o.logger.error(
+            { error: String(error), clientId },
+            'could not store a message; reconnecting without acknowledging it',
+          );
+          client.stream.destroy();
+        },
+      );
     };
-    client.on('error', (error) => this.#warn(`mqtt-error:${clientId}`, { error: error.message, clientId }, 'MQTT error'));
+    client.on('error', (error) =>
+      this.#warn(`mqtt-error:${clientId}`, { error: error.message, clientId }, 'MQTT error'),
+    );
     client.on('offline', () => this.#warn(`mqtt-offline:${clientId}`, { clientId }, 'broker unreachable; retrying'));
     const connected = new Promise<void>((resolve) => {
       client.on('connect', () => {
@@ -164,7 +187,9 @@ export class Ingest {
   async stop(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(this.#clients.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve()))));
+    await Promise.all(
+      this.#clients.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve()))),
+    );
     await this.#writer.stop();
     await this.alertService.stop();
     this.queue.close();
@@ -176,7 +201,11 @@ export class Ingest {
     const parsed = parseDeviceMessage(packet.topic, Buffer.from(packet.payload), { now });
     if (!parsed.ok) {
       this.metrics.rejected.inc({ code: parsed.error.code });
-      this.#warn(`rejected:${parsed.error.code}:${packet.topic}`, { topic: packet.topic, code: parsed.error.code, reason: parsed.error.reason }, 'message rejected');
+      this.#warn(
+        `rejected:${parsed.error.code}:${packet.topic}`,
+        { topic: packet.topic, code: parsed.error.code, reason: parsed.error.reason },
+        'message rejected',
+      );
       return;
     }
     const message = parsed.value;
@@ -184,14 +213,22 @@ export class Ingest {
     const patient = this.#o.registry.patientOf(message.deviceId);
     if (!patient) {
       this.metrics.rejected.inc({ code: 'unknown_device' });
-      this.#warn(`unknown:${message.deviceId}`, { deviceId: message.deviceId }, 'message from a device that is not in the registry (revoked or deleted?); not stored');
+      this.#warn(
+        `unknown:${message.deviceId}`,
+        { deviceId: message.deviceId },
+        'message from a device that is not in the registry (revoked or deleted?); not stored',
+      );
       return;
     }
     const { points, seqs, samples } = this.#pointsOf(message, { device: message.deviceId, patient }, now);
     if (points.length === 0) return;
     if (this.queue.size + points.length > this.queue.capacity) {
       this.metrics.backpressure.inc();
-      this.#warn('backpressure', { queued: this.queue.size }, 'queue full: holding the broker until InfluxDB catches up');
+      this.#warn(
+        'backpressure',
+        { queued: this.queue.size },
+        'queue full: holding the broker until InfluxDB catches up',
+      );
       await this.queue.waitForRoom(points.length);
     }
     this.queue.append(points);
@@ -235,12 +272,20 @@ export class Ingest {
   }
 
   /** The points to store for a message, and the seqs they carry (remembered once stored). */
-  #pointsOf(message: DeviceMessage, id: Identity, now: number): { points: IPoint[]; seqs: number[]; samples: VitalSample[] } {
+  #pointsOf(
+    message: DeviceMessage,
+    id: Identity,
+    now: number,
+  ): { points: IPoint[]; seqs: number[]; samples: VitalSample[] } {
     switch (message.channel) {
       case 'vitals': {
         const fresh = message.samples.filter((s) => !this.#seen.has(id.device, 'vitals', s.seq));
         if (fresh.length < message.samples.length) this.metrics.duplicates.inc(message.samples.length - fresh.length);
-        return { points: fresh.map((s) => vitalsPoint(id, s, message.backfill)), seqs: fresh.map((s) => s.seq), samples: fresh };
+        return {
+          points: fresh.map((s) => vitalsPoint(id, s, message.backfill)),
+          seqs: fresh.map((s) => s.seq),
+          samples: fresh,
+        };
       }
       case 'events': {
         const { event } = message;
@@ -250,7 +295,10 @@ export class Ingest {
         }
         if (ALARM_EVENT_TYPES.has(event.type) && this.alerts.record(id, event, now)) {
           this.metrics.alerts.inc({ type: event.type });
-          this.#o.logger.warn({ deviceId: id.device, patientId: id.patient, type: event.type, seq: event.seq, ts: event.ts }, 'alarm received and stored');
+          this.#o.logger.warn(
+            { deviceId: id.device, patientId: id.patient, type: event.type, seq: event.seq, ts: event.ts },
+            'alarm received and stored',
+          );
         }
         return { points: [eventPoint(id, event)], seqs: [event.seq], samples: [] };
       }
@@ -260,7 +308,6 @@ export class Ingest {
         return assertNever(message);
     }
   }
-
 }
 
 function assertNever(value: never): never {

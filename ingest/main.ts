@@ -16,27 +16,42 @@ import { WebPushChannel } from './notify/push.ts';
 
 const logger = createLogger('ingest');
 const config = readConfig(
-  z.object({
-    MQTT_URL: env.url('mqtt://127.0.0.1:1883'),
-    INGEST_MQTT_USERNAME: env.string('svc:ingest'),
-    INGEST_MQTT_SECRET: z.string({ error: 'is required: the ingest service account secret (npm run provision -- service --name ingest)' }).min(1),
-    INGEST_CLIENT_ID: env.string('vigie-ingest'),
-    INFLUX_URL: env.url('http://127.0.0.1:8086'),
-    INGEST_BATCH_SIZE: env.int(5000, 1),
-    INGEST_BATCH_MS: env.int(1000, 10),
-    INGEST_BUFFER_MAX_POINTS: env.int(1_000_000, 1000),
-    INGEST_METRICS_HOST: env.string('127.0.0.1'),
-    INGEST_METRICS_PORT: env.port(9102),
-    INGEST_API_HOST: env.string('127.0.0.1'),
-    INGEST_API_PORT: env.port(9103),
-    VIGIE_SERVICE_TOKEN: z.string({ error: 'is required: the token the web service uses to reach the alert API (at least 32 characters, the same for both)' }).min(32, 'must have at least 32 characters'),
-    WEB_PUBLIC_URL: env.url('http://127.0.0.1:8080'),
-    SMTP_URL: z.url().optional(),
-    SMTP_FROM: env.string('Vigie <alertes@localhost>'),
-    VAPID_PUBLIC_KEY: z.string().min(80).optional(),
-    VAPID_PRIVATE_KEY: z.string().min(40).optional(),
-    VAPID_SUBJECT: env.string('mailto:admin@localhost'),
-  }).refine((c) => (c.VAPID_PUBLIC_KEY === undefined) === (c.VAPID_PRIVATE_KEY === undefined), { message: 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together (generate them with: npx web-push generate-vapid-keys)', path: ['VAPID_PRIVATE_KEY'] }),
+  z
+    .object({
+      MQTT_URL: env.url('mqtt://127.0.0.1:1883'),
+      INGEST_MQTT_USERNAME: env.string('svc:ingest'),
+      INGEST_MQTT_SECRET: z
+        .string({
+          error: 'is required: the ingest service account secret (npm run provision -- service --name ingest)',
+        })
+        .min(1),
+      INGEST_CLIENT_ID: env.string('vigie-ingest'),
+      INFLUX_URL: env.url('http://127.0.0.1:8086'),
+      INGEST_BATCH_SIZE: env.int(5000, 1),
+      INGEST_BATCH_MS: env.int(1000, 10),
+      INGEST_BUFFER_MAX_POINTS: env.int(1_000_000, 1000),
+      INGEST_METRICS_HOST: env.string('127.0.0.1'),
+      INGEST_METRICS_PORT: env.port(9102),
+      INGEST_API_HOST: env.string('127.0.0.1'),
+      INGEST_API_PORT: env.port(9103),
+      VIGIE_SERVICE_TOKEN: z
+        .string({
+          error:
+            'is required: the token the web service uses to reach the alert API (at least 32 characters, the same for both)',
+        })
+        .min(32, 'must have at least 32 characters'),
+      WEB_PUBLIC_URL: env.url('http://127.0.0.1:8080'),
+      SMTP_URL: z.url().optional(),
+      SMTP_FROM: env.string('Vigie <alertes@localhost>'),
+      VAPID_PUBLIC_KEY: z.string().min(80).optional(),
+      VAPID_PRIVATE_KEY: z.string().min(40).optional(),
+      VAPID_SUBJECT: env.string('mailto:admin@localhost'),
+    })
+    .refine((c) => (c.VAPID_PUBLIC_KEY === undefined) === (c.VAPID_PRIVATE_KEY === undefined), {
+      message:
+        'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together (generate them with: npx web-push generate-vapid-keys)',
+      path: ['VAPID_PRIVATE_KEY'],
+    }),
 );
 const dir = dataDir();
 const registry = Registry.open(registryPath(dir));
@@ -45,9 +60,15 @@ const settings = PatientSettingsStore.open(registryPath(dir));
 const channels: NotificationChannel[] = [];
 if (config.SMTP_URL) channels.push(new EmailChannel({ url: config.SMTP_URL, from: config.SMTP_FROM }));
 if (config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY) {
-  channels.push(new WebPushChannel({ publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY, subject: config.VAPID_SUBJECT }, (endpoint) => people.removePushSubscription(endpoint)));
+  channels.push(
+    new WebPushChannel(
+      { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY, subject: config.VAPID_SUBJECT },
+      (endpoint) => people.removePushSubscription(endpoint),
+    ),
+  );
 }
-if (channels.length === 0) logger.warn('no notification channel configured (SMTP_URL, VAPID_*): alerts reach the console only');
+if (channels.length === 0)
+  logger.warn('no notification channel configured (SMTP_URL, VAPID_*): alerts reach the console only');
 const ingest = new Ingest({
   mqttUrl: config.MQTT_URL,
   username: config.INGEST_MQTT_USERNAME,
@@ -65,9 +86,22 @@ const ingest = new Ingest({
   channels,
   webUrl: config.WEB_PUBLIC_URL,
 });
-const metrics = await serveMetrics(ingest.metrics.registry, config.INGEST_METRICS_HOST, config.INGEST_METRICS_PORT, () => true);
-const api = await serveAlertApi(ingest.alertService, { host: config.INGEST_API_HOST, port: config.INGEST_API_PORT, token: config.VIGIE_SERVICE_TOKEN, logger });
-logger.info({ metricsPort: metrics.port, alertApi: api.url, influx: config.INFLUX_URL, channels: channels.map((c) => c.name) }, 'ingest starting');
+const metrics = await serveMetrics(
+  ingest.metrics.registry,
+  config.INGEST_METRICS_HOST,
+  config.INGEST_METRICS_PORT,
+  () => true,
+);
+const api = await serveAlertApi(ingest.alertService, {
+  host: config.INGEST_API_HOST,
+  port: config.INGEST_API_PORT,
+  token: config.VIGIE_SERVICE_TOKEN,
+  logger,
+});
+logger.info(
+  { metricsPort: metrics.port, alertApi: api.url, influx: config.INFLUX_URL, channels: channels.map((c) => c.name) },
+  'ingest starting',
+);
 await ingest.start();
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -75,14 +109,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     logger.info({ signal }, 'stopping');
     metrics.server.close();
     api.server.close();
-    ingest.stop().then(() => {
-      registry.close();
-      people.close();
-      settings.close();
-      process.exit(0);
-    }, (error: unknown) => {
-      logger.error({ error: String(error) }, 'stop failed');
-      process.exit(1);
-    });
+    ingest.stop().then(
+      () => {
+        registry.close();
+        people.close();
+        settings.close();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ error: String(error) }, 'stop failed');
+        process.exit(1);
+      },
+    );
   });
 }

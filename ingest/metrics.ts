@@ -5,18 +5,70 @@ export function createIngestMetrics() {
   const registry = new Registry();
   return {
     registry,
-    messages: new Counter({ name: 'vigie_ingest_messages_total', help: 'device messages received, by channel', labelNames: ['channel'], registers: [registry] }),
-    rejected: new Counter({ name: 'vigie_ingest_rejected_total', help: 'messages refused by validation, by code', labelNames: ['code'], registers: [registry] }),
-    duplicates: new Counter({ name: 'vigie_ingest_duplicates_total', help: 'readings or events received again (same device and seq) and not stored twice', registers: [registry] }),
-    pointsQueued: new Counter({ name: 'vigie_ingest_points_queued_total', help: 'points appended to the durable queue', registers: [registry] }),
-    pointsWritten: new Counter({ name: 'vigie_ingest_points_written_total', help: 'points written to InfluxDB', registers: [registry] }),
-    writeFailures: new Counter({ name: 'vigie_ingest_write_failures_total', help: 'failed InfluxDB batch writes (retried)', registers: [registry] }),
-    deadLettered: new Counter({ name: 'vigie_ingest_dead_lettered_total', help: 'points InfluxDB refused for good, kept in the dead letters', registers: [registry] }),
-    alerts: new Counter({ name: 'vigie_ingest_alerts_total', help: 'alarm events stored as alerts, by type', labelNames: ['type'], registers: [registry] }),
-    notifications: new Counter({ name: 'vigie_ingest_notifications_total', help: 'notifications sent to people, by channel and result', labelNames: ['channel', 'result'], registers: [registry] }),
-    queueDepth: new Gauge({ name: 'vigie_ingest_queue_depth', help: 'points waiting on disk for InfluxDB', registers: [registry] }),
-    backpressure: new Counter({ name: 'vigie_ingest_backpressure_waits_total', help: 'times a message waited for room in the full queue', registers: [registry] }),
-    batchSeconds: new Histogram({ name: 'vigie_ingest_batch_write_seconds', help: 'time to write one batch to InfluxDB', registers: [registry] }),
+    messages: new Counter({
+      name: 'vigie_ingest_messages_total',
+      help: 'device messages received, by channel',
+      labelNames: ['channel'],
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'vigie_ingest_rejected_total',
+      help: 'messages refused by validation, by code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    duplicates: new Counter({
+      name: 'vigie_ingest_duplicates_total',
+      help: 'readings or events received again (same device and seq) and not stored twice',
+      registers: [registry],
+    }),
+    pointsQueued: new Counter({
+      name: 'vigie_ingest_points_queued_total',
+      help: 'points appended to the durable queue',
+      registers: [registry],
+    }),
+    pointsWritten: new Counter({
+      name: 'vigie_ingest_points_written_total',
+      help: 'points written to InfluxDB',
+      registers: [registry],
+    }),
+    writeFailures: new Counter({
+      name: 'vigie_ingest_write_failures_total',
+      help: 'failed InfluxDB batch writes (retried)',
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'vigie_ingest_dead_lettered_total',
+      help: 'points InfluxDB refused for good, kept in the dead letters',
+      registers: [registry],
+    }),
+    alerts: new Counter({
+      name: 'vigie_ingest_alerts_total',
+      help: 'alarm events stored as alerts, by type',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    notifications: new Counter({
+      name: 'vigie_ingest_notifications_total',
+      help: 'notifications sent to people, by channel and result',
+      labelNames: ['channel', 'result'],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'vigie_ingest_queue_depth',
+      help: 'points waiting on disk for InfluxDB',
+      registers: [registry],
+    }),
+    backpressure: new Counter({
+      name: 'vigie_ingest_backpressure_waits_total',
+      help: 'times a message waited for room in the full queue',
+      registers: [registry],
+    }),
+    batchSeconds: new Histogram({
+      name: 'vigie_ingest_batch_write_seconds',
+      help: 'time to write one batch to InfluxDB',
+      registers: [registry],
+    }),
   };
 }
 

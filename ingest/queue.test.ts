@@ -5,7 +5,12 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableQueue } from './queue.ts';
 
-const point = (n: number) => ({ measurement: 'vitals', tags: { device: 'w1' }, fields: { hr: n }, timestamp: String(n) });
+const point = (n: number) => ({
+  measurement: 'vitals',
+  tags: { device: 'w1' },
+  fields: { hr: n },
+  timestamp: String(n),
+});
 
 describe('DurableQueue', () => {
   const dirs: string[] = [];
@@ -14,7 +19,9 @@ describe('DurableQueue', () => {
     dirs.push(dir);
     return { queue: new DurableQueue(join(dir, 'queue.db'), capacity), path: join(dir, 'queue.db') };
   };
-  afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it('counts what is left when a batch had a point moved to the dead letters', () => {
     const { queue, path } = open();

@@ -13,7 +13,10 @@ import type { IPoint } from 'influx';
 import { openSqlite } from '../common/sqlite.ts';
 
 /** A point read from the queue, and the row (append) it belongs to. */
-export interface QueuedPoint { readonly id: number; readonly point: IPoint }
+export interface QueuedPoint {
+  readonly id: number;
+  readonly point: IPoint;
+}
 
 export class QueueClosedError extends Error {
   override readonly name = 'QueueClosedError';
@@ -57,7 +60,9 @@ export class DurableQueue {
     const old = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue'").get();
     if (!old) return;
     this.#db.transaction(() => {
-      this.#db.exec(`INSERT INTO appends (points, n) SELECT '[' || point || ']', 1 FROM queue ORDER BY id; DROP TABLE queue;`);
+      this.#db.exec(
+        `INSERT INTO appends (points, n) SELECT '[' || point || ']', 1 FROM queue ORDER BY id; DROP TABLE queue;`,
+      );
     })();
   }
 

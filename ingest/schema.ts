@@ -30,7 +30,13 @@ export const SCHEMA: ISchemaOptions[] = [
   {
     measurement: 'events',
     tags: ['device', 'patient', 'type'],
-    fields: { seq: FieldType.INTEGER, confidence: FieldType.FLOAT, battery: FieldType.INTEGER, vital: FieldType.STRING, direction: FieldType.STRING },
+    fields: {
+      seq: FieldType.INTEGER,
+      confidence: FieldType.FLOAT,
+      battery: FieldType.INTEGER,
+      vital: FieldType.STRING,
+      direction: FieldType.STRING,
+    },
   },
   { measurement: 'status', tags: ['device', 'patient'], fields: { online: FieldType.BOOLEAN } },
 ];
@@ -44,7 +50,10 @@ export function pointTime(tsMs: number, seq: number): string {
   return (BigInt(tsMs) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
 }
 
-export interface Identity { readonly device: string; readonly patient: string }
+export interface Identity {
+  readonly device: string;
+  readonly patient: string;
+}
 
 export function vitalsPoint(id: Identity, s: VitalSample, backfill: boolean): IPoint {
   const fields: Record<string, number | boolean> = { seq: s.seq, backfill };
@@ -77,7 +86,11 @@ const MINUTE_SELECT = [
 
 /** SELECT clause of the 1-hour downsample, from 1-minute points (minute means weigh equally). */
 const HOUR_SELECT = [
-  ...FLOAT_VITALS.flatMap((f) => [`mean("${f}") AS "${f}"`, `min("${f}_min") AS "${f}_min"`, `max("${f}_max") AS "${f}_max"`]),
+  ...FLOAT_VITALS.flatMap((f) => [
+    `mean("${f}") AS "${f}"`,
+    `min("${f}_min") AS "${f}_min"`,
+    `max("${f}_max") AS "${f}_max"`,
+  ]),
   'sum("steps") AS "steps"',
   'last("battery") AS "battery"',
   'sum("samples") AS "samples"',
@@ -112,7 +125,8 @@ export function downsampleQueries(device: string, fromMs: number, toMs: number):
   const minuteEnd = Math.ceil((toMs + 1) / 60_000) * 60_000;
   const hourStart = Math.floor(fromMs / 3_600_000) * 3_600_000;
   const hourEnd = Math.ceil((toMs + 1) / 3_600_000) * 3_600_000;
-  const where = (a: number, b: number) => `WHERE "device" = '${device.replace(/'/g, '')}' AND time >= ${a}ms AND time < ${b}ms`;
+  const where = (a: number, b: number) =>
+    `WHERE "device" = '${device.replace(/'/g, '')}' AND time >= ${a}ms AND time < ${b}ms`;
   return [
     `SELECT ${MINUTE_SELECT} INTO ${from(RETENTION.minute.name)} FROM ${from(RETENTION.raw.name)} ${where(minuteStart, minuteEnd)} GROUP BY time(1m), "device", "patient"`,
     `SELECT ${HOUR_SELECT} INTO ${from(RETENTION.hour.name)} FROM ${from(RETENTION.minute.name)} ${where(hourStart, hourEnd)} GROUP BY time(1h), "device", "patient"`,

@@ -83,7 +83,11 @@ export class BatchWriter {
       } catch (error) {
         failures += 1;
         this.#o.metrics.writeFailures.inc();
-        this.#warn('write-failed', { error: errorMessage(error), queued: queue.size, failures }, 'InfluxDB write failed; the batch stays queued and will be retried');
+        this.#warn(
+          'write-failed',
+          { error: errorMessage(error), queued: queue.size, failures },
+          'InfluxDB write failed; the batch stays queued and will be retried',
+        );
         await this.#sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 6)), () => !this.#running);
       }
     }
@@ -92,7 +96,10 @@ export class BatchWriter {
   /** Writes a batch; a 4xx (other than 429) means some point is refused for good: bisect to find it. */
   async #write(items: readonly QueuedPoint[]): Promise<void> {
     try {
-      await this.#o.influx.writePoints(items.map((i) => i.point), { database: DATABASE, retentionPolicy: RETENTION.raw.name, precision: 'n' });
+      await this.#o.influx.writePoints(
+        items.map((i) => i.point),
+        { database: DATABASE, retentionPolicy: RETENTION.raw.name, precision: 'n' },
+      );
     } catch (error) {
       const status = statusOf(error);
       if (status === undefined || status === 429 || status < 400 || status >= 500) throw error;
@@ -100,7 +107,10 @@ export class BatchWriter {
         const [item] = items as [QueuedPoint];
         if (!this.#o.queue.deadLetter(item, errorMessage(error), (this.#o.clock ?? Date.now)())) return; // already there (batch retried)
         this.#o.metrics.deadLettered.inc();
-        this.#o.logger.error({ measurement: item.point.measurement, device: item.point.tags?.device, reason: errorMessage(error) }, 'point refused by InfluxDB, moved to dead letters');
+        this.#o.logger.error(
+          { measurement: item.point.measurement, device: item.point.tags?.device, reason: errorMessage(error) },
+          'point refused by InfluxDB, moved to dead letters',
+        );
         return;
       }
       const mid = Math.ceil(items.length / 2);
@@ -127,7 +137,11 @@ export class BatchWriter {
       try {
         for (const q of downsampleQueries(device, from, to)) await this.#o.influx.query(q, { database: DATABASE });
       } catch (error) {
-        this.#warn('downsample-failed', { device, error: errorMessage(error) }, 'downsampling a backfill failed; raw data is stored');
+        this.#warn(
+          'downsample-failed',
+          { device, error: errorMessage(error) },
+          'downsampling a backfill failed; raw data is stored',
+        );
       }
     }
   }
@@ -151,7 +165,9 @@ function timestampMs(point: IPoint): number {
 function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('res' in error)) return undefined;
   const { res } = error;
-  return typeof res === 'object' && res !== null && 'statusCode' in res && typeof res.statusCode === 'number' ? res.statusCode : undefined;
+  return typeof res === 'object' && res !== null && 'statusCode' in res && typeof res.statusCode === 'number'
+    ? res.statusCode
+    : undefined;
 }
 
 function errorMessage(error: unknown): string {

@@ -62,7 +62,13 @@ async function port(preferred: number): Promise<number> {
   });
 }
 
-function start(name: string, entry: string, args: string[], extraEnv: Record<string, string>, readyMessage?: string): Promise<void> {
+function start(
+  name: string,
+  entry: string,
+  args: string[],
+  extraEnv: Record<string, string>,
+  readyMessage?: string,
+): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     env: { ...process.env, VIGIE_DATA_DIR: dir, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,13 +111,25 @@ async function demoFamily(patientId: string): Promise<{ email: string; password:
   const people = People.open(registryPath(dir));
   try {
     const password = 'demo-famille-2026';
-    const ensure = async (email: string, name: string, role: 'family' | 'nurse') => people.personByEmail(email) ?? (await people.createPerson({ role, name, email, password }));
+    const ensure = async (email: string, name: string, role: 'family' | 'nurse') =>
+      people.personByEmail(email) ?? (await people.createPerson({ role, name, email, password }));
     const daughter = await ensure('famille@vigie.demo', 'Claire (démo)', 'family');
     const nurse = await ensure('infirmiere@vigie.demo', 'Infirmière de garde (démo)', 'nurse');
     people.link(daughter.id, patientId, { relation: 'fille', shareVitals: true });
     people.link(nurse.id, patientId, { relation: 'infirmière de garde', shareVitals: true });
-    people.setChain(patientId, [{ personId: daughter.id, delayMs: 0 }, { personId: nurse.id, delayMs: 5 * 60_000 }], 30 * 60_000);
-    return { email: daughter.email!, password, chain: 'Claire at once, then the on-call nurse after 5 min; arrival expected within 30 min' };
+    people.setChain(
+      patientId,
+      [
+        { personId: daughter.id, delayMs: 0 },
+        { personId: nurse.id, delayMs: 5 * 60_000 },
+      ],
+      30 * 60_000,
+    );
+    return {
+      email: daughter.email!,
+      password,
+      chain: 'Claire at once, then the on-call nurse after 5 min; arrival expected within 30 min',
+    };
   } finally {
     people.close();
   }
@@ -123,9 +141,14 @@ async function demoCareTeam(patientIds: readonly string[]): Promise<{ email: str
   try {
     const password = 'demo-soignant-2026';
     const email = 'medecin@vigie.demo';
-    const doctor = people.personByEmail(email) ?? (await people.createPerson({ role: 'clinician', name: 'Dr Démo', email, password }));
+    const doctor =
+      people.personByEmail(email) ??
+      (await people.createPerson({ role: 'clinician', name: 'Dr Démo', email, password }));
     const nurse = people.personByEmail('infirmiere@vigie.demo');
-    people.addToTeam(people.team('Équipe démo'), { people: [doctor.id, ...(nurse ? [nurse.id] : [])], patients: patientIds });
+    people.addToTeam(people.team('Équipe démo'), {
+      people: [doctor.id, ...(nurse ? [nurse.id] : [])],
+      patients: patientIds,
+    });
     return { email, password };
   } finally {
     people.close();
@@ -181,50 +204,84 @@ const webSecret = await registry.setService('svc:web', 'web');
 registry.close();
 // Secrets kept in the data folder, so links, sessions and push subscriptions survive a restart.
 const serviceToken = persisted('service-token', () => randomBytes(32).toString('base64url'));
-const vapid = JSON.parse(persisted('vapid.json', () => JSON.stringify(generateVapidKeys()))) as { publicKey: string; privateKey: string };
+const vapid = JSON.parse(persisted('vapid.json', () => JSON.stringify(generateVapidKeys()))) as {
+  publicKey: string;
+  privateKey: string;
+};
 mailbox = await startDemoMailbox(ports.smtp, (line) => process.stdout.write(`\n${line}\n`));
 const cohort = join(dir, 'cohort.json');
 const mqttUrl = `mqtt://127.0.0.1:${ports.mqtt}`;
 
-await start('broker', 'broker/main.ts', [], {
-  MQTT_PORT: String(ports.mqtt),
-  MQTT_WS_PORT: String(ports.ws),
-  BROKER_METRICS_PORT: String(ports.brokerMetrics),
-}, 'broker listening');
-await start('ingest', 'ingest/main.ts', [], {
-  MQTT_URL: mqttUrl,
-  INGEST_MQTT_SECRET: ingestSecret,
-  INFLUX_URL: influxUrl,
-  INGEST_METRICS_PORT: String(ports.ingestMetrics),
-  INGEST_API_PORT: String(ports.ingestApi),
-  VIGIE_SERVICE_TOKEN: serviceToken,
-  WEB_PUBLIC_URL: `http://127.0.0.1:${ports.web}`,
-  SMTP_URL: mailbox.url,
-  SMTP_FROM: 'Vigie (démo) <alertes@vigie.demo>',
-  VAPID_PUBLIC_KEY: vapid.publicKey,
-  VAPID_PRIVATE_KEY: vapid.privateKey,
-}, 'connected to broker');
+await start(
+  'broker',
+  'broker/main.ts',
+  [],
+  {
+    MQTT_PORT: String(ports.mqtt),
+    MQTT_WS_PORT: String(ports.ws),
+    BROKER_METRICS_PORT: String(ports.brokerMetrics),
+  },
+  'broker listening',
+);
+await start(
+  'ingest',
+  'ingest/main.ts',
+  [],
+  {
+    MQTT_URL: mqttUrl,
+    INGEST_MQTT_SECRET: ingestSecret,
+    INFLUX_URL: influxUrl,
+    INGEST_METRICS_PORT: String(ports.ingestMetrics),
+    INGEST_API_PORT: String(ports.ingestApi),
+    VIGIE_SERVICE_TOKEN: serviceToken,
+    WEB_PUBLIC_URL: `http://127.0.0.1:${ports.web}`,
+    SMTP_URL: mailbox.url,
+    SMTP_FROM: 'Vigie (démo) <alertes@vigie.demo>',
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+    VAPID_PRIVATE_KEY: vapid.privateKey,
+  },
+  'connected to broker',
+);
 
 const callSecret = config.VIGIE_CALL_SECRET ?? persisted('call-secret', () => CallTokens.randomSecret());
-const built = pagesAreFresh() ? { status: 0 } : spawnSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+const built = pagesAreFresh()
+  ? { status: 0 }
+  : spawnSync(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', 'node_modules', 'vite', 'bin', 'vite.js'),
+        'build',
+        '--config',
+        'web/vite.config.ts',
+        '--logLevel',
+        'warn',
+      ],
+      { stdio: 'inherit' },
+    );
 if (built.status !== 0) {
   process.stdout.write('could not build the web pages (see above)\n');
   await shutdown(1);
 }
 const sfuUrl = `ws://127.0.0.1:${ports.sfu}/signal`;
 await start('sfu', 'sfu/main.ts', [], { SFU_PORT: String(ports.sfu), VIGIE_CALL_SECRET: callSecret }, 'sfu listening');
-await start('web', 'web/main.ts', [], {
-  WEB_PORT: String(ports.web),
-  SFU_PUBLIC_URL: sfuUrl,
-  VIGIE_CALL_SECRET: callSecret,
-  VIGIE_SERVICE_TOKEN: serviceToken,
-  INGEST_API_URL: `http://127.0.0.1:${ports.ingestApi}`,
-  INFLUX_URL: influxUrl,
-  MQTT_URL: mqttUrl,
-  MQTT_WS_URL: `ws://127.0.0.1:${ports.ws}`,
-  WEB_MQTT_SECRET: webSecret,
-  VAPID_PUBLIC_KEY: vapid.publicKey,
-}, 'web listening');
+await start(
+  'web',
+  'web/main.ts',
+  [],
+  {
+    WEB_PORT: String(ports.web),
+    SFU_PUBLIC_URL: sfuUrl,
+    VIGIE_CALL_SECRET: callSecret,
+    VIGIE_SERVICE_TOKEN: serviceToken,
+    INGEST_API_URL: `http://127.0.0.1:${ports.ingestApi}`,
+    INFLUX_URL: influxUrl,
+    MQTT_URL: mqttUrl,
+    MQTT_WS_URL: `ws://127.0.0.1:${ports.ws}`,
+    WEB_MQTT_SECRET: webSecret,
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+  },
+  'web listening',
+);
 const webUrl = `http://127.0.0.1:${ports.web}`;
 const staffLink = `${webUrl}/#staff=${await new CallTokens(callSecret).issueStaff('demo-clinician', 'Dr Démo', 12 * 3600)}`;
 
@@ -250,14 +307,25 @@ Vigie is running (data in ${dir}, logs in ${logDir})
 
 `);
 
-await start('simulators', 'simulators/cli.ts', [
-  '--watches', String(config.DEMO_WATCHES),
-  '--rate', String(config.DEMO_RATE),
-  '--seed', String(config.DEMO_SEED),
-  '--scenario', 'normal',
-  '--broker', mqttUrl,
-  '--cohort', cohort,
-], {});
+await start(
+  'simulators',
+  'simulators/cli.ts',
+  [
+    '--watches',
+    String(config.DEMO_WATCHES),
+    '--rate',
+    String(config.DEMO_RATE),
+    '--seed',
+    String(config.DEMO_SEED),
+    '--scenario',
+    'normal',
+    '--broker',
+    mqttUrl,
+    '--cohort',
+    cohort,
+  ],
+  {},
+);
 for (let i = 0; i < 240; i += 1) {
   const example = (await readCohort(cohort))?.watches[0];
   if (example) {
@@ -265,7 +333,9 @@ for (let i = 0; i < 240; i += 1) {
     const family = await demoFamily(example.patientId);
     const staff = await demoCareTeam((await readCohort(cohort))?.watches.map((w) => w.patientId) ?? []);
     process.stdout.write(`  Console: ${webUrl}/console/   sign in as ${staff.email} / ${staff.password} (demo only)\n`);
-    process.stdout.write(`  Family page: ${webUrl}/family/   sign in as ${family.email} / ${family.password} (demo only)\n`);
+    process.stdout.write(
+      `  Family page: ${webUrl}/family/   sign in as ${family.email} / ${family.password} (demo only)\n`,
+    );
     process.stdout.write(`  Its escalation chain: ${family.chain}\n\n`);
     break;
   }
@@ -274,10 +344,13 @@ for (let i = 0; i < 240; i += 1) {
 
 const influx = createInflux(influxUrl);
 setInterval(() => {
-  influx
-    .query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals" WHERE time > now() - 10s')
-    .then((rows) => {
+  influx.query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals" WHERE time > now() - 10s').then(
+    (rows) => {
       const n = rows[0]?.n ?? 0;
-      process.stdout.write(`\r${new Date().toLocaleTimeString()}  vitals stored in the last 10 s: ${n} (${(n / 10).toFixed(0)}/s)   `);
-    }, () => process.stdout.write('\rwaiting for InfluxDB...                                   '));
+      process.stdout.write(
+        `\r${new Date().toLocaleTimeString()}  vitals stored in the last 10 s: ${n} (${(n / 10).toFixed(0)}/s)   `,
+      );
+    },
+    () => process.stdout.write('\rwaiting for InfluxDB...                                   '),
+  );
 }, 5_000).unref();

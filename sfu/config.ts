@@ -3,18 +3,28 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { env, readConfig } from '../common/config.ts';
 
-export const sfuConfigSchema = z.object({
-  SFU_HOST: env.string('127.0.0.1'),
-  SFU_PORT: env.port(4443),
-  SFU_WORKERS: env.int(availableParallelism(), 1),
-  SFU_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
-  SFU_ANNOUNCED_IP: z.string().default('').transform((v) => v || undefined),
-  SFU_RTC_MIN_PORT: env.int(40_000, 1024),
-  SFU_RTC_MAX_PORT: env.int(49_999, 1024),
-  SFU_MAX_PARTICIPANTS_PER_ROOM: env.int(6, 2),
-  SFU_MAX_PARTICIPANTS_PER_WORKER: env.int(400, 2),
-  VIGIE_CALL_SECRET: z.string().min(32, 'VIGIE_CALL_SECRET must have at least 32 characters (shared with the web API)'),
-}).refine((c) => c.SFU_RTC_MIN_PORT < c.SFU_RTC_MAX_PORT, { message: 'SFU_RTC_MIN_PORT must be below SFU_RTC_MAX_PORT', path: ['SFU_RTC_MIN_PORT'] });
+export const sfuConfigSchema = z
+  .object({
+    SFU_HOST: env.string('127.0.0.1'),
+    SFU_PORT: env.port(4443),
+    SFU_WORKERS: env.int(availableParallelism(), 1),
+    SFU_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+    SFU_ANNOUNCED_IP: z
+      .string()
+      .default('')
+      .transform((v) => v || undefined),
+    SFU_RTC_MIN_PORT: env.int(40_000, 1024),
+    SFU_RTC_MAX_PORT: env.int(49_999, 1024),
+    SFU_MAX_PARTICIPANTS_PER_ROOM: env.int(6, 2),
+    SFU_MAX_PARTICIPANTS_PER_WORKER: env.int(400, 2),
+    VIGIE_CALL_SECRET: z
+      .string()
+      .min(32, 'VIGIE_CALL_SECRET must have at least 32 characters (shared with the web API)'),
+  })
+  .refine((c) => c.SFU_RTC_MIN_PORT < c.SFU_RTC_MAX_PORT, {
+    message: 'SFU_RTC_MIN_PORT must be below SFU_RTC_MAX_PORT',
+    path: ['SFU_RTC_MIN_PORT'],
+  });
 
 export type SfuConfig = z.infer<typeof sfuConfigSchema>;
 

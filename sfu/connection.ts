@@ -7,7 +7,17 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../common/log.ts';
 import { CallError, type Link, type Room } from './room.ts';
 import type { CallGrant } from './tokens.ts';
-import { CLOSE, requestEnvelope, requestSchemas, type ErrorCode, type Method, type NotificationName, type Notifications, type RequestData, type ResponseData } from './protocol.ts';
+import {
+  CLOSE,
+  requestEnvelope,
+  requestSchemas,
+  type ErrorCode,
+  type Method,
+  type NotificationName,
+  type Notifications,
+  type RequestData,
+  type ResponseData,
+} from './protocol.ts';
 
 /** What a connection needs from the server. */
 export interface Lobby {
@@ -59,14 +69,21 @@ export class Connection implements Link {
       json = undefined;
     }
     const envelope = requestEnvelope.safeParse(json);
-    if (!envelope.success) return this.#refuse(undefined, '?', 'bad_request', 'expected a JSON request {id, method, data}');
+    if (!envelope.success)
+      return this.#refuse(undefined, '?', 'bad_request', 'expected a JSON request {id, method, data}');
     const { id, method, data } = envelope.data;
-    if (!Object.hasOwn(requestSchemas, method)) return this.#refuse(id, method, 'bad_request', `unknown method "${method}"`);
+    if (!Object.hasOwn(requestSchemas, method))
+      return this.#refuse(id, method, 'bad_request', `unknown method "${method}"`);
     const m = method as Method; // checked just above
     const parsed = requestSchemas[m].safeParse(data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return this.#refuse(id, m, 'bad_request', `${m}: ${issue?.path.join('.') || 'data'}: ${issue?.message ?? 'invalid'}`);
+      return this.#refuse(
+        id,
+        m,
+        'bad_request',
+        `${m}: ${issue?.path.join('.') || 'data'}: ${issue?.message ?? 'invalid'}`,
+      );
     }
     try {
       // The data was validated by the schema of this very method (TypeScript cannot correlate the two).
@@ -83,7 +100,8 @@ export class Connection implements Link {
   #joined(): { grant: CallGrant; room: Room } {
     const grant = this.#grant;
     const room = this.#room;
-    if (!grant || !room || !room.isMember(grant.participantId, this)) throw new CallError('not_joined', 'join the consultation first');
+    if (!grant || !room || !room.isMember(grant.participantId, this))
+      throw new CallError('not_joined', 'join the consultation first');
     return { grant, room };
   }
 
@@ -161,7 +179,8 @@ export class Connection implements Link {
 
   async #join(data: RequestData<'join'>): Promise<ResponseData['join']> {
     const { grant, room } = await this.#lobby.admit(data.token, data.roomId);
-    if (this.#room && this.#grant && (this.#room !== room || this.#grant.participantId !== grant.participantId)) await this.#leave();
+    if (this.#room && this.#grant && (this.#room !== room || this.#grant.participantId !== grant.participantId))
+      await this.#leave();
     const response = await room.join(grant, this, data.displayName);
     this.#grant = grant;
     this.#room = room;

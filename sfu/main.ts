@@ -17,9 +17,17 @@ const sfu = await SfuServer.create({
   host: config.SFU_HOST,
   port: config.SFU_PORT,
   workers: config.SFU_WORKERS,
-  network: { listenIp: config.SFU_LISTEN_IP, announcedIp: config.SFU_ANNOUNCED_IP, rtcMinPort: config.SFU_RTC_MIN_PORT, rtcMaxPort: config.SFU_RTC_MAX_PORT },
+  network: {
+    listenIp: config.SFU_LISTEN_IP,
+    announcedIp: config.SFU_ANNOUNCED_IP,
+    rtcMinPort: config.SFU_RTC_MIN_PORT,
+    rtcMaxPort: config.SFU_RTC_MAX_PORT,
+  },
   secret: config.VIGIE_CALL_SECRET,
-  limits: { maxParticipants: config.SFU_MAX_PARTICIPANTS_PER_ROOM, maxParticipantsPerWorker: config.SFU_MAX_PARTICIPANTS_PER_WORKER },
+  limits: {
+    maxParticipants: config.SFU_MAX_PARTICIPANTS_PER_ROOM,
+    maxParticipantsPerWorker: config.SFU_MAX_PARTICIPANTS_PER_WORKER,
+  },
   logger,
 });
 await sfu.listen();
@@ -27,9 +35,12 @@ await sfu.listen();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'stopping');
-    sfu.close().then(() => process.exit(0), (error: unknown) => {
-      logger.error({ err: String(error) }, 'close failed');
-      process.exit(1);
-    });
+    sfu.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: String(error) }, 'close failed');
+        process.exit(1);
+      },
+    );
   });
 }

@@ -44,7 +44,9 @@ export function createRouter(worker: Worker): Promise<Router> {
 
 export function createWebRtcTransport(router: Router, network: MediaNetwork): Promise<WebRtcTransport> {
   return router.createWebRtcTransport({
-    listenIps: [network.announcedIp ? { ip: network.listenIp, announcedIp: network.announcedIp } : { ip: network.listenIp }],
+    listenIps: [
+      network.announcedIp ? { ip: network.listenIp, announcedIp: network.announcedIp } : { ip: network.listenIp },
+    ],
     enableUdp: true,
     enableTcp: true,
     preferUdp: true,

@@ -22,12 +22,21 @@ const opaque = z.record(z.string(), z.unknown());
 
 export const requestSchemas = {
   /** First request on a socket (and again after a reconnection): who I am and what I can receive. */
-  join: z.object({ roomId: id, token: z.string().min(1).max(4096), displayName: z.string().trim().min(1).max(60).optional() }),
+  join: z.object({
+    roomId: id,
+    token: z.string().min(1).max(4096),
+    displayName: z.string().trim().min(1).max(60).optional(),
+  }),
   /** Once admitted: the device's RTP capabilities, then transports. */
   createTransport: z.object({ direction: z.enum(['send', 'recv']) }),
   connectTransport: z.object({ transportId: id, dtlsParameters: opaque }),
   restartIce: z.object({ transportId: id }),
-  produce: z.object({ transportId: id, kind: z.enum(['audio', 'video']), rtpParameters: opaque, source: z.enum(SOURCES) }),
+  produce: z.object({
+    transportId: id,
+    kind: z.enum(['audio', 'video']),
+    rtpParameters: opaque,
+    source: z.enum(SOURCES),
+  }),
   closeProducer: z.object({ producerId: id }),
   pauseProducer: z.object({ producerId: id }),
   resumeProducer: z.object({ producerId: id }),
@@ -162,7 +171,10 @@ export type ResponseEnvelope<M extends Method = Method> =
   | { readonly id: number; readonly ok: true; readonly data: ResponseData[M] }
   | { readonly id: number; readonly ok: false; readonly error: { readonly code: ErrorCode; readonly message: string } };
 
-export type NotificationEnvelope<N extends NotificationName = NotificationName> = { readonly notification: N; readonly data: Notifications[N] };
+export type NotificationEnvelope<N extends NotificationName = NotificationName> = {
+  readonly notification: N;
+  readonly data: Notifications[N];
+};
 
 /** WebSocket close codes the SFU uses (4000-4999 are the application's). */
 export const CLOSE = {

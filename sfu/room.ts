@@ -5,13 +5,36 @@
  */
 import type { Logger } from '../common/log.ts';
 import type { CallGrant } from './tokens.ts';
-import { createRouter, createWebRtcTransport, type Consumer, type MediaNetwork, type Producer, type Router, type WebRtcTransport } from './media.ts';
+import {
+  createRouter,
+  createWebRtcTransport,
+  type Consumer,
+  type MediaNetwork,
+  type Producer,
+  type Router,
+  type WebRtcTransport,
+} from './media.ts';
 import type { WorkerPool, WorkerSlot } from './worker-pool.ts';
-import { CLOSE, type ChatMessage, type ConsumerInfo, type ErrorCode, type NotificationName, type Notifications, type Participant, type ProducerInfo, type ResponseData, type Source, type TransportInfo } from './protocol.ts';
+import {
+  CLOSE,
+  type ChatMessage,
+  type ConsumerInfo,
+  type ErrorCode,
+  type NotificationName,
+  type Notifications,
+  type Participant,
+  type ProducerInfo,
+  type ResponseData,
+  type Source,
+  type TransportInfo,
+} from './protocol.ts';
 
 export class CallError extends Error {
   override readonly name = 'CallError';
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -92,12 +115,23 @@ export class Room {
       if (previous.link !== link) previous.link.close(CLOSE.replaced, 'joined from another page');
     }
     if (grant.role === 'clinician') this.#admitted.add(grant.participantId);
-    const member: Member = { grant, link, displayName: displayName ?? grant.displayName, transports: new Map(), producers: new Map(), consumers: new Map() };
+    const member: Member = {
+      grant,
+      link,
+      displayName: displayName ?? grant.displayName,
+      transports: new Map(),
+      producers: new Map(),
+      consumers: new Map(),
+    };
     this.#members.set(grant.participantId, member);
     if (this.#slot) this.#slot.load += 1;
     this.emptySince = undefined;
     const admitted = this.#admitted.has(grant.participantId);
-    this.#broadcast('participant', this.#describe(member), (m) => m !== member && (admitted || m.grant.role === 'clinician'));
+    this.#broadcast(
+      'participant',
+      this.#describe(member),
+      (m) => m !== member && (admitted || m.grant.role === 'clinician'),
+    );
     this.#log.info({ participant: grant.participantId, role: grant.role, admitted }, 'joined');
     return {
       participantId: grant.participantId,
@@ -171,7 +205,11 @@ export class Room {
     };
   }
 
-  async connectTransport(grant: CallGrant, transportId: string, dtlsParameters: Record<string, unknown>): Promise<void> {
+  async connectTransport(
+    grant: CallGrant,
+    transportId: string,
+    dtlsParameters: Record<string, unknown>,
+  ): Promise<void> {
     const transport = this.#transport(grant, transportId);
     await this.#media(() => transport.connect({ dtlsParameters: dtlsParameters as never }));
   }
@@ -182,20 +220,33 @@ export class Room {
     return { iceParameters: { ...iceParameters } };
   }
 
-  async produce(grant: CallGrant, transportId: string, kind: 'audio' | 'video', rtpParameters: Record<string, unknown>, source: Source): Promise<{ producerId: string }> {
+  async produce(
+    grant: CallGrant,
+    transportId: string,
+    kind: 'audio' | 'video',
+    rtpParameters: Record<string, unknown>,
+    source: Source,
+  ): Promise<{ producerId: string }> {
     const member = this.#admittedMember(grant);
     const transport = this.#transport(grant, transportId);
-    if ((source === 'mic') !== (kind === 'audio')) throw new CallError('bad_request', `a ${source} source cannot be ${kind}`);
+    if ((source === 'mic') !== (kind === 'audio'))
+      throw new CallError('bad_request', `a ${source} source cannot be ${kind}`);
     for (const p of member.producers.values()) {
       if (p.source === source) throw new CallError('bad_request', `already sending ${source}`);
     }
-    const producer = await this.#media(() => transport.produce({ kind, rtpParameters: rtpParameters as never, appData: { source } }));
+    const producer = await this.#media(() =>
+      transport.produce({ kind, rtpParameters: rtpParameters as never, appData: { source } }),
+    );
     member.producers.set(producer.id, { producer, source });
     producer.observer.once('close', () => {
       member.producers.delete(producer.id);
       this.#broadcast('producerClosed', { producerId: producer.id }, (m) => m !== member);
     });
-    this.#broadcast('newProducer', this.#producerInfo(member, producer, source), (m) => m !== member && this.#admitted.has(m.grant.participantId));
+    this.#broadcast(
+      'newProducer',
+      this.#producerInfo(member, producer, source),
+      (m) => m !== member && this.#admitted.has(m.grant.participantId),
+    );
     return { producerId: producer.id };
   }
 
@@ -210,15 +261,23 @@ export class Room {
     this.#broadcast(paused ? 'producerPaused' : 'producerResumed', { producerId }, (m) => m !== member);
   }
 
-  async consume(grant: CallGrant, transportId: string, producerId: string, rtpCapabilities: Record<string, unknown>): Promise<ConsumerInfo> {
+  async consume(
+    grant: CallGrant,
+    transportId: string,
+    producerId: string,
+    rtpCapabilities: Record<string, unknown>,
+  ): Promise<ConsumerInfo> {
     const member = this.#admittedMember(grant);
     const transport = this.#transport(grant, transportId);
     const router = await this.#ensureRouter(0);
     const owner = [...this.#members.values()].find((m) => m.producers.has(producerId));
     const produced = owner?.producers.get(producerId);
     if (!owner || !produced || owner === member) throw new CallError('not_found', 'this stream is no longer available');
-    if (!router.canConsume({ producerId, rtpCapabilities: rtpCapabilities as never })) throw new CallError('bad_request', 'this browser cannot receive this stream (no common codec)');
-    const consumer = await this.#media(() => transport.consume({ producerId, rtpCapabilities: rtpCapabilities as never, paused: true }));
+    if (!router.canConsume({ producerId, rtpCapabilities: rtpCapabilities as never }))
+      throw new CallError('bad_request', 'this browser cannot receive this stream (no common codec)');
+    const consumer = await this.#media(() =>
+      transport.consume({ producerId, rtpCapabilities: rtpCapabilities as never, paused: true }),
+    );
     member.consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => member.consumers.delete(consumer.id));
     return {
@@ -278,7 +337,10 @@ export class Room {
     const router = this.#router;
     this.#router = undefined;
     this.#slot = undefined;
-    void router?.then((r) => r.close(), () => undefined);
+    void router?.then(
+      (r) => r.close(),
+      () => undefined,
+    );
     this.emptySince = Date.now();
   }
 
@@ -299,7 +361,8 @@ export class Room {
   #admittedMember(grant: CallGrant): Member {
     const member = this.#members.get(grant.participantId);
     if (!member) throw new CallError('not_joined', 'join the consultation first');
-    if (!this.#admitted.has(grant.participantId)) throw new CallError('not_admitted', 'waiting for the clinician to let you in');
+    if (!this.#admitted.has(grant.participantId))
+      throw new CallError('not_admitted', 'waiting for the clinician to let you in');
     return member;
   }
 
@@ -326,14 +389,21 @@ export class Room {
   }
 
   #describe(member: Member): Participant {
-    return { participantId: member.grant.participantId, role: member.grant.role, displayName: member.displayName, admitted: this.#admitted.has(member.grant.participantId) };
+    return {
+      participantId: member.grant.participantId,
+      role: member.grant.role,
+      displayName: member.displayName,
+      admitted: this.#admitted.has(member.grant.participantId),
+    };
   }
 
   /** Clinicians see everyone; the others see admitted participants, and nobody while they wait. */
   #visibleTo(viewer: Member): Participant[] {
     const clinician = viewer.grant.role === 'clinician';
     if (!clinician && !this.#admitted.has(viewer.grant.participantId)) return [];
-    return [...this.#members.values()].filter((m) => m !== viewer && (clinician || this.#admitted.has(m.grant.participantId))).map((m) => this.#describe(m));
+    return [...this.#members.values()]
+      .filter((m) => m !== viewer && (clinician || this.#admitted.has(m.grant.participantId)))
+      .map((m) => this.#describe(m));
   }
 
   #producersFor(viewer: Member): ProducerInfo[] {
@@ -343,7 +413,13 @@ export class Room {
   }
 
   #producerInfo(member: Member, producer: Producer, source: Source): ProducerInfo {
-    return { participantId: member.grant.participantId, producerId: producer.id, kind: producer.kind, source, paused: producer.paused };
+    return {
+      participantId: member.grant.participantId,
+      producerId: producer.id,
+      kind: producer.kind,
+      source,
+      paused: producer.paused,
+    };
   }
 
   #broadcast<N extends NotificationName>(name: N, data: Notifications[N], to: (m: Member) => boolean): void {

@@ -43,7 +43,12 @@ export class SfuServer implements Lobby {
   readonly #timers: NodeJS.Timeout[] = [];
   /** Whether each socket answered the last ping. */
   readonly #answered = new WeakMap<WebSocket, boolean>();
-  readonly #errors = new Counter({ name: 'vigie_sfu_requests_refused_total', help: 'signalling requests refused, by method and reason', labelNames: ['method', 'code'], registers: [this.metrics] });
+  readonly #errors = new Counter({
+    name: 'vigie_sfu_requests_refused_total',
+    help: 'signalling requests refused, by method and reason',
+    labelNames: ['method', 'code'],
+    registers: [this.metrics],
+  });
   #port = 0;
 
   private constructor(options: SfuOptions, pool: WorkerPool) {
@@ -54,9 +59,14 @@ export class SfuServer implements Lobby {
     this.#http = createServer((req, res) => {
       if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       if (req.url === '/metrics') {
-        return void this.metrics.metrics().then((text) => res.writeHead(200, { 'content-type': this.metrics.contentType }).end(text), () => res.writeHead(500).end());
+        return void this.metrics.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': this.metrics.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        );
       }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found; the signalling WebSocket is at ${SIGNAL_PATH}\n`);
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end(`not found; the signalling WebSocket is at ${SIGNAL_PATH}\n`);
     });
     this.#wss = new WebSocketServer({ server: this.#http, path: SIGNAL_PATH, maxPayload: 256 * 1024 });
     this.#wss.on('connection', (ws) => {
@@ -71,7 +81,12 @@ export class SfuServer implements Lobby {
   }
 
   static async create(options: SfuOptions): Promise<SfuServer> {
-    const pool = await WorkerPool.create({ count: options.workers, network: options.network, maxParticipantsPerWorker: options.limits.maxParticipantsPerWorker, logger: options.logger });
+    const pool = await WorkerPool.create({
+      count: options.workers,
+      network: options.network,
+      maxParticipantsPerWorker: options.limits.maxParticipantsPerWorker,
+      logger: options.logger,
+    });
     return new SfuServer(options, pool);
   }
 
@@ -85,15 +100,17 @@ export class SfuServer implements Lobby {
     const address = this.#http.address();
     this.#port = address && typeof address !== 'string' ? address.port : this.#o.port;
     // Sockets that stop answering pings (a laptop lid closed, a dead network) leave their room.
-    this.#timers.push(setInterval(() => {
-      for (const ws of this.#wss.clients) {
-        if (!this.#answered.get(ws)) ws.terminate();
-        else {
-          this.#answered.set(ws, false);
-          ws.ping();
+    this.#timers.push(
+      setInterval(() => {
+        for (const ws of this.#wss.clients) {
+          if (!this.#answered.get(ws)) ws.terminate();
+          else {
+            this.#answered.set(ws, false);
+            ws.ping();
+          }
         }
-      }
-    }, HEARTBEAT_MS));
+      }, HEARTBEAT_MS),
+    );
     this.#timers.push(setInterval(() => this.#sweep(), 60_000));
     this.#log.info({ host: this.#o.host, port: this.#port, workers: this.pool.pids() }, 'sfu listening');
   }
@@ -115,7 +132,10 @@ export class SfuServer implements Lobby {
     if (!verified.ok) {
       throw verified.error === 'token_expired'
         ? new CallError('token_expired', 'this invitation has expired; ask the care team for a new link')
-        : new CallError('token_invalid', 'this invitation is not valid; check the link or ask the care team for a new one');
+        : new CallError(
+            'token_invalid',
+            'this invitation is not valid; check the link or ask the care team for a new one',
+          );
     }
     const grant = verified.value;
     if (grant.roomId !== roomId) throw new CallError('wrong_room', 'this invitation is for another consultation');
@@ -135,7 +155,12 @@ export class SfuServer implements Lobby {
     const emptyTtl = this.#o.emptyRoomTtlMs ?? 60 * 60_000;
     const endedTtl = this.#o.endedRoomTtlMs ?? 24 * 60 * 60_000;
     for (const [id, room] of this.rooms) {
-      if (room.size === 0 && room.emptySince !== undefined && now - room.emptySince > (room.ended ? endedTtl : emptyTtl)) this.rooms.delete(id);
+      if (
+        room.size === 0 &&
+        room.emptySince !== undefined &&
+        now - room.emptySince > (room.ended ? endedTtl : emptyTtl)
+      )
+        this.rooms.delete(id);
     }
   }
 
@@ -143,19 +168,26 @@ export class SfuServer implements Lobby {
     const registers = [this.metrics];
     const server = this;
     new Gauge({
-      name: 'vigie_sfu_active_rooms', help: 'rooms with at least one participant', registers,
+      name: 'vigie_sfu_active_rooms',
+      help: 'rooms with at least one participant',
+      registers,
       collect() {
         this.set([...server.rooms.values()].filter((r) => r.size > 0).length);
       },
     });
     new Gauge({
-      name: 'vigie_sfu_participants', help: 'participants placed on each worker', labelNames: ['worker'], registers,
+      name: 'vigie_sfu_participants',
+      help: 'participants placed on each worker',
+      labelNames: ['worker'],
+      registers,
       collect() {
         for (const slot of server.pool.slots) this.set({ worker: String(slot.index) }, slot.load);
       },
     });
     new Gauge({
-      name: 'vigie_sfu_worker_restarts', help: 'mediasoup workers replaced since start', registers,
+      name: 'vigie_sfu_worker_restarts',
+      help: 'mediasoup workers replaced since start',
+      registers,
       collect() {
         this.set(server.pool.restarts);
       },

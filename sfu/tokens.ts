@@ -62,7 +62,9 @@ export class CallTokens {
     return `c-${randomUUID()}`;
   }
 
-  async issueCall(grant: Omit<CallGrant, 'expiresAt' | 'participantId'> & { participantId?: string; ttlSeconds: number }): Promise<{ token: string; grant: CallGrant }> {
+  async issueCall(
+    grant: Omit<CallGrant, 'expiresAt' | 'participantId'> & { participantId?: string; ttlSeconds: number },
+  ): Promise<{ token: string; grant: CallGrant }> {
     const nowSec = Math.floor(this.#now() / 1000);
     const full: CallGrant = {
       roomId: grant.roomId,
@@ -72,7 +74,12 @@ export class CallTokens {
       patientId: grant.patientId,
       expiresAt: nowSec + grant.ttlSeconds,
     };
-    const token = await new SignJWT({ room: full.roomId, role: full.role, name: full.displayName, patient: full.patientId })
+    const token = await new SignJWT({
+      room: full.roomId,
+      role: full.role,
+      name: full.displayName,
+      patient: full.patientId,
+    })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
       .setAudience(CALL_AUDIENCE)
@@ -87,7 +94,17 @@ export class CallTokens {
     const r = await this.#verify(token, CALL_AUDIENCE, callClaims);
     if (!r.ok) return r;
     const c = r.value;
-    return { ok: true, value: { roomId: c.room, role: c.role, participantId: c.sub, displayName: c.name, patientId: c.patient, expiresAt: c.exp } };
+    return {
+      ok: true,
+      value: {
+        roomId: c.room,
+        role: c.role,
+        participantId: c.sub,
+        displayName: c.name,
+        patientId: c.patient,
+        expiresAt: c.exp,
+      },
+    };
   }
 
   async issueStaff(staffId: string, displayName: string, ttlSeconds: number): Promise<string> {
@@ -108,7 +125,11 @@ export class CallTokens {
     return { ok: true, value: { staffId: r.value.sub, displayName: r.value.name, expiresAt: r.value.exp } };
   }
 
-  async #verify<S extends z.ZodType>(token: string, audience: string, claims: S): Promise<Result<z.infer<S>, TokenError>> {
+  async #verify<S extends z.ZodType>(
+    token: string,
+    audience: string,
+    claims: S,
+  ): Promise<Result<z.infer<S>, TokenError>> {
     try {
       const { payload } = await jwtVerify(token, this.#key, {
         issuer: ISSUER,

@@ -36,7 +36,12 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     for (const slot of slots) this.#watch(slot);
   }
 
-  static async create(options: { count: number; network: MediaNetwork; maxParticipantsPerWorker: number; logger: Logger }): Promise<WorkerPool> {
+  static async create(options: {
+    count: number;
+    network: MediaNetwork;
+    maxParticipantsPerWorker: number;
+    logger: Logger;
+  }): Promise<WorkerPool> {
     if (options.count < 1) throw new TypeError('at least one worker');
     const workers = await Promise.all(Array.from({ length: options.count }, () => createWorker(options.network)));
     const slots = workers.map((worker, index) => ({ index, worker, load: 0 }));
@@ -81,7 +86,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     slot.worker.once('died', (error: Error) => {
       if (this.#closed) return;
       this.#restarts += 1;
-      this.#log.error({ worker: slot.index, pid: slot.worker.pid, err: error.message }, 'mediasoup worker died; replacing it');
+      this.#log.error(
+        { worker: slot.index, pid: slot.worker.pid, err: error.message },
+        'mediasoup worker died; replacing it',
+      );
       slot.load = 0;
       this.emit('died', slot);
       void this.#replace(slot, 0);
@@ -98,7 +106,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       this.emit('replaced', slot);
     } catch (error) {
       const delay = Math.min(30_000, 500 * 2 ** attempt);
-      this.#log.error({ worker: slot.index, err: String(error), retryInMs: delay }, 'could not start a mediasoup worker');
+      this.#log.error(
+        { worker: slot.index, err: String(error), retryInMs: delay },
+        'could not start a mediasoup worker',
+      );
       setTimeout(() => void this.#replace(slot, attempt + 1), delay).unref();
     }
   }

@@ -20,12 +20,20 @@ import type { VitalSample } from '../devices/payloads.ts';
 /** What the simulated glucose meter can measure, in mmol/L (common meters: 0.6–1.1 to 33.3). */
 export const GLUCOSE_METER_RANGE = { min: 1.1, max: 33.3 } as const;
 
-export type SimulatedBleKind = 'heart_rate_strap' | 'blood_pressure_cuff' | 'thermometer' | 'pulse_oximeter' | 'scale' | 'glucose_meter';
+export type SimulatedBleKind =
+  'heart_rate_strap' | 'blood_pressure_cuff' | 'thermometer' | 'pulse_oximeter' | 'scale' | 'glucose_meter';
 
 /** What each kind of device offers: its measuring service and characteristic, and its name. */
-export const SIMULATED_BLE_DEVICES: Record<SimulatedBleKind, { readonly service: ServiceName; readonly characteristic: CharacteristicName; readonly name: string }> = {
+export const SIMULATED_BLE_DEVICES: Record<
+  SimulatedBleKind,
+  { readonly service: ServiceName; readonly characteristic: CharacteristicName; readonly name: string }
+> = {
   heart_rate_strap: { service: 'heart_rate', characteristic: 'heart_rate_measurement', name: 'Vigie HR strap' },
-  blood_pressure_cuff: { service: 'blood_pressure', characteristic: 'blood_pressure_measurement', name: 'Vigie BP cuff' },
+  blood_pressure_cuff: {
+    service: 'blood_pressure',
+    characteristic: 'blood_pressure_measurement',
+    name: 'Vigie BP cuff',
+  },
   thermometer: { service: 'health_thermometer', characteristic: 'temperature_measurement', name: 'Vigie thermometer' },
   pulse_oximeter: { service: 'pulse_oximeter', characteristic: 'plx_spot_check_measurement', name: 'Vigie oximeter' },
   scale: { service: 'weight_scale', characteristic: 'weight_measurement', name: 'Vigie scale' },
@@ -56,7 +64,11 @@ export function bleValue(kind: SimulatedBleKind, r: BleReadingInput): Uint8Array
   switch (kind) {
     case 'heart_rate_strap':
       if (hr === undefined) return undefined;
-      return encodeHeartRateMeasurement({ bpm: Math.round(hr), sensorContact: 'detected', rrIntervals: [{ raw: Math.round((60 / hr) * 1024) }] });
+      return encodeHeartRateMeasurement({
+        bpm: Math.round(hr),
+        sensorContact: 'detected',
+        rrIntervals: [{ raw: Math.round((60 / hr) * 1024) }],
+      });
     case 'blood_pressure_cuff':
       if (sys === undefined || dia === undefined) return undefined;
       return encodeBloodPressureMeasurement({
@@ -68,7 +80,11 @@ export function bleValue(kind: SimulatedBleKind, r: BleReadingInput): Uint8Array
       });
     case 'thermometer':
       if (temp === undefined) return undefined;
-      return encodeTemperatureMeasurement({ unit: 'celsius', temperature: float(temp, -1), temperatureType: { code: 3 } }); // ear
+      return encodeTemperatureMeasurement({
+        unit: 'celsius',
+        temperature: float(temp, -1),
+        temperatureType: { code: 3 },
+      }); // ear
     case 'pulse_oximeter':
       if (spo2 === undefined || hr === undefined) return undefined;
       return encodePlxSpotCheckMeasurement({ spo2: sfloat(spo2, 0), pulseRate: sfloat(hr, 0) });
@@ -77,16 +93,38 @@ export function bleValue(kind: SimulatedBleKind, r: BleReadingInput): Uint8Array
       return encodeWeightMeasurement({ units: 'si', weightRaw: Math.round(r.weightKg / 0.005) });
     case 'glucose_meter': {
       const beyond = r.glucoseBeyondRange;
-      const level = beyond === 'above' ? GLUCOSE_METER_RANGE.max : beyond === 'below' ? GLUCOSE_METER_RANGE.min : r.glucoseMmolPerL;
+      const level =
+        beyond === 'above' ? GLUCOSE_METER_RANGE.max : beyond === 'below' ? GLUCOSE_METER_RANGE.min : r.glucoseMmolPerL;
       if (level === undefined) return undefined;
       const at = r.at ?? new Date();
       return encodeGlucoseMeasurement({
         sequenceNumber: r.sequence ?? 1,
-        baseTime: { year: at.getFullYear(), month: at.getMonth() + 1, day: at.getDate(), hours: at.getHours(), minutes: at.getMinutes(), seconds: at.getSeconds() },
+        baseTime: {
+          year: at.getFullYear(),
+          month: at.getMonth() + 1,
+          day: at.getDate(),
+          hours: at.getHours(),
+          minutes: at.getMinutes(),
+          seconds: at.getSeconds(),
+        },
         units: 'mol/L',
         // mol/L; 0.01 mmol/L steps up to 20.47 mmol/L (the SFLOAT mantissa's limit), 0.1 above.
-        concentration: { value: sfloat(level / 1000, level < 20 ? -5 : -4), type: { code: 1 }, sampleLocation: { code: 1 } }, // capillary whole blood, finger
-        ...(beyond ? { sensorStatus: { raw: 1 << GLUCOSE_SENSOR_STATUS_BITS.indexOf(beyond === 'above' ? 'result_above_device_range' : 'result_below_device_range') } } : {}),
+        concentration: {
+          value: sfloat(level / 1000, level < 20 ? -5 : -4),
+          type: { code: 1 },
+          sampleLocation: { code: 1 },
+        }, // capillary whole blood, finger
+        ...(beyond
+          ? {
+              sensorStatus: {
+                raw:
+                  1 <<
+                  GLUCOSE_SENSOR_STATUS_BITS.indexOf(
+                    beyond === 'above' ? 'result_above_device_range' : 'result_below_device_range',
+                  ),
+              },
+            }
+          : {}),
       });
     }
     default:

@@ -21,12 +21,23 @@ if (o.help) {
 
 let cohort = await readCohort(o.cohort);
 if (!cohort || cohort.watches.length < o.watches) {
-  const args = ['--import', 'tsx', 'broker/provision-cli.ts', 'cohort', '--count', String(o.watches), '--out', o.cohort];
+  const args = [
+    '--import',
+    'tsx',
+    'broker/provision-cli.ts',
+    'cohort',
+    '--count',
+    String(o.watches),
+    '--out',
+    o.cohort,
+  ];
   process.stderr.write(`cohort ${o.cohort} has ${cohort?.watches.length ?? 0} watches; provisioning ${o.watches}\n`);
   const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
   cohort = await readCohort(o.cohort);
   if (r.status !== 0 || !cohort || cohort.watches.length < o.watches) {
-    process.stderr.write(`could not provision the watches; run: npm run provision -- cohort --count ${o.watches} --out ${o.cohort}\n`);
+    process.stderr.write(
+      `could not provision the watches; run: npm run provision -- cohort --count ${o.watches} --out ${o.cohort}\n`,
+    );
     process.exit(1);
   }
 }
@@ -44,7 +55,11 @@ const fleet = new Fleet({
   offlineMinutes: o.offlineMinutes,
   connectRate: o.connectRate,
 });
-process.stderr.write(`${o.watches} watches -> ${o.broker}, ${o.rate}/s each, seed ${o.seed}, scenario ${o.scenario}` + (o.scenario === 'normal' ? '' : ` on ${o.affected} watch(es) at +${o.at} s`) + '\n');
+process.stderr.write(
+  `${o.watches} watches -> ${o.broker}, ${o.rate}/s each, seed ${o.seed}, scenario ${o.scenario}` +
+    (o.scenario === 'normal' ? '' : ` on ${o.affected} watch(es) at +${o.at} s`) +
+    '\n',
+);
 
 const rateOf = (() => {
   let last = { at: started, sent: 0 };
@@ -56,15 +71,27 @@ const rateOf = (() => {
   };
 })();
 const bar = process.stderr.isTTY
-  ? new SingleBar({ format: 'connected {bar} {value}/{total} | sent {sent} | acked {acked} | rejected {rejected} | {rate} msg/s', hideCursor: true }, Presets.shades_classic)
+  ? new SingleBar(
+      {
+        format: 'connected {bar} {value}/{total} | sent {sent} | acked {acked} | rejected {rejected} | {rate} msg/s',
+        hideCursor: true,
+      },
+      Presets.shades_classic,
+    )
   : undefined;
 bar?.start(o.watches, 0, { sent: 0, acked: 0, rejected: 0, rate: 0 });
-const progress = setInterval(() => {
-  const s = fleet.stats();
-  const fields = { sent: s.sent, acked: s.acknowledged, rejected: s.rejected, rate: rateOf(s) };
-  if (bar) bar.update(s.connected, fields);
-  else process.stderr.write(`connected ${s.connected}/${o.watches} | sent ${s.sent} | acked ${s.acknowledged} | rejected ${s.rejected} | ${fields.rate} msg/s\n`);
-}, bar ? 500 : 5_000);
+const progress = setInterval(
+  () => {
+    const s = fleet.stats();
+    const fields = { sent: s.sent, acked: s.acknowledged, rejected: s.rejected, rate: rateOf(s) };
+    if (bar) bar.update(s.connected, fields);
+    else
+      process.stderr.write(
+        `connected ${s.connected}/${o.watches} | sent ${s.sent} | acked ${s.acknowledged} | rejected ${s.rejected} | ${fields.rate} msg/s\n`,
+      );
+  },
+  bar ? 500 : 5_000,
+);
 
 let finishing = false;
 async function finish(): Promise<void> {
@@ -77,13 +104,26 @@ async function finish(): Promise<void> {
   const s = fleet.stats();
   const seconds = (Date.now() - started) / 1000;
   const lines = [
-    '', 'summary',
+    '',
+    'summary',
     `  watches       ${s.watches} (${before.connected} connected at the end)`,
     `  duration      ${seconds.toFixed(1)} s`,
     `  sent          ${s.sent}`,
     `  acknowledged  ${s.acknowledged}${o.qos === 0 ? ' (readings at QoS 0 are not acknowledged; events are)' : ''}`,
-    `  rejected      ${s.rejected}${Object.keys(s.rejections).length ? ` (${Object.entries(s.rejections).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`,
-    `  connection failures ${Object.values(s.connectFailures).reduce((a, b) => a + b, 0)}${Object.keys(s.connectFailures).length ? ` (${Object.entries(s.connectFailures).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`,
+    `  rejected      ${s.rejected}${
+      Object.keys(s.rejections).length
+        ? ` (${Object.entries(s.rejections)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')})`
+        : ''
+    }`,
+    `  connection failures ${Object.values(s.connectFailures).reduce((a, b) => a + b, 0)}${
+      Object.keys(s.connectFailures).length
+        ? ` (${Object.entries(s.connectFailures)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')})`
+        : ''
+    }`,
   ];
   const code = s.sent === 0 && before.connected === 0 ? 1 : 0;
   // Exit once the summary is flushed: stdout is asynchronous when it is a pipe (the demo's log file).

@@ -105,12 +105,17 @@ export class Fleet {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#timer);
-    await Promise.all(this.#watches.map(async (w) => {
-      const c = w.client;
-      if (!c) return;
-      if (c.connected) await c.publishAsync(deviceTopic(w.cohort.deviceId, 'status'), 'offline', { qos: 1, retain: true }).catch(() => undefined);
-      await c.endAsync(!c.connected).catch(() => undefined);
-    }));
+    await Promise.all(
+      this.#watches.map(async (w) => {
+        const c = w.client;
+        if (!c) return;
+        if (c.connected)
+          await c
+            .publishAsync(deviceTopic(w.cohort.deviceId, 'status'), 'offline', { qos: 1, retain: true })
+            .catch(() => undefined);
+        await c.endAsync(!c.connected).catch(() => undefined);
+      }),
+    );
   }
 
   #tick(): void {
@@ -174,7 +179,14 @@ export class Fleet {
     client.on('error', (error) => {
       const code = 'code' in error ? error.code : undefined;
       // CONNACK 4/5: wrong secret or not authorised; retrying would only feed the broker's lock-out.
-      const reason = code === 4 ? 'bad username or password' : code === 5 ? 'not authorized' : code === 2 ? 'identifier rejected' : error.message;
+      const reason =
+        code === 4
+          ? 'bad username or password'
+          : code === 5
+            ? 'not authorized'
+            : code === 2
+              ? 'identifier rejected'
+              : error.message;
       this.#connectFailures[reason] = (this.#connectFailures[reason] ?? 0) + 1;
       if (code === 2 || code === 4 || code === 5) {
         w.refused = true;

@@ -22,7 +22,13 @@ export interface LeanOptions {
 }
 
 /** CONNACK return codes of MQTT 3.1.1 (section 3.2.2.3), for a refusal's reason. */
-const REFUSALS: Record<number, string> = { 1: 'unacceptable protocol version', 2: 'identifier rejected', 3: 'server unavailable', 4: 'bad username or password', 5: 'not authorized' };
+const REFUSALS: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'identifier rejected',
+  3: 'server unavailable',
+  4: 'bad username or password',
+  5: 'not authorized',
+};
 
 export class ConnectRefused extends Error {
   override readonly name = 'ConnectRefused';
@@ -102,7 +108,9 @@ export class LeanMqttConnection {
         password: Buffer.from(o.password),
         clean: o.clean ?? true,
         keepalive: o.keepaliveSec ?? 60,
-        ...(o.will ? { will: { topic: o.will.topic, payload: o.will.payload, qos: o.will.qos, retain: o.will.retain } } : {}),
+        ...(o.will
+          ? { will: { topic: o.will.topic, payload: o.will.payload, qos: o.will.qos, retain: o.will.retain } }
+          : {}),
       });
     });
   }
@@ -118,7 +126,11 @@ export class LeanMqttConnection {
 
   subscribe(filters: readonly string[], onMessage: (topic: string, payload: Buffer) => void): void {
     this.#onMessage = onMessage;
-    this.#write({ cmd: 'subscribe', messageId: this.#id(), subscriptions: filters.map((topic) => ({ topic, qos: 1 })) });
+    this.#write({
+      cmd: 'subscribe',
+      messageId: this.#id(),
+      subscriptions: filters.map((topic) => ({ topic, qos: 1 })),
+    });
   }
 
   onClose(listener: (error?: Error) => void): void {

@@ -8,7 +8,16 @@ import { MALFORMED_PAYLOADS } from './malformed.ts';
 import { baselineFor, isActive, nightFactor } from './physiology.ts';
 
 const start = Date.UTC(2026, 10, 23, 0, 0, 0);
-const base: WatchModelOptions = { seed: 7, index: 0, startTs: start, intervalMs: 1000, qos: 1, scenario: 'normal', atSec: 10, offlineMinutes: 2 };
+const base: WatchModelOptions = {
+  seed: 7,
+  index: 0,
+  startTs: start,
+  intervalMs: 1000,
+  qos: 1,
+  scenario: 'normal',
+  atSec: 10,
+  offlineMinutes: 2,
+};
 
 function run(options: Partial<WatchModelOptions>, seconds: number): Array<Step & { ts: number }> {
   const o = { ...base, ...options };
@@ -20,17 +29,25 @@ function run(options: Partial<WatchModelOptions>, seconds: number): Array<Step &
 }
 const payloads = (steps: Step[]) => steps.flatMap((s) => s.messages.map((m) => m.payload.toString()));
 const vitalsOf = (steps: Array<Step & { ts: number }>) =>
-  steps.flatMap((s) => s.messages.filter((m) => m.channel === 'vitals' && !m.malformed).flatMap((m) => {
-    const r = parseVitals(m.payload, { now: s.ts });
-    if (!r.ok) throw new Error(r.error.reason);
-    return r.value.samples;
-  }));
+  steps.flatMap((s) =>
+    s.messages
+      .filter((m) => m.channel === 'vitals' && !m.malformed)
+      .flatMap((m) => {
+        const r = parseVitals(m.payload, { now: s.ts });
+        if (!r.ok) throw new Error(r.error.reason);
+        return r.value.samples;
+      }),
+  );
 const eventsOf = (steps: Array<Step & { ts: number }>) =>
-  steps.flatMap((s) => s.messages.filter((m) => m.channel === 'events').map((m) => {
-    const r = parseEvent(m.payload, { now: s.ts });
-    if (!r.ok) throw new Error(r.error.reason);
-    return { t: (s.ts - start) / 1000, ...r.value };
-  }));
+  steps.flatMap((s) =>
+    s.messages
+      .filter((m) => m.channel === 'events')
+      .map((m) => {
+        const r = parseEvent(m.payload, { now: s.ts });
+        if (!r.ok) throw new Error(r.error.reason);
+        return { t: (s.ts - start) / 1000, ...r.value };
+      }),
+  );
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('determinism', () => {
@@ -46,13 +63,19 @@ describe('physiology', () => {
   const samples = vitalsOf(day);
 
   it('is plausible for 24 h of 20 seniors: every reading passes the protocol', () => {
-    for (let index = 0; index < 20; index += 1) expect(vitalsOf(run({ index, intervalMs: 30_000 }, 86_400)).length).toBe(2880);
+    for (let index = 0; index < 20; index += 1)
+      expect(vitalsOf(run({ index, intervalMs: 30_000 }, 86_400)).length).toBe(2880);
   });
   it('has a slower heart at night than in the afternoon', () => {
-    const at = (fromH: number, toH: number) => mean(samples.filter((s) => {
-      const h = new Date(s.ts + 3_600_000).getUTCHours();
-      return h >= fromH && h < toH && s.hr !== undefined;
-    }).map((s) => s.hr ?? 0));
+    const at = (fromH: number, toH: number) =>
+      mean(
+        samples
+          .filter((s) => {
+            const h = new Date(s.ts + 3_600_000).getUTCHours();
+            return h >= fromH && h < toH && s.hr !== undefined;
+          })
+          .map((s) => s.hr ?? 0),
+      );
     expect(at(2, 5) + 4).toBeLessThan(at(14, 17));
   });
   it('misses values sometimes, never all of them, and reports BP less often than HR', () => {
@@ -78,14 +101,25 @@ describe('physiology', () => {
 
 describe('scenarios', () => {
   it.each([
-    ['fall-ok', [[10, 'fall'], [30, 'im_ok']]],
+    [
+      'fall-ok',
+      [
+        [10, 'fall'],
+        [30, 'im_ok'],
+      ],
+    ],
     ['fall', [[10, 'fall']]],
     ['sos', [[10, 'sos']]],
     ['removed', [[10, 'removed']]],
   ] as const)('%s sends its events at the right time, with QoS 1', (scenario, expected) => {
     const steps = run({ scenario }, 60);
     expect(eventsOf(steps).map((e) => [e.t, e.type])).toEqual(expected);
-    expect(steps.flatMap((s) => s.messages).filter((m) => m.channel === 'events').every((m) => m.qos === 1)).toBe(true);
+    expect(
+      steps
+        .flatMap((s) => s.messages)
+        .filter((m) => m.channel === 'events')
+        .every((m) => m.qos === 1),
+    ).toBe(true);
   });
   it('removed: no vitals after the event', () => {
     const samples = vitalsOf(run({ scenario: 'removed' }, 60));
@@ -101,7 +135,9 @@ describe('scenarios', () => {
     const m = mean(samples.map((s) => s[key] ?? 0));
     expect(m).toBeGreaterThanOrEqual(min);
     expect(m).toBeLessThanOrEqual(max);
-    const before = vitalsOf(run({ scenario }, 10)).map((s) => s[key]).filter((v) => v !== undefined);
+    const before = vitalsOf(run({ scenario }, 10))
+      .map((s) => s[key])
+      .filter((v) => v !== undefined);
     expect(before.every((v) => (v ?? 0) < min || (v ?? 0) > max)).toBe(true);
   });
   it('low-battery falls under 10 % and warns once', () => {

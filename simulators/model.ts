@@ -48,7 +48,12 @@ export class WatchModel {
     this.#o = options;
     this.#intervalMs = options.intervalMs;
     this.baseline = baselineFor(options.seed, options.index);
-    this.#plan = planFor(options.scenario, { seed: options.seed, index: options.index, offlineMinutes: options.offlineMinutes, base: this.baseline });
+    this.#plan = planFor(options.scenario, {
+      seed: options.seed,
+      index: options.index,
+      offlineMinutes: options.offlineMinutes,
+      base: this.baseline,
+    });
   }
 
   get intervalMs(): number {
@@ -88,7 +93,8 @@ export class WatchModel {
         this.#buffered.push(reading);
       } else if (every !== undefined && t >= 0 && tick % every === 0) {
         const bad = MALFORMED_PAYLOADS[Math.floor(tick / every) % MALFORMED_PAYLOADS.length];
-        if (bad) messages.push({ channel: 'vitals', qos: this.#o.qos, payload: bad.build(ts, reading.seq), malformed: true });
+        if (bad)
+          messages.push({ channel: 'vitals', qos: this.#o.qos, payload: bad.build(ts, reading.seq), malformed: true });
       } else {
         messages.push({ channel: 'vitals', qos: this.#o.qos, payload: encodeJson(reading) });
       }
@@ -97,7 +103,11 @@ export class WatchModel {
       // Back online: everything recorded while away, oldest first, in protocol-sized chunks.
       const chunks: Outgoing[] = [];
       for (let i = 0; i < this.#buffered.length; i += MAX_SAMPLES) {
-        chunks.push({ channel: 'vitals', qos: 1, payload: encodeJson({ samples: this.#buffered.slice(i, i + MAX_SAMPLES) }) });
+        chunks.push({
+          channel: 'vitals',
+          qos: 1,
+          payload: encodeJson({ samples: this.#buffered.slice(i, i + MAX_SAMPLES) }),
+        });
       }
       messages.unshift(...chunks);
       this.#buffered = [];

@@ -3,8 +3,24 @@ import { parseOptions } from './options.ts';
 
 describe('simulator options', () => {
   it('reads the example of the README', () => {
-    const r = parseOptions(['--watches', '1000', '--rate', '1', '--seed', '7', '--scenario', 'fall'], { VIGIE_DATA_DIR: '/d' });
-    expect(r).toMatchObject({ ok: true, options: { watches: 1000, rate: 1, seed: 7, scenario: 'fall', qos: 1, duration: null, affected: 1, at: 10, cohort: '/d/cohort.json', broker: 'mqtt://127.0.0.1:1883' } });
+    const r = parseOptions(['--watches', '1000', '--rate', '1', '--seed', '7', '--scenario', 'fall'], {
+      VIGIE_DATA_DIR: '/d',
+    });
+    expect(r).toMatchObject({
+      ok: true,
+      options: {
+        watches: 1000,
+        rate: 1,
+        seed: 7,
+        scenario: 'fall',
+        qos: 1,
+        duration: null,
+        affected: 1,
+        at: 10,
+        cohort: '/d/cohort.json',
+        broker: 'mqtt://127.0.0.1:1883',
+      },
+    });
   });
   it('takes the affected share as a count or a fraction', () => {
     const fraction = parseOptions(['--watches', '200', '--affected', '0.1']);
@@ -13,7 +29,18 @@ describe('simulator options', () => {
     expect(count.ok && count.options.affected).toBe(5);
   });
   it('reports every problem at once, saying what is expected', () => {
-    const r = parseOptions(['--watches', '0', '--rate', 'fast', '--scenario', 'earthquake', '--qos', '2', '--broker', 'localhost']);
+    const r = parseOptions([
+      '--watches',
+      '0',
+      '--rate',
+      'fast',
+      '--scenario',
+      'earthquake',
+      '--qos',
+      '2',
+      '--broker',
+      'localhost',
+    ]);
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.problems).toHaveLength(5);

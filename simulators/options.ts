@@ -37,16 +37,28 @@ export const USAGE = `usage: npm run simulate -- [options]
 
 export type OptionsResult = { ok: true; options: SimulatorOptions } | { ok: false; problems: string[] };
 
-export function parseOptions(argv: readonly string[], env: Record<string, string | undefined> = process.env): OptionsResult {
+export function parseOptions(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): OptionsResult {
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
       args: [...argv],
       options: {
-        watches: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, scenario: { type: 'string' },
-        qos: { type: 'string' }, duration: { type: 'string' }, broker: { type: 'string' }, cohort: { type: 'string' },
-        'offline-minutes': { type: 'string' }, affected: { type: 'string' }, at: { type: 'string' },
-        'connect-rate': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        watches: { type: 'string' },
+        rate: { type: 'string' },
+        seed: { type: 'string' },
+        scenario: { type: 'string' },
+        qos: { type: 'string' },
+        duration: { type: 'string' },
+        broker: { type: 'string' },
+        cohort: { type: 'string' },
+        'offline-minutes': { type: 'string' },
+        affected: { type: 'string' },
+        at: { type: 'string' },
+        'connect-rate': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     }).values;
   } catch (error) {
@@ -61,7 +73,12 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) problems.push(`--${k} ${raw}: expected ${expected}`);
     return n;
   };
-  const watches = num('watches', 10, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'a whole number from 1 to 100000');
+  const watches = num(
+    'watches',
+    10,
+    (n) => Number.isInteger(n) && n >= 1 && n <= 100_000,
+    'a whole number from 1 to 100000',
+  );
   const rate = num('rate', 1, (n) => n > 0 && n <= 50, 'readings per second per watch, above 0 and at most 50');
   const seed = num('seed', 1, Number.isInteger, 'a whole number');
   const qos = num('qos', 1, (n) => n === 0 || n === 1, '0 or 1');
@@ -73,15 +90,27 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
   const scenario = SCENARIOS.find((s) => s === (str('scenario') ?? 'normal'));
   if (!scenario) problems.push(`--scenario ${str('scenario')}: expected one of ${SCENARIOS.join(', ')}`);
   const broker = str('broker') ?? env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-  if (!/^(mqtts?|wss?):\/\/[^/]/.test(broker)) problems.push(`--broker ${broker}: expected a URL like mqtt://127.0.0.1:1883 or ws://host:8083`);
+  if (!/^(mqtts?|wss?):\/\/[^/]/.test(broker))
+    problems.push(`--broker ${broker}: expected a URL like mqtt://127.0.0.1:1883 or ws://host:8083`);
   if (problems.length > 0 || !scenario) return { ok: false, problems };
   return {
     ok: true,
     options: {
-      watches, rate, seed, scenario, qos: qos === 0 ? 0 : 1, duration, broker,
+      watches,
+      rate,
+      seed,
+      scenario,
+      qos: qos === 0 ? 0 : 1,
+      duration,
+      broker,
       cohort: str('cohort') ?? join(dataDir(env), 'cohort.json'),
-      offlineMinutes, at, connectRate,
-      affected: Math.min(watches, affectedRaw < 1 ? Math.max(1, Math.round(affectedRaw * watches)) : Math.round(affectedRaw)),
+      offlineMinutes,
+      at,
+      connectRate,
+      affected: Math.min(
+        watches,
+        affectedRaw < 1 ? Math.max(1, Math.round(affectedRaw * watches)) : Math.round(affectedRaw),
+      ),
       help: values.help === true,
     },
   };

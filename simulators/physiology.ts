@@ -63,7 +63,8 @@ export interface SampleInput {
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
-const clamp = (v: number, name: keyof typeof VITAL_RANGES) => Math.min(VITAL_RANGES[name].max, Math.max(VITAL_RANGES[name].min, v));
+const clamp = (v: number, name: keyof typeof VITAL_RANGES) =>
+  Math.min(VITAL_RANGES[name].max, Math.max(VITAL_RANGES[name].min, v));
 
 /** Night factor: 1 at 03:00 local, 0 at 15:00, smooth in between. */
 export function nightFactor(ts: number, utcOffsetMin: number): number {
@@ -92,8 +93,10 @@ export function sample(b: Baseline, input: SampleInput): VitalSample {
     steps: active ? Math.round(Math.max(0, (1.6 + 0.3 * noise(2)) * input.intervalSec)) : 0,
   };
   if (!missing(1, 0.02)) s.hr = round(clamp(hr, 'hr'), 0);
-  if (!missing(2, 0.05)) s.spo2 = round(clamp(b.spo2 + 0.6 * noise(3) - (active ? 0.5 : 0) + (modifier.spo2 ?? 0), 'spo2'), 0);
-  if (everyN(30)) s.temp = round(clamp(b.temp - 0.3 * night + 0.3 * (1 - night) + 0.05 * noise(4) + (modifier.temp ?? 0), 'temp'), 1);
+  if (!missing(2, 0.05))
+    s.spo2 = round(clamp(b.spo2 + 0.6 * noise(3) - (active ? 0.5 : 0) + (modifier.spo2 ?? 0), 'spo2'), 0);
+  if (everyN(30))
+    s.temp = round(clamp(b.temp - 0.3 * night + 0.3 * (1 - night) + 0.05 * noise(4) + (modifier.temp ?? 0), 'temp'), 1);
   if (everyN(60)) s.rr = round(clamp(b.rr - 1.5 * night + (active ? 4 : 0) + 0.7 * noise(5), 'rr'), 0);
   if (everyN(300)) {
     const sys = clamp(b.sys - 10 * night + (active ? 12 : 0) + 4 * noise(6), 'sys');

@@ -39,5 +39,10 @@ export function gaussian(...words: number[]): number {
 
 /** Purposes, so two draws for one tick never share a stream. */
 export const P = {
-  baseline: 1, noise: 2, activity: 3, missing: 4, scenario: 5, battery: 6,
+  baseline: 1,
+  noise: 2,
+  activity: 3,
+  missing: 4,
+  scenario: 5,
+  battery: 6,
 } as const;

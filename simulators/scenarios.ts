@@ -6,7 +6,19 @@ import type { EventType } from '../devices/payloads.ts';
 import type { Modifier } from './physiology.ts';
 import { between, P } from './random.ts';
 
-export const SCENARIOS = ['normal', 'fall-ok', 'fall', 'sos', 'tachycardia', 'desaturation', 'fever', 'offline', 'low-battery', 'removed', 'malformed'] as const;
+export const SCENARIOS = [
+  'normal',
+  'fall-ok',
+  'fall',
+  'sos',
+  'tachycardia',
+  'desaturation',
+  'fever',
+  'offline',
+  'low-battery',
+  'removed',
+  'malformed',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioEvent {
@@ -45,7 +57,13 @@ export function planFor(name: ScenarioName, o: PlanOptions): ScenarioPlan {
     case 'normal':
       return none;
     case 'fall-ok':
-      return { ...none, events: [{ atSec: 0, type: 'fall', confidence: 0.9 }, { atSec: 20, type: 'im_ok' }] };
+      return {
+        ...none,
+        events: [
+          { atSec: 0, type: 'fall', confidence: 0.9 },
+          { atSec: 20, type: 'im_ok' },
+        ],
+      };
     case 'fall':
       return { ...none, events: [{ atSec: 0, type: 'fall', confidence: 0.92 }] };
     case 'sos':
@@ -68,7 +86,10 @@ export function planFor(name: ScenarioName, o: PlanOptions): ScenarioPlan {
       // Falls to 8 % over a minute; the watch warns when it crosses 10 %.
       const level = (t: number) => o.base.battery - (o.base.battery - 8) * ramp(t, 60);
       const crossing = o.base.battery <= 10 ? 0 : (60 * (o.base.battery - 10)) / (o.base.battery - 8);
-      return { events: [{ atSec: Math.ceil(crossing), type: 'low_battery', battery: 10 }], modifier: (t) => (t < 0 ? undefined : { battery: level(t) }) };
+      return {
+        events: [{ atSec: Math.ceil(crossing), type: 'low_battery', battery: 10 }],
+        modifier: (t) => (t < 0 ? undefined : { battery: level(t) }),
+      };
     }
     case 'removed':
       return { ...none, events: [{ atSec: 0, type: 'removed' }], vitalsStopSec: 0 };

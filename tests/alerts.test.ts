@@ -53,25 +53,53 @@ afterEach(async () => {
 async function alertingIngest(renotifyMs?: { high: number; medium: number; low: null }): Promise<void> {
   await t.ingest.stop();
   const options: Partial<IngestOptions> = {
-    channels: [new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' }), new WebPushChannel(vapid, (e) => people.removePushSubscription(e), push.agent)],
+    channels: [
+      new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' }),
+      new WebPushChannel(vapid, (e) => people.removePushSubscription(e), push.agent),
+    ],
     webUrl: 'http://vigie.test',
-    alertOptions: { rulesFor: () => ({ ...DEFAULT_RULES, fallWindowMs: FALL_WINDOW_MS }), ...(renotifyMs ? { renotifyMs } : {}) },
+    alertOptions: {
+      rulesFor: () => ({ ...DEFAULT_RULES, fallWindowMs: FALL_WINDOW_MS }),
+      ...(renotifyMs ? { renotifyMs } : {}),
+    },
   };
   t.ingest = await startTestIngest(t.broker, t.influx.url, options);
-  api = await serveAlertApi(t.ingest.alertService, { host: '127.0.0.1', port: 0, token, logger: createLogger('api', 'silent') });
+  api = await serveAlertApi(t.ingest.alertService, {
+    host: '127.0.0.1',
+    port: 0,
+    token,
+    logger: createLogger('api', 'silent'),
+  });
 }
 
-async function senior(): Promise<{ device: Provisioned; send: (body: object) => Promise<void>; daughter: Person; son: Person }> {
+async function senior(): Promise<{
+  device: Provisioned;
+  send: (body: object) => Promise<void>;
+  daughter: Person;
+  son: Person;
+}> {
   const device = await t.broker.registry.provisionPatient('Jeanne Dupont');
-  const client = await connect(t.broker.url, { clientId: device.deviceId, username: device.deviceId, password: device.secret });
+  const client = await connect(t.broker.url, {
+    clientId: device.deviceId,
+    username: device.deviceId,
+    password: device.secret,
+  });
   clients.push(client);
   const daughter = await people.createPerson({ role: 'family', name: 'Claire', email: 'claire@famille.test' });
   const son = await people.createPerson({ role: 'family', name: 'Marc', email: 'marc@famille.test', lang: 'en' });
   people.link(daughter.id, device.patientId, { relation: 'daughter', shareVitals: true });
   people.link(son.id, device.patientId, { relation: 'son', shareVitals: false });
   people.addPushSubscription(daughter.id, push.subscribe('claire-phone'));
-  people.setChain(device.patientId, [{ personId: daughter.id, delayMs: 0 }, { personId: son.id, delayMs: STEP_MS }], 60_000);
-  const send = async (body: object) => void (await client.publishAsync(deviceTopic(device.deviceId, 'events'), JSON.stringify(body), { qos: 1 }));
+  people.setChain(
+    device.patientId,
+    [
+      { personId: daughter.id, delayMs: 0 },
+      { personId: son.id, delayMs: STEP_MS },
+    ],
+    60_000,
+  );
+  const send = async (body: object) =>
+    void (await client.publishAsync(deviceTopic(device.deviceId, 'events'), JSON.stringify(body), { qos: 1 }));
   return { device, send, daughter, son };
 }
 
@@ -85,7 +113,11 @@ async function listen(): Promise<() => AlertView[]> {
 }
 
 const post = (path: string, body: unknown, auth = token) =>
-  fetch(`${api!.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${api!.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('alert engine in the ingest', () => {
   it('publishes a fall as pending, confirms it when the window ends, and escalates by e-mail and push in order', async () => {
@@ -98,7 +130,12 @@ describe('alert engine in the ingest', () => {
       expect(a).toBeDefined();
       return a!;
     });
-    expect(pending).toMatchObject({ patientId: device.patientId, status: 'pending', priority: 'high', escalation: null });
+    expect(pending).toMatchObject({
+      patientId: device.patientId,
+      status: 'pending',
+      priority: 'high',
+      escalation: null,
+    });
     expect(smtp.received).toHaveLength(0); // nobody is called while the wearer may still say "I'm OK"
 
     const [mail] = await smtp.waitFor(1);
@@ -107,16 +144,29 @@ describe('alert engine in the ingest', () => {
     expect(mail!.text).toContain(`http://vigie.test/family/?alert=${pending.id}`);
     const [pushed] = await push.waitFor(1);
     expect(pushed!.payload).toMatchObject({ alertId: pending.id, urgent: true, title: 'Alerte : Jeanne Dupont' });
-    expect(live().at(-1)).toMatchObject({ id: pending.id, status: 'confirmed', escalation: { state: 'notifying', step: 0, steps: 2 } });
+    expect(live().at(-1)).toMatchObject({
+      id: pending.id,
+      status: 'confirmed',
+      escalation: { state: 'notifying', step: 0, steps: 2 },
+    });
 
     const mails = await smtp.waitFor(2, STEP_MS + 10_000);
     expect(mails[1]!.to).toMatchObject({ value: [{ address: 'marc@famille.test' }] });
     expect(mails[1]!.subject).toBe('Alert: Jeanne Dupont'); // in his language
 
-    const audit = (await (await fetch(`${api!.url}/alerts/${pending.id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { audit: Array<{ action: string; channel: string }> };
-    expect(audit.audit.map((a) => `${a.channel}: ${a.action}`)).toEqual(expect.arrayContaining([
-      'rules: opened', 'rules: confirmed', 'escalation: escalation step 1 of 2', `email: notified ${daughter.id} (alert)`, `push: notified ${daughter.id} (alert)`, 'escalation: escalation step 2 of 2',
-    ]));
+    const audit = (await (
+      await fetch(`${api!.url}/alerts/${pending.id}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { audit: Array<{ action: string; channel: string }> };
+    expect(audit.audit.map((a) => `${a.channel}: ${a.action}`)).toEqual(
+      expect.arrayContaining([
+        'rules: opened',
+        'rules: confirmed',
+        'escalation: escalation step 1 of 2',
+        `email: notified ${daughter.id} (alert)`,
+        `push: notified ${daughter.id} (alert)`,
+        'escalation: escalation step 2 of 2',
+      ]),
+    );
   });
 
   it('cancels a fall the wearer answers within the window, and calls nobody', async () => {
@@ -145,7 +195,10 @@ describe('alert engine in the ingest', () => {
     await alertingIngest(); // stop, start again on the same files
     const mails = await smtp.waitFor(2, STEP_MS + 10_000);
     await new Promise((r) => setTimeout(r, 1_000));
-    expect(smtp.received.map((m) => (m.to as { value: Array<{ address: string }> }).value[0]!.address)).toEqual(['claire@famille.test', 'marc@famille.test']);
+    expect(smtp.received.map((m) => (m.to as { value: Array<{ address: string }> }).value[0]!.address)).toEqual([
+      'claire@famille.test',
+      'marc@famille.test',
+    ]);
     expect(mails).toHaveLength(2);
   });
 
@@ -159,23 +212,69 @@ describe('alert engine in the ingest', () => {
       expect(a).toBeDefined();
       return a!;
     });
-    const accepted = await post(`/alerts/${sos.id}/actions`, { actor: daughter.id, channel: 'web', action: { action: 'accept' } });
+    const accepted = await post(`/alerts/${sos.id}/actions`, {
+      actor: daughter.id,
+      channel: 'web',
+      action: { action: 'accept' },
+    });
     expect(accepted.status).toBe(200);
-    expect(((await accepted.json()) as { alert: AlertView }).alert).toMatchObject({ acknowledgedBy: daughter.id, assignee: daughter.id, escalation: { state: 'accepted', owner: daughter.id } });
-    const second = await post(`/alerts/${sos.id}/actions`, { actor: son.id, channel: 'web', action: { action: 'accept' } });
+    expect(((await accepted.json()) as { alert: AlertView }).alert).toMatchObject({
+      acknowledgedBy: daughter.id,
+      assignee: daughter.id,
+      escalation: { state: 'accepted', owner: daughter.id },
+    });
+    const second = await post(`/alerts/${sos.id}/actions`, {
+      actor: son.id,
+      channel: 'web',
+      action: { action: 'accept' },
+    });
     expect(second.status).toBe(409);
     expect(await second.json()).toMatchObject({ code: 'conflict' });
-    expect((await post(`/alerts/${sos.id}/actions`, { actor: son.id, channel: 'web', action: { action: 'arrived' } })).status).toBe(409);
-    expect((await post(`/alerts/${sos.id}/actions`, { actor: daughter.id, channel: 'web', action: { action: 'arrived' } })).status).toBe(200);
+    expect(
+      (await post(`/alerts/${sos.id}/actions`, { actor: son.id, channel: 'web', action: { action: 'arrived' } }))
+        .status,
+    ).toBe(409);
+    expect(
+      (await post(`/alerts/${sos.id}/actions`, { actor: daughter.id, channel: 'web', action: { action: 'arrived' } }))
+        .status,
+    ).toBe(200);
     await eventually(() => expect(live().at(-1)?.escalation).toMatchObject({ state: 'arrived' }));
     await new Promise((r) => setTimeout(r, STEP_MS + 500)); // the son is never called: someone is there
-    expect(smtp.received.map((m) => (m.to as { value: Array<{ address: string }> }).value[0]!.address)).toEqual(['claire@famille.test']);
+    expect(smtp.received.map((m) => (m.to as { value: Array<{ address: string }> }).value[0]!.address)).toEqual([
+      'claire@famille.test',
+    ]);
 
-    expect((await post(`/alerts/${sos.id}/actions`, { actor: 'nurse-1', channel: 'web', action: { action: 'resolve', note: '' } })).status).toBe(400);
-    expect((await post(`/alerts/${sos.id}/actions`, { actor: 'nurse-1', channel: 'web', action: { action: 'resolve', note: 'Claire found her mother well.' } })).status).toBe(200);
+    expect(
+      (
+        await post(`/alerts/${sos.id}/actions`, {
+          actor: 'nurse-1',
+          channel: 'web',
+          action: { action: 'resolve', note: '' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await post(`/alerts/${sos.id}/actions`, {
+          actor: 'nurse-1',
+          channel: 'web',
+          action: { action: 'resolve', note: 'Claire found her mother well.' },
+        })
+      ).status,
+    ).toBe(200);
     expect(t.ingest.alertService.list()).toEqual([]);
-    expect((await post(`/alerts/${sos.id}/actions`, { actor: 'x', channel: 'web', action: { action: 'accept' } }, 'wrong-token')).status).toBe(401);
-    expect((await post('/alerts/999999/actions', { actor: 'x', channel: 'web', action: { action: 'accept' } })).status).toBe(404);
+    expect(
+      (
+        await post(
+          `/alerts/${sos.id}/actions`,
+          { actor: 'x', channel: 'web', action: { action: 'accept' } },
+          'wrong-token',
+        )
+      ).status,
+    ).toBe(401);
+    expect(
+      (await post('/alerts/999999/actions', { actor: 'x', channel: 'web', action: { action: 'accept' } })).status,
+    ).toBe(404);
   });
 
   it('reminds the first person of a medium alert until someone acknowledges it', async () => {
@@ -189,7 +288,15 @@ describe('alert engine in the ingest', () => {
     expect(reminder!.subject).toBe('Rappel – alerte : Jeanne Dupont');
     const [alert] = t.ingest.alertService.list();
     expect(alert).toMatchObject({ kind: 'removed', priority: 'medium', notifications: 2 });
-    expect((await post(`/alerts/${alert!.id}/actions`, { actor: 'nurse-1', channel: 'web', action: { action: 'acknowledge' } })).status).toBe(200);
+    expect(
+      (
+        await post(`/alerts/${alert!.id}/actions`, {
+          actor: 'nurse-1',
+          channel: 'web',
+          action: { action: 'acknowledge' },
+        })
+      ).status,
+    ).toBe(200);
     const count = smtp.received.length;
     await new Promise((r) => setTimeout(r, 2_500));
     expect(smtp.received).toHaveLength(count); // acknowledged: no more reminders

@@ -15,7 +15,17 @@ const allowed: Record<string, readonly string[]> = {
   devices: ['devices'],
   common: ['common', 'devices'],
   ...Object.fromEntries(SERVICES.map((s) => [s, [s, 'devices', 'common']])),
-  web: ['web', 'devices', 'common', 'sfu/protocol.ts', 'sfu/tokens.ts', 'ingest/rules/thresholds.ts', 'ingest/rules/news2.ts', 'ingest/schema.ts', 'ingest/influx-client.ts'],
+  web: [
+    'web',
+    'devices',
+    'common',
+    'sfu/protocol.ts',
+    'sfu/tokens.ts',
+    'ingest/rules/thresholds.ts',
+    'ingest/rules/news2.ts',
+    'ingest/schema.ts',
+    'ingest/influx-client.ts',
+  ],
 };
 
 function sources(dir: string): string[] {
@@ -34,7 +44,11 @@ describe('module edges', () => {
     it(`${folder}/ imports only ${may.join(', ')}`, () => {
       const violations: string[] = [];
       let dirExists = true;
-      try { statSync(join(root, folder)); } catch { dirExists = false; }
+      try {
+        statSync(join(root, folder));
+      } catch {
+        dirExists = false;
+      }
       if (!dirExists) return;
       for (const file of sources(join(root, folder))) {
         for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {

@@ -34,11 +34,19 @@ afterEach(async () => {
 });
 
 /** The senior signed in on their own page, on a tablet with Web Bluetooth (or without). */
-async function seniorPage(bluetooth: boolean, email = 'jeanne@senior.test'): Promise<{ page: Page; patientId: string }> {
+async function seniorPage(
+  bluetooth: boolean,
+  email = 'jeanne@senior.test',
+): Promise<{ page: Page; patientId: string }> {
   const { device } = await s.senior('Jeanne Dupont');
   await s.family(device.patientId, { name: 'Jeanne', email, relation: 'self', role: 'patient' });
   // Remembered devices (getDevices across page loads) need Chromium's newer Bluetooth permissions.
-  browser = await launchBrowser({ media: 'absent', extraArgs: bluetooth ? ['--enable-experimental-web-platform-features', '--enable-features=WebBluetoothNewPermissionsBackend'] : [] });
+  browser = await launchBrowser({
+    media: 'absent',
+    extraArgs: bluetooth
+      ? ['--enable-experimental-web-platform-features', '--enable-features=WebBluetoothNewPermissionsBackend']
+      : [],
+  });
   if (bluetooth) ble = await BleEmulation.start(browser);
   const context = await browser.newContext({ viewport: { width: 800, height: 1100 }, locale: 'fr-FR' });
   const page = await context.newPage();
@@ -72,12 +80,16 @@ describe('Bluetooth devices on the patient page', () => {
     await pair(page, STRAP, strap);
     await expect.poll(() => deviceRow(page, strap).textContent()).toContain('pile 87 %');
     await ble!.notify(page, STRAP, bleValue('heart_rate_strap', { sample: { hr: 72 } })!);
-    await expect.poll(() => deviceRow(page, strap).getByTestId('ble-last').textContent()).toMatch(/^Pouls 72 \/min .*envoyée/);
+    await expect
+      .poll(() => deviceRow(page, strap).getByTestId('ble-last').textContent())
+      .toMatch(/^Pouls 72 \/min .*envoyée/);
     expect(await deviceRow(page, strap).getAttribute('data-state')).toBe('receiving');
 
     await pair(page, CUFF, cuff);
     await ble!.notify(page, CUFF, bleValue('blood_pressure_cuff', { sample: { sys: 128, dia: 79, hr: 70 } })!);
-    await expect.poll(() => deviceRow(page, cuff).getByTestId('ble-last').textContent()).toMatch(/^Tension 128\/79 mmHg · Pouls 70 \/min .*envoyée/);
+    await expect
+      .poll(() => deviceRow(page, cuff).getByTestId('ble-last').textContent())
+      .toMatch(/^Tension 128\/79 mmHg · Pouls 70 \/min .*envoyée/);
     await page.screenshot({ path: artifactPath('ble-patient-page.png'), fullPage: true });
 
     // Stored as protocol v1 vitals of this tablet's gateway device, for this patient.
@@ -86,20 +98,32 @@ describe('Bluetooth devices on the patient page', () => {
       expect(r).toHaveLength(2);
       return r;
     }, 20_000);
-    expect(rows.map((r) => [r.hr, r.sys, r.dia])).toEqual([[72, null, null], [70, 128, 79]]);
+    expect(rows.map((r) => [r.hr, r.sys, r.dia])).toEqual([
+      [72, null, null],
+      [70, 128, 79],
+    ]);
     expect(new Set(rows.map((r) => r.device)).size).toBe(1);
     expect(t.broker.registry.device(String(rows[0]!.device))?.patientId).toBe(patientId);
 
     // The clinician's console shows them live.
-    const clinician = await s.people.createPerson({ role: 'clinician', name: 'Dr Martin', email: 'dr.martin@ch.test', password: FAMILY_PASSWORD });
+    const clinician = await s.people.createPerson({
+      role: 'clinician',
+      name: 'Dr Martin',
+      email: 'dr.martin@ch.test',
+      password: FAMILY_PASSWORD,
+    });
     s.people.addToTeam(s.people.team('Nord'), { people: [clinician.id], patients: [patientId] });
-    const consolePage = await (await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' })).newPage();
+    const consolePage = await (
+      await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' })
+    ).newPage();
     await consolePage.goto(`${s.webUrl}/console/`);
     await consolePage.getByTestId('email').fill('dr.martin@ch.test');
     await consolePage.getByTestId('password').fill(FAMILY_PASSWORD);
     await consolePage.getByTestId('signin').click();
     await consolePage.goto(`${s.webUrl}/console/#/patient/${patientId}`);
-    await expect.poll(() => consolePage.getByTestId('live-vitals').textContent(), { timeout: 15_000 }).toContain('128/79');
+    await expect
+      .poll(() => consolePage.getByTestId('live-vitals').textContent(), { timeout: 15_000 })
+      .toContain('128/79');
     await ble!.notify(page, STRAP, bleValue('heart_rate_strap', { sample: { hr: 81 } })!);
     await expect.poll(() => consolePage.getByTestId('live-hr').textContent(), { timeout: 15_000 }).toBe('81 /min');
     await consolePage.screenshot({ path: artifactPath('ble-console.png') });
@@ -111,20 +135,45 @@ describe('Bluetooth devices on the patient page', () => {
     await pair(page, METER, meter);
     // The meter dates its readings to the second: a LO 15 minutes ago (sent now), then the check after sugar.
     const lowAt = new Date(Date.now() - 15 * 60_000);
-    await ble!.notify(page, METER, bleValue('glucose_meter', { sample: {}, glucoseBeyondRange: 'below', sequence: 1, at: lowAt })!);
-    await expect.poll(() => deviceRow(page, meter).getByTestId('ble-notice').textContent()).toBe(fr['ble.notice.glucose_below_range']);
+    await ble!.notify(
+      page,
+      METER,
+      bleValue('glucose_meter', { sample: {}, glucoseBeyondRange: 'below', sequence: 1, at: lowAt })!,
+    );
+    await expect
+      .poll(() => deviceRow(page, meter).getByTestId('ble-notice').textContent())
+      .toBe(fr['ble.notice.glucose_below_range']);
     const alert = await eventually(async () => {
       const [a] = t.ingest.alertService.list([patientId]);
-      expect(a).toMatchObject({ kind: 'threshold:glucose-very-low', priority: 'high', active: true, detail: { vital: 'glucose', value: null, beyondDeviceRange: 'below' } });
+      expect(a).toMatchObject({
+        kind: 'threshold:glucose-very-low',
+        priority: 'high',
+        active: true,
+        detail: { vital: 'glucose', value: null, beyondDeviceRange: 'below' },
+      });
       return a!;
     }, 20_000);
-    await eventually(async () => expect(await t.influx.rows(`SELECT * FROM events WHERE patient = '${patientId}'`)).toMatchObject([{ type: 'out_of_range', vital: 'glucose', direction: 'below' }]), 20_000);
+    await eventually(
+      async () =>
+        expect(await t.influx.rows(`SELECT * FROM events WHERE patient = '${patientId}'`)).toMatchObject([
+          { type: 'out_of_range', vital: 'glucose', direction: 'below' },
+        ]),
+      20_000,
+    );
     expect(await storedVitals(patientId)).toEqual([]); // no number was made up for it
     await page.screenshot({ path: artifactPath('ble-glucose-lo.png'), fullPage: true });
 
     // After sugar, 6.2 mmol/L: the alert's condition has ended (a person still closes it).
-    await ble!.notify(page, METER, bleValue('glucose_meter', { sample: {}, glucoseMmolPerL: 6.2, sequence: 2, at: new Date() })!);
-    await eventually(async () => expect(t.ingest.alertService.list([patientId]).find((a) => a.id === alert.id)).toMatchObject({ active: false }), 20_000);
+    await ble!.notify(
+      page,
+      METER,
+      bleValue('glucose_meter', { sample: {}, glucoseMmolPerL: 6.2, sequence: 2, at: new Date() })!,
+    );
+    await eventually(
+      async () =>
+        expect(t.ingest.alertService.list([patientId]).find((a) => a.id === alert.id)).toMatchObject({ active: false }),
+      20_000,
+    );
     await eventually(async () => expect((await storedVitals(patientId)).map((r) => r.glucose)).toEqual([6.2]), 20_000);
     expect(await deviceRow(page, meter).getByTestId('ble-notice').count()).toBe(0);
   });

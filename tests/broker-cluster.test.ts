@@ -27,7 +27,17 @@ beforeAll(async () => {
   redis = await startRedisServer(join(dir, 'redis'));
   registry = Registry.open(registryPath(dir));
   for (const id of ['vigie-a', 'vigie-b']) {
-    const b = await VigieBroker.create({ host: '127.0.0.1', port: 0, wsPort: 0, metricsPort: 0, persistenceDir: join(dir, id), registry, logger: createLogger('broker', 'silent'), redisUrl: redis.url, id });
+    const b = await VigieBroker.create({
+      host: '127.0.0.1',
+      port: 0,
+      wsPort: 0,
+      metricsPort: 0,
+      persistenceDir: join(dir, id),
+      registry,
+      logger: createLogger('broker', 'silent'),
+      redisUrl: redis.url,
+      id,
+    });
     brokers.push(b);
     urls.push(`mqtt://127.0.0.1:${(await b.listen()).mqtt}`);
   }
@@ -51,16 +61,24 @@ it('carries a watch reading on one broker to the ingest on the other, and keeps 
   const ingest = await ingestOn(urls[1]!);
   const received = collect(ingest);
   await ingest.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
-  const device = await connect(urls[0]!, { clientId: watch.deviceId, username: watch.deviceId, password: watch.secret });
+  const device = await connect(urls[0]!, {
+    clientId: watch.deviceId,
+    username: watch.deviceId,
+    password: watch.secret,
+  });
   open.push(device);
-  await device.publishAsync(deviceTopic(watch.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 1, hr: 72 }), { qos: 1 });
+  await device.publishAsync(deviceTopic(watch.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 1, hr: 72 }), {
+    qos: 1,
+  });
   await eventually(() => expect(received.map((r) => JSON.parse(r.payload.toString()).seq)).toEqual([1]));
   // Validation holds on the watch's broker: a malformed reading is refused there and crosses nowhere.
   await device.publishAsync(deviceTopic(watch.deviceId, 'vitals'), '{"ts":"yesterday"}', { qos: 1 });
 
   // The ingest goes away; a reading arrives meanwhile; the ingest comes back on the other broker.
   await end(ingest, false);
-  await device.publishAsync(deviceTopic(watch.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 2, hr: 73 }), { qos: 1 });
+  await device.publishAsync(deviceTopic(watch.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 2, hr: 73 }), {
+    qos: 1,
+  });
   const back = await ingestOn(urls[0]!);
   const later = collect(back);
   await eventually(() => expect(later.map((r) => JSON.parse(r.payload.toString()).seq)).toEqual([2]));

@@ -42,16 +42,22 @@ it('keeps every acknowledged fall when the broker is killed right after acknowle
   await end(ingest);
 
   const sent: Array<{ device: string; seq: number }> = [];
-  await Promise.all(watches.map(async (w) => {
-    const c = await connect(url, { clientId: w.deviceId, username: w.deviceId, password: w.secret });
-    const pubs = [];
-    for (let seq = 0; seq < 40; seq += 1) {
-      pubs.push(c.publishAsync(deviceTopic(w.deviceId, 'events'), JSON.stringify({ ts: Date.now(), seq, type: 'fall' }), { qos: 1 }));
-      sent.push({ device: w.deviceId, seq });
-    }
-    await Promise.all(pubs); // every PUBACK received
-    c.stream.destroy();
-  }));
+  await Promise.all(
+    watches.map(async (w) => {
+      const c = await connect(url, { clientId: w.deviceId, username: w.deviceId, password: w.secret });
+      const pubs = [];
+      for (let seq = 0; seq < 40; seq += 1) {
+        pubs.push(
+          c.publishAsync(deviceTopic(w.deviceId, 'events'), JSON.stringify({ ts: Date.now(), seq, type: 'fall' }), {
+            qos: 1,
+          }),
+        );
+        sent.push({ device: w.deviceId, seq });
+      }
+      await Promise.all(pubs); // every PUBACK received
+      c.stream.destroy();
+    }),
+  );
   await broker.kill('SIGKILL');
 
   broker = startService('broker/main.ts', env, 'broker listening');

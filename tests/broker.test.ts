@@ -19,7 +19,12 @@ const asDevice = async (d: Provisioned, extra = {}) => {
   return c;
 };
 const asIngest = async (extra = {}) => {
-  const c = await connect(b.url, { clientId: 'vigie-ingest-test', username: 'svc:ingest', password: ingestSecret, ...extra });
+  const c = await connect(b.url, {
+    clientId: 'vigie-ingest-test',
+    username: 'svc:ingest',
+    password: ingestSecret,
+    ...extra,
+  });
   open.push(c);
   return c;
 };
@@ -46,31 +51,52 @@ describe('authentication', () => {
   });
   it('refuses a wrong secret with "bad user name or password", and counts it', async () => {
     const before = await counter('vigie_broker_connections_refused_total', 'bad_credentials');
-    await expect(connect(b.url, { clientId: devA.deviceId, username: devA.deviceId, password: 'wrong' })).rejects.toMatchObject({ code: 4 });
-    await expect(connect(b.url, { clientId: 'w-unknown', username: 'w-unknown', password: devA.secret })).rejects.toMatchObject({ code: 4 });
+    await expect(
+      connect(b.url, { clientId: devA.deviceId, username: devA.deviceId, password: 'wrong' }),
+    ).rejects.toMatchObject({ code: 4 });
+    await expect(
+      connect(b.url, { clientId: 'w-unknown', username: 'w-unknown', password: devA.secret }),
+    ).rejects.toMatchObject({ code: 4 });
     expect(await counter('vigie_broker_connections_refused_total', 'bad_credentials')).toBe(before + 2);
   });
   it("refuses device B's secret for device A", async () => {
-    await expect(connect(b.url, { clientId: devA.deviceId, username: devA.deviceId, password: devB.secret })).rejects.toMatchObject({ code: 4 });
+    await expect(
+      connect(b.url, { clientId: devA.deviceId, username: devA.deviceId, password: devB.secret }),
+    ).rejects.toMatchObject({ code: 4 });
   });
   it('refuses a client id different from the device id', async () => {
-    await expect(connect(b.url, { clientId: devB.deviceId, username: devA.deviceId, password: devA.secret })).rejects.toMatchObject({ code: 2 });
+    await expect(
+      connect(b.url, { clientId: devB.deviceId, username: devA.deviceId, password: devA.secret }),
+    ).rejects.toMatchObject({ code: 2 });
   });
   it('refuses a will on a foreign topic', async () => {
-    await expect(connect(b.url, { clientId: devA.deviceId, username: devA.deviceId, password: devA.secret, will: { topic: deviceTopic(devB.deviceId, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true } })).rejects.toMatchObject({ code: 5 });
+    await expect(
+      connect(b.url, {
+        clientId: devA.deviceId,
+        username: devA.deviceId,
+        password: devA.secret,
+        will: { topic: deviceTopic(devB.deviceId, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
+      }),
+    ).rejects.toMatchObject({ code: 5 });
   });
   it('locks a device id out after repeated failures', async () => {
     const d = await b.registry.provisionPatient('C');
     for (let i = 0; i < 5; i += 1) {
-      await expect(connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: 'guess' })).rejects.toMatchObject({ code: 4 });
+      await expect(
+        connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: 'guess' }),
+      ).rejects.toMatchObject({ code: 4 });
     }
-    await expect(connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: d.secret })).rejects.toMatchObject({ code: 5 });
+    await expect(
+      connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: d.secret }),
+    ).rejects.toMatchObject({ code: 5 });
     expect(await counter('vigie_broker_connections_refused_total', 'throttled')).toBeGreaterThan(0);
   });
   it('refuses a revoked device', async () => {
     const d = await b.registry.provisionPatient('D');
     b.registry.revokeDevice(d.deviceId);
-    await expect(connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: d.secret })).rejects.toMatchObject({ code: 5 });
+    await expect(
+      connect(b.url, { clientId: d.deviceId, username: d.deviceId, password: d.secret }),
+    ).rejects.toMatchObject({ code: 5 });
   });
 });
 
@@ -80,7 +106,9 @@ describe('ACL', () => {
     const got = collect(ingest);
     await ingest.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
     const a = await asDevice(devA);
-    await a.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 1, hr: 70 }), { qos: 1 });
+    await a.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 1, hr: 70 }), {
+      qos: 1,
+    });
     await eventually(() => expect(got.map((m) => m.topic)).toContain(deviceTopic(devA.deviceId, 'vitals')));
     await end(ingest);
   });
@@ -90,7 +118,9 @@ describe('ACL', () => {
     await ingest.subscribeAsync(allDevicesFilter('events'), { qos: 1 });
     const a = await asDevice(devA);
     const closed = new Promise<void>((r) => a.once('close', () => r()));
-    a.publish(deviceTopic(devB.deviceId, 'events'), JSON.stringify({ ts: Date.now(), seq: 1, type: 'sos' }), { qos: 1 });
+    a.publish(deviceTopic(devB.deviceId, 'events'), JSON.stringify({ ts: Date.now(), seq: 1, type: 'sos' }), {
+      qos: 1,
+    });
     await closed;
     expect(await counter('vigie_broker_publishes_refused_total', 'foreign_topic')).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 200));
@@ -99,9 +129,17 @@ describe('ACL', () => {
   });
   it("refuses device A's subscriptions to B's topics and wildcards (SUBACK 0x80)", async () => {
     const a = await asDevice(devA);
-    const filters = [deviceTopic(devB.deviceId, 'commands'), 'vigie/v1/devices/+/vitals', '#', deviceTopic(devA.deviceId, 'commands')];
+    const filters = [
+      deviceTopic(devB.deviceId, 'commands'),
+      'vigie/v1/devices/+/vitals',
+      '#',
+      deviceTopic(devA.deviceId, 'commands'),
+    ];
     // MQTT.js rejects when a filter is refused; the SUBACK it received rides on the error.
-    const error: unknown = await a.subscribeAsync(filters, { qos: 1 }).then(() => null, (e: unknown) => e);
+    const error: unknown = await a.subscribeAsync(filters, { qos: 1 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ packet: { cmd: 'suback', granted: [128, 128, 128, 1] } });
     expect(a.connected).toBe(true);
   });
@@ -124,7 +162,11 @@ describe('ACL', () => {
     const ingest = await asIngest({ clientId: 'alert-publisher' });
     const sends: Promise<unknown>[] = [];
     for (let seq = 1; seq <= 50; seq += 1) {
-      sends.push(device.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq, hr: 70 }), { qos: 1 }));
+      sends.push(
+        device.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq, hr: 70 }), {
+          qos: 1,
+        }),
+      );
       sends.push(ingest.publishAsync(patientAlertsTopic(devA.patientId), JSON.stringify({ seq }), { qos: 1 }));
     }
     await Promise.all(sends);
@@ -141,7 +183,9 @@ describe('validation', () => {
     const a = await asDevice(devA);
     const errors = collect(a);
     await a.subscribeAsync(deviceTopic(devA.deviceId, 'errors'), { qos: 1 });
-    await a.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 77, hr: 900 }), { qos: 1 });
+    await a.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 77, hr: 900 }), {
+      qos: 1,
+    });
     const rejection = await eventually(() => {
       const r = parseRejection(errors[0]?.payload ?? Buffer.alloc(0));
       if (!r.ok) throw new Error('no rejection yet');
@@ -161,7 +205,9 @@ describe('validation', () => {
     await a.publishAsync(deviceTopic(devA.deviceId, 'vitals'), Buffer.alloc(70_000, 0x20), { qos: 1 });
     await eventually(() => expect(errors.map((e) => JSON.parse(e.payload.toString()).code)).toContain('too_large'));
     const closed = new Promise<void>((r) => a.once('close', () => r()));
-    a.publish(deviceTopic(devA.deviceId, 'events'), JSON.stringify({ ts: Date.now(), seq: 2, type: 'fall' }), { qos: 0 });
+    a.publish(deviceTopic(devA.deviceId, 'events'), JSON.stringify({ ts: Date.now(), seq: 2, type: 'fall' }), {
+      qos: 0,
+    });
     await closed;
     expect(await counter('vigie_broker_publishes_refused_total', 'qos')).toBeGreaterThan(0);
   });
@@ -188,8 +234,12 @@ describe('transports and persistence', () => {
   it('serves MQTT over WebSocket with the same authentication', async () => {
     const c = await connect(b.wsUrl, { clientId: devA.deviceId, username: devA.deviceId, password: devA.secret });
     open.push(c);
-    await c.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 5, spo2: 96 }), { qos: 1 });
-    await expect(connect(b.wsUrl, { clientId: devA.deviceId, username: devA.deviceId, password: 'nope' })).rejects.toMatchObject({ code: 4 });
+    await c.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 5, spo2: 96 }), {
+      qos: 1,
+    });
+    await expect(
+      connect(b.wsUrl, { clientId: devA.deviceId, username: devA.deviceId, password: 'nope' }),
+    ).rejects.toMatchObject({ code: 4 });
   });
   it('keeps a QoS 1 fall queued for an offline subscriber across a broker restart', async () => {
     const session = { clientId: 'vigie-ingest-persist', clean: false };
@@ -220,15 +270,29 @@ describe('bursts', () => {
     });
     await ingest.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
     const devices = await Promise.all(Array.from({ length: 40 }, (_, i) => b.registry.provisionPatient(`Rafale ${i}`)));
-    const lean = await Promise.all(devices.map(async (d) => {
-      const c = new LeanMqttConnection({ host: '127.0.0.1', port, clientId: d.deviceId, username: d.deviceId, password: d.secret });
-      await c.connect();
-      return c;
-    }));
+    const lean = await Promise.all(
+      devices.map(async (d) => {
+        const c = new LeanMqttConnection({
+          host: '127.0.0.1',
+          port,
+          clientId: d.deviceId,
+          username: d.deviceId,
+          password: d.secret,
+        });
+        await c.connect();
+        return c;
+      }),
+    );
     let acked = 0;
     // All at once: before this was fixed, the backlog recursed in mqemitter and overflowed the stack.
     lean.forEach((c, i) => {
-      for (let seq = 1; seq <= 500; seq += 1) c.publish(deviceTopic(devices[i]!.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq, hr: 70 }), 1, () => (acked += 1));
+      for (let seq = 1; seq <= 500; seq += 1)
+        c.publish(
+          deviceTopic(devices[i]!.deviceId, 'vitals'),
+          JSON.stringify({ ts: Date.now(), seq, hr: 70 }),
+          1,
+          () => (acked += 1),
+        );
     });
     await eventually(() => expect(acked).toBe(20_000), 60_000, 200);
     await eventually(() => expect(delivered).toBeGreaterThanOrEqual(20_000), 60_000, 200);

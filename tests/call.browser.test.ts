@@ -14,22 +14,40 @@ let stack: CallStack;
 let browser: Browser;
 const pages: Record<'clinician' | 'patient' | 'family', Page> = {} as never;
 
-interface Received { participantId: string; source: string; kind: string; packetsReceived: number; framesDecoded: number; frameWidth: number; totalSamplesReceived: number }
+interface Received {
+  participantId: string;
+  source: string;
+  kind: string;
+  packetsReceived: number;
+  framesDecoded: number;
+  frameWidth: number;
+  totalSamplesReceived: number;
+}
 
 function received(page: Page): Promise<Received[]> {
-  return page.evaluate(() => (window as unknown as { vigieCall: { receivedStats(): Promise<Received[]> } }).vigieCall.receivedStats());
+  return page.evaluate(() =>
+    (window as unknown as { vigieCall: { receivedStats(): Promise<Received[]> } }).vigieCall.receivedStats(),
+  );
 }
 
 /** Video decoded and audio received from `others` distinct participants, above the given floors. */
-async function expectMediaFrom(page: Page, others: number, floor: { frames: number; samples: number } = { frames: 10, samples: 1_000 }): Promise<Received[]> {
+async function expectMediaFrom(
+  page: Page,
+  others: number,
+  floor: { frames: number; samples: number } = { frames: 10, samples: 1_000 },
+): Promise<Received[]> {
   let stats: Received[] = [];
-  await eventually(async () => {
-    stats = await received(page);
-    const video = stats.filter((s) => s.kind === 'video' && s.framesDecoded >= floor.frames);
-    const audio = stats.filter((s) => s.kind === 'audio' && s.totalSamplesReceived >= floor.samples);
-    expect(new Set(video.map((s) => s.participantId)).size).toBe(others);
-    expect(new Set(audio.map((s) => s.participantId)).size).toBe(others);
-  }, 45_000, 500).catch((error: unknown) => {
+  await eventually(
+    async () => {
+      stats = await received(page);
+      const video = stats.filter((s) => s.kind === 'video' && s.framesDecoded >= floor.frames);
+      const audio = stats.filter((s) => s.kind === 'audio' && s.totalSamplesReceived >= floor.samples);
+      expect(new Set(video.map((s) => s.participantId)).size).toBe(others);
+      expect(new Set(audio.map((s) => s.participantId)).size).toBe(others);
+    },
+    45_000,
+    500,
+  ).catch((error: unknown) => {
     throw new Error(`${page.url()}: ${JSON.stringify(stats)}: ${String(error)}`);
   });
   return stats;
@@ -83,9 +101,16 @@ describe('a teleconsultation in the browser', () => {
     await pages.clinician.getByTestId('join').click();
     await expect.poll(() => pages.clinician.getByTestId('in-call').count(), { timeout: 20_000 }).toBe(1);
 
-    pages.patient = await (await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'fr-FR' })).newPage();
-    pages.family = await (await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB' })).newPage();
-    for (const [page, link] of [[pages.patient, patientLink], [pages.family, familyLink]] as const) {
+    pages.patient = await (
+      await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'fr-FR' })
+    ).newPage();
+    pages.family = await (
+      await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB' })
+    ).newPage();
+    for (const [page, link] of [
+      [pages.patient, patientLink],
+      [pages.family, familyLink],
+    ] as const) {
       await page.goto(link);
       await expect.poll(() => page.getByTestId('self-preview').count(), { timeout: 20_000 }).toBe(1);
       expect(page.url()).not.toContain('#'); // the token left the address bar
@@ -104,9 +129,13 @@ describe('a teleconsultation in the browser', () => {
     for (const page of Object.values(pages)) {
       const widths = (await received(page)).filter((s) => s.kind === 'video').map((s) => s.frameWidth);
       expect(Math.min(...widths)).toBeGreaterThanOrEqual(160);
-      await expect.poll(async () => Math.min(...(await videosShowAPicture(page))), { timeout: 15_000 }).toBeGreaterThan(5);
+      await expect
+        .poll(async () => Math.min(...(await videosShowAPicture(page))), { timeout: 15_000 })
+        .toBeGreaterThan(5);
     }
-    await expect.poll(() => pages.clinician.getByTestId('network').getAttribute('data-quality'), { timeout: 15_000 }).toBe('good');
+    await expect
+      .poll(() => pages.clinician.getByTestId('network').getAttribute('data-quality'), { timeout: 15_000 })
+      .toBe('good');
 
     // The chat reaches everyone admitted.
     await pages.clinician.locator('#chat-input').fill('Bonjour Madame, je vous entends bien.');
@@ -122,16 +151,22 @@ describe('a teleconsultation in the browser', () => {
   it('lets the clinician mute, share the screen and stop sharing; the others see each change', async () => {
     await pages.clinician.getByTestId('mic').click();
     await expect.poll(() => pages.patient.getByText('micro coupé').count(), { timeout: 10_000 }).toBe(1);
-    await expect.poll(() => pages.family.locator('figcaption', { hasText: 'Dr Martin' }).textContent(), { timeout: 10_000 }).toContain('muted');
+    await expect
+      .poll(() => pages.family.locator('figcaption', { hasText: 'Dr Martin' }).textContent(), { timeout: 10_000 })
+      .toContain('muted');
     await pages.clinician.getByTestId('mic').click();
     await expect.poll(() => pages.patient.getByText('micro coupé').count(), { timeout: 10_000 }).toBe(0);
 
     await pages.clinician.getByTestId('screen').click();
     for (const page of [pages.patient, pages.family]) {
-      await eventually(async () => {
-        const screen = (await received(page)).filter((s) => s.source === 'screen');
-        expect(screen.map((s) => s.framesDecoded >= 5)).toEqual([true]);
-      }, 30_000, 500);
+      await eventually(
+        async () => {
+          const screen = (await received(page)).filter((s) => s.source === 'screen');
+          expect(screen.map((s) => s.framesDecoded >= 5)).toEqual([true]);
+        },
+        30_000,
+        500,
+      );
     }
     await pages.patient.evaluate(() => window.scrollTo(0, 0));
     await pages.patient.screenshot({ path: artifactPath('call-patient-screen-share.png') });
@@ -143,36 +178,68 @@ describe('a teleconsultation in the browser', () => {
     const room = [...stack.sfu.server.rooms.values()].find((r) => r.size === 3);
     const pid = room?.slot?.worker.pid;
     expect(pid).toBeGreaterThan(0);
-    const before = await Promise.all(Object.values(pages).map((p) => p.evaluate(() => (window as unknown as { vigieCall: { reconnections: number } }).vigieCall.reconnections)));
+    const before = await Promise.all(
+      Object.values(pages).map((p) =>
+        p.evaluate(() => (window as unknown as { vigieCall: { reconnections: number } }).vigieCall.reconnections),
+      ),
+    );
     process.kill(pid!, 'SIGKILL');
     await eventually(() => expect(stack.sfu.server.pool.pids()).not.toContain(pid), 20_000);
     for (const [i, page] of Object.values(pages).entries()) {
-      await expect.poll(() => page.evaluate(() => (window as unknown as { vigieCall: { reconnections: number } }).vigieCall.reconnections), { timeout: 30_000 }).toBeGreaterThan(before[i] ?? 0);
+      await expect
+        .poll(
+          () =>
+            page.evaluate(
+              () => (window as unknown as { vigieCall: { reconnections: number } }).vigieCall.reconnections,
+            ),
+          { timeout: 30_000 },
+        )
+        .toBeGreaterThan(before[i] ?? 0);
     }
     // New consumers after the restart: their frame counters start again from zero.
     for (const page of Object.values(pages)) await expectMediaFrom(page, 2);
     expect(stack.sfu.server.pool.restarts).toBe(1);
     expect(room?.slot?.worker.pid).not.toBe(pid);
-    for (const [role, page] of Object.entries(pages)) await page.screenshot({ path: artifactPath(`call-${role}-after-worker-restart.png`) });
+    for (const [role, page] of Object.entries(pages))
+      await page.screenshot({ path: artifactPath(`call-${role}-after-worker-restart.png`) });
   }, 120_000);
 
   it('survives a network outage on the participants\' side: "reconnecting", then media again, without a reload', async () => {
-    const reconnections = () => Promise.all(Object.values(pages).map((p) => p.evaluate(() => (window as unknown as { vigieCall: { reconnections: number } }).vigieCall.reconnections)));
+    const reconnections = () =>
+      Promise.all(
+        Object.values(pages).map((p) =>
+          p.evaluate(() => (window as unknown as { vigieCall: { reconnections: number } }).vigieCall.reconnections),
+        ),
+      );
     const before = await reconnections();
-    const loads = await Promise.all(Object.values(pages).map((p) => p.evaluate(() => performance.getEntriesByType('navigation').length + performance.timeOrigin)));
+    const loads = await Promise.all(
+      Object.values(pages).map((p) =>
+        p.evaluate(() => performance.getEntriesByType('navigation').length + performance.timeOrigin),
+      ),
+    );
     stack.signallingLink.cut();
     await expect.poll(() => pages.patient.getByTestId('reconnecting').count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => pages.patient.getByText('Connexion perdue').count()).toBe(1);
     await new Promise((r) => setTimeout(r, 3_000));
     stack.signallingLink.restore();
-    await eventually(async () => {
-      const after = await reconnections();
-      after.forEach((n, i) => expect(n).toBeGreaterThan(before[i] ?? 0));
-    }, 30_000, 500);
+    await eventually(
+      async () => {
+        const after = await reconnections();
+        after.forEach((n, i) => expect(n).toBeGreaterThan(before[i] ?? 0));
+      },
+      30_000,
+      500,
+    );
     for (const page of Object.values(pages)) await expectMediaFrom(page, 2);
     expect(await pages.patient.getByTestId('reconnecting').count()).toBe(0);
     // Same documents as before: nothing was reloaded.
-    expect(await Promise.all(Object.values(pages).map((p) => p.evaluate(() => performance.getEntriesByType('navigation').length + performance.timeOrigin)))).toEqual(loads);
+    expect(
+      await Promise.all(
+        Object.values(pages).map((p) =>
+          p.evaluate(() => performance.getEntriesByType('navigation').length + performance.timeOrigin),
+        ),
+      ),
+    ).toEqual(loads);
   }, 90_000);
 
   it('ends for everyone when the clinician ends it', async () => {

@@ -13,15 +13,34 @@ import { AlertsClient } from '../web/alerts-client.ts';
 const t = usePipeline();
 const s = useFamilyStack(t);
 
-async function staff(role: 'clinician' | 'nurse' | 'admin', email: string, team: string, patients: string[]): Promise<string> {
-  const person = await s.people.createPerson({ role, name: `Dr ${email.split('@')[0]}`, email, password: FAMILY_PASSWORD });
+async function staff(
+  role: 'clinician' | 'nurse' | 'admin',
+  email: string,
+  team: string,
+  patients: string[],
+): Promise<string> {
+  const person = await s.people.createPerson({
+    role,
+    name: `Dr ${email.split('@')[0]}`,
+    email,
+    password: FAMILY_PASSWORD,
+  });
   s.people.addToTeam(s.people.team(team), { people: [person.id], patients });
-  const res = await fetch(`${s.webUrl}/api/session`, { method: 'POST', headers: { origin: s.webUrl, 'content-type': 'application/json' }, body: JSON.stringify({ email, password: FAMILY_PASSWORD }) });
+  const res = await fetch(`${s.webUrl}/api/session`, {
+    method: 'POST',
+    headers: { origin: s.webUrl, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: FAMILY_PASSWORD }),
+  });
   expect(res.status).toBe(200);
   return res.headers.get('set-cookie')!.split(';')[0]!;
 }
 const get = (path: string, cookie?: string) => fetch(`${s.webUrl}${path}`, { headers: cookie ? { cookie } : {} });
-const post = (path: string, body: unknown, cookie: string) => fetch(`${s.webUrl}${path}`, { method: 'POST', headers: { cookie, origin: s.webUrl, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown, cookie: string) =>
+  fetch(`${s.webUrl}${path}`, {
+    method: 'POST',
+    headers: { cookie, origin: s.webUrl, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('the console API', () => {
   it('shows a clinician only the patients of their care team, and says why otherwise', async () => {
@@ -31,7 +50,11 @@ describe('the console API', () => {
     await staff('nurse', 'other@ch.test', 'Sud', [theirs.device.patientId]);
     const list = (await (await get('/api/console/patients', cookie)).json()) as { patients: ConsoleRow[] };
     expect(list.patients.map((p) => p.name)).toEqual(['Jeanne Martin']);
-    for (const path of [`/api/console/patients/${theirs.device.patientId}`, `/api/console/patients/${theirs.device.patientId}/history?range=1h`, `/api/console/patients/${theirs.device.patientId}/notes`]) {
+    for (const path of [
+      `/api/console/patients/${theirs.device.patientId}`,
+      `/api/console/patients/${theirs.device.patientId}/history?range=1h`,
+      `/api/console/patients/${theirs.device.patientId}/notes`,
+    ]) {
       const res = await get(path, cookie);
       expect(res.status, path).toBe(403);
       expect(await res.json()).toEqual({ error: 'this patient is not in your care team' });
@@ -44,7 +67,9 @@ describe('the console API', () => {
     expect(refused.status).toBe(403);
     expect(await refused.json()).toEqual({ error: 'the console is for the care team; relatives use /family/' });
     const admin = await staff('admin', 'admin@ch.test', 'Admin', []);
-    expect(((await (await get('/api/console/patients', admin)).json()) as { patients: ConsoleRow[] }).patients).toHaveLength(2);
+    expect(
+      ((await (await get('/api/console/patients', admin)).json()) as { patients: ConsoleRow[] }).patients,
+    ).toHaveLength(2);
   });
 
   it('gives live values, a partial NEWS2 and open alerts; staff acknowledge and resolve, and the audit names them', async () => {
@@ -58,34 +83,74 @@ describe('the console API', () => {
       expect(r?.latest.hr?.value).toBe(135);
       return r!;
     });
-    expect(row.news2).toEqual({ score: 3 + 3 + 1, risk: 'high', partial: true, missing: ['respiration', 'systolic', 'consciousness'] }); // pulse 135, SpO2 91, 38.4 °C
+    expect(row.news2).toEqual({
+      score: 3 + 3 + 1,
+      risk: 'high',
+      partial: true,
+      missing: ['respiration', 'systolic', 'consciousness'],
+    }); // pulse 135, SpO2 91, 38.4 °C
     expect(row.presence).toMatchObject({ online: true, battery: 55 });
     const sos = row.alerts.find((a) => a.kind === 'sos')!;
-    expect((await post(`/api/alerts/${sos.id}/actions`, { action: { action: 'acknowledge' } }, cookie)).status).toBe(200);
-    expect((await post(`/api/alerts/${sos.id}/actions`, { action: { action: 'resolve', note: 'Appelée : elle va bien.' } }, cookie)).status).toBe(200);
-    const audit = (await (await get(`/api/alerts/${sos.id}`, cookie)).json()) as { audit: Array<{ actor: string; action: string }> };
-    expect(audit.audit.map((a) => `${a.actor}: ${a.action}`)).toEqual(expect.arrayContaining(['Vigie: opened', 'Dr house: acknowledged', 'Dr house: resolved']));
+    expect((await post(`/api/alerts/${sos.id}/actions`, { action: { action: 'acknowledge' } }, cookie)).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await post(
+          `/api/alerts/${sos.id}/actions`,
+          { action: { action: 'resolve', note: 'Appelée : elle va bien.' } },
+          cookie,
+        )
+      ).status,
+    ).toBe(200);
+    const audit = (await (await get(`/api/alerts/${sos.id}`, cookie)).json()) as {
+      audit: Array<{ actor: string; action: string }>;
+    };
+    expect(audit.audit.map((a) => `${a.actor}: ${a.action}`)).toEqual(
+      expect.arrayContaining(['Vigie: opened', 'Dr house: acknowledged', 'Dr house: resolved']),
+    );
   });
 
   it('serves a time series with never more points than asked, from the right resolution, with alert markers', async () => {
     const { device, publish } = await s.senior('Jeanne Martin');
     const cookie = await staff('clinician', 'house@ch.test', 'Nord', [device.patientId]);
     const now = Date.now();
-    const samples = Array.from({ length: 120 }, (_, i) => ({ ts: now - (120 - i) * 20_000, seq: i + 1, hr: 60 + (i % 20), spo2: 96 }));
+    const samples = Array.from({ length: 120 }, (_, i) => ({
+      ts: now - (120 - i) * 20_000,
+      seq: i + 1,
+      hr: 60 + (i % 20),
+      spo2: 96,
+    }));
     await publish('vitals', { samples });
     await publish('events', { ts: now, seq: 500, type: 'sos' });
-    const h = await eventually(async () => {
-      const res = await get(`/api/console/patients/${device.patientId}/history?range=1h&points=100`, cookie);
-      const body = (await res.json()) as { ts: number[]; values: { hr: Array<number | null> }; source: string; bucketMs: number; alerts: Array<{ kind: string }> };
-      expect(body.values.hr.filter((v) => v !== null).length, JSON.stringify(body).slice(0, 600)).toBeGreaterThan(30);
-      expect(body.alerts.map((a) => a.kind)).toContain('sos');
-      return body;
-    }, 20_000, 250);
+    const h = await eventually(
+      async () => {
+        const res = await get(`/api/console/patients/${device.patientId}/history?range=1h&points=100`, cookie);
+        const body = (await res.json()) as {
+          ts: number[];
+          values: { hr: Array<number | null> };
+          source: string;
+          bucketMs: number;
+          alerts: Array<{ kind: string }>;
+        };
+        expect(body.values.hr.filter((v) => v !== null).length, JSON.stringify(body).slice(0, 600)).toBeGreaterThan(30);
+        expect(body.alerts.map((a) => a.kind)).toContain('sos');
+        return body;
+      },
+      20_000,
+      250,
+    );
     expect(h.ts.length).toBeLessThanOrEqual(100);
     expect(h).toMatchObject({ source: 'raw', bucketMs: 37_000 }); // 3600 s / 99, rounded up to whole seconds
     expect(Math.max(...h.values.hr.filter((v): v is number => v !== null))).toBeLessThanOrEqual(79);
-    for (const [range, source] of [['24h', '1m'], ['7d', '1m'], ['30d', '1h']] as const) {
-      const res = (await (await get(`/api/console/patients/${device.patientId}/history?range=${range}&points=800`, cookie)).json()) as { ts: number[]; source: string };
+    for (const [range, source] of [
+      ['24h', '1m'],
+      ['7d', '1m'],
+      ['30d', '1h'],
+    ] as const) {
+      const res = (await (
+        await get(`/api/console/patients/${device.patientId}/history?range=${range}&points=800`, cookie)
+      ).json()) as { ts: number[]; source: string };
       expect(res.source, range).toBe(source);
       expect(res.ts.length, range).toBeLessThanOrEqual(800);
     }
@@ -98,12 +163,36 @@ describe('the console API', () => {
     const { device } = await s.senior('Jeanne Martin');
     const house = await staff('clinician', 'house@ch.test', 'Nord', [device.patientId]);
     const nurse = await staff('nurse', 'ide@ch.test', 'Nord', []);
-    expect((await post(`/api/console/patients/${device.patientId}/notes`, { text: 'Passage IDE : pansement refait.' }, nurse)).status).toBe(201);
-    expect((await post(`/api/console/patients/${device.patientId}/notes`, { text: 'Traitement diurétique ajusté.' }, house)).status).toBe(201);
+    expect(
+      (
+        await post(
+          `/api/console/patients/${device.patientId}/notes`,
+          { text: 'Passage IDE : pansement refait.' },
+          nurse,
+        )
+      ).status,
+    ).toBe(201);
+    expect(
+      (await post(`/api/console/patients/${device.patientId}/notes`, { text: 'Traitement diurétique ajusté.' }, house))
+        .status,
+    ).toBe(201);
     expect((await post(`/api/console/patients/${device.patientId}/notes`, { text: '   ' }, house)).status).toBe(400);
-    const { notes } = (await (await get(`/api/console/patients/${device.patientId}/notes`, nurse)).json()) as { notes: Array<{ author: string; text: string }> };
-    expect(notes.map((n) => `${n.author}: ${n.text}`)).toEqual(['Dr house: Traitement diurétique ajusté.', 'Dr ide: Passage IDE : pansement refait.']);
-    expect((await fetch(`${s.webUrl}/api/console/patients/${device.patientId}/notes`, { method: 'POST', headers: { cookie: house, origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{"text":"x"}' })).status).toBe(403);
+    const { notes } = (await (await get(`/api/console/patients/${device.patientId}/notes`, nurse)).json()) as {
+      notes: Array<{ author: string; text: string }>;
+    };
+    expect(notes.map((n) => `${n.author}: ${n.text}`)).toEqual([
+      'Dr house: Traitement diurétique ajusté.',
+      'Dr ide: Passage IDE : pansement refait.',
+    ]);
+    expect(
+      (
+        await fetch(`${s.webUrl}/api/console/patients/${device.patientId}/notes`, {
+          method: 'POST',
+          headers: { cookie: house, origin: 'https://evil.example', 'content-type': 'application/json' },
+          body: '{"text":"x"}',
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('finds the open alerts of a team too large to name in a URL (thousands of patients)', async () => {

@@ -30,9 +30,23 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
   const names = ['Jeanne Martin', 'Marcel Bernard', 'Simone Dubois', 'Robert Thomas'];
   const watches = await Promise.all(names.map((n) => t.broker.registry.provisionPatient(n)));
   const outsider = await t.broker.registry.provisionPatient('Odette Leroy');
-  const doctor = await s.people.createPerson({ role: 'clinician', name: 'Dr Martin', email: 'dr.martin@ch.test', password: FAMILY_PASSWORD });
+  const doctor = await s.people.createPerson({
+    role: 'clinician',
+    name: 'Dr Martin',
+    email: 'dr.martin@ch.test',
+    password: FAMILY_PASSWORD,
+  });
   s.people.addToTeam(s.people.team('Équipe Nord'), { people: [doctor.id], patients: watches.map((w) => w.patientId) });
-  const common = { brokerUrl: t.broker.url, rate: 2, qos: 1 as const, seed: 7, affected: 0, atSec: 0, offlineMinutes: 1, connectRate: 100 };
+  const common = {
+    brokerUrl: t.broker.url,
+    rate: 2,
+    qos: 1 as const,
+    seed: 7,
+    affected: 0,
+    atSec: 0,
+    offlineMinutes: 1,
+    connectRate: 100,
+  };
   fleets.push(new Fleet({ ...common, watches: watches.slice(1), scenario: 'normal' }));
   fleets.push(new Fleet({ ...common, watches: watches.slice(0, 1), scenario: 'fall', affected: 1, atSec: 4 }));
 
@@ -46,14 +60,19 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
   await expect.poll(() => page.getByTestId('patient-row').count()).toBe(4);
 
   // Live values arrive and change.
-  const hrOf = () => page.locator(`[data-testid="patient-row"][data-patient="${watches[1]!.patientId}"] [data-testid="hr"]`).textContent();
+  const hrOf = () =>
+    page
+      .locator(`[data-testid="patient-row"][data-patient="${watches[1]!.patientId}"] [data-testid="hr"]`)
+      .textContent();
   await expect.poll(hrOf).toMatch(/^\d+$/);
   const first = await hrOf();
   await expect.poll(hrOf).not.toBe(first);
   await page.screenshot({ path: artifactPath('console-list.png') });
 
   // The fall comes to the top, with the alert in the feed.
-  await expect.poll(() => page.getByTestId('patient-row').first().getAttribute('data-patient'), { timeout: 30_000 }).toBe(watches[0]!.patientId);
+  await expect
+    .poll(() => page.getByTestId('patient-row').first().getAttribute('data-patient'), { timeout: 30_000 })
+    .toBe(watches[0]!.patientId);
   const fall = page.locator('[data-testid="feed-alert"][data-kind="fall"]');
   await expect.poll(() => fall.count()).toBe(1);
   expect(await page.getByTestId('patient-row').first().getAttribute('class')).toContain('high');
@@ -97,30 +116,57 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
   await page.getByTestId('join').click();
   await expect.poll(() => page.getByTestId('in-call').count(), { timeout: 20_000 }).toBe(1);
   // The senior joins from their link and is let in.
-  const senior = await (await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'fr-FR' })).newPage();
+  const senior = await (
+    await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'fr-FR' })
+  ).newPage();
   await senior.goto(links!.patient);
   await senior.getByTestId('join').click();
   await page.getByTestId('admit-patient').click();
-  await expect.poll(() => page.locator('[data-testid="video-camera"] video').evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(() => page.locator('[data-testid="video-camera"] video').evaluate((v: HTMLVideoElement) => v.videoWidth), {
+      timeout: 20_000,
+    })
+    .toBeGreaterThan(0);
   await expect.poll(() => page.getByTestId('call-vitals').count()).toBe(1);
   await expect.poll(() => page.getByTestId('live-hr').textContent()).toMatch(/^\d+ \/min$/);
-  await expect.poll(() => page.locator('.selfview video').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
-  await expect.poll(async () => Number(await page.getByTestId('chart').first().getAttribute('data-points'))).toBeGreaterThan(0);
-  await page.locator('aside').first().evaluate((el) => el.scrollTo(0, 0));
+  await expect
+    .poll(() => page.locator('.selfview video').evaluate((v: HTMLVideoElement) => v.videoWidth))
+    .toBeGreaterThan(0);
+  await expect
+    .poll(async () => Number(await page.getByTestId('chart').first().getAttribute('data-points')))
+    .toBeGreaterThan(0);
+  await page
+    .locator('aside')
+    .first()
+    .evaluate((el) => el.scrollTo(0, 0));
   await page.screenshot({ path: artifactPath('console-teleconsultation.png') });
 }, 120_000);
 
 it('lists a large team without putting every row in the page, scrolls to any of them, and passes an accessibility audit', async () => {
-  const many = await Promise.all(Array.from({ length: 240 }, (_, i) => t.broker.registry.provisionPatient(`Patient ${String(i + 1).padStart(3, '0')}`)));
+  const many = await Promise.all(
+    Array.from({ length: 240 }, (_, i) =>
+      t.broker.registry.provisionPatient(`Patient ${String(i + 1).padStart(3, '0')}`),
+    ),
+  );
   const { device, publish } = await s.senior('Aimée Zola');
-  const nurse = await s.people.createPerson({ role: 'nurse', name: 'IDE Laurent', email: 'ide.laurent@ch.test', password: FAMILY_PASSWORD });
-  s.people.addToTeam(s.people.team('Équipe Sud'), { people: [nurse.id], patients: [...many.map((w) => w.patientId), device.patientId] });
+  const nurse = await s.people.createPerson({
+    role: 'nurse',
+    name: 'IDE Laurent',
+    email: 'ide.laurent@ch.test',
+    password: FAMILY_PASSWORD,
+  });
+  s.people.addToTeam(s.people.team('Équipe Sud'), {
+    people: [nurse.id],
+    patients: [...many.map((w) => w.patientId), device.patientId],
+  });
   await publish('vitals', { ts: Date.now(), seq: 1, hr: 128, spo2: 91, temp: 38.4, battery: 64 });
   await publish('events', { ts: Date.now(), seq: 2, type: 'sos' });
 
   browser = await launchBrowser();
   // bypassCSP: axe-core is injected as a script, which the page's CSP (rightly) refuses otherwise.
-  const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR', bypassCSP: true })).newPage();
+  const page = await (
+    await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR', bypassCSP: true })
+  ).newPage();
   await page.goto(`${s.webUrl}/console/`);
   await page.getByTestId('email').fill('ide.laurent@ch.test');
   await page.getByTestId('password').fill(FAMILY_PASSWORD);
@@ -143,7 +189,9 @@ it('lists a large team without putting every row in the page, scrolls to any of 
   await page.screenshot({ path: artifactPath('console-large-team.png') });
   // Search still looks through everyone, not only the rows in the page.
   await page.getByTestId('search').fill('Patient 123');
-  await expect.poll(() => page.getByTestId('patient-row').allTextContents()).toEqual([expect.stringContaining('Patient 123')]);
+  await expect
+    .poll(() => page.getByTestId('patient-row').allTextContents())
+    .toEqual([expect.stringContaining('Patient 123')]);
 
   // The patient page (charts, thresholds, notes) and the English version pass the audit too.
   await page.getByTestId('search').fill('Aimée');

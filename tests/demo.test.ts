@@ -25,9 +25,25 @@ function alive(pid: number): boolean {
 }
 
 it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () => {
-  const ports = { INFLUX_PORT: await freePort(), MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), BROKER_METRICS_PORT: await freePort(), INGEST_METRICS_PORT: await freePort(), INGEST_API_PORT: await freePort(), DEMO_SMTP_PORT: await freePort(), SFU_PORT: await freePort(), WEB_PORT: await freePort() };
+  const ports = {
+    INFLUX_PORT: await freePort(),
+    MQTT_PORT: await freePort(),
+    MQTT_WS_PORT: await freePort(),
+    BROKER_METRICS_PORT: await freePort(),
+    INGEST_METRICS_PORT: await freePort(),
+    INGEST_API_PORT: await freePort(),
+    DEMO_SMTP_PORT: await freePort(),
+    SFU_PORT: await freePort(),
+    WEB_PORT: await freePort(),
+  };
   const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
-    env: { ...process.env, VIGIE_DATA_DIR: dir, DEMO_WATCHES: '5', DEMO_RATE: '2', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+    env: {
+      ...process.env,
+      VIGIE_DATA_DIR: dir,
+      DEMO_WATCHES: '5',
+      DEMO_RATE: '2',
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -38,10 +54,14 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     expect(out).toContain(`mqtt://127.0.0.1:${ports.MQTT_PORT}`);
     expect(out).toContain(`http://127.0.0.1:${ports.INFLUX_PORT}`);
     const influx = createInflux(`http://127.0.0.1:${ports.INFLUX_PORT}`);
-    await eventually(async () => {
-      const rows = await influx.query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals"');
-      expect(rows[0]?.n ?? 0).toBeGreaterThan(10);
-    }, 60_000, 500);
+    await eventually(
+      async () => {
+        const rows = await influx.query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals"');
+        expect(rows[0]?.n ?? 0).toBeGreaterThan(10);
+      },
+      60_000,
+      500,
+    );
     const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
     expect(devices.length).toBe(5);
     // The teleconsultation side: the printed clinician link creates a consultation for a cohort patient.
@@ -62,17 +82,32 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     await eventually(() => expect(out).toMatch(/Family page: .*\(demo only\)/), 30_000);
     const [, email, password] = /Family page: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
     const web = `http://127.0.0.1:${ports.WEB_PORT}`;
-    const signedIn = await fetch(`${web}/api/session`, { method: 'POST', headers: { origin: web, 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    const signedIn = await fetch(`${web}/api/session`, {
+      method: 'POST',
+      headers: { origin: web, 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
     expect(signedIn.status).toBe(200);
     const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
     const overview = await fetch(`${web}/api/patients/${patientId}`, { headers: { cookie } });
     expect(overview.status).toBe(200);
-    expect(await overview.json()).toMatchObject({ patient: { id: patientId }, relation: 'fille', shareVitals: true, alerts: [] });
+    expect(await overview.json()).toMatchObject({
+      patient: { id: patientId },
+      relation: 'fille',
+      shareVitals: true,
+      alerts: [],
+    });
     // The console: the printed demo clinician sees the whole cohort.
     const [, staffEmail, staffPassword] = /Console: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
-    const staffSession = await fetch(`${web}/api/session`, { method: 'POST', headers: { origin: web, 'content-type': 'application/json' }, body: JSON.stringify({ email: staffEmail, password: staffPassword }) });
+    const staffSession = await fetch(`${web}/api/session`, {
+      method: 'POST',
+      headers: { origin: web, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: staffEmail, password: staffPassword }),
+    });
     expect(staffSession.status).toBe(200);
-    const list = await fetch(`${web}/api/console/patients`, { headers: { cookie: staffSession.headers.get('set-cookie')!.split(';')[0]! } });
+    const list = await fetch(`${web}/api/console/patients`, {
+      headers: { cookie: staffSession.headers.get('set-cookie')!.split(';')[0]! },
+    });
     expect(((await list.json()) as { patients: unknown[] }).patients).toHaveLength(5);
   } finally {
     demo.kill('SIGINT');
@@ -83,7 +118,12 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
   expect(out).toMatch(/\[simulators\]\s+sent\s+[1-9]\d*/); // the simulators' summary reaches the terminal
   // Nothing left listening on the demo's ports.
   for (const port of Object.values(ports)) {
-    await expect(fetch(`http://127.0.0.1:${port}/`).then(() => 'open', () => 'closed')).resolves.toBe('closed');
+    await expect(
+      fetch(`http://127.0.0.1:${port}/`).then(
+        () => 'open',
+        () => 'closed',
+      ),
+    ).resolves.toBe('closed');
   }
   expect(alive(demo.pid ?? 0)).toBe(false);
 });

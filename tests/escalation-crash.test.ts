@@ -37,8 +37,13 @@ it('resumes an escalation after the ingest process is killed between two steps',
   const claire = await people.createPerson({ role: 'family', name: 'Claire', email: 'claire@famille.test' });
   const marc = await people.createPerson({ role: 'family', name: 'Marc', email: 'marc@famille.test' });
   const nurse = await people.createPerson({ role: 'nurse', name: 'Infirmière', email: 'garde@ssiad.test' });
-  for (const p of [claire, marc, nurse]) people.link(p.id, device.patientId, { relation: 'proche', shareVitals: false });
-  people.setChain(device.patientId, [{ personId: claire.id, delayMs: 0 }, { personId: marc.id, delayMs: STEP_MS }, { personId: nurse.id, delayMs: STEP_MS }]);
+  for (const p of [claire, marc, nurse])
+    people.link(p.id, device.patientId, { relation: 'proche', shareVitals: false });
+  people.setChain(device.patientId, [
+    { personId: claire.id, delayMs: 0 },
+    { personId: marc.id, delayMs: STEP_MS },
+    { personId: nurse.id, delayMs: STEP_MS },
+  ]);
   people.close();
 
   const token = randomBytes(32).toString('base64url');
@@ -61,15 +66,27 @@ it('resumes an escalation after the ingest process is killed between two steps',
   };
   const first = await start();
 
-  const watch = await connect(t.broker.url, { clientId: device.deviceId, username: device.deviceId, password: device.secret });
+  const watch = await connect(t.broker.url, {
+    clientId: device.deviceId,
+    username: device.deviceId,
+    password: device.secret,
+  });
   clients.push(watch);
-  await watch.publishAsync(deviceTopic(device.deviceId, 'events'), JSON.stringify({ ts: Date.now(), seq: 1, type: 'sos' }), { qos: 1 });
+  await watch.publishAsync(
+    deviceTopic(device.deviceId, 'events'),
+    JSON.stringify({ ts: Date.now(), seq: 1, type: 'sos' }),
+    { qos: 1 },
+  );
   await smtp.waitFor(1);
   // Wait until the delivery is recorded, then kill: what is on disk is all that survives.
   await eventually(async () => {
-    const res = await fetch(`http://127.0.0.1:${apiPort}/alerts?patients=${device.patientId}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`http://127.0.0.1:${apiPort}/alerts?patients=${device.patientId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const [alert] = ((await res.json()) as { alerts: Array<{ id: number; escalation: { step: number } }> }).alerts;
-    const detail = (await (await fetch(`http://127.0.0.1:${apiPort}/alerts/${alert!.id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { audit: Array<{ action: string }> };
+    const detail = (await (
+      await fetch(`http://127.0.0.1:${apiPort}/alerts/${alert!.id}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { audit: Array<{ action: string }> };
     expect(detail.audit.map((a) => a.action)).toContain(`notified ${claire.id} (alert)`);
   });
   await first.kill('SIGKILL');
@@ -77,6 +94,14 @@ it('resumes an escalation after the ingest process is killed between two steps',
   await start();
   const mails = await smtp.waitFor(3, 3 * STEP_MS + 15_000);
   await new Promise((r) => setTimeout(r, 1_000));
-  expect(smtp.received.map((m) => (m.to as { value: Array<{ address: string }> }).value[0]!.address)).toEqual(['claire@famille.test', 'marc@famille.test', 'garde@ssiad.test']);
-  expect(mails.map((m) => m.subject)).toEqual(['Alerte : Jeanne Dupont', 'Alerte : Jeanne Dupont', 'Alerte : Jeanne Dupont']);
+  expect(smtp.received.map((m) => (m.to as { value: Array<{ address: string }> }).value[0]!.address)).toEqual([
+    'claire@famille.test',
+    'marc@famille.test',
+    'garde@ssiad.test',
+  ]);
+  expect(mails.map((m) => m.subject)).toEqual([
+    'Alerte : Jeanne Dupont',
+    'Alerte : Jeanne Dupont',
+    'Alerte : Jeanne Dupont',
+  ]);
 });

@@ -15,7 +15,11 @@ const s = useFamilyStack(t);
 
 const get = (path: string, cookie?: string) => fetch(`${s.webUrl}${path}`, { headers: cookie ? { cookie } : {} });
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${s.webUrl}${path}`, { method: 'POST', headers: { origin: s.webUrl, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${s.webUrl}${path}`, {
+    method: 'POST',
+    headers: { origin: s.webUrl, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 /** A live socket and everything it receives. */
 /** A live-channel client; readings and presence arrive in batches, unpacked here in order. */
@@ -49,19 +53,41 @@ describe('invitations and sign-in', () => {
     });
     expect(invited.status).toBe(201);
     const token = new URL(((await invited.json()) as { link: string }).link).hash.replace('#invite=', '');
-    expect(await (await post('/api/invitations/lookup', { token })).json()).toMatchObject({ name: 'Claire', email: 'claire@famille.test', relation: 'fille', patientName: 'Jeanne Dupont', existingAccount: false });
+    expect(await (await post('/api/invitations/lookup', { token })).json()).toMatchObject({
+      name: 'Claire',
+      email: 'claire@famille.test',
+      relation: 'fille',
+      patientName: 'Jeanne Dupont',
+      existingAccount: false,
+    });
     const short = await post('/api/invitations/accept', { token, password: 'short' });
     expect(short.status).toBe(400);
     expect(await short.json()).toMatchObject({ error: expect.stringContaining('at least 10 characters') });
     const accepted = await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD });
     expect(accepted.status).toBe(200);
-    expect(accepted.headers.get('set-cookie')).toMatch(/^vigie_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect(accepted.headers.get('set-cookie')).toMatch(
+      /^vigie_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
+    );
     const cookie = accepted.headers.get('set-cookie')!.split(';')[0]!;
-    expect(await (await get('/api/me', cookie)).json()).toMatchObject({ person: { name: 'Claire', role: 'family', patients: [{ id: device.patientId, name: 'Jeanne Dupont', relation: 'fille', shareVitals: true }] } });
+    expect(await (await get('/api/me', cookie)).json()).toMatchObject({
+      person: {
+        name: 'Claire',
+        role: 'family',
+        patients: [{ id: device.patientId, name: 'Jeanne Dupont', relation: 'fille', shareVitals: true }],
+      },
+    });
     expect((await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD })).status).toBe(410);
     expect((await post('/api/invitations/lookup', { token: 'x'.repeat(43) })).status).toBe(404);
     // A relative cannot invite (the care team and the patient do).
-    expect((await post(`/api/patients/${device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' }, { cookie })).status).toBe(403);
+    expect(
+      (
+        await post(
+          `/api/patients/${device.patientId}/invitations`,
+          { name: 'X', email: 'x@x.test', relation: 'ami' },
+          { cookie },
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it('refuses a wrong password with a reason, locks the e-mail after five, and signs out', async () => {
@@ -74,7 +100,9 @@ describe('invitations and sign-in', () => {
     const ok = await post('/api/session', { email: 'CLAIRE@famille.test', password: FAMILY_PASSWORD });
     expect(ok.status).toBe(200);
     const cookie = ok.headers.get('set-cookie')!.split(';')[0]!;
-    expect((await fetch(`${s.webUrl}/api/session`, { method: 'DELETE', headers: { cookie, origin: s.webUrl } })).status).toBe(204);
+    expect(
+      (await fetch(`${s.webUrl}/api/session`, { method: 'DELETE', headers: { cookie, origin: s.webUrl } })).status,
+    ).toBe(204);
     expect((await get('/api/me', cookie)).status).toBe(401);
     for (let i = 0; i < 5; i += 1) await post('/api/session', { email: 'claire@famille.test', password: 'guess' });
     const locked = await post('/api/session', { email: 'claire@famille.test', password: FAMILY_PASSWORD });
@@ -84,7 +112,11 @@ describe('invitations and sign-in', () => {
   it('refuses cookie-authenticated changes and live sockets from another site (CSRF)', async () => {
     const { device } = await s.senior('Jeanne');
     const { cookie } = await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
-    const forged = await post('/api/session', { email: 'claire@famille.test', password: FAMILY_PASSWORD }, { origin: 'https://evil.example' });
+    const forged = await post(
+      '/api/session',
+      { email: 'claire@famille.test', password: FAMILY_PASSWORD },
+      { origin: 'https://evil.example' },
+    );
     expect(forged.status).toBe(403);
     expect(await forged.json()).toEqual({ error: 'cross-site request refused' });
     await expect(live(cookie, 'https://evil.example')).rejects.toThrow(/403/);
@@ -96,7 +128,9 @@ describe('invitations and sign-in', () => {
     const { cookie } = await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
     const { ws } = await live(cookie);
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-    expect((await fetch(`${s.webUrl}/api/session`, { method: 'DELETE', headers: { cookie, origin: s.webUrl } })).status).toBe(204);
+    expect(
+      (await fetch(`${s.webUrl}/api/session`, { method: 'DELETE', headers: { cookie, origin: s.webUrl } })).status,
+    ).toBe(204);
     expect(await closed).toBe(4401);
   });
 });
@@ -105,16 +139,46 @@ describe('the patient invites their relatives', () => {
   it('from their own account, for themself only; a relative cannot invite', async () => {
     const { device } = await s.senior('Jeanne');
     const other = await s.senior('Marcel');
-    const jeanne = await s.family(device.patientId, { name: 'Jeanne', email: 'jeanne@senior.test', relation: 'self', role: 'patient' });
-    const invited = await post(`/api/patients/${device.patientId}/invitations`, { name: 'Paul', email: 'paul@famille.test', relation: 'voisin', shareVitals: false }, { cookie: jeanne.cookie });
+    const jeanne = await s.family(device.patientId, {
+      name: 'Jeanne',
+      email: 'jeanne@senior.test',
+      relation: 'self',
+      role: 'patient',
+    });
+    const invited = await post(
+      `/api/patients/${device.patientId}/invitations`,
+      { name: 'Paul', email: 'paul@famille.test', relation: 'voisin', shareVitals: false },
+      { cookie: jeanne.cookie },
+    );
     expect(invited.status).toBe(201);
     const token = new URL(((await invited.json()) as { link: string }).link).hash.replace('#invite=', '');
     const accepted = await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD });
     const paulCookie = accepted.headers.get('set-cookie')!.split(';')[0]!;
-    expect(await (await get('/api/me', paulCookie)).json()).toMatchObject({ person: { role: 'family', patients: [{ id: device.patientId, relation: 'voisin', shareVitals: false }] } });
-    expect((await post(`/api/patients/${device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' }, { cookie: paulCookie })).status).toBe(403);
-    expect((await post(`/api/patients/${other.device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' }, { cookie: jeanne.cookie })).status).toBe(403);
-    expect((await post(`/api/patients/${device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' })).status).toBe(401);
+    expect(await (await get('/api/me', paulCookie)).json()).toMatchObject({
+      person: { role: 'family', patients: [{ id: device.patientId, relation: 'voisin', shareVitals: false }] },
+    });
+    expect(
+      (
+        await post(
+          `/api/patients/${device.patientId}/invitations`,
+          { name: 'X', email: 'x@x.test', relation: 'ami' },
+          { cookie: paulCookie },
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await post(
+          `/api/patients/${other.device.patientId}/invitations`,
+          { name: 'X', email: 'x@x.test', relation: 'ami' },
+          { cookie: jeanne.cookie },
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await post(`/api/patients/${device.patientId}/invitations`, { name: 'X', email: 'x@x.test', relation: 'ami' }))
+        .status,
+    ).toBe(401);
   });
 });
 
@@ -132,11 +196,18 @@ describe('a relative sees only their own patient', () => {
     expect((await get(`/api/patients/${mine.device.patientId}`, cookie)).status).toBe(200);
     const other = await get(`/api/patients/${theirs.device.patientId}`, cookie);
     expect(other.status).toBe(403);
-    expect(await other.json()).toEqual({ error: 'you do not have access to this patient; ask the care team for an invitation' });
+    expect(await other.json()).toEqual({
+      error: 'you do not have access to this patient; ask the care team for an invitation',
+    });
     expect((await get('/api/patients/p-doesnotexist', cookie)).status).toBe(403); // same answer: ids cannot be probed
     expect((await get(`/api/alerts/${alertId}`, cookie)).status).toBe(404);
-    expect((await post(`/api/alerts/${alertId}/actions`, { action: { action: 'accept' } }, { cookie })).status).toBe(404);
-    expect(t.ingest.alertService.list([theirs.device.patientId])[0]).toMatchObject({ acknowledgedAt: null, assignee: null });
+    expect((await post(`/api/alerts/${alertId}/actions`, { action: { action: 'accept' } }, { cookie })).status).toBe(
+      404,
+    );
+    expect(t.ingest.alertService.list([theirs.device.patientId])[0]).toMatchObject({
+      acknowledgedAt: null,
+      assignee: null,
+    });
     expect((await get(`/api/patients/${mine.device.patientId}`)).status).toBe(401);
   });
 
@@ -148,7 +219,10 @@ describe('a relative sees only their own patient', () => {
     ws.send(JSON.stringify({ type: 'subscribe', patientId: theirs.device.patientId }));
     ws.send(JSON.stringify({ type: 'subscribe', patientId: mine.device.patientId }));
     await eventually(() => expect(received.map((m) => m.type)).toEqual(expect.arrayContaining(['error', 'snapshot'])));
-    expect(received.find((m) => m.type === 'error')).toMatchObject({ patientId: theirs.device.patientId, code: 'forbidden' });
+    expect(received.find((m) => m.type === 'error')).toMatchObject({
+      patientId: theirs.device.patientId,
+      code: 'forbidden',
+    });
 
     await theirs.publish('vitals', { ts: Date.now(), seq: 1, hr: 71, spo2: 96, battery: 50 });
     await theirs.publish('events', { ts: Date.now(), seq: 2, type: 'sos' });
@@ -164,7 +238,12 @@ describe('a relative sees only their own patient', () => {
 
   it('keeps vital signs from a relative without consent, but not presence, battery or alerts', async () => {
     const { device, publish } = await s.senior('Jeanne');
-    const { cookie } = await s.family(device.patientId, { name: 'Marc', email: 'marc@famille.test', relation: 'fils', shareVitals: false });
+    const { cookie } = await s.family(device.patientId, {
+      name: 'Marc',
+      email: 'marc@famille.test',
+      relation: 'fils',
+      shareVitals: false,
+    });
     const { ws, received } = await live(cookie);
     ws.send(JSON.stringify({ type: 'subscribe', patientId: device.patientId }));
     await eventually(() => expect(received.some((m) => m.type === 'snapshot')).toBe(true));
@@ -173,7 +252,11 @@ describe('a relative sees only their own patient', () => {
     await eventually(() => expect(received.some((m) => m.type === 'alert')).toBe(true));
     await eventually(() => expect(received.some((m) => m.type === 'presence')).toBe(true));
     expect(received.some((m) => m.type === 'vitals')).toBe(false);
-    const overview = (await (await get(`/api/patients/${device.patientId}`, cookie)).json()) as { vitals: unknown; presence: { battery: number; online: boolean }; alerts: unknown[] };
+    const overview = (await (await get(`/api/patients/${device.patientId}`, cookie)).json()) as {
+      vitals: unknown;
+      presence: { battery: number; online: boolean };
+      alerts: unknown[];
+    };
     expect(overview.vitals).toBeNull();
     expect(overview.presence).toMatchObject({ online: true, battery: 12 });
     expect(overview.alerts.length).toBeGreaterThanOrEqual(1);
@@ -186,7 +269,10 @@ describe('acting on an alert', () => {
     const { device, publish } = await s.senior('Jeanne');
     const claire = await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
     const marc = await s.family(device.patientId, { name: 'Marc', email: 'marc@famille.test' });
-    s.people.setChain(device.patientId, [{ personId: claire.personId, delayMs: 0 }, { personId: marc.personId, delayMs: 60_000 }]);
+    s.people.setChain(device.patientId, [
+      { personId: claire.personId, delayMs: 0 },
+      { personId: marc.personId, delayMs: 60_000 },
+    ]);
     await publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
     const id = await eventually(() => {
       const [a] = t.ingest.alertService.list([device.patientId]);
@@ -195,35 +281,60 @@ describe('acting on an alert', () => {
     });
     const accepted = await post(`/api/alerts/${id}/actions`, { action: { action: 'accept' } }, { cookie: marc.cookie });
     expect(accepted.status).toBe(200);
-    expect(((await accepted.json()) as { alert: { escalation: { owner: string } } }).alert.escalation.owner).toBe(marc.personId);
+    expect(((await accepted.json()) as { alert: { escalation: { owner: string } } }).alert.escalation.owner).toBe(
+      marc.personId,
+    );
     const late = await post(`/api/alerts/${id}/actions`, { action: { action: 'accept' } }, { cookie: claire.cookie });
     expect(late.status).toBe(409);
     expect(await late.json()).toEqual({ error: `already accepted by ${marc.personId}` });
-    const resolve = await post(`/api/alerts/${id}/actions`, { action: { action: 'resolve', note: 'fine' } }, { cookie: marc.cookie });
+    const resolve = await post(
+      `/api/alerts/${id}/actions`,
+      { action: { action: 'resolve', note: 'fine' } },
+      { cookie: marc.cookie },
+    );
     expect(resolve.status).toBe(403);
-    expect((await post(`/api/alerts/${id}/actions`, { action: { action: 'arrived' } }, { cookie: marc.cookie })).status).toBe(200);
-    const history = (await (await get(`/api/alerts/${id}`, claire.cookie)).json()) as { alert: { escalation: { state: string } }; audit: Array<{ actor: string; action: string }> };
+    expect(
+      (await post(`/api/alerts/${id}/actions`, { action: { action: 'arrived' } }, { cookie: marc.cookie })).status,
+    ).toBe(200);
+    const history = (await (await get(`/api/alerts/${id}`, claire.cookie)).json()) as {
+      alert: { escalation: { state: string } };
+      audit: Array<{ actor: string; action: string }>;
+    };
     expect(history.alert.escalation.state).toBe('arrived');
-    expect(history.audit.map((a) => `${a.actor}: ${a.action}`)).toEqual(expect.arrayContaining(['Vigie: opened', 'Marc: accepted: on the way', 'Marc: help arrived']));
+    expect(history.audit.map((a) => `${a.actor}: ${a.action}`)).toEqual(
+      expect.arrayContaining(['Vigie: opened', 'Marc: accepted: on the way', 'Marc: help arrived']),
+    );
   });
 });
 
 describe('the care team sets up a patient', () => {
   const staff = (method: string, path: string, body?: unknown) =>
-    fetch(`${s.webUrl}${path}`, { method, headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    fetch(`${s.webUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
 
   it('changes a threshold for one patient, and the running ingest applies it within seconds', async () => {
     const { device, publish } = await s.senior('Jeanne');
-    const unknown = await staff('PUT', `/api/patients/${device.patientId}/rules`, { thresholds: { 'temp-hgih': { limit: 37 } } });
+    const unknown = await staff('PUT', `/api/patients/${device.patientId}/rules`, {
+      thresholds: { 'temp-hgih': { limit: 37 } },
+    });
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toEqual({ error: 'unknown threshold rule "temp-hgih"' });
     expect((await staff('PUT', `/api/patients/${device.patientId}/rules`, { fallWindowSeconds: 5 })).status).toBe(400);
     expect((await fetch(`${s.webUrl}/api/patients/${device.patientId}/rules`)).status).toBe(401);
     expect((await staff('GET', '/api/patients/p-unknown/rules')).status).toBe(404);
 
-    const set = await staff('PUT', `/api/patients/${device.patientId}/rules`, { thresholds: { 'temp-high': { limit: 37.2 } }, spo2Scale: 2 });
+    const set = await staff('PUT', `/api/patients/${device.patientId}/rules`, {
+      thresholds: { 'temp-high': { limit: 37.2 } },
+      spo2Scale: 2,
+    });
     expect(set.status).toBe(200);
-    const body = (await set.json()) as { settings: { spo2Scale: number }; thresholds: Array<{ id: string; limit: number }> };
+    const body = (await set.json()) as {
+      settings: { spo2Scale: number };
+      thresholds: Array<{ id: string; limit: number }>;
+    };
     expect(body.settings.spo2Scale).toBe(2);
     expect(body.thresholds.find((r) => r.id === 'temp-high')?.limit).toBe(37.2);
     expect(body.thresholds.find((r) => r.id === 'temp-very-high')?.limit).toBe(39); // the others keep their defaults
@@ -238,15 +349,25 @@ describe('the care team sets up a patient', () => {
     expect(alert).toMatchObject({ priority: 'medium', detail: { vital: 'temp', limit: 37.2, value: 37.6 } });
   });
 
-  it('sets an escalation chain only with the patient\'s own people', async () => {
+  it("sets an escalation chain only with the patient's own people", async () => {
     const { device } = await s.senior('Jeanne');
     const other = await s.senior('Marcel');
     const claire = await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
     const stranger = await s.family(other.device.patientId, { name: 'Paul', email: 'paul@famille.test' });
-    const bad = await staff('PUT', `/api/patients/${device.patientId}/escalation`, { steps: [{ personId: stranger.personId, delayMinutes: 0 }] });
+    const bad = await staff('PUT', `/api/patients/${device.patientId}/escalation`, {
+      steps: [{ personId: stranger.personId, delayMinutes: 0 }],
+    });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: `step 1: ${stranger.personId} is not among ${device.patientId}'s people` });
-    const ok = await staff('PUT', `/api/patients/${device.patientId}/escalation`, { steps: [{ personId: claire.personId, delayMinutes: 0 }], arrivalTimeoutMinutes: 20 });
-    expect(await ok.json()).toMatchObject({ steps: [{ personId: claire.personId, delayMs: 0, name: 'Claire', relation: 'daughter' }], arrivalTimeoutMs: 20 * 60_000 });
+    expect(await bad.json()).toEqual({
+      error: `step 1: ${stranger.personId} is not among ${device.patientId}'s people`,
+    });
+    const ok = await staff('PUT', `/api/patients/${device.patientId}/escalation`, {
+      steps: [{ personId: claire.personId, delayMinutes: 0 }],
+      arrivalTimeoutMinutes: 20,
+    });
+    expect(await ok.json()).toMatchObject({
+      steps: [{ personId: claire.personId, delayMs: 0, name: 'Claire', relation: 'daughter' }],
+      arrivalTimeoutMs: 20 * 60_000,
+    });
   });
 });

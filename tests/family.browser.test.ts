@@ -40,7 +40,14 @@ async function invite(patientId: string, body: object): Promise<string> {
 describe('the family page', () => {
   it('takes a relative from the invitation to answering an SOS, live', async () => {
     const { device, publish } = await s.senior('Jeanne Dupont');
-    const page = await openPage(await invite(device.patientId, { name: 'Claire', email: 'claire@famille.test', relation: 'fille', shareVitals: true }));
+    const page = await openPage(
+      await invite(device.patientId, {
+        name: 'Claire',
+        email: 'claire@famille.test',
+        relation: 'fille',
+        shareVitals: true,
+      }),
+    );
     await expect.poll(() => page.getByText('Invitation de Jeanne Dupont').count()).toBe(1);
     expect(page.url()).not.toContain('invite='); // the token leaves the address bar
     await page.screenshot({ path: artifactPath('family-invitation.png') });
@@ -84,7 +91,12 @@ describe('the family page', () => {
 
   it('shows a relative without consent presence and alerts but not the readings, and explains a wrong password', async () => {
     const { device, publish } = await s.senior('Marcel Bernard');
-    await s.family(device.patientId, { name: 'Marc', email: 'marc@famille.test', relation: 'fils', shareVitals: false });
+    await s.family(device.patientId, {
+      name: 'Marc',
+      email: 'marc@famille.test',
+      relation: 'fils',
+      shareVitals: false,
+    });
     const page = await openPage(`${s.webUrl}/family/`);
     await page.getByTestId('email').fill('marc@famille.test');
     await page.getByTestId('password').fill('not the password');
@@ -92,7 +104,9 @@ describe('the family page', () => {
     await expect.poll(() => page.getByTestId('signin-error').textContent()).toBe('wrong e-mail or password');
     await page.getByTestId('password').fill(FAMILY_PASSWORD);
     await page.getByTestId('signin').click();
-    await expect.poll(() => page.getByTestId('vitals-hidden').textContent()).toBe('Marcel Bernard n’a pas choisi de partager ses mesures avec vous.');
+    await expect
+      .poll(() => page.getByTestId('vitals-hidden').textContent())
+      .toBe('Marcel Bernard n’a pas choisi de partager ses mesures avec vous.');
     await publish('vitals', { ts: Date.now(), seq: 1, hr: 72, battery: 40 });
     await expect.poll(() => page.getByTestId('battery').textContent()).toBe('Batterie : 40 %');
     expect(await page.getByTestId('hr').count()).toBe(0);
@@ -104,15 +118,35 @@ describe('the family page', () => {
     await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
     const page = await openPage(`${s.webUrl}/family/`);
     await page.context().grantPermissions(['notifications'], { origin: s.webUrl });
-    await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state)).toBe('activated');
+    await expect
+      .poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state))
+      .toBe('activated');
     const cdp = await page.context().newCDPSession(page);
-    const registration = new Promise<string>((resolve) => cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
-      const r = e.registrations.find((x) => x.scopeURL.startsWith(s.webUrl));
-      if (r) resolve(r.registrationId);
-    }));
+    const registration = new Promise<string>((resolve) =>
+      cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
+        const r = e.registrations.find((x) => x.scopeURL.startsWith(s.webUrl));
+        if (r) resolve(r.registrationId);
+      }),
+    );
     await cdp.send('ServiceWorker.enable');
-    const payload = { title: 'Alerte : Jeanne Dupont', body: 'Vigie a détecté une chute chez Jeanne Dupont.', url: `${s.webUrl}/family/?alert=42`, tag: 'vigie-alert-42', alertId: 42, urgent: true };
-    const shown = () => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, requireInteraction: n.requireInteraction, data: n.data as unknown })));
+    const payload = {
+      title: 'Alerte : Jeanne Dupont',
+      body: 'Vigie a détecté une chute chez Jeanne Dupont.',
+      url: `${s.webUrl}/family/?alert=42`,
+      tag: 'vigie-alert-42',
+      alertId: 42,
+      urgent: true,
+    };
+    const shown = () =>
+      page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+          title: n.title,
+          body: n.body,
+          tag: n.tag,
+          requireInteraction: n.requireInteraction,
+          data: n.data as unknown,
+        })),
+      );
     // DevTools' deliverPushMessage answers before the push is dispatched and drops its delivery status
     // (Chromium's ServiceWorkerHandler binds an empty callback), and under load one delivery in a few
     // dozen never reaches the worker: seen with the worker running and permission granted, and the
@@ -120,16 +154,32 @@ describe('the family page', () => {
     // retries until delivered, if nothing is shown within 5 s; the notification has a
     // tag, so a second delivery replaces the first, and exactly one is expected below.
     for (let attempt = 1; attempt <= 3 && (await shown()).length === 0; attempt += 1) {
-      await cdp.send('ServiceWorker.deliverPushMessage', { origin: s.webUrl, registrationId: await registration, data: JSON.stringify(payload) });
-      for (const deadline = Date.now() + 5_000; Date.now() < deadline && (await shown()).length === 0; ) await new Promise((r) => setTimeout(r, 100));
+      await cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: s.webUrl,
+        registrationId: await registration,
+        data: JSON.stringify(payload),
+      });
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline && (await shown()).length === 0;)
+        await new Promise((r) => setTimeout(r, 100));
     }
     await expect.poll(shown).toHaveLength(1);
-    expect((await shown())[0]).toEqual({ title: payload.title, body: payload.body, tag: payload.tag, requireInteraction: true, data: { url: payload.url } });
+    expect((await shown())[0]).toEqual({
+      title: payload.title,
+      body: payload.body,
+      tag: payload.tag,
+      requireInteraction: true,
+      data: { url: payload.url },
+    });
   });
 
   it('lets the senior invite a relative from their own page', async () => {
     const { device } = await s.senior('Jeanne Dupont');
-    await s.family(device.patientId, { name: 'Jeanne', email: 'jeanne@senior.test', relation: 'self', role: 'patient' });
+    await s.family(device.patientId, {
+      name: 'Jeanne',
+      email: 'jeanne@senior.test',
+      relation: 'self',
+      role: 'patient',
+    });
     const page = await openPage(`${s.webUrl}/family/`);
     await page.getByTestId('email').fill('jeanne@senior.test');
     await page.getByTestId('password').fill(FAMILY_PASSWORD);

@@ -15,9 +15,17 @@ const t = usePipeline(async () => {
   await Promise.all(clients.splice(0).map((c) => end(c, true)));
 });
 
-async function watch(): Promise<{ device: Provisioned; client: MqttClient; send: (body: object, qos?: 0 | 1) => Promise<void> }> {
+async function watch(): Promise<{
+  device: Provisioned;
+  client: MqttClient;
+  send: (body: object, qos?: 0 | 1) => Promise<void>;
+}> {
   const device = await t.broker.registry.provisionPatient('test');
-  const client = await connect(t.broker.url, { clientId: device.deviceId, username: device.deviceId, password: device.secret });
+  const client = await connect(t.broker.url, {
+    clientId: device.deviceId,
+    username: device.deviceId,
+    password: device.secret,
+  });
   clients.push(client);
   const send = async (body: object, qos: 0 | 1 = 1) => {
     const channel = 'type' in body ? 'events' : 'vitals';
@@ -36,7 +44,20 @@ describe('ingest into InfluxDB', () => {
       expect(r).toHaveLength(1);
       return r;
     });
-    expect(row, JSON.stringify(row)).toMatchObject({ device: device.deviceId, patient: device.patientId, hr: 72.5, spo2: 97, temp: 36.7, sys: 128, dia: 79, rr: 15, steps: 12, battery: 80, seq: 1, backfill: false });
+    expect(row, JSON.stringify(row)).toMatchObject({
+      device: device.deviceId,
+      patient: device.patientId,
+      hr: 72.5,
+      spo2: 97,
+      temp: 36.7,
+      sys: 128,
+      dia: 79,
+      rr: 15,
+      steps: 12,
+      battery: 80,
+      seq: 1,
+      backfill: false,
+    });
     expect((row?.time as Date).getTime()).toBe(ts);
   });
 
@@ -53,17 +74,27 @@ describe('ingest into InfluxDB', () => {
   it('lands a backfill after an offline period with its original timestamps, and downsamples it', async () => {
     const { device, send } = await watch();
     const start = Date.now() - 3 * 3_600_000; // three hours ago: older than the continuous queries look back
-    const samples = Array.from({ length: 180 }, (_, i) => ({ ts: start + i * 60_000, seq: 100 + i, hr: 60 + (i % 10) }));
+    const samples = Array.from({ length: 180 }, (_, i) => ({
+      ts: start + i * 60_000,
+      seq: 100 + i,
+      hr: 60 + (i % 10),
+    }));
     await send({ samples });
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(180));
-    const rows = await t.influx.rows(`SELECT hr, backfill FROM vitals WHERE device = '${device.deviceId}' ORDER BY time`);
+    const rows = await t.influx.rows(
+      `SELECT hr, backfill FROM vitals WHERE device = '${device.deviceId}' ORDER BY time`,
+    );
     expect(rows.map((r) => (r.time as Date).getTime())).toEqual(samples.map((s) => s.ts));
     expect(rows.every((r) => r.backfill === true)).toBe(true);
     await eventually(async () => {
-      const minute = await t.influx.rows(`SELECT hr, hr_min, hr_max, samples FROM "vigie"."rp_1m"."vitals" WHERE device = '${device.deviceId}' ORDER BY time LIMIT 3`);
+      const minute = await t.influx.rows(
+        `SELECT hr, hr_min, hr_max, samples FROM "vigie"."rp_1m"."vitals" WHERE device = '${device.deviceId}' ORDER BY time LIMIT 3`,
+      );
       expect(minute.map((r) => r.hr)).toEqual([60, 61, 62]);
       expect(minute[0]?.samples).toBe(1);
-      const hour = await t.influx.rows(`SELECT samples FROM "vigie"."rp_1h"."vitals" WHERE device = '${device.deviceId}'`);
+      const hour = await t.influx.rows(
+        `SELECT samples FROM "vigie"."rp_1h"."vitals" WHERE device = '${device.deviceId}'`,
+      );
       expect(hour.reduce((n, r) => n + Number(r.samples), 0)).toBe(180);
     });
   });
@@ -81,7 +112,12 @@ describe('ingest into InfluxDB', () => {
   it('keeps two readings of the same millisecond apart', async () => {
     const { device, send } = await watch();
     const ts = Date.now();
-    await send({ samples: [{ ts, seq: 1, hr: 70 }, { ts, seq: 2, hr: 71 }] });
+    await send({
+      samples: [
+        { ts, seq: 1, hr: 70 },
+        { ts, seq: 2, hr: 71 },
+      ],
+    });
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(2));
   });
 
@@ -119,14 +155,25 @@ describe('ingest into InfluxDB', () => {
     await t.ingest.stop(); // the broker keeps both sessions' messages meanwhile
     const t0 = Date.now() - 600_000;
     const backlog = 5000;
-    for (let seq = 0; seq < backlog; seq += 500) await Promise.all(Array.from({ length: 500 }, (_, k) => send({ ts: t0 + seq + k, seq: seq + k, hr: 70 })));
+    for (let seq = 0; seq < backlog; seq += 500)
+      await Promise.all(Array.from({ length: 500 }, (_, k) => send({ ts: t0 + seq + k, seq: seq + k, hr: 70 })));
     await send({ ts: Date.now(), seq: 1, type: 'fall', confidence: 0.9 });
-    const readingsHandled = async () => (await t.ingest.metrics.messages.get()).values.find((v) => v.labels.channel === 'vitals')?.value ?? 0;
+    const readingsHandled = async () =>
+      (await t.ingest.metrics.messages.get()).values.find((v) => v.labels.channel === 'vitals')?.value ?? 0;
     t.ingest = await startTestIngest(t.broker, t.influx.url);
-    const when = await eventually(async () => {
-      expect(t.ingest.alerts.list().filter((a) => a.deviceId === device.deviceId).map((a) => a.type)).toEqual(['fall']);
-      return readingsHandled(); // this ingest's count: it starts at zero
-    }, 30_000, 5);
+    const when = await eventually(
+      async () => {
+        expect(
+          t.ingest.alerts
+            .list()
+            .filter((a) => a.deviceId === device.deviceId)
+            .map((a) => a.type),
+        ).toEqual(['fall']);
+        return readingsHandled(); // this ingest's count: it starts at zero
+      },
+      30_000,
+      5,
+    );
     // The fall was stored while most of the readings sent before it still waited.
     expect(when).toBeLessThan(backlog / 2);
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(backlog), 60_000);
@@ -140,7 +187,18 @@ describe('ingest into InfluxDB', () => {
     await send({ ts: now + 1, seq: 2, type: 'sos' });
     await send({ ts: now + 2, seq: 2, type: 'sos' }); // redelivered: stored once
     await send({ ts: now + 3, seq: 3, type: 'im_ok' });
-    await eventually(() => expect(t.ingest.alerts.list().filter((a) => a.deviceId === device.deviceId).map((a) => [a.type, a.seq, a.confidence]).sort()).toEqual([['fall', 1, 0.95], ['sos', 2, null]]));
+    await eventually(() =>
+      expect(
+        t.ingest.alerts
+          .list()
+          .filter((a) => a.deviceId === device.deviceId)
+          .map((a) => [a.type, a.seq, a.confidence])
+          .sort(),
+      ).toEqual([
+        ['fall', 1, 0.95],
+        ['sos', 2, null],
+      ]),
+    );
     await t.influx.start();
     await eventually(async () => expect(await t.influx.count('events', device.deviceId)).toBe(3), 30_000);
   });
@@ -154,7 +212,9 @@ describe('ingest into InfluxDB', () => {
     const sending = (async () => {
       for (let seq = 0; seq < 120; seq += 1) await send({ ts: t0 + seq * 100, seq, hr: 80 });
     })();
-    await eventually(async () => expect((await t.ingest.metrics.backpressure.get()).values[0]?.value).toBeGreaterThan(0));
+    await eventually(async () =>
+      expect((await t.ingest.metrics.backpressure.get()).values[0]?.value).toBeGreaterThan(0),
+    );
     expect(t.ingest.queue.size).toBeLessThanOrEqual(50);
     await t.influx.start();
     await sending;
@@ -168,9 +228,18 @@ describe('ingest into InfluxDB', () => {
     await send({ ts: Date.now(), seq: 0, spo2: 97 }); // the ingest creates the database on its first write
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(1));
     const t0 = Date.now() - 10 * 86_400_000;
-    const res = await fetch(`${t.influx.url}/write?db=vigie&rp=raw&precision=ms`, { method: 'POST', body: `vitals,device=other hr="oops" ${t0 - 1}` });
+    const res = await fetch(`${t.influx.url}/write?db=vigie&rp=raw&precision=ms`, {
+      method: 'POST',
+      body: `vitals,device=other hr="oops" ${t0 - 1}`,
+    });
     expect(res.status).toBe(204);
-    await send({ samples: [{ ts: t0, seq: 1, spo2: 95 }, { ts: t0 + 1, seq: 2, hr: 70 }, { ts: t0 + 2, seq: 3, spo2: 96 }] });
+    await send({
+      samples: [
+        { ts: t0, seq: 1, spo2: 95 },
+        { ts: t0 + 1, seq: 2, hr: 70 },
+        { ts: t0 + 2, seq: 3, spo2: 96 },
+      ],
+    });
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(3));
     await eventually(() => expect(t.ingest.queue.deadLetters).toBe(1));
     // The writer removes the batch from the queue once InfluxDB has answered, which is a moment after

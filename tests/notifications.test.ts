@@ -21,7 +21,14 @@ import { startTestPushService, type TestPushService } from './support/push-servi
 
 const T0 = 1_800_000_000_000;
 const vapid = { ...generateVapidKeys(), subject: 'mailto:ops@vigie.test' };
-const message: Notification = { title: 'Alerte : Jeanne', body: 'Vigie a détecté une chute chez Jeanne.', url: 'http://vigie.test/family/?alert=7', tag: 'vigie-alert-7', alertId: 7, urgent: true };
+const message: Notification = {
+  title: 'Alerte : Jeanne',
+  body: 'Vigie a détecté une chute chez Jeanne.',
+  url: 'http://vigie.test/family/?alert=7',
+  tag: 'vigie-alert-7',
+  alertId: 7,
+  urgent: true,
+};
 
 let dir: string;
 let smtp: TestSmtp;
@@ -44,7 +51,9 @@ afterEach(async () => {
 describe('e-mail (SMTP)', () => {
   it('arrives at a real SMTP server with the alert, the link and high priority', async () => {
     const email = new EmailChannel({ url: smtp.url, from: 'Vigie <alertes@vigie.test>' });
-    expect(await email.send({ person: daughter, pushSubscriptions: [] }, message)).toEqual([{ address: 'claire@famille.test', ok: true }]);
+    expect(await email.send({ person: daughter, pushSubscriptions: [] }, message)).toEqual([
+      { address: 'claire@famille.test', ok: true },
+    ]);
     const [mail] = await smtp.waitFor(1);
     expect(mail!.subject).toBe('Alerte : Jeanne');
     expect(mail!.to).toMatchObject({ value: [{ address: 'claire@famille.test', name: 'Claire Martin' }] });
@@ -67,14 +76,23 @@ describe('Web Push (VAPID, aes128gcm)', () => {
   it('is addressed to the subscription, signed with VAPID, and decrypts to the notification', async () => {
     const sub = push.subscribe('claire-phone');
     const channel = new WebPushChannel(vapid, () => undefined, push.agent);
-    expect(await channel.send({ person: daughter, pushSubscriptions: [sub] }, message)).toEqual([{ address: new URL(push.url).host, ok: true }]);
+    expect(await channel.send({ person: daughter, pushSubscriptions: [sub] }, message)).toEqual([
+      { address: new URL(push.url).host, ok: true },
+    ]);
     const [received] = await push.waitFor(1);
     expect(received!.path).toBe('/push/claire-phone');
     expect(received!.vapidKey).toBe(vapid.publicKey);
     expect(received!.vapid).toMatchObject({ aud: push.url, sub: 'mailto:ops@vigie.test' });
     expect(received!.vapid.exp! - Date.now() / 1000).toBeLessThanOrEqual(24 * 3600);
     expect(received!.headers).toMatchObject({ urgency: 'high', ttl: '86400', topic: 'vigie-alert-7' });
-    expect(received!.payload).toEqual({ title: message.title, body: message.body, url: message.url, tag: message.tag, alertId: 7, urgent: true });
+    expect(received!.payload).toEqual({
+      title: message.title,
+      body: message.body,
+      url: message.url,
+      tag: message.tag,
+      alertId: 7,
+      urgent: true,
+    });
   });
 
   it('forgets a subscription the push service says is gone', async () => {
@@ -82,7 +100,9 @@ describe('Web Push (VAPID, aes128gcm)', () => {
     push.expire('old-phone');
     const gone: string[] = [];
     const channel = new WebPushChannel(vapid, (endpoint) => gone.push(endpoint), push.agent);
-    expect(await channel.send({ person: daughter, pushSubscriptions: [sub] }, message)).toMatchObject([{ ok: false, permanent: true }]);
+    expect(await channel.send({ person: daughter, pushSubscriptions: [sub] }, message)).toMatchObject([
+      { ok: false, permanent: true },
+    ]);
     expect(gone).toEqual([sub.endpoint]);
   });
 });
@@ -96,23 +116,48 @@ describe('dispatcher', () => {
     const escalations = new Escalations(alerts, outbox, life);
     const email = new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' });
     const dispatcher = new Dispatcher({
-      alerts, outbox, people, channels: [email, new WebPushChannel(vapid, (e) => people.removePushSubscription(e), push.agent)],
-      patientName: () => 'Jeanne Dupont', linkFor: (id) => `http://vigie.test/family/?alert=${id}`, logger: createLogger('test', 'silent'),
+      alerts,
+      outbox,
+      people,
+      channels: [email, new WebPushChannel(vapid, (e) => people.removePushSubscription(e), push.agent)],
+      patientName: () => 'Jeanne Dupont',
+      linkFor: (id) => `http://vigie.test/family/?alert=${id}`,
+      logger: createLogger('test', 'silent'),
     });
-    const { alert } = life.apply({ patientId: 'p-1', kind: 'sos', change: 'raise', priority: 'high', at: T0, detail: {} })!;
+    const { alert } = life.apply({
+      patientId: 'p-1',
+      kind: 'sos',
+      change: 'raise',
+      priority: 'high',
+      at: T0,
+      detail: {},
+    })!;
     await smtp.stop(); // e-mail is down for the first attempt
-    escalations.start(alert, { patientId: 'p-1', steps: [{ personId: daughter.id, delayMs: 0 }], arrivalTimeoutMs: 60_000 }, T0);
+    escalations.start(
+      alert,
+      { patientId: 'p-1', steps: [{ personId: daughter.id, delayMs: 0 }], arrivalTimeoutMs: 60_000 },
+      T0,
+    );
     await dispatcher.run(T0);
     expect(push.received).toHaveLength(1);
-    expect(push.received[0]!.payload).toMatchObject({ title: 'Alerte : Jeanne Dupont', alertId: alert.id, urgent: true });
+    expect(push.received[0]!.payload).toMatchObject({
+      title: 'Alerte : Jeanne Dupont',
+      alertId: alert.id,
+      urgent: true,
+    });
     expect(outbox.pending(T0 + 4_999, 10)).toHaveLength(0);
     expect(outbox.pending(T0 + 5_000, 10)).toMatchObject([{ attempts: 1, delivered: ['push'] }]);
 
     smtp = await startTestSmtp();
     const retryEmail = new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' });
     const again = new Dispatcher({
-      alerts, outbox, people, channels: [retryEmail, new WebPushChannel(vapid, () => undefined, push.agent)],
-      patientName: () => 'Jeanne Dupont', linkFor: (id) => `http://vigie.test/family/?alert=${id}`, logger: createLogger('test', 'silent'),
+      alerts,
+      outbox,
+      people,
+      channels: [retryEmail, new WebPushChannel(vapid, () => undefined, push.agent)],
+      patientName: () => 'Jeanne Dupont',
+      linkFor: (id) => `http://vigie.test/family/?alert=${id}`,
+      logger: createLogger('test', 'silent'),
     });
     await again.run(T0 + 5_000);
     const [mail] = await smtp.waitFor(1);
@@ -120,8 +165,15 @@ describe('dispatcher', () => {
     expect(mail!.text).toContain(`http://vigie.test/family/?alert=${alert.id}`);
     expect(push.received).toHaveLength(1); // not pushed twice
     expect(outbox.pending(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
-    const audit = alerts.audit(alert.id).filter((a) => a.channel === 'email' || a.channel === 'push').map((a) => `${a.channel}: ${a.action}`);
-    expect(audit).toEqual([`email: notification to ${daughter.id} failed (alert)`, `push: notified ${daughter.id} (alert)`, `email: notified ${daughter.id} (alert)`]);
+    const audit = alerts
+      .audit(alert.id)
+      .filter((a) => a.channel === 'email' || a.channel === 'push')
+      .map((a) => `${a.channel}: ${a.action}`);
+    expect(audit).toEqual([
+      `email: notification to ${daughter.id} failed (alert)`,
+      `push: notified ${daughter.id} (alert)`,
+      `email: notified ${daughter.id} (alert)`,
+    ]);
     email.close();
     retryEmail.close();
     alerts.close();

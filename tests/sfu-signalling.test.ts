@@ -37,16 +37,27 @@ describe('call signalling', () => {
     const doctor = await sfu.open();
     const patient = await sfu.open();
     const doctorSees = record(doctor, 'participant');
-    const joined = await doctor.request('join', { roomId: 'room-a', token: await sfu.invite('room-a', 'clinician', { participantId: 'dr' }) });
+    const joined = await doctor.request('join', {
+      roomId: 'room-a',
+      token: await sfu.invite('room-a', 'clinician', { participantId: 'dr' }),
+    });
     expect(joined).toMatchObject({ role: 'clinician', admitted: true, participantId: 'dr', participants: [] });
     expect(joined.routerRtpCapabilities).toHaveProperty('codecs');
 
     const admittedNotes = record(patient, 'admitted');
-    const waiting = await patient.request('join', { roomId: 'room-a', token: await sfu.invite('room-a', 'patient', { participantId: 'pt' }) });
+    const waiting = await patient.request('join', {
+      roomId: 'room-a',
+      token: await sfu.invite('room-a', 'patient', { participantId: 'pt' }),
+    });
     expect(waiting).toMatchObject({ role: 'patient', admitted: false, participants: [], producers: [] });
-    expect(await refusal(patient.request('createTransport', { direction: 'send' }))).toEqual({ code: 'not_admitted', message: 'waiting for the clinician to let you in' });
+    expect(await refusal(patient.request('createTransport', { direction: 'send' }))).toEqual({
+      code: 'not_admitted',
+      message: 'waiting for the clinician to let you in',
+    });
     expect(await refusal(patient.request('chat', { text: 'hello?' }))).toMatchObject({ code: 'not_admitted' });
-    await eventually(() => expect(doctorSees).toEqual([{ participantId: 'pt', role: 'patient', displayName: 'patient', admitted: false }]));
+    await eventually(() =>
+      expect(doctorSees).toEqual([{ participantId: 'pt', role: 'patient', displayName: 'patient', admitted: false }]),
+    );
 
     await doctor.request('admit', { participantId: 'pt' });
     await eventually(() => expect(admittedNotes).toHaveLength(1));
@@ -59,26 +70,51 @@ describe('call signalling', () => {
     sfu = await startTestSfu();
     const page = await sfu.open();
     const tokenA = await sfu.invite('room-a', 'family');
-    expect(await refusal(page.request('join', { roomId: 'room-b', token: tokenA }))).toEqual({ code: 'wrong_room', message: 'this invitation is for another consultation' });
-    expect((await refusal(page.request('join', { roomId: 'room-a', token: await sfu.invite('room-a', 'patient', { ttlSeconds: -120 }) }))).code).toBe('token_expired');
+    expect(await refusal(page.request('join', { roomId: 'room-b', token: tokenA }))).toEqual({
+      code: 'wrong_room',
+      message: 'this invitation is for another consultation',
+    });
+    expect(
+      (
+        await refusal(
+          page.request('join', {
+            roomId: 'room-a',
+            token: await sfu.invite('room-a', 'patient', { ttlSeconds: -120 }),
+          }),
+        )
+      ).code,
+    ).toBe('token_expired');
     const [header, payload, signature] = tokenA.split('.');
     const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
     const promoted = Buffer.from(JSON.stringify({ ...claims, role: 'clinician' })).toString('base64url');
-    expect((await refusal(page.request('join', { roomId: 'room-a', token: `${header}.${promoted}.${signature}` }))).code).toBe('token_invalid');
+    expect(
+      (await refusal(page.request('join', { roomId: 'room-a', token: `${header}.${promoted}.${signature}` }))).code,
+    ).toBe('token_invalid');
     const forged = await signWith({ ...claims, role: 'clinician' }, 'another-secret-that-is-long-enough-to-sign');
     expect((await refusal(page.request('join', { roomId: 'room-a', token: forged }))).code).toBe('token_invalid');
-    expect((await refusal(page.request('join', { roomId: 'room-a', token: 'not-a-token' }))).code).toBe('token_invalid');
+    expect((await refusal(page.request('join', { roomId: 'room-a', token: 'not-a-token' }))).code).toBe(
+      'token_invalid',
+    );
     // None of this left anyone in the room, and the socket still serves a valid invitation.
     expect(sfu.server.rooms.get('room-b')).toBeUndefined();
-    await expect(page.request('join', { roomId: 'room-a', token: tokenA })).resolves.toMatchObject({ role: 'family', admitted: false });
+    await expect(page.request('join', { roomId: 'room-a', token: tokenA })).resolves.toMatchObject({
+      role: 'family',
+      admitted: false,
+    });
   });
 
   it('answers malformed and unknown requests with the reason, and keeps serving', async () => {
     sfu = await startTestSfu();
     const page = await sfu.open();
     expect(await refusal(page.request('createTransport', { direction: 'send' }))).toMatchObject({ code: 'not_joined' });
-    expect(await refusal(page.request('createTransport', { direction: 'sideways' } as never))).toMatchObject({ code: 'bad_request', message: expect.stringContaining('direction') });
-    expect(await refusal(page.request('selfDestruct' as never, {} as never))).toEqual({ code: 'bad_request', message: 'unknown method "selfDestruct"' });
+    expect(await refusal(page.request('createTransport', { direction: 'sideways' } as never))).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringContaining('direction'),
+    });
+    expect(await refusal(page.request('selfDestruct' as never, {} as never))).toEqual({
+      code: 'bad_request',
+      message: 'unknown method "selfDestruct"',
+    });
     const token = await sfu.invite('room-a', 'clinician');
     await expect(page.request('join', { roomId: 'room-a', token })).resolves.toMatchObject({ admitted: true });
     const metrics = await fetch(sfu.url.replace('ws:', 'http:').replace('/signal', '/metrics')).then((r) => r.text());
@@ -95,7 +131,10 @@ describe('call signalling', () => {
     await doctor.request('admit', { participantId: 'fam' });
     const patientToken = await sfu.invite('r', 'patient', { participantId: 'pt' });
     await patient.request('join', { roomId: 'r', token: patientToken });
-    expect(await refusal(family.request('admit', { participantId: 'pt' }))).toEqual({ code: 'forbidden', message: 'only the clinician can do this' });
+    expect(await refusal(family.request('admit', { participantId: 'pt' }))).toEqual({
+      code: 'forbidden',
+      message: 'only the clinician can do this',
+    });
     expect((await refusal(family.request('endForAll', {}))).code).toBe('forbidden');
     const ended = record(family, 'ended');
     const closed = new Promise<number>((resolve) => family.onClose((code) => resolve(code)));
@@ -103,7 +142,9 @@ describe('call signalling', () => {
     await eventually(() => expect(ended).toEqual([{ reason: 'ended_by_clinician' }]));
     expect(await closed).toBe(4002);
     const again = await sfu.open();
-    expect(await refusal(again.request('join', { roomId: 'r', token: patientToken }))).toMatchObject({ code: 'consultation_ended' });
+    expect(await refusal(again.request('join', { roomId: 'r', token: patientToken }))).toMatchObject({
+      code: 'consultation_ended',
+    });
   });
 
   it('says why a join is refused when the room or the media server is full', async () => {
@@ -111,12 +152,18 @@ describe('call signalling', () => {
     const pages = await Promise.all([1, 2, 3, 4].map(() => sfu!.open()));
     await pages[0]!.request('join', { roomId: 'r1', token: await sfu.invite('r1', 'clinician') });
     await pages[1]!.request('join', { roomId: 'r1', token: await sfu.invite('r1', 'patient') });
-    expect(await refusal(pages[2]!.request('join', { roomId: 'r1', token: await sfu.invite('r1', 'family') }))).toEqual({ code: 'room_full', message: 'this consultation already has 2 participants' });
+    expect(await refusal(pages[2]!.request('join', { roomId: 'r1', token: await sfu.invite('r1', 'family') }))).toEqual(
+      { code: 'room_full', message: 'this consultation already has 2 participants' },
+    );
     await pages[2]!.request('join', { roomId: 'r2', token: await sfu.invite('r2', 'clinician') });
-    expect((await refusal(pages[3]!.request('join', { roomId: 'r2', token: await sfu.invite('r2', 'patient') }))).code).toBe('server_full');
+    expect(
+      (await refusal(pages[3]!.request('join', { roomId: 'r2', token: await sfu.invite('r2', 'patient') }))).code,
+    ).toBe('server_full');
     // Someone leaving frees the place.
     await pages[1]!.request('leave', {});
-    await expect(pages[3]!.request('join', { roomId: 'r2', token: await sfu.invite('r2', 'patient') })).resolves.toMatchObject({ admitted: false });
+    await expect(
+      pages[3]!.request('join', { roomId: 'r2', token: await sfu.invite('r2', 'patient') }),
+    ).resolves.toMatchObject({ admitted: false });
   });
 
   it('replaces an earlier page of the same participant (a reload, another tab) and keeps them admitted', async () => {
@@ -150,7 +197,9 @@ describe('call signalling', () => {
     await eventually(() => expect(rejoins).toEqual([{ reason: 'media_restarted' }]));
     // Until it joins again, the page has no place in the room.
     expect((await refusal(patient.request('createTransport', { direction: 'send' }))).code).toBe('not_joined');
-    await expect(patient.request('join', { roomId: 'r', token: patientToken })).resolves.toMatchObject({ admitted: true });
+    await expect(patient.request('join', { roomId: 'r', token: patientToken })).resolves.toMatchObject({
+      admitted: true,
+    });
     await expect(patient.request('createTransport', { direction: 'recv' })).resolves.toHaveProperty('id');
     expect(room.slot!.worker.pid).not.toBe(dead);
     await eventually(() => expect(sfu!.server.pool.pids()).toHaveLength(2));

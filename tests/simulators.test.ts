@@ -13,15 +13,29 @@ const t = usePipeline(async () => {
 });
 
 async function cohort(n: number): Promise<CohortWatch[]> {
-  return Promise.all(Array.from({ length: n }, () => t.broker.registry.provisionPatient('sim').then((p) => ({ ...p }))));
+  return Promise.all(
+    Array.from({ length: n }, () => t.broker.registry.provisionPatient('sim').then((p) => ({ ...p }))),
+  );
 }
 function startFleet(watches: CohortWatch[], options: Partial<FleetOptions> = {}): Fleet {
-  fleet = new Fleet({ brokerUrl: t.broker.url, watches, rate: 5, qos: 1, seed: 7, scenario: 'normal', affected: 1, atSec: 1, offlineMinutes: 1, connectRate: 100, ...options });
+  fleet = new Fleet({
+    brokerUrl: t.broker.url,
+    watches,
+    rate: 5,
+    qos: 1,
+    seed: 7,
+    scenario: 'normal',
+    affected: 1,
+    atSec: 1,
+    offlineMinutes: 1,
+    connectRate: 100,
+    ...options,
+  });
   return fleet;
 }
 
 describe('simulated watches', () => {
-  it("land their readings in InfluxDB, each under its own device and patient", async () => {
+  it('land their readings in InfluxDB, each under its own device and patient', async () => {
     const watches = await cohort(3);
     const f = startFleet(watches);
     await eventually(async () => {
@@ -36,21 +50,39 @@ describe('simulated watches', () => {
   it('have their malformed payloads rejected and explained, and keep sending good ones', async () => {
     const [w] = await cohort(1);
     const f = startFleet([w!], { scenario: 'malformed', atSec: 0 });
-    await eventually(() => expect(Object.keys(f.stats().rejections).sort()).toEqual(['future_timestamp', 'invalid', 'not_json', 'out_of_range']), 20_000);
+    await eventually(
+      () =>
+        expect(Object.keys(f.stats().rejections).sort()).toEqual([
+          'future_timestamp',
+          'invalid',
+          'not_json',
+          'out_of_range',
+        ]),
+      20_000,
+    );
     expect(await t.influx.count('vitals', w!.deviceId)).toBeGreaterThan(0);
     expect(f.stats().connected).toBe(1);
   });
 
   it('go offline (the broker publishes the will), then backfill with the original timestamps', async () => {
     const [w] = await cohort(1);
-    const observer = await connect(t.broker.url, { clientId: 'status-observer', username: 'svc:ingest', password: await t.broker.registry.setService('svc:ingest', 'ingest') });
+    const observer = await connect(t.broker.url, {
+      clientId: 'status-observer',
+      username: 'svc:ingest',
+      password: await t.broker.registry.setService('svc:ingest', 'ingest'),
+    });
     const statuses = collect(observer);
     await observer.subscribeAsync(allDevicesFilter('status'), { qos: 1 });
     startFleet([w!], { scenario: 'offline', atSec: 2, offlineMinutes: 0.1 }); // six seconds away
-    await eventually(() => expect(statuses.map((m) => m.payload.toString())).toEqual(['online', 'offline', 'online']), 20_000);
+    await eventually(
+      () => expect(statuses.map((m) => m.payload.toString())).toEqual(['online', 'offline', 'online']),
+      20_000,
+    );
     expect(statuses.every((m) => m.topic === deviceTopic(w!.deviceId, 'status'))).toBe(true);
     await eventually(async () => {
-      const rows = await t.influx.rows(`SELECT seq, backfill FROM vitals WHERE device = '${w!.deviceId}' AND backfill = true`);
+      const rows = await t.influx.rows(
+        `SELECT seq, backfill FROM vitals WHERE device = '${w!.deviceId}' AND backfill = true`,
+      );
       expect(rows.length).toBeGreaterThanOrEqual(25);
     }, 20_000);
     const all = await t.influx.rows(`SELECT seq FROM vitals WHERE device = '${w!.deviceId}' ORDER BY time`);
@@ -63,7 +95,10 @@ describe('simulated watches', () => {
   it('raise a fall that is stored as an alert', async () => {
     const watches = await cohort(2);
     startFleet(watches, { scenario: 'fall', atSec: 1 });
-    await eventually(() => expect(t.ingest.alerts.list().map((a) => [a.deviceId, a.type])).toEqual([[watches[0]?.deviceId, 'fall']]), 20_000);
+    await eventually(
+      () => expect(t.ingest.alerts.list().map((a) => [a.deviceId, a.type])).toEqual([[watches[0]?.deviceId, 'fall']]),
+      20_000,
+    );
   });
 
   it('report a wrong secret as a refused connection, without retrying it', async () => {

@@ -42,8 +42,19 @@ describe('consultation API', () => {
 
   it('refuses an expired sign-in and a call invitation used as a sign-in', async () => {
     const expired = await stack.web.tokens.issueStaff('dr', 'Dr', -120);
-    expect(await post({ patientId: stack.patientId }, expired)).toEqual({ status: 401, body: { error: 'your sign-in has expired; sign in again' } });
-    const invitation = (await stack.web.tokens.issueCall({ roomId: 'r', role: 'clinician', displayName: 'Dr', patientId: stack.patientId, ttlSeconds: 60 })).token;
+    expect(await post({ patientId: stack.patientId }, expired)).toEqual({
+      status: 401,
+      body: { error: 'your sign-in has expired; sign in again' },
+    });
+    const invitation = (
+      await stack.web.tokens.issueCall({
+        roomId: 'r',
+        role: 'clinician',
+        displayName: 'Dr',
+        patientId: stack.patientId,
+        ttlSeconds: 60,
+      })
+    ).token;
     expect((await post({ patientId: stack.patientId }, invitation)).status).toBe(401);
     const otherSecret = await new CallTokens(CallTokens.randomSecret()).issueStaff('dr', 'Dr', 60);
     expect((await post({ patientId: stack.patientId }, otherSecret)).status).toBe(401);
@@ -52,9 +63,18 @@ describe('consultation API', () => {
   it('says what is wrong with the request', async () => {
     expect(await post({ patientId: 'p-nobody' })).toEqual({ status: 404, body: { error: 'unknown patient p-nobody' } });
     expect(await post({})).toEqual({ status: 400, body: { error: expect.stringContaining('patientId') } });
-    expect(await post({ patientId: stack.patientId, inviteFamily: 'yes' })).toEqual({ status: 400, body: { error: expect.stringContaining('inviteFamily') } });
-    expect(await post(undefined, stack.staffToken, '{not json')).toEqual({ status: 400, body: { error: 'the body is not JSON' } });
-    expect(await post(undefined, stack.staffToken, JSON.stringify({ patientId: 'x'.repeat(20_000) }))).toEqual({ status: 413, body: { error: 'request body over 16384 bytes' } });
+    expect(await post({ patientId: stack.patientId, inviteFamily: 'yes' })).toEqual({
+      status: 400,
+      body: { error: expect.stringContaining('inviteFamily') },
+    });
+    expect(await post(undefined, stack.staffToken, '{not json')).toEqual({
+      status: 400,
+      body: { error: 'the body is not JSON' },
+    });
+    expect(await post(undefined, stack.staffToken, JSON.stringify({ patientId: 'x'.repeat(20_000) }))).toEqual({
+      status: 413,
+      body: { error: 'request body over 16384 bytes' },
+    });
     const get = await fetch(`${stack.webUrl}/api/consultations`);
     expect(get.status).toBe(405);
     expect((await fetch(`${stack.webUrl}/api/nothing`)).status).toBe(404);
@@ -66,6 +86,9 @@ describe('consultation API', () => {
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     expect(await page.text()).toContain('/assets/call-');
-    expect(await fetch(`${stack.webUrl}/api/config`).then((r) => r.json())).toEqual({ sfuUrl: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/signal$/), vapidPublicKey: null });
+    expect(await fetch(`${stack.webUrl}/api/config`).then((r) => r.json())).toEqual({
+      sfuUrl: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/signal$/),
+      vapidPublicKey: null,
+    });
   });
 });

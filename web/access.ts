@@ -12,7 +12,8 @@ export type Access =
   | { readonly kind: 'family'; readonly patientId: string; readonly vitals: boolean; readonly link: CareLink };
 
 export function accessTo(people: People, person: Person, patientId: string): Access | undefined {
-  if (isStaff(person.role)) return people.inTeamOf(person, patientId) ? { kind: 'staff', patientId, vitals: true } : undefined;
+  if (isStaff(person.role))
+    return people.inTeamOf(person, patientId) ? { kind: 'staff', patientId, vitals: true } : undefined;
   const link = people.linkOf(person.id, patientId);
   return link && { kind: 'family', patientId, vitals: link.shareVitals, link };
 }
@@ -20,7 +21,12 @@ export function accessTo(people: People, person: Person, patientId: string): Acc
 export function requireAccess(people: People, person: Person, patientId: string): Access {
   const access = accessTo(people, person, patientId);
   if (!access) {
-    throw new HttpError(403, isStaff(person.role) ? 'this patient is not in your care team' : 'you do not have access to this patient; ask the care team for an invitation');
+    throw new HttpError(
+      403,
+      isStaff(person.role)
+        ? 'this patient is not in your care team'
+        : 'you do not have access to this patient; ask the care team for an invitation',
+    );
   }
   return access;
 }
@@ -31,7 +37,18 @@ export function patientsOf(people: People, person: Person): string[] {
 }
 
 /** Names of the people alerts mention (who acknowledged, who is assigned, who is on the way). */
-export function namesOf(people: People, alerts: ReadonlyArray<{ acknowledgedBy: string | null; assignee: string | null; escalation: { owner: string | null } | null }>): Record<string, string> {
-  const ids = new Set(alerts.flatMap((a) => [a.acknowledgedBy, a.assignee, a.escalation?.owner]).filter((x): x is string => typeof x === 'string'));
+export function namesOf(
+  people: People,
+  alerts: ReadonlyArray<{
+    acknowledgedBy: string | null;
+    assignee: string | null;
+    escalation: { owner: string | null } | null;
+  }>,
+): Record<string, string> {
+  const ids = new Set(
+    alerts
+      .flatMap((a) => [a.acknowledgedBy, a.assignee, a.escalation?.owner])
+      .filter((x): x is string => typeof x === 'string'),
+  );
   return Object.fromEntries([...ids].map((id) => [id, people.person(id)?.name ?? id]));
 }

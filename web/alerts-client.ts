@@ -1,6 +1,12 @@
 /** The web service's client of the ingest's internal alert API (see ingest/alert-api.ts). */
 import { z } from 'zod';
-import { alertViewSchema, auditEntrySchema, type AlertAction, type AlertView, type AuditView } from '../common/alert-api.ts';
+import {
+  alertViewSchema,
+  auditEntrySchema,
+  type AlertAction,
+  type AlertView,
+  type AuditView,
+} from '../common/alert-api.ts';
 import { HttpError } from '../common/http.ts';
 
 const listSchema = z.object({ alerts: z.array(alertViewSchema) });
@@ -24,12 +30,15 @@ export class AlertsClient {
       const wanted = new Set(patientIds);
       return listSchema.parse(await this.#call('GET', '/alerts')).alerts.filter((a) => wanted.has(a.patientId));
     }
-    return listSchema.parse(await this.#call('GET', `/alerts?patients=${patientIds.map(encodeURIComponent).join(',')}`)).alerts;
+    return listSchema.parse(await this.#call('GET', `/alerts?patients=${patientIds.map(encodeURIComponent).join(',')}`))
+      .alerts;
   }
 
   /** Alerts opened since `since`, open or closed (for a timeline). */
   async since(patientId: string, since: number): Promise<AlertView[]> {
-    return listSchema.parse(await this.#call('GET', `/alerts?patients=${encodeURIComponent(patientId)}&since=${Math.floor(since)}`)).alerts;
+    return listSchema.parse(
+      await this.#call('GET', `/alerts?patients=${encodeURIComponent(patientId)}&since=${Math.floor(since)}`),
+    ).alerts;
   }
 
   async get(id: number): Promise<{ alert: AlertView; audit: AuditView[] } | undefined> {
@@ -61,7 +70,10 @@ export class AlertsClient {
     const payload: unknown = await res.json().catch(() => ({}));
     if (!res.ok) {
       const message = errorSchema.safeParse(payload);
-      throw new HttpError(res.status === 401 ? 502 : res.status, message.success ? message.data.error : `alert service error ${res.status}`);
+      throw new HttpError(
+        res.status === 401 ? 502 : res.status,
+        message.success ? message.data.error : `alert service error ${res.status}`,
+      );
     }
     return payload;
   }

@@ -26,7 +26,11 @@ export class Auth {
 
   async signIn(res: ServerResponse, email: string, password: string): Promise<Person> {
     const key = email.trim().toLowerCase();
-    if (this.#throttle.isLocked(key)) throw new HttpError(429, 'too many wrong passwords for this e-mail; wait 15 minutes, or ask the care team to reset it');
+    if (this.#throttle.isLocked(key))
+      throw new HttpError(
+        429,
+        'too many wrong passwords for this e-mail; wait 15 minutes, or ask the care team to reset it',
+      );
     const person = await this.#people.signIn(key, password);
     if (!person) {
       this.#throttle.fail(key);

@@ -20,7 +20,7 @@ import { thresholdsFor } from '../ingest/rules/thresholds.ts';
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 
 export const inviteBody = z.object({
-  name: z.string().trim().min(1, 'the relative\'s name is required').max(100),
+  name: z.string().trim().min(1, "the relative's name is required").max(100),
   email: z.email('a valid e-mail address is required').max(200),
   relation: z.string().trim().min(1, 'say who they are to the patient (daughter, neighbour...)').max(60),
   shareVitals: z.boolean().default(false),
@@ -28,8 +28,22 @@ export const inviteBody = z.object({
   role: z.enum(['family', 'patient']).default('family'),
 });
 const chainBody = z.object({
-  steps: z.array(z.object({ personId: z.string().min(1).max(100), delayMinutes: z.number().min(0).max(24 * 60) })).max(10),
-  arrivalTimeoutMinutes: z.number().min(1).max(24 * 60).default(30),
+  steps: z
+    .array(
+      z.object({
+        personId: z.string().min(1).max(100),
+        delayMinutes: z
+          .number()
+          .min(0)
+          .max(24 * 60),
+      }),
+    )
+    .max(10),
+  arrivalTimeoutMinutes: z
+    .number()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
 });
 
 export interface CareTeamDeps {
@@ -62,7 +76,10 @@ export class CareTeamApi {
       case 'invitations': {
         if (method !== 'POST') throw new HttpError(405, 'use POST');
         const body = await readBody(req, inviteBody);
-        const { token, expiresAt } = d.people.invite({ patientId, ...body, invitedBy: staff.staffId }, INVITATION_TTL_MS);
+        const { token, expiresAt } = d.people.invite(
+          { patientId, ...body, invitedBy: staff.staffId },
+          INVITATION_TTL_MS,
+        );
         d.logger.info({ patientId, staffId: staff.staffId }, 'relative invited');
         json(res, 201, { link: `${d.publicUrl()}/family/#invite=${token}`, expiresAt });
         return true;
@@ -70,12 +87,24 @@ export class CareTeamApi {
       case 'escalation': {
         if (method === 'PUT') {
           const body = await readBody(req, chainBody);
-          d.people.setChain(patientId, body.steps.map((s) => ({ personId: s.personId, delayMs: Math.round(s.delayMinutes * 60_000) })), Math.round(body.arrivalTimeoutMinutes * 60_000));
+          d.people.setChain(
+            patientId,
+            body.steps.map((s) => ({ personId: s.personId, delayMs: Math.round(s.delayMinutes * 60_000) })),
+            Math.round(body.arrivalTimeoutMinutes * 60_000),
+          );
           d.logger.info({ patientId, staffId: staff.staffId, steps: body.steps.length }, 'escalation chain changed');
         } else if (method !== 'GET') throw new HttpError(405, 'use GET or PUT');
         const chain = d.people.chain(patientId);
-        const names = new Map(d.people.peopleOf(patientId).map(({ person, link }) => [person.id, { name: person.name, relation: link.relation }]));
-        json(res, 200, { steps: chain.steps.map((s) => ({ ...s, ...names.get(s.personId) })), arrivalTimeoutMs: chain.arrivalTimeoutMs, people: [...names].map(([id, v]) => ({ id, ...v })) });
+        const names = new Map(
+          d.people
+            .peopleOf(patientId)
+            .map(({ person, link }) => [person.id, { name: person.name, relation: link.relation }]),
+        );
+        json(res, 200, {
+          steps: chain.steps.map((s) => ({ ...s, ...names.get(s.personId) })),
+          arrivalTimeoutMs: chain.arrivalTimeoutMs,
+          people: [...names].map(([id, v]) => ({ id, ...v })),
+        });
         return true;
       }
       case 'rules': {

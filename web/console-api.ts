@@ -62,13 +62,25 @@ export class ConsoleApi {
     if (method !== 'GET') d.auth.sameOrigin(req);
     const person = this.staff(req);
     if (path === '/api/console/me' && method === 'GET') {
-      const me: StaffMe = { id: person.id, name: person.name, role: person.role === 'admin' ? 'admin' : person.role === 'nurse' ? 'nurse' : 'clinician', lang: person.lang };
+      const me: StaffMe = {
+        id: person.id,
+        name: person.name,
+        role: person.role === 'admin' ? 'admin' : person.role === 'nurse' ? 'nurse' : 'clinician',
+        lang: person.lang,
+      };
       return send(res, 200, { person: me });
     }
     if (path === '/api/console/patients' && method === 'GET') {
       const ids = d.people.teamPatients(person);
       const alerts = await d.alerts.list(ids);
-      return send(res, 200, { patients: ids.map((id) => this.#row(id, alerts.filter((a) => a.patientId === id))) });
+      return send(res, 200, {
+        patients: ids.map((id) =>
+          this.#row(
+            id,
+            alerts.filter((a) => a.patientId === id),
+          ),
+        ),
+      });
     }
     const m = /^\/api\/console\/patients\/([\w-]+)(\/history|\/notes)?$/.exec(path);
     if (!m) throw new HttpError(404, `no API at ${path}`);
@@ -78,9 +90,18 @@ export class ConsoleApi {
       case undefined: {
         if (method !== 'GET') throw new HttpError(405, 'use GET');
         const settings = d.settings.get(patientId);
-        const thresholds: ThresholdView[] = thresholdsFor(settings?.thresholds ?? {}).map(({ id, vital, direction, limit, priority, enabled }) => ({ id, vital, direction, limit, priority, enabled }));
-        const people = d.people.peopleOf(patientId).map(({ person: p, link }) => ({ id: p.id, name: p.name, relation: link.relation }));
-        return send(res, 200, { patient: await this.row(patientId), thresholds, people, chain: d.people.chain(patientId) });
+        const thresholds: ThresholdView[] = thresholdsFor(settings?.thresholds ?? {}).map(
+          ({ id, vital, direction, limit, priority, enabled }) => ({ id, vital, direction, limit, priority, enabled }),
+        );
+        const people = d.people
+          .peopleOf(patientId)
+          .map(({ person: p, link }) => ({ id: p.id, name: p.name, relation: link.relation }));
+        return send(res, 200, {
+          patient: await this.row(patientId),
+          thresholds,
+          people,
+          chain: d.people.chain(patientId),
+        });
       }
       case '/history': {
         if (method !== 'GET') throw new HttpError(405, 'use GET');
@@ -88,15 +109,24 @@ export class ConsoleApi {
         const range = q.get('range') ?? '24h';
         if (!(range in RANGES)) throw new HttpError(400, `range: one of ${Object.keys(RANGES).join(', ')}`);
         const points = Number(q.get('points') ?? 800);
-        if (!Number.isFinite(points) || points < 10) throw new HttpError(400, 'points: the chart width in pixels (10 or more)');
+        if (!Number.isFinite(points) || points < 10)
+          throw new HttpError(400, 'points: the chart width in pixels (10 or more)');
         let history;
         try {
           history = await readHistory(d.influx, patientId, range as Range, points);
         } catch (error) {
           d.logger.warn({ patientId, error: String(error) }, 'history query failed');
-          throw new HttpError(503, 'the history database does not answer; the live values are still shown. Try again in a moment.');
+          throw new HttpError(
+            503,
+            'the history database does not answer; the live values are still shown. Try again in a moment.',
+          );
         }
-        const markers = (await d.alerts.since(patientId, history.from)).map((a) => ({ id: a.id, at: a.openedAt, kind: a.kind, priority: a.priority }));
+        const markers = (await d.alerts.since(patientId, history.from)).map((a) => ({
+          id: a.id,
+          at: a.openedAt,
+          kind: a.kind,
+          priority: a.priority,
+        }));
         return send(res, 200, { ...history, alerts: markers });
       }
       case '/notes': {

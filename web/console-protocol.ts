@@ -12,7 +12,11 @@ export interface News2View {
 export interface ConsoleRow {
   readonly id: string;
   readonly name: string;
-  readonly presence: { readonly online: boolean | null; readonly lastSeen: number | null; readonly battery: number | null };
+  readonly presence: {
+    readonly online: boolean | null;
+    readonly lastSeen: number | null;
+    readonly battery: number | null;
+  };
   readonly latest: Partial<Record<VitalKey, { value: number; ts: number }>>;
   readonly news2: News2View | null;
   /** How this patient's NEWS2 is scored (the page recomputes it as readings arrive). */

@@ -29,10 +29,24 @@ import type { FamilyOverview, Me } from './family-protocol.ts';
 import { accessTo, namesOf, requireAccess } from './access.ts';
 import { INVITATION_TTL_MS, inviteBody } from './care-team-api.ts';
 
-const signInBody = z.object({ email: z.string().trim().min(1, 'enter your e-mail').max(200), password: z.string().min(1, 'enter your password').max(500) });
+const signInBody = z.object({
+  email: z.string().trim().min(1, 'enter your e-mail').max(200),
+  password: z.string().min(1, 'enter your password').max(500),
+});
 const tokenBody = z.object({ token: z.string().min(20).max(200) });
-const acceptBody = tokenBody.extend({ password: z.string().min(MIN_PASSWORD_LENGTH, `choose a password of at least ${MIN_PASSWORD_LENGTH} characters`).max(500) });
-const pushBody = z.object({ endpoint: z.url().refine((u) => u.startsWith('https://'), 'push endpoints are https URLs').max(2000), keys: z.object({ p256dh: z.string().min(80).max(200), auth: z.string().min(16).max(50) }) });
+const acceptBody = tokenBody.extend({
+  password: z
+    .string()
+    .min(MIN_PASSWORD_LENGTH, `choose a password of at least ${MIN_PASSWORD_LENGTH} characters`)
+    .max(500),
+});
+const pushBody = z.object({
+  endpoint: z
+    .url()
+    .refine((u) => u.startsWith('https://'), 'push endpoints are https URLs')
+    .max(2000),
+  keys: z.object({ p256dh: z.string().min(80).max(200), auth: z.string().min(16).max(50) }),
+});
 const actionBody = z.object({ action: alertActionSchema });
 
 export interface CallInvite {
@@ -77,7 +91,14 @@ export class FamilyApi {
     if (path === '/api/invitations/lookup' && method === 'POST') {
       const inv = d.people.invitation((await readBody(req, tokenBody)).token);
       const existing = d.people.personByEmail(inv.email) !== undefined;
-      return ok(res, 200, { name: inv.name, email: inv.email, relation: inv.relation, patientName: d.registry.patientLabel(inv.patientId) ?? '', existingAccount: existing, expiresAt: inv.expiresAt });
+      return ok(res, 200, {
+        name: inv.name,
+        email: inv.email,
+        relation: inv.relation,
+        patientName: d.registry.patientLabel(inv.patientId) ?? '',
+        existingAccount: existing,
+        expiresAt: inv.expiresAt,
+      });
     }
     if (path === '/api/invitations/accept' && method === 'POST') {
       const { token, password } = await readBody(req, acceptBody);
@@ -115,23 +136,39 @@ export class FamilyApi {
     const d = this.#d;
     const person = d.auth.require(req);
     const link = this.#familyLink(person, patientId);
-    if (person.role !== 'patient' || link.relation !== 'self') throw new HttpError(403, 'only the patient or the care team can invite relatives');
+    if (person.role !== 'patient' || link.relation !== 'self')
+      throw new HttpError(403, 'only the patient or the care team can invite relatives');
     const body = await readBody(req, inviteBody.omit({ role: true }));
     const { token, expiresAt } = d.people.invite({ patientId, ...body, invitedBy: person.id }, INVITATION_TTL_MS);
     d.logger.info({ patientId, personId: person.id }, 'relative invited by the patient');
     return ok(res, 201, { link: `${d.publicUrl()}/family/#invite=${token}`, expiresAt });
   }
 
-  async #alertRoute(req: IncomingMessage, res: ServerResponse, method: string, id: number, actions: boolean): Promise<boolean> {
+  async #alertRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    id: number,
+    actions: boolean,
+  ): Promise<boolean> {
     const d = this.#d;
     const person = d.auth.require(req);
     const found = await d.alerts.get(id);
     // An alert of someone else's relative is "not found", like one that does not exist.
-    if (!found || !accessTo(d.people, person, found.alert.patientId)) throw new HttpError(404, `no alert ${id} among your patients'`);
-    if (!actions && method === 'GET') return ok(res, 200, { alert: found.alert, audit: found.audit.map((a) => ({ at: a.at, actor: this.#name(a.actor), action: a.action, channel: a.channel })) });
+    if (!found || !accessTo(d.people, person, found.alert.patientId))
+      throw new HttpError(404, `no alert ${id} among your patients'`);
+    if (!actions && method === 'GET')
+      return ok(res, 200, {
+        alert: found.alert,
+        audit: found.audit.map((a) => ({ at: a.at, actor: this.#name(a.actor), action: a.action, channel: a.channel })),
+      });
     if (!actions || method !== 'POST') throw new HttpError(405, `${method} is not allowed here`);
     const { action } = await readBody(req, actionBody);
-    if (!isStaff(person.role) && !FAMILY_ACTIONS.has(action.action)) throw new HttpError(403, `a relative can answer "I'm on my way" and confirm arrival; "${action.action}" is for the care team`);
+    if (!isStaff(person.role) && !FAMILY_ACTIONS.has(action.action))
+      throw new HttpError(
+        403,
+        `a relative can answer "I'm on my way" and confirm arrival; "${action.action}" is for the care team`,
+      );
     const alert = await d.alerts.act(id, person.id, action, 'web');
     d.logger.info({ alertId: id, personId: person.id, action: action.action }, 'alert action');
     return ok(res, 200, { alert, names: namesOf(d.people, [alert]) });
@@ -147,7 +184,9 @@ export class FamilyApi {
       relation: link.relation,
       shareVitals: link.shareVitals,
       presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
-      vitals: link.shareVitals ? { latest: now.latest, recent: now.recent.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2 })) } : null,
+      vitals: link.shareVitals
+        ? { latest: now.latest, recent: now.recent.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2 })) }
+        : null,
       alerts,
       people: Object.fromEntries(d.people.peopleOf(link.patientId).map(({ person }) => [person.id, person.name])),
       call: call && call.expiresAt > Date.now() ? call : null,
@@ -171,7 +210,12 @@ export class FamilyApi {
   }
 
   #me(person: Person): Me {
-    const patients = this.#d.people.linksOf(person.id).map((l) => ({ id: l.patientId, name: this.#d.registry.patientLabel(l.patientId) ?? l.patientId, relation: l.relation, shareVitals: l.shareVitals }));
+    const patients = this.#d.people.linksOf(person.id).map((l) => ({
+      id: l.patientId,
+      name: this.#d.registry.patientLabel(l.patientId) ?? l.patientId,
+      relation: l.relation,
+      shareVitals: l.shareVitals,
+    }));
     return { id: person.id, name: person.name, email: person.email, role: person.role, lang: person.lang, patients };
   }
 }

@@ -8,9 +8,16 @@ export interface FamilyOverview {
   readonly patient: { readonly id: string; readonly name: string };
   readonly relation: string;
   readonly shareVitals: boolean;
-  readonly presence: { readonly online: boolean | null; readonly lastSeen: number | null; readonly battery: number | null };
+  readonly presence: {
+    readonly online: boolean | null;
+    readonly lastSeen: number | null;
+    readonly battery: number | null;
+  };
   /** Null when the patient has not consented to share them with this person. */
-  readonly vitals: { readonly latest: Partial<Record<VitalKey, { value: number; ts: number }>>; readonly recent: ReadonlyArray<{ ts: number; hr?: number | undefined; spo2?: number | undefined }> } | null;
+  readonly vitals: {
+    readonly latest: Partial<Record<VitalKey, { value: number; ts: number }>>;
+    readonly recent: ReadonlyArray<{ ts: number; hr?: number | undefined; spo2?: number | undefined }>;
+  } | null;
   readonly alerts: readonly AlertView[];
   /** Names of the patient's people, by id (who accepted an alert). */
   readonly people: Readonly<Record<string, string>>;

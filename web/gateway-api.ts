@@ -36,7 +36,12 @@ export interface GatewayIdentity {
   readonly mqttPath: string;
 }
 
-export async function routeGateways(d: GatewayApiDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+export async function routeGateways(
+  d: GatewayApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<boolean> {
   const m = /^\/api\/patients\/([\w-]+)\/gateways$/.exec(path);
   if (!m) return false;
   if (req.method !== 'POST') throw new HttpError(405, `${req.method ?? ''} is not allowed here`);

@@ -26,7 +26,13 @@ export interface History {
 
 export const MAX_POINTS = 2000;
 
-export async function readHistory(influx: InfluxDB, patientId: string, range: Range, points: number, now = Date.now()): Promise<History> {
+export async function readHistory(
+  influx: InfluxDB,
+  patientId: string,
+  range: Range,
+  points: number,
+  now = Date.now(),
+): Promise<History> {
   const span = RANGES[range];
   const wanted = Math.max(10, Math.min(MAX_POINTS, Math.floor(points)));
   // Buckets are aligned on the epoch, so a range can touch one more bucket than it holds whole.
@@ -34,17 +40,26 @@ export async function readHistory(influx: InfluxDB, patientId: string, range: Ra
   // Half-hour buckets or more read hourly data (at most half the points asked for, a tenth of the work).
   const source = bucketSeconds < 60 ? 'raw' : bucketSeconds < 1800 ? '1m' : '1h';
   const rp = source === 'raw' ? RETENTION.raw.name : source === '1m' ? RETENTION.minute.name : RETENTION.hour.name;
-  const step = source === 'raw' ? bucketSeconds : source === '1m' ? Math.ceil(bucketSeconds / 60) * 60 : Math.ceil(bucketSeconds / 3600) * 3600;
+  const step =
+    source === 'raw'
+      ? bucketSeconds
+      : source === '1m'
+        ? Math.ceil(bucketSeconds / 60) * 60
+        : Math.ceil(bucketSeconds / 3600) * 3600;
   const from = now - span;
   const select = SERIES.map((s) => `mean("${s}") AS "${s}"`).join(', ');
   const rows = await influx.query<Record<string, unknown>>(
     `SELECT ${select} FROM "${rp}"."vitals" WHERE "patient" = ${escape.stringLit(patientId)} AND time >= ${from}ms AND time <= ${now}ms GROUP BY time(${step}s) fill(null)`,
   );
   const ts: number[] = [];
-  const values = Object.fromEntries(SERIES.map((s) => [s, [] as Array<number | null>])) as Record<Series, Array<number | null>>;
+  const values = Object.fromEntries(SERIES.map((s) => [s, [] as Array<number | null>])) as Record<
+    Series,
+    Array<number | null>
+  >;
   for (const row of rows) {
     ts.push((row.time as Date).getTime());
-    for (const s of SERIES) values[s].push(typeof row[s] === 'number' ? Math.round((row[s] as number) * 10) / 10 : null);
+    for (const s of SERIES)
+      values[s].push(typeof row[s] === 'number' ? Math.round((row[s] as number) * 10) / 10 : null);
   }
   return { range, from, to: now, bucketMs: step * 1000, source, ts, values };
 }

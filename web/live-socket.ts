@@ -57,7 +57,9 @@ export function attachLiveSocket(server: Server, deps: LiveSocketDeps): WebSocke
       });
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
-      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: text/plain\r\n\r\n${error instanceof Error ? error.message : ''}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: text/plain\r\n\r\n${error instanceof Error ? error.message : ''}`,
+      );
     }
   });
 
@@ -85,12 +87,18 @@ export function attachLiveSocket(server: Server, deps: LiveSocketDeps): WebSocke
       } catch {
         parsed = undefined;
       }
-      if (!parsed?.success) return send({ type: 'error', code: 'bad_request', message: 'expected { "type": "subscribe", "patientId": "..." }' });
+      if (!parsed?.success)
+        return send({
+          type: 'error',
+          code: 'bad_request',
+          message: 'expected { "type": "subscribe", "patientId": "..." }',
+        });
       const { patientId } = parsed.data;
       if (patientId === ALL) {
         // The console: every patient of the person's care team; the page then loads the list (catch-up).
         const ids = isStaff(person.role) ? deps.people.teamPatients(person) : [];
-        for (const id of ids) if (!subscriptions.has(id)) subscriptions.set(id, deps.live.subscribe(id, forwarder(true)));
+        for (const id of ids)
+          if (!subscriptions.has(id)) subscriptions.set(id, deps.live.subscribe(id, forwarder(true)));
         return send({ type: 'subscribed', patientIds: ids });
       }
       if (subscriptions.has(patientId)) return;
@@ -101,11 +109,23 @@ export function attachLiveSocket(server: Server, deps: LiveSocketDeps): WebSocke
         deps.logger.warn({ personId, patientId }, 'live subscription refused');
         return send({ type: 'error', patientId, code: 'forbidden', message: (error as Error).message });
       }
-      if (subscriptions.size >= MAX_SUBSCRIPTIONS && access.kind === 'family') return send({ type: 'error', patientId, code: 'too_many', message: `at most ${MAX_SUBSCRIPTIONS} patients per connection` });
+      if (subscriptions.size >= MAX_SUBSCRIPTIONS && access.kind === 'family')
+        return send({
+          type: 'error',
+          patientId,
+          code: 'too_many',
+          message: `at most ${MAX_SUBSCRIPTIONS} patients per connection`,
+        });
       subscriptions.set(patientId, deps.live.subscribe(patientId, forwarder(access.vitals)));
       deps.snapshot(person, access).then(
         (overview) => send({ type: 'snapshot', patientId, overview }),
-        (error: unknown) => send({ type: 'error', patientId, code: 'unavailable', message: error instanceof Error ? error.message : 'try again' }),
+        (error: unknown) =>
+          send({
+            type: 'error',
+            patientId,
+            code: 'unavailable',
+            message: error instanceof Error ? error.message : 'try again',
+          }),
       );
     });
     /** What this person receives of a patient's events (vital signs only with consent). */

@@ -29,7 +29,13 @@ export interface PatientNow {
 
 export type LiveEvent =
   | { readonly type: 'vitals'; readonly patientId: string; readonly samples: readonly VitalSample[] }
-  | { readonly type: 'presence'; readonly patientId: string; readonly online: boolean; readonly battery: number | null; readonly lastSeen: number }
+  | {
+      readonly type: 'presence';
+      readonly patientId: string;
+      readonly online: boolean;
+      readonly battery: number | null;
+      readonly lastSeen: number;
+    }
   | { readonly type: 'alert'; readonly patientId: string; readonly alert: AlertView }
   /** A teleconsultation the family is invited to join. */
   | { readonly type: 'call'; readonly patientId: string; readonly url: string; readonly expiresAt: number };
@@ -41,7 +47,6 @@ export interface LiveHubOptions {
   readonly registry: Registry;
   readonly logger: Logger;
 }
-
 
 export class LiveHub {
   readonly #o: LiveHubOptions;
@@ -61,7 +66,13 @@ export class LiveHub {
    * resolves once subscribed the first time, for those who want to wait.
    */
   start(): Promise<void> {
-    const client = mqtt.connect(this.#o.mqttUrl, { protocolVersion: 4, clientId: `vigie-web-${process.pid}`, username: this.#o.username, password: this.#o.password, reconnectPeriod: 1_000 });
+    const client = mqtt.connect(this.#o.mqttUrl, {
+      protocolVersion: 4,
+      clientId: `vigie-web-${process.pid}`,
+      username: this.#o.username,
+      password: this.#o.password,
+      reconnectPeriod: 1_000,
+    });
     this.#client = client;
     client.on('message', (topic, payload) => this.#message(topic, payload));
     client.on('error', (error) => this.#warn('mqtt-error', { error: error.message }, 'MQTT error'));
@@ -70,7 +81,11 @@ export class LiveHub {
         // Readings for the live display at most once: a lost one is replaced by the next, a second later,
         // and pages reload the last hour over HTTP. At least once for presence and alert changes. At
         // QoS 1 the broker stored and tracked every reading for this client as well as for the ingest.
-        const subscriptions = { [allDevicesFilter('vitals')]: { qos: 0 as const }, [allDevicesFilter('status')]: { qos: 1 as const }, [ALL_PATIENTS_ALERTS_FILTER]: { qos: 1 as const } };
+        const subscriptions = {
+          [allDevicesFilter('vitals')]: { qos: 0 as const },
+          [allDevicesFilter('status')]: { qos: 1 as const },
+          [ALL_PATIENTS_ALERTS_FILTER]: { qos: 1 as const },
+        };
         client.subscribe(subscriptions, (error) => {
           if (error) this.#o.logger.error({ error: error.message }, 'live subscribe failed');
           resolve();
@@ -102,7 +117,8 @@ export class LiveHub {
     const alertsOf = parsePatientAlertsTopic(topic);
     if (alertsOf) {
       const parsed = alertViewSchema.safeParse(safeJson(payload));
-      if (!parsed.success || parsed.data.patientId !== alertsOf) return this.#warn('bad-alert', { topic }, 'malformed alert change ignored');
+      if (!parsed.success || parsed.data.patientId !== alertsOf)
+        return this.#warn('bad-alert', { topic }, 'malformed alert change ignored');
       this.#events.emit(alertsOf, { type: 'alert', patientId: alertsOf, alert: parsed.data });
       return;
     }
@@ -116,7 +132,13 @@ export class LiveHub {
     s.lastSeen = now;
     if (message.channel === 'status') {
       s.online = message.status === 'online';
-      this.#events.emit(patientId, { type: 'presence', patientId, online: s.online, battery: s.battery, lastSeen: now });
+      this.#events.emit(patientId, {
+        type: 'presence',
+        patientId,
+        online: s.online,
+        battery: s.battery,
+        lastSeen: now,
+      });
     } else if (message.channel === 'vitals') {
       const wasOnline = s.online;
       s.online = true;
@@ -129,7 +151,8 @@ export class LiveHub {
       }
       s.recent.push(...message.samples);
       while (s.recent.length > RECENT_SAMPLES || (s.recent[0]?.ts ?? now) < now - RECENT_MS) s.recent.shift();
-      if (!wasOnline) this.#events.emit(patientId, { type: 'presence', patientId, online: true, battery: s.battery, lastSeen: now });
+      if (!wasOnline)
+        this.#events.emit(patientId, { type: 'presence', patientId, online: true, battery: s.battery, lastSeen: now });
       this.#events.emit(patientId, { type: 'vitals', patientId, samples: message.samples });
     }
   }

@@ -17,13 +17,17 @@ const config = readConfig(
     SFU_PUBLIC_URL: env.url('ws://127.0.0.1:4443/signal'),
     WEB_INVITE_TTL_MINUTES: env.int(120, 1).refine((m) => m <= 24 * 60, 'at most 24 hours'),
     VIGIE_CALL_SECRET: z.string().min(32, 'VIGIE_CALL_SECRET must have at least 32 characters (shared with the SFU)'),
-    VIGIE_SERVICE_TOKEN: z.string({ error: 'is required: the token of the ingest\'s alert API (the same as the ingest\'s)' }).min(32, 'must have at least 32 characters'),
+    VIGIE_SERVICE_TOKEN: z
+      .string({ error: "is required: the token of the ingest's alert API (the same as the ingest's)" })
+      .min(32, 'must have at least 32 characters'),
     INGEST_API_URL: env.url('http://127.0.0.1:9103'),
     INFLUX_URL: env.url('http://127.0.0.1:8086'),
     MQTT_URL: env.url('mqtt://127.0.0.1:1883'),
     MQTT_WS_URL: env.url('ws://127.0.0.1:8083'),
     WEB_MQTT_USERNAME: env.string('svc:web'),
-    WEB_MQTT_SECRET: z.string({ error: 'is required: the web service account secret (npm run provision -- service --name web)' }).min(1),
+    WEB_MQTT_SECRET: z
+      .string({ error: 'is required: the web service account secret (npm run provision -- service --name web)' })
+      .min(1),
     VAPID_PUBLIC_KEY: z.string().min(80).optional(),
   }),
 );

@@ -22,14 +22,20 @@ export interface MqttRelayOptions {
 }
 
 export function attachMqttRelay(server: Server, o: MqttRelayOptions): WebSocketServer {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME,
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== o.path) return; // another socket's business
     try {
       o.sameOrigin(req);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 403;
-      socket.end(`HTTP/1.1 ${status} Forbidden\r\ncontent-type: text/plain\r\n\r\n${error instanceof Error ? error.message : ''}`);
+      socket.end(
+        `HTTP/1.1 ${status} Forbidden\r\ncontent-type: text/plain\r\n\r\n${error instanceof Error ? error.message : ''}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (browser) => relay(browser, o));
@@ -40,7 +46,9 @@ export function attachMqttRelay(server: Server, o: MqttRelayOptions): WebSocketS
 function relay(browser: WebSocket, o: MqttRelayOptions): void {
   const broker = new WebSocket(o.brokerUrl, 'mqtt', { maxPayload: MAX_FRAME });
   const early: Buffer[] = [];
-  browser.on('message', (data: Buffer) => (broker.readyState === WebSocket.OPEN ? broker.send(data) : early.push(data)));
+  browser.on('message', (data: Buffer) =>
+    broker.readyState === WebSocket.OPEN ? broker.send(data) : early.push(data),
+  );
   broker.on('open', () => {
     for (const data of early.splice(0)) broker.send(data);
   });

@@ -11,7 +11,11 @@ export const NEWS2_WINDOW_MS = 10 * 60_000;
 
 type Latest = Partial<Record<'hr' | 'spo2' | 'temp' | 'sys' | 'rr', { value: number; ts: number }>>;
 
-export function news2Of(latest: Latest, options: { spo2Scale: 1 | 2; onOxygen: boolean }, now: number): News2View | null {
+export function news2Of(
+  latest: Latest,
+  options: { spo2Scale: 1 | 2; onOxygen: boolean },
+  now: number,
+): News2View | null {
   const fresh = (k: keyof Latest) => {
     const v = latest[k];
     return v && now - v.ts <= NEWS2_WINDOW_MS ? v.value : undefined;

@@ -57,7 +57,12 @@ export interface WebOptions {
   readonly sessionCheckMs?: number;
 }
 
-const PEOPLE_STATUS: Record<PeopleError['code'], number> = { not_found: 404, conflict: 409, invalid: 400, expired: 410 };
+const PEOPLE_STATUS: Record<PeopleError['code'], number> = {
+  not_found: 404,
+  conflict: 409,
+  invalid: 400,
+  expired: 410,
+};
 
 export const DIST_DIR = join(import.meta.dirname, 'dist');
 
@@ -88,10 +93,21 @@ export class WebServer {
     this.#o = options;
     this.tokens = new CallTokens(options.secret);
     const dist = options.distDir ?? DIST_DIR;
-    if (!existsSync(join(dist, 'call.html'))) throw new Error(`the pages are not built (${dist}); run: npm run build:web`);
-    this.#static = sirv(dist, { etag: true, dev: false, setHeaders: (res) => res.setHeader('x-content-type-options', 'nosniff') });
+    if (!existsSync(join(dist, 'call.html')))
+      throw new Error(`the pages are not built (${dist}); run: npm run build:web`);
+    this.#static = sirv(dist, {
+      etag: true,
+      dev: false,
+      setHeaders: (res) => res.setHeader('x-content-type-options', 'nosniff'),
+    });
     this.#http = createServer((req, res) => void this.#route(req, res));
-    this.live = new LiveHub({ mqttUrl: options.mqtt.url, username: options.mqtt.username, password: options.mqtt.password, registry: options.registry, logger: options.logger.child({ component: 'live' }) });
+    this.live = new LiveHub({
+      mqttUrl: options.mqtt.url,
+      username: options.mqtt.username,
+      password: options.mqtt.password,
+      registry: options.registry,
+      logger: options.logger.child({ component: 'live' }),
+    });
     const auth = new Auth(options.people, () => new URL(this.#url).origin);
     this.#auth = auth;
     const alerts = new AlertsClient(options.alertsApi.url, options.alertsApi.token);
@@ -115,18 +131,31 @@ export class WebServer {
       influx: createInflux(options.influxUrl),
       logger: options.logger.child({ component: 'console' }),
     });
-    this.#careTeam = new CareTeamApi({ people: options.people, settings: options.settings, registry: options.registry, requireStaff: (req, patientId) => this.#requireStaff(req, patientId), publicUrl: () => this.#url, logger: options.logger });
+    this.#careTeam = new CareTeamApi({
+      people: options.people,
+      settings: options.settings,
+      registry: options.registry,
+      requireStaff: (req, patientId) => this.#requireStaff(req, patientId),
+      publicUrl: () => this.#url,
+      logger: options.logger,
+    });
     this.#liveSockets = attachLiveSocket(this.#http, {
       auth,
       people: options.people,
       live: this.live,
-      snapshot: (person, access) => (access.kind === 'family' ? this.#family.overviewFor(access.link) : this.#console.row(access.patientId)),
+      snapshot: (person, access) =>
+        access.kind === 'family' ? this.#family.overviewFor(access.link) : this.#console.row(access.patientId),
       logger: options.logger.child({ component: 'live' }),
       ...(options.sessionCheckMs ? { sessionCheckMs: options.sessionCheckMs } : {}),
     });
     this.#gateways = { people: options.people, registry: options.registry, auth, logger: options.logger };
     this.#mqttRelay = options.mqttWsUrl
-      ? attachMqttRelay(this.#http, { path: MQTT_WS_PATH, brokerUrl: options.mqttWsUrl, sameOrigin: (req) => auth.sameOrigin(req), logger: options.logger.child({ component: 'mqtt-relay' }) })
+      ? attachMqttRelay(this.#http, {
+          path: MQTT_WS_PATH,
+          brokerUrl: options.mqttWsUrl,
+          sameOrigin: (req) => auth.sameOrigin(req),
+          logger: options.logger.child({ component: 'mqtt-relay' }),
+        })
       : undefined;
   }
 
@@ -157,7 +186,8 @@ export class WebServer {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     try {
-      if (path === '/api/config' && req.method === 'GET') return json(res, 200, { sfuUrl: this.#o.sfuUrl, vapidPublicKey: this.#o.vapidPublicKey ?? null });
+      if (path === '/api/config' && req.method === 'GET')
+        return json(res, 200, { sfuUrl: this.#o.sfuUrl, vapidPublicKey: this.#o.vapidPublicKey ?? null });
       if (path === '/api/consultations') {
         if (req.method !== 'POST') throw new HttpError(405, 'use POST');
         return json(res, 201, await this.#createConsultation(req));
@@ -170,7 +200,10 @@ export class WebServer {
       if (/^\/call\/[\w-]+\/?$/.test(path)) req.url = '/call.html';
       if (/^\/family\/?$/.test(path)) req.url = '/family.html';
       if (/^\/console\/?$/.test(path)) req.url = '/console.html';
-      res.setHeader('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'");
+      res.setHeader(
+        'content-security-policy',
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'",
+      );
       res.setHeader('referrer-policy', 'no-referrer');
       this.#static(req, res, () => json(res, 404, { error: `not found: ${path}` }));
     } catch (error) {
@@ -192,11 +225,18 @@ export class WebServer {
       if (!person) throw new HttpError(401, 'sign in first (console), or send "Authorization: Bearer <staff token>"');
       if (!isStaff(person.role)) throw new HttpError(403, 'this is for the care team');
       if (req.method !== 'GET') this.#auth.sameOrigin(req);
-      if (patientId !== undefined && this.#o.registry.hasPatient(patientId)) requireAccess(this.#o.people, person, patientId);
+      if (patientId !== undefined && this.#o.registry.hasPatient(patientId))
+        requireAccess(this.#o.people, person, patientId);
       return { staffId: person.id, displayName: person.name };
     }
     const staff = await this.tokens.verifyStaff(auth.slice('Bearer '.length));
-    if (!staff.ok) throw new HttpError(401, staff.error === 'token_expired' ? 'your sign-in has expired; sign in again' : 'your sign-in is not valid; sign in again');
+    if (!staff.ok)
+      throw new HttpError(
+        401,
+        staff.error === 'token_expired'
+          ? 'your sign-in has expired; sign in again'
+          : 'your sign-in is not valid; sign in again',
+      );
     return staff.value;
   }
 
@@ -208,7 +248,14 @@ export class WebServer {
     const roomId = CallTokens.newRoomId();
     const ttlSeconds = this.#o.inviteTtlSeconds;
     const issue = (role: 'clinician' | 'patient' | 'family', displayName: string, participantId?: string) =>
-      this.tokens.issueCall({ roomId, role, displayName, patientId, ttlSeconds, ...(participantId ? { participantId } : {}) });
+      this.tokens.issueCall({
+        roomId,
+        role,
+        displayName,
+        patientId,
+        ttlSeconds,
+        ...(participantId ? { participantId } : {}),
+      });
     const clinician = await issue('clinician', staff.value.displayName, staff.value.staffId);
     const patient = await issue('patient', 'Patient');
     const family = inviteFamily ? await issue('family', 'Famille') : undefined;
@@ -223,7 +270,11 @@ export class WebServer {
     return {
       roomId,
       expiresAt: clinician.grant.expiresAt,
-      links: { clinician: link(clinician.token), patient: link(patient.token), ...(family ? { family: link(family.token) } : {}) },
+      links: {
+        clinician: link(clinician.token),
+        patient: link(patient.token),
+        ...(family ? { family: link(family.token) } : {}),
+      },
     };
   }
 }

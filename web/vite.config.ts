@@ -11,7 +11,14 @@ export default defineConfig({
     outDir: resolve(root, 'dist'),
     emptyOutDir: true,
     sourcemap: true,
-    rollupOptions: { input: { index: resolve(root, 'index.html'), call: resolve(root, 'call.html'), family: resolve(root, 'family.html'), console: resolve(root, 'console.html') } },
+    rollupOptions: {
+      input: {
+        index: resolve(root, 'index.html'),
+        call: resolve(root, 'call.html'),
+        family: resolve(root, 'family.html'),
+        console: resolve(root, 'console.html'),
+      },
+    },
   },
   server: { fs: { allow: [resolve(root, '..')] } },
 });

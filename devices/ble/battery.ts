@@ -10,7 +10,12 @@ export function decodeBatteryLevel(bytes: Uint8Array): Result<number, BleDecodeE
   const end = r.end();
   if (!end.ok) return end;
   if (level.value > 100) {
-    return err({ code: 'out_of_range', field: 'battery_level', offset: 0, reason: `battery level must be 0 to 100 %, got ${level.value}` });
+    return err({
+      code: 'out_of_range',
+      field: 'battery_level',
+      offset: 0,
+      reason: `battery level must be 0 to 100 %, got ${level.value}`,
+    });
   }
   return ok(level.value);
 }

@@ -1,9 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bloodPressureStatus, decodeBloodPressureMeasurement as decode, encodeBloodPressureMeasurement as encode, type BloodPressureMeasurementInput } from './blood-pressure.ts';
+import {
+  bloodPressureStatus,
+  decodeBloodPressureMeasurement as decode,
+  encodeBloodPressureMeasurement as encode,
+  type BloodPressureMeasurementInput,
+} from './blood-pressure.ts';
 import { fromHex } from './hex.ts';
 import { ieee11073Value } from './ieee11073.ts';
-import { dateTimeArb, expectRoundTrips, expectTrailingRefused, expectTruncatedAtEveryLength, flagCombinations, sfloatArb, type Layout } from './test-support.ts';
+import {
+  dateTimeArb,
+  expectRoundTrips,
+  expectTrailingRefused,
+  expectTruncatedAtEveryLength,
+  flagCombinations,
+  sfloatArb,
+  type Layout,
+} from './test-support.ts';
 
 const KPA = 0x01;
 const TIMESTAMP = 0x02;
@@ -12,7 +25,11 @@ const USER_ID = 0x08;
 const STATUS = 0x10;
 const timestamp = { year: 2025, month: 11, day: 23, hours: 8, minutes: 15, seconds: 0 };
 
-describe.each(flagCombinations([KPA, TIMESTAMP, PULSE_RATE, USER_ID, STATUS]).map((f) => [`0x${f.toString(16).padStart(2, '0')}`, f] as const))('flags %s', (_, flags) => {
+describe.each(
+  flagCombinations([KPA, TIMESTAMP, PULSE_RATE, USER_ID, STATUS]).map(
+    (f) => [`0x${f.toString(16).padStart(2, '0')}`, f] as const,
+  ),
+)('flags %s', (_, flags) => {
   const kpa = (flags & KPA) !== 0;
   const input: BloodPressureMeasurementInput = {
     unit: kpa ? 'kPa' : 'mmHg',
@@ -43,7 +60,16 @@ describe.each(flagCombinations([KPA, TIMESTAMP, PULSE_RATE, USER_ID, STATUS]).ma
       value: {
         ...input,
         mmHg: kpa ? { systolic: 120.00992, diastolic: 80.256634 } : { systolic: 120, diastolic: 80 },
-        ...(flags & STATUS ? { measurementStatus: { raw: 0x12, set: ['cuff_too_loose'], reserved: 0, pulseRateRange: 'below_lower_limit' } } : {}),
+        ...(flags & STATUS
+          ? {
+              measurementStatus: {
+                raw: 0x12,
+                set: ['cuff_too_loose'],
+                reserved: 0,
+                pulseRateRange: 'below_lower_limit',
+              },
+            }
+          : {}),
         reservedFlags: 0,
       },
     });
@@ -69,12 +95,27 @@ describe('blood pressure measurement', () => {
 
   it('keeps 0.1 mmHg precision and the raw mantissa', () => {
     const r = decode(fromHex('00 B3 F4 25 F3 A5 F3'));
-    expect(r).toMatchObject({ ok: true, value: { systolic: { mantissa: 1203, exponent: -1, value: 120.3 }, mmHg: { systolic: 120.3, diastolic: 80.5, meanArterialPressure: 93.3 } } });
+    expect(r).toMatchObject({
+      ok: true,
+      value: {
+        systolic: { mantissa: 1203, exponent: -1, value: 120.3 },
+        mmHg: { systolic: 120.3, diastolic: 80.5, meanArterialPressure: 93.3 },
+      },
+    });
   });
 
   it('gives no mmHg for values the cuff did not measure', () => {
     const r = decode(fromHex('01 FF 07 00 08 FE 07'));
-    expect(r).toMatchObject({ ok: true, value: { unit: 'kPa', systolic: { kind: 'nan' }, diastolic: { kind: 'nres' }, meanArterialPressure: { kind: 'positive_infinity' }, mmHg: {} } });
+    expect(r).toMatchObject({
+      ok: true,
+      value: {
+        unit: 'kPa',
+        systolic: { kind: 'nan' },
+        diastolic: { kind: 'nres' },
+        meanArterialPressure: { kind: 'positive_infinity' },
+        mmHg: {},
+      },
+    });
   });
 
   it('round-trips any measurement', () => {

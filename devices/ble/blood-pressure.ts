@@ -16,7 +16,14 @@ import { kpaToMmHg } from './units.ts';
 import { ByteWriter, reservedOnly } from './writer.ts';
 
 /** Measurement status bits 0-5; bits 3-4 are the pulse rate range, decoded apart. */
-export const BLOOD_PRESSURE_STATUS_BITS = ['body_movement', 'cuff_too_loose', 'irregular_pulse', null, null, 'improper_position'] as const;
+export const BLOOD_PRESSURE_STATUS_BITS = [
+  'body_movement',
+  'cuff_too_loose',
+  'irregular_pulse',
+  null,
+  null,
+  'improper_position',
+] as const;
 
 const PULSE_RATE_RANGES = ['within_range', 'above_upper_limit', 'below_lower_limit', 'reserved'] as const;
 export type PulseRateRange = (typeof PULSE_RATE_RANGES)[number];
@@ -135,12 +142,13 @@ export function decodeBloodPressureMeasurement(bytes: Uint8Array): Result<BloodP
 
 /** Throws RangeError when a value does not fit its field. */
 export function encodeBloodPressureMeasurement(m: BloodPressureMeasurementInput): Uint8Array {
-  const flags = (m.unit === 'kPa' ? KPA : 0)
-    | (m.timestamp ? TIMESTAMP : 0)
-    | (m.pulseRate ? PULSE_RATE : 0)
-    | (m.userId === undefined ? 0 : USER_ID)
-    | (m.measurementStatus ? STATUS : 0)
-    | reservedOnly(m.reservedFlags, RESERVED_FLAGS);
+  const flags =
+    (m.unit === 'kPa' ? KPA : 0) |
+    (m.timestamp ? TIMESTAMP : 0) |
+    (m.pulseRate ? PULSE_RATE : 0) |
+    (m.userId === undefined ? 0 : USER_ID) |
+    (m.measurementStatus ? STATUS : 0) |
+    reservedOnly(m.reservedFlags, RESERVED_FLAGS);
   const w = new ByteWriter()
     .uint8(flags, 'flags')
     .sfloat(m.systolic, 'systolic')

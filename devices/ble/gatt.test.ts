@@ -52,7 +52,8 @@ describe('assigned numbers', () => {
   it('finds a characteristic by 16-bit number or 128-bit UUID in any case', () => {
     expect(characteristicByUuid(0x2a35)).toBe('blood_pressure_measurement');
     expect(characteristicByUuid('00002A5F-0000-1000-8000-00805F9B34FB')).toBe('plx_continuous_measurement');
-    for (const name of CHARACTERISTIC_NAMES) expect(characteristicByUuid(uuid128(CHARACTERISTICS[name].uuid))).toBe(name);
+    for (const name of CHARACTERISTIC_NAMES)
+      expect(characteristicByUuid(uuid128(CHARACTERISTICS[name].uuid))).toBe(name);
     expect(characteristicByUuid(0x2a00)).toBeUndefined();
     expect(characteristicByUuid('00002a37-0000-1000-8000-00805f9b34fc')).toBeUndefined();
     expect(characteristicByUuid('2a37')).toBeUndefined();
@@ -79,7 +80,12 @@ describe('battery level', () => {
   it('reports a reserved level with a reason', () => {
     expect(decodeBatteryLevel(fromHex('FF'))).toEqual({
       ok: false,
-      error: { code: 'out_of_range', field: 'battery_level', offset: 0, reason: 'battery level must be 0 to 100 %, got 255' },
+      error: {
+        code: 'out_of_range',
+        field: 'battery_level',
+        offset: 0,
+        reason: 'battery level must be 0 to 100 %, got 255',
+      },
     });
   });
 });
@@ -91,20 +97,50 @@ describe('toVitals', () => {
     ['heart rate with the sensor off the skin', 'heart_rate_measurement', '04 48', {}],
     ['RR intervals are not the respiration rate', 'heart_rate_measurement', '16 48 54 01 EC 02', { hr: 72 }],
     ['spot-check SpO2 and pulse rate', 'plx_spot_check_measurement', '00 61 00 48 00', { spo2: 97, hr: 72 }],
-    ['spot-check SpO2 98.5 % keeps its decimal', 'plx_spot_check_measurement', '00 D9 F3 40 00', { spo2: 98.5, hr: 64 }],
+    [
+      'spot-check SpO2 98.5 % keeps its decimal',
+      'plx_spot_check_measurement',
+      '00 D9 F3 40 00',
+      { spo2: 98.5, hr: 64 },
+    ],
     ['spot-check with NaN SpO2', 'plx_spot_check_measurement', '00 FF 07 48 00', { hr: 72 }],
     ['spot-check flagged invalid', 'plx_spot_check_measurement', '02 61 00 48 00 00 80', {}],
     ['spot-check with the measurement unavailable', 'plx_spot_check_measurement', '02 61 00 48 00 00 20', {}],
     ['spot-check demonstration data', 'plx_spot_check_measurement', '02 61 00 48 00 00 04', {}],
     ['spot-check test data', 'plx_spot_check_measurement', '02 61 00 48 00 00 08', {}],
-    ['spot-check questionable is still a measurement', 'plx_spot_check_measurement', '02 61 00 48 00 00 40', { spo2: 97, hr: 72 }],
-    ['continuous uses the normal pair, not fast or slow', 'plx_continuous_measurement', '03 61 00 48 00 60 00 4A 00 5F 00 47 00', { spo2: 97, hr: 72 }],
+    [
+      'spot-check questionable is still a measurement',
+      'plx_spot_check_measurement',
+      '02 61 00 48 00 00 40',
+      { spo2: 97, hr: 72 },
+    ],
+    [
+      'continuous uses the normal pair, not fast or slow',
+      'plx_continuous_measurement',
+      '03 61 00 48 00 60 00 4A 00 5F 00 47 00',
+      { spo2: 97, hr: 72 },
+    ],
     ['continuous with NRes and +INFINITY', 'plx_continuous_measurement', '00 00 08 FE 07', {}],
     ['blood pressure in mmHg', 'blood_pressure_measurement', '00 78 00 50 00 A5 F3', { sys: 120, dia: 80 }],
-    ['blood pressure with pulse rate', 'blood_pressure_measurement', '04 82 00 55 00 64 00 44 00', { sys: 130, dia: 85, hr: 68 }],
-    ['blood pressure in kPa, converted', 'blood_pressure_measurement', '01 A0 F0 6B F0 7D F0', { sys: 120.00992, dia: 80.256634 }],
+    [
+      'blood pressure with pulse rate',
+      'blood_pressure_measurement',
+      '04 82 00 55 00 64 00 44 00',
+      { sys: 130, dia: 85, hr: 68 },
+    ],
+    [
+      'blood pressure in kPa, converted',
+      'blood_pressure_measurement',
+      '01 A0 F0 6B F0 7D F0',
+      { sys: 120.00992, dia: 80.256634 },
+    ],
     ['blood pressure with NaN systolic', 'blood_pressure_measurement', '00 FF 07 50 00 5D 00', { dia: 80 }],
-    ['blood pressure with NaN pulse rate', 'blood_pressure_measurement', '04 78 00 50 00 5D 00 FF 07', { sys: 120, dia: 80 }],
+    [
+      'blood pressure with NaN pulse rate',
+      'blood_pressure_measurement',
+      '04 78 00 50 00 5D 00 FF 07',
+      { sys: 120, dia: 80 },
+    ],
     ['temperature in °C', 'temperature_measurement', '00 6D 01 00 FF', { temp: 36.5 }],
     ['temperature in °F, converted', 'temperature_measurement', '01 DA 03 00 FF', { temp: 37 }],
     ['temperature NaN', 'temperature_measurement', '00 FF FF 7F 00', {}],
@@ -119,7 +155,12 @@ describe('toVitals', () => {
     ['glucose of a control solution (location)', 'glucose_measurement', '02 2A 00 E9 07 0B 17 07 0A 00 78 B0 41', {}],
     ['glucose above the meter range', 'glucose_measurement', '0A 2A 00 E9 07 0B 17 07 0A 00 78 B0 11 20 00', {}],
     ['glucose with a strip error', 'glucose_measurement', '0A 2A 00 E9 07 0B 17 07 0A 00 78 B0 11 08 00', {}],
-    ['glucose with a low battery is still valid', 'glucose_measurement', '0A 2A 00 E9 07 0B 17 07 0A 00 78 B0 11 01 00', { glucose: 6.66074600355 }],
+    [
+      'glucose with a low battery is still valid',
+      'glucose_measurement',
+      '0A 2A 00 E9 07 0B 17 07 0A 00 78 B0 11 01 00',
+      { glucose: 6.66074600355 },
+    ],
     ['battery', 'battery_level', '51', { battery: 81 }],
   ];
 

@@ -6,8 +6,18 @@
 import type { Result } from '../result.ts';
 import { assertNever } from './assert-never.ts';
 import { decodeBatteryLevel, encodeBatteryLevel } from './battery.ts';
-import { decodeBloodPressureMeasurement, encodeBloodPressureMeasurement, type BloodPressureMeasurement } from './blood-pressure.ts';
-import { decodeGlucoseMeasurement, encodeGlucoseMeasurement, GLUCOSE_SENSOR_STATUS_BITS, type GlucoseMeasurement, type GlucoseSensorStatus } from './glucose.ts';
+import {
+  decodeBloodPressureMeasurement,
+  encodeBloodPressureMeasurement,
+  type BloodPressureMeasurement,
+} from './blood-pressure.ts';
+import {
+  decodeGlucoseMeasurement,
+  encodeGlucoseMeasurement,
+  GLUCOSE_SENSOR_STATUS_BITS,
+  type GlucoseMeasurement,
+  type GlucoseSensorStatus,
+} from './glucose.ts';
 import { decodeHeartRateMeasurement, encodeHeartRateMeasurement, type HeartRateMeasurement } from './heart-rate.ts';
 import {
   decodePlxContinuousMeasurement,
@@ -20,7 +30,11 @@ import {
 } from './plx.ts';
 import { readingOf, type Ieee11073Number } from './ieee11073.ts';
 import type { BleDecodeError } from './reader.ts';
-import { decodeTemperatureMeasurement, encodeTemperatureMeasurement, type TemperatureMeasurement } from './temperature.ts';
+import {
+  decodeTemperatureMeasurement,
+  encodeTemperatureMeasurement,
+  type TemperatureMeasurement,
+} from './temperature.ts';
 import { decodeWeightMeasurement, encodeWeightMeasurement, type WeightMeasurement } from './weight.ts';
 
 export const SERVICES = {
@@ -63,11 +77,36 @@ export interface CharacteristicSpec<T> {
 }
 
 export const CHARACTERISTICS: { readonly [K in CharacteristicName]: CharacteristicSpec<DecodedCharacteristics[K]> } = {
-  heart_rate_measurement: { uuid: 0x2a37, service: 'heart_rate', delivery: 'notify', decode: decodeHeartRateMeasurement },
-  plx_spot_check_measurement: { uuid: 0x2a5e, service: 'pulse_oximeter', delivery: 'indicate', decode: decodePlxSpotCheckMeasurement },
-  plx_continuous_measurement: { uuid: 0x2a5f, service: 'pulse_oximeter', delivery: 'notify', decode: decodePlxContinuousMeasurement },
-  blood_pressure_measurement: { uuid: 0x2a35, service: 'blood_pressure', delivery: 'indicate', decode: decodeBloodPressureMeasurement },
-  temperature_measurement: { uuid: 0x2a1c, service: 'health_thermometer', delivery: 'indicate', decode: decodeTemperatureMeasurement },
+  heart_rate_measurement: {
+    uuid: 0x2a37,
+    service: 'heart_rate',
+    delivery: 'notify',
+    decode: decodeHeartRateMeasurement,
+  },
+  plx_spot_check_measurement: {
+    uuid: 0x2a5e,
+    service: 'pulse_oximeter',
+    delivery: 'indicate',
+    decode: decodePlxSpotCheckMeasurement,
+  },
+  plx_continuous_measurement: {
+    uuid: 0x2a5f,
+    service: 'pulse_oximeter',
+    delivery: 'notify',
+    decode: decodePlxContinuousMeasurement,
+  },
+  blood_pressure_measurement: {
+    uuid: 0x2a35,
+    service: 'blood_pressure',
+    delivery: 'indicate',
+    decode: decodeBloodPressureMeasurement,
+  },
+  temperature_measurement: {
+    uuid: 0x2a1c,
+    service: 'health_thermometer',
+    delivery: 'indicate',
+    decode: decodeTemperatureMeasurement,
+  },
   weight_measurement: { uuid: 0x2a9d, service: 'weight_scale', delivery: 'indicate', decode: decodeWeightMeasurement },
   glucose_measurement: { uuid: 0x2a18, service: 'glucose', delivery: 'notify', decode: decodeGlucoseMeasurement },
   battery_level: { uuid: 0x2a19, service: 'battery_service', delivery: 'notify', decode: decodeBatteryLevel },
@@ -86,7 +125,8 @@ export const CHARACTERISTIC_NAMES: readonly CharacteristicName[] = [
 
 /** The 128-bit form of a 16-bit assigned number: 0000xxxx-0000-1000-8000-00805f9b34fb. */
 export function uuid128(assigned: number): string {
-  if (!Number.isInteger(assigned) || assigned < 0 || assigned > 0xffff) throw new RangeError(`a 16-bit assigned number is 0 to 0xffff, got ${assigned}`);
+  if (!Number.isInteger(assigned) || assigned < 0 || assigned > 0xffff)
+    throw new RangeError(`a 16-bit assigned number is 0 to 0xffff, got ${assigned}`);
   return `0000${assigned.toString(16).padStart(4, '0')}-0000-1000-8000-00805f9b34fb`;
 }
 
@@ -102,17 +142,29 @@ function shortForm(uuid: string): number | undefined {
 }
 
 /** Decodes a value of `characteristic`. Never throws. */
-export function decodeCharacteristic(characteristic: CharacteristicName, bytes: Uint8Array): Result<BleReading, BleDecodeError> {
+export function decodeCharacteristic(
+  characteristic: CharacteristicName,
+  bytes: Uint8Array,
+): Result<BleReading, BleDecodeError> {
   switch (characteristic) {
-    case 'heart_rate_measurement': return tagged(characteristic, decodeHeartRateMeasurement(bytes));
-    case 'plx_spot_check_measurement': return tagged(characteristic, decodePlxSpotCheckMeasurement(bytes));
-    case 'plx_continuous_measurement': return tagged(characteristic, decodePlxContinuousMeasurement(bytes));
-    case 'blood_pressure_measurement': return tagged(characteristic, decodeBloodPressureMeasurement(bytes));
-    case 'temperature_measurement': return tagged(characteristic, decodeTemperatureMeasurement(bytes));
-    case 'weight_measurement': return tagged(characteristic, decodeWeightMeasurement(bytes));
-    case 'glucose_measurement': return tagged(characteristic, decodeGlucoseMeasurement(bytes));
-    case 'battery_level': return tagged(characteristic, decodeBatteryLevel(bytes));
-    default: return assertNever(characteristic);
+    case 'heart_rate_measurement':
+      return tagged(characteristic, decodeHeartRateMeasurement(bytes));
+    case 'plx_spot_check_measurement':
+      return tagged(characteristic, decodePlxSpotCheckMeasurement(bytes));
+    case 'plx_continuous_measurement':
+      return tagged(characteristic, decodePlxContinuousMeasurement(bytes));
+    case 'blood_pressure_measurement':
+      return tagged(characteristic, decodeBloodPressureMeasurement(bytes));
+    case 'temperature_measurement':
+      return tagged(characteristic, decodeTemperatureMeasurement(bytes));
+    case 'weight_measurement':
+      return tagged(characteristic, decodeWeightMeasurement(bytes));
+    case 'glucose_measurement':
+      return tagged(characteristic, decodeGlucoseMeasurement(bytes));
+    case 'battery_level':
+      return tagged(characteristic, decodeBatteryLevel(bytes));
+    default:
+      return assertNever(characteristic);
   }
 }
 
@@ -126,15 +178,24 @@ function tagged<K extends CharacteristicName>(
 /** The bytes of a reading (for simulators): decoding them gives the reading back. Throws RangeError on values that do not fit. */
 export function encodeReading(reading: BleReading): Uint8Array {
   switch (reading.characteristic) {
-    case 'heart_rate_measurement': return encodeHeartRateMeasurement(reading.value);
-    case 'plx_spot_check_measurement': return encodePlxSpotCheckMeasurement(reading.value);
-    case 'plx_continuous_measurement': return encodePlxContinuousMeasurement(reading.value);
-    case 'blood_pressure_measurement': return encodeBloodPressureMeasurement(reading.value);
-    case 'temperature_measurement': return encodeTemperatureMeasurement(reading.value);
-    case 'weight_measurement': return encodeWeightMeasurement(reading.value);
-    case 'glucose_measurement': return encodeGlucoseMeasurement(reading.value);
-    case 'battery_level': return encodeBatteryLevel(reading.value);
-    default: return assertNever(reading);
+    case 'heart_rate_measurement':
+      return encodeHeartRateMeasurement(reading.value);
+    case 'plx_spot_check_measurement':
+      return encodePlxSpotCheckMeasurement(reading.value);
+    case 'plx_continuous_measurement':
+      return encodePlxContinuousMeasurement(reading.value);
+    case 'blood_pressure_measurement':
+      return encodeBloodPressureMeasurement(reading.value);
+    case 'temperature_measurement':
+      return encodeTemperatureMeasurement(reading.value);
+    case 'weight_measurement':
+      return encodeWeightMeasurement(reading.value);
+    case 'glucose_measurement':
+      return encodeGlucoseMeasurement(reading.value);
+    case 'battery_level':
+      return encodeBatteryLevel(reading.value);
+    default:
+      return assertNever(reading);
   }
 }
 
@@ -168,8 +229,13 @@ const PLX_NOT_A_MEASUREMENT: ReadonlySet<PlxMeasurementStatus['set'][number]> = 
  * sample or strip, or a result outside what the meter can measure (the number is then a clamp, not
  * the level). A low battery or a clock fault leave the result valid.
  */
-const GLUCOSE_STILL_VALID: ReadonlySet<GlucoseSensorStatus['set'][number]> = new Set(['device_battery_low', 'time_fault']);
-const GLUCOSE_NOT_A_MEASUREMENT: ReadonlySet<GlucoseSensorStatus['set'][number]> = new Set(GLUCOSE_SENSOR_STATUS_BITS.filter((b) => !GLUCOSE_STILL_VALID.has(b)));
+const GLUCOSE_STILL_VALID: ReadonlySet<GlucoseSensorStatus['set'][number]> = new Set([
+  'device_battery_low',
+  'time_fault',
+]);
+const GLUCOSE_NOT_A_MEASUREMENT: ReadonlySet<GlucoseSensorStatus['set'][number]> = new Set(
+  GLUCOSE_SENSOR_STATUS_BITS.filter((b) => !GLUCOSE_STILL_VALID.has(b)),
+);
 
 /** The protocol v1 vitals in a reading; "no reading" values (NaN, unsuccessful, invalid) give none. */
 export function toVitals(reading: BleReading): BleVitals {

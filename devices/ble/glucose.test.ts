@@ -1,8 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeGlucoseMeasurement as decode, encodeGlucoseMeasurement as encode, glucoseSensorStatus, type GlucoseMeasurementInput } from './glucose.ts';
+import {
+  decodeGlucoseMeasurement as decode,
+  encodeGlucoseMeasurement as encode,
+  glucoseSensorStatus,
+  type GlucoseMeasurementInput,
+} from './glucose.ts';
 import { ieee11073Value } from './ieee11073.ts';
-import { dateTimeArb, expectRoundTrips, expectTrailingRefused, expectTruncatedAtEveryLength, flagCombinations, sfloatArb, uint16Arb, type Layout } from './test-support.ts';
+import {
+  dateTimeArb,
+  expectRoundTrips,
+  expectTrailingRefused,
+  expectTruncatedAtEveryLength,
+  flagCombinations,
+  sfloatArb,
+  uint16Arb,
+  type Layout,
+} from './test-support.ts';
 
 const TIME_OFFSET = 0x01;
 const CONCENTRATION = 0x02;
@@ -11,14 +25,26 @@ const SENSOR_STATUS = 0x08;
 const CONTEXT_FOLLOWS = 0x10;
 const baseTime = { year: 2025, month: 11, day: 23, hours: 7, minutes: 10, seconds: 0 };
 
-describe.each(flagCombinations([TIME_OFFSET, CONCENTRATION, MOL_PER_L, SENSOR_STATUS, CONTEXT_FOLLOWS]).map((f) => [`0x${f.toString(16).padStart(2, '0')}`, f] as const))('flags %s', (_, flags) => {
+describe.each(
+  flagCombinations([TIME_OFFSET, CONCENTRATION, MOL_PER_L, SENSOR_STATUS, CONTEXT_FOLLOWS]).map(
+    (f) => [`0x${f.toString(16).padStart(2, '0')}`, f] as const,
+  ),
+)('flags %s', (_, flags) => {
   const molar = (flags & MOL_PER_L) !== 0;
   const input: GlucoseMeasurementInput = {
     sequenceNumber: 7,
     baseTime,
     ...(flags & TIME_OFFSET ? { timeOffsetMinutes: 90 } : {}),
     units: molar ? 'mol/L' : 'kg/L',
-    ...(flags & CONCENTRATION ? { concentration: { value: molar ? ieee11073Value(56, -4) : ieee11073Value(120, -5), type: { code: 1 }, sampleLocation: { code: 1 } } } : {}),
+    ...(flags & CONCENTRATION
+      ? {
+          concentration: {
+            value: molar ? ieee11073Value(56, -4) : ieee11073Value(120, -5),
+            type: { code: 1 },
+            sampleLocation: { code: 1 },
+          },
+        }
+      : {}),
     ...(flags & SENSOR_STATUS ? { sensorStatus: { raw: 0x0800 } } : {}),
     contextFollows: (flags & CONTEXT_FOLLOWS) !== 0,
   };
@@ -40,7 +66,14 @@ describe.each(flagCombinations([TIME_OFFSET, CONCENTRATION, MOL_PER_L, SENSOR_ST
       value: {
         ...input,
         ...(input.concentration
-          ? { concentration: { ...input.concentration, ...clinical, type: { code: 1, name: 'capillary_whole_blood' }, sampleLocation: { code: 1, name: 'finger' } } }
+          ? {
+              concentration: {
+                ...input.concentration,
+                ...clinical,
+                type: { code: 1, name: 'capillary_whole_blood' },
+                sampleLocation: { code: 1, name: 'finger' },
+              },
+            }
           : {}),
         ...(flags & SENSOR_STATUS ? { sensorStatus: { raw: 0x0800, set: ['time_fault'], reserved: 0 } } : {}),
         reservedFlags: 0,
@@ -55,19 +88,43 @@ describe('glucose measurement', () => {
   const base = { sequenceNumber: 1, baseTime, units: 'kg/L' as const };
 
   it.each([
-    [0x0, 'unknown'], [0x1, 'capillary_whole_blood'], [0x2, 'capillary_plasma'], [0x3, 'venous_whole_blood'], [0x4, 'venous_plasma'],
-    [0x5, 'arterial_whole_blood'], [0x6, 'arterial_plasma'], [0x7, 'undetermined_whole_blood'], [0x8, 'undetermined_plasma'],
-    [0x9, 'interstitial_fluid'], [0xa, 'control_solution'], [0xb, 'unknown'], [0xf, 'unknown'],
+    [0x0, 'unknown'],
+    [0x1, 'capillary_whole_blood'],
+    [0x2, 'capillary_plasma'],
+    [0x3, 'venous_whole_blood'],
+    [0x4, 'venous_plasma'],
+    [0x5, 'arterial_whole_blood'],
+    [0x6, 'arterial_plasma'],
+    [0x7, 'undetermined_whole_blood'],
+    [0x8, 'undetermined_plasma'],
+    [0x9, 'interstitial_fluid'],
+    [0xa, 'control_solution'],
+    [0xb, 'unknown'],
+    [0xf, 'unknown'],
   ])('type %i is %s', (code, name) => {
-    const r = decode(encode({ ...base, concentration: { value: ieee11073Value(100, -5), type: { code }, sampleLocation: { code: 1 } } }));
+    const r = decode(
+      encode({
+        ...base,
+        concentration: { value: ieee11073Value(100, -5), type: { code }, sampleLocation: { code: 1 } },
+      }),
+    );
     expect(r).toMatchObject({ ok: true, value: { concentration: { type: { code, name } } } });
   });
 
   it.each([
-    [0x0, 'unknown'], [0x1, 'finger'], [0x2, 'alternate_site_test'], [0x3, 'earlobe'], [0x4, 'control_solution'],
-    [0x5, 'unknown'], [0xe, 'unknown'], [0xf, 'not_available'],
+    [0x0, 'unknown'],
+    [0x1, 'finger'],
+    [0x2, 'alternate_site_test'],
+    [0x3, 'earlobe'],
+    [0x4, 'control_solution'],
+    [0x5, 'unknown'],
+    [0xe, 'unknown'],
+    [0xf, 'not_available'],
   ])('sample location %i is %s (high nibble)', (code, name) => {
-    const bytes = encode({ ...base, concentration: { value: ieee11073Value(100, -5), type: { code: 1 }, sampleLocation: { code } } });
+    const bytes = encode({
+      ...base,
+      concentration: { value: ieee11073Value(100, -5), type: { code: 1 }, sampleLocation: { code } },
+    });
     expect(bytes[12]).toBe((code << 4) | 1);
     expect(decode(bytes)).toMatchObject({ ok: true, value: { concentration: { sampleLocation: { code, name } } } });
   });
@@ -83,7 +140,10 @@ describe('glucose measurement', () => {
 
   it('keeps the signed time offset', () => {
     for (const minutes of [-32768, -1, 0, 32767]) {
-      expect(decode(encode({ ...base, timeOffsetMinutes: minutes }))).toMatchObject({ ok: true, value: { timeOffsetMinutes: minutes } });
+      expect(decode(encode({ ...base, timeOffsetMinutes: minutes }))).toMatchObject({
+        ok: true,
+        value: { timeOffsetMinutes: minutes },
+      });
     }
   });
 
@@ -94,8 +154,18 @@ describe('glucose measurement', () => {
   });
 
   it('refuses to encode a type or location above 15', () => {
-    expect(() => encode({ ...base, concentration: { value: ieee11073Value(1, 0), type: { code: 16 }, sampleLocation: { code: 1 } } })).toThrow(RangeError);
-    expect(() => encode({ ...base, concentration: { value: ieee11073Value(1, 0), type: { code: 1 }, sampleLocation: { code: -1 } } })).toThrow(RangeError);
+    expect(() =>
+      encode({
+        ...base,
+        concentration: { value: ieee11073Value(1, 0), type: { code: 16 }, sampleLocation: { code: 1 } },
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      encode({
+        ...base,
+        concentration: { value: ieee11073Value(1, 0), type: { code: 1 }, sampleLocation: { code: -1 } },
+      }),
+    ).toThrow(RangeError);
   });
 
   it('round-trips any measurement', () => {

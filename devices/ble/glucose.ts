@@ -34,8 +34,21 @@ export const GLUCOSE_TYPES = [
 
 /** Sample location by code (high nibble); 0 and 5-14 are reserved. */
 export const GLUCOSE_SAMPLE_LOCATIONS = [
-  null, 'finger', 'alternate_site_test', 'earlobe', 'control_solution',
-  null, null, null, null, null, null, null, null, null, null,
+  null,
+  'finger',
+  'alternate_site_test',
+  'earlobe',
+  'control_solution',
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
+  null,
   'not_available',
 ] as const;
 
@@ -170,18 +183,20 @@ export function decodeGlucoseMeasurement(bytes: Uint8Array): Result<GlucoseMeasu
 }
 
 function nibble(code: number, what: string): number {
-  if (!Number.isInteger(code) || code < 0 || code > 15) throw new RangeError(`glucose ${what} must be a code from 0 to 15, got ${code}`);
+  if (!Number.isInteger(code) || code < 0 || code > 15)
+    throw new RangeError(`glucose ${what} must be a code from 0 to 15, got ${code}`);
   return code;
 }
 
 /** Throws RangeError when a value does not fit its field. */
 export function encodeGlucoseMeasurement(m: GlucoseMeasurementInput): Uint8Array {
-  const flags = (m.timeOffsetMinutes === undefined ? 0 : TIME_OFFSET)
-    | (m.concentration ? CONCENTRATION : 0)
-    | (m.units === 'mol/L' ? MOL_PER_L : 0)
-    | (m.sensorStatus ? SENSOR_STATUS : 0)
-    | (m.contextFollows ? CONTEXT_FOLLOWS : 0)
-    | reservedOnly(m.reservedFlags, RESERVED_FLAGS);
+  const flags =
+    (m.timeOffsetMinutes === undefined ? 0 : TIME_OFFSET) |
+    (m.concentration ? CONCENTRATION : 0) |
+    (m.units === 'mol/L' ? MOL_PER_L : 0) |
+    (m.sensorStatus ? SENSOR_STATUS : 0) |
+    (m.contextFollows ? CONTEXT_FOLLOWS : 0) |
+    reservedOnly(m.reservedFlags, RESERVED_FLAGS);
   const w = new ByteWriter()
     .uint8(flags, 'flags')
     .uint16(m.sequenceNumber, 'sequence_number')
@@ -189,8 +204,10 @@ export function encodeGlucoseMeasurement(m: GlucoseMeasurementInput): Uint8Array
   if (m.timeOffsetMinutes !== undefined) w.int16(m.timeOffsetMinutes, 'time_offset');
   if (m.concentration) {
     const { value, type, sampleLocation } = m.concentration;
-    w.sfloat(value, 'glucose_concentration')
-      .uint8(nibble(type.code, 'type') | (nibble(sampleLocation.code, 'sample location') << 4), 'type_sample_location');
+    w.sfloat(value, 'glucose_concentration').uint8(
+      nibble(type.code, 'type') | (nibble(sampleLocation.code, 'sample location') << 4),
+      'type_sample_location',
+    );
   }
   if (m.sensorStatus) w.uint16(m.sensorStatus.raw, 'sensor_status_annunciation');
   return w.toBytes();

@@ -14,9 +14,18 @@ describe('golden vectors', () => {
   it('cover every characteristic, with valid and invalid values', () => {
     for (const name of CHARACTERISTIC_NAMES) {
       const vectors = GOLDEN_VECTORS.filter((v) => v.characteristic === name);
-      expect(vectors.some((v) => v.expected.ok), name).toBe(true);
-      expect(vectors.some((v) => !v.expected.ok && v.expected.error.code === 'truncated'), name).toBe(true);
-      expect(vectors.some((v) => !v.expected.ok && v.expected.error.code === 'trailing_bytes'), name).toBe(true);
+      expect(
+        vectors.some((v) => v.expected.ok),
+        name,
+      ).toBe(true);
+      expect(
+        vectors.some((v) => !v.expected.ok && v.expected.error.code === 'truncated'),
+        name,
+      ).toBe(true);
+      expect(
+        vectors.some((v) => !v.expected.ok && v.expected.error.code === 'trailing_bytes'),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -46,7 +55,8 @@ describe('golden vectors', () => {
 /** The Heart Rate contact bits 0b01 and 0b00 both mean "not supported"; encoders write 0b00. */
 function canonical(reading: BleReading, bytes: Uint8Array): Uint8Array {
   const copy = bytes.slice();
-  if (reading.characteristic === 'heart_rate_measurement' && copy[0] !== undefined && (copy[0] & 0x06) === 0x02) copy[0] &= ~0x02;
+  if (reading.characteristic === 'heart_rate_measurement' && copy[0] !== undefined && (copy[0] & 0x06) === 0x02)
+    copy[0] &= ~0x02;
   return copy;
 }
 

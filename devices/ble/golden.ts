@@ -19,7 +19,8 @@ export interface GoldenError {
   readonly extra?: number;
 }
 
-export type GoldenExpectation<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: GoldenError };
+export type GoldenExpectation<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: GoldenError };
 
 export type GoldenVector = {
   readonly [K in CharacteristicName]: {
@@ -58,7 +59,19 @@ const HEART_RATE: readonly GoldenVector[] = [
     name: 'uint8 rate, contact detected, two RR intervals (SmartGattLib)',
     characteristic: 'heart_rate_measurement',
     hex: '16 48 54 01 EC 02',
-    expected: { ok: true, value: { bpm: 72, rateFormat: 'uint8', sensorContact: 'detected', rrIntervals: [{ raw: 340, ms: 332.03125 }, { raw: 748, ms: 730.46875 }], reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: {
+        bpm: 72,
+        rateFormat: 'uint8',
+        sensorContact: 'detected',
+        rrIntervals: [
+          { raw: 340, ms: 332.03125 },
+          { raw: 748, ms: 730.46875 },
+        ],
+        reservedFlags: 0,
+      },
+    },
   },
   {
     name: 'uint8 rate, no contact feature',
@@ -76,26 +89,73 @@ const HEART_RATE: readonly GoldenVector[] = [
     name: 'every field: uint16 rate, contact detected, energy expended, one RR interval of 1 s',
     characteristic: 'heart_rate_measurement',
     hex: '1F 48 00 E8 03 00 04',
-    expected: { ok: true, value: { bpm: 72, rateFormat: 'uint16', sensorContact: 'detected', energyExpendedKj: 1000, rrIntervals: [{ raw: 1024, ms: 1000 }], reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: {
+        bpm: 72,
+        rateFormat: 'uint16',
+        sensorContact: 'detected',
+        energyExpendedKj: 1000,
+        rrIntervals: [{ raw: 1024, ms: 1000 }],
+        reservedFlags: 0,
+      },
+    },
   },
   {
     name: 'energy expended saturated at 0xFFFF',
     characteristic: 'heart_rate_measurement',
     hex: '08 50 FF FF',
-    expected: { ok: true, value: { bpm: 80, rateFormat: 'uint8', sensorContact: 'not_supported', energyExpendedKj: 65535, reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: {
+        bpm: 80,
+        rateFormat: 'uint8',
+        sensorContact: 'not_supported',
+        energyExpendedKj: 65535,
+        reservedFlags: 0,
+      },
+    },
   },
   {
     name: 'reserved flag bits are reported, not refused',
     characteristic: 'heart_rate_measurement',
     hex: 'E0 46',
-    expected: { ok: true, value: { bpm: 70, rateFormat: 'uint8', sensorContact: 'not_supported', reservedFlags: 0xe0 } },
+    expected: {
+      ok: true,
+      value: { bpm: 70, rateFormat: 'uint8', sensorContact: 'not_supported', reservedFlags: 0xe0 },
+    },
   },
   { name: 'empty value', characteristic: 'heart_rate_measurement', hex: '', expected: truncated('flags', 0, 1, 0) },
-  { name: 'uint16 rate cut short', characteristic: 'heart_rate_measurement', hex: '01 48', expected: truncated('heart_rate', 1, 2, 1) },
-  { name: 'energy expended cut short', characteristic: 'heart_rate_measurement', hex: '08 48 E8', expected: truncated('energy_expended', 2, 2, 1) },
-  { name: 'RR flag set but no interval', characteristic: 'heart_rate_measurement', hex: '10 48', expected: truncated('rr_interval', 2, 2, 0) },
-  { name: 'odd byte after the RR intervals', characteristic: 'heart_rate_measurement', hex: '19 48 00 E8 03 00 04 01', expected: truncated('rr_interval', 7, 2, 1) },
-  { name: 'a byte after the rate without RR intervals', characteristic: 'heart_rate_measurement', hex: '00 48 00', expected: trailing(2, 1) },
+  {
+    name: 'uint16 rate cut short',
+    characteristic: 'heart_rate_measurement',
+    hex: '01 48',
+    expected: truncated('heart_rate', 1, 2, 1),
+  },
+  {
+    name: 'energy expended cut short',
+    characteristic: 'heart_rate_measurement',
+    hex: '08 48 E8',
+    expected: truncated('energy_expended', 2, 2, 1),
+  },
+  {
+    name: 'RR flag set but no interval',
+    characteristic: 'heart_rate_measurement',
+    hex: '10 48',
+    expected: truncated('rr_interval', 2, 2, 0),
+  },
+  {
+    name: 'odd byte after the RR intervals',
+    characteristic: 'heart_rate_measurement',
+    hex: '19 48 00 E8 03 00 04 01',
+    expected: truncated('rr_interval', 7, 2, 1),
+  },
+  {
+    name: 'a byte after the rate without RR intervals',
+    characteristic: 'heart_rate_measurement',
+    hex: '00 48 00',
+    expected: trailing(2, 1),
+  },
 ];
 
 const PLX_SPOT_CHECK: readonly GoldenVector[] = [
@@ -103,7 +163,10 @@ const PLX_SPOT_CHECK: readonly GoldenVector[] = [
     name: 'SpO2 and pulse rate only',
     characteristic: 'plx_spot_check_measurement',
     hex: '00 61 00 48 00',
-    expected: { ok: true, value: { spo2: n(97, 0, 97), pulseRate: n(72, 0, 72), deviceClockNotSet: false, reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: { spo2: n(97, 0, 97), pulseRate: n(72, 0, 72), deviceClockNotSet: false, reservedFlags: 0 },
+    },
   },
   {
     name: 'every field, device clock not set',
@@ -129,7 +192,13 @@ const PLX_SPOT_CHECK: readonly GoldenVector[] = [
     hex: '02 FF 07 FF 07 00 20',
     expected: {
       ok: true,
-      value: { spo2: special('nan'), pulseRate: special('nan'), measurementStatus: { raw: 0x2000, set: ['measurement_unavailable'], reserved: 0 }, deviceClockNotSet: false, reservedFlags: 0 },
+      value: {
+        spo2: special('nan'),
+        pulseRate: special('nan'),
+        measurementStatus: { raw: 0x2000, set: ['measurement_unavailable'], reserved: 0 },
+        deviceClockNotSet: false,
+        reservedFlags: 0,
+      },
     },
   },
   {
@@ -148,10 +217,30 @@ const PLX_SPOT_CHECK: readonly GoldenVector[] = [
       },
     },
   },
-  { name: 'time stamp cut short', characteristic: 'plx_spot_check_measurement', hex: '01 61 00 48 00 E9 07 0B', expected: truncated('timestamp', 5, 7, 3) },
-  { name: 'device and sensor status (uint24) cut short', characteristic: 'plx_spot_check_measurement', hex: '04 61 00 48 00 20 00', expected: truncated('device_and_sensor_status', 5, 3, 2) },
-  { name: 'a byte too many', characteristic: 'plx_spot_check_measurement', hex: '00 61 00 48 00 00', expected: trailing(5, 1) },
-  { name: 'reserved flag announcing unknown bytes', characteristic: 'plx_spot_check_measurement', hex: '20 61 00 48 00 01 02', expected: trailing(5, 2) },
+  {
+    name: 'time stamp cut short',
+    characteristic: 'plx_spot_check_measurement',
+    hex: '01 61 00 48 00 E9 07 0B',
+    expected: truncated('timestamp', 5, 7, 3),
+  },
+  {
+    name: 'device and sensor status (uint24) cut short',
+    characteristic: 'plx_spot_check_measurement',
+    hex: '04 61 00 48 00 20 00',
+    expected: truncated('device_and_sensor_status', 5, 3, 2),
+  },
+  {
+    name: 'a byte too many',
+    characteristic: 'plx_spot_check_measurement',
+    hex: '00 61 00 48 00 00',
+    expected: trailing(5, 1),
+  },
+  {
+    name: 'reserved flag announcing unknown bytes',
+    characteristic: 'plx_spot_check_measurement',
+    hex: '20 61 00 48 00 01 02',
+    expected: trailing(5, 2),
+  },
 ];
 
 const PLX_CONTINUOUS: readonly GoldenVector[] = [
@@ -189,12 +278,40 @@ const PLX_CONTINUOUS: readonly GoldenVector[] = [
     name: 'slow pair with -INFINITY and the reserved code',
     characteristic: 'plx_continuous_measurement',
     hex: '02 61 00 48 00 02 08 01 08',
-    expected: { ok: true, value: { spo2: n(97, 0, 97), pulseRate: n(72, 0, 72), slow: { spo2: special('negative_infinity'), pulseRate: special('reserved') }, reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: {
+        spo2: n(97, 0, 97),
+        pulseRate: n(72, 0, 72),
+        slow: { spo2: special('negative_infinity'), pulseRate: special('reserved') },
+        reservedFlags: 0,
+      },
+    },
   },
-  { name: 'slow pair cut short', characteristic: 'plx_continuous_measurement', hex: '03 61 00 48 00 60 00 4A 00 61', expected: truncated('spo2_slow', 9, 2, 1) },
-  { name: 'pulse rate missing', characteristic: 'plx_continuous_measurement', hex: '00 61 00', expected: truncated('pulse_rate', 3, 2, 0) },
-  { name: 'pulse amplitude index cut short', characteristic: 'plx_continuous_measurement', hex: '10 61 00 48 00 0C', expected: truncated('pulse_amplitude_index', 5, 2, 1) },
-  { name: 'a byte too many', characteristic: 'plx_continuous_measurement', hex: '00 60 00 4B 00 00', expected: trailing(5, 1) },
+  {
+    name: 'slow pair cut short',
+    characteristic: 'plx_continuous_measurement',
+    hex: '03 61 00 48 00 60 00 4A 00 61',
+    expected: truncated('spo2_slow', 9, 2, 1),
+  },
+  {
+    name: 'pulse rate missing',
+    characteristic: 'plx_continuous_measurement',
+    hex: '00 61 00',
+    expected: truncated('pulse_rate', 3, 2, 0),
+  },
+  {
+    name: 'pulse amplitude index cut short',
+    characteristic: 'plx_continuous_measurement',
+    hex: '10 61 00 48 00 0C',
+    expected: truncated('pulse_amplitude_index', 5, 2, 1),
+  },
+  {
+    name: 'a byte too many',
+    characteristic: 'plx_continuous_measurement',
+    hex: '00 60 00 4B 00 00',
+    expected: trailing(5, 1),
+  },
 ];
 
 const BLOOD_PRESSURE: readonly GoldenVector[] = [
@@ -204,7 +321,14 @@ const BLOOD_PRESSURE: readonly GoldenVector[] = [
     hex: '00 78 00 50 00 A5 F3',
     expected: {
       ok: true,
-      value: { unit: 'mmHg', systolic: n(120, 0, 120), diastolic: n(80, 0, 80), meanArterialPressure: n(933, -1, 93.3), mmHg: { systolic: 120, diastolic: 80, meanArterialPressure: 93.3 }, reservedFlags: 0 },
+      value: {
+        unit: 'mmHg',
+        systolic: n(120, 0, 120),
+        diastolic: n(80, 0, 80),
+        meanArterialPressure: n(933, -1, 93.3),
+        mmHg: { systolic: 120, diastolic: 80, meanArterialPressure: 93.3 },
+        reservedFlags: 0,
+      },
     },
   },
   {
@@ -222,7 +346,12 @@ const BLOOD_PRESSURE: readonly GoldenVector[] = [
         timestamp: nov23(8, 15, 0),
         pulseRate: n(68, 0, 68),
         userId: 1,
-        measurementStatus: { raw: 5, set: ['body_movement', 'irregular_pulse'], reserved: 0, pulseRateRange: 'within_range' },
+        measurementStatus: {
+          raw: 5,
+          set: ['body_movement', 'irregular_pulse'],
+          reserved: 0,
+          pulseRateRange: 'within_range',
+        },
         reservedFlags: 0,
       },
     },
@@ -255,7 +384,12 @@ const BLOOD_PRESSURE: readonly GoldenVector[] = [
         diastolic: n(90, 0, 90),
         meanArterialPressure: special('nan'),
         mmHg: { systolic: 140, diastolic: 90 },
-        measurementStatus: { raw: 0x4028, set: ['improper_position'], reserved: 0x4000, pulseRateRange: 'above_upper_limit' },
+        measurementStatus: {
+          raw: 0x4028,
+          set: ['improper_position'],
+          reserved: 0x4000,
+          pulseRateRange: 'above_upper_limit',
+        },
         reservedFlags: 0,
       },
     },
@@ -266,13 +400,41 @@ const BLOOD_PRESSURE: readonly GoldenVector[] = [
     hex: '08 78 00 50 00 5D 00 FF',
     expected: {
       ok: true,
-      value: { unit: 'mmHg', systolic: n(120, 0, 120), diastolic: n(80, 0, 80), meanArterialPressure: n(93, 0, 93), mmHg: { systolic: 120, diastolic: 80, meanArterialPressure: 93 }, userId: 255, reservedFlags: 0 },
+      value: {
+        unit: 'mmHg',
+        systolic: n(120, 0, 120),
+        diastolic: n(80, 0, 80),
+        meanArterialPressure: n(93, 0, 93),
+        mmHg: { systolic: 120, diastolic: 80, meanArterialPressure: 93 },
+        userId: 255,
+        reservedFlags: 0,
+      },
     },
   },
-  { name: 'MAP missing', characteristic: 'blood_pressure_measurement', hex: '00 78 00 50 00', expected: truncated('mean_arterial_pressure', 5, 2, 0) },
-  { name: 'user ID missing after the pulse rate', characteristic: 'blood_pressure_measurement', hex: '0C 78 00 50 00 5D 00 48 00', expected: truncated('user_id', 9, 1, 0) },
-  { name: 'measurement status cut short', characteristic: 'blood_pressure_measurement', hex: '10 78 00 50 00 5D 00 01', expected: truncated('measurement_status', 7, 2, 1) },
-  { name: 'two bytes too many', characteristic: 'blood_pressure_measurement', hex: '00 78 00 50 00 5D 00 00 00', expected: trailing(7, 2) },
+  {
+    name: 'MAP missing',
+    characteristic: 'blood_pressure_measurement',
+    hex: '00 78 00 50 00',
+    expected: truncated('mean_arterial_pressure', 5, 2, 0),
+  },
+  {
+    name: 'user ID missing after the pulse rate',
+    characteristic: 'blood_pressure_measurement',
+    hex: '0C 78 00 50 00 5D 00 48 00',
+    expected: truncated('user_id', 9, 1, 0),
+  },
+  {
+    name: 'measurement status cut short',
+    characteristic: 'blood_pressure_measurement',
+    hex: '10 78 00 50 00 5D 00 01',
+    expected: truncated('measurement_status', 7, 2, 1),
+  },
+  {
+    name: 'two bytes too many',
+    characteristic: 'blood_pressure_measurement',
+    hex: '00 78 00 50 00 5D 00 00 00',
+    expected: trailing(7, 2),
+  },
 ];
 
 const TEMPERATURE: readonly GoldenVector[] = [
@@ -288,41 +450,118 @@ const TEMPERATURE: readonly GoldenVector[] = [
     hex: '07 DA 03 00 FF E9 07 0B 17 07 2D 1E 06',
     expected: {
       ok: true,
-      value: { unit: 'fahrenheit', temperature: n(986, -1, 98.6), celsius: 37, timestamp: nov23(7, 45, 30), temperatureType: { code: 6, name: 'mouth' }, reservedFlags: 0 },
+      value: {
+        unit: 'fahrenheit',
+        temperature: n(986, -1, 98.6),
+        celsius: 37,
+        timestamp: nov23(7, 45, 30),
+        temperatureType: { code: 6, name: 'mouth' },
+        reservedFlags: 0,
+      },
     },
   },
   {
     name: '37.25 °C at the tympanum (exponent -2)',
     characteristic: 'temperature_measurement',
     hex: '04 8D 0E 00 FE 09',
-    expected: { ok: true, value: { unit: 'celsius', temperature: n(3725, -2, 37.25), celsius: 37.25, temperatureType: { code: 9, name: 'tympanum' }, reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: {
+        unit: 'celsius',
+        temperature: n(3725, -2, 37.25),
+        celsius: 37.25,
+        temperatureType: { code: 9, name: 'tympanum' },
+        reservedFlags: 0,
+      },
+    },
   },
   {
     name: 'reserved temperature type 0 is unknown',
     characteristic: 'temperature_measurement',
     hex: '04 6D 01 00 FF 00',
-    expected: { ok: true, value: { unit: 'celsius', temperature: n(365, -1, 36.5), celsius: 36.5, temperatureType: { code: 0, name: 'unknown' }, reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: {
+        unit: 'celsius',
+        temperature: n(365, -1, 36.5),
+        celsius: 36.5,
+        temperatureType: { code: 0, name: 'unknown' },
+        reservedFlags: 0,
+      },
+    },
   },
   {
     name: 'reserved temperature type 10 is unknown',
     characteristic: 'temperature_measurement',
     hex: '04 6D 01 00 FF 0A',
-    expected: { ok: true, value: { unit: 'celsius', temperature: n(365, -1, 36.5), celsius: 36.5, temperatureType: { code: 10, name: 'unknown' }, reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: {
+        unit: 'celsius',
+        temperature: n(365, -1, 36.5),
+        celsius: 36.5,
+        temperatureType: { code: 10, name: 'unknown' },
+        reservedFlags: 0,
+      },
+    },
   },
-  { name: 'FLOAT NaN: no reading', characteristic: 'temperature_measurement', hex: '00 FF FF 7F 00', expected: { ok: true, value: { unit: 'celsius', temperature: special('nan'), reservedFlags: 0 } } },
-  { name: 'FLOAT NRes: no reading', characteristic: 'temperature_measurement', hex: '00 00 00 80 00', expected: { ok: true, value: { unit: 'celsius', temperature: special('nres'), reservedFlags: 0 } } },
-  { name: 'FLOAT +INFINITY: no reading', characteristic: 'temperature_measurement', hex: '01 FE FF 7F 00', expected: { ok: true, value: { unit: 'fahrenheit', temperature: special('positive_infinity'), reservedFlags: 0 } } },
-  { name: 'FLOAT -INFINITY: no reading', characteristic: 'temperature_measurement', hex: '00 02 00 80 00', expected: { ok: true, value: { unit: 'celsius', temperature: special('negative_infinity'), reservedFlags: 0 } } },
-  { name: 'FLOAT reserved code: no reading', characteristic: 'temperature_measurement', hex: '00 01 00 80 00', expected: { ok: true, value: { unit: 'celsius', temperature: special('reserved'), reservedFlags: 0 } } },
+  {
+    name: 'FLOAT NaN: no reading',
+    characteristic: 'temperature_measurement',
+    hex: '00 FF FF 7F 00',
+    expected: { ok: true, value: { unit: 'celsius', temperature: special('nan'), reservedFlags: 0 } },
+  },
+  {
+    name: 'FLOAT NRes: no reading',
+    characteristic: 'temperature_measurement',
+    hex: '00 00 00 80 00',
+    expected: { ok: true, value: { unit: 'celsius', temperature: special('nres'), reservedFlags: 0 } },
+  },
+  {
+    name: 'FLOAT +INFINITY: no reading',
+    characteristic: 'temperature_measurement',
+    hex: '01 FE FF 7F 00',
+    expected: { ok: true, value: { unit: 'fahrenheit', temperature: special('positive_infinity'), reservedFlags: 0 } },
+  },
+  {
+    name: 'FLOAT -INFINITY: no reading',
+    characteristic: 'temperature_measurement',
+    hex: '00 02 00 80 00',
+    expected: { ok: true, value: { unit: 'celsius', temperature: special('negative_infinity'), reservedFlags: 0 } },
+  },
+  {
+    name: 'FLOAT reserved code: no reading',
+    characteristic: 'temperature_measurement',
+    hex: '00 01 00 80 00',
+    expected: { ok: true, value: { unit: 'celsius', temperature: special('reserved'), reservedFlags: 0 } },
+  },
   {
     name: 'reserved flag bits are reported',
     characteristic: 'temperature_measurement',
     hex: 'F8 6D 01 00 FF',
-    expected: { ok: true, value: { unit: 'celsius', temperature: n(365, -1, 36.5), celsius: 36.5, reservedFlags: 0xf8 } },
+    expected: {
+      ok: true,
+      value: { unit: 'celsius', temperature: n(365, -1, 36.5), celsius: 36.5, reservedFlags: 0xf8 },
+    },
   },
-  { name: 'FLOAT cut short', characteristic: 'temperature_measurement', hex: '00 6D 01 00', expected: truncated('temperature', 1, 4, 3) },
-  { name: 'temperature type missing', characteristic: 'temperature_measurement', hex: '04 6D 01 00 FF', expected: truncated('temperature_type', 5, 1, 0) },
-  { name: 'a byte too many', characteristic: 'temperature_measurement', hex: '00 6D 01 00 FF 00', expected: trailing(5, 1) },
+  {
+    name: 'FLOAT cut short',
+    characteristic: 'temperature_measurement',
+    hex: '00 6D 01 00',
+    expected: truncated('temperature', 1, 4, 3),
+  },
+  {
+    name: 'temperature type missing',
+    characteristic: 'temperature_measurement',
+    hex: '04 6D 01 00 FF',
+    expected: truncated('temperature_type', 5, 1, 0),
+  },
+  {
+    name: 'a byte too many',
+    characteristic: 'temperature_measurement',
+    hex: '00 6D 01 00 FF 00',
+    expected: trailing(5, 1),
+  },
 ];
 
 const WEIGHT: readonly GoldenVector[] = [
@@ -356,20 +595,50 @@ const WEIGHT: readonly GoldenVector[] = [
     hex: '08 10 40 FD 00 08 07',
     expected: {
       ok: true,
-      value: { units: 'si', weightRaw: 16400, weight: 82, kg: 82, bmiAndHeight: { bmiRaw: 253, bmi: 25.3, heightRaw: 1800, height: 1.8, meters: 1.8 }, reservedFlags: 0 },
+      value: {
+        units: 'si',
+        weightRaw: 16400,
+        weight: 82,
+        kg: 82,
+        bmiAndHeight: { bmiRaw: 253, bmi: 25.3, heightRaw: 1800, height: 1.8, meters: 1.8 },
+        reservedFlags: 0,
+      },
     },
   },
-  { name: 'measurement unsuccessful (0xFFFF): no weight', characteristic: 'weight_measurement', hex: '00 FF FF', expected: { ok: true, value: { units: 'si', weightRaw: 0xffff, reservedFlags: 0 } } },
+  {
+    name: 'measurement unsuccessful (0xFFFF): no weight',
+    characteristic: 'weight_measurement',
+    hex: '00 FF FF',
+    expected: { ok: true, value: { units: 'si', weightRaw: 0xffff, reservedFlags: 0 } },
+  },
   {
     name: 'unknown user (0xFF)',
     characteristic: 'weight_measurement',
     hex: '04 14 37 FF',
-    expected: { ok: true, value: { units: 'si', weightRaw: 14100, weight: 70.5, kg: 70.5, userId: 255, reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: { units: 'si', weightRaw: 14100, weight: 70.5, kg: 70.5, userId: 255, reservedFlags: 0 },
+    },
   },
-  { name: 'weight cut short', characteristic: 'weight_measurement', hex: '00 14', expected: truncated('weight', 1, 2, 1) },
-  { name: 'height missing', characteristic: 'weight_measurement', hex: '08 10 40 FD 00', expected: truncated('height', 5, 2, 0) },
+  {
+    name: 'weight cut short',
+    characteristic: 'weight_measurement',
+    hex: '00 14',
+    expected: truncated('weight', 1, 2, 1),
+  },
+  {
+    name: 'height missing',
+    characteristic: 'weight_measurement',
+    hex: '08 10 40 FD 00',
+    expected: truncated('height', 5, 2, 0),
+  },
   { name: 'a byte too many', characteristic: 'weight_measurement', hex: '00 14 37 00', expected: trailing(3, 1) },
-  { name: 'reserved flag announcing an unknown byte', characteristic: 'weight_measurement', hex: '10 14 37 01', expected: trailing(3, 1) },
+  {
+    name: 'reserved flag announcing an unknown byte',
+    characteristic: 'weight_measurement',
+    hex: '10 14 37 01',
+    expected: trailing(3, 1),
+  },
 ];
 
 const GLUCOSE: readonly GoldenVector[] = [
@@ -377,7 +646,10 @@ const GLUCOSE: readonly GoldenVector[] = [
     name: 'sequence number and base time only',
     characteristic: 'glucose_measurement',
     hex: '00 01 00 E9 07 0B 17 07 0A 00',
-    expected: { ok: true, value: { sequenceNumber: 1, baseTime: nov23(7, 10, 0), units: 'kg/L', contextFollows: false, reservedFlags: 0 } },
+    expected: {
+      ok: true,
+      value: { sequenceNumber: 1, baseTime: nov23(7, 10, 0), units: 'kg/L', contextFollows: false, reservedFlags: 0 },
+    },
   },
   {
     name: '120 mg/dL (kg/L, exponent -5), capillary plasma from a finger, time offset -60 min',
@@ -435,7 +707,13 @@ const GLUCOSE: readonly GoldenVector[] = [
         sequenceNumber: 44,
         baseTime: nov23(7, 10, 0),
         units: 'kg/L',
-        concentration: { value: n(100, -5, 0.001), mgPerDl: 100, mmolPerL: 5.55062166963, type: { code: 0, name: 'unknown' }, sampleLocation: { code: 5, name: 'unknown' } },
+        concentration: {
+          value: n(100, -5, 0.001),
+          mgPerDl: 100,
+          mmolPerL: 5.55062166963,
+          type: { code: 0, name: 'unknown' },
+          sampleLocation: { code: 5, name: 'unknown' },
+        },
         contextFollows: false,
         reservedFlags: 0,
       },
@@ -451,7 +729,11 @@ const GLUCOSE: readonly GoldenVector[] = [
         sequenceNumber: 45,
         baseTime: nov23(7, 10, 0),
         units: 'kg/L',
-        concentration: { value: special('nan'), type: { code: 1, name: 'capillary_whole_blood' }, sampleLocation: { code: 1, name: 'finger' } },
+        concentration: {
+          value: special('nan'),
+          type: { code: 1, name: 'capillary_whole_blood' },
+          sampleLocation: { code: 1, name: 'finger' },
+        },
         contextFollows: false,
         reservedFlags: 0,
       },
@@ -463,14 +745,46 @@ const GLUCOSE: readonly GoldenVector[] = [
     hex: '08 2E 00 E9 07 0B 17 07 0A 00 20 10',
     expected: {
       ok: true,
-      value: { sequenceNumber: 46, baseTime: nov23(7, 10, 0), units: 'kg/L', sensorStatus: { raw: 0x1020, set: ['result_above_device_range'], reserved: 0x1000 }, contextFollows: false, reservedFlags: 0 },
+      value: {
+        sequenceNumber: 46,
+        baseTime: nov23(7, 10, 0),
+        units: 'kg/L',
+        sensorStatus: { raw: 0x1020, set: ['result_above_device_range'], reserved: 0x1000 },
+        contextFollows: false,
+        reservedFlags: 0,
+      },
     },
   },
-  { name: 'base time cut short', characteristic: 'glucose_measurement', hex: '00 01 00 E9 07 0B', expected: truncated('base_time', 3, 7, 3) },
-  { name: 'time offset cut short', characteristic: 'glucose_measurement', hex: '01 2A 00 E9 07 0B 17 07 0A 00 C4', expected: truncated('time_offset', 10, 2, 1) },
-  { name: 'type and sample location missing', characteristic: 'glucose_measurement', hex: '02 2A 00 E9 07 0B 17 07 0A 00 78 B0', expected: truncated('type_sample_location', 12, 1, 0) },
-  { name: 'sensor status cut short', characteristic: 'glucose_measurement', hex: '08 2A 00 E9 07 0B 17 07 0A 00 01', expected: truncated('sensor_status_annunciation', 10, 2, 1) },
-  { name: 'a byte too many', characteristic: 'glucose_measurement', hex: '00 01 00 E9 07 0B 17 07 0A 00 00', expected: trailing(10, 1) },
+  {
+    name: 'base time cut short',
+    characteristic: 'glucose_measurement',
+    hex: '00 01 00 E9 07 0B',
+    expected: truncated('base_time', 3, 7, 3),
+  },
+  {
+    name: 'time offset cut short',
+    characteristic: 'glucose_measurement',
+    hex: '01 2A 00 E9 07 0B 17 07 0A 00 C4',
+    expected: truncated('time_offset', 10, 2, 1),
+  },
+  {
+    name: 'type and sample location missing',
+    characteristic: 'glucose_measurement',
+    hex: '02 2A 00 E9 07 0B 17 07 0A 00 78 B0',
+    expected: truncated('type_sample_location', 12, 1, 0),
+  },
+  {
+    name: 'sensor status cut short',
+    characteristic: 'glucose_measurement',
+    hex: '08 2A 00 E9 07 0B 17 07 0A 00 01',
+    expected: truncated('sensor_status_annunciation', 10, 2, 1),
+  },
+  {
+    name: 'a byte too many',
+    characteristic: 'glucose_measurement',
+    hex: '00 01 00 E9 07 0B 17 07 0A 00 00',
+    expected: trailing(10, 1),
+  },
 ];
 
 const BATTERY: readonly GoldenVector[] = [
@@ -478,7 +792,12 @@ const BATTERY: readonly GoldenVector[] = [
   { name: '0 %', characteristic: 'battery_level', hex: '00', expected: { ok: true, value: 0 } },
   { name: '100 %', characteristic: 'battery_level', hex: '64', expected: { ok: true, value: 100 } },
   { name: 'empty value', characteristic: 'battery_level', hex: '', expected: truncated('battery_level', 0, 1, 0) },
-  { name: '101 % is reserved', characteristic: 'battery_level', hex: '65', expected: { ok: false, error: { code: 'out_of_range', field: 'battery_level', offset: 0 } } },
+  {
+    name: '101 % is reserved',
+    characteristic: 'battery_level',
+    hex: '65',
+    expected: { ok: false, error: { code: 'out_of_range', field: 'battery_level', offset: 0 } },
+  },
   { name: 'a byte too many', characteristic: 'battery_level', hex: '40 00', expected: trailing(1, 1) },
 ];
 

@@ -1,8 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeHeartRateMeasurement as decode, encodeHeartRateMeasurement as encode, rrInterval, type HeartRateMeasurementInput, type SensorContact } from './heart-rate.ts';
+import {
+  decodeHeartRateMeasurement as decode,
+  encodeHeartRateMeasurement as encode,
+  rrInterval,
+  type HeartRateMeasurementInput,
+  type SensorContact,
+} from './heart-rate.ts';
 import { fromHex, toHex } from './hex.ts';
-import { expectRoundTrips, expectTrailingRefused, expectTruncatedAtEveryLength, flagCombinations, uint16Arb, type Layout } from './test-support.ts';
+import {
+  expectRoundTrips,
+  expectTrailingRefused,
+  expectTruncatedAtEveryLength,
+  flagCombinations,
+  uint16Arb,
+  type Layout,
+} from './test-support.ts';
 
 const CONTACT_BITS: Record<SensorContact, number> = { not_supported: 0b000, not_detected: 0b100, detected: 0b110 };
 const RATE_UINT16 = 0x01;
@@ -10,10 +23,14 @@ const ENERGY = 0x08;
 const RR = 0x10;
 
 const combinations = flagCombinations([RATE_UINT16, ENERGY, RR]).flatMap((flags) =>
-  (['not_supported', 'not_detected', 'detected'] as const).map((contact) => [flags | CONTACT_BITS[contact], contact] as const),
+  (['not_supported', 'not_detected', 'detected'] as const).map(
+    (contact) => [flags | CONTACT_BITS[contact], contact] as const,
+  ),
 );
 
-describe.each(combinations.map(([flags, contact]) => [`0x${flags.toString(16).padStart(2, '0')}`, flags, contact] as const))('flags %s', (_, flags, contact) => {
+describe.each(
+  combinations.map(([flags, contact]) => [`0x${flags.toString(16).padStart(2, '0')}`, flags, contact] as const),
+)('flags %s', (_, flags, contact) => {
   const wide = (flags & RATE_UINT16) !== 0;
   const input: HeartRateMeasurementInput = {
     bpm: wide ? 300 : 72,
@@ -48,7 +65,10 @@ describe.each(combinations.map(([flags, contact]) => [`0x${flags.toString(16).pa
     it('reads two more bytes as another RR interval, and one as a cut interval', () => {
       const plusTwo = decode(new Uint8Array([...bytes, 0x00, 0x02]));
       expect(plusTwo.ok && plusTwo.value.rrIntervals).toEqual([rrInterval(800), { raw: 512, ms: 500 }]);
-      expect(decode(new Uint8Array([...bytes, 0x00]))).toMatchObject({ ok: false, error: { code: 'truncated', field: 'rr_interval', offset: bytes.length, need: 2, have: 1 } });
+      expect(decode(new Uint8Array([...bytes, 0x00]))).toMatchObject({
+        ok: false,
+        error: { code: 'truncated', field: 'rr_interval', offset: bytes.length, need: 2, have: 1 },
+      });
     });
   } else {
     it('refuses trailing bytes', () => expectTrailingRefused(decode, bytes));
@@ -66,8 +86,14 @@ describe('heart rate measurement', () => {
 
   it('reads as many RR intervals as follow; a cut after a whole interval is a shorter list', () => {
     const bytes = fromHex('10 48 00 04 00 02 00 01');
-    expect(decode(bytes)).toMatchObject({ ok: true, value: { rrIntervals: [{ raw: 1024 }, { raw: 512 }, { raw: 256 }] } });
-    expect(decode(bytes.slice(0, 6))).toMatchObject({ ok: true, value: { rrIntervals: [{ raw: 1024 }, { raw: 512 }] } });
+    expect(decode(bytes)).toMatchObject({
+      ok: true,
+      value: { rrIntervals: [{ raw: 1024 }, { raw: 512 }, { raw: 256 }] },
+    });
+    expect(decode(bytes.slice(0, 6))).toMatchObject({
+      ok: true,
+      value: { rrIntervals: [{ raw: 1024 }, { raw: 512 }] },
+    });
   });
 
   it('picks the uint16 format for a rate above 255 unless told', () => {
@@ -91,12 +117,17 @@ describe('heart rate measurement', () => {
           rateFormat: fc.constantFrom('uint8' as const, 'uint16' as const),
           sensorContact: fc.constantFrom('not_supported' as const, 'not_detected' as const, 'detected' as const),
           energyExpendedKj: uint16Arb,
-          rrIntervals: fc.array(fc.record({ raw: uint16Arb }, { noNullPrototype: true }), { minLength: 1, maxLength: 9 }),
+          rrIntervals: fc.array(fc.record({ raw: uint16Arb }, { noNullPrototype: true }), {
+            minLength: 1,
+            maxLength: 9,
+          }),
           reservedFlags: fc.constantFrom(0, 0x20, 0x40, 0x80, 0xe0),
         },
         { requiredKeys: ['bpm', 'sensorContact'], noNullPrototype: true },
       )
-      .map((m): HeartRateMeasurementInput => (m.rateFormat === 'uint8' && m.bpm > 0xff ? { ...m, rateFormat: 'uint16' } : m));
+      .map((m): HeartRateMeasurementInput =>
+        m.rateFormat === 'uint8' && m.bpm > 0xff ? { ...m, rateFormat: 'uint16' } : m,
+      );
     expectRoundTrips(arb, encode, decode);
   });
 });

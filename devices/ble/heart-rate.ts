@@ -65,10 +65,14 @@ function contactOf(flags: number): SensorContact {
 
 function contactFlags(contact: SensorContact): number {
   switch (contact) {
-    case 'not_supported': return 0;
-    case 'not_detected': return CONTACT_SUPPORTED;
-    case 'detected': return CONTACT_SUPPORTED | CONTACT_DETECTED;
-    default: return assertNever(contact);
+    case 'not_supported':
+      return 0;
+    case 'not_detected':
+      return CONTACT_SUPPORTED;
+    case 'detected':
+      return CONTACT_SUPPORTED | CONTACT_DETECTED;
+    default:
+      return assertNever(contact);
   }
 }
 
@@ -111,11 +115,12 @@ export function decodeHeartRateMeasurement(bytes: Uint8Array): Result<HeartRateM
 export function encodeHeartRateMeasurement(m: HeartRateMeasurementInput): Uint8Array {
   const format = m.rateFormat ?? (m.bpm > 0xff ? 'uint16' : 'uint8');
   if (m.rrIntervals?.length === 0) throw new RangeError('RR intervals, when present, hold at least one interval');
-  const flags = (format === 'uint16' ? RATE_UINT16 : 0)
-    | contactFlags(m.sensorContact)
-    | (m.energyExpendedKj === undefined ? 0 : ENERGY_PRESENT)
-    | (m.rrIntervals === undefined ? 0 : RR_PRESENT)
-    | reservedOnly(m.reservedFlags, RESERVED_FLAGS);
+  const flags =
+    (format === 'uint16' ? RATE_UINT16 : 0) |
+    contactFlags(m.sensorContact) |
+    (m.energyExpendedKj === undefined ? 0 : ENERGY_PRESENT) |
+    (m.rrIntervals === undefined ? 0 : RR_PRESENT) |
+    reservedOnly(m.reservedFlags, RESERVED_FLAGS);
   const w = new ByteWriter().uint8(flags, 'flags');
   if (format === 'uint16') w.uint16(m.bpm, 'heart_rate');
   else w.uint8(m.bpm, 'heart_rate');

@@ -105,17 +105,21 @@ describe('FLOAT', () => {
   });
 
   it('decodes what it encodes', () => {
-    fc.assert(fc.property(floatArb, (n) => {
-      expect(decodeFloat(encodeFloat(n))).toMatchObject(n);
-    }));
+    fc.assert(
+      fc.property(floatArb, (n) => {
+        expect(decodeFloat(encodeFloat(n))).toMatchObject(n);
+      }),
+    );
   });
 });
 
 describe('SFLOAT decodes what it encodes', () => {
   it('for any number or special code', () => {
-    fc.assert(fc.property(sfloatArb, (n) => {
-      expect(decodeSfloat(encodeSfloat(n))).toMatchObject(n);
-    }));
+    fc.assert(
+      fc.property(sfloatArb, (n) => {
+        expect(decodeSfloat(encodeSfloat(n))).toMatchObject(n);
+      }),
+    );
   });
 });
 
@@ -152,17 +156,25 @@ describe('encoding a value at a requested precision', () => {
   });
 
   it('keeps every SFLOAT number of the safe range exactly', () => {
-    fc.assert(fc.property(fc.integer({ min: -2045, max: 2045 }), fc.integer({ min: -8, max: 7 }), (mantissa, exponent) => {
-      const r = sfloatFromValue(scaleByPowerOfTen(mantissa, exponent), exponent);
-      expect(r).toEqual({ ok: true, value: ieee11073Value(mantissa, exponent) });
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: -2045, max: 2045 }), fc.integer({ min: -8, max: 7 }), (mantissa, exponent) => {
+        const r = sfloatFromValue(scaleByPowerOfTen(mantissa, exponent), exponent);
+        expect(r).toEqual({ ok: true, value: ieee11073Value(mantissa, exponent) });
+      }),
+    );
   });
 
   it('keeps every FLOAT number of the safe range exactly', () => {
-    fc.assert(fc.property(fc.integer({ min: -8388605, max: 8388605 }), fc.integer({ min: -128, max: 127 }), (mantissa, exponent) => {
-      const r = floatFromValue(scaleByPowerOfTen(mantissa, exponent), exponent);
-      expect(r).toEqual({ ok: true, value: ieee11073Value(mantissa, exponent) });
-    }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -8388605, max: 8388605 }),
+        fc.integer({ min: -128, max: 127 }),
+        (mantissa, exponent) => {
+          const r = floatFromValue(scaleByPowerOfTen(mantissa, exponent), exponent);
+          expect(r).toEqual({ ok: true, value: ieee11073Value(mantissa, exponent) });
+        },
+      ),
+    );
   });
 
   it('FLOAT refuses a mantissa beyond 2^23 - 3', () => {

@@ -49,24 +49,36 @@ const FLOAT: Format = { name: 'FLOAT', mantissaBits: 24, exponentBits: 8, expone
 function specialOf(format: Format, mantissa: number): Ieee11073Special | undefined {
   const max = 2 ** (format.mantissaBits - 1) - 1;
   switch (mantissa) {
-    case max: return 'nan';
-    case max - 1: return 'positive_infinity';
-    case -max - 1: return 'nres';
-    case -max: return 'reserved';
-    case -max + 1: return 'negative_infinity';
-    default: return undefined;
+    case max:
+      return 'nan';
+    case max - 1:
+      return 'positive_infinity';
+    case -max - 1:
+      return 'nres';
+    case -max:
+      return 'reserved';
+    case -max + 1:
+      return 'negative_infinity';
+    default:
+      return undefined;
   }
 }
 
 function mantissaOfSpecial(format: Format, kind: Ieee11073Special): number {
   const max = 2 ** (format.mantissaBits - 1) - 1;
   switch (kind) {
-    case 'nan': return max;
-    case 'positive_infinity': return max - 1;
-    case 'nres': return -max - 1;
-    case 'reserved': return -max;
-    case 'negative_infinity': return -max + 1;
-    default: return assertNever(kind);
+    case 'nan':
+      return max;
+    case 'positive_infinity':
+      return max - 1;
+    case 'nres':
+      return -max - 1;
+    case 'reserved':
+      return -max;
+    case 'negative_infinity':
+      return -max + 1;
+    default:
+      return assertNever(kind);
   }
 }
 
@@ -99,14 +111,18 @@ function encode(format: Format, n: Ieee11073Wire): number {
   if (n.kind !== 'value') return mantissaOfSpecial(format, n.kind) & (2 ** bits - 1);
   const { mantissa, exponent } = n;
   if (!Number.isInteger(exponent) || exponent < format.exponentMin || exponent > format.exponentMax) {
-    throw new RangeError(`${format.name} exponent must be an integer from ${format.exponentMin} to ${format.exponentMax}, got ${exponent}`);
+    throw new RangeError(
+      `${format.name} exponent must be an integer from ${format.exponentMin} to ${format.exponentMax}, got ${exponent}`,
+    );
   }
   const max = 2 ** (bits - 1) - 1;
   if (!Number.isInteger(mantissa) || mantissa < -max - 1 || mantissa > max) {
     throw new RangeError(`${format.name} mantissa must be an integer from ${-max - 1} to ${max}, got ${mantissa}`);
   }
   if (exponent === 0 && specialOf(format, mantissa)) {
-    throw new RangeError(`${format.name} mantissa ${mantissa} with exponent 0 is the code of ${specialOf(format, mantissa)}, not a number`);
+    throw new RangeError(
+      `${format.name} mantissa ${mantissa} with exponent 0 is the code of ${specialOf(format, mantissa)}, not a number`,
+    );
   }
   const e = exponent < 0 ? exponent + 2 ** format.exponentBits : exponent;
   const m = mantissa < 0 ? mantissa + 2 ** bits : mantissa;
@@ -119,15 +135,22 @@ function encode(format: Format, n: Ieee11073Wire): number {
  * special values are avoided at every exponent).
  */
 function fromValue(format: Format, value: number, exponent: number): Result<Ieee11073Value, Ieee11073Error> {
-  if (!Number.isFinite(value)) return err({ code: 'not_finite', reason: `${format.name} cannot carry ${value} as a number; use a special value` });
+  if (!Number.isFinite(value))
+    return err({ code: 'not_finite', reason: `${format.name} cannot carry ${value} as a number; use a special value` });
   if (!Number.isInteger(exponent) || exponent < format.exponentMin || exponent > format.exponentMax) {
-    return err({ code: 'bad_exponent', reason: `${format.name} exponent must be an integer from ${format.exponentMin} to ${format.exponentMax}, got ${exponent}` });
+    return err({
+      code: 'bad_exponent',
+      reason: `${format.name} exponent must be an integer from ${format.exponentMin} to ${format.exponentMax}, got ${exponent}`,
+    });
   }
   const scaled = scaleByPowerOfTen(value, -exponent);
   const mantissa = Math.sign(scaled) * Math.round(Math.abs(scaled)) || 0;
   const limit = 2 ** (format.mantissaBits - 1) - 3;
   if (Math.abs(mantissa) > limit) {
-    return err({ code: 'does_not_fit', reason: `${value} at exponent ${exponent} needs mantissa ${mantissa}; ${format.name} holds -${limit} to ${limit}` });
+    return err({
+      code: 'does_not_fit',
+      reason: `${value} at exponent ${exponent} needs mantissa ${mantissa}; ${format.name} holds -${limit} to ${limit}`,
+    });
   }
   return ok(ieee11073Value(mantissa, exponent));
 }

@@ -11,7 +11,15 @@ import {
   type PlxContinuousMeasurementInput,
   type PlxSpotCheckMeasurementInput,
 } from './plx.ts';
-import { dateTimeArb, expectRoundTrips, expectTrailingRefused, expectTruncatedAtEveryLength, flagCombinations, sfloatArb, type Layout } from './test-support.ts';
+import {
+  dateTimeArb,
+  expectRoundTrips,
+  expectTrailingRefused,
+  expectTruncatedAtEveryLength,
+  flagCombinations,
+  sfloatArb,
+  type Layout,
+} from './test-support.ts';
 
 const spo2 = ieee11073Value(97, 0);
 const pulseRate = ieee11073Value(72, 0);
@@ -26,7 +34,11 @@ describe('PLX spot-check: every flag combination', () => {
   const PAI = 0x08;
   const CLOCK_NOT_SET = 0x10;
 
-  describe.each(flagCombinations([TIMESTAMP, MEASUREMENT_STATUS, DEVICE_STATUS, PAI, CLOCK_NOT_SET]).map((f) => [hex(f), f] as const))('flags %s', (_, flags) => {
+  describe.each(
+    flagCombinations([TIMESTAMP, MEASUREMENT_STATUS, DEVICE_STATUS, PAI, CLOCK_NOT_SET]).map(
+      (f) => [hex(f), f] as const,
+    ),
+  )('flags %s', (_, flags) => {
     const expected = {
       spo2,
       pulseRate,
@@ -52,7 +64,8 @@ describe('PLX spot-check: every flag combination', () => {
       expect(bytes[0]).toBe(flags);
       expect(decodePlxSpotCheckMeasurement(bytes)).toEqual({ ok: true, value: expected });
     });
-    it('reports the field cut at every shorter length', () => expectTruncatedAtEveryLength(decodePlxSpotCheckMeasurement, bytes, layout));
+    it('reports the field cut at every shorter length', () =>
+      expectTruncatedAtEveryLength(decodePlxSpotCheckMeasurement, bytes, layout));
     it('refuses trailing bytes', () => expectTrailingRefused(decodePlxSpotCheckMeasurement, bytes));
   });
 });
@@ -66,7 +79,9 @@ describe('PLX continuous: every flag combination', () => {
   const fast = { spo2: ieee11073Value(96, 0), pulseRate: ieee11073Value(74, 0) };
   const slow = { spo2: { kind: 'nan' as const }, pulseRate: ieee11073Value(715, -1) };
 
-  describe.each(flagCombinations([FAST, SLOW, MEASUREMENT_STATUS, DEVICE_STATUS, PAI]).map((f) => [hex(f), f] as const))('flags %s', (_, flags) => {
+  describe.each(
+    flagCombinations([FAST, SLOW, MEASUREMENT_STATUS, DEVICE_STATUS, PAI]).map((f) => [hex(f), f] as const),
+  )('flags %s', (_, flags) => {
     const expected = {
       spo2,
       pulseRate,
@@ -93,7 +108,8 @@ describe('PLX continuous: every flag combination', () => {
       expect(bytes[0]).toBe(flags);
       expect(decodePlxContinuousMeasurement(bytes)).toEqual({ ok: true, value: expected });
     });
-    it('reports the field cut at every shorter length', () => expectTruncatedAtEveryLength(decodePlxContinuousMeasurement, bytes, layout));
+    it('reports the field cut at every shorter length', () =>
+      expectTruncatedAtEveryLength(decodePlxContinuousMeasurement, bytes, layout));
     it('refuses trailing bytes', () => expectTrailingRefused(decodePlxContinuousMeasurement, bytes));
   });
 });
@@ -129,7 +145,16 @@ describe('PLX status fields', () => {
 
   it('decode a uint24 status little-endian', () => {
     const r = decodePlxSpotCheckMeasurement(Uint8Array.from([0x04, 0x61, 0x00, 0x48, 0x00, 0x01, 0x08, 0x80]));
-    expect(r).toMatchObject({ ok: true, value: { deviceAndSensorStatus: { raw: 0x800801, set: ['extended_display_update_ongoing', 'sensor_unconnected_to_user'], reserved: 0x800000 } } });
+    expect(r).toMatchObject({
+      ok: true,
+      value: {
+        deviceAndSensorStatus: {
+          raw: 0x800801,
+          set: ['extended_display_update_ongoing', 'sensor_unconnected_to_user'],
+          reserved: 0x800000,
+        },
+      },
+    });
   });
 });
 
@@ -173,7 +198,11 @@ describe('PLX round trips', () => {
   });
 
   it('refuses to encode a status wider than its field', () => {
-    expect(() => encodePlxSpotCheckMeasurement({ spo2, pulseRate, measurementStatus: { raw: 0x10000 } })).toThrow(RangeError);
-    expect(() => encodePlxContinuousMeasurement({ spo2, pulseRate, deviceAndSensorStatus: { raw: 0x1000000 } })).toThrow(RangeError);
+    expect(() => encodePlxSpotCheckMeasurement({ spo2, pulseRate, measurementStatus: { raw: 0x10000 } })).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      encodePlxContinuousMeasurement({ spo2, pulseRate, deviceAndSensorStatus: { raw: 0x1000000 } }),
+    ).toThrow(RangeError);
   });
 });

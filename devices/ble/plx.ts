@@ -22,7 +22,11 @@ import { ByteReader, type BleDecodeError, type DateTime } from './reader.ts';
 import { ByteWriter, reservedOnly } from './writer.ts';
 
 export const PLX_MEASUREMENT_STATUS_BITS = [
-  null, null, null, null, null,
+  null,
+  null,
+  null,
+  null,
+  null,
   'measurement_ongoing',
   'early_estimated_data',
   'validated_data',
@@ -110,8 +114,20 @@ export interface PlxContinuousMeasurementInput extends SpO2PulseRateInput, PlxSt
 
 const RESERVED_FLAGS = 0xe0;
 
-const SPOT = { timestamp: 0x01, measurementStatus: 0x02, deviceStatus: 0x04, pulseAmplitudeIndex: 0x08, clockNotSet: 0x10 } as const;
-const CONTINUOUS = { fast: 0x01, slow: 0x02, measurementStatus: 0x04, deviceStatus: 0x08, pulseAmplitudeIndex: 0x10 } as const;
+const SPOT = {
+  timestamp: 0x01,
+  measurementStatus: 0x02,
+  deviceStatus: 0x04,
+  pulseAmplitudeIndex: 0x08,
+  clockNotSet: 0x10,
+} as const;
+const CONTINUOUS = {
+  fast: 0x01,
+  slow: 0x02,
+  measurementStatus: 0x04,
+  deviceStatus: 0x08,
+  pulseAmplitudeIndex: 0x10,
+} as const;
 
 export function plxMeasurementStatus(raw: number): PlxMeasurementStatus {
   return bitField(PLX_MEASUREMENT_STATUS_BITS, raw);
@@ -223,12 +239,13 @@ function writeStatus(w: ByteWriter, m: PlxStatusInput): Uint8Array {
 
 /** Throws RangeError when a value does not fit its field. */
 export function encodePlxSpotCheckMeasurement(m: PlxSpotCheckMeasurementInput): Uint8Array {
-  const flags = (m.timestamp ? SPOT.timestamp : 0)
-    | (m.measurementStatus ? SPOT.measurementStatus : 0)
-    | (m.deviceAndSensorStatus ? SPOT.deviceStatus : 0)
-    | (m.pulseAmplitudeIndex ? SPOT.pulseAmplitudeIndex : 0)
-    | (m.deviceClockNotSet ? SPOT.clockNotSet : 0)
-    | reservedOnly(m.reservedFlags, RESERVED_FLAGS);
+  const flags =
+    (m.timestamp ? SPOT.timestamp : 0) |
+    (m.measurementStatus ? SPOT.measurementStatus : 0) |
+    (m.deviceAndSensorStatus ? SPOT.deviceStatus : 0) |
+    (m.pulseAmplitudeIndex ? SPOT.pulseAmplitudeIndex : 0) |
+    (m.deviceClockNotSet ? SPOT.clockNotSet : 0) |
+    reservedOnly(m.reservedFlags, RESERVED_FLAGS);
   const w = new ByteWriter().uint8(flags, 'flags').sfloat(m.spo2, 'spo2').sfloat(m.pulseRate, 'pulse_rate');
   if (m.timestamp) w.dateTime(m.timestamp, 'timestamp');
   return writeStatus(w, m);
@@ -236,12 +253,13 @@ export function encodePlxSpotCheckMeasurement(m: PlxSpotCheckMeasurementInput): 
 
 /** Throws RangeError when a value does not fit its field. */
 export function encodePlxContinuousMeasurement(m: PlxContinuousMeasurementInput): Uint8Array {
-  const flags = (m.fast ? CONTINUOUS.fast : 0)
-    | (m.slow ? CONTINUOUS.slow : 0)
-    | (m.measurementStatus ? CONTINUOUS.measurementStatus : 0)
-    | (m.deviceAndSensorStatus ? CONTINUOUS.deviceStatus : 0)
-    | (m.pulseAmplitudeIndex ? CONTINUOUS.pulseAmplitudeIndex : 0)
-    | reservedOnly(m.reservedFlags, RESERVED_FLAGS);
+  const flags =
+    (m.fast ? CONTINUOUS.fast : 0) |
+    (m.slow ? CONTINUOUS.slow : 0) |
+    (m.measurementStatus ? CONTINUOUS.measurementStatus : 0) |
+    (m.deviceAndSensorStatus ? CONTINUOUS.deviceStatus : 0) |
+    (m.pulseAmplitudeIndex ? CONTINUOUS.pulseAmplitudeIndex : 0) |
+    reservedOnly(m.reservedFlags, RESERVED_FLAGS);
   const w = new ByteWriter().uint8(flags, 'flags').sfloat(m.spo2, 'spo2').sfloat(m.pulseRate, 'pulse_rate');
   if (m.fast) w.sfloat(m.fast.spo2, 'spo2_fast').sfloat(m.fast.pulseRate, 'pulse_rate_fast');
   if (m.slow) w.sfloat(m.slow.spo2, 'spo2_slow').sfloat(m.slow.pulseRate, 'pulse_rate_slow');

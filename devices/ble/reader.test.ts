@@ -12,8 +12,14 @@ describe('ByteReader', () => {
     expect(r.int16('time_offset')).toEqual({ ok: true, value: -1 });
     expect(r.uint32('temperature')).toEqual({ ok: true, value: 0x0a090807 });
     expect(r.sfloat('spo2')).toEqual({ ok: true, value: { kind: 'value', mantissa: 365, exponent: -1, value: 36.5 } });
-    expect(r.float('temperature')).toEqual({ ok: true, value: { kind: 'value', mantissa: 365, exponent: -1, value: 36.5 } });
-    expect(r.dateTime('timestamp')).toEqual({ ok: true, value: { year: 2025, month: 11, day: 23, hours: 14, minutes: 30, seconds: 5 } });
+    expect(r.float('temperature')).toEqual({
+      ok: true,
+      value: { kind: 'value', mantissa: 365, exponent: -1, value: 36.5 },
+    });
+    expect(r.dateTime('timestamp')).toEqual({
+      ok: true,
+      value: { year: 2025, month: 11, day: 23, hours: 14, minutes: 30, seconds: 5 },
+    });
     expect(r.remaining).toBe(0);
     expect(r.end()).toEqual({ ok: true, value: undefined });
   });
@@ -27,7 +33,11 @@ describe('ByteReader', () => {
 
   it('names the field and the offset of a read past the end, and does not move', () => {
     const r = new ByteReader(fromHex('19 48 00 E8 03 00 04 01'));
-    expect([r.uint8('flags'), r.uint16('heart_rate'), r.uint16('energy_expended'), r.uint16('rr_interval')].every((x) => x.ok)).toBe(true);
+    expect(
+      [r.uint8('flags'), r.uint16('heart_rate'), r.uint16('energy_expended'), r.uint16('rr_interval')].every(
+        (x) => x.ok,
+      ),
+    ).toBe(true);
     const cut = r.uint16('rr_interval');
     expect(cut).toEqual({
       ok: false,
@@ -46,7 +56,10 @@ describe('ByteReader', () => {
 
   it('says "byte" for one', () => {
     const r = new ByteReader(new Uint8Array(0));
-    expect(r.uint8('flags')).toMatchObject({ ok: false, error: { reason: "buffer ends at byte 0; 'flags' needs 1 byte at offset 0" } });
+    expect(r.uint8('flags')).toMatchObject({
+      ok: false,
+      error: { reason: "buffer ends at byte 0; 'flags' needs 1 byte at offset 0" },
+    });
   });
 
   it('reports bytes left over, and the reserved flags that probably announce them', () => {
@@ -55,7 +68,12 @@ describe('ByteReader', () => {
     r.uint8('heart_rate');
     expect(r.end()).toEqual({
       ok: false,
-      error: { code: 'trailing_bytes', offset: 2, extra: 2, reason: '2 unexpected bytes after the last field, from offset 2 (buffer is 4 bytes)' },
+      error: {
+        code: 'trailing_bytes',
+        offset: 2,
+        extra: 2,
+        reason: '2 unexpected bytes after the last field, from offset 2 (buffer is 4 bytes)',
+      },
     });
     const withReserved = r.end(0x20);
     expect(withReserved.ok).toBe(false);
@@ -81,8 +99,14 @@ describe('ByteWriter', () => {
     [() => new ByteWriter().uint8(256, 'user_id'), "'user ID' must be an integer from 0 to 255, got 256"],
     [() => new ByteWriter().uint16(-1, 'weight'), "'weight' must be an integer from 0 to 65535, got -1"],
     [() => new ByteWriter().uint8(1.5, 'user_id'), "'user ID' must be an integer from 0 to 255, got 1.5"],
-    [() => new ByteWriter().int16(40_000, 'time_offset'), "'time offset' must be an integer from -32768 to 32767, got 40000"],
-    [() => new ByteWriter().sfloat({ kind: 'value', mantissa: 5000, exponent: 0 }, 'spo2'), "'SpO2': SFLOAT mantissa must be an integer from -2048 to 2047, got 5000"],
+    [
+      () => new ByteWriter().int16(40_000, 'time_offset'),
+      "'time offset' must be an integer from -32768 to 32767, got 40000",
+    ],
+    [
+      () => new ByteWriter().sfloat({ kind: 'value', mantissa: 5000, exponent: 0 }, 'spo2'),
+      "'SpO2': SFLOAT mantissa must be an integer from -2048 to 2047, got 5000",
+    ],
   ])('throws a RangeError naming the field (%#)', (write, message) => {
     expect(write).toThrow(RangeError);
     expect(write).toThrow(message);

@@ -9,30 +9,30 @@ import { decodeFloat, decodeSfloat, type Ieee11073Number } from './ieee11073.ts'
 
 export type BleDecodeError =
   | {
-    readonly code: 'truncated';
-    readonly field: BleField;
-    /** Where the field starts. */
-    readonly offset: number;
-    /** Bytes the field needs. */
-    readonly need: number;
-    /** Bytes left from `offset` (fewer than `need`). */
-    readonly have: number;
-    readonly reason: string;
-  }
+      readonly code: 'truncated';
+      readonly field: BleField;
+      /** Where the field starts. */
+      readonly offset: number;
+      /** Bytes the field needs. */
+      readonly need: number;
+      /** Bytes left from `offset` (fewer than `need`). */
+      readonly have: number;
+      readonly reason: string;
+    }
   | {
-    readonly code: 'trailing_bytes';
-    /** The first byte after the last field. */
-    readonly offset: number;
-    /** How many bytes follow it. */
-    readonly extra: number;
-    readonly reason: string;
-  }
+      readonly code: 'trailing_bytes';
+      /** The first byte after the last field. */
+      readonly offset: number;
+      /** How many bytes follow it. */
+      readonly extra: number;
+      readonly reason: string;
+    }
   | {
-    readonly code: 'out_of_range';
-    readonly field: BleField;
-    readonly offset: number;
-    readonly reason: string;
-  };
+      readonly code: 'out_of_range';
+      readonly field: BleField;
+      readonly offset: number;
+      readonly reason: string;
+    };
 
 export type BleDecodeErrorCode = BleDecodeError['code'];
 
@@ -121,9 +121,10 @@ export class ByteReader {
     const offset = this.#offset;
     if (offset === length) return ok(undefined);
     const extra = length - offset;
-    const hint = reservedFlags === 0
-      ? ''
-      : `; reserved flag bits 0x${reservedFlags.toString(16).padStart(2, '0')} are set, probably announcing a field of a newer specification`;
+    const hint =
+      reservedFlags === 0
+        ? ''
+        : `; reserved flag bits 0x${reservedFlags.toString(16).padStart(2, '0')} are set, probably announcing a field of a newer specification`;
     return err({
       code: 'trailing_bytes',
       offset,

@@ -1,15 +1,30 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ieee11073Value } from './ieee11073.ts';
-import { decodeTemperatureMeasurement as decode, encodeTemperatureMeasurement as encode, TEMPERATURE_TYPES, type TemperatureMeasurementInput } from './temperature.ts';
-import { dateTimeArb, expectRoundTrips, expectTrailingRefused, expectTruncatedAtEveryLength, flagCombinations, floatArb, type Layout } from './test-support.ts';
+import {
+  decodeTemperatureMeasurement as decode,
+  encodeTemperatureMeasurement as encode,
+  TEMPERATURE_TYPES,
+  type TemperatureMeasurementInput,
+} from './temperature.ts';
+import {
+  dateTimeArb,
+  expectRoundTrips,
+  expectTrailingRefused,
+  expectTruncatedAtEveryLength,
+  flagCombinations,
+  floatArb,
+  type Layout,
+} from './test-support.ts';
 
 const FAHRENHEIT = 0x01;
 const TIMESTAMP = 0x02;
 const TYPE = 0x04;
 const timestamp = { year: 2025, month: 11, day: 23, hours: 7, minutes: 45, seconds: 30 };
 
-describe.each(flagCombinations([FAHRENHEIT, TIMESTAMP, TYPE]).map((f) => [`0x${f.toString(16).padStart(2, '0')}`, f] as const))('flags %s', (_, flags) => {
+describe.each(
+  flagCombinations([FAHRENHEIT, TIMESTAMP, TYPE]).map((f) => [`0x${f.toString(16).padStart(2, '0')}`, f] as const),
+)('flags %s', (_, flags) => {
   const fahrenheit = (flags & FAHRENHEIT) !== 0;
   const input: TemperatureMeasurementInput = {
     unit: fahrenheit ? 'fahrenheit' : 'celsius',
@@ -29,7 +44,12 @@ describe.each(flagCombinations([FAHRENHEIT, TIMESTAMP, TYPE]).map((f) => [`0x${f
     expect(bytes[0]).toBe(flags);
     expect(decode(bytes)).toEqual({
       ok: true,
-      value: { ...input, celsius: fahrenheit ? 37 : 36.5, ...(flags & TYPE ? { temperatureType: { code: 1, name: 'armpit' } } : {}), reservedFlags: 0 },
+      value: {
+        ...input,
+        celsius: fahrenheit ? 37 : 36.5,
+        ...(flags & TYPE ? { temperatureType: { code: 1, name: 'armpit' } } : {}),
+        reservedFlags: 0,
+      },
     });
   });
   it('reports the field cut at every shorter length', () => expectTruncatedAtEveryLength(decode, bytes, layout));
@@ -38,8 +58,18 @@ describe.each(flagCombinations([FAHRENHEIT, TIMESTAMP, TYPE]).map((f) => [`0x${f
 
 describe('temperature measurement', () => {
   it.each([
-    [0, 'unknown'], [1, 'armpit'], [2, 'body'], [3, 'ear'], [4, 'finger'], [5, 'gastrointestinal_tract'],
-    [6, 'mouth'], [7, 'rectum'], [8, 'toe'], [9, 'tympanum'], [10, 'unknown'], [255, 'unknown'],
+    [0, 'unknown'],
+    [1, 'armpit'],
+    [2, 'body'],
+    [3, 'ear'],
+    [4, 'finger'],
+    [5, 'gastrointestinal_tract'],
+    [6, 'mouth'],
+    [7, 'rectum'],
+    [8, 'toe'],
+    [9, 'tympanum'],
+    [10, 'unknown'],
+    [255, 'unknown'],
   ])('temperature type %i is %s', (code, name) => {
     const r = decode(encode({ unit: 'celsius', temperature: ieee11073Value(365, -1), temperatureType: { code } }));
     expect(r).toMatchObject({ ok: true, value: { temperatureType: { code, name } } });
@@ -58,7 +88,10 @@ describe('temperature measurement', () => {
 
   it('keeps the device precision: 37.25 stays 3725 × 10^-2', () => {
     const r = decode(encode({ unit: 'celsius', temperature: ieee11073Value(3725, -2) }));
-    expect(r).toMatchObject({ ok: true, value: { temperature: { mantissa: 3725, exponent: -2, value: 37.25 }, celsius: 37.25 } });
+    expect(r).toMatchObject({
+      ok: true,
+      value: { temperature: { mantissa: 3725, exponent: -2, value: 37.25 }, celsius: 37.25 },
+    });
   });
 
   it('round-trips any measurement', () => {

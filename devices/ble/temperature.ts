@@ -14,7 +14,16 @@ import { ByteWriter, reservedOnly } from './writer.ts';
 
 /** Temperature Type (characteristic 0x2A1D) by code; 0 and 10-255 are reserved. */
 export const TEMPERATURE_TYPES = [
-  null, 'armpit', 'body', 'ear', 'finger', 'gastrointestinal_tract', 'mouth', 'rectum', 'toe', 'tympanum',
+  null,
+  'armpit',
+  'body',
+  'ear',
+  'finger',
+  'gastrointestinal_tract',
+  'mouth',
+  'rectum',
+  'toe',
+  'tympanum',
 ] as const;
 export type TemperatureType = Coded<NonNullable<(typeof TEMPERATURE_TYPES)[number]>>;
 
@@ -80,10 +89,11 @@ export function decodeTemperatureMeasurement(bytes: Uint8Array): Result<Temperat
 
 /** Throws RangeError when a value does not fit its field. */
 export function encodeTemperatureMeasurement(m: TemperatureMeasurementInput): Uint8Array {
-  const flags = (m.unit === 'fahrenheit' ? FAHRENHEIT : 0)
-    | (m.timestamp ? TIMESTAMP : 0)
-    | (m.temperatureType ? TYPE : 0)
-    | reservedOnly(m.reservedFlags, RESERVED_FLAGS);
+  const flags =
+    (m.unit === 'fahrenheit' ? FAHRENHEIT : 0) |
+    (m.timestamp ? TIMESTAMP : 0) |
+    (m.temperatureType ? TYPE : 0) |
+    reservedOnly(m.reservedFlags, RESERVED_FLAGS);
   const w = new ByteWriter().uint8(flags, 'flags').float(m.temperature, 'temperature');
   if (m.timestamp) w.dateTime(m.timestamp, 'timestamp');
   if (m.temperatureType) w.uint8(m.temperatureType.code, 'temperature_type');

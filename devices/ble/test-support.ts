@@ -20,9 +20,19 @@ function ieee11073Arb(mantissaBits: number, exponentMin: number, exponentMax: nu
   const max = 2 ** (mantissaBits - 1) - 1;
   const specialMantissas = [max, max - 1, -max - 1, -max, -max + 1];
   const value = fc
-    .record({ kind: fc.constant('value' as const), mantissa: fc.integer({ min: -max - 1, max }), exponent: fc.integer({ min: exponentMin, max: exponentMax }) }, { noNullPrototype: true })
+    .record(
+      {
+        kind: fc.constant('value' as const),
+        mantissa: fc.integer({ min: -max - 1, max }),
+        exponent: fc.integer({ min: exponentMin, max: exponentMax }),
+      },
+      { noNullPrototype: true },
+    )
     .filter((v) => !(v.exponent === 0 && specialMantissas.includes(v.mantissa)));
-  return fc.oneof(value, fc.constantFrom(...SPECIALS).map((kind) => ({ kind })));
+  return fc.oneof(
+    value,
+    fc.constantFrom(...SPECIALS).map((kind) => ({ kind })),
+  );
 }
 
 export const sfloatArb = ieee11073Arb(12, -8, 7);
@@ -39,7 +49,9 @@ export const dateTimeArb: fc.Arbitrary<DateTime> = fc.record(
 
 /** Every subset of `bits` (the flag bits that announce fields), as flag values. */
 export function flagCombinations(bits: readonly number[]): number[] {
-  return Array.from({ length: 2 ** bits.length }, (_, i) => bits.reduce((flags, bit, j) => (i & (1 << j) ? flags | bit : flags), 0));
+  return Array.from({ length: 2 ** bits.length }, (_, i) =>
+    bits.reduce((flags, bit, j) => (i & (1 << j) ? flags | bit : flags), 0),
+  );
 }
 
 /** Cutting a valid value at every shorter length reports the field being cut, at its offset. */

@@ -1,8 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex } from './hex.ts';
-import { dateTimeArb, expectRoundTrips, expectTrailingRefused, expectTruncatedAtEveryLength, flagCombinations, uint16Arb, type Layout } from './test-support.ts';
-import { decodeWeightMeasurement as decode, encodeWeightMeasurement as encode, type WeightMeasurementInput } from './weight.ts';
+import {
+  dateTimeArb,
+  expectRoundTrips,
+  expectTrailingRefused,
+  expectTruncatedAtEveryLength,
+  flagCombinations,
+  uint16Arb,
+  type Layout,
+} from './test-support.ts';
+import {
+  decodeWeightMeasurement as decode,
+  encodeWeightMeasurement as encode,
+  type WeightMeasurementInput,
+} from './weight.ts';
 
 const IMPERIAL = 0x01;
 const TIMESTAMP = 0x02;
@@ -10,7 +22,11 @@ const USER_ID = 0x04;
 const BMI_AND_HEIGHT = 0x08;
 const timestamp = { year: 2025, month: 11, day: 23, hours: 6, minutes: 0, seconds: 0 };
 
-describe.each(flagCombinations([IMPERIAL, TIMESTAMP, USER_ID, BMI_AND_HEIGHT]).map((f) => [`0x${f.toString(16).padStart(2, '0')}`, f] as const))('flags %s', (_, flags) => {
+describe.each(
+  flagCombinations([IMPERIAL, TIMESTAMP, USER_ID, BMI_AND_HEIGHT]).map(
+    (f) => [`0x${f.toString(16).padStart(2, '0')}`, f] as const,
+  ),
+)('flags %s', (_, flags) => {
   const imperial = (flags & IMPERIAL) !== 0;
   const input: WeightMeasurementInput = {
     units: imperial ? 'imperial' : 'si',
@@ -36,7 +52,11 @@ describe.each(flagCombinations([IMPERIAL, TIMESTAMP, USER_ID, BMI_AND_HEIGHT]).m
         ...input,
         ...(imperial ? { weight: 155.5, kg: 70.533613535 } : { weight: 70.5, kg: 70.5 }),
         ...(flags & BMI_AND_HEIGHT
-          ? { bmiAndHeight: imperial ? { bmiRaw: 234, bmi: 23.4, heightRaw: 685, height: 68.5, meters: 1.7399 } : { bmiRaw: 234, bmi: 23.4, heightRaw: 1740, height: 1.74, meters: 1.74 } }
+          ? {
+              bmiAndHeight: imperial
+                ? { bmiRaw: 234, bmi: 23.4, heightRaw: 685, height: 68.5, meters: 1.7399 }
+                : { bmiRaw: 234, bmi: 23.4, heightRaw: 1740, height: 1.74, meters: 1.74 },
+            }
           : {}),
         reservedFlags: 0,
       },

@@ -111,11 +111,12 @@ export function decodeWeightMeasurement(bytes: Uint8Array): Result<WeightMeasure
 
 /** Throws RangeError when a value does not fit its field. */
 export function encodeWeightMeasurement(m: WeightMeasurementInput): Uint8Array {
-  const flags = (m.units === 'imperial' ? IMPERIAL : 0)
-    | (m.timestamp ? TIMESTAMP : 0)
-    | (m.userId === undefined ? 0 : USER_ID)
-    | (m.bmiAndHeight ? BMI_AND_HEIGHT : 0)
-    | reservedOnly(m.reservedFlags, RESERVED_FLAGS);
+  const flags =
+    (m.units === 'imperial' ? IMPERIAL : 0) |
+    (m.timestamp ? TIMESTAMP : 0) |
+    (m.userId === undefined ? 0 : USER_ID) |
+    (m.bmiAndHeight ? BMI_AND_HEIGHT : 0) |
+    reservedOnly(m.reservedFlags, RESERVED_FLAGS);
   const w = new ByteWriter().uint8(flags, 'flags').uint16(m.weightRaw, 'weight');
   if (m.timestamp) w.dateTime(m.timestamp, 'timestamp');
   if (m.userId !== undefined) w.uint8(m.userId, 'user_id');

@@ -28,11 +28,19 @@ export class ByteWriter {
   }
 
   sfloat(n: Ieee11073Wire, field: BleField): this {
-    return this.#unsigned(withField(field, () => encodeSfloat(n)), 2, field);
+    return this.#unsigned(
+      withField(field, () => encodeSfloat(n)),
+      2,
+      field,
+    );
   }
 
   float(n: Ieee11073Wire, field: BleField): this {
-    return this.#unsigned(withField(field, () => encodeFloat(n)), 4, field);
+    return this.#unsigned(
+      withField(field, () => encodeFloat(n)),
+      4,
+      field,
+    );
   }
 
   dateTime(t: DateTime, field: BleField): this {

@@ -67,17 +67,52 @@ export interface AlertRepository {
 }
 
 interface AlertRow {
-  id: number; patient_id: string; kind: string; priority: string; status: string; active: number;
-  acknowledged_by: string | null; acknowledged_at: number | null; assignee: string | null; snoozed_until: number | null;
-  opened_at: number; updated_at: number; cleared_at: number | null; closed_at: number | null; closed_reason: string | null;
-  resolution: string | null; last_notified_at: number | null; notifications: number; detail: string;
+  id: number;
+  patient_id: string;
+  kind: string;
+  priority: string;
+  status: string;
+  active: number;
+  acknowledged_by: string | null;
+  acknowledged_at: number | null;
+  assignee: string | null;
+  snoozed_until: number | null;
+  opened_at: number;
+  updated_at: number;
+  cleared_at: number | null;
+  closed_at: number | null;
+  closed_reason: string | null;
+  resolution: string | null;
+  last_notified_at: number | null;
+  notifications: number;
+  detail: string;
 }
-interface AuditRow { id: number; alert_id: number; at: number; actor: string; action: string; channel: string; detail: string }
+interface AuditRow {
+  id: number;
+  alert_id: number;
+  at: number;
+  actor: string;
+  action: string;
+  channel: string;
+  detail: string;
+}
 
 const COLUMNS: Record<keyof AlertPatch, string> = {
-  priority: 'priority', status: 'status', active: 'active', acknowledgedBy: 'acknowledged_by', acknowledgedAt: 'acknowledged_at',
-  assignee: 'assignee', snoozedUntil: 'snoozed_until', updatedAt: 'updated_at', clearedAt: 'cleared_at', closedAt: 'closed_at',
-  closedReason: 'closed_reason', resolution: 'resolution', lastNotifiedAt: 'last_notified_at', notifications: 'notifications', detail: 'detail',
+  priority: 'priority',
+  status: 'status',
+  active: 'active',
+  acknowledgedBy: 'acknowledged_by',
+  acknowledgedAt: 'acknowledged_at',
+  assignee: 'assignee',
+  snoozedUntil: 'snoozed_until',
+  updatedAt: 'updated_at',
+  clearedAt: 'cleared_at',
+  closedAt: 'closed_at',
+  closedReason: 'closed_reason',
+  resolution: 'resolution',
+  lastNotifiedAt: 'last_notified_at',
+  notifications: 'notifications',
+  detail: 'detail',
 };
 
 const SCHEMA = `
@@ -147,7 +182,11 @@ export class SqliteAlertRepository implements AlertRepository {
   }
 
   openAlert(patientId: string, kind: AlertKind): Alert | undefined {
-    const row = this.#db.prepare<[string, string], AlertRow>('SELECT * FROM lifecycle_alerts WHERE patient_id = ? AND kind = ? AND closed_at IS NULL').get(patientId, kind);
+    const row = this.#db
+      .prepare<[string, string], AlertRow>(
+        'SELECT * FROM lifecycle_alerts WHERE patient_id = ? AND kind = ? AND closed_at IS NULL',
+      )
+      .get(patientId, kind);
     return row && toAlert(row);
   }
 
@@ -157,7 +196,9 @@ export class SqliteAlertRepository implements AlertRepository {
   }
 
   listOpen(patientIds?: readonly string[]): Alert[] {
-    const rows = this.#db.prepare<[], AlertRow>('SELECT * FROM lifecycle_alerts WHERE closed_at IS NULL ORDER BY opened_at').all();
+    const rows = this.#db
+      .prepare<[], AlertRow>('SELECT * FROM lifecycle_alerts WHERE closed_at IS NULL ORDER BY opened_at')
+      .all();
     const wanted = patientIds && new Set(patientIds);
     return rows.filter((r) => !wanted || wanted.has(r.patient_id)).map(toAlert);
   }
@@ -174,8 +215,10 @@ export class SqliteAlertRepository implements AlertRepository {
   insert(alert: NewAlert, audit: Omit<AuditEntry, 'id' | 'alertId'>): Alert {
     return this.transaction(() => {
       const info = this.#db
-        .prepare(`INSERT INTO lifecycle_alerts (patient_id, kind, priority, status, active, acknowledged_by, acknowledged_at, assignee, snoozed_until, opened_at, updated_at, cleared_at, closed_at, closed_reason, resolution, last_notified_at, notifications, detail)
-                  VALUES (@patientId, @kind, @priority, @status, @active, @acknowledgedBy, @acknowledgedAt, @assignee, @snoozedUntil, @openedAt, @updatedAt, @clearedAt, @closedAt, @closedReason, @resolution, @lastNotifiedAt, @notifications, @detail)`)
+        .prepare(
+          `INSERT INTO lifecycle_alerts (patient_id, kind, priority, status, active, acknowledged_by, acknowledged_at, assignee, snoozed_until, opened_at, updated_at, cleared_at, closed_at, closed_reason, resolution, last_notified_at, notifications, detail)
+                  VALUES (@patientId, @kind, @priority, @status, @active, @acknowledgedBy, @acknowledgedAt, @assignee, @snoozedUntil, @openedAt, @updatedAt, @clearedAt, @closedAt, @closedReason, @resolution, @lastNotifiedAt, @notifications, @detail)`,
+        )
         .run({ ...alert, active: alert.active ? 1 : 0, detail: JSON.stringify(alert.detail) });
       const id = Number(info.lastInsertRowid);
       this.#audit(id, audit);
@@ -188,7 +231,9 @@ export class SqliteAlertRepository implements AlertRepository {
       const keys = Object.keys(patch) as (keyof AlertPatch)[];
       if (keys.length > 0) {
         const sets = keys.map((k) => `${COLUMNS[k]} = ?`).join(', ');
-        this.#db.prepare(`UPDATE lifecycle_alerts SET ${sets} WHERE id = ?`).run(...keys.map((k) => toColumn(k, patch[k])), id);
+        this.#db
+          .prepare(`UPDATE lifecycle_alerts SET ${sets} WHERE id = ?`)
+          .run(...keys.map((k) => toColumn(k, patch[k])), id);
       }
       this.#audit(id, audit);
       return this.get(id)!;
@@ -199,7 +244,15 @@ export class SqliteAlertRepository implements AlertRepository {
     return this.#db
       .prepare<[number], AuditRow>('SELECT * FROM lifecycle_audit WHERE alert_id = ? ORDER BY id')
       .all(alertId)
-      .map((r) => ({ id: r.id, alertId: r.alert_id, at: r.at, actor: r.actor, action: r.action, channel: r.channel, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+      .map((r) => ({
+        id: r.id,
+        alertId: r.alert_id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        channel: r.channel,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+      }));
   }
 
   transaction<T>(work: () => T): T {
@@ -211,6 +264,8 @@ export class SqliteAlertRepository implements AlertRepository {
   }
 
   #audit(alertId: number, a: Omit<AuditEntry, 'id' | 'alertId'>): void {
-    this.#db.prepare('INSERT INTO lifecycle_audit (alert_id, at, actor, action, channel, detail) VALUES (?, ?, ?, ?, ?, ?)').run(alertId, a.at, a.actor, a.action, a.channel, JSON.stringify(a.detail));
+    this.#db
+      .prepare('INSERT INTO lifecycle_audit (alert_id, at, actor, action, channel, detail) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(alertId, a.at, a.actor, a.action, a.channel, JSON.stringify(a.detail));
   }
 }

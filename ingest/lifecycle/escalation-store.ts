@@ -58,10 +58,28 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_try_at) WHERE done_at I
 `;
 
 interface EscalationRow {
-  alert_id: number; patient_id: string; state: string; chain: string; step: number; round: number; next_at: number | null;
-  owner: string | null; accepted_at: number | null; arrived_at: number | null; notified: string;
+  alert_id: number;
+  patient_id: string;
+  state: string;
+  chain: string;
+  step: number;
+  round: number;
+  next_at: number | null;
+  owner: string | null;
+  accepted_at: number | null;
+  arrived_at: number | null;
+  notified: string;
 }
-interface OutboxRow { id: number; alert_id: number; person_id: string; kind: string; created_at: number; attempts: number; next_try_at: number; delivered: string }
+interface OutboxRow {
+  id: number;
+  alert_id: number;
+  person_id: string;
+  kind: string;
+  created_at: number;
+  attempts: number;
+  next_try_at: number;
+  delivered: string;
+}
 
 const STATES: readonly EscalationState[] = ['notifying', 'accepted', 'arrived', 'stopped'];
 const KINDS: readonly MessageKind[] = ['alert', 'reminder', 'accepted', 'arrival-overdue', 'closed'];
@@ -101,7 +119,11 @@ export interface EscalationRepository {
   /** Records a channel delivered while the message is still being sent on others. */
   progress(id: number, delivered: readonly string[]): void;
   /** Records a try: the channels now delivered, and either done or the next try's time. */
-  attempted(id: number, delivered: readonly string[], next: { done: true; at: number } | { done: false; retryAt: number }): void;
+  attempted(
+    id: number,
+    delivered: readonly string[],
+    next: { done: true; at: number } | { done: false; retryAt: number },
+  ): void;
 }
 
 export class SqliteEscalationRepository implements EscalationRepository {
@@ -120,38 +142,63 @@ export class SqliteEscalationRepository implements EscalationRepository {
 
   save(e: Escalation): void {
     this.#db
-      .prepare(`INSERT INTO escalations (alert_id, patient_id, state, chain, step, round, next_at, owner, accepted_at, arrived_at, notified)
+      .prepare(
+        `INSERT INTO escalations (alert_id, patient_id, state, chain, step, round, next_at, owner, accepted_at, arrived_at, notified)
                 VALUES (@alertId, @patientId, @state, @chain, @step, @round, @nextAt, @owner, @acceptedAt, @arrivedAt, @notified)
                 ON CONFLICT(alert_id) DO UPDATE SET state = excluded.state, step = excluded.step, round = excluded.round, next_at = excluded.next_at,
-                  owner = excluded.owner, accepted_at = excluded.accepted_at, arrived_at = excluded.arrived_at, notified = excluded.notified`)
+                  owner = excluded.owner, accepted_at = excluded.accepted_at, arrived_at = excluded.arrived_at, notified = excluded.notified`,
+      )
       .run({ ...e, chain: JSON.stringify(e.chain), notified: JSON.stringify(e.notified) });
   }
 
   due(now: number): Escalation[] {
-    return this.#db.prepare<[number], EscalationRow>('SELECT * FROM escalations WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at').all(now).map(toEscalation);
+    return this.#db
+      .prepare<[number], EscalationRow>(
+        'SELECT * FROM escalations WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at',
+      )
+      .all(now)
+      .map(toEscalation);
   }
 
   nextDue(): number | undefined {
-    return this.#db.prepare<[], { t: number | null }>('SELECT min(next_at) AS t FROM escalations WHERE next_at IS NOT NULL').get()?.t ?? undefined;
+    return (
+      this.#db
+        .prepare<[], { t: number | null }>('SELECT min(next_at) AS t FROM escalations WHERE next_at IS NOT NULL')
+        .get()?.t ?? undefined
+    );
   }
 
   enqueue(alertId: number, personId: string, kind: MessageKind, at: number): void {
-    this.#db.prepare('INSERT INTO outbox (alert_id, person_id, kind, created_at, next_try_at) VALUES (?, ?, ?, ?, ?)').run(alertId, personId, kind, at, at);
+    this.#db
+      .prepare('INSERT INTO outbox (alert_id, person_id, kind, created_at, next_try_at) VALUES (?, ?, ?, ?, ?)')
+      .run(alertId, personId, kind, at, at);
   }
 
   pending(now: number, limit: number): OutboxMessage[] {
-    return this.#db.prepare<[number, number], OutboxRow>('SELECT * FROM outbox WHERE done_at IS NULL AND next_try_at <= ? ORDER BY id LIMIT ?').all(now, limit).map(toMessage);
+    return this.#db
+      .prepare<[number, number], OutboxRow>(
+        'SELECT * FROM outbox WHERE done_at IS NULL AND next_try_at <= ? ORDER BY id LIMIT ?',
+      )
+      .all(now, limit)
+      .map(toMessage);
   }
 
   nextPending(): number | undefined {
-    return this.#db.prepare<[], { t: number | null }>('SELECT min(next_try_at) AS t FROM outbox WHERE done_at IS NULL').get()?.t ?? undefined;
+    return (
+      this.#db.prepare<[], { t: number | null }>('SELECT min(next_try_at) AS t FROM outbox WHERE done_at IS NULL').get()
+        ?.t ?? undefined
+    );
   }
 
   progress(id: number, delivered: readonly string[]): void {
     this.#db.prepare('UPDATE outbox SET delivered = ? WHERE id = ?').run(JSON.stringify(delivered), id);
   }
 
-  attempted(id: number, delivered: readonly string[], next: { done: true; at: number } | { done: false; retryAt: number }): void {
+  attempted(
+    id: number,
+    delivered: readonly string[],
+    next: { done: true; at: number } | { done: false; retryAt: number },
+  ): void {
     this.#db
       .prepare('UPDATE outbox SET attempts = attempts + 1, delivered = ?, done_at = ?, next_try_at = ? WHERE id = ?')
       .run(JSON.stringify(delivered), next.done ? next.at : null, next.done ? next.at : next.retryAt, id);

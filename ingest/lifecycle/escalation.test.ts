@@ -36,7 +36,8 @@ function open(): void {
 }
 
 /** Who was sent what, in order, from the outbox. */
-const sent = () => repo.pending(Number.MAX_SAFE_INTEGER, 1000).map((m) => `${m.personId}:${m.kind}@${(m.createdAt - T0) / MIN}`);
+const sent = () =>
+  repo.pending(Number.MAX_SAFE_INTEGER, 1000).map((m) => `${m.personId}:${m.kind}@${(m.createdAt - T0) / MIN}`);
 
 function fall(): Alert {
   return life.apply({ patientId: 'p-1', kind: 'fall', change: 'raise', priority: 'high', at: T0, detail: {} })!.alert;
@@ -56,7 +57,13 @@ describe('escalation', () => {
     const alert = fall();
     esc.start(alert, CHAIN, T0);
     for (const m of [1, 4.99, 5, 9.99, 10, 19.99, 20, 34.99, 35]) esc.tick(T0 + m * MIN);
-    expect(sent()).toEqual(['daughter:alert@0', 'son:alert@5', 'nurse:alert@10', 'emergency:alert@20', 'daughter:reminder@35']);
+    expect(sent()).toEqual([
+      'daughter:alert@0',
+      'son:alert@5',
+      'nurse:alert@10',
+      'emergency:alert@20',
+      'daughter:reminder@35',
+    ]);
     expect(esc.get(alert.id)).toMatchObject({ state: 'notifying', step: 0, round: 1, nextAt: T0 + 40 * MIN });
     expect(esc.nextDeadline()).toBe(T0 + 40 * MIN);
   });
@@ -82,7 +89,11 @@ describe('escalation', () => {
     expect(sent()).toEqual(['daughter:alert@0', 'son:alert@5', 'daughter:accepted@6']);
 
     expect(() => esc.arrived(alert.id, 'daughter', T0 + 20 * MIN)).toThrow(/only son/);
-    expect(esc.arrived(alert.id, 'son', T0 + 20 * MIN)).toMatchObject({ state: 'arrived', arrivedAt: T0 + 20 * MIN, nextAt: null });
+    expect(esc.arrived(alert.id, 'son', T0 + 20 * MIN)).toMatchObject({
+      state: 'arrived',
+      arrivedAt: T0 + 20 * MIN,
+      nextAt: null,
+    });
     esc.tick(T0 + 120 * MIN);
     expect(sent()).toHaveLength(3);
     expect(alerts.audit(alert.id).map((a) => a.action)).toContain('help arrived');
@@ -134,8 +145,19 @@ describe('escalation', () => {
     esc.tick(T0 + 2 * MIN);
     expect(sent()).toEqual(['nurse:alert@2']);
 
-    const other = life.apply({ patientId: 'p-2', kind: 'sos', change: 'raise', priority: 'high', at: T0, detail: {} })!.alert;
-    expect(esc.start(other, { patientId: 'p-2', steps: [], arrivalTimeoutMs: MIN }, T0)).toMatchObject({ state: 'stopped' });
-    expect(alerts.audit(other.id).map((a) => a.action)).toContain('no escalation chain: the care team is notified on the console');
+    const other = life.apply({
+      patientId: 'p-2',
+      kind: 'sos',
+      change: 'raise',
+      priority: 'high',
+      at: T0,
+      detail: {},
+    })!.alert;
+    expect(esc.start(other, { patientId: 'p-2', steps: [], arrivalTimeoutMs: MIN }, T0)).toMatchObject({
+      state: 'stopped',
+    });
+    expect(alerts.audit(other.id).map((a) => a.action)).toContain(
+      'no escalation chain: the care team is notified on the console',
+    );
   });
 });

@@ -22,7 +22,12 @@ export class Escalations {
   readonly #lifecycle: AlertLifecycle;
   readonly #repeatMs: number;
 
-  constructor(alerts: AlertRepository, repo: EscalationRepository, lifecycle: AlertLifecycle, options: { repeatMs?: number } = {}) {
+  constructor(
+    alerts: AlertRepository,
+    repo: EscalationRepository,
+    lifecycle: AlertLifecycle,
+    options: { repeatMs?: number } = {},
+  ) {
     this.#alerts = alerts;
     this.#repo = repo;
     this.#lifecycle = lifecycle;
@@ -41,12 +46,36 @@ export class Escalations {
       const snapshot = { steps: chain.steps, arrivalTimeoutMs: chain.arrivalTimeoutMs };
       if (chain.steps.length === 0) {
         this.#audit(alert.id, now, 'no escalation chain: the care team is notified on the console', {});
-        const e: Escalation = { alertId: alert.id, patientId: alert.patientId, state: 'stopped', chain: snapshot, step: -1, round: 0, nextAt: null, owner: null, acceptedAt: null, arrivedAt: null, notified: [] };
+        const e: Escalation = {
+          alertId: alert.id,
+          patientId: alert.patientId,
+          state: 'stopped',
+          chain: snapshot,
+          step: -1,
+          round: 0,
+          nextAt: null,
+          owner: null,
+          acceptedAt: null,
+          arrivedAt: null,
+          notified: [],
+        };
         this.#repo.save(e);
         return e;
       }
       const first = chain.steps[0]!;
-      const e: Escalation = { alertId: alert.id, patientId: alert.patientId, state: 'notifying', chain: snapshot, step: -1, round: 0, nextAt: now + first.delayMs, owner: null, acceptedAt: null, arrivedAt: null, notified: [] };
+      const e: Escalation = {
+        alertId: alert.id,
+        patientId: alert.patientId,
+        state: 'notifying',
+        chain: snapshot,
+        step: -1,
+        round: 0,
+        nextAt: now + first.delayMs,
+        owner: null,
+        acceptedAt: null,
+        arrivedAt: null,
+        notified: [],
+      };
       this.#repo.save(e);
       this.#audit(alert.id, now, 'escalation started', { steps: chain.steps.length });
       return first.delayMs === 0 ? this.#advance(e, now) : e;
@@ -55,32 +84,62 @@ export class Escalations {
 
   /** Runs the steps and arrival checks that are due at `now`, in order of due time. */
   tick(now: number): Escalation[] {
-    return this.#repo.due(now).map((e) => this.#alerts.transaction(() => {
-      const current = this.#repo.escalation(e.alertId)!;
-      if (current.nextAt === null || current.nextAt > now) return current; // handled meanwhile
-      if (current.state === 'accepted') {
-        this.#audit(e.alertId, now, 'no arrival confirmed in time: escalating again', { owner: current.owner, arrivalTimeoutMs: current.chain.arrivalTimeoutMs });
-        if (current.owner) this.#repo.enqueue(e.alertId, current.owner, 'arrival-overdue', now);
-        const ownerStep = current.chain.steps.findIndex((s) => s.personId === current.owner);
-        return this.#advance({ ...current, state: 'notifying', owner: null, acceptedAt: null, step: Math.max(current.step, ownerStep) }, now);
-      }
-      if (current.state === 'notifying') return this.#advance(current, now);
-      this.#repo.save({ ...current, nextAt: null });
-      return current;
-    }));
+    return this.#repo.due(now).map((e) =>
+      this.#alerts.transaction(() => {
+        const current = this.#repo.escalation(e.alertId)!;
+        if (current.nextAt === null || current.nextAt > now) return current; // handled meanwhile
+        if (current.state === 'accepted') {
+          this.#audit(e.alertId, now, 'no arrival confirmed in time: escalating again', {
+            owner: current.owner,
+            arrivalTimeoutMs: current.chain.arrivalTimeoutMs,
+          });
+          if (current.owner) this.#repo.enqueue(e.alertId, current.owner, 'arrival-overdue', now);
+          const ownerStep = current.chain.steps.findIndex((s) => s.personId === current.owner);
+          return this.#advance(
+            { ...current, state: 'notifying', owner: null, acceptedAt: null, step: Math.max(current.step, ownerStep) },
+            now,
+          );
+        }
+        if (current.state === 'notifying') return this.#advance(current, now);
+        this.#repo.save({ ...current, nextAt: null });
+        return current;
+      }),
+    );
   }
 
   /** "I'm on my way": the first to accept owns the alert (it is acknowledged and assigned to them). */
-  accept(alertId: number, personId: string, now: number, channel = 'web'): { escalation: Escalation | undefined; events: LifecycleEvent[] } {
+  accept(
+    alertId: number,
+    personId: string,
+    now: number,
+    channel = 'web',
+  ): { escalation: Escalation | undefined; events: LifecycleEvent[] } {
     return this.#alerts.transaction(() => {
       const e = this.#repo.escalation(alertId);
-      if (e?.owner && e.owner !== personId && e.state === 'accepted') throw new LifecycleError('conflict', `already accepted by ${e.owner}`);
+      if (e?.owner && e.owner !== personId && e.state === 'accepted')
+        throw new LifecycleError('conflict', `already accepted by ${e.owner}`);
       if (e?.state === 'accepted' && e.owner === personId) return { escalation: e, events: [] };
-      const events = [this.#lifecycle.acknowledge(alertId, personId, now, channel), this.#lifecycle.assign(alertId, personId, personId, now, channel)];
+      const events = [
+        this.#lifecycle.acknowledge(alertId, personId, now, channel),
+        this.#lifecycle.assign(alertId, personId, personId, now, channel),
+      ];
       if (!e || e.state === 'stopped' || e.state === 'arrived') return { escalation: e, events };
-      const accepted: Escalation = { ...e, state: 'accepted', owner: personId, acceptedAt: now, nextAt: now + e.chain.arrivalTimeoutMs };
+      const accepted: Escalation = {
+        ...e,
+        state: 'accepted',
+        owner: personId,
+        acceptedAt: now,
+        nextAt: now + e.chain.arrivalTimeoutMs,
+      };
       this.#repo.save(accepted);
-      this.#audit(alertId, now, 'accepted: on the way', { by: personId, arrivalDueAt: accepted.nextAt }, personId, channel);
+      this.#audit(
+        alertId,
+        now,
+        'accepted: on the way',
+        { by: personId, arrivalDueAt: accepted.nextAt },
+        personId,
+        channel,
+      );
       for (const other of e.notified) if (other !== personId) this.#repo.enqueue(alertId, other, 'accepted', now);
       return { escalation: accepted, events };
     });
@@ -90,11 +149,20 @@ export class Escalations {
   arrived(alertId: number, personId: string, now: number, channel = 'web'): Escalation {
     return this.#alerts.transaction(() => {
       const e = this.#repo.escalation(alertId);
-      if (!e || e.state !== 'accepted') throw new LifecycleError('invalid', 'accept the alert ("I\'m on my way") before confirming arrival');
-      if (e.owner !== personId) throw new LifecycleError('conflict', `only ${e.owner} (who accepted) can confirm arrival`);
+      if (!e || e.state !== 'accepted')
+        throw new LifecycleError('invalid', 'accept the alert ("I\'m on my way") before confirming arrival');
+      if (e.owner !== personId)
+        throw new LifecycleError('conflict', `only ${e.owner} (who accepted) can confirm arrival`);
       const arrived: Escalation = { ...e, state: 'arrived', arrivedAt: now, nextAt: null };
       this.#repo.save(arrived);
-      this.#audit(alertId, now, 'help arrived', { by: personId, minutes: Math.round((now - (e.acceptedAt ?? now)) / 60_000) }, personId, channel);
+      this.#audit(
+        alertId,
+        now,
+        'help arrived',
+        { by: personId, minutes: Math.round((now - (e.acceptedAt ?? now)) / 60_000) },
+        personId,
+        channel,
+      );
       return arrived;
     });
   }
@@ -128,13 +196,27 @@ export class Escalations {
     this.#repo.enqueue(e.alertId, person, kind, now);
     const following = steps[step + 1];
     const nextAt = now + (following ? following.delayMs : this.#repeatMs);
-    const next: Escalation = { ...e, state: 'notifying', step, round, nextAt, notified: e.notified.includes(person) ? e.notified : [...e.notified, person] };
+    const next: Escalation = {
+      ...e,
+      state: 'notifying',
+      step,
+      round,
+      nextAt,
+      notified: e.notified.includes(person) ? e.notified : [...e.notified, person],
+    };
     this.#repo.save(next);
     this.#audit(e.alertId, now, `escalation step ${step + 1} of ${steps.length}`, { to: person, round, nextAt });
     return next;
   }
 
-  #audit(alertId: number, at: number, action: string, detail: Record<string, unknown>, actor = SYSTEM, channel = 'escalation'): void {
+  #audit(
+    alertId: number,
+    at: number,
+    action: string,
+    detail: Record<string, unknown>,
+    actor = SYSTEM,
+    channel = 'escalation',
+  ): void {
     this.#alerts.addAudit(alertId, { at, actor, action, channel, detail });
   }
 }

@@ -23,7 +23,14 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cond = (kind: AlertKind, change: ConditionChange, priority: Priority, atSec: number, detail: Record<string, unknown> = {}, patientId = 'p-1'): Condition => ({ patientId, kind, change, priority, at: T0 + atSec * 1000, detail });
+const cond = (
+  kind: AlertKind,
+  change: ConditionChange,
+  priority: Priority,
+  atSec: number,
+  detail: Record<string, unknown> = {},
+  patientId = 'p-1',
+): Condition => ({ patientId, kind, change, priority, at: T0 + atSec * 1000, detail });
 
 describe('alert lifecycle', () => {
   it('keeps one open alert per patient and kind: repeats update it', () => {
@@ -32,35 +39,65 @@ describe('alert lifecycle', () => {
     life.apply(cond('threshold:spo2-low', 'raise', 'medium', 20, { value: 91 }, 'p-2'));
     expect(b.alert.id).toBe(a.alert.id);
     expect(b.alert.detail).toMatchObject({ value: 89 });
-    expect(repo.listOpen().map((x) => [x.patientId, x.kind])).toEqual([['p-1', 'threshold:spo2-low'], ['p-2', 'threshold:spo2-low']]);
+    expect(repo.listOpen().map((x) => [x.patientId, x.kind])).toEqual([
+      ['p-1', 'threshold:spo2-low'],
+      ['p-2', 'threshold:spo2-low'],
+    ]);
     expect(repo.audit(a.alert.id).map((e) => e.action)).toEqual(['opened', 'repeated']);
   });
 
   it('keeps acknowledged and cleared independent; a medium alert closes when its condition ends', () => {
     const { alert } = life.apply(cond('threshold:hr-high', 'raise', 'medium', 0))!;
-    expect(life.acknowledge(alert.id, 'nurse-1', T0 + 5_000).alert).toMatchObject({ active: true, acknowledgedBy: 'nurse-1', closedAt: null });
-    expect(life.apply(cond('threshold:hr-high', 'clear', 'medium', 10))!.alert).toMatchObject({ active: false, closedReason: 'cleared' });
+    expect(life.acknowledge(alert.id, 'nurse-1', T0 + 5_000).alert).toMatchObject({
+      active: true,
+      acknowledgedBy: 'nurse-1',
+      closedAt: null,
+    });
+    expect(life.apply(cond('threshold:hr-high', 'clear', 'medium', 10))!.alert).toMatchObject({
+      active: false,
+      closedReason: 'cleared',
+    });
 
     const other = life.apply(cond('threshold:hr-high', 'raise', 'medium', 20))!.alert;
     expect(other.id).not.toBe(alert.id); // a new episode
-    expect(life.apply(cond('threshold:hr-high', 'clear', 'medium', 30))!.alert).toMatchObject({ active: false, acknowledgedAt: null, closedReason: 'cleared' });
+    expect(life.apply(cond('threshold:hr-high', 'clear', 'medium', 30))!.alert).toMatchObject({
+      active: false,
+      acknowledgedAt: null,
+      closedReason: 'cleared',
+    });
   });
 
   it('latches a high-priority alert: cleared but open until a person acknowledges it', () => {
     const { alert } = life.apply(cond('threshold:spo2-very-low', 'raise', 'high', 0))!;
     const cleared = life.apply(cond('threshold:spo2-very-low', 'clear', 'high', 60))!;
-    expect(cleared).toMatchObject({ type: 'cleared', alert: { active: false, closedAt: null, clearedAt: T0 + 60_000 } });
+    expect(cleared).toMatchObject({
+      type: 'cleared',
+      alert: { active: false, closedAt: null, clearedAt: T0 + 60_000 },
+    });
     expect(repo.listOpen().map((a) => a.id)).toEqual([alert.id]);
-    expect(life.acknowledge(alert.id, 'dr-1', T0 + 120_000)).toMatchObject({ type: 'closed', alert: { closedReason: 'cleared', acknowledgedBy: 'dr-1' } });
-    expect(repo.audit(alert.id).map((e) => [e.actor, e.action])).toEqual([['system', 'opened'], ['system', 'cleared (latched)'], ['dr-1', 'acknowledged and closed']]);
+    expect(life.acknowledge(alert.id, 'dr-1', T0 + 120_000)).toMatchObject({
+      type: 'closed',
+      alert: { closedReason: 'cleared', acknowledgedBy: 'dr-1' },
+    });
+    expect(repo.audit(alert.id).map((e) => [e.actor, e.action])).toEqual([
+      ['system', 'opened'],
+      ['system', 'cleared (latched)'],
+      ['dr-1', 'acknowledged and closed'],
+    ]);
   });
 
   it('takes a fall from pending to confirmed, or closes it when the wearer is OK', () => {
     const fall = life.apply(cond('fall', 'raise', 'high', 0, { status: 'pending' }))!.alert;
     expect(fall.status).toBe('pending');
-    expect(life.apply(cond('fall', 'confirm', 'high', 60, { reason: 'no_response' }))!.alert).toMatchObject({ status: 'confirmed', active: true });
+    expect(life.apply(cond('fall', 'confirm', 'high', 60, { reason: 'no_response' }))!.alert).toMatchObject({
+      status: 'confirmed',
+      active: true,
+    });
     const second = life.apply(cond('fall', 'raise', 'high', 100, { status: 'pending' }, 'p-2'))!.alert;
-    expect(life.apply(cond('fall', 'cancel', 'high', 120, {}, 'p-2'))!.alert).toMatchObject({ closedReason: 'cancelled', resolution: 'the wearer said "I\'m OK" in time' });
+    expect(life.apply(cond('fall', 'cancel', 'high', 120, {}, 'p-2'))!.alert).toMatchObject({
+      closedReason: 'cancelled',
+      resolution: 'the wearer said "I\'m OK" in time',
+    });
     expect(repo.get(second.id)?.closedAt).toBe(T0 + 120_000);
   });
 
@@ -73,12 +110,16 @@ describe('alert lifecycle', () => {
   it('resolves with a note (and the person who resolved it acknowledges it); refuses an empty note or a closed alert', () => {
     const { alert } = life.apply(cond('sos', 'raise', 'high', 0))!;
     expect(() => life.resolve(alert.id, 'dr-1', '   ', T0)).toThrow(LifecycleError);
-    expect(life.resolve(alert.id, 'dr-1', 'Called her: pressed by mistake.', T0 + 30_000).alert).toMatchObject({ closedReason: 'resolved', resolution: 'Called her: pressed by mistake.', acknowledgedBy: 'dr-1' });
+    expect(life.resolve(alert.id, 'dr-1', 'Called her: pressed by mistake.', T0 + 30_000).alert).toMatchObject({
+      closedReason: 'resolved',
+      resolution: 'Called her: pressed by mistake.',
+      acknowledgedBy: 'dr-1',
+    });
     expect(() => life.acknowledge(alert.id, 'dr-2', T0 + 40_000)).toThrow('alert 1 is already closed (resolved)');
     expect(() => life.acknowledge(999, 'dr-2', T0)).toThrow('no alert 999');
   });
 
-  it('re-notifies unacknowledged alerts at their priority\'s interval, and stops once acknowledged', () => {
+  it("re-notifies unacknowledged alerts at their priority's interval, and stops once acknowledged", () => {
     const high = life.apply(cond('sos', 'raise', 'high', 0))!.alert;
     const low = life.apply(cond('low-battery', 'raise', 'low', 0))!.alert;
     life.notified(high.id, T0, 'push');
@@ -108,7 +149,9 @@ describe('alert lifecycle', () => {
     repo.close();
     repo = new SqliteAlertRepository(join(dir, 'alerts.db'));
     life = new AlertLifecycle(repo);
-    expect(repo.listOpen()).toEqual([expect.objectContaining({ id: alert.id, active: false, assignee: 'nurse-2', closedAt: null })]);
+    expect(repo.listOpen()).toEqual([
+      expect.objectContaining({ id: alert.id, active: false, assignee: 'nurse-2', closedAt: null }),
+    ]);
     expect(repo.audit(alert.id).map((e) => e.action)).toEqual(['opened', 'cleared (latched)', 'assigned']);
   });
 });

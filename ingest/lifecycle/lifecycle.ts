@@ -12,17 +12,37 @@ import type { Alert, AlertPatch, AlertRepository } from './alert-store.ts';
 
 export class LifecycleError extends Error {
   override readonly name = 'LifecycleError';
-  constructor(readonly code: 'not_found' | 'closed' | 'invalid' | 'conflict', message: string) {
+  constructor(
+    readonly code: 'not_found' | 'closed' | 'invalid' | 'conflict',
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** Re-notification interval of an unacknowledged alert, by priority (null: never). */
-export const RENOTIFY_MS: Readonly<Record<Priority, number | null>> = { high: 2 * 60_000, medium: 10 * 60_000, low: null };
+export const RENOTIFY_MS: Readonly<Record<Priority, number | null>> = {
+  high: 2 * 60_000,
+  medium: 10 * 60_000,
+  low: null,
+};
 export const MAX_SNOOZE_MS = 24 * 60 * 60_000;
 
 export type LifecycleEvent =
-  | { readonly type: 'opened' | 'updated' | 'confirmed' | 'cancelled' | 'cleared' | 'closed' | 'acknowledged' | 'assigned' | 'snoozed' | 'resolved'; readonly alert: Alert }
+  | {
+      readonly type:
+        | 'opened'
+        | 'updated'
+        | 'confirmed'
+        | 'cancelled'
+        | 'cleared'
+        | 'closed'
+        | 'acknowledged'
+        | 'assigned'
+        | 'snoozed'
+        | 'resolved';
+      readonly alert: Alert;
+    }
   | { readonly type: 'renotify'; readonly alert: Alert };
 
 const SYSTEM = 'system';
@@ -46,9 +66,24 @@ export class AlertLifecycle {
         if (!open) {
           const alert = this.#repo.insert(
             {
-              patientId: c.patientId, kind: c.kind, priority: c.priority, status: c.detail.status === 'pending' ? 'pending' : 'confirmed', active: true,
-              acknowledgedBy: null, acknowledgedAt: null, assignee: null, snoozedUntil: null, openedAt: c.at, updatedAt: c.at, clearedAt: null,
-              closedAt: null, closedReason: null, resolution: null, lastNotifiedAt: null, notifications: 0, detail: c.detail,
+              patientId: c.patientId,
+              kind: c.kind,
+              priority: c.priority,
+              status: c.detail.status === 'pending' ? 'pending' : 'confirmed',
+              active: true,
+              acknowledgedBy: null,
+              acknowledgedAt: null,
+              assignee: null,
+              snoozedUntil: null,
+              openedAt: c.at,
+              updatedAt: c.at,
+              clearedAt: null,
+              closedAt: null,
+              closedReason: null,
+              resolution: null,
+              lastNotifiedAt: null,
+              notifications: 0,
+              detail: c.detail,
             },
             audit('opened'),
           );
@@ -57,18 +92,36 @@ export class AlertLifecycle {
         // A repeat: the same alert, brought up to date (and back to active if it had cleared). Its
         // priority never drops while it is open: it is the worst the condition has been.
         const priority = rank(c.priority) > rank(open.priority) ? c.priority : open.priority;
-        const alert = this.#repo.update(open.id, { priority, active: true, clearedAt: null, updatedAt: c.at, detail: { ...open.detail, ...c.detail } }, audit(c.change === 'raise' ? 'repeated' : 'updated'));
+        const alert = this.#repo.update(
+          open.id,
+          { priority, active: true, clearedAt: null, updatedAt: c.at, detail: { ...open.detail, ...c.detail } },
+          audit(c.change === 'raise' ? 'repeated' : 'updated'),
+        );
         return { type: 'updated', alert };
       }
       case 'confirm': {
         if (!open) return undefined;
-        return { type: 'confirmed', alert: this.#repo.update(open.id, { status: 'confirmed', updatedAt: c.at, detail: { ...open.detail, ...c.detail, status: 'confirmed' } }, audit('confirmed')) };
+        return {
+          type: 'confirmed',
+          alert: this.#repo.update(
+            open.id,
+            { status: 'confirmed', updatedAt: c.at, detail: { ...open.detail, ...c.detail, status: 'confirmed' } },
+            audit('confirmed'),
+          ),
+        };
       }
       case 'cancel': {
         if (!open) return undefined;
         const alert = this.#repo.update(
           open.id,
-          { active: false, clearedAt: c.at, closedAt: c.at, closedReason: 'cancelled', updatedAt: c.at, resolution: 'the wearer said "I\'m OK" in time' },
+          {
+            active: false,
+            clearedAt: c.at,
+            closedAt: c.at,
+            closedReason: 'cancelled',
+            updatedAt: c.at,
+            resolution: 'the wearer said "I\'m OK" in time',
+          },
           audit('cancelled'),
         );
         return { type: 'cancelled', alert };
@@ -77,7 +130,9 @@ export class AlertLifecycle {
         if (!open || !open.active) return undefined;
         // Latched (high, not yet acknowledged): stays open, inactive, until a person handles it.
         const close = !latches(open.priority) || open.acknowledgedAt !== null;
-        const patch: AlertPatch = close ? { active: false, clearedAt: c.at, closedAt: c.at, closedReason: 'cleared', updatedAt: c.at } : { active: false, clearedAt: c.at, updatedAt: c.at };
+        const patch: AlertPatch = close
+          ? { active: false, clearedAt: c.at, closedAt: c.at, closedReason: 'cleared', updatedAt: c.at }
+          : { active: false, clearedAt: c.at, updatedAt: c.at };
         const alert = this.#repo.update(open.id, patch, audit(close ? 'cleared and closed' : 'cleared (latched)'));
         return { type: close ? 'closed' : 'cleared', alert };
       }
@@ -90,21 +145,50 @@ export class AlertLifecycle {
     const alert = this.#openOrThrow(id);
     if (alert.acknowledgedAt !== null) return { type: 'acknowledged', alert };
     const closes = !alert.active;
-    const patch: AlertPatch = { acknowledgedBy: actor, acknowledgedAt: at, updatedAt: at, ...(closes ? { closedAt: at, closedReason: 'cleared' as const } : {}) };
-    return { type: closes ? 'closed' : 'acknowledged', alert: this.#repo.update(id, patch, { at, actor, action: closes ? 'acknowledged and closed' : 'acknowledged', channel, detail: {} }) };
+    const patch: AlertPatch = {
+      acknowledgedBy: actor,
+      acknowledgedAt: at,
+      updatedAt: at,
+      ...(closes ? { closedAt: at, closedReason: 'cleared' as const } : {}),
+    };
+    return {
+      type: closes ? 'closed' : 'acknowledged',
+      alert: this.#repo.update(id, patch, {
+        at,
+        actor,
+        action: closes ? 'acknowledged and closed' : 'acknowledged',
+        channel,
+        detail: {},
+      }),
+    };
   }
 
   assign(id: number, actor: string, assignee: string | null, at: number, channel = 'web'): LifecycleEvent {
     this.#openOrThrow(id);
-    return { type: 'assigned', alert: this.#repo.update(id, { assignee, updatedAt: at }, { at, actor, action: assignee ? 'assigned' : 'unassigned', channel, detail: { assignee } }) };
+    return {
+      type: 'assigned',
+      alert: this.#repo.update(
+        id,
+        { assignee, updatedAt: at },
+        { at, actor, action: assignee ? 'assigned' : 'unassigned', channel, detail: { assignee } },
+      ),
+    };
   }
 
   /** Holds back re-notifications for `durationMs` exactly. */
   snooze(id: number, actor: string, durationMs: number, at: number, channel = 'web'): LifecycleEvent {
     this.#openOrThrow(id);
-    if (!Number.isFinite(durationMs) || durationMs <= 0 || durationMs > MAX_SNOOZE_MS) throw new LifecycleError('invalid', `a snooze lasts between 1 ms and ${MAX_SNOOZE_MS / 3_600_000} hours`);
+    if (!Number.isFinite(durationMs) || durationMs <= 0 || durationMs > MAX_SNOOZE_MS)
+      throw new LifecycleError('invalid', `a snooze lasts between 1 ms and ${MAX_SNOOZE_MS / 3_600_000} hours`);
     const until = at + durationMs;
-    return { type: 'snoozed', alert: this.#repo.update(id, { snoozedUntil: until, updatedAt: at }, { at, actor, action: 'snoozed', channel, detail: { until, durationMs } }) };
+    return {
+      type: 'snoozed',
+      alert: this.#repo.update(
+        id,
+        { snoozedUntil: until, updatedAt: at },
+        { at, actor, action: 'snoozed', channel, detail: { until, durationMs } },
+      ),
+    };
   }
 
   /** A person closes the alert with a note (what was done). */
@@ -112,8 +196,17 @@ export class AlertLifecycle {
     const alert = this.#openOrThrow(id);
     const text = note.trim();
     if (!text) throw new LifecycleError('invalid', 'say what was done: a resolution note is required');
-    const patch: AlertPatch = { resolution: text, closedAt: at, closedReason: 'resolved', updatedAt: at, ...(alert.acknowledgedAt === null ? { acknowledgedBy: actor, acknowledgedAt: at } : {}) };
-    return { type: 'resolved', alert: this.#repo.update(id, patch, { at, actor, action: 'resolved', channel, detail: { note: text } }) };
+    const patch: AlertPatch = {
+      resolution: text,
+      closedAt: at,
+      closedReason: 'resolved',
+      updatedAt: at,
+      ...(alert.acknowledgedAt === null ? { acknowledgedBy: actor, acknowledgedAt: at } : {}),
+    };
+    return {
+      type: 'resolved',
+      alert: this.#repo.update(id, patch, { at, actor, action: 'resolved', channel, detail: { note: text } }),
+    };
   }
 
   /** Unacknowledged open alerts whose re-notification is due at `now` (records that they were sent). */
@@ -121,7 +214,11 @@ export class AlertLifecycle {
     const due = this.#repo.listOpen().filter((a) => this.#dueAt(a) !== undefined && this.#dueAt(a)! <= now);
     return due.map((a) => ({
       type: 'renotify' as const,
-      alert: this.#repo.update(a.id, { lastNotifiedAt: now, notifications: a.notifications + 1 }, { at: now, actor: SYSTEM, action: 're-notified', channel: 'rules', detail: { count: a.notifications + 1 } }),
+      alert: this.#repo.update(
+        a.id,
+        { lastNotifiedAt: now, notifications: a.notifications + 1 },
+        { at: now, actor: SYSTEM, action: 're-notified', channel: 'rules', detail: { count: a.notifications + 1 } },
+      ),
     }));
   }
 
@@ -129,7 +226,11 @@ export class AlertLifecycle {
   notified(id: number, at: number, channel: string): void {
     const a = this.#repo.get(id);
     if (!a) return;
-    this.#repo.update(id, { lastNotifiedAt: at, notifications: a.notifications + 1 }, { at, actor: SYSTEM, action: 'notified', channel, detail: {} });
+    this.#repo.update(
+      id,
+      { lastNotifiedAt: at, notifications: a.notifications + 1 },
+      { at, actor: SYSTEM, action: 'notified', channel, detail: {} },
+    );
   }
 
   /** When `renotify` must next run, if any alert is waiting for one. */
@@ -144,14 +245,16 @@ export class AlertLifecycle {
 
   #dueAt(a: Alert): number | undefined {
     const interval = this.#renotifyMs[a.priority];
-    if (interval === null || a.acknowledgedAt !== null || a.closedAt !== null || a.lastNotifiedAt === null) return undefined;
+    if (interval === null || a.acknowledgedAt !== null || a.closedAt !== null || a.lastNotifiedAt === null)
+      return undefined;
     return Math.max(a.lastNotifiedAt + interval, a.snoozedUntil ?? 0);
   }
 
   #openOrThrow(id: number): Alert {
     const alert = this.#repo.get(id);
     if (!alert) throw new LifecycleError('not_found', `no alert ${id}`);
-    if (alert.closedAt !== null) throw new LifecycleError('closed', `alert ${id} is already closed (${alert.closedReason})`);
+    if (alert.closedAt !== null)
+      throw new LifecycleError('closed', `alert ${id} is already closed (${alert.closedReason})`);
     return alert;
   }
 }

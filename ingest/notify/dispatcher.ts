@@ -67,7 +67,14 @@ export class Dispatcher {
       return;
     }
     const owner = alert.assignee ? people.person(alert.assignee) : undefined;
-    const message = composeMessage({ alert, kind: m.kind, lang: person.lang, patientName: this.#o.patientName(alert.patientId), url: this.#o.linkFor(alert.id), ...(owner ? { ownerName: owner.name } : {}) });
+    const message = composeMessage({
+      alert,
+      kind: m.kind,
+      lang: person.lang,
+      patientName: this.#o.patientName(alert.patientId),
+      url: this.#o.linkFor(alert.id),
+      ...(owner ? { ownerName: owner.name } : {}),
+    });
     const recipient = { person, pushSubscriptions: people.pushSubscriptions(person.id) };
     const delivered = [...m.delivered];
     let retry = false;
@@ -85,9 +92,25 @@ export class Dispatcher {
           actor: 'system',
           action: r.ok ? `notified ${person.id} (${m.kind})` : `notification to ${person.id} failed (${m.kind})`,
           channel: channel.name,
-          detail: { to: person.id, address: r.address, kind: m.kind, attempt: m.attempts + 1, ...(r.error ? { error: r.error } : {}) },
+          detail: {
+            to: person.id,
+            address: r.address,
+            kind: m.kind,
+            attempt: m.attempts + 1,
+            ...(r.error ? { error: r.error } : {}),
+          },
         });
-        if (!r.ok) logger.warn({ alertId: alert.id, personId: person.id, channel: channel.name, error: r.error, permanent: r.permanent ?? false }, 'notification failed');
+        if (!r.ok)
+          logger.warn(
+            {
+              alertId: alert.id,
+              personId: person.id,
+              channel: channel.name,
+              error: r.error,
+              permanent: r.permanent ?? false,
+            },
+            'notification failed',
+          );
       }
       if (results.length > 0 && results.some((r) => r.ok)) {
         delivered.push(channel.name);
@@ -95,10 +118,19 @@ export class Dispatcher {
       } else if (results.some((r) => !r.permanent)) retry = true;
     }
     if (delivered.length === 0 && !retry) {
-      alerts.addAudit(alert.id, { at: now, actor: 'system', action: `${person.id} cannot be reached (no e-mail, no push subscription)`, channel: 'escalation', detail: { to: person.id, kind: m.kind } });
+      alerts.addAudit(alert.id, {
+        at: now,
+        actor: 'system',
+        action: `${person.id} cannot be reached (no e-mail, no push subscription)`,
+        channel: 'escalation',
+        detail: { to: person.id, kind: m.kind },
+      });
     }
     if (retry && m.attempts + 1 < MAX_ATTEMPTS) {
-      outbox.attempted(m.id, delivered, { done: false, retryAt: now + BACKOFF_MS[Math.min(m.attempts, BACKOFF_MS.length - 1)]! });
+      outbox.attempted(m.id, delivered, {
+        done: false,
+        retryAt: now + BACKOFF_MS[Math.min(m.attempts, BACKOFF_MS.length - 1)]!,
+      });
     } else {
       outbox.attempted(m.id, delivered, { done: true, at: now });
     }

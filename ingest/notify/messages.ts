@@ -43,22 +43,60 @@ const WHAT: Record<Lang, (a: Alert) => string> = {
 
 const TEXT: Record<Lang, Record<MessageKind, (c: MessageContext, what: string) => { title: string; body: string }>> = {
   fr: {
-    alert: (c, what) => ({ title: `Alerte : ${c.patientName}`, body: `Vigie a détecté ${what} chez ${c.patientName}. Pouvez-vous y aller ? Ouvrez le lien pour répondre « J’y vais ».` }),
-    reminder: (c, what) => ({ title: `Rappel – alerte : ${c.patientName}`, body: `Personne n’a encore pris en charge ${what} chez ${c.patientName}. Ouvrez le lien pour répondre.` }),
-    accepted: (c) => ({ title: `${c.patientName} : pris en charge`, body: `${c.ownerName ?? 'Un proche'} a répondu « J’y vais » pour l’alerte de ${c.patientName}.` }),
-    'arrival-overdue': (c) => ({ title: `${c.patientName} : arrivée non confirmée`, body: `Votre arrivée chez ${c.patientName} n’a pas été confirmée à temps ; d’autres personnes sont prévenues. Confirmez votre arrivée dès que possible.` }),
-    closed: (c, what) => ({ title: `${c.patientName} : alerte terminée`, body: `L’alerte (${what}) de ${c.patientName} est terminée. Merci.` }),
+    alert: (c, what) => ({
+      title: `Alerte : ${c.patientName}`,
+      body: `Vigie a détecté ${what} chez ${c.patientName}. Pouvez-vous y aller ? Ouvrez le lien pour répondre « J’y vais ».`,
+    }),
+    reminder: (c, what) => ({
+      title: `Rappel – alerte : ${c.patientName}`,
+      body: `Personne n’a encore pris en charge ${what} chez ${c.patientName}. Ouvrez le lien pour répondre.`,
+    }),
+    accepted: (c) => ({
+      title: `${c.patientName} : pris en charge`,
+      body: `${c.ownerName ?? 'Un proche'} a répondu « J’y vais » pour l’alerte de ${c.patientName}.`,
+    }),
+    'arrival-overdue': (c) => ({
+      title: `${c.patientName} : arrivée non confirmée`,
+      body: `Votre arrivée chez ${c.patientName} n’a pas été confirmée à temps ; d’autres personnes sont prévenues. Confirmez votre arrivée dès que possible.`,
+    }),
+    closed: (c, what) => ({
+      title: `${c.patientName} : alerte terminée`,
+      body: `L’alerte (${what}) de ${c.patientName} est terminée. Merci.`,
+    }),
   },
   en: {
-    alert: (c, what) => ({ title: `Alert: ${c.patientName}`, body: `Vigie detected ${what} for ${c.patientName}. Can you go? Open the link to answer "I'm on my way".` }),
-    reminder: (c, what) => ({ title: `Reminder – alert: ${c.patientName}`, body: `Nobody has taken ${what} for ${c.patientName} yet. Open the link to answer.` }),
-    accepted: (c) => ({ title: `${c.patientName}: taken care of`, body: `${c.ownerName ?? 'A relative'} answered "I'm on my way" to ${c.patientName}'s alert.` }),
-    'arrival-overdue': (c) => ({ title: `${c.patientName}: arrival not confirmed`, body: `Your arrival at ${c.patientName}'s was not confirmed in time, so others are being called. Please confirm your arrival as soon as you can.` }),
-    closed: (c, what) => ({ title: `${c.patientName}: alert over`, body: `The alert (${what}) for ${c.patientName} is over. Thank you.` }),
+    alert: (c, what) => ({
+      title: `Alert: ${c.patientName}`,
+      body: `Vigie detected ${what} for ${c.patientName}. Can you go? Open the link to answer "I'm on my way".`,
+    }),
+    reminder: (c, what) => ({
+      title: `Reminder – alert: ${c.patientName}`,
+      body: `Nobody has taken ${what} for ${c.patientName} yet. Open the link to answer.`,
+    }),
+    accepted: (c) => ({
+      title: `${c.patientName}: taken care of`,
+      body: `${c.ownerName ?? 'A relative'} answered "I'm on my way" to ${c.patientName}'s alert.`,
+    }),
+    'arrival-overdue': (c) => ({
+      title: `${c.patientName}: arrival not confirmed`,
+      body: `Your arrival at ${c.patientName}'s was not confirmed in time, so others are being called. Please confirm your arrival as soon as you can.`,
+    }),
+    closed: (c, what) => ({
+      title: `${c.patientName}: alert over`,
+      body: `The alert (${what}) for ${c.patientName} is over. Thank you.`,
+    }),
   },
 };
 
 export function composeMessage(c: MessageContext): Notification {
   const { title, body } = TEXT[c.lang][c.kind](c, WHAT[c.lang](c.alert));
-  return { title, body, url: c.url, tag: `vigie-alert-${c.alert.id}`, alertId: c.alert.id, urgent: c.alert.priority === 'high' && (c.kind === 'alert' || c.kind === 'reminder' || c.kind === 'arrival-overdue') };
+  return {
+    title,
+    body,
+    url: c.url,
+    tag: `vigie-alert-${c.alert.id}`,
+    alertId: c.alert.id,
+    urgent:
+      c.alert.priority === 'high' && (c.kind === 'alert' || c.kind === 'reminder' || c.kind === 'arrival-overdue'),
+  };
 }

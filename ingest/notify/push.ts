@@ -31,7 +31,14 @@ export class WebPushChannel implements NotificationChannel {
   }
 
   async send(to: Recipient, message: Notification): Promise<Delivery[]> {
-    const payload = JSON.stringify({ title: message.title, body: message.body, url: message.url, tag: message.tag, alertId: message.alertId, urgent: message.urgent });
+    const payload = JSON.stringify({
+      title: message.title,
+      body: message.body,
+      url: message.url,
+      tag: message.tag,
+      alertId: message.alertId,
+      urgent: message.urgent,
+    });
     return Promise.all(
       to.pushSubscriptions.map(async (sub): Promise<Delivery> => {
         const address = new URL(sub.endpoint).host;
@@ -52,7 +59,12 @@ export class WebPushChannel implements NotificationChannel {
             this.#gone(sub.endpoint);
             return { address, ok: false, permanent: true, error: `subscription gone (${status})` };
           }
-          return { address, ok: false, permanent: status !== undefined && status >= 400 && status < 500 && status !== 429, error: (error as Error).message };
+          return {
+            address,
+            ok: false,
+            permanent: status !== undefined && status >= 400 && status < 500 && status !== 429,
+            error: (error as Error).message,
+          };
         }
       }),
     );

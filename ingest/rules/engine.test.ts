@@ -23,7 +23,9 @@ describe('falls', () => {
     const raised = e.event(P, { type: 'fall', ts: T0, seq: 1, confidence: 0.9 }, T0);
     expect(brief(raised)).toEqual([['fall', 'raise', 'high']]);
     expect(raised[0]?.detail).toMatchObject({ status: 'pending', confidence: 0.9, confirmAt: T0 + 60_000 });
-    expect(brief(e.event(P, { type: 'im_ok', ts: T0 + 59_999, seq: 2 }, T0 + 59_999))).toEqual([['fall', 'cancel', 'high']]);
+    expect(brief(e.event(P, { type: 'im_ok', ts: T0 + 59_999, seq: 2 }, T0 + 59_999))).toEqual([
+      ['fall', 'cancel', 'high'],
+    ]);
     expect(e.tick(T0 + 60_000)).toEqual([]);
   });
 
@@ -39,7 +41,10 @@ describe('falls', () => {
   it('are confirmed at once by an SOS during the window, and the SOS is raised too', () => {
     const e = new RulesEngine();
     e.event(P, { type: 'fall', ts: T0, seq: 1 }, T0);
-    expect(brief(e.event(P, { type: 'sos', ts: T0 + 5_000, seq: 2 }, T0 + 5_000))).toEqual([['fall', 'confirm', 'high'], ['sos', 'raise', 'high']]);
+    expect(brief(e.event(P, { type: 'sos', ts: T0 + 5_000, seq: 2 }, T0 + 5_000))).toEqual([
+      ['fall', 'confirm', 'high'],
+      ['sos', 'raise', 'high'],
+    ]);
     expect(e.tick(T0 + 60_000).filter((c) => c.kind === 'fall')).toEqual([]);
   });
 
@@ -51,7 +56,7 @@ describe('falls', () => {
     expect(again[0]?.detail).toMatchObject({ confirmAt: T0 + 60_000 });
   });
 
-  it('use the patient\'s own window', () => {
+  it("use the patient's own window", () => {
     const e = new RulesEngine(() => ({ ...DEFAULT_RULES, fallWindowMs: 30_000 }));
     e.event(P, { type: 'fall', ts: T0, seq: 1 }, T0);
     expect(e.nextDeadline()).toBe(T0 + 30_000);
@@ -88,7 +93,9 @@ describe('technical alerts, on time', () => {
     e.presence(P, true, T0 + 30_000);
     expect(runTimers(e, T0 + 10 * 60_000).filter(([, k]) => k === 'offline')).toEqual([]);
     e.presence(P, false, T0 + 11 * 60_000);
-    expect(runTimers(e, T0 + 16 * 60_000).filter(([, k]) => k === 'offline')).toEqual([[16 * 60_000, 'offline', 'raise', 'low']]);
+    expect(runTimers(e, T0 + 16 * 60_000).filter(([, k]) => k === 'offline')).toEqual([
+      [16 * 60_000, 'offline', 'raise', 'low'],
+    ]);
     expect(brief(e.presence(P, true, T0 + 17 * 60_000))).toEqual([['offline', 'clear', 'low']]);
   });
 
@@ -118,12 +125,19 @@ describe('vital thresholds and NEWS2 through the engine', () => {
     for (let sec = 0; sec <= 60; sec += 1) out = out.concat(e.vitals(P, sample(sec, { spo2: 86 }), T0 + sec * 1000));
     const spo2 = out.filter((c) => c.kind.startsWith('threshold:'));
     expect(brief(spo2)).toEqual([['threshold:spo2-very-low', 'raise', 'high']]);
-    expect(spo2[0]?.detail).toMatchObject({ vital: 'spo2', value: 86, limit: 88, direction: 'below', sustain: { seconds: 60 } });
+    expect(spo2[0]?.detail).toMatchObject({
+      vital: 'spo2',
+      value: 86,
+      limit: 88,
+      direction: 'below',
+      sustain: { seconds: 60 },
+    });
   });
 
   it('raise NEWS2 as medium at 5, high at 7, and clear only below 4', () => {
     const e = new RulesEngine();
-    const at = (sec: number, v: Record<string, number>) => brief(e.vitals(P, sample(sec, v), T0 + sec * 1000)).filter(([k]) => k === 'news2');
+    const at = (sec: number, v: Record<string, number>) =>
+      brief(e.vitals(P, sample(sec, v), T0 + sec * 1000)).filter(([k]) => k === 'news2');
     expect(at(0, { hr: 80, spo2: 97, temp: 37 })).toEqual([]);
     expect(at(1, { hr: 115, spo2: 93, temp: 38.2 })).toEqual([['news2', 'raise', 'medium']]); // 2 + 2 + 1
     expect(at(2, { hr: 135, spo2: 93, temp: 38.2 })).toEqual([]); // 3 + 2 + 1 = 6: still medium
@@ -139,25 +153,36 @@ describe('vital thresholds and NEWS2 through the engine', () => {
     expect(kinds(e.vitals(P, sample(10, { hr: 80, spo2: 97, temp: 37 }), T0 + 10_000))).toEqual([]);
     // Redelivered after the newer one: a NEWS2 of 6 at its time, but not the present.
     expect(kinds(e.vitals(P, sample(5, { hr: 135, spo2: 93, temp: 38.2 }), T0 + 10_500))).toEqual([]);
-    for (let sec = 0; sec < 10; sec += 1) expect(kinds(e.vitals(P, sample(sec, { spo2: 86 }), T0 + 10_600 + sec))).toEqual([]); // red SpO2, but late
-    expect(kinds(e.vitals(P, sample(11, { hr: 135, spo2: 93, temp: 38.2 }), T0 + 11_000))).toEqual([['news2', 'raise', 'medium']]);
+    for (let sec = 0; sec < 10; sec += 1)
+      expect(kinds(e.vitals(P, sample(sec, { spo2: 86 }), T0 + 10_600 + sec))).toEqual([]); // red SpO2, but late
+    expect(kinds(e.vitals(P, sample(11, { hr: 135, spo2: 93, temp: 38.2 }), T0 + 11_000))).toEqual([
+      ['news2', 'raise', 'medium'],
+    ]);
   });
 
   it('say which NEWS2 parameters a watch cannot give', () => {
     const e = new RulesEngine();
     const [c] = e.vitals(P, sample(0, { hr: 135 }), T0).filter((x) => x.kind === 'news2');
-    expect(c).toMatchObject({ change: 'raise', priority: 'low', detail: { score: 3, partial: true, missing: ['respiration', 'spo2', 'systolic', 'consciousness', 'temperature'] } });
+    expect(c).toMatchObject({
+      change: 'raise',
+      priority: 'low',
+      detail: { score: 3, partial: true, missing: ['respiration', 'spo2', 'systolic', 'consciousness', 'temperature'] },
+    });
   });
 });
 
 describe('glucose from a Bluetooth meter', () => {
-  const glucose = (e: RulesEngine, sec: number, value: number) => brief(e.vitals(P, sample(sec, { glucose: value }), T0 + sec * 1000));
+  const glucose = (e: RulesEngine, sec: number, value: number) =>
+    brief(e.vitals(P, sample(sec, { glucose: value }), T0 + sec * 1000));
 
   it('raises hypoglycaemia from one reading (medium below 3.9, high below 3.0) and clears it past the hysteresis', () => {
     const e = new RulesEngine();
     expect(glucose(e, 0, 5.6)).toEqual([]);
     expect(glucose(e, 3600, 3.5)).toEqual([['threshold:glucose-low', 'raise', 'medium']]);
-    expect(glucose(e, 3700, 2.7)).toEqual([['threshold:glucose-low', 'update', 'medium'], ['threshold:glucose-very-low', 'raise', 'high']]);
+    expect(glucose(e, 3700, 2.7)).toEqual([
+      ['threshold:glucose-low', 'update', 'medium'],
+      ['threshold:glucose-very-low', 'raise', 'high'],
+    ]);
     expect(glucose(e, 3750, 3.4)).toEqual([]); // within the hysteresis of 3.0
     expect(glucose(e, 3800, 3.6)).toEqual([['threshold:glucose-very-low', 'clear', 'high']]); // 3.6 < 3.9: still low
     expect(glucose(e, 3900, 4.2)).toEqual([]); // within the hysteresis of 3.9
@@ -170,25 +195,52 @@ describe('glucose from a Bluetooth meter', () => {
     expect(glucose(e, 7200, 9)).toEqual([]);
     expect(glucose(e, 9000, 15)).toEqual([]);
     expect(glucose(e, 12000, 16)).toEqual([['threshold:glucose-high', 'raise', 'medium']]);
-    expect(glucose(e, 13000, 23)).toEqual([['threshold:glucose-high', 'update', 'medium'], ['threshold:glucose-very-high', 'raise', 'high']]);
+    expect(glucose(e, 13000, 23)).toEqual([
+      ['threshold:glucose-high', 'update', 'medium'],
+      ['threshold:glucose-very-high', 'raise', 'high'],
+    ]);
   });
 
-  it('raises the most severe rule at once for a meter\'s LO or HI, with no number, and clears it with the next normal reading', () => {
+  it("raises the most severe rule at once for a meter's LO or HI, with no number, and clears it with the next normal reading", () => {
     const e = new RulesEngine();
     const lo = e.event(P, { type: 'out_of_range', ts: T0, seq: 1, vital: 'glucose', direction: 'below' }, T0);
     expect(brief(lo)).toEqual([['threshold:glucose-very-low', 'raise', 'high']]);
     expect(lo[0]?.detail).toMatchObject({ vital: 'glucose', value: null, beyondDeviceRange: 'below', limit: 3.0 });
-    expect(brief(e.event(P, { type: 'out_of_range', ts: T0 + 60_000, seq: 2, vital: 'glucose', direction: 'below' }, T0 + 60_000))).toEqual([['threshold:glucose-very-low', 'update', 'high']]);
+    expect(
+      brief(
+        e.event(
+          P,
+          { type: 'out_of_range', ts: T0 + 60_000, seq: 2, vital: 'glucose', direction: 'below' },
+          T0 + 60_000,
+        ),
+      ),
+    ).toEqual([['threshold:glucose-very-low', 'update', 'high']]);
     expect(glucose(e, 600, 2.0)).toEqual([['threshold:glucose-low', 'raise', 'medium']]); // a number after a LO is not "worse"
-    expect(glucose(e, 1200, 6.1)).toEqual([['threshold:glucose-low', 'clear', 'medium'], ['threshold:glucose-very-low', 'clear', 'high']]);
-    expect(brief(e.event(P, { type: 'out_of_range', ts: T0 + 2_000_000, seq: 3, vital: 'glucose', direction: 'above' }, T0 + 2_000_000))).toEqual([['threshold:glucose-very-high', 'raise', 'high']]);
+    expect(glucose(e, 1200, 6.1)).toEqual([
+      ['threshold:glucose-low', 'clear', 'medium'],
+      ['threshold:glucose-very-low', 'clear', 'high'],
+    ]);
+    expect(
+      brief(
+        e.event(
+          P,
+          { type: 'out_of_range', ts: T0 + 2_000_000, seq: 3, vital: 'glucose', direction: 'above' },
+          T0 + 2_000_000,
+        ),
+      ),
+    ).toEqual([['threshold:glucose-very-high', 'raise', 'high']]);
   });
 
-  it('follows the patient\'s rules: a disabled rule gives way to the next one, none enabled raises nothing', () => {
+  it("follows the patient's rules: a disabled rule gives way to the next one, none enabled raises nothing", () => {
     const event = { type: 'out_of_range', ts: T0, seq: 1, vital: 'glucose', direction: 'below' } as const;
-    const withRules = (overrides: Parameters<typeof thresholdsFor>[0]) => new RulesEngine(() => ({ ...DEFAULT_RULES, thresholds: thresholdsFor(overrides) }));
-    expect(brief(withRules({ 'glucose-very-low': { enabled: false } }).event(P, event, T0))).toEqual([['threshold:glucose-low', 'raise', 'medium']]);
-    expect(withRules({ 'glucose-very-low': { enabled: false }, 'glucose-low': { enabled: false } }).event(P, event, T0)).toEqual([]);
+    const withRules = (overrides: Parameters<typeof thresholdsFor>[0]) =>
+      new RulesEngine(() => ({ ...DEFAULT_RULES, thresholds: thresholdsFor(overrides) }));
+    expect(brief(withRules({ 'glucose-very-low': { enabled: false } }).event(P, event, T0))).toEqual([
+      ['threshold:glucose-low', 'raise', 'medium'],
+    ]);
+    expect(
+      withRules({ 'glucose-very-low': { enabled: false }, 'glucose-low': { enabled: false } }).event(P, event, T0),
+    ).toEqual([]);
     expect(new RulesEngine().event(P, { ...event, vital: 'steps' }, T0)).toEqual([]);
   });
 });
@@ -196,14 +248,25 @@ describe('glucose from a Bluetooth meter', () => {
 describe('after a restart', () => {
   it('puts raised rules back from the open alerts, so that the end of the condition clears them', () => {
     const e = new RulesEngine();
-    const open = (kind: Condition['kind'], priority: Condition['priority'], detail: Record<string, unknown> = {}) => e.restoreActive({ patientId: P, kind, priority, status: 'confirmed', detail }, T0);
+    const open = (kind: Condition['kind'], priority: Condition['priority'], detail: Record<string, unknown> = {}) =>
+      e.restoreActive({ patientId: P, kind, priority, status: 'confirmed', detail }, T0);
     open('low-battery', 'low');
     open('threshold:spo2-low', 'medium', { value: 89 });
     open('news2', 'medium');
-    e.restoreActive({ patientId: P, kind: 'fall', priority: 'high', status: 'pending', detail: { confirmAt: T0 + 20_000 } }, T0);
+    e.restoreActive(
+      { patientId: P, kind: 'fall', priority: 'high', status: 'pending', detail: { confirmAt: T0 + 20_000 } },
+      T0,
+    );
     expect(e.nextDeadline()).toBe(T0 + 20_000);
-    expect(brief(e.vitals(P, sample(1, { battery: 14, spo2: 88 }), T0 + 1000))).toEqual([['threshold:spo2-low', 'update', 'medium'], ['news2', 'update', 'low']]); // SpO2 88 alone: one red parameter
-    expect(brief(e.vitals(P, sample(2, { battery: 80, spo2: 97, hr: 70, temp: 37 }), T0 + 2000))).toEqual([['threshold:spo2-low', 'clear', 'medium'], ['news2', 'clear', 'low'], ['low-battery', 'clear', 'low']]);
+    expect(brief(e.vitals(P, sample(1, { battery: 14, spo2: 88 }), T0 + 1000))).toEqual([
+      ['threshold:spo2-low', 'update', 'medium'],
+      ['news2', 'update', 'low'],
+    ]); // SpO2 88 alone: one red parameter
+    expect(brief(e.vitals(P, sample(2, { battery: 80, spo2: 97, hr: 70, temp: 37 }), T0 + 2000))).toEqual([
+      ['threshold:spo2-low', 'clear', 'medium'],
+      ['news2', 'clear', 'low'],
+      ['low-battery', 'clear', 'low'],
+    ]);
     expect(brief(e.tick(T0 + 20_000)).filter(([k]) => k === 'fall')).toEqual([['fall', 'confirm', 'high']]);
   });
 });

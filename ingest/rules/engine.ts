@@ -8,12 +8,21 @@
 import type { DeviceEvent, VitalSample } from '../../devices/payloads.ts';
 import { news2, type News2Result } from './news2.ts';
 import type { Priority } from './priority.ts';
-import { mostSevereRule, NORMAL, stepThreshold, thresholdsFor, THRESHOLD_VITALS, type ThresholdRule, type ThresholdState } from './thresholds.ts';
+import {
+  mostSevereRule,
+  NORMAL,
+  stepThreshold,
+  thresholdsFor,
+  THRESHOLD_VITALS,
+  type ThresholdRule,
+  type ThresholdState,
+} from './thresholds.ts';
 
 /** The readings NEWS2 scores (a glucose reading does not move it). */
 const NEWS2_VITALS: ReadonlySet<string> = new Set(['rr', 'spo2', 'sys', 'hr', 'temp']);
 
-export type AlertKind = 'fall' | 'sos' | 'news2' | 'stale-data' | 'offline' | 'removed' | 'low-battery' | `threshold:${string}`;
+export type AlertKind =
+  'fall' | 'sos' | 'news2' | 'stale-data' | 'offline' | 'removed' | 'low-battery' | `threshold:${string}`;
 
 export type ConditionChange =
   /** Raised (a fall is raised as pending). */
@@ -102,11 +111,21 @@ export class RulesEngine {
    * in its raised state, so that the condition's end clears the alert (and a repeat does not raise a
    * second one).
    */
-  restoreActive(alert: { patientId: string; kind: AlertKind; priority: Priority; status: 'pending' | 'confirmed'; detail: Readonly<Record<string, unknown>> }, now: number): void {
+  restoreActive(
+    alert: {
+      patientId: string;
+      kind: AlertKind;
+      priority: Priority;
+      status: 'pending' | 'confirmed';
+      detail: Readonly<Record<string, unknown>>;
+    },
+    now: number,
+  ): void {
     const s = this.#state(alert.patientId, now);
     const kind = alert.kind;
     if (kind === 'fall') {
-      if (alert.status === 'pending') s.fallDeadline = typeof alert.detail.confirmAt === 'number' ? alert.detail.confirmAt : now;
+      if (alert.status === 'pending')
+        s.fallDeadline = typeof alert.detail.confirmAt === 'number' ? alert.detail.confirmAt : now;
     } else if (kind === 'stale-data') s.stale = true;
     else if (kind === 'offline') s.offline = true;
     else if (kind === 'removed') s.removed = true;
@@ -122,7 +141,8 @@ export class RulesEngine {
     const rules = this.#rulesFor(patientId);
     const s = this.#state(patientId, now);
     const out: Condition[] = [];
-    const emit = (kind: AlertKind, change: ConditionChange, priority: Priority, detail: Record<string, unknown>) => out.push({ patientId, kind, change, priority, at: now, detail });
+    const emit = (kind: AlertKind, change: ConditionChange, priority: Priority, detail: Record<string, unknown>) =>
+      out.push({ patientId, kind, change, priority, at: now, detail });
 
     s.lastVitalsAt = Math.max(s.lastVitalsAt, now);
     if (s.stale) {
@@ -151,7 +171,8 @@ export class RulesEngine {
         emit(`threshold:${rule.id}`, change, rule.priority, detail);
       }
     }
-    if (changed) this.#news2(s, rules, Math.max(...[...NEWS2_VITALS].map((v) => s.latest.get(v)?.ts ?? -Infinity)), emit);
+    if (changed)
+      this.#news2(s, rules, Math.max(...[...NEWS2_VITALS].map((v) => s.latest.get(v)?.ts ?? -Infinity)), emit);
     if (sample.battery !== undefined) this.#battery(s, rules, sample.battery, emit);
     return out;
   }
@@ -159,11 +180,22 @@ export class RulesEngine {
   event(patientId: string, event: DeviceEvent, now: number): Condition[] {
     const rules = this.#rulesFor(patientId);
     const s = this.#state(patientId, now);
-    const c = (kind: AlertKind, change: ConditionChange, priority: Priority, detail: Record<string, unknown> = {}): Condition => ({ patientId, kind, change, priority, at: now, detail });
+    const c = (
+      kind: AlertKind,
+      change: ConditionChange,
+      priority: Priority,
+      detail: Record<string, unknown> = {},
+    ): Condition => ({ patientId, kind, change, priority, at: now, detail });
     switch (event.type) {
       case 'fall': {
-        const detail = { seq: event.seq, ts: event.ts, confidence: event.confidence ?? null, confirmAt: now + rules.fallWindowMs };
-        if (s.fallDeadline !== undefined) return [c('fall', 'update', 'high', { ...detail, confirmAt: s.fallDeadline })];
+        const detail = {
+          seq: event.seq,
+          ts: event.ts,
+          confidence: event.confidence ?? null,
+          confirmAt: now + rules.fallWindowMs,
+        };
+        if (s.fallDeadline !== undefined)
+          return [c('fall', 'update', 'high', { ...detail, confirmAt: s.fallDeadline })];
         s.fallDeadline = now + rules.fallWindowMs;
         return [c('fall', 'raise', 'high', { ...detail, status: 'pending' })];
       }
@@ -186,7 +218,9 @@ export class RulesEngine {
         return [c('removed', 'raise', 'medium', { seq: event.seq })];
       case 'low_battery': {
         const out: Condition[] = [];
-        this.#battery(s, rules, event.battery ?? 0, (kind, change, priority, detail) => out.push(c(kind, change, priority, detail)));
+        this.#battery(s, rules, event.battery ?? 0, (kind, change, priority, detail) =>
+          out.push(c(kind, change, priority, detail)),
+        );
         return out;
       }
       case 'out_of_range': {
@@ -195,7 +229,12 @@ export class RulesEngine {
         const rule = mostSevereRule(rules.thresholds, event.vital, event.direction);
         if (!rule) return [];
         const before = s.thresholds.get(rule.id) ?? NORMAL;
-        s.thresholds.set(rule.id, { phase: 'active', since: before.phase === 'active' ? before.since : event.ts, lastTs: Math.max(event.ts, before.phase === 'normal' ? 0 : before.lastTs), worst: Number.NaN });
+        s.thresholds.set(rule.id, {
+          phase: 'active',
+          since: before.phase === 'active' ? before.since : event.ts,
+          lastTs: Math.max(event.ts, before.phase === 'normal' ? 0 : before.lastTs),
+          worst: Number.NaN,
+        });
         const detail = { ...thresholdDetail(rule, null), beyondDeviceRange: event.direction, seq: event.seq };
         return [c(`threshold:${rule.id}`, before.phase === 'active' ? 'update' : 'raise', rule.priority, detail)];
       }
@@ -222,16 +261,37 @@ export class RulesEngine {
     for (const [patientId, s] of this.#patients) {
       const rules = this.#rulesFor(patientId);
       if (s.fallDeadline !== undefined && now >= s.fallDeadline) {
-        out.push({ patientId, kind: 'fall', change: 'confirm', priority: 'high', at: now, detail: { reason: 'no_response', windowMs: rules.fallWindowMs } });
+        out.push({
+          patientId,
+          kind: 'fall',
+          change: 'confirm',
+          priority: 'high',
+          at: now,
+          detail: { reason: 'no_response', windowMs: rules.fallWindowMs },
+        });
         s.fallDeadline = undefined;
       }
       if (!s.stale && now - s.lastVitalsAt >= rules.staleAfterMs) {
         s.stale = true;
-        out.push({ patientId, kind: 'stale-data', change: 'raise', priority: 'medium', at: now, detail: { lastVitalsAt: s.lastVitalsAt, afterMs: rules.staleAfterMs } });
+        out.push({
+          patientId,
+          kind: 'stale-data',
+          change: 'raise',
+          priority: 'medium',
+          at: now,
+          detail: { lastVitalsAt: s.lastVitalsAt, afterMs: rules.staleAfterMs },
+        });
       }
       if (!s.offline && s.offlineSince !== undefined && now - s.offlineSince >= rules.offlineAfterMs) {
         s.offline = true;
-        out.push({ patientId, kind: 'offline', change: 'raise', priority: 'low', at: now, detail: { since: s.offlineSince } });
+        out.push({
+          patientId,
+          kind: 'offline',
+          change: 'raise',
+          priority: 'low',
+          at: now,
+          detail: { since: s.offlineSince },
+        });
       }
     }
     return out;
@@ -253,28 +313,66 @@ export class RulesEngine {
   #state(patientId: string, now: number): PatientState {
     let s = this.#patients.get(patientId);
     if (!s) {
-      s = { thresholds: new Map(), latest: new Map(), news2Risk: 'none', fallDeadline: undefined, lastVitalsAt: now, stale: false, offlineSince: undefined, offline: false, removed: false, lowBattery: false };
+      s = {
+        thresholds: new Map(),
+        latest: new Map(),
+        news2Risk: 'none',
+        fallDeadline: undefined,
+        lastVitalsAt: now,
+        stale: false,
+        offlineSince: undefined,
+        offline: false,
+        removed: false,
+        lowBattery: false,
+      };
       this.#patients.set(patientId, s);
     }
     return s;
   }
 
-  #news2(s: PatientState, rules: PatientRules, ts: number, emit: (kind: AlertKind, change: ConditionChange, priority: Priority, detail: Record<string, unknown>) => void): void {
+  #news2(
+    s: PatientState,
+    rules: PatientRules,
+    ts: number,
+    emit: (kind: AlertKind, change: ConditionChange, priority: Priority, detail: Record<string, unknown>) => void,
+  ): void {
     const recent = (k: string) => {
       const v = s.latest.get(k);
       return v && ts - v.ts <= rules.news2WindowMs ? v.value : undefined;
     };
-    const result = news2({ rr: recent('rr'), spo2: recent('spo2'), sys: recent('sys'), hr: recent('hr'), temp: recent('temp'), onOxygen: rules.onOxygen }, { spo2Scale: rules.spo2Scale });
+    const result = news2(
+      {
+        rr: recent('rr'),
+        spo2: recent('spo2'),
+        sys: recent('sys'),
+        hr: recent('hr'),
+        temp: recent('temp'),
+        onOxygen: rules.onOxygen,
+      },
+      { spo2Scale: rules.spo2Scale },
+    );
     const level = news2Level(result, s.news2Risk);
     if (level === s.news2Risk) return;
     const previous = s.news2Risk;
     s.news2Risk = level;
-    const detail = { score: result.score, risk: result.risk, points: result.points, missing: result.missing, partial: result.partial, spo2Scale: result.spo2Scale };
+    const detail = {
+      score: result.score,
+      risk: result.risk,
+      points: result.points,
+      missing: result.missing,
+      partial: result.partial,
+      spo2Scale: result.spo2Scale,
+    };
     if (level === 'none') emit('news2', 'clear', previous === 'none' ? 'low' : previous, detail);
     else emit('news2', previous === 'none' ? 'raise' : 'update', level, detail);
   }
 
-  #battery(s: PatientState, rules: PatientRules, percent: number, emit: (kind: AlertKind, change: ConditionChange, priority: Priority, detail: Record<string, unknown>) => void): void {
+  #battery(
+    s: PatientState,
+    rules: PatientRules,
+    percent: number,
+    emit: (kind: AlertKind, change: ConditionChange, priority: Priority, detail: Record<string, unknown>) => void,
+  ): void {
     if (!s.lowBattery && percent <= rules.lowBatteryPercent) {
       s.lowBattery = true;
       emit('low-battery', 'raise', 'low', { battery: percent, limit: rules.lowBatteryPercent });
@@ -300,7 +398,14 @@ export function news2Level(r: News2Result, current: 'none' | Priority): 'none' |
 
 /** What a threshold alert says: the value that crossed (null: beyond the device's range) and the rule. */
 function thresholdDetail(rule: ThresholdRule, value: number | null): Record<string, unknown> {
-  return { vital: rule.vital, value, limit: rule.limit, direction: rule.direction, sustain: rule.sustain, hysteresis: rule.hysteresis };
+  return {
+    vital: rule.vital,
+    value,
+    limit: rule.limit,
+    direction: rule.direction,
+    sustain: rule.sustain,
+    hysteresis: rule.hysteresis,
+  };
 }
 
 function assertNever(value: never): never {

@@ -9,8 +9,17 @@
  * integers; temperature is banded at one decimal, as charted.
  */
 
-export type News2Parameter = 'respiration' | 'spo2' | 'airOrOxygen' | 'systolic' | 'pulse' | 'consciousness' | 'temperature';
-export const NEWS2_PARAMETERS: readonly News2Parameter[] = ['respiration', 'spo2', 'airOrOxygen', 'systolic', 'pulse', 'consciousness', 'temperature'];
+export type News2Parameter =
+  'respiration' | 'spo2' | 'airOrOxygen' | 'systolic' | 'pulse' | 'consciousness' | 'temperature';
+export const NEWS2_PARAMETERS: readonly News2Parameter[] = [
+  'respiration',
+  'spo2',
+  'airOrOxygen',
+  'systolic',
+  'pulse',
+  'consciousness',
+  'temperature',
+];
 
 /** ACVPU: Alert, or new Confusion, responds to Voice, to Pain, Unresponsive. */
 export type Consciousness = 'A' | 'C' | 'V' | 'P' | 'U';
@@ -48,15 +57,54 @@ export interface News2Result {
 type Bands = readonly (readonly [number, number])[];
 
 export const BANDS = {
-  respiration: [[8, 3], [11, 1], [20, 0], [24, 2], [Infinity, 3]],
-  spo2Scale1: [[91, 3], [93, 2], [95, 1], [Infinity, 0]],
+  respiration: [
+    [8, 3],
+    [11, 1],
+    [20, 0],
+    [24, 2],
+    [Infinity, 3],
+  ],
+  spo2Scale1: [
+    [91, 3],
+    [93, 2],
+    [95, 1],
+    [Infinity, 0],
+  ],
   /** Scale 2 below 93 %, or on air at any value. */
-  spo2Scale2: [[83, 3], [85, 2], [87, 1], [92, 0]],
+  spo2Scale2: [
+    [83, 3],
+    [85, 2],
+    [87, 1],
+    [92, 0],
+  ],
   /** Scale 2 at 93 % and above, on oxygen. */
-  spo2Scale2OnOxygen: [[94, 1], [96, 2], [Infinity, 3]],
-  systolic: [[90, 3], [100, 2], [110, 1], [219, 0], [Infinity, 3]],
-  pulse: [[40, 3], [50, 1], [90, 0], [110, 1], [130, 2], [Infinity, 3]],
-  temperature: [[35.0, 3], [36.0, 1], [38.0, 0], [39.0, 1], [Infinity, 2]],
+  spo2Scale2OnOxygen: [
+    [94, 1],
+    [96, 2],
+    [Infinity, 3],
+  ],
+  systolic: [
+    [90, 3],
+    [100, 2],
+    [110, 1],
+    [219, 0],
+    [Infinity, 3],
+  ],
+  pulse: [
+    [40, 3],
+    [50, 1],
+    [90, 0],
+    [110, 1],
+    [130, 2],
+    [Infinity, 3],
+  ],
+  temperature: [
+    [35.0, 3],
+    [36.0, 1],
+    [38.0, 0],
+    [39.0, 1],
+    [Infinity, 2],
+  ],
 } as const satisfies Record<string, Bands>;
 
 function band(bands: Bands, value: number): number {
@@ -78,7 +126,10 @@ export function news2(input: News2Input, options: News2Options = { spo2Scale: 1 
   const points: Partial<Record<News2Parameter, number>> = {};
   if (input.rr !== undefined) points.respiration = band(BANDS.respiration, roundHalfUp(input.rr));
   // Scale 2 above 92 % depends on air or oxygen; scale 1 does not.
-  if (input.spo2 !== undefined && (options.spo2Scale === 1 || input.onOxygen !== undefined || roundHalfUp(input.spo2) <= 92)) {
+  if (
+    input.spo2 !== undefined &&
+    (options.spo2Scale === 1 || input.onOxygen !== undefined || roundHalfUp(input.spo2) <= 92)
+  ) {
     points.spo2 = spo2Points(input.spo2, input.onOxygen ?? false, options.spo2Scale);
   }
   if (input.onOxygen !== undefined) points.airOrOxygen = input.onOxygen ? 2 : 0;

@@ -23,7 +23,11 @@ export function rulesFromSettings(s: PatientSettings | undefined): PatientRules 
  * file has changed (checked at most once a second), so a clinician's change applies within a second.
  * Settings that do not make rules (an unknown rule id) fall back to the defaults, reported once.
  */
-export function cachedRules(store: { get(patientId: string): PatientSettings | undefined; version(): number }, onError: (patientId: string, error: Error) => void, clock = Date.now): (patientId: string) => PatientRules {
+export function cachedRules(
+  store: { get(patientId: string): PatientSettings | undefined; version(): number },
+  onError: (patientId: string, error: Error) => void,
+  clock = Date.now,
+): (patientId: string) => PatientRules {
   const cache = new Map<string, PatientRules>();
   let version = store.version();
   let checkedAt = clock();

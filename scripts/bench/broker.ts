@@ -37,20 +37,40 @@ export interface BrokerRun {
 export interface BrokerBenchResult {
   readonly runs: BrokerRun[];
   readonly median: Record<string, number>;
-  readonly ratios: { readonly vigieToAedes: number; readonly vigieToMosquitto: number; readonly nagleToNoDelay: number };
-  readonly load: { readonly publishers: number; readonly window: number; readonly seconds: number; readonly rounds: number };
+  readonly ratios: {
+    readonly vigieToAedes: number;
+    readonly vigieToMosquitto: number;
+    readonly nagleToNoDelay: number;
+  };
+  readonly load: {
+    readonly publishers: number;
+    readonly window: number;
+    readonly seconds: number;
+    readonly rounds: number;
+  };
 }
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : Number.NaN;
+  return s.length
+    ? s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+    : Number.NaN;
 };
 
 /**
  * One measurement: the publishers on `pub`, the subscriber on `sub` (the same broker, or another of
  * a cluster), closed-loop load for `seconds` after a warm-up; messages received by the subscriber.
  */
-export async function measureRound(pub: { host: string; port: number }, sub: { host: string; port: number }, watches: readonly Credentials[], subscriber: { username: string; password: string; clientId: string }, o: { window: number; seconds: number }, pids: Record<string, number>): Promise<{ msgs: number; secs: number; usage: ReturnType<UsageSampler['stop']> }> {
+export async function measureRound(
+  pub: { host: string; port: number },
+  sub: { host: string; port: number },
+  watches: readonly Credentials[],
+  subscriber: { username: string; password: string; clientId: string },
+  o: { window: number; seconds: number },
+  pids: Record<string, number>,
+): Promise<{ msgs: number; secs: number; usage: ReturnType<UsageSampler['stop']> }> {
   const counting = await countingSubscriber(sub, subscriber, allDevicesFilter('vitals'));
   const { connections } = await connectAll(pub, watches, { rate: 2000, concurrency: 50 });
   const load = new ClosedLoop(connections, watches, o.window);
@@ -70,14 +90,20 @@ export async function measureRound(pub: { host: string; port: number }, sub: { h
 }
 
 /** The publishers' watches and the subscriber's service account, in the registry the brokers use. */
-async function provisionLoad(registry: Registry, publishers: number): Promise<{ watches: Credentials[]; subscriber: { username: string; password: string; clientId: string } }> {
+async function provisionLoad(
+  registry: Registry,
+  publishers: number,
+): Promise<{ watches: Credentials[]; subscriber: { username: string; password: string; clientId: string } }> {
   const watches: Credentials[] = [];
   for (let i = 0; i < publishers; i += 1) {
     const p = await registry.provisionPatient(`Bench ${i + 1}`);
     watches.push({ deviceId: p.deviceId, secret: p.secret });
   }
   const username = 'svc:bench-ingest';
-  return { watches, subscriber: { username, password: await registry.setService(username, 'ingest'), clientId: username } };
+  return {
+    watches,
+    subscriber: { username, password: await registry.setService(username, 'ingest'), clientId: username },
+  };
 }
 
 export async function benchBrokers(o: BrokerBenchOptions): Promise<BrokerBenchResult> {
@@ -88,7 +114,14 @@ export async function benchBrokers(o: BrokerBenchOptions): Promise<BrokerBenchRe
     const { watches, subscriber } = await provisionLoad(registry, o.publishers);
     registry.close(); // checkpointed: its file can be copied
     const vigie = async (noDelay: boolean, name: string) => {
-      const env = { VIGIE_DATA_DIR: join(dir, name), MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(await freePort()), BROKER_METRICS_PORT: String(await freePort()), MQTT_NODELAY: String(noDelay), LOG_LEVEL: 'info' };
+      const env = {
+        VIGIE_DATA_DIR: join(dir, name),
+        MQTT_PORT: String(await freePort()),
+        MQTT_WS_PORT: String(await freePort()),
+        BROKER_METRICS_PORT: String(await freePort()),
+        MQTT_NODELAY: String(noDelay),
+        LOG_LEVEL: 'info',
+      };
       mkdirSync(env.VIGIE_DATA_DIR, { recursive: true });
       copyFileSync(registryPath(dir), registryPath(env.VIGIE_DATA_DIR)); // the same devices and secrets
       return startService(name, 'broker/main.ts', env, 'broker listening');
@@ -114,7 +147,13 @@ export async function benchBrokers(o: BrokerBenchOptions): Promise<BrokerBenchRe
         const at = { host: '127.0.0.1', port: broker.port };
         try {
           const { msgs, secs, usage } = await measureRound(at, at, watches, subscriber, o, { broker: broker.pid });
-          runs.push({ config, round, msgsPerSec: Math.round(msgs / secs), cpuPercent: usage.broker?.cpuMeanPercent ?? Number.NaN, rssMiB: usage.broker?.rssPeakMiB ?? Number.NaN });
+          runs.push({
+            config,
+            round,
+            msgsPerSec: Math.round(msgs / secs),
+            cpuPercent: usage.broker?.cpuMeanPercent ?? Number.NaN,
+            rssMiB: usage.broker?.rssPeakMiB ?? Number.NaN,
+          });
         } catch (error) {
           // A broker that falls over is a result too: say why, start it again for the next rounds.
           const failure = `${error instanceof Error ? error.message : String(error)}; its output ended with: ${broker.tail().split('\n').filter(Boolean).slice(-3).join(' | ')}`;
@@ -125,12 +164,21 @@ export async function benchBrokers(o: BrokerBenchOptions): Promise<BrokerBenchRe
       }
     }
     o.progress?.(total, total, 'done');
-    const med = Object.fromEntries(Object.keys(brokers).map((c) => [c, Math.round(median(runs.filter((r) => r.config === c && !r.failure).map((r) => r.msgsPerSec)))]));
+    const med = Object.fromEntries(
+      Object.keys(brokers).map((c) => [
+        c,
+        Math.round(median(runs.filter((r) => r.config === c && !r.failure).map((r) => r.msgsPerSec))),
+      ]),
+    );
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     return {
       runs,
       median: med,
-      ratios: { vigieToAedes: ratio(med.vigie!, med.aedes!), vigieToMosquitto: ratio(med.vigie!, med.mosquitto!), nagleToNoDelay: ratio(med['vigie-nagle']!, med.vigie!) },
+      ratios: {
+        vigieToAedes: ratio(med.vigie!, med.aedes!),
+        vigieToMosquitto: ratio(med.vigie!, med.mosquitto!),
+        nagleToNoDelay: ratio(med['vigie-nagle']!, med.vigie!),
+      },
       load: { publishers: o.publishers, window: o.window, seconds: o.seconds, rounds: o.rounds },
     };
   } finally {
@@ -161,7 +209,14 @@ export async function benchScaleOut(o: BrokerBenchOptions): Promise<ScaleOutResu
     const redis = await startRedisServer(join(dir, 'redis'));
     running.push(redis);
     const start = async (name: string, extra: Record<string, string>) => {
-      const env = { VIGIE_DATA_DIR: dir, MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(await freePort()), BROKER_METRICS_PORT: String(await freePort()), LOG_LEVEL: 'info', ...extra };
+      const env = {
+        VIGIE_DATA_DIR: dir,
+        MQTT_PORT: String(await freePort()),
+        MQTT_WS_PORT: String(await freePort()),
+        BROKER_METRICS_PORT: String(await freePort()),
+        LOG_LEVEL: 'info',
+        ...extra,
+      };
       const r = await startService(name, 'broker/main.ts', env, 'broker listening');
       running.push(r);
       return r;
@@ -176,13 +231,32 @@ export async function benchScaleOut(o: BrokerBenchOptions): Promise<ScaleOutResu
       o.progress?.(runs.length, total, `one broker, round ${round}`);
       const single = { host: '127.0.0.1', port: one.port };
       const m1 = await measureRound(single, single, watches, subscriber, o, { broker: one.pid });
-      runs.push({ config: 'one', round, msgsPerSec: Math.round(m1.msgs / m1.secs), cpu: Object.fromEntries(Object.entries(m1.usage).map(([k, u]) => [k, u.cpuMeanPercent])) });
-      o.progress?.(runs.length, total, `two brokers, round ${round}`);
-      const m2 = await measureRound({ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port }, watches, subscriber, o, { brokerA: a.pid, brokerB: b.pid, redis: redis.pid }).catch((error: unknown) => {
-        const tail = (r: Running) => r.tail().split('\n').filter(Boolean).slice(-4).join(' | ');
-        throw new Error(`${error instanceof Error ? error.message : String(error)}; broker A said: ${tail(a)}; broker B said: ${tail(b)}`);
+      runs.push({
+        config: 'one',
+        round,
+        msgsPerSec: Math.round(m1.msgs / m1.secs),
+        cpu: Object.fromEntries(Object.entries(m1.usage).map(([k, u]) => [k, u.cpuMeanPercent])),
       });
-      runs.push({ config: 'two', round, msgsPerSec: Math.round(m2.msgs / m2.secs), cpu: Object.fromEntries(Object.entries(m2.usage).map(([k, u]) => [k, u.cpuMeanPercent])) });
+      o.progress?.(runs.length, total, `two brokers, round ${round}`);
+      const m2 = await measureRound(
+        { host: '127.0.0.1', port: a.port },
+        { host: '127.0.0.1', port: b.port },
+        watches,
+        subscriber,
+        o,
+        { brokerA: a.pid, brokerB: b.pid, redis: redis.pid },
+      ).catch((error: unknown) => {
+        const tail = (r: Running) => r.tail().split('\n').filter(Boolean).slice(-4).join(' | ');
+        throw new Error(
+          `${error instanceof Error ? error.message : String(error)}; broker A said: ${tail(a)}; broker B said: ${tail(b)}`,
+        );
+      });
+      runs.push({
+        config: 'two',
+        round,
+        msgsPerSec: Math.round(m2.msgs / m2.secs),
+        cpu: Object.fromEntries(Object.entries(m2.usage).map(([k, u]) => [k, u.cpuMeanPercent])),
+      });
     }
     o.progress?.(total, total, 'done');
     return {

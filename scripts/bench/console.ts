@@ -48,7 +48,15 @@ const pct = (xs: readonly number[], p: number) => {
 };
 const round = (x: number) => Math.round(x * 10) / 10;
 
-interface TraceEvent { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; args?: { name?: string } }
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string };
+}
 /**
  * Per rendered frame, the renderer main thread's busy time (ms) since the previous frame: the union
  * of its tasks, clipped to the frame. Frames are Chromium's "AnimationFrame" spans (every frame that
@@ -57,21 +65,30 @@ interface TraceEvent { name: string; ph: string; pid: number; tid: number; ts: n
 function mainThreadFrameWork(events: readonly TraceEvent[]): number[] {
   const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
   if (!main) throw new Error('no renderer main thread in the trace');
-  const tasks = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.name === 'RunTask' && e.ph === 'X' && e.dur !== undefined).map((e) => [e.ts, e.ts + e.dur!] as const).sort((a, b) => a[0] - b[0]);
+  const tasks = events
+    .filter(
+      (e) => e.pid === main.pid && e.tid === main.tid && e.name === 'RunTask' && e.ph === 'X' && e.dur !== undefined,
+    )
+    .map((e) => [e.ts, e.ts + e.dur!] as const)
+    .sort((a, b) => a[0] - b[0]);
   const busy: Array<[number, number]> = [];
   for (const [s, f] of tasks) {
     const lastSpan = busy.at(-1);
     if (lastSpan && s <= lastSpan[1]) lastSpan[1] = Math.max(lastSpan[1], f);
     else busy.push([s, f]);
   }
-  const ends = events.filter((e) => e.pid === main.pid && e.name === 'AnimationFrame' && e.ph === 'f').map((e) => e.ts).sort((a, b) => a - b);
+  const ends = events
+    .filter((e) => e.pid === main.pid && e.name === 'AnimationFrame' && e.ph === 'f')
+    .map((e) => e.ts)
+    .sort((a, b) => a - b);
   const work: number[] = [];
   let from = ends[0] ?? 0;
   let i = 0;
   for (const end of ends.slice(1)) {
     while (i < busy.length && busy[i]![1] <= from) i += 1;
     let us = 0;
-    for (let j = i; j < busy.length && busy[j]![0] < end; j += 1) us += Math.min(end, busy[j]![1]) - Math.max(from, busy[j]![0]);
+    for (let j = i; j < busy.length && busy[j]![0] < end; j += 1)
+      us += Math.min(end, busy[j]![1]) - Math.max(from, busy[j]![0]);
     work.push(us / 1000);
     from = end;
   }
@@ -79,8 +96,20 @@ function mainThreadFrameWork(events: readonly TraceEvent[]): number[] {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-console-'));
-const portNames = ['INFLUX_PORT', 'MQTT_PORT', 'MQTT_WS_PORT', 'BROKER_METRICS_PORT', 'INGEST_METRICS_PORT', 'INGEST_API_PORT', 'DEMO_SMTP_PORT', 'SFU_PORT', 'WEB_PORT'] as const;
-const ports = Object.fromEntries(await Promise.all(portNames.map(async (n) => [n, String(await freePort())]))) as Record<(typeof portNames)[number], string>;
+const portNames = [
+  'INFLUX_PORT',
+  'MQTT_PORT',
+  'MQTT_WS_PORT',
+  'BROKER_METRICS_PORT',
+  'INGEST_METRICS_PORT',
+  'INGEST_API_PORT',
+  'DEMO_SMTP_PORT',
+  'SFU_PORT',
+  'WEB_PORT',
+] as const;
+const ports = Object.fromEntries(
+  await Promise.all(portNames.map(async (n) => [n, String(await freePort())])),
+) as Record<(typeof portNames)[number], string>;
 // The suite as the README's first command runs it (separate processes), with the cohort as the watches.
 const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
   cwd: resolve(import.meta.dirname, '../..'),
@@ -96,7 +125,10 @@ const clients: mqtt.MqttClient[] = [];
 let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
 try {
   const started = Date.now();
-  const bar = new SingleBar({ format: 'starting the suite and {total} watches {bar} {value} s', hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: 'starting the suite and {total} watches {bar} {value} s', hideCursor: true },
+    Presets.shades_classic,
+  );
   bar.start(300, 0);
   while (!/Console: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/.test(out)) {
     if (demo.exitCode !== null) throw new Error(`the demo stopped:\n${out.slice(-3000)}`);
@@ -116,7 +148,14 @@ try {
   registry.close();
   const raisers = await Promise.all(
     extra.map(async (w) => {
-      const client = mqtt.connect(mqttUrl, { clientId: w.deviceId, username: w.deviceId, password: w.secret, protocolVersion: 4, reconnectPeriod: 1_000, connectTimeout: 60_000 });
+      const client = mqtt.connect(mqttUrl, {
+        clientId: w.deviceId,
+        username: w.deviceId,
+        password: w.secret,
+        protocolVersion: 4,
+        reconnectPeriod: 1_000,
+        connectTimeout: 60_000,
+      });
       clients.push(client);
       client.once('error', (error) => log.error({ device: w.deviceId, error: error.message }, 'alert watch error'));
       await new Promise((r) => client.once('connect', r));
@@ -124,14 +163,29 @@ try {
     }),
   );
 
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-timer-throttling', '--disable-renderer-backgrounding'] });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+    ],
+  });
   // bypassCSP: the page's CSP (rightly) forbids eval, which the measurement's string scripts need.
-  const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'fr-FR', bypassCSP: true })).newPage();
+  const page = await (
+    await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'fr-FR', bypassCSP: true })
+  ).newPage();
   await page.goto(`${webUrl}/console/`);
   await page.getByTestId('email').fill(email!);
   await page.getByTestId('password').fill(password!);
   await page.getByTestId('signin').click();
-  await page.waitForFunction(`document.querySelector('[data-testid="patient-count"]')?.dataset.total === '${PATIENTS}'`, undefined, { timeout: 120_000 });
+  await page.waitForFunction(
+    `document.querySelector('[data-testid="patient-count"]')?.dataset.total === '${PATIENTS}'`,
+    undefined,
+    { timeout: 120_000 },
+  );
   await new Promise((r) => setTimeout(r, 5_000));
 
   // 1. Frame times while a thousand rows update every second. A frame's time is the main thread's
@@ -148,7 +202,10 @@ try {
     requestAnimationFrame(tick);
   })()`);
   await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
-  const frameBar = new SingleBar({ format: 'frames {bar} {value}/{total} s', hideCursor: true }, Presets.shades_classic);
+  const frameBar = new SingleBar(
+    { format: 'frames {bar} {value}/{total} s', hideCursor: true },
+    Presets.shades_classic,
+  );
   frameBar.start(SECONDS, 0);
   for (let s = 0; s < SECONDS; s += 1) {
     await new Promise((r) => setTimeout(r, 1000));
@@ -156,7 +213,9 @@ try {
   }
   frameBar.stop();
   const frameWork = mainThreadFrameWork(JSON.parse((await browser.stopTracing()).toString()).traceEvents);
-  const { frames: intervals, longTasks } = (await page.evaluate('({ frames: window.frames_.slice(1), longTasks: window.longTasks_ })')) as { frames: number[]; longTasks: number[] };
+  const { frames: intervals, longTasks } = (await page.evaluate(
+    '({ frames: window.frames_.slice(1), longTasks: window.longTasks_ })',
+  )) as { frames: number[]; longTasks: number[] };
   const vsync = pct(intervals, 50);
   const dropped = intervals.reduce((n, ms) => n + Math.max(0, Math.round(ms / vsync) - 1), 0);
 
@@ -171,17 +230,27 @@ try {
       }
     }).observe(feed, { childList: true, subtree: true });
   })()`);
-  const alertBar = new SingleBar({ format: 'alerts {bar} {value}/{total} | last {last} ms', hideCursor: true }, Presets.shades_classic);
+  const alertBar = new SingleBar(
+    { format: 'alerts {bar} {value}/{total} | last {last} ms', hideCursor: true },
+    Presets.shades_classic,
+  );
   alertBar.start(ALERTS, 0, { last: '-' });
   const latencies: number[] = [];
   let missed = 0;
   for (const [i, { w, client }] of raisers.entries()) {
     await new Promise((r) => setTimeout(r, 200 + Math.random() * 600)); // random phase against the second-ticks of the readings
     const sent = Date.now();
-    await client.publishAsync(deviceTopic(w.deviceId, 'events'), JSON.stringify({ ts: sent, seq: 1_000_000 + i, type: 'fall', confidence: 0.9 }), { qos: 1 });
+    await client.publishAsync(
+      deviceTopic(w.deviceId, 'events'),
+      JSON.stringify({ ts: sent, seq: 1_000_000 + i, type: 'fall', confidence: 0.9 }),
+      { qos: 1 },
+    );
     const seenAt = (await page
       .waitForFunction(`window.seen_[${JSON.stringify(w.patientId)}]`, undefined, { timeout: MISSED_MS })
-      .then((h) => h.jsonValue(), () => undefined)) as number | undefined;
+      .then(
+        (h) => h.jsonValue(),
+        () => undefined,
+      )) as number | undefined;
     if (seenAt === undefined) missed += 1;
     else latencies.push(seenAt - sent);
     alertBar.update(i + 1, { last: seenAt === undefined ? `> ${MISSED_MS}` : seenAt - sent });
@@ -195,8 +264,26 @@ try {
     patients: PATIENTS,
     storedReadingsPerSecond: stored.length ? Math.round(stored.at(-1)!) : null,
     updatesPerSecond: PATIENTS - ALERTS,
-    frames: { count: frameWork.length, p50Ms: round(pct(frameWork, 50)), p95Ms: round(pct(frameWork, 95)), p99Ms: round(pct(frameWork, 99)), maxMs: round(Math.max(...frameWork)), displayIntervalMs: round(vsync), dropped, droppedShare: round((100 * dropped) / (intervals.length + dropped)) / 100, longTasks: longTasks.length, longTaskMaxMs: round(Math.max(0, ...longTasks)) },
-    alert: { count: latencies.length, notSeenWithin60s: missed, p50Ms: pct(latencies, 50), p95Ms: pct(latencies, 95), p99Ms: pct(latencies, 99), maxMs: Math.max(...latencies) },
+    frames: {
+      count: frameWork.length,
+      p50Ms: round(pct(frameWork, 50)),
+      p95Ms: round(pct(frameWork, 95)),
+      p99Ms: round(pct(frameWork, 99)),
+      maxMs: round(Math.max(...frameWork)),
+      displayIntervalMs: round(vsync),
+      dropped,
+      droppedShare: round((100 * dropped) / (intervals.length + dropped)) / 100,
+      longTasks: longTasks.length,
+      longTaskMaxMs: round(Math.max(0, ...longTasks)),
+    },
+    alert: {
+      count: latencies.length,
+      notSeenWithin60s: missed,
+      p50Ms: pct(latencies, 50),
+      p95Ms: pct(latencies, 95),
+      p99Ms: pct(latencies, 99),
+      maxMs: Math.max(...latencies),
+    },
     goals: GOAL,
   };
   const md = `# Console benchmark (${result.date.slice(0, 10)})
@@ -216,8 +303,10 @@ Long tasks (> 50 ms) during the frame measurement: ${result.frames.longTasks} (l
   writeFileSync(join(args.out!, 'console-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(args.out!, 'console-latest.md'), md);
   process.stdout.write(`\n${md}\n`);
-  if (result.frames.p95Ms > GOAL.frameP95Ms) process.stdout.write(`shortfall: frame p95 ${result.frames.p95Ms} ms > ${GOAL.frameP95Ms} ms\n`);
-  if (result.alert.p99Ms > GOAL.alertP99Ms) process.stdout.write(`shortfall: alert p99 ${result.alert.p99Ms} ms > ${GOAL.alertP99Ms} ms\n`);
+  if (result.frames.p95Ms > GOAL.frameP95Ms)
+    process.stdout.write(`shortfall: frame p95 ${result.frames.p95Ms} ms > ${GOAL.frameP95Ms} ms\n`);
+  if (result.alert.p99Ms > GOAL.alertP99Ms)
+    process.stdout.write(`shortfall: alert p99 ${result.alert.p99Ms} ms > ${GOAL.alertP99Ms} ms\n`);
 } finally {
   await Promise.all(clients.map((c) => c.endAsync(true)));
   await browser?.close();

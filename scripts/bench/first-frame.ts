@@ -39,7 +39,10 @@ export async function measureJoinToFirstFrame(joins: number): Promise<number[]> 
     await first.getByTestId('hangup').click();
     await first.context().close();
 
-    const bar = new SingleBar({ format: 'first frame {bar} {value}/{total} joins | last {last} ms', hideCursor: true }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: 'first frame {bar} {value}/{total} joins | last {last} ms', hideCursor: true },
+      Presets.shades_classic,
+    );
     bar.start(joins, 0, { last: '-' });
     for (let i = 0; i < joins; i += 1) {
       // A fresh browser each time: a person joins from their own, cold browser.
@@ -50,7 +53,9 @@ export async function measureJoinToFirstFrame(joins: number): Promise<number[]> 
       const ms = await page.evaluate<number>(MEASURE);
       samples.push(ms);
       if (process.env.BENCH_DEBUG) {
-        const marks = await page.evaluate<string>(`JSON.stringify(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('vigie:')).map((m) => [m.name, Math.round(m.startTime)]))`);
+        const marks = await page.evaluate<string>(
+          `JSON.stringify(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('vigie:')).map((m) => [m.name, Math.round(m.startTime)]))`,
+        );
         process.stderr.write(`\n${ms.toFixed(0)} ms: ${marks}\n`);
       }
       bar.update(i + 1, { last: ms.toFixed(0) });

@@ -51,11 +51,22 @@ export interface FleetBenchResult {
   readonly lost: number;
   readonly msgsPerSec: number;
   readonly processes: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }>;
-  readonly series: Array<{ t: number; ackedPerSec: number; usage: Record<string, { cpuPercent: number; rssMiB: number }> }>;
+  readonly series: Array<{
+    t: number;
+    ackedPerSec: number;
+    usage: Record<string, { cpuPercent: number; rssMiB: number }>;
+  }>;
   readonly alert: Latency;
   readonly alertWithoutDb: Latency;
 }
-export interface Latency { readonly count: number; readonly missed: number; readonly p50Ms: number | null; readonly p99Ms: number | null; readonly p999Ms: number | null; readonly maxMs: number | null }
+export interface Latency {
+  readonly count: number;
+  readonly missed: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly p999Ms: number | null;
+  readonly maxMs: number | null;
+}
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MISSED_MS = 30_000;
@@ -88,10 +99,25 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
   }
   const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-fleet-'));
   const influxd = await startInfluxd({ dir: join(dir, 'influxdb') });
-  const ports = { MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), BROKER_METRICS_PORT: await freePort(), INGEST_METRICS_PORT: await freePort(), INGEST_API_PORT: await freePort(), DEMO_SMTP_PORT: await freePort(), SFU_PORT: await freePort(), WEB_PORT: await freePort() };
+  const ports = {
+    MQTT_PORT: await freePort(),
+    MQTT_WS_PORT: await freePort(),
+    BROKER_METRICS_PORT: await freePort(),
+    INGEST_METRICS_PORT: await freePort(),
+    INGEST_API_PORT: await freePort(),
+    DEMO_SMTP_PORT: await freePort(),
+    SFU_PORT: await freePort(),
+    WEB_PORT: await freePort(),
+  };
   const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), VIGIE_DATA_DIR: dir, INFLUX_URL: influxd.url, DEMO_WATCHES: '1' },
+    env: {
+      ...process.env,
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      VIGIE_DATA_DIR: dir,
+      INFLUX_URL: influxd.url,
+      DEMO_WATCHES: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -127,7 +153,9 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const raisers: Array<Credentials & { patientId: string }> = [];
     const total = o.watches + o.alerts + o.alertsWithoutDb;
     for (let i = 0; i < total; i += 64) {
-      const batch = await Promise.all(Array.from({ length: Math.min(64, total - i) }, (_, k) => registry.provisionPatient(`Charge ${i + k + 1}`)));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(64, total - i) }, (_, k) => registry.provisionPatient(`Charge ${i + k + 1}`)),
+      );
       for (const p of batch) {
         if (watches.length < o.watches) watches.push({ deviceId: p.deviceId, secret: p.secret });
         else raisers.push({ deviceId: p.deviceId, secret: p.secret, patientId: p.patientId });
@@ -141,7 +169,11 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
 
     // The clinician's live channel.
     const webUrl = `http://127.0.0.1:${ports.WEB_PORT}`;
-    const session = await fetch(`${webUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: webUrl }, body: JSON.stringify({ email, password }) });
+    const session = await fetch(`${webUrl}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: webUrl },
+      body: JSON.stringify({ email, password }),
+    });
     if (!session.ok) throw new Error(`sign-in refused: ${session.status} ${await session.text()}`);
     const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0]!;
     const arrived = new Map<string, number>();
@@ -149,7 +181,8 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     await once(live, 'open');
     live.on('message', (data) => {
       const m = JSON.parse(data.toString()) as { type: string; patientId?: string; alert?: { kind: string } };
-      if (m.type === 'alert' && m.alert?.kind === 'fall' && m.patientId && !arrived.has(m.patientId)) arrived.set(m.patientId, Date.now());
+      if (m.type === 'alert' && m.alert?.kind === 'fall' && m.patientId && !arrived.has(m.patientId))
+        arrived.set(m.patientId, Date.now());
     });
     live.send(JSON.stringify({ type: 'subscribe', patientId: '*' }));
 
@@ -157,10 +190,17 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     say(`connecting ${o.watches} watches`);
     // The watches that raise falls first (each must be connected as itself), then the fleet.
     const probes = await connectAll(target, raisers, { rate: o.connectRate });
-    if (probes.connections.length < raisers.length) throw new Error(`only ${probes.connections.length} of ${raisers.length} alert watches connected: ${JSON.stringify(probes.ramp.failures)}`);
+    if (probes.connections.length < raisers.length)
+      throw new Error(
+        `only ${probes.connections.length} of ${raisers.length} alert watches connected: ${JSON.stringify(probes.ramp.failures)}`,
+      );
     const raiserConnections = probes.connections;
     connections.push(...raiserConnections);
-    const started = await connectAll(target, watches, { rate: o.connectRate, deadlineMs: Math.max(120_000, (3000 * watches.length) / o.connectRate), onProgress: (n) => n % 500 === 0 && say(`connected ${n}/${watches.length}`) });
+    const started = await connectAll(target, watches, {
+      rate: o.connectRate,
+      deadlineMs: Math.max(120_000, (3000 * watches.length) / o.connectRate),
+      onProgress: (n) => n % 500 === 0 && say(`connected ${n}/${watches.length}`),
+    });
     connections.push(...started.connections);
     // A fleet watch that never connected is left out (counted in the ramp's failures).
     const fleetConnections = started.connections;
@@ -174,7 +214,11 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       const r = raisers[i]!;
       const c = raiserConnections[i]!;
       const sent = Date.now();
-      c.publish(deviceTopic(r.deviceId, 'events'), JSON.stringify({ ts: sent, seq: 1, type: 'fall', confidence: 0.9 }), 1);
+      c.publish(
+        deviceTopic(r.deviceId, 'events'),
+        JSON.stringify({ ts: sent, seq: 1, type: 'fall', confidence: 0.9 }),
+        1,
+      );
       while (Date.now() - sent < MISSED_MS) {
         const at = arrived.get(r.patientId);
         if (at !== undefined) return at - sent;
@@ -202,7 +246,9 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     }
     while (Date.now() < t0 + o.seconds * 1000) {
       await new Promise((r) => setTimeout(r, 1000));
-      say(`${Math.round((Date.now() - t0) / 1000)}/${o.seconds} s | sent ${fleet.sent} acked ${fleet.acked} deferred ${fleet.deferred} | falls ${fired}/${o.alerts}, seen ${underLoad.length}, missed ${missed}`);
+      say(
+        `${Math.round((Date.now() - t0) / 1000)}/${o.seconds} s | sent ${fleet.sent} acked ${fleet.acked} deferred ${fleet.deferred} | falls ${fired}/${o.alerts}, seen ${underLoad.length}, missed ${missed}`,
+      );
     }
     await Promise.all(timedFalls); // the last ones have at most 30 s to arrive
     const seconds = (Date.now() - t0) / 1000;
@@ -230,22 +276,36 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const influx = new InfluxDB({ host: '127.0.0.1', port: influxd.port, database: DATABASE });
     const demoDevices = new Set(fleetWatches.map((w) => w.deviceId));
     const countStored = async () => {
-      const rows = await influx.query<{ count: number; device: string }>(`SELECT count("seq") AS count FROM vitals WHERE time >= ${(t0 - 60_000) * 1e6} GROUP BY device`);
-      return rows.groups().reduce((n, g) => n + (demoDevices.has(g.tags.device!) ? Number(g.rows[0]?.count ?? 0) : 0), 0);
+      const rows = await influx.query<{ count: number; device: string }>(
+        `SELECT count("seq") AS count FROM vitals WHERE time >= ${(t0 - 60_000) * 1e6} GROUP BY device`,
+      );
+      return rows
+        .groups()
+        .reduce((n, g) => n + (demoDevices.has(g.tags.device!) ? Number(g.rows[0]?.count ?? 0) : 0), 0);
     };
     let stored = 0;
     let counted = false;
     for (let waited = 0; waited < 300; waited += 5) {
-      stored = await countStored().then((n) => ((counted = true), n), () => stored);
+      stored = await countStored().then(
+        (n) => ((counted = true), n),
+        () => stored,
+      );
       say(`waiting for the ingest to catch up: stored ${stored} of ${acked} acknowledged`);
       if (stored >= acked) break;
       await new Promise((r) => setTimeout(r, 5000));
     }
     // Never "lost" for a count that was never made.
-    if (!counted) throw new Error('could not count the stored readings: InfluxDB did not answer for 5 minutes after its restart');
+    if (!counted)
+      throw new Error('could not count the stored readings: InfluxDB did not answer for 5 minutes after its restart');
     const series = sampler.series.map((s, i) => {
       const before = sampler.series[i - 1];
-      return { t: s.t, ackedPerSec: before ? Math.round(((s.counters.acked ?? 0) - (before.counters.acked ?? 0)) / (s.t - before.t)) : 0, usage: s.usage };
+      return {
+        t: s.t,
+        ackedPerSec: before
+          ? Math.round(((s.counters.acked ?? 0) - (before.counters.acked ?? 0)) / (s.t - before.t))
+          : 0,
+        usage: s.usage,
+      };
     });
     return {
       watches: o.watches,

@@ -43,8 +43,18 @@ const parts = new Set(args.parts!.split(','));
 const TARGET = { fleetBrokerRssMiB: 1536, alertP99Ms: 250, ingestShareOfRaw: 0.8 };
 
 // Without a terminal (a log file, CI) the bars are printed every 10 s instead of redrawn.
-const bars = new MultiBar({ format: '{part} {bar} {percentage}% | {status}', hideCursor: true, clearOnComplete: false, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
-const round = (x: number | null | undefined, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+const bars = new MultiBar(
+  {
+    format: '{part} {bar} {percentage}% | {status}',
+    hideCursor: true,
+    clearOnComplete: false,
+    noTTYOutput: true,
+    notTTYSchedule: 10_000,
+  },
+  Presets.shades_classic,
+);
+const round = (x: number | null | undefined, d = 0) =>
+  x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
 
 /** A progress bar for a part that reports (done, total, what it is doing). */
 function partBar(part: string): (done: number, total: number, label: string) => void {
@@ -54,7 +64,12 @@ function partBar(part: string): (done: number, total: number, label: string) => 
     bar.update(done, { part, status: label });
   };
 }
-const loadOptions = { publishers: Number(args.publishers), window: Number(args.window), seconds: Number(args['round-seconds']), rounds: Number(args.rounds) };
+const loadOptions = {
+  publishers: Number(args.publishers),
+  window: Number(args.window),
+  seconds: Number(args['round-seconds']),
+  rounds: Number(args.rounds),
+};
 
 let fleet: FleetBenchResult | undefined;
 let broker: BrokerBenchResult | undefined;
@@ -77,7 +92,13 @@ try {
     broker = await benchBrokers({ ...loadOptions, progress: partBar('broker') });
   });
   await part('ingest', async () => {
-    ingest = await benchIngest({ ...loadOptions, publishers: 20, samplesPerMessage: Number(args['samples-per-message']), batchSize: Number(args['batch-size']), progress: partBar('ingest') });
+    ingest = await benchIngest({
+      ...loadOptions,
+      publishers: 20,
+      samplesPerMessage: Number(args['samples-per-message']),
+      batchSize: Number(args['batch-size']),
+      progress: partBar('ingest'),
+    });
   });
   await part('fleet', async () => {
     const seconds = Number(args.seconds);
@@ -89,7 +110,8 @@ try {
       connectRate: Number(args['connect-rate']),
       alerts: Number(args.alerts),
       alertsWithoutDb: Number(args['alerts-without-db']),
-      status: (status) => bar.update(Math.min(seconds, Math.round((Date.now() - t0) / 1000)), { part: 'fleet ', status }),
+      status: (status) =>
+        bar.update(Math.min(seconds, Math.round((Date.now() - t0) / 1000)), { part: 'fleet ', status }),
     });
     bar.update(seconds, { part: 'fleet ', status: 'done' });
   });
@@ -106,7 +128,11 @@ for (const s of final.shortfalls) process.stdout.write(`shortfall: ${s}\n`);
 async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
   const result = {
     date: new Date().toISOString(),
-    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? null, memoryGiB: round(totalmem() / 2 ** 30, 1) },
+    machine: {
+      cores: availableParallelism(),
+      cpu: cpus()[0]?.model ?? null,
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+    },
     fleet: {
       watches: fleet?.watches ?? null,
       seconds: fleet?.seconds ?? null,
@@ -121,9 +147,27 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       brokerRssMiB: fleet?.processes.broker?.rssPeakMiB ?? null,
       processes: fleet?.processes ?? null,
     },
-    alert: { p50Ms: fleet?.alert.p50Ms ?? null, p99Ms: fleet?.alert.p99Ms ?? null, p999Ms: fleet?.alert.p999Ms ?? null, count: fleet?.alert.count ?? null, missed: fleet?.alert.missed ?? null },
-    alertWithoutDb: { p50Ms: fleet?.alertWithoutDb.p50Ms ?? null, p99Ms: fleet?.alertWithoutDb.p99Ms ?? null, p999Ms: fleet?.alertWithoutDb.p999Ms ?? null, count: fleet?.alertWithoutDb.count ?? null, missed: fleet?.alertWithoutDb.missed ?? null },
-    ingest: { pointsPerSec: ingest?.pointsPerSec ?? null, rawPointsPerSec: ingest?.rawPointsPerSec ?? null, shareOfRaw: ingest?.shareOfRaw ?? null, load: ingest?.load ?? null, runs: ingest?.runs ?? null },
+    alert: {
+      p50Ms: fleet?.alert.p50Ms ?? null,
+      p99Ms: fleet?.alert.p99Ms ?? null,
+      p999Ms: fleet?.alert.p999Ms ?? null,
+      count: fleet?.alert.count ?? null,
+      missed: fleet?.alert.missed ?? null,
+    },
+    alertWithoutDb: {
+      p50Ms: fleet?.alertWithoutDb.p50Ms ?? null,
+      p99Ms: fleet?.alertWithoutDb.p99Ms ?? null,
+      p999Ms: fleet?.alertWithoutDb.p999Ms ?? null,
+      count: fleet?.alertWithoutDb.count ?? null,
+      missed: fleet?.alertWithoutDb.missed ?? null,
+    },
+    ingest: {
+      pointsPerSec: ingest?.pointsPerSec ?? null,
+      rawPointsPerSec: ingest?.rawPointsPerSec ?? null,
+      shareOfRaw: ingest?.shareOfRaw ?? null,
+      load: ingest?.load ?? null,
+      runs: ingest?.runs ?? null,
+    },
     broker: {
       msgsPerSec: broker?.median.vigie ?? null,
       aedesMsgsPerSec: broker?.median.aedes ?? null,
@@ -133,21 +177,39 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       load: broker?.load ?? null,
       runs: broker?.runs ?? null,
     },
-    scaleOut: { oneBrokerMsgsPerSec: scaleOut?.oneBrokerMsgsPerSec ?? null, twoBrokersMsgsPerSec: scaleOut?.twoBrokersMsgsPerSec ?? null, runs: scaleOut?.runs ?? null },
+    scaleOut: {
+      oneBrokerMsgsPerSec: scaleOut?.oneBrokerMsgsPerSec ?? null,
+      twoBrokersMsgsPerSec: scaleOut?.twoBrokersMsgsPerSec ?? null,
+      runs: scaleOut?.runs ?? null,
+    },
     targets: TARGET,
   };
 
   const shortfalls: string[] = [];
   if (fleet) {
-    if (fleet.watches < fleet.requestedWatches) shortfalls.push(`fleet: ${fleet.watches} watches instead of ${fleet.requestedWatches} (open files limited to ${fleet.openFilesLimit} per process)`);
+    if (fleet.watches < fleet.requestedWatches)
+      shortfalls.push(
+        `fleet: ${fleet.watches} watches instead of ${fleet.requestedWatches} (open files limited to ${fleet.openFilesLimit} per process)`,
+      );
     if (fleet.lost > 0) shortfalls.push(`fleet: ${fleet.lost} acknowledged readings not in InfluxDB (target 0)`);
-    if ((fleet.processes.broker?.rssPeakMiB ?? 0) > TARGET.fleetBrokerRssMiB) shortfalls.push(`fleet: broker memory ${fleet.processes.broker?.rssPeakMiB} MiB > ${TARGET.fleetBrokerRssMiB} MiB`);
-    if (fleet.msgsPerSec < fleet.watches * 0.99) shortfalls.push(`fleet: ${fleet.msgsPerSec} messages/s acknowledged for ${fleet.watches} watches at 1 Hz`);
-    if ((fleet.alert.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency p99 ${fleet.alert.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
-    if ((fleet.alertWithoutDb.p99Ms ?? Infinity) > TARGET.alertP99Ms) shortfalls.push(`alert latency without InfluxDB p99 ${fleet.alertWithoutDb.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
+    if ((fleet.processes.broker?.rssPeakMiB ?? 0) > TARGET.fleetBrokerRssMiB)
+      shortfalls.push(
+        `fleet: broker memory ${fleet.processes.broker?.rssPeakMiB} MiB > ${TARGET.fleetBrokerRssMiB} MiB`,
+      );
+    if (fleet.msgsPerSec < fleet.watches * 0.99)
+      shortfalls.push(`fleet: ${fleet.msgsPerSec} messages/s acknowledged for ${fleet.watches} watches at 1 Hz`);
+    if ((fleet.alert.p99Ms ?? Infinity) > TARGET.alertP99Ms)
+      shortfalls.push(`alert latency p99 ${fleet.alert.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`);
+    if ((fleet.alertWithoutDb.p99Ms ?? Infinity) > TARGET.alertP99Ms)
+      shortfalls.push(
+        `alert latency without InfluxDB p99 ${fleet.alertWithoutDb.p99Ms ?? 'n/a'} ms > ${TARGET.alertP99Ms} ms`,
+      );
   }
 
-  if (ingest && ingest.shareOfRaw < TARGET.ingestShareOfRaw) shortfalls.push(`ingest: ${ingest.pointsPerSec} points/s = ${Math.round(ingest.shareOfRaw * 100)} % of raw writes (${ingest.rawPointsPerSec}/s), target ≥ ${TARGET.ingestShareOfRaw * 100} %`);
+  if (ingest && ingest.shareOfRaw < TARGET.ingestShareOfRaw)
+    shortfalls.push(
+      `ingest: ${ingest.pointsPerSec} points/s = ${Math.round(ingest.shareOfRaw * 100)} % of raw writes (${ingest.rawPointsPerSec}/s), target ≥ ${TARGET.ingestShareOfRaw * 100} %`,
+    );
 
   const cell = (x: unknown) => (x === null || x === undefined ? 'not measured' : String(x));
   const md = `# Benchmarks (${result.date.slice(0, 10)})
@@ -155,7 +217,9 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
 Machine: ${result.machine.cores} cores (${result.machine.cpu}), ${result.machine.memoryGiB} GiB; every process (and the load generator) on it. Command: \`npm run bench -- --parts ${[...parts].join(',')}${parts.has('fleet') ? ` --watches ${args.watches} --seconds ${args.seconds}` : ''}\`.
 
 ## Fleet and alert latency
-${fleet ? `${fleet.watches < fleet.requestedWatches ? `**${fleet.watches} watches, not the ${fleet.requestedWatches} asked for: this machine limits open files to ${fleet.openFilesLimit} per process (hard limit, not raisable without CAP_SYS_RESOURCE), and every watch is a socket in the broker and in the load generator.** ` : ''}${fleet.watches} watches, one QoS 1 reading a second each, for ${fleet.seconds} s, through the broker, the ingest and the web service as \`npm run demo\` runs them.
+${
+  fleet
+    ? `${fleet.watches < fleet.requestedWatches ? `**${fleet.watches} watches, not the ${fleet.requestedWatches} asked for: this machine limits open files to ${fleet.openFilesLimit} per process (hard limit, not raisable without CAP_SYS_RESOURCE), and every watch is a socket in the broker and in the load generator.** ` : ''}${fleet.watches} watches, one QoS 1 reading a second each, for ${fleet.seconds} s, through the broker, the ingest and the web service as \`npm run demo\` runs them.
 
 | figure | value | target |
 | --- | --- | --- |
@@ -169,12 +233,21 @@ ${fleet ? `${fleet.watches < fleet.requestedWatches ? `**${fleet.watches} watche
 
 | process | mean CPU (% of one core) | peak RSS (MiB) |
 | --- | --- | --- |
-${Object.entries(fleet.processes).map(([name, u]) => `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`).join('\n')}
+${Object.entries(fleet.processes)
+  .map(
+    ([name, u]) =>
+      `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`,
+  )
+  .join('\n')}
 
-![fleet run](latest-fleet.png)` : 'Not measured in this run.'}
+![fleet run](latest-fleet.png)`
+    : 'Not measured in this run.'
+}
 
 ## Broker throughput
-${broker ? `${broker.load.publishers} publishers keeping ${broker.load.window} QoS 1 messages in flight each, one persistent QoS 1 subscriber; ${broker.load.rounds} interleaved rounds of ${broker.load.seconds} s per configuration; messages/s received by the subscriber (median).
+${
+  broker
+    ? `${broker.load.publishers} publishers keeping ${broker.load.window} QoS 1 messages in flight each, one persistent QoS 1 subscriber; ${broker.load.rounds} interleaved rounds of ${broker.load.seconds} s per configuration; messages/s received by the subscriber (median).
 
 | broker | messages/s | ratio to Vigie |
 | --- | --- | --- |
@@ -183,37 +256,70 @@ ${broker ? `${broker.load.publishers} publishers keeping ${broker.load.window} Q
 | stock aedes (in-memory, no authentication) | ${broker.median.aedes} | Vigie = ${broker.ratios.vigieToAedes} × aedes |
 | Mosquitto ${'2.0'} (Debian, no persistence) | ${broker.median.mosquitto} | Vigie = ${broker.ratios.vigieToMosquitto} × Mosquitto |
 
-Every run: ${broker.runs.map((r) => (r.failure ? `${r.config} #${r.round}: **stopped answering** (${r.failure}); restarted for the next rounds` : `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`)).join('; ')}.` : 'Not measured in this run.'}
+Every run: ${broker.runs.map((r) => (r.failure ? `${r.config} #${r.round}: **stopped answering** (${r.failure}); restarted for the next rounds` : `${r.config} #${r.round}: ${r.msgsPerSec}/s (${r.cpuPercent} % CPU, ${r.rssMiB} MiB)`)).join('; ')}.`
+    : 'Not measured in this run.'
+}
 
 ## Ingest throughput
-${ingest ? `Watches publish batches of ${ingest.load.samplesPerMessage} readings (20 publishers, 4 messages in flight each) through the broker; the ingest validates, queues on disk and writes batches of ${ingest.load.batchSize} points. Raw: the same points as line protocol, batches of ${ingest.load.batchSize}, two HTTP writers, to the same influxd. ${ingest.load.rounds} interleaved rounds of ${ingest.load.seconds} s; medians.
+${
+  ingest
+    ? `Watches publish batches of ${ingest.load.samplesPerMessage} readings (20 publishers, 4 messages in flight each) through the broker; the ingest validates, queues on disk and writes batches of ${ingest.load.batchSize} points. Raw: the same points as line protocol, batches of ${ingest.load.batchSize}, two HTTP writers, to the same influxd. ${ingest.load.rounds} interleaved rounds of ${ingest.load.seconds} s; medians.
 
 | path | points/s | |
 | --- | --- | --- |
 | through the ingest | ${ingest.pointsPerSec} | ${Math.round(ingest.shareOfRaw * 100)} % of raw (target ≥ ${TARGET.ingestShareOfRaw * 100} %) |
 | raw line protocol | ${ingest.rawPointsPerSec} | the limit here |
 
-Every run: ${ingest.runs.map((r) => `${r.config} #${r.round}: ${r.pointsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
+Every run: ${ingest.runs
+        .map(
+          (r) =>
+            `${r.config} #${r.round}: ${r.pointsPerSec}/s (CPU ${Object.entries(r.cpu)
+              .map(([k, v]) => `${k} ${v} %`)
+              .join(', ')})`,
+        )
+        .join('; ')}.`
+    : 'Not measured in this run.'
+}
 
 ## Scale-out
-${scaleOut ? `The broker-throughput load (${args.publishers} publishers, window ${args.window}) on one Vigie broker, and on two Vigie brokers sharing state through Redis (mqemitter-redis + aedes-persistence-redis; Redis with an append-only file), the watches on one and the subscriber on the other. Interleaved rounds; medians. On two cores the second broker, Redis and the load share the same CPUs, so this shows what crossing brokers costs rather than a gain in capacity.
+${
+  scaleOut
+    ? `The broker-throughput load (${args.publishers} publishers, window ${args.window}) on one Vigie broker, and on two Vigie brokers sharing state through Redis (mqemitter-redis + aedes-persistence-redis; Redis with an append-only file), the watches on one and the subscriber on the other. Interleaved rounds; medians. On two cores the second broker, Redis and the load share the same CPUs, so this shows what crossing brokers costs rather than a gain in capacity.
 
 | configuration | messages/s |
 | --- | --- |
 | one broker | ${scaleOut.oneBrokerMsgsPerSec} |
 | two brokers through Redis | ${scaleOut.twoBrokersMsgsPerSec} |
 
-Every run: ${scaleOut.runs.map((r) => `${r.config} #${r.round}: ${r.msgsPerSec}/s (CPU ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v} %`).join(', ')})`).join('; ')}.` : 'Not measured in this run.'}
+Every run: ${scaleOut.runs
+        .map(
+          (r) =>
+            `${r.config} #${r.round}: ${r.msgsPerSec}/s (CPU ${Object.entries(r.cpu)
+              .map(([k, v]) => `${k} ${v} %`)
+              .join(', ')})`,
+        )
+        .join('; ')}.`
+    : 'Not measured in this run.'
+}
 
 ## Parts that failed
-${Object.keys(failed).length ? Object.entries(failed).map(([k, v]) => `- ${k}: ${v}`).join('\n') : 'None.'}
+${
+  Object.keys(failed).length
+    ? Object.entries(failed)
+        .map(([k, v]) => `- ${k}: ${v}`)
+        .join('\n')
+    : 'None.'
+}
 
 ## Shortfalls
 ${shortfalls.length ? shortfalls.map((s) => `- ${s}`).join('\n') : 'None.'}
 `;
 
   mkdirSync(args.out!, { recursive: true });
-  writeFileSync(join(args.out!, 'latest.json'), `${JSON.stringify({ ...result, failed, fleetSeries: fleet?.series ?? null }, null, 2)}\n`);
+  writeFileSync(
+    join(args.out!, 'latest.json'),
+    `${JSON.stringify({ ...result, failed, fleetSeries: fleet?.series ?? null }, null, 2)}\n`,
+  );
   writeFileSync(join(args.out!, 'latest.md'), md);
   if (fleet) await renderChart(join(args.out!, 'latest-fleet.png'), fleet.series);
   return { md, shortfalls };

@@ -38,14 +38,21 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 /** A batch of `k` readings for one watch, seqs n*k .. n*k+k-1, one second apart, ending now. */
 function batchPayload(n: number, k: number, now = Date.now()): Buffer {
   const samples = [];
-  for (let j = 0; j < k; j += 1) samples.push(`{"ts":${now - (k - j) * 1000},"seq":${n * k + j},"hr":${60 + ((n + j) % 30)},"spo2":${94 + (j % 5)},"temp":36.${j % 10},"battery":${80 - (n % 50)}}`);
+  for (let j = 0; j < k; j += 1)
+    samples.push(
+      `{"ts":${now - (k - j) * 1000},"seq":${n * k + j},"hr":${60 + ((n + j) % 30)},"spo2":${94 + (j % 5)},"temp":36.${j % 10},"battery":${80 - (n % 50)}}`,
+    );
   return Buffer.from(`{"samples":[${samples.join(',')}]}`);
 }
 
 /** Line protocol (tags are Vigie ids: no character needs escaping). */
 function line(p: IPoint): string {
-  const tags = Object.entries(p.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const fields = Object.entries(p.fields ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',');
+  const tags = Object.entries(p.tags ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const fields = Object.entries(p.fields ?? {})
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(',');
   return `${p.measurement},${tags} ${fields} ${String(p.timestamp)}`;
 }
 
@@ -68,11 +75,31 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
     }
     const ingestSecret = await registry.setService('svc:ingest', 'ingest');
     registry.close();
-    const env = { VIGIE_DATA_DIR: dir, LOG_LEVEL: 'info', MQTT_PORT: String(await freePort()), MQTT_WS_PORT: String(await freePort()), BROKER_METRICS_PORT: String(await freePort()) };
+    const env = {
+      VIGIE_DATA_DIR: dir,
+      LOG_LEVEL: 'info',
+      MQTT_PORT: String(await freePort()),
+      MQTT_WS_PORT: String(await freePort()),
+      BROKER_METRICS_PORT: String(await freePort()),
+    };
     const broker = await startService('broker', 'broker/main.ts', env, 'broker listening');
     running.push(broker);
     const metricsPort = await freePort();
-    const ingest = await startService('ingest', 'ingest/main.ts', { ...env, MQTT_URL: `mqtt://127.0.0.1:${env.MQTT_PORT}`, INGEST_MQTT_SECRET: ingestSecret, INFLUX_URL: influxd.url, INGEST_BATCH_SIZE: String(o.batchSize), INGEST_METRICS_PORT: String(metricsPort), INGEST_API_PORT: String(await freePort()), VIGIE_SERVICE_TOKEN: randomBytes(32).toString('base64url') }, 'connected to broker');
+    const ingest = await startService(
+      'ingest',
+      'ingest/main.ts',
+      {
+        ...env,
+        MQTT_URL: `mqtt://127.0.0.1:${env.MQTT_PORT}`,
+        INGEST_MQTT_SECRET: ingestSecret,
+        INFLUX_URL: influxd.url,
+        INGEST_BATCH_SIZE: String(o.batchSize),
+        INGEST_METRICS_PORT: String(metricsPort),
+        INGEST_API_PORT: String(await freePort()),
+        VIGIE_SERVICE_TOKEN: randomBytes(32).toString('base64url'),
+      },
+      'connected to broker',
+    );
     running.push(ingest);
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     await fetch(`${influxd.url}/query?q=${encodeURIComponent('CREATE DATABASE raw')}`, { method: 'POST' });
@@ -97,8 +124,14 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
       const usage = sampler.stop();
       load.stop();
       for (const c of connections) c.end();
-      for (let waited = 0; waited < 120 && (await metric(metricsUrl, 'vigie_ingest_queue_depth')) > 0; waited += 1) await new Promise((r) => setTimeout(r, 1000));
-      runs.push({ config: 'ingest', round, pointsPerSec: Math.round(written / secs), cpu: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, u.cpuMeanPercent])) });
+      for (let waited = 0; waited < 120 && (await metric(metricsUrl, 'vigie_ingest_queue_depth')) > 0; waited += 1)
+        await new Promise((r) => setTimeout(r, 1000));
+      runs.push({
+        config: 'ingest',
+        round,
+        pointsPerSec: Math.round(written / secs),
+        cpu: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, u.cpuMeanPercent])),
+      });
 
       // Raw: the same points as line protocol, same batch size, two writers (one per core).
       o.progress?.(runs.length, total, `raw, round ${round}`);
@@ -112,7 +145,14 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
           while (body.length < o.batchSize) {
             const w = watches[rawSeq % watches.length]!;
             rawSeq += 1;
-            const s = { ts: now - (rawSeq % 600) * 1000, seq: rawSeq, hr: 60 + (rawSeq % 30), spo2: 94 + (rawSeq % 5), temp: 36 + (rawSeq % 10) / 10, battery: 80 - (rawSeq % 50) };
+            const s = {
+              ts: now - (rawSeq % 600) * 1000,
+              seq: rawSeq,
+              hr: 60 + (rawSeq % 30),
+              spo2: 94 + (rawSeq % 5),
+              temp: 36 + (rawSeq % 10) / 10,
+              battery: 80 - (rawSeq % 50),
+            };
             body.push(line(vitalsPoint({ device: w.deviceId, patient: w.patientId }, s, false)));
           }
           const res = await fetch(`${influxd.url}/write?db=raw&precision=n`, { method: 'POST', body: body.join('\n') });
@@ -122,12 +162,29 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
       };
       await Promise.all([writer(), writer()]);
       const rawUsage = rawSampler.stop();
-      runs.push({ config: 'raw', round, pointsPerSec: Math.round(points / ((Date.now() - rawStart) / 1000)), cpu: Object.fromEntries(Object.entries(rawUsage).map(([k, u]) => [k, u.cpuMeanPercent])) });
+      runs.push({
+        config: 'raw',
+        round,
+        pointsPerSec: Math.round(points / ((Date.now() - rawStart) / 1000)),
+        cpu: Object.fromEntries(Object.entries(rawUsage).map(([k, u]) => [k, u.cpuMeanPercent])),
+      });
     }
     o.progress?.(total, total, 'done');
     const pointsPerSec = median(runs.filter((r) => r.config === 'ingest').map((r) => r.pointsPerSec));
     const rawPointsPerSec = median(runs.filter((r) => r.config === 'raw').map((r) => r.pointsPerSec));
-    return { pointsPerSec, rawPointsPerSec, shareOfRaw: Math.round((pointsPerSec / rawPointsPerSec) * 100) / 100, runs, load: { publishers: o.publishers, samplesPerMessage: o.samplesPerMessage, seconds: o.seconds, rounds: o.rounds, batchSize: o.batchSize } };
+    return {
+      pointsPerSec,
+      rawPointsPerSec,
+      shareOfRaw: Math.round((pointsPerSec / rawPointsPerSec) * 100) / 100,
+      runs,
+      load: {
+        publishers: o.publishers,
+        samplesPerMessage: o.samplesPerMessage,
+        seconds: o.seconds,
+        rounds: o.rounds,
+        batchSize: o.batchSize,
+      },
+    };
   } finally {
     await Promise.all(running.reverse().map((r) => r.stop()));
     await influxd.stop();

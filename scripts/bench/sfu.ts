@@ -22,7 +22,17 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { createLogger } from '../../common/log.ts';
-import { createPlainTransport, createRouter, packetCount, workerCpuMs, mediasoupVersion, type Consumer, type PlainTransport, type Producer, type Router } from '../../sfu/media.ts';
+import {
+  createPlainTransport,
+  createRouter,
+  packetCount,
+  workerCpuMs,
+  mediasoupVersion,
+  type Consumer,
+  type PlainTransport,
+  type Producer,
+  type Router,
+} from '../../sfu/media.ts';
 import { WorkerPool, type WorkerSlot } from '../../sfu/worker-pool.ts';
 import { measureJoinToFirstFrame } from './first-frame.ts';
 
@@ -79,8 +89,15 @@ interface StepResult {
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`Vigie SFU benchmark: mediasoup ${mediasoupVersion}, ${WORKERS} worker(s), ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB\n`);
-  const pool = await WorkerPool.create({ count: WORKERS, network: { listenIp: '127.0.0.1', announcedIp: undefined, rtcMinPort: 40_000, rtcMaxPort: 49_999 }, maxParticipantsPerWorker: 100_000, logger: log });
+  process.stdout.write(
+    `Vigie SFU benchmark: mediasoup ${mediasoupVersion}, ${WORKERS} worker(s), ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB\n`,
+  );
+  const pool = await WorkerPool.create({
+    count: WORKERS,
+    network: { listenIp: '127.0.0.1', announcedIp: undefined, rtcMinPort: 40_000, rtcMaxPort: 49_999 },
+    maxParticipantsPerWorker: 100_000,
+    logger: log,
+  });
   const discardPort = await closedUdpPort();
   const relay = await startRelay();
   const ffmpeg = startFfmpeg(relay.videoPort, relay.audioPort);
@@ -99,8 +116,27 @@ async function main(): Promise<void> {
       await receiving.connect({ ip: '127.0.0.1', port: discardPort });
       const videoSsrc = ssrc++;
       const audioSsrc = ssrc++;
-      const video = await sending.produce({ kind: 'video', rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: VIDEO_PT, clockRate: 90_000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] }], encodings: [{ ssrc: videoSsrc }] } });
-      const audio = await sending.produce({ kind: 'audio', rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48_000, channels: 2 }], encodings: [{ ssrc: audioSsrc }] } });
+      const video = await sending.produce({
+        kind: 'video',
+        rtpParameters: {
+          codecs: [
+            {
+              mimeType: 'video/VP8',
+              payloadType: VIDEO_PT,
+              clockRate: 90_000,
+              rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+            },
+          ],
+          encodings: [{ ssrc: videoSsrc }],
+        },
+      });
+      const audio = await sending.produce({
+        kind: 'audio',
+        rtpParameters: {
+          codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48_000, channels: 2 }],
+          encodings: [{ ssrc: audioSsrc }],
+        },
+      });
       relay.targets.push({ port: sending.tuple.localPort, videoSsrc, audioSsrc });
       return { sending, receiving, producers: [video, audio] };
     };
@@ -108,13 +144,25 @@ async function main(): Promise<void> {
     const b = await participant();
     // Each side consumes the other's audio and video.
     const consumers: Consumer[] = [];
-    for (const [from, to] of [[a, b], [b, a]] as const) {
-      for (const producer of from.producers) consumers.push(await to.receiving.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities }));
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      for (const producer of from.producers)
+        consumers.push(
+          await to.receiving.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities }),
+        );
     }
     consultations.push({ slot, router, a, b, consumers });
   };
 
-  const bar = new SingleBar({ format: 'forwarding {bar} {value}/{total} consultations | workers {cpu}% of a core | forwarded {ratio}', hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      format: 'forwarding {bar} {value}/{total} consultations | workers {cpu}% of a core | forwarded {ratio}',
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
   bar.start(MAX, 0, { cpu: 0, ratio: '-' });
   await new Promise((r) => setTimeout(r, 2_000)); // ffmpeg warms up
   for (let target = STEP; target <= MAX; target += STEP) {
@@ -123,7 +171,10 @@ async function main(): Promise<void> {
     const step = await measure(pool, relay, ffmpeg, consultations, HOLD_S);
     steps.push(step);
     bar.update(consultations.length, { cpu: step.workerCpuPercent.toFixed(0), ratio: step.forwardedRatio.toFixed(3) });
-    if (!process.stderr.isTTY) process.stderr.write(`${consultations.length} consultations: workers ${step.workerCpuPercent.toFixed(0)} % of a core, forwarded/in ${step.forwardedRatio.toFixed(3)}\n`);
+    if (!process.stderr.isTTY)
+      process.stderr.write(
+        `${consultations.length} consultations: workers ${step.workerCpuPercent.toFixed(0)} % of a core, forwarded/in ${step.forwardedRatio.toFixed(3)}\n`,
+      );
     if (step.machineCpuPercent > 97) {
       saturated = true; // more would measure the queue, not the SFU
       break;
@@ -202,13 +253,58 @@ async function sumPackets(entities: Iterable<Producer | Consumer>): Promise<numb
 }
 
 function startFfmpeg(videoPort: number, audioPort: number): ChildProcess {
-  const child = spawn('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc=size=640x480:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-map', '0:v', '-c:v', 'libvpx', '-b:v', '600k', '-deadline', 'realtime', '-cpu-used', '8', '-g', '60', '-ssrc', '11111111', '-payload_type', String(VIDEO_PT), '-f', 'rtp', `rtp://127.0.0.1:${videoPort}?pkt_size=1200`,
-    '-map', '1:a', '-c:a', 'libopus', '-b:a', '32k', '-ac', '2', '-ssrc', '22222222', '-payload_type', String(AUDIO_PT), '-f', 'rtp', `rtp://127.0.0.1:${audioPort}`,
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=640x480:rate=30',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-map',
+      '0:v',
+      '-c:v',
+      'libvpx',
+      '-b:v',
+      '600k',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-g',
+      '60',
+      '-ssrc',
+      '11111111',
+      '-payload_type',
+      String(VIDEO_PT),
+      '-f',
+      'rtp',
+      `rtp://127.0.0.1:${videoPort}?pkt_size=1200`,
+      '-map',
+      '1:a',
+      '-c:a',
+      'libopus',
+      '-b:a',
+      '32k',
+      '-ac',
+      '2',
+      '-ssrc',
+      '22222222',
+      '-payload_type',
+      String(AUDIO_PT),
+      '-f',
+      'rtp',
+      `rtp://127.0.0.1:${audioPort}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   child.on('error', (error) => {
     process.stderr.write(`cannot run ffmpeg (${error.message}); run: npm run setup\n`);
     process.exit(1);
@@ -249,17 +345,42 @@ interface Snapshot {
   readonly forwarded: number;
 }
 
-async function snapshot(pool: WorkerPool, relay: Relay, ffmpeg: ChildProcess, producers: readonly Producer[], consumers: readonly Consumer[]): Promise<Snapshot> {
+async function snapshot(
+  pool: WorkerPool,
+  relay: Relay,
+  ffmpeg: ChildProcess,
+  producers: readonly Producer[],
+  consumers: readonly Consumer[],
+): Promise<Snapshot> {
   const start = performance.now();
   const machine = machineCpuMs();
   const relayMs = relay.cpuMs();
   const ffmpegMs = processCpuMs(ffmpeg.pid ?? 0);
   const relaySent = relay.packetsSent();
-  const [cpu, received, forwarded] = await Promise.all([Promise.all(pool.slots.map((s) => workerCpuMs(s.worker))), sumPackets(producers), sumPackets(consumers)]);
-  return { at: (start + performance.now()) / 2, workerMs: cpu.reduce((a, b) => a + b, 0), machine, relayMs, ffmpegMs, relaySent, received, forwarded };
+  const [cpu, received, forwarded] = await Promise.all([
+    Promise.all(pool.slots.map((s) => workerCpuMs(s.worker))),
+    sumPackets(producers),
+    sumPackets(consumers),
+  ]);
+  return {
+    at: (start + performance.now()) / 2,
+    workerMs: cpu.reduce((a, b) => a + b, 0),
+    machine,
+    relayMs,
+    ffmpegMs,
+    relaySent,
+    received,
+    forwarded,
+  };
 }
 
-async function measure(pool: WorkerPool, relay: Relay, ffmpeg: ChildProcess, consultations: readonly Consultation[], holdS: number): Promise<StepResult> {
+async function measure(
+  pool: WorkerPool,
+  relay: Relay,
+  ffmpeg: ChildProcess,
+  consultations: readonly Consultation[],
+  holdS: number,
+): Promise<StepResult> {
   const producers = consultations.flatMap((c) => [...c.a.producers, ...c.b.producers]);
   const consumers = consultations.flatMap((c) => c.consumers);
   const a = await snapshot(pool, relay, ffmpeg, producers, consumers);
@@ -285,29 +406,40 @@ async function measure(pool: WorkerPool, relay: Relay, ffmpeg: ChildProcess, con
 
 function report(steps: StepResult[], firstFrames: number[], saturated: boolean): void {
   const cores = availableParallelism();
-  const rows = steps.map((s) => `| ${s.consultations} | ${s.consumers} | ${s.workerCpuPercent.toFixed(1)} | ${(s.workerCpuPercent / cores).toFixed(1)} | ${s.machineCpuPercent.toFixed(1)} | ${s.relayCpuPercent.toFixed(1)} | ${s.ffmpegCpuPercent.toFixed(1)} | ${Math.round(s.packetsSentPerSec)} | ${Math.round(s.packetsInPerSec)} | ${Math.round(s.packetsForwardedPerSec)} | ${s.forwardedRatio.toFixed(3)} |`);
+  const rows = steps.map(
+    (s) =>
+      `| ${s.consultations} | ${s.consumers} | ${s.workerCpuPercent.toFixed(1)} | ${(s.workerCpuPercent / cores).toFixed(1)} | ${s.machineCpuPercent.toFixed(1)} | ${s.relayCpuPercent.toFixed(1)} | ${s.ffmpegCpuPercent.toFixed(1)} | ${Math.round(s.packetsSentPerSec)} | ${Math.round(s.packetsInPerSec)} | ${Math.round(s.packetsForwardedPerSec)} | ${s.forwardedRatio.toFixed(3)} |`,
+  );
   // Only steps where the SFU kept up (it forwarded what it received), so the cost is not underestimated.
-  const perStream = steps.filter((s) => s.consumers > 0 && s.forwardedRatio >= 0.95).map((s) => s.workerCpuPercent / s.consumers);
+  const perStream = steps
+    .filter((s) => s.consumers > 0 && s.forwardedRatio >= 0.95)
+    .map((s) => s.workerCpuPercent / s.consumers);
   const cpuPerStream = perStream.length ? median(perStream) : null;
   const at100 = steps.find((s) => s.consultations === TARGET.consultations);
   // Capacity: consultations the workers carry under 80 % of the machine's cores, from the per-stream cost.
   const capacity = cpuPerStream ? Math.floor((TARGET.cpuPercent * cores) / (cpuPerStream * 4)) : null;
   const sorted = [...firstFrames].sort((a, b) => a - b);
-  const ff = { medianMs: sorted.length ? median(sorted) : null, p95Ms: sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]! : null, samples: sorted };
+  const ff = {
+    medianMs: sorted.length ? median(sorted) : null,
+    p95Ms: sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]! : null,
+    samples: sorted,
+  };
   const verdicts = [
     at100
       ? `100 consultations: SFU workers use ${(at100.workerCpuPercent / cores).toFixed(1)} % of the machine (target < ${TARGET.cpuPercent} %): ${at100.workerCpuPercent / cores < TARGET.cpuPercent ? 'met' : `SHORT by ${(at100.workerCpuPercent / cores - TARGET.cpuPercent).toFixed(1)} points`}`
       : saturated
         ? `100 consultations were not reached: the machine saturated at ${steps.at(-1)?.consultations ?? 0} (load generator included)`
         : `100 consultations were not measured (run with --max 100 or more)`,
-    ff.medianMs !== null ? `first frame: median ${ff.medianMs.toFixed(0)} ms, p95 ${ff.p95Ms!.toFixed(0)} ms (target ≤ ${TARGET.firstFrameMs} ms): ${ff.p95Ms! <= TARGET.firstFrameMs ? 'met' : `SHORT by ${(ff.p95Ms! - TARGET.firstFrameMs).toFixed(0)} ms at p95`}` : 'first frame: not measured',
+    ff.medianMs !== null
+      ? `first frame: median ${ff.medianMs.toFixed(0)} ms, p95 ${ff.p95Ms!.toFixed(0)} ms (target ≤ ${TARGET.firstFrameMs} ms): ${ff.p95Ms! <= TARGET.firstFrameMs ? 'met' : `SHORT by ${(ff.p95Ms! - TARGET.firstFrameMs).toFixed(0)} ms at p95`}`
+      : 'first frame: not measured',
   ];
   const md = [
     '# SFU benchmark',
     '',
     `${new Date().toISOString()} · mediasoup ${mediasoupVersion} · ${WORKERS} worker(s) · ${cores} cores (${cpus()[0]?.model ?? '?'}) · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · \`npm run bench:sfu\``,
     '',
-    'Each 1:1 consultation: two participants, each producing VP8 video (640x480, 30 fps, 600 kb/s) and Opus audio over PlainTransports, each consuming the other\'s (4 producers, 4 consumers). The load generator (ffmpeg and the RTP relay) runs on the same machine and its CPU is shown apart.',
+    "Each 1:1 consultation: two participants, each producing VP8 video (640x480, 30 fps, 600 kb/s) and Opus audio over PlainTransports, each consuming the other's (4 producers, 4 consumers). The load generator (ffmpeg and the RTP relay) runs on the same machine and its CPU is shown apart.",
     '',
     '| consultations | consumers | SFU workers, % of a core | SFU workers, % of machine | machine CPU % (all) | relay % of a core | ffmpeg % of a core | RTP sent by relay/s | received by SFU/s | forwarded by SFU/s | forwarded / received |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -323,7 +455,10 @@ function report(steps: StepResult[], firstFrames: number[], saturated: boolean):
   process.stdout.write(`\n${md}\n`);
   mkdirSync(args.out!, { recursive: true });
   writeFileSync(join(args.out!, 'sfu-latest.md'), md);
-  writeFileSync(join(args.out!, 'sfu-latest.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: { cores, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30 }, mediasoup: mediasoupVersion, workers: WORKERS, steps, cpuPerStreamPercent: cpuPerStream, capacityConsultations: capacity, firstFrame: ff, targets: TARGET }, null, 2)}\n`);
+  writeFileSync(
+    join(args.out!, 'sfu-latest.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), machine: { cores, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30 }, mediasoup: mediasoupVersion, workers: WORKERS, steps, cpuPerStreamPercent: cpuPerStream, capacityConsultations: capacity, firstFrame: ff, targets: TARGET }, null, 2)}\n`,
+  );
   process.stdout.write(`written: ${join(args.out!, 'sfu-latest.md')} and sfu-latest.json\n`);
 }
 

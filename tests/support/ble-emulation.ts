@@ -53,12 +53,19 @@ export class BleEmulation {
     });
     bt.on('BluetoothEmulation.characteristicOperationReceived', (ev: { characteristicId: string; type: string }) => {
       if (ev.type === 'subscribe-to-notifications' || ev.type === 'unsubscribe-from-notifications') {
-        void bt.send('BluetoothEmulation.simulateCharacteristicOperationResponse', { characteristicId: ev.characteristicId, type: ev.type, code: 0 });
+        void bt.send('BluetoothEmulation.simulateCharacteristicOperationResponse', {
+          characteristicId: ev.characteristicId,
+          type: ev.type,
+          code: 0,
+        });
       } else if (ev.type === 'read') {
         const value = e.#byCharacteristic.get(ev.characteristicId)?.reads.get(ev.characteristicId);
-        void bt.send('BluetoothEmulation.simulateCharacteristicOperationResponse', value
-          ? { characteristicId: ev.characteristicId, type: 'read', code: 0, data: b64(value) }
-          : { characteristicId: ev.characteristicId, type: 'read', code: 0x0a }); // Attribute Not Long / nothing to read
+        void bt.send(
+          'BluetoothEmulation.simulateCharacteristicOperationResponse',
+          value
+            ? { characteristicId: ev.characteristicId, type: 'read', code: 0, data: b64(value) }
+            : { characteristicId: ev.characteristicId, type: 'read', code: 0x0a },
+        ); // Attribute Not Long / nothing to read
       }
     });
     return e;
@@ -68,17 +75,22 @@ export class BleEmulation {
   async answerChooser(page: Page): Promise<void> {
     const session = await page.context().newCDPSession(page);
     await session.send('DeviceAccess.enable');
-    session.on('DeviceAccess.deviceRequestPrompted', (ev: { id: string; devices: Array<{ id: string; name: string }> }) => {
-      // The prompt is announced more than once, as devices are found; answering it twice aborts the
-      // browser. Wait until the wanted device is listed.
-      if (process.env.BLE_DEBUG) console.log('prompt', JSON.stringify(ev), this.#choose);
-      if (this.#answeredPrompts.has(ev.id) || this.#choose === null) return;
-      const wanted = this.#choose === undefined ? undefined : ev.devices.find((d) => d.id === this.#choose);
-      if (this.#choose !== undefined && !wanted) return;
-      this.#answeredPrompts.add(ev.id);
-      void (wanted ? session.send('DeviceAccess.selectPrompt', { id: ev.id, deviceId: wanted.id }) : session.send('DeviceAccess.cancelPrompt', { id: ev.id }));
-      this.#choose = null;
-    });
+    session.on(
+      'DeviceAccess.deviceRequestPrompted',
+      (ev: { id: string; devices: Array<{ id: string; name: string }> }) => {
+        // The prompt is announced more than once, as devices are found; answering it twice aborts the
+        // browser. Wait until the wanted device is listed.
+        if (process.env.BLE_DEBUG) console.log('prompt', JSON.stringify(ev), this.#choose);
+        if (this.#answeredPrompts.has(ev.id) || this.#choose === null) return;
+        const wanted = this.#choose === undefined ? undefined : ev.devices.find((d) => d.id === this.#choose);
+        if (this.#choose !== undefined && !wanted) return;
+        this.#answeredPrompts.add(ev.id);
+        void (wanted
+          ? session.send('DeviceAccess.selectPrompt', { id: ev.id, deviceId: wanted.id })
+          : session.send('DeviceAccess.cancelPrompt', { id: ev.id }));
+        this.#choose = null;
+      },
+    );
   }
 
   /** The next chooser picks this device (by address: the chooser lists no names), or is closed without a choice (undefined). */
@@ -88,7 +100,14 @@ export class BleEmulation {
 
   /** A device of that kind, switched on and advertising near the tablet, with a battery at `battery` %. */
   async add(kind: SimulatedBleKind, address: string, battery: number): Promise<string> {
-    const device: Emulated = { kind, address, name: SIMULATED_BLE_DEVICES[kind].name, reads: new Map(), measuringId: '', batteryId: '' };
+    const device: Emulated = {
+      kind,
+      address,
+      name: SIMULATED_BLE_DEVICES[kind].name,
+      reads: new Map(),
+      measuringId: '',
+      batteryId: '',
+    };
     this.#devices.set(address, device);
     await this.#preconnect(device);
     await this.advertise(address);
@@ -97,20 +116,45 @@ export class BleEmulation {
   }
 
   async #preconnect(device: Emulated): Promise<void> {
-    await this.#bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', { address: device.address, name: device.name, manufacturerData: MANUFACTURER_DATA, knownServiceUuids: serviceUuids(device) });
+    await this.#bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', {
+      address: device.address,
+      name: device.name,
+      manufacturerData: MANUFACTURER_DATA,
+      knownServiceUuids: serviceUuids(device),
+    });
   }
 
   async #addServices(device: Emulated, battery: number): Promise<void> {
     const { service, characteristic } = SIMULATED_BLE_DEVICES[device.kind];
     const spec = CHARACTERISTICS[characteristic];
-    const measuring = await this.#bt.send('BluetoothEmulation.addService', { address: device.address, serviceUuid: uuid128(SERVICES[service]) });
+    const measuring = await this.#bt.send('BluetoothEmulation.addService', {
+      address: device.address,
+      serviceUuid: uuid128(SERVICES[service]),
+    });
     // `read` as well, for the notification stand-in above.
     const properties = { read: true, notify: spec.delivery === 'notify', indicate: spec.delivery === 'indicate' };
-    const m = await this.#bt.send('BluetoothEmulation.addCharacteristic', { serviceId: measuring.serviceId, characteristicUuid: uuid128(spec.uuid), properties });
-    await this.#bt.send('BluetoothEmulation.addDescriptor', { characteristicId: m.characteristicId, descriptorUuid: uuid128(CCCD) });
-    const batteryService = await this.#bt.send('BluetoothEmulation.addService', { address: device.address, serviceUuid: uuid128(SERVICES.battery_service) });
-    const b = await this.#bt.send('BluetoothEmulation.addCharacteristic', { serviceId: batteryService.serviceId, characteristicUuid: uuid128(CHARACTERISTICS.battery_level.uuid), properties: { read: true, notify: true } });
-    await this.#bt.send('BluetoothEmulation.addDescriptor', { characteristicId: b.characteristicId, descriptorUuid: uuid128(CCCD) });
+    const m = await this.#bt.send('BluetoothEmulation.addCharacteristic', {
+      serviceId: measuring.serviceId,
+      characteristicUuid: uuid128(spec.uuid),
+      properties,
+    });
+    await this.#bt.send('BluetoothEmulation.addDescriptor', {
+      characteristicId: m.characteristicId,
+      descriptorUuid: uuid128(CCCD),
+    });
+    const batteryService = await this.#bt.send('BluetoothEmulation.addService', {
+      address: device.address,
+      serviceUuid: uuid128(SERVICES.battery_service),
+    });
+    const b = await this.#bt.send('BluetoothEmulation.addCharacteristic', {
+      serviceId: batteryService.serviceId,
+      characteristicUuid: uuid128(CHARACTERISTICS.battery_level.uuid),
+      properties: { read: true, notify: true },
+    });
+    await this.#bt.send('BluetoothEmulation.addDescriptor', {
+      characteristicId: b.characteristicId,
+      descriptorUuid: uuid128(CCCD),
+    });
     device.measuringId = m.characteristicId;
     device.batteryId = b.characteristicId;
     device.reads.set(b.characteristicId, Uint8Array.of(battery));
@@ -123,17 +167,20 @@ export class BleEmulation {
     const device = this.#devices.get(address)!;
     device.reads.set(device.measuringId, value);
     const { service, characteristic } = SIMULATED_BLE_DEVICES[device.kind];
-    const ok = await page.evaluate(async ({ name, service: s, characteristic: c }) => {
-      // A remembered device comes back without its name: then the connected one with that service.
-      const connected = (await navigator.bluetooth.getDevices()).filter((x) => x.gatt?.connected);
-      for (const d of [...connected.filter((x) => x.name === name), ...connected.filter((x) => !x.name)]) {
-        const service = await d.gatt!.getPrimaryService(s).catch(() => undefined);
-        if (!service) continue;
-        await (await service.getCharacteristic(c)).readValue();
-        return true;
-      }
-      return false;
-    }, { name: device.name, service: SERVICES[service], characteristic: CHARACTERISTICS[characteristic].uuid });
+    const ok = await page.evaluate(
+      async ({ name, service: s, characteristic: c }) => {
+        // A remembered device comes back without its name: then the connected one with that service.
+        const connected = (await navigator.bluetooth.getDevices()).filter((x) => x.gatt?.connected);
+        for (const d of [...connected.filter((x) => x.name === name), ...connected.filter((x) => !x.name)]) {
+          const service = await d.gatt!.getPrimaryService(s).catch(() => undefined);
+          if (!service) continue;
+          await (await service.getCharacteristic(c)).readValue();
+          return true;
+        }
+        return false;
+      },
+      { name: device.name, service: SERVICES[service], characteristic: CHARACTERISTICS[characteristic].uuid },
+    );
     if (!ok) throw new Error(`${device.name} is not connected to the page`);
   }
 
@@ -153,8 +200,16 @@ export class BleEmulation {
   async advertise(address: string): Promise<void> {
     const device = this.#devices.get(address)!;
     // appearance and txPower are required: without them the emulation rejects the record and hangs.
-    const scanRecord = { name: device.name, uuids: serviceUuids(device), appearance: 0, txPower: -10, manufacturerData: MANUFACTURER_DATA };
-    await this.#bt.send('BluetoothEmulation.simulateAdvertisement', { entry: { deviceAddress: address, rssi: -50, scanRecord } });
+    const scanRecord = {
+      name: device.name,
+      uuids: serviceUuids(device),
+      appearance: 0,
+      txPower: -10,
+      manufacturerData: MANUFACTURER_DATA,
+    };
+    await this.#bt.send('BluetoothEmulation.simulateAdvertisement', {
+      entry: { deviceAddress: address, rssi: -50, scanRecord },
+    });
   }
 
   /** The device goes out of range: the page sees a disconnection (and the emulation forgets its services). */

@@ -38,10 +38,18 @@ export async function startTestBroker(dir = mkdtempSync(join(tmpdir(), 'vigie-br
   const handle: TestBroker = {
     dir,
     registry,
-    get url() { return `mqtt://127.0.0.1:${current.ports.mqtt}`; },
-    get wsUrl() { return `ws://127.0.0.1:${current.ports.ws}`; },
-    get ports() { return current.ports; },
-    get broker() { return current.broker; },
+    get url() {
+      return `mqtt://127.0.0.1:${current.ports.mqtt}`;
+    },
+    get wsUrl() {
+      return `ws://127.0.0.1:${current.ports.ws}`;
+    },
+    get ports() {
+      return current.ports;
+    },
+    get broker() {
+      return current.broker;
+    },
     async restart() {
       await current.broker.close();
       current = await open(current.ports);

@@ -12,7 +12,9 @@ export const ARTIFACTS = resolve(import.meta.dirname, '..', 'artifacts');
  * `media`: `granted` (a fake camera and microphone, access allowed), `refused` (fake devices, the
  * permission prompt answered "block"), or `absent` (no camera or microphone at all).
  */
-export function launchBrowser(options: { media?: 'granted' | 'refused' | 'absent'; extraArgs?: string[] } = {}): Promise<Browser> {
+export function launchBrowser(
+  options: { media?: 'granted' | 'refused' | 'absent'; extraArgs?: string[] } = {},
+): Promise<Browser> {
   const media = options.media ?? 'granted';
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -48,7 +50,19 @@ export function artifactPath(name: string): string {
  */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
-  const result = await page.evaluate(() => (window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResult> } }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  const result = await page.evaluate(() =>
+    (window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResult> } }).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    }),
+  );
+  return result.violations.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(' | ')}`,
+  );
 }
-interface AxeResult { violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }
+interface AxeResult {
+  violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
+}

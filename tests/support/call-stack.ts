@@ -20,7 +20,9 @@ export interface CallStack {
   /** Pages reach the SFU's signalling through this relay, so a test can cut their network. */
   readonly signallingLink: TcpProxy;
   /** Creates a consultation through the API, as the start page does. */
-  createConsultation(inviteFamily?: boolean): Promise<{ roomId: string; links: { clinician: string; patient: string; family?: string } }>;
+  createConsultation(
+    inviteFamily?: boolean,
+  ): Promise<{ roomId: string; links: { clinician: string; patient: string; family?: string } }>;
   stop(): Promise<void>;
 }
 

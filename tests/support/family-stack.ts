@@ -28,9 +28,14 @@ export interface FamilyStack {
   alertsApi: { url: string; token: string };
   staffToken: string;
   /** A senior with a connected watch. */
-  senior(name: string): Promise<{ device: Provisioned; publish: (channel: 'vitals' | 'events', body: object) => Promise<void> }>;
+  senior(
+    name: string,
+  ): Promise<{ device: Provisioned; publish: (channel: 'vitals' | 'events', body: object) => Promise<void> }>;
   /** Invites a relative through the API and accepts as they would; returns their session cookie. */
-  family(patientId: string, who: { name: string; email: string; relation?: string; shareVitals?: boolean; role?: 'family' | 'patient' }): Promise<{ cookie: string; personId: string }>;
+  family(
+    patientId: string,
+    who: { name: string; email: string; relation?: string; shareVitals?: boolean; role?: 'family' | 'patient' },
+  ): Promise<{ cookie: string; personId: string }>;
 }
 
 export const FAMILY_PASSWORD = 'correct horse battery';
@@ -43,7 +48,12 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
   const clients: MqttClient[] = [];
   beforeEach(async () => {
     const token = randomBytes(24).toString('base64url');
-    const served = await serveAlertApi(t.ingest.alertService, { host: '127.0.0.1', port: 0, token, logger: createLogger('api', 'silent') });
+    const served = await serveAlertApi(t.ingest.alertService, {
+      host: '127.0.0.1',
+      port: 0,
+      token,
+      logger: createLogger('api', 'silent'),
+    });
     api = served.server;
     s.alertsApi = { url: served.url, token };
     if (options.sfu) sfu = await startTestSfu();
@@ -70,9 +80,17 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     s.staffToken = await s.web.tokens.issueStaff('nurse-1', 'Infirmière', 3600);
     s.senior = async (name) => {
       const device = await t.broker.registry.provisionPatient(name);
-      const client = await connect(t.broker.url, { clientId: device.deviceId, username: device.deviceId, password: device.secret });
+      const client = await connect(t.broker.url, {
+        clientId: device.deviceId,
+        username: device.deviceId,
+        password: device.secret,
+      });
       clients.push(client);
-      return { device, publish: async (channel, body) => void (await client.publishAsync(deviceTopic(device.deviceId, channel), JSON.stringify(body), { qos: 1 })) };
+      return {
+        device,
+        publish: async (channel, body) =>
+          void (await client.publishAsync(deviceTopic(device.deviceId, channel), JSON.stringify(body), { qos: 1 })),
+      };
     };
     s.family = async (patientId, who) => {
       const invited = await fetch(`${s.webUrl}/api/patients/${patientId}/invitations`, {

@@ -18,16 +18,26 @@ export async function startTestInflux(): Promise<TestInflux> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-influx-'));
   const server = await startInfluxd({ dir });
   const client = createInflux(server.url);
-  const rows = async (query: string) => [...(await client.query<Record<string, unknown>>(query, { database: DATABASE }))];
+  const rows = async (query: string) => [
+    ...(await client.query<Record<string, unknown>>(query, { database: DATABASE })),
+  ];
   return {
-    get url() { return server.url; },
-    get port() { return server.port; },
-    get pid() { return server.pid; },
+    get url() {
+      return server.url;
+    },
+    get port() {
+      return server.port;
+    },
+    get pid() {
+      return server.pid;
+    },
     start: () => server.start(),
     stop: () => server.stop(),
     rows,
     async count(measurement, device, rp = 'raw') {
-      const r = await rows(`SELECT count("seq") AS n FROM "${DATABASE}"."${rp}"."${measurement}" WHERE "device" = '${device}'`);
+      const r = await rows(
+        `SELECT count("seq") AS n FROM "${DATABASE}"."${rp}"."${measurement}" WHERE "device" = '${device}'`,
+      );
       return Number(r[0]?.n ?? 0);
     },
     async remove() {

@@ -7,7 +7,11 @@ import { People } from '../../common/people.ts';
 import { PatientSettingsStore } from '../../common/patient-settings.ts';
 import { registryPath } from '../../common/paths.ts';
 
-export async function startTestIngest(broker: TestBroker, influxUrl: string, overrides: Partial<IngestOptions> = {}): Promise<Ingest> {
+export async function startTestIngest(
+  broker: TestBroker,
+  influxUrl: string,
+  overrides: Partial<IngestOptions> = {},
+): Promise<Ingest> {
   const secret = await broker.registry.setService('svc:ingest', 'ingest');
   const ingest = new Ingest({
     mqttUrl: broker.url,

@@ -1,7 +1,11 @@
 /** Real MQTT.js connections for tests, with helpers to wait for what a test expects. */
 import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
 
-export interface Received { readonly topic: string; readonly payload: Buffer; readonly packet: IPublishPacket }
+export interface Received {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly packet: IPublishPacket;
+}
 
 /** Connects and resolves once CONNACK arrives; rejects with the broker's refusal otherwise. */
 export function connect(url: string, options: IClientOptions): Promise<MqttClient> {

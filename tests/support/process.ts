@@ -22,12 +22,15 @@ export function startService(entry: string, env: Record<string, string>, readyMe
     lines.on('line', (line) => {
       try {
         const entryLog: unknown = JSON.parse(line);
-        if (typeof entryLog === 'object' && entryLog !== null && 'msg' in entryLog && entryLog.msg === readyMessage) resolve(entryLog as Record<string, unknown>);
+        if (typeof entryLog === 'object' && entryLog !== null && 'msg' in entryLog && entryLog.msg === readyMessage)
+          resolve(entryLog as Record<string, unknown>);
       } catch {
         // not a log line
       }
     });
-    child.once('exit', (code) => reject(new Error(`${entry} exited (${String(code)}) before "${readyMessage}": ${stderr}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${entry} exited (${String(code)}) before "${readyMessage}": ${stderr}`)),
+    );
   });
   return {
     child,

@@ -15,7 +15,9 @@ import { createRequire } from 'node:module';
 import { importJWK, jwtVerify, type JWTPayload } from 'jose';
 import type { PushSubscriptionRecord } from '../../common/people.ts';
 
-const ece = createRequire(import.meta.url)('http_ece') as { decrypt(body: Buffer, params: { version: string; privateKey: ECDH; authSecret: string }): Buffer };
+const ece = createRequire(import.meta.url)('http_ece') as {
+  decrypt(body: Buffer, params: { version: string; privateKey: ECDH; authSecret: string }): Buffer;
+};
 
 export interface ReceivedPush {
   readonly path: string;
@@ -54,11 +56,29 @@ export async function startTestPushService(): Promise<TestPushService> {
       if (!auth) throw new Error(`no VAPID authorization: ${req.headers.authorization}`);
       const [, jwt, k] = auth as unknown as [string, string, string];
       const raw = Buffer.from(k, 'base64url');
-      const jwk = { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33, 65).toString('base64url') };
-      const { payload: vapid } = await jwtVerify(jwt, await importJWK(jwk, 'ES256'), { audience: `https://127.0.0.1:${port}` });
-      if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error(`content-encoding ${req.headers['content-encoding']}`);
-      const plain = ece.decrypt(Buffer.concat(chunks), { version: 'aes128gcm', privateKey: key.ecdh, authSecret: key.auth });
-      received.push({ path: req.url ?? '', headers: req.headers, vapid, vapidKey: k, payload: JSON.parse(plain.toString('utf8')) });
+      const jwk = {
+        kty: 'EC',
+        crv: 'P-256',
+        x: raw.subarray(1, 33).toString('base64url'),
+        y: raw.subarray(33, 65).toString('base64url'),
+      };
+      const { payload: vapid } = await jwtVerify(jwt, await importJWK(jwk, 'ES256'), {
+        audience: `https://127.0.0.1:${port}`,
+      });
+      if (req.headers['content-encoding'] !== 'aes128gcm')
+        throw new Error(`content-encoding ${req.headers['content-encoding']}`);
+      const plain = ece.decrypt(Buffer.concat(chunks), {
+        version: 'aes128gcm',
+        privateKey: key.ecdh,
+        authSecret: key.auth,
+      });
+      received.push({
+        path: req.url ?? '',
+        headers: req.headers,
+        vapid,
+        vapidKey: k,
+        payload: JSON.parse(plain.toString('utf8')),
+      });
       res.writeHead(201).end();
     } catch (error) {
       res.writeHead(400).end(String(error));
@@ -77,7 +97,10 @@ export async function startTestPushService(): Promise<TestPushService> {
       ecdh.generateKeys();
       const auth = randomBytes(16).toString('base64url');
       keys.set(name, { ecdh, auth });
-      return { endpoint: `https://127.0.0.1:${port}/push/${name}`, keys: { p256dh: ecdh.getPublicKey('base64url'), auth } };
+      return {
+        endpoint: `https://127.0.0.1:${port}/push/${name}`,
+        keys: { p256dh: ecdh.getPublicKey('base64url'), auth },
+      };
     },
     expire: (name) => void gone.add(name),
     async waitFor(count, timeoutMs = 15_000) {
@@ -99,8 +122,29 @@ export async function startTestPushService(): Promise<TestPushService> {
 function selfSignedCertificate(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-push-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -11,13 +11,19 @@ export interface TestSfu {
   readonly url: string;
   readonly secret: string;
   /** Signs an invitation for this SFU. */
-  invite(roomId: string, role: Role, options?: { ttlSeconds?: number; participantId?: string; displayName?: string }): Promise<string>;
+  invite(
+    roomId: string,
+    role: Role,
+    options?: { ttlSeconds?: number; participantId?: string; displayName?: string },
+  ): Promise<string>;
   /** A signalling connection, as a page would open it. */
   open(): Promise<SignallingClient>;
   stop(): Promise<void>;
 }
 
-export async function startTestSfu(options: { workers?: number; maxParticipants?: number; maxParticipantsPerWorker?: number } = {}): Promise<TestSfu> {
+export async function startTestSfu(
+  options: { workers?: number; maxParticipants?: number; maxParticipantsPerWorker?: number } = {},
+): Promise<TestSfu> {
   const secret = CallTokens.randomSecret();
   const server = await SfuServer.create({
     host: '127.0.0.1',
@@ -25,7 +31,10 @@ export async function startTestSfu(options: { workers?: number; maxParticipants?
     workers: options.workers ?? 1,
     network: { listenIp: '127.0.0.1', announcedIp: undefined, rtcMinPort: 40_000, rtcMaxPort: 49_999 },
     secret,
-    limits: { maxParticipants: options.maxParticipants ?? 6, maxParticipantsPerWorker: options.maxParticipantsPerWorker ?? 100 },
+    limits: {
+      maxParticipants: options.maxParticipants ?? 6,
+      maxParticipantsPerWorker: options.maxParticipantsPerWorker ?? 100,
+    },
     logger: createLogger('sfu', process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
   await server.listen();

@@ -6,7 +6,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
-export interface ChartPoint { readonly t: number; readonly ackedPerSec: number; readonly usage: Record<string, { cpuPercent: number; rssMiB: number }> }
+export interface ChartPoint {
+  readonly t: number;
+  readonly ackedPerSec: number;
+  readonly usage: Record<string, { cpuPercent: number; rssMiB: number }>;
+}
 
 const COLOURS = ['#1f5fa8', '#c0392b', '#1e8449', '#b9770e', '#6c3483', '#117a65', '#5d6d7e'];
 
@@ -17,9 +21,27 @@ export async function renderChart(path: string, series: readonly ChartPoint[]): 
   const names = [...new Set(series.flatMap((s) => Object.keys(s.usage)))];
   const t = series.map((s) => s.t);
   const charts = [
-    { title: 'Messages/s acknowledged to the watches', unit: 'msg/s', lines: [{ label: 'acknowledged', values: series.map((s) => s.ackedPerSec) }] },
-    { title: 'CPU (% of one core)', unit: '%', lines: names.map((n) => ({ label: n === 'bench' ? 'load generator' : n, values: series.map((s) => s.usage[n]?.cpuPercent ?? null) })) },
-    { title: 'Resident memory (MiB)', unit: 'MiB', lines: names.map((n) => ({ label: n === 'bench' ? 'load generator' : n, values: series.map((s) => s.usage[n]?.rssMiB ?? null) })) },
+    {
+      title: 'Messages/s acknowledged to the watches',
+      unit: 'msg/s',
+      lines: [{ label: 'acknowledged', values: series.map((s) => s.ackedPerSec) }],
+    },
+    {
+      title: 'CPU (% of one core)',
+      unit: '%',
+      lines: names.map((n) => ({
+        label: n === 'bench' ? 'load generator' : n,
+        values: series.map((s) => s.usage[n]?.cpuPercent ?? null),
+      })),
+    },
+    {
+      title: 'Resident memory (MiB)',
+      unit: 'MiB',
+      lines: names.map((n) => ({
+        label: n === 'bench' ? 'load generator' : n,
+        values: series.map((s) => s.usage[n]?.rssMiB ?? null),
+      })),
+    },
   ];
   const html = `<!doctype html><html><head><meta charset="utf-8"><style>${uplotCss} body{font-family:sans-serif;margin:16px;background:#fff} h2{font-size:16px;margin:12px 0 4px}</style></head>
 <body><div id="root"></div><script>${uplotJs}</script><script>
@@ -34,7 +56,11 @@ for (const c of charts) {
 }
 document.body.dataset.ready = '1';
 </script></body></html>`;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1140, height: 1000 } });
     await page.setContent(html);

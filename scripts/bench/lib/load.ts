@@ -7,22 +7,45 @@
 import { ConnectRefused, LeanMqttConnection } from '../../../simulators/lean-client.ts';
 import { deviceTopic } from '../../../devices/topics.ts';
 
-export interface Credentials { readonly deviceId: string; readonly secret: string }
-export interface Target { readonly host: string; readonly port: number }
+export interface Credentials {
+  readonly deviceId: string;
+  readonly secret: string;
+}
+export interface Target {
+  readonly host: string;
+  readonly port: number;
+}
 
 /** A valid protocol v1 vitals message (one sample), cheap to make. */
 export function vitalsPayload(seq: number, ts = Date.now()): Buffer {
   const wave = seq % 20;
-  return Buffer.from(`{"ts":${ts},"seq":${seq},"hr":${62 + wave},"spo2":${95 + (wave % 4)},"temp":36.${wave % 10},"battery":${90 - (seq % 60)}}`);
+  return Buffer.from(
+    `{"ts":${ts},"seq":${seq},"hr":${62 + wave},"spo2":${95 + (wave % 4)},"temp":36.${wave % 10},"battery":${90 - (seq % 60)}}`,
+  );
 }
 
-export interface RampResult { readonly connected: number; readonly seconds: number; readonly perSecond: number; readonly failures: Record<string, number> }
+export interface RampResult {
+  readonly connected: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly failures: Record<string, number>;
+}
 
 /**
  * Connects every watch, at most `rate` new connections per second, `concurrency` handshakes at a
  * time; a refused or timed-out connection is retried (counted) until `deadlineMs`.
  */
-export async function connectAll(target: Target, watches: readonly Credentials[], options: { rate: number; concurrency?: number; deadlineMs?: number; persistent?: boolean; onProgress?: (connected: number) => void }): Promise<{ connections: LeanMqttConnection[]; ramp: RampResult }> {
+export async function connectAll(
+  target: Target,
+  watches: readonly Credentials[],
+  options: {
+    rate: number;
+    concurrency?: number;
+    deadlineMs?: number;
+    persistent?: boolean;
+    onProgress?: (connected: number) => void;
+  },
+): Promise<{ connections: LeanMqttConnection[]; ramp: RampResult }> {
   const started = Date.now();
   const failures: Record<string, number> = {};
   const connections: LeanMqttConnection[] = new Array(watches.length);
@@ -37,7 +60,16 @@ export async function connectAll(target: Target, watches: readonly Credentials[]
       const due = started + (i * 1000) / options.rate;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
       for (;;) {
-        const c = new LeanMqttConnection({ ...target, clientId: w.deviceId, username: w.deviceId, password: w.secret, clean: !(options.persistent ?? true), keepaliveSec: 120, connectTimeoutMs: 30_000, will: { topic: deviceTopic(w.deviceId, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true } });
+        const c = new LeanMqttConnection({
+          ...target,
+          clientId: w.deviceId,
+          username: w.deviceId,
+          password: w.secret,
+          clean: !(options.persistent ?? true),
+          keepaliveSec: 120,
+          connectTimeoutMs: 30_000,
+          will: { topic: deviceTopic(w.deviceId, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
+        });
         try {
           await c.connect();
           connections[i] = c;
@@ -45,7 +77,10 @@ export async function connectAll(target: Target, watches: readonly Credentials[]
           options.onProgress?.(connected);
           break;
         } catch (error) {
-          const reason = error instanceof ConnectRefused ? error.message : (error as Error).message.replace(/\d+\.\d+\.\d+\.\d+:\d+/, 'broker');
+          const reason =
+            error instanceof ConnectRefused
+              ? error.message
+              : (error as Error).message.replace(/\d+\.\d+\.\d+\.\d+:\d+/, 'broker');
           failures[reason] = (failures[reason] ?? 0) + 1;
           if (error instanceof ConnectRefused && error.returnCode !== 3) throw error; // wrong credentials: the bench is broken
           if (Date.now() > deadline) break;
@@ -57,7 +92,10 @@ export async function connectAll(target: Target, watches: readonly Credentials[]
   await Promise.all(Array.from({ length: options.concurrency ?? 200 }, worker));
   const seconds = (Date.now() - started) / 1000;
   // Order kept; a watch that never connected leaves a hole, filled by the next ones.
-  return { connections: connections.filter(Boolean), ramp: { connected, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(connected / seconds), failures } };
+  return {
+    connections: connections.filter(Boolean),
+    ramp: { connected, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(connected / seconds), failures },
+  };
 }
 
 /** Watches that each publish one QoS 1 reading per `intervalMs`, spread evenly, from one timer. */
@@ -69,7 +107,12 @@ export class PacedFleet {
   readonly #timer: NodeJS.Timeout;
   readonly #seq: number[];
 
-  constructor(readonly connections: readonly LeanMqttConnection[], readonly watches: readonly Credentials[], intervalMs = 1000, maxInFlight = 20) {
+  constructor(
+    readonly connections: readonly LeanMqttConnection[],
+    readonly watches: readonly Credentials[],
+    intervalMs = 1000,
+    maxInFlight = 20,
+  ) {
     const start = Date.now();
     this.#seq = connections.map(() => 0);
     const topics = watches.map((w) => deviceTopic(w.deviceId, 'vitals'));
@@ -106,7 +149,12 @@ export class ClosedLoop {
   #running = true;
 
   /** `payload`: the n-th message of a watch (default: one vitals sample). */
-  constructor(connections: readonly LeanMqttConnection[], watches: readonly Credentials[], window: number, payload: (n: number) => Buffer = (n) => vitalsPayload(n)) {
+  constructor(
+    connections: readonly LeanMqttConnection[],
+    watches: readonly Credentials[],
+    window: number,
+    payload: (n: number) => Buffer = (n) => vitalsPayload(n),
+  ) {
     connections.forEach((c, i) => {
       const topic = deviceTopic(watches[i]!.deviceId, 'vitals');
       let seq = 0;
@@ -128,7 +176,11 @@ export class ClosedLoop {
 }
 
 /** A subscriber (the ingest's role) that counts the messages it receives, acknowledging each. */
-export async function countingSubscriber(target: Target, credentials: { username: string; password: string; clientId: string }, filter: string): Promise<{ connection: LeanMqttConnection; received: () => number }> {
+export async function countingSubscriber(
+  target: Target,
+  credentials: { username: string; password: string; clientId: string },
+  filter: string,
+): Promise<{ connection: LeanMqttConnection; received: () => number }> {
   const connection = new LeanMqttConnection({ ...target, ...credentials, clean: false, keepaliveSec: 120 });
   await connection.connect();
   let received = 0;

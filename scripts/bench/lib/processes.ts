@@ -57,7 +57,13 @@ function supervisedHandle(name: string, child: ChildProcess, port: number): Runn
   };
 }
 
-function supervise(name: string, child: ChildProcess, port: number, ready: (line: string) => boolean, timeoutMs = 60_000): Promise<Running> {
+function supervise(
+  name: string,
+  child: ChildProcess,
+  port: number,
+  ready: (line: string) => boolean,
+  timeoutMs = 60_000,
+): Promise<Running> {
   let lines: string[] = [];
   const keep = (line: string) => {
     lines.push(line);
@@ -65,7 +71,10 @@ function supervise(name: string, child: ChildProcess, port: number, ready: (line
   };
   const running: Running = { ...supervisedHandle(name, child, port), tail: () => lines.join('\n') };
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${running.tail()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${running.tail()}`)),
+      timeoutMs,
+    );
     const onLine = (line: string) => {
       keep(line);
       if (ready(line)) {
@@ -83,22 +92,34 @@ function supervise(name: string, child: ChildProcess, port: number, ready: (line
 }
 
 /** A Vigie service (`broker/main.ts`, `ingest/main.ts`, `web/main.ts`) with its data folder and env. */
-export async function startService(name: string, entry: string, env: Record<string, string>, readyMsg: string): Promise<Running> {
+export async function startService(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  readyMsg: string,
+): Promise<Running> {
   // BENCH_PROFILE_DIR: each service writes CPU profiles under <dir>/<name> when it stops, one per
   // thread (the main one is the largest; open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE_DIR, name)}`] : [];
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE_DIR, name)}`]
+    : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return supervise(name, child, Number(env.MQTT_PORT ?? env.WEB_PORT ?? 0), (line) => line.includes(`"msg":"${readyMsg}"`));
+  return supervise(name, child, Number(env.MQTT_PORT ?? env.WEB_PORT ?? 0), (line) =>
+    line.includes(`"msg":"${readyMsg}"`),
+  );
 }
 
 /** Stock aedes: default in-memory persistence, no authentication, default sockets. */
 export async function startStockAedes(): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/stock-aedes.ts'), String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/stock-aedes.ts'), String(port)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return supervise('aedes', child, port, (line) => line.startsWith('stock aedes listening'));
 }
 
@@ -112,7 +133,21 @@ export async function startMosquitto(dir: string): Promise<Running> {
   const port = await freePort();
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'log_type error', 'log_type warning', 'log_type notice', 'log_dest stdout', ''].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'max_inflight_messages 0',
+      'max_queued_messages 0',
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+      'log_dest stdout',
+      '',
+    ].join('\n'),
+  );
   const child = spawn(binary, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   // Its log is block-buffered on a pipe: ready is when the port answers.
   const supervised = supervise('mosquitto', child, port, () => false);
@@ -156,7 +191,10 @@ export class UsageSampler {
       if (s) usage[name] = { cpuPercent: s.cpu, rssMiB: s.memory / 2 ** 20 };
     }
     const self = process.cpuUsage(this.#lastSelf);
-    usage.bench = { cpuPercent: ((self.user + self.system) / 1000 / Math.max(1, now - this.#lastAt)) * 100, rssMiB: process.memoryUsage.rss() / 2 ** 20 };
+    usage.bench = {
+      cpuPercent: ((self.user + self.system) / 1000 / Math.max(1, now - this.#lastAt)) * 100,
+      rssMiB: process.memoryUsage.rss() / 2 ** 20,
+    };
     this.#lastSelf = process.cpuUsage();
     this.#lastAt = now;
     this.series.push({ t: (now - this.#start) / 1000, usage, counters: this.#counters() });
@@ -168,7 +206,10 @@ export class UsageSampler {
     const out: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }> = {};
     for (const name of new Set(this.series.flatMap((s) => Object.keys(s.usage)))) {
       const xs = this.series.map((s) => s.usage[name]).filter((u): u is Usage => u !== undefined);
-      out[name] = { cpuMeanPercent: Math.round(xs.reduce((a, u) => a + u.cpuPercent, 0) / Math.max(1, xs.length)), rssPeakMiB: Math.round(Math.max(0, ...xs.map((u) => u.rssMiB))) };
+      out[name] = {
+        cpuMeanPercent: Math.round(xs.reduce((a, u) => a + u.cpuPercent, 0) / Math.max(1, xs.length)),
+        rssPeakMiB: Math.round(Math.max(0, ...xs.map((u) => u.rssMiB))),
+      };
     }
     return out;
   }

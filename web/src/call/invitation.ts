@@ -8,7 +8,11 @@ export interface Invitation {
   readonly token: string;
 }
 
-export function readInvitation(location: Pick<Location, 'pathname' | 'hash' | 'search'>, storage: Pick<Storage, 'getItem' | 'setItem'>, history?: Pick<History, 'replaceState'>): Invitation | undefined {
+export function readInvitation(
+  location: Pick<Location, 'pathname' | 'hash' | 'search'>,
+  storage: Pick<Storage, 'getItem' | 'setItem'>,
+  history?: Pick<History, 'replaceState'>,
+): Invitation | undefined {
   const match = /^\/call\/([\w-]{1,100})\/?$/.exec(location.pathname);
   const roomId = match?.[1];
   if (!roomId) return undefined;

@@ -34,7 +34,10 @@ export class ConsoleLive {
 
   /** `only`: follow a single patient (the call page's panel) instead of the whole team ('*'). */
   constructor(only?: string) {
-    this.#connection = connectLive(only ?? '*', { message: (m) => this.#message(m as LiveMessage), status: (c) => (this.connected = c) });
+    this.#connection = connectLive(only ?? '*', {
+      message: (m) => this.#message(m as LiveMessage),
+      status: (c) => (this.connected = c),
+    });
   }
 
   close(): void {
@@ -91,13 +94,24 @@ export class ConsoleLive {
         }
         const news2 = news2Of(latest, r.news2Options, Date.now());
         if (news2?.score !== r.news2?.score) this.#resort = true;
-        this.#byId.set(r.id, { ...r, latest, news2, presence: { online: true, lastSeen: Date.now(), battery }, updatedAt: Date.now() });
+        this.#byId.set(r.id, {
+          ...r,
+          latest,
+          news2,
+          presence: { online: true, lastSeen: Date.now(), battery },
+          updatedAt: Date.now(),
+        });
         this.#publishSoon();
         return;
       }
       case 'presence': {
         const r = this.#byId.get(m.patientId);
-        if (r) this.#byId.set(r.id, { ...r, presence: { online: m.online, lastSeen: m.lastSeen, battery: m.battery ?? r.presence.battery }, updatedAt: Date.now() });
+        if (r)
+          this.#byId.set(r.id, {
+            ...r,
+            presence: { online: m.online, lastSeen: m.lastSeen, battery: m.battery ?? r.presence.battery },
+            updatedAt: Date.now(),
+          });
         this.#publishSoon();
         return;
       }
@@ -120,7 +134,12 @@ export class ConsoleLive {
     const r = this.#byId.get(alert.patientId);
     if (!r) return;
     const others = r.alerts.filter((a) => a.id !== alert.id);
-    this.#byId.set(r.id, { ...r, alerts: alert.closedAt === null ? [...others, alert] : others, names: { ...r.names, ...names }, updatedAt: Date.now() });
+    this.#byId.set(r.id, {
+      ...r,
+      alerts: alert.closedAt === null ? [...others, alert] : others,
+      names: { ...r.names, ...names },
+      updatedAt: Date.now(),
+    });
     this.#resort = true;
   }
 

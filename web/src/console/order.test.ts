@@ -3,7 +3,12 @@ import { matches, rowOrder } from './order.ts';
 import type { ConsoleRow } from '../../console-protocol.ts';
 import type { AlertView } from '../../../common/alert-api.ts';
 
-const row = (name: string, priorities: Array<'high' | 'medium' | 'low'>, score: number | null, online: boolean | null = true): ConsoleRow => ({
+const row = (
+  name: string,
+  priorities: Array<'high' | 'medium' | 'low'>,
+  score: number | null,
+  online: boolean | null = true,
+): ConsoleRow => ({
   id: `p-${name.toLowerCase()}`,
   name,
   presence: { online, lastSeen: null, battery: null },
@@ -16,7 +21,14 @@ const row = (name: string, priorities: Array<'high' | 'medium' | 'low'>, score: 
 
 describe('patient list order', () => {
   it('puts the most severe open alert first, then the highest NEWS2, then the name', () => {
-    const rows = [row('Zoé', [], 7), row('Anne', ['low'], 0), row('Marc', ['medium', 'high'], 1), row('Léa', [], 7), row('Paul', [], null), row('Eve', ['medium'], 2)];
+    const rows = [
+      row('Zoé', [], 7),
+      row('Anne', ['low'], 0),
+      row('Marc', ['medium', 'high'], 1),
+      row('Léa', [], 7),
+      row('Paul', [], null),
+      row('Eve', ['medium'], 2),
+    ];
     expect(rows.sort(rowOrder).map((r) => r.name)).toEqual(['Marc', 'Eve', 'Anne', 'Léa', 'Zoé', 'Paul']);
   });
   it('filters by name or id, alerts, and offline', () => {

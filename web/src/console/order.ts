@@ -9,7 +9,9 @@ export function worstAlert(row: Pick<ConsoleRow, 'alerts'>): number {
 }
 
 export function rowOrder(a: ConsoleRow, b: ConsoleRow): number {
-  return worstAlert(b) - worstAlert(a) || (b.news2?.score ?? -1) - (a.news2?.score ?? -1) || collator.compare(a.name, b.name);
+  return (
+    worstAlert(b) - worstAlert(a) || (b.news2?.score ?? -1) - (a.news2?.score ?? -1) || collator.compare(a.name, b.name)
+  );
 }
 
 /** Search by name or id, and the filters of the list. */

@@ -5,10 +5,14 @@ import { alertTitleKey, alertValue } from './alert-text.ts';
 const alert = (kind: string, detail: Record<string, unknown>) => ({ kind, detail }) as unknown as AlertView;
 
 describe('alert texts', () => {
-  it('name a threshold alert by its value, or by the meter\'s own HI / LO when it had no number', () => {
+  it("name a threshold alert by its value, or by the meter's own HI / LO when it had no number", () => {
     expect(alertValue(alert('threshold:spo2-very-low', { vital: 'spo2', value: 86 }))).toBe('SPO2 86');
-    expect(alertValue(alert('threshold:glucose-very-low', { vital: 'glucose', value: null, beyondDeviceRange: 'below' }))).toBe('GLUCOSE LO');
-    expect(alertValue(alert('threshold:glucose-very-high', { vital: 'glucose', value: null, beyondDeviceRange: 'above' }))).toBe('GLUCOSE HI');
+    expect(
+      alertValue(alert('threshold:glucose-very-low', { vital: 'glucose', value: null, beyondDeviceRange: 'below' })),
+    ).toBe('GLUCOSE LO');
+    expect(
+      alertValue(alert('threshold:glucose-very-high', { vital: 'glucose', value: null, beyondDeviceRange: 'above' })),
+    ).toBe('GLUCOSE HI');
     expect(alertValue(alert('fall', { seq: 3 }))).toBe('');
     expect(alertTitleKey(alert('threshold:glucose-very-low', {}))).toBe('alert.kind.threshold');
   });

@@ -14,7 +14,14 @@ export function alertTitleKey(alert: AlertView): MessageKey {
 export function alertValue(alert: AlertView): string {
   const { vital, value, beyondDeviceRange } = alert.detail;
   if (typeof vital !== 'string') return '';
-  const shown = typeof value === 'number' ? value : beyondDeviceRange === 'below' ? 'LO' : beyondDeviceRange === 'above' ? 'HI' : undefined;
+  const shown =
+    typeof value === 'number'
+      ? value
+      : beyondDeviceRange === 'below'
+        ? 'LO'
+        : beyondDeviceRange === 'above'
+          ? 'HI'
+          : undefined;
   return shown === undefined ? '' : `${vital.toUpperCase()} ${shown}`;
 }
 

@@ -19,7 +19,10 @@ export class RelativeLive {
 
   constructor(patientId: string) {
     this.#patientId = patientId;
-    this.#connection = connectLive(patientId, { message: (m) => this.#message(m as LiveMessage), status: (c) => (this.connected = c) });
+    this.#connection = connectLive(patientId, {
+      message: (m) => this.#message(m as LiveMessage),
+      status: (c) => (this.connected = c),
+    });
   }
 
   close(): void {
@@ -48,10 +51,22 @@ export class RelativeLive {
     if (!o) return;
     switch (m.type) {
       case 'presence':
-        this.overview = { ...o, presence: { online: m.online, battery: m.battery ?? o.presence.battery, lastSeen: m.lastSeen } };
+        this.overview = {
+          ...o,
+          presence: { online: m.online, battery: m.battery ?? o.presence.battery, lastSeen: m.lastSeen },
+        };
         break;
       case 'vitals':
-        this.overview = { ...o, presence: { ...o.presence, online: true, lastSeen: Date.now(), battery: lastBattery(m.samples) ?? o.presence.battery }, vitals: o.vitals && merge(o.vitals, m.samples) };
+        this.overview = {
+          ...o,
+          presence: {
+            ...o.presence,
+            online: true,
+            lastSeen: Date.now(),
+            battery: lastBattery(m.samples) ?? o.presence.battery,
+          },
+          vitals: o.vitals && merge(o.vitals, m.samples),
+        };
         break;
       case 'alert':
         this.applyAlert(m.alert);
@@ -67,7 +82,10 @@ function lastBattery(samples: readonly LiveSample[]): number | undefined {
   return samples.findLast((s) => s.battery !== undefined)?.battery;
 }
 
-function merge(vitals: NonNullable<FamilyOverview['vitals']>, samples: readonly LiveSample[]): NonNullable<FamilyOverview['vitals']> {
+function merge(
+  vitals: NonNullable<FamilyOverview['vitals']>,
+  samples: readonly LiveSample[],
+): NonNullable<FamilyOverview['vitals']> {
   const latest = { ...vitals.latest };
   for (const s of samples) {
     for (const k of READING_NAMES) {
@@ -75,5 +93,8 @@ function merge(vitals: NonNullable<FamilyOverview['vitals']>, samples: readonly 
       if (value !== undefined && (latest[k]?.ts ?? 0) <= s.ts) latest[k] = { value, ts: s.ts };
     }
   }
-  return { latest, recent: [...vitals.recent, ...samples.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2 }))].slice(-MAX_RECENT) };
+  return {
+    latest,
+    recent: [...vitals.recent, ...samples.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2 }))].slice(-MAX_RECENT),
+  };
 }

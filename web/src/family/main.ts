@@ -12,5 +12,9 @@ if (fromHash) {
 const alertId = Number(new URLSearchParams(location.search).get('alert')) || undefined;
 mount(FamilyPage, {
   target: document.getElementById('app')!,
-  props: { invite: sessionStorage.getItem(INVITE_KEY) ?? undefined, alertId, forgetInvite: () => sessionStorage.removeItem(INVITE_KEY) },
+  props: {
+    invite: sessionStorage.getItem(INVITE_KEY) ?? undefined,
+    alertId,
+    forgetInvite: () => sessionStorage.removeItem(INVITE_KEY),
+  },
 });

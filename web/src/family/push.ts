@@ -19,8 +19,15 @@ export async function enablePush(vapidPublicKey: string): Promise<PushResult> {
     if ((await Notification.requestPermission()) !== 'granted') return { ok: false, reason: 'notifications refused' };
     const registration = (await registerWorker())!;
     await navigator.serviceWorker.ready;
-    const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(vapidPublicKey) });
-    const res = await fetch('/api/push-subscriptions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(subscription.toJSON()) });
+    const subscription = await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: base64UrlToBytes(vapidPublicKey),
+    });
+    const res = await fetch('/api/push-subscriptions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(subscription.toJSON()),
+    });
     if (!res.ok) return { ok: false, reason: ((await res.json()) as { error?: string }).error ?? res.statusText };
     return { ok: true };
   } catch (error) {

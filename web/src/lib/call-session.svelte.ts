@@ -10,7 +10,19 @@ import { SignallingClient, SignallingError } from './signalling.ts';
 import { mediaProblem, type MediaProblem } from './media-errors.ts';
 import { isMessageKey } from './i18n.ts';
 import { quality, sampleOf, type Quality, type StatsSample } from './network-quality.ts';
-import { CLOSE, type ChatMessage, type ErrorCode, type Method, type Participant, type RequestData, type ResponseData, type ProducerInfo, type Role, type Source, type TransportInfo } from '../../../sfu/protocol.ts';
+import {
+  CLOSE,
+  type ChatMessage,
+  type ErrorCode,
+  type Method,
+  type Participant,
+  type RequestData,
+  type ResponseData,
+  type ProducerInfo,
+  type Role,
+  type Source,
+  type TransportInfo,
+} from '../../../sfu/protocol.ts';
 
 export type Phase = 'preview' | 'joining' | 'waiting' | 'in-call' | 'reconnecting' | 'ended' | 'left' | 'error';
 
@@ -30,7 +42,14 @@ export interface CallConfig {
 }
 
 /** Refusals that another attempt will not change. */
-const FATAL: readonly (ErrorCode | 'closed' | 'timeout')[] = ['token_invalid', 'token_expired', 'wrong_room', 'consultation_ended', 'room_full', 'forbidden'];
+const FATAL: readonly (ErrorCode | 'closed' | 'timeout')[] = [
+  'token_invalid',
+  'token_expired',
+  'wrong_room',
+  'consultation_ended',
+  'room_full',
+  'forbidden',
+];
 const SIMULCAST: RTCRtpEncodingParameters[] = [
   { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
   { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
@@ -78,7 +97,10 @@ export class CallSession {
   async preview(): Promise<void> {
     this.problem = undefined;
     try {
-      this.local = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: { width: 640, height: 480, frameRate: 24 } });
+      this.local = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true },
+        video: { width: 640, height: 480, frameRate: 24 },
+      });
     } catch (error) {
       this.problem = mediaProblem(error, window.isSecureContext);
     }
@@ -153,7 +175,17 @@ export class CallSession {
   }
 
   /** Per received stream: what arrives and what is decoded (for the quality panel and the tests). */
-  async receivedStats(): Promise<Array<{ participantId: string; source: Source; kind: string; packetsReceived: number; framesDecoded: number; frameWidth: number; totalSamplesReceived: number }>> {
+  async receivedStats(): Promise<
+    Array<{
+      participantId: string;
+      source: Source;
+      kind: string;
+      packetsReceived: number;
+      framesDecoded: number;
+      frameWidth: number;
+      totalSamplesReceived: number;
+    }>
+  > {
     const out = [];
     for (const [producerId, consumer] of this.#consumers) {
       const stream = this.streams.get(producerId);
@@ -247,29 +279,62 @@ export class CallSession {
     const device = new Device();
     await device.load({ routerRtpCapabilities: this.#routerCaps });
     this.#device = device;
-    const [sendInfo, recvInfo] = await Promise.all([signal.request('createTransport', { direction: 'send' }), signal.request('createTransport', { direction: 'recv' })]);
+    const [sendInfo, recvInfo] = await Promise.all([
+      signal.request('createTransport', { direction: 'send' }),
+      signal.request('createTransport', { direction: 'recv' }),
+    ]);
     this.#send = device.createSendTransport(asTransportOptions(sendInfo));
     this.#recv = device.createRecvTransport(asTransportOptions(recvInfo));
     this.#recv.on('connectionstatechange', (state) => performance.mark(`vigie:recv:${state}`));
     for (const transport of [this.#send, this.#recv]) {
       transport.on('connect', ({ dtlsParameters }, done, fail) => {
-        signal.request('connectTransport', { transportId: transport.id, dtlsParameters: { ...dtlsParameters } }).then(() => done(), fail);
+        signal
+          .request('connectTransport', { transportId: transport.id, dtlsParameters: { ...dtlsParameters } })
+          .then(() => done(), fail);
       });
       transport.on('connectionstatechange', (state) => this.#onTransportState(transport, state));
     }
     const send = this.#send;
     send.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
-      const source = appData.source === 'mic' || appData.source === 'camera' || appData.source === 'screen' ? appData.source : kind === 'audio' ? 'mic' : 'camera';
-      signal.request('produce', { transportId: send.id, kind, rtpParameters: { ...rtpParameters }, source }).then(({ producerId }) => done({ id: producerId }), fail);
+      const source =
+        appData.source === 'mic' || appData.source === 'camera' || appData.source === 'screen'
+          ? appData.source
+          : kind === 'audio'
+            ? 'mic'
+            : 'camera';
+      signal
+        .request('produce', { transportId: send.id, kind, rtpParameters: { ...rtpParameters }, source })
+        .then(({ producerId }) => done({ id: producerId }), fail);
     });
     this.phase = 'in-call';
     // Seeing and hearing the others first: their streams are set up before our own camera's encoder.
     const pending = [...producers, ...this.#announced.splice(0)];
-    await Promise.all(pending.map((p) => this.#consume(p).catch((error: unknown) => console.warn('consume failed', error))));
+    await Promise.all(
+      pending.map((p) => this.#consume(p).catch((error: unknown) => console.warn('consume failed', error))),
+    );
     const audio = this.local?.getAudioTracks()[0];
     const video = this.local?.getVideoTracks()[0];
-    if (video) this.#producers.set('camera', await send.produce({ track: video, stopTracks: false, encodings: SIMULCAST, codecOptions: { videoGoogleStartBitrate: 600 }, appData: { source: 'camera' } }));
-    if (audio) this.#producers.set('mic', await send.produce({ track: audio, stopTracks: false, codecOptions: { opusFec: true, opusDtx: true }, appData: { source: 'mic' } }));
+    if (video)
+      this.#producers.set(
+        'camera',
+        await send.produce({
+          track: video,
+          stopTracks: false,
+          encodings: SIMULCAST,
+          codecOptions: { videoGoogleStartBitrate: 600 },
+          appData: { source: 'camera' },
+        }),
+      );
+    if (audio)
+      this.#producers.set(
+        'mic',
+        await send.produce({
+          track: audio,
+          stopTracks: false,
+          codecOptions: { opusFec: true, opusDtx: true },
+          appData: { source: 'mic' },
+        }),
+      );
     if (!this.micOn) await this.#setPaused('mic', true);
     if (!this.camOn) await this.#setPaused('camera', true);
     performance.mark('vigie:producing');
@@ -278,7 +343,8 @@ export class CallSession {
 
   async #consume(p: ProducerInfo): Promise<void> {
     const signal = this.#signal;
-    if (!signal || !this.#recv || !this.#device || this.streams.has(p.producerId) || this.#consuming.has(p.producerId)) return;
+    if (!signal || !this.#recv || !this.#device || this.streams.has(p.producerId) || this.#consuming.has(p.producerId))
+      return;
     this.#consuming.add(p.producerId);
     try {
       await this.#consumeNow(signal, this.#recv, this.#device, p);
@@ -288,10 +354,26 @@ export class CallSession {
   }
 
   async #consumeNow(signal: SignallingClient, recv: types.Transport, device: Device, p: ProducerInfo): Promise<void> {
-    const info = await signal.request('consume', { transportId: recv.id, producerId: p.producerId, rtpCapabilities: { ...device.recvRtpCapabilities } });
-    const consumer = await recv.consume({ id: info.id, producerId: info.producerId, kind: info.kind, rtpParameters: info.rtpParameters as types.RtpParameters });
+    const info = await signal.request('consume', {
+      transportId: recv.id,
+      producerId: p.producerId,
+      rtpCapabilities: { ...device.recvRtpCapabilities },
+    });
+    const consumer = await recv.consume({
+      id: info.id,
+      producerId: info.producerId,
+      kind: info.kind,
+      rtpParameters: info.rtpParameters as types.RtpParameters,
+    });
     this.#consumers.set(p.producerId, consumer);
-    this.streams.set(p.producerId, { producerId: p.producerId, participantId: info.participantId, kind: info.kind, source: info.source, paused: info.producerPaused, track: consumer.track });
+    this.streams.set(p.producerId, {
+      producerId: p.producerId,
+      participantId: info.participantId,
+      kind: info.kind,
+      source: info.source,
+      paused: info.producerPaused,
+      track: consumer.track,
+    });
     await signal.request('resumeConsumer', { consumerId: info.id });
     performance.mark(`vigie:consuming:${info.kind}`);
   }
@@ -314,7 +396,9 @@ export class CallSession {
     if (!producer || producer.closed) return;
     if (paused) producer.pause();
     else producer.resume();
-    await this.#request(paused ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id }).catch(() => undefined);
+    await this.#request(paused ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id }).catch(
+      () => undefined,
+    );
   }
 
   async #stopScreen(): Promise<void> {
@@ -425,8 +509,12 @@ export class CallSession {
   }
 }
 
-
 function asTransportOptions(t: TransportInfo): types.TransportOptions {
   // From our SFU: mediasoup's own ICE/DTLS structures, passed through unchanged.
-  return { id: t.id, iceParameters: t.iceParameters as types.IceParameters, iceCandidates: t.iceCandidates as types.IceCandidate[], dtlsParameters: t.dtlsParameters as types.DtlsParameters };
+  return {
+    id: t.id,
+    iceParameters: t.iceParameters as types.IceParameters,
+    iceCandidates: t.iceCandidates as types.IceCandidate[],
+    dtlsParameters: t.dtlsParameters as types.DtlsParameters,
+  };
 }

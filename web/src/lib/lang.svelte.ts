@@ -4,7 +4,9 @@ import { LANGS, pickLang, translate, type Lang, type MessageKey } from './i18n.t
 const STORAGE_KEY = 'vigie.lang';
 
 class I18n {
-  lang = $state<Lang>(pickLang(new URLSearchParams(location.search).get('lang'), localStorage.getItem(STORAGE_KEY), navigator.languages));
+  lang = $state<Lang>(
+    pickLang(new URLSearchParams(location.search).get('lang'), localStorage.getItem(STORAGE_KEY), navigator.languages),
+  );
 
   t = (key: MessageKey, params?: Record<string, string | number>): string => translate(this.lang, key, params);
 

@@ -7,7 +7,10 @@ export interface LiveConnection {
   close(): void;
 }
 
-export function connectLive(patientId: string, handlers: { message: (data: unknown) => void; status: (connected: boolean) => void }): LiveConnection {
+export function connectLive(
+  patientId: string,
+  handlers: { message: (data: unknown) => void; status: (connected: boolean) => void },
+): LiveConnection {
   let retry = 0;
   let closed = false;
   let socket: WebSocket | undefined;

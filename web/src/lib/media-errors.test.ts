@@ -15,7 +15,10 @@ describe('camera and microphone problems', () => {
     expect(mediaProblem(domError(name))).toEqual({ key });
   });
   it('keeps the detail of anything else', () => {
-    expect(mediaProblem(domError('TypeError', 'constraints are empty'))).toEqual({ key: 'error.media', detail: 'constraints are empty' });
+    expect(mediaProblem(domError('TypeError', 'constraints are empty'))).toEqual({
+      key: 'error.media',
+      detail: 'constraints are empty',
+    });
   });
   it('explains an insecure page first', () => {
     expect(mediaProblem(domError('NotAllowedError'), false)).toEqual({ key: 'error.insecure' });

@@ -2,11 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { quality, sampleOf, THRESHOLDS, type StatsSample } from './network-quality.ts';
 
 const base: StatsSample = { packetsReceived: 1000, packetsLost: 0, jitter: 0.005, roundTripTime: 0.02 };
-const after = (received: number, lost: number, extra: Partial<StatsSample> = {}): StatsSample => ({ ...base, packetsReceived: base.packetsReceived + received, packetsLost: lost, ...extra });
+const after = (received: number, lost: number, extra: Partial<StatsSample> = {}): StatsSample => ({
+  ...base,
+  packetsReceived: base.packetsReceived + received,
+  packetsLost: lost,
+  ...extra,
+});
 
 describe('network quality', () => {
   it.each([
-    ['no data yet', undefined, { packetsReceived: 0, packetsLost: 0, jitter: undefined, roundTripTime: undefined }, 'unknown'],
+    [
+      'no data yet',
+      undefined,
+      { packetsReceived: 0, packetsLost: 0, jitter: undefined, roundTripTime: undefined },
+      'unknown',
+    ],
     ['clean loopback', base, after(100, 0), 'good'],
     ['loss just under fair', base, after(99, 1.9), 'good'],
     ['loss at fair', base, after(98, 2), 'fair'],
@@ -16,7 +26,12 @@ describe('network quality', () => {
     ['round trip at poor', base, after(100, 0, { roundTripTime: THRESHOLDS.poor.rttSec }), 'poor'],
     ['jitter at fair', base, after(100, 0, { jitter: THRESHOLDS.fair.jitterSec }), 'fair'],
     ['jitter at poor', base, after(100, 0, { jitter: THRESHOLDS.poor.jitterSec }), 'poor'],
-    ['only a round trip (nothing received yet)', undefined, { packetsReceived: 0, packetsLost: 0, jitter: undefined, roundTripTime: 0.05 }, 'good'],
+    [
+      'only a round trip (nothing received yet)',
+      undefined,
+      { packetsReceived: 0, packetsLost: 0, jitter: undefined, roundTripTime: 0.05 },
+      'good',
+    ],
   ] as const)('%s', (_name, previous, current, expected) => {
     expect(quality(previous, current)).toBe(expected);
   });

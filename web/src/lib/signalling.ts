@@ -2,11 +2,23 @@
  * The page's end of the call signalling protocol (sfu/protocol.ts): typed requests with responses,
  * typed notifications. One instance per socket; the call session opens a new one after a drop.
  */
-import type { ErrorCode, Method, NotificationEnvelope, NotificationName, Notifications, RequestData, ResponseData, ResponseEnvelope } from '../../../sfu/protocol.ts';
+import type {
+  ErrorCode,
+  Method,
+  NotificationEnvelope,
+  NotificationName,
+  Notifications,
+  RequestData,
+  ResponseData,
+  ResponseEnvelope,
+} from '../../../sfu/protocol.ts';
 
 export class SignallingError extends Error {
   override readonly name = 'SignallingError';
-  constructor(readonly code: ErrorCode | 'closed' | 'timeout', message: string) {
+  constructor(
+    readonly code: ErrorCode | 'closed' | 'timeout',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -18,14 +30,20 @@ export interface SocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: { data?: unknown; code?: number; reason?: string }) => void): void;
+  addEventListener(
+    type: 'open' | 'close' | 'error' | 'message',
+    listener: (event: { data?: unknown; code?: number; reason?: string }) => void,
+  ): void;
 }
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export class SignallingClient {
   readonly #socket: SocketLike;
-  readonly #pending = new Map<number, { resolve: (data: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (data: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }
+  >();
   readonly #handlers = new Map<NotificationName, Set<(data: never) => void>>();
   readonly #closeHandlers = new Set<(code: number, reason: string) => void>();
   #nextId = 1;
@@ -42,7 +60,9 @@ export class SignallingClient {
     const socket = create(url);
     return new Promise((resolve, reject) => {
       socket.addEventListener('open', () => resolve(new SignallingClient(socket)));
-      socket.addEventListener('error', () => reject(new SignallingError('closed', `cannot reach the call server at ${url}`)));
+      socket.addEventListener('error', () =>
+        reject(new SignallingError('closed', `cannot reach the call server at ${url}`)),
+      );
     });
   }
 
@@ -51,7 +71,8 @@ export class SignallingClient {
   }
 
   request<M extends Method>(method: M, data: RequestData<M>): Promise<ResponseData[M]> {
-    if (this.#closed) return Promise.reject(new SignallingError('closed', 'the connection to the call server is closed'));
+    if (this.#closed)
+      return Promise.reject(new SignallingError('closed', 'the connection to the call server is closed'));
     const id = this.#nextId++;
     return new Promise<ResponseData[M]>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -8,4 +8,7 @@ if (fromHash) {
   sessionStorage.setItem(STAFF_KEY, fromHash);
   history.replaceState(null, '', location.pathname + location.search);
 }
-mount(StartPage, { target: document.getElementById('app')!, props: { staffToken: sessionStorage.getItem(STAFF_KEY) ?? undefined } });
+mount(StartPage, {
+  target: document.getElementById('app')!,
+  props: { staffToken: sessionStorage.getItem(STAFF_KEY) ?? undefined },
+});

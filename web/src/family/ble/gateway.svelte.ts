@@ -6,20 +6,37 @@
  * device's state for the page, reconnects a device that drops, and reconnects the devices this
  * browser remembers (getDevices, where the browser has it).
  */
-import { CHARACTERISTICS, CHARACTERISTIC_NAMES, SERVICES, decodeCharacteristic, toVitals, type CharacteristicName, type ServiceName } from '../../../../devices/ble/gatt.ts';
+import {
+  CHARACTERISTICS,
+  CHARACTERISTIC_NAMES,
+  SERVICES,
+  decodeCharacteristic,
+  toVitals,
+  type CharacteristicName,
+  type ServiceName,
+} from '../../../../devices/ble/gatt.ts';
 import { Uplink } from './uplink.ts';
 import { noticeOf, problemOf, type GatewayProblem, type MeasurementNotice } from './problems.ts';
 import { measuredAt } from './reading-time.ts';
 
 /** Services a health device may offer; the chooser lists devices that advertise one of them. */
-const MEASURING: readonly ServiceName[] = ['heart_rate', 'pulse_oximeter', 'blood_pressure', 'health_thermometer', 'weight_scale', 'glucose'];
+const MEASURING: readonly ServiceName[] = [
+  'heart_rate',
+  'pulse_oximeter',
+  'blood_pressure',
+  'health_thermometer',
+  'weight_scale',
+  'glucose',
+];
 const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 const NAMES_KEY = 'vigie.ble.names';
 
 function rememberedNames(): Record<string, string> {
   try {
     const v: unknown = JSON.parse(localStorage.getItem(NAMES_KEY) ?? '{}');
-    return typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+    return typeof v === 'object' && v !== null
+      ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'))
+      : {};
   } catch {
     return {};
   }
@@ -115,7 +132,16 @@ export class BleGateway {
     // A remembered device may come back without its name (Chromium): the one it had when paired.
     const names = rememberedNames();
     if (device.name) localStorage.setItem(NAMES_KEY, JSON.stringify({ ...names, [device.id]: device.name }));
-    this.devices.push({ id: device.id, name: device.name || names[device.id] || device.id, state: 'connecting', last: undefined, battery: undefined, problem: undefined, notice: undefined, sent: 0 });
+    this.devices.push({
+      id: device.id,
+      name: device.name || names[device.id] || device.id,
+      state: 'connecting',
+      last: undefined,
+      battery: undefined,
+      problem: undefined,
+      notice: undefined,
+      sent: 0,
+    });
     return this.devices.at(-1)!; // the reactive proxy, so that changes show
   }
 
@@ -177,7 +203,14 @@ export class BleGateway {
       view.last = { at: Date.now(), vitals: {} };
       view.state = 'receiving';
       const direction = view.notice === 'glucose_below_range' ? 'below' : 'above';
-      await this.#send(view, () => this.#up.event({ ts: measuredAt(decoded.value, Date.now()), type: 'out_of_range', vital: 'glucose', direction }));
+      await this.#send(view, () =>
+        this.#up.event({
+          ts: measuredAt(decoded.value, Date.now()),
+          type: 'out_of_range',
+          vital: 'glucose',
+          direction,
+        }),
+      );
       return;
     }
     const { battery, ...vitals } = toVitals(decoded.value);

@@ -22,7 +22,13 @@ describe('Bluetooth problems in plain terms', () => {
     const reading = (raw: number) => {
       const value = sfloatFromValue(0.0333, -4);
       if (!value.ok) throw new Error(value.error.reason);
-      const bytes = encodeGlucoseMeasurement({ sequenceNumber: 1, baseTime: { year: 2026, month: 11, day: 23, hours: 8, minutes: 0, seconds: 0 }, units: 'mol/L', concentration: { value: value.value, type: { code: 1 }, sampleLocation: { code: 1 } }, sensorStatus: { raw } });
+      const bytes = encodeGlucoseMeasurement({
+        sequenceNumber: 1,
+        baseTime: { year: 2026, month: 11, day: 23, hours: 8, minutes: 0, seconds: 0 },
+        units: 'mol/L',
+        concentration: { value: value.value, type: { code: 1 }, sampleLocation: { code: 1 } },
+        sensorStatus: { raw },
+      });
       const decoded = decodeCharacteristic('glucose_measurement', bytes);
       if (!decoded.ok) throw new Error(decoded.error.reason);
       return decoded.value;

@@ -11,8 +11,21 @@ const v = (x: number) => {
   return r.value;
 };
 function cuffReading(at: Date | undefined) {
-  const timestamp = at && { year: at.getFullYear(), month: at.getMonth() + 1, day: at.getDate(), hours: at.getHours(), minutes: at.getMinutes(), seconds: at.getSeconds() };
-  const bytes = encodeBloodPressureMeasurement({ unit: 'mmHg', systolic: v(130), diastolic: v(80), meanArterialPressure: v(97), ...(timestamp ? { timestamp } : {}) });
+  const timestamp = at && {
+    year: at.getFullYear(),
+    month: at.getMonth() + 1,
+    day: at.getDate(),
+    hours: at.getHours(),
+    minutes: at.getMinutes(),
+    seconds: at.getSeconds(),
+  };
+  const bytes = encodeBloodPressureMeasurement({
+    unit: 'mmHg',
+    systolic: v(130),
+    diastolic: v(80),
+    meanArterialPressure: v(97),
+    ...(timestamp ? { timestamp } : {}),
+  });
   const decoded = decodeCharacteristic('blood_pressure_measurement', bytes);
   if (!decoded.ok) throw new Error(decoded.error.reason);
   return decoded.value;
@@ -22,7 +35,9 @@ describe('when a Bluetooth measurement was taken', () => {
   const now = new Date(2026, 10, 23, 18, 0, 0).getTime();
 
   it("keeps a cuff's own time stamp for a reading it stored while away", () => {
-    expect(measuredAt(cuffReading(new Date(2026, 10, 22, 7, 30, 0)), now)).toBe(new Date(2026, 10, 22, 7, 30, 0).getTime());
+    expect(measuredAt(cuffReading(new Date(2026, 10, 22, 7, 30, 0)), now)).toBe(
+      new Date(2026, 10, 22, 7, 30, 0).getTime(),
+    );
   });
 
   it('dates on reception a reading without a time stamp, or with a clock never set', () => {
@@ -36,7 +51,10 @@ describe('when a Bluetooth measurement was taken', () => {
   });
 
   it('dates a heart-rate strap (no time stamp in 0x2A37) on reception', () => {
-    const decoded = decodeCharacteristic('heart_rate_measurement', encodeHeartRateMeasurement({ bpm: 70, sensorContact: 'detected' }));
+    const decoded = decodeCharacteristic(
+      'heart_rate_measurement',
+      encodeHeartRateMeasurement({ bpm: 70, sensorContact: 'detected' }),
+    );
     expect(decoded.ok && measuredAt(decoded.value, now)).toBe(now);
   });
 });

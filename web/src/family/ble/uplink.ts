@@ -104,14 +104,18 @@ export class Uplink {
       const raw = localStorage.getItem(this.#key);
       if (!raw) return undefined;
       const v = JSON.parse(raw) as Partial<Identity>;
-      return typeof v.deviceId === 'string' && typeof v.secret === 'string' && typeof v.mqttPath === 'string' ? { deviceId: v.deviceId, secret: v.secret, mqttPath: v.mqttPath } : undefined;
+      return typeof v.deviceId === 'string' && typeof v.secret === 'string' && typeof v.mqttPath === 'string'
+        ? { deviceId: v.deviceId, secret: v.secret, mqttPath: v.mqttPath }
+        : undefined;
     } catch {
       return undefined;
     }
   }
 
   async #enrol(): Promise<Identity> {
-    const id = await api<Identity>('POST', `/api/patients/${this.#patientId}/gateways`, { label: navigator.userAgent.slice(0, 80) });
+    const id = await api<Identity>('POST', `/api/patients/${this.#patientId}/gateways`, {
+      label: navigator.userAgent.slice(0, 80),
+    });
     localStorage.setItem(this.#key, JSON.stringify(id));
     return id;
   }
