@@ -1,42 +1,95 @@
-/** Small helpers shared by Vigie's JSON HTTP APIs: errors with a status, JSON bodies in and out. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
+/**
+ * What Vigie's Fastify servers (the web service, the ingest's alert API) share at their edge: the
+ * zod type provider, and one way to refuse. Every error becomes common/errors.ts's body with a stable
+ * code and the status that goes with it, is counted by code, and is logged (rate-limited, without the
+ * request's content). An unexpected error is a 500 `internal` that says nothing of its cause.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { VigieError, type ErrorCode } from './errors.ts';
+import { rateLimitedWarn, type Logger } from './log.ts';
 
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+export interface EdgeOptions {
+  readonly logger: Logger;
+  /** Called with every refusal's code (a metrics counter). */
+  readonly onRefusal?: (code: ErrorCode) => void;
 }
 
-export function json(res: ServerResponse, status: number, body: unknown): void {
-  res
-    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-    .end(JSON.stringify(body));
+/** Fastify's own request errors, by their code, as ours. */
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_VALIDATION: 'invalid_request',
+  FST_ERR_BAD_URL: 'invalid_request',
+  FST_ERR_ASYNC_CONSTRAINT: 'invalid_request',
+};
+
+const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: 'invalid_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/** The refusal an error becomes. */
+export function refusalOf(error: unknown): VigieError {
+  if (error instanceof VigieError) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues = error.validation.slice(0, 5);
+    const fields = issues.map((i) => `${error.validationContext ?? 'body'}${i.instancePath.replaceAll('/', '.')}`);
+    return new VigieError(
+      'invalid_request',
+      issues.map((i, n) => `${fields[n]}: ${i.message ?? 'invalid'}`).join('; '),
+      { fields: [...new Set(fields)].join(',') },
+    );
+  }
+  const e = error as Partial<FastifyError> | undefined;
+  const code = (e?.code && FASTIFY_CODES[e.code]) ?? (e?.statusCode && BY_STATUS[e.statusCode]);
+  if (code) return new VigieError(code, e?.message ?? code);
+  // A body Fastify's JSON parser could not read carries a SyntaxError's 400.
+  if (error instanceof SyntaxError || e?.statusCode === 400)
+    return new VigieError('invalid_json', 'the body is not JSON');
+  return new VigieError('internal', 'internal error');
 }
 
-export async function readJson(req: IncomingMessage, maxBytes = 16 * 1024): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, `request body over ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new HttpError(400, 'the body is not JSON');
-  }
-}
-
-/** Parses a request body with a schema; a 400 names every field that is wrong. */
-export async function readBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
-  const parsed = schema.safeParse(await readJson(req));
-  if (!parsed.success)
-    throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  return parsed.data;
+/** Zod validation and serialisation, and the one error handler, on a Fastify instance. */
+export function installEdge(app: FastifyInstance, o: EdgeOptions): void {
+  const warn = rateLimitedWarn(o.logger);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const refusal = refusalOf(error);
+    o.onRefusal?.(refusal.code);
+    if (refusal.code === 'internal' || isResponseSerializationError(error)) {
+      o.logger.error({ err: error, method: request.method, route: request.routeOptions.url }, 'request failed');
+    } else {
+      warn(
+        `${refusal.code}:${request.ip}`,
+        { code: refusal.code, method: request.method, route: request.routeOptions.url ?? 'none', client: request.ip },
+        'request refused',
+      );
+    }
+    if (refusal.code === 'rate_limited' || refusal.code === 'sign_in_throttled' || refusal.code === 'server_busy') {
+      const seconds = refusal.params.retryAfterSeconds;
+      if (typeof seconds === 'number') void reply.header('retry-after', String(seconds));
+    }
+    void reply.code(refusal.status).header('cache-control', 'no-store').type('application/json; charset=utf-8');
+    return reply.send(JSON.stringify(refusal.toBody()));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const refusal = new VigieError('not_found', `nothing at ${request.method} ${request.url.split('?')[0]}`);
+    o.onRefusal?.(refusal.code);
+    void reply.code(404).header('cache-control', 'no-store').type('application/json; charset=utf-8');
+    return reply.send(JSON.stringify(refusal.toBody()));
+  });
 }

@@ -6,14 +6,15 @@
  */
 import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
+import { VigieError, type ErrorCode, type ErrorParams } from './errors.ts';
+import { migrate } from './migrate.ts';
 import { hashPassword, verifyPassword } from './secrets.ts';
 import { openSqlite } from './sqlite.ts';
 
-/** `patient`: the senior themself, who follows their own page and invites their relatives. */
-export const ROLES = ['family', 'patient', 'clinician', 'nurse', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-export const LANGS = ['fr', 'en'] as const;
-export type Lang = (typeof LANGS)[number];
+import { LANGS, MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Lang, type Role } from './people-rules.ts';
+
+/** `patient` (a role of people-rules.ts): the senior themself, who follows their own page and invites their relatives. */
+export { LANGS, MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Lang, type Role };
 
 export interface Person {
   readonly id: string;
@@ -30,6 +31,11 @@ export interface CareLink {
   readonly relation: string;
   /** The patient consents to this person seeing their vital signs. */
   readonly shareVitals: boolean;
+  /**
+   * The patient's own account (made from an invitation of role `patient`): the senior themself, who
+   * invites their relatives and pairs their Bluetooth devices. Never inferred from `relation`.
+   */
+  readonly self: boolean;
 }
 
 export interface EscalationStep {
@@ -75,18 +81,14 @@ export function isStaff(role: Role): boolean {
   return role === 'clinician' || role === 'nurse' || role === 'admin';
 }
 
-export class PeopleError extends Error {
+export class PeopleError extends VigieError {
   override readonly name = 'PeopleError';
-  constructor(
-    readonly code: 'not_found' | 'conflict' | 'invalid' | 'expired',
-    message: string,
-  ) {
-    super(message);
+  constructor(code: ErrorCode, message: string, params: ErrorParams = {}) {
+    super(code, message, params);
   }
 }
 
 export const DEFAULT_ARRIVAL_TIMEOUT_MS = 30 * 60_000;
-export const MIN_PASSWORD_LENGTH = 10;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS people (
@@ -123,6 +125,20 @@ CREATE TABLE IF NOT EXISTS push_subscriptions (
 );
 `;
 
+const MIGRATIONS = [
+  SCHEMA,
+  // The patient's own account is marked on its care link, from the invitation's role, so that what it
+  // may do (invite relatives, pair devices) never depends on the free-text relation.
+  `ALTER TABLE care_links ADD COLUMN self INTEGER NOT NULL DEFAULT 0;
+   UPDATE care_links SET self = 1 WHERE relation = 'self' AND person_id IN (SELECT id FROM people WHERE role = 'patient');`,
+  // Personal API tokens: tied to one member of the care team, with their access, short-lived, revocable.
+  `CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, person_id TEXT NOT NULL REFERENCES people(id),
+     label TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER, last_used_at INTEGER
+   );
+   CREATE INDEX api_tokens_person ON api_tokens(person_id);`,
+];
+
 interface PersonRow {
   id: string;
   role: string;
@@ -136,6 +152,7 @@ interface LinkRow {
   patient_id: string;
   relation: string;
   share_vitals: number;
+  self: number;
 }
 interface InvitationRow {
   patient_id: string;
@@ -161,6 +178,7 @@ const toLink = (r: LinkRow): CareLink => ({
   patientId: r.patient_id,
   relation: r.relation,
   shareVitals: r.share_vitals === 1,
+  self: r.self === 1,
 });
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 const newToken = () => randomBytes(32).toString('base64url');
@@ -173,7 +191,9 @@ export class People {
   }
 
   static open(path: string): People {
-    return new People(openSqlite(path, { synchronous: 'FULL', schema: SCHEMA }));
+    const db = openSqlite(path, { synchronous: 'FULL' });
+    migrate(db, 'people', MIGRATIONS);
+    return new People(db);
   }
 
   async createPerson(
@@ -181,9 +201,9 @@ export class People {
     now = Date.now(),
   ): Promise<Person> {
     const name = p.name.trim();
-    if (!name) throw new PeopleError('invalid', 'a name is required');
+    if (!name) throw new PeopleError('name_required', 'a name is required');
     const email = p.email?.trim().toLowerCase() || null;
-    if (email && this.personByEmail(email)) throw new PeopleError('conflict', `an account already uses ${email}`);
+    if (email && this.personByEmail(email)) throw new PeopleError('email_taken', `an account already uses ${email}`);
     const hash = p.password === undefined ? null : await hashPassword(checkPassword(p.password));
     const id = `u-${randomBytes(6).toString('hex')}`;
     this.#db
@@ -214,14 +234,14 @@ export class People {
   link(
     personId: string,
     patientId: string,
-    link: { relation: string; shareVitals: boolean },
+    link: { relation: string; shareVitals: boolean; self?: boolean },
     now = Date.now(),
   ): CareLink {
     this.#db
       .prepare(
-        'INSERT INTO care_links (person_id, patient_id, relation, share_vitals, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET relation = excluded.relation, share_vitals = excluded.share_vitals',
+        'INSERT INTO care_links (person_id, patient_id, relation, share_vitals, self, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET relation = excluded.relation, share_vitals = excluded.share_vitals, self = excluded.self',
       )
-      .run(personId, patientId, link.relation, link.shareVitals ? 1 : 0, now);
+      .run(personId, patientId, link.relation, link.shareVitals ? 1 : 0, link.self ? 1 : 0, now);
     return this.linkOf(personId, patientId)!;
   }
 
@@ -256,14 +276,21 @@ export class People {
     now = Date.now(),
   ): EscalationChain {
     for (const [i, step] of steps.entries()) {
-      if (!this.person(step.personId)) throw new PeopleError('not_found', `step ${i + 1}: no person ${step.personId}`);
+      if (!this.person(step.personId))
+        throw new PeopleError('chain_person_unknown', `step ${i + 1}: no person ${step.personId}`, { step: i + 1 });
       if (!this.linkOf(step.personId, patientId))
-        throw new PeopleError('invalid', `step ${i + 1}: ${step.personId} is not among ${patientId}'s people`);
+        throw new PeopleError(
+          'chain_person_not_linked',
+          `step ${i + 1}: ${step.personId} is not among ${patientId}'s people`,
+          { step: i + 1 },
+        );
       if (!Number.isInteger(step.delayMs) || step.delayMs < 0)
-        throw new PeopleError('invalid', `step ${i + 1}: the delay must be a whole number of ms, 0 or more`);
+        throw new PeopleError('chain_invalid', `step ${i + 1}: the delay must be a whole number of ms, 0 or more`, {
+          step: i + 1,
+        });
     }
     if (!Number.isInteger(arrivalTimeoutMs) || arrivalTimeoutMs <= 0)
-      throw new PeopleError('invalid', 'the arrival timeout must be positive');
+      throw new PeopleError('chain_invalid', 'the arrival timeout must be positive');
     this.#db
       .prepare(
         'INSERT INTO escalation_chains (patient_id, steps, arrival_timeout_ms, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET steps = excluded.steps, arrival_timeout_ms = excluded.arrival_timeout_ms, updated_at = excluded.updated_at',
@@ -314,9 +341,9 @@ export class People {
     const row = this.#db
       .prepare<[string], InvitationRow>('SELECT * FROM invitations WHERE token_hash = ?')
       .get(digest(token));
-    if (!row) throw new PeopleError('not_found', 'this invitation link is not valid; ask for a new one');
-    if (row.used_at !== null) throw new PeopleError('expired', 'this invitation was already used; sign in instead');
-    if (row.expires_at <= now) throw new PeopleError('expired', 'this invitation has expired; ask for a new one');
+    if (!row) throw new PeopleError('invitation_invalid', 'this invitation link is not valid');
+    if (row.used_at !== null) throw new PeopleError('invitation_used', 'this invitation was already used');
+    if (row.expires_at <= now) throw new PeopleError('invitation_expired', 'this invitation has expired');
     return {
       patientId: row.patient_id,
       name: row.name,
@@ -329,30 +356,44 @@ export class People {
     };
   }
 
-  /** Uses an invitation: creates the account (or links an existing one, if its password matches). */
+  /**
+   * Uses an invitation to create the account it names and link it to the patient. An e-mail that
+   * already has an account is not taken over by typing a password here: its owner signs in first,
+   * then accepts (acceptInvitationAs), so that every password check goes through sign-in's throttle.
+   */
   async acceptInvitation(token: string, password: string, now = Date.now()): Promise<Person> {
     const inv = this.invitation(token, now);
-    const existing = this.personByEmail(inv.email);
-    let person: Person;
-    if (existing) {
-      const signedIn = await this.signIn(inv.email, password);
-      if (!signedIn)
-        throw new PeopleError(
-          'conflict',
-          `an account already uses ${inv.email}; enter its password to add this relative`,
-        );
-      person = signedIn;
-    } else {
-      person = await this.createPerson({ role: inv.role, name: inv.name, email: inv.email, password }, now);
+    if (this.personByEmail(inv.email)) {
+      throw new PeopleError('sign_in_to_accept', 'this e-mail has an account: sign in, then accept the invitation');
     }
+    const person = await this.createPerson({ role: inv.role, name: inv.name, email: inv.email, password }, now);
+    this.#use(token, inv, person, now);
+    return person;
+  }
+
+  /** Uses an invitation for the signed-in person it was addressed to. */
+  acceptInvitationAs(token: string, person: Person, now = Date.now()): Person {
+    const inv = this.invitation(token, now);
+    if (person.email === null || person.email !== inv.email) {
+      throw new PeopleError('invitation_other_account', 'this invitation was sent to another e-mail address');
+    }
+    this.#use(token, inv, person, now);
+    return person;
+  }
+
+  #use(token: string, inv: Invitation, person: Person, now: number): void {
     this.#db.transaction(() => {
       const used = this.#db
         .prepare('UPDATE invitations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL')
         .run(now, digest(token));
-      if (used.changes !== 1) throw new PeopleError('expired', 'this invitation was already used; sign in instead');
-      this.link(person.id, inv.patientId, { relation: inv.relation, shareVitals: inv.shareVitals }, now);
+      if (used.changes !== 1) throw new PeopleError('invitation_used', 'this invitation was already used');
+      this.link(
+        person.id,
+        inv.patientId,
+        { relation: inv.relation, shareVitals: inv.shareVitals, self: inv.role === 'patient' },
+        now,
+      );
     })();
-    return person;
   }
 
   createSession(personId: string, ttlMs: number, now = Date.now()): { token: string; expiresAt: number } {
@@ -430,8 +471,11 @@ export class People {
   /** The coordination log ("cahier de liaison"): short notes shared by the patient's care team. */
   addNote(patientId: string, authorId: string, text: string, now = Date.now()): CoordinationNote {
     const body = text.trim();
-    if (!body) throw new PeopleError('invalid', 'write something first');
-    if (body.length > 2000) throw new PeopleError('invalid', 'a note has at most 2000 characters');
+    if (!body) throw new PeopleError('note_empty', 'write something first');
+    if (body.length > MAX_NOTE_LENGTH)
+      throw new PeopleError('note_too_long', `a note has at most ${MAX_NOTE_LENGTH} characters`, {
+        max: MAX_NOTE_LENGTH,
+      });
     const id = Number(
       this.#db
         .prepare('INSERT INTO coordination_notes (patient_id, author_id, text, at) VALUES (?, ?, ?, ?)')
@@ -460,12 +504,24 @@ export class People {
       }));
   }
 
+  /**
+   * Registers (or renews the keys of) one of this person's push subscriptions. An endpoint that is
+   * another account's is refused, not moved: its alerts must keep reaching whoever registered it.
+   */
   addPushSubscription(personId: string, sub: PushSubscriptionRecord, now = Date.now()): void {
-    this.#db
-      .prepare(
-        'INSERT INTO push_subscriptions (endpoint, person_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET person_id = excluded.person_id, p256dh = excluded.p256dh, auth = excluded.auth',
-      )
-      .run(sub.endpoint, personId, sub.keys.p256dh, sub.keys.auth, now);
+    this.#db.transaction(() => {
+      const owner = this.#db
+        .prepare<[string], { person_id: string }>('SELECT person_id FROM push_subscriptions WHERE endpoint = ?')
+        .get(sub.endpoint)?.person_id;
+      if (owner !== undefined && owner !== personId) {
+        throw new PeopleError('push_endpoint_taken', 'this push endpoint is registered by another account');
+      }
+      this.#db
+        .prepare(
+          'INSERT INTO push_subscriptions (endpoint, person_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth',
+        )
+        .run(sub.endpoint, personId, sub.keys.p256dh, sub.keys.auth, now);
+    })();
   }
 
   pushSubscriptions(personId: string): PushSubscriptionRecord[] {
@@ -482,14 +538,86 @@ export class People {
     this.#db.prepare('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint);
   }
 
+  /**
+   * A personal API token for a member of the care team: it acts as them, with their access, until it
+   * expires or they revoke it. Shown once; only its hash is kept.
+   */
+  createApiToken(personId: string, label: string, ttlMs: number, now = Date.now()): ApiToken & { token: string } {
+    const id = `k-${randomBytes(6).toString('hex')}`;
+    const token = `vigie_${newToken()}`;
+    const expiresAt = now + ttlMs;
+    this.#db
+      .prepare(
+        'INSERT INTO api_tokens (id, token_hash, person_id, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(id, digest(token), personId, label.trim(), now, expiresAt);
+    return { id, label: label.trim(), createdAt: now, expiresAt, lastUsedAt: null, token };
+  }
+
+  /** This person's tokens that still work (expired and revoked ones are not listed). */
+  apiTokens(personId: string, now = Date.now()): ApiToken[] {
+    return this.#db
+      .prepare<[string, number], ApiTokenRow>(
+        'SELECT * FROM api_tokens WHERE person_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at DESC',
+      )
+      .all(personId, now)
+      .map(toApiToken);
+  }
+
+  /** Revokes one of this person's tokens; false when they have no such token. */
+  revokeApiToken(personId: string, id: string, now = Date.now()): boolean {
+    return (
+      this.#db
+        .prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND person_id = ? AND revoked_at IS NULL')
+        .run(now, id, personId).changes === 1
+    );
+  }
+
+  /** The person a valid token acts for. */
+  personByApiToken(token: string, now = Date.now()): Person | undefined {
+    const row = this.#db
+      .prepare<[string, number], ApiTokenRow>(
+        'SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?',
+      )
+      .get(digest(token), now);
+    if (!row) return undefined;
+    this.#db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now, row.id);
+    return this.person(row.person_id);
+  }
+
   close(): void {
     this.#db.close();
   }
 }
 
+export interface ApiToken {
+  readonly id: string;
+  readonly label: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly lastUsedAt: number | null;
+}
+interface ApiTokenRow {
+  id: string;
+  person_id: string;
+  label: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+}
+const toApiToken = (r: ApiTokenRow): ApiToken => ({
+  id: r.id,
+  label: r.label,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at,
+});
+
 function checkPassword(password: string): string {
   if ([...password].length < MIN_PASSWORD_LENGTH)
-    throw new PeopleError('invalid', `choose a password of at least ${MIN_PASSWORD_LENGTH} characters`);
+    throw new PeopleError('password_too_short', `choose a password of at least ${MIN_PASSWORD_LENGTH} characters`, {
+      min: MIN_PASSWORD_LENGTH,
+    });
   return password;
 }
 

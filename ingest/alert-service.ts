@@ -133,7 +133,7 @@ export class AlertService {
     );
   }
 
-  /** A person's action; throws LifecycleError (not_found, closed, conflict, invalid). */
+  /** A person's action; throws LifecycleError (its code says why). */
   act(id: number, actor: string, action: AlertAction, channel: string): AlertView {
     const now = this.#now();
     let events: LifecycleEvent[];
@@ -162,7 +162,7 @@ export class AlertService {
     }
     for (const e of events) this.#after(e, now);
     const alert = this.#repo.get(id);
-    if (!alert) throw new LifecycleError('not_found', `no alert ${id}`);
+    if (!alert) throw new LifecycleError('alert_not_found', `no alert ${id}`);
     const view = this.#view(alert);
     this.#o.publish(view);
     this.#rearm();

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { eventually } from './support/mqtt.ts';
-import type { LiveMessage } from '../web/family-protocol.ts';
+import type { LiveMessage } from '../web/api/live.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -53,22 +53,21 @@ describe('invitations and sign-in', () => {
     });
     expect(invited.status).toBe(201);
     const token = new URL(((await invited.json()) as { link: string }).link).hash.replace('#invite=', '');
-    expect(await (await post('/api/invitations/lookup', { token })).json()).toMatchObject({
+    expect(await (await post('/api/invitations/lookup', { token })).json()).toEqual({
       name: 'Claire',
       email: 'claire@famille.test',
       relation: 'fille',
       patientName: 'Jeanne Dupont',
-      existingAccount: false,
+      expiresAt: expect.any(Number),
     });
     const short = await post('/api/invitations/accept', { token, password: 'short' });
     expect(short.status).toBe(400);
-    expect(await short.json()).toMatchObject({ error: expect.stringContaining('at least 10 characters') });
+    expect(await short.json()).toMatchObject({ error: { code: 'password_too_short', params: { min: 10 } } });
     const accepted = await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD });
     expect(accepted.status).toBe(200);
-    expect(accepted.headers.get('set-cookie')).toMatch(
-      /^vigie_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
-    );
-    const cookie = accepted.headers.get('set-cookie')!.split(';')[0]!;
+    const sessionCookie = accepted.headers.getSetCookie().find((c) => c.startsWith('vigie_session='))!;
+    expect(sessionCookie).toMatch(/^vigie_session=[\w-]+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/);
+    const cookie = sessionCookie.split(';')[0]!;
     expect(await (await get('/api/me', cookie)).json()).toMatchObject({
       person: {
         name: 'Claire',
@@ -76,8 +75,12 @@ describe('invitations and sign-in', () => {
         patients: [{ id: device.patientId, name: 'Jeanne Dupont', relation: 'fille', shareVitals: true }],
       },
     });
-    expect((await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD })).status).toBe(410);
-    expect((await post('/api/invitations/lookup', { token: 'x'.repeat(43) })).status).toBe(404);
+    const again = await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD });
+    expect(again.status).toBe(410);
+    expect(await again.json()).toMatchObject({ error: { code: 'invitation_used' } });
+    const bogus = await post('/api/invitations/lookup', { token: 'x'.repeat(43) });
+    expect(bogus.status).toBe(404);
+    expect(await bogus.json()).toMatchObject({ error: { code: 'invitation_invalid' } });
     // A relative cannot invite (the care team and the patient do).
     expect(
       (
@@ -90,23 +93,44 @@ describe('invitations and sign-in', () => {
     ).toBe(403);
   });
 
-  it('refuses a wrong password with a reason, locks the e-mail after five, and signs out', async () => {
+  it('refuses a wrong password with a code, signs out, and does not let a stranger lock the owner out', async () => {
     const { device } = await s.senior('Jeanne');
     await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
     const wrong = await post('/api/session', { email: 'claire@famille.test', password: 'not her password' });
     expect(wrong.status).toBe(401);
-    expect(await wrong.json()).toEqual({ error: 'wrong e-mail or password' });
-    expect((await post('/api/session', { email: 'nobody@famille.test', password: 'whatever' })).status).toBe(401); // same answer for an unknown e-mail
+    expect(await wrong.json()).toMatchObject({ error: { code: 'wrong_credentials' } });
+    // The same answer for an unknown e-mail.
+    const unknown = await post('/api/session', { email: 'nobody@famille.test', password: 'whatever' });
+    expect(unknown.status).toBe(401);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'wrong_credentials' } });
     const ok = await post('/api/session', { email: 'CLAIRE@famille.test', password: FAMILY_PASSWORD });
     expect(ok.status).toBe(200);
-    const cookie = ok.headers.get('set-cookie')!.split(';')[0]!;
+    const cookies = ok.headers.getSetCookie().map((c) => c.split(';')[0]!);
+    const cookie = cookies.find((c) => c.startsWith('vigie_session='))!;
+    const deviceCookie = cookies.find((c) => c.startsWith('vigie_device='))!;
     expect(
       (await fetch(`${s.webUrl}/api/session`, { method: 'DELETE', headers: { cookie, origin: s.webUrl } })).status,
     ).toBe(204);
     expect((await get('/api/me', cookie)).status).toBe(401);
-    for (let i = 0; i < 5; i += 1) await post('/api/session', { email: 'claire@famille.test', password: 'guess' });
-    const locked = await post('/api/session', { email: 'claire@famille.test', password: FAMILY_PASSWORD });
-    expect(locked.status).toBe(429);
+
+    // A stranger guesses: after a few tries, each answer is a quick 429 with how long to wait.
+    const answers = [];
+    for (let i = 0; i < 6; i += 1)
+      answers.push(await post('/api/session', { email: 'claire@famille.test', password: `guess ${i}` }));
+    expect(answers.map((r) => r.status)).toEqual([401, 401, 401, 401, 429, 429]);
+    expect(Number(answers[5]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await answers[5]!.json()).toMatchObject({
+      error: { code: 'sign_in_throttled', params: { retryAfterSeconds: expect.any(Number) } },
+    });
+    // Even the right password waits, from a browser that never signed in here...
+    expect((await post('/api/session', { email: 'claire@famille.test', password: FAMILY_PASSWORD })).status).toBe(429);
+    // ...but Claire, on her own tablet, signs in at once.
+    const hers = await post(
+      '/api/session',
+      { email: 'claire@famille.test', password: FAMILY_PASSWORD },
+      { cookie: deviceCookie },
+    );
+    expect(hers.status).toBe(200);
   });
 
   it('refuses cookie-authenticated changes and live sockets from another site (CSRF)', async () => {
@@ -118,7 +142,7 @@ describe('invitations and sign-in', () => {
       { origin: 'https://evil.example' },
     );
     expect(forged.status).toBe(403);
-    expect(await forged.json()).toEqual({ error: 'cross-site request refused' });
+    expect(await forged.json()).toMatchObject({ error: { code: 'cross_site' } });
     await expect(live(cookie, 'https://evil.example')).rejects.toThrow(/403/);
     await expect(live('vigie_session=forged')).rejects.toThrow(/401/);
   });
@@ -142,7 +166,7 @@ describe('the patient invites their relatives', () => {
     const jeanne = await s.family(device.patientId, {
       name: 'Jeanne',
       email: 'jeanne@senior.test',
-      relation: 'self',
+      relation: 'elle-même',
       role: 'patient',
     });
     const invited = await post(
@@ -196,9 +220,7 @@ describe('a relative sees only their own patient', () => {
     expect((await get(`/api/patients/${mine.device.patientId}`, cookie)).status).toBe(200);
     const other = await get(`/api/patients/${theirs.device.patientId}`, cookie);
     expect(other.status).toBe(403);
-    expect(await other.json()).toEqual({
-      error: 'you do not have access to this patient; ask the care team for an invitation',
-    });
+    expect(await other.json()).toMatchObject({ error: { code: 'patient_forbidden' } });
     expect((await get('/api/patients/p-doesnotexist', cookie)).status).toBe(403); // same answer: ids cannot be probed
     expect((await get(`/api/alerts/${alertId}`, cookie)).status).toBe(404);
     expect((await post(`/api/alerts/${alertId}/actions`, { action: { action: 'accept' } }, { cookie })).status).toBe(
@@ -221,7 +243,7 @@ describe('a relative sees only their own patient', () => {
     await eventually(() => expect(received.map((m) => m.type)).toEqual(expect.arrayContaining(['error', 'snapshot'])));
     expect(received.find((m) => m.type === 'error')).toMatchObject({
       patientId: theirs.device.patientId,
-      code: 'forbidden',
+      code: 'patient_forbidden',
     });
 
     await theirs.publish('vitals', { ts: Date.now(), seq: 1, hr: 71, spo2: 96, battery: 50 });
@@ -286,13 +308,14 @@ describe('acting on an alert', () => {
     );
     const late = await post(`/api/alerts/${id}/actions`, { action: { action: 'accept' } }, { cookie: claire.cookie });
     expect(late.status).toBe(409);
-    expect(await late.json()).toEqual({ error: `already accepted by ${marc.personId}` });
+    expect(await late.json()).toMatchObject({ error: { code: 'alert_already_accepted', params: { by: 'Marc' } } });
     const resolve = await post(
       `/api/alerts/${id}/actions`,
       { action: { action: 'resolve', note: 'fine' } },
       { cookie: marc.cookie },
     );
     expect(resolve.status).toBe(403);
+    expect(await resolve.json()).toMatchObject({ error: { code: 'action_not_allowed' } });
     expect(
       (await post(`/api/alerts/${id}/actions`, { action: { action: 'arrived' } }, { cookie: marc.cookie })).status,
     ).toBe(200);
@@ -321,10 +344,15 @@ describe('the care team sets up a patient', () => {
       thresholds: { 'temp-hgih': { limit: 37 } },
     });
     expect(unknown.status).toBe(400);
-    expect(await unknown.json()).toEqual({ error: 'unknown threshold rule "temp-hgih"' });
-    expect((await staff('PUT', `/api/patients/${device.patientId}/rules`, { fallWindowSeconds: 5 })).status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'threshold_unknown', params: { rule: 'temp-hgih' } } });
+    const short = await staff('PUT', `/api/patients/${device.patientId}/rules`, { fallWindowSeconds: 5 });
+    expect(short.status).toBe(400);
+    expect(await short.json()).toMatchObject({
+      error: { code: 'invalid_request', params: { fields: 'body.fallWindowSeconds' } },
+    });
     expect((await fetch(`${s.webUrl}/api/patients/${device.patientId}/rules`)).status).toBe(401);
-    expect((await staff('GET', '/api/patients/p-unknown/rules')).status).toBe(404);
+    // Unknown patients and others' patients get the same answer.
+    expect((await staff('GET', '/api/patients/p-unknown/rules')).status).toBe(403);
 
     const set = await staff('PUT', `/api/patients/${device.patientId}/rules`, {
       thresholds: { 'temp-high': { limit: 37.2 } },
@@ -358,9 +386,7 @@ describe('the care team sets up a patient', () => {
       steps: [{ personId: stranger.personId, delayMinutes: 0 }],
     });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({
-      error: `step 1: ${stranger.personId} is not among ${device.patientId}'s people`,
-    });
+    expect(await bad.json()).toMatchObject({ error: { code: 'chain_person_not_linked', params: { step: 1 } } });
     const ok = await staff('PUT', `/api/patients/${device.patientId}/escalation`, {
       steps: [{ personId: claire.personId, delayMinutes: 0 }],
       arrivalTimeoutMinutes: 20,

@@ -1,4 +1,8 @@
-/** The web service's consultation API: who may create one, and what a bad request is told. */
+/**
+ * The web service's edge, against the real service on Fastify: consultations and the links they hand
+ * out, personal API tokens, what a bad request is told (a stable code the pages translate), and the
+ * security headers of the pages.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallStack, type CallStack } from './support/call-stack.ts';
 import { CallTokens } from '../sfu/tokens.ts';
@@ -11,84 +15,220 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function post(body: unknown, token: string | null = stack.staffToken, raw?: string) {
-  return fetch(`${stack.webUrl}/api/consultations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: raw ?? JSON.stringify(body),
-  }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+async function request(
+  method: string,
+  path: string,
+  o: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+) {
+  const token = o.token === undefined ? stack.staffToken : o.token;
+  const res = await fetch(`${stack.webUrl}${path}`, {
+    method,
+    headers: {
+      ...(o.body !== undefined || o.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...o.headers,
+    },
+    ...(o.raw !== undefined ? { body: o.raw } : o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : null,
+  };
 }
+const refusal = (code: string) => ({ error: expect.objectContaining({ code, message: expect.any(String) }) });
 
-describe('consultation API', () => {
-  it('creates a consultation with links whose tokens the SFU accepts, each with its role', async () => {
-    const r = await post({ patientId: stack.patientId });
+describe('consultations', () => {
+  it('creates one with a link for the clinician and one for the patient, whose tokens the SFU accepts', async () => {
+    const r = await request('POST', '/api/consultations', { body: { patientId: stack.patientId } });
     expect(r.status).toBe(201);
-    const links = r.body.links as Record<string, string>;
-    expect(Object.keys(links).sort()).toEqual(['clinician', 'family', 'patient']);
-    for (const [role, link] of Object.entries(links)) {
-      const token = link.split('#')[1] ?? '';
-      const grant = await stack.sfu.server.tokens.verifyCall(token);
-      expect(grant).toMatchObject({ ok: true, value: { role, roomId: r.body.roomId, patientId: stack.patientId } });
-    }
-    expect((await post({ patientId: stack.patientId, inviteFamily: false })).body.links).not.toHaveProperty('family');
+    const links = r.body!.links as Record<string, string>;
+    expect(Object.keys(links).sort()).toEqual(['clinician', 'patient']);
+    const grants = await Promise.all(
+      Object.entries(links).map(async ([role, link]) => {
+        const grant = await stack.sfu.server.tokens.verifyCall(link.split('#')[1] ?? '');
+        expect(grant).toMatchObject({ ok: true, value: { role, roomId: r.body!.roomId, patientId: stack.patientId } });
+        return grant.ok ? grant.value : undefined;
+      }),
+    );
+    // The names shown in the call come from the tokens: the clinician's own, the patient's label.
+    expect(grants.map((g) => g?.displayName).sort()).toEqual(['Dr Martin', 'call test']);
+    // Participant ids are opaque: no account id to read off a call.
+    const doctor = stack.people.personByEmail('martin@vigie.test')!;
+    for (const g of grants) expect(g?.participantId).not.toContain(doctor.id);
   });
 
-  it.each([
-    ['no sign-in', null, 401, 'sign in first (console), or send "Authorization: Bearer <staff token>"'],
-    ['a forged sign-in', 'x.y.z', 401, 'your sign-in is not valid; sign in again'],
-  ])('refuses %s', async (_name, token, status, error) => {
-    expect(await post({ patientId: stack.patientId }, token)).toEqual({ status, body: { error } });
-  });
-
-  it('refuses an expired sign-in and a call invitation used as a sign-in', async () => {
-    const expired = await stack.web.tokens.issueStaff('dr', 'Dr', -120);
-    expect(await post({ patientId: stack.patientId }, expired)).toEqual({
+  it('refuses whoever is not in the patient’s care team, with a code', async () => {
+    expect(
+      await request('POST', '/api/consultations', { token: null, body: { patientId: stack.patientId } }),
+    ).toMatchObject({
+      status: 403,
+      body: refusal('cross_site'),
+    });
+    expect(
+      await request('POST', '/api/consultations', {
+        token: null,
+        body: { patientId: stack.patientId },
+        headers: { origin: stack.webUrl },
+      }),
+    ).toMatchObject({ status: 401, body: refusal('sign_in_required') });
+    expect(
+      await request('POST', '/api/consultations', { token: 'vigie_forged-token-that-is-long-enough', body: {} }),
+    ).toMatchObject({
       status: 401,
-      body: { error: 'your sign-in has expired; sign in again' },
+      body: refusal('api_token_invalid'),
     });
-    const invitation = (
-      await stack.web.tokens.issueCall({
-        roomId: 'r',
-        role: 'clinician',
-        displayName: 'Dr',
-        patientId: stack.patientId,
-        ttlSeconds: 60,
-      })
-    ).token;
-    expect((await post({ patientId: stack.patientId }, invitation)).status).toBe(401);
-    const otherSecret = await new CallTokens(CallTokens.randomSecret()).issueStaff('dr', 'Dr', 60);
-    expect((await post({ patientId: stack.patientId }, otherSecret)).status).toBe(401);
+    // A call invitation, or a token signed by someone else, is no API token.
+    const invitation = await stack.web.tokens.issueCall({
+      roomId: 'r',
+      role: 'clinician',
+      displayName: 'Dr',
+      patientId: stack.patientId,
+      ttlSeconds: 60,
+    });
+    expect((await request('POST', '/api/consultations', { token: invitation.token, body: {} })).status).toBe(401);
+    const other = await new CallTokens(CallTokens.randomSecret()).issueCall({
+      roomId: 'r',
+      role: 'clinician',
+      displayName: 'Dr',
+      patientId: 'p',
+      ttlSeconds: 60,
+    });
+    expect((await request('POST', '/api/consultations', { token: other.token, body: {} })).status).toBe(401);
+    // A clinician of another team.
+    const stranger = await stack.people.createPerson({
+      role: 'clinician',
+      name: 'Dr Autre',
+      email: 'autre@vigie.test',
+    });
+    stack.people.addToTeam(stack.people.team('Équipe Sud'), { people: [stranger.id] });
+    const theirs = stack.people.createApiToken(stranger.id, 'tests', 60_000).token;
+    expect(
+      await request('POST', '/api/consultations', { token: theirs, body: { patientId: stack.patientId } }),
+    ).toMatchObject({
+      status: 403,
+      body: refusal('patient_not_in_team'),
+    });
+    // An unknown patient gets the same answer as a foreign one: ids cannot be probed.
+    expect(await request('POST', '/api/consultations', { body: { patientId: 'p-nobody' } })).toMatchObject({
+      status: 403,
+      body: refusal('patient_not_in_team'),
+    });
   });
 
-  it('says what is wrong with the request', async () => {
-    expect(await post({ patientId: 'p-nobody' })).toEqual({ status: 404, body: { error: 'unknown patient p-nobody' } });
-    expect(await post({})).toEqual({ status: 400, body: { error: expect.stringContaining('patientId') } });
-    expect(await post({ patientId: stack.patientId, inviteFamily: 'yes' })).toEqual({
+  it('says what is wrong with the request, in codes', async () => {
+    expect(await request('POST', '/api/consultations', { body: {} })).toMatchObject({
       status: 400,
-      body: { error: expect.stringContaining('inviteFamily') },
+      body: { error: expect.objectContaining({ code: 'invalid_request', params: { fields: 'body.patientId' } }) },
     });
-    expect(await post(undefined, stack.staffToken, '{not json')).toEqual({
+    expect(
+      await request('POST', '/api/consultations', { body: { patientId: stack.patientId, inviteFamily: 'yes' } }),
+    ).toMatchObject({
       status: 400,
-      body: { error: 'the body is not JSON' },
+      body: { error: expect.objectContaining({ code: 'invalid_request', params: { fields: 'body.inviteFamily' } }) },
     });
-    expect(await post(undefined, stack.staffToken, JSON.stringify({ patientId: 'x'.repeat(20_000) }))).toEqual({
+    expect(await request('POST', '/api/consultations', { raw: '{not json' })).toMatchObject({
+      status: 400,
+      body: refusal('invalid_json'),
+    });
+    expect(await request('POST', '/api/consultations', { raw: '{"__proto__":{"admin":true}}' })).toMatchObject({
+      status: 400,
+      body: refusal('invalid_json'),
+    });
+    expect(
+      await request('POST', '/api/consultations', { raw: JSON.stringify({ patientId: 'x'.repeat(20_000) }) }),
+    ).toMatchObject({
       status: 413,
-      body: { error: 'request body over 16384 bytes' },
+      body: refusal('body_too_large'),
     });
-    const get = await fetch(`${stack.webUrl}/api/consultations`);
-    expect(get.status).toBe(405);
-    expect((await fetch(`${stack.webUrl}/api/nothing`)).status).toBe(404);
+    expect(
+      await request('POST', '/api/consultations', {
+        raw: 'patientId=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    ).toMatchObject({ status: 415, body: refusal('unsupported_media_type') });
+    expect(await request('GET', '/api/consultations')).toMatchObject({ status: 404, body: refusal('not_found') });
+    expect(await request('GET', '/api/nothing')).toMatchObject({ status: 404, body: refusal('not_found') });
   });
+});
 
-  it('serves the pages with a content security policy, and the call page for any consultation path', async () => {
-    const page = await fetch(`${stack.webUrl}/call/c-123`);
-    expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(await page.text()).toContain('/assets/call-');
+describe('personal API tokens', () => {
+  it('acts as their owner until revoked, and lists only what still works', async () => {
+    const doctor = stack.people.personByEmail('martin@vigie.test')!;
+    const session = stack.people.createSession(doctor.id, 60_000).token;
+    const asDoctor = { token: null, headers: { cookie: `vigie_session=${session}`, origin: stack.webUrl } };
+    const created = await request('POST', '/api/console/tokens', {
+      ...asDoctor,
+      body: { label: 'export script', days: 2 },
+    });
+    expect(created.status).toBe(201);
+    const token = created.body!.token as { id: string; secret: string; expiresAt: number };
+    expect(token.secret).toMatch(/^vigie_/);
+    expect(token.expiresAt - Date.now()).toBeGreaterThan(47 * 3600_000);
+    expect((await request('POST', '/api/console/tokens', { ...asDoctor, body: { label: 'x', days: 31 } })).status).toBe(
+      400,
+    );
+    // It acts as its owner, with the owner's access (no alert service runs in this stack: the routes used need none).
+    expect((await request('GET', '/api/console/me', { token: token.secret })).body).toMatchObject({
+      person: { name: 'Dr Martin', role: 'clinician' },
+    });
+    expect((await request('GET', `/api/patients/${stack.patientId}/escalation`, { token: token.secret })).status).toBe(
+      200,
+    );
+    const listed = await request('GET', '/api/console/tokens', asDoctor);
+    expect(listed.body!.tokens).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: token.id, label: 'export script' })]),
+    );
+    expect(JSON.stringify(listed.body)).not.toContain(token.secret);
+    // Nobody else revokes it; its owner does, and it stops at once.
+    const nurse = await stack.people.createPerson({ role: 'nurse', name: 'Inf', email: 'inf@vigie.test' });
+    const nurseToken = stack.people.createApiToken(nurse.id, 't', 60_000).token;
+    expect(await request('DELETE', `/api/console/tokens/${token.id}`, { token: nurseToken })).toMatchObject({
+      status: 404,
+      body: refusal('token_not_found'),
+    });
+    expect((await request('DELETE', `/api/console/tokens/${token.id}`, asDoctor)).status).toBe(204);
+    expect(await request('GET', '/api/console/me', { token: token.secret })).toMatchObject({
+      status: 401,
+      body: refusal('api_token_invalid'),
+    });
+    // An expired token does not work either.
+    const expired = stack.people.createApiToken(doctor.id, 'old', 1_000, Date.now() - 2_000).token;
+    expect((await request('GET', '/api/console/me', { token: expired })).status).toBe(401);
+    // A relative cannot make one.
+    const relative = await stack.people.createPerson({ role: 'family', name: 'Fille', email: 'fille@vigie.test' });
+    const relSession = stack.people.createSession(relative.id, 60_000).token;
+    expect(
+      await request('POST', '/api/console/tokens', {
+        token: null,
+        headers: { cookie: `vigie_session=${relSession}`, origin: stack.webUrl },
+        body: { label: 'x' },
+      }),
+    ).toMatchObject({ status: 403, body: refusal('staff_only') });
+  });
+});
+
+describe('pages', () => {
+  it('serves every page with security headers, and the call page for any consultation path', async () => {
+    for (const path of ['/', '/console/', '/family/', '/call/c-123']) {
+      const page = await fetch(`${stack.webUrl}${path}`);
+      expect(page.status, path).toBe(200);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("object-src 'none'");
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      // Served over plain http here: no HSTS (it would pin nothing).
+      expect(page.headers.get('strict-transport-security')).toBeNull();
+    }
+    expect(await (await fetch(`${stack.webUrl}/call/c-123`)).text()).toContain('/assets/call-');
     expect(await fetch(`${stack.webUrl}/api/config`).then((r) => r.json())).toEqual({
       sfuUrl: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/signal$/),
       vapidPublicKey: null,
     });
+    expect((await fetch(`${stack.webUrl}/../../etc/passwd`)).status).toBe(404);
+    expect((await fetch(`${stack.webUrl}/assets/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
   });
 });

@@ -4,7 +4,7 @@
  * team through their team (an admin: every team's patients). Unknown and foreign patients are
  * refused alike, so that ids cannot be probed.
  */
-import { HttpError } from '../common/http.ts';
+import { VigieError } from '../common/errors.ts';
 import { isStaff, type CareLink, type People, type Person } from '../common/people.ts';
 
 export type Access =
@@ -20,15 +20,22 @@ export function accessTo(people: People, person: Person, patientId: string): Acc
 
 export function requireAccess(people: People, person: Person, patientId: string): Access {
   const access = accessTo(people, person, patientId);
-  if (!access) {
-    throw new HttpError(
-      403,
-      isStaff(person.role)
-        ? 'this patient is not in your care team'
-        : 'you do not have access to this patient; ask the care team for an invitation',
-    );
-  }
-  return access;
+  if (access) return access;
+  throw isStaff(person.role)
+    ? new VigieError('patient_not_in_team', 'this patient is not in your care team')
+    : new VigieError('patient_forbidden', 'you do not have access to this patient');
+}
+
+/** The family page is for relatives and the patient themself; the care team has the console. */
+export function requireFamilyLink(people: People, person: Person, patientId: string): CareLink {
+  const access = requireAccess(people, person, patientId);
+  if (access.kind !== 'family') throw new VigieError('family_only', 'the care team follows patients in the console');
+  return access.link;
+}
+
+/** The patient themself (their own account, by its care link, never by a free-text relation) or their care team. */
+export function isPatientOrCareTeam(access: Access): boolean {
+  return access.kind === 'staff' || access.link.self;
 }
 
 /** The patients a person follows: their team's, or their relatives. */

@@ -7,12 +7,11 @@ import {
   type AlertView,
   type AuditView,
 } from '../common/alert-api.ts';
-import { HttpError } from '../common/http.ts';
+import { errorBodySchema, VigieError } from '../common/errors.ts';
 
 const listSchema = z.object({ alerts: z.array(alertViewSchema) });
 const oneSchema = z.object({ alert: alertViewSchema, audit: z.array(auditEntrySchema) });
 const actedSchema = z.object({ alert: alertViewSchema });
-const errorSchema = z.object({ error: z.string() });
 
 export class AlertsClient {
   readonly #url: string;
@@ -45,7 +44,7 @@ export class AlertsClient {
     try {
       return oneSchema.parse(await this.#call('GET', `/alerts/${id}`));
     } catch (error) {
-      if (error instanceof HttpError && error.status === 404) return undefined;
+      if (error instanceof VigieError && error.code === 'alert_not_found') return undefined;
       throw error;
     }
   }
@@ -54,7 +53,7 @@ export class AlertsClient {
     return actedSchema.parse(await this.#call('POST', `/alerts/${id}/actions`, { actor, channel, action })).alert;
   }
 
-  /** Errors of the alert API come back as HttpErrors with its status and message (409: already accepted...). */
+  /** Refusals of the alert API come back as VigieErrors with its code (alert_already_accepted...). */
   async #call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     let res: Response;
     try {
@@ -65,16 +64,15 @@ export class AlertsClient {
         signal: AbortSignal.timeout(10_000),
       });
     } catch {
-      throw new HttpError(503, 'the alert service is unreachable; try again in a moment');
+      throw new VigieError('alerts_unavailable', 'the alert service is unreachable; try again in a moment');
     }
     const payload: unknown = await res.json().catch(() => ({}));
-    if (!res.ok) {
-      const message = errorSchema.safeParse(payload);
-      throw new HttpError(
-        res.status === 401 ? 502 : res.status,
-        message.success ? message.data.error : `alert service error ${res.status}`,
-      );
+    if (res.ok) return payload;
+    const refusal = errorBodySchema.safeParse(payload);
+    // The service token refused, or an answer we cannot read: the alert service is unusable, not the caller's request.
+    if (!refusal.success || refusal.data.error.code === 'sign_in_required' || refusal.data.error.code === 'internal') {
+      throw new VigieError('alerts_unavailable', `alert service error ${res.status}`);
     }
-    return payload;
+    throw new VigieError(refusal.data.error.code, refusal.data.error.message, refusal.data.error.params ?? {});
   }
 }

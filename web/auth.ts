@@ -1,90 +1,109 @@
 /**
- * Sign-in for people with accounts (families today; the care team in the console): an opaque
- * session token in a cookie that scripts cannot read (HttpOnly), sent only to this site
- * (SameSite=Strict), over TLS only when the site is served over TLS (Secure). Requests that change
- * something must come from this site's own pages (Origin check), which with SameSite stops CSRF.
- * Repeated wrong passwords for one e-mail lock it for a while.
+ * Who is asking. A browser signs in with an e-mail and a password and gets an opaque session token in
+ * a cookie that scripts cannot read (HttpOnly), sent only to this site (SameSite=Strict), over TLS only
+ * when the site is served over TLS (Secure). A script acts as one member of the care team with a
+ * personal API token (`Authorization: Bearer vigie_…`), which carries that person's access, expires
+ * and can be revoked. Every password check goes through the sign-in throttle and the hashing gate.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from '../common/http.ts';
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { VigieError } from '../common/errors.ts';
 import type { People, Person } from '../common/people.ts';
-import { FailureThrottle } from '../common/throttle.ts';
+import { HashingGate } from './hashing-gate.ts';
+import { SignInThrottle } from './sign-in-throttle.ts';
 
 export const SESSION_COOKIE = 'vigie_session';
+/** Remembers that this browser signed in before (web/sign-in-throttle.ts); it grants nothing by itself. */
+export const DEVICE_COOKIE = 'vigie_device';
 export const SESSION_TTL_MS = 14 * 24 * 3600_000;
+const DEVICE_TTL_MS = 365 * 24 * 3600_000;
+const BEARER = /^Bearer (vigie_[\w-]{20,100})$/;
 
-export class Auth {
-  readonly #people: People;
-  readonly #origin: () => string;
-  readonly #throttle = new FailureThrottle({ maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 });
-
-  /** `origin`: this site's origin as browsers see it (for the CSRF check). */
-  constructor(people: People, origin: () => string) {
-    this.#people = people;
-    this.#origin = origin;
-  }
-
-  async signIn(res: ServerResponse, email: string, password: string): Promise<Person> {
-    const key = email.trim().toLowerCase();
-    if (this.#throttle.isLocked(key))
-      throw new HttpError(
-        429,
-        'too many wrong passwords for this e-mail; wait 15 minutes, or ask the care team to reset it',
-      );
-    const person = await this.#people.signIn(key, password);
-    if (!person) {
-      this.#throttle.fail(key);
-      throw new HttpError(401, 'wrong e-mail or password');
-    }
-    this.#throttle.succeed(key);
-    this.startSession(res, person);
-    return person;
-  }
-
-  startSession(res: ServerResponse, person: Person): void {
-    const { token } = this.#people.createSession(person.id, SESSION_TTL_MS);
-    res.setHeader('set-cookie', this.#cookie(token, SESSION_TTL_MS / 1000));
-  }
-
-  signOut(req: IncomingMessage, res: ServerResponse): void {
-    const token = sessionToken(req);
-    if (token) this.#people.endSession(token);
-    res.setHeader('set-cookie', this.#cookie('', 0));
-  }
-
-  /** Whether the session a request was made with is still valid (for long-lived sockets). */
-  stillValid(req: IncomingMessage): boolean {
-    return this.person(req) !== undefined;
-  }
-
-  /** The signed-in person, or undefined. */
-  person(req: IncomingMessage): Person | undefined {
-    const token = sessionToken(req);
-    return token ? this.#people.session(token) : undefined;
-  }
-
-  /** The signed-in person; 401 with what to do otherwise. */
-  require(req: IncomingMessage): Person {
-    const person = this.person(req);
-    if (!person) throw new HttpError(401, 'sign in first (or your session has expired)');
-    return person;
-  }
-
-  /** Refuses a state-changing request or a WebSocket that does not come from this site's pages. */
-  sameOrigin(req: IncomingMessage): void {
-    const origin = req.headers.origin;
-    if (origin !== this.#origin()) throw new HttpError(403, 'cross-site request refused');
-  }
-
-  #cookie(value: string, maxAgeSeconds: number): string {
-    return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(maxAgeSeconds)}${this.#origin().startsWith('https:') ? '; Secure' : ''}`;
-  }
+export interface AuthOptions {
+  /** Whether the site is served over TLS (Secure cookies). */
+  readonly secure: () => boolean;
+  readonly throttle?: SignInThrottle;
+  readonly gate?: HashingGate;
 }
 
-function sessionToken(req: IncomingMessage): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=') || undefined;
+export class Auth {
+  readonly throttle: SignInThrottle;
+  readonly gate: HashingGate;
+  readonly #people: People;
+  readonly #secure: () => boolean;
+
+  constructor(people: People, o: AuthOptions) {
+    this.#people = people;
+    this.#secure = o.secure;
+    this.throttle = o.throttle ?? new SignInThrottle();
+    this.gate = o.gate ?? new HashingGate();
   }
-  return undefined;
+
+  /** The person a request is made by: its API token's, else its session's. */
+  personOf(request: FastifyRequest): Person | undefined {
+    const bearer = request.headers.authorization;
+    if (bearer !== undefined) {
+      const token = BEARER.exec(bearer)?.[1];
+      const person = token ? this.#people.personByApiToken(token) : undefined;
+      if (!person) throw new VigieError('api_token_invalid', 'this API token is unknown, expired or revoked');
+      return person;
+    }
+    const session = request.cookies[SESSION_COOKIE];
+    return session ? this.#people.session(session) : undefined;
+  }
+
+  /** Whether a request's session still stands (long-lived sockets check it now and then). */
+  stillValid(request: FastifyRequest): boolean {
+    try {
+      return this.personOf(request) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  async signIn(request: FastifyRequest, reply: FastifyReply, email: string, password: string): Promise<Person> {
+    const attempt = { client: request.ip, account: email.trim().toLowerCase(), device: request.cookies[DEVICE_COOKIE] };
+    const wait = this.throttle.waitMs(attempt);
+    if (wait > 0) {
+      throw new VigieError('sign_in_throttled', 'too many wrong passwords; wait before trying again', {
+        retryAfterSeconds: Math.ceil(wait / 1000),
+      });
+    }
+    const person = await this.gate.run(() => this.#people.signIn(attempt.account, password));
+    if (!person) {
+      this.throttle.fail(attempt);
+      throw new VigieError('wrong_credentials', 'wrong e-mail or password');
+    }
+    const device = attempt.device ?? randomBytes(24).toString('base64url');
+    this.throttle.succeed({ ...attempt, device });
+    void reply.setCookie(DEVICE_COOKIE, device, this.#cookieOptions(DEVICE_TTL_MS));
+    this.startSession(reply, person);
+    return person;
+  }
+
+  /** Creates the account an invitation names (hashing its password through the gate). */
+  acceptInvitation(token: string, password: string): Promise<Person> {
+    return this.gate.run(() => this.#people.acceptInvitation(token, password));
+  }
+
+  startSession(reply: FastifyReply, person: Person): void {
+    const { token } = this.#people.createSession(person.id, SESSION_TTL_MS);
+    void reply.setCookie(SESSION_COOKIE, token, this.#cookieOptions(SESSION_TTL_MS));
+  }
+
+  signOut(request: FastifyRequest, reply: FastifyReply): void {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) this.#people.endSession(token);
+    void reply.clearCookie(SESSION_COOKIE, this.#cookieOptions(0));
+  }
+
+  #cookieOptions(ttlMs: number) {
+    return {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict' as const,
+      secure: this.#secure(),
+      maxAge: Math.floor(ttlMs / 1000),
+    };
+  }
 }

@@ -37,8 +37,14 @@ export type LiveEvent =
       readonly lastSeen: number;
     }
   | { readonly type: 'alert'; readonly patientId: string; readonly alert: AlertView }
-  /** A teleconsultation the family is invited to join. */
-  | { readonly type: 'call'; readonly patientId: string; readonly url: string; readonly expiresAt: number };
+  /** A teleconsultation opened for the patient (`family`: their relatives are invited too). */
+  | {
+      readonly type: 'call';
+      readonly patientId: string;
+      readonly roomId: string;
+      readonly expiresAt: number;
+      readonly family: boolean;
+    };
 
 export interface LiveHubOptions {
   readonly mqttUrl: string;

@@ -4,7 +4,7 @@
  * arrive, so that the list's order follows the patients' state.
  */
 import { news2 } from '../ingest/rules/news2.ts';
-import type { News2View } from './console-protocol.ts';
+import type { News2View } from './api/schemas.ts';
 
 /** Readings older than this do not count (the engine's window). */
 export const NEWS2_WINDOW_MS = 10 * 60_000;
@@ -23,5 +23,5 @@ export function news2Of(
   const input = { hr: fresh('hr'), spo2: fresh('spo2'), temp: fresh('temp'), sys: fresh('sys'), rr: fresh('rr') };
   if (Object.values(input).every((v) => v === undefined)) return null;
   const r = news2({ ...input, onOxygen: options.onOxygen }, { spo2Scale: options.spo2Scale });
-  return { score: r.score, risk: r.risk, partial: r.partial, missing: r.missing };
+  return { score: r.score, risk: r.risk, partial: r.partial, missing: [...r.missing] };
 }

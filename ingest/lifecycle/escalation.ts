@@ -117,7 +117,7 @@ export class Escalations {
     return this.#alerts.transaction(() => {
       const e = this.#repo.escalation(alertId);
       if (e?.owner && e.owner !== personId && e.state === 'accepted')
-        throw new LifecycleError('conflict', `already accepted by ${e.owner}`);
+        throw new LifecycleError('alert_already_accepted', `already accepted by ${e.owner}`, { by: e.owner });
       if (e?.state === 'accepted' && e.owner === personId) return { escalation: e, events: [] };
       const events = [
         this.#lifecycle.acknowledge(alertId, personId, now, channel),
@@ -150,9 +150,11 @@ export class Escalations {
     return this.#alerts.transaction(() => {
       const e = this.#repo.escalation(alertId);
       if (!e || e.state !== 'accepted')
-        throw new LifecycleError('invalid', 'accept the alert ("I\'m on my way") before confirming arrival');
+        throw new LifecycleError('alert_accept_first', 'accept the alert ("I\'m on my way") before confirming arrival');
       if (e.owner !== personId)
-        throw new LifecycleError('conflict', `only ${e.owner} (who accepted) can confirm arrival`);
+        throw new LifecycleError('alert_not_owner', `only ${e.owner} (who accepted) can confirm arrival`, {
+          by: e.owner ?? '',
+        });
       const arrived: Escalation = { ...e, state: 'arrived', arrivedAt: now, nextAt: null };
       this.#repo.save(arrived);
       this.#audit(

@@ -9,14 +9,13 @@
 import type { Condition } from '../rules/engine.ts';
 import { latches, rank, type Priority } from '../rules/priority.ts';
 import type { Alert, AlertPatch, AlertRepository } from './alert-store.ts';
+import { VigieError, type ErrorCode, type ErrorParams } from '../../common/errors.ts';
 
-export class LifecycleError extends Error {
+/** A person's action that cannot be done (the code says why: common/errors.ts). */
+export class LifecycleError extends VigieError {
   override readonly name = 'LifecycleError';
-  constructor(
-    readonly code: 'not_found' | 'closed' | 'invalid' | 'conflict',
-    message: string,
-  ) {
-    super(message);
+  constructor(code: ErrorCode, message: string, params: ErrorParams = {}) {
+    super(code, message, params);
   }
 }
 
@@ -179,7 +178,10 @@ export class AlertLifecycle {
   snooze(id: number, actor: string, durationMs: number, at: number, channel = 'web'): LifecycleEvent {
     this.#openOrThrow(id);
     if (!Number.isFinite(durationMs) || durationMs <= 0 || durationMs > MAX_SNOOZE_MS)
-      throw new LifecycleError('invalid', `a snooze lasts between 1 ms and ${MAX_SNOOZE_MS / 3_600_000} hours`);
+      throw new LifecycleError(
+        'alert_invalid_action',
+        `a snooze lasts between 1 ms and ${MAX_SNOOZE_MS / 3_600_000} hours`,
+      );
     const until = at + durationMs;
     return {
       type: 'snoozed',
@@ -195,7 +197,7 @@ export class AlertLifecycle {
   resolve(id: number, actor: string, note: string, at: number, channel = 'web'): LifecycleEvent {
     const alert = this.#openOrThrow(id);
     const text = note.trim();
-    if (!text) throw new LifecycleError('invalid', 'say what was done: a resolution note is required');
+    if (!text) throw new LifecycleError('alert_invalid_action', 'say what was done: a resolution note is required');
     const patch: AlertPatch = {
       resolution: text,
       closedAt: at,
@@ -252,9 +254,9 @@ export class AlertLifecycle {
 
   #openOrThrow(id: number): Alert {
     const alert = this.#repo.get(id);
-    if (!alert) throw new LifecycleError('not_found', `no alert ${id}`);
+    if (!alert) throw new LifecycleError('alert_not_found', `no alert ${id}`);
     if (alert.closedAt !== null)
-      throw new LifecycleError('closed', `alert ${id} is already closed (${alert.closedReason})`);
+      throw new LifecycleError('alert_closed', `alert ${id} is already closed (${alert.closedReason})`);
     return alert;
   }
 }

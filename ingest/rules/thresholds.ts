@@ -217,10 +217,14 @@ export type ThresholdOverride = Partial<
   Pick<ThresholdRule, 'limit' | 'hysteresis' | 'sustain' | 'priority' | 'enabled'>
 >;
 
+export function isThresholdRuleId(id: string): boolean {
+  return DEFAULT_THRESHOLDS.some((r) => r.id === id);
+}
+
 /** A patient's rules: the defaults with a clinician's changes, by rule id. */
 export function thresholdsFor(overrides: Readonly<Record<string, ThresholdOverride>> = {}): ThresholdRule[] {
   for (const id of Object.keys(overrides)) {
-    if (!DEFAULT_THRESHOLDS.some((r) => r.id === id)) throw new TypeError(`unknown threshold rule "${id}"`);
+    if (!isThresholdRuleId(id)) throw new TypeError(`unknown threshold rule "${id}"`);
   }
   return DEFAULT_THRESHOLDS.map((rule) => ({ ...rule, ...overrides[rule.id] }));
 }

@@ -16,10 +16,12 @@ export interface CallStack {
   readonly web: WebServer;
   readonly webUrl: string;
   readonly patientId: string;
+  readonly people: People;
+  /** A personal API token of Dr Martin, whose care team follows the patient. */
   readonly staffToken: string;
   /** Pages reach the SFU's signalling through this relay, so a test can cut their network. */
   readonly signallingLink: TcpProxy;
-  /** Creates a consultation through the API, as the start page does. */
+  /** Creates a consultation through the API, as the console does. */
   createConsultation(
     inviteFamily?: boolean,
   ): Promise<{ roomId: string; links: { clinician: string; patient: string; family?: string } }>;
@@ -49,12 +51,16 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
   const webUrl = await web.listen();
-  const staffToken = await web.tokens.issueStaff('dr-house', 'Dr Martin', 3600);
+  const doctor = await people.createPerson({ role: 'clinician', name: 'Dr Martin', email: 'martin@vigie.test' });
+  const team = people.team('Équipe Nord');
+  people.addToTeam(team, { people: [doctor.id], patients: [patientId] });
+  const staffToken = people.createApiToken(doctor.id, 'tests', 3600_000).token;
   return {
     sfu,
     web,
     webUrl,
     patientId,
+    people,
     staffToken,
     signallingLink,
     async createConsultation(inviteFamily = true) {

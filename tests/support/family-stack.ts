@@ -4,7 +4,6 @@
  * Registers its hooks after usePipeline's; each test gets a fresh stack.
  */
 import { afterEach, beforeEach } from 'vitest';
-import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { People } from '../../common/people.ts';
@@ -26,7 +25,9 @@ export interface FamilyStack {
   settings: PatientSettingsStore;
   /** The ingest's alert API, as the web service reaches it. */
   alertsApi: { url: string; token: string };
+  /** A personal API token of a nurse whose care team follows every senior of this stack. */
   staffToken: string;
+  staffTeam: string;
   /** A senior with a connected watch. */
   senior(
     name: string,
@@ -43,7 +44,7 @@ export const FAMILY_PASSWORD = 'correct horse battery';
 /** `sfu`: also run a real SFU, for pages that start a teleconsultation. */
 export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): FamilyStack {
   const s = {} as FamilyStack;
-  let api: Server | undefined;
+  let api: { close: () => Promise<void> } | undefined;
   let sfu: TestSfu | undefined;
   const clients: MqttClient[] = [];
   beforeEach(async () => {
@@ -54,7 +55,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       token,
       logger: createLogger('api', 'silent'),
     });
-    api = served.server;
+    api = served;
     s.alertsApi = { url: served.url, token };
     if (options.sfu) sfu = await startTestSfu();
     s.people = People.open(registryPath(t.broker.dir));
@@ -77,9 +78,13 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     });
     s.webUrl = await s.web.listen();
     await s.web.liveReady;
-    s.staffToken = await s.web.tokens.issueStaff('nurse-1', 'Infirmière', 3600);
+    const nurse = await s.people.createPerson({ role: 'nurse', name: 'Infirmière Test', email: 'nurse@vigie.test' });
+    s.staffTeam = s.people.team('Équipe test');
+    s.people.addToTeam(s.staffTeam, { people: [nurse.id] });
+    s.staffToken = s.people.createApiToken(nurse.id, 'tests', 3600_000).token;
     s.senior = async (name) => {
       const device = await t.broker.registry.provisionPatient(name);
+      s.people.addToTeam(s.staffTeam, { patients: [device.patientId] });
       const client = await connect(t.broker.url, {
         clientId: device.deviceId,
         username: device.deviceId,
@@ -113,7 +118,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => end(c, true)));
     await s.web.close();
-    api?.close();
+    await api?.close();
     s.people.close();
     s.settings.close();
     await sfu?.stop();

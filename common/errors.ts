@@ -1,0 +1,110 @@
+/**
+ * Every refusal Vigie's HTTP APIs can give, once: a stable code (what the pages translate, what
+ * scripts test for), its HTTP status, and the parameters its message may need. The server never sends
+ * a sentence for a page to show; the pages say it in the person's language (web/src/lib/i18n.ts has a
+ * French and an English text for every code, checked by the type system). The `message` that travels
+ * with a code is for developers reading a log or a curl answer.
+ */
+import { z } from 'zod';
+
+export const ERROR_STATUS = {
+  // The request itself.
+  invalid_request: 400,
+  invalid_json: 400,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  not_found: 404,
+  method_not_allowed: 405,
+  not_a_websocket: 400,
+  rate_limited: 429,
+  too_many_connections: 429,
+  server_busy: 429,
+  internal: 500,
+  // Who is asking.
+  cross_site: 403,
+  sign_in_required: 401,
+  wrong_credentials: 401,
+  sign_in_throttled: 429,
+  api_token_invalid: 401,
+  staff_only: 403,
+  family_only: 403,
+  patient_forbidden: 403,
+  patient_not_in_team: 403,
+  patient_not_found: 404,
+  action_not_allowed: 403,
+  invite_not_allowed: 403,
+  gateway_not_allowed: 403,
+  // Accounts and invitations.
+  password_too_short: 400,
+  name_required: 400,
+  email_taken: 409,
+  invitation_invalid: 404,
+  invitation_used: 410,
+  invitation_expired: 410,
+  sign_in_to_accept: 409,
+  invitation_other_account: 403,
+  // Alerts (the ingest's alert API, passed through by the web service).
+  alert_not_found: 404,
+  alert_closed: 409,
+  alert_already_accepted: 409,
+  alert_accept_first: 409,
+  alert_not_owner: 409,
+  alert_invalid_action: 400,
+  alerts_unavailable: 503,
+  // Care team set-up.
+  chain_person_unknown: 400,
+  chain_person_not_linked: 400,
+  chain_invalid: 400,
+  threshold_unknown: 400,
+  threshold_invalid: 400,
+  note_empty: 400,
+  note_too_long: 400,
+  history_unavailable: 503,
+  // Devices and calls.
+  push_endpoint_invalid: 400,
+  push_endpoint_taken: 409,
+  call_not_found: 404,
+  token_not_found: 404,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+export const errorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
+
+/** Values a message may mention (a field, a limit, a name); never health data. */
+export type ErrorParams = Readonly<Record<string, string | number>>;
+
+/** What every refusal looks like on the wire. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: errorCodeSchema,
+    message: z.string(),
+    params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** A refusal with its code; the status follows from the code. */
+export class VigieError extends Error {
+  override readonly name: string = 'VigieError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly params: ErrorParams = {},
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+
+  toBody(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(Object.keys(this.params).length ? { params: this.params } : {}),
+      },
+    };
+  }
+}

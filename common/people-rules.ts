@@ -1,0 +1,7 @@
+/** Rules about people's accounts that the pages share with the server (no SQLite here). */
+export const ROLES = ['family', 'patient', 'clinician', 'nurse', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const LANGS = ['fr', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+export const MIN_PASSWORD_LENGTH = 10;
+export const MAX_NOTE_LENGTH = 2000;

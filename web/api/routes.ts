@@ -1,0 +1,301 @@
+/**
+ * Every HTTP route of the web API, declared once: method, path, what it takes (params, query, body)
+ * and what it answers on success. The server registers each with Fastify and the zod type provider
+ * (web/routes/*), which validates the request and the answer; the pages call them with
+ * web/src/lib/api.ts, which parses the answer with the same schema. Refusals are
+ * common/errors.ts's `{ error: { code, message, params } }`.
+ */
+import { z } from 'zod';
+import { alertActionSchema } from '../../common/alert-api.ts';
+import { patientSettingsSchema } from '../../common/patient-settings-schema.ts';
+import { MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH } from '../../common/people-rules.ts';
+import {
+  alertHistorySchema,
+  alertWithNamesSchema,
+  apiTokenSchema,
+  chainSchema,
+  consoleRowSchema,
+  consultationSchema,
+  familyOverviewSchema,
+  gatewayIdentitySchema,
+  HISTORY_RANGES,
+  historySchema,
+  id,
+  invitationViewSchema,
+  meSchema,
+  noteSchema,
+  staffMeSchema,
+  thresholdViewSchema,
+} from './schemas.ts';
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly url: string;
+  readonly status: 200 | 201 | 204;
+  readonly params?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  readonly reply: z.ZodType;
+}
+
+function route<const S extends RouteSpec>(spec: S): S {
+  return spec;
+}
+
+/** Personal API tokens live at most this long (short-lived by design). */
+export const MAX_API_TOKEN_DAYS = 30;
+
+const patientParams = z.object({ patientId: id });
+const alertParams = z.object({ alertId: z.coerce.number().int().positive() });
+const ok = z.object({ ok: z.literal(true) });
+const nothing = z.null();
+
+export const inviteBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  email: z.email().max(200),
+  relation: z.string().trim().min(1).max(60),
+  shareVitals: z.boolean().default(false),
+  /** `patient`: an account for the senior themself, who can then invite relatives (the care team only). */
+  role: z.enum(['family', 'patient']).default('family'),
+});
+
+/** Push endpoints must be https URLs on public hosts (checked further by the server: web/push-endpoint.ts). */
+export const pushSubscriptionBody = z.object({
+  endpoint: z.url({ protocol: /^https$/ }).max(2000),
+  keys: z.object({ p256dh: z.string().min(80).max(200), auth: z.string().min(16).max(50) }),
+});
+
+export const thresholdRuleSchema = z.object({
+  id: z.string(),
+  vital: z.string(),
+  direction: z.enum(['below', 'above']),
+  limit: z.number(),
+  hysteresis: z.number(),
+  sustain: z.union([z.object({ seconds: z.number() }), z.object({ readings: z.number() })]),
+  priority: z.enum(['high', 'medium', 'low']),
+  enabled: z.boolean(),
+});
+
+export const chainBody = z.object({
+  steps: z
+    .array(
+      z.object({
+        personId: id,
+        delayMinutes: z
+          .number()
+          .min(0)
+          .max(24 * 60),
+      }),
+    )
+    .max(10),
+  arrivalTimeoutMinutes: z
+    .number()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+});
+
+export const ROUTES = {
+  config: route({
+    method: 'GET',
+    url: '/api/config',
+    status: 200,
+    reply: z.object({ sfuUrl: z.string(), vapidPublicKey: z.string().nullable() }),
+  }),
+
+  // Accounts and sessions.
+  signIn: route({
+    method: 'POST',
+    url: '/api/session',
+    status: 200,
+    body: z.object({ email: z.string().trim().min(1).max(200), password: z.string().min(1).max(500) }),
+    reply: z.object({ person: meSchema }),
+  }),
+  signOut: route({ method: 'DELETE', url: '/api/session', status: 204, reply: nothing }),
+  me: route({ method: 'GET', url: '/api/me', status: 200, reply: z.object({ person: meSchema }) }),
+  lookupInvitation: route({
+    method: 'POST',
+    url: '/api/invitations/lookup',
+    status: 200,
+    body: z.object({ token: z.string().min(20).max(200) }),
+    reply: invitationViewSchema,
+  }),
+  /** Creates the account the invitation names. An e-mail that has an account signs in, then claims. */
+  acceptInvitation: route({
+    method: 'POST',
+    url: '/api/invitations/accept',
+    status: 200,
+    body: z.object({ token: z.string().min(20).max(200), password: z.string().min(1).max(500) }),
+    reply: z.object({ person: meSchema }),
+  }),
+  /** The signed-in person the invitation was sent to accepts it. */
+  claimInvitation: route({
+    method: 'POST',
+    url: '/api/invitations/claim',
+    status: 200,
+    body: z.object({ token: z.string().min(20).max(200) }),
+    reply: z.object({ person: meSchema }),
+  }),
+  addPushSubscription: route({
+    method: 'POST',
+    url: '/api/push-subscriptions',
+    status: 201,
+    body: pushSubscriptionBody,
+    reply: ok,
+  }),
+
+  // A relative (or the patient themself).
+  familyOverview: route({
+    method: 'GET',
+    url: '/api/patients/:patientId',
+    status: 200,
+    params: patientParams,
+    reply: familyOverviewSchema,
+  }),
+  invite: route({
+    method: 'POST',
+    url: '/api/patients/:patientId/invitations',
+    status: 201,
+    params: patientParams,
+    body: inviteBody,
+    reply: z.object({ link: z.string(), expiresAt: z.number() }),
+  }),
+  callLink: route({
+    method: 'POST',
+    url: '/api/patients/:patientId/call-link',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ url: z.string(), expiresAt: z.number() }),
+  }),
+  enrolGateway: route({
+    method: 'POST',
+    url: '/api/patients/:patientId/gateways',
+    status: 201,
+    params: patientParams,
+    body: z.object({ label: z.string().trim().min(1).max(80).default('tablette') }),
+    reply: gatewayIdentitySchema,
+  }),
+  alert: route({
+    method: 'GET',
+    url: '/api/alerts/:alertId',
+    status: 200,
+    params: alertParams,
+    reply: alertHistorySchema,
+  }),
+  actOnAlert: route({
+    method: 'POST',
+    url: '/api/alerts/:alertId/actions',
+    status: 200,
+    params: alertParams,
+    body: z.object({ action: alertActionSchema }),
+    reply: alertWithNamesSchema,
+  }),
+
+  // The care team.
+  staffMe: route({ method: 'GET', url: '/api/console/me', status: 200, reply: z.object({ person: staffMeSchema }) }),
+  patients: route({
+    method: 'GET',
+    url: '/api/console/patients',
+    status: 200,
+    reply: z.object({ patients: z.array(consoleRowSchema) }),
+  }),
+  patient: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId',
+    status: 200,
+    params: patientParams,
+    reply: z.object({
+      patient: consoleRowSchema,
+      thresholds: z.array(thresholdViewSchema),
+      people: z.array(z.object({ id: z.string(), name: z.string(), relation: z.string() })),
+      chain: chainSchema,
+    }),
+  }),
+  history: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId/history',
+    status: 200,
+    params: patientParams,
+    query: z.object({
+      range: z.enum(HISTORY_RANGES).default('24h'),
+      points: z.coerce.number().int().min(10).max(100_000).default(800),
+    }),
+    reply: historySchema,
+  }),
+  notes: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId/notes',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ notes: z.array(noteSchema) }),
+  }),
+  addNote: route({
+    method: 'POST',
+    url: '/api/console/patients/:patientId/notes',
+    status: 201,
+    params: patientParams,
+    body: z.object({ text: z.string().trim().min(1).max(MAX_NOTE_LENGTH) }),
+    reply: z.object({ note: noteSchema }),
+  }),
+  apiTokens: route({
+    method: 'GET',
+    url: '/api/console/tokens',
+    status: 200,
+    reply: z.object({ tokens: z.array(apiTokenSchema) }),
+  }),
+  createApiToken: route({
+    method: 'POST',
+    url: '/api/console/tokens',
+    status: 201,
+    body: z.object({
+      label: z.string().trim().min(1).max(80),
+      days: z.number().int().min(1).max(MAX_API_TOKEN_DAYS).default(1),
+    }),
+    reply: z.object({ token: apiTokenSchema.extend({ secret: z.string() }) }),
+  }),
+  revokeApiToken: route({
+    method: 'DELETE',
+    url: '/api/console/tokens/:tokenId',
+    status: 204,
+    params: z.object({ tokenId: id }),
+    reply: nothing,
+  }),
+  escalation: route({
+    method: 'GET',
+    url: '/api/patients/:patientId/escalation',
+    status: 200,
+    params: patientParams,
+    reply: z.object({
+      steps: z.array(
+        z.object({
+          personId: z.string(),
+          delayMs: z.number(),
+          name: z.string().optional(),
+          relation: z.string().optional(),
+        }),
+      ),
+      arrivalTimeoutMs: z.number(),
+      people: z.array(z.object({ id: z.string(), name: z.string(), relation: z.string() })),
+    }),
+  }),
+  rules: route({
+    method: 'GET',
+    url: '/api/patients/:patientId/rules',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ settings: patientSettingsSchema, thresholds: z.array(thresholdRuleSchema) }),
+  }),
+  createConsultation: route({
+    method: 'POST',
+    url: '/api/consultations',
+    status: 201,
+    body: z.object({ patientId: id, inviteFamily: z.boolean().default(true) }),
+    reply: consultationSchema,
+  }),
+} as const;
+
+/** PUT routes share their GET's answer. */
+export const SET_ROUTES = {
+  setEscalation: route({ ...ROUTES.escalation, method: 'PUT', body: chainBody }),
+  setRules: route({ ...ROUTES.rules, method: 'PUT', body: patientSettingsSchema }),
+} as const;

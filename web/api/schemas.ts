@@ -1,0 +1,174 @@
+/**
+ * What the web API and the live channel say, as zod schemas shared by the server (which validates
+ * requests and serialises answers with them, web/routes) and the pages (which parse every answer with
+ * them, web/src/lib/api.ts): one definition, typed on both sides, no casts.
+ */
+import { z } from 'zod';
+import { alertViewSchema, auditEntrySchema } from '../../common/alert-api.ts';
+import { READING_NAMES, type ReadingName } from '../../devices/limits.ts';
+import { LANGS, ROLES } from '../../common/people-rules.ts';
+
+export const id = z.string().trim().min(1).max(100);
+export const langSchema = z.enum(LANGS);
+
+const readingShape = Object.fromEntries(READING_NAMES.map((k) => [k, z.number().optional()])) as {
+  [K in ReadingName]: z.ZodOptional<z.ZodNumber>;
+};
+const latestShape = Object.fromEntries(
+  READING_NAMES.map((k) => [k, z.object({ value: z.number(), ts: z.number() }).optional()]),
+) as { [K in ReadingName]: z.ZodOptional<z.ZodObject<{ value: z.ZodNumber; ts: z.ZodNumber }>> };
+
+/** Each vital's latest reading and when it was taken. */
+export const latestSchema = z.object(latestShape);
+/** One reading as the pages receive it (no seq, no backfill flag). */
+export const liveSampleSchema = z.object({ ts: z.number(), battery: z.number().optional(), ...readingShape });
+export type LiveSample = z.infer<typeof liveSampleSchema>;
+
+export const presenceSchema = z.object({
+  online: z.boolean().nullable(),
+  lastSeen: z.number().nullable(),
+  battery: z.number().nullable(),
+});
+
+export const meSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  role: z.enum(ROLES),
+  lang: langSchema,
+  patients: z.array(
+    z.object({ id: z.string(), name: z.string(), relation: z.string(), shareVitals: z.boolean(), self: z.boolean() }),
+  ),
+});
+export type Me = z.infer<typeof meSchema>;
+
+/** A teleconsultation a relative may join: they ask for their own link (POST .../call-link). */
+export const callOfferSchema = z.object({ roomId: z.string(), expiresAt: z.number() });
+export type CallOffer = z.infer<typeof callOfferSchema>;
+
+export const familyOverviewSchema = z.object({
+  patient: z.object({ id: z.string(), name: z.string() }),
+  relation: z.string(),
+  shareVitals: z.boolean(),
+  presence: presenceSchema,
+  /** Null when the patient has not consented to share them with this person. */
+  vitals: z
+    .object({
+      latest: latestSchema,
+      recent: z.array(z.object({ ts: z.number(), hr: z.number().optional(), spo2: z.number().optional() })),
+    })
+    .nullable(),
+  alerts: z.array(alertViewSchema),
+  /** Names of the patient's people, by id (who accepted an alert). */
+  people: z.record(z.string(), z.string()),
+  call: callOfferSchema.nullable(),
+});
+export type FamilyOverview = z.infer<typeof familyOverviewSchema>;
+
+export const news2ViewSchema = z.object({
+  score: z.number(),
+  risk: z.enum(['low', 'low-medium', 'medium', 'high']),
+  partial: z.boolean(),
+  missing: z.array(z.string()),
+});
+export type News2View = z.infer<typeof news2ViewSchema>;
+
+export const consoleRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  presence: presenceSchema,
+  latest: latestSchema,
+  news2: news2ViewSchema.nullable(),
+  /** How this patient's NEWS2 is scored (the page recomputes it as readings arrive). */
+  news2Options: z.object({ spo2Scale: z.union([z.literal(1), z.literal(2)]), onOxygen: z.boolean() }),
+  alerts: z.array(alertViewSchema),
+  /** Names of the people the alerts mention (who acknowledged, who is on the way). */
+  names: z.record(z.string(), z.string()),
+});
+export type ConsoleRow = z.infer<typeof consoleRowSchema>;
+
+export const staffMeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(['clinician', 'nurse', 'admin']),
+  lang: langSchema,
+});
+export type StaffMe = z.infer<typeof staffMeSchema>;
+
+export const thresholdViewSchema = z.object({
+  id: z.string(),
+  vital: z.string(),
+  direction: z.enum(['below', 'above']),
+  limit: z.number(),
+  priority: z.enum(['high', 'medium', 'low']),
+  enabled: z.boolean(),
+});
+export type ThresholdView = z.infer<typeof thresholdViewSchema>;
+
+export const chainSchema = z.object({
+  patientId: z.string(),
+  steps: z.array(z.object({ personId: z.string(), delayMs: z.number() })),
+  arrivalTimeoutMs: z.number(),
+});
+
+export const HISTORY_RANGES = ['1h', '24h', '7d', '30d'] as const;
+export const HISTORY_SERIES = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'weight', 'glucose'] as const;
+export const historySchema = z.object({
+  range: z.enum(HISTORY_RANGES),
+  from: z.number(),
+  to: z.number(),
+  bucketMs: z.number(),
+  source: z.enum(['raw', '1m', '1h']),
+  ts: z.array(z.number()),
+  values: z.object(
+    Object.fromEntries(HISTORY_SERIES.map((s) => [s, z.array(z.number().nullable())])) as {
+      [K in (typeof HISTORY_SERIES)[number]]: z.ZodArray<z.ZodNullable<z.ZodNumber>>;
+    },
+  ),
+  alerts: z.array(
+    z.object({ id: z.number(), at: z.number(), kind: z.string(), priority: z.enum(['high', 'medium', 'low']) }),
+  ),
+});
+export type HistoryView = z.infer<typeof historySchema>;
+
+export const noteSchema = z.object({
+  id: z.number(),
+  authorId: z.string(),
+  author: z.string(),
+  role: z.string(),
+  text: z.string(),
+  at: z.number(),
+});
+export type NoteView = z.infer<typeof noteSchema>;
+
+export const apiTokenSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  lastUsedAt: z.number().nullable(),
+});
+export type ApiTokenView = z.infer<typeof apiTokenSchema>;
+
+export const alertWithNamesSchema = z.object({ alert: alertViewSchema, names: z.record(z.string(), z.string()) });
+export const alertHistorySchema = z.object({
+  alert: alertViewSchema,
+  audit: z.array(auditEntrySchema.omit({ detail: true })),
+});
+
+export const invitationViewSchema = z.object({
+  name: z.string(),
+  email: z.string(),
+  relation: z.string(),
+  patientName: z.string(),
+  expiresAt: z.number(),
+});
+
+export const gatewayIdentitySchema = z.object({ deviceId: z.string(), secret: z.string(), mqttPath: z.string() });
+export type GatewayIdentity = z.infer<typeof gatewayIdentitySchema>;
+
+export const consultationSchema = z.object({
+  roomId: z.string(),
+  expiresAt: z.number(),
+  links: z.object({ clinician: z.string(), patient: z.string(), family: z.string().optional() }),
+});

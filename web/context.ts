@@ -1,0 +1,28 @@
+/** What the web service's routes and sockets share (built once by web/server.ts). */
+import type { InfluxDB } from 'influx';
+import type { Logger } from '../common/log.ts';
+import type { People } from '../common/people.ts';
+import type { PatientSettingsStore } from '../common/patient-settings.ts';
+import type { Registry } from '../common/registry.ts';
+import type { CallTokens } from '../sfu/tokens.ts';
+import type { AlertsClient } from './alerts-client.ts';
+import type { Auth } from './auth.ts';
+import type { Calls } from './calls.ts';
+import type { LiveHub } from './live.ts';
+
+export interface WebContext {
+  readonly people: People;
+  readonly registry: Registry;
+  readonly settings: PatientSettingsStore;
+  readonly auth: Auth;
+  readonly alerts: AlertsClient;
+  readonly live: LiveHub;
+  readonly calls: Calls;
+  readonly tokens: CallTokens;
+  readonly influx: InfluxDB;
+  /** Where browsers reach this site (links in invitations). */
+  readonly publicUrl: () => string;
+  readonly sfuUrl: string;
+  readonly vapidPublicKey: string | null;
+  readonly logger: Logger;
+}

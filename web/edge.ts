@@ -1,0 +1,208 @@
+/**
+ * The web service's edge on Fastify: limits, security headers, cookies, WebSockets, the one error
+ * handler (common/http.ts), and two hooks that every route goes through: the Origin check (requests
+ * that change something, and every WebSocket, must come from this site's own pages: with SameSite
+ * cookies, that stops CSRF and cross-site WebSocket hijacking) and the session check (who is asking,
+ * and whether the route lets them: `config.access`).
+ */
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyWebsocket from '@fastify/websocket';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { VigieError, type ErrorCode } from '../common/errors.ts';
+import { installEdge } from '../common/http.ts';
+import { ConnectionsPerClient } from '../common/limits.ts';
+import { rateLimitedWarn, type Logger } from '../common/log.ts';
+import { isStaff, type Person } from '../common/people.ts';
+import type { Auth } from './auth.ts';
+
+/** Who may call a route: anyone, a signed-in person, or a member of the care team. */
+export type RouteAccess = 'public' | 'person' | 'staff';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    /** A WebSocket route: the only kind an upgrade request may reach. */
+    socket?: boolean;
+  }
+  interface FastifyRequest {
+    /** The signed-in person (session cookie or API token), set by the session hook. */
+    person: Person | null;
+  }
+}
+
+export interface EdgeLimits {
+  /** Requests per minute per client (default 600). */
+  readonly requestsPerMinute?: number;
+  /** Open TCP connections per client address, WebSockets included (default 64). */
+  readonly connectionsPerClient?: number;
+  /** Open WebSockets per client (default 16). */
+  readonly socketsPerClient?: number;
+  /** Largest request body (default 16 KiB). */
+  readonly bodyBytes?: number;
+  /** Behind a reverse proxy: whom to trust for the client's address (Fastify's trustProxy). */
+  readonly trustProxy?: boolean | string;
+}
+
+export interface EdgeOptions {
+  readonly logger: Logger;
+  readonly auth: Auth;
+  /** This site's origin as browsers see it. */
+  readonly origin: () => string;
+  /** Whether browsers reach it over https (HSTS). */
+  readonly secure: boolean;
+  /** Where the pages open the SFU's signalling WebSocket (allowed by the content security policy). */
+  readonly sfuUrl: string;
+  readonly limits?: EdgeLimits;
+  readonly onRefusal?: (code: ErrorCode) => void;
+  /** Called when a WebSocket is closed for what it sent (a bad frame, too big...), with ws's error code. */
+  readonly onSocketError?: (code: string) => void;
+}
+
+/** The Fastify instance routes are declared on: handlers are typed by their zod schemas. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export async function createEdge(o: EdgeOptions): Promise<App> {
+  const logger: FastifyBaseLogger = o.logger.child({ component: 'http' });
+  const limits = o.limits ?? {};
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: limits.bodyBytes ?? 16 * 1024,
+    trustProxy: limits.trustProxy ?? false,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 30_000,
+    maxParamLength: 200,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  installEdge(app, { logger: o.logger, ...(o.onRefusal ? { onRefusal: o.onRefusal } : {}) });
+  app.decorateRequest('person', null);
+  limitConnections(app, limits.trustProxy ? undefined : (limits.connectionsPerClient ?? 64));
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        connectSrc: ["'self'", new URL(o.sfuUrl).origin.replace(/^http/, 'ws')],
+        imgSrc: ["'self'", 'data:'],
+        mediaSrc: ["'self'", 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        workerSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // Over plain http (a developer's machine, the tests) HSTS would pin nothing; over https it pins a year.
+    strictTransportSecurity: o.secure ? { maxAge: 365 * 24 * 3600, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyRateLimit, {
+    max: limits.requestsPerMinute ?? 600,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) =>
+      new VigieError('rate_limited', 'too many requests; slow down', {
+        retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
+      }),
+  });
+  const warn = rateLimitedWarn(o.logger);
+  await app.register(fastifyWebsocket, {
+    // A frame that breaks the protocol (RSV bits, an unmasked or oversized frame, bad UTF-8...) makes ws
+    // send the matching close code and emit this: only that socket ends. An error of our own handler
+    // ends its socket too. Neither reaches the process.
+    errorHandler: (error: Error & { code?: string }, socket, request) => {
+      const code = error.code ?? 'handler_error';
+      o.onSocketError?.(code);
+      warn(`ws:${code}:${request.ip}`, { code, client: request.ip, route: request.url }, 'WebSocket closed on error');
+      if (!code.startsWith('WS_ERR_')) socket.terminate();
+    },
+    options: {
+      maxPayload: 128 * 1024,
+      // The MQTT relay speaks the `mqtt` subprotocol; the live channel none.
+      handleProtocols: (protocols: Set<string>, request: { url?: string }) =>
+        request.url === '/mqtt' && protocols.has('mqtt') ? 'mqtt' : false,
+    },
+  });
+  const sockets = new ConnectionsPerClient(limits.socketsPerClient ?? 16);
+  app.addHook('onRequest', async (request) => {
+    checkOrigin(request, o.origin());
+    checkSocket(request, sockets);
+    checkSession(request, o.auth);
+  });
+  return app;
+}
+
+/**
+ * Requests that change something, and WebSocket upgrades, must come from this site's pages. A request
+ * carrying an Authorization header carries no ambient credential (a page of another site cannot set
+ * it without a CORS preflight, which this site never grants), so it needs no Origin.
+ */
+function checkOrigin(request: FastifyRequest, origin: string): void {
+  const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
+  if (safe && !request.ws) return;
+  if (!request.ws && request.headers.authorization !== undefined) return;
+  if (request.headers.origin !== origin) throw new VigieError('cross_site', 'cross-site request refused');
+}
+
+/** An upgrade reaches only a WebSocket route, and each client holds a bounded number of sockets. */
+function checkSocket(request: FastifyRequest, sockets: ConnectionsPerClient): void {
+  if (!request.ws) return;
+  if (!request.routeOptions.config.socket) throw new VigieError('not_a_websocket', 'no WebSocket here');
+  if (!sockets.open(request.ip)) {
+    throw new VigieError('too_many_connections', 'too many open connections from this client', {
+      retryAfterSeconds: 10,
+    });
+  }
+  request.raw.socket.once('close', () => sockets.close(request.ip));
+}
+
+/** Who is asking, and whether the route lets them. */
+function checkSession(request: FastifyRequest, auth: Auth): void {
+  const access = request.routeOptions.config.access ?? 'public';
+  const person = auth.personOf(request) ?? null;
+  request.person = person;
+  if (access === 'public') return;
+  if (!person) throw new VigieError('sign_in_required', 'sign in first (or your session has expired)');
+  if (access === 'staff' && !isStaff(person.role)) throw new VigieError('staff_only', 'this is for the care team');
+}
+
+/** Each client address holds at most `max` open TCP connections; more are closed at once. */
+function limitConnections(app: FastifyInstance, max: number | undefined): void {
+  if (max === undefined) return;
+  const open = new ConnectionsPerClient(max);
+  app.server.on('connection', (socket) => {
+    const client = socket.remoteAddress ?? '?';
+    if (!open.open(client)) return void socket.destroy();
+    socket.once('close', () => open.close(client));
+  });
+}
+
+/** The person a route's hook let in (a route with access 'person' or 'staff' always has one). */
+export function personOf(request: FastifyRequest): Person {
+  if (!request.person) throw new VigieError('sign_in_required', 'sign in first');
+  return request.person;
+}

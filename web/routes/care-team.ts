@@ -1,0 +1,110 @@
+/**
+ * What the care team sets up around one of their patients: the escalation chain, the alert settings,
+ * and teleconsultations. Members of the care team only, for the patients of their team, by session or
+ * personal API token.
+ */
+import { VigieError } from '../../common/errors.ts';
+import { patientSettingsSchema } from '../../common/patient-settings.ts';
+import { isThresholdRuleId, thresholdsFor } from '../../ingest/rules/thresholds.ts';
+import { ROUTES, SET_ROUTES } from '../api/routes.ts';
+import type { WebContext } from '../context.ts';
+import { personOf, type App } from '../edge.ts';
+import { requireAccess } from '../access.ts';
+import { routeOf } from './define.ts';
+import { patientSeat } from './family.ts';
+
+export function careTeamRoutes(app: App, c: WebContext): void {
+  const chainView = (patientId: string) => {
+    const chain = c.people.chain(patientId);
+    const names = new Map(
+      c.people
+        .peopleOf(patientId)
+        .map(({ person, link }) => [person.id, { name: person.name, relation: link.relation }]),
+    );
+    return {
+      steps: chain.steps.map((s) => ({ ...s, ...names.get(s.personId) })),
+      arrivalTimeoutMs: chain.arrivalTimeoutMs,
+      people: [...names].map(([id, v]) => ({ id, ...v })),
+    };
+  };
+  const rulesView = (patientId: string) => {
+    const settings = c.settings.get(patientId) ?? patientSettingsSchema.parse({});
+    return { settings, thresholds: thresholdsFor(settings.thresholds) };
+  };
+  /** The patient, if it is one of this member's team. */
+  const patientOf = (request: Parameters<typeof personOf>[0], patientId: string) => {
+    requireAccess(c.people, personOf(request), patientId);
+    if (!c.registry.hasPatient(patientId)) throw new VigieError('patient_not_found', 'unknown patient');
+    return patientId;
+  };
+
+  app.route({
+    ...routeOf(ROUTES.escalation, 'staff'),
+    handler: async (request) => chainView(patientOf(request, request.params.patientId)),
+  });
+  app.route({
+    ...routeOf(SET_ROUTES.setEscalation, 'staff'),
+    handler: async (request) => {
+      const patientId = patientOf(request, request.params.patientId);
+      const { steps, arrivalTimeoutMinutes } = request.body;
+      c.people.setChain(
+        patientId,
+        steps.map((s) => ({ personId: s.personId, delayMs: Math.round(s.delayMinutes * 60_000) })),
+        Math.round(arrivalTimeoutMinutes * 60_000),
+      );
+      c.logger.info({ patientId, staffId: personOf(request).id, steps: steps.length }, 'escalation chain changed');
+      return chainView(patientId);
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.rules, 'staff'),
+    handler: async (request) => rulesView(patientOf(request, request.params.patientId)),
+  });
+  app.route({
+    ...routeOf(SET_ROUTES.setRules, 'staff'),
+    handler: async (request) => {
+      const patientId = patientOf(request, request.params.patientId);
+      const unknown = Object.keys(request.body.thresholds).find((id) => !isThresholdRuleId(id));
+      if (unknown !== undefined) {
+        throw new VigieError('threshold_unknown', `unknown threshold rule "${unknown}"`, { rule: unknown });
+      }
+      c.settings.set(patientId, request.body, personOf(request).id);
+      c.logger.info({ patientId, staffId: personOf(request).id }, 'alert settings changed');
+      return rulesView(patientId);
+    },
+  });
+
+  // A teleconsultation: the clinician's own link, the patient's, and the relatives told on their page.
+  app.route({
+    ...routeOf(ROUTES.createConsultation, 'staff'),
+    handler: async (request) => {
+      const person = personOf(request);
+      const patientId = patientOf(request, request.body.patientId);
+      const offer = c.calls.open(patientId, request.body.inviteFamily);
+      const clinician = await c.calls.link(offer, {
+        role: 'clinician',
+        personKey: person.id,
+        displayName: person.name,
+      });
+      const patient = await c.calls.link(
+        offer,
+        patientSeat(patientId, c.registry.patientLabel(patientId) ?? patientId),
+      );
+      const link = (token: string) => `${c.publicUrl()}/call/${offer.roomId}#${token}`;
+      c.logger.info({ room: offer.roomId, patientId, staffId: person.id }, 'consultation created');
+      c.live.announce({
+        type: 'call',
+        patientId,
+        roomId: offer.roomId,
+        expiresAt: offer.expiresAt,
+        family: offer.family,
+      });
+      return {
+        roomId: offer.roomId,
+        expiresAt: clinician.expiresAt,
+        links: { clinician: link(clinician.token), patient: link(patient.token) },
+      };
+    },
+  });
+}

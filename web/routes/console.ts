@@ -1,0 +1,159 @@
+/**
+ * The clinician console's API. Every route needs a signed-in member of the care team (clinician,
+ * nurse, admin), by session or personal API token, and answers only about the patients of their care
+ * team. Alerts are acted on through /api/alerts/:id/actions (routes/family.ts, same access rule).
+ */
+import { VigieError } from '../../common/errors.ts';
+import type { AlertView } from '../../common/alert-api.ts';
+import { thresholdsFor } from '../../ingest/rules/thresholds.ts';
+import { ROUTES } from '../api/routes.ts';
+import type { ConsoleRow, StaffMe } from '../api/schemas.ts';
+import type { WebContext } from '../context.ts';
+import { personOf, type App } from '../edge.ts';
+import { namesOf, requireAccess } from '../access.ts';
+import { readHistory } from '../history.ts';
+import { news2Of } from '../news2-view.ts';
+import { routeOf } from './define.ts';
+
+const DAY_MS = 24 * 3600_000;
+
+export function consoleRoutes(app: App, c: WebContext): void {
+  app.route({
+    ...routeOf(ROUTES.staffMe, 'staff'),
+    handler: async (request) => {
+      const person = personOf(request);
+      const role: StaffMe['role'] = person.role === 'admin' || person.role === 'nurse' ? person.role : 'clinician';
+      return { person: { id: person.id, name: person.name, role, lang: person.lang } };
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.patients, 'staff'),
+    handler: async (request) => {
+      const ids = c.people.teamPatients(personOf(request));
+      const alerts = await c.alerts.list(ids);
+      return {
+        patients: ids.map((id) =>
+          rowOf(
+            c,
+            id,
+            alerts.filter((a) => a.patientId === id),
+          ),
+        ),
+      };
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.patient, 'staff'),
+    handler: async (request) => {
+      const { patientId } = request.params;
+      requireAccess(c.people, personOf(request), patientId);
+      const settings = c.settings.get(patientId);
+      const thresholds = thresholdsFor(settings?.thresholds ?? {}).map(
+        ({ id, vital, direction, limit, priority, enabled }) => ({ id, vital, direction, limit, priority, enabled }),
+      );
+      const people = c.people
+        .peopleOf(patientId)
+        .map(({ person: p, link }) => ({ id: p.id, name: p.name, relation: link.relation }));
+      const chain = c.people.chain(patientId);
+      return {
+        patient: await consoleRow(c, patientId),
+        thresholds,
+        people,
+        chain: { ...chain, steps: [...chain.steps] },
+      };
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.history, 'staff'),
+    handler: async (request) => {
+      const { patientId } = request.params;
+      requireAccess(c.people, personOf(request), patientId);
+      let history;
+      try {
+        history = await readHistory(c.influx, patientId, request.query.range, request.query.points);
+      } catch (error) {
+        c.logger.warn({ patientId, error: String(error) }, 'history query failed');
+        throw new VigieError('history_unavailable', 'the history database does not answer; try again in a moment');
+      }
+      const markers = (await c.alerts.since(patientId, history.from)).map((a) => ({
+        id: a.id,
+        at: a.openedAt,
+        kind: a.kind,
+        priority: a.priority,
+      }));
+      return { ...history, alerts: markers };
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.notes, 'staff'),
+    handler: async (request) => {
+      requireAccess(c.people, personOf(request), request.params.patientId);
+      return { notes: c.people.notes(request.params.patientId) };
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.addNote, 'staff'),
+    handler: async (request) => {
+      const person = personOf(request);
+      const { patientId } = request.params;
+      requireAccess(c.people, person, patientId);
+      const note = c.people.addNote(patientId, person.id, request.body.text);
+      c.logger.info({ patientId, personId: person.id }, 'coordination note added');
+      return { note };
+    },
+  });
+
+  // Personal API tokens: a member of the care team creates, lists and revokes their own.
+  app.route({
+    ...routeOf(ROUTES.apiTokens, 'staff'),
+    handler: async (request) => ({ tokens: c.people.apiTokens(personOf(request).id) }),
+  });
+
+  app.route({
+    ...routeOf(ROUTES.createApiToken, 'staff'),
+    handler: async (request) => {
+      const person = personOf(request);
+      const { token, ...shown } = c.people.createApiToken(person.id, request.body.label, request.body.days * DAY_MS);
+      c.logger.info({ personId: person.id, tokenId: shown.id, days: request.body.days }, 'API token created');
+      return { token: { ...shown, secret: token } };
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.revokeApiToken, 'staff'),
+    handler: async (request) => {
+      const person = personOf(request);
+      if (!c.people.revokeApiToken(person.id, request.params.tokenId)) {
+        throw new VigieError('token_not_found', 'no such token of yours');
+      }
+      c.logger.info({ personId: person.id, tokenId: request.params.tokenId }, 'API token revoked');
+      return null;
+    },
+  });
+}
+
+/** One patient's row, as the list and the live channel's snapshot give it. */
+export async function consoleRow(c: WebContext, patientId: string): Promise<ConsoleRow> {
+  return rowOf(c, patientId, await c.alerts.list([patientId]));
+}
+
+function rowOf(c: WebContext, patientId: string, alerts: readonly AlertView[]): ConsoleRow {
+  const now = c.live.now(patientId);
+  const settings = c.settings.get(patientId);
+  const news2Options = { spo2Scale: settings?.spo2Scale ?? 1, onOxygen: settings?.onOxygen ?? false };
+  return {
+    id: patientId,
+    name: c.registry.patientLabel(patientId) ?? patientId,
+    presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
+    latest: now.latest,
+    news2: news2Of(now.latest, news2Options, Date.now()),
+    news2Options,
+    alerts: [...alerts],
+    names: namesOf(c.people, alerts),
+  };
+}
