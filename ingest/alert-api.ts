@@ -11,7 +11,7 @@
  */
 import type { Server } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actionRequestSchema, alertViewSchema, auditEntrySchema } from '../common/alert-api.ts';
@@ -28,7 +28,11 @@ export async function serveAlertApi(
 ): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const expected = Buffer.from(`Bearer ${options.token}`);
   const logger: FastifyBaseLogger = options.logger.child({ component: 'alert-api' });
-  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 16 * 1024 });
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 16 * 1024,
+  });
   installEdge(app, { logger: options.logger });
   app.addHook('onRequest', async (request) => {
     const given = Buffer.from(request.headers.authorization ?? '');

@@ -283,7 +283,6 @@ await start(
   'web listening',
 );
 const webUrl = `http://127.0.0.1:${ports.web}`;
-const staffLink = `${webUrl}/#staff=${await new CallTokens(callSecret).issueStaff('demo-clinician', 'Dr Démo', 12 * 3600)}`;
 
 const influxPort = new URL(influxUrl).port || '8086';
 process.stdout.write(`
@@ -298,9 +297,8 @@ Vigie is running (data in ${dir}, logs in ${logDir})
   SFU signalling    ${sfuUrl}   metrics http://127.0.0.1:${ports.sfu}/metrics
   web               ${webUrl}
 
-  Teleconsultation: open this clinician link (demo only, valid 12 h), enter a patient id from the
-  cohort, and send the patient and family links to other browsers or tabs:
-    ${staffLink}
+  Teleconsultation: sign in to the console (below), open a patient, press "Téléconsultation".
+  Scripts act as a member of the care team with a personal API token made in the console ("Accès API").
 
   Query:  influx -port ${influxPort} -database ${DATABASE} -execute 'SELECT * FROM vitals ORDER BY time DESC LIMIT 5'
   Press Ctrl-C to stop everything.
@@ -329,7 +327,6 @@ await start(
 for (let i = 0; i < 240; i += 1) {
   const example = (await readCohort(cohort))?.watches[0];
   if (example) {
-    process.stdout.write(`  Example patient id for a teleconsultation: ${example.patientId}\n\n`);
     const family = await demoFamily(example.patientId);
     const staff = await demoCareTeam((await readCohort(cohort))?.watches.map((w) => w.patientId) ?? []);
     process.stdout.write(`  Console: ${webUrl}/console/   sign in as ${staff.email} / ${staff.password} (demo only)\n`);

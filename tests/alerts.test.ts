@@ -229,7 +229,7 @@ describe('alert engine in the ingest', () => {
       action: { action: 'accept' },
     });
     expect(second.status).toBe(409);
-    expect(await second.json()).toMatchObject({ code: 'conflict' });
+    expect(await second.json()).toMatchObject({ error: { code: 'alert_already_accepted' } });
     expect(
       (await post(`/alerts/${sos.id}/actions`, { actor: son.id, channel: 'web', action: { action: 'arrived' } }))
         .status,

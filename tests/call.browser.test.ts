@@ -89,15 +89,12 @@ afterAll(async () => {
 describe('a teleconsultation in the browser', () => {
   it('is created by the clinician; patient and relative wait, are admitted, and everyone sees and hears everyone', async () => {
     const clinicianContext = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: 'fr-FR' });
-    const start = await clinicianContext.newPage();
-    await start.goto(`${stack.webUrl}/#staff=${stack.staffToken}`);
-    await start.getByTestId('patient-id').fill(stack.patientId);
-    await start.getByTestId('create').click();
-    const patientLink = await start.getByTestId('link-patient').inputValue();
-    const familyLink = await start.getByTestId('link-family').inputValue();
+    const { links } = await stack.createConsultation(true);
+    const patientLink = links.patient;
+    const familyLink = await stack.relativeLink('Claire');
     expect(patientLink).toMatch(new RegExp(`^${stack.webUrl}/call/c-[\\w-]+#ey`));
-    await start.getByTestId('open-call').click();
-    pages.clinician = start;
+    pages.clinician = await clinicianContext.newPage();
+    await pages.clinician.goto(links.clinician);
     await pages.clinician.getByTestId('join').click();
     await expect.poll(() => pages.clinician.getByTestId('in-call').count(), { timeout: 20_000 }).toBe(1);
 

@@ -3,11 +3,12 @@
  * the care team sees only their team's patients (the API enforces it), with live values, NEWS2,
  * alerts, time series that never exceed the points asked for, and the coordination log.
  */
+import { sessionCookie } from './support/cookies.ts';
 import { describe, expect, it } from 'vitest';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { eventually } from './support/mqtt.ts';
-import type { ConsoleRow } from '../web/console-protocol.ts';
+import type { ConsoleRow } from '../web/api/schemas.ts';
 import { AlertsClient } from '../web/alerts-client.ts';
 
 const t = usePipeline();
@@ -32,7 +33,7 @@ async function staff(
     body: JSON.stringify({ email, password: FAMILY_PASSWORD }),
   });
   expect(res.status).toBe(200);
-  return res.headers.get('set-cookie')!.split(';')[0]!;
+  return sessionCookie(res);
 }
 const get = (path: string, cookie?: string) => fetch(`${s.webUrl}${path}`, { headers: cookie ? { cookie } : {} });
 const post = (path: string, body: unknown, cookie: string) =>
@@ -57,7 +58,7 @@ describe('the console API', () => {
     ]) {
       const res = await get(path, cookie);
       expect(res.status, path).toBe(403);
-      expect(await res.json()).toEqual({ error: 'this patient is not in your care team' });
+      expect(await res.json()).toMatchObject({ error: { code: 'patient_not_in_team' } });
     }
     expect((await post('/api/consultations', { patientId: theirs.device.patientId }, cookie)).status).toBe(403);
     expect((await post('/api/consultations', { patientId: mine.device.patientId }, cookie)).status).toBe(201);
@@ -65,7 +66,7 @@ describe('the console API', () => {
     const relative = await s.family(mine.device.patientId, { name: 'Claire', email: 'claire@famille.test' });
     const refused = await get('/api/console/patients', relative.cookie);
     expect(refused.status).toBe(403);
-    expect(await refused.json()).toEqual({ error: 'the console is for the care team; relatives use /family/' });
+    expect(await refused.json()).toMatchObject({ error: { code: 'staff_only' } });
     const admin = await staff('admin', 'admin@ch.test', 'Admin', []);
     expect(
       ((await (await get('/api/console/patients', admin)).json()) as { patients: ConsoleRow[] }).patients,
@@ -156,7 +157,9 @@ describe('the console API', () => {
     }
     const bad = await get(`/api/console/patients/${device.patientId}/history?range=2y`, cookie);
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: 'range: one of 1h, 24h, 7d, 30d' });
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'invalid_request', params: { fields: 'querystring.range' } },
+    });
   });
 
   it('keeps a coordination log shared by the care team, newest first', async () => {

@@ -2,6 +2,7 @@
  * The README's first command, minus the set-up it starts with: the demo brings up InfluxDB, the broker,
  * the ingest and simulated watches; vitals land in InfluxDB; SIGINT stops every process.
  */
+import { sessionCookie } from './support/cookies.ts';
 import { afterAll, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -64,31 +65,26 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     );
     const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
     expect(devices.length).toBe(5);
-    // The teleconsultation side: the printed clinician link creates a consultation for a cohort patient.
-    await eventually(() => expect(out).toMatch(/Example patient id for a teleconsultation: p-\w+/), 30_000);
-    const staff = /#staff=([\w.-]+)/.exec(out)?.[1];
-    const patientId = /Example patient id for a teleconsultation: (p-\w+)/.exec(out)?.[1];
     expect(out).toContain(`ws://127.0.0.1:${ports.SFU_PORT}/signal`);
-    const created = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/api/consultations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${staff}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ patientId }),
-    });
-    expect(created.status).toBe(201);
-    const page = await fetch(((await created.json()) as { links: { patient: string } }).links.patient.split('#')[0]!);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<div id="app">');
-    // The family side: the printed demo account signs in and follows the example patient.
+    expect(out).not.toMatch(/staff=|Bearer/); // no staff token printed: people sign in
+    const web = `http://127.0.0.1:${ports.WEB_PORT}`;
+    const signIn = async (email: string | undefined, password: string | undefined) => {
+      const res = await fetch(`${web}/api/session`, {
+        method: 'POST',
+        headers: { origin: web, 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      expect(res.status).toBe(200);
+      return sessionCookie(res);
+    };
+    // The family side: the printed demo account signs in and follows its patient.
     await eventually(() => expect(out).toMatch(/Family page: .*\(demo only\)/), 30_000);
     const [, email, password] = /Family page: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
-    const web = `http://127.0.0.1:${ports.WEB_PORT}`;
-    const signedIn = await fetch(`${web}/api/session`, {
-      method: 'POST',
-      headers: { origin: web, 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    expect(signedIn.status).toBe(200);
-    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await signIn(email, password);
+    const me = (await (await fetch(`${web}/api/me`, { headers: { cookie } })).json()) as {
+      person: { patients: Array<{ id: string }> };
+    };
+    const patientId = me.person.patients[0]?.id;
     const overview = await fetch(`${web}/api/patients/${patientId}`, { headers: { cookie } });
     expect(overview.status).toBe(200);
     expect(await overview.json()).toMatchObject({
@@ -97,18 +93,20 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
       shareVitals: true,
       alerts: [],
     });
-    // The console: the printed demo clinician sees the whole cohort.
+    // The console: the printed demo clinician sees the whole cohort and starts a teleconsultation.
     const [, staffEmail, staffPassword] = /Console: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
-    const staffSession = await fetch(`${web}/api/session`, {
-      method: 'POST',
-      headers: { origin: web, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: staffEmail, password: staffPassword }),
-    });
-    expect(staffSession.status).toBe(200);
-    const list = await fetch(`${web}/api/console/patients`, {
-      headers: { cookie: staffSession.headers.get('set-cookie')!.split(';')[0]! },
-    });
+    const staff = await signIn(staffEmail, staffPassword);
+    const list = await fetch(`${web}/api/console/patients`, { headers: { cookie: staff } });
     expect(((await list.json()) as { patients: unknown[] }).patients).toHaveLength(5);
+    const created = await fetch(`${web}/api/consultations`, {
+      method: 'POST',
+      headers: { cookie: staff, origin: web, 'content-type': 'application/json' },
+      body: JSON.stringify({ patientId }),
+    });
+    expect(created.status).toBe(201);
+    const page = await fetch(((await created.json()) as { links: { patient: string } }).links.patient.split('#')[0]!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
   } finally {
     demo.kill('SIGINT');
     await once(demo, 'exit');

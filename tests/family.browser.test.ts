@@ -10,6 +10,7 @@ import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { artifactPath, launchBrowser } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
+import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -84,9 +85,16 @@ describe('the family page', () => {
       headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ patientId: device.patientId, inviteFamily: true }),
     });
-    const { links } = (await consultation.json()) as { links: { family: string } };
-    await expect.poll(() => page.getByTestId('join-call').getAttribute('href')).toBe(links.family);
+    const { roomId } = (await consultation.json()) as { roomId: string };
+    await expect.poll(() => page.getByTestId('join-call').count()).toBe(1);
     await page.screenshot({ path: artifactPath('family-call-invitation.png'), fullPage: true });
+    // Claire joins with a link of her own: her name, her seat.
+    await page.getByTestId('join-call').click();
+    await page.waitForURL(new RegExp(`/call/${roomId}`));
+    // The call page moved its token from the address bar to sessionStorage.
+    const token = await page.evaluate((room) => sessionStorage.getItem(`vigie.invitation.${room}`), roomId);
+    const grant = await s.web.tokens.verifyCall(token ?? '');
+    expect(grant).toMatchObject({ ok: true, value: { roomId, role: 'family', displayName: 'Claire' } });
   });
 
   it('shows a relative without consent presence and alerts but not the readings, and explains a wrong password', async () => {
@@ -101,7 +109,7 @@ describe('the family page', () => {
     await page.getByTestId('email').fill('marc@famille.test');
     await page.getByTestId('password').fill('not the password');
     await page.getByTestId('signin').click();
-    await expect.poll(() => page.getByTestId('signin-error').textContent()).toBe('wrong e-mail or password');
+    await expect.poll(() => page.getByTestId('signin-error').textContent()).toBe(ERROR_TEXTS.fr.wrong_credentials);
     await page.getByTestId('password').fill(FAMILY_PASSWORD);
     await page.getByTestId('signin').click();
     await expect
@@ -111,6 +119,32 @@ describe('the family page', () => {
     await expect.poll(() => page.getByTestId('battery').textContent()).toBe('Batterie : 40 %');
     expect(await page.getByTestId('hr').count()).toBe(0);
     await page.screenshot({ path: artifactPath('family-no-consent.png') });
+  });
+
+  it('adds an invitation to an account that exists by signing in to it, never by typing its password into the invitation', async () => {
+    const { device } = await s.senior('Jeanne Dupont');
+    const other = await s.senior('Paul Durand');
+    await s.family(other.device.patientId, { name: 'Claire', email: 'claire@famille.test' });
+    const page = await openPage(
+      await invite(device.patientId, { name: 'Claire', email: 'claire@famille.test', relation: 'fille' }),
+    );
+    await expect.poll(() => page.getByText('Invitation de Jeanne Dupont').count()).toBe(1);
+    // Choosing a new password for an e-mail that has an account creates nothing and checks nothing:
+    // the page asks her to sign in instead.
+    await page.getByTestId('new-password').fill('another password 123');
+    await page.getByTestId('accept-invitation').click();
+    await expect.poll(() => page.getByTestId('invite-error').textContent()).toBe(ERROR_TEXTS.fr.sign_in_to_accept);
+    await page.screenshot({ path: artifactPath('family-invitation-existing.png') });
+    await page.getByTestId('account-password').fill(FAMILY_PASSWORD);
+    await page.getByTestId('signin-accept').click();
+    await expect.poll(() => page.getByTestId('relative').count()).toBe(2);
+    const claire = s.people.personByEmail('claire@famille.test')!;
+    expect(
+      s.people
+        .linksOf(claire.id)
+        .map((l) => l.patientId)
+        .sort(),
+    ).toEqual([device.patientId, other.device.patientId].sort());
   });
 
   it('shows an alert that Web Push delivers to the service worker, an urgent one kept until tapped', async () => {

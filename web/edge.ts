@@ -6,6 +6,7 @@
  * and whether the route lets them: `config.access`).
  */
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyRequest,
@@ -82,17 +83,16 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
   const limits = o.limits ?? {};
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytes ?? 16 * 1024,
     trustProxy: limits.trustProxy ?? false,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 30_000,
-    maxParamLength: 200,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
   installEdge(app, { logger: o.logger, ...(o.onRefusal ? { onRefusal: o.onRefusal } : {}) });
   app.decorateRequest('person', null);

@@ -24,7 +24,9 @@ export interface CallStack {
   /** Creates a consultation through the API, as the console does. */
   createConsultation(
     inviteFamily?: boolean,
-  ): Promise<{ roomId: string; links: { clinician: string; patient: string; family?: string } }>;
+  ): Promise<{ roomId: string; links: { clinician: string; patient: string } }>;
+  /** A relative of the patient, signed in, asks for their own link to the consultation, as their page does. */
+  relativeLink(name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +72,18 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
         body: JSON.stringify({ patientId, inviteFamily }),
       });
       if (res.status !== 201) throw new Error(`create consultation: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { roomId: string; links: { clinician: string; patient: string; family?: string } };
+      return (await res.json()) as { roomId: string; links: { clinician: string; patient: string } };
+    },
+    async relativeLink(name) {
+      const relative = await people.createPerson({ role: 'family', name, email: `${name.toLowerCase()}@famille.test` });
+      people.link(relative.id, patientId, { relation: 'fille', shareVitals: true });
+      const session = people.createSession(relative.id, 3600_000).token;
+      const res = await fetch(`${webUrl}/api/patients/${patientId}/call-link`, {
+        method: 'POST',
+        headers: { cookie: `vigie_session=${session}`, origin: webUrl },
+      });
+      if (res.status !== 200) throw new Error(`call link: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { url: string }).url;
     },
     async stop() {
       await web.close();

@@ -3,6 +3,7 @@
  * pipeline's broker and ingest (with its alert API), and the web service with its live channel.
  * Registers its hooks after usePipeline's; each test gets a fresh stack.
  */
+import { sessionCookie } from './cookies.ts';
 import { afterEach, beforeEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
@@ -112,7 +113,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       });
       if (accepted.status !== 200) throw new Error(`accept: ${accepted.status} ${await accepted.text()}`);
       const { person } = (await accepted.json()) as { person: { id: string } };
-      return { cookie: accepted.headers.get('set-cookie')!.split(';')[0]!, personId: person.id };
+      return { cookie: sessionCookie(accepted), personId: person.id };
     };
   });
   afterEach(async () => {

@@ -5,8 +5,11 @@
  * so that a thousand patients updating every second do not re-render a thousand times a second.
  */
 import type { AlertView } from '../../../common/alert-api.ts';
-import type { ConsoleRow } from '../../console-protocol.ts';
-import type { LiveMessage, LiveSample } from '../../family-protocol.ts';
+import type { LiveMessage } from '../../api/live.ts';
+import { ROUTES } from '../../api/routes.ts';
+import type { ConsoleRow, LiveSample } from '../../api/schemas.ts';
+import type { ErrorCode } from '../../../common/errors.ts';
+import { ApiError, call, type ClientErrorCode } from '../lib/api.ts';
 import { READING_NAMES } from '../../../devices/limits.ts';
 import { rowOrder } from './order.ts';
 import { news2Of } from '../../news2-view.ts';
@@ -21,7 +24,8 @@ export class ConsoleLive {
   rows = $state.raw<Row[]>([]);
   connected = $state(false);
   loaded = $state(false);
-  error = $state<string | undefined>();
+  /** Why the list could not be loaded or followed (a code the page translates). */
+  error = $state<{ code: ErrorCode | ClientErrorCode; params: Record<string, string | number> } | undefined>();
   /** Called with each alert change as it is applied (the alert feed, the latency benchmark). */
   onAlert: ((alert: AlertView) => void) | undefined;
   readonly #byId = new Map<string, Row>();
@@ -35,7 +39,7 @@ export class ConsoleLive {
   /** `only`: follow a single patient (the call page's panel) instead of the whole team ('*'). */
   constructor(only?: string) {
     this.#connection = connectLive(only ?? '*', {
-      message: (m) => this.#message(m as LiveMessage),
+      message: (m) => this.#message(m),
       status: (c) => (this.connected = c),
     });
   }
@@ -58,24 +62,25 @@ export class ConsoleLive {
 
   async reload(): Promise<void> {
     try {
-      const res = await fetch('/api/console/patients');
-      const body = (await res.json()) as { patients?: ConsoleRow[]; error?: string };
-      if (!res.ok) throw new Error(body.error ?? res.statusText);
+      const { patients } = await call(ROUTES.patients, {});
       this.#byId.clear();
-      for (const p of body.patients ?? []) this.#byId.set(p.id, { ...p, updatedAt: Date.now() });
+      for (const p of patients) this.#byId.set(p.id, { ...p, updatedAt: Date.now() });
       this.loaded = true;
       this.error = undefined;
       this.#resort = true;
       this.#publish();
     } catch (e) {
-      this.error = (e as Error).message;
+      this.error =
+        e instanceof ApiError ? { code: e.code, params: { ...e.params } } : { code: 'unexpected_answer', params: {} };
     }
   }
 
-  #message(m: LiveMessage | { type: 'subscribed' } | { type: 'snapshot'; patientId: string; overview: unknown }): void {
+  #message(m: LiveMessage): void {
     switch (m.type) {
       case 'snapshot':
-        this.#byId.set(m.patientId, { ...(m.overview as ConsoleRow), updatedAt: Date.now() });
+        // A member of the care team's snapshot is the console's row.
+        if (!('news2Options' in m.overview)) return;
+        this.#byId.set(m.patientId, { ...m.overview, updatedAt: Date.now() });
         this.loaded = true;
         this.#resort = true;
         this.#publish();
@@ -116,11 +121,11 @@ export class ConsoleLive {
         return;
       }
       case 'alert':
-        this.#alert(m.alert, m.names ?? {});
+        this.#alert(m.alert, m.names);
         this.onAlert?.(m.alert);
         break;
       case 'error':
-        this.error = m.message;
+        this.error = { code: m.code, params: {} };
         return;
       case 'call':
         return;

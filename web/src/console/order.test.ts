@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matches, rowOrder } from './order.ts';
-import type { ConsoleRow } from '../../console-protocol.ts';
+import type { ConsoleRow } from '../../api/schemas.ts';
 import type { AlertView } from '../../../common/alert-api.ts';
 
 const row = (

@@ -1,5 +1,5 @@
 /** The console's order of patients: the most severe open alert first, then NEWS2, then the name. */
-import type { ConsoleRow } from '../../console-protocol.ts';
+import type { ConsoleRow } from '../../api/schemas.ts';
 
 const RANK = { high: 3, medium: 2, low: 1 } as const;
 const collator = new Intl.Collator('fr');

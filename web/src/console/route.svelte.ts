@@ -1,7 +1,11 @@
-/** The console's two views, in the URL fragment: `#/` (patients and alerts) and `#/patient/{id}`. */
-export type Route = { view: 'list' } | { view: 'patient'; patientId: string };
+/**
+ * The console's views, in the URL fragment: `#/` (patients and alerts), `#/patient/{id}`, and
+ * `#/tokens` (the member's personal API tokens).
+ */
+export type Route = { view: 'list' } | { view: 'patient'; patientId: string } | { view: 'tokens' };
 
 export function parseRoute(hash: string): Route {
+  if (hash === '#/tokens') return { view: 'tokens' };
   const m = /^#\/patient\/([\w-]{1,100})$/.exec(hash);
   return m ? { view: 'patient', patientId: m[1]! } : { view: 'list' };
 }

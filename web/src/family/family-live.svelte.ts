@@ -4,7 +4,9 @@
  * the server answers with a fresh snapshot, so nothing that happened meanwhile is missed.
  */
 import type { AlertView } from '../../../common/alert-api.ts';
-import type { FamilyOverview, LiveMessage, LiveSample } from '../../family-protocol.ts';
+import type { LiveMessage } from '../../api/live.ts';
+import type { FamilyOverview, LiveSample } from '../../api/schemas.ts';
+import type { ErrorCode } from '../../../common/errors.ts';
 import { READING_NAMES } from '../../../devices/limits.ts';
 import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
 
@@ -13,14 +15,15 @@ const MAX_RECENT = 720;
 export class RelativeLive {
   overview = $state<FamilyOverview | undefined>();
   connected = $state(false);
-  error = $state<string | undefined>();
+  /** Why the live channel refused this patient (a code the page translates). */
+  error = $state<ErrorCode | undefined>();
   readonly #patientId: string;
   readonly #connection: LiveConnection;
 
   constructor(patientId: string) {
     this.#patientId = patientId;
     this.#connection = connectLive(patientId, {
-      message: (m) => this.#message(m as LiveMessage),
+      message: (m) => this.#message(m),
       status: (c) => (this.connected = c),
     });
   }
@@ -38,12 +41,13 @@ export class RelativeLive {
 
   #message(m: LiveMessage): void {
     if (m.type === 'error') {
-      this.error = m.message;
+      this.error = m.code;
       return;
     }
-    if (m.patientId !== this.#patientId) return;
+    if (m.type === 'subscribed' || m.patientId !== this.#patientId) return;
     if (m.type === 'snapshot') {
-      this.overview = m.overview;
+      // A relative's snapshot is the family overview (the console's row is for the care team).
+      if ('relation' in m.overview) this.overview = m.overview;
       this.error = undefined;
       return;
     }
@@ -72,7 +76,7 @@ export class RelativeLive {
         this.applyAlert(m.alert);
         break;
       case 'call':
-        this.overview = { ...o, call: { url: m.url, expiresAt: m.expiresAt } };
+        this.overview = { ...o, call: { roomId: m.roomId, expiresAt: m.expiresAt } };
         break;
     }
   }

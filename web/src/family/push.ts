@@ -1,8 +1,11 @@
+import { ROUTES } from '../../api/routes.ts';
+import { call } from '../lib/api.ts';
+
 /**
  * Web Push on this device: registers the service worker (public/sw.js), subscribes with the
  * server's VAPID key and hands the subscription to the server. Returns why not, when it cannot.
  */
-export type PushResult = { ok: true } | { ok: false; reason: string };
+export type PushResult = { ok: true } | { ok: false; reason: 'unsupported' | 'refused' | unknown };
 
 export function pushSupported(): boolean {
   return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
@@ -14,24 +17,22 @@ export async function registerWorker(): Promise<ServiceWorkerRegistration | unde
 }
 
 export async function enablePush(vapidPublicKey: string): Promise<PushResult> {
-  if (!pushSupported()) return { ok: false, reason: 'no Web Push in this browser' };
+  if (!pushSupported()) return { ok: false, reason: 'unsupported' };
   try {
-    if ((await Notification.requestPermission()) !== 'granted') return { ok: false, reason: 'notifications refused' };
+    if ((await Notification.requestPermission()) !== 'granted') return { ok: false, reason: 'refused' };
     const registration = (await registerWorker())!;
     await navigator.serviceWorker.ready;
     const subscription = await registration.pushManager.subscribe({
       userVisibleOnly: true,
       applicationServerKey: base64UrlToBytes(vapidPublicKey),
     });
-    const res = await fetch('/api/push-subscriptions', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(subscription.toJSON()),
+    const json = subscription.toJSON();
+    await call(ROUTES.addPushSubscription, {
+      body: { endpoint: json.endpoint ?? '', keys: { p256dh: json.keys?.p256dh ?? '', auth: json.keys?.auth ?? '' } },
     });
-    if (!res.ok) return { ok: false, reason: ((await res.json()) as { error?: string }).error ?? res.statusText };
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { ok: false, reason: error };
   }
 }
 

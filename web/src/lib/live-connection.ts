@@ -1,15 +1,18 @@
 /**
  * The pages' end of the live channel (WebSocket /api/live, session cookie): subscribes on every
  * (re)connection, so that the server sends a fresh snapshot after a drop, and reconnects with
- * exponential backoff (0.5 s to 30 s) until closed.
+ * exponential backoff (0.5 s to 30 s) until closed. Every message is parsed with the channel's schema
+ * (web/api/live.ts); one that does not fit is dropped.
  */
+import { liveServerMessageSchema, type LiveMessage } from '../../api/live.ts';
+
 export interface LiveConnection {
   close(): void;
 }
 
 export function connectLive(
   patientId: string,
-  handlers: { message: (data: unknown) => void; status: (connected: boolean) => void },
+  handlers: { message: (message: LiveMessage) => void; status: (connected: boolean) => void },
 ): LiveConnection {
   let retry = 0;
   let closed = false;
@@ -26,10 +29,18 @@ export function connectLive(
       s.send(JSON.stringify({ type: 'subscribe', patientId }));
     });
     s.addEventListener('message', (event) => {
-      const data = JSON.parse(String(event.data)) as { type?: string; events?: unknown[] };
+      let json: unknown;
+      try {
+        json = JSON.parse(String(event.data));
+      } catch {
+        return;
+      }
+      const parsed = liveServerMessageSchema.safeParse(json);
+      if (!parsed.success) return;
+      const m = parsed.data;
       // Readings and presence come in batches (see web/live-socket.ts).
-      if (data.type === 'batch' && Array.isArray(data.events)) data.events.forEach(handlers.message);
-      else handlers.message(data);
+      if (m.type === 'batch') m.events.forEach(handlers.message);
+      else handlers.message(m);
     });
     s.addEventListener('close', () => {
       handlers.status(false);

@@ -6,6 +6,8 @@
  * device's state for the page, reconnects a device that drops, and reconnects the devices this
  * browser remembers (getDevices, where the browser has it).
  */
+import { ApiError } from '../../lib/api.ts';
+import { i18n } from '../../lib/lang.svelte.ts';
 import {
   CHARACTERISTICS,
   CHARACTERISTIC_NAMES,
@@ -106,7 +108,7 @@ export class BleGateway {
     try {
       await this.#up.start();
     } catch (error) {
-      return void (this.problem = { kind: 'enrolment', detail: (error as Error).message });
+      return void (this.problem = { kind: 'enrolment', detail: enrolmentDetail(error) });
     }
     await this.#attach(device);
   }
@@ -122,7 +124,9 @@ export class BleGateway {
     this.#attached.set(device.id, device);
     const view = this.#view(device);
     device.addEventListener('gattserverdisconnected', () => void this.#reconnect(device, view));
-    void this.#up.start().catch((error: Error) => (this.problem = { kind: 'enrolment', detail: error.message }));
+    void this.#up
+      .start()
+      .catch((error: unknown) => (this.problem = { kind: 'enrolment', detail: enrolmentDetail(error) }));
     if (!(await this.#connect(device, view)) && view.state !== 'failed') void this.#reconnect(device, view);
   }
 
@@ -230,4 +234,9 @@ export class BleGateway {
       view.problem = (error as Error).message;
     }
   }
+}
+
+/** Why enrolment failed: the API's refusal in the page's language, or the connection's own words. */
+function enrolmentDetail(error: unknown): string {
+  return error instanceof ApiError ? i18n.error(error) : error instanceof Error ? error.message : String(error);
 }

@@ -8,13 +8,9 @@ import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '../../../../devices/topics.ts';
 import { parseRejection } from '../../../../devices/protocol.ts';
 import type { DeviceEvent, VitalSample } from '../../../../devices/payloads.ts';
-import { api } from '../api.ts';
-
-interface Identity {
-  readonly deviceId: string;
-  readonly secret: string;
-  readonly mqttPath: string;
-}
+import { ROUTES } from '../../../api/routes.ts';
+import { gatewayIdentitySchema, type GatewayIdentity as Identity } from '../../../api/schemas.ts';
+import { call } from '../../lib/api.ts';
 
 export interface UplinkEvents {
   /** The broker refused a reading (it says why). */
@@ -103,18 +99,17 @@ export class Uplink {
     try {
       const raw = localStorage.getItem(this.#key);
       if (!raw) return undefined;
-      const v = JSON.parse(raw) as Partial<Identity>;
-      return typeof v.deviceId === 'string' && typeof v.secret === 'string' && typeof v.mqttPath === 'string'
-        ? { deviceId: v.deviceId, secret: v.secret, mqttPath: v.mqttPath }
-        : undefined;
+      const stored = gatewayIdentitySchema.safeParse(JSON.parse(raw));
+      return stored.success ? stored.data : undefined;
     } catch {
       return undefined;
     }
   }
 
   async #enrol(): Promise<Identity> {
-    const id = await api<Identity>('POST', `/api/patients/${this.#patientId}/gateways`, {
-      label: navigator.userAgent.slice(0, 80),
+    const id = await call(ROUTES.enrolGateway, {
+      params: { patientId: this.#patientId },
+      body: { label: navigator.userAgent.slice(0, 80) },
     });
     localStorage.setItem(this.#key, JSON.stringify(id));
     return id;
