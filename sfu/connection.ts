@@ -181,7 +181,7 @@ export class Connection implements Link {
     const { grant, room } = await this.#lobby.admit(data.token, data.roomId);
     if (this.#room && this.#grant && (this.#room !== room || this.#grant.participantId !== grant.participantId))
       await this.#leave();
-    const response = await room.join(grant, this, data.displayName);
+    const response = await room.join(grant, this, data.seat);
     this.#grant = grant;
     this.#room = room;
     return response;

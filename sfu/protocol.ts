@@ -20,12 +20,22 @@ const id = z.string().min(1).max(100);
 /** A mediasoup structure, checked by mediasoup. */
 const opaque = z.record(z.string(), z.unknown());
 
+/**
+ * A page's seat: a random key (at least 128 bits, base64url) that one browser tab keeps for its
+ * life. Admission belongs to the seat the clinician let in, so a forwarded invitation link opened
+ * elsewhere waits to be admitted again instead of taking the place.
+ */
+export const SEAT_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
+
 export const requestSchemas = {
-  /** First request on a socket (and again after a reconnection): who I am and what I can receive. */
+  /**
+   * First request on a socket (and again after a reconnection): the invitation and this tab's seat.
+   * The name shown to the others is the one signed in the invitation; any other field is ignored.
+   */
   join: z.object({
     roomId: id,
     token: z.string().min(1).max(4096),
-    displayName: z.string().trim().min(1).max(60).optional(),
+    seat: z.string().regex(SEAT_PATTERN, 'a random key of 22 to 64 base64url characters'),
   }),
   /** Once admitted: the device's RTP capabilities, then transports. */
   createTransport: z.object({ direction: z.enum(['send', 'recv']) }),

@@ -4,7 +4,8 @@ import { createLogger } from '../../common/log.ts';
 import { SfuServer, SIGNAL_PATH } from '../../sfu/server.ts';
 import { CallTokens } from '../../sfu/tokens.ts';
 import { SignallingClient, type SocketLike } from '../../web/src/lib/signalling.ts';
-import type { Role } from '../../sfu/protocol.ts';
+import { newSeat } from '../../web/src/lib/seat.ts';
+import type { ResponseData, Role } from '../../sfu/protocol.ts';
 
 export interface TestSfu {
   readonly server: SfuServer;
@@ -19,6 +20,16 @@ export interface TestSfu {
   /** A signalling connection, as a page would open it. */
   open(): Promise<SignallingClient>;
   stop(): Promise<void>;
+}
+
+/** Joins as a page of its own tab would (a fresh seat unless one is given). */
+export function join(
+  client: SignallingClient,
+  roomId: string,
+  token: string,
+  seat: string = newSeat(),
+): Promise<ResponseData['join']> {
+  return client.request('join', { roomId, token, seat });
 }
 
 export async function startTestSfu(
