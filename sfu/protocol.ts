@@ -186,11 +186,16 @@ export type NotificationEnvelope<N extends NotificationName = NotificationName> 
   readonly data: Notifications[N];
 };
 
-/** WebSocket close codes the SFU uses (4000-4999 are the application's). */
+/**
+ * WebSocket close codes the SFU uses (4000-4999 are the application's). A frame that breaks RFC 6455
+ * itself is closed by the WebSocket layer with the standard code (1002, 1007, 1008 or 1009).
+ */
 export const CLOSE = {
   /** The same participant joined from another socket (another tab or a reconnection). */
   replaced: 4001,
   ended: 4002,
-  /** Too many bad requests. */
+  /** No successful `join` within the deadline after the socket opened. */
+  joinTimeout: 4003,
+  /** Too many bad requests, or messages faster than the per-socket rate. */
   policy: 4008,
 } as const;

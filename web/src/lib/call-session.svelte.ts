@@ -274,6 +274,12 @@ export class CallSession {
         this.#teardown();
         this.problem = { key: 'error.replaced' };
         this.phase = 'error';
+      } else if (code === CLOSE.joinTimeout) {
+        // The join did not reach the server in time (a frozen tab, a very slow link): say so, and
+        // let the person try again rather than loop.
+        this.#teardown();
+        this.problem = { key: 'error.join_timeout' };
+        this.phase = 'error';
       } else if (this.phase === 'in-call' || this.phase === 'waiting' || this.phase === 'joining') {
         void this.#recover(true);
       }
@@ -505,6 +511,8 @@ export class CallSession {
   }
 
   #fail(error: unknown): void {
+    // A request cut short by a close whose code already explained itself (replaced, join deadline).
+    if (this.phase === 'error' && error instanceof SignallingError && error.code === 'closed') return;
     this.#teardown();
     if (error instanceof SignallingError) {
       const key = error.code === 'closed' || error.code === 'timeout' ? 'error.unreachable' : `error.${error.code}`;
