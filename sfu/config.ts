@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { env, readConfig } from '../common/config.ts';
+import { DEFAULT_SIGNALLING_LIMITS as LIMITS, joinSequenceLength } from './signalling-limits.ts';
 
 export const sfuConfigSchema = z
   .object({
@@ -17,6 +18,10 @@ export const sfuConfigSchema = z
     SFU_RTC_MAX_PORT: env.int(49_999, 1024),
     SFU_MAX_PARTICIPANTS_PER_ROOM: env.int(6, 2),
     SFU_MAX_PARTICIPANTS_PER_WORKER: env.int(400, 2),
+    SFU_JOIN_TIMEOUT_MS: env.int(LIMITS.joinTimeoutMs, 100),
+    SFU_MAX_SOCKETS_PER_CLIENT: env.int(LIMITS.maxSocketsPerClient, 1),
+    SFU_MESSAGES_PER_SECOND: env.int(LIMITS.messagesPerSecond, 1),
+    SFU_MESSAGE_BURST: env.int(LIMITS.messageBurst, 1),
     VIGIE_CALL_SECRET: z
       .string()
       .min(32, 'VIGIE_CALL_SECRET must have at least 32 characters (shared with the web API)'),
@@ -24,6 +29,10 @@ export const sfuConfigSchema = z
   .refine((c) => c.SFU_RTC_MIN_PORT < c.SFU_RTC_MAX_PORT, {
     message: 'SFU_RTC_MIN_PORT must be below SFU_RTC_MAX_PORT',
     path: ['SFU_RTC_MIN_PORT'],
+  })
+  .refine((c) => c.SFU_MESSAGE_BURST >= joinSequenceLength(c.SFU_MAX_PARTICIPANTS_PER_ROOM), {
+    message: 'SFU_MESSAGE_BURST must hold a call page joining a full room (see joinSequenceLength)',
+    path: ['SFU_MESSAGE_BURST'],
   });
 
 export type SfuConfig = z.infer<typeof sfuConfigSchema>;

@@ -1,10 +1,13 @@
 /**
  * One page's signalling socket: validates every request against the shared protocol, dispatches it
- * to the room, answers with data or a precise error. A page that keeps sending garbage is cut off;
- * everyone else carries on.
+ * to the room, answers with data or a precise error. A socket that does not join in time, sends
+ * faster than its rate or keeps sending garbage is closed with a code and a reason; everyone else
+ * carries on.
  */
 import type { WebSocket } from 'ws';
+import type { TokenBucket } from '../common/limits.ts';
 import type { Logger } from '../common/log.ts';
+import type { Refusal } from './edge.ts';
 import { CallError, type Link, type Room } from './room.ts';
 import type { CallGrant } from './tokens.ts';
 import {
@@ -24,6 +27,16 @@ export interface Lobby {
   /** Checks the token and finds (or opens) its room. */
   admit(token: string, roomId: string): Promise<{ grant: CallGrant; room: Room }>;
   countError(method: string, code: ErrorCode): void;
+  /** Counts and logs a socket closed for cause. */
+  refused(reason: Refusal, ids: { readonly conn: number; readonly participant?: string }): void;
+}
+
+export interface ConnectionOptions {
+  /** Names this socket in logs. */
+  readonly conn: number;
+  readonly joinTimeoutMs: number;
+  /** This socket's own message budget. */
+  readonly bucket: TokenBucket;
 }
 
 const MAX_BAD_REQUESTS = 20;
@@ -32,21 +45,36 @@ export class Connection implements Link {
   readonly #ws: WebSocket;
   readonly #lobby: Lobby;
   readonly #log: Logger;
+  readonly #o: ConnectionOptions;
   #grant: CallGrant | undefined;
   #room: Room | undefined;
   #badRequests = 0;
+  /** Until the first successful join. */
+  #deadline: NodeJS.Timeout | undefined;
+  /** Closed for cause: whatever else arrives is ignored. */
+  #shut = false;
   /** Requests run one after the other, in the order the page sent them. */
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(ws: WebSocket, lobby: Lobby, log: Logger) {
+  constructor(ws: WebSocket, lobby: Lobby, log: Logger, options: ConnectionOptions) {
     this.#ws = ws;
     this.#lobby = lobby;
-    this.#log = log;
+    this.#log = log.child({ conn: options.conn });
+    this.#o = options;
+    this.#deadline = setTimeout(
+      () => this.#closeForCause(CLOSE.joinTimeout, 'join_timeout', `no join within ${options.joinTimeoutMs} ms`),
+      options.joinTimeoutMs,
+    );
     ws.on('message', (data, isBinary) => {
+      if (!this.#spend()) return;
       const text = isBinary ? undefined : data.toString();
       this.#queue = this.#queue.then(() => this.#onMessage(text));
     });
+    // Pings and pongs cost the sender too: a ping flood would otherwise be answered for free.
+    ws.on('ping', () => this.#spend());
+    ws.on('pong', () => this.#spend());
     ws.on('close', () => {
+      clearTimeout(this.#deadline);
       this.#queue = this.#queue.then(() => this.#leave());
     });
   }
@@ -61,7 +89,27 @@ export class Connection implements Link {
     this.#ws.close(code, reason);
   }
 
+  /** Takes one message from this socket's budget; a socket over its rate is closed. */
+  #spend(): boolean {
+    if (this.#shut) return false;
+    if (this.#o.bucket.take()) return true;
+    this.#closeForCause(CLOSE.policy, 'rate_limited', 'too many messages, too fast');
+    return false;
+  }
+
+  #closeForCause(code: number, reason: Refusal, text: string): void {
+    if (this.#shut) return;
+    this.#shut = true;
+    clearTimeout(this.#deadline);
+    this.#lobby.refused(reason, {
+      conn: this.#o.conn,
+      ...(this.#grant ? { participant: this.#grant.participantId } : {}),
+    });
+    this.#ws.close(code, text);
+  }
+
   async #onMessage(text: string | undefined): Promise<void> {
+    if (this.#shut) return;
     let json: unknown;
     try {
       json = text === undefined ? undefined : JSON.parse(text);
@@ -181,9 +229,10 @@ export class Connection implements Link {
     const { grant, room } = await this.#lobby.admit(data.token, data.roomId);
     if (this.#room && this.#grant && (this.#room !== room || this.#grant.participantId !== grant.participantId))
       await this.#leave();
-    const response = await room.join(grant, this, data.displayName);
+    const response = await room.join(grant, this, data.seat);
     this.#grant = grant;
     this.#room = room;
+    clearTimeout(this.#deadline);
     return response;
   }
 
@@ -194,11 +243,8 @@ export class Connection implements Link {
 
   #refuse(id: number | undefined, method: string, code: ErrorCode, message: string): void {
     this.#lobby.countError(method, code);
-    if (code === 'bad_request' && ++this.#badRequests > MAX_BAD_REQUESTS) {
-      this.#log.warn({ participant: this.#grant?.participantId }, 'too many bad requests; closing the socket');
-      this.#ws.close(CLOSE.policy, 'too many bad requests');
-      return;
-    }
+    if (code === 'bad_request' && ++this.#badRequests > MAX_BAD_REQUESTS)
+      return this.#closeForCause(CLOSE.policy, 'too_many_bad_requests', 'too many bad requests');
     if (id === undefined) this.#send({ notification: 'error', data: { code, message } });
     else this.#send({ id, ok: false, error: { code, message } });
   }

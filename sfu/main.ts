@@ -28,6 +28,12 @@ const sfu = await SfuServer.create({
     maxParticipants: config.SFU_MAX_PARTICIPANTS_PER_ROOM,
     maxParticipantsPerWorker: config.SFU_MAX_PARTICIPANTS_PER_WORKER,
   },
+  signalling: {
+    joinTimeoutMs: config.SFU_JOIN_TIMEOUT_MS,
+    maxSocketsPerClient: config.SFU_MAX_SOCKETS_PER_CLIENT,
+    messagesPerSecond: config.SFU_MESSAGES_PER_SECOND,
+    messageBurst: config.SFU_MESSAGE_BURST,
+  },
   logger,
 });
 await sfu.listen();

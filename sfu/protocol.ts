@@ -20,12 +20,22 @@ const id = z.string().min(1).max(100);
 /** A mediasoup structure, checked by mediasoup. */
 const opaque = z.record(z.string(), z.unknown());
 
+/**
+ * A page's seat: a random key (at least 128 bits, base64url) that one browser tab keeps for its
+ * life. Admission belongs to the seat the clinician let in, so a forwarded invitation link opened
+ * elsewhere waits to be admitted again instead of taking the place.
+ */
+export const SEAT_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
+
 export const requestSchemas = {
-  /** First request on a socket (and again after a reconnection): who I am and what I can receive. */
+  /**
+   * First request on a socket (and again after a reconnection): the invitation and this tab's seat.
+   * The name shown to the others is the one signed in the invitation; any other field is ignored.
+   */
   join: z.object({
     roomId: id,
     token: z.string().min(1).max(4096),
-    displayName: z.string().trim().min(1).max(60).optional(),
+    seat: z.string().regex(SEAT_PATTERN, 'a random key of 22 to 64 base64url characters'),
   }),
   /** Once admitted: the device's RTP capabilities, then transports. */
   createTransport: z.object({ direction: z.enum(['send', 'recv']) }),
@@ -176,11 +186,16 @@ export type NotificationEnvelope<N extends NotificationName = NotificationName> 
   readonly data: Notifications[N];
 };
 
-/** WebSocket close codes the SFU uses (4000-4999 are the application's). */
+/**
+ * WebSocket close codes the SFU uses (4000-4999 are the application's). A frame that breaks RFC 6455
+ * itself is closed by the WebSocket layer with the standard code (1002, 1007, 1008 or 1009).
+ */
 export const CLOSE = {
   /** The same participant joined from another socket (another tab or a reconnection). */
   replaced: 4001,
   ended: 4002,
-  /** Too many bad requests. */
+  /** No successful `join` within the deadline after the socket opened. */
+  joinTimeout: 4003,
+  /** Too many bad requests, or messages faster than the per-socket rate. */
   policy: 4008,
 } as const;

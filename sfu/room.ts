@@ -1,7 +1,9 @@
 /**
  * A consultation room: who is in it (admitted or waiting), their transports, producers and consumers,
  * on one mediasoup router. Admission and chat outlive the router, so a worker restart or a reconnection
- * does not send anyone back to the waiting room.
+ * does not send anyone back to the waiting room. Admission belongs to the seat (the browser tab) the
+ * clinician let in: the same invitation opened elsewhere waits to be admitted again. Someone waiting
+ * is told nothing about the room but their own admission and its end.
  */
 import type { Logger } from '../common/log.ts';
 import type { CallGrant } from './tokens.ts';
@@ -53,7 +55,8 @@ export interface RoomLimits {
 interface Member {
   readonly grant: CallGrant;
   readonly link: Link;
-  displayName: string;
+  /** The tab this member joined from (see SEAT_PATTERN in protocol.ts). Never logged. */
+  readonly seat: string;
   readonly transports: Map<string, WebRtcTransport>;
   readonly producers: Map<string, { producer: Producer; source: Source }>;
   readonly consumers: Map<string, Consumer>;
@@ -69,7 +72,8 @@ export class Room {
   readonly #limits: RoomLimits;
   readonly #log: Logger;
   readonly #members = new Map<string, Member>();
-  readonly #admitted = new Set<string>();
+  /** Participant id -> the seat the clinician admitted (clinicians: the seat they joined from). */
+  readonly #admittedSeats = new Map<string, string>();
   readonly #chat: ChatMessage[] = [];
   #slot: WorkerSlot | undefined;
   #router: Promise<Router> | undefined;
@@ -102,36 +106,32 @@ export class Room {
     return this.#members.get(participantId)?.link === link;
   }
 
-  /** Adds (or, for the same participant, replaces) a member. Clinicians are admitted at once. */
-  async join(grant: CallGrant, link: Link, displayName: string | undefined): Promise<ResponseData['join']> {
+  /**
+   * Adds (or, for the same participant, replaces) a member. Clinicians are admitted at once; the
+   * others keep their admission only when they come back from the seat that was admitted.
+   */
+  async join(grant: CallGrant, link: Link, seat: string): Promise<ResponseData['join']> {
     if (this.#ended) throw new CallError('consultation_ended', 'this consultation has ended');
-    const previous = this.#members.get(grant.participantId);
-    if (!previous && this.#members.size >= this.#limits.maxParticipants) {
+    if (!this.#members.has(grant.participantId) && this.#members.size >= this.#limits.maxParticipants) {
       throw new CallError('room_full', `this consultation already has ${this.#limits.maxParticipants} participants`);
     }
-    const router = await this.#ensureRouter(previous ? 0 : 1);
+    const router = await this.#ensureRouter(this.#members.has(grant.participantId) ? 0 : 1);
+    const previous = this.#members.get(grant.participantId);
+    const sawPrevious = previous ? [...this.#members.values()].filter((m) => this.#sees(m, previous)) : [];
     if (previous) {
       this.#removeMember(previous, false);
       if (previous.link !== link) previous.link.close(CLOSE.replaced, 'joined from another page');
     }
-    if (grant.role === 'clinician') this.#admitted.add(grant.participantId);
-    const member: Member = {
-      grant,
-      link,
-      displayName: displayName ?? grant.displayName,
-      transports: new Map(),
-      producers: new Map(),
-      consumers: new Map(),
-    };
+    if (grant.role === 'clinician') this.#admittedSeats.set(grant.participantId, seat);
+    const member: Member = { grant, link, seat, transports: new Map(), producers: new Map(), consumers: new Map() };
     this.#members.set(grant.participantId, member);
     if (this.#slot) this.#slot.load += 1;
     this.emptySince = undefined;
-    const admitted = this.#admitted.has(grant.participantId);
-    this.#broadcast(
-      'participant',
-      this.#describe(member),
-      (m) => m !== member && (admitted || m.grant.role === 'clinician'),
-    );
+    const admitted = this.#isAdmitted(member);
+    // Back in the waiting room from another seat: those who may not see a waiting person lose sight of them.
+    for (const m of sawPrevious)
+      if (!this.#sees(m, member)) m.link.notify('participantLeft', { participantId: grant.participantId });
+    this.#broadcast('participant', this.#describe(member), (m) => this.#sees(m, member));
     this.#log.info({ participant: grant.participantId, role: grant.role, admitted }, 'joined');
     return {
       participantId: grant.participantId,
@@ -156,11 +156,11 @@ export class Room {
     this.#requireClinician(by);
     const member = this.#members.get(participantId);
     if (!member) throw new CallError('not_found', 'this participant is no longer waiting');
-    if (this.#admitted.has(participantId)) return;
-    this.#admitted.add(participantId);
+    if (this.#isAdmitted(member)) return;
+    this.#admittedSeats.set(participantId, member.seat);
     member.link.notify('admitted', { producers: this.#producersFor(member), participants: this.#visibleTo(member) });
     for (const message of this.#chat) member.link.notify('chat', message);
-    this.#broadcast('participant', this.#describe(member), (m) => m !== member);
+    this.#broadcast('participant', this.#describe(member), (m) => this.#sees(m, member));
     this.#log.info({ participant: participantId, by: by.participantId }, 'admitted');
   }
 
@@ -173,10 +173,15 @@ export class Room {
 
   chat(from: CallGrant, text: string, now = Date.now()): void {
     const member = this.#admittedMember(from);
-    const message: ChatMessage = { participantId: from.participantId, displayName: member.displayName, text, at: now };
+    const message: ChatMessage = {
+      participantId: from.participantId,
+      displayName: member.grant.displayName,
+      text,
+      at: now,
+    };
     this.#chat.push(message);
     if (this.#chat.length > CHAT_KEPT) this.#chat.shift();
-    this.#broadcast('chat', message, (m) => this.#admitted.has(m.grant.participantId));
+    this.#broadcast('chat', message, (m) => this.#isAdmitted(m));
   }
 
   endForAll(by: CallGrant): void {
@@ -240,13 +245,9 @@ export class Room {
     member.producers.set(producer.id, { producer, source });
     producer.observer.once('close', () => {
       member.producers.delete(producer.id);
-      this.#broadcast('producerClosed', { producerId: producer.id }, (m) => m !== member);
+      this.#broadcast('producerClosed', { producerId: producer.id }, (m) => this.#sees(m, member));
     });
-    this.#broadcast(
-      'newProducer',
-      this.#producerInfo(member, producer, source),
-      (m) => m !== member && this.#admitted.has(m.grant.participantId),
-    );
+    this.#broadcast('newProducer', this.#producerInfo(member, producer, source), (m) => this.#sees(m, member));
     return { producerId: producer.id };
   }
 
@@ -258,7 +259,7 @@ export class Room {
     const member = this.#admittedMember(grant);
     const producer = this.#producer(grant, producerId);
     await this.#media(() => (paused ? producer.pause() : producer.resume()));
-    this.#broadcast(paused ? 'producerPaused' : 'producerResumed', { producerId }, (m) => m !== member);
+    this.#broadcast(paused ? 'producerPaused' : 'producerResumed', { producerId }, (m) => this.#sees(m, member));
   }
 
   async consume(
@@ -349,7 +350,8 @@ export class Room {
     if (this.#slot) this.#slot.load = Math.max(0, this.#slot.load - 1);
     for (const t of member.transports.values()) t.close();
     member.transports.clear();
-    if (announce) this.#broadcast('participantLeft', { participantId: member.grant.participantId }, () => true);
+    if (announce)
+      this.#broadcast('participantLeft', { participantId: member.grant.participantId }, (m) => this.#sees(m, member));
     if (this.#members.size === 0) this.#releaseRouter();
   }
 
@@ -361,9 +363,21 @@ export class Room {
   #admittedMember(grant: CallGrant): Member {
     const member = this.#members.get(grant.participantId);
     if (!member) throw new CallError('not_joined', 'join the consultation first');
-    if (!this.#admitted.has(grant.participantId))
-      throw new CallError('not_admitted', 'waiting for the clinician to let you in');
+    if (!this.#isAdmitted(member)) throw new CallError('not_admitted', 'waiting for the clinician to let you in');
     return member;
+  }
+
+  #isAdmitted(member: Member): boolean {
+    return this.#admittedSeats.get(member.grant.participantId) === member.seat;
+  }
+
+  /**
+   * Whether `viewer` is told about `member` (who is there, their streams, their leaving): someone
+   * waiting sees nobody; clinicians see everyone; the others see those admitted.
+   */
+  #sees(viewer: Member, member: Member): boolean {
+    if (viewer === member || !this.#isAdmitted(viewer)) return false;
+    return viewer.grant.role === 'clinician' || this.#isAdmitted(member);
   }
 
   #transport(grant: CallGrant, transportId: string): WebRtcTransport {
@@ -392,23 +406,18 @@ export class Room {
     return {
       participantId: member.grant.participantId,
       role: member.grant.role,
-      displayName: member.displayName,
-      admitted: this.#admitted.has(member.grant.participantId),
+      displayName: member.grant.displayName,
+      admitted: this.#isAdmitted(member),
     };
   }
 
-  /** Clinicians see everyone; the others see admitted participants, and nobody while they wait. */
   #visibleTo(viewer: Member): Participant[] {
-    const clinician = viewer.grant.role === 'clinician';
-    if (!clinician && !this.#admitted.has(viewer.grant.participantId)) return [];
-    return [...this.#members.values()]
-      .filter((m) => m !== viewer && (clinician || this.#admitted.has(m.grant.participantId)))
-      .map((m) => this.#describe(m));
+    return [...this.#members.values()].filter((m) => this.#sees(viewer, m)).map((m) => this.#describe(m));
   }
 
   #producersFor(viewer: Member): ProducerInfo[] {
     return [...this.#members.values()]
-      .filter((m) => m !== viewer)
+      .filter((m) => this.#sees(viewer, m))
       .flatMap((m) => [...m.producers.values()].map(({ producer, source }) => this.#producerInfo(m, producer, source)));
   }
 

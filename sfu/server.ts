@@ -4,12 +4,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { TokenBucket } from '../common/limits.ts';
 import type { Logger } from '../common/log.ts';
 import { Connection, type Lobby } from './connection.ts';
+import { SignallingEdge, type Refusal } from './edge.ts';
 import type { MediaNetwork } from './media.ts';
 import { CallError, Room, type RoomLimits } from './room.ts';
+import { signallingLimits, type SignallingLimits } from './signalling-limits.ts';
 import { CallTokens, type CallGrant } from './tokens.ts';
 import { WorkerPool } from './worker-pool.ts';
 import type { ErrorCode } from './protocol.ts';
@@ -26,10 +28,15 @@ export interface SfuOptions {
   readonly emptyRoomTtlMs?: number;
   /** Ended consultations are remembered this long, so their invitations stay refused. */
   readonly endedRoomTtlMs?: number;
+  /** What one client may hold and send; each missing one takes its DEFAULT_SIGNALLING_LIMITS value. */
+  readonly signalling?: Partial<SignallingLimits>;
+  /** The clock of the per-socket message budgets (tests stop it). */
+  readonly clock?: () => number;
 }
 
 export const SIGNAL_PATH = '/signal';
-const HEARTBEAT_MS = 10_000;
+/** Largest signalling message; the biggest real ones (RTP capabilities) are a few KiB. */
+const MAX_MESSAGE_BYTES = 256 * 1024;
 
 export class SfuServer implements Lobby {
   readonly pool: WorkerPool;
@@ -39,10 +46,9 @@ export class SfuServer implements Lobby {
   readonly #o: SfuOptions;
   readonly #log: Logger;
   readonly #http: Server;
-  readonly #wss: WebSocketServer;
+  readonly #edge: SignallingEdge;
+  readonly #limits: SignallingLimits;
   readonly #timers: NodeJS.Timeout[] = [];
-  /** Whether each socket answered the last ping. */
-  readonly #answered = new WeakMap<WebSocket, boolean>();
   readonly #errors = new Counter({
     name: 'vigie_sfu_requests_refused_total',
     help: 'signalling requests refused, by method and reason',
@@ -51,9 +57,10 @@ export class SfuServer implements Lobby {
   });
   #port = 0;
 
-  private constructor(options: SfuOptions, pool: WorkerPool) {
+  private constructor(options: SfuOptions, limits: SignallingLimits, pool: WorkerPool) {
     this.#o = options;
     this.#log = options.logger;
+    this.#limits = limits;
     this.pool = pool;
     this.tokens = new CallTokens(options.secret);
     this.#http = createServer((req, res) => {
@@ -68,11 +75,20 @@ export class SfuServer implements Lobby {
         .writeHead(404, { 'content-type': 'text/plain' })
         .end(`not found; the signalling WebSocket is at ${SIGNAL_PATH}\n`);
     });
-    this.#wss = new WebSocketServer({ server: this.#http, path: SIGNAL_PATH, maxPayload: 256 * 1024 });
-    this.#wss.on('connection', (ws) => {
-      this.#answered.set(ws, true);
-      ws.on('pong', () => this.#answered.set(ws, true));
-      new Connection(ws, this, this.#log);
+    const clock = options.clock ?? Date.now;
+    this.#edge = new SignallingEdge({
+      http: this.#http,
+      path: SIGNAL_PATH,
+      maxPayload: MAX_MESSAGE_BYTES,
+      maxSocketsPerClient: this.#limits.maxSocketsPerClient,
+      logger: this.#log,
+      metrics: this.metrics,
+      onSocket: (ws, conn) =>
+        new Connection(ws, this, this.#log, {
+          conn,
+          joinTimeoutMs: this.#limits.joinTimeoutMs,
+          bucket: new TokenBucket(this.#limits.messagesPerSecond, this.#limits.messageBurst, clock),
+        }),
     });
     pool.on('died', (slot) => {
       for (const room of this.rooms.values()) if (room.slot === slot) room.mediaLost();
@@ -81,13 +97,14 @@ export class SfuServer implements Lobby {
   }
 
   static async create(options: SfuOptions): Promise<SfuServer> {
+    const limits = signallingLimits(options.signalling); // checked before any worker starts
     const pool = await WorkerPool.create({
       count: options.workers,
       network: options.network,
       maxParticipantsPerWorker: options.limits.maxParticipantsPerWorker,
       logger: options.logger,
     });
-    return new SfuServer(options, pool);
+    return new SfuServer(options, limits, pool);
   }
 
   get port(): number {
@@ -99,28 +116,16 @@ export class SfuServer implements Lobby {
     await once(this.#http, 'listening');
     const address = this.#http.address();
     this.#port = address && typeof address !== 'string' ? address.port : this.#o.port;
-    // Sockets that stop answering pings (a laptop lid closed, a dead network) leave their room.
-    this.#timers.push(
-      setInterval(() => {
-        for (const ws of this.#wss.clients) {
-          if (!this.#answered.get(ws)) ws.terminate();
-          else {
-            this.#answered.set(ws, false);
-            ws.ping();
-          }
-        }
-      }, HEARTBEAT_MS),
-    );
+    this.#edge.start();
     this.#timers.push(setInterval(() => this.#sweep(), 60_000));
     this.#log.info({ host: this.#o.host, port: this.#port, workers: this.pool.pids() }, 'sfu listening');
   }
 
   async close(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
-    for (const ws of this.#wss.clients) ws.terminate();
     for (const room of this.rooms.values()) room.close();
     this.rooms.clear();
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    await this.#edge.close();
     this.#http.closeAllConnections();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.pool.close();
@@ -149,6 +154,10 @@ export class SfuServer implements Lobby {
 
   countError(method: string, code: ErrorCode): void {
     this.#errors.inc({ method, code });
+  }
+
+  refused(reason: Refusal, ids: { readonly conn: number; readonly participant?: string }): void {
+    this.#edge.refused(reason, ids);
   }
 
   #sweep(now = Date.now()): void {

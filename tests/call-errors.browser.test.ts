@@ -1,6 +1,7 @@
 /**
  * What a senior sees when something is wrong, in real Chromium: no camera, camera access refused, a
- * broken, expired or tampered invitation. Each is a plain sentence (French here), never a blank page.
+ * broken, expired or tampered invitation, a join that does not reach the call server in time. Each is a
+ * plain sentence (French here), never a blank page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -19,10 +20,15 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function open(url: string, media: 'granted' | 'refused' | 'absent' = 'granted'): Promise<Page> {
+async function open(
+  url: string,
+  media: 'granted' | 'refused' | 'absent' = 'granted',
+  prepare: (page: Page) => Promise<void> = async () => undefined,
+): Promise<Page> {
   const browser = await launchBrowser({ media });
   browsers.push(browser);
   const page = await (await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'fr-FR' })).newPage();
+  await prepare(page);
   await page.goto(url);
   return page;
 }
@@ -62,5 +68,19 @@ describe('the call page explains what is wrong', () => {
     const page2 = await open(`${stack.webUrl}/call/${roomId}#${expired}`);
     await page2.getByTestId('join').click();
     await shows(page2, MESSAGES.fr['error.token_expired'], 'error-token-expired.png');
+  });
+
+  it('when its join does not reach the call server in time', async () => {
+    const { links } = await stack.createConsultation(false);
+    // The socket opens, but the page's requests are swallowed on the way: the SFU's join deadline
+    // closes it, and the page says so instead of retrying forever.
+    const page = await open(links.patient, 'granted', (p) =>
+      p.routeWebSocket(/\/signal$/, (socket) => {
+        socket.connectToServer();
+        socket.onMessage(() => undefined);
+      }),
+    );
+    await page.getByTestId('join').click();
+    await shows(page, MESSAGES.fr['error.join_timeout'], 'error-join-timeout.png');
   });
 });

@@ -4,10 +4,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { signWith } from './support/jwt.ts';
-import { startTestSfu, type TestSfu } from './support/sfu.ts';
+import { join, startTestSfu, type TestSfu } from './support/sfu.ts';
 import { eventually } from './support/mqtt.ts';
 import { SignallingError, type SignallingClient } from '../web/src/lib/signalling.ts';
-import type { Notifications } from '../sfu/protocol.ts';
+import { CLOSE, type Notifications } from '../sfu/protocol.ts';
+import { newSeat } from '../web/src/lib/seat.ts';
 
 let sfu: TestSfu | undefined;
 afterEach(async () => {
@@ -37,18 +38,12 @@ describe('call signalling', () => {
     const doctor = await sfu.open();
     const patient = await sfu.open();
     const doctorSees = record(doctor, 'participant');
-    const joined = await doctor.request('join', {
-      roomId: 'room-a',
-      token: await sfu.invite('room-a', 'clinician', { participantId: 'dr' }),
-    });
+    const joined = await join(doctor, 'room-a', await sfu.invite('room-a', 'clinician', { participantId: 'dr' }));
     expect(joined).toMatchObject({ role: 'clinician', admitted: true, participantId: 'dr', participants: [] });
     expect(joined.routerRtpCapabilities).toHaveProperty('codecs');
 
     const admittedNotes = record(patient, 'admitted');
-    const waiting = await patient.request('join', {
-      roomId: 'room-a',
-      token: await sfu.invite('room-a', 'patient', { participantId: 'pt' }),
-    });
+    const waiting = await join(patient, 'room-a', await sfu.invite('room-a', 'patient', { participantId: 'pt' }));
     expect(waiting).toMatchObject({ role: 'patient', admitted: false, participants: [], producers: [] });
     expect(await refusal(patient.request('createTransport', { direction: 'send' }))).toEqual({
       code: 'not_admitted',
@@ -70,34 +65,23 @@ describe('call signalling', () => {
     sfu = await startTestSfu();
     const page = await sfu.open();
     const tokenA = await sfu.invite('room-a', 'family');
-    expect(await refusal(page.request('join', { roomId: 'room-b', token: tokenA }))).toEqual({
+    expect(await refusal(join(page, 'room-b', tokenA))).toEqual({
       code: 'wrong_room',
       message: 'this invitation is for another consultation',
     });
     expect(
-      (
-        await refusal(
-          page.request('join', {
-            roomId: 'room-a',
-            token: await sfu.invite('room-a', 'patient', { ttlSeconds: -120 }),
-          }),
-        )
-      ).code,
+      (await refusal(join(page, 'room-a', await sfu.invite('room-a', 'patient', { ttlSeconds: -120 })))).code,
     ).toBe('token_expired');
     const [header, payload, signature] = tokenA.split('.');
     const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
     const promoted = Buffer.from(JSON.stringify({ ...claims, role: 'clinician' })).toString('base64url');
-    expect(
-      (await refusal(page.request('join', { roomId: 'room-a', token: `${header}.${promoted}.${signature}` }))).code,
-    ).toBe('token_invalid');
+    expect((await refusal(join(page, 'room-a', `${header}.${promoted}.${signature}`))).code).toBe('token_invalid');
     const forged = await signWith({ ...claims, role: 'clinician' }, 'another-secret-that-is-long-enough-to-sign');
-    expect((await refusal(page.request('join', { roomId: 'room-a', token: forged }))).code).toBe('token_invalid');
-    expect((await refusal(page.request('join', { roomId: 'room-a', token: 'not-a-token' }))).code).toBe(
-      'token_invalid',
-    );
+    expect((await refusal(join(page, 'room-a', forged))).code).toBe('token_invalid');
+    expect((await refusal(join(page, 'room-a', 'not-a-token'))).code).toBe('token_invalid');
     // None of this left anyone in the room, and the socket still serves a valid invitation.
     expect(sfu.server.rooms.get('room-b')).toBeUndefined();
-    await expect(page.request('join', { roomId: 'room-a', token: tokenA })).resolves.toMatchObject({
+    await expect(join(page, 'room-a', tokenA)).resolves.toMatchObject({
       role: 'family',
       admitted: false,
     });
@@ -116,7 +100,7 @@ describe('call signalling', () => {
       message: 'unknown method "selfDestruct"',
     });
     const token = await sfu.invite('room-a', 'clinician');
-    await expect(page.request('join', { roomId: 'room-a', token })).resolves.toMatchObject({ admitted: true });
+    await expect(join(page, 'room-a', token)).resolves.toMatchObject({ admitted: true });
     const metrics = await fetch(sfu.url.replace('ws:', 'http:').replace('/signal', '/metrics')).then((r) => r.text());
     expect(metrics).toMatch(/vigie_sfu_requests_refused_total\{method="selfDestruct",code="bad_request"\} 1/);
   });
@@ -126,11 +110,11 @@ describe('call signalling', () => {
     const doctor = await sfu.open();
     const family = await sfu.open();
     const patient = await sfu.open();
-    await doctor.request('join', { roomId: 'r', token: await sfu.invite('r', 'clinician') });
-    await family.request('join', { roomId: 'r', token: await sfu.invite('r', 'family', { participantId: 'fam' }) });
+    await join(doctor, 'r', await sfu.invite('r', 'clinician'));
+    await join(family, 'r', await sfu.invite('r', 'family', { participantId: 'fam' }));
     await doctor.request('admit', { participantId: 'fam' });
     const patientToken = await sfu.invite('r', 'patient', { participantId: 'pt' });
-    await patient.request('join', { roomId: 'r', token: patientToken });
+    await join(patient, 'r', patientToken);
     expect(await refusal(family.request('admit', { participantId: 'pt' }))).toEqual({
       code: 'forbidden',
       message: 'only the clinician can do this',
@@ -142,7 +126,7 @@ describe('call signalling', () => {
     await eventually(() => expect(ended).toEqual([{ reason: 'ended_by_clinician' }]));
     expect(await closed).toBe(4002);
     const again = await sfu.open();
-    expect(await refusal(again.request('join', { roomId: 'r', token: patientToken }))).toMatchObject({
+    expect(await refusal(join(again, 'r', patientToken))).toMatchObject({
       code: 'consultation_ended',
     });
   });
@@ -150,34 +134,32 @@ describe('call signalling', () => {
   it('says why a join is refused when the room or the media server is full', async () => {
     sfu = await startTestSfu({ maxParticipants: 2, maxParticipantsPerWorker: 3 });
     const pages = await Promise.all([1, 2, 3, 4].map(() => sfu!.open()));
-    await pages[0]!.request('join', { roomId: 'r1', token: await sfu.invite('r1', 'clinician') });
-    await pages[1]!.request('join', { roomId: 'r1', token: await sfu.invite('r1', 'patient') });
-    expect(await refusal(pages[2]!.request('join', { roomId: 'r1', token: await sfu.invite('r1', 'family') }))).toEqual(
-      { code: 'room_full', message: 'this consultation already has 2 participants' },
-    );
-    await pages[2]!.request('join', { roomId: 'r2', token: await sfu.invite('r2', 'clinician') });
-    expect(
-      (await refusal(pages[3]!.request('join', { roomId: 'r2', token: await sfu.invite('r2', 'patient') }))).code,
-    ).toBe('server_full');
+    await join(pages[0]!, 'r1', await sfu.invite('r1', 'clinician'));
+    await join(pages[1]!, 'r1', await sfu.invite('r1', 'patient'));
+    expect(await refusal(join(pages[2]!, 'r1', await sfu.invite('r1', 'family')))).toEqual({
+      code: 'room_full',
+      message: 'this consultation already has 2 participants',
+    });
+    await join(pages[2]!, 'r2', await sfu.invite('r2', 'clinician'));
+    expect((await refusal(join(pages[3]!, 'r2', await sfu.invite('r2', 'patient')))).code).toBe('server_full');
     // Someone leaving frees the place.
     await pages[1]!.request('leave', {});
-    await expect(
-      pages[3]!.request('join', { roomId: 'r2', token: await sfu.invite('r2', 'patient') }),
-    ).resolves.toMatchObject({ admitted: false });
+    await expect(join(pages[3]!, 'r2', await sfu.invite('r2', 'patient'))).resolves.toMatchObject({ admitted: false });
   });
 
-  it('replaces an earlier page of the same participant (a reload, another tab) and keeps them admitted', async () => {
+  it('replaces an earlier page of the same tab (a reload, a reconnection) and keeps it admitted', async () => {
     sfu = await startTestSfu();
     const doctor = await sfu.open();
-    await doctor.request('join', { roomId: 'r', token: await sfu.invite('r', 'clinician') });
+    await join(doctor, 'r', await sfu.invite('r', 'clinician'));
     const token = await sfu.invite('r', 'patient', { participantId: 'pt' });
+    const seat = newSeat();
     const first = await sfu.open();
-    await first.request('join', { roomId: 'r', token });
+    await join(first, 'r', token, seat);
     await doctor.request('admit', { participantId: 'pt' });
     const closed = new Promise<number>((resolve) => first.onClose((code) => resolve(code)));
     const second = await sfu.open();
-    await expect(second.request('join', { roomId: 'r', token })).resolves.toMatchObject({ admitted: true });
-    expect(await closed).toBe(4001);
+    await expect(join(second, 'r', token, seat)).resolves.toMatchObject({ admitted: true });
+    expect(await closed).toBe(CLOSE.replaced);
     expect(sfu.server.rooms.get('r')?.size).toBe(2);
   });
 
@@ -185,9 +167,10 @@ describe('call signalling', () => {
     sfu = await startTestSfu({ workers: 2 });
     const doctor = await sfu.open();
     const patient = await sfu.open();
-    await doctor.request('join', { roomId: 'r', token: await sfu.invite('r', 'clinician') });
+    await join(doctor, 'r', await sfu.invite('r', 'clinician'));
     const patientToken = await sfu.invite('r', 'patient', { participantId: 'pt' });
-    await patient.request('join', { roomId: 'r', token: patientToken });
+    const seat = newSeat();
+    await join(patient, 'r', patientToken, seat);
     await doctor.request('admit', { participantId: 'pt' });
     await patient.request('createTransport', { direction: 'send' });
     const rejoins = record(patient, 'rejoin');
@@ -197,9 +180,7 @@ describe('call signalling', () => {
     await eventually(() => expect(rejoins).toEqual([{ reason: 'media_restarted' }]));
     // Until it joins again, the page has no place in the room.
     expect((await refusal(patient.request('createTransport', { direction: 'send' }))).code).toBe('not_joined');
-    await expect(patient.request('join', { roomId: 'r', token: patientToken })).resolves.toMatchObject({
-      admitted: true,
-    });
+    await expect(join(patient, 'r', patientToken, seat)).resolves.toMatchObject({ admitted: true });
     await expect(patient.request('createTransport', { direction: 'recv' })).resolves.toHaveProperty('id');
     expect(room.slot!.worker.pid).not.toBe(dead);
     await eventually(() => expect(sfu!.server.pool.pids()).toHaveLength(2));

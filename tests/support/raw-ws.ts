@@ -51,6 +51,8 @@ export interface RawUpgradeOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Sec-WebSocket-Protocol. */
   readonly protocol?: string;
+  /** Connect from this local address (e.g. another 127.x.y.z), to look like another client. */
+  readonly localAddress?: string;
 }
 
 export interface RawSocket {
@@ -67,7 +69,7 @@ export interface RawSocket {
 
 /** Opens a TCP connection and asks for a WebSocket upgrade, by hand. */
 export async function rawUpgrade(port: number, o: RawUpgradeOptions, host = '127.0.0.1'): Promise<RawSocket> {
-  const socket = connect(port, host);
+  const socket = connect({ port, host, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
   await once(socket, 'connect');
   const lines = [
     `GET ${o.path} HTTP/1.1`,

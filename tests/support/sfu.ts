@@ -1,10 +1,12 @@
 /** The real SFU (mediasoup workers, signalling WebSocket) on a free loopback port, for a test. */
 import WebSocket from 'ws';
-import { createLogger } from '../../common/log.ts';
+import { createLogger, type Logger } from '../../common/log.ts';
 import { SfuServer, SIGNAL_PATH } from '../../sfu/server.ts';
 import { CallTokens } from '../../sfu/tokens.ts';
 import { SignallingClient, type SocketLike } from '../../web/src/lib/signalling.ts';
-import type { Role } from '../../sfu/protocol.ts';
+import { newSeat } from '../../web/src/lib/seat.ts';
+import type { ResponseData, Role } from '../../sfu/protocol.ts';
+import type { SignallingLimits } from '../../sfu/signalling-limits.ts';
 
 export interface TestSfu {
   readonly server: SfuServer;
@@ -18,11 +20,30 @@ export interface TestSfu {
   ): Promise<string>;
   /** A signalling connection, as a page would open it. */
   open(): Promise<SignallingClient>;
+  /** How many connections were refused or closed for `reason`, or for any reason (the SFU's own counter). */
+  refusals(reason?: string): Promise<number>;
   stop(): Promise<void>;
 }
 
+/** Joins as a page of its own tab would (a fresh seat unless one is given). */
+export function join(
+  client: SignallingClient,
+  roomId: string,
+  token: string,
+  seat: string = newSeat(),
+): Promise<ResponseData['join']> {
+  return client.request('join', { roomId, token, seat });
+}
+
 export async function startTestSfu(
-  options: { workers?: number; maxParticipants?: number; maxParticipantsPerWorker?: number } = {},
+  options: {
+    workers?: number;
+    maxParticipants?: number;
+    maxParticipantsPerWorker?: number;
+    signalling?: Partial<SignallingLimits>;
+    clock?: () => number;
+    logger?: Logger;
+  } = {},
 ): Promise<TestSfu> {
   const secret = CallTokens.randomSecret();
   const server = await SfuServer.create({
@@ -35,7 +56,9 @@ export async function startTestSfu(
       maxParticipants: options.maxParticipants ?? 6,
       maxParticipantsPerWorker: options.maxParticipantsPerWorker ?? 100,
     },
-    logger: createLogger('sfu', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: options.logger ?? createLogger('sfu', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    ...(options.signalling ? { signalling: options.signalling } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   await server.listen();
   const url = `ws://127.0.0.1:${server.port}${SIGNAL_PATH}`;
@@ -59,6 +82,12 @@ export async function startTestSfu(
       const client = await SignallingClient.open(url, (u) => new WebSocket(u) as unknown as SocketLike);
       clients.push(client);
       return client;
+    },
+    async refusals(reason) {
+      const counter = await server.metrics.getSingleMetric('vigie_sfu_connections_refused_total')?.get();
+      return (counter?.values ?? [])
+        .filter((v) => reason === undefined || v.labels.reason === reason)
+        .reduce((sum, v) => sum + v.value, 0);
     },
     async stop() {
       for (const c of clients) c.close();

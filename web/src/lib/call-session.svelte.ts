@@ -7,6 +7,7 @@ import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import { SvelteMap } from 'svelte/reactivity';
 import { SignallingClient, SignallingError } from './signalling.ts';
+import { tabSeat } from './seat.ts';
 import { mediaProblem, type MediaProblem } from './media-errors.ts';
 import { isMessageKey } from './i18n.ts';
 import { quality, sampleOf, type Quality, type StatsSample } from './network-quality.ts';
@@ -75,6 +76,8 @@ export class CallSession {
   reconnections = $state(0);
 
   readonly #config: CallConfig;
+  /** This tab's seat: every join and rejoin of this page sends the same one. */
+  readonly #seat = tabSeat();
   #signal: SignallingClient | undefined;
   #device: Device | undefined;
   #send: types.Transport | undefined;
@@ -216,7 +219,11 @@ export class CallSession {
 
   async #joinOn(signal: SignallingClient): Promise<void> {
     performance.mark('vigie:join');
-    const joined = await signal.request('join', { roomId: this.#config.roomId, token: this.#config.token });
+    const joined = await signal.request('join', {
+      roomId: this.#config.roomId,
+      token: this.#config.token,
+      seat: this.#seat,
+    });
     performance.mark('vigie:joined');
     this.role = joined.role;
     this.participantId = joined.participantId;
@@ -266,6 +273,12 @@ export class CallSession {
       } else if (code === CLOSE.replaced) {
         this.#teardown();
         this.problem = { key: 'error.replaced' };
+        this.phase = 'error';
+      } else if (code === CLOSE.joinTimeout) {
+        // The join did not reach the server in time (a frozen tab, a very slow link): say so, and
+        // let the person try again rather than loop.
+        this.#teardown();
+        this.problem = { key: 'error.join_timeout' };
         this.phase = 'error';
       } else if (this.phase === 'in-call' || this.phase === 'waiting' || this.phase === 'joining') {
         void this.#recover(true);
@@ -498,6 +511,8 @@ export class CallSession {
   }
 
   #fail(error: unknown): void {
+    // A request cut short by a close whose code already explained itself (replaced, join deadline).
+    if (this.phase === 'error' && error instanceof SignallingError && error.code === 'closed') return;
     this.#teardown();
     if (error instanceof SignallingError) {
       const key = error.code === 'closed' || error.code === 'timeout' ? 'error.unreachable' : `error.${error.code}`;
