@@ -75,6 +75,7 @@ async function alertingIngest(renotifyMs?: { high: number; medium: number; low: 
 async function senior(): Promise<{
   device: Provisioned;
   send: (body: object) => Promise<void>;
+  sendVitals: (body: object) => Promise<void>;
   daughter: Person;
   son: Person;
 }> {
@@ -100,7 +101,9 @@ async function senior(): Promise<{
   );
   const send = async (body: object) =>
     void (await client.publishAsync(deviceTopic(device.deviceId, 'events'), JSON.stringify(body), { qos: 1 }));
-  return { device, send, daughter, son };
+  const sendVitals = async (body: object) =>
+    void (await client.publishAsync(deviceTopic(device.deviceId, 'vitals'), JSON.stringify(body), { qos: 1 }));
+  return { device, send, sendVitals, daughter, son };
 }
 
 async function listen(): Promise<() => AlertView[]> {
@@ -167,6 +170,34 @@ describe('alert engine in the ingest', () => {
         'escalation: escalation step 2 of 2',
       ]),
     );
+  });
+
+  it('tells each person only the vital values the patient shares with them, by e-mail and by push', async () => {
+    await alertingIngest();
+    const { sendVitals, son } = await senior();
+    people.addPushSubscription(son.id, push.subscribe('marc-phone'));
+    // 2.4 mmol/L: the high-priority hypoglycaemia alert, from one reading.
+    await sendVitals({ ts: Date.now(), seq: 1, glucose: 2.4 });
+    // The daughter is told at once, the son a step later (both alerts: glucose low and very low).
+    const to = (address: string) =>
+      eventually(() => {
+        const mail = smtp.received.find((m) => JSON.stringify(m.to).includes(address));
+        expect(mail).toBeDefined();
+        return mail!;
+      }, STEP_MS + 10_000);
+    const pushTo = (name: string) =>
+      eventually(() => {
+        const pushed = push.received.find((p) => p.path.endsWith(`/${name}`));
+        expect(pushed).toBeDefined();
+        return pushed!.payload;
+      }, STEP_MS + 10_000);
+    // Claire (who has the patient's consent) reads the value; Marc (who has not) is told there is an alert.
+    expect((await to('claire@famille.test')).text).toContain('(GLUCOSE 2.4)');
+    const marc = await to('marc@famille.test');
+    expect(marc.text).toContain('a reading outside the limits set by the care team for Jeanne Dupont');
+    expect(marc.text).not.toContain('2.4');
+    expect(JSON.stringify(await pushTo('claire-phone'))).toContain('(GLUCOSE 2.4)');
+    expect(JSON.stringify(await pushTo('marc-phone'))).not.toContain('2.4');
   });
 
   it('cancels a fall the wearer answers within the window, and calls nobody', async () => {

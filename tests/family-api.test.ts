@@ -289,6 +289,48 @@ describe('a relative sees only their own patient', () => {
   });
 });
 
+describe('consent reaches alert details', () => {
+  it('gives a relative without consent no vital value anywhere: alert details over HTTP and the live channel', async () => {
+    const { device, publish } = await s.senior('Jeanne');
+    const claire = await s.family(device.patientId, {
+      name: 'Claire',
+      email: 'claire@famille.test',
+      shareVitals: true,
+    });
+    const marc = await s.family(device.patientId, { name: 'Marc', email: 'marc@famille.test', shareVitals: false });
+    const liveClaire = await live(claire.cookie);
+    const liveMarc = await live(marc.cookie);
+    for (const l of [liveClaire, liveMarc])
+      l.ws.send(JSON.stringify({ type: 'subscribe', patientId: device.patientId }));
+    await eventually(() => expect(liveMarc.received.some((m) => m.type === 'snapshot')).toBe(true));
+    await publish('vitals', { ts: Date.now(), seq: 1, glucose: 2.4 });
+    const alertOf = (l: { received: LiveMessage[] }) =>
+      eventually(() => {
+        const m = l.received.find((x) => x.type === 'alert' && x.alert.kind === 'threshold:glucose-very-low');
+        expect(m).toBeDefined();
+        return m!.type === 'alert' ? m!.alert : undefined;
+      });
+    expect((await alertOf(liveClaire))?.detail).toMatchObject({ vital: 'glucose', value: 2.4, limit: 3 });
+    const hidden = await alertOf(liveMarc);
+    expect(hidden?.detail).toEqual({ vital: 'glucose', direction: 'below' });
+    // Over HTTP: the alert itself, and the page's overview.
+    const id = hidden!.id;
+    expect(
+      ((await (await get(`/api/alerts/${id}`, claire.cookie)).json()) as { alert: { detail: object } }).alert.detail,
+    ).toMatchObject({
+      value: 2.4,
+    });
+    const forMarc = JSON.stringify([
+      await (await get(`/api/alerts/${id}`, marc.cookie)).json(),
+      await (await get(`/api/patients/${device.patientId}`, marc.cookie)).json(),
+      liveMarc.received,
+    ]);
+    expect(forMarc).not.toContain('2.4');
+    expect(forMarc).not.toContain('"value"');
+    for (const l of [liveClaire, liveMarc]) l.ws.close();
+  });
+});
+
 describe('acting on an alert', () => {
   it('lets a relative accept and confirm arrival, and keeps resolving for the care team', async () => {
     const { device, publish } = await s.senior('Jeanne');

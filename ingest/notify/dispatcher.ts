@@ -5,7 +5,7 @@
  * or after MAX_ATTEMPTS. Messages committed before a crash are sent after the restart.
  */
 import type { Logger } from '../../common/log.ts';
-import type { People } from '../../common/people.ts';
+import { isStaff, type People } from '../../common/people.ts';
 import type { AlertRepository } from '../lifecycle/alert-store.ts';
 import type { EscalationRepository, OutboxMessage } from '../lifecycle/escalation-store.ts';
 import type { NotificationChannel } from './channel.ts';
@@ -73,6 +73,8 @@ export class Dispatcher {
       lang: person.lang,
       patientName: this.#o.patientName(alert.patientId),
       url: this.#o.linkFor(alert.id),
+      // Vital values only to those the patient shares them with (the care team, or a relative by consent).
+      vitals: isStaff(person.role) || (people.linkOf(person.id, alert.patientId)?.shareVitals ?? false),
       ...(owner ? { ownerName: owner.name } : {}),
     });
     const recipient = { person, pushSubscriptions: people.pushSubscriptions(person.id) };

@@ -1,8 +1,11 @@
 /**
  * What a notification says, in the recipient's language: short, plain, and naming what to do.
  * Names appear in the message itself (it goes to a person who knows the patient), never in logs.
+ * A measurement appears only for a recipient the patient shares their vital signs with: the alert's
+ * details are redacted for the others in the one place that does it (common/redact.ts).
  */
 import type { Lang } from '../../common/people.ts';
+import { redactDetail } from '../../common/redact.ts';
 import type { Alert } from '../lifecycle/alert-store.ts';
 import type { MessageKind } from '../lifecycle/escalation-store.ts';
 import type { Notification } from './channel.ts';
@@ -16,6 +19,14 @@ export interface MessageContext {
   readonly ownerName?: string;
   /** The family page, at this alert. */
   readonly url: string;
+  /** Whether the patient shares their vital signs with the recipient. */
+  readonly vitals: boolean;
+}
+
+/** "SPO2 86" for a threshold alert the recipient may see the value of; empty otherwise. */
+function measured(detail: Readonly<Record<string, unknown>>): string {
+  const { vital, value } = detail;
+  return typeof vital === 'string' && typeof value === 'number' ? ` (${vital.toUpperCase()} ${value})` : '';
 }
 
 const WHAT: Record<Lang, (a: Alert) => string> = {
@@ -89,7 +100,8 @@ const TEXT: Record<Lang, Record<MessageKind, (c: MessageContext, what: string) =
 };
 
 export function composeMessage(c: MessageContext): Notification {
-  const { title, body } = TEXT[c.lang][c.kind](c, WHAT[c.lang](c.alert));
+  const what = WHAT[c.lang](c.alert) + measured(redactDetail(c.alert.detail, c.vitals));
+  const { title, body } = TEXT[c.lang][c.kind](c, what);
   return {
     title,
     body,
