@@ -8,11 +8,11 @@
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import type { IPoint } from 'influx';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { allDevicesFilter, patientAlertsTopic, type Channel } from '../devices/topics.ts';
 import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
 import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
+import { privateDir } from '../common/private-files.ts';
 import type { Registry } from '../common/registry.ts';
 import type { People } from '../common/people.ts';
 import type { AlertView } from '../common/alert-api.ts';
@@ -69,7 +69,7 @@ export class Ingest {
 
   constructor(options: IngestOptions) {
     this.#o = options;
-    mkdirSync(options.dir, { recursive: true });
+    privateDir(options.dir);
     this.queue = new DurableQueue(join(options.dir, 'queue.db'), options.bufferCapacity);
     this.alerts = new AlertStore(join(options.dir, 'alerts.db'));
     this.#warn = rateLimitedWarn(options.logger);

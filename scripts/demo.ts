@@ -5,7 +5,7 @@
  * everything cleanly, in reverse order.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { generateVapidKeys } from '../ingest/notify/push.ts';
 import { startDemoMailbox, type DemoMailbox } from './demo-mailbox.ts';
 import { createInflux } from '../ingest/influx-client.ts';
+import { narrowIfExists, privateDir, writePrivateFile } from '../common/private-files.ts';
 import { DATABASE } from '../ingest/schema.ts';
 import { CallTokens } from '../sfu/tokens.ts';
 import { readCohort } from '../common/cohort.ts';
@@ -46,7 +47,8 @@ const config = readConfig(
 
 const dir = dataDir();
 const logDir = join(dir, 'logs');
-mkdirSync(logDir, { recursive: true });
+privateDir(dir);
+privateDir(logDir);
 const children: Array<{ name: string; child: ChildProcess; output: Promise<unknown> }> = [];
 let influxd: Influxd | undefined;
 let mailbox: DemoMailbox | undefined;
@@ -99,7 +101,8 @@ function start(
 /** A secret kept in the data folder (created on first use, readable by this user only). */
 function persisted(name: string, create: () => string): string {
   const file = join(dir, name);
-  if (!existsSync(file)) writeFileSync(file, create(), { mode: 0o600 });
+  if (existsSync(file)) narrowIfExists(file);
+  else writePrivateFile(file, create());
   return readFileSync(file, 'utf8').trim();
 }
 

@@ -5,7 +5,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { freePort } from '../common/free-port.ts';
@@ -14,6 +14,8 @@ import { eventually } from './support/mqtt.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigie-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 function alive(pid: number): boolean {
   try {
@@ -64,6 +66,22 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     );
     const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
     expect(devices.length).toBe(5);
+    // Secrets and databases are this user's only.
+    for (const folder of ['', 'broker', 'ingest', 'logs']) expect(mode(join(dir, folder)), folder).toBe('700');
+    for (const file of [
+      'service-token',
+      'vapid.json',
+      'call-secret',
+      'cohort.json',
+      'registry.db',
+      'registry.db-wal',
+      'registry.db-shm',
+      'broker/broker.db',
+      'ingest/queue.db',
+      'ingest/alerts.db',
+    ]) {
+      expect(mode(join(dir, file)), file).toBe('600');
+    }
     // The teleconsultation side: the printed clinician link creates a consultation for a cohort patient.
     await eventually(() => expect(out).toMatch(/Example patient id for a teleconsultation: p-\w+/), 30_000);
     const staff = /#staff=([\w.-]+)/.exec(out)?.[1];
