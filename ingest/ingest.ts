@@ -24,7 +24,7 @@ import { DurableQueue } from './queue.ts';
 import { AlertStore } from './alerts.ts';
 import { SeqWindow } from './dedupe.ts';
 import { BatchWriter } from './writer.ts';
-import { createInflux } from './influx-client.ts';
+import { createInflux, type InfluxAccess } from './influx-client.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { eventPoint, statusPoint, vitalsPoint, type Identity } from './schema.ts';
 
@@ -34,6 +34,8 @@ export interface IngestOptions {
   readonly password: string;
   readonly clientId: string;
   readonly influxUrl: string;
+  /** Credentials and the certificate to trust, when the URL alone is not enough. */
+  readonly influxAccess?: InfluxAccess;
   /** Folder for the durable queue and the alert store. */
   readonly dir: string;
   readonly registry: Registry;
@@ -75,7 +77,7 @@ export class Ingest {
     this.#warn = rateLimitedWarn(options.logger);
     this.#writer = new BatchWriter({
       queue: this.queue,
-      influx: createInflux(options.influxUrl),
+      influx: createInflux(options.influxUrl, options.influxAccess),
       batchSize: options.batchSize,
       maxDelayMs: options.batchMs,
       logger: options.logger,

@@ -3,9 +3,9 @@
  * the ingest and simulated watches; vitals land in InfluxDB; SIGINT stops every process.
  */
 import { afterAll, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { freePort } from '../common/free-port.ts';
@@ -54,8 +54,20 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
   try {
     await eventually(() => expect(out).toContain('Vigie is running'), 60_000);
     expect(out).toContain(`mqtt://127.0.0.1:${ports.MQTT_PORT}`);
-    expect(out).toContain(`http://127.0.0.1:${ports.INFLUX_PORT}`);
-    const influx = createInflux(`http://127.0.0.1:${ports.INFLUX_PORT}`);
+    // Its own InfluxDB: https with its certificate, credentials generated and kept in the data folder.
+    const influxUrl = `https://127.0.0.1:${ports.INFLUX_PORT}`;
+    expect(out).toContain(influxUrl);
+    const credentials = Object.fromEntries(
+      readFileSync(join(dir, 'influxdb', 'credentials.env'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=')),
+    );
+    const influx = createInflux(influxUrl, {
+      username: credentials.INFLUX_USERNAME,
+      password: credentials.INFLUX_PASSWORD,
+      ca: readFileSync(join(dir, 'influxdb', 'tls-cert.pem'), 'utf8'),
+    });
     await eventually(
       async () => {
         const rows = await influx.query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals"');
@@ -66,8 +78,12 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     );
     const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
     expect(devices.length).toBe(5);
+    // The printed query works as printed.
+    const query = /Query: {2}(.+)$/m.exec(out)?.[1] ?? '';
+    expect(execFileSync('bash', ['-c', query], { encoding: 'utf8' })).toMatch(/^name: vitals/m);
     // Secrets and databases are this user's only.
-    for (const folder of ['', 'broker', 'ingest', 'logs']) expect(mode(join(dir, folder)), folder).toBe('700');
+    for (const folder of ['', 'broker', 'ingest', 'influxdb', 'logs'])
+      expect(mode(join(dir, folder)), folder).toBe('700');
     for (const file of [
       'service-token',
       'vapid.json',
@@ -79,6 +95,8 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
       'broker/broker.db',
       'ingest/queue.db',
       'ingest/alerts.db',
+      'influxdb/credentials.env',
+      'influxdb/tls-key.pem',
     ]) {
       expect(mode(join(dir, file)), file).toBe('600');
     }
