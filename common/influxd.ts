@@ -1,24 +1,66 @@
 /**
  * A project-managed InfluxDB 1.x server (`influxd` from Debian's influxdb package): its own config,
- * data under a folder we choose, loopback ports. Used by the demo and by the tests.
+ * data under a folder we choose, loopback ports. Used by the demo, the tests and the benchmarks.
+ *
+ * It holds health data, so authentication is on (an admin account generated at first start, kept in
+ * the folder) and it speaks only https, with a certificate made for it at first start. influxd 1.x
+ * echoes any Origin in Access-Control-Allow-Origin and its HTTP listener cannot be turned off; over
+ * https with a certificate no browser trusts, no web page can reach it at all (every fetch fails at
+ * the TLS handshake, without a prompt), while our services trust exactly that certificate.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { z } from 'zod';
 import { freePort } from './free-port.ts';
+import { narrowIfExists, privateDir, writePrivateFile } from './private-files.ts';
 
 export interface InfluxdOptions {
-  /** Folder for meta, data, wal and the generated config. */
+  /** Folder for meta, data, wal, the generated config, the certificate and the credentials. */
   readonly dir: string;
   readonly httpPort?: number;
   readonly binary?: string;
+  /** The openssl command that makes the certificate at first start. */
+  readonly openssl?: string;
+}
+
+/** What a client needs besides the URL (the shape createInflux takes). */
+export interface InfluxdAccess {
+  readonly username: string;
+  readonly password: string;
+  /** The server's own certificate (PEM): the one to trust for its https URL. */
+  readonly ca: string;
+}
+
+export interface InfluxdRequest {
+  readonly method?: 'GET' | 'POST';
+  readonly body?: string;
+  readonly contentType?: string;
+  /** Send the admin credentials (default true). */
+  readonly credentials?: boolean;
 }
 
 export interface Influxd {
+  /** https://127.0.0.1:port */
   readonly url: string;
   readonly port: number;
   readonly pid: number | undefined;
+  readonly access: InfluxdAccess;
+  /** The files in `dir` that other processes and people use to reach it. */
+  readonly files: {
+    /** The certificate (PEM), for INFLUX_CA (or SSL_CERT_FILE for the influx CLI). */
+    readonly ca: string;
+    /** INFLUX_USERNAME=... and INFLUX_PASSWORD=... lines (0600), which the influx CLI reads too. */
+    readonly credentials: string;
+  };
+  /** The variables that point Vigie's services at this server. */
+  readonly env: Readonly<Record<'INFLUX_URL' | 'INFLUX_USERNAME' | 'INFLUX_PASSWORD' | 'INFLUX_CA', string>>;
+  /** One HTTP request over its https, trusting its certificate (for raw writes and checks). */
+  request(path: string, init?: InfluxdRequest): Promise<{ status: number; body: string }>;
   /** Stops the server (SIGTERM, then SIGKILL after 10 s). Idempotent. */
   stop(): Promise<void>;
   /** Starts it again on the same data and port. */
@@ -29,6 +71,11 @@ export class InfluxdNotInstalledError extends Error {
   override readonly name = 'InfluxdNotInstalledError';
 }
 
+const USERNAME = 'vigie';
+const CERT_FILE = 'tls-cert.pem';
+const KEY_FILE = 'tls-key.pem';
+const CREDENTIALS_FILE = 'credentials.env';
+
 export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
   const binary = options.binary ?? process.env.INFLUXD_BIN ?? '/usr/bin/influxd';
   if (!existsSync(binary)) {
@@ -36,12 +83,21 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
       `${binary} not found: install InfluxDB 1.x (Debian: apt-get install influxdb influxdb-client), or run npm run setup`,
     );
   }
+  const { dir } = options;
+  // influxd creates its own files readable by all: a private folder keeps them to this user.
+  privateDir(dir);
+  const tls = await certificate(dir, options.openssl ?? 'openssl');
+  const credentialsPath = join(dir, CREDENTIALS_FILE);
+  const credentials = readCredentials(credentialsPath);
   const port = options.httpPort ?? (await freePort());
   const rpcPort = await freePort();
-  mkdirSync(options.dir, { recursive: true });
-  const configPath = join(options.dir, 'influxdb.conf');
-  writeFileSync(configPath, config(options.dir, port, rpcPort));
-  const url = `http://127.0.0.1:${port}`;
+  const configPath = join(dir, 'influxdb.conf');
+  writePrivateFile(configPath, config(dir, port, rpcPort, tls));
+  const url = `https://127.0.0.1:${port}`;
+  const access: InfluxdAccess = { ...credentials, ca: tls.cert };
+  const agent = new Agent({ ca: tls.cert, keepAlive: true });
+  const request = (path: string, init: InfluxdRequest = {}) =>
+    send(agent, `${url}${path}`, init, init.credentials === false ? undefined : credentials);
   let child: ChildProcess | undefined;
   let stderr = '';
 
@@ -58,9 +114,13 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
         `influxd exited with ${String(code)} before answering: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
       );
     });
-    await Promise.race([waitForPing(url, 30_000), exited]);
+    await Promise.race([
+      waitForPing(request, url, 30_000).then(() => ensureAdmin(request, credentials, credentialsPath)),
+      exited,
+    ]);
   };
   const stop = async () => {
+    agent.destroy(); // kept-alive connections would outlive the server
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = once(c, 'exit');
@@ -76,17 +136,69 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
     get pid() {
       return child?.pid;
     },
+    access,
+    files: { ca: tls.certPath, credentials: credentialsPath },
+    env: {
+      INFLUX_URL: url,
+      INFLUX_USERNAME: credentials.username,
+      INFLUX_PASSWORD: credentials.password,
+      INFLUX_CA: tls.certPath,
+    },
+    request,
     stop,
     start,
   };
 }
 
-async function waitForPing(url: string, timeoutMs: number): Promise<void> {
+type Request = (path: string, init?: InfluxdRequest) => Promise<{ status: number; body: string }>;
+
+function send(
+  agent: Agent,
+  url: string,
+  init: InfluxdRequest,
+  credentials: { username: string; password: string } | undefined,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        agent,
+        method: init.method ?? 'GET',
+        timeout: 30_000,
+        headers: {
+          ...(init.contentType ? { 'content-type': init.contentType } : {}),
+          ...(credentials ? { authorization: basic(credentials) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${new URL(url).origin} in 30 s`)));
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+const basic = (c: { username: string; password: string }) =>
+  `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+
+const query = (request: Request, q: string, credentials = true) =>
+  request('/query', {
+    method: 'POST',
+    contentType: 'application/x-www-form-urlencoded',
+    body: new URLSearchParams({ q }).toString(),
+    credentials,
+  });
+
+async function waitForPing(request: Request, url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await fetch(`${url}/ping`);
-      if (res.status === 204) return;
+      if ((await request('/ping', { credentials: false })).status === 204) return;
     } catch {
       // not listening yet
     }
@@ -95,7 +207,107 @@ async function waitForPing(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-function config(dir: string, httpPort: number, rpcPort: number): string {
+const queryAnswer = z.object({
+  error: z.string().optional(),
+  results: z.array(z.object({ error: z.string().optional() })).optional(),
+});
+function queryError(res: { status: number; body: string }): string | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(res.body);
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+  const answer = queryAnswer.safeParse(json);
+  if (!answer.success) return `HTTP ${res.status}`;
+  const error = answer.data.error ?? answer.data.results?.find((r) => r.error)?.error;
+  return error ?? (res.status === 200 ? undefined : `HTTP ${res.status}`);
+}
+
+/** Signs in with the generated credentials; on a server with no user yet, creates the admin first. */
+async function ensureAdmin(
+  request: Request,
+  { username, password }: { username: string; password: string },
+  credentialsPath: string,
+): Promise<void> {
+  if (queryError(await query(request, 'SHOW USERS')) === undefined) return;
+  // With no user at all, influxd 1.x accepts this one statement without credentials.
+  const created = queryError(
+    await query(request, `CREATE USER "${username}" WITH PASSWORD '${password}' WITH ALL PRIVILEGES`, false),
+  );
+  if (created === undefined) return;
+  throw new Error(
+    `influxd has users, and ${credentialsPath} is not an admin's (${created}): ` +
+      'restore that file, or set a new password with authentication off (auth-enabled = false)',
+  );
+}
+
+/** Generated names and passwords only, so that they go into InfluxQL and a shell file unquoted. */
+const credentialsSchema = z.object({
+  INFLUX_USERNAME: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  INFLUX_PASSWORD: z.string().regex(/^[A-Za-z0-9_-]{32,}$/),
+});
+
+/** The admin account, generated once and kept 0600 in the folder. */
+function readCredentials(path: string): { username: string; password: string } {
+  if (existsSync(path)) narrowIfExists(path);
+  else
+    writePrivateFile(path, `INFLUX_USERNAME=${USERNAME}\nINFLUX_PASSWORD=${randomBytes(32).toString('base64url')}\n`);
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('='))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()]);
+  const r = credentialsSchema.safeParse(Object.fromEntries(lines));
+  if (!r.success) throw new Error(`${path} holds no generated INFLUX_USERNAME and INFLUX_PASSWORD`);
+  return { username: r.data.INFLUX_USERNAME, password: r.data.INFLUX_PASSWORD };
+}
+
+/**
+ * The server's certificate, made once: self-signed, EC P-256, for 127.0.0.1 only, able to sign
+ * nothing else (CA:FALSE), so that trusting it trusts this server and no other.
+ */
+async function certificate(dir: string, openssl: string): Promise<{ cert: string; certPath: string; keyPath: string }> {
+  const certPath = join(dir, CERT_FILE);
+  const keyPath = join(dir, KEY_FILE);
+  if (!existsSync(certPath) || !existsSync(keyPath)) {
+    // The key is written into the private folder, then narrowed: openssl's own mode depends on its version.
+    try {
+      await promisify(execFile)(openssl, [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=Vigie InfluxDB',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-addext',
+        'basicConstraints=critical,CA:FALSE',
+        '-addext',
+        'extendedKeyUsage=serverAuth',
+      ]);
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
+        throw new InfluxdNotInstalledError(`${openssl} not found: install openssl, or run npm run setup`);
+      }
+      throw error;
+    }
+  }
+  narrowIfExists(keyPath);
+  narrowIfExists(certPath);
+  return { cert: readFileSync(certPath, 'utf8'), certPath, keyPath };
+}
+
+function config(dir: string, httpPort: number, rpcPort: number, tls: { certPath: string; keyPath: string }): string {
   return `reporting-enabled = false
 bind-address = "127.0.0.1:${rpcPort}"
 [meta]
@@ -111,6 +323,10 @@ bind-address = "127.0.0.1:${rpcPort}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:${httpPort}"
+  auth-enabled = true
+  https-enabled = true
+  https-certificate = "${tls.certPath}"
+  https-private-key = "${tls.keyPath}"
   log-enabled = false
   pprof-enabled = false
 [ifql]

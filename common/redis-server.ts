@@ -5,9 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { freePort } from './free-port.ts';
+import { privateDir } from './private-files.ts';
 
 export interface RedisServer {
   readonly url: string;
@@ -22,7 +23,7 @@ export async function startRedisServer(
 ): Promise<RedisServer> {
   if (!existsSync(binary)) throw new Error(`${binary} not found: run npm run setup (Debian package redis-server)`);
   const port = await freePort();
-  mkdirSync(dir, { recursive: true });
+  privateDir(dir); // its append-only file holds queued messages, readings among them
   const child = spawn(
     binary,
     [

@@ -2,16 +2,22 @@
  * Opens one of Vigie's SQLite files the same way everywhere: WAL (readers never wait for the writer,
  * several processes may share a file), a busy timeout for those processes, foreign keys on, and the
  * durability the caller asks for (FULL for alarms and alert state, NORMAL for replayable buffers).
+ * The file, its folder and SQLite's side files are readable by the service user only.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { narrowIfExists, privateDir, privateFile } from './private-files.ts';
 
 export function openSqlite(
   path: string,
   options: { synchronous?: 'FULL' | 'NORMAL'; schema?: string } = {},
 ): Database.Database {
-  mkdirSync(dirname(path), { recursive: true });
+  privateDir(dirname(path));
+  // SQLite creates -wal, -shm and -journal with the permissions of the database file: a database that
+  // exists 0600 before SQLite opens it keeps them private. Side files of an older database are
+  // narrowed here, as SQLite reuses them as they are.
+  privateFile(path);
+  for (const suffix of ['-wal', '-shm', '-journal']) narrowIfExists(`${path}${suffix}`);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');

@@ -8,11 +8,11 @@
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import type { IPoint } from 'influx';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { allDevicesFilter, patientAlertsTopic, type Channel } from '../devices/topics.ts';
 import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
 import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
+import { privateDir } from '../common/private-files.ts';
 import type { Registry } from '../common/registry.ts';
 import type { People } from '../common/people.ts';
 import type { AlertView } from '../common/alert-api.ts';
@@ -24,7 +24,7 @@ import { DurableQueue } from './queue.ts';
 import { AlertStore } from './alerts.ts';
 import { SeqWindow } from './dedupe.ts';
 import { BatchWriter } from './writer.ts';
-import { createInflux } from './influx-client.ts';
+import { createInflux, type InfluxAccess } from './influx-client.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { eventPoint, statusPoint, vitalsPoint, type Identity } from './schema.ts';
 
@@ -34,6 +34,8 @@ export interface IngestOptions {
   readonly password: string;
   readonly clientId: string;
   readonly influxUrl: string;
+  /** Credentials and the certificate to trust, when the URL alone is not enough. */
+  readonly influxAccess?: InfluxAccess;
   /** Folder for the durable queue and the alert store. */
   readonly dir: string;
   readonly registry: Registry;
@@ -69,13 +71,13 @@ export class Ingest {
 
   constructor(options: IngestOptions) {
     this.#o = options;
-    mkdirSync(options.dir, { recursive: true });
+    privateDir(options.dir);
     this.queue = new DurableQueue(join(options.dir, 'queue.db'), options.bufferCapacity);
     this.alerts = new AlertStore(join(options.dir, 'alerts.db'));
     this.#warn = rateLimitedWarn(options.logger);
     this.#writer = new BatchWriter({
       queue: this.queue,
-      influx: createInflux(options.influxUrl),
+      influx: createInflux(options.influxUrl, options.influxAccess),
       batchSize: options.batchSize,
       maxDelayMs: options.batchMs,
       logger: options.logger,

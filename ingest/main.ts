@@ -13,6 +13,7 @@ import { serveAlertApi } from './alert-api.ts';
 import type { NotificationChannel } from './notify/channel.ts';
 import { EmailChannel } from './notify/email.ts';
 import { WebPushChannel } from './notify/push.ts';
+import { checkInfluxEnv, influxAccess, influxEnv, influxUrlForLogs } from './influx-client.ts';
 
 const logger = createLogger('ingest');
 const config = readConfig(
@@ -26,7 +27,7 @@ const config = readConfig(
         })
         .min(1),
       INGEST_CLIENT_ID: env.string('vigie-ingest'),
-      INFLUX_URL: env.url('http://127.0.0.1:8086'),
+      ...influxEnv,
       INGEST_BATCH_SIZE: env.int(5000, 1),
       INGEST_BATCH_MS: env.int(1000, 10),
       INGEST_BUFFER_MAX_POINTS: env.int(1_000_000, 1000),
@@ -51,7 +52,8 @@ const config = readConfig(
       message:
         'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together (generate them with: npx web-push generate-vapid-keys)',
       path: ['VAPID_PRIVATE_KEY'],
-    }),
+    })
+    .superRefine(checkInfluxEnv),
 );
 const dir = dataDir();
 const registry = Registry.open(registryPath(dir));
@@ -75,6 +77,7 @@ const ingest = new Ingest({
   password: config.INGEST_MQTT_SECRET,
   clientId: config.INGEST_CLIENT_ID,
   influxUrl: config.INFLUX_URL,
+  influxAccess: influxAccess(config),
   dir: join(dir, 'ingest'),
   registry,
   batchSize: config.INGEST_BATCH_SIZE,
@@ -99,7 +102,12 @@ const api = await serveAlertApi(ingest.alertService, {
   logger,
 });
 logger.info(
-  { metricsPort: metrics.port, alertApi: api.url, influx: config.INFLUX_URL, channels: channels.map((c) => c.name) },
+  {
+    metricsPort: metrics.port,
+    alertApi: api.url,
+    influx: influxUrlForLogs(config.INFLUX_URL),
+    channels: channels.map((c) => c.name),
+  },
   'ingest starting',
 );
 await ingest.start();

@@ -5,7 +5,7 @@
  * everything cleanly, in reverse order.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,34 +19,60 @@ import { People } from '../common/people.ts';
 import { randomBytes } from 'node:crypto';
 import { generateVapidKeys } from '../ingest/notify/push.ts';
 import { startDemoMailbox, type DemoMailbox } from './demo-mailbox.ts';
-import { createInflux } from '../ingest/influx-client.ts';
+import {
+  checkInfluxEnv,
+  createInflux,
+  influxAccess,
+  influxEnv,
+  influxUrlForLogs,
+  type InfluxAccess,
+} from '../ingest/influx-client.ts';
+import { narrowIfExists, privateDir, writePrivateFile } from '../common/private-files.ts';
 import { DATABASE } from '../ingest/schema.ts';
 import { CallTokens } from '../sfu/tokens.ts';
 import { readCohort } from '../common/cohort.ts';
 import { pagesAreFresh } from './pages-fresh.ts';
 
 const config = readConfig(
-  z.object({
-    INFLUX_URL: z.url().optional(),
-    INFLUX_PORT: env.port(8086),
-    MQTT_PORT: env.port(1883),
-    MQTT_WS_PORT: env.port(8083),
-    BROKER_METRICS_PORT: env.port(9101),
-    INGEST_METRICS_PORT: env.port(9102),
-    INGEST_API_PORT: env.port(9103),
-    DEMO_SMTP_PORT: env.port(2525),
-    SFU_PORT: env.port(4443),
-    WEB_PORT: env.port(8080),
-    VIGIE_CALL_SECRET: z.string().min(32).optional(),
-    DEMO_WATCHES: env.int(50, 1),
-    DEMO_RATE: z.coerce.number().positive().default(1),
-    DEMO_SEED: env.int(1),
-  }),
+  z
+    .object({
+      // Unset: the demo runs its own InfluxDB, with credentials and a certificate of its own.
+      INFLUX_URL: z.url().optional(),
+      INFLUX_USERNAME: influxEnv.INFLUX_USERNAME,
+      INFLUX_PASSWORD: influxEnv.INFLUX_PASSWORD,
+      INFLUX_CA: influxEnv.INFLUX_CA,
+      INFLUX_PORT: env.port(8086),
+      MQTT_PORT: env.port(1883),
+      MQTT_WS_PORT: env.port(8083),
+      BROKER_METRICS_PORT: env.port(9101),
+      INGEST_METRICS_PORT: env.port(9102),
+      INGEST_API_PORT: env.port(9103),
+      DEMO_SMTP_PORT: env.port(2525),
+      SFU_PORT: env.port(4443),
+      WEB_PORT: env.port(8080),
+      WEB_METRICS_PORT: env.port(9104),
+      VIGIE_CALL_SECRET: z.string().min(32).optional(),
+      DEMO_WATCHES: env.int(50, 1),
+      DEMO_RATE: z.coerce.number().positive().default(1),
+      DEMO_SEED: env.int(1),
+    })
+    .superRefine((c, ctx) => {
+      if (c.INFLUX_URL !== undefined) checkInfluxEnv({ ...c, INFLUX_URL: c.INFLUX_URL }, ctx);
+      else if (c.INFLUX_USERNAME !== undefined || c.INFLUX_PASSWORD !== undefined || c.INFLUX_CA !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['INFLUX_URL'],
+          message:
+            "INFLUX_USERNAME, INFLUX_PASSWORD and INFLUX_CA need INFLUX_URL (the demo's own InfluxDB makes its own)",
+        });
+      }
+    }),
 );
 
 const dir = dataDir();
 const logDir = join(dir, 'logs');
-mkdirSync(logDir, { recursive: true });
+privateDir(dir);
+privateDir(logDir);
 const children: Array<{ name: string; child: ChildProcess; output: Promise<unknown> }> = [];
 let influxd: Influxd | undefined;
 let mailbox: DemoMailbox | undefined;
@@ -99,7 +125,8 @@ function start(
 /** A secret kept in the data folder (created on first use, readable by this user only). */
 function persisted(name: string, create: () => string): string {
   const file = join(dir, name);
-  if (!existsSync(file)) writeFileSync(file, create(), { mode: 0o600 });
+  if (existsSync(file)) narrowIfExists(file);
+  else writePrivateFile(file, create());
   return readFileSync(file, 'utf8').trim();
 }
 
@@ -191,12 +218,21 @@ const ports = {
   smtp: await port(config.DEMO_SMTP_PORT),
   sfu: await port(config.SFU_PORT),
   web: await port(config.WEB_PORT),
+  webMetrics: await port(config.WEB_METRICS_PORT),
 };
-let influxUrl = config.INFLUX_URL;
-if (!influxUrl) {
+/**
+ * An operator's InfluxDB (INFLUX_URL): the services inherit its INFLUX_* variables from this
+ * process's environment. Otherwise the demo's own, whose URL, credentials and certificate they get.
+ */
+async function influxTarget(): Promise<{ url: string; access: InfluxAccess; env: Record<string, string> }> {
+  if (config.INFLUX_URL) {
+    return { url: config.INFLUX_URL, access: influxAccess(config), env: { INFLUX_URL: config.INFLUX_URL } };
+  }
   influxd = await startInfluxd({ dir: join(dir, 'influxdb'), httpPort: await port(config.INFLUX_PORT) });
-  influxUrl = influxd.url;
+  return { url: influxd.url, access: influxd.access, env: influxd.env };
 }
+const influxDb = await influxTarget();
+const influxUrl = influxDb.url;
 
 const registry = Registry.open(registryPath(dir));
 const ingestSecret = await registry.setService('svc:ingest', 'ingest');
@@ -230,7 +266,7 @@ await start(
   {
     MQTT_URL: mqttUrl,
     INGEST_MQTT_SECRET: ingestSecret,
-    INFLUX_URL: influxUrl,
+    ...influxDb.env,
     INGEST_METRICS_PORT: String(ports.ingestMetrics),
     INGEST_API_PORT: String(ports.ingestApi),
     VIGIE_SERVICE_TOKEN: serviceToken,
@@ -270,11 +306,12 @@ await start(
   [],
   {
     WEB_PORT: String(ports.web),
+    WEB_METRICS_PORT: String(ports.webMetrics),
     SFU_PUBLIC_URL: sfuUrl,
     VIGIE_CALL_SECRET: callSecret,
     VIGIE_SERVICE_TOKEN: serviceToken,
     INGEST_API_URL: `http://127.0.0.1:${ports.ingestApi}`,
-    INFLUX_URL: influxUrl,
+    ...influxDb.env,
     MQTT_URL: mqttUrl,
     MQTT_WS_URL: `ws://127.0.0.1:${ports.ws}`,
     WEB_MQTT_SECRET: webSecret,
@@ -284,23 +321,29 @@ await start(
 );
 const webUrl = `http://127.0.0.1:${ports.web}`;
 
-const influxPort = new URL(influxUrl).port || '8086';
+const influxAddress = new URL(influxUrl);
+const influxCli = `influx -host ${influxAddress.hostname} -port ${influxAddress.port || '8086'}${influxAddress.protocol === 'https:' ? ' -ssl' : ''} -database ${DATABASE} -execute 'SELECT * FROM vitals ORDER BY time DESC LIMIT 5'`;
+// The influx CLI reads INFLUX_USERNAME and INFLUX_PASSWORD from its environment, and Go programs
+// trust the certificates in SSL_CERT_FILE.
+const influxQuery = influxd
+  ? `(set -a; . ${influxd.files.credentials}; SSL_CERT_FILE=${influxd.files.ca} ${influxCli})`
+  : influxCli;
 process.stdout.write(`
 Vigie is running (data in ${dir}, logs in ${logDir})
 
-  InfluxDB          ${influxUrl}   database "${DATABASE}"${influxd ? ' (project-managed)' : ''}
+  InfluxDB          ${influxUrlForLogs(influxUrl)}   database "${DATABASE}"${influxd ? ' (project-managed: https with its own certificate, sign-in required)' : ''}
   MQTT broker       ${mqttUrl}   WebSocket ws://127.0.0.1:${ports.ws}
   broker metrics    http://127.0.0.1:${ports.brokerMetrics}/metrics
   ingest metrics    http://127.0.0.1:${ports.ingestMetrics}/metrics   alert API http://127.0.0.1:${ports.ingestApi}
   demo mailbox      ${mailbox.url} (the e-mails Vigie sends are printed here)
   simulated watches ${config.DEMO_WATCHES} at ${config.DEMO_RATE}/s (cohort ${cohort})
   SFU signalling    ${sfuUrl}   metrics http://127.0.0.1:${ports.sfu}/metrics
-  web               ${webUrl}
+  web               ${webUrl}   metrics http://127.0.0.1:${ports.webMetrics}/metrics
 
   Teleconsultation: sign in to the console (below), open a patient, press "Téléconsultation".
   Scripts act as a member of the care team with a personal API token made in the console ("Accès API").
 
-  Query:  influx -port ${influxPort} -database ${DATABASE} -execute 'SELECT * FROM vitals ORDER BY time DESC LIMIT 5'
+  Query:  ${influxQuery}
   Press Ctrl-C to stop everything.
 
 `);
@@ -339,7 +382,7 @@ for (let i = 0; i < 240; i += 1) {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-const influx = createInflux(influxUrl);
+const influx = createInflux(influxUrl, influxDb.access);
 setInterval(() => {
   influx.query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals" WHERE time > now() - 10s').then(
     (rows) => {

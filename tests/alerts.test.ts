@@ -63,7 +63,7 @@ async function alertingIngest(renotifyMs?: { high: number; medium: number; low: 
       ...(renotifyMs ? { renotifyMs } : {}),
     },
   };
-  t.ingest = await startTestIngest(t.broker, t.influx.url, options);
+  t.ingest = await startTestIngest(t.broker, t.influx, options);
   api = await serveAlertApi(t.ingest.alertService, {
     host: '127.0.0.1',
     port: 0,

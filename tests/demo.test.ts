@@ -4,9 +4,9 @@
  */
 import { sessionCookie } from './support/cookies.ts';
 import { afterAll, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { freePort } from '../common/free-port.ts';
@@ -15,6 +15,8 @@ import { eventually } from './support/mqtt.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigie-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 function alive(pid: number): boolean {
   try {
@@ -36,6 +38,7 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     DEMO_SMTP_PORT: await freePort(),
     SFU_PORT: await freePort(),
     WEB_PORT: await freePort(),
+    WEB_METRICS_PORT: await freePort(),
   };
   const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
     env: {
@@ -53,8 +56,20 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
   try {
     await eventually(() => expect(out).toContain('Vigie is running'), 60_000);
     expect(out).toContain(`mqtt://127.0.0.1:${ports.MQTT_PORT}`);
-    expect(out).toContain(`http://127.0.0.1:${ports.INFLUX_PORT}`);
-    const influx = createInflux(`http://127.0.0.1:${ports.INFLUX_PORT}`);
+    // Its own InfluxDB: https with its certificate, credentials generated and kept in the data folder.
+    const influxUrl = `https://127.0.0.1:${ports.INFLUX_PORT}`;
+    expect(out).toContain(influxUrl);
+    const credentials = Object.fromEntries(
+      readFileSync(join(dir, 'influxdb', 'credentials.env'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=')),
+    );
+    const influx = createInflux(influxUrl, {
+      username: credentials.INFLUX_USERNAME,
+      password: credentials.INFLUX_PASSWORD,
+      ca: readFileSync(join(dir, 'influxdb', 'tls-cert.pem'), 'utf8'),
+    });
     await eventually(
       async () => {
         const rows = await influx.query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals"');
@@ -65,6 +80,28 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     );
     const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
     expect(devices.length).toBe(5);
+    // The printed query works as printed.
+    const query = /Query: {2}(.+)$/m.exec(out)?.[1] ?? '';
+    expect(execFileSync('bash', ['-c', query], { encoding: 'utf8' })).toMatch(/^name: vitals/m);
+    // Secrets and databases are this user's only.
+    for (const folder of ['', 'broker', 'ingest', 'influxdb', 'logs'])
+      expect(mode(join(dir, folder)), folder).toBe('700');
+    for (const file of [
+      'service-token',
+      'vapid.json',
+      'call-secret',
+      'cohort.json',
+      'registry.db',
+      'registry.db-wal',
+      'registry.db-shm',
+      'broker/broker.db',
+      'ingest/queue.db',
+      'ingest/alerts.db',
+      'influxdb/credentials.env',
+      'influxdb/tls-key.pem',
+    ]) {
+      expect(mode(join(dir, file)), file).toBe('600');
+    }
     expect(out).toContain(`ws://127.0.0.1:${ports.SFU_PORT}/signal`);
     expect(out).not.toMatch(/staff=|Bearer/); // no staff token printed: people sign in
     const web = `http://127.0.0.1:${ports.WEB_PORT}`;

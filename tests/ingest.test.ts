@@ -146,7 +146,7 @@ describe('ingest into InfluxDB', () => {
     await t.ingest.stop();
     for (let seq = 50; seq < 80; seq += 1) await send({ ts: t0 + seq * 100, seq, spo2: 96 }); // broker keeps them (persistent session)
     await t.influx.start();
-    t.ingest = await startTestIngest(t.broker, t.influx.url);
+    t.ingest = await startTestIngest(t.broker, t.influx);
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(80), 30_000);
   });
 
@@ -160,7 +160,7 @@ describe('ingest into InfluxDB', () => {
     await send({ ts: Date.now(), seq: 1, type: 'fall', confidence: 0.9 });
     const readingsHandled = async () =>
       (await t.ingest.metrics.messages.get()).values.find((v) => v.labels.channel === 'vitals')?.value ?? 0;
-    t.ingest = await startTestIngest(t.broker, t.influx.url);
+    t.ingest = await startTestIngest(t.broker, t.influx);
     const when = await eventually(
       async () => {
         expect(
@@ -205,7 +205,7 @@ describe('ingest into InfluxDB', () => {
 
   it('applies back-pressure when the disk queue is full, then stores everything', async () => {
     await t.ingest.stop();
-    t.ingest = await startTestIngest(t.broker, t.influx.url, { bufferCapacity: 50, batchSize: 20 });
+    t.ingest = await startTestIngest(t.broker, t.influx, { bufferCapacity: 50, batchSize: 20 });
     const { device, send } = await watch();
     await t.influx.stop();
     const t0 = Date.now() - 60_000;
@@ -228,7 +228,7 @@ describe('ingest into InfluxDB', () => {
     await send({ ts: Date.now(), seq: 0, spo2: 97 }); // the ingest creates the database on its first write
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(1));
     const t0 = Date.now() - 10 * 86_400_000;
-    const res = await fetch(`${t.influx.url}/write?db=vigie&rp=raw&precision=ms`, {
+    const res = await t.influx.request('/write?db=vigie&rp=raw&precision=ms', {
       method: 'POST',
       body: `vitals,device=other hr="oops" ${t0 - 1}`,
     });

@@ -7,29 +7,41 @@ import { Registry } from '../common/registry.ts';
 import { WebServer } from './server.ts';
 import { People } from '../common/people.ts';
 import { PatientSettingsStore } from '../common/patient-settings.ts';
+import { checkInfluxEnv, influxAccess, influxEnv } from '../ingest/influx-client.ts';
 
 const logger = createLogger('web');
 const config = readConfig(
-  z.object({
-    WEB_HOST: env.string('127.0.0.1'),
-    WEB_PORT: env.port(8080),
-    WEB_PUBLIC_URL: z.url().optional(),
-    SFU_PUBLIC_URL: env.url('ws://127.0.0.1:4443/signal'),
-    WEB_INVITE_TTL_MINUTES: env.int(120, 1).refine((m) => m <= 24 * 60, 'at most 24 hours'),
-    VIGIE_CALL_SECRET: z.string().min(32, 'VIGIE_CALL_SECRET must have at least 32 characters (shared with the SFU)'),
-    VIGIE_SERVICE_TOKEN: z
-      .string({ error: "is required: the token of the ingest's alert API (the same as the ingest's)" })
-      .min(32, 'must have at least 32 characters'),
-    INGEST_API_URL: env.url('http://127.0.0.1:9103'),
-    INFLUX_URL: env.url('http://127.0.0.1:8086'),
-    MQTT_URL: env.url('mqtt://127.0.0.1:1883'),
-    MQTT_WS_URL: env.url('ws://127.0.0.1:8083'),
-    WEB_MQTT_USERNAME: env.string('svc:web'),
-    WEB_MQTT_SECRET: z
-      .string({ error: 'is required: the web service account secret (npm run provision -- service --name web)' })
-      .min(1),
-    VAPID_PUBLIC_KEY: z.string().min(80).optional(),
-  }),
+  z
+    .object({
+      WEB_HOST: env.string('127.0.0.1'),
+      WEB_PORT: env.port(8080),
+      WEB_PUBLIC_URL: z.url().optional(),
+      SFU_PUBLIC_URL: env.url('ws://127.0.0.1:4443/signal'),
+      WEB_INVITE_TTL_MINUTES: env.int(120, 1).refine((m) => m <= 24 * 60, 'at most 24 hours'),
+      VIGIE_CALL_SECRET: z.string().min(32, 'VIGIE_CALL_SECRET must have at least 32 characters (shared with the SFU)'),
+      VIGIE_SERVICE_TOKEN: z
+        .string({ error: "is required: the token of the ingest's alert API (the same as the ingest's)" })
+        .min(32, 'must have at least 32 characters'),
+      INGEST_API_URL: env.url('http://127.0.0.1:9103'),
+      ...influxEnv,
+      MQTT_URL: env.url('mqtt://127.0.0.1:1883'),
+      MQTT_WS_URL: env.url('ws://127.0.0.1:8083'),
+      WEB_MQTT_USERNAME: env.string('svc:web'),
+      WEB_MQTT_SECRET: z
+        .string({ error: 'is required: the web service account secret (npm run provision -- service --name web)' })
+        .min(1),
+      VAPID_PUBLIC_KEY: z.string().min(80).optional(),
+      WEB_METRICS_PORT: env.port(9104),
+      WEB_REQUESTS_PER_MINUTE: env.int(600, 10),
+      WEB_MAX_CONNECTIONS_PER_CLIENT: env.int(64, 1),
+      WEB_MAX_SOCKETS_PER_CLIENT: env.int(16, 1),
+      /** Behind a reverse proxy: the proxy's address (or true), so that clients are told apart. */
+      WEB_TRUST_PROXY: z
+        .string()
+        .optional()
+        .transform((v) => (v === undefined || v === '' || v === 'false' ? undefined : v === 'true' ? true : v)),
+    })
+    .superRefine(checkInfluxEnv),
 );
 const registry = Registry.open(registryPath(dataDir()));
 const people = People.open(registryPath(dataDir()));
@@ -45,6 +57,14 @@ const web = new WebServer({
   people,
   settings,
   influxUrl: config.INFLUX_URL,
+  influxAccess: influxAccess(config),
+  metricsPort: config.WEB_METRICS_PORT,
+  limits: {
+    requestsPerMinute: config.WEB_REQUESTS_PER_MINUTE,
+    connectionsPerClient: config.WEB_MAX_CONNECTIONS_PER_CLIENT,
+    socketsPerClient: config.WEB_MAX_SOCKETS_PER_CLIENT,
+    ...(config.WEB_TRUST_PROXY !== undefined ? { trustProxy: config.WEB_TRUST_PROXY } : {}),
+  },
   alertsApi: { url: config.INGEST_API_URL, token: config.VIGIE_SERVICE_TOKEN },
   mqtt: { url: config.MQTT_URL, username: config.WEB_MQTT_USERNAME, password: config.WEB_MQTT_SECRET },
   mqttWsUrl: config.MQTT_WS_URL,

@@ -13,7 +13,7 @@ import type { People } from '../common/people.ts';
 import type { PatientSettingsStore } from '../common/patient-settings.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
 import { CallTokens } from '../sfu/tokens.ts';
-import { createInflux } from '../ingest/influx-client.ts';
+import { createInflux, type InfluxAccess } from '../ingest/influx-client.ts';
 import { AlertsClient } from './alerts-client.ts';
 import { Auth } from './auth.ts';
 import { Calls } from './calls.ts';
@@ -40,8 +40,9 @@ export interface WebOptions {
   readonly registry: Registry;
   readonly people: People;
   readonly settings: PatientSettingsStore;
-  /** InfluxDB, for the console's charts (read only). */
+  /** InfluxDB, for the console's charts (read only), and how to reach it (credentials, CA). */
   readonly influxUrl: string;
+  readonly influxAccess?: InfluxAccess;
   /** The ingest's internal alert API and its token. */
   readonly alertsApi: { readonly url: string; readonly token: string };
   /** The broker, as the `web` service account (live vitals, presence, alert changes). */
@@ -118,7 +119,7 @@ export class WebServer {
       live: this.live,
       calls: new Calls(this.tokens, o.secret, o.inviteTtlSeconds),
       tokens: this.tokens,
-      influx: createInflux(o.influxUrl),
+      influx: createInflux(o.influxUrl, o.influxAccess),
       publicUrl: () => this.#url,
       sfuUrl: o.sfuUrl,
       vapidPublicKey: o.vapidPublicKey ?? null,

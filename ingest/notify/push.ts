@@ -2,7 +2,8 @@
  * Web Push (RFC 8030) with VAPID (RFC 8292) and aes128gcm payload encryption (RFC 8291), through the
  * `web-push` library. A subscription the push service reports gone (404, 410) is removed.
  */
-import type { Agent } from 'node:https';
+import { Agent as HttpsAgent, type Agent } from 'node:https';
+import { publicOnlyLookup } from '../../common/public-address.ts';
 import webpush from 'web-push';
 import type { Delivery, Notification, NotificationChannel, Recipient } from './channel.ts';
 
@@ -21,13 +22,14 @@ export class WebPushChannel implements NotificationChannel {
   readonly name = 'push';
   readonly #vapid: VapidKeys;
   readonly #gone: (endpoint: string) => void;
-  readonly #agent: Agent | undefined;
+  readonly #agent: Agent;
 
   /** `agent`: for a push service behind a private CA (and for tests). */
   constructor(vapid: VapidKeys, onGone: (endpoint: string) => void, agent?: Agent) {
     this.#vapid = vapid;
     this.#gone = onGone;
-    this.#agent = agent;
+    // Push services are on the public Internet: a subscription naming anything else is not contacted.
+    this.#agent = agent ?? new HttpsAgent({ lookup: publicOnlyLookup, keepAlive: true });
   }
 
   async send(to: Recipient, message: Notification): Promise<Delivery[]> {
@@ -50,7 +52,7 @@ export class WebPushChannel implements NotificationChannel {
             urgency: message.urgent ? 'high' : 'normal',
             topic: message.tag.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32),
             timeout: 10_000,
-            ...(this.#agent ? { agent: this.#agent } : {}),
+            agent: this.#agent,
           });
           return { address, ok: true };
         } catch (error) {

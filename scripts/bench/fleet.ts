@@ -14,7 +14,6 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InfluxDB } from 'influx';
 import WebSocket from 'ws';
 import { freePort } from '../../common/free-port.ts';
 import { startInfluxd } from '../../common/influxd.ts';
@@ -22,7 +21,7 @@ import { registryPath } from '../../common/paths.ts';
 import { People } from '../../common/people.ts';
 import { Registry } from '../../common/registry.ts';
 import { deviceTopic } from '../../devices/topics.ts';
-import { DATABASE } from '../../ingest/schema.ts';
+import { createInflux } from '../../ingest/influx-client.ts';
 import { LeanMqttConnection } from '../../simulators/lean-client.ts';
 import { connectAll, PacedFleet, type Credentials } from './lib/load.ts';
 import { UsageSampler } from './lib/processes.ts';
@@ -115,7 +114,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       ...process.env,
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       VIGIE_DATA_DIR: dir,
-      INFLUX_URL: influxd.url,
+      ...influxd.env,
       DEMO_WATCHES: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -273,7 +272,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const sent = fleet.sent;
 
     // Everything acknowledged must reach InfluxDB once the ingest has caught up.
-    const influx = new InfluxDB({ host: '127.0.0.1', port: influxd.port, database: DATABASE });
+    const influx = createInflux(influxd.url, influxd.access);
     const demoDevices = new Set(fleetWatches.map((w) => w.deviceId));
     const countStored = async () => {
       const rows = await influx.query<{ count: number; device: string }>(

@@ -92,7 +92,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
         ...env,
         MQTT_URL: `mqtt://127.0.0.1:${env.MQTT_PORT}`,
         INGEST_MQTT_SECRET: ingestSecret,
-        INFLUX_URL: influxd.url,
+        ...influxd.env,
         INGEST_BATCH_SIZE: String(o.batchSize),
         INGEST_METRICS_PORT: String(metricsPort),
         INGEST_API_PORT: String(await freePort()),
@@ -102,7 +102,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
     );
     running.push(ingest);
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    await fetch(`${influxd.url}/query?q=${encodeURIComponent('CREATE DATABASE raw')}`, { method: 'POST' });
+    await influxd.request(`/query?q=${encodeURIComponent('CREATE DATABASE raw')}`, { method: 'POST' });
 
     const target = { host: '127.0.0.1', port: Number(env.MQTT_PORT) };
     const runs: IngestBenchResult['runs'] = [];
@@ -155,8 +155,9 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
             };
             body.push(line(vitalsPoint({ device: w.deviceId, patient: w.patientId }, s, false)));
           }
-          const res = await fetch(`${influxd.url}/write?db=raw&precision=n`, { method: 'POST', body: body.join('\n') });
-          if (!res.ok) throw new Error(`raw write refused: ${res.status} ${await res.text()}`);
+          // The same https and credentials as the ingest's writes.
+          const res = await influxd.request('/write?db=raw&precision=n', { method: 'POST', body: body.join('\n') });
+          if (res.status !== 204) throw new Error(`raw write refused: ${res.status} ${res.body}`);
           points += body.length;
         }
       };

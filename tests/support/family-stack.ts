@@ -71,6 +71,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       people: s.people,
       settings: s.settings,
       influxUrl: t.influx.url,
+      influxAccess: t.influx.access,
       alertsApi: { url: served.url, token },
       mqtt: { url: t.broker.url, username: 'svc:web', password: await t.broker.registry.setService('svc:web', 'web') },
       mqttWsUrl: t.broker.wsUrl,

@@ -1,4 +1,7 @@
-/** A real influxd for a test, in a temporary folder, on a free loopback port. */
+/**
+ * A real influxd for a test, in a temporary folder, on a free loopback port, as the demo runs it:
+ * https with its own certificate, authentication on.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -17,20 +20,20 @@ export interface TestInflux extends Influxd {
 export async function startTestInflux(): Promise<TestInflux> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-influx-'));
   const server = await startInfluxd({ dir });
-  const client = createInflux(server.url);
+  const client = createInflux(server.url, server.access);
   const rows = async (query: string) => [
     ...(await client.query<Record<string, unknown>>(query, { database: DATABASE })),
   ];
   return {
-    get url() {
-      return server.url;
-    },
-    get port() {
-      return server.port;
-    },
+    url: server.url,
+    port: server.port,
     get pid() {
       return server.pid;
     },
+    access: server.access,
+    files: server.files,
+    env: server.env,
+    request: (path, init) => server.request(path, init),
     start: () => server.start(),
     stop: () => server.stop(),
     rows,

@@ -6,10 +6,11 @@ import type { TestBroker } from './broker.ts';
 import { People } from '../../common/people.ts';
 import { PatientSettingsStore } from '../../common/patient-settings.ts';
 import { registryPath } from '../../common/paths.ts';
+import type { InfluxAccess } from '../../ingest/influx-client.ts';
 
 export async function startTestIngest(
   broker: TestBroker,
-  influxUrl: string,
+  influx: { readonly url: string; readonly access?: InfluxAccess },
   overrides: Partial<IngestOptions> = {},
 ): Promise<Ingest> {
   const secret = await broker.registry.setService('svc:ingest', 'ingest');
@@ -18,7 +19,8 @@ export async function startTestIngest(
     username: 'svc:ingest',
     password: secret,
     clientId: 'vigie-ingest',
-    influxUrl,
+    influxUrl: influx.url,
+    ...(influx.access ? { influxAccess: influx.access } : {}),
     dir: join(broker.dir, 'ingest'),
     registry: broker.registry,
     batchSize: 500,

@@ -25,7 +25,7 @@ export function usePipeline(cleanup?: () => Promise<void>): Pipeline {
   });
   beforeEach(async () => {
     p.broker = await startTestBroker();
-    p.ingest = await startTestIngest(p.broker, p.influx.url);
+    p.ingest = await startTestIngest(p.broker, p.influx);
   });
   afterEach(async () => {
     await cleanup?.();
