@@ -142,6 +142,8 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
     },
     options: {
       maxPayload: 128 * 1024,
+      // Pages send each message in one frame; a message in more fragments than this is a flood (1008).
+      maxFragments: 64,
       // The MQTT relay speaks the `mqtt` subprotocol; the live channel none.
       handleProtocols: (protocols: Set<string>, request: { url?: string }) =>
         request.url === '/mqtt' && protocols.has('mqtt') ? 'mqtt' : false,
@@ -171,7 +173,11 @@ function checkOrigin(request: FastifyRequest, origin: string): void {
 /** An upgrade reaches only a WebSocket route, and each client holds a bounded number of sockets. */
 function checkSocket(request: FastifyRequest, sockets: ConnectionsPerClient): void {
   if (!request.ws) return;
-  if (!request.routeOptions.config.socket) throw new VigieError('not_a_websocket', 'no WebSocket here');
+  if (!request.routeOptions.config.socket) {
+    throw request.is404
+      ? new VigieError('not_found', 'no WebSocket at this path')
+      : new VigieError('not_a_websocket', 'no WebSocket here');
+  }
   if (!sockets.open(request.ip)) {
     throw new VigieError('too_many_connections', 'too many open connections from this client', {
       retryAfterSeconds: 10,

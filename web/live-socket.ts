@@ -16,7 +16,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { VigieError } from '../common/errors.ts';
-import { TokenBucket } from '../common/limits.ts';
+import { closeFirmly, TokenBucket } from '../common/limits.ts';
+import { rateLimitedWarn } from '../common/log.ts';
 import { isStaff, type Person } from '../common/people.ts';
 import { alertFor } from '../common/redact.ts';
 import {
@@ -58,15 +59,19 @@ export function liveSocketRoute(app: App, c: WebContext, o: LiveSocketOptions): 
 
 function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebContext, o: LiveSocketOptions): void {
   const log = c.logger.child({ component: 'live', personId: person.id });
+  const warn = rateLimitedWarn(log);
   const subscriptions = new Map<string, () => void>();
   const rate = new TokenBucket(MESSAGES_PER_SECOND, MESSAGE_BURST);
   const send = (message: LiveServerMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
+  let closing = false;
   const close = (code: number, reason: string) => {
+    if (closing) return;
+    closing = true;
     o.onClose?.(reason);
     log.warn({ code, reason }, 'live socket closed');
-    ws.close(code, reason);
+    closeFirmly(ws, code, reason);
   };
   let batch: Array<VitalsEvent | PresenceEvent> = [];
   let flush: ReturnType<typeof setTimeout> | undefined;
@@ -109,7 +114,7 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
     try {
       access = requireAccess(c.people, person, patientId);
     } catch (error) {
-      log.warn({ patientId }, 'live subscription refused');
+      warn(`refused:${patientId}`, { patientId }, 'live subscription refused');
       return send({ type: 'error', patientId, code: error instanceof VigieError ? error.code : 'patient_forbidden' });
     }
     if (subscriptions.size >= MAX_SUBSCRIPTIONS && access.kind === 'family') {
@@ -124,6 +129,7 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
   };
 
   ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (closing) return;
     if (!rate.take()) return close(LIVE_CLOSE.policy, 'too many messages');
     if (isBinary || data.length > MAX_MESSAGE_BYTES) return close(LIVE_CLOSE.tooBig, 'messages are small JSON texts');
     let json: unknown;

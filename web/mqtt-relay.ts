@@ -7,7 +7,7 @@
  * frame rate per socket (a socket over it is closed with a reason, the others carry on).
  */
 import WebSocket from 'ws';
-import { TokenBucket } from '../common/limits.ts';
+import { closeFirmly, TokenBucket } from '../common/limits.ts';
 import type { Logger } from '../common/log.ts';
 import type { App } from './edge.ts';
 import { MQTT_WS_PATH } from './routes/family.ts';
@@ -38,13 +38,17 @@ function relay(browser: WebSocket, o: MqttRelayOptions): void {
   const broker = new WebSocket(o.brokerUrl, 'mqtt', { maxPayload: MAX_FRAME });
   const rate = new TokenBucket(FRAMES_PER_SECOND, FRAME_BURST);
   const early: Buffer[] = [];
+  let refused = false;
   const refuse = (reason: string) => {
+    if (refused) return;
+    refused = true;
     o.onClose?.(reason);
     o.logger.warn({ reason }, 'MQTT relay: socket closed');
-    browser.close(RELAY_CLOSE.policy, reason);
+    closeFirmly(browser, RELAY_CLOSE.policy, reason);
     broker.close();
   };
   browser.on('message', (data: Buffer, isBinary: boolean) => {
+    if (refused) return;
     if (!rate.take()) return refuse('too many frames');
     if (!isBinary) return refuse('MQTT travels in binary frames');
     if (broker.readyState === WebSocket.OPEN) broker.send(data);
