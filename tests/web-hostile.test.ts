@@ -87,23 +87,22 @@ describe('the live channel and the MQTT relay', () => {
     expect((await answer('/api/live', { origin: 'https://evil.example', cookie: claire.cookie })).status).toBe(403);
     expect((await answer('/api/live', { origin: s.webUrl })).status).toBe(401);
     expect((await answer('/api/live', { origin: s.webUrl, cookie: 'vigie_session=forged' })).status).toBe(401);
-    // One client may hold 16 sockets; the next is refused, another client is not.
+    // A person may hold 16 sockets (Claire's page holds one), wherever they connect from; the next is
+    // refused, and someone else signed in from the same address is not.
+    const upgrade = (cookie: string) =>
+      rawUpgrade(port(), { path: '/api/live', headers: { origin: s.webUrl, cookie }, localAddress: '127.0.0.2' });
     const held = [];
-    for (let i = 0; i < 16; i += 1)
-      held.push(
-        await rawUpgrade(port(), {
-          path: '/api/live',
-          headers: { origin: s.webUrl, cookie: claire.cookie },
-          localAddress: '127.0.0.2',
-        }),
-      );
-    expect(held.map((h) => h.status)).toEqual(Array(16).fill(101));
-    const over = await rawUpgrade(port(), {
-      path: '/api/live',
-      headers: { origin: s.webUrl, cookie: claire.cookie },
-      localAddress: '127.0.0.2',
-    });
+    for (let i = 0; i < 15; i += 1) held.push(await upgrade(claire.cookie));
+    expect(held.map((h) => h.status)).toEqual(Array(15).fill(101));
+    const over = await upgrade(claire.cookie);
     expect(over.status).toBe(429);
+    const marc = await s.family((await s.senior('Marcel')).device.patientId, {
+      name: 'Marc',
+      email: 'marc@famille.test',
+    });
+    const other = await upgrade(marc.cookie);
+    expect(other.status).toBe(101);
+    other.destroy();
     expect(over.head).toContain('too_many_connections');
     await claire.stillServed();
     for (const h of held) h.destroy();

@@ -44,9 +44,9 @@ declare module 'fastify' {
 export interface EdgeLimits {
   /** Requests per minute per client (default 600). */
   readonly requestsPerMinute?: number;
-  /** Open TCP connections per client address, WebSockets included (default 64). */
+  /** Open TCP connections per client address, WebSockets included (default 256: staff behind one NAT share it). */
   readonly connectionsPerClient?: number;
-  /** Open WebSockets per client (default 16). */
+  /** Open WebSockets per signed-in person, or per address for anyone else (default 16). */
   readonly socketsPerClient?: number;
   /** Largest request body (default 16 KiB). */
   readonly bodyBytes?: number;
@@ -96,7 +96,7 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
   installEdge(app, { logger: o.logger, ...(o.onRefusal ? { onRefusal: o.onRefusal } : {}) });
   app.decorateRequest('person', null);
-  limitConnections(app, limits.trustProxy ? undefined : (limits.connectionsPerClient ?? 64));
+  limitConnections(app, limits.trustProxy ? undefined : (limits.connectionsPerClient ?? 256));
 
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
@@ -152,8 +152,8 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
   const sockets = new ConnectionsPerClient(limits.socketsPerClient ?? 16);
   app.addHook('onRequest', async (request) => {
     checkOrigin(request, o.origin());
-    checkSocket(request, sockets);
     checkSession(request, o.auth);
+    checkSocket(request, sockets);
   });
   return app;
 }
@@ -170,7 +170,11 @@ function checkOrigin(request: FastifyRequest, origin: string): void {
   if (request.headers.origin !== origin) throw new VigieError('cross_site', 'cross-site request refused');
 }
 
-/** An upgrade reaches only a WebSocket route, and each client holds a bounded number of sockets. */
+/**
+ * An upgrade reaches only a WebSocket route, and each client holds a bounded number of sockets: a
+ * signed-in person counts as one client wherever they are (a care organisation's staff may share
+ * one address behind its NAT), anyone else by their address.
+ */
 function checkSocket(request: FastifyRequest, sockets: ConnectionsPerClient): void {
   if (!request.ws) return;
   if (!request.routeOptions.config.socket) {
@@ -178,12 +182,13 @@ function checkSocket(request: FastifyRequest, sockets: ConnectionsPerClient): vo
       ? new VigieError('not_found', 'no WebSocket at this path')
       : new VigieError('not_a_websocket', 'no WebSocket here');
   }
-  if (!sockets.open(request.ip)) {
+  const client = request.person ? `person:${request.person.id}` : `address:${request.ip}`;
+  if (!sockets.open(client)) {
     throw new VigieError('too_many_connections', 'too many open connections from this client', {
       retryAfterSeconds: 10,
     });
   }
-  request.raw.socket.once('close', () => sockets.close(request.ip));
+  request.raw.socket.once('close', () => sockets.close(client));
 }
 
 /** Who is asking, and whether the route lets them. */

@@ -33,7 +33,7 @@ const config = readConfig(
       VAPID_PUBLIC_KEY: z.string().min(80).optional(),
       WEB_METRICS_PORT: env.port(9104),
       WEB_REQUESTS_PER_MINUTE: env.int(600, 10),
-      WEB_MAX_CONNECTIONS_PER_CLIENT: env.int(64, 1),
+      WEB_MAX_CONNECTIONS_PER_CLIENT: env.int(256, 1),
       WEB_MAX_SOCKETS_PER_CLIENT: env.int(16, 1),
       /** Behind a reverse proxy: the proxy's address (or true), so that clients are told apart. */
       WEB_TRUST_PROXY: z

@@ -1,0 +1,142 @@
+/**
+ * The pages this issue changed, as a person sees them, on a phone, a tablet and a desktop, in French
+ * and in English, in real headless Chromium against the running services: the landing page, an
+ * invitation for a new account and for an e-mail that has one, and the console's API tokens. Each
+ * fits the screen (no sideways scrolling), passes an accessibility audit, says every word in the
+ * page's language, and is saved to tests/artifacts/ to be looked at.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { usePipeline } from './support/pipeline.ts';
+import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
+import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
+import { MESSAGES } from '../web/src/lib/i18n.ts';
+import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
+
+const t = usePipeline();
+const s = useFamilyStack(t);
+let browser: Browser | undefined;
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+});
+
+const SCREENS = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'tablet', width: 820, height: 1180 },
+  { name: 'desktop', width: 1440, height: 900 },
+] as const;
+const LANGS = [
+  { lang: 'fr', locale: 'fr-FR' },
+  { lang: 'en', locale: 'en-GB' },
+] as const;
+
+async function open(url: string, screen: (typeof SCREENS)[number], locale: string, cookie?: string): Promise<Page> {
+  browser ??= await launchBrowser({ media: 'absent' });
+  // bypassCSP: axe-core is injected as a script, which the page's CSP (rightly) refuses otherwise.
+  const context = await browser.newContext({
+    viewport: { width: screen.width, height: screen.height },
+    locale,
+    bypassCSP: true,
+  });
+  if (cookie) {
+    const [name, value] = cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: s.webUrl }]);
+  }
+  const page = await context.newPage();
+  await page.goto(url);
+  return page;
+}
+
+/** What a person should be able to count on, on every screen (then the page's context is closed). */
+async function looksRight(page: Page, shot: string): Promise<void> {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${shot} fits`).toBe(
+    true,
+  );
+  expect(await accessibilityViolations(page), shot).toEqual([]);
+  await page.screenshot({ path: artifactPath(`${shot}.png`), fullPage: true });
+}
+
+const done = (page: Page) => page.context().close();
+
+async function invite(patientId: string, email: string): Promise<string> {
+  const res = await fetch(`${s.webUrl}/api/patients/${patientId}/invitations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Claire', email, relation: 'fille' }),
+  });
+  return ((await res.json()) as { link: string }).link;
+}
+
+describe('pages on a phone, a tablet and a desktop, in French and English', () => {
+  it('the landing page leads to the console and to the family page', async () => {
+    for (const { lang, locale } of LANGS) {
+      for (const screen of SCREENS) {
+        const page = await open(`${s.webUrl}/`, screen, locale);
+        await expect
+          .poll(() => page.getByTestId('to-console').textContent())
+          .toContain(MESSAGES[lang]['start.console']);
+        expect(await page.getByTestId('to-family').textContent()).toContain(MESSAGES[lang]['start.family']);
+        await looksRight(page, `landing-${lang}-${screen.name}`);
+        await done(page);
+      }
+    }
+  });
+
+  it('an invitation, for a new account and for an e-mail that has one', async () => {
+    const { device } = await s.senior('Jeanne Dupont');
+    const other = await s.senior('Paul Durand');
+    await s.family(other.device.patientId, { name: 'Marc', email: 'marc@famille.test' });
+    for (const { lang, locale } of LANGS) {
+      for (const screen of SCREENS) {
+        const fresh = await open(
+          await invite(device.patientId, `claire.${lang}.${screen.name}@famille.test`),
+          screen,
+          locale,
+        );
+        await expect.poll(() => fresh.getByTestId('new-password').count()).toBe(1);
+        expect(await fresh.getByText(MESSAGES[lang]['family.invite.have_account']).count()).toBe(1);
+        await looksRight(fresh, `invitation-new-${lang}-${screen.name}`);
+        await done(fresh);
+        // Marc already has an account: the page asks him to sign in instead.
+        const existing = await open(await invite(device.patientId, 'marc@famille.test'), screen, locale);
+        await expect.poll(() => existing.getByTestId('new-password').count()).toBe(1);
+        await existing.getByTestId('new-password').fill('a new password 42');
+        await existing.getByTestId('accept-invitation').click();
+        await expect
+          .poll(() => existing.getByTestId('invite-error').textContent())
+          .toBe(ERROR_TEXTS[lang].sign_in_to_accept);
+        expect(await existing.getByTestId('account-password').count()).toBe(1);
+        await looksRight(existing, `invitation-existing-${lang}-${screen.name}`);
+        await done(existing);
+      }
+    }
+  });
+
+  it('the console’s API tokens: create one, shown once, listed, revoked', async () => {
+    const doctor = await s.people.createPerson({
+      role: 'clinician',
+      name: 'Dr Martin',
+      email: 'dr.martin@ch.test',
+      password: FAMILY_PASSWORD,
+    });
+    s.people.addToTeam(s.staffTeam, { people: [doctor.id] });
+    const cookie = `vigie_session=${s.people.createSession(doctor.id, 3600_000).token}`;
+    for (const { lang, locale } of LANGS) {
+      for (const screen of SCREENS) {
+        const page = await open(`${s.webUrl}/console/#/tokens`, screen, locale, cookie);
+        await expect.poll(() => page.getByTestId('api-tokens').count()).toBe(1);
+        await page.getByTestId('token-label').fill(`export ${lang} ${screen.name}`);
+        await page.getByTestId('token-create').click();
+        await expect.poll(() => page.getByTestId('token-secret').textContent()).toMatch(/^vigie_/);
+        expect(await page.getByText(MESSAGES[lang]['console.tokens.secret']).count()).toBe(1);
+        await looksRight(page, `console-tokens-${lang}-${screen.name}`);
+        const before = await page.getByTestId('token').count();
+        await page.getByTestId('token-revoke').first().click();
+        await expect.poll(() => page.getByTestId('token').count()).toBe(before - 1);
+        await done(page);
+      }
+    }
+    expect(s.people.apiTokens(doctor.id)).toEqual([]);
+  });
+});
