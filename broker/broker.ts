@@ -5,6 +5,7 @@
  */
 import { Aedes, type Client, type AuthenticateError, type PublishPacket, type Subscription } from 'aedes';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { DurablePersistence } from './persistence.ts';
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
 import MQEmitterRedis from 'mqemitter-redis';
@@ -76,9 +77,10 @@ export interface BrokerOptions {
   /**
    * Cluster mode: brokers sharing one Redis (aedes' established clustering backends: mqemitter-redis
    * carries messages between brokers, aedes-persistence-redis holds sessions, queued and retained
-   * messages) instead of this broker's own SQLite file. Each broker needs its own `id`.
+   * messages) instead of this broker's own SQLite file.
    */
   readonly redisUrl?: string;
+  /** This broker's name in $SYS topics and logs; each process adds a random suffix (see processBrokerId). */
   readonly id?: string;
   readonly registry: Registry;
   readonly logger: Logger;
@@ -89,6 +91,20 @@ export interface Ports {
   readonly mqtt: number;
   readonly ws: number;
   readonly metrics: number;
+}
+
+/**
+ * The id aedes stamps on this process's messages: the configured name and a random suffix.
+ *
+ * aedes names a message by its broker's id and a counter that every process starts again at zero,
+ * and the persistences key stored messages by that name (ours and aedes-persistence-redis). A broker
+ * that came back under the same id numbered its messages 1, 2, 3... again, so a fall acknowledged
+ * after a restart collided with one queued before it and was not stored: lost after its PUBACK.
+ * aedes' own default is a fresh UUID per process for that reason. The wills of sessions that died
+ * with an earlier process are then published as orphans (see #authorizePublish), as MQTT wants.
+ */
+function processBrokerId(name: string): string {
+  return `${name}-${randomBytes(6).toString('hex')}`;
 }
 
 export class VigieBroker {
@@ -160,7 +176,7 @@ export class VigieBroker {
     mq.on('#', (_packet, done) => queueMicrotask(done));
     const metrics = createBrokerMetrics();
     const aedes = await Aedes.createBroker({
-      id: options.id ?? 'vigie-broker',
+      id: processBrokerId(options.id ?? 'vigie-broker'),
       persistence,
       mq,
       heartbeatInterval: 60_000,
@@ -190,7 +206,7 @@ export class VigieBroker {
     const served = await serveMetrics(this.metrics.registry, host, this.#options.metricsPort, () => !this.#closed);
     this.#metricsServer = served.server;
     ports.metrics = served.port;
-    this.#options.logger.info(ports, 'broker listening');
+    this.#options.logger.info({ ...ports, id: this.#aedes.id }, 'broker listening');
     return ports;
   }
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { startTestBroker, type TestBroker } from './support/broker.ts';
-import { collect, connect, end, eventually } from './support/mqtt.ts';
+import { collect, connect, connectCollecting, end, eventually } from './support/mqtt.ts';
 import { deviceTopic, allDevicesFilter, ALL_PATIENTS_ALERTS_FILTER, patientAlertsTopic } from '../devices/topics.ts';
 import { parseRejection } from '../devices/protocol.ts';
 import type { Provisioned } from '../common/registry.ts';
@@ -251,9 +251,12 @@ describe('transports and persistence', () => {
     await a.publishAsync(deviceTopic(devA.deviceId, 'events'), JSON.stringify(fall), { qos: 1 });
     await end(a);
     await b.restart(); // with clients still connected (this file keeps several open)
-    const back = await connect(b.url, { username: 'svc:ingest', password: ingestSecret, ...session });
+    const { client: back, received: got } = await connectCollecting(b.url, {
+      username: 'svc:ingest',
+      password: ingestSecret,
+      ...session,
+    });
     open.push(back);
-    const got = collect(back);
     await eventually(() => expect(got.map((m) => JSON.parse(m.payload.toString()))).toContainEqual(fall));
     expect(got[0]?.packet.qos).toBe(1);
   });
