@@ -212,13 +212,21 @@ function schemaError(error: z.ZodError, input: unknown): ProtocolError {
   const issues = error.issues
     .slice(0, 3)
     .map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message));
-  const rangeOnly = error.issues.every((i) => i.code === 'too_big' || i.code === 'too_small');
   const seq = readSeq(input);
   return {
-    code: rangeOnly ? 'out_of_range' : 'invalid',
+    code: error.issues.every(isValueRange) ? 'out_of_range' : 'invalid',
     reason: issues.join('; ') + (error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : ''),
     ...(seq === undefined ? {} : { seq }),
   };
+}
+
+/**
+ * A number outside its accepted range. The same zod codes on an array (an empty or over-long
+ * backfill) or a string are about the message's shape, which is `invalid`.
+ */
+function isValueRange(issue: z.core.$ZodIssue): boolean {
+  if (issue.code !== 'too_big' && issue.code !== 'too_small') return false;
+  return issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint';
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
