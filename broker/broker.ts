@@ -42,7 +42,7 @@ import { verifySecret } from '../common/secrets.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { authorizePublish, authorizeSubscribe, authorizeWill, SERVICE_PREFIX, type Principal } from './acl.ts';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.ts';
-import { FailureThrottle } from '../common/throttle.ts';
+import { RefusalDelay, type RefusalDelayOptions } from './refusal-delay.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
 
 /** Where messages that must be acknowledged but not delivered go: a `$` topic nobody may subscribe to. */
@@ -65,6 +65,22 @@ const DUMMY_HASH = 'scrypt$1024$8$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAA
 const IDENTIFIER_REJECTED = 2;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
+type ReturnCode = typeof IDENTIFIER_REJECTED | typeof BAD_USERNAME_OR_PASSWORD | typeof NOT_AUTHORIZED;
+
+/** A refused CONNECT: the CONNACK return code aedes sends, and why (a metrics label). */
+class Refusal extends Error {
+  override readonly name = 'Refusal';
+  constructor(
+    readonly returnCode: ReturnCode,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Longest client-chosen text (a username) put in a log line or a rate-limit key. */
+const MAX_LOGGED_ID = 64;
 
 export interface BrokerOptions {
   readonly host: string;
@@ -85,6 +101,8 @@ export interface BrokerOptions {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly clock?: () => number;
+  /** How refusals of wrong credentials are held back, per source address (defaults: REFUSAL_DELAY_DEFAULTS). */
+  readonly refusalDelay?: Omit<RefusalDelayOptions, 'clock'>;
 }
 
 export interface Ports {
@@ -116,7 +134,13 @@ export class VigieBroker {
   readonly #principals = new WeakMap<Client, Principal>();
   /** Last Wills seen at CONNECT (preConnect), checked by authenticate. */
   readonly #wills = new WeakMap<Client, { topic: string; payload: Buffer }>();
-  readonly #throttle: FailureThrottle;
+  readonly #refusalDelay: RefusalDelay;
+  /** Refusals being held back (RefusalDelay), cancelled on close. */
+  readonly #heldRefusals = new Set<NodeJS.Timeout>();
+  /** The remote address of each connection aedes handles. */
+  readonly #addresses = new WeakMap<object, string>();
+  /** Open TCP connections: those still authenticating are not aedes' clients yet, and close() ends them too. */
+  readonly #sockets = new Set<Socket>();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
   readonly #servers: { tcp: TcpServer; ws: WebSocketServer; wsHttp: HttpServer };
   #metricsServer: HttpServer | undefined;
@@ -134,10 +158,13 @@ export class VigieBroker {
     this.#persistence = persistence;
     this.#mq = mq;
     this.metrics = metrics;
-    this.#throttle = new FailureThrottle({ clock: this.#now });
+    this.#refusalDelay = new RefusalDelay({ ...options.refusalDelay, clock: this.#now });
     this.#warn = rateLimitedWarn(options.logger);
     const tcp = createTcpServer((socket: Socket) => {
       socket.setNoDelay(options.noDelay ?? true); // alarms are small and urgent: do not wait for Nagle's algorithm
+      this.#addresses.set(socket, socket.remoteAddress ?? 'unknown');
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
       aedes.handle(socket);
     });
     const wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
@@ -214,6 +241,9 @@ export class VigieBroker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const timer of this.#heldRefusals) clearTimeout(timer);
+    this.#heldRefusals.clear();
+    this.metrics.refusalsHeld.set(0);
     for (const client of this.#servers.ws.clients) client.terminate();
     // Stop accepting first; the servers' close completes only when their connections are gone, which
     // happens when aedes closes its clients, so both are awaited together.
@@ -224,6 +254,7 @@ export class VigieBroker {
       ...(this.#metricsServer ? [closeServer(this.#metricsServer)] : []),
     ]);
     await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy(); // not connected yet (a CONNECT awaited or refused)
     await servers;
     await this.#persistence.destroy();
     if (this.#mq) await new Promise<void>((resolve) => this.#mq!.close(resolve));
@@ -250,7 +281,13 @@ export class VigieBroker {
           this.#principals.set(client, principal);
           done(null, true);
         },
-        (error: AuthenticateError) => done(error, false),
+        (error: unknown) => {
+          if (!(error instanceof Refusal)) {
+            logger.error({ clientId: client.id, error: String(error) }, 'authentication failed unexpectedly');
+            return done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
+          }
+          this.#refuse(client, username, error, done);
+        },
       );
     };
     aedes.authorizePublish = (client, packet, done) => {
@@ -293,44 +330,70 @@ export class VigieBroker {
     );
   }
 
+  /** The principal of a CONNECT's credentials, or a Refusal. Never slowed down: see #refuse. */
   async #authenticate(
     client: Client,
     username: string | undefined,
     password: Readonly<Buffer> | undefined,
   ): Promise<Principal> {
-    const refuse = (returnCode: number, reason: string, message: string): AuthenticateError => {
-      this.metrics.connectionsRefused.inc({ reason });
-      this.#warn(`auth:${reason}:${client.id}`, { clientId: client.id, reason }, message);
-      return Object.assign(new Error(message), { returnCode });
-    };
     if (!username || !password)
-      throw refuse(BAD_USERNAME_OR_PASSWORD, 'no_credentials', 'connect without username or password');
-    if (this.#throttle.isLocked(username))
-      throw refuse(NOT_AUTHORIZED, 'throttled', 'too many failed attempts; retry later');
+      throw new Refusal(BAD_USERNAME_OR_PASSWORD, 'no_credentials', 'connect without username or password');
     const isService = username.startsWith(SERVICE_PREFIX);
     const record = isService ? this.#options.registry.service(username) : this.#options.registry.device(username);
     // Verify even for unknown users so response time does not reveal which ids exist.
     const valid = await verifySecret(Buffer.from(password), record?.secretHash ?? DUMMY_HASH);
-    if (!record || !valid) {
-      this.#throttle.fail(username);
-      throw refuse(BAD_USERNAME_OR_PASSWORD, 'bad_credentials', 'bad username or secret');
-    }
-    this.#throttle.succeed(username);
+    if (!record || !valid) throw new Refusal(BAD_USERNAME_OR_PASSWORD, 'bad_credentials', 'bad username or secret');
     let principal: Principal;
     if ('role' in record) {
       principal = { kind: 'service', username: record.username, role: record.role };
     } else {
-      if (record.revoked) throw refuse(NOT_AUTHORIZED, 'revoked', 'device revoked');
+      if (record.revoked) throw new Refusal(NOT_AUTHORIZED, 'revoked', 'device revoked');
       if (client.id !== username)
-        throw refuse(IDENTIFIER_REJECTED, 'client_id_mismatch', 'device client id must equal its username');
+        throw new Refusal(IDENTIFIER_REJECTED, 'client_id_mismatch', 'device client id must equal its username');
       principal = { kind: 'device', deviceId: record.id, patientId: record.patientId };
     }
     const will = this.#wills.get(client);
     if (will) {
       const decision = authorizeWill(principal, will.topic, will.payload);
-      if (!decision.allowed) throw refuse(NOT_AUTHORIZED, `will_${decision.denial}`, decision.reason);
+      if (!decision.allowed) throw new Refusal(NOT_AUTHORIZED, `will_${decision.denial}`, decision.reason);
     }
     return principal;
+  }
+
+  /**
+   * Counts and logs a refusal and sends its CONNACK. Wrong credentials are answered after a delay
+   * that grows with the failures from the same address (RefusalDelay): that slows the failing
+   * connection, while the device with the right secret, whoever else shares or attacks its id or
+   * its address, connects at once.
+   */
+  #refuse(
+    client: Client,
+    username: string | undefined,
+    refusal: Refusal,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    const deviceId = username?.slice(0, MAX_LOGGED_ID);
+    const address = this.#addresses.get(client.conn) ?? 'unknown';
+    this.metrics.connectionsRefused.inc({ reason: refusal.reason });
+    if (refusal.reason !== 'bad_credentials') {
+      this.#warn(`auth:${refusal.reason}:${deviceId}`, { deviceId, address, reason: refusal.reason }, refusal.message);
+      return done(refusal, false);
+    }
+    const { delayMs, failures } = this.#refusalDelay.fail(address);
+    this.#warn(
+      `auth:bad_credentials:${deviceId}`,
+      { deviceId, address, reason: refusal.reason, failuresFromAddress: failures, delayMs },
+      refusal.message,
+    );
+    if (delayMs === 0) return done(refusal, false);
+    this.metrics.refusalsHeld.inc();
+    const timer = setTimeout(() => {
+      this.#heldRefusals.delete(timer);
+      this.#refusalDelay.release(address);
+      this.metrics.refusalsHeld.dec();
+      done(refusal, false); // aedes does nothing if the connection went away meanwhile
+    }, delayMs);
+    this.#heldRefusals.add(timer);
   }
 
   #authorizePublish(client: Client | null, packet: PublishPacket): Error | null | typeof FORWARD_FIRST {

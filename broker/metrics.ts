@@ -7,8 +7,13 @@ export function createBrokerMetrics() {
     registry,
     connectionsRefused: new Counter({
       name: 'vigie_broker_connections_refused_total',
-      help: 'CONNECTs refused, by reason',
+      help: 'CONNECTs refused, by reason (bad_credentials: unknown id or wrong secret)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    refusalsHeld: new Gauge({
+      name: 'vigie_broker_refusals_held',
+      help: 'refusals of wrong credentials being held back before their CONNACK (a growing delay per source address)',
       registers: [registry],
     }),
     publishesRefused: new Counter({

@@ -1,0 +1,91 @@
+/**
+ * Hostile users of the device path, end to end (watches -> broker -> ingest -> InfluxDB, all real):
+ * a stranger who knows a watch's id cannot keep it offline.
+ */
+import { describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { usePipeline } from './support/pipeline.ts';
+import { connect, end, eventually } from './support/mqtt.ts';
+import { deviceTopic } from '../devices/topics.ts';
+import type { Provisioned } from '../common/registry.ts';
+
+/** Refusals of wrong secrets held for a minute: long enough that a test sees them still waiting. */
+const HOLD_MS = 60_000;
+const MAX_HELD = 8;
+
+const clients: MqttClient[] = [];
+const t = usePipeline(
+  async () => {
+    await Promise.all(clients.splice(0).map((c) => end(c, true)));
+  },
+  { refusalDelay: { baseMs: HOLD_MS, maxMs: HOLD_MS, maxHeldPerAddress: MAX_HELD } },
+);
+
+const metric = async (name: string, label?: string): Promise<number> => {
+  const m = await t.broker.broker.metrics.registry.getSingleMetric(name)?.get();
+  const values = m?.values ?? [];
+  return label === undefined
+    ? (values[0]?.value ?? 0)
+    : (values.find((v) => Object.values(v.labels).includes(label))?.value ?? 0);
+};
+
+async function asWatch(device: Provisioned): Promise<MqttClient> {
+  const c = await connect(t.broker.url, {
+    clientId: device.deviceId,
+    username: device.deviceId,
+    password: device.secret,
+  });
+  clients.push(c);
+  return c;
+}
+
+const fallsOf = (device: Provisioned) =>
+  t.ingest.alerts
+    .list()
+    .filter((a) => a.deviceId === device.deviceId)
+    .map((a) => [a.type, a.seq]);
+
+describe('wrong secrets', () => {
+  it('hold back the failing connections, never the watch with its right secret: it connects at once and its fall is stored', async () => {
+    const device = await t.broker.registry.provisionPatient('Odette');
+    // A stranger tries wrong secrets for the watch's id, many at once, from the watch's own address.
+    const attempts = Array.from({ length: MAX_HELD + 4 }, () => {
+      const state = { settled: false, code: undefined as number | undefined };
+      connect(t.broker.url, {
+        clientId: device.deviceId,
+        username: device.deviceId,
+        password: 'a guess',
+        connectTimeout: 2 * HOLD_MS,
+      }).then(
+        (c) => {
+          clients.push(c);
+          state.settled = true;
+        },
+        (error: { code?: number }) => {
+          state.settled = true;
+          state.code = error.code;
+        },
+      );
+      return state;
+    });
+    await eventually(async () =>
+      expect(await metric('vigie_broker_connections_refused_total', 'bad_credentials')).toBe(attempts.length),
+    );
+    // MAX_HELD refusals wait for their minute; the ones beyond are answered at once, the same way.
+    await eventually(() => expect(attempts.filter((a) => a.settled)).toHaveLength(attempts.length - MAX_HELD));
+    expect(attempts.filter((a) => a.settled).map((a) => a.code)).toEqual([4, 4, 4, 4]);
+    expect(await metric('vigie_broker_refusals_held')).toBe(MAX_HELD);
+
+    // The watch itself, meanwhile: accepted while the stranger's refusals are still held.
+    const watch = await asWatch(device);
+    expect(attempts.filter((a) => !a.settled)).toHaveLength(MAX_HELD);
+    await watch.publishAsync(
+      deviceTopic(device.deviceId, 'events'),
+      JSON.stringify({ ts: Date.now(), seq: 1, type: 'fall', confidence: 0.9 }),
+      { qos: 1 },
+    );
+    await eventually(() => expect(fallsOf(device)).toEqual([['fall', 1]]));
+    await eventually(async () => expect(await t.influx.count('events', device.deviceId)).toBe(1));
+    expect(await metric('vigie_broker_refusals_held')).toBe(MAX_HELD);
+  });
+});
