@@ -36,7 +36,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { once } from 'node:events';
 import { deviceTopic, parseDeviceTopic } from '../devices/topics.ts';
-import { encodeJson, parseDeviceMessage, rejectionFor, parseStatus } from '../devices/protocol.ts';
+import { encodeJson, parseDeviceMessage, qosNotice, rejectionFor, parseStatus } from '../devices/protocol.ts';
+import type { Rejection } from '../devices/payloads.ts';
 import type { Registry } from '../common/registry.ts';
 import { verifySecret } from '../common/secrets.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
@@ -47,8 +48,14 @@ import { serveMetrics } from '../common/http-metrics.ts';
 
 /** Where messages that must be acknowledged but not delivered go: a `$` topic nobody may subscribe to. */
 const REJECTED_SINK = '$vigie/sink';
-/** Outcome of the publish check for an accepted QoS 1 device message: persist for subscribers, then acknowledge. */
-const FORWARD_FIRST = Symbol('forward first');
+/**
+ * Outcome of the publish check for an accepted device message that must be stored for subscribers
+ * before it is acknowledged: forwarded at `qos`, then `afterwards` runs.
+ */
+interface ForwardFirst {
+  readonly qos: 1 | 2;
+  readonly afterwards?: () => void;
+}
 
 /** Messages mqemitter routes at once (aedes' default); the rest wait in its queue. */
 const MQ_CONCURRENCY = 100;
@@ -292,7 +299,7 @@ export class VigieBroker {
     };
     aedes.authorizePublish = (client, packet, done) => {
       const outcome = this.#authorizePublish(client, packet);
-      if (outcome !== FORWARD_FIRST) return done(outcome);
+      if (outcome === null || outcome instanceof Error) return done(outcome);
       // aedes acknowledges QoS 1 before it stores the message for subscribers (lib/handlers/publish.js).
       // We forward it first: publish() calls back once it sits in every persistent session's queue on
       // disk. Only then is the original acknowledged, and routed to the sink so it is not delivered twice.
@@ -301,15 +308,23 @@ export class VigieBroker {
           cmd: 'publish',
           topic: packet.topic,
           payload: packet.payload,
-          qos: packet.qos,
+          qos: outcome.qos,
           retain: packet.retain,
           dup: false,
         },
         (error) => {
-          if (error) return done(error); // no PUBACK: the device sends it again
+          if (error) {
+            // No PUBACK: the device sends it again (a QoS 0 event cannot be, and is logged as lost).
+            logger.error(
+              { clientId: client?.id, topic: packet.topic, qos: packet.qos, error: error.message },
+              'could not store a message for its subscribers',
+            );
+            return done(error);
+          }
           packet.topic = REJECTED_SINK;
           packet.retain = false;
           done(null);
+          outcome.afterwards?.();
         },
       );
     };
@@ -396,7 +411,7 @@ export class VigieBroker {
     this.#heldRefusals.add(timer);
   }
 
-  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null | typeof FORWARD_FIRST {
+  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null | ForwardFirst {
     const payload = Buffer.from(packet.payload);
     if (client === null) {
       // The will of a session that died with a previous broker: allowed only as a status `offline`.
@@ -419,8 +434,21 @@ export class VigieBroker {
     if (principal.kind !== 'device') return null;
     const parsed = parseDeviceMessage(packet.topic, payload, { now: this.#now() });
     if (parsed.ok) {
-      this.metrics.messagesAccepted.inc({ channel: parsed.value.channel });
-      return packet.qos > 0 ? FORWARD_FIRST : null;
+      const message = parsed.value;
+      this.metrics.messagesAccepted.inc({ channel: message.channel });
+      if (packet.qos > 0) return { qos: packet.qos === 2 ? 2 : 1 };
+      if (message.channel !== 'events') return null; // QoS 0 readings are best effort, as the device chose
+      // A fall or SOS that arrived is an alarm, whatever its QoS: it is kept for the ingest like a QoS 1
+      // message, and the device is told that at QoS 0 the next one may not arrive at all.
+      const { deviceId } = principal;
+      const { seq, type } = message.event;
+      this.metrics.eventsAtQos0.inc();
+      this.#warn(
+        `qos0-event:${deviceId}`,
+        { deviceId, seq, type },
+        'event published at QoS 0: taken at QoS 1, device told to use QoS 1',
+      );
+      return { qos: 1, afterwards: () => this.#tellDevice(deviceId, qosNotice(seq, this.#now())) };
     }
     const { error } = parsed;
     const channel = parseDeviceTopic(packet.topic)?.channel;
@@ -433,20 +461,24 @@ export class VigieBroker {
     // Acknowledge (so the device does not resend it forever) but deliver to nobody, and say why.
     packet.topic = REJECTED_SINK;
     packet.retain = false;
-    if (channel === 'vitals' || channel === 'events' || channel === 'status') {
-      this.#aedes.publish(
-        {
-          cmd: 'publish',
-          topic: deviceTopic(principal.deviceId, 'errors'),
-          payload: encodeJson(rejectionFor(channel, error, this.#now())),
-          qos: 1,
-          retain: false,
-          dup: false,
-        },
-        () => undefined,
-      );
-    }
+    if (channel === 'vitals' || channel === 'events' || channel === 'status')
+      this.#tellDevice(principal.deviceId, rejectionFor(channel, error, this.#now()));
     return null;
+  }
+
+  /** Publishes on the device's `errors` topic (QoS 1, waiting in its session if it has one). */
+  #tellDevice(deviceId: string, notice: Rejection): void {
+    this.#aedes.publish(
+      {
+        cmd: 'publish',
+        topic: deviceTopic(deviceId, 'errors'),
+        payload: encodeJson(notice),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
+      () => undefined,
+    );
   }
 
   #authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {

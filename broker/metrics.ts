@@ -40,6 +40,11 @@ export function createBrokerMetrics() {
       labelNames: ['channel'],
       registers: [registry],
     }),
+    eventsAtQos0: new Counter({
+      name: 'vigie_broker_events_at_qos0_total',
+      help: 'device events published at QoS 0: taken at QoS 1 for the ingest, the device told to use QoS 1 (code qos)',
+      registers: [registry],
+    }),
     clientsConnected: new Gauge({
       name: 'vigie_broker_clients_connected',
       help: 'connected MQTT clients',

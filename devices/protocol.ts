@@ -151,6 +151,24 @@ export function encodeJson(
   return Buffer.from(JSON.stringify(value));
 }
 
+/**
+ * The codes the platform sends on a device's `errors` topic: why it refused a message (a
+ * ProtocolErrorCode), or `qos`: an event published at QoS 0 was taken (an alarm that arrived is
+ * raised), but events must be published at QoS 1 or the next one may be lost on the way.
+ */
+export type ErrorsTopicCode = ProtocolErrorCode | 'qos';
+
+/** What the platform tells a device that published an event at QoS 0 (see ErrorsTopicCode). */
+export function qosNotice(seq: number, now: number): Rejection {
+  return {
+    ts: now,
+    channel: 'events',
+    seq,
+    code: 'qos' satisfies ErrorsTopicCode,
+    reason: 'events must be published with QoS 1: this one was taken, but at QoS 0 an event can be lost on the way',
+  };
+}
+
 export function rejectionFor(channel: Rejection['channel'], error: ProtocolError, now: number): Rejection {
   return {
     ts: now,

@@ -1,12 +1,15 @@
 /**
- * Hostile users of the device path, end to end (watches -> broker -> ingest -> InfluxDB, all real):
- * a stranger who knows a watch's id cannot keep it offline.
+ * Hostile or careless users of the device path, end to end (watches -> broker -> ingest ->
+ * InfluxDB, all real): a stranger who knows a watch's id cannot keep it offline, and a fall sent
+ * at QoS 0 still raises an alert.
  */
 import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { usePipeline } from './support/pipeline.ts';
-import { connect, end, eventually } from './support/mqtt.ts';
+import { startTestIngest } from './support/ingest.ts';
+import { collect, connect, end, eventually } from './support/mqtt.ts';
 import { deviceTopic } from '../devices/topics.ts';
+import { parseRejection } from '../devices/protocol.ts';
 import type { Provisioned } from '../common/registry.ts';
 
 /** Refusals of wrong secrets held for a minute: long enough that a test sees them still waiting. */
@@ -87,5 +90,52 @@ describe('wrong secrets', () => {
     await eventually(() => expect(fallsOf(device)).toEqual([['fall', 1]]));
     await eventually(async () => expect(await t.influx.count('events', device.deviceId)).toBe(1));
     expect(await metric('vigie_broker_refusals_held')).toBe(MAX_HELD);
+  });
+});
+
+describe('events at QoS 0', () => {
+  it('raise the alarm all the same (kept for the ingest as at QoS 1) and the device is told to use QoS 1', async () => {
+    const device = await t.broker.registry.provisionPatient('Marcel');
+    const watch = await asWatch(device);
+    const errors = collect(watch);
+    await watch.subscribeAsync(deviceTopic(device.deviceId, 'errors'), { qos: 1 });
+    // The ingest is away: only a message kept in its persistent session can reach it.
+    await t.ingest.stop();
+    watch.publish(
+      deviceTopic(device.deviceId, 'events'),
+      JSON.stringify({ ts: Date.now(), seq: 41, type: 'fall', confidence: 0.8 }),
+      { qos: 0 },
+    );
+    const notice = await eventually(() => {
+      const r = parseRejection(errors[0]?.payload ?? Buffer.alloc(0));
+      if (!r.ok) throw new Error('no notice yet');
+      return r.value;
+    });
+    expect(notice).toMatchObject({ channel: 'events', seq: 41, code: 'qos' });
+    expect(notice.reason).toMatch(/QoS 1/);
+    expect(watch.connected).toBe(true);
+    expect(await metric('vigie_broker_events_at_qos0_total')).toBe(1);
+
+    t.ingest = await startTestIngest(t.broker, t.influx.url);
+    await eventually(() => expect(fallsOf(device)).toEqual([['fall', 41]]));
+    await eventually(async () => expect(await t.influx.count('events', device.deviceId)).toBe(1));
+  });
+
+  it('answer a malformed QoS 0 event with its rejection, not with a qos notice', async () => {
+    const device = await t.broker.registry.provisionPatient('Lucien');
+    const watch = await asWatch(device);
+    const errors = collect(watch);
+    await watch.subscribeAsync(deviceTopic(device.deviceId, 'errors'), { qos: 1 });
+    watch.publish(
+      deviceTopic(device.deviceId, 'events'),
+      JSON.stringify({ ts: Date.now(), seq: 42, type: 'explosion' }),
+      {
+        qos: 0,
+      },
+    );
+    await eventually(() => expect(errors).toHaveLength(1));
+    expect(JSON.parse(errors[0]!.payload.toString())).toMatchObject({ seq: 42, code: 'invalid' });
+    expect(await metric('vigie_broker_events_at_qos0_total')).toBe(0);
+    expect(fallsOf(device)).toEqual([]);
   });
 });
