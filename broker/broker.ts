@@ -44,6 +44,7 @@ import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { authorizePublish, authorizeSubscribe, authorizeWill, SERVICE_PREFIX, type Principal } from './acl.ts';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.ts';
 import { RefusalDelay, type RefusalDelayOptions } from './refusal-delay.ts';
+import { PublishPacing } from './publish-pacing.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
 
 /** Where messages that must be acknowledged but not delivered go: a `$` topic nobody may subscribe to. */
@@ -110,7 +111,19 @@ export interface BrokerOptions {
   readonly clock?: () => number;
   /** How refusals of wrong credentials are held back, per source address (defaults: REFUSAL_DELAY_DEFAULTS). */
   readonly refusalDelay?: Omit<RefusalDelayOptions, 'clock'>;
+  /**
+   * Each device's publish rate (token bucket, enforced by back-pressure; see publish-pacing.ts), or
+   * false for none (capacity benchmarks with closed-loop publishers). Service accounts are not paced.
+   */
+  readonly publishRate?: { readonly perSecond: number; readonly burst: number } | false;
 }
+
+/**
+ * Far above what a watch sends (a reading every few seconds, a backfill of up to 500 readings in one
+ * message, a reconnection's few hundred queued messages at once), far below what one client would
+ * need to take the broker from everyone else.
+ */
+export const PUBLISH_RATE_DEFAULTS = { perSecond: 20, burst: 200 } as const;
 
 export interface Ports {
   readonly mqtt: number;
@@ -146,6 +159,7 @@ export class VigieBroker {
   readonly #heldRefusals = new Set<NodeJS.Timeout>();
   /** The remote address of each connection aedes handles. */
   readonly #addresses = new WeakMap<object, string>();
+  readonly #pacing: PublishPacing | undefined;
   /** Open TCP connections: those still authenticating are not aedes' clients yet, and close() ends them too. */
   readonly #sockets = new Set<Socket>();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
@@ -166,6 +180,18 @@ export class VigieBroker {
     this.#mq = mq;
     this.metrics = metrics;
     this.#refusalDelay = new RefusalDelay({ ...options.refusalDelay, clock: this.#now });
+    const rate = options.publishRate ?? PUBLISH_RATE_DEFAULTS;
+    this.#pacing =
+      rate === false
+        ? undefined
+        : new PublishPacing({
+            ...rate,
+            clock: this.#now,
+            onWaiting: (delta) => {
+              this.metrics.publishesWaiting.inc(delta);
+              if (delta > 0) this.metrics.publishesPaced.inc(delta);
+            },
+          });
     this.#warn = rateLimitedWarn(options.logger);
     const tcp = createTcpServer((socket: Socket) => {
       socket.setNoDelay(options.noDelay ?? true); // alarms are small and urgent: do not wait for Nagle's algorithm
@@ -251,6 +277,7 @@ export class VigieBroker {
     for (const timer of this.#heldRefusals) clearTimeout(timer);
     this.#heldRefusals.clear();
     this.metrics.refusalsHeld.set(0);
+    this.#pacing?.close();
     for (const client of this.#servers.ws.clients) client.terminate();
     // Stop accepting first; the servers' close completes only when their connections are gone, which
     // happens when aedes closes its clients, so both are awaited together.
@@ -274,7 +301,7 @@ export class VigieBroker {
     aedes.preConnect = (client, packet, done) => {
       // aedes drops a message whose broker counter is lower than the last one delivered to the client
       // (lib/client.js dedupe, meant for replays between clustered brokers). Counters are taken when a
-      // message is published, but FORWARD_FIRST messages reach subscribers only once stored for every
+      // message is published, but forwarded-first messages reach subscribers only once stored for every
       // persistent session, so a later, faster message (an alert change) can overtake them: the older
       // one would then be dropped, after its PUBACK. Delivery order is not MQTT's promise across
       // publishers anyway; at-least-once is, and the ingest removes duplicates by (device, seq).
@@ -298,35 +325,9 @@ export class VigieBroker {
       );
     };
     aedes.authorizePublish = (client, packet, done) => {
-      const outcome = this.#authorizePublish(client, packet);
-      if (outcome === null || outcome instanceof Error) return done(outcome);
-      // aedes acknowledges QoS 1 before it stores the message for subscribers (lib/handlers/publish.js).
-      // We forward it first: publish() calls back once it sits in every persistent session's queue on
-      // disk. Only then is the original acknowledged, and routed to the sink so it is not delivered twice.
-      this.#aedes.publish(
-        {
-          cmd: 'publish',
-          topic: packet.topic,
-          payload: packet.payload,
-          qos: outcome.qos,
-          retain: packet.retain,
-          dup: false,
-        },
-        (error) => {
-          if (error) {
-            // No PUBACK: the device sends it again (a QoS 0 event cannot be, and is logged as lost).
-            logger.error(
-              { clientId: client?.id, topic: packet.topic, qos: packet.qos, error: error.message },
-              'could not store a message for its subscribers',
-            );
-            return done(error);
-          }
-          packet.topic = REJECTED_SINK;
-          packet.retain = false;
-          done(null);
-          outcome.afterwards?.();
-        },
-      );
+      if (client !== null && this.#pacing && this.#principals.get(client)?.kind === 'device')
+        return this.#pacing.admit(client, () => this.#publish(client, packet, done));
+      this.#publish(client, packet, done);
     };
     aedes.authorizeSubscribe = (client, sub, done) => done(null, this.#authorizeSubscribe(client, sub));
     aedes.on('client', (client) => {
@@ -409,6 +410,40 @@ export class VigieBroker {
       done(refusal, false); // aedes does nothing if the connection went away meanwhile
     }, delayMs);
     this.#heldRefusals.add(timer);
+  }
+
+  /** Checks a publish and, when it must be stored before it is acknowledged, forwards it first. */
+  #publish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
+    const { logger } = this.#options;
+    const outcome = this.#authorizePublish(client, packet);
+    if (outcome === null || outcome instanceof Error) return done(outcome);
+    // aedes acknowledges QoS 1 before it stores the message for subscribers (lib/handlers/publish.js).
+    // We forward it first: publish() calls back once it sits in every persistent session's queue on
+    // disk. Only then is the original acknowledged, and routed to the sink so it is not delivered twice.
+    this.#aedes.publish(
+      {
+        cmd: 'publish',
+        topic: packet.topic,
+        payload: packet.payload,
+        qos: outcome.qos,
+        retain: packet.retain,
+        dup: false,
+      },
+      (error) => {
+        if (error) {
+          // No PUBACK: the device sends it again (a QoS 0 event cannot be, and is logged as lost).
+          logger.error(
+            { clientId: client?.id, topic: packet.topic, qos: packet.qos, error: error.message },
+            'could not store a message for its subscribers',
+          );
+          return done(error);
+        }
+        packet.topic = REJECTED_SINK;
+        packet.retain = false;
+        done(null);
+        outcome.afterwards?.();
+      },
+    );
   }
 
   #authorizePublish(client: Client | null, packet: PublishPacket): Error | null | ForwardFirst {

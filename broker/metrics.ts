@@ -16,6 +16,16 @@ export function createBrokerMetrics() {
       help: 'refusals of wrong credentials being held back before their CONNACK (a growing delay per source address)',
       registers: [registry],
     }),
+    publishesWaiting: new Gauge({
+      name: 'vigie_broker_publishes_waiting',
+      help: "device publishes waiting for their client's publish rate (nothing more is read from those clients meanwhile)",
+      registers: [registry],
+    }),
+    publishesPaced: new Counter({
+      name: 'vigie_broker_publishes_paced_total',
+      help: "device publishes that had to wait for their client's publish rate",
+      registers: [registry],
+    }),
     publishesRefused: new Counter({
       name: 'vigie_broker_publishes_refused_total',
       help: 'PUBLISHes refused by the ACL (the client is disconnected), by reason',

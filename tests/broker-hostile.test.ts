@@ -1,7 +1,7 @@
 /**
  * Hostile or careless users of the device path, end to end (watches -> broker -> ingest ->
- * InfluxDB, all real): a stranger who knows a watch's id cannot keep it offline, and a fall sent
- * at QoS 0 still raises an alert.
+ * InfluxDB, all real): a stranger who knows a watch's id cannot keep it offline, a fall sent at
+ * QoS 0 still raises an alert, and a flood from one watch degrades only that watch.
  */
 import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
@@ -16,12 +16,23 @@ import type { Provisioned } from '../common/registry.ts';
 const HOLD_MS = 60_000;
 const MAX_HELD = 8;
 
+/** Each watch's publish rate here: a burst of 20, then 200 a second. */
+const RATE = { perSecond: 200, burst: 20 };
+
+/** The broker's clock: real time, unless a test stops it, which holds its time-based limits where they are. */
+const brokerClock = { stoppedAt: undefined as number | undefined };
+
 const clients: MqttClient[] = [];
 const t = usePipeline(
   async () => {
+    brokerClock.stoppedAt = undefined;
     await Promise.all(clients.splice(0).map((c) => end(c, true)));
   },
-  { refusalDelay: { baseMs: HOLD_MS, maxMs: HOLD_MS, maxHeldPerAddress: MAX_HELD } },
+  {
+    refusalDelay: { baseMs: HOLD_MS, maxMs: HOLD_MS, maxHeldPerAddress: MAX_HELD },
+    publishRate: RATE,
+    clock: () => brokerClock.stoppedAt ?? Date.now(),
+  },
 );
 
 const metric = async (name: string, label?: string): Promise<number> => {
@@ -137,5 +148,44 @@ describe('events at QoS 0', () => {
     expect(JSON.parse(errors[0]!.payload.toString())).toMatchObject({ seq: 42, code: 'invalid' });
     expect(await metric('vigie_broker_events_at_qos0_total')).toBe(0);
     expect(fallsOf(device)).toEqual([]);
+  });
+});
+
+describe('a flood from one watch', () => {
+  it("is held back at its source while another watch's SOS reaches the ingest, and none of it is lost", async () => {
+    const flooder = await t.broker.registry.provisionPatient('Gaston');
+    const other = await t.broker.registry.provisionPatient('Yvette');
+    const flooding = await asWatch(flooder);
+    const watch = await asWatch(other);
+    brokerClock.stoppedAt = Date.now(); // the flooder's bucket does not refill until the clock moves again
+    const FLOOD = 400;
+    const t0 = Date.now() - 60_000;
+    const acknowledged = Promise.all(
+      Array.from({ length: FLOOD }, (_, seq) =>
+        flooding.publishAsync(deviceTopic(flooder.deviceId, 'vitals'), JSON.stringify({ ts: t0 + seq, seq, hr: 70 }), {
+          qos: 1,
+        }),
+      ),
+    );
+    await eventually(async () => expect(await metric('vigie_broker_publishes_waiting')).toBeGreaterThan(0));
+
+    await watch.publishAsync(
+      deviceTopic(other.deviceId, 'events'),
+      JSON.stringify({ ts: Date.now(), seq: 1, type: 'sos' }),
+      { qos: 1 },
+    );
+    await eventually(() => expect(fallsOf(other)).toEqual([['sos', 1]]));
+    // Meanwhile the flood still waits: the ingest has had at most the burst of it.
+    const floodHandled = async () =>
+      (await t.ingest.metrics.messages.get()).values.find((v) => v.labels.channel === 'vitals')?.value ?? 0;
+    expect(await floodHandled()).toBeLessThanOrEqual(RATE.burst);
+    expect(await metric('vigie_broker_publishes_waiting')).toBeGreaterThan(0);
+    expect(flooding.connected).toBe(true);
+
+    brokerClock.stoppedAt = undefined;
+    await acknowledged;
+    await eventually(async () => expect(await t.influx.count('vitals', flooder.deviceId)).toBe(FLOOD), 30_000);
+    expect(await metric('vigie_broker_publishes_waiting')).toBe(0);
+    expect(await metric('vigie_broker_publishes_paced_total')).toBeGreaterThanOrEqual(FLOOD - RATE.burst);
   });
 });

@@ -34,9 +34,10 @@ const counter = async (name: string, label: string) => {
 };
 
 beforeAll(async () => {
-  // Refusals answered at once: this file is about what is refused; broker-hostile.test.ts is about
-  // how refusals of wrong secrets are held back.
-  b = await startTestBroker(undefined, { refusalDelay: { baseMs: 0, maxMs: 0 } });
+  // Refusals answered at once, and publishes not paced: this file is about what is refused and
+  // delivered, and its burst test keeps 20,000 messages in flight at once, which pacing would spread
+  // out. broker-hostile.test.ts tests how refusals are held back and floods paced.
+  b = await startTestBroker(undefined, { refusalDelay: { baseMs: 0, maxMs: 0 }, publishRate: false });
   devA = await b.registry.provisionPatient('A');
   devB = await b.registry.provisionPatient('B');
   ingestSecret = await b.registry.setService('svc:ingest', 'ingest');

@@ -11,9 +11,14 @@ import { deviceTopic } from '../devices/topics.ts';
 import type { Provisioned } from '../common/registry.ts';
 
 const clients: MqttClient[] = [];
-const t = usePipeline(async () => {
-  await Promise.all(clients.splice(0).map((c) => end(c, true)));
-});
+// Publishes not paced: these tests build backlogs with thousands of readings from one watch, far
+// beyond a watch's publish rate (broker-hostile.test.ts tests the pacing).
+const t = usePipeline(
+  async () => {
+    await Promise.all(clients.splice(0).map((c) => end(c, true)));
+  },
+  { publishRate: false },
+);
 
 async function watch(): Promise<{
   device: Provisioned;
