@@ -3,48 +3,33 @@
  * of every device message, durable persistence (QoS 1 sessions, queued and retained messages and
  * wills survive a restart; see persistence.ts), over TCP and WebSocket.
  */
-import { Aedes, type Client, type AuthenticateError, type PublishPacket, type Subscription } from 'aedes';
+import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DurablePersistence } from './persistence.ts';
-import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
+import { RedisPersistence } from './redis-persistence.ts';
 import MQEmitterRedis from 'mqemitter-redis';
 import MQEmitter from 'mqemitter';
 import { withAlarmLane } from './alarm-lane.ts';
-import { Readable } from 'node:stream';
 
-/**
- * aedes-persistence-redis 11 (the release aedes 1.2 names) returns async generators where aedes
- * pipes streams (a retained message on SUBSCRIBE threw "stream.pipe is not a function"): wrapped.
- */
-class RedisPersistence extends AsyncRedisPersistence {
-  override createRetainedStreamCombi(patterns: string[]): Readable {
-    return Readable.from(super.createRetainedStreamCombi(patterns));
-  }
-  override outgoingStream(client: unknown): Readable {
-    return Readable.from(super.outgoingStream(client));
-  }
-  override streamWill(brokers?: unknown): Readable {
-    return Readable.from(super.streamWill(brokers));
-  }
-  override getClientList(topic: string): Readable {
-    return Readable.from(super.getClientList(topic));
-  }
-}
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { deviceTopic, parseDeviceTopic } from '../devices/topics.ts';
 import { encodeJson, parseDeviceMessage, qosNotice, rejectionFor, parseStatus } from '../devices/protocol.ts';
 import type { Rejection } from '../devices/payloads.ts';
 import type { Registry } from '../common/registry.ts';
-import { verifySecret } from '../common/secrets.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
-import { authorizePublish, authorizeSubscribe, authorizeWill, SERVICE_PREFIX, type Principal } from './acl.ts';
+import { authorizePublish, authorizeSubscribe, type Principal } from './acl.ts';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.ts';
 import { RefusalDelay, type RefusalDelayOptions } from './refusal-delay.ts';
+import { Authenticator, Refusal } from './authentication.ts';
 import { PublishPacing } from './publish-pacing.ts';
+import { dropReasonOf } from './listener-errors.ts';
+import { limitPacketSize } from './packet-size-limit.ts';
+import { MqttWebSocketListener } from './ws-listener.ts';
+import { MAX_PACKET_BYTES } from '../devices/limits.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
 
 /** Where messages that must be acknowledged but not delivered go: a `$` topic nobody may subscribe to. */
@@ -66,30 +51,6 @@ const NEVER_DUPLICATE: Record<string, number> = new Proxy(
   {},
   { get: () => 0, set: () => true, deleteProperty: () => true },
 );
-/** A hash no secret matches, checked for unknown users so they take as long as known ones. */
-const DUMMY_HASH = 'scrypt$1024$8$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-
-// MQTT 3.1.1 CONNACK return codes (section 3.2.2.3).
-const IDENTIFIER_REJECTED = 2;
-const BAD_USERNAME_OR_PASSWORD = 4;
-const NOT_AUTHORIZED = 5;
-type ReturnCode = typeof IDENTIFIER_REJECTED | typeof BAD_USERNAME_OR_PASSWORD | typeof NOT_AUTHORIZED;
-
-/** A refused CONNECT: the CONNACK return code aedes sends, and why (a metrics label). */
-class Refusal extends Error {
-  override readonly name = 'Refusal';
-  constructor(
-    readonly returnCode: ReturnCode,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Longest client-chosen text (a username) put in a log line or a rate-limit key. */
-const MAX_LOGGED_ID = 64;
-
 export interface BrokerOptions {
   readonly host: string;
   readonly port: number;
@@ -116,7 +77,14 @@ export interface BrokerOptions {
    * false for none (capacity benchmarks with closed-loop publishers). Service accounts are not paced.
    */
   readonly publishRate?: { readonly perSecond: number; readonly burst: number } | false;
+  /**
+   * How long a new connection may take to send its CONNECT (aedes' connectTimeout; on the WebSocket
+   * listener also its HTTP request head) before it is closed. Default CONNECT_TIMEOUT_MS.
+   */
+  readonly connectTimeoutMs?: number;
 }
+
+export const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Far above what a watch sends (a reading every few seconds, a backfill of up to 500 readings in one
@@ -152,18 +120,16 @@ export class VigieBroker {
   readonly #mq: { close(cb: () => void): void } | undefined;
   readonly #options: BrokerOptions;
   readonly #principals = new WeakMap<Client, Principal>();
-  /** Last Wills seen at CONNECT (preConnect), checked by authenticate. */
-  readonly #wills = new WeakMap<Client, { topic: string; payload: Buffer }>();
-  readonly #refusalDelay: RefusalDelay;
-  /** Refusals being held back (RefusalDelay), cancelled on close. */
-  readonly #heldRefusals = new Set<NodeJS.Timeout>();
-  /** The remote address of each connection aedes handles. */
-  readonly #addresses = new WeakMap<object, string>();
+  readonly #authenticator: Authenticator;
+  /** The transport and remote address of each connection aedes handles. */
+  readonly #connections = new WeakMap<object, { transport: 'tcp' | 'websocket'; address: string }>();
+  /** Clients whose connection's end was counted already (aedes may report more errors of one). */
+  readonly #dropped = new WeakSet<Client>();
   readonly #pacing: PublishPacing | undefined;
   /** Open TCP connections: those still authenticating are not aedes' clients yet, and close() ends them too. */
   readonly #sockets = new Set<Socket>();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
-  readonly #servers: { tcp: TcpServer; ws: WebSocketServer; wsHttp: HttpServer };
+  readonly #servers: { tcp: TcpServer; ws: MqttWebSocketListener };
   #metricsServer: HttpServer | undefined;
   #closed = false;
 
@@ -179,7 +145,15 @@ export class VigieBroker {
     this.#persistence = persistence;
     this.#mq = mq;
     this.metrics = metrics;
-    this.#refusalDelay = new RefusalDelay({ ...options.refusalDelay, clock: this.#now });
+    this.#warn = rateLimitedWarn(options.logger);
+    this.#authenticator = new Authenticator({
+      registry: options.registry,
+      metrics,
+      warn: this.#warn,
+      logger: options.logger,
+      refusalDelay: new RefusalDelay({ ...options.refusalDelay, clock: this.#now }),
+      addressOf: (client) => this.#connections.get(client.conn)?.address ?? 'unknown',
+    });
     const rate = options.publishRate ?? PUBLISH_RATE_DEFAULTS;
     this.#pacing =
       rate === false
@@ -192,25 +166,27 @@ export class VigieBroker {
               if (delta > 0) this.metrics.publishesPaced.inc(delta);
             },
           });
-    this.#warn = rateLimitedWarn(options.logger);
     const tcp = createTcpServer((socket: Socket) => {
       socket.setNoDelay(options.noDelay ?? true); // alarms are small and urgent: do not wait for Nagle's algorithm
-      this.#addresses.set(socket, socket.remoteAddress ?? 'unknown');
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
-      aedes.handle(socket);
+      limitPacketSize(socket, MAX_PACKET_BYTES);
+      this.#handle(socket, 'tcp', socket.remoteAddress ?? 'unknown');
     });
-    const wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
-    const ws = new WebSocketServer({
-      server: wsHttp,
-      handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+    const ws = new MqttWebSocketListener({
+      maxPacketBytes: MAX_PACKET_BYTES,
+      handshakeTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      onConnection: (stream, address) => this.#handle(stream, 'websocket', address),
+      onRefused: (reason, address, detail) => {
+        this.metrics.upgradesRefused.inc({ reason });
+        this.#warn(`upgrade:${reason}:${address}`, { address, reason, detail }, 'WebSocket upgrade refused');
+      },
     });
-    ws.on('connection', (socket) => aedes.handle(createWebSocketStream(socket)));
-    this.#servers = { tcp, ws, wsHttp };
+    this.#servers = { tcp, ws };
   }
 
   static async create(options: BrokerOptions): Promise<VigieBroker> {
-    let persistence: DurablePersistence | AsyncRedisPersistence;
+    let persistence: DurablePersistence | RedisPersistence;
     let mq: ReturnType<typeof MQEmitterRedis> | ReturnType<typeof MQEmitter>;
     if (options.redisUrl) {
       const url = new URL(options.redisUrl);
@@ -240,7 +216,7 @@ export class VigieBroker {
       persistence,
       mq,
       heartbeatInterval: 60_000,
-      connectTimeout: 10_000,
+      connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     });
     const broker = new VigieBroker(options, aedes, persistence, mq, metrics);
     broker.#install();
@@ -251,16 +227,21 @@ export class VigieBroker {
 
   async listen(): Promise<Ports> {
     const { host } = this.#options;
-    const listen = async (server: TcpServer | HttpServer, port: number): Promise<number> => {
+    const listen = async (server: TcpServer | HttpServer, port: number, name: string): Promise<number> => {
       server.listen(port, host);
       await once(server, 'listening');
+      // After start-up a server reports failures to accept (EMFILE when out of file descriptors):
+      // logged, and the broker keeps serving the connections it has.
+      server.on('error', (error: Error) =>
+        this.#options.logger.error({ listener: name, error: error.message }, 'listener error'),
+      );
       const address = server.address();
       if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
       return address.port;
     };
     const ports: { mqtt: number; ws: number; metrics: number } = {
-      mqtt: await listen(this.#servers.tcp, this.#options.port),
-      ws: await listen(this.#servers.wsHttp, this.#options.wsPort),
+      mqtt: await listen(this.#servers.tcp, this.#options.port, 'tcp'),
+      ws: await listen(this.#servers.ws.http, this.#options.wsPort, 'websocket'),
       metrics: 0,
     };
     const served = await serveMetrics(this.metrics.registry, host, this.#options.metricsPort, () => !this.#closed);
@@ -274,17 +255,14 @@ export class VigieBroker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of this.#heldRefusals) clearTimeout(timer);
-    this.#heldRefusals.clear();
-    this.metrics.refusalsHeld.set(0);
+    this.#authenticator.close();
     this.#pacing?.close();
-    for (const client of this.#servers.ws.clients) client.terminate();
-    // Stop accepting first; the servers' close completes only when their connections are gone, which
-    // happens when aedes closes its clients, so both are awaited together.
+    // Stop accepting first; the TCP server's close completes only when its connections are gone, which
+    // happens when aedes closes its clients, so both are awaited together. WebSockets are cut at once.
     const closeServer = (s: TcpServer | HttpServer) => new Promise<void>((resolve) => s.close(() => resolve()));
     const servers = Promise.all([
       closeServer(this.#servers.tcp),
-      closeServer(this.#servers.wsHttp),
+      this.#servers.ws.close(),
       ...(this.#metricsServer ? [closeServer(this.#metricsServer)] : []),
     ]);
     await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
@@ -306,24 +284,15 @@ export class VigieBroker {
       // one would then be dropped, after its PUBACK. Delivery order is not MQTT's promise across
       // publishers anyway; at-least-once is, and the ingest removes duplicates by (device, seq).
       Reflect.set(client, 'duplicates', NEVER_DUPLICATE);
-      if (packet.will) this.#wills.set(client, { topic: packet.will.topic, payload: Buffer.from(packet.will.payload) });
+      if (packet.will) this.#authenticator.noteWill(client, packet.will);
       done(null, true);
     };
-    aedes.authenticate = (client, username, password, done) => {
-      this.#authenticate(client, username, password).then(
-        (principal) => {
-          this.#principals.set(client, principal);
-          done(null, true);
-        },
-        (error: unknown) => {
-          if (!(error instanceof Refusal)) {
-            logger.error({ clientId: client.id, error: String(error) }, 'authentication failed unexpectedly');
-            return done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
-          }
-          this.#refuse(client, username, error, done);
-        },
-      );
-    };
+    aedes.authenticate = (client, username, password, done) =>
+      this.#authenticator.authenticate(client, username, password, (error, principal) => {
+        if (principal === null) return done(error, false);
+        this.#principals.set(client, principal);
+        done(null, true);
+      });
     aedes.authorizePublish = (client, packet, done) => {
       if (client !== null && this.#pacing && this.#principals.get(client)?.kind === 'device')
         return this.#pacing.admit(client, () => this.#publish(client, packet, done));
@@ -338,78 +307,30 @@ export class VigieBroker {
       this.metrics.clientsConnected.dec();
       logger.debug({ clientId: client.id }, 'client disconnected');
     });
-    aedes.on('clientError', (client, error) =>
-      this.#warn(`client-error:${client.id}`, { clientId: client.id, error: error.message }, 'client error'),
-    );
-    aedes.on('connectionError', (client, error) =>
-      this.#warn(`connection-error:${client.id}`, { clientId: client.id, error: error.message }, 'connection error'),
-    );
+    // Every connection that ends on an error: malformed or oversized packets, no CONNECT in time,
+    // WebSocket protocol errors, the network. aedes has closed it already; it is counted and logged.
+    aedes.on('clientError', (client, error) => this.#connectionDropped(client, error));
+    aedes.on('connectionError', (client, error) => this.#connectionDropped(client, error));
   }
 
-  /** The principal of a CONNECT's credentials, or a Refusal. Never slowed down: see #refuse. */
-  async #authenticate(
-    client: Client,
-    username: string | undefined,
-    password: Readonly<Buffer> | undefined,
-  ): Promise<Principal> {
-    if (!username || !password)
-      throw new Refusal(BAD_USERNAME_OR_PASSWORD, 'no_credentials', 'connect without username or password');
-    const isService = username.startsWith(SERVICE_PREFIX);
-    const record = isService ? this.#options.registry.service(username) : this.#options.registry.device(username);
-    // Verify even for unknown users so response time does not reveal which ids exist.
-    const valid = await verifySecret(Buffer.from(password), record?.secretHash ?? DUMMY_HASH);
-    if (!record || !valid) throw new Refusal(BAD_USERNAME_OR_PASSWORD, 'bad_credentials', 'bad username or secret');
-    let principal: Principal;
-    if ('role' in record) {
-      principal = { kind: 'service', username: record.username, role: record.role };
-    } else {
-      if (record.revoked) throw new Refusal(NOT_AUTHORIZED, 'revoked', 'device revoked');
-      if (client.id !== username)
-        throw new Refusal(IDENTIFIER_REJECTED, 'client_id_mismatch', 'device client id must equal its username');
-      principal = { kind: 'device', deviceId: record.id, patientId: record.patientId };
-    }
-    const will = this.#wills.get(client);
-    if (will) {
-      const decision = authorizeWill(principal, will.topic, will.payload);
-      if (!decision.allowed) throw new Refusal(NOT_AUTHORIZED, `will_${decision.denial}`, decision.reason);
-    }
-    return principal;
+  /** Hands a connection to aedes, remembering where it comes from. */
+  #handle(conn: Socket | Duplex, transport: 'tcp' | 'websocket', address: string): void {
+    this.#connections.set(conn, { transport, address });
+    this.#aedes.handle(conn);
   }
 
-  /**
-   * Counts and logs a refusal and sends its CONNACK. Wrong credentials are answered after a delay
-   * that grows with the failures from the same address (RefusalDelay): that slows the failing
-   * connection, while the device with the right secret, whoever else shares or attacks its id or
-   * its address, connects at once.
-   */
-  #refuse(
-    client: Client,
-    username: string | undefined,
-    refusal: Refusal,
-    done: (error: AuthenticateError | null, success: boolean | null) => void,
-  ): void {
-    const deviceId = username?.slice(0, MAX_LOGGED_ID);
-    const address = this.#addresses.get(client.conn) ?? 'unknown';
-    this.metrics.connectionsRefused.inc({ reason: refusal.reason });
-    if (refusal.reason !== 'bad_credentials') {
-      this.#warn(`auth:${refusal.reason}:${deviceId}`, { deviceId, address, reason: refusal.reason }, refusal.message);
-      return done(refusal, false);
-    }
-    const { delayMs, failures } = this.#refusalDelay.fail(address);
+  #connectionDropped(client: Client, error: Error): void {
+    if (error instanceof Refusal) return; // a refused CONNECT, counted by the Authenticator
+    if (this.#dropped.has(client)) return;
+    this.#dropped.add(client);
+    const reason = dropReasonOf(error);
+    const { transport, address } = this.#connections.get(client.conn) ?? { transport: 'tcp', address: 'unknown' };
+    this.metrics.connectionsDropped.inc({ transport, reason });
     this.#warn(
-      `auth:bad_credentials:${deviceId}`,
-      { deviceId, address, reason: refusal.reason, failuresFromAddress: failures, delayMs },
-      refusal.message,
+      `drop:${reason}:${address}`,
+      { transport, address, clientId: client.id ?? undefined, reason, error: error.message.slice(0, 200) },
+      'connection closed',
     );
-    if (delayMs === 0) return done(refusal, false);
-    this.metrics.refusalsHeld.inc();
-    const timer = setTimeout(() => {
-      this.#heldRefusals.delete(timer);
-      this.#refusalDelay.release(address);
-      this.metrics.refusalsHeld.dec();
-      done(refusal, false); // aedes does nothing if the connection went away meanwhile
-    }, delayMs);
-    this.#heldRefusals.add(timer);
   }
 
   /** Checks a publish and, when it must be stored before it is acknowledged, forwards it first. */

@@ -16,6 +16,18 @@ export function createBrokerMetrics() {
       help: 'refusals of wrong credentials being held back before their CONNACK (a growing delay per source address)',
       registers: [registry],
     }),
+    connectionsDropped: new Counter({
+      name: 'vigie_broker_connections_dropped_total',
+      help: 'connections the broker closed on an error, by transport and reason (protocol, packet_too_large, connect_timeout, keepalive_timeout, websocket, network)',
+      labelNames: ['transport', 'reason'],
+      registers: [registry],
+    }),
+    upgradesRefused: new Counter({
+      name: 'vigie_broker_websocket_upgrades_refused_total',
+      help: 'requests to the MQTT-over-WebSocket listener refused with a 4xx, by reason (unknown_path, no_mqtt_subprotocol, bad_handshake, bad_http)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     publishesWaiting: new Gauge({
       name: 'vigie_broker_publishes_waiting',
       help: "device publishes waiting for their client's publish rate (nothing more is read from those clients meanwhile)",

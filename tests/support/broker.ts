@@ -19,9 +19,9 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-/** Options a test may set on top of the test defaults (limits, timeouts, clock). */
+/** Options a test may set on top of the test defaults (limits, timeouts, clock, a logger to read). */
 export type TestBrokerOptions = Partial<
-  Omit<BrokerOptions, 'host' | 'port' | 'wsPort' | 'metricsPort' | 'persistenceDir' | 'registry' | 'logger'>
+  Omit<BrokerOptions, 'host' | 'port' | 'wsPort' | 'metricsPort' | 'persistenceDir' | 'registry'>
 >;
 
 export async function startTestBroker(
