@@ -123,8 +123,6 @@ export class VigieBroker {
   readonly #authenticator: Authenticator;
   /** The transport and remote address of each connection aedes handles. */
   readonly #connections = new WeakMap<object, { transport: 'tcp' | 'websocket'; address: string }>();
-  /** Clients whose connection's end was counted already (aedes may report more errors of one). */
-  readonly #dropped = new WeakSet<Client>();
   readonly #pacing: PublishPacing | undefined;
   /** Open TCP connections: those still authenticating are not aedes' clients yet, and close() ends them too. */
   readonly #sockets = new Set<Socket>();
@@ -294,8 +292,9 @@ export class VigieBroker {
         done(null, true);
       });
     aedes.authorizePublish = (client, packet, done) => {
-      if (client !== null && this.#pacing && this.#principals.get(client)?.kind === 'device')
-        return this.#pacing.admit(client, () => this.#publish(client, packet, done));
+      const principal = client === null ? undefined : this.#principals.get(client);
+      if (this.#pacing && principal?.kind === 'device')
+        return this.#pacing.admit(principal.deviceId, () => this.#publish(client, packet, done));
       this.#publish(client, packet, done);
     };
     aedes.authorizeSubscribe = (client, sub, done) => done(null, this.#authorizeSubscribe(client, sub));
@@ -321,8 +320,9 @@ export class VigieBroker {
 
   #connectionDropped(client: Client, error: Error): void {
     if (error instanceof Refusal) return; // a refused CONNECT, counted by the Authenticator
-    if (this.#dropped.has(client)) return;
-    this.#dropped.add(client);
+    // Once closed, a connection's late errors (a PUBACK for a publish handled after it closed) are
+    // not why it ended.
+    if (client.closed) return;
     const reason = dropReasonOf(error);
     const { transport, address } = this.#connections.get(client.conn) ?? { transport: 'tcp', address: 'unknown' };
     this.metrics.connectionsDropped.inc({ transport, reason });

@@ -18,7 +18,7 @@ describe('PublishPacing', () => {
 
   it('handles a burst at once, then one publish per 1/rate s, in order', () => {
     const { pacing, waiting } = make();
-    const client = {};
+    const client = 'w-1';
     const handled: number[] = [];
     for (let i = 1; i <= 6; i += 1) pacing.admit(client, () => handled.push(i));
     expect(handled).toEqual([1, 2, 3]);
@@ -35,7 +35,7 @@ describe('PublishPacing', () => {
 
   it('keeps a publish behind the waiting ones even when a token is back', () => {
     const { pacing } = make();
-    const client = {};
+    const client = 'w-1';
     const handled: string[] = [];
     for (const n of ['a', 'b', 'c', 'd']) pacing.admit(client, () => handled.push(n));
     vi.setSystemTime(Date.now() + 100); // a token is back, but d still waits for its timer
@@ -47,7 +47,7 @@ describe('PublishPacing', () => {
 
   it('queues what a handler admits behind what still waits (aedes reads on from a handler)', () => {
     const { pacing } = make();
-    const client = {};
+    const client = 'w-1';
     const handled: string[] = [];
     for (const n of ['a', 'b', 'c']) pacing.admit(client, () => handled.push(n));
     pacing.admit(client, () => {
@@ -61,8 +61,8 @@ describe('PublishPacing', () => {
 
   it('paces each client on its own: another client is handled at once while one waits', () => {
     const { pacing } = make();
-    const flooder = {};
-    const other = {};
+    const flooder = 'w-flood';
+    const other = 'w-other';
     for (let i = 0; i < 50; i += 1) pacing.admit(flooder, () => undefined);
     let handled = false;
     pacing.admit(other, () => (handled = true));
@@ -70,10 +70,20 @@ describe('PublishPacing', () => {
     expect(pacing.waiting(flooder)).toBe(47);
   });
 
+  it('paces a device, not a connection: its publishes after a reconnection wait behind the earlier ones', () => {
+    const { pacing } = make();
+    const handled: string[] = [];
+    for (const n of ['a', 'b', 'c', 'd']) pacing.admit('w-1', () => handled.push(n)); // first connection
+    pacing.admit('w-1', () => handled.push('e')); // the same watch, connected again
+    expect(handled).toEqual(['a', 'b', 'c']);
+    vi.advanceTimersByTime(200);
+    expect(handled).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('holds a client while its clock does not move', () => {
     let now = 0;
     const pacing = new PublishPacing({ perSecond: 10, burst: 1, clock: () => now });
-    const client = {};
+    const client = 'w-1';
     const handled: number[] = [];
     pacing.admit(client, () => handled.push(1));
     pacing.admit(client, () => handled.push(2));
@@ -86,7 +96,7 @@ describe('PublishPacing', () => {
 
   it('drops what waits when closed, and admits nothing more', () => {
     const { pacing, waiting } = make();
-    const client = {};
+    const client = 'w-1';
     const handled: number[] = [];
     for (let i = 1; i <= 5; i += 1) pacing.admit(client, () => handled.push(i));
     pacing.close();

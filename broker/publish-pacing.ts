@@ -1,6 +1,7 @@
 /**
- * Paces each client's PUBLISHes with a token bucket, by back-pressure rather than by dropping: a
- * publish beyond the client's rate waits, in order, before the broker handles it.
+ * Paces each device's PUBLISHes with a token bucket, by back-pressure rather than by dropping: a
+ * publish beyond the device's rate waits, in order, before the broker handles it. The bucket is the
+ * device's, not its connection's: reconnecting does not refill it.
  *
  * Why that is enough: aedes reads a connection's next chunk only once every packet of the chunk
  * before has been handled (lib/client.js, nextBatch after each handler's callback). While one of a
@@ -33,7 +34,8 @@ interface Lane {
 
 export class PublishPacing {
   readonly #o: PublishPacingOptions;
-  readonly #lanes = new WeakMap<object, Lane>();
+  /** One lane per device id: as many as the registry has devices that published. */
+  readonly #lanes = new Map<string, Lane>();
   /** Lanes with publishes waiting: their timers are cleared on close. */
   readonly #busy = new Set<Lane>();
   #closed = false;
@@ -45,7 +47,7 @@ export class PublishPacing {
   }
 
   /** Runs `handle` now if `client` is within its rate and none of its publishes waits, else in its turn. */
-  admit(client: object, handle: () => void): void {
+  admit(client: string, handle: () => void): void {
     if (this.#closed) return;
     let lane = this.#lanes.get(client);
     if (!lane) {
@@ -64,7 +66,7 @@ export class PublishPacing {
   }
 
   /** Publishes of `client` waiting now. */
-  waiting(client: object): number {
+  waiting(client: string): number {
     return this.#lanes.get(client)?.waiting?.length ?? 0;
   }
 
