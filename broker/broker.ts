@@ -4,18 +4,17 @@
  * wills survive a restart; see persistence.ts), over TCP and WebSocket.
  */
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { DurablePersistence } from './persistence.ts';
-import { RedisPersistence } from './redis-persistence.ts';
 import MQEmitterRedis from 'mqemitter-redis';
 import MQEmitter from 'mqemitter';
-import { withAlarmLane } from './alarm-lane.ts';
-
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
+import { DurablePersistence } from './persistence.ts';
+import { RedisPersistence } from './redis-persistence.ts';
+import { withAlarmLane } from './alarm-lane.ts';
 import { deviceTopic, parseDeviceTopic } from '../devices/topics.ts';
 import { encodeJson, parseDeviceMessage, qosNotice, rejectionFor, parseStatus } from '../devices/protocol.ts';
 import type { Rejection } from '../devices/payloads.ts';
@@ -51,6 +50,7 @@ const NEVER_DUPLICATE: Record<string, number> = new Proxy(
   {},
   { get: () => 0, set: () => true, deleteProperty: () => true },
 );
+
 export interface BrokerOptions {
   readonly host: string;
   readonly port: number;
