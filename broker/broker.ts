@@ -108,6 +108,10 @@ export interface Ports {
  * after a restart collided with one queued before it and was not stored: lost after its PUBACK.
  * aedes' own default is a fresh UUID per process for that reason. The wills of sessions that died
  * with an earlier process are then published as orphans (see #authorizePublish), as MQTT wants.
+ * Known cost in cluster mode: aedes-persistence-redis does not remove a device's will stored by a
+ * broker that crashed when the device reconnects elsewhere (delWill looks under the connection's
+ * own broker id), so that will is published minutes later: a retained `offline` for a device that
+ * is online, until it connects again. With a fixed id, acknowledged falls were lost instead.
  */
 function processBrokerId(name: string): string {
   return `${name}-${randomBytes(6).toString('hex')}`;
