@@ -40,7 +40,12 @@ export class MqttWebSocketListener {
   constructor(options: MqttWebSocketListenerOptions) {
     this.#o = options;
     this.http = createServer(
-      { headersTimeout: options.handshakeTimeoutMs, requestTimeout: options.handshakeTimeoutMs },
+      {
+        headersTimeout: options.handshakeTimeoutMs,
+        requestTimeout: options.handshakeTimeoutMs,
+        // Node checks those timeouts every 30 s by default: a slow request head would live that long.
+        connectionsCheckingInterval: Math.min(1_000, options.handshakeTimeoutMs),
+      },
       (_req, res) => res.writeHead(426, { upgrade: 'websocket' }).end('MQTT over WebSocket only\n'),
     );
     this.#wss = new WebSocketServer({

@@ -277,6 +277,7 @@ describe('MQTT over WebSocket', () => {
       'bad_handshake',
     ],
     ['a malformed HTTP request', 'GET / HTTP/1.1\r\nHost b\r\n\r\n', 400, 'bad_http'],
+    ['a request head that never ends', 'GET /mqtt HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\n', 408, 'bad_http'],
   ])('answers %s with a 4xx and counts it', async (_n, request, status, reason) => {
     const socket = tcpConnect(t.broker.ports.ws, '127.0.0.1');
     sockets.push(socket);
