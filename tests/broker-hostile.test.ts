@@ -191,6 +191,7 @@ describe('a flood from one watch', () => {
     await acknowledged;
     await eventually(async () => expect(await t.influx.count('vitals', flooder.deviceId)).toBe(FLOOD), 30_000);
     expect(await metric('vigie_broker_publishes_waiting')).toBe(0);
-    expect(await metric('vigie_broker_publishes_paced_total')).toBeGreaterThanOrEqual(FLOOD - RATE.burst);
+    // At least those seen waiting were paced (once the clock moves, some may pass straight through).
+    expect(await metric('vigie_broker_publishes_paced_total')).toBeGreaterThanOrEqual(waiting);
   });
 });
