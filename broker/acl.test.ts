@@ -10,7 +10,7 @@ describe('device publish', () => {
     ['vigie/v1/devices/w-aaaa/vitals', 0, true, undefined],
     ['vigie/v1/devices/w-aaaa/vitals', 1, true, undefined],
     ['vigie/v1/devices/w-aaaa/events', 1, true, undefined],
-    ['vigie/v1/devices/w-aaaa/events', 0, false, 'qos'],
+    ['vigie/v1/devices/w-aaaa/events', 0, true, undefined],
     ['vigie/v1/devices/w-aaaa/status', 1, true, undefined],
     ['vigie/v1/devices/w-bbbb/vitals', 1, false, 'foreign_topic'],
     ['vigie/v1/devices/w-aaaa/commands', 1, false, 'platform_channel'],

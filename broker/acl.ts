@@ -52,8 +52,8 @@ export function authorizePublish(principal: Principal, topic: string, qos: numbe
   if (!DEVICE_PUBLISH_CHANNELS.has(parsed.channel)) {
     return deny('platform_channel', `devices do not publish on ${parsed.channel}`);
   }
-  // Alarms must never be lost: events travel with at-least-once delivery.
-  if (parsed.channel === 'events' && qos < 1) return deny('qos', 'events must be published with QoS 1');
+  // Events at QoS 0 are allowed here: a fall that arrived is an alarm, so the broker takes it at
+  // QoS 1 and tells the device to use QoS 1 (broker.ts, #forwardFirst).
   return ALLOW;
 }
 

@@ -3,51 +3,44 @@
  * of every device message, durable persistence (QoS 1 sessions, queued and retained messages and
  * wills survive a restart; see persistence.ts), over TCP and WebSocket.
  */
-import { Aedes, type Client, type AuthenticateError, type PublishPacket, type Subscription } from 'aedes';
-import { join } from 'node:path';
-import { DurablePersistence } from './persistence.ts';
-import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
+import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
 import MQEmitterRedis from 'mqemitter-redis';
 import MQEmitter from 'mqemitter';
-import { withAlarmLane } from './alarm-lane.ts';
-import { Readable } from 'node:stream';
-
-/**
- * aedes-persistence-redis 11 (the release aedes 1.2 names) returns async generators where aedes
- * pipes streams (a retained message on SUBSCRIBE threw "stream.pipe is not a function"): wrapped.
- */
-class RedisPersistence extends AsyncRedisPersistence {
-  override createRetainedStreamCombi(patterns: string[]): Readable {
-    return Readable.from(super.createRetainedStreamCombi(patterns));
-  }
-  override outgoingStream(client: unknown): Readable {
-    return Readable.from(super.outgoingStream(client));
-  }
-  override streamWill(brokers?: unknown): Readable {
-    return Readable.from(super.streamWill(brokers));
-  }
-  override getClientList(topic: string): Readable {
-    return Readable.from(super.getClientList(topic));
-  }
-}
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
+import { DurablePersistence } from './persistence.ts';
+import { RedisPersistence } from './redis-persistence.ts';
+import { withAlarmLane } from './alarm-lane.ts';
 import { deviceTopic, parseDeviceTopic } from '../devices/topics.ts';
-import { encodeJson, parseDeviceMessage, rejectionFor, parseStatus } from '../devices/protocol.ts';
+import { encodeJson, parseDeviceMessage, qosNotice, rejectionFor, parseStatus } from '../devices/protocol.ts';
+import type { Rejection } from '../devices/payloads.ts';
 import type { Registry } from '../common/registry.ts';
-import { verifySecret } from '../common/secrets.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
-import { authorizePublish, authorizeSubscribe, authorizeWill, SERVICE_PREFIX, type Principal } from './acl.ts';
+import { authorizePublish, authorizeSubscribe, type Principal } from './acl.ts';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.ts';
-import { FailureThrottle } from '../common/throttle.ts';
+import { RefusalDelay, type RefusalDelayOptions } from './refusal-delay.ts';
+import { Authenticator, Refusal } from './authentication.ts';
+import { PublishPacing } from './publish-pacing.ts';
+import { dropReasonOf } from './listener-errors.ts';
+import { limitPacketSize } from './packet-size-limit.ts';
+import { MqttWebSocketListener } from './ws-listener.ts';
+import { MAX_PACKET_BYTES } from '../devices/limits.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
 
 /** Where messages that must be acknowledged but not delivered go: a `$` topic nobody may subscribe to. */
 const REJECTED_SINK = '$vigie/sink';
-/** Outcome of the publish check for an accepted QoS 1 device message: persist for subscribers, then acknowledge. */
-const FORWARD_FIRST = Symbol('forward first');
+/**
+ * Outcome of the publish check for an accepted device message that must be stored for subscribers
+ * before it is acknowledged: forwarded at `qos`, then `afterwards` runs.
+ */
+interface ForwardFirst {
+  readonly qos: 1 | 2;
+  readonly afterwards?: () => void;
+}
 
 /** Messages mqemitter routes at once (aedes' default); the rest wait in its queue. */
 const MQ_CONCURRENCY = 100;
@@ -57,13 +50,6 @@ const NEVER_DUPLICATE: Record<string, number> = new Proxy(
   {},
   { get: () => 0, set: () => true, deleteProperty: () => true },
 );
-/** A hash no secret matches, checked for unknown users so they take as long as known ones. */
-const DUMMY_HASH = 'scrypt$1024$8$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-
-// MQTT 3.1.1 CONNACK return codes (section 3.2.2.3).
-const IDENTIFIER_REJECTED = 2;
-const BAD_USERNAME_OR_PASSWORD = 4;
-const NOT_AUTHORIZED = 5;
 
 export interface BrokerOptions {
   readonly host: string;
@@ -76,19 +62,59 @@ export interface BrokerOptions {
   /**
    * Cluster mode: brokers sharing one Redis (aedes' established clustering backends: mqemitter-redis
    * carries messages between brokers, aedes-persistence-redis holds sessions, queued and retained
-   * messages) instead of this broker's own SQLite file. Each broker needs its own `id`.
+   * messages) instead of this broker's own SQLite file.
    */
   readonly redisUrl?: string;
+  /** This broker's name in $SYS topics and logs; each process adds a random suffix (see processBrokerId). */
   readonly id?: string;
   readonly registry: Registry;
   readonly logger: Logger;
   readonly clock?: () => number;
+  /** How refusals of wrong credentials are held back, per source address (defaults: REFUSAL_DELAY_DEFAULTS). */
+  readonly refusalDelay?: Omit<RefusalDelayOptions, 'clock'>;
+  /**
+   * Each device's publish rate (token bucket, enforced by back-pressure; see publish-pacing.ts), or
+   * false for none (capacity benchmarks with closed-loop publishers). Service accounts are not paced.
+   */
+  readonly publishRate?: { readonly perSecond: number; readonly burst: number } | false;
+  /**
+   * How long a new connection may take to send its CONNECT (aedes' connectTimeout; on the WebSocket
+   * listener also its HTTP request head) before it is closed. Default CONNECT_TIMEOUT_MS.
+   */
+  readonly connectTimeoutMs?: number;
 }
+
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Far above what a watch sends (a reading every few seconds, a backfill of up to 500 readings in one
+ * message, a reconnection's few hundred queued messages at once), far below what one client would
+ * need to take the broker from everyone else.
+ */
+export const PUBLISH_RATE_DEFAULTS = { perSecond: 20, burst: 200 } as const;
 
 export interface Ports {
   readonly mqtt: number;
   readonly ws: number;
   readonly metrics: number;
+}
+
+/**
+ * The id aedes stamps on this process's messages: the configured name and a random suffix.
+ *
+ * aedes names a message by its broker's id and a counter that every process starts again at zero,
+ * and the persistences key stored messages by that name (ours and aedes-persistence-redis). A broker
+ * that came back under the same id numbered its messages 1, 2, 3... again, so a fall acknowledged
+ * after a restart collided with one queued before it and was not stored: lost after its PUBACK.
+ * aedes' own default is a fresh UUID per process for that reason. The wills of sessions that died
+ * with an earlier process are then published as orphans (see #authorizePublish), as MQTT wants.
+ * Known cost in cluster mode: aedes-persistence-redis does not remove a device's will stored by a
+ * broker that crashed when the device reconnects elsewhere (delWill looks under the connection's
+ * own broker id), so that will is published minutes later: a retained `offline` for a device that
+ * is online, until it connects again. With a fixed id, acknowledged falls were lost instead.
+ */
+function processBrokerId(name: string): string {
+  return `${name}-${randomBytes(6).toString('hex')}`;
 }
 
 export class VigieBroker {
@@ -98,11 +124,14 @@ export class VigieBroker {
   readonly #mq: { close(cb: () => void): void } | undefined;
   readonly #options: BrokerOptions;
   readonly #principals = new WeakMap<Client, Principal>();
-  /** Last Wills seen at CONNECT (preConnect), checked by authenticate. */
-  readonly #wills = new WeakMap<Client, { topic: string; payload: Buffer }>();
-  readonly #throttle: FailureThrottle;
+  readonly #authenticator: Authenticator;
+  /** The transport and remote address of each connection aedes handles. */
+  readonly #connections = new WeakMap<object, { transport: 'tcp' | 'websocket'; address: string }>();
+  readonly #pacing: PublishPacing | undefined;
+  /** Open TCP connections: those still authenticating are not aedes' clients yet, and close() ends them too. */
+  readonly #sockets = new Set<Socket>();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
-  readonly #servers: { tcp: TcpServer; ws: WebSocketServer; wsHttp: HttpServer };
+  readonly #servers: { tcp: TcpServer; ws: MqttWebSocketListener };
   #metricsServer: HttpServer | undefined;
   #closed = false;
 
@@ -118,23 +147,48 @@ export class VigieBroker {
     this.#persistence = persistence;
     this.#mq = mq;
     this.metrics = metrics;
-    this.#throttle = new FailureThrottle({ clock: this.#now });
     this.#warn = rateLimitedWarn(options.logger);
+    this.#authenticator = new Authenticator({
+      registry: options.registry,
+      metrics,
+      warn: this.#warn,
+      logger: options.logger,
+      refusalDelay: new RefusalDelay({ ...options.refusalDelay, clock: this.#now }),
+      addressOf: (client) => this.#connections.get(client.conn)?.address ?? 'unknown',
+    });
+    const rate = options.publishRate ?? PUBLISH_RATE_DEFAULTS;
+    this.#pacing =
+      rate === false
+        ? undefined
+        : new PublishPacing({
+            ...rate,
+            clock: this.#now,
+            onWaiting: (delta) => {
+              this.metrics.publishesWaiting.inc(delta);
+              if (delta > 0) this.metrics.publishesPaced.inc(delta);
+            },
+          });
     const tcp = createTcpServer((socket: Socket) => {
       socket.setNoDelay(options.noDelay ?? true); // alarms are small and urgent: do not wait for Nagle's algorithm
-      aedes.handle(socket);
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+      limitPacketSize(socket, MAX_PACKET_BYTES);
+      this.#handle(socket, 'tcp', socket.remoteAddress ?? 'unknown');
     });
-    const wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
-    const ws = new WebSocketServer({
-      server: wsHttp,
-      handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+    const ws = new MqttWebSocketListener({
+      maxPacketBytes: MAX_PACKET_BYTES,
+      handshakeTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      onConnection: (stream, address) => this.#handle(stream, 'websocket', address),
+      onRefused: (reason, address, detail) => {
+        this.metrics.upgradesRefused.inc({ reason });
+        this.#warn(`upgrade:${reason}:${address}`, { address, reason, detail }, 'WebSocket upgrade refused');
+      },
     });
-    ws.on('connection', (socket) => aedes.handle(createWebSocketStream(socket)));
-    this.#servers = { tcp, ws, wsHttp };
+    this.#servers = { tcp, ws };
   }
 
   static async create(options: BrokerOptions): Promise<VigieBroker> {
-    let persistence: DurablePersistence | AsyncRedisPersistence;
+    let persistence: DurablePersistence | RedisPersistence;
     let mq: ReturnType<typeof MQEmitterRedis> | ReturnType<typeof MQEmitter>;
     if (options.redisUrl) {
       const url = new URL(options.redisUrl);
@@ -160,11 +214,11 @@ export class VigieBroker {
     mq.on('#', (_packet, done) => queueMicrotask(done));
     const metrics = createBrokerMetrics();
     const aedes = await Aedes.createBroker({
-      id: options.id ?? 'vigie-broker',
+      id: processBrokerId(options.id ?? 'vigie-broker'),
       persistence,
       mq,
       heartbeatInterval: 60_000,
-      connectTimeout: 10_000,
+      connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     });
     const broker = new VigieBroker(options, aedes, persistence, mq, metrics);
     broker.#install();
@@ -175,22 +229,27 @@ export class VigieBroker {
 
   async listen(): Promise<Ports> {
     const { host } = this.#options;
-    const listen = async (server: TcpServer | HttpServer, port: number): Promise<number> => {
+    const listen = async (server: TcpServer | HttpServer, port: number, name: string): Promise<number> => {
       server.listen(port, host);
       await once(server, 'listening');
+      // After start-up a server reports failures to accept (EMFILE when out of file descriptors):
+      // logged, and the broker keeps serving the connections it has.
+      server.on('error', (error: Error) =>
+        this.#options.logger.error({ listener: name, error: error.message }, 'listener error'),
+      );
       const address = server.address();
       if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
       return address.port;
     };
     const ports: { mqtt: number; ws: number; metrics: number } = {
-      mqtt: await listen(this.#servers.tcp, this.#options.port),
-      ws: await listen(this.#servers.wsHttp, this.#options.wsPort),
+      mqtt: await listen(this.#servers.tcp, this.#options.port, 'tcp'),
+      ws: await listen(this.#servers.ws.http, this.#options.wsPort, 'websocket'),
       metrics: 0,
     };
     const served = await serveMetrics(this.metrics.registry, host, this.#options.metricsPort, () => !this.#closed);
     this.#metricsServer = served.server;
     ports.metrics = served.port;
-    this.#options.logger.info(ports, 'broker listening');
+    this.#options.logger.info({ ...ports, id: this.#aedes.id }, 'broker listening');
     return ports;
   }
 
@@ -198,16 +257,18 @@ export class VigieBroker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const client of this.#servers.ws.clients) client.terminate();
-    // Stop accepting first; the servers' close completes only when their connections are gone, which
-    // happens when aedes closes its clients, so both are awaited together.
+    this.#authenticator.close();
+    this.#pacing?.close();
+    // Stop accepting first; the TCP server's close completes only when its connections are gone, which
+    // happens when aedes closes its clients, so both are awaited together. WebSockets are cut at once.
     const closeServer = (s: TcpServer | HttpServer) => new Promise<void>((resolve) => s.close(() => resolve()));
     const servers = Promise.all([
       closeServer(this.#servers.tcp),
-      closeServer(this.#servers.wsHttp),
+      this.#servers.ws.close(),
       ...(this.#metricsServer ? [closeServer(this.#metricsServer)] : []),
     ]);
     await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy(); // not connected yet (a CONNECT awaited or refused)
     await servers;
     await this.#persistence.destroy();
     if (this.#mq) await new Promise<void>((resolve) => this.#mq!.close(resolve));
@@ -220,45 +281,25 @@ export class VigieBroker {
     aedes.preConnect = (client, packet, done) => {
       // aedes drops a message whose broker counter is lower than the last one delivered to the client
       // (lib/client.js dedupe, meant for replays between clustered brokers). Counters are taken when a
-      // message is published, but FORWARD_FIRST messages reach subscribers only once stored for every
+      // message is published, but forwarded-first messages reach subscribers only once stored for every
       // persistent session, so a later, faster message (an alert change) can overtake them: the older
       // one would then be dropped, after its PUBACK. Delivery order is not MQTT's promise across
       // publishers anyway; at-least-once is, and the ingest removes duplicates by (device, seq).
       Reflect.set(client, 'duplicates', NEVER_DUPLICATE);
-      if (packet.will) this.#wills.set(client, { topic: packet.will.topic, payload: Buffer.from(packet.will.payload) });
+      if (packet.will) this.#authenticator.noteWill(client, packet.will);
       done(null, true);
     };
-    aedes.authenticate = (client, username, password, done) => {
-      this.#authenticate(client, username, password).then(
-        (principal) => {
-          this.#principals.set(client, principal);
-          done(null, true);
-        },
-        (error: AuthenticateError) => done(error, false),
-      );
-    };
+    aedes.authenticate = (client, username, password, done) =>
+      this.#authenticator.authenticate(client, username, password, (error, principal) => {
+        if (principal === null) return done(error, false);
+        this.#principals.set(client, principal);
+        done(null, true);
+      });
     aedes.authorizePublish = (client, packet, done) => {
-      const outcome = this.#authorizePublish(client, packet);
-      if (outcome !== FORWARD_FIRST) return done(outcome);
-      // aedes acknowledges QoS 1 before it stores the message for subscribers (lib/handlers/publish.js).
-      // We forward it first: publish() calls back once it sits in every persistent session's queue on
-      // disk. Only then is the original acknowledged, and routed to the sink so it is not delivered twice.
-      this.#aedes.publish(
-        {
-          cmd: 'publish',
-          topic: packet.topic,
-          payload: packet.payload,
-          qos: packet.qos,
-          retain: packet.retain,
-          dup: false,
-        },
-        (error) => {
-          if (error) return done(error); // no PUBACK: the device sends it again
-          packet.topic = REJECTED_SINK;
-          packet.retain = false;
-          done(null);
-        },
-      );
+      const principal = client === null ? undefined : this.#principals.get(client);
+      if (this.#pacing && principal?.kind === 'device')
+        return this.#pacing.admit(principal.deviceId, () => this.#publish(client, packet, done));
+      this.#publish(client, packet, done);
     };
     aedes.authorizeSubscribe = (client, sub, done) => done(null, this.#authorizeSubscribe(client, sub));
     aedes.on('client', (client) => {
@@ -269,55 +310,68 @@ export class VigieBroker {
       this.metrics.clientsConnected.dec();
       logger.debug({ clientId: client.id }, 'client disconnected');
     });
-    aedes.on('clientError', (client, error) =>
-      this.#warn(`client-error:${client.id}`, { clientId: client.id, error: error.message }, 'client error'),
-    );
-    aedes.on('connectionError', (client, error) =>
-      this.#warn(`connection-error:${client.id}`, { clientId: client.id, error: error.message }, 'connection error'),
+    // Every connection that ends on an error: malformed or oversized packets, no CONNECT in time,
+    // WebSocket protocol errors, the network. aedes has closed it already; it is counted and logged.
+    aedes.on('clientError', (client, error) => this.#connectionDropped(client, error));
+    aedes.on('connectionError', (client, error) => this.#connectionDropped(client, error));
+  }
+
+  /** Hands a connection to aedes, remembering where it comes from. */
+  #handle(conn: Socket | Duplex, transport: 'tcp' | 'websocket', address: string): void {
+    this.#connections.set(conn, { transport, address });
+    this.#aedes.handle(conn);
+  }
+
+  #connectionDropped(client: Client, error: Error): void {
+    if (error instanceof Refusal) return; // a refused CONNECT, counted by the Authenticator
+    // Once closed, a connection's late errors (a PUBACK for a publish handled after it closed) are
+    // not why it ended.
+    if (client.closed) return;
+    const reason = dropReasonOf(error);
+    const { transport, address } = this.#connections.get(client.conn) ?? { transport: 'tcp', address: 'unknown' };
+    this.metrics.connectionsDropped.inc({ transport, reason });
+    this.#warn(
+      `drop:${reason}:${address}`,
+      { transport, address, clientId: client.id ?? undefined, reason, error: error.message.slice(0, 200) },
+      'connection closed',
     );
   }
 
-  async #authenticate(
-    client: Client,
-    username: string | undefined,
-    password: Readonly<Buffer> | undefined,
-  ): Promise<Principal> {
-    const refuse = (returnCode: number, reason: string, message: string): AuthenticateError => {
-      this.metrics.connectionsRefused.inc({ reason });
-      this.#warn(`auth:${reason}:${client.id}`, { clientId: client.id, reason }, message);
-      return Object.assign(new Error(message), { returnCode });
-    };
-    if (!username || !password)
-      throw refuse(BAD_USERNAME_OR_PASSWORD, 'no_credentials', 'connect without username or password');
-    if (this.#throttle.isLocked(username))
-      throw refuse(NOT_AUTHORIZED, 'throttled', 'too many failed attempts; retry later');
-    const isService = username.startsWith(SERVICE_PREFIX);
-    const record = isService ? this.#options.registry.service(username) : this.#options.registry.device(username);
-    // Verify even for unknown users so response time does not reveal which ids exist.
-    const valid = await verifySecret(Buffer.from(password), record?.secretHash ?? DUMMY_HASH);
-    if (!record || !valid) {
-      this.#throttle.fail(username);
-      throw refuse(BAD_USERNAME_OR_PASSWORD, 'bad_credentials', 'bad username or secret');
-    }
-    this.#throttle.succeed(username);
-    let principal: Principal;
-    if ('role' in record) {
-      principal = { kind: 'service', username: record.username, role: record.role };
-    } else {
-      if (record.revoked) throw refuse(NOT_AUTHORIZED, 'revoked', 'device revoked');
-      if (client.id !== username)
-        throw refuse(IDENTIFIER_REJECTED, 'client_id_mismatch', 'device client id must equal its username');
-      principal = { kind: 'device', deviceId: record.id, patientId: record.patientId };
-    }
-    const will = this.#wills.get(client);
-    if (will) {
-      const decision = authorizeWill(principal, will.topic, will.payload);
-      if (!decision.allowed) throw refuse(NOT_AUTHORIZED, `will_${decision.denial}`, decision.reason);
-    }
-    return principal;
+  /** Checks a publish and, when it must be stored before it is acknowledged, forwards it first. */
+  #publish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
+    const { logger } = this.#options;
+    const outcome = this.#authorizePublish(client, packet);
+    if (outcome === null || outcome instanceof Error) return done(outcome);
+    // aedes acknowledges QoS 1 before it stores the message for subscribers (lib/handlers/publish.js).
+    // We forward it first: publish() calls back once it sits in every persistent session's queue on
+    // disk. Only then is the original acknowledged, and routed to the sink so it is not delivered twice.
+    this.#aedes.publish(
+      {
+        cmd: 'publish',
+        topic: packet.topic,
+        payload: packet.payload,
+        qos: outcome.qos,
+        retain: packet.retain,
+        dup: false,
+      },
+      (error) => {
+        if (error) {
+          // No PUBACK: the device sends it again (a QoS 0 event cannot be, and is logged as lost).
+          logger.error(
+            { clientId: client?.id, topic: packet.topic, qos: packet.qos, error: error.message },
+            'could not store a message for its subscribers',
+          );
+          return done(error);
+        }
+        packet.topic = REJECTED_SINK;
+        packet.retain = false;
+        done(null);
+        outcome.afterwards?.();
+      },
+    );
   }
 
-  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null | typeof FORWARD_FIRST {
+  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null | ForwardFirst {
     const payload = Buffer.from(packet.payload);
     if (client === null) {
       // The will of a session that died with a previous broker: allowed only as a status `offline`.
@@ -340,8 +394,21 @@ export class VigieBroker {
     if (principal.kind !== 'device') return null;
     const parsed = parseDeviceMessage(packet.topic, payload, { now: this.#now() });
     if (parsed.ok) {
-      this.metrics.messagesAccepted.inc({ channel: parsed.value.channel });
-      return packet.qos > 0 ? FORWARD_FIRST : null;
+      const message = parsed.value;
+      this.metrics.messagesAccepted.inc({ channel: message.channel });
+      if (packet.qos > 0) return { qos: packet.qos === 2 ? 2 : 1 };
+      if (message.channel !== 'events') return null; // QoS 0 readings are best effort, as the device chose
+      // A fall or SOS that arrived is an alarm, whatever its QoS: it is kept for the ingest like a QoS 1
+      // message, and the device is told that at QoS 0 the next one may not arrive at all.
+      const { deviceId } = principal;
+      const { seq, type } = message.event;
+      this.metrics.eventsAtQos0.inc();
+      this.#warn(
+        `qos0-event:${deviceId}`,
+        { deviceId, seq, type },
+        'event published at QoS 0: taken at QoS 1, device told to use QoS 1',
+      );
+      return { qos: 1, afterwards: () => this.#tellDevice(deviceId, qosNotice(seq, this.#now())) };
     }
     const { error } = parsed;
     const channel = parseDeviceTopic(packet.topic)?.channel;
@@ -354,20 +421,24 @@ export class VigieBroker {
     // Acknowledge (so the device does not resend it forever) but deliver to nobody, and say why.
     packet.topic = REJECTED_SINK;
     packet.retain = false;
-    if (channel === 'vitals' || channel === 'events' || channel === 'status') {
-      this.#aedes.publish(
-        {
-          cmd: 'publish',
-          topic: deviceTopic(principal.deviceId, 'errors'),
-          payload: encodeJson(rejectionFor(channel, error, this.#now())),
-          qos: 1,
-          retain: false,
-          dup: false,
-        },
-        () => undefined,
-      );
-    }
+    if (channel === 'vitals' || channel === 'events' || channel === 'status')
+      this.#tellDevice(principal.deviceId, rejectionFor(channel, error, this.#now()));
     return null;
+  }
+
+  /** Publishes on the device's `errors` topic (QoS 1, waiting in its session if it has one). */
+  #tellDevice(deviceId: string, notice: Rejection): void {
+    this.#aedes.publish(
+      {
+        cmd: 'publish',
+        topic: deviceTopic(deviceId, 'errors'),
+        payload: encodeJson(notice),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
+      () => undefined,
+    );
   }
 
   #authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {

@@ -5,7 +5,7 @@ import { env, readConfig } from '../common/config.ts';
 import { createLogger } from '../common/log.ts';
 import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry } from '../common/registry.ts';
-import { VigieBroker } from './broker.ts';
+import { CONNECT_TIMEOUT_MS, PUBLISH_RATE_DEFAULTS, VigieBroker } from './broker.ts';
 
 const logger = createLogger('broker');
 const config = readConfig(
@@ -19,6 +19,12 @@ const config = readConfig(
     /** Cluster mode (see BrokerOptions.redisUrl): e.g. redis://127.0.0.1:6379, with a BROKER_ID per broker. */
     REDIS_URL: z.url().optional(),
     BROKER_ID: env.string('vigie-broker'),
+    /** Each device's sustained publishes per second (0: no limit, for capacity benchmarks). */
+    MQTT_PUBLISH_RATE: env.int(PUBLISH_RATE_DEFAULTS.perSecond),
+    /** Publishes a device may send at once before its rate applies. */
+    MQTT_PUBLISH_BURST: env.int(PUBLISH_RATE_DEFAULTS.burst, 1),
+    /** How long a new connection may take to send its CONNECT before it is closed. */
+    MQTT_CONNECT_TIMEOUT_MS: env.int(CONNECT_TIMEOUT_MS, 100),
   }),
 );
 const dir = dataDir();
@@ -32,6 +38,9 @@ const broker = await VigieBroker.create({
   id: config.BROKER_ID,
   ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
   persistenceDir: join(dir, 'broker'),
+  connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
+  publishRate:
+    config.MQTT_PUBLISH_RATE === 0 ? false : { perSecond: config.MQTT_PUBLISH_RATE, burst: config.MQTT_PUBLISH_BURST },
   registry,
   logger,
 });

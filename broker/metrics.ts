@@ -7,8 +7,35 @@ export function createBrokerMetrics() {
     registry,
     connectionsRefused: new Counter({
       name: 'vigie_broker_connections_refused_total',
-      help: 'CONNECTs refused, by reason',
+      help: 'CONNECTs refused, by reason (bad_credentials: unknown id or wrong secret)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    refusalsHeld: new Gauge({
+      name: 'vigie_broker_refusals_held',
+      help: 'refusals of wrong credentials being held back before their CONNACK (a growing delay per source address)',
+      registers: [registry],
+    }),
+    connectionsDropped: new Counter({
+      name: 'vigie_broker_connections_dropped_total',
+      help: 'connections the broker closed on an error, by transport and reason (protocol, packet_too_large, connect_timeout, keepalive_timeout, websocket, network)',
+      labelNames: ['transport', 'reason'],
+      registers: [registry],
+    }),
+    upgradesRefused: new Counter({
+      name: 'vigie_broker_websocket_upgrades_refused_total',
+      help: 'requests to the MQTT-over-WebSocket listener refused with a 4xx, by reason (unknown_path, no_mqtt_subprotocol, bad_handshake, bad_http)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    publishesWaiting: new Gauge({
+      name: 'vigie_broker_publishes_waiting',
+      help: "device publishes waiting for their client's publish rate (nothing more is read from those clients meanwhile)",
+      registers: [registry],
+    }),
+    publishesPaced: new Counter({
+      name: 'vigie_broker_publishes_paced_total',
+      help: "device publishes that had to wait for their client's publish rate",
       registers: [registry],
     }),
     publishesRefused: new Counter({
@@ -33,6 +60,11 @@ export function createBrokerMetrics() {
       name: 'vigie_broker_messages_accepted_total',
       help: 'device messages accepted, by channel',
       labelNames: ['channel'],
+      registers: [registry],
+    }),
+    eventsAtQos0: new Counter({
+      name: 'vigie_broker_events_at_qos0_total',
+      help: 'device events published at QoS 0: taken at QoS 1 for the ingest, the device told to use QoS 1 (code qos)',
       registers: [registry],
     }),
     clientsConnected: new Gauge({

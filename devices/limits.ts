@@ -35,6 +35,12 @@ export const READING_NAMES: readonly ReadingName[] = VITAL_NAMES.filter((n): n i
 
 /** Largest payload a device may publish, in bytes (the broker refuses larger ones). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/**
+ * Largest MQTT packet the broker reads (its Remaining Length, in bytes; also the largest WebSocket
+ * message). Twice the largest payload, so a payload somewhat over MAX_PAYLOAD_BYTES is still
+ * acknowledged and answered `too_large`; a packet over this closes the connection.
+ */
+export const MAX_PACKET_BYTES = 128 * 1024;
 /** Most samples in one backfill message. */
 export const MAX_SAMPLES = 500;
 /** How far in the future a timestamp may be (device clock skew), in ms. */

@@ -73,7 +73,7 @@ describe('vitals', () => {
     ['ts in seconds', { ts: 1.5, seq: 1, hr: 70 }, 'invalid', /ts/],
     ['ts in the future', { ts: now + MAX_FUTURE_MS + 1, seq: 9, hr: 70 }, 'future_timestamp', /in the future/],
     ['ts too old', { ts: now - MAX_AGE_MS - 1, seq: 9, hr: 70 }, 'stale_timestamp', /older than 30 days/],
-    ['empty backfill', { samples: [] }, 'out_of_range', /at least one sample/],
+    ['empty backfill', { samples: [] }, 'invalid', /at least one sample/],
     [
       'backfill repeating a seq',
       {
@@ -99,7 +99,7 @@ describe('vitals', () => {
     [
       'backfill too long',
       { samples: Array.from({ length: MAX_SAMPLES + 1 }, (_, i) => ({ ts: now, seq: i, hr: 70 })) },
-      'out_of_range',
+      'invalid',
       /at most 500/,
     ],
   ];
@@ -110,6 +110,15 @@ describe('vitals', () => {
       expect(r.error.code).toBe(code);
       expect(r.error.reason).toMatch(reason);
     }
+  });
+  it('accepts a backfill of exactly MAX_SAMPLES readings (the over-long one above has one more)', () => {
+    const samples = Array.from({ length: MAX_SAMPLES }, (_, i) => ({ ts: now, seq: i, hr: 70 }));
+    expect(parseDeviceMessage(vitals, bytes({ samples }), { now }).ok).toBe(true);
+  });
+  it('calls an over-long backfill invalid even when one of its values is also out of range', () => {
+    const samples = Array.from({ length: MAX_SAMPLES + 1 }, (_, i) => ({ ts: now, seq: i, hr: i === 0 ? 900 : 70 }));
+    const r = parseDeviceMessage(vitals, bytes({ samples }), { now });
+    expect(!r.ok && r.error.code).toBe('invalid');
   });
   it('keeps the seq of a rejected reading so the device can match it', () => {
     const r = parseDeviceMessage(vitals, bytes({ ts: now, seq: 42, hr: 999 }), { now });
@@ -169,6 +178,14 @@ describe('status, commands and platform-only channels', () => {
   });
   it('parses commands', () => {
     expect(parseCommand(bytes({ id: 'c1', type: 'set_interval', seconds: 5 })).ok).toBe(true);
-    expect(parseCommand(bytes({ id: 'c1', type: 'set_interval', seconds: 0 })).ok).toBe(false);
+    expect(parseCommand(bytes({ id: 'c1', type: 'set_interval', seconds: 0 }))).toMatchObject({
+      ok: false,
+      error: { code: 'out_of_range' },
+    });
+    // A string's length is its shape, not a value's range.
+    expect(parseCommand(bytes({ id: 'c'.repeat(65), type: 'ping' }))).toMatchObject({
+      ok: false,
+      error: { code: 'invalid' },
+    });
   });
 });

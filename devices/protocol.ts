@@ -151,6 +151,24 @@ export function encodeJson(
   return Buffer.from(JSON.stringify(value));
 }
 
+/**
+ * The codes the platform sends on a device's `errors` topic: why it refused a message (a
+ * ProtocolErrorCode), or `qos`: an event published at QoS 0 was taken (an alarm that arrived is
+ * raised), but events must be published at QoS 1 or the next one may be lost on the way.
+ */
+export type ErrorsTopicCode = ProtocolErrorCode | 'qos';
+
+/** What the platform tells a device that published an event at QoS 0 (see ErrorsTopicCode). */
+export function qosNotice(seq: number, now: number): Rejection {
+  return {
+    ts: now,
+    channel: 'events',
+    seq,
+    code: 'qos' satisfies ErrorsTopicCode,
+    reason: 'events must be published with QoS 1: this one was taken, but at QoS 0 an event can be lost on the way',
+  };
+}
+
 export function rejectionFor(channel: Rejection['channel'], error: ProtocolError, now: number): Rejection {
   return {
     ts: now,
@@ -212,13 +230,21 @@ function schemaError(error: z.ZodError, input: unknown): ProtocolError {
   const issues = error.issues
     .slice(0, 3)
     .map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message));
-  const rangeOnly = error.issues.every((i) => i.code === 'too_big' || i.code === 'too_small');
   const seq = readSeq(input);
   return {
-    code: rangeOnly ? 'out_of_range' : 'invalid',
+    code: error.issues.every(isValueRange) ? 'out_of_range' : 'invalid',
     reason: issues.join('; ') + (error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : ''),
     ...(seq === undefined ? {} : { seq }),
   };
+}
+
+/**
+ * A number outside its accepted range. The same zod codes on an array (an empty or over-long
+ * backfill) or a string are about the message's shape, which is `invalid`.
+ */
+function isValueRange(issue: z.core.$ZodIssue): boolean {
+  if (issue.code !== 'too_big' && issue.code !== 'too_small') return false;
+  return issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint';
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -15,10 +15,22 @@ export const RETENTION = {
 
 const FLOAT_VITALS = ['hr', 'spo2', 'temp', 'sys', 'dia', 'rr', 'weight', 'glucose'] as const;
 
+/** How many seqs the sub-millisecond digits of a point's time hold (nanosecond precision). */
+const SEQS_IN_TIME = 1_000_000;
+
+/**
+ * The tag that keeps apart two readings of one device with the same `ts` whose seqs differ by a
+ * multiple of 10^6, which share a point time (pointTime): floor(seq / 10^6), set only from 1 on.
+ * Readings with a seq below 10^6 (every series written before the tag existed) keep their series,
+ * and a reading written twice lands on its own point again. Queries that group by "device" and
+ * "patient" (the continuous queries) or by nothing (web/history.ts) merge it.
+ */
+export const SEQ_BLOCK_TAG = 'seq_block';
+
 export const SCHEMA: ISchemaOptions[] = [
   {
     measurement: 'vitals',
-    tags: ['device', 'patient'],
+    tags: ['device', 'patient', SEQ_BLOCK_TAG],
     fields: {
       ...Object.fromEntries(FLOAT_VITALS.map((f) => [f, FieldType.FLOAT])),
       steps: FieldType.INTEGER,
@@ -29,7 +41,7 @@ export const SCHEMA: ISchemaOptions[] = [
   },
   {
     measurement: 'events',
-    tags: ['device', 'patient', 'type'],
+    tags: ['device', 'patient', 'type', SEQ_BLOCK_TAG],
     fields: {
       seq: FieldType.INTEGER,
       confidence: FieldType.FLOAT,
@@ -42,12 +54,19 @@ export const SCHEMA: ISchemaOptions[] = [
 ];
 
 /**
- * Point time in nanoseconds: the device's millisecond timestamp, with the seq in the sub-millisecond
- * digits. Two readings of one device in the same millisecond stay two points, and writing the same
- * reading twice (a QoS 1 redelivery, a replayed batch) overwrites it: storage is idempotent.
+ * Point time in nanoseconds: the device's millisecond timestamp, with the seq modulo 10^6 in the
+ * sub-millisecond digits. Two readings of one device in the same millisecond stay two points (the
+ * rest of the seq goes in SEQ_BLOCK_TAG), and writing the same reading twice (a QoS 1 redelivery, a
+ * replayed batch) overwrites it: storage is idempotent.
  */
 export function pointTime(tsMs: number, seq: number): string {
-  return (BigInt(tsMs) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
+  return (BigInt(tsMs) * BigInt(SEQS_IN_TIME) + BigInt(seq % SEQS_IN_TIME)).toString();
+}
+
+/** The seq's part that does not fit in the point time, as a tag (absent below 10^6). */
+function seqBlock(seq: number): Record<string, string> {
+  const block = Math.floor(seq / SEQS_IN_TIME);
+  return block > 0 ? { [SEQ_BLOCK_TAG]: String(block) } : {};
 }
 
 export interface Identity {
@@ -61,7 +80,7 @@ export function vitalsPoint(id: Identity, s: VitalSample, backfill: boolean): IP
     const v = s[key];
     if (v !== undefined) fields[key] = v;
   }
-  return { measurement: 'vitals', tags: { ...id }, fields, timestamp: pointTime(s.ts, s.seq) };
+  return { measurement: 'vitals', tags: { ...id, ...seqBlock(s.seq) }, fields, timestamp: pointTime(s.ts, s.seq) };
 }
 
 export function eventPoint(id: Identity, e: DeviceEvent): IPoint {
@@ -69,7 +88,12 @@ export function eventPoint(id: Identity, e: DeviceEvent): IPoint {
   if (e.type === 'fall' && e.confidence !== undefined) fields.confidence = e.confidence;
   if (e.type === 'low_battery' && e.battery !== undefined) fields.battery = e.battery;
   if (e.type === 'out_of_range') Object.assign(fields, { vital: e.vital, direction: e.direction });
-  return { measurement: 'events', tags: { ...id, type: e.type }, fields, timestamp: pointTime(e.ts, e.seq) };
+  return {
+    measurement: 'events',
+    tags: { ...id, type: e.type, ...seqBlock(e.seq) },
+    fields,
+    timestamp: pointTime(e.ts, e.seq),
+  };
 }
 
 export function statusPoint(id: Identity, online: boolean, receivedAtMs: number): IPoint {

@@ -14,7 +14,7 @@ import { registryPath } from '../common/paths.ts';
 import { Registry } from '../common/registry.ts';
 import { startRedisServer, type RedisServer } from '../common/redis-server.ts';
 import { allDevicesFilter, deviceTopic } from '../devices/topics.ts';
-import { collect, connect, end, eventually } from './support/mqtt.ts';
+import { connect, connectCollecting, end, eventually } from './support/mqtt.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigie-cluster-'));
 let redis: RedisServer;
@@ -54,12 +54,12 @@ it('carries a watch reading on one broker to the ingest on the other, and keeps 
   const watch = await registry.provisionPatient('Jeanne');
   const secret = await registry.setService('svc:ingest', 'ingest');
   const ingestOn = async (url: string) => {
-    const c = await connect(url, { clientId: 'vigie-ingest', username: 'svc:ingest', password: secret, clean: false });
-    open.push(c);
+    const session = { clientId: 'vigie-ingest', username: 'svc:ingest', password: secret, clean: false };
+    const c = await connectCollecting(url, session);
+    open.push(c.client);
     return c;
   };
-  const ingest = await ingestOn(urls[1]!);
-  const received = collect(ingest);
+  const { client: ingest, received } = await ingestOn(urls[1]!);
   await ingest.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
   const device = await connect(urls[0]!, {
     clientId: watch.deviceId,
@@ -79,8 +79,7 @@ it('carries a watch reading on one broker to the ingest on the other, and keeps 
   await device.publishAsync(deviceTopic(watch.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 2, hr: 73 }), {
     qos: 1,
   });
-  const back = await ingestOn(urls[0]!);
-  const later = collect(back);
+  const { received: later } = await ingestOn(urls[0]!);
   await eventually(() => expect(later.map((r) => JSON.parse(r.payload.toString()).seq)).toEqual([2]));
   expect(received).toHaveLength(1);
 });

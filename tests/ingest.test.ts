@@ -11,9 +11,14 @@ import { deviceTopic } from '../devices/topics.ts';
 import type { Provisioned } from '../common/registry.ts';
 
 const clients: MqttClient[] = [];
-const t = usePipeline(async () => {
-  await Promise.all(clients.splice(0).map((c) => end(c, true)));
-});
+// Publishes not paced: these tests build backlogs with thousands of readings from one watch, far
+// beyond a watch's publish rate (broker-hostile.test.ts tests the pacing).
+const t = usePipeline(
+  async () => {
+    await Promise.all(clients.splice(0).map((c) => end(c, true)));
+  },
+  { publishRate: false },
+);
 
 async function watch(): Promise<{
   device: Provisioned;
@@ -119,6 +124,44 @@ describe('ingest into InfluxDB', () => {
       ],
     });
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(2));
+  });
+
+  it('keeps readings of the same ts whose seqs differ by a multiple of 10^6, aggregates them, and stores a redelivery once', async () => {
+    const { device, send } = await watch();
+    // Older than the continuous queries look back, so the ingest downsamples it at once.
+    const ts = Date.now() - 3 * 3_600_000;
+    const samples = [
+      { ts, seq: 5, hr: 60 },
+      { ts, seq: 1_000_005, hr: 80 },
+      { ts, seq: 2_000_005, hr: 70 },
+    ];
+    await send({ samples });
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(3));
+    const raw = await t.influx.rows(`SELECT hr, seq, seq_block FROM vitals WHERE device = '${device.deviceId}'`);
+    expect(raw.map((r) => [r.seq, r.seq_block, r.hr]).sort()).toEqual([
+      [1_000_005, '1', 80],
+      [2_000_005, '2', 70],
+      [5, null, 60],
+    ]);
+    // The 1-minute downsample and the console's history query (no GROUP BY on tags) see all three.
+    await eventually(async () => {
+      const [minute] = await t.influx.rows(
+        `SELECT hr, hr_min, hr_max, samples FROM "vigie"."rp_1m"."vitals" WHERE device = '${device.deviceId}'`,
+      );
+      expect(minute).toMatchObject({ hr: 70, hr_min: 60, hr_max: 80, samples: 3 });
+    });
+    const [history] = await t.influx.rows(
+      `SELECT mean("hr") AS hr FROM "raw"."vitals" WHERE "patient" = '${device.patientId}' AND time >= ${ts - 60_000}ms AND time <= ${ts + 60_000}ms GROUP BY time(1h) fill(none)`,
+    );
+    expect(history?.hr).toBe(70);
+
+    // Sent again to an ingest that does not remember them (restarted): each lands on its own point.
+    await t.ingest.stop();
+    t.ingest = await startTestIngest(t.broker, t.influx);
+    await send({ ts, seq: 1_000_005, hr: 80 });
+    await send({ ts, seq: 5, hr: 60 });
+    await eventually(async () => expect((await t.ingest.metrics.pointsWritten.get()).values[0]?.value).toBe(2));
+    expect(await t.influx.count('vitals', device.deviceId)).toBe(3);
   });
 
   it('loses and duplicates nothing when InfluxDB stops and restarts in the middle of a run', async () => {

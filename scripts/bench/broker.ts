@@ -120,6 +120,9 @@ export async function benchBrokers(o: BrokerBenchOptions): Promise<BrokerBenchRe
         MQTT_WS_PORT: String(await freePort()),
         BROKER_METRICS_PORT: String(await freePort()),
         MQTT_NODELAY: String(noDelay),
+        // Each publisher here sends as fast as it is acknowledged, far beyond a watch's pace: the
+        // per-device publish rate would measure itself, not the broker.
+        MQTT_PUBLISH_RATE: '0',
         LOG_LEVEL: 'info',
       };
       mkdirSync(env.VIGIE_DATA_DIR, { recursive: true });
@@ -214,6 +217,7 @@ export async function benchScaleOut(o: BrokerBenchOptions): Promise<ScaleOutResu
         MQTT_PORT: String(await freePort()),
         MQTT_WS_PORT: String(await freePort()),
         BROKER_METRICS_PORT: String(await freePort()),
+        MQTT_PUBLISH_RATE: '0', // as above: publishers far faster than a watch
         LOG_LEVEL: 'info',
         ...extra,
       };

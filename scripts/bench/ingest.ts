@@ -81,6 +81,8 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
       MQTT_PORT: String(await freePort()),
       MQTT_WS_PORT: String(await freePort()),
       BROKER_METRICS_PORT: String(await freePort()),
+      // The ingest bench's publishers send as fast as they are acknowledged, far beyond a watch's pace.
+      MQTT_PUBLISH_RATE: '0',
     };
     const broker = await startService('broker', 'broker/main.ts', env, 'broker listening');
     running.push(broker);

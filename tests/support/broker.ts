@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { VigieBroker, type Ports } from '../../broker/broker.ts';
+import { VigieBroker, type BrokerOptions, type Ports } from '../../broker/broker.ts';
 import { Registry } from '../../common/registry.ts';
 import { registryPath } from '../../common/paths.ts';
 import { createLogger } from '../../common/log.ts';
@@ -19,7 +19,15 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-export async function startTestBroker(dir = mkdtempSync(join(tmpdir(), 'vigie-broker-'))): Promise<TestBroker> {
+/** Options a test may set on top of the test defaults (limits, timeouts, clock, a logger to read). */
+export type TestBrokerOptions = Partial<
+  Omit<BrokerOptions, 'host' | 'port' | 'wsPort' | 'metricsPort' | 'persistenceDir' | 'registry'>
+>;
+
+export async function startTestBroker(
+  dir = mkdtempSync(join(tmpdir(), 'vigie-broker-')),
+  options: TestBrokerOptions = {},
+): Promise<TestBroker> {
   const registry = Registry.open(registryPath(dir));
   const logger = createLogger('broker', process.env.TEST_LOG_LEVEL ?? 'silent');
   const open = async (ports?: Ports) => {
@@ -31,6 +39,7 @@ export async function startTestBroker(dir = mkdtempSync(join(tmpdir(), 'vigie-br
       persistenceDir: join(dir, 'broker'),
       registry,
       logger,
+      ...options,
     });
     return { broker, ports: await broker.listen() };
   };

@@ -9,8 +9,28 @@ export interface Received {
 
 /** Connects and resolves once CONNACK arrives; rejects with the broker's refusal otherwise. */
 export function connect(url: string, options: IClientOptions): Promise<MqttClient> {
+  return open(url, options, () => undefined);
+}
+
+/**
+ * Connects and collects every message from the first packet on. Use it to resume a persistent
+ * session: the broker sends the session's queued messages right behind the CONNACK, and MQTT.js
+ * hands them over (and acknowledges them) before it emits 'connect'. A listener added once
+ * `connect` resolves misses them, and the broker, having their PUBACKs, rightly forgets them.
+ */
+export async function connectCollecting(
+  url: string,
+  options: IClientOptions,
+): Promise<{ client: MqttClient; received: Received[] }> {
+  let received: Received[] = [];
+  const client = await open(url, options, (c) => (received = collect(c)));
+  return { client, received };
+}
+
+function open(url: string, options: IClientOptions, before: (client: MqttClient) => void): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, ...options });
+    before(client);
     client.once('connect', () => resolve(client));
     client.once('error', (error) => {
       client.end(true);
@@ -20,7 +40,10 @@ export function connect(url: string, options: IClientOptions): Promise<MqttClien
   });
 }
 
-/** Collects every message a client receives. */
+/**
+ * Collects every message a client receives from now on (for a persistent session's queued messages,
+ * see connectCollecting).
+ */
 export function collect(client: MqttClient): Received[] {
   const received: Received[] = [];
   client.on('message', (topic, payload, packet) => received.push({ topic, payload, packet }));

@@ -3,7 +3,7 @@
  * test. Tests may stop influxd or replace the ingest; the next test starts from a clean state.
  */
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { startTestBroker, type TestBroker } from './broker.ts';
+import { startTestBroker, type TestBroker, type TestBrokerOptions } from './broker.ts';
 import { startTestInflux, type TestInflux } from './influx.ts';
 import { startTestIngest } from './ingest.ts';
 import type { Ingest } from '../../ingest/ingest.ts';
@@ -14,8 +14,11 @@ export interface Pipeline {
   ingest: Ingest;
 }
 
-/** Registers the hooks; `cleanup` runs first after each test (close clients, stop simulators). */
-export function usePipeline(cleanup?: () => Promise<void>): Pipeline {
+/**
+ * Registers the hooks; `cleanup` runs first after each test (close clients, stop simulators).
+ * `broker` gives each test's broker its options (limits, timeouts, clock).
+ */
+export function usePipeline(cleanup?: () => Promise<void>, broker: TestBrokerOptions = {}): Pipeline {
   const p = {} as Pipeline;
   beforeAll(async () => {
     p.influx = await startTestInflux();
@@ -24,7 +27,7 @@ export function usePipeline(cleanup?: () => Promise<void>): Pipeline {
     await p.influx.remove();
   });
   beforeEach(async () => {
-    p.broker = await startTestBroker();
+    p.broker = await startTestBroker(undefined, broker);
     p.ingest = await startTestIngest(p.broker, p.influx);
   });
   afterEach(async () => {
