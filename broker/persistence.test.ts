@@ -60,8 +60,8 @@ describe('durable broker persistence', () => {
     await p.addSubscriptions(ingest, [{ topic: 'vigie/v1/devices/+/vitals', qos: 1 }]);
     for (let n = 1; n <= 5; n += 1) await p.outgoingEnqueueCombi([{ clientId: ingest.id }], publish(n));
     // Messages 1 and 2 were sent (packet ids 10, 11); 1 was acknowledged.
-    await p.outgoingUpdate(ingest, { ...publish(1), messageId: 10 } as AedesPacket);
-    await p.outgoingUpdate(ingest, { ...publish(2), messageId: 11 } as AedesPacket);
+    await p.outgoingUpdate(ingest, { ...publish(1), messageId: 10 });
+    await p.outgoingUpdate(ingest, { ...publish(2), messageId: 11 });
     expect(
       (await p.outgoingClearMessageId(ingest, { cmd: 'puback', messageId: 10 } as unknown as AedesPacket)) as {
         brokerCounter: number;
@@ -72,12 +72,15 @@ describe('durable broker persistence', () => {
       topic: 'vigie/v1/devices/w-1/status',
       payload: Buffer.from('online'),
       retain: true,
-    } as AedesPacket);
-    await p.putWill({ id: 'w-1' }, {
-      ...publish(0),
-      topic: 'vigie/v1/devices/w-1/status',
-      payload: Buffer.from('offline'),
-    } as AedesPacket);
+    });
+    await p.putWill(
+      { id: 'w-1' },
+      {
+        ...publish(0),
+        topic: 'vigie/v1/devices/w-1/status',
+        payload: Buffer.from('offline'),
+      },
+    );
     await p.destroy();
 
     const { p: again } = await open(file);
@@ -95,7 +98,7 @@ describe('durable broker persistence', () => {
     ).toEqual(['online']);
     expect((await again.getWill({ id: 'w-1' }))?.payload.toString()).toBe('offline');
     // Sent again after the restart with a new packet id, then acknowledged: gone for good.
-    await again.outgoingUpdate(ingest, { ...publish(2), messageId: 1 } as AedesPacket);
+    await again.outgoingUpdate(ingest, { ...publish(2), messageId: 1 });
     await again.outgoingClearMessageId(ingest, { cmd: 'puback', messageId: 1 } as unknown as AedesPacket);
     await again.destroy();
     const { p: third } = await open(file);

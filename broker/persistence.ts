@@ -177,7 +177,7 @@ export class DurablePersistence extends MemoryPersistence {
       .prepare<[], { client_id: string; topic: string; sub: Buffer }>('SELECT client_id, topic, sub FROM subscriptions')
       .iterate()) {
       const list = bySubscriber.get(row.client_id) ?? [];
-      list.push({ ...(deserialize(row.sub) as Omit<Subscription, 'topic'>), topic: row.topic } as Subscription);
+      list.push({ ...(deserialize(row.sub) as Omit<Subscription, 'topic'>), topic: row.topic });
       bySubscriber.set(row.client_id, list);
     }
     for (const [clientId, subs] of bySubscriber) await super.addSubscriptions({ id: clientId }, subs);

@@ -45,7 +45,7 @@ export async function startRedisServer(
   let tail = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server not ready in 30 s: ${tail}`)), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       tail = (tail + line + '\n').slice(-2000);
       if (line.includes('Ready to accept connections')) {
         clearTimeout(timer);

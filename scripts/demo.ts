@@ -75,7 +75,7 @@ privateDir(dir);
 privateDir(logDir);
 const children: Array<{ name: string; child: ChildProcess; output: Promise<unknown> }> = [];
 let influxd: Influxd | undefined;
-let mailbox: DemoMailbox | undefined;
+let mailbox: DemoMailbox | undefined; // eslint-disable-line prefer-const -- assigned after the ports are chosen, read by shutdown
 let stopping = false;
 
 /** The preferred port if it is free, else any free one (printed, so nobody has to guess). */
@@ -83,7 +83,7 @@ async function port(preferred: number): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', () => freePort().then(resolve));
+    s.once('error', () => void freePort().then(resolve));
     s.listen(preferred, '127.0.0.1', () => s.close(() => resolve(preferred)));
   });
 }
@@ -101,7 +101,7 @@ function start(
   });
   const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
   child.stderr?.pipe(log);
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   children.push({ name, child, output: once(lines, 'close') });
   return new Promise((resolve, reject) => {
     if (!readyMessage) resolve();

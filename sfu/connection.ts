@@ -65,7 +65,7 @@ export class Connection implements Link {
       () => this.#closeForCause(CLOSE.joinTimeout, 'join_timeout', `no join within ${options.joinTimeoutMs} ms`),
       options.joinTimeoutMs,
     );
-    ws.on('message', (data, isBinary) => {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!this.#spend()) return;
       const text = isBinary ? undefined : data.toString();
       this.#queue = this.#queue.then(() => this.#onMessage(text));

@@ -274,10 +274,10 @@ export class Room {
     const owner = [...this.#members.values()].find((m) => m.producers.has(producerId));
     const produced = owner?.producers.get(producerId);
     if (!owner || !produced || owner === member) throw new CallError('not_found', 'this stream is no longer available');
-    if (!router.canConsume({ producerId, rtpCapabilities: rtpCapabilities as never }))
+    if (!router.canConsume({ producerId, rtpCapabilities: rtpCapabilities }))
       throw new CallError('bad_request', 'this browser cannot receive this stream (no common codec)');
     const consumer = await this.#media(() =>
-      transport.consume({ producerId, rtpCapabilities: rtpCapabilities as never, paused: true }),
+      transport.consume({ producerId, rtpCapabilities: rtpCapabilities, paused: true }),
     );
     member.consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => member.consumers.delete(consumer.id));

@@ -175,13 +175,13 @@ export class SfuServer implements Lobby {
 
   #registerGauges(): void {
     const registers = [this.metrics];
-    const server = this;
+    const { rooms, pool } = this;
     new Gauge({
       name: 'vigie_sfu_active_rooms',
       help: 'rooms with at least one participant',
       registers,
       collect() {
-        this.set([...server.rooms.values()].filter((r) => r.size > 0).length);
+        this.set([...rooms.values()].filter((r) => r.size > 0).length);
       },
     });
     new Gauge({
@@ -190,7 +190,7 @@ export class SfuServer implements Lobby {
       labelNames: ['worker'],
       registers,
       collect() {
-        for (const slot of server.pool.slots) this.set({ worker: String(slot.index) }, slot.load);
+        for (const slot of pool.slots) this.set({ worker: String(slot.index) }, slot.load);
       },
     });
     new Gauge({
@@ -198,7 +198,7 @@ export class SfuServer implements Lobby {
       help: 'mediasoup workers replaced since start',
       registers,
       collect() {
-        this.set(server.pool.restarts);
+        this.set(pool.restarts);
       },
     });
   }

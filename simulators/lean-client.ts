@@ -7,7 +7,7 @@
  * MQTT.js (reconnection, offline queue): this client does not reconnect, its owner does.
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
-import mqttPacket, { type IConnackPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import mqttPacket, { type Packet } from 'mqtt-packet';
 
 export interface LeanOptions {
   readonly host: string;
@@ -75,7 +75,7 @@ export class LeanMqttConnection {
       };
       parser.on('packet', (packet: Packet) => {
         if (packet.cmd === 'connack') {
-          const rc = (packet as IConnackPacket).returnCode ?? 0;
+          const rc = packet.returnCode ?? 0;
           if (rc !== 0) return fail(new ConnectRefused(rc));
           settled = true;
           clearTimeout(timer);
@@ -161,7 +161,7 @@ export class LeanMqttConnection {
         return;
       }
       case 'publish': {
-        const p = packet as IPublishPacket;
+        const p = packet;
         if (p.qos === 1) this.#write({ cmd: 'puback', messageId: p.messageId! });
         this.#onMessage?.(p.topic, Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload));
         return;

@@ -27,7 +27,7 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 async function live(cookie: string, origin = s.webUrl): Promise<{ ws: WebSocket; received: LiveMessage[] }> {
   const ws = new WebSocket(`${s.webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin } });
   const received: LiveMessage[] = [];
-  ws.on('message', (data) => {
+  ws.on('message', (data: Buffer) => {
     const m = JSON.parse(data.toString()) as LiveMessage | { type: 'batch'; events: LiveMessage[] };
     if (m.type === 'batch') {
       expect(m.events.every((e) => e.type === 'vitals' || e.type === 'presence')).toBe(true);

@@ -58,8 +58,7 @@ export async function readHistory(
   >;
   for (const row of rows) {
     ts.push((row.time as Date).getTime());
-    for (const s of SERIES)
-      values[s].push(typeof row[s] === 'number' ? Math.round((row[s] as number) * 10) / 10 : null);
+    for (const s of SERIES) values[s].push(typeof row[s] === 'number' ? Math.round(row[s] * 10) / 10 : null);
   }
   return { range, from, to: now, bucketMs: step * 1000, source, ts, values };
 }

@@ -212,10 +212,12 @@ try {
     frameBar.update(s + 1);
   }
   frameBar.stop();
-  const frameWork = mainThreadFrameWork(JSON.parse((await browser.stopTracing()).toString()).traceEvents);
-  const { frames: intervals, longTasks } = (await page.evaluate(
+  const trace: unknown = JSON.parse((await browser.stopTracing()).toString());
+  const events = typeof trace === 'object' && trace !== null && 'traceEvents' in trace ? trace.traceEvents : [];
+  const frameWork = mainThreadFrameWork(Array.isArray(events) ? (events as TraceEvent[]) : []);
+  const { frames: intervals, longTasks } = await page.evaluate<{ frames: number[]; longTasks: number[] }>(
     '({ frames: window.frames_.slice(1), longTasks: window.longTasks_ })',
-  )) as { frames: number[]; longTasks: number[] };
+  );
   const vsync = pct(intervals, 50);
   const dropped = intervals.reduce((n, ms) => n + Math.max(0, Math.round(ms / vsync) - 1), 0);
 
@@ -299,9 +301,9 @@ Readings stored per second at the end (the demo's status line): ${result.storedR
 Frames dropped (requestAnimationFrame intervals against the ${result.frames.displayIntervalMs} ms display interval): ${dropped} (${round(result.frames.droppedShare * 100)} %).
 Long tasks (> 50 ms) during the frame measurement: ${result.frames.longTasks} (longest ${result.frames.longTaskMaxMs} ms).
 `;
-  mkdirSync(args.out!, { recursive: true });
-  writeFileSync(join(args.out!, 'console-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(args.out!, 'console-latest.md'), md);
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(join(args.out, 'console-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(args.out, 'console-latest.md'), md);
   process.stdout.write(`\n${md}\n`);
   if (result.frames.p95Ms > GOAL.frameP95Ms)
     process.stdout.write(`shortfall: frame p95 ${result.frames.p95Ms} ms > ${GOAL.frameP95Ms} ms\n`);

@@ -178,7 +178,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const arrived = new Map<string, number>();
     live = new WebSocket(`${webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin: webUrl } });
     await once(live, 'open');
-    live.on('message', (data) => {
+    live.on('message', (data: Buffer) => {
       const m = JSON.parse(data.toString()) as { type: string; patientId?: string; alert?: { kind: string } };
       if (m.type === 'alert' && m.alert?.kind === 'fall' && m.patientId && !arrived.has(m.patientId))
         arrived.set(m.patientId, Date.now());

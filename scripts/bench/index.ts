@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: resolve(import.meta.dirname, '../../docs/benchmarks') },
   },
 });
-const parts = new Set(args.parts!.split(','));
+const parts = new Set(args.parts.split(','));
 const TARGET = { fleetBrokerRssMiB: 1536, alertP99Ms: 250, ingestShareOfRaw: 0.8 };
 
 // Without a terminal (a log file, CI) the bars are printed every 10 s instead of redrawn.
@@ -211,7 +211,7 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       `ingest: ${ingest.pointsPerSec} points/s = ${Math.round(ingest.shareOfRaw * 100)} % of raw writes (${ingest.rawPointsPerSec}/s), target ≥ ${TARGET.ingestShareOfRaw * 100} %`,
     );
 
-  const cell = (x: unknown) => (x === null || x === undefined ? 'not measured' : String(x));
+  const cell = (x: number | string | null | undefined) => (x === null || x === undefined ? 'not measured' : String(x));
   const md = `# Benchmarks (${result.date.slice(0, 10)})
 
 Machine: ${result.machine.cores} cores (${result.machine.cpu}), ${result.machine.memoryGiB} GiB; every process (and the load generator) on it. Command: \`npm run bench -- --parts ${[...parts].join(',')}${parts.has('fleet') ? ` --watches ${args.watches} --seconds ${args.seconds}` : ''}\`.
@@ -315,12 +315,12 @@ ${
 ${shortfalls.length ? shortfalls.map((s) => `- ${s}`).join('\n') : 'None.'}
 `;
 
-  mkdirSync(args.out!, { recursive: true });
+  mkdirSync(args.out, { recursive: true });
   writeFileSync(
-    join(args.out!, 'latest.json'),
+    join(args.out, 'latest.json'),
     `${JSON.stringify({ ...result, failed, fleetSeries: fleet?.series ?? null }, null, 2)}\n`,
   );
-  writeFileSync(join(args.out!, 'latest.md'), md);
-  if (fleet) await renderChart(join(args.out!, 'latest-fleet.png'), fleet.series);
+  writeFileSync(join(args.out, 'latest.md'), md);
+  if (fleet) await renderChart(join(args.out, 'latest-fleet.png'), fleet.series);
   return { md, shortfalls };
 }

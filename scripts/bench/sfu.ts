@@ -453,13 +453,13 @@ function report(steps: StepResult[], firstFrames: number[], saturated: boolean):
     '',
   ].join('\n');
   process.stdout.write(`\n${md}\n`);
-  mkdirSync(args.out!, { recursive: true });
-  writeFileSync(join(args.out!, 'sfu-latest.md'), md);
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(join(args.out, 'sfu-latest.md'), md);
   writeFileSync(
-    join(args.out!, 'sfu-latest.json'),
+    join(args.out, 'sfu-latest.json'),
     `${JSON.stringify({ date: new Date().toISOString(), machine: { cores, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30 }, mediasoup: mediasoupVersion, workers: WORKERS, steps, cpuPerStreamPercent: cpuPerStream, capacityConsultations: capacity, firstFrame: ff, targets: TARGET }, null, 2)}\n`,
   );
-  process.stdout.write(`written: ${join(args.out!, 'sfu-latest.md')} and sfu-latest.json\n`);
+  process.stdout.write(`written: ${join(args.out, 'sfu-latest.md')} and sfu-latest.json\n`);
 }
 
 function median(xs: number[]): number {

@@ -18,12 +18,12 @@ export function startService(entry: string, env: Record<string, string>, readyMe
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       try {
         const entryLog: unknown = JSON.parse(line);
         if (typeof entryLog === 'object' && entryLog !== null && 'msg' in entryLog && entryLog.msg === readyMessage)
-          resolve(entryLog as Record<string, unknown>);
+          resolve(entryLog);
       } catch {
         // not a log line
       }

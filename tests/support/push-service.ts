@@ -3,7 +3,7 @@
  * accepts RFC 8030 pushes on a free loopback port, checks the VAPID authorization (RFC 8292) and
  * decrypts the aes128gcm payload (RFC 8291) with the subscription's private key, like a browser would.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, createServer } from 'node:https';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,7 +45,8 @@ export async function startTestPushService(): Promise<TestPushService> {
   const gone = new Set<string>();
   const received: ReceivedPush[] = [];
   const { key: tlsKey, cert } = selfSignedCertificate();
-  const server = createServer({ key: tlsKey, cert }, async (req, res) => {
+  const server = createServer({ key: tlsKey, cert }, (req, res) => void answer(req, res));
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const name = (req.url ?? '/').slice('/push/'.length);
@@ -83,7 +84,7 @@ export async function startTestPushService(): Promise<TestPushService> {
     } catch (error) {
       res.writeHead(400).end(String(error));
     }
-  });
+  }
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();

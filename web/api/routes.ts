@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { alertActionSchema } from '../../common/alert-api.ts';
 import { patientSettingsSchema } from '../../common/patient-settings-schema.ts';
-import { MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH } from '../../common/people-rules.ts';
+import { MAX_NOTE_LENGTH } from '../../common/people-rules.ts';
 import {
   alertHistorySchema,
   alertWithNamesSchema,

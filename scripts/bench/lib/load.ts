@@ -48,7 +48,7 @@ export async function connectAll(
 ): Promise<{ connections: LeanMqttConnection[]; ramp: RampResult }> {
   const started = Date.now();
   const failures: Record<string, number> = {};
-  const connections: LeanMqttConnection[] = new Array(watches.length);
+  const connections = new Array<LeanMqttConnection>(watches.length);
   let next = 0;
   let connected = 0;
   const deadline = started + (options.deadlineMs ?? 30 * 60_000);

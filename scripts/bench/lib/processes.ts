@@ -185,7 +185,8 @@ export class UsageSampler {
     const now = Date.now();
     const usage: Record<string, Usage> = {};
     const pids = [...this.#pids.values()];
-    const stats = pids.length ? await pidusage(pids).catch(() => ({}) as Record<number, pidusage.Status>) : {};
+    const empty: Record<number, pidusage.Status> = {};
+    const stats = pids.length ? await pidusage(pids).catch(() => empty) : empty;
     for (const [name, pid] of this.#pids) {
       const s = stats[pid];
       if (s) usage[name] = { cpuPercent: s.cpu, rssMiB: s.memory / 2 ** 20 };

@@ -5,7 +5,8 @@ import { call } from '../lib/api.ts';
  * Web Push on this device: registers the service worker (public/sw.js), subscribes with the
  * server's VAPID key and hands the subscription to the server. Returns why not, when it cannot.
  */
-export type PushResult = { ok: true } | { ok: false; reason: 'unsupported' | 'refused' | unknown };
+/** `reason`: 'unsupported', 'refused', or what the API (or the browser) threw. */
+export type PushResult = { ok: true } | { ok: false; reason: unknown };
 
 export function pushSupported(): boolean {
   return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;

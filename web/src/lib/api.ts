@@ -29,7 +29,10 @@ type Args<S extends RouteSpec> = (S['params'] extends z.ZodType ? { params: Inpu
 
 /** The path of a route with its `:params` filled in. */
 export function pathOf(url: string, params: Readonly<Record<string, unknown>> = {}): string {
-  return url.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
+  return url.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params[name];
+    return encodeURIComponent(typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+  });
 }
 
 export async function call<S extends RouteSpec>(spec: S, args: Args<S>): Promise<z.output<S['reply']>> {

@@ -194,7 +194,8 @@ export class CallSession {
       const stream = this.streams.get(producerId);
       if (!stream || consumer.closed) continue;
       const report = await consumer.getStats();
-      for (const s of report.values()) {
+      // The DOM types an RTCStatsReport's entries as any; each is a plain record of numbers and strings.
+      for (const s of report.values() as Iterable<Record<string, unknown>>) {
         if (s.type !== 'inbound-rtp') continue;
         out.push({
           participantId: stream.participantId,
@@ -229,7 +230,7 @@ export class CallSession {
     this.participantId = joined.participantId;
     this.participants = [...joined.participants];
     this.chat = [...joined.chat];
-    this.#routerCaps = joined.routerRtpCapabilities as types.RtpCapabilities; // from our SFU: mediasoup's own structure
+    this.#routerCaps = joined.routerRtpCapabilities; // from our SFU: mediasoup's own structure
     if (joined.admitted) await this.#startMedia(joined.producers);
     else this.phase = 'waiting';
   }
@@ -474,7 +475,7 @@ export class CallSession {
     try {
       const reports = [await this.#recv.getStats()];
       if (this.#send && !this.#send.closed) reports.push(await this.#send.getStats());
-      const sample = sampleOf(reports as unknown as Iterable<[string, Record<string, unknown>]>[]);
+      const sample = sampleOf(reports);
       this.network = quality(this.#lastSample, sample);
       this.#lastSample = sample;
     } catch {

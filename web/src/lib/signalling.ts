@@ -87,8 +87,8 @@ export class SignallingClient {
   on<N extends NotificationName>(name: N, handler: Handler<N>): () => void {
     let set = this.#handlers.get(name);
     if (!set) this.#handlers.set(name, (set = new Set()));
-    set.add(handler as (data: never) => void);
-    return () => set.delete(handler as (data: never) => void);
+    set.add(handler);
+    return () => set.delete(handler);
   }
 
   onClose(handler: (code: number, reason: string) => void): void {

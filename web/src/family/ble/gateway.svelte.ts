@@ -1,4 +1,3 @@
-/// <reference types="web-bluetooth" />
 /**
  * The Bluetooth gateway of the patient page: pairs health devices with Web Bluetooth, listens to
  * their measurements (notifications or indications), decodes them with devices/ble and sends each
