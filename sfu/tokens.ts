@@ -1,7 +1,6 @@
 /**
  * Invitations to a teleconsultation: signed, expiring tokens (JWT, HS256, via `jose`) that carry the
  * room and the role. The web API issues them; the SFU gives a transport to nobody without one.
- * Staff tokens (audience `vigie-staff`) let a clinician create consultations until sign-in exists.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
@@ -11,7 +10,6 @@ import type { Result } from '../devices/result.ts';
 
 const ISSUER = 'vigie';
 const CALL_AUDIENCE = 'vigie-call';
-const STAFF_AUDIENCE = 'vigie-staff';
 /** Clock skew tolerated between the machine that signs and the one that checks. */
 const SKEW_SECONDS = 30;
 
@@ -25,12 +23,6 @@ export interface CallGrant {
   readonly expiresAt: number;
 }
 
-export interface StaffGrant {
-  readonly staffId: string;
-  readonly displayName: string;
-  readonly expiresAt: number;
-}
-
 export type TokenError = 'token_invalid' | 'token_expired';
 
 const callClaims = z.object({
@@ -41,7 +33,6 @@ const callClaims = z.object({
   patient: z.string().min(1).max(100),
   exp: z.number(),
 });
-const staffClaims = z.object({ sub: z.string().min(1).max(100), name: z.string().min(1).max(60), exp: z.number() });
 
 export class CallTokens {
   readonly #key: Uint8Array;
@@ -105,24 +96,6 @@ export class CallTokens {
         expiresAt: c.exp,
       },
     };
-  }
-
-  async issueStaff(staffId: string, displayName: string, ttlSeconds: number): Promise<string> {
-    const nowSec = Math.floor(this.#now() / 1000);
-    return new SignJWT({ name: displayName })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(ISSUER)
-      .setAudience(STAFF_AUDIENCE)
-      .setSubject(staffId)
-      .setIssuedAt(nowSec)
-      .setExpirationTime(nowSec + ttlSeconds)
-      .sign(this.#key);
-  }
-
-  async verifyStaff(token: string): Promise<Result<StaffGrant, TokenError>> {
-    const r = await this.#verify(token, STAFF_AUDIENCE, staffClaims);
-    if (!r.ok) return r;
-    return { ok: true, value: { staffId: r.value.sub, displayName: r.value.name, expiresAt: r.value.exp } };
   }
 
   async #verify<S extends z.ZodType>(

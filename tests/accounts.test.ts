@@ -57,6 +57,20 @@ describe('invitations cannot be turned against an account', () => {
       expect(await codeOf(res)).toBe('sign_in_to_accept');
       expect(res.headers.getSetCookie().some((c) => c.startsWith('vigie_session='))).toBe(false);
     }
+    // Nobody can probe many addresses that way: invitations per person and per hour are bounded.
+    const answers: Response[] = [];
+    for (let i = 0; i < 30; i += 1)
+      answers.push(
+        await post(
+          `/api/patients/${device.patientId}/invitations`,
+          { name: `Probe ${i}`, email: `probe${i}@ch.test`, relation: 'ami' },
+          { cookie: jeanne.cookie },
+        ),
+      );
+    // 30 per hour, the first one above included.
+    expect(answers.slice(0, 29).map((r) => r.status)).toEqual(Array(29).fill(201));
+    expect(answers[29]!.status).toBe(429);
+    expect(await codeOf(answers[29]!)).toBe('rate_limited');
     // Claimed by another signed-in account, it is refused too.
     const claim = await post('/api/invitations/claim', { token }, { cookie: jeanne.cookie });
     expect(claim.status).toBe(403);

@@ -18,6 +18,8 @@ import { accessTo, isPatientOrCareTeam, namesOf, requireAccess, requireFamilyLin
 import { routeOf } from './define.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
+/** Invitations one person may create per hour (a care team's busiest morning is far below). */
+export const INVITATIONS_PER_HOUR = 30;
 export const GATEWAY_DEVICE_KIND = 'ble-gateway';
 export const MQTT_WS_PATH = '/mqtt';
 
@@ -29,8 +31,19 @@ export function familyRoutes(app: App, c: WebContext): void {
   });
 
   // The care team invites relatives or the patient themself; the patient themself invites relatives.
+  // Accepting an invitation tells its holder whether the address has an account (sign_in_to_accept):
+  // a bounded number of invitations per person bounds how many addresses anyone can learn that of.
   app.route({
     ...routeOf(ROUTES.invite, 'person'),
+    config: {
+      access: 'person',
+      rateLimit: {
+        max: INVITATIONS_PER_HOUR,
+        timeWindow: 3600_000,
+        hook: 'preHandler',
+        keyGenerator: (request) => `invitations:${request.person?.id ?? request.ip}`,
+      },
+    },
     handler: async (request) => {
       const person = personOf(request);
       const { patientId } = request.params;
