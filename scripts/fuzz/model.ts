@@ -80,12 +80,33 @@ export type Generator = (rng: Rng, world: World) => Input;
 /**
  * The address an input comes from: most from a wide pool, so that per-client limits (requests per
  * minute, sockets per client) let most inputs reach the code behind them; some from a few busy
- * addresses, so that the limits themselves are hit too. Legitimate clients use 127.0.0.1 only.
+ * addresses, which the floods (inputs/*.ts) push past those limits. Legitimate clients use
+ * 127.0.0.1 only.
  */
 export function sourceAddress(rng: Rng): string {
-  if (rng.chance(0.1)) return `127.66.0.${rng.int(1, 4)}`;
+  if (rng.chance(0.1)) return busyAddress(rng);
   const n = rng.int(0, 4095);
   return `127.77.${n >> 6}.${(n & 63) + 1}`;
+}
+
+/** One of the few busy clients (floods come from them, so their limits are reached). */
+export function busyAddress(rng: Rng): string {
+  return `127.66.0.${rng.int(1, 4)}`;
+}
+
+/**
+ * Opens `n` connections at once from one address and sends each the same upgrade; what came back:
+ * the statuses, and whether the server closed them all.
+ */
+export async function openMany(
+  open: (port: number) => Promise<RawConn>,
+  port: number,
+  n: number,
+  request: (i: number) => Buffer,
+): Promise<RawConn[]> {
+  const conns = await Promise.all(Array.from({ length: n }, () => open(port)));
+  conns.forEach((c, i) => c.write(request(i)));
+  return conns;
 }
 
 /** Descriptions of each category, for the report: what a reader should know was thrown. */

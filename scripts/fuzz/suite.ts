@@ -147,9 +147,10 @@ export async function startSuite(options: { dir?: string } = {}): Promise<Suite>
   let apiTokens: string[] = [];
   const cookieOf = (p: Person) => `vigie_session=${people.createSession(p.id, SESSION_TTL_MS).token}`;
   const refreshSessions = () => {
+    // Many of each: a fuzzed sign-out ends one of them, and the others carry on until the next batch.
     sessions = {
-      family: [cookieOf(fuzzFamily), cookieOf(fuzzFamily), cookieOf(fuzzPatient)],
-      staff: [cookieOf(fuzzNurse), cookieOf(fuzzNurse), cookieOf(fuzzNurse)],
+      family: Array.from({ length: 16 }, (_, i) => cookieOf(i % 4 === 3 ? fuzzPatient : fuzzFamily)),
+      staff: Array.from({ length: 16 }, () => cookieOf(fuzzNurse)),
     };
     apiTokens = [people.createApiToken(fuzzNurse.id, 'fuzz', SESSION_TTL_MS).token];
   };

@@ -6,7 +6,14 @@
  * One input is one connection carrying one request (`Connection: close`).
  */
 import { nested } from '../json.ts';
-import { sourceAddress, type CategoryDescriptions, type Input, type Outcome, type World } from '../model.ts';
+import {
+  busyAddress,
+  sourceAddress,
+  type CategoryDescriptions,
+  type Input,
+  type Outcome,
+  type World,
+} from '../model.ts';
 import type { Rng } from '../random.ts';
 import { statusOf } from '../ws-wire.ts';
 import { API_ROUTES, apiRequest, pageRequest, requestBytes } from './http-requests.ts';
@@ -24,6 +31,8 @@ export const HTTP_CATEGORIES: CategoryDescriptions = {
     'unknown or lower-case methods, no version, bad versions, control bytes and spaces in the target, 100 KB targets, absolute and asterisk forms',
   truncated: 'a valid request cut at a random byte, then either half-closed or left hanging',
   'random-bytes': 'random bytes (1 byte to 64 KiB) instead of HTTP',
+  flood:
+    'one busy client pipelining 100 to 700 requests on one connection (GET /api/config, wrong sign-ins), past the 600 requests a minute a client may make: the answer counted is the last one',
 };
 function hostileHeaders(rng: Rng, w: World): Buffer {
   const route = rng.pick(API_ROUTES);
@@ -241,6 +250,29 @@ function httpInput(rng: Rng, category: string, bytes: Buffer, halfClose: boolean
   };
 }
 
+/** Many requests on one keep-alive connection, from a busy client. */
+function flood(rng: Rng, w: World): Input {
+  const n = rng.pick([100, 300, 700]);
+  const one = (i: number) =>
+    rng.chance(0.9)
+      ? `GET /api/config HTTP/1.1\r\nHost: x\r\n${i === n - 1 ? 'Connection: close\r\n' : ''}\r\n`
+      : `POST /api/session HTTP/1.1\r\nHost: x\r\nOrigin: ${w.webOrigin}\r\nContent-Type: application/json\r\nContent-Length: 37\r\n${i === n - 1 ? 'Connection: close\r\n' : ''}\r\n{"email":"x@y.z","password":"guess!"}`;
+  const bytes = Buffer.from(Array.from({ length: n }, (_, i) => one(i)).join(''), 'latin1');
+  return {
+    listener: 'http',
+    category: 'flood',
+    from: busyAddress(rng),
+    async run(open, world): Promise<Outcome> {
+      const conn = await open(world.ports.web);
+      conn.write(bytes);
+      await conn.closing(5000);
+      const statuses = [...conn.received.toString('latin1').matchAll(/HTTP\/1\.1 (\d{3}) /g)];
+      const last = statuses.at(-1)?.[1];
+      return { serverClosed: conn.closedByServer, ...(last ? { status: Number(last) } : {}) };
+    },
+  };
+}
+
 export function httpInputFor(rng: Rng, w: World): Input {
   const category = rng.weighted<string>([
     [40, 'api-route'],
@@ -250,8 +282,11 @@ export function httpInputFor(rng: Rng, w: World): Input {
     [10, 'bad-request-line'],
     [8, 'truncated'],
     [8, 'random-bytes'],
+    [3, 'flood'],
   ]);
   switch (category) {
+    case 'flood':
+      return flood(rng, w);
     case 'api-route':
       return httpInput(rng, category, apiRequest(rng, w), false, 3000);
     case 'page-static':

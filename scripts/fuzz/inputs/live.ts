@@ -6,10 +6,19 @@
  */
 import { frame } from '../../../tests/support/raw-ws.ts';
 import { hostileValue, mutate, nested, serialize } from '../json.ts';
-import { sourceAddress, type CategoryDescriptions, type Input, type World } from '../model.ts';
+import { busyAddress, openMany, sourceAddress, type CategoryDescriptions, type Input, type World } from '../model.ts';
 import type { Rng } from '../random.ts';
 import { upgradeRequest, type UpgradeRequest } from '../ws-wire.ts';
-import { afterUpgrade, badUpgrade, fragments, hostileFrame, oddFrame, upgrade, wsKey } from './websocket.ts';
+import {
+  afterUpgrade,
+  badUpgrade,
+  fragments,
+  hostileFrame,
+  manySockets,
+  oddFrame,
+  upgrade,
+  wsKey,
+} from './websocket.ts';
 
 export const LIVE_CATEGORIES: CategoryDescriptions = {
   messages:
@@ -17,6 +26,8 @@ export const LIVE_CATEGORIES: CategoryDescriptions = {
   'hostile-frame':
     'a signed-in socket sending one of the hostile frames of tests/support/raw-ws.ts (RSV bits, unknown opcodes, unmasked, invalid UTF-8, 16 MiB announced, 1 MiB sent, fragment floods, bad close frames)',
   'random-bytes': 'a signed-in socket sending random bytes that are not WebSocket frames',
+  'too-many-sockets':
+    'one busy client opening 20 signed-in sockets at once (16 are allowed per client): the answer counted is 429 if any was refused',
   'bad-upgrade':
     'upgrades to be refused: no session, a forged or oversized cookie, another Origin, no Origin, bad versions and keys, wrong methods and paths, unknown extensions and subprotocols',
 };
@@ -48,6 +59,7 @@ export function liveInputFor(rng: Rng, w: World): Input {
     [15, 'hostile-frame'],
     [8, 'random-bytes'],
     [22, 'bad-upgrade'],
+    [3, 'too-many-sockets'],
   ]);
   const sessions = w.sessions();
   const cookie = rng.chance(0.5) ? rng.pick(sessions.family) : rng.pick(sessions.staff);
@@ -82,6 +94,16 @@ export function liveInputFor(rng: Rng, w: World): Input {
     default:
       request = rng.chance(0.35) ? { ...good, omit: new Set(['cookie']) } : badUpgrade(rng, good);
       payload = rng.chance(0.3) ? [frame(subscription(rng, w))] : [];
+  }
+  if (category === 'too-many-sockets') {
+    const keys = Array.from({ length: 20 }, () => wsKey(rng));
+    return {
+      listener: 'live',
+      category,
+      from: busyAddress(rng),
+      run: async (open, world) =>
+        manySockets(await openMany(open, world.ports.web, 20, (i) => upgradeRequest({ ...good, key: keys[i]! }))),
+    };
   }
   const bytes = Buffer.concat(payload);
   return {

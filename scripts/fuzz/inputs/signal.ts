@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { frame } from '../../../tests/support/raw-ws.ts';
 import { CallTokens } from '../../../sfu/tokens.ts';
 import { hostileValue, mutate, nested, serialize } from '../json.ts';
-import { sourceAddress, type CategoryDescriptions, type Input, type World } from '../model.ts';
+import { busyAddress, openMany, sourceAddress, type CategoryDescriptions, type Input, type World } from '../model.ts';
 import type { Rng } from '../random.ts';
 import { upgradeRequest, type UpgradeRequest } from '../ws-wire.ts';
 import {
@@ -19,6 +19,7 @@ import {
   fragments,
   framesOf,
   hostileFrame,
+  manySockets,
   oddFrame,
   upgrade,
   wsKey,
@@ -36,6 +37,8 @@ export const SIGNAL_CATEGORIES: CategoryDescriptions = {
   'bad-upgrade':
     "upgrades to be refused (wrong path, bad version or key, wrong method, odd extensions) and bytes that are not HTTP on the SFU's port",
   'random-bytes': 'random bytes that are not WebSocket frames on an accepted socket',
+  'too-many-sockets':
+    'one busy client opening 24 signalling sockets at once (20 are allowed per client): the answer counted is 429 if any was refused',
 };
 
 /** A placeholder for an id the SFU gave earlier in the same input (a transport, a producer...). */
@@ -303,9 +306,11 @@ export function signalInputFor(rng: Rng, w: World): Input {
     [10, 'hostile-frame'],
     [14, 'bad-upgrade'],
     [8, 'random-bytes'],
+    [3, 'too-many-sockets'],
   ]);
   const good: UpgradeRequest = { path: '/signal', host: `127.0.0.1:${w.ports.sfu}`, key: wsKey(rng) };
-  const roomId = `fz-${rng.int(0, 199)}`;
+  // Many rooms: one that a fuzz clinician ended refuses every later join (consultation_ended).
+  const roomId = `fz-${rng.int(0, 4999)}`;
   // Mostly clinicians: admitted at once, their requests reach mediasoup; the others wait and are refused.
   const role = rng.weighted<string>([
     [6, 'clinician'],
@@ -369,6 +374,16 @@ export function signalInputFor(rng: Rng, w: World): Input {
           'latin1',
         );
       else request = badUpgrade(rng, good);
+  }
+  if (category === 'too-many-sockets') {
+    const keys = Array.from({ length: 24 }, () => wsKey(rng));
+    return {
+      listener: 'signal',
+      category,
+      from: busyAddress(rng),
+      run: async (open, world) =>
+        manySockets(await openMany(open, world.ports.sfu, 24, (i) => upgradeRequest({ ...good, key: keys[i]! }))),
+    };
   }
   const joins = category === 'joined-requests' || (category === 'unjoined-requests' && rng.chance(0.7));
   return {

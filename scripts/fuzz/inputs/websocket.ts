@@ -100,6 +100,14 @@ export interface Upgraded {
   readonly framesAt: number;
 }
 
+/** What a burst of upgrades from one client got: 429 if any was refused for it, else the first other status. */
+export async function manySockets(conns: readonly RawConn[]): Promise<Outcome> {
+  await Promise.all(conns.map((c) => c.until((r) => answerHead(r) !== undefined, 3000)));
+  const statuses = conns.map((c) => answerHead(c.received)?.status ?? 0);
+  const status = statuses.includes(429) ? 429 : (statuses.find((s) => s !== 101) ?? 101);
+  return { serverClosed: conns.some((c) => c.closedByServer), status };
+}
+
 /** Sends the upgrade and waits for the answer's head. */
 export async function upgrade(conn: RawConn, request: Buffer): Promise<Upgraded> {
   conn.write(request);
