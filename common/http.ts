@@ -30,10 +30,15 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_VALIDATION: 'invalid_request',
   FST_ERR_BAD_URL: 'invalid_request',
   FST_ERR_ASYNC_CONSTRAINT: 'invalid_request',
+  // @fastify/static refuses paths that leave its root (and, below, dotfiles) with a 403 of its own:
+  // to the client there is nothing there. Unmapped, each such request was a 500 and an error log line.
+  FST_STATIC_FORBIDDEN_PATH: 'not_found',
 };
 
 const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'invalid_request',
+  // Our own refusals are VigieErrors; a bare 403 comes from the static files (a dotfile).
+  403: 'not_found',
   404: 'not_found',
   405: 'method_not_allowed',
   413: 'body_too_large',
@@ -59,6 +64,10 @@ export function refusalOf(error: unknown): VigieError {
   // A body Fastify's JSON parser could not read carries a SyntaxError's 400.
   if (error instanceof SyntaxError || e?.statusCode === 400)
     return new VigieError('invalid_json', 'the body is not JSON');
+  // Any other client error a plugin raises (the static files' 416 for a Range past the end...) is the
+  // request's fault, never an internal error.
+  if (e?.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)
+    return new VigieError('invalid_request', e.message ?? 'invalid request');
   return new VigieError('internal', 'internal error');
 }
 

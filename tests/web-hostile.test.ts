@@ -152,6 +152,10 @@ describe('the HTTP edge', () => {
       const answer = await rawHttp(bytes);
       expect(answer, name).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
     }
+    // A URL the router cannot decode gets the same refusal shape as everything else.
+    expect(await rawHttp('GET /% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(
+      /^HTTP\/1\.1 400 [\s\S]*"code":"invalid_request"/,
+    );
     await claire.stillServed();
     claire.close();
   });

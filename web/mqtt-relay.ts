@@ -64,9 +64,16 @@ function relay(browser: WebSocket, o: MqttRelayOptions): void {
     browser.close();
     broker.close();
   };
-  browser.on('close', closeBoth);
+  let browserGone = false;
+  browser.on('close', () => {
+    browserGone = true;
+    closeBoth();
+  });
   broker.on('close', closeBoth);
   broker.on('error', (error) => {
+    // Closing the broker's socket before it opened (the page left first) is an error to ws, not a
+    // broker that cannot be reached.
+    if (browserGone || refused) return;
     o.logger.warn({ error: error.message }, 'MQTT relay: broker unreachable');
     browser.close(RELAY_CLOSE.unreachable, 'broker unreachable; try again');
   });

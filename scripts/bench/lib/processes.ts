@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import pidusage from 'pidusage';
@@ -19,6 +19,8 @@ export interface Running {
   readonly port: number;
   /** Last lines of its output, for an error message. */
   tail(): string;
+  /** How it ended (undefined while it runs): an exit the caller did not ask for is a crash. */
+  exit(): { readonly code: number | null; readonly signal: NodeJS.Signals | null } | undefined;
   stop(): Promise<void>;
 }
 
@@ -41,11 +43,14 @@ async function listening(port: number, timeoutMs = 30_000): Promise<void> {
 }
 
 function supervisedHandle(name: string, child: ChildProcess, port: number): Running {
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  child.once('exit', (code, signal) => (exit = { code, signal }));
   return {
     name,
     pid: child.pid!,
     port,
     tail: () => '',
+    exit: () => exit,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
@@ -71,10 +76,10 @@ function supervise(
   };
   const running: Running = { ...supervisedHandle(name, child, port), tail: () => lines.join('\n') };
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${running.tail()}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // nobody holds a handle to stop it: it would outlive the caller
+      reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${running.tail()}`));
+    }, timeoutMs);
     const onLine = (line: string) => {
       keep(line);
       if (ready(line)) {
@@ -97,6 +102,8 @@ export async function startService(
   entry: string,
   env: Record<string, string>,
   readyMsg: string,
+  /** Also write everything it prints to this file (to read a crash's stack afterwards). */
+  logFile?: string,
 ): Promise<Running> {
   // BENCH_PROFILE_DIR: each service writes CPU profiles under <dir>/<name> when it stops, one per
   // thread (the main one is the largest; open it in Chrome DevTools).
@@ -108,6 +115,11 @@ export async function startService(
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (logFile) {
+    const log = createWriteStream(logFile, { flags: 'a' });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+  }
   return supervise(name, child, Number(env.MQTT_PORT ?? env.WEB_PORT ?? 0), (line) =>
     line.includes(`"msg":"${readyMsg}"`),
   );
