@@ -71,22 +71,3 @@ export class ConnectionsPerClient {
     return this.#open.get(client) ?? 0;
   }
 }
-
-/** What closeFirmly needs of a WebSocket (ws's). */
-export interface ClosableSocket {
-  close(code: number, reason: string): void;
-  terminate(): void;
-  once(event: 'close', listener: () => void): unknown;
-}
-
-/**
- * Closes a socket with a code and a reason (the close handshake), and ends the connection anyway
- * if the other side does not answer within `graceMs`: a hostile client would otherwise hold it for
- * the 30 s ws waits for a close frame that never comes.
- */
-export function closeFirmly(socket: ClosableSocket, code: number, reason: string, graceMs = 2_000): void {
-  const timer = setTimeout(() => socket.terminate(), graceMs);
-  timer.unref();
-  socket.once('close', () => clearTimeout(timer));
-  socket.close(code, reason);
-}

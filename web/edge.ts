@@ -17,7 +17,7 @@ import Fastify, {
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
-import fastifyWebsocket from '@fastify/websocket';
+import fastifyWebsocket, { type WebsocketPluginOptions } from '@fastify/websocket';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { VigieError, type ErrorCode } from '../common/errors.ts';
 import { installEdge, refusalOf } from '../common/http.ts';
@@ -138,6 +138,18 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
       }),
   });
   const warn = rateLimitedWarn(o.logger);
+  // `closeTimeout` exists in ws 8.23 but not yet in @types/ws 8.18.
+  const socketOptions: NonNullable<WebsocketPluginOptions['options']> & { readonly closeTimeout: number } = {
+    maxPayload: 128 * 1024,
+    // Pages send each message in one frame; a message in more fragments than this is a flood (1008).
+    maxFragments: 64,
+    perMessageDeflate: false,
+    // After our close frame, a peer that does not answer is cut off this much later (ws waits 30 s).
+    closeTimeout: 2_000,
+    // The MQTT relay speaks the `mqtt` subprotocol; the live channel none.
+    handleProtocols: (protocols: Set<string>, request: { url?: string }) =>
+      request.url === '/mqtt' && protocols.has('mqtt') ? 'mqtt' : false,
+  };
   await app.register(fastifyWebsocket, {
     // A frame that breaks the protocol (RSV bits, an unmasked or oversized frame, bad UTF-8...) makes ws
     // send the matching close code and emit this: only that socket ends. An error of our own handler
@@ -148,14 +160,7 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
       warn(`ws:${code}:${request.ip}`, { code, client: request.ip, route: request.url }, 'WebSocket closed on error');
       if (!code.startsWith('WS_ERR_')) socket.terminate();
     },
-    options: {
-      maxPayload: 128 * 1024,
-      // Pages send each message in one frame; a message in more fragments than this is a flood (1008).
-      maxFragments: 64,
-      // The MQTT relay speaks the `mqtt` subprotocol; the live channel none.
-      handleProtocols: (protocols: Set<string>, request: { url?: string }) =>
-        request.url === '/mqtt' && protocols.has('mqtt') ? 'mqtt' : false,
-    },
+    options: socketOptions,
   });
   const sockets = new ConnectionsPerClient(limits.socketsPerClient ?? 16);
   app.addHook('onRequest', async (request) => {

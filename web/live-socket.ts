@@ -16,7 +16,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { VigieError } from '../common/errors.ts';
-import { closeFirmly, TokenBucket } from '../common/limits.ts';
+import { TokenBucket } from '../common/limits.ts';
 import { rateLimitedWarn } from '../common/log.ts';
 import { isStaff, type Person } from '../common/people.ts';
 import { alertFor } from '../common/redact.ts';
@@ -71,7 +71,7 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
     closing = true;
     o.onClose?.(reason);
     log.warn({ code, reason }, 'live socket closed');
-    closeFirmly(ws, code, reason);
+    ws.close(code, reason);
   };
   let batch: Array<VitalsEvent | PresenceEvent> = [];
   let flush: ReturnType<typeof setTimeout> | undefined;

@@ -7,7 +7,7 @@
  * frame rate per socket (a socket over it is closed with a reason, the others carry on).
  */
 import WebSocket from 'ws';
-import { closeFirmly, TokenBucket } from '../common/limits.ts';
+import { TokenBucket } from '../common/limits.ts';
 import type { Logger } from '../common/log.ts';
 import type { App } from './edge.ts';
 import { MQTT_WS_PATH } from './routes/family.ts';
@@ -44,7 +44,7 @@ function relay(browser: WebSocket, o: MqttRelayOptions): void {
     refused = true;
     o.onClose?.(reason);
     o.logger.warn({ reason }, 'MQTT relay: socket closed');
-    closeFirmly(browser, RELAY_CLOSE.policy, reason);
+    browser.close(RELAY_CLOSE.policy, reason);
     broker.close();
   };
   browser.on('message', (data: Buffer, isBinary: boolean) => {
