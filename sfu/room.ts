@@ -64,6 +64,9 @@ interface Member {
 
 const CHAT_KEPT = 200;
 
+/** Transports one participant may hold: a send and a receive one, with room for a renewal each. */
+export const MAX_TRANSPORTS_PER_MEMBER = 4;
+
 export class Room {
   readonly id: string;
   readonly patientId: string;
@@ -199,6 +202,10 @@ export class Room {
 
   async createTransport(grant: CallGrant): Promise<TransportInfo> {
     const member = this.#admittedMember(grant);
+    // A page needs one transport to send and one to receive; each holds a media port on the worker.
+    if (member.transports.size >= MAX_TRANSPORTS_PER_MEMBER) {
+      throw new CallError('bad_request', `at most ${MAX_TRANSPORTS_PER_MEMBER} transports per participant`);
+    }
     const router = await this.#ensureRouter(0);
     const transport = await createWebRtcTransport(router, this.#network);
     member.transports.set(transport.id, transport);

@@ -9,6 +9,7 @@ import { rawUpgrade, frame } from './support/raw-ws.ts';
 import { join, startTestSfu, type TestSfu } from './support/sfu.ts';
 import { eventually } from './support/mqtt.ts';
 import { CLOSE } from '../sfu/protocol.ts';
+import { MAX_TRANSPORTS_PER_MEMBER } from '../sfu/room.ts';
 import { SIGNAL_PATH } from '../sfu/server.ts';
 import { DEFAULT_SIGNALLING_LIMITS, joinSequenceLength } from '../sfu/signalling-limits.ts';
 import { SignallingError, type SignallingClient } from '../web/src/lib/signalling.ts';
@@ -32,6 +33,22 @@ async function consultation(s: TestSfu): Promise<{ doctor: SignallingClient; pat
   await doctor.request('admit', { participantId: 'pt' });
   return { doctor, patient };
 }
+
+describe('transports per participant', () => {
+  it('refuses a participant more media transports than a page needs, and keeps them in the call', async () => {
+    sfu = await startTestSfu();
+    const { doctor, patient } = await consultation(sfu);
+    const created = [];
+    for (let i = 0; i < MAX_TRANSPORTS_PER_MEMBER; i += 1)
+      created.push(await patient.request('createTransport', { direction: i % 2 ? 'recv' : 'send' }));
+    expect(new Set(created.map((t) => t.id)).size).toBe(MAX_TRANSPORTS_PER_MEMBER);
+    await expect(patient.request('createTransport', { direction: 'send' })).rejects.toMatchObject({
+      code: 'bad_request',
+    });
+    await expect(patient.request('chat', { text: 'still here' })).resolves.toEqual({});
+    await expect(doctor.request('createTransport', { direction: 'send' })).resolves.toHaveProperty('id');
+  });
+});
 
 describe('join deadline', () => {
   it('closes a socket that has not joined in time with its own code; a joined one stays', async () => {
