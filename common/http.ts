@@ -71,6 +71,20 @@ export function refusalOf(error: unknown): VigieError {
   return new VigieError('internal', 'internal error');
 }
 
+/** The headers of a refusal: JSON, never cached, and when to try again if it says so. */
+export function refusalHeaders(refusal: VigieError): Record<string, string> {
+  const seconds = refusal.params.retryAfterSeconds;
+  return {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...(typeof seconds === 'number' ? { 'retry-after': String(seconds) } : {}),
+  };
+}
+
+function send(reply: FastifyReply, refusal: VigieError): FastifyReply {
+  return reply.code(refusal.status).headers(refusalHeaders(refusal)).send(JSON.stringify(refusal.toBody()));
+}
+
 /** Zod validation and serialisation, and the one error handler, on a Fastify instance. */
 export function installEdge(app: FastifyInstance, o: EdgeOptions): void {
   const warn = rateLimitedWarn(o.logger);
@@ -88,17 +102,11 @@ export function installEdge(app: FastifyInstance, o: EdgeOptions): void {
         'request refused',
       );
     }
-    if (refusal.code === 'rate_limited' || refusal.code === 'sign_in_throttled' || refusal.code === 'server_busy') {
-      const seconds = refusal.params.retryAfterSeconds;
-      if (typeof seconds === 'number') void reply.header('retry-after', String(seconds));
-    }
-    void reply.code(refusal.status).header('cache-control', 'no-store').type('application/json; charset=utf-8');
-    return reply.send(JSON.stringify(refusal.toBody()));
+    return send(reply, refusal);
   });
   app.setNotFoundHandler((request, reply) => {
     const refusal = new VigieError('not_found', `nothing at ${request.method} ${request.url.split('?')[0]}`);
     o.onRefusal?.(refusal.code);
-    void reply.code(404).header('cache-control', 'no-store').type('application/json; charset=utf-8');
-    return reply.send(JSON.stringify(refusal.toBody()));
+    return send(reply, refusal);
   });
 }

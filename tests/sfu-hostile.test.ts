@@ -5,12 +5,11 @@
  * the patient already in a consultation stay in it and keep being answered. Without an 'error'
  * listener on the socket, the first of these frames would end the process (here: the test run).
  */
-import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { HOSTILE_FRAMES, frame, rawUpgrade } from './support/raw-ws.ts';
+import { HOSTILE_FRAMES, frame, rawHttp as rawHttpTo, rawUpgrade } from './support/raw-ws.ts';
 import { join, startTestSfu, type TestSfu } from './support/sfu.ts';
 import { SIGNAL_PATH } from '../sfu/server.ts';
 import type { SignallingClient } from '../web/src/lib/signalling.ts';
@@ -51,15 +50,7 @@ async function consultationGoesOn(): Promise<void> {
 }
 
 /** Sends raw bytes to the SFU's HTTP port; resolves with everything it answered, once it hung up. */
-function rawHttp(text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(sfu.server.port, '127.0.0.1', () => socket.write(text));
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    socket.on('close', () => resolve(answer));
-    socket.on('error', reject);
-  });
-}
+const rawHttp = (text: string) => rawHttpTo(sfu.server.port, text);
 
 const UPGRADE_HEADERS = [
   'Host: 127.0.0.1',

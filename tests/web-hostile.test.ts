@@ -6,13 +6,12 @@
  * alerts and the pages keep being served. Without an 'error' listener on every socket, the first of
  * these frames would end the process (here: the test run).
  */
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { eventually } from './support/mqtt.ts';
-import { HOSTILE_FRAMES, frame, rawUpgrade, type RawUpgradeOptions } from './support/raw-ws.ts';
+import { HOSTILE_FRAMES, frame, rawHttp as rawHttpTo, rawUpgrade, type RawUpgradeOptions } from './support/raw-ws.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -125,16 +124,8 @@ describe('the live channel and the MQTT relay', () => {
 });
 
 describe('the HTTP edge', () => {
-  /** Sends raw bytes to the web port; resolves with what it answered, once it hung up. */
-  function rawHttp(bytes: string | Buffer): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port(), '127.0.0.1', () => socket.end(bytes));
-      let answer = '';
-      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-      socket.on('close', () => resolve(answer));
-      socket.on('error', reject);
-    });
-  }
+  /** Sends raw bytes to the web port (then half-closes); resolves with what it answered, once it hung up. */
+  const rawHttp = (bytes: string) => rawHttpTo(port(), bytes, { end: true });
 
   it('answers malformed HTTP with a 4xx on that connection only', async () => {
     const claire = await follower();

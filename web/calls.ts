@@ -19,6 +19,11 @@ export interface CallOfferRecord {
   readonly family: boolean;
 }
 
+/** Whether a consultation is for this relative: when the care team invites the family, or they are the patient. */
+export function isInvited(offer: Pick<CallOfferRecord, 'family'>, link: { readonly self: boolean }): boolean {
+  return offer.family || link.self;
+}
+
 export class Calls {
   readonly #tokens: CallTokens;
   readonly #key: string;

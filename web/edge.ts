@@ -20,7 +20,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyWebsocket, { type WebsocketPluginOptions } from '@fastify/websocket';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { VigieError, type ErrorCode } from '../common/errors.ts';
-import { installEdge, refusalOf } from '../common/http.ts';
+import { installEdge, refusalHeaders, refusalOf } from '../common/http.ts';
 import { ConnectionsPerClient } from '../common/limits.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { isStaff, type Person } from '../common/people.ts';
@@ -97,9 +97,7 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
     frameworkErrors: (error, _request, reply) => {
       const refusal = refusalOf(error);
       o.onRefusal?.(refusal.code);
-      void reply.raw
-        .writeHead(refusal.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-        .end(JSON.stringify(refusal.toBody()));
+      reply.raw.writeHead(refusal.status, refusalHeaders(refusal)).end(JSON.stringify(refusal.toBody()));
     },
   }).withTypeProvider<ZodTypeProvider>();
   installEdge(app, { logger: o.logger, ...(o.onRefusal ? { onRefusal: o.onRefusal } : {}) });

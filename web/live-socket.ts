@@ -29,6 +29,7 @@ import {
   type VitalsEvent,
 } from './api/live.ts';
 import type { ConsoleRow, FamilyOverview } from './api/schemas.ts';
+import { isInvited } from './calls.ts';
 import type { WebContext } from './context.ts';
 import { personOf, type App } from './edge.ts';
 import { namesOf, requireAccess, type Access } from './access.ts';
@@ -85,7 +86,7 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
     }, BATCH_MS);
   };
   /** What this person receives of a patient's events: vital signs, alert details included, only with consent. */
-  const forwarder = (viewer: { vitals: boolean }) => (event: LiveEvent) => {
+  const forwarder = (viewer: Access) => (event: LiveEvent) => {
     switch (event.type) {
       case 'vitals':
         if (viewer.vitals) sendSoon({ ...event, samples: event.samples.map(liveSample) });
@@ -95,7 +96,7 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
       case 'alert':
         return send({ ...event, alert: alertFor(event.alert, viewer), names: namesOf(c.people, [event.alert]) });
       case 'call':
-        if (event.family || isStaff(person.role) || c.people.linkOf(person.id, event.patientId)?.self) {
+        if (viewer.kind === 'staff' || isInvited(event, viewer.link)) {
           send({ type: 'call', patientId: event.patientId, roomId: event.roomId, expiresAt: event.expiresAt });
         }
         return;
@@ -106,7 +107,8 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
       // The console: every patient of the person's care team; the page then loads the list (catch-up).
       const ids = isStaff(person.role) ? c.people.teamPatients(person) : [];
       for (const id of ids)
-        if (!subscriptions.has(id)) subscriptions.set(id, c.live.subscribe(id, forwarder({ vitals: true })));
+        if (!subscriptions.has(id))
+          subscriptions.set(id, c.live.subscribe(id, forwarder({ kind: 'staff', patientId: id, vitals: true })));
       return send({ type: 'subscribed', patientIds: ids });
     }
     if (subscriptions.has(patientId)) return;

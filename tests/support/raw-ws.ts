@@ -165,3 +165,17 @@ export const HOSTILE_FRAMES: ReadonlyArray<{ readonly name: string; readonly byt
   { name: 'close code 1005 on the wire', bytes: () => frame(Buffer.from([0x03, 0xed]), { opcode: 0x8 }) },
   { name: 'ping over 125 bytes', bytes: () => frame(Buffer.alloc(200), { opcode: 0x9 }) },
 ];
+
+/**
+ * Sends raw bytes to an HTTP port and resolves with everything it answered, once it hung up.
+ * `end`: half-close after sending (as a client that has nothing more to say), or keep writing open.
+ */
+export function rawHttp(port: number, bytes: string | Buffer, o: { end?: boolean } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => (o.end ? socket.end(bytes) : socket.write(bytes)));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}

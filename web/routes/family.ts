@@ -8,13 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { FAMILY_ACTIONS } from '../../common/alert-api.ts';
 import { VigieError } from '../../common/errors.ts';
-import { isStaff, type CareLink } from '../../common/people.ts';
+import { isStaff, type CareLink, type Person } from '../../common/people.ts';
 import { alertFor } from '../../common/redact.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { FamilyOverview } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
 import { accessTo, isPatientOrCareTeam, namesOf, requireAccess, requireFamilyLink } from '../access.ts';
+import { isInvited } from '../calls.ts';
 import { routeOf } from './define.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
@@ -71,7 +72,7 @@ export function familyRoutes(app: App, c: WebContext): void {
       const person = personOf(request);
       const link = requireFamilyLink(c.people, person, request.params.patientId);
       const offer = c.calls.offerFor(link.patientId);
-      if (!offer || (!offer.family && !link.self)) throw new VigieError('call_not_found', 'no consultation to join');
+      if (!offer || !isInvited(offer, link)) throw new VigieError('call_not_found', 'no consultation to join');
       // The patient's own account takes the patient's seat (the link the clinician sends is the same seat).
       const { token, expiresAt } = await c.calls.link(
         offer,
@@ -103,11 +104,7 @@ export function familyRoutes(app: App, c: WebContext): void {
   app.route({
     ...routeOf(ROUTES.alert, 'person'),
     handler: async (request) => {
-      const person = personOf(request);
-      const found = await c.alerts.get(request.params.alertId);
-      // An alert of someone else's patient is "not found", like one that does not exist.
-      const access = found && accessTo(c.people, person, found.alert.patientId);
-      if (!found || !access) throw new VigieError('alert_not_found', 'no such alert among your patients');
+      const { found, access } = await visibleAlert(c, personOf(request), request.params.alertId);
       return {
         alert: alertFor(found.alert, access),
         audit: found.audit.map((a) => ({ at: a.at, actor: nameOf(c, a.actor), action: a.action, channel: a.channel })),
@@ -121,9 +118,7 @@ export function familyRoutes(app: App, c: WebContext): void {
       const person = personOf(request);
       const { alertId } = request.params;
       const { action } = request.body;
-      const found = await c.alerts.get(alertId);
-      const access = found && accessTo(c.people, person, found.alert.patientId);
-      if (!found || !access) throw new VigieError('alert_not_found', 'no such alert among your patients');
+      const { access } = await visibleAlert(c, person, alertId);
       if (!isStaff(person.role) && !FAMILY_ACTIONS.has(action.action)) {
         throw new VigieError('action_not_allowed', `"${action.action}" is for the care team`, {
           action: action.action,
@@ -160,8 +155,16 @@ export async function familyOverview(c: WebContext, link: CareLink): Promise<Fam
       : null,
     alerts: alerts.map((a) => alertFor(a, vitals)),
     people: Object.fromEntries(c.people.peopleOf(link.patientId).map(({ person }) => [person.id, person.name])),
-    call: offer && (offer.family || link.self) ? { roomId: offer.roomId, expiresAt: offer.expiresAt } : null,
+    call: offer && isInvited(offer, link) ? { roomId: offer.roomId, expiresAt: offer.expiresAt } : null,
   };
+}
+
+/** An alert this person may see; one of someone else's patient is "not found", like one that does not exist. */
+async function visibleAlert(c: WebContext, person: Person, alertId: number) {
+  const found = await c.alerts.get(alertId);
+  const access = found && accessTo(c.people, person, found.alert.patientId);
+  if (!found || !access) throw new VigieError('alert_not_found', 'no such alert among your patients');
+  return { found, access };
 }
 
 /** The patient's one seat in their consultations, whichever link they come with. */
