@@ -134,17 +134,37 @@ describe('vital thresholds and NEWS2 through the engine', () => {
     });
   });
 
-  it('raise NEWS2 as medium at 5, high at 7, and clear only below 4', () => {
+  it("raise NEWS2 as medium at 5, high at 7, and clear only below 4, on each parameter's median of 5 minutes", () => {
     const e = new RulesEngine();
-    const at = (sec: number, v: Record<string, number>) =>
-      brief(e.vitals(P, sample(sec, v), T0 + sec * 1000)).filter(([k]) => k === 'news2');
-    expect(at(0, { hr: 80, spo2: 97, temp: 37 })).toEqual([]);
-    expect(at(1, { hr: 115, spo2: 93, temp: 38.2 })).toEqual([['news2', 'raise', 'medium']]); // 2 + 2 + 1
-    expect(at(2, { hr: 135, spo2: 93, temp: 38.2 })).toEqual([]); // 3 + 2 + 1 = 6: still medium
-    expect(at(3, { hr: 135, spo2: 91, temp: 38.2 })).toEqual([['news2', 'update', 'high']]); // 3 + 3 + 1 = 7
-    expect(at(4, { hr: 100, spo2: 93, temp: 38.5 })).toEqual([['news2', 'update', 'medium']]); // 1 + 2 + 1 = 4: one step down, not cleared
-    for (let sec = 5; sec < 15; sec += 1) expect(at(sec, sec % 2 ? { hr: 115 } : { hr: 100 })).toEqual([]); // hovering 4-5: no flapping
-    expect(at(15, { hr: 80, spo2: 96, temp: 37 })).toEqual([['news2', 'clear', 'medium']]);
+    let sec = 0;
+    /** A reading every 10 s for `minutes`: the NEWS2 changes it made. */
+    const hold = (minutes: number, v: (i: number) => Record<string, number>) => {
+      const out: ReturnType<typeof brief> = [];
+      for (let i = 0, end = sec + minutes * 60; sec < end; sec += 10, i += 1)
+        out.push(...brief(e.vitals(P, sample(sec, v(i)), T0 + sec * 1000)).filter(([k]) => k === 'news2'));
+      return out;
+    };
+    expect(hold(5, () => ({ hr: 80, spo2: 97, temp: 37 }))).toEqual([]);
+    expect(hold(5, () => ({ hr: 115, spo2: 93, temp: 38.2 }))).toEqual([['news2', 'raise', 'medium']]); // 2 + 2 + 1
+    expect(hold(5, () => ({ hr: 135, spo2: 93, temp: 38.2 }))).toEqual([]); // 3 + 2 + 1 = 6: still medium
+    expect(hold(5, () => ({ hr: 135, spo2: 91, temp: 38.2 }))).toEqual([['news2', 'update', 'high']]); // 3 + 3 + 1 = 7
+    expect(hold(5, () => ({ hr: 100, spo2: 93, temp: 38.5 }))).toEqual([['news2', 'update', 'medium']]); // 1 + 2 + 1 = 4: one step down, not cleared
+    expect(hold(5, (i) => ({ hr: i % 2 ? 115 : 100 }))).toEqual([]); // hovering 4-5: no flapping
+    expect(hold(5, () => ({ hr: 80, spo2: 96, temp: 37 }))).toEqual([['news2', 'clear', 'medium']]);
+  });
+
+  it('keep NEWS2 through a single outlier, and follow a sustained change once it is most of the window', () => {
+    const e = new RulesEngine();
+    const news2At = (sec: number, hr: number) =>
+      e.vitals(P, sample(sec, { hr, spo2: 97, temp: 37 }), T0 + sec * 1000).filter((c) => c.kind === 'news2');
+    for (let sec = 0; sec < 60; sec += 5) expect(news2At(sec, 75)).toEqual([]);
+    expect(news2At(60, 140)).toEqual([]); // one reading in the red: latest-value scoring would raise
+    for (let sec = 65; sec < 120; sec += 5) expect(news2At(sec, 75)).toEqual([]);
+    const raised: number[] = [];
+    for (let sec = 120; sec <= 420; sec += 5) if (news2At(sec, 140).length > 0) raised.push(sec);
+    // From 120 s every reading is 140; the 23 readings of 75 stay in the window (all since 0 s).
+    // At 230 s the 140s are 24 of 47 (the outlier among them): the median is 140, a red pulse.
+    expect(raised).toEqual([230]);
   });
 
   it('let a late reading (older than one already seen) be stored without moving NEWS2 or a threshold', () => {
@@ -268,5 +288,23 @@ describe('after a restart', () => {
       ['low-battery', 'clear', 'low'],
     ]);
     expect(brief(e.tick(T0 + 20_000)).filter(([k]) => k === 'fall')).toEqual([['fall', 'confirm', 'high']]);
+  });
+});
+
+describe('the registry behind the engine', () => {
+  it('ignores an open alert of a kind no rule raises (a kind from an older version)', () => {
+    const e = new RulesEngine();
+    e.restoreActive(
+      { patientId: P, kind: 'earthquake' as Condition['kind'], priority: 'high', status: 'confirmed', detail: {} },
+      T0,
+    );
+    expect(e.vitals(P, sample(1, { hr: 70 }), T0 + 1000)).toEqual([]);
+  });
+
+  it('wakes only the rules a sample concerns: a step count clears stale data and nothing else', () => {
+    const e = new RulesEngine();
+    e.watch(P, T0);
+    expect(brief(e.tick(T0 + 15 * 60_000))).toEqual([['stale-data', 'raise', 'medium']]);
+    expect(brief(e.vitals(P, sample(901, { steps: 12 }), T0 + 901_000))).toEqual([['stale-data', 'clear', 'medium']]);
   });
 });

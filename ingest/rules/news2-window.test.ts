@@ -1,0 +1,203 @@
+/** NEWS2 on a short window: band edges exact, one outlier ignored, a sustained change scored after the window. */
+import { describe, expect, it } from 'vitest';
+import {
+  median,
+  MAX_WINDOW_READINGS,
+  NEWS2_WINDOW,
+  News2Window,
+  windowedNews2,
+  type News2Sample,
+} from './news2-window.ts';
+
+const T0 = 1_800_000_000_000;
+const SCORING = { spo2Scale: 1, onOxygen: false } as const;
+const at = (sec: number) => T0 + sec * 1000;
+
+function windowOf(samples: readonly News2Sample[]): News2Window {
+  const w = new News2Window();
+  for (const s of samples) w.add(s);
+  return w;
+}
+
+/** A steady pulse every 5 s for `seconds`, starting at `from` (seconds). */
+const pulse = (from: number, seconds: number, hr: (i: number) => number): News2Sample[] =>
+  Array.from({ length: seconds / 5 }, (_, i) => ({ ts: at(from + i * 5), hr: hr(i) }));
+
+const pulsePoints = (samples: readonly News2Sample[], sec: number) =>
+  windowedNews2(windowOf(samples), at(sec), SCORING)?.result.points.pulse;
+
+describe('median', () => {
+  it.each([
+    [[5], 5],
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+    [[90, 91], 90.5],
+    [[70, 70, 200], 70],
+  ])('of %j is %d', (values, expected) => expect(median(values)).toBe(expected));
+
+  it('refuses an empty list', () => expect(() => median([])).toThrow(RangeError));
+});
+
+describe('the band edges stay those of the chart', () => {
+  // Steady readings at a value: the median is that value, so the chart's points are unchanged.
+  it.each([
+    [50, 1],
+    [51, 0],
+    [90, 0],
+    [91, 1],
+    [110, 1],
+    [111, 2],
+    [130, 2],
+    [131, 3],
+  ])('a steady pulse of %d scores %d', (hr, expected) => {
+    expect(
+      pulsePoints(
+        pulse(0, 60, () => hr),
+        55,
+      ),
+    ).toBe(expected);
+  });
+
+  it('an even count takes the mean of the middle two, then the chart rounds it half up', () => {
+    // 90 and 91 alternating: median 90.5, rounded to 91: one point, as the chart scores 91.
+    expect(
+      pulsePoints(
+        pulse(0, 60, (i) => (i % 2 ? 91 : 90)),
+        55,
+      ),
+    ).toBe(1);
+    // 89, 90 alternating: 89.5 rounds to 90: no point.
+    expect(
+      pulsePoints(
+        pulse(0, 60, (i) => (i % 2 ? 90 : 89)),
+        55,
+      ),
+    ).toBe(0);
+  });
+});
+
+describe('noise', () => {
+  it.each([
+    ['one reading of 135 among 75s', [75, 75, 75, 135, 75], 0],
+    ['one reading of 35 among 75s', [75, 75, 35, 75], 0],
+    ['a third of the readings high', [75, 135, 75, 75, 135, 75], 0],
+    ['half of them high: the middle two 75 and 135, median 105', [75, 135, 75, 135], 1],
+    ['most of them high', [135, 75, 135, 135], 3],
+  ])('%s: pulse scores %d', (_, values, expected) => {
+    const samples = values.map((hr, i) => ({ ts: at(i), hr }));
+    expect(pulsePoints(samples, values.length - 1)).toBe(expected);
+  });
+
+  it('a noisy pulse near a band edge, with spikes past it, keeps its score', () => {
+    // About 86 with spikes over 90: scoring the latest reading would go 0, 1, 0 on every spike.
+    const noisy = [85, 87, 93, 86, 84, 95, 88, 86, 92, 85, 87, 86];
+    expect(noisy.filter((hr) => hr > 90)).toHaveLength(3);
+    const w = new News2Window();
+    const scores: number[] = [];
+    noisy.forEach((hr, i) => {
+      w.add({ ts: at(i * 5), hr });
+      const r = windowedNews2(w, at(i * 5), SCORING);
+      if (i >= 2) scores.push(r!.result.points.pulse!);
+    });
+    expect(new Set(scores)).toEqual(new Set([0]));
+  });
+});
+
+describe('a sustained change', () => {
+  it('moves the score once it is most of the window, and not before', () => {
+    // 5 minutes at 75, then 135 from minute 5: the median turns when the 135s are more than half
+    // of the last 5 minutes' readings, two and a half minutes later.
+    const before = pulse(0, 300, () => 75);
+    const after = pulse(300, 300, () => 135);
+    const scoreAt = (sec: number) =>
+      pulsePoints(
+        [...before, ...after].filter((s) => s.ts <= at(sec)),
+        sec,
+      );
+    expect(scoreAt(295)).toBe(0);
+    expect(scoreAt(300)).toBe(0); // one reading of 135
+    expect(scoreAt(445)).toBe(0); // 30 of the 61 readings of the last 5 minutes (both ends counted)
+    expect(scoreAt(450)).toBe(3); // 31 of 61: the median is 135
+    expect(scoreAt(600)).toBe(3);
+  });
+});
+
+describe('spot observations', () => {
+  it.each([
+    ['a single cuff reading of 95', [{ sec: 0, sys: 95 }], 60, 2, 'spot'],
+    [
+      'two readings: the latest',
+      [
+        { sec: 0, sys: 95 },
+        { sec: 120, sys: 120 },
+      ],
+      150,
+      0,
+      'spot',
+    ],
+    ['the latest, up to 10 minutes old', [{ sec: 0, sys: 95 }], 600, 2, 'spot'],
+    ['older than 10 minutes: not scored', [{ sec: 0, sys: 95 }], 601, undefined, undefined],
+    [
+      'three in 5 minutes: their median',
+      [
+        { sec: 0, sys: 95 },
+        { sec: 100, sys: 150 },
+        { sec: 200, sys: 120 },
+      ],
+      200,
+      0,
+      'median',
+    ],
+  ] as const)('%s', (_, readings, sec, points, method) => {
+    const w = windowOf(readings.map((r) => ({ ts: at(r.sec), sys: r.sys })));
+    const r = windowedNews2(w, at(sec), SCORING);
+    expect(r?.result.points.systolic).toBe(points);
+    expect(r?.scored.sys?.method).toBe(method);
+  });
+
+  it('scores nothing when no parameter is there', () => {
+    expect(windowedNews2(new News2Window(), T0, SCORING)).toBeUndefined();
+    expect(windowedNews2(windowOf([{ ts: T0, hr: 70 }]), T0 + NEWS2_WINDOW.freshMs + 1, SCORING)).toBeUndefined();
+  });
+});
+
+describe('the window', () => {
+  it('leaves out a reading older than the newest of its parameter, and counts a redelivery once', () => {
+    const w = new News2Window();
+    expect(w.add({ ts: at(10), hr: 70 })).toBe(true);
+    expect(w.add({ ts: at(5), hr: 200 })).toBe(false);
+    expect(w.add({ ts: at(5), spo2: 97 })).toBe(true); // another parameter's first reading
+    expect(w.observe(at(10)).hr).toEqual({ value: 70, readings: 1, method: 'spot' });
+    expect(w.add({ ts: at(11), hr: 71 })).toBe(true);
+    expect(w.add({ ts: at(11), hr: 71 })).toBe(true);
+    expect(w.add({ ts: at(12), hr: 90 })).toBe(true);
+    expect(w.observe(at(12)).hr).toEqual({ value: 71, readings: 3, method: 'median' });
+    expect(w.add({ ts: at(13) })).toBe(false);
+    expect(w.newest()).toBe(at(12));
+    expect(new News2Window().newest()).toBe(-Infinity);
+  });
+
+  it('forgets readings older than the span, and keeps at most MAX_WINDOW_READINGS per parameter', () => {
+    const w = new News2Window();
+    for (let i = 0; i < MAX_WINDOW_READINGS + 50; i += 1) w.add({ ts: T0 + i * 100, hr: i < 50 ? 200 : 70 });
+    expect(w.observe(T0 + (MAX_WINDOW_READINGS + 49) * 100).hr).toEqual({
+      value: 70,
+      readings: MAX_WINDOW_READINGS,
+      method: 'median',
+    });
+    w.add({ ts: T0 + 3_600_000, hr: 80 });
+    expect(w.observe(T0 + 3_600_000).hr).toEqual({ value: 80, readings: 1, method: 'spot' });
+  });
+
+  it('scores the SpO2 scale and oxygen it is given', () => {
+    const w = windowOf([{ ts: T0, spo2: 95 }]);
+    expect(windowedNews2(w, T0, { spo2Scale: 1, onOxygen: false })?.result.points).toMatchObject({
+      spo2: 1,
+      airOrOxygen: 0,
+    });
+    expect(windowedNews2(w, T0, { spo2Scale: 2, onOxygen: true })?.result.points).toMatchObject({
+      spo2: 2,
+      airOrOxygen: 2,
+    });
+  });
+});
