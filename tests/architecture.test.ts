@@ -23,6 +23,7 @@ const allowed: Record<string, readonly string[]> = {
     'sfu/tokens.ts',
     'ingest/rules/thresholds.ts',
     'ingest/rules/news2.ts',
+    'ingest/rules/news2-window.ts',
     'ingest/schema.ts',
     'ingest/influx-client.ts',
   ],

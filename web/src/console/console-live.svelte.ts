@@ -12,7 +12,8 @@ import type { ErrorCode } from '../../../common/errors.ts';
 import { ApiError, call, type ClientErrorCode } from '../lib/api.ts';
 import { READING_NAMES } from '../../../devices/limits.ts';
 import { rowOrder } from './order.ts';
-import { news2Of } from '../../news2-view.ts';
+import { News2Window } from '../../../ingest/rules/news2-window.ts';
+import { addReadings, news2Of } from '../../news2-view.ts';
 import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
 
 type Row = ConsoleRow & { updatedAt: number };
@@ -35,6 +36,8 @@ export class ConsoleLive {
   /** Ids in display order; sorted again only when what the order depends on changed. */
   #order: string[] = [];
   #resort = true;
+  /** Each patient's recent readings, from which NEWS2 is scored as they arrive. */
+  readonly #news2Windows = new Map<string, News2Window>();
 
   /** `only`: follow a single patient (the call page's panel) instead of the whole team ('*'). */
   constructor(only?: string) {
@@ -97,7 +100,7 @@ export class ConsoleLive {
           merge(latest, s);
           if (s.battery !== undefined) battery = s.battery;
         }
-        const news2 = news2Of(latest, r.news2Options, Date.now());
+        const news2 = news2Of(addReadings(this.#news2Window(r), m.samples), r.news2Options, Date.now());
         if (news2?.score !== r.news2?.score) this.#resort = true;
         this.#byId.set(r.id, {
           ...r,
@@ -133,6 +136,13 @@ export class ConsoleLive {
         return;
     }
     this.#publish();
+  }
+
+  /** A patient's NEWS2 window, with the latest readings the list gave (after a reload: those missed). */
+  #news2Window(row: ConsoleRow): News2Window {
+    let window = this.#news2Windows.get(row.id);
+    if (!window) this.#news2Windows.set(row.id, (window = new News2Window()));
+    return addReadings(window, [], row.latest);
   }
 
   #alert(alert: AlertView, names: Record<string, string>): void {
