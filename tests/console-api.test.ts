@@ -3,7 +3,7 @@
  * the care team sees only their team's patients (the API enforces it), with live values, NEWS2,
  * alerts, time series that never exceed the points asked for, and the coordination log.
  */
-import { sessionCookie } from './support/cookies.ts';
+import { signIn } from './support/cookies.ts';
 import { describe, expect, it } from 'vitest';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
@@ -27,13 +27,7 @@ async function staff(
     password: FAMILY_PASSWORD,
   });
   s.people.addToTeam(s.people.team(team), { people: [person.id], patients });
-  const res = await fetch(`${s.webUrl}/api/session`, {
-    method: 'POST',
-    headers: { origin: s.webUrl, 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: FAMILY_PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  return sessionCookie(res);
+  return signIn(s.webUrl, email, FAMILY_PASSWORD);
 }
 const get = (path: string, cookie?: string) => fetch(`${s.webUrl}${path}`, { headers: cookie ? { cookie } : {} });
 const post = (path: string, body: unknown, cookie: string) =>

@@ -10,8 +10,8 @@ import { afterEach, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
-import { sessionCookie } from './support/cookies.ts';
+import { accessibilityViolations, artifactPath, launchBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { signIn } from './support/cookies.ts';
 import { eventually } from './support/mqtt.ts';
 import type { ConsoleRow } from '../web/api/schemas.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
@@ -24,27 +24,11 @@ afterEach(async () => {
   browser = undefined;
 });
 
-const SCREENS = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'tablet', width: 820, height: 1180 },
-  { name: 'desktop', width: 1440, height: 900 },
-] as const;
-const LANGS = [
-  { lang: 'fr', locale: 'fr-FR' },
-  { lang: 'en', locale: 'en-GB' },
-] as const;
-
 async function clinician(patientId: string): Promise<string> {
   const email = 'dr.news2@ch.test';
   const person = await s.people.createPerson({ role: 'clinician', name: 'Dr Score', email, password: FAMILY_PASSWORD });
   s.people.addToTeam(s.people.team('Équipe NEWS2'), { people: [person.id], patients: [patientId] });
-  const res = await fetch(`${s.webUrl}/api/session`, {
-    method: 'POST',
-    headers: { origin: s.webUrl, 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: FAMILY_PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  return sessionCookie(res);
+  return signIn(s.webUrl, email, FAMILY_PASSWORD);
 }
 
 async function openConsole(cookie: string, screen: (typeof SCREENS)[number], locale: string): Promise<Page> {

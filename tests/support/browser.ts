@@ -66,3 +66,15 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 interface AxeResult {
   violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
 }
+
+/** The screens a page is looked at on: a phone, a tablet and a desktop. */
+export const SCREENS = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'tablet', width: 820, height: 1180 },
+  { name: 'desktop', width: 1440, height: 900 },
+] as const;
+/** The pages' languages, with the browser locale that picks each. */
+export const LANGS = [
+  { lang: 'fr', locale: 'fr-FR' },
+  { lang: 'en', locale: 'en-GB' },
+] as const;

@@ -4,3 +4,14 @@ export function sessionCookie(res: Response): string {
   if (!cookie) throw new Error(`no session cookie in ${res.status} ${res.headers.getSetCookie().join(' | ')}`);
   return cookie.split(';')[0]!;
 }
+
+/** Signs in over the API as a browser would (with its Origin): the session cookie. */
+export async function signIn(webUrl: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${webUrl}/api/session`, {
+    method: 'POST',
+    headers: { origin: webUrl, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in as ${email}: ${res.status} ${await res.text()}`);
+  return sessionCookie(res);
+}
