@@ -33,15 +33,93 @@ export type News2Observation = { readonly [K in News2Vital]?: Scored };
 
 export type News2Sample = { readonly ts: number } & { readonly [K in News2Vital]?: number | undefined };
 
-interface Reading {
-  readonly ts: number;
-  readonly value: number;
+/**
+ * One parameter's readings of the span, in time order, with their values also kept sorted so that
+ * the median is read, not computed, on every reading (a watch sends one a second for thousands of
+ * patients). The span's start only moves forward.
+ */
+class Series {
+  readonly #ts: number[] = [];
+  readonly #values: number[] = [];
+  #head = 0;
+  readonly #sorted: number[] = [];
+  /** The newest reading, kept as a spot observation once the span has passed it. */
+  latest: { readonly ts: number; readonly value: number } | undefined;
+  #from = -Infinity;
+
+  get count(): number {
+    return this.#ts.length - this.#head;
+  }
+
+  add(ts: number, value: number, spanMs: number): boolean {
+    if (this.latest && this.latest.ts > ts) return false;
+    if (this.latest?.ts === ts && this.count > 0 && this.#ts.at(-1) === ts) {
+      this.#ts.pop();
+      removeSorted(this.#sorted, this.#values.pop()!);
+    }
+    this.latest = { ts, value };
+    if (ts >= this.#from) {
+      this.#ts.push(ts);
+      this.#values.push(value);
+      insertSorted(this.#sorted, value);
+    }
+    this.startAt(ts - spanMs);
+    while (this.count > MAX_WINDOW_READINGS) this.#dropOldest();
+    return true;
+  }
+
+  /** Forgets the readings before `from` (never moves back). */
+  startAt(from: number): void {
+    if (from <= this.#from) return;
+    this.#from = from;
+    while (this.count > 0 && this.#ts[this.#head]! < from) this.#dropOldest();
+  }
+
+  /** The middle value; with an even count, the mean of the two middle ones. */
+  median(): number {
+    const n = this.#sorted.length;
+    const mid = n >> 1;
+    return n % 2 ? this.#sorted[mid]! : (this.#sorted[mid - 1]! + this.#sorted[mid]!) / 2;
+  }
+
+  #dropOldest(): void {
+    removeSorted(this.#sorted, this.#values[this.#head]!);
+    this.#head += 1;
+    if (this.#head > 1024 && this.#head * 2 > this.#ts.length) {
+      this.#ts.splice(0, this.#head);
+      this.#values.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
 }
 
-/** A patient's recent NEWS2 readings, oldest first per parameter. */
+/** Where `value` goes in an ascending list (the first index whose value is not below it). */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(sorted: number[], value: number): void {
+  sorted.splice(lowerBound(sorted, value), 0, value);
+}
+
+function removeSorted(sorted: number[], value: number): void {
+  sorted.splice(lowerBound(sorted, value), 1);
+}
+
+/**
+ * A patient's recent NEWS2 readings. Time only goes forward: observing at a moment earlier than a
+ * previous one scores the later one's span.
+ */
 export class News2Window {
   readonly rule: News2WindowRule;
-  readonly #series = new Map<News2Vital, Reading[]>();
+  readonly #series = new Map<News2Vital, Series>();
 
   constructor(rule: News2WindowRule = NEWS2_WINDOW) {
     this.rule = rule;
@@ -57,52 +135,33 @@ export class News2Window {
     for (const vital of NEWS2_VITALS) {
       const value = sample[vital];
       if (value === undefined) continue;
-      const series = this.#series.get(vital) ?? [];
-      const last = series.at(-1);
-      if (last && last.ts > sample.ts) continue;
-      if (last?.ts === sample.ts) series.pop();
-      series.push({ ts: sample.ts, value });
-      const from = sample.ts - this.rule.spanMs;
-      let drop = 0;
-      while (series.length - drop > 1 && (series[drop]!.ts < from || series.length - drop > MAX_WINDOW_READINGS))
-        drop += 1;
-      if (drop > 0) series.splice(0, drop);
-      this.#series.set(vital, series);
-      taken = true;
+      let series = this.#series.get(vital);
+      if (!series) this.#series.set(vital, (series = new Series()));
+      if (series.add(sample.ts, value, this.rule.spanMs)) taken = true;
     }
     return taken;
   }
 
   /** When the newest reading was taken (-Infinity: none yet). */
   newest(): number {
-    return Math.max(...[...this.#series.values()].map((s) => s.at(-1)?.ts ?? -Infinity), -Infinity);
+    let newest = -Infinity;
+    for (const s of this.#series.values()) newest = Math.max(newest, s.latest?.ts ?? -Infinity);
+    return newest;
   }
 
   /** The value each parameter is scored on at `at`. */
   observe(at: number): News2Observation {
     const out: { [K in News2Vital]?: Scored } = {};
     for (const [vital, series] of this.#series) {
-      const scored = observeSeries(series, at, this.rule);
-      if (scored) out[vital] = scored;
+      series.startAt(at - this.rule.spanMs);
+      const latest = series.latest;
+      if (series.count >= this.rule.minReadings)
+        out[vital] = { value: series.median(), readings: series.count, method: 'median' };
+      else if (latest && at - latest.ts <= this.rule.freshMs)
+        out[vital] = { value: latest.value, readings: 1, method: 'spot' };
     }
     return out;
   }
-}
-
-function observeSeries(series: readonly Reading[], at: number, rule: News2WindowRule): Scored | undefined {
-  const inSpan = series.filter((r) => r.ts >= at - rule.spanMs).map((r) => r.value);
-  if (inSpan.length >= rule.minReadings) return { value: median(inSpan), readings: inSpan.length, method: 'median' };
-  const last = series.at(-1);
-  if (!last || at - last.ts > rule.freshMs) return undefined;
-  return { value: last.value, readings: 1, method: 'spot' };
-}
-
-/** The middle value; with an even count, the mean of the two middle ones. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('no median of nothing');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export interface News2Scoring {
