@@ -13,6 +13,7 @@ import { READING_NAMES, type ReadingName } from '../devices/limits.ts';
 import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import type { Registry } from '../common/registry.ts';
+import { News2Window } from '../ingest/rules/news2-window.ts';
 
 /** Readings kept per patient for the family page's sparkline (about an hour at one per 5 s). */
 const RECENT_SAMPLES = 720;
@@ -25,6 +26,8 @@ export interface PatientNow {
   battery: number | null;
   latest: Partial<Record<ReadingName, { value: number; ts: number }>>;
   recent: VitalSample[];
+  /** The readings NEWS2 is scored on, kept as they arrive (the console's list reads the score). */
+  news2: News2Window;
 }
 
 export type LiveEvent =
@@ -105,7 +108,7 @@ export class LiveHub {
   }
 
   now(patientId: string): PatientNow {
-    return this.#state.get(patientId) ?? { online: null, lastSeen: null, battery: null, latest: {}, recent: [] };
+    return this.#state.get(patientId) ?? nobodyYet();
   }
 
   /** Calls `listener` with every change for this patient; returns the unsubscribe function. */
@@ -154,6 +157,7 @@ export class LiveHub {
           if (value !== undefined && (s.latest[k]?.ts ?? 0) <= sample.ts) s.latest[k] = { value, ts: sample.ts };
         }
         if (sample.battery !== undefined) s.battery = sample.battery;
+        s.news2.add(sample);
       }
       s.recent.push(...message.samples);
       while (s.recent.length > RECENT_SAMPLES || (s.recent[0]?.ts ?? now) < now - RECENT_MS) s.recent.shift();
@@ -166,11 +170,15 @@ export class LiveHub {
   #patient(patientId: string): PatientNow {
     let s = this.#state.get(patientId);
     if (!s) {
-      s = { online: null, lastSeen: null, battery: null, latest: {}, recent: [] };
+      s = nobodyYet();
       this.#state.set(patientId, s);
     }
     return s;
   }
+}
+
+function nobodyYet(): PatientNow {
+  return { online: null, lastSeen: null, battery: null, latest: {}, recent: [], news2: new News2Window() };
 }
 
 function safeJson(payload: Buffer): unknown {

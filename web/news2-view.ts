@@ -1,6 +1,6 @@
 /**
  * The NEWS2 the console shows: the alert rule's own scoring on the same short window of readings
- * (ingest/rules/news2-window.ts), computed by the server for the list from its last hour of readings,
+ * (ingest/rules/news2-window.ts), kept by the server as readings arrive (web/live.ts) for the list,
  * and by the page from the readings it receives, so that the list's order follows the patients' state
  * and not every noisy reading.
  */

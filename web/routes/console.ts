@@ -12,8 +12,7 @@ import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
 import { namesOf, requireAccess } from '../access.ts';
 import { readHistory } from '../history.ts';
-import { News2Window } from '../../ingest/rules/news2-window.ts';
-import { addReadings, news2Of } from '../news2-view.ts';
+import { news2Of } from '../news2-view.ts';
 import { routeOf } from './define.ts';
 
 const DAY_MS = 24 * 3600_000;
@@ -152,7 +151,7 @@ function rowOf(c: WebContext, patientId: string, alerts: readonly AlertView[]): 
     name: c.registry.patientLabel(patientId) ?? patientId,
     presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
     latest: now.latest,
-    news2: news2Of(addReadings(new News2Window(), now.recent, now.latest), news2Options, Date.now()),
+    news2: news2Of(now.news2, news2Options, Date.now()),
     news2Options,
     alerts: [...alerts],
     names: namesOf(c.people, alerts),
