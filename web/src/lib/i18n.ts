@@ -228,8 +228,7 @@ const fr = {
   'news2.pulse': 'pouls',
   'news2.consciousness': 'conscience',
   'news2.temperature': 'température',
-  'news2.window':
-    'NEWS2 calculé sur la médiane de chaque mesure des {minutes} dernières minutes ; une mesure ponctuelle (tension) compte pour sa dernière valeur.',
+  'news2.window': 'NEWS2 sur la médiane des {minutes} dernières minutes',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -457,8 +456,7 @@ const en: Record<MessageKey, string> = {
   'news2.pulse': 'pulse',
   'news2.consciousness': 'consciousness',
   'news2.temperature': 'temperature',
-  'news2.window':
-    "NEWS2 scored on each measurement's median over the last {minutes} minutes; a spot reading (blood pressure) counts at its latest value.",
+  'news2.window': 'NEWS2 on the median of the last {minutes} minutes',
 };
 
 export const LANGS = ['fr', 'en'] as const;
