@@ -1,9 +1,11 @@
 /**
  * What an alert rule is (as Nightscout's `lib/plugins`): a small plugin that says which inputs it
  * needs, keeps its own state per patient, and on each input checks freshness (a late or old reading
- * does not move the present), then plausibility, then its thresholds, and reports findings whose
- * typed `detail` records what it saw and which limits it used. The engine (engine.ts) runs the
- * plugins of the registry (registry.ts); it knows no rule by name.
+ * does not move the present), then plausibility (values outside a device's range never get here:
+ * the protocol rejects them; NEWS2 scores a median, so one implausible reading does not count), then
+ * its thresholds, and reports findings whose typed `detail` records what it saw and which limits it
+ * used. The engine (engine.ts) runs the plugins of the registry (registry.ts); it knows no rule by
+ * name.
  */
 import type { DeviceEvent, EventType, VitalSample } from '../../devices/payloads.ts';
 import { NEWS2_WINDOW, type News2WindowRule } from './news2-window.ts';
