@@ -301,6 +301,13 @@ describe('the registry behind the engine', () => {
     expect(e.vitals(P, sample(1, { hr: 70 }), T0 + 1000)).toEqual([]);
   });
 
+  it("types each finding's detail by its kind (the kind narrows it)", () => {
+    const [c] = new RulesEngine().vitals(P, sample(0, { hr: 135 }), T0);
+    if (c?.kind !== 'news2') throw new Error(`expected NEWS2, got ${c?.kind}`);
+    expect(c.detail.scored.hr).toEqual({ value: 135, readings: 1, method: 'spot' });
+    expect(c.detail.window.spanMs).toBe(5 * 60_000);
+  });
+
   it('wakes only the rules a sample concerns: a step count clears stale data and nothing else', () => {
     const e = new RulesEngine();
     e.watch(P, T0);
