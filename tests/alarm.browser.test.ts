@@ -4,17 +4,31 @@
  * through the page's own audio state), shows a banner on every console view and on the clinician's
  * call page, changes the tab's title and is announced assertively; acknowledging it stops all that.
  * A medium alert sounds the medium pattern; in a background tab an alarm is a system notification
- * (checked through the service worker). Screenshots in tests/artifacts/alarm-*.png.
+ * (checked through the service worker). The alert card follows the escalation (a relative told by
+ * e-mail through a real SMTP server, on the way, arrived); the history is in words, with names; a
+ * closed alert stays on the patient's page, its note in the coordination log. On a phone the open
+ * alerts come above the list. Screenshots in tests/artifacts/alarm-*.png.
  */
-import { afterEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
-import { MESSAGES } from '../web/src/lib/i18n.ts';
+import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
+import { EmailChannel } from '../ingest/notify/email.ts';
+import { MESSAGES, type Lang } from '../web/src/lib/i18n.ts';
 
 const fr = MESSAGES.fr;
-const t = usePipeline();
+let smtp: TestSmtp;
+beforeAll(async () => {
+  smtp = await startTestSmtp();
+});
+afterAll(async () => {
+  await smtp.stop();
+});
+const t = usePipeline(undefined, {}, () => ({
+  channels: [new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' })],
+}));
 const s = useFamilyStack(t, { sfu: true });
 let browser: Browser | undefined;
 afterEach(async () => {
@@ -162,3 +176,131 @@ it('sounds the medium pattern for a medium alert, and notifies through the servi
     },
   ]);
 }, 120_000);
+
+/** An action on an alert as a person's page would send it. */
+async function act(cookie: string, alertId: number, action: object): Promise<void> {
+  const res = await fetch(`${s.webUrl}/api/alerts/${alertId}/actions`, {
+    method: 'POST',
+    headers: { cookie, origin: s.webUrl, 'content-type': 'application/json' },
+    body: JSON.stringify({ action }),
+  });
+  expect(res.status).toBe(200);
+}
+
+it('follows the escalation on the alert card, tells the history in words with names, and keeps the closed alert and its note', async () => {
+  const jeanne = await s.senior('Jeanne Martin');
+  const patientId = jeanne.device.patientId;
+  const claire = await s.family(patientId, { name: 'Claire Martin', email: 'claire@famille.test', relation: 'fille' });
+  s.people.setChain(patientId, [{ personId: claire.personId, delayMs: 0 }]);
+  await clinician('Dr Hugo Lefèvre', 'hugo.lefevre@ch.test');
+  browser = await launchBrowser();
+  const page = await (
+    await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'fr-FR', bypassCSP: true })
+  ).newPage();
+  await signIn(page, s.webUrl, 'hugo.lefevre@ch.test');
+
+  await jeanne.publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
+  const card = page.locator('[data-testid="feed-alert"][data-kind="sos"]');
+  const alertId = Number(await card.getAttribute('data-alert'));
+  // Claire is told by e-mail (a real SMTP server), and the card says so as it happens.
+  await smtp.waitFor(1);
+  await expect.poll(() => card.getByTestId('escalation-headline').textContent()).toBe('Escalade : étape 1 sur 1');
+  await expect
+    .poll(() => card.getByTestId('escalation').textContent())
+    .toContain('Message envoyé à Claire Martin par e-mail (alerte)');
+
+  // She is on her way, then there: the card follows, and the alarm stops (she acknowledged it).
+  await act(claire.cookie, alertId, { action: 'accept' });
+  await expect
+    .poll(() => card.getByTestId('escalation-headline').textContent())
+    .toMatch(/^Claire Martin en route depuis \d\d:\d\d$/);
+  await expect.poll(async () => (await alarmState(page))?.pattern).toBeNull();
+  await act(claire.cookie, alertId, { action: 'arrived' });
+  await expect
+    .poll(() => card.getByTestId('escalation-headline').textContent())
+    .toMatch(/^Claire Martin sur place depuis \d\d:\d\d$/);
+  await page.screenshot({ path: artifactPath('alarm-escalation-card.png') });
+
+  // The history: names and French words, no ids, no English.
+  await card.getByTestId('history').click();
+  const history = card.getByTestId('audit');
+  await expect.poll(() => history.textContent()).toContain('Claire Martin — En route');
+  const text = (await history.textContent()) ?? '';
+  expect(text).toContain('Vigie — Alerte ouverte');
+  expect(text).toContain('Escalade, étape 1 sur 1 : Claire Martin');
+  expect(text).toContain('Vigie — Message envoyé à Claire Martin par e-mail (alerte)');
+  expect(text).toMatch(/Claire Martin — Sur place \(\d+ min après\)/);
+  expect(text).not.toMatch(/u-[0-9a-f]{6,}|notified|escalation|email/);
+
+  // The clinician closes it with a note: it leaves the open alerts and stays on Jeanne's page.
+  await card.getByRole('button', { name: fr['console.resolve'] }).click();
+  await card.getByTestId('resolve-note').fill('Relevée par sa fille, pas de blessure.');
+  await card.getByTestId('resolve').click();
+  await expect.poll(() => card.count()).toBe(0);
+  await page.getByRole('link', { name: 'Jeanne Martin' }).first().click();
+  const past = page.locator(`[data-testid="past-alert"][data-alert="${alertId}"]`);
+  await expect.poll(() => past.textContent()).toContain('« Relevée par sa fille, pas de blessure. »');
+  expect(await past.textContent()).toMatch(/^.*close le .* — traitée — « Relevée par sa fille, pas de blessure. »/s);
+  await past.getByTestId('past-history').click();
+  await expect
+    .poll(() => past.getByTestId('audit').textContent())
+    .toContain('Dr Hugo Lefèvre — Close : « Relevée par sa fille, pas de blessure. »');
+  // The closing note in the coordination log: which alert it closed, and who wrote it.
+  const note = page.getByTestId('notes').locator('li').first();
+  await expect
+    .poll(() => note.getByTestId('note-closes').textContent())
+    .toMatch(/Clôture de l’alerte « Appel SOS » du /);
+  expect(await note.textContent()).toContain('Dr Hugo Lefèvre');
+  expect(await note.textContent()).toContain('Relevée par sa fille, pas de blessure.');
+  expect(await accessibilityViolations(page)).toEqual([]);
+  await page.screenshot({ path: artifactPath('alarm-past-alerts.png'), fullPage: true });
+}, 120_000);
+
+it('puts the open alerts above the list on a phone, and looks right on a phone, a tablet and a desktop in French and English', async () => {
+  const jeanne = await s.senior('Jeanne Martin');
+  const marcel = await s.senior('Marcel Bernard');
+  for (const name of ['Simone Dubois', 'Robert Thomas', 'Odette Leroy', 'Lucien Petit']) await s.senior(name);
+  await clinician('Dr Claire Morel', 'claire.morel@ch.test');
+  // Marcel's SOS, already closed with a note (by the team's nurse, through the API); Jeanne's SOS now.
+  await marcel.publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
+  await expect.poll(() => t.ingest.alertService.list([marcel.device.patientId]).length).toBe(1);
+  const [closed] = t.ingest.alertService.list([marcel.device.patientId]);
+  const resolved = await fetch(`${s.webUrl}/api/alerts/${closed!.id}/actions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ action: { action: 'resolve', note: 'Fausse alerte : bouton pressé par erreur.' } }),
+  });
+  expect(resolved.status).toBe(200);
+  await jeanne.publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
+
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'fr-FR', bypassCSP: true });
+  const page = await context.newPage();
+  await signIn(page, s.webUrl, 'claire.morel@ch.test');
+  await expect.poll(() => page.getByTestId('alarm').count()).toBe(1);
+  const top = async (testid: string) => (await page.getByTestId(testid).first().boundingBox())?.y ?? Number.NaN;
+  expect(await top('feed')).toBeLessThan(await top('patient-row'));
+
+  const screens = [
+    { name: 'phone', width: 390, height: 844 },
+    { name: 'tablet', width: 820, height: 1180 },
+    { name: 'desktop', width: 1440, height: 900 },
+  ];
+  for (const lang of ['fr', 'en'] as Lang[]) {
+    for (const screen of screens) {
+      await page.setViewportSize(screen);
+      await page.goto(`${s.webUrl}/console/?lang=${lang}#/`);
+      await expect.poll(() => page.getByTestId('alarm').count()).toBe(1);
+      expect(await page.getByTestId('alarm').textContent()).toContain(MESSAGES[lang]['alert.kind.sos']);
+      if (screen.name !== 'desktop') expect(await top('feed')).toBeLessThan(await top('patient-row'));
+      await page.screenshot({ path: artifactPath(`alarm-list-${lang}-${screen.name}.png`) });
+      await page.goto(`${s.webUrl}/console/?lang=${lang}#/patient/${marcel.device.patientId}`);
+      await expect.poll(() => page.getByTestId('past-alert').count()).toBe(1);
+      await expect.poll(() => page.getByTestId('note-closes').count()).toBe(1);
+      await page.getByTestId('past-history').click();
+      await expect.poll(() => page.getByTestId('audit').count()).toBe(1);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.screenshot({ path: artifactPath(`alarm-patient-${lang}-${screen.name}.png`), fullPage: true });
+    }
+  }
+}, 180_000);
