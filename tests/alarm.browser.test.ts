@@ -17,6 +17,7 @@ import { accessibilityViolations, artifactPath, launchBrowser } from './support/
 import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
 import { EmailChannel } from '../ingest/notify/email.ts';
 import { MESSAGES, type Lang } from '../web/src/lib/i18n.ts';
+import { errorText } from '../web/src/lib/error-text.ts';
 
 const fr = MESSAGES.fr;
 let smtp: TestSmtp;
@@ -93,6 +94,13 @@ it('sounds, shows and titles an SOS on every console view and on the call page u
   await expect.poll(async () => (await alarmState(page))?.bursts).toBeGreaterThanOrEqual(2);
   expect((await alarmState(page))?.pattern).toBe('high');
   expect(await accessibilityViolations(page)).toEqual([]);
+  // Silenced for a bounded time, then sound back on at once.
+  await page.getByTestId('alarm-mute').click();
+  await expect.poll(() => page.getByTestId('alarm-muted').textContent()).toMatch(/^Son coupé jusqu’à \d\d:\d\d$/);
+  const mutedAt = (await alarmState(page))!.bursts;
+  await page.getByRole('button', { name: fr['alarm.unmute'] }).click();
+  await expect.poll(async () => (await alarmState(page))?.bursts).toBeGreaterThan(mutedAt);
+  expect(await page.getByTestId('alarm-sound-on').count()).toBe(1);
   await page.screenshot({ path: artifactPath('alarm-console-list.png') });
 
   // On another patient's page, and on the tokens page, the banner is still there.
@@ -126,7 +134,7 @@ it('sounds, shows and titles an SOS on every console view and on the call page u
   await expect.poll(async () => (await alarmState(page))?.pattern).toBeNull();
   await expect.poll(() => page.title()).toBe(baseTitle);
   await expect.poll(() => page.getByTestId('alarm-banner').count()).toBe(0);
-  await expect.poll(() => callPage.title()).not.toContain('URGENT');
+  await expect.poll(() => callPage.title()).toBe(fr['app.title']);
 }, 120_000);
 
 it('sounds the medium pattern for a medium alert, and notifies through the service worker in a background tab', async () => {
@@ -175,6 +183,12 @@ it('sounds the medium pattern for a medium alert, and notifies through the servi
       url: `/console/#/patient/${simone.device.patientId}`,
     },
   ]);
+
+  // Acknowledging after the session ended: refused, and the alarm centre says why in the page's language.
+  await context.clearCookies();
+  await page.getByTestId('alarm').first().getByTestId('alarm-ack').click();
+  await expect.poll(() => page.getByTestId('alarm-error').textContent()).toBe(errorText('fr', 'sign_in_required'));
+  expect(await page.getByTestId('alarm').count()).toBe(2);
 }, 120_000);
 
 /** An action on an alert as a person's page would send it. */
