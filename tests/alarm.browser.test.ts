@@ -318,3 +318,33 @@ it('puts the open alerts above the list on a phone, and looks right on a phone, 
     }
   }
 }, 180_000);
+
+it('says why when the escalation or the past alerts cannot be read (the session ended)', async () => {
+  const jeanne = await s.senior('Jeanne Martin');
+  const patientId = jeanne.device.patientId;
+  const claire = await s.family(patientId, { name: 'Claire Martin', email: 'claire@famille.test', relation: 'fille' });
+  s.people.setChain(patientId, [{ personId: claire.personId, delayMs: 0 }]);
+  await clinician('Dr Hugo Lefèvre', 'hugo.lefevre@ch.test');
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'fr-FR' });
+  const page = await context.newPage();
+  await signIn(page, s.webUrl, 'hugo.lefevre@ch.test');
+  await jeanne.publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
+  await page.goto(`${s.webUrl}/console/#/patient/${patientId}`);
+  const card = page.locator('[data-testid="feed-alert"][data-kind="sos"]');
+  await expect.poll(() => card.getByTestId('escalation-headline').textContent()).toBe('Escalade : étape 1 sur 1');
+  await expect.poll(() => page.getByTestId('past-alerts').textContent()).toContain(fr['past.none']);
+  const alertId = Number(await card.getAttribute('data-alert'));
+
+  // The session ends; the page keeps its live channel, and what it must read again is refused.
+  await context.clearCookies();
+  await act(claire.cookie, alertId, { action: 'accept' });
+  await expect.poll(() => card.getByTestId('escalation-error').textContent()).toBe(errorText('fr', 'sign_in_required'));
+  const resolved = await fetch(`${s.webUrl}/api/alerts/${alertId}/actions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ action: { action: 'resolve', note: 'Vue par sa fille.' } }),
+  });
+  expect(resolved.status).toBe(200);
+  await expect.poll(() => page.getByTestId('past-error').textContent()).toBe(errorText('fr', 'sign_in_required'));
+}, 120_000);
