@@ -145,8 +145,11 @@ it('sounds the medium pattern for a medium alert, and notifies through the servi
   await context.grantPermissions(['notifications'], { origin: s.webUrl });
   const page = await context.newPage();
   await signIn(page, s.webUrl, 'paul.girard@ch.test');
-  await page.getByTestId('alarm-sound-enable').click();
+  // The first click anywhere on the page allows sound (here, on the list's heading).
+  expect((await alarmState(page))?.audio).toBe('off');
+  await page.getByRole('heading', { name: /^Patients/ }).click();
   await expect.poll(async () => (await alarmState(page))?.audio).toBe('on');
+  expect(await page.getByTestId('alarm-sound-enable').count()).toBe(0);
 
   // The watch is taken off: a medium alert, the medium pattern, announced politely.
   await simone.publish('events', { ts: Date.now(), seq: 1, type: 'removed' });
