@@ -35,6 +35,8 @@ export const alertViewSchema = z.object({
       acceptedAt: z.number().nullable(),
       arrivedAt: z.number().nullable(),
       arrivalDueAt: z.number().nullable(),
+      /** Everyone the escalation has notified so far, in order (person ids). */
+      notified: z.array(z.string()),
     })
     .nullable(),
 });

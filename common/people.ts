@@ -75,6 +75,15 @@ export interface CoordinationNote {
   readonly role: string;
   readonly text: string;
   readonly at: number;
+  /** The alert this note closed (its resolution note), or null. */
+  readonly closes: ClosedAlertRef | null;
+}
+
+/** Which alert a closing note closed: enough to name it without asking the alert service. */
+export interface ClosedAlertRef {
+  readonly id: number;
+  readonly kind: string;
+  readonly openedAt: number;
 }
 
 export function isStaff(role: Role): boolean {
@@ -137,6 +146,10 @@ const MIGRATIONS = [
      label TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER, last_used_at INTEGER
    );
    CREATE INDEX api_tokens_person ON api_tokens(person_id);`,
+  // A note may be the closing note of an alert: the log says which one it closed.
+  `ALTER TABLE coordination_notes ADD COLUMN closes_alert_id INTEGER;
+   ALTER TABLE coordination_notes ADD COLUMN closes_alert_kind TEXT;
+   ALTER TABLE coordination_notes ADD COLUMN closes_alert_opened_at INTEGER;`,
 ];
 
 interface PersonRow {
@@ -469,7 +482,13 @@ export class People {
   }
 
   /** The coordination log ("cahier de liaison"): short notes shared by the patient's care team. */
-  addNote(patientId: string, authorId: string, text: string, now = Date.now()): CoordinationNote {
+  addNote(
+    patientId: string,
+    authorId: string,
+    text: string,
+    now = Date.now(),
+    closes: ClosedAlertRef | null = null,
+  ): CoordinationNote {
     const body = text.trim();
     if (!body) throw new PeopleError('note_empty', 'write something first');
     if (body.length > MAX_NOTE_LENGTH)
@@ -478,8 +497,11 @@ export class People {
       });
     const id = Number(
       this.#db
-        .prepare('INSERT INTO coordination_notes (patient_id, author_id, text, at) VALUES (?, ?, ?, ?)')
-        .run(patientId, authorId, body, now).lastInsertRowid,
+        .prepare(
+          'INSERT INTO coordination_notes (patient_id, author_id, text, at, closes_alert_id, closes_alert_kind, closes_alert_opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(patientId, authorId, body, now, closes?.id ?? null, closes?.kind ?? null, closes?.openedAt ?? null)
+        .lastInsertRowid,
     );
     return this.notes(patientId, 1, id + 1)[0]!;
   }
@@ -489,9 +511,19 @@ export class People {
     return this.#db
       .prepare<
         [string, number, number],
-        { id: number; author_id: string; name: string | null; role: string | null; text: string; at: number }
+        {
+          id: number;
+          author_id: string;
+          name: string | null;
+          role: string | null;
+          text: string;
+          at: number;
+          closes_alert_id: number | null;
+          closes_alert_kind: string | null;
+          closes_alert_opened_at: number | null;
+        }
       >(
-        'SELECT n.id, n.author_id, p.name, p.role, n.text, n.at FROM coordination_notes n LEFT JOIN people p ON p.id = n.author_id WHERE n.patient_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?',
+        'SELECT n.id, n.author_id, p.name, p.role, n.text, n.at, n.closes_alert_id, n.closes_alert_kind, n.closes_alert_opened_at FROM coordination_notes n LEFT JOIN people p ON p.id = n.author_id WHERE n.patient_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?',
       )
       .all(patientId, before, limit)
       .map((r) => ({
@@ -501,6 +533,10 @@ export class People {
         role: r.role ?? '',
         text: r.text,
         at: r.at,
+        closes:
+          r.closes_alert_id === null
+            ? null
+            : { id: r.closes_alert_id, kind: r.closes_alert_kind ?? '', openedAt: r.closes_alert_opened_at ?? 0 },
       }));
   }
 

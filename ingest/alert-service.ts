@@ -74,6 +74,11 @@ export class AlertService {
       linkFor: options.linkFor,
       logger: options.logger,
       ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}),
+      // The console shows who was told, and how, as it happens.
+      onSent: (alertId) => {
+        const alert = this.#repo.get(alertId);
+        if (alert) this.#o.publish(this.#view(alert));
+      },
     });
   }
 
@@ -250,6 +255,7 @@ export class AlertService {
             acceptedAt: e.acceptedAt,
             arrivedAt: e.arrivedAt,
             arrivalDueAt: e.state === 'accepted' ? e.nextAt : null,
+            notified: [...e.notified],
           }
         : null,
     };

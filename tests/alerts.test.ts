@@ -126,7 +126,7 @@ describe('alert engine in the ingest', () => {
   it('publishes a fall as pending, confirms it when the window ends, and escalates by e-mail and push in order', async () => {
     await alertingIngest();
     const live = await listen();
-    const { device, send, daughter } = await senior();
+    const { device, send, daughter, son } = await senior();
     await send({ ts: Date.now(), seq: 1, type: 'fall', confidence: 0.93 });
     const pending = await eventually(() => {
       const a = live().find((x) => x.kind === 'fall');
@@ -159,15 +159,23 @@ describe('alert engine in the ingest', () => {
 
     const audit = (await (
       await fetch(`${api!.url}/alerts/${pending.id}`, { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as { audit: Array<{ action: string; channel: string }> };
-    expect(audit.audit.map((a) => `${a.channel}: ${a.action}`)).toEqual(
+    ).json()) as {
+      audit: Array<{
+        action: string;
+        channel: string;
+        detail: { to?: string; kind?: string; step?: number; steps?: number };
+      }>;
+    };
+    const said = ({ channel, action, detail: d }: (typeof audit.audit)[number]) =>
+      [`${channel}: ${action}`, d.step && `${d.step}/${d.steps}`, d.kind, d.to].filter(Boolean).join(' ');
+    expect(audit.audit.map(said)).toEqual(
       expect.arrayContaining([
         'rules: opened',
         'rules: confirmed',
-        'escalation: escalation step 1 of 2',
-        `email: notified ${daughter.id} (alert)`,
-        `push: notified ${daughter.id} (alert)`,
-        'escalation: escalation step 2 of 2',
+        `escalation: escalation step 1/2 ${daughter.id}`,
+        `email: notified alert ${daughter.id}`,
+        `push: notified alert ${daughter.id}`,
+        `escalation: escalation step 2/2 ${son.id}`,
       ]),
     );
   });

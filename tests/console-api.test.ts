@@ -49,6 +49,7 @@ describe('the console API', () => {
       `/api/console/patients/${theirs.device.patientId}`,
       `/api/console/patients/${theirs.device.patientId}/history?range=1h`,
       `/api/console/patients/${theirs.device.patientId}/notes`,
+      `/api/console/patients/${theirs.device.patientId}/alerts`,
     ]) {
       const res = await get(path, cookie);
       expect(res.status, path).toBe(403);
@@ -61,6 +62,7 @@ describe('the console API', () => {
     const refused = await get('/api/console/patients', relative.cookie);
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ error: { code: 'staff_only' } });
+    expect((await get(`/api/console/patients/${mine.device.patientId}/alerts`, relative.cookie)).status).toBe(403);
     const admin = await staff('admin', 'admin@ch.test', 'Admin', []);
     expect(
       ((await (await get('/api/console/patients', admin)).json()) as { patients: ConsoleRow[] }).patients,
@@ -104,6 +106,23 @@ describe('the console API', () => {
     expect(audit.audit.map((a) => `${a.actor}: ${a.action}`)).toEqual(
       expect.arrayContaining(['Vigie: opened', 'Dr house: acknowledged', 'Dr house: resolved']),
     );
+
+    // The closed alert stays on the patient's page; its note is in the coordination log, saying which alert.
+    const past = (await (await get(`/api/console/patients/${device.patientId}/alerts`, cookie)).json()) as {
+      alerts: Array<{ id: number; closedReason: string; resolution: string }>;
+    };
+    expect(past.alerts).toEqual([
+      expect.objectContaining({ id: sos.id, closedReason: 'resolved', resolution: 'Appelée : elle va bien.' }),
+    ]);
+    const { notes } = (await (await get(`/api/console/patients/${device.patientId}/notes`, cookie)).json()) as {
+      notes: Array<{ author: string; text: string; closes: unknown }>;
+    };
+    expect(notes[0]).toMatchObject({
+      author: 'Dr house',
+      text: 'Appelée : elle va bien.',
+      closes: { id: sos.id, kind: 'sos', openedAt: sos.openedAt },
+    });
+    expect((await get(`/api/console/patients/${device.patientId}/alerts?days=0`, cookie)).status).toBe(400);
   });
 
   it('serves a time series with never more points than asked, from the right resolution, with alert markers', async () => {

@@ -79,7 +79,7 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
   await fall.getByTestId('ack').click();
   await expect.poll(() => fall.getByTestId('acked').textContent()).toMatch(/^acquittée par Dr Martin à \d\d:\d\d$/);
   await fall.getByTestId('history').click();
-  await expect.poll(() => fall.getByTestId('audit').textContent()).toContain('Dr Martin — acknowledged');
+  await expect.poll(() => fall.getByTestId('audit').textContent()).toContain('Dr Martin — Acquittée');
   await page.screenshot({ path: artifactPath('console-fall-acknowledged.png') });
 
   // The patient's 24 h charts.

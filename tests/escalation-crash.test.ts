@@ -86,8 +86,13 @@ it('resumes an escalation after the ingest process is killed between two steps',
     const [alert] = ((await res.json()) as { alerts: Array<{ id: number; escalation: { step: number } }> }).alerts;
     const detail = (await (
       await fetch(`http://127.0.0.1:${apiPort}/alerts/${alert!.id}`, { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as { audit: Array<{ action: string }> };
-    expect(detail.audit.map((a) => a.action)).toContain(`notified ${claire.id} (alert)`);
+    ).json()) as { audit: Array<{ action: string; detail: { to?: string; kind?: string } }> };
+    expect(detail.audit).toContainEqual(
+      expect.objectContaining({
+        action: 'notified',
+        detail: expect.objectContaining({ to: claire.id, kind: 'alert' }),
+      }),
+    );
   });
   await first.kill('SIGKILL');
 

@@ -168,9 +168,9 @@ describe('dispatcher', () => {
     const audit = alerts
       .audit(alert.id)
       .filter((a) => a.channel === 'email' || a.channel === 'push')
-      .map((a) => `${a.channel}: ${a.action}`);
+      .map((a) => `${a.channel}: ${a.action} ${String(a.detail.to)} (${String(a.detail.kind)})`);
     expect(audit).toEqual([
-      `email: notification to ${daughter.id} failed (alert)`,
+      `email: notification failed ${daughter.id} (alert)`,
       `push: notified ${daughter.id} (alert)`,
       `email: notified ${daughter.id} (alert)`,
     ]);

@@ -43,18 +43,18 @@ export function patientsOf(people: People, person: Person): string[] {
   return isStaff(person.role) ? people.teamPatients(person) : people.linksOf(person.id).map((l) => l.patientId);
 }
 
-/** Names of the people alerts mention (who acknowledged, who is assigned, who is on the way). */
+/** Names of the people alerts mention (who acknowledged, who is assigned, who is on the way, who was notified). */
 export function namesOf(
   people: People,
   alerts: ReadonlyArray<{
     acknowledgedBy: string | null;
     assignee: string | null;
-    escalation: { owner: string | null } | null;
+    escalation: { owner: string | null; notified: readonly string[] } | null;
   }>,
 ): Record<string, string> {
   const ids = new Set(
     alerts
-      .flatMap((a) => [a.acknowledgedBy, a.assignee, a.escalation?.owner])
+      .flatMap((a) => [a.acknowledgedBy, a.assignee, a.escalation?.owner, ...(a.escalation?.notified ?? [])])
       .filter((x): x is string => typeof x === 'string'),
   );
   return Object.fromEntries([...ids].map((id) => [id, people.person(id)?.name ?? id]));

@@ -204,11 +204,14 @@ export class SqliteAlertRepository implements AlertRepository {
   }
 
   listSince(patientIds: readonly string[], since: number): Alert[] {
-    const wanted = new Set(patientIds);
+    if (patientIds.length === 0) return [];
+    // These patients' newest 5000 (not everyone's oldest 5000), in the order they were opened.
     return this.#db
-      .prepare<[number], AlertRow>('SELECT * FROM lifecycle_alerts WHERE opened_at >= ? ORDER BY opened_at LIMIT 5000')
-      .all(since)
-      .filter((r) => wanted.has(r.patient_id))
+      .prepare<unknown[], AlertRow>(
+        `SELECT * FROM (SELECT * FROM lifecycle_alerts WHERE opened_at >= ? AND patient_id IN (${patientIds.map(() => '?').join(',')})
+         ORDER BY opened_at DESC LIMIT 5000) ORDER BY opened_at`,
+      )
+      .all(since, ...patientIds)
       .map(toAlert);
   }
 

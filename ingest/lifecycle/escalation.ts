@@ -207,7 +207,7 @@ export class Escalations {
       notified: e.notified.includes(person) ? e.notified : [...e.notified, person],
     };
     this.#repo.save(next);
-    this.#audit(e.alertId, now, `escalation step ${step + 1} of ${steps.length}`, { to: person, round, nextAt });
+    this.#audit(e.alertId, now, 'escalation step', { to: person, step: step + 1, steps: steps.length, round, nextAt });
     return next;
   }
 

@@ -33,6 +33,26 @@ const cond = (
 ): Condition => ({ patientId, kind, change, priority, at: T0 + atSec * 1000, detail });
 
 describe('alert lifecycle', () => {
+  it('lists the alerts of the patients asked for, opened since a time, open or closed, in order', () => {
+    life.apply(cond('threshold:hr-high', 'raise', 'medium', 0));
+    const closing = life.apply(cond('threshold:hr-high', 'raise', 'medium', 10, {}, 'p-2'))!;
+    life.apply(cond('threshold:hr-high', 'clear', 'medium', 20, {}, 'p-2'));
+    life.apply(cond('threshold:spo2-low', 'raise', 'medium', 30, {}, 'p-2'));
+    life.apply(cond('threshold:spo2-low', 'raise', 'medium', 40, {}, 'p-3'));
+    const since = (ids: string[], sec: number) =>
+      repo.listSince(ids, T0 + sec * 1000).map((a) => [a.patientId, a.kind]);
+    expect(since(['p-2'], 0)).toEqual([
+      ['p-2', 'threshold:hr-high'],
+      ['p-2', 'threshold:spo2-low'],
+    ]);
+    expect(repo.get(closing.alert.id)?.closedAt).not.toBeNull();
+    expect(since(['p-2', 'p-3'], 15)).toEqual([
+      ['p-2', 'threshold:spo2-low'],
+      ['p-3', 'threshold:spo2-low'],
+    ]);
+    expect(since([], 0)).toEqual([]);
+  });
+
   it('keeps one open alert per patient and kind: repeats update it', () => {
     const a = life.apply(cond('threshold:spo2-low', 'raise', 'medium', 0, { value: 90 }))!;
     const b = life.apply(cond('threshold:spo2-low', 'raise', 'medium', 10, { value: 89 }))!;

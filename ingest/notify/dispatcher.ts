@@ -24,6 +24,8 @@ export interface DispatcherOptions {
   readonly linkFor: (alertId: number) => string;
   readonly logger: Logger;
   readonly onDelivery?: (channel: string, ok: boolean) => void;
+  /** After a message to someone was tried (its deliveries are in the alert's audit). */
+  readonly onSent?: (alertId: number) => void;
 }
 
 export class Dispatcher {
@@ -92,7 +94,8 @@ export class Dispatcher {
         alerts.addAudit(alert.id, {
           at: now,
           actor: 'system',
-          action: r.ok ? `notified ${person.id} (${m.kind})` : `notification to ${person.id} failed (${m.kind})`,
+          // Stable words (the pages translate them); who and what are in the detail.
+          action: r.ok ? 'notified' : 'notification failed',
           channel: channel.name,
           detail: {
             to: person.id,
@@ -123,7 +126,7 @@ export class Dispatcher {
       alerts.addAudit(alert.id, {
         at: now,
         actor: 'system',
-        action: `${person.id} cannot be reached (no e-mail, no push subscription)`,
+        action: 'unreachable',
         channel: 'escalation',
         detail: { to: person.id, kind: m.kind },
       });
@@ -136,5 +139,6 @@ export class Dispatcher {
     } else {
       outbox.attempted(m.id, delivered, { done: true, at: now });
     }
+    this.#o.onSent?.(alert.id);
   }
 }

@@ -6,7 +6,7 @@
  * common/errors.ts's `{ error: { code, message, params } }`.
  */
 import { z } from 'zod';
-import { alertActionSchema } from '../../common/alert-api.ts';
+import { alertActionSchema, alertViewSchema } from '../../common/alert-api.ts';
 import { patientSettingsSchema } from '../../common/patient-settings-schema.ts';
 import { MAX_NOTE_LENGTH } from '../../common/people-rules.ts';
 import {
@@ -41,6 +41,11 @@ export interface RouteSpec {
 function route<const S extends RouteSpec>(spec: S): S {
   return spec;
 }
+
+/** How far back a patient's page lists past alerts (the alert service keeps them longer). */
+export const PAST_ALERT_DAYS = 90;
+/** The most past alerts a patient's page lists. */
+export const MAX_PAST_ALERTS = 100;
 
 /** Personal API tokens live at most this long (short-lived by design). */
 export const MAX_API_TOKEN_DAYS = 30;
@@ -221,6 +226,15 @@ export const ROUTES = {
       points: z.coerce.number().int().min(10).max(100_000).default(800),
     }),
     reply: historySchema,
+  }),
+  /** A patient's closed alerts, newest first (each one's history: ROUTES.alert). */
+  pastAlerts: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId/alerts',
+    status: 200,
+    params: patientParams,
+    query: z.object({ days: z.coerce.number().int().min(1).max(PAST_ALERT_DAYS).default(PAST_ALERT_DAYS) }),
+    reply: z.object({ alerts: z.array(alertViewSchema), names: z.record(z.string(), z.string()) }),
   }),
   notes: route({
     method: 'GET',

@@ -138,6 +138,8 @@ export const noteSchema = z.object({
   role: z.string(),
   text: z.string(),
   at: z.number(),
+  /** The alert this note closed (its resolution note). */
+  closes: z.object({ id: z.number(), kind: z.string(), openedAt: z.number() }).nullable(),
 });
 export type NoteView = z.infer<typeof noteSchema>;
 
@@ -151,10 +153,12 @@ export const apiTokenSchema = z.object({
 export type ApiTokenView = z.infer<typeof apiTokenSchema>;
 
 export const alertWithNamesSchema = z.object({ alert: alertViewSchema, names: z.record(z.string(), z.string()) });
-export const alertHistorySchema = z.object({
-  alert: alertViewSchema,
-  audit: z.array(auditEntrySchema.omit({ detail: true })),
+/** One line of an alert's history (web/audit-view.ts): names, not ids; the page translates `action`. */
+export const auditLineSchema = auditEntrySchema.omit({ detail: true }).extend({
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
 });
+export type AuditLine = z.infer<typeof auditLineSchema>;
+export const alertHistorySchema = z.object({ alert: alertViewSchema, audit: z.array(auditLineSchema) });
 
 export const invitationViewSchema = z.object({
   name: z.string(),

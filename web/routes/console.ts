@@ -6,7 +6,7 @@
 import { VigieError } from '../../common/errors.ts';
 import type { AlertView } from '../../common/alert-api.ts';
 import { thresholdsFor } from '../../ingest/rules/thresholds.ts';
-import { ROUTES } from '../api/routes.ts';
+import { MAX_PAST_ALERTS, ROUTES } from '../api/routes.ts';
 import type { ConsoleRow, StaffMe } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
@@ -85,6 +85,20 @@ export function consoleRoutes(app: App, c: WebContext): void {
         priority: a.priority,
       }));
       return { ...history, alerts: markers };
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.pastAlerts, 'staff'),
+    handler: async (request) => {
+      const { patientId } = request.params;
+      requireAccess(c.people, personOf(request), patientId);
+      const since = Date.now() - request.query.days * DAY_MS;
+      const alerts = (await c.alerts.since(patientId, since))
+        .filter((a) => a.closedAt !== null)
+        .sort((a, b) => b.openedAt - a.openedAt)
+        .slice(0, MAX_PAST_ALERTS);
+      return { alerts, names: namesOf(c.people, alerts) };
     },
   });
 

@@ -17,6 +17,7 @@ import { personOf, type App } from '../edge.ts';
 import { accessTo, isPatientOrCareTeam, namesOf, requireAccess, requireFamilyLink } from '../access.ts';
 import { isInvited } from '../calls.ts';
 import { routeOf } from './define.ts';
+import { auditLine } from '../audit-view.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 /** Invitations one person may create per hour (a care team's busiest morning is far below). */
@@ -107,7 +108,7 @@ export function familyRoutes(app: App, c: WebContext): void {
       const { found, access } = await visibleAlert(c, personOf(request), request.params.alertId);
       return {
         alert: alertFor(found.alert, access),
-        audit: found.audit.map((a) => ({ at: a.at, actor: nameOf(c, a.actor), action: a.action, channel: a.channel })),
+        audit: found.audit.map((a) => auditLine(a, (id) => nameOf(c, id))),
       };
     },
   });
@@ -127,6 +128,14 @@ export function familyRoutes(app: App, c: WebContext): void {
       try {
         const alert = await c.alerts.act(alertId, person.id, action, 'web');
         c.logger.info({ alertId, personId: person.id, action: action.action }, 'alert action');
+        // The closing note joins the patient's coordination log, saying which alert it closed.
+        if (action.action === 'resolve') {
+          c.people.addNote(alert.patientId, person.id, action.note, Date.now(), {
+            id: alert.id,
+            kind: alert.kind,
+            openedAt: alert.openedAt,
+          });
+        }
         return { alert: alertFor(alert, access), names: namesOf(c.people, [alert]) };
       } catch (error) {
         // "Already accepted by u-…": the page names the person, not their id.

@@ -17,6 +17,11 @@ export function clock(ms: number, lang: string): string {
   return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
 }
 
+/** A date and time, short, in the page's language ("28/11/2026 20:06"). */
+export function dateTime(ms: number, lang: string): string {
+  return new Date(ms).toLocaleString(lang, { dateStyle: 'short', timeStyle: 'short' });
+}
+
 export function num(v: { value: number } | undefined, digits = 0): string {
   return v ? v.value.toFixed(digits) : '–';
 }

@@ -2,7 +2,7 @@
 import type { AlertView } from '../../../common/alert-api.ts';
 import { isMessageKey, type MessageKey } from '../lib/i18n.ts';
 
-export function alertTitleKey(alert: AlertView): MessageKey {
+export function alertTitleKey(alert: Pick<AlertView, 'kind'>): MessageKey {
   const key = alert.kind.startsWith('threshold:') ? 'alert.kind.threshold' : `alert.kind.${alert.kind}`;
   return isMessageKey(key) ? key : 'alert.kind.threshold';
 }

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertView } from '../../../../common/alert-api.ts';
+import { alarmPriority, alarmTitle, openAlarms } from './open-alarms.ts';
+
+const NOW = 1_700_000_000_000;
+
+function alert(over: Partial<AlertView>): AlertView {
+  return {
+    id: 1,
+    patientId: 'p1',
+    kind: 'fall',
+    priority: 'high',
+    status: 'confirmed',
+    active: true,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    assignee: null,
+    snoozedUntil: null,
+    openedAt: NOW - 60_000,
+    updatedAt: NOW - 60_000,
+    clearedAt: null,
+    closedAt: null,
+    closedReason: null,
+    resolution: null,
+    lastNotifiedAt: null,
+    notifications: 0,
+    detail: {},
+    escalation: null,
+    ...over,
+  };
+}
+
+describe('openAlarms', () => {
+  it.each([
+    ['a high open alert', alert({}), true],
+    ['a medium open alert', alert({ priority: 'medium' }), true],
+    ['a low alert', alert({ priority: 'low' }), false],
+    ['an acknowledged alert', alert({ acknowledgedAt: NOW - 1000, acknowledgedBy: 'u' }), false],
+    ['a closed alert', alert({ closedAt: NOW - 1000 }), false],
+    ['a snoozed alert', alert({ snoozedUntil: NOW + 1 }), false],
+    ['an alert whose snooze ended', alert({ snoozedUntil: NOW }), true],
+  ])('%s: alarm %s', (_, a, expected) => {
+    expect(openAlarms([{ name: 'Jeanne', alerts: [a] }], NOW).length === 1).toBe(expected);
+  });
+
+  it('puts high first, then the one waiting longest', () => {
+    const rows = [
+      { name: 'A', alerts: [alert({ id: 1, priority: 'medium', openedAt: NOW - 9000 })] },
+      { name: 'B', alerts: [alert({ id: 2, openedAt: NOW - 1000 }), alert({ id: 3, openedAt: NOW - 5000 })] },
+    ];
+    const alarms = openAlarms(rows, NOW);
+    expect(alarms.map((a) => [a.alert.id, a.patientName])).toEqual([
+      [3, 'B'],
+      [2, 'B'],
+      [1, 'A'],
+    ]);
+    expect(alarmPriority(alarms)).toBe('high');
+    expect(alarmPriority(alarms.slice(2))).toBe('medium');
+    expect(alarmPriority([])).toBeNull();
+  });
+});
+
+describe('alarmTitle', () => {
+  it('counts the alarms and names the most urgent', () => {
+    const alarms = openAlarms(
+      [{ name: 'Jeanne Martin', alerts: [alert({ id: 1 }), alert({ id: 2, priority: 'medium' })] }],
+      NOW,
+    );
+    expect(alarmTitle(alarms, () => ({ priority: 'Urgent', what: 'Chute' }))).toBe(
+      '(2) URGENT — Chute — Jeanne Martin',
+    );
+    expect(alarmTitle([], () => ({ priority: 'x', what: 'y' }))).toBeUndefined();
+  });
+});

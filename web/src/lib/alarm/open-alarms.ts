@@ -1,0 +1,41 @@
+/**
+ * Which open alerts are alarms the care team must not miss: high and medium priority, open, not yet
+ * acknowledged, not snoozed. Most urgent first, then the oldest (the one waiting longest).
+ */
+import type { AlertView } from '../../../../common/alert-api.ts';
+import type { AlarmPriority } from './patterns.ts';
+
+export interface Alarm {
+  readonly alert: AlertView & { priority: AlarmPriority };
+  readonly patientName: string;
+}
+
+const RANK: Readonly<Record<AlarmPriority, number>> = { high: 0, medium: 1 };
+
+function isAlarm(a: AlertView, now: number): a is AlertView & { priority: AlarmPriority } {
+  return (
+    (a.priority === 'high' || a.priority === 'medium') &&
+    a.closedAt === null &&
+    a.acknowledgedAt === null &&
+    (a.snoozedUntil === null || a.snoozedUntil <= now)
+  );
+}
+
+export function openAlarms(rows: ReadonlyArray<{ name: string; alerts: readonly AlertView[] }>, now: number): Alarm[] {
+  return rows
+    .flatMap((r) => r.alerts.filter((a) => isAlarm(a, now)).map((alert) => ({ alert, patientName: r.name })))
+    .sort((x, y) => RANK[x.alert.priority] - RANK[y.alert.priority] || x.alert.openedAt - y.alert.openedAt);
+}
+
+/** The pattern to sound: the most urgent alarm's. */
+export function alarmPriority(alarms: readonly Alarm[]): AlarmPriority | null {
+  return alarms[0]?.alert.priority ?? null;
+}
+
+/** "(2) URGENT — Chute — Jeanne Martin": the tab's title while alarms wait, the most urgent named. */
+export function alarmTitle(alarms: readonly Alarm[], describe: (alarm: Alarm) => { priority: string; what: string }) {
+  const first = alarms[0];
+  if (!first) return undefined;
+  const { priority, what } = describe(first);
+  return `(${alarms.length}) ${priority.toLocaleUpperCase()} — ${what} — ${first.patientName}`;
+}
