@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, launchBrowser, SCREENS } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
@@ -21,11 +21,6 @@ afterEach(async () => {
   browser = undefined;
 });
 
-const SCREENS = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'tablet', width: 820, height: 1180 },
-  { name: 'desktop', width: 1440, height: 900 },
-] as const;
 const LANGS = [
   { lang: 'fr', locale: 'fr-FR' },
   { lang: 'en', locale: 'en-GB' },
