@@ -225,6 +225,20 @@ it('charts a patient on clinical ranges with every threshold, spot readings as p
     .poll(() => chart('hr').locator('.u-legend .u-series').first().locator('.u-value').textContent())
     .toMatch(/^\d{1,2} [a-zéû]+\.?, \d\d:\d\d$/);
 
+  // The live panel marks a reading past a threshold as the list does.
+  await jeanne.publish('vitals', { ts: Date.now(), seq: 100, hr: 75, spo2: 96, temp: 38.4 });
+  await expect
+    .poll(() => page.getByTestId('live-vitals').locator('[data-beyond="above"]').textContent())
+    .toBe('38,4▲ (au-dessus du seuil de 38 °C)');
+
+  // Near a temperature point (38.4 °C, 21 minutes ago, 39/60 of the way), the tooltip gives it and its time.
+  const over = chart('temp').locator('.u-over');
+  const area = (await over.boundingBox())!;
+  await over.hover({ position: { x: area.width * (39 / 60) + 12, y: area.height / 2 } });
+  await expect
+    .poll(() => chart('temp').locator('.u-legend .u-series').nth(1).locator('.u-value').textContent())
+    .toMatch(/^38,4 °C \(\d\d:\d\d\)$/);
+
   await shots(page, 'console-patient-charts', () =>
     expect.poll(async () => Number(await chart('temp').getAttribute('data-readings'))).toBe(4),
   );
