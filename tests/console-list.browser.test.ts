@@ -163,6 +163,21 @@ it('keeps the rows in place through noisy readings until a NEWS2 band holds, and
   await expect.poll(() => presence(emile).textContent()).toMatch(/^hors ligne depuis\s\d+\smin$/);
 
   await shots(page, 'console-list', () => expect.poll(() => rows.count()).toBe(5));
+  // On a phone the list scrolls sideways to the last columns, and the names stay in view.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page
+    .getByRole('region', { name: MESSAGES.fr['console.list'] })
+    .evaluate((el) => el.scrollTo(el.scrollWidth, 0));
+  await expect
+    .poll(() => cell(celine.device, 'glucose').evaluate((el) => el.getBoundingClientRect().right <= 390))
+    .toBe(true);
+  const name = (await rows.first().locator('th a').boundingBox())!;
+  expect(name.x).toBeGreaterThanOrEqual(0);
+  expect(
+    await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.textContent, { x: name.x + 5, y: name.y + 5 }),
+  ).toBe('Céline Caron');
+  await page.screenshot({ path: artifactPath('console-list-fr-phone-scrolled.png') });
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByRole('button', { name: 'English' }).click();
   await expect.poll(() => headers.nth(4).textContent()).toBe('Pulse (/min)');
   expect(await cell(anne.device, 'temp').textContent()).toBe('38.4▲ (above the threshold of 38 °C)');
