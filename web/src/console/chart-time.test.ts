@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { timeFull, timeOfDay, timeTick } from './chart-time.ts';
+import { tickSteps, timeFull, timeOfDay, timeTick } from './chart-time.ts';
 
 // Local times: the page shows the time where the clinician is.
 const at = new Date(2026, 10, 28, 20, 6).getTime();
@@ -23,5 +23,13 @@ describe('chart times', () => {
   it('says the date and the time in tooltips and tables', () => {
     expect(timeFull(at, 'fr')).toBe('28 nov., 20:06');
     expect(timeFull(at, 'en')).toBe('28 Nov, 20:06');
+  });
+});
+
+describe('time axis steps', () => {
+  it('ticks whole days when the ticks are dates, and leaves shorter spans to the chart', () => {
+    expect(tickSteps(24 * HOUR)).toBeUndefined();
+    expect(tickSteps(7 * 24 * HOUR)?.every((s) => s % 86_400 === 0)).toBe(true);
+    expect(tickSteps(30 * 24 * HOUR)?.[0]).toBe(86_400);
   });
 });

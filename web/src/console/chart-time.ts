@@ -26,6 +26,14 @@ export function timeOfDay(ms: number, lang: string): string {
   return format(lang, 'time').format(ms);
 }
 
+/**
+ * The time axis' tick steps (seconds) for a chart spanning `spanMs`: whole days when the ticks are
+ * dates (a tick every 12 h would write the same date twice); the chart library's own otherwise.
+ */
+export function tickSteps(spanMs: number): number[] | undefined {
+  return spanMs <= TIME_TICKS_UP_TO_MS ? undefined : [1, 2, 3, 7, 14].map((days) => days * 86_400);
+}
+
 /** A tick of the time axis, for a chart spanning `spanMs`. */
 export function timeTick(ms: number, lang: string, spanMs: number): string {
   return format(lang, spanMs <= TIME_TICKS_UP_TO_MS ? 'time' : 'day').format(ms);
