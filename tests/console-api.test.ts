@@ -69,6 +69,24 @@ describe('the console API', () => {
     ).toHaveLength(2);
   });
 
+  it("gives each row the patient's enabled thresholds, with the care team's changes, to mark readings past them", async () => {
+    const { device } = await s.senior('Jeanne Martin');
+    const cookie = await staff('clinician', 'house@ch.test', 'Nord', [device.patientId]);
+    const set = await fetch(`${s.webUrl}/api/patients/${device.patientId}/rules`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ thresholds: { 'temp-high': { limit: 37.8 }, 'hr-low': { enabled: false } } }),
+    });
+    expect(set.status).toBe(200);
+    const [row] = ((await (await get('/api/console/patients', cookie)).json()) as { patients: ConsoleRow[] }).patients;
+    expect(row?.thresholds.filter((th) => th.vital === 'temp')).toEqual([
+      { vital: 'temp', direction: 'above', limit: 37.8, priority: 'medium' },
+      { vital: 'temp', direction: 'above', limit: 39, priority: 'high' },
+      { vital: 'temp', direction: 'below', limit: 35.5, priority: 'medium' },
+    ]);
+    expect(row?.thresholds.filter((th) => th.vital === 'hr').map((th) => th.limit)).toEqual([120, 140, 40]);
+  });
+
   it('gives live values, a partial NEWS2 and open alerts; staff acknowledge and resolve, and the audit names them', async () => {
     const { device, publish } = await s.senior('Jeanne Martin');
     const cookie = await staff('clinician', 'house@ch.test', 'Nord', [device.patientId]);

@@ -73,6 +73,24 @@ export const news2ViewSchema = z.object({
 });
 export type News2View = z.infer<typeof news2ViewSchema>;
 
+export const thresholdViewSchema = z.object({
+  id: z.string(),
+  vital: z.string(),
+  direction: z.enum(['below', 'above']),
+  limit: z.number(),
+  priority: z.enum(['high', 'medium', 'low']),
+  enabled: z.boolean(),
+});
+export type ThresholdView = z.infer<typeof thresholdViewSchema>;
+/** An enabled threshold, as the list needs it to mark a reading beyond it. */
+export const thresholdLimitSchema = thresholdViewSchema.pick({
+  vital: true,
+  direction: true,
+  limit: true,
+  priority: true,
+});
+export type ThresholdLimit = z.infer<typeof thresholdLimitSchema>;
+
 export const consoleRowSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -84,6 +102,8 @@ export const consoleRowSchema = z.object({
   alerts: z.array(alertViewSchema),
   /** Names of the people the alerts mention (who acknowledged, who is on the way). */
   names: z.record(z.string(), z.string()),
+  /** The patient's enabled alert thresholds, to mark the readings beyond them (absent from older servers). */
+  thresholds: z.array(thresholdLimitSchema).default([]),
 });
 export type ConsoleRow = z.infer<typeof consoleRowSchema>;
 
@@ -94,16 +114,6 @@ export const staffMeSchema = z.object({
   lang: langSchema,
 });
 export type StaffMe = z.infer<typeof staffMeSchema>;
-
-export const thresholdViewSchema = z.object({
-  id: z.string(),
-  vital: z.string(),
-  direction: z.enum(['below', 'above']),
-  limit: z.number(),
-  priority: z.enum(['high', 'medium', 'low']),
-  enabled: z.boolean(),
-});
-export type ThresholdView = z.infer<typeof thresholdViewSchema>;
 
 export const chainSchema = z.object({
   patientId: z.string(),

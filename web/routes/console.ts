@@ -169,5 +169,8 @@ function rowOf(c: WebContext, patientId: string, alerts: readonly AlertView[]): 
     news2Options,
     alerts: [...alerts],
     names: namesOf(c.people, alerts),
+    thresholds: thresholdsFor(settings?.thresholds ?? {})
+      .filter((th) => th.enabled)
+      .map(({ vital, direction, limit, priority }) => ({ vital, direction, limit, priority })),
   };
 }

@@ -11,7 +11,7 @@ import type { ConsoleRow, LiveSample } from '../../api/schemas.ts';
 import type { ErrorCode } from '../../../common/errors.ts';
 import { ApiError, call, type ClientErrorCode } from '../lib/api.ts';
 import { READING_NAMES } from '../../../devices/limits.ts';
-import { rowOrder } from './order.ts';
+import { StableOrder } from './order.ts';
 import { News2Window } from '../../../ingest/rules/news2-window.ts';
 import { addReadings, news2Of } from '../../news2-view.ts';
 import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
@@ -19,9 +19,11 @@ import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
 type Row = ConsoleRow & { updatedAt: number };
 
 const VITALS_REFRESH_MS = 500;
+/** How often bands that have held long enough are looked for when no reading comes (order.ts). */
+const SETTLE_EVERY_MS = 5000;
 
 export class ConsoleLive {
-  /** Sorted: most severe open alert, then NEWS2, then name. */
+  /** Sorted (order.ts): most severe open alert, then the NEWS2 band once it has held, then name. */
   rows = $state.raw<Row[]>([]);
   connected = $state(false);
   loaded = $state(false);
@@ -38,6 +40,8 @@ export class ConsoleLive {
   #resort = true;
   /** Each patient's recent readings, from which NEWS2 is scored as they arrive. */
   readonly #news2Windows = new Map<string, News2Window>();
+  readonly #stable = new StableOrder(() => Date.now());
+  readonly #settle: ReturnType<typeof setInterval>;
 
   /** `only`: follow a single patient (the call page's panel) instead of the whole team ('*'). */
   constructor(only?: string) {
@@ -45,12 +49,18 @@ export class ConsoleLive {
       message: (m) => this.#message(m),
       status: (c) => (this.connected = c),
     });
+    this.#settle = setInterval(() => {
+      if (!this.#stable.settle()) return;
+      this.#resort = true;
+      this.#publish();
+    }, SETTLE_EVERY_MS);
   }
 
   close(): void {
     this.#connection.close();
     cancelAnimationFrame(this.#frame);
     clearTimeout(this.#timer);
+    clearInterval(this.#settle);
   }
 
   row(id: string): Row | undefined {
@@ -67,7 +77,11 @@ export class ConsoleLive {
     try {
       const { patients } = await call(ROUTES.patients, {});
       this.#byId.clear();
-      for (const p of patients) this.#byId.set(p.id, { ...p, updatedAt: Date.now() });
+      for (const p of patients) {
+        this.#byId.set(p.id, { ...p, updatedAt: Date.now() });
+        this.#stable.observe(p.id, p.news2);
+      }
+      this.#stable.retain(new Set(this.#byId.keys()));
       this.loaded = true;
       this.error = undefined;
       this.#resort = true;
@@ -84,6 +98,7 @@ export class ConsoleLive {
         // A member of the care team's snapshot is the console's row.
         if (!('news2Options' in m.overview)) return;
         this.#byId.set(m.patientId, { ...m.overview, updatedAt: Date.now() });
+        this.#stable.observe(m.patientId, m.overview.news2);
         this.loaded = true;
         this.#resort = true;
         this.#publish();
@@ -101,7 +116,7 @@ export class ConsoleLive {
           if (s.battery !== undefined) battery = s.battery;
         }
         const news2 = news2Of(addReadings(this.#news2Window(r), m.samples), r.news2Options, Date.now());
-        if (news2?.score !== r.news2?.score) this.#resort = true;
+        if (this.#stable.observe(r.id, news2)) this.#resort = true;
         this.#byId.set(r.id, {
           ...r,
           latest,
@@ -166,7 +181,7 @@ export class ConsoleLive {
     this.#frame = requestAnimationFrame(() => {
       this.#frame = 0;
       if (this.#resort) {
-        this.#order = [...this.#byId.values()].sort(rowOrder).map((r) => r.id);
+        this.#order = this.#stable.sort(this.#byId.values()).map((r) => r.id);
         this.#resort = false;
       }
       this.rows = this.#order.map((id) => this.#byId.get(id)!);

@@ -1,20 +1,29 @@
 import { isMessageKey, type MessageKey } from '../lib/i18n.ts';
+import { timeOfDay } from './chart-time.ts';
 /** Small display helpers of the console. */
-const formats = new Map<string, Intl.RelativeTimeFormat>();
 
-export function ago(ms: number | null, lang: string, never: string): string {
-  if (ms === null) return never;
-  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
-  let rtf = formats.get(lang);
-  if (!rtf) formats.set(lang, (rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' })));
-  if (s < 60) return rtf.format(-s, 'second');
-  if (s < 3600) return rtf.format(-Math.round(s / 60), 'minute');
-  if (s < 86_400) return rtf.format(-Math.round(s / 3600), 'hour');
-  return rtf.format(-Math.round(s / 86_400), 'day');
+const durations = new Map<string, Intl.NumberFormat>();
+
+/** How long since `ms`, short ("5 s", "3 min", "2 h", "4 j"): for a narrow column. */
+export function since(ms: number, lang: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  const [value, unit] =
+    s < 60
+      ? [s, 'second']
+      : s < 3600
+        ? [Math.round(s / 60), 'minute']
+        : s < 86_400
+          ? [Math.round(s / 3600), 'hour']
+          : [Math.round(s / 86_400), 'day'];
+  const key = `${lang}/${unit}`;
+  let nf = durations.get(key);
+  if (!nf) durations.set(key, (nf = new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'short' })));
+  return nf.format(value);
 }
 
+/** The time of day on a 24-hour clock, in both languages (chart-time.ts). */
 export function clock(ms: number, lang: string): string {
-  return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+  return timeOfDay(ms, lang);
 }
 
 /** A date and time, short, in the page's language ("28/11/2026 20:06"). */
@@ -22,9 +31,32 @@ export function dateTime(ms: number, lang: string): string {
   return new Date(ms).toLocaleString(lang, { dateStyle: 'short', timeStyle: 'short' });
 }
 
-export function num(v: { value: number } | undefined, digits = 0): string {
-  return v ? v.value.toFixed(digits) : '–';
+const numbers = new Map<string, Intl.NumberFormat>();
+
+/** A reading in the page's language ("37,2" in French), or a dash when there is none. */
+export function num(v: { value: number } | undefined, digits = 0, lang = 'fr'): string {
+  if (!v) return '–';
+  const key = `${lang}/${digits}`;
+  let nf = numbers.get(key);
+  if (!nf) {
+    nf = new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    numbers.set(key, nf);
+  }
+  return nf.format(v.value);
 }
+
+/** The unit of each vital as the console shows it (devices/PROTOCOL.md). */
+export const UNITS = {
+  hr: '/min',
+  spo2: '%',
+  temp: '°C',
+  bp: 'mmHg',
+  sys: 'mmHg',
+  dia: 'mmHg',
+  rr: '/min',
+  weight: 'kg',
+  glucose: 'mmol/L',
+} as const;
 
 /** The NEWS2 parameters a partial score lacks, in the page's language. */
 export function missingParameters(missing: readonly string[], t: (key: MessageKey) => string): string {
