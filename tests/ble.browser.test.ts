@@ -55,7 +55,7 @@ async function seniorPage(
   await page.getByTestId('email').fill(email);
   await page.getByTestId('password').fill(FAMILY_PASSWORD);
   await page.getByTestId('signin').click();
-  await expect.poll(() => page.getByText('Jeanne Dupont (moi)').count()).toBe(1);
+  await expect.poll(() => page.getByTestId('reader-relation').textContent()).toBe('— vous');
   return { page, patientId: device.patientId };
 }
 

@@ -41,6 +41,7 @@ async function invite(patientId: string, body: object): Promise<string> {
 describe('the family page', () => {
   it('takes a relative from the invitation to answering an SOS, live', async () => {
     const { device, publish } = await s.senior('Jeanne Dupont');
+    t.broker.registry.setPatientContact(device.patientId, { sex: 'female' });
     const page = await openPage(
       await invite(device.patientId, {
         name: 'Claire',
@@ -50,12 +51,14 @@ describe('the family page', () => {
       }),
     );
     await expect.poll(() => page.getByText('Invitation de Jeanne Dupont').count()).toBe(1);
+    expect(await page.getByTestId('invite-text').textContent()).toContain('Jeanne Dupont, votre mère,');
     expect(page.url()).not.toContain('invite='); // the token leaves the address bar
     await page.screenshot({ path: artifactPath('family-invitation.png') });
     await page.getByTestId('new-password').fill(FAMILY_PASSWORD);
     await page.getByTestId('accept-invitation').click();
     await expect.poll(() => page.getByTestId('relative').count()).toBe(1);
-    await expect.poll(() => page.getByText('Jeanne Dupont (fille)').count()).toBe(1);
+    // Who Jeanne is for Claire (her mother), not who Claire is for Jeanne.
+    await expect.poll(() => page.getByTestId('reader-relation').textContent()).toBe('— votre mère');
 
     await publish('vitals', { ts: Date.now(), seq: 1, hr: 72, spo2: 97, temp: 36.8, battery: 64 });
     await expect.poll(() => page.getByTestId('hr').textContent()).toBe('72 /min');
@@ -218,12 +221,20 @@ describe('the family page', () => {
     await page.getByTestId('email').fill('jeanne@senior.test');
     await page.getByTestId('password').fill(FAMILY_PASSWORD);
     await page.getByTestId('signin').click();
-    await expect.poll(() => page.getByText('Jeanne Dupont (moi)').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('reader-relation').textContent()).toBe('— vous');
     await page.getByLabel(fr['family.invite.name']).fill('Paul');
     await page.getByLabel(fr['family.invite.email']).fill('paul@famille.test');
-    await page.getByLabel(fr['family.invite.relation']).fill('voisin');
+    await page.getByLabel(fr['family.invite.relation']).selectOption('other');
+    await page.getByLabel(fr['family.invite.relation.other']).fill('filleul');
     await page.getByTestId('invite-send').click();
     await expect.poll(() => page.getByTestId('invite-link').inputValue()).toMatch(/\/family\/#invite=[\w-]{43}$/);
+    const paul = await page.getByTestId('invite-link').inputValue();
+    const lookup = await fetch(`${s.webUrl}/api/invitations/lookup`, {
+      method: 'POST',
+      headers: { origin: s.webUrl, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: new URL(paul).hash.replace('#invite=', '') }),
+    });
+    expect(await lookup.json()).toMatchObject({ relation: 'other', relationText: 'filleul' });
     await page.screenshot({ path: artifactPath('family-patient-invites.png'), fullPage: true });
   });
 });

@@ -30,3 +30,8 @@ export function byUrgency(a: AlertView, b: AlertView): number {
   const rank = { high: 0, medium: 1, low: 2 } as const;
   return rank[a.priority] - rank[b.priority] || a.openedAt - b.openedAt;
 }
+
+/** A fall or an SOS still open: the relative is shown what to do now (call the senior, call 15, go). */
+export function callsForAction(alert: AlertView): boolean {
+  return (alert.kind === 'fall' || alert.kind === 'sos') && alert.closedAt === null;
+}
