@@ -53,10 +53,11 @@ export const validated: Action<HTMLFormElement> = (form) => {
     messageOf(field).textContent = validityMessage(i18n.lang, field);
     field.setAttribute('aria-invalid', 'true');
     if (!first) {
-      // The browser checks every field, then stops; the first invalid one takes the focus (its message
-      // is read out with its name), once all have been checked.
+      // The browser checks every field (one event each), then stops; the first invalid one takes the
+      // focus (its message is read out with its name) once all have been checked: after a task, as
+      // microtasks run between the events.
       first = field;
-      queueMicrotask(() => {
+      setTimeout(() => {
         first?.focus();
         first = undefined;
       });
