@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
-import { MESSAGES } from '../web/src/lib/i18n.ts';
+import { MESSAGES, translate } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
 const t = usePipeline();
@@ -312,7 +312,7 @@ describe('the family page', () => {
       await publish('vitals', { ts: now - (4 - i) * 60_000, seq: i + 1, hr, battery: 80 });
     await expect
       .poll(() => page.getByTestId('pulse-caption').textContent())
-      .toBe('Pouls de la dernière heure : 62–88 /min');
+      .toBe(translate('fr', 'family.pulse.hour', { min: 62, max: 88 }));
     expect(await page.locator('[data-testid="pulse"] svg').getAttribute('aria-hidden')).toBe('true');
 
     await publish('events', { ts: Date.now(), seq: 10, type: 'sos' });

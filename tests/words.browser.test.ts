@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, launchBrowser, SCREENS, type Screen } from './support/browser.ts';
 import { MESSAGES, translate, type Lang } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
@@ -25,11 +25,6 @@ afterEach(async () => {
 const CASES = [
   { lang: 'fr', locale: 'en-GB' },
   { lang: 'en', locale: 'fr-FR' },
-] as const;
-const SCREENS = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'tablet', width: 820, height: 1180 },
-  { name: 'desktop', width: 1440, height: 900 },
 ] as const;
 
 /**
@@ -49,11 +44,7 @@ function foreignTexts(lang: Lang): string[] {
 /** What the browser says by itself when a form is sent empty, in either language. */
 const BROWSER_WORDS = [/please (fill|enter|include|lengthen|select|match)/i, /veuillez/i];
 
-async function open(
-  path: string,
-  locale: string,
-  options: { cookie?: string; screen?: (typeof SCREENS)[number] } = {},
-): Promise<Page> {
+async function open(path: string, locale: string, options: { cookie?: string; screen?: Screen } = {}): Promise<Page> {
   browser ??= await launchBrowser({ media: 'absent' });
   const screen = options.screen ?? SCREENS[0];
   // bypassCSP: the accessibility audit injects axe-core as a script.
