@@ -52,12 +52,18 @@ export interface DeviceView {
   /** What the last reading said, in the page's terms (vital → value). */
   last: { at: number; vitals: Record<string, number> } | undefined;
   battery: number | undefined;
-  /** Why the last reading was not sent, or why the device failed. */
-  problem: string | undefined;
+  /** Why the last reading was not sent, or why the device failed (said by the page: ble.device.*). */
+  problem: DeviceProblem | undefined;
   /** What the device said about its last measurement that the senior must know. */
   notice: MeasurementNotice | undefined;
   sent: number;
 }
+
+/**
+ * What went wrong with one device, as a code the page says in its language (the browser's and the
+ * decoder's own words are English, for developers: they go to the console).
+ */
+export type DeviceProblem = 'no_service' | 'connection' | 'unreadable' | 'not_sent';
 
 export class BleGateway {
   devices: DeviceView[] = $state([]);
@@ -180,7 +186,8 @@ export class BleGateway {
       view.problem = undefined;
       return true;
     } catch (error) {
-      view.problem = (error as Error).message;
+      console.warn('Bluetooth connection failed', error);
+      view.problem = 'connection';
       return false;
     }
   }
@@ -198,7 +205,8 @@ export class BleGateway {
   async #received(view: DeviceView, name: CharacteristicName, data: DataView): Promise<void> {
     const decoded = decodeCharacteristic(name, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (!decoded.ok) {
-      view.problem = decoded.error.reason;
+      console.warn('Bluetooth measurement not understood', decoded.error);
+      view.problem = 'unreadable';
       return;
     }
     view.notice = noticeOf(decoded.value);
@@ -230,7 +238,8 @@ export class BleGateway {
       view.sent += 1;
       view.problem = undefined;
     } catch (error) {
-      view.problem = (error as Error).message;
+      console.warn('Bluetooth measurement not sent', error);
+      view.problem = 'not_sent';
     }
   }
 }
