@@ -243,8 +243,9 @@ describe('every word in the page’s language, whatever the browser’s', () => 
     }
   });
 
-  it('the console: API tokens and the coordination log sent empty or out of range', async () => {
-    const { device } = await s.senior('Jeanne Dupont');
+  it('the console: an alert closed without a note, API tokens and the coordination log sent empty or out of range', async () => {
+    const { device, publish } = await s.senior('Jeanne Dupont');
+    await publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
     await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test', relation: 'daughter' });
     const doctor = await s.people.createPerson({
       role: 'clinician',
@@ -255,6 +256,18 @@ describe('every word in the page’s language, whatever the browser’s', () => 
     s.people.addToTeam(s.staffTeam, { people: [doctor.id] });
     const cookie = `vigie_session=${s.people.createSession(doctor.id, 3600_000).token}`;
     for (const { lang, locale } of CASES) {
+      const home = await open(`/console/?lang=${lang}`, locale, { cookie });
+      const feed = `console alerts ${lang}`;
+      const alert = home.locator('[data-testid="feed-alert"][data-kind="sos"]');
+      await expect.poll(() => alert.count()).toBe(1);
+      await alert.getByRole('button', { name: m(lang, 'console.resolve'), exact: true }).click();
+      const resolve = alert.locator('form').filter({ has: home.getByTestId('resolve') });
+      await sendExpecting(home, resolve, [m(lang, 'form.required')], feed);
+      await saysOnly(home, lang, feed);
+      await home.setViewportSize({ width: 1440, height: 900 });
+      await home.screenshot({ path: artifactPath(`console-resolve-empty-${lang}-desktop.png`) });
+      await home.context().close();
+
       const tokens = await open(`/console/?lang=${lang}#/tokens`, locale, { cookie });
       const where = `console tokens ${lang}`;
       await expect.poll(() => tokens.getByTestId('api-tokens').count()).toBe(1);
@@ -274,6 +287,8 @@ describe('every word in the page’s language, whatever the browser’s', () => 
       const notes = patient.locator('form').filter({ has: patient.getByTestId('note-add') });
       await sendExpecting(patient, notes, [m(lang, 'form.required')], there);
       await saysOnly(patient, lang, there);
+      await patient.setViewportSize({ width: 1440, height: 900 });
+      await patient.screenshot({ path: artifactPath(`console-patient-notes-${lang}-desktop.png`), fullPage: true });
       await patient.context().close();
     }
   });
