@@ -5,6 +5,7 @@
  * device's state for the page, reconnects a device that drops, and reconnects the devices this
  * browser remembers (getDevices, where the browser has it).
  */
+import { errorText } from '../../lib/error-text.ts';
 import { ApiError } from '../../lib/api.ts';
 import { i18n } from '../../lib/lang.svelte.ts';
 import {
@@ -108,6 +109,7 @@ export class BleGateway {
         optionalServices: [SERVICES.battery_service, SERVICES.device_information],
       });
     } catch (error) {
+      console.warn('Bluetooth chooser failed', error);
       return void (this.problem = problemOf(error));
     }
     try {
@@ -244,7 +246,12 @@ export class BleGateway {
   }
 }
 
-/** Why enrolment failed: the API's refusal in the page's language, or the connection's own words. */
+/**
+ * Why enrolment failed, in the page's language: the API's refusal, or no connection to the service
+ * (the MQTT client's own words are English, for developers: they go to the console).
+ */
 function enrolmentDetail(error: unknown): string {
-  return error instanceof ApiError ? i18n.error(error) : error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiError) return i18n.error(error);
+  console.warn('Bluetooth gateway enrolment failed', error);
+  return errorText(i18n.lang, 'network');
 }
