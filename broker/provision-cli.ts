@@ -2,7 +2,10 @@
  * Provisioning: creates patients and their watches in the registry. The secret is printed once;
  * only its hash is stored.
  *
- *   npm run provision -- patient --label "Mme A."       one patient and watch; prints id and secret
+ *   npm run provision -- patient --label "Mme A." [--phone "06 12 34 56 78"] [--sex female|male]
+ *                                                      one patient and watch; prints id and secret
+ *   npm run provision -- contact --patient p-1 [--phone NUMBER|none] [--sex female|male|none]
+ *                                                      sets or clears how relatives reach and name a patient
  *   npm run provision -- cohort --count 50 --out FILE   demo/test cohort, secrets written to FILE (0600)
  *   npm run provision -- service --name ingest          (re)creates a service account; prints its secret
  *   npm run provision -- revoke --device w-123          revokes a watch
@@ -18,8 +21,11 @@ import { Registry, SERVICE_ROLES } from '../common/registry.ts';
 import { SERVICE_PREFIX } from './acl.ts';
 import { People } from '../common/people.ts';
 import { generateSecret } from '../common/secrets.ts';
+import { normalisePhone } from '../common/phone.ts';
+import { SEXES, type Sex } from '../common/relations.ts';
 
-const USAGE = `usage: provision patient --label TEXT | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID
+const USAGE = `usage: provision patient --label TEXT [--phone NUMBER] [--sex female|male]
+       | contact --patient ID [--phone NUMBER|none] [--sex female|male|none] | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID
        | staff --name TEXT --email ADDRESS --role clinician|nurse|admin [--team NAME] | team --team NAME --patients ID,ID`;
 
 function fail(message: string): never {
@@ -39,18 +45,54 @@ const { positionals, values } = parseArgs({
     role: { type: 'string' },
     team: { type: 'string' },
     patients: { type: 'string' },
+    patient: { type: 'string' },
+    phone: { type: 'string' },
+    sex: { type: 'string' },
   },
 });
+
+/** --phone: a number (E.164 or French), normalised; `none` clears it (for `contact`). */
+function phoneOption(clearable: boolean): string | null | undefined {
+  if (values.phone === undefined) return undefined;
+  if (clearable && values.phone === 'none') return null;
+  const phone = normalisePhone(values.phone);
+  if (!phone.ok)
+    fail(
+      `--phone ${JSON.stringify(values.phone)} is not a phone number (E.164 "+33612345678" or French "06 12 34 56 78")`,
+    );
+  return phone.value;
+}
+
+/** --sex: female or male; `none` clears it (for `contact`). */
+function sexOption(clearable: boolean): Sex | null | undefined {
+  if (values.sex === undefined) return undefined;
+  if (clearable && values.sex === 'none') return null;
+  const sex = SEXES.find((x) => x === values.sex);
+  if (!sex) fail(`--sex must be ${SEXES.join(' or ')}${clearable ? ' or none' : ''}`);
+  return sex;
+}
+
 const registry = Registry.open(registryPath(dataDir()));
 try {
   switch (positionals[0]) {
     case 'patient': {
       const label = values.label?.trim();
       if (!label) fail('patient needs --label (how the care team refers to the patient)');
-      const p = await registry.provisionPatient(label);
+      const phone = phoneOption(false) ?? undefined;
+      const sex = sexOption(false) ?? undefined;
+      const p = await registry.provisionPatient(label, { ...(phone && { phone }), ...(sex && { sex }) });
       process.stdout.write(
         `patient  ${p.patientId}\nwatch    ${p.deviceId}\nsecret   ${p.secret}\n\nThe secret is shown once: configure it in the watch now. Only its hash is stored.\n`,
       );
+      break;
+    }
+    case 'contact': {
+      if (!values.patient) fail('contact needs --patient ID');
+      const contact = { phone: phoneOption(true), sex: sexOption(true) };
+      if (contact.phone === undefined && contact.sex === undefined) fail('contact needs --phone or --sex');
+      if (!registry.setPatientContact(values.patient, contact)) fail(`unknown patient ${values.patient}`);
+      const now = registry.patientContact(values.patient);
+      process.stdout.write(`patient  ${values.patient}\nphone    ${now?.phone ?? '-'}\nsex      ${now?.sex ?? '-'}\n`);
       break;
     }
     case 'cohort': {

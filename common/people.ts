@@ -7,9 +7,10 @@
 import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { VigieError, type ErrorCode, type ErrorParams } from './errors.ts';
-import { migrate } from './migrate.ts';
+import { migrate, type Migration } from './migrate.ts';
 import { hashPassword, verifyPassword } from './secrets.ts';
 import { openSqlite } from './sqlite.ts';
+import { isRelation, relationFromText, type Relation } from './relations.ts';
 
 import { LANGS, MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Lang, type Role } from './people-rules.ts';
 
@@ -27,8 +28,10 @@ export interface Person {
 export interface CareLink {
   readonly personId: string;
   readonly patientId: string;
-  /** In the person's words: "daughter", "neighbour", "on-call nurse". */
-  readonly relation: string;
+  /** Who the person is for the patient (common/relations.ts). */
+  readonly relation: Relation;
+  /** What was typed for a relation of code `other` ("infirmière de garde"), shown as it is. */
+  readonly relationText: string | null;
   /** The patient consents to this person seeing their vital signs. */
   readonly shareVitals: boolean;
   /**
@@ -60,7 +63,8 @@ export interface Invitation {
   readonly patientId: string;
   readonly name: string;
   readonly email: string;
-  readonly relation: string;
+  readonly relation: Relation;
+  readonly relationText: string | null;
   readonly shareVitals: boolean;
   readonly invitedBy: string;
   /** The account it creates: a relative (default) or the patient themself. */
@@ -134,7 +138,8 @@ CREATE TABLE IF NOT EXISTS push_subscriptions (
 );
 `;
 
-const MIGRATIONS = [
+/** Exported for the migration tests (a database made at an earlier version). */
+export const PEOPLE_MIGRATIONS: readonly Migration[] = [
   SCHEMA,
   // The patient's own account is marked on its care link, from the invitation's role, so that what it
   // may do (invite relatives, pair devices) never depends on the free-text relation.
@@ -150,6 +155,22 @@ const MIGRATIONS = [
   `ALTER TABLE coordination_notes ADD COLUMN closes_alert_id INTEGER;
    ALTER TABLE coordination_notes ADD COLUMN closes_alert_kind TEXT;
    ALTER TABLE coordination_notes ADD COLUMN closes_alert_opened_at INTEGER;`,
+  // The relation becomes a code of a fixed list (each page says it in its language, from its reader's
+  // side); what was typed before is mapped to its code where recognisable, else kept as the text of `other`.
+  (db) => {
+    db.exec(
+      'ALTER TABLE care_links ADD COLUMN relation_text TEXT; ALTER TABLE invitations ADD COLUMN relation_text TEXT;',
+    );
+    for (const table of ['care_links', 'invitations'] as const) {
+      const update = db.prepare(`UPDATE ${table} SET relation = ?, relation_text = ? WHERE rowid = ?`);
+      for (const row of db
+        .prepare<[], { rowid: number; relation: string }>(`SELECT rowid, relation FROM ${table}`)
+        .all()) {
+        const { relation, text } = relationFromText(row.relation);
+        update.run(relation, text, row.rowid);
+      }
+    }
+  },
 ];
 
 interface PersonRow {
@@ -164,6 +185,7 @@ interface LinkRow {
   person_id: string;
   patient_id: string;
   relation: string;
+  relation_text: string | null;
   share_vitals: number;
   self: number;
 }
@@ -172,6 +194,7 @@ interface InvitationRow {
   name: string;
   email: string;
   relation: string;
+  relation_text: string | null;
   share_vitals: number;
   invited_by: string;
   expires_at: number;
@@ -189,10 +212,15 @@ const toPerson = (r: PersonRow): Person => ({
 const toLink = (r: LinkRow): CareLink => ({
   personId: r.person_id,
   patientId: r.patient_id,
-  relation: r.relation,
+  ...storedRelation(r),
   shareVitals: r.share_vitals === 1,
   self: r.self === 1,
 });
+/** A stored relation (always a code since migration 4; `other` if the file was edited by hand). */
+const storedRelation = (r: { relation: string; relation_text: string | null }) =>
+  isRelation(r.relation)
+    ? { relation: r.relation, relationText: r.relation_text }
+    : { relation: 'other' as const, relationText: r.relation };
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 const newToken = () => randomBytes(32).toString('base64url');
 
@@ -205,7 +233,7 @@ export class People {
 
   static open(path: string): People {
     const db = openSqlite(path, { synchronous: 'FULL' });
-    migrate(db, 'people', MIGRATIONS);
+    migrate(db, 'people', PEOPLE_MIGRATIONS);
     return new People(db);
   }
 
@@ -247,14 +275,15 @@ export class People {
   link(
     personId: string,
     patientId: string,
-    link: { relation: string; shareVitals: boolean; self?: boolean },
+    link: { relation: string; relationText?: string | null; shareVitals: boolean; self?: boolean },
     now = Date.now(),
   ): CareLink {
+    const { relation, text } = relationOf(link.relation, link.relationText);
     this.#db
       .prepare(
-        'INSERT INTO care_links (person_id, patient_id, relation, share_vitals, self, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET relation = excluded.relation, share_vitals = excluded.share_vitals, self = excluded.self',
+        'INSERT INTO care_links (person_id, patient_id, relation, relation_text, share_vitals, self, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET relation = excluded.relation, relation_text = excluded.relation_text, share_vitals = excluded.share_vitals, self = excluded.self',
       )
-      .run(personId, patientId, link.relation, link.shareVitals ? 1 : 0, link.self ? 1 : 0, now);
+      .run(personId, patientId, relation, text, link.shareVitals ? 1 : 0, link.self ? 1 : 0, now);
     return this.linkOf(personId, patientId)!;
   }
 
@@ -325,23 +354,29 @@ export class People {
 
   /** Creates an invitation; returns its token (shown once, stored hashed). */
   invite(
-    invitation: Omit<Invitation, 'expiresAt' | 'role'> & { role?: Invitation['role'] },
+    invitation: Omit<Invitation, 'expiresAt' | 'role' | 'relation' | 'relationText'> & {
+      role?: Invitation['role'];
+      relation: string;
+      relationText?: string | null;
+    },
     ttlMs: number,
     now = Date.now(),
   ): { token: string; expiresAt: number } {
     const token = newToken();
     const expiresAt = now + ttlMs;
     const i = invitation;
+    const { relation, text } = relationOf(i.relation, i.relationText);
     this.#db
       .prepare(
-        'INSERT INTO invitations (token_hash, patient_id, name, email, relation, share_vitals, invited_by, expires_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO invitations (token_hash, patient_id, name, email, relation, relation_text, share_vitals, invited_by, expires_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         digest(token),
         i.patientId,
         i.name.trim(),
         i.email.trim().toLowerCase(),
-        i.relation.trim(),
+        relation,
+        text,
         i.shareVitals ? 1 : 0,
         i.invitedBy,
         expiresAt,
@@ -361,7 +396,7 @@ export class People {
       patientId: row.patient_id,
       name: row.name,
       email: row.email,
-      relation: row.relation,
+      ...storedRelation(row),
       shareVitals: row.share_vitals === 1,
       invitedBy: row.invited_by,
       role: row.role === 'patient' ? 'patient' : 'family',
@@ -403,7 +438,12 @@ export class People {
       this.link(
         person.id,
         inv.patientId,
-        { relation: inv.relation, shareVitals: inv.shareVitals, self: inv.role === 'patient' },
+        {
+          relation: inv.relation,
+          relationText: inv.relationText,
+          shareVitals: inv.shareVitals,
+          self: inv.role === 'patient',
+        },
         now,
       );
     })();
@@ -648,6 +688,16 @@ const toApiToken = (r: ApiTokenRow): ApiToken => ({
   expiresAt: r.expires_at,
   lastUsedAt: r.last_used_at,
 });
+
+/**
+ * A relation as stored: a code with, for `other`, what was typed. A word instead of a code (scripts,
+ * older clients) becomes its code (common/relations.ts).
+ */
+function relationOf(relation: string, relationText?: string | null): { relation: Relation; text: string | null } {
+  const mapped = relationFromText(relation);
+  const text = mapped.relation === 'other' ? relationText?.trim() || mapped.text : null;
+  return { relation: mapped.relation, text: text ? text.slice(0, 60) : null };
+}
 
 function checkPassword(password: string): string {
   if ([...password].length < MIN_PASSWORD_LENGTH)

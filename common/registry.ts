@@ -5,6 +5,9 @@
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { isDeviceId } from '../devices/topics.ts';
+import { migrate, type Migration } from './migrate.ts';
+import { normalisePhone } from './phone.ts';
+import type { Sex } from './relations.ts';
 import { generateSecret, hashSecret } from './secrets.ts';
 import { openSqlite } from './sqlite.ts';
 
@@ -36,6 +39,14 @@ export class DuplicateError extends Error {
   override readonly name = 'DuplicateError';
 }
 
+/** What the people caring for a patient may know to reach them; both optional. */
+export interface PatientContact {
+  /** E.164 ("+33612345678"): the relatives' page calls it on a fall or an SOS. */
+  readonly phone: string | null;
+  /** Administrative sex: the relatives' page says "votre mère" rather than "votre parent". */
+  readonly sex: Sex | null;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS patients (
   id TEXT PRIMARY KEY,
@@ -58,6 +69,13 @@ CREATE TABLE IF NOT EXISTS services (
   created_at INTEGER NOT NULL
 );
 `;
+
+/** Exported for the migration tests (a database made at an earlier version). */
+export const REGISTRY_MIGRATIONS: readonly Migration[] = [
+  SCHEMA,
+  // How to reach the patient on a fall or an SOS, and how their relatives' page names them.
+  `ALTER TABLE patients ADD COLUMN phone TEXT; ALTER TABLE patients ADD COLUMN sex TEXT;`,
+];
 
 interface DeviceRow {
   id: string;
@@ -85,7 +103,9 @@ export class Registry {
   }
 
   static open(path: string): Registry {
-    return new Registry(openSqlite(path, { synchronous: 'FULL', schema: SCHEMA }));
+    const db = openSqlite(path, { synchronous: 'FULL' });
+    migrate(db, 'registry', REGISTRY_MIGRATIONS);
+    return new Registry(db);
   }
 
   device(id: string): DeviceRecord | undefined {
@@ -107,14 +127,24 @@ export class Registry {
     return row && role && { username: row.username, role, secretHash: row.secret_hash };
   }
 
-  /** Creates a patient and their watch; returns the watch's secret, which is not stored in clear. */
-  async provisionPatient(label: string, now = Date.now()): Promise<Provisioned> {
+  /**
+   * Creates a patient and their watch; returns the watch's secret, which is not stored in clear. A
+   * phone number is checked and normalised first (TypeError when it is not one).
+   */
+  async provisionPatient(
+    label: string,
+    contact: { phone?: string; sex?: Sex } = {},
+    now = Date.now(),
+  ): Promise<Provisioned> {
+    const phone = contact.phone === undefined ? null : phoneOrThrow(contact.phone);
     const patientId = `p-${randomBytes(6).toString('hex')}`;
     const deviceId = `w-${randomBytes(6).toString('hex')}`;
     const secret = generateSecret();
     const hash = await hashSecret(secret);
     this.#db.transaction(() => {
-      this.#db.prepare('INSERT INTO patients (id, label, created_at) VALUES (?, ?, ?)').run(patientId, label, now);
+      this.#db
+        .prepare('INSERT INTO patients (id, label, phone, sex, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(patientId, label, phone, contact.sex ?? null, now);
       this.#db
         .prepare('INSERT INTO devices (id, patient_id, kind, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(deviceId, patientId, 'watch', hash, now);
@@ -169,6 +199,24 @@ export class Registry {
       ?.label;
   }
 
+  /** The patient's phone number and sex (null each when not given; undefined for an unknown patient). */
+  patientContact(patientId: string): PatientContact | undefined {
+    const row = this.#db
+      .prepare<[string], { phone: string | null; sex: string | null }>('SELECT phone, sex FROM patients WHERE id = ?')
+      .get(patientId);
+    return row && { phone: row.phone, sex: row.sex === 'female' || row.sex === 'male' ? row.sex : null };
+  }
+
+  /** Sets or clears (null) a patient's phone number or sex; false for an unknown patient. */
+  setPatientContact(patientId: string, contact: { phone?: string | null; sex?: Sex | null }): boolean {
+    const current = this.patientContact(patientId);
+    if (!current) return false;
+    const phone = contact.phone === undefined ? current.phone : contact.phone && phoneOrThrow(contact.phone);
+    const sex = contact.sex === undefined ? current.sex : contact.sex;
+    this.#db.prepare('UPDATE patients SET phone = ?, sex = ? WHERE id = ?').run(phone, sex, patientId);
+    return true;
+  }
+
   /**
    * The patient a device belongs to. Remembered: a device is provisioned for one patient and never
    * moves (revoking it keeps the link; the broker refuses its connections), and the ingest and the
@@ -188,4 +236,10 @@ export class Registry {
   close(): void {
     this.#db.close();
   }
+}
+
+function phoneOrThrow(input: string): string {
+  const phone = normalisePhone(input);
+  if (!phone.ok) throw new TypeError(`invalid phone number ${JSON.stringify(input)}: E.164 (+33…) or French (06…)`);
+  return phone.value;
 }

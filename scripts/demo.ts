@@ -135,6 +135,11 @@ function persisted(name: string, create: () => string): string {
  * called first, then an on-call nurse five minutes later.
  */
 async function demoFamily(patientId: string): Promise<{ email: string; password: string; chain: string }> {
+  // A number of the range French regulation keeps for fiction (01 99 00 xx xx): the family page's
+  // "call her" link on a fall, and "votre mère".
+  const registry = Registry.open(registryPath(dir));
+  registry.setPatientContact(patientId, { phone: '01 99 00 12 34', sex: 'female' });
+  registry.close();
   const people = People.open(registryPath(dir));
   try {
     const password = 'demo-famille-2026';
@@ -142,8 +147,8 @@ async function demoFamily(patientId: string): Promise<{ email: string; password:
       people.personByEmail(email) ?? (await people.createPerson({ role, name, email, password }));
     const daughter = await ensure('famille@vigie.demo', 'Claire (démo)', 'family');
     const nurse = await ensure('infirmiere@vigie.demo', 'Infirmière de garde (démo)', 'nurse');
-    people.link(daughter.id, patientId, { relation: 'fille', shareVitals: true });
-    people.link(nurse.id, patientId, { relation: 'infirmière de garde', shareVitals: true });
+    people.link(daughter.id, patientId, { relation: 'daughter', shareVitals: true });
+    people.link(nurse.id, patientId, { relation: 'caregiver', shareVitals: true });
     people.setChain(
       patientId,
       [

@@ -48,7 +48,10 @@ describe('invitations cannot be turned against an account', () => {
       'expiresAt',
       'name',
       'patientName',
+      'patientSex',
       'relation',
+      'relationText',
+      'self',
     ]);
     // ...and accepting answers the same whatever the password, right or wrong, with no session.
     for (const password of ['a wrong guess 1', 'a wrong guess 2', doctorPassword]) {

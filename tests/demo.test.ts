@@ -125,8 +125,8 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     const overview = await fetch(`${web}/api/patients/${patientId}`, { headers: { cookie } });
     expect(overview.status).toBe(200);
     expect(await overview.json()).toMatchObject({
-      patient: { id: patientId },
-      relation: 'fille',
+      patient: { id: patientId, phone: '+33199001234', sex: 'female' },
+      relation: 'daughter',
       shareVitals: true,
       alerts: [],
     });

@@ -54,11 +54,15 @@ describe('invitations and sign-in', () => {
     });
     expect(invited.status).toBe(201);
     const token = new URL(((await invited.json()) as { link: string }).link).hash.replace('#invite=', '');
+    // "fille", typed by an older client, is the code "daughter".
     expect(await (await post('/api/invitations/lookup', { token })).json()).toEqual({
       name: 'Claire',
       email: 'claire@famille.test',
-      relation: 'fille',
+      relation: 'daughter',
+      relationText: null,
+      self: false,
       patientName: 'Jeanne Dupont',
+      patientSex: null,
       expiresAt: expect.any(Number),
     });
     const short = await post('/api/invitations/accept', { token, password: 'short' });
@@ -73,7 +77,7 @@ describe('invitations and sign-in', () => {
       person: {
         name: 'Claire',
         role: 'family',
-        patients: [{ id: device.patientId, name: 'Jeanne Dupont', relation: 'fille', shareVitals: true }],
+        patients: [{ id: device.patientId, name: 'Jeanne Dupont', relation: 'daughter', shareVitals: true }],
       },
     });
     const again = await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD });
@@ -92,6 +96,41 @@ describe('invitations and sign-in', () => {
         )
       ).status,
     ).toBe(403);
+  });
+
+  it('keeps a relation as a code (what was typed for "other"), and tells a relative how to reach the senior', async () => {
+    const { device } = await s.senior('Jeanne Dupont');
+    t.broker.registry.setPatientContact(device.patientId, { phone: '06 12 34 56 78', sex: 'female' });
+    const claire = await s.family(device.patientId, {
+      name: 'Claire',
+      email: 'claire@famille.test',
+      relation: 'daughter',
+    });
+    const zoe = await s.family(device.patientId, {
+      name: 'Zoé',
+      email: 'zoe@famille.test',
+      relation: 'other',
+      relationText: 'filleule',
+    });
+    const overview = async (cookie: string) =>
+      (await (await get(`/api/patients/${device.patientId}`, cookie)).json()) as Record<string, unknown>;
+    expect(await overview(claire.cookie)).toMatchObject({
+      patient: { id: device.patientId, name: 'Jeanne Dupont', phone: '+33612345678', sex: 'female' },
+      relation: 'daughter',
+      relationText: null,
+      self: false,
+    });
+    expect(await overview(zoe.cookie)).toMatchObject({ relation: 'other', relationText: 'filleule' });
+    const detail = (await (
+      await fetch(`${s.webUrl}/api/console/patients/${device.patientId}`, {
+        headers: { authorization: `Bearer ${s.staffToken}` },
+      })
+    ).json()) as { people: unknown[]; phone: string };
+    expect(detail.phone).toBe('+33612345678');
+    expect(detail.people).toEqual([
+      { id: claire.personId, name: 'Claire', relation: 'daughter', relationText: null },
+      { id: zoe.personId, name: 'Zoé', relation: 'other', relationText: 'filleule' },
+    ]);
   });
 
   it('refuses a wrong password with a code, signs out, and does not let a stranger lock the owner out', async () => {
@@ -180,7 +219,7 @@ describe('the patient invites their relatives', () => {
     const accepted = await post('/api/invitations/accept', { token, password: FAMILY_PASSWORD });
     const paulCookie = sessionCookie(accepted);
     expect(await (await get('/api/me', paulCookie)).json()).toMatchObject({
-      person: { role: 'family', patients: [{ id: device.patientId, relation: 'voisin', shareVitals: false }] },
+      person: { role: 'family', patients: [{ id: device.patientId, relation: 'neighbour', shareVitals: false }] },
     });
     expect(
       (

@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { artifactPath, launchBrowser } from './support/browser.ts';
-import { MESSAGES } from '../web/src/lib/i18n.ts';
+import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
+import { MESSAGES, translate } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
 const t = usePipeline();
@@ -29,6 +29,18 @@ async function openPage(url: string): Promise<Page> {
   return page;
 }
 
+/** A relative's page, signed in with their session cookie, in a browser language of its own. */
+async function signedIn(cookie: string, locale: 'fr-FR' | 'en-GB'): Promise<Page> {
+  browser ??= await launchBrowser({ media: 'absent' });
+  // bypassCSP: the accessibility audit injects axe-core as a script.
+  const context = await browser.newContext({ viewport: { width: 480, height: 900 }, locale, bypassCSP: true });
+  const [name, value] = cookie.split('=') as [string, string];
+  await context.addCookies([{ name, value, url: s.webUrl }]);
+  const page = await context.newPage();
+  await page.goto(`${s.webUrl}/family/`);
+  return page;
+}
+
 async function invite(patientId: string, body: object): Promise<string> {
   const res = await fetch(`${s.webUrl}/api/patients/${patientId}/invitations`, {
     method: 'POST',
@@ -41,6 +53,7 @@ async function invite(patientId: string, body: object): Promise<string> {
 describe('the family page', () => {
   it('takes a relative from the invitation to answering an SOS, live', async () => {
     const { device, publish } = await s.senior('Jeanne Dupont');
+    t.broker.registry.setPatientContact(device.patientId, { sex: 'female' });
     const page = await openPage(
       await invite(device.patientId, {
         name: 'Claire',
@@ -50,12 +63,14 @@ describe('the family page', () => {
       }),
     );
     await expect.poll(() => page.getByText('Invitation de Jeanne Dupont').count()).toBe(1);
+    expect(await page.getByTestId('invite-text').textContent()).toContain('Jeanne Dupont, votre mère,');
     expect(page.url()).not.toContain('invite='); // the token leaves the address bar
     await page.screenshot({ path: artifactPath('family-invitation.png') });
     await page.getByTestId('new-password').fill(FAMILY_PASSWORD);
     await page.getByTestId('accept-invitation').click();
     await expect.poll(() => page.getByTestId('relative').count()).toBe(1);
-    await expect.poll(() => page.getByText('Jeanne Dupont (fille)').count()).toBe(1);
+    // Who Jeanne is for Claire (her mother), not who Claire is for Jeanne.
+    await expect.poll(() => page.getByTestId('reader-relation').textContent()).toBe('— votre mère');
 
     await publish('vitals', { ts: Date.now(), seq: 1, hr: 72, spo2: 97, temp: 36.8, battery: 64 });
     await expect.poll(() => page.getByTestId('hr').textContent()).toBe('72 /min');
@@ -218,12 +233,110 @@ describe('the family page', () => {
     await page.getByTestId('email').fill('jeanne@senior.test');
     await page.getByTestId('password').fill(FAMILY_PASSWORD);
     await page.getByTestId('signin').click();
-    await expect.poll(() => page.getByText('Jeanne Dupont (moi)').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('reader-relation').textContent()).toBe('— vous');
     await page.getByLabel(fr['family.invite.name']).fill('Paul');
     await page.getByLabel(fr['family.invite.email']).fill('paul@famille.test');
-    await page.getByLabel(fr['family.invite.relation']).fill('voisin');
+    await page.getByLabel(fr['family.invite.relation']).selectOption('other');
+    await page.getByLabel(fr['family.invite.relation.other']).fill('filleul');
     await page.getByTestId('invite-send').click();
     await expect.poll(() => page.getByTestId('invite-link').inputValue()).toMatch(/\/family\/#invite=[\w-]{43}$/);
+    const paul = await page.getByTestId('invite-link').inputValue();
+    const lookup = await fetch(`${s.webUrl}/api/invitations/lookup`, {
+      method: 'POST',
+      headers: { origin: s.webUrl, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: new URL(paul).hash.replace('#invite=', '') }),
+    });
+    expect(await lookup.json()).toMatchObject({ relation: 'other', relationText: 'filleul' });
     await page.screenshot({ path: artifactPath('family-patient-invites.png'), fullPage: true });
+  });
+
+  it('on a fall or an SOS, shows what to do now: call the senior, call 15, go; and who is already on the way', async () => {
+    const { device, publish } = await s.senior('Jeanne Dupont');
+    t.broker.registry.setPatientContact(device.patientId, { phone: '06 12 34 56 78', sex: 'female' });
+    const claire = await s.family(device.patientId, {
+      name: 'Claire',
+      email: 'claire@famille.test',
+      relation: 'daughter',
+    });
+    const marc = await s.family(device.patientId, { name: 'Marc', email: 'marc@famille.test', relation: 'grandson' });
+    s.people.setChain(device.patientId, [
+      { personId: claire.personId, delayMs: 0 },
+      { personId: marc.personId, delayMs: 0 },
+    ]);
+    const claireFr = await signedIn(claire.cookie, 'fr-FR');
+    const marcEn = await signedIn(marc.cookie, 'en-GB');
+    await expect.poll(() => claireFr.getByTestId('reader-relation').textContent()).toBe('— votre mère');
+    await expect.poll(() => marcEn.getByTestId('reader-relation').textContent()).toBe('— your grandmother');
+
+    // A fall, while the watch asks Jeanne whether she is all right: calling her is the first thing to do.
+    await publish('events', { ts: Date.now(), seq: 1, type: 'fall' });
+    const fall = (page: Page) => page.locator('[data-kind="fall"]');
+    await expect.poll(() => fall(claireFr).getByTestId('what-to-do').count()).toBe(1);
+    expect(await fall(claireFr).getByTestId('call-patient').getAttribute('href')).toBe('tel:+33612345678');
+    expect(await fall(claireFr).getByTestId('call-patient').textContent()).toContain('Appeler Jeanne Dupont');
+    expect(await fall(claireFr).getByTestId('call-patient').textContent()).toContain('06 12 34 56 78');
+    expect(await fall(claireFr).getByTestId('call-samu').getAttribute('href')).toBe('tel:15');
+    expect(await fall(claireFr).getByTestId('call-samu').textContent()).toBe(MESSAGES.fr['family.now.call_samu']);
+    expect(await fall(claireFr).getByTestId('nobody-going').textContent()).toBe(MESSAGES.fr['family.now.nobody']);
+    await expect.poll(() => fall(marcEn).getByTestId('call-patient').textContent()).toContain('+33 6 12 34 56 78');
+    expect(await fall(marcEn).getByTestId('call-samu').textContent()).toBe(MESSAGES.en['family.now.call_samu']);
+    await claireFr.screenshot({ path: artifactPath('family-fall-what-to-do.png'), fullPage: true });
+
+    // An SOS confirms the fall; Claire goes, and Marc sees it by her name.
+    await publish('events', { ts: Date.now(), seq: 2, type: 'sos' });
+    const sos = (page: Page) => page.locator('[data-kind="sos"]');
+    await expect.poll(() => sos(claireFr).getByTestId('accept').count()).toBe(1);
+    expect(await sos(claireFr).getByTestId('call-patient').count()).toBe(1);
+    await sos(claireFr).getByTestId('accept').click();
+    await expect.poll(() => sos(claireFr).getByTestId('accepted-you').count()).toBe(1);
+    await expect.poll(() => sos(marcEn).getByTestId('accepted-by').textContent()).toBe('Claire is on the way.');
+    expect(await sos(marcEn).getByTestId('nobody-going').count()).toBe(0);
+    expect(await sos(marcEn).getByTestId('accept').count()).toBe(0);
+    // The fall the SOS confirmed is a second alert: Marc reads there too that Claire is on her way.
+    await expect.poll(() => fall(marcEn).getByTestId('others-going').textContent()).toBe('On the way: Claire.');
+    expect(await fall(marcEn).getByTestId('nobody-going').count()).toBe(0);
+    await marcEn.screenshot({ path: artifactPath('family-sos-on-the-way-en.png'), fullPage: true });
+  });
+
+  it('puts urgent alerts above a call invitation, says when the senior’s number is unknown, and labels the pulse', async () => {
+    const { device, publish } = await s.senior('Marcel Bernard');
+    const claire = await s.family(device.patientId, {
+      name: 'Claire',
+      email: 'claire@famille.test',
+      relation: 'fille',
+    });
+    const page = await signedIn(claire.cookie, 'fr-FR');
+    await expect.poll(() => page.getByTestId('reader-relation').textContent()).toBe('— votre parent');
+    const now = Date.now();
+    for (const [i, hr] of [74, 62, 88, 70].entries())
+      await publish('vitals', { ts: now - (4 - i) * 60_000, seq: i + 1, hr, battery: 80 });
+    await expect
+      .poll(() => page.getByTestId('pulse-caption').textContent())
+      .toBe(translate('fr', 'family.pulse.hour', { min: 62, max: 88 }));
+    expect(await page.locator('[data-testid="pulse"] svg').getAttribute('aria-hidden')).toBe('true');
+
+    await publish('events', { ts: Date.now(), seq: 10, type: 'sos' });
+    const consultation = await fetch(`${s.webUrl}/api/consultations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ patientId: device.patientId, inviteFamily: true }),
+    });
+    expect(consultation.status).toBe(201);
+    await expect.poll(() => page.getByTestId('join-call').count()).toBe(1);
+    await expect.poll(() => page.locator('[data-kind="sos"]').count()).toBe(1);
+    const alertsFirst = await page.evaluate(() => {
+      const alerts = document.querySelector('[data-testid="alerts"]');
+      const call = document.querySelector('[data-testid="join-call"]');
+      return !!alerts && !!call && (alerts.compareDocumentPosition(call) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+    });
+    expect(alertsFirst).toBe(true);
+    // Vigie has no number for Marcel: no link to a wrong one, and the page says whom to ask.
+    expect(await page.getByTestId('call-patient').count()).toBe(0);
+    expect(await page.getByTestId('no-phone').textContent()).toBe(
+      MESSAGES.fr['family.now.no_phone'].replace('{name}', 'Marcel Bernard'),
+    );
+    expect(await page.getByTestId('call-samu').getAttribute('href')).toBe('tel:15');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: artifactPath('family-sos-above-call.png'), fullPage: true });
   });
 });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, launchBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, launchBrowser, LANGS, SCREENS, type Screen } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
@@ -21,7 +21,7 @@ afterEach(async () => {
   browser = undefined;
 });
 
-async function open(url: string, screen: (typeof SCREENS)[number], locale: string, cookie?: string): Promise<Page> {
+async function open(url: string, screen: Screen, locale: string, cookie?: string): Promise<Page> {
   browser ??= await launchBrowser({ media: 'absent' });
   // bypassCSP: axe-core is injected as a script, which the page's CSP (rightly) refuses otherwise.
   const context = await browser.newContext({
@@ -128,5 +128,43 @@ describe('pages on a phone, a tablet and a desktop, in French and English', () =
       }
     }
     expect(s.people.apiTokens(doctor.id)).toEqual([]);
+  });
+
+  it('the family page on an SOS: what to do now, who is on the way, who the senior is for the reader', async () => {
+    const { device, publish } = await s.senior('Jeanne Dupont');
+    t.broker.registry.setPatientContact(device.patientId, { phone: '06 12 34 56 78', sex: 'female' });
+    const claire = await s.family(device.patientId, {
+      name: 'Claire',
+      email: 'claire@famille.test',
+      relation: 'daughter',
+    });
+    const marc = await s.family(device.patientId, { name: 'Marc', email: 'marc@famille.test', relation: 'grandson' });
+    s.people.setChain(device.patientId, [{ personId: marc.personId, delayMs: 0 }]);
+    const now = Date.now();
+    for (const [i, hr] of [68, 74, 81, 77].entries())
+      await publish('vitals', { ts: now - (4 - i) * 60_000, seq: i + 1, hr, spo2: 96, battery: 71 });
+    await publish('events', { ts: now, seq: 10, type: 'sos' });
+    // Marc answered the SOS: Claire's page says he is on his way.
+    await expect.poll(() => t.ingest.alertService.list([device.patientId]).length).toBe(1);
+    const [sos] = t.ingest.alertService.list([device.patientId]);
+    const accepted = await fetch(`${s.webUrl}/api/alerts/${sos!.id}/actions`, {
+      method: 'POST',
+      headers: { origin: s.webUrl, cookie: marc.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: { action: 'accept' } }),
+    });
+    expect(accepted.status).toBe(200);
+    for (const { lang, locale } of LANGS) {
+      for (const screen of SCREENS) {
+        const page = await open(`${s.webUrl}/family/`, screen, locale, claire.cookie);
+        await expect.poll(() => page.getByTestId('accepted-by').count()).toBe(1);
+        await expect.poll(() => page.getByTestId('pulse-caption').count()).toBe(1);
+        expect(await page.getByTestId('reader-relation').textContent()).toBe(
+          `— ${MESSAGES[lang]['reader.parent.female']}`,
+        );
+        expect(await page.getByTestId('call-samu').textContent()).toBe(MESSAGES[lang]['family.now.call_samu']);
+        await looksRight(page, `family-sos-${lang}-${screen.name}`);
+        await done(page);
+      }
+    }
   });
 });

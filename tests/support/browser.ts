@@ -39,6 +39,14 @@ export function launchBrowser(
   });
 }
 
+/** The screens a page is looked at on: a phone, a tablet and a desktop. */
+export const SCREENS = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'tablet', width: 820, height: 1180 },
+  { name: 'desktop', width: 1440, height: 900 },
+] as const;
+export type Screen = (typeof SCREENS)[number];
+
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
@@ -67,12 +75,6 @@ interface AxeResult {
   violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
 }
 
-/** The screens a page is looked at on: a phone, a tablet and a desktop. */
-export const SCREENS = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'tablet', width: 820, height: 1180 },
-  { name: 'desktop', width: 1440, height: 900 },
-] as const;
 /** The pages' languages, with the browser locale that picks each. */
 export const LANGS = [
   { lang: 'fr', locale: 'fr-FR' },

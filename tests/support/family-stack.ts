@@ -36,7 +36,14 @@ export interface FamilyStack {
   /** Invites a relative through the API and accepts as they would; returns their session cookie. */
   family(
     patientId: string,
-    who: { name: string; email: string; relation?: string; shareVitals?: boolean; role?: 'family' | 'patient' },
+    who: {
+      name: string;
+      email: string;
+      relation?: string;
+      relationText?: string;
+      shareVitals?: boolean;
+      role?: 'family' | 'patient';
+    },
   ): Promise<{ cookie: string; personId: string }>;
 }
 

@@ -24,6 +24,7 @@ import {
   invitationViewSchema,
   meSchema,
   noteSchema,
+  relationFields,
   staffMeSchema,
   thresholdViewSchema,
 } from './schemas.ts';
@@ -58,7 +59,10 @@ const nothing = z.null();
 export const inviteBody = z.object({
   name: z.string().trim().min(1).max(100),
   email: z.email().max(200),
+  /** A code of common/relations.ts (a word people use, "fille", is taken as its code; others as `other`). */
   relation: z.string().trim().min(1).max(60),
+  /** For `other`: who they are, as the inviter puts it. */
+  relationText: z.string().trim().max(60).optional(),
   shareVitals: z.boolean().default(false),
   /** `patient`: an account for the senior themself, who can then invite relatives (the care team only). */
   role: z.enum(['family', 'patient']).default('family'),
@@ -212,7 +216,9 @@ export const ROUTES = {
     reply: z.object({
       patient: consoleRowSchema,
       thresholds: z.array(thresholdViewSchema),
-      people: z.array(z.object({ id: z.string(), name: z.string(), relation: z.string() })),
+      people: z.array(z.object({ id: z.string(), name: z.string(), ...relationFields })),
+      /** How to reach the patient (E.164), for the care team as for the relatives. */
+      phone: z.string().nullable(),
       chain: chainSchema,
     }),
   }),

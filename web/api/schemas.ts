@@ -7,9 +7,12 @@ import { z } from 'zod';
 import { alertViewSchema, auditEntrySchema } from '../../common/alert-api.ts';
 import { READING_NAMES, type ReadingName } from '../../devices/limits.ts';
 import { LANGS, ROLES } from '../../common/people-rules.ts';
+import { RELATIONS, SEXES } from '../../common/relations.ts';
 
 export const id = z.string().trim().min(1).max(100);
 export const langSchema = z.enum(LANGS);
+/** Who a person is for the patient (common/relations.ts), and what was typed for `other`. */
+export const relationFields = { relation: z.enum(RELATIONS), relationText: z.string().nullable() };
 
 const readingShape = Object.fromEntries(READING_NAMES.map((k) => [k, z.number().optional()])) as {
   [K in ReadingName]: z.ZodOptional<z.ZodNumber>;
@@ -37,7 +40,7 @@ export const meSchema = z.object({
   role: z.enum(ROLES),
   lang: langSchema,
   patients: z.array(
-    z.object({ id: z.string(), name: z.string(), relation: z.string(), shareVitals: z.boolean(), self: z.boolean() }),
+    z.object({ id: z.string(), name: z.string(), ...relationFields, shareVitals: z.boolean(), self: z.boolean() }),
   ),
 });
 export type Me = z.infer<typeof meSchema>;
@@ -47,8 +50,17 @@ export const callOfferSchema = z.object({ roomId: z.string(), expiresAt: z.numbe
 export type CallOffer = z.infer<typeof callOfferSchema>;
 
 export const familyOverviewSchema = z.object({
-  patient: z.object({ id: z.string(), name: z.string() }),
-  relation: z.string(),
+  patient: z.object({
+    id: z.string(),
+    name: z.string(),
+    /** E.164, to call them on a fall or an SOS; null when the registry has none. */
+    phone: z.string().nullable(),
+    /** How the page names them from the reader's side ("votre mère"); null: the neutral form. */
+    sex: z.enum(SEXES).nullable(),
+  }),
+  ...relationFields,
+  /** The reader is the patient themself. */
+  self: z.boolean(),
   shareVitals: z.boolean(),
   presence: presenceSchema,
   /** Null when the patient has not consented to share them with this person. */
@@ -173,8 +185,11 @@ export const alertHistorySchema = z.object({ alert: alertViewSchema, audit: z.ar
 export const invitationViewSchema = z.object({
   name: z.string(),
   email: z.string(),
-  relation: z.string(),
+  ...relationFields,
+  /** The invitation makes the patient's own account. */
+  self: z.boolean(),
   patientName: z.string(),
+  patientSex: z.enum(SEXES).nullable(),
   expiresAt: z.number(),
 });
 

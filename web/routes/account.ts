@@ -48,7 +48,10 @@ export function accountRoutes(app: App, c: WebContext): void {
         name: inv.name,
         email: inv.email,
         relation: inv.relation,
+        relationText: inv.relationText,
+        self: inv.role === 'patient',
         patientName: c.registry.patientLabel(inv.patientId) ?? '',
+        patientSex: c.registry.patientContact(inv.patientId)?.sex ?? null,
         expiresAt: inv.expiresAt,
       };
     },
@@ -89,6 +92,7 @@ export function meOf(people: People, registry: Registry, person: Person): Me {
     id: l.patientId,
     name: registry.patientLabel(l.patientId) ?? l.patientId,
     relation: l.relation,
+    relationText: l.relationText,
     shareVitals: l.shareVitals,
     self: l.self,
   }));

@@ -53,14 +53,18 @@ export function consoleRoutes(app: App, c: WebContext): void {
       const thresholds = thresholdsFor(settings?.thresholds ?? {}).map(
         ({ id, vital, direction, limit, priority, enabled }) => ({ id, vital, direction, limit, priority, enabled }),
       );
-      const people = c.people
-        .peopleOf(patientId)
-        .map(({ person: p, link }) => ({ id: p.id, name: p.name, relation: link.relation }));
+      const people = c.people.peopleOf(patientId).map(({ person: p, link }) => ({
+        id: p.id,
+        name: p.name,
+        relation: link.relation,
+        relationText: link.relationText,
+      }));
       const chain = c.people.chain(patientId);
       return {
         patient: await consoleRow(c, patientId),
         thresholds,
         people,
+        phone: c.registry.patientContact(patientId)?.phone ?? null,
         chain: { ...chain, steps: [...chain.steps] },
       };
     },

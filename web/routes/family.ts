@@ -154,9 +154,17 @@ export async function familyOverview(c: WebContext, link: CareLink): Promise<Fam
   const alerts = await c.alerts.list([link.patientId]);
   const offer = c.calls.offerFor(link.patientId);
   const vitals = { vitals: link.shareVitals };
+  const contact = c.registry.patientContact(link.patientId);
   return {
-    patient: { id: link.patientId, name: c.registry.patientLabel(link.patientId) ?? link.patientId },
+    patient: {
+      id: link.patientId,
+      name: c.registry.patientLabel(link.patientId) ?? link.patientId,
+      phone: contact?.phone ?? null,
+      sex: contact?.sex ?? null,
+    },
     relation: link.relation,
+    relationText: link.relationText,
+    self: link.self,
     shareVitals: link.shareVitals,
     presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
     vitals: link.shareVitals

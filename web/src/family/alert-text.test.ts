@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertView } from '../../../common/alert-api.ts';
-import { alertTitleKey, alertValue } from './alert-text.ts';
+import { alertTitleKey, alertValue, callsForAction, onTheWay } from './alert-text.ts';
 
 const alert = (kind: string, detail: Record<string, unknown>) => ({ kind, detail }) as unknown as AlertView;
 
@@ -15,5 +15,58 @@ describe('alert texts', () => {
     ).toBe('GLUCOSE HI');
     expect(alertValue(alert('fall', { seq: 3 }))).toBe('');
     expect(alertTitleKey(alert('threshold:glucose-very-low', {}))).toBe('alert.kind.threshold');
+  });
+});
+
+describe('what the relative does now', () => {
+  const view = (over: Partial<AlertView>) =>
+    ({ kind: 'fall', closedAt: null, escalation: null, ...over }) as unknown as AlertView;
+
+  it('is asked for an open fall or SOS only', () => {
+    expect(callsForAction(view({ kind: 'fall' }))).toBe(true);
+    expect(callsForAction(view({ kind: 'sos' }))).toBe(true);
+    expect(callsForAction(view({ kind: 'sos', closedAt: 5 }))).toBe(false);
+    expect(callsForAction(view({ kind: 'low-battery' }))).toBe(false);
+  });
+});
+
+describe('who is on the way', () => {
+  const esc = (state: 'notifying' | 'accepted' | 'arrived', owner: string | null) => ({
+    state,
+    owner,
+    step: 1,
+    steps: 1,
+    acceptedAt: null,
+    arrivedAt: null,
+    arrivalDueAt: null,
+  });
+  const view = (kind: string, escalation: ReturnType<typeof esc> | null, closedAt: number | null = null) =>
+    ({ kind, closedAt, escalation }) as unknown as AlertView;
+  const people = { 'u-1': 'Claire', 'u-2': 'Marc', 'u-3': 'Paul' };
+
+  it('names who answered any open fall or SOS, without the reader, once each', () => {
+    expect(onTheWay([], people, 'u-9')).toEqual({ going: [], there: [] });
+    expect(
+      onTheWay(
+        [
+          view('fall', esc('notifying', null)),
+          view('sos', esc('accepted', 'u-1')),
+          view('fall', esc('accepted', 'u-1')),
+          view('sos', esc('arrived', 'u-2')),
+          view('sos', esc('accepted', 'u-9')),
+          view('sos', esc('accepted', 'u-3'), 5), // closed
+          view('low-battery', esc('accepted', 'u-3')),
+          view('sos', esc('accepted', 'u-4')), // not among the names: the id
+        ],
+        people,
+        'u-9',
+      ),
+    ).toEqual({ going: ['Claire', 'u-4'], there: ['Marc'] });
+  });
+
+  it('says someone is there rather than on the way once they arrived for either alert', () => {
+    expect(onTheWay([view('fall', esc('accepted', 'u-1')), view('sos', esc('arrived', 'u-1'))], people, 'u-9')).toEqual(
+      { going: [], there: ['Claire'] },
+    );
   });
 });

@@ -30,3 +30,30 @@ export function byUrgency(a: AlertView, b: AlertView): number {
   const rank = { high: 0, medium: 1, low: 2 } as const;
   return rank[a.priority] - rank[b.priority] || a.openedAt - b.openedAt;
 }
+
+/** A fall or an SOS still open: the relative is shown what to do now (call the senior, call 15, go). */
+export function callsForAction(alert: AlertView): boolean {
+  return (alert.kind === 'fall' || alert.kind === 'sos') && alert.closedAt === null;
+}
+
+/**
+ * Who is on the way to the senior and who is there, by name, whichever of their open falls and SOS
+ * they answered (an SOS that confirms a fall is a second alert: someone going for one is going for
+ * both). `me` is left out: their own card says it.
+ */
+export function onTheWay(
+  alerts: readonly AlertView[],
+  people: Readonly<Record<string, string>>,
+  me: string,
+): { going: string[]; there: string[] } {
+  const going = new Set<string>();
+  const there = new Set<string>();
+  for (const alert of alerts.filter(callsForAction)) {
+    const esc = alert.escalation;
+    if (!esc?.owner || esc.owner === me) continue;
+    const name = people[esc.owner] ?? esc.owner;
+    if (esc.state === 'accepted') going.add(name);
+    if (esc.state === 'arrived') there.add(name);
+  }
+  return { going: [...going].filter((n) => !there.has(n)), there: [...there] };
+}

@@ -5,6 +5,7 @@
  * device's state for the page, reconnects a device that drops, and reconnects the devices this
  * browser remembers (getDevices, where the browser has it).
  */
+import { errorText } from '../../lib/error-text.ts';
 import { ApiError } from '../../lib/api.ts';
 import { i18n } from '../../lib/lang.svelte.ts';
 import {
@@ -52,12 +53,18 @@ export interface DeviceView {
   /** What the last reading said, in the page's terms (vital → value). */
   last: { at: number; vitals: Record<string, number> } | undefined;
   battery: number | undefined;
-  /** Why the last reading was not sent, or why the device failed. */
-  problem: string | undefined;
+  /** Why the last reading was not sent, or why the device failed (said by the page: ble.device.*). */
+  problem: DeviceProblem | undefined;
   /** What the device said about its last measurement that the senior must know. */
   notice: MeasurementNotice | undefined;
   sent: number;
 }
+
+/**
+ * What went wrong with one device, as a code the page says in its language (the browser's and the
+ * decoder's own words are English, for developers: they go to the console).
+ */
+export type DeviceProblem = 'no_service' | 'connection' | 'unreadable' | 'not_sent';
 
 export class BleGateway {
   devices: DeviceView[] = $state([]);
@@ -102,6 +109,7 @@ export class BleGateway {
         optionalServices: [SERVICES.battery_service, SERVICES.device_information],
       });
     } catch (error) {
+      console.warn('Bluetooth chooser failed', error);
       return void (this.problem = problemOf(error));
     }
     try {
@@ -180,7 +188,8 @@ export class BleGateway {
       view.problem = undefined;
       return true;
     } catch (error) {
-      view.problem = (error as Error).message;
+      console.warn('Bluetooth connection failed', error);
+      view.problem = 'connection';
       return false;
     }
   }
@@ -198,7 +207,8 @@ export class BleGateway {
   async #received(view: DeviceView, name: CharacteristicName, data: DataView): Promise<void> {
     const decoded = decodeCharacteristic(name, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (!decoded.ok) {
-      view.problem = decoded.error.reason;
+      console.warn('Bluetooth measurement not understood', decoded.error);
+      view.problem = 'unreadable';
       return;
     }
     view.notice = noticeOf(decoded.value);
@@ -230,12 +240,18 @@ export class BleGateway {
       view.sent += 1;
       view.problem = undefined;
     } catch (error) {
-      view.problem = (error as Error).message;
+      console.warn('Bluetooth measurement not sent', error);
+      view.problem = 'not_sent';
     }
   }
 }
 
-/** Why enrolment failed: the API's refusal in the page's language, or the connection's own words. */
+/**
+ * Why enrolment failed, in the page's language: the API's refusal, or no connection to the service
+ * (the MQTT client's own words are English, for developers: they go to the console).
+ */
 function enrolmentDetail(error: unknown): string {
-  return error instanceof ApiError ? i18n.error(error) : error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiError) return i18n.error(error);
+  console.warn('Bluetooth gateway enrolment failed', error);
+  return errorText(i18n.lang, 'network');
 }

@@ -16,6 +16,8 @@ describe('Bluetooth problems in plain terms', () => {
     [domError('NetworkError', 'GATT Server is disconnected.'), 'other'],
   ] as const)('%s → %s', (error, kind) => {
     expect(problemOf(error).kind).toBe(kind);
+    // Never the browser's English words: the page says each kind in its language.
+    expect(problemOf(error)).not.toHaveProperty('detail');
   });
 
   it('tells the senior about a glucose meter\'s "HI" and "LO", which carry no number', () => {

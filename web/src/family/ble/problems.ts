@@ -15,7 +15,8 @@ export function problemOf(error: unknown): { kind: GatewayProblem; detail?: stri
   if (name === 'NotFoundError') return { kind: 'cancelled' }; // the chooser was closed, or nothing matched
   if (name === 'NotAllowedError' || name === 'SecurityError') return { kind: 'denied' };
   if (name === 'NotSupportedError') return { kind: 'unsupported' };
-  return { kind: 'other', detail: message };
+  // The browser's own words are English, for developers: the page says it its own way (ble.problem.other).
+  return { kind: 'other' };
 }
 
 export type MeasurementNotice = 'glucose_above_range' | 'glucose_below_range';

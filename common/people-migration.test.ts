@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from './migrate.ts';
+import { People, PEOPLE_MIGRATIONS } from './people.ts';
+import { Registry, REGISTRY_MIGRATIONS } from './registry.ts';
+import { openSqlite } from './sqlite.ts';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-migrate-'));
+  dirs.push(dir);
+  return join(dir, 'registry.db');
+}
+
+describe('the people database at version 3, with relations typed as free text', () => {
+  it('migrates each relation to its code, or to "other" keeping what was typed', () => {
+    const path = dbPath();
+    const db = openSqlite(path);
+    migrate(db, 'people', PEOPLE_MIGRATIONS.slice(0, 3));
+    const person = db.prepare("INSERT INTO people (id, role, name, email, created_at) VALUES (?, 'family', ?, ?, 0)");
+    const link = db.prepare(
+      'INSERT INTO care_links (person_id, patient_id, relation, share_vitals, self, created_at) VALUES (?, ?, ?, 1, ?, 0)',
+    );
+    const typed = { 'u-1': 'fille', 'u-2': 'Ma voisine', 'u-3': 'filleule', 'u-4': 'self' } as const;
+    for (const [id, relation] of Object.entries(typed)) {
+      person.run(id, id, `${id}@x.test`);
+      link.run(id, 'p-1', relation, id === 'u-4' ? 1 : 0);
+    }
+    db.prepare(
+      "INSERT INTO invitations (token_hash, patient_id, name, email, relation, share_vitals, invited_by, expires_at) VALUES ('h', 'p-1', 'Paul', 'paul@x.test', 'fils', 0, 'u-1', 1)",
+    ).run();
+    db.close();
+
+    const people = People.open(path);
+    try {
+      expect(
+        people.peopleOf('p-1').map(({ person, link }) => [person.id, link.relation, link.relationText, link.self]),
+      ).toEqual([
+        ['u-1', 'daughter', null, false],
+        ['u-2', 'neighbour', null, false],
+        ['u-3', 'other', 'filleule', false],
+        ['u-4', 'other', 'self', true],
+      ]);
+    } finally {
+      people.close();
+    }
+    const after = openSqlite(path);
+    expect(after.prepare('SELECT relation, relation_text FROM invitations').all()).toEqual([
+      { relation: 'son', relation_text: null },
+    ]);
+    expect(after.prepare("SELECT version FROM schema_migrations WHERE owner = 'people'").get()).toEqual({
+      version: PEOPLE_MIGRATIONS.length,
+    });
+    after.close();
+  });
+
+  it('stores a word given instead of a code as its code, and keeps the text of "other"', async () => {
+    const people = People.open(dbPath());
+    try {
+      const a = await people.createPerson({ role: 'family', name: 'A', email: 'a@x.test' });
+      expect(people.link(a.id, 'p-1', { relation: 'voisin', shareVitals: false })).toMatchObject({
+        relation: 'neighbour',
+        relationText: null,
+      });
+      expect(
+        people.link(a.id, 'p-2', { relation: 'other', relationText: ' filleule ', shareVitals: false }),
+      ).toMatchObject({ relation: 'other', relationText: 'filleule' });
+      // A text given with a code other than "other" is not kept: the code says it all.
+      expect(people.link(a.id, 'p-3', { relation: 'son', relationText: 'fiston', shareVitals: false })).toMatchObject({
+        relation: 'son',
+        relationText: null,
+      });
+    } finally {
+      people.close();
+    }
+  });
+});
+
+describe('the registry made before patients had a phone number and a sex', () => {
+  it('gains both, empty, and keeps its patients', async () => {
+    const path = dbPath();
+    const db = openSqlite(path);
+    migrate(db, 'registry', REGISTRY_MIGRATIONS.slice(0, 1));
+    db.prepare("INSERT INTO patients (id, label, created_at) VALUES ('p-old', 'Jeanne', 0)").run();
+    db.close();
+    const registry = Registry.open(path);
+    try {
+      expect(registry.patientLabel('p-old')).toBe('Jeanne');
+      expect(registry.patientContact('p-old')).toEqual({ phone: null, sex: null });
+      expect(registry.setPatientContact('p-old', { phone: '06 12 34 56 78', sex: 'female' })).toBe(true);
+      expect(registry.patientContact('p-old')).toEqual({ phone: '+33612345678', sex: 'female' });
+      expect(registry.setPatientContact('p-old', { phone: null })).toBe(true);
+      expect(registry.patientContact('p-old')).toEqual({ phone: null, sex: 'female' });
+      expect(registry.setPatientContact('p-unknown', { sex: 'male' })).toBe(false);
+      expect(registry.patientContact('p-unknown')).toBeUndefined();
+      expect(() => registry.setPatientContact('p-old', { phone: '12' })).toThrow(TypeError);
+      const p = await registry.provisionPatient('Marcel', { phone: '+33 1 42 00 00 00', sex: 'male' });
+      expect(registry.patientContact(p.patientId)).toEqual({ phone: '+33142000000', sex: 'male' });
+      await expect(registry.provisionPatient('X', { phone: 'not a number' })).rejects.toThrow(TypeError);
+      expect(registry.patientIds()).toEqual(['p-old', p.patientId].sort());
+    } finally {
+      registry.close();
+    }
+  });
+
+  it('opens a registry made by the schema alone, before migrations were counted', () => {
+    const path = dbPath();
+    const db = openSqlite(path, { schema: String(REGISTRY_MIGRATIONS[0]) });
+    db.prepare("INSERT INTO patients (id, label, created_at) VALUES ('p-old', 'Jeanne', 0)").run();
+    db.close();
+    const registry = Registry.open(path);
+    try {
+      expect(registry.patientContact('p-old')).toEqual({ phone: null, sex: null });
+    } finally {
+      registry.close();
+    }
+  });
+});
