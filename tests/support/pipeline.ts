@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { startTestBroker, type TestBroker, type TestBrokerOptions } from './broker.ts';
 import { startTestInflux, type TestInflux } from './influx.ts';
 import { startTestIngest } from './ingest.ts';
-import type { Ingest } from '../../ingest/ingest.ts';
+import type { Ingest, IngestOptions } from '../../ingest/ingest.ts';
 
 export interface Pipeline {
   influx: TestInflux;
@@ -16,9 +16,14 @@ export interface Pipeline {
 
 /**
  * Registers the hooks; `cleanup` runs first after each test (close clients, stop simulators).
- * `broker` gives each test's broker its options (limits, timeouts, clock).
+ * `broker` gives each test's broker its options (limits, timeouts, clock); `ingest`, each test's
+ * ingest its options (notification channels).
  */
-export function usePipeline(cleanup?: () => Promise<void>, broker: TestBrokerOptions = {}): Pipeline {
+export function usePipeline(
+  cleanup?: () => Promise<void>,
+  broker: TestBrokerOptions = {},
+  ingest: () => Partial<IngestOptions> = () => ({}),
+): Pipeline {
   const p = {} as Pipeline;
   beforeAll(async () => {
     p.influx = await startTestInflux();
@@ -28,7 +33,7 @@ export function usePipeline(cleanup?: () => Promise<void>, broker: TestBrokerOpt
   });
   beforeEach(async () => {
     p.broker = await startTestBroker(undefined, broker);
-    p.ingest = await startTestIngest(p.broker, p.influx);
+    p.ingest = await startTestIngest(p.broker, p.influx, ingest());
   });
   afterEach(async () => {
     await cleanup?.();

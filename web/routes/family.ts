@@ -17,6 +17,7 @@ import { personOf, type App } from '../edge.ts';
 import { accessTo, isPatientOrCareTeam, namesOf, requireAccess, requireFamilyLink } from '../access.ts';
 import { isInvited } from '../calls.ts';
 import { routeOf } from './define.ts';
+import { announceInvitees } from './consultations.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 /** Invitations one person may create per hour (a care team's busiest morning is far below). */
@@ -74,12 +75,11 @@ export function familyRoutes(app: App, c: WebContext): void {
       const offer = c.calls.offerFor(link.patientId);
       if (!offer || !isInvited(offer, link)) throw new VigieError('call_not_found', 'no consultation to join');
       // The patient's own account takes the patient's seat (the link the clinician sends is the same seat).
-      const { token, expiresAt } = await c.calls.link(
-        offer,
-        link.self
-          ? patientSeat(link.patientId, c.registry.patientLabel(link.patientId) ?? person.name)
-          : { role: 'family', personKey: person.id, displayName: person.name },
-      );
+      const seat = link.self
+        ? patientSeat(link.patientId, c.registry.patientLabel(link.patientId) ?? person.name)
+        : { role: 'family' as const, personKey: person.id, displayName: person.name };
+      const { token, expiresAt } = await c.calls.link(offer, seat);
+      if (c.calls.setState(offer, seat.personKey, 'answered')) announceInvitees(c, offer);
       return { url: `${c.publicUrl()}/call/${offer.roomId}#${token}`, expiresAt };
     },
   });
@@ -155,7 +155,10 @@ export async function familyOverview(c: WebContext, link: CareLink): Promise<Fam
       : null,
     alerts: alerts.map((a) => alertFor(a, vitals)),
     people: Object.fromEntries(c.people.peopleOf(link.patientId).map(({ person }) => [person.id, person.name])),
-    call: offer && isInvited(offer, link) ? { roomId: offer.roomId, expiresAt: offer.expiresAt } : null,
+    call:
+      offer && isInvited(offer, link)
+        ? { roomId: offer.roomId, startedAt: offer.startedAt, expiresAt: offer.expiresAt, caller: offer.caller }
+        : null,
   };
 }
 
