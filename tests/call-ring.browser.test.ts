@@ -246,6 +246,8 @@ describe('a call that reaches the senior', () => {
     await relativePage.reload();
     await expect.poll(() => relativePage.getByTestId('join-call').isVisible(), { timeout: 15_000 }).toBe(true);
     expect(await relativePage.getByTestId('incoming-call').count()).toBe(0);
+    expect(await accessibilityViolations(relativePage)).toEqual([]);
+    await relativePage.screenshot({ path: artifactPath('call-ring-declined-card-phone-en.png'), fullPage: true });
 
     // One e-mail each, in each one's language.
     const mails = await smtp.waitFor(2);
@@ -259,7 +261,9 @@ describe('a call that reaches the senior', () => {
     const confirm = callTab.getByTestId('confirm');
     await expect.poll(() => confirm.isVisible()).toBe(true);
     expect(await confirm.getByRole('heading').textContent()).toBe(fr['end.confirm.title']);
+    expect(await callTab.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-no');
     expect(await accessibilityViolations(callTab)).toEqual([]);
+    await callTab.screenshot({ path: artifactPath('call-ring-end-confirm-desktop-fr.png') });
     await callTab.getByTestId('confirm-no').click();
     await expect.poll(() => confirm.count()).toBe(0);
     expect(await callTab.getByTestId('in-call').count()).toBe(1);
@@ -356,6 +360,10 @@ describe('a call that reaches the senior', () => {
       expect(tile.bottom).toBeLessThanOrEqual(boxes.controls.top);
     }
     expect(boxes.controls.bottom).toBeLessThanOrEqual(boxes.height);
+    // Nor is one picture laid over another (our own small picture over someone's face).
+    for (const [i, a] of boxes.tiles.entries())
+      for (const b of boxes.tiles.slice(i + 1))
+        expect(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top).toBe(true);
     await phone.screenshot({ path: artifactPath('call-ring-phone-three.png') });
   }, 240_000);
 
