@@ -234,13 +234,17 @@ describe('a call that reaches the senior', () => {
     await expect.poll(() => seniorPage.getByTestId('incoming-call').isVisible(), { timeout: 15_000 }).toBe(true);
     await expect.poll(() => standing(callTab, 'Claire Martin'), { timeout: 15_000 }).toBe('ringing');
 
+    // The senior closes her ring with Escape: "not now" too.
+    await seniorPage.keyboard.press('Escape');
+    await expect.poll(() => seniorPage.getByTestId('incoming-call').count()).toBe(0);
+    await expect.poll(() => standing(callTab, 'Jeanne Martin'), { timeout: 15_000 }).toBe('declined');
     await relativePage.getByTestId('ring-later').click();
     await expect.poll(() => relativePage.getByTestId('incoming-call').count()).toBe(0);
     expect((await tones(relativePage)).ringing).toBe(false);
     // A card stays, to join later; a reload does not ring again.
     await expect.poll(() => relativePage.getByTestId('join-call').isVisible()).toBe(true);
     await expect.poll(() => standing(callTab, 'Claire Martin'), { timeout: 15_000 }).toBe('declined');
-    expect(await callTab.locator('[data-testid="person"][data-standing="declined"]').textContent()).toContain(
+    expect(await callTab.locator('[data-testid="person"][data-name="Claire Martin"]').textContent()).toContain(
       fr['invitee.declined'],
     );
     await relativePage.reload();

@@ -2,8 +2,9 @@
  * The call's sounds, made with Web Audio (no files to load): a phone-like ring for an incoming call,
  * a knock when someone waits to be let in. What the page is playing is kept in `toneState` (and on
  * `window.vigieTones` for browser tests and support staff). Browsers start audio only after a first
- * interaction with the site (unless the site is allowed to autoplay): until then the state says
- * `suspended`, and the dialog is seen without being heard.
+ * interaction with the page (unless the site is allowed to autoplay), so the page's first tap or key
+ * prepares it: a tablet touched once since it was opened rings aloud later. Until then the state
+ * says `suspended`, and the call is seen without being heard.
  */
 let context: AudioContext | undefined;
 
@@ -16,6 +17,10 @@ export interface ToneState {
 
 export const toneState: ToneState = { ringing: false, rings: 0, knocks: 0, audio: 'none' };
 Object.assign(globalThis, { vigieTones: toneState });
+if (typeof addEventListener === 'function') {
+  for (const type of ['pointerdown', 'keydown'] as const)
+    addEventListener(type, () => void audio(), { once: true, capture: true, passive: true });
+}
 
 function audio(): AudioContext | undefined {
   if (typeof AudioContext === 'undefined') return undefined;
