@@ -158,11 +158,13 @@ describe('a call that reaches the senior', () => {
     expect(await ring.getByRole('heading').textContent()).toBe('Dr Martin vous appelle');
     await expect.poll(async () => (await tones(seniorPage)).ringing).toBe(true);
     await expect.poll(async () => (await tones(seniorPage)).rings).toBeGreaterThan(1); // it repeats
-    expect((await tones(seniorPage)).audio).toBe('running');
+    await expect.poll(async () => (await tones(seniorPage)).audio).toBe('running');
     const box = await ring.boundingBox();
     expect(box).toMatchObject({ x: 0, y: 0, width: 820, height: 1180 });
     // Modal: the focus is in the dialog, on its first button.
-    expect(await seniorPage.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('ring-answer');
+    await expect
+      .poll(() => seniorPage.evaluate(() => document.activeElement?.getAttribute('data-testid')))
+      .toBe('ring-answer');
     expect(await accessibilityViolations(seniorPage)).toEqual([]);
     // The clinician sees it ring, by name; the relative is not invited from an alert.
     await expect.poll(() => standing(callTab, 'Jeanne Martin'), { timeout: 15_000 }).toBe('ringing');
@@ -265,7 +267,9 @@ describe('a call that reaches the senior', () => {
     const confirm = callTab.getByTestId('confirm');
     await expect.poll(() => confirm.isVisible()).toBe(true);
     expect(await confirm.getByRole('heading').textContent()).toBe(fr['end.confirm.title']);
-    expect(await callTab.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-no');
+    await expect
+      .poll(() => callTab.evaluate(() => document.activeElement?.getAttribute('data-testid')))
+      .toBe('confirm-no');
     expect(await accessibilityViolations(callTab)).toEqual([]);
     await callTab.screenshot({ path: artifactPath('call-ring-end-confirm-desktop-fr.png') });
     await callTab.getByTestId('confirm-no').click();

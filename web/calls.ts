@@ -34,6 +34,15 @@ export interface CallOfferRecord {
   readonly invitees: ReadonlyMap<string, { readonly seat: Seat; state: InviteeState }>;
 }
 
+/** The patient's one seat in their consultations, whichever link they come with. */
+export function patientSeat(patientId: string, displayName: string): Seat {
+  return { role: 'patient', personKey: patientKey(patientId), displayName };
+}
+
+export function patientKey(patientId: string): string {
+  return `patient:${patientId}`;
+}
+
 /** Whether a consultation is for this relative: when the care team invites the family, or they are the patient. */
 export function isInvited(offer: Pick<CallOfferRecord, 'family'>, link: { readonly self: boolean }): boolean {
   return offer.family || link.self;

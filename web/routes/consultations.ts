@@ -8,10 +8,9 @@ import { VigieError } from '../../common/errors.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
-import { requireAccess, requireFamilyLink } from '../access.ts';
-import { isInvited, type CallOfferRecord, type Seat } from '../calls.ts';
+import { accessTo, requireAccess, requireFamilyLink } from '../access.ts';
+import { isInvited, patientKey, patientSeat, type CallOfferRecord, type Seat } from '../calls.ts';
 import { routeOf } from './define.ts';
-import { patientSeat } from './family.ts';
 
 export function consultationRoutes(app: App, c: WebContext): void {
   // A teleconsultation: the clinician's own link, the patient's; the invitees' pages ring.
@@ -54,7 +53,8 @@ export function consultationRoutes(app: App, c: WebContext): void {
     ...routeOf(ROUTES.consultationStatus, 'staff'),
     handler: async (request) => {
       const offer = c.calls.byRoom(request.params.roomId);
-      if (!offer || !accessible(c, request, offer)) throw new VigieError('call_not_found', 'no such consultation');
+      if (!offer || !accessTo(c.people, personOf(request), offer.patientId))
+        throw new VigieError('call_not_found', 'no such consultation');
       return {
         roomId: offer.roomId,
         patientId: offer.patientId,
@@ -72,7 +72,7 @@ export function consultationRoutes(app: App, c: WebContext): void {
       if (!offer || offer.roomId !== request.body.roomId || !isInvited(offer, link)) {
         throw new VigieError('call_not_found', 'no consultation to answer');
       }
-      const key = link.self ? patientSeat(link.patientId, '').personKey : link.personId;
+      const key = link.self ? patientKey(link.patientId) : link.personId;
       if (c.calls.setState(offer, key, request.body.state)) announceInvitees(c, offer);
       return { ok: true as const };
     },
@@ -127,13 +127,4 @@ function invitees(c: WebContext, patientId: string, family: boolean): { seats: S
 
 function patientName(c: WebContext, patientId: string): string {
   return c.registry.patientLabel(patientId) ?? patientId;
-}
-
-function accessible(c: WebContext, request: Parameters<typeof personOf>[0], offer: CallOfferRecord): boolean {
-  try {
-    requireAccess(c.people, personOf(request), offer.patientId);
-    return true;
-  } catch {
-    return false;
-  }
 }

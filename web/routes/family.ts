@@ -15,7 +15,7 @@ import type { FamilyOverview } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
 import { accessTo, isPatientOrCareTeam, namesOf, requireAccess, requireFamilyLink } from '../access.ts';
-import { isInvited } from '../calls.ts';
+import { isInvited, patientSeat } from '../calls.ts';
 import { routeOf } from './define.ts';
 import { announceInvitees } from './consultations.ts';
 
@@ -168,11 +168,6 @@ async function visibleAlert(c: WebContext, person: Person, alertId: number) {
   const access = found && accessTo(c.people, person, found.alert.patientId);
   if (!found || !access) throw new VigieError('alert_not_found', 'no such alert among your patients');
   return { found, access };
-}
-
-/** The patient's one seat in their consultations, whichever link they come with. */
-export function patientSeat(patientId: string, displayName: string) {
-  return { role: 'patient' as const, personKey: `patient:${patientId}`, displayName };
 }
 
 function nameOf(c: WebContext, actor: string): string {

@@ -24,8 +24,12 @@ if (typeof addEventListener === 'function') {
 
 function audio(): AudioContext | undefined {
   if (typeof AudioContext === 'undefined') return undefined;
-  context ??= new AudioContext();
-  if (context.state === 'suspended') void context.resume().then(() => (toneState.audio = context!.state));
+  if (!context) {
+    const created = new AudioContext();
+    created.addEventListener('statechange', () => (toneState.audio = created.state));
+    context = created;
+  }
+  if (context.state === 'suspended') void context.resume().catch(() => undefined);
   toneState.audio = context.state;
   return context;
 }
