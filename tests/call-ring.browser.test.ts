@@ -200,6 +200,7 @@ describe('a call that reaches the senior', () => {
     await expect.poll(() => standing(callTab, 'Jeanne Martin'), { timeout: 15_000 }).toBe('in-call');
     await expectVideoFlowing(callTab);
     await expectVideoFlowing(seniorPage);
+    expect(await callTab.getByTestId('video-camera').textContent()).toContain('Jeanne Martin (Patient)');
 
     // The clinician hangs up: the call tab closes, the console is where it was, the senior is told.
     const closed = callTab.waitForEvent('close');
