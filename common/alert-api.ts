@@ -76,5 +76,14 @@ export const actionRequestSchema = z.object({
 });
 export type ActionRequest = z.infer<typeof actionRequestSchema>;
 
+/** POST /calls/invitations: the web service asks the ingest to tell these people a consultation awaits them. */
+export const callInvitationRequestSchema = z.object({
+  patientId: z.string().min(1).max(100),
+  personIds: z.array(z.string().min(1).max(100)).min(1).max(50),
+  /** The clinician who calls, by the name their pages show. */
+  caller: z.string().min(1).max(60),
+});
+export type CallInvitationRequest = z.infer<typeof callInvitationRequestSchema>;
+
 /** Actions a family member may take; the others are the care team's. */
 export const FAMILY_ACTIONS: ReadonlySet<AlertAction['action']> = new Set(['accept', 'arrived']);

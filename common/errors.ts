@@ -64,6 +64,8 @@ export const ERROR_STATUS = {
   push_endpoint_invalid: 400,
   push_endpoint_taken: 409,
   call_not_found: 404,
+  call_link_invalid: 400,
+  call_link_expired: 410,
   token_not_found: 404,
 } as const satisfies Record<string, number>;
 

@@ -5,6 +5,7 @@
  *   GET  /alerts?patients=a&since=t alerts opened since t (ms), open or closed
  *   GET  /alerts/:id               one alert (open or closed) with its audit trail
  *   POST /alerts/:id/actions       { actor, channel, action }: acknowledge, accept, arrived, resolve, snooze, assign
+ *   POST /calls/invitations        { patientId, personIds, caller }: tells them a consultation awaits (202, sent after)
  * Who may do what to which patient is checked by the web service before it calls; this API trusts
  * its one caller, authenticated by the token. Refusals carry common/errors.ts's codes, which the web
  * service passes on to the pages.
@@ -14,17 +15,23 @@ import { timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actionRequestSchema, alertViewSchema, auditEntrySchema } from '../common/alert-api.ts';
+import {
+  actionRequestSchema,
+  alertViewSchema,
+  auditEntrySchema,
+  callInvitationRequestSchema,
+} from '../common/alert-api.ts';
 import { VigieError } from '../common/errors.ts';
 import { installEdge } from '../common/http.ts';
 import type { Logger } from '../common/log.ts';
 import type { AlertService } from './alert-service.ts';
+import type { CallInvitations } from './notify/call-invitations.ts';
 
 const alertParams = z.object({ id: z.coerce.number().int().positive() });
 
 export async function serveAlertApi(
   service: AlertService,
-  options: { host: string; port: number; token: string; logger: Logger },
+  options: { host: string; port: number; token: string; logger: Logger; invitations?: CallInvitations },
 ): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const expected = Buffer.from(`Bearer ${options.token}`);
   const logger: FastifyBaseLogger = options.logger.child({ component: 'alert-api' });
@@ -84,6 +91,17 @@ export async function serveAlertApi(
       return { alert: service.act(request.params.id, actor, action, channel) };
     },
   );
+  const invitations = options.invitations;
+  if (invitations) {
+    api.post(
+      '/calls/invitations',
+      { schema: { body: callInvitationRequestSchema, response: { 202: z.object({ ok: z.literal(true) }) } } },
+      async (request, reply) => {
+        void invitations.send(request.body);
+        return reply.code(202).send({ ok: true });
+      },
+    );
+  }
   const address = await app.listen({ host: options.host, port: options.port });
   return { server: app.server, url: address, close: () => app.close() };
 }

@@ -17,6 +17,7 @@ import type { Registry } from '../common/registry.ts';
 import type { People } from '../common/people.ts';
 import type { AlertView } from '../common/alert-api.ts';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
+import { CallInvitations } from './notify/call-invitations.ts';
 import type { PatientSettingsStore } from '../common/patient-settings.ts';
 import { cachedRules } from './rules/patient-rules.ts';
 import type { NotificationChannel } from './notify/channel.ts';
@@ -60,6 +61,7 @@ export class Ingest {
   readonly queue: DurableQueue;
   readonly alerts: AlertStore;
   readonly alertService: AlertService;
+  readonly callInvitations: CallInvitations;
   readonly #o: IngestOptions;
   readonly #writer: BatchWriter;
   readonly #seen = new SeqWindow();
@@ -86,6 +88,13 @@ export class Ingest {
     });
     this.metrics.queueDepth.set(this.queue.size);
     const webUrl = (options.webUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+    this.callInvitations = new CallInvitations({
+      people: options.people,
+      channels: options.channels ?? [],
+      patientName: (id) => options.registry.patientLabel(id) ?? id,
+      familyUrl: `${webUrl}/family/`,
+      logger: options.logger.child({ component: 'call-invitations' }),
+    });
     this.alertService = new AlertService({
       dir: options.dir,
       people: options.people,

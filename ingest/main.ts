@@ -100,6 +100,7 @@ const api = await serveAlertApi(ingest.alertService, {
   port: config.INGEST_API_PORT,
   token: config.VIGIE_SERVICE_TOKEN,
   logger,
+  invitations: ingest.callInvitations,
 });
 logger.info(
   {

@@ -239,8 +239,9 @@ describe('a teleconsultation in the browser', () => {
     ).toEqual(loads);
   }, 90_000);
 
-  it('ends for everyone when the clinician ends it', async () => {
+  it('ends for everyone when the clinician ends it (after confirming)', async () => {
     await pages.clinician.getByTestId('end-all').click();
+    await pages.clinician.getByTestId('confirm-yes').click();
     await expect.poll(() => pages.patient.getByTestId('ended').count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => pages.family.getByTestId('ended').count(), { timeout: 15_000 }).toBe(1);
   }, 60_000);

@@ -52,7 +52,7 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
 
   browser = await launchBrowser({ media: 'granted' });
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'fr-FR' });
-  const page = await context.newPage();
+  let page = await context.newPage();
   await page.goto(`${s.webUrl}/console/`);
   await page.getByTestId('email').fill('dr.martin@ch.test');
   await page.getByTestId('password').fill(FAMILY_PASSWORD);
@@ -111,8 +111,11 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
     links = ((await response.json()) as { links: { patient: string } }).links;
     await route.fulfill({ response });
   });
-  await fall.getByTestId('call-from-alert').click();
+  // The call opens in a tab of its own, beside the console.
+  const consolePage = page;
+  [page] = await Promise.all([context.waitForEvent('page'), fall.getByTestId('call-from-alert').click()]);
   await page.waitForURL(/\/call\/[\w-]+$/);
+  expect(consolePage.url()).toBe(`${s.webUrl}/console/`);
   await page.getByTestId('join').click();
   await expect.poll(() => page.getByTestId('in-call').count(), { timeout: 20_000 }).toBe(1);
   // The senior joins from their link and is let in.

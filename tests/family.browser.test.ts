@@ -101,10 +101,12 @@ describe('the family page', () => {
       body: JSON.stringify({ patientId: device.patientId, inviteFamily: true }),
     });
     const { roomId } = (await consultation.json()) as { roomId: string };
-    await expect.poll(() => page.getByTestId('join-call').count()).toBe(1);
+    // Her page rings (IncomingCall); the card stays behind it.
+    await expect.poll(() => page.getByTestId('incoming-call').isVisible()).toBe(true);
+    expect(await page.getByTestId('join-call').count()).toBe(1);
     await page.screenshot({ path: artifactPath('family-call-invitation.png'), fullPage: true });
     // Claire joins with a link of her own: her name, her seat.
-    await page.getByTestId('join-call').click();
+    await page.getByTestId('ring-answer').click();
     await page.waitForURL(new RegExp(`/call/${roomId}`));
     // The call page moved its token from the address bar to sessionStorage.
     const token = await page.evaluate((room) => sessionStorage.getItem(`vigie.invitation.${room}`), roomId);

@@ -7,12 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { People, type Person } from '../common/people.ts';
+import { pino } from 'pino';
 import { createLogger } from '../common/log.ts';
 import { SqliteAlertRepository } from '../ingest/lifecycle/alert-store.ts';
 import { SqliteEscalationRepository } from '../ingest/lifecycle/escalation-store.ts';
 import { Escalations } from '../ingest/lifecycle/escalation.ts';
 import { AlertLifecycle } from '../ingest/lifecycle/lifecycle.ts';
 import { EmailChannel } from '../ingest/notify/email.ts';
+import { CallInvitations } from '../ingest/notify/call-invitations.ts';
 import { generateVapidKeys, WebPushChannel } from '../ingest/notify/push.ts';
 import { Dispatcher } from '../ingest/notify/dispatcher.ts';
 import type { Notification } from '../ingest/notify/channel.ts';
@@ -177,5 +179,63 @@ describe('dispatcher', () => {
     email.close();
     retryEmail.close();
     alerts.close();
+  });
+});
+
+describe('invitations to a consultation', () => {
+  it('reach the patient and their relatives by e-mail, each in their language, with their page and no call token', async () => {
+    const jeanne = await people.createPerson({ role: 'patient', name: 'Jeanne', email: 'jeanne@famille.test' });
+    people.link(jeanne.id, 'p-1', { relation: 'self', shareVitals: true, self: true });
+    people.link(daughter.id, 'p-1', { relation: 'fille', shareVitals: true });
+    const tom = await people.createPerson({ role: 'family', name: 'Tom', email: 'tom@family.test', lang: 'en' });
+    people.link(tom.id, 'p-1', { relation: 'grandson', shareVitals: false });
+    const stranger = await people.createPerson({ role: 'family', name: 'X', email: 'x@ailleurs.test' });
+    const email = new EmailChannel({ url: smtp.url, from: 'Vigie <appels@vigie.test>' });
+    const invitations = new CallInvitations({
+      people,
+      channels: [email],
+      patientName: () => 'Jeanne Martin',
+      familyUrl: 'http://vigie.test/family/',
+      logger: createLogger('test', 'silent'),
+    });
+    // The stranger has no link to this patient: nothing is sent to them.
+    await invitations.send({
+      patientId: 'p-1',
+      personIds: [jeanne.id, daughter.id, tom.id, stranger.id],
+      caller: 'Dr Martin',
+    });
+    const mails = await smtp.waitFor(3);
+    const to = (address: string) => mails.find((m) => !Array.isArray(m.to) && m.to?.value[0]?.address === address);
+    expect(mails).toHaveLength(3);
+    expect(to('x@ailleurs.test')).toBeUndefined();
+    expect(to('jeanne@famille.test')).toMatchObject({ subject: 'Téléconsultation : Dr Martin vous appelle' });
+    expect(to('jeanne@famille.test')!.text).toContain('Dr Martin vous attend pour une consultation vidéo.');
+    expect(to('claire@famille.test')!.text).toContain('à la consultation vidéo de Jeanne Martin');
+    expect(to('tom@family.test')).toMatchObject({ subject: 'Video consultation: Dr Martin is calling' });
+    for (const mail of mails) {
+      expect(mail.text).toContain('http://vigie.test/family/');
+      expect(mail.text).not.toMatch(/\/call\/|eyJ/);
+      expect(mail.headers.get('priority')).toBe('high');
+      expect(mail.headers.has('x-vigie-alert')).toBe(false);
+    }
+    email.close();
+  });
+
+  it('does not throw when the mail server is down: the failure is logged and the page still rings', async () => {
+    await smtp.stop();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const email = new EmailChannel({ url: smtp.url, from: 'appels@vigie.test' });
+    people.link(daughter.id, 'p-2', { relation: 'fille', shareVitals: true });
+    const invitations = new CallInvitations({
+      people,
+      channels: [email],
+      patientName: () => 'Jeanne Martin',
+      familyUrl: 'http://vigie.test/family/',
+      logger,
+    });
+    await invitations.send({ patientId: 'p-2', personIds: [daughter.id], caller: 'Dr Martin' });
+    expect(lines.join('\n')).toContain('call invitation not sent');
+    smtp = await startTestSmtp(); // for afterEach
   });
 });

@@ -9,7 +9,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, launchBrowser, LANGS, SCREENS, type Screen } from './support/browser.ts';
+import {
+  accessibilityViolations,
+  artifactPath,
+  launchBrowser,
+  LANGS,
+  SCREENS,
+  type Screen,
+} from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 

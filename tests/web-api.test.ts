@@ -153,6 +153,121 @@ describe('consultations', () => {
   });
 });
 
+describe('who is rung, and the link check', () => {
+  async function relative(name: string) {
+    const person = await stack.people.createPerson({ role: 'family', name, email: `${name}@famille.test` });
+    stack.people.link(person.id, stack.patientId, { relation: 'fils', shareVitals: false });
+    const session = stack.people.createSession(person.id, 3600_000).token;
+    return { token: null, headers: { cookie: `vigie_session=${session}`, origin: stack.webUrl } };
+  }
+  const status = async (roomId: string) =>
+    (
+      (await request('GET', `/api/consultations/${roomId}`)).body as {
+        invitees: Array<{ name: string; state: string }>;
+      }
+    ).invitees;
+
+  it('lists the invitees by name; each one’s page says it rings, or "not now"; asking for a link is an answer', async () => {
+    const paul = await relative('paul');
+    const created = await request('POST', '/api/consultations', {
+      body: { patientId: stack.patientId, inviteFamily: true },
+    });
+    const roomId = created.body!.roomId as string;
+    const states = async () => Object.fromEntries((await status(roomId)).map((i) => [i.name, i.state]));
+    expect(await states()).toMatchObject({ 'call test': 'invited', paul: 'invited' });
+    const ring = (state: string) =>
+      request('POST', `/api/patients/${stack.patientId}/call-ring`, { ...paul, body: { roomId, state } });
+    expect((await ring('ringing')).status).toBe(200);
+    expect((await states()).paul).toBe('ringing');
+    expect((await ring('declined')).status).toBe(200);
+    // A page reloaded later rings again on its side, but "not now" stands.
+    await ring('ringing');
+    expect((await states()).paul).toBe('declined');
+    expect((await request('POST', `/api/patients/${stack.patientId}/call-link`, paul)).status).toBe(200);
+    expect((await states()).paul).toBe('answered');
+    // The participant ids are those the SFU will know them by (the room overlays waiting and in the call).
+    const link = (await request('POST', `/api/patients/${stack.patientId}/call-link`, paul)).body!.url as string;
+    const grant = await stack.web.tokens.verifyCall(link.split('#')[1] ?? '');
+    const listed = (await request('GET', `/api/consultations/${roomId}`)).body as {
+      invitees: Array<{ name: string; participantId: string }>;
+    };
+    expect(listed.invitees.find((i) => i.name === 'paul')?.participantId).toBe(grant.ok && grant.value.participantId);
+  });
+
+  it('refuses a ring for another room or for a consultation the relative is not invited to, and a stranger’s look', async () => {
+    const anne = await relative('anne');
+    const created = await request('POST', '/api/consultations', {
+      body: { patientId: stack.patientId, inviteFamily: false },
+    });
+    const roomId = created.body!.roomId as string;
+    expect((await status(roomId)).map((i) => i.name)).toEqual(['call test']);
+    expect(
+      await request('POST', `/api/patients/${stack.patientId}/call-ring`, {
+        ...anne,
+        body: { roomId, state: 'ringing' },
+      }),
+    ).toMatchObject({ status: 404, body: refusal('call_not_found') });
+    expect(
+      await request('POST', `/api/patients/${stack.patientId}/call-ring`, {
+        ...anne,
+        body: { roomId: 'c-other', state: 'declined' },
+      }),
+    ).toMatchObject({ status: 404, body: refusal('call_not_found') });
+    expect(await request('GET', '/api/consultations/c-unknown')).toMatchObject({
+      status: 404,
+      body: refusal('call_not_found'),
+    });
+    // A clinician of another team learns nothing of it.
+    const other = await stack.people.createPerson({
+      role: 'clinician',
+      name: 'Dr Autre',
+      email: 'autre-equipe@vigie.test',
+    });
+    const token = stack.people.createApiToken(other.id, 'tests', 3600_000).token;
+    expect(await request('GET', `/api/consultations/${roomId}`, { token })).toMatchObject({
+      status: 404,
+      body: refusal('call_not_found'),
+    });
+    // A relative is not the care team.
+    expect((await request('GET', `/api/consultations/${roomId}`, anne)).status).toBe(403);
+  });
+
+  it('checks a link before the page offers to join: genuine, tampered, for another room, expired', async () => {
+    const created = await request('POST', '/api/consultations', { body: { patientId: stack.patientId } });
+    const roomId = created.body!.roomId as string;
+    const token = (created.body!.links as { patient: string }).patient.split('#')[1]!;
+    const check = (body: unknown) =>
+      request('POST', '/api/call-links/check', { token: null, body, headers: { origin: stack.webUrl } });
+    expect(await check({ roomId, token })).toMatchObject({
+      status: 200,
+      body: { role: 'patient', name: 'call test', caller: 'Dr Martin' },
+    });
+    const [head, payload, signature] = token.split('.');
+    const forged = Buffer.from(
+      JSON.stringify({ ...(JSON.parse(Buffer.from(payload!, 'base64url').toString()) as object), role: 'clinician' }),
+    ).toString('base64url');
+    expect(await check({ roomId, token: `${head}.${forged}.${signature}` })).toMatchObject({
+      status: 400,
+      body: refusal('call_link_invalid'),
+    });
+    expect(await check({ roomId: 'c-another-room', token })).toMatchObject({
+      status: 400,
+      body: refusal('call_link_invalid'),
+    });
+    const expired = await stack.web.tokens.issueCall({
+      roomId,
+      role: 'patient',
+      displayName: 'call test',
+      patientId: stack.patientId,
+      ttlSeconds: -120,
+    });
+    expect(await check({ roomId, token: expired.token })).toMatchObject({
+      status: 410,
+      body: refusal('call_link_expired'),
+    });
+  });
+});
+
 describe('personal API tokens', () => {
   it('acts as their owner until revoked, and lists only what still works', async () => {
     const doctor = stack.people.personByEmail('martin@vigie.test')!;

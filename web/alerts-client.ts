@@ -6,6 +6,7 @@ import {
   type AlertAction,
   type AlertView,
   type AuditView,
+  type CallInvitationRequest,
 } from '../common/alert-api.ts';
 import { errorBodySchema, VigieError } from '../common/errors.ts';
 
@@ -51,6 +52,11 @@ export class AlertsClient {
 
   async act(id: number, actor: string, action: AlertAction, channel = 'web'): Promise<AlertView> {
     return actedSchema.parse(await this.#call('POST', `/alerts/${id}/actions`, { actor, channel, action })).alert;
+  }
+
+  /** Asks the ingest to tell these people, on its notification channels, that a consultation awaits them. */
+  async inviteToCall(invitation: CallInvitationRequest): Promise<void> {
+    await this.#call('POST', '/calls/invitations', invitation);
   }
 
   /** Refusals of the alert API come back as VigieErrors with its code (alert_already_accepted...). */

@@ -9,14 +9,38 @@
 import { createHmac } from 'node:crypto';
 import { CallTokens } from '../sfu/tokens.ts';
 import type { Role } from '../sfu/protocol.ts';
+import type { InviteeState, InviteeView } from './api/schemas.ts';
+
+/** Someone asked to join: the patient's seat, or a relative. */
+export interface Seat {
+  readonly role: Role;
+  /** What the participant id derives from (a person's id, or `patient:<id>` for the patient's seat). */
+  readonly personKey: string;
+  readonly displayName: string;
+}
 
 export interface CallOfferRecord {
   readonly roomId: string;
   readonly patientId: string;
   /** Epoch ms. */
+  readonly startedAt: number;
+  /** Epoch ms. */
   readonly expiresAt: number;
   /** Whether the patient's relatives are invited (their page shows "join the call"). */
   readonly family: boolean;
+  /** The clinician who opened it, as their pages show them. */
+  readonly caller: string;
+  /** Those asked to join, and where each stands (their page rang, they declined, they answered). */
+  readonly invitees: ReadonlyMap<string, { readonly seat: Seat; state: InviteeState }>;
+}
+
+/** The patient's one seat in their consultations, whichever link they come with. */
+export function patientSeat(patientId: string, displayName: string): Seat {
+  return { role: 'patient', personKey: patientKey(patientId), displayName };
+}
+
+export function patientKey(patientId: string): string {
+  return `patient:${patientId}`;
 }
 
 /** Whether a consultation is for this relative: when the care team invites the family, or they are the patient. */
@@ -37,15 +61,56 @@ export class Calls {
   }
 
   /** Opens a consultation for a patient; it replaces the patient's previous one. */
-  open(patientId: string, family: boolean, now = Date.now()): CallOfferRecord {
+  open(
+    patientId: string,
+    o: { family: boolean; caller: string; invitees: readonly Seat[] },
+    now = Date.now(),
+  ): CallOfferRecord {
     const offer = {
       roomId: CallTokens.newRoomId(),
       patientId,
+      startedAt: now,
       expiresAt: now + this.#ttlSeconds * 1000,
-      family,
+      family: o.family,
+      caller: o.caller.slice(0, 60),
+      invitees: new Map<string, { seat: Seat; state: InviteeState }>(
+        o.invitees.map((seat) => [seat.personKey, { seat, state: 'invited' }]),
+      ),
     };
     this.#open.set(patientId, offer);
     return offer;
+  }
+
+  /** The open consultation in this room, if any. */
+  byRoom(roomId: string, now = Date.now()): CallOfferRecord | undefined {
+    for (const offer of this.#open.values()) if (offer.roomId === roomId && offer.expiresAt > now) return offer;
+    return undefined;
+  }
+
+  /**
+   * Records where an invitee stands; false when they are not invited to this room. A late "ringing"
+   * (a page reloaded) does not undo an answer or a refusal.
+   */
+  setState(offer: CallOfferRecord, personKey: string, state: InviteeState): boolean {
+    const invitee = offer.invitees.get(personKey);
+    if (!invitee) return false;
+    if (state === 'ringing' && invitee.state !== 'invited') return true;
+    invitee.state = state;
+    return true;
+  }
+
+  /** The invitees as the clinician's call page shows them, with the participant id the SFU will know them by. */
+  invitees(offer: CallOfferRecord): InviteeView[] {
+    return [...offer.invitees.values()].map(({ seat, state }) => ({
+      participantId: this.participantId(offer, seat),
+      role: seat.role,
+      name: seat.displayName,
+      state,
+    }));
+  }
+
+  participantId(offer: Pick<CallOfferRecord, 'roomId'>, who: Pick<Seat, 'role' | 'personKey'>): string {
+    return `${who.role[0]}-${createHmac('sha256', this.#key).update(`${offer.roomId}\n${who.personKey}`).digest('base64url').slice(0, 16)}`;
   }
 
   /** The patient's consultation still open to relatives, if any. */
@@ -55,12 +120,8 @@ export class Calls {
   }
 
   /** A personal invitation to a consultation: one participant, their role and name. */
-  async link(
-    offer: CallOfferRecord,
-    who: { role: Role; personKey: string; displayName: string },
-    now = Date.now(),
-  ): Promise<{ token: string; expiresAt: number }> {
-    const participantId = `${who.role[0]}-${createHmac('sha256', this.#key).update(`${offer.roomId}\n${who.personKey}`).digest('base64url').slice(0, 16)}`;
+  async link(offer: CallOfferRecord, who: Seat, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
+    const participantId = this.participantId(offer, who);
     const { token, grant } = await this.#tokens.issueCall({
       roomId: offer.roomId,
       role: who.role,

@@ -7,7 +7,7 @@
  *
  *   client -> { type: 'subscribe', patientId }      (the care team: patientId '*' for all of their team's)
  *   server -> { type: 'snapshot', patientId, overview } | { type: 'subscribed', patientIds } | { type: 'error', patientId?, code }
- *          -> { type: 'alert' | 'call', patientId, ... }                  (at once)
+ *          -> { type: 'alert' | 'call' | 'invitees', patientId, ... }     (at once; invitees: the care team only)
  *          -> { type: 'batch', events: [{ type: 'vitals' | 'presence', patientId, ... }] }
  * Readings and presence are sent in batches every 250 ms: a console following a thousand patients gets
  * four messages a second instead of a thousand; alerts and calls never wait. A socket that sends too
@@ -97,8 +97,12 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
         return send({ ...event, alert: alertFor(event.alert, viewer), names: namesOf(c.people, [event.alert]) });
       case 'call':
         if (viewer.kind === 'staff' || isInvited(event, viewer.link)) {
-          send({ type: 'call', patientId: event.patientId, roomId: event.roomId, expiresAt: event.expiresAt });
+          const { patientId, roomId, startedAt, expiresAt, caller } = event;
+          send({ type: 'call', patientId, roomId, startedAt, expiresAt, caller });
         }
+        return;
+      case 'invitees':
+        if (viewer.kind === 'staff') send(event);
         return;
     }
   };

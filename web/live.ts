@@ -14,6 +14,7 @@ import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import type { Registry } from '../common/registry.ts';
 import { News2Window } from '../ingest/rules/news2-window.ts';
+import type { InviteeView } from './api/schemas.ts';
 
 /** Readings kept per patient for the family page's sparkline (about an hour at one per 5 s). */
 const RECENT_SAMPLES = 720;
@@ -45,8 +46,17 @@ export type LiveEvent =
       readonly type: 'call';
       readonly patientId: string;
       readonly roomId: string;
+      readonly startedAt: number;
       readonly expiresAt: number;
       readonly family: boolean;
+      readonly caller: string;
+    }
+  /** Where those asked to join a consultation stand (for the care team). */
+  | {
+      readonly type: 'invitees';
+      readonly patientId: string;
+      readonly roomId: string;
+      readonly invitees: InviteeView[];
     };
 
 export interface LiveHubOptions {

@@ -24,6 +24,7 @@ import { liveSocketRoute } from './live-socket.ts';
 import { mqttRelayRoute } from './mqtt-relay.ts';
 import { accountRoutes } from './routes/account.ts';
 import { careTeamRoutes } from './routes/care-team.ts';
+import { consultationRoutes } from './routes/consultations.ts';
 import { consoleRoutes, consoleRow } from './routes/console.ts';
 import { familyOverview, familyRoutes } from './routes/family.ts';
 import { pageRoutes } from './routes/pages.ts';
@@ -129,6 +130,7 @@ export class WebServer {
     familyRoutes(app, c);
     consoleRoutes(app, c);
     careTeamRoutes(app, c);
+    consultationRoutes(app, c);
     liveSocketRoute(app, c, {
       snapshot: (_person, access) =>
         access.kind === 'family' ? familyOverview(c, access.link) : consoleRow(c, access.patientId),

@@ -9,9 +9,10 @@ export interface Notification {
   readonly body: string;
   /** Where the person acts on it (the family page, at this alert). */
   readonly url: string;
-  /** Groups the notifications of one alert on a phone (a newer one replaces the older). */
+  /** Groups the notifications of one alert (or one call) on a phone (a newer one replaces the older). */
   readonly tag: string;
-  readonly alertId: number;
+  /** The alert it is about; none for an invitation to a consultation. */
+  readonly alertId?: number;
   /** High-priority alerts ask the phone to wake and to keep the notification until tapped. */
   readonly urgent: boolean;
 }

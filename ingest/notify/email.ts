@@ -29,7 +29,7 @@ export class EmailChannel implements NotificationChannel {
         text: `${message.body}\n\n${message.url}\n`,
         html: `<p>${escapeHtml(message.body)}</p><p><a href="${escapeHtml(message.url)}">${escapeHtml(message.url)}</a></p>`,
         priority: message.urgent ? 'high' : 'normal',
-        headers: { 'X-Vigie-Alert': String(message.alertId) },
+        headers: message.alertId === undefined ? {} : { 'X-Vigie-Alert': String(message.alertId) },
       });
       return [{ address, ok: true }];
     } catch (error) {

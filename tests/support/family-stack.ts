@@ -62,6 +62,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       port: 0,
       token,
       logger: createLogger('api', 'silent'),
+      invitations: t.ingest.callInvitations,
     });
     api = served;
     s.alertsApi = { url: served.url, token };

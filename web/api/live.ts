@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { alertViewSchema } from '../../common/alert-api.ts';
 import { errorCodeSchema } from '../../common/errors.ts';
 import { READING_NAMES } from '../../devices/limits.ts';
-import { consoleRowSchema, familyOverviewSchema, liveSampleSchema, type LiveSample } from './schemas.ts';
+import {
+  callOfferSchema,
+  consoleRowSchema,
+  familyOverviewSchema,
+  inviteeSchema,
+  liveSampleSchema,
+  type LiveSample,
+} from './schemas.ts';
 
 export const clientMessageSchema = z.object({ type: z.literal('subscribe'), patientId: z.string().min(1).max(100) });
 export type LiveClientMessage = z.infer<typeof clientMessageSchema>;
@@ -45,7 +52,13 @@ export const liveServerMessageSchema = z.discriminatedUnion('type', [
     alert: alertViewSchema,
     names: z.record(z.string(), z.string()),
   }),
-  z.object({ type: z.literal('call'), patientId: z.string(), roomId: z.string(), expiresAt: z.number() }),
+  z.object({ type: z.literal('call'), patientId: z.string(), ...callOfferSchema.shape }),
+  z.object({
+    type: z.literal('invitees'),
+    patientId: z.string(),
+    roomId: z.string(),
+    invitees: z.array(inviteeSchema),
+  }),
   z.object({ type: z.literal('batch'), events: z.array(z.discriminatedUnion('type', [vitalsEvent, presenceEvent])) }),
 ]);
 export type LiveServerMessage = z.infer<typeof liveServerMessageSchema>;

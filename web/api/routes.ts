@@ -15,7 +15,9 @@ import {
   apiTokenSchema,
   chainSchema,
   consoleRowSchema,
+  callLinkCheckSchema,
   consultationSchema,
+  consultationStatusSchema,
   familyOverviewSchema,
   gatewayIdentitySchema,
   HISTORY_RANGES,
@@ -176,6 +178,23 @@ export const ROUTES = {
     params: patientParams,
     reply: z.object({ url: z.string(), expiresAt: z.number() }),
   }),
+  /** The invitee's page tells the care team it rings, or that they said "not now". */
+  callRing: route({
+    method: 'POST',
+    url: '/api/patients/:patientId/call-ring',
+    status: 200,
+    params: patientParams,
+    body: z.object({ roomId: id, state: z.enum(['ringing', 'declined']) }),
+    reply: ok,
+  }),
+  /** The call page checks its link (signature, expiry, room) before it offers to join. */
+  checkCallLink: route({
+    method: 'POST',
+    url: '/api/call-links/check',
+    status: 200,
+    body: z.object({ roomId: id, token: z.string().min(1).max(4096) }),
+    reply: callLinkCheckSchema,
+  }),
   enrolGateway: route({
     method: 'POST',
     url: '/api/patients/:patientId/gateways',
@@ -311,6 +330,14 @@ export const ROUTES = {
     status: 201,
     body: z.object({ patientId: id, inviteFamily: z.boolean().default(true) }),
     reply: consultationSchema,
+  }),
+  /** Who was asked to join a consultation, and where each stands (the clinician's call page). */
+  consultationStatus: route({
+    method: 'GET',
+    url: '/api/consultations/:roomId',
+    status: 200,
+    params: z.object({ roomId: id }),
+    reply: consultationStatusSchema,
   }),
 } as const;
 

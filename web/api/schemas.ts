@@ -8,6 +8,7 @@ import { alertViewSchema, auditEntrySchema } from '../../common/alert-api.ts';
 import { READING_NAMES, type ReadingName } from '../../devices/limits.ts';
 import { LANGS, ROLES } from '../../common/people-rules.ts';
 import { RELATIONS, SEXES } from '../../common/relations.ts';
+import { ROLES as CALL_ROLES } from '../../sfu/protocol.ts';
 
 export const id = z.string().trim().min(1).max(100);
 export const langSchema = z.enum(LANGS);
@@ -45,9 +46,47 @@ export const meSchema = z.object({
 });
 export type Me = z.infer<typeof meSchema>;
 
-/** A teleconsultation a relative may join: they ask for their own link (POST .../call-link). */
-export const callOfferSchema = z.object({ roomId: z.string(), expiresAt: z.number() });
+/**
+ * A teleconsultation a relative (or the patient) may join: they ask for their own link (POST
+ * .../call-link). `caller`: the clinician who opened it; `startedAt` tells the page whether it still rings.
+ */
+export const callOfferSchema = z.object({
+  roomId: z.string(),
+  startedAt: z.number(),
+  expiresAt: z.number(),
+  caller: z.string(),
+});
 export type CallOffer = z.infer<typeof callOfferSchema>;
+
+/**
+ * Where someone asked to join a consultation stands, as the web service knows it: `invited` (asked),
+ * `ringing` (their page shows the incoming call), `declined` ("not now"), `answered` (they asked for
+ * their link). Waiting and in the call are the SFU's to say.
+ */
+export const INVITEE_STATES = ['invited', 'ringing', 'declined', 'answered'] as const;
+export type InviteeState = (typeof INVITEE_STATES)[number];
+export const inviteeSchema = z.object({
+  participantId: z.string(),
+  role: z.enum(CALL_ROLES),
+  name: z.string(),
+  state: z.enum(INVITEE_STATES),
+});
+export type InviteeView = z.infer<typeof inviteeSchema>;
+export const consultationStatusSchema = z.object({
+  roomId: z.string(),
+  patientId: z.string(),
+  caller: z.string(),
+  invitees: z.array(inviteeSchema),
+});
+
+/** What the call page learns of its link before offering to join: whose it is, and who calls. */
+export const callLinkCheckSchema = z.object({
+  role: z.enum(CALL_ROLES),
+  name: z.string(),
+  expiresAt: z.number(),
+  /** The clinician who opened the consultation, while it is open. */
+  caller: z.string().nullable(),
+});
 
 export const familyOverviewSchema = z.object({
   patient: z.object({

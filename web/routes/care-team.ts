@@ -1,6 +1,6 @@
 /**
- * What the care team sets up around one of their patients: the escalation chain, the alert settings,
- * and teleconsultations. Members of the care team only, for the patients of their team, by session or
+ * What the care team sets up around one of their patients: the escalation chain and the alert settings
+ * (teleconsultations: web/routes/consultations.ts). Members of the care team only, for the patients of their team, by session or
  * personal API token.
  */
 import { VigieError } from '../../common/errors.ts';
@@ -11,7 +11,6 @@ import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
 import { requireAccess } from '../access.ts';
 import { routeOf } from './define.ts';
-import { patientSeat } from './family.ts';
 
 export function careTeamRoutes(app: App, c: WebContext): void {
   const chainView = (patientId: string) => {
@@ -72,39 +71,6 @@ export function careTeamRoutes(app: App, c: WebContext): void {
       c.settings.set(patientId, request.body, personOf(request).id);
       c.logger.info({ patientId, staffId: personOf(request).id }, 'alert settings changed');
       return rulesView(patientId);
-    },
-  });
-
-  // A teleconsultation: the clinician's own link, the patient's, and the relatives told on their page.
-  app.route({
-    ...routeOf(ROUTES.createConsultation, 'staff'),
-    handler: async (request) => {
-      const person = personOf(request);
-      const patientId = patientOf(request, request.body.patientId);
-      const offer = c.calls.open(patientId, request.body.inviteFamily);
-      const clinician = await c.calls.link(offer, {
-        role: 'clinician',
-        personKey: person.id,
-        displayName: person.name,
-      });
-      const patient = await c.calls.link(
-        offer,
-        patientSeat(patientId, c.registry.patientLabel(patientId) ?? patientId),
-      );
-      const link = (token: string) => `${c.publicUrl()}/call/${offer.roomId}#${token}`;
-      c.logger.info({ room: offer.roomId, patientId, staffId: person.id }, 'consultation created');
-      c.live.announce({
-        type: 'call',
-        patientId,
-        roomId: offer.roomId,
-        expiresAt: offer.expiresAt,
-        family: offer.family,
-      });
-      return {
-        roomId: offer.roomId,
-        expiresAt: clinician.expiresAt,
-        links: { clinician: link(clinician.token), patient: link(patient.token) },
-      };
     },
   });
 }

@@ -15,9 +15,10 @@ import type { FamilyOverview } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
 import { accessTo, isPatientOrCareTeam, namesOf, requireAccess, requireFamilyLink } from '../access.ts';
-import { isInvited } from '../calls.ts';
+import { isInvited, patientSeat } from '../calls.ts';
 import { routeOf } from './define.ts';
 import { auditLine } from '../audit-view.ts';
+import { announceInvitees } from './consultations.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 /** Invitations one person may create per hour (a care team's busiest morning is far below). */
@@ -75,12 +76,11 @@ export function familyRoutes(app: App, c: WebContext): void {
       const offer = c.calls.offerFor(link.patientId);
       if (!offer || !isInvited(offer, link)) throw new VigieError('call_not_found', 'no consultation to join');
       // The patient's own account takes the patient's seat (the link the clinician sends is the same seat).
-      const { token, expiresAt } = await c.calls.link(
-        offer,
-        link.self
-          ? patientSeat(link.patientId, c.registry.patientLabel(link.patientId) ?? person.name)
-          : { role: 'family', personKey: person.id, displayName: person.name },
-      );
+      const seat = link.self
+        ? patientSeat(link.patientId, c.registry.patientLabel(link.patientId) ?? person.name)
+        : { role: 'family' as const, personKey: person.id, displayName: person.name };
+      const { token, expiresAt } = await c.calls.link(offer, seat);
+      if (c.calls.setState(offer, seat.personKey, 'answered')) announceInvitees(c, offer);
       return { url: `${c.publicUrl()}/call/${offer.roomId}#${token}`, expiresAt };
     },
   });
@@ -172,7 +172,10 @@ export async function familyOverview(c: WebContext, link: CareLink): Promise<Fam
       : null,
     alerts: alerts.map((a) => alertFor(a, vitals)),
     people: Object.fromEntries(c.people.peopleOf(link.patientId).map(({ person }) => [person.id, person.name])),
-    call: offer && isInvited(offer, link) ? { roomId: offer.roomId, expiresAt: offer.expiresAt } : null,
+    call:
+      offer && isInvited(offer, link)
+        ? { roomId: offer.roomId, startedAt: offer.startedAt, expiresAt: offer.expiresAt, caller: offer.caller }
+        : null,
   };
 }
 
@@ -182,11 +185,6 @@ async function visibleAlert(c: WebContext, person: Person, alertId: number) {
   const access = found && accessTo(c.people, person, found.alert.patientId);
   if (!found || !access) throw new VigieError('alert_not_found', 'no such alert among your patients');
   return { found, access };
-}
-
-/** The patient's one seat in their consultations, whichever link they come with. */
-export function patientSeat(patientId: string, displayName: string) {
-  return { role: 'patient' as const, personKey: `patient:${patientId}`, displayName };
 }
 
 function nameOf(c: WebContext, actor: string): string {

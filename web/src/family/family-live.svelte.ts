@@ -76,7 +76,10 @@ export class RelativeLive {
         this.applyAlert(m.alert);
         break;
       case 'call':
-        this.overview = { ...o, call: { roomId: m.roomId, expiresAt: m.expiresAt } };
+        this.overview = {
+          ...o,
+          call: { roomId: m.roomId, startedAt: m.startedAt, expiresAt: m.expiresAt, caller: m.caller },
+        };
         break;
     }
   }

@@ -74,6 +74,8 @@ export class CallSession {
   muteRequested = $state(false);
   /** Reconnections done without a page reload (shown to the clinician, read by tests). */
   reconnections = $state(0);
+  /** The clinician left (hung up without ending the consultation): the others may wait or leave. */
+  clinicianLeft = $state(false);
 
   readonly #config: CallConfig;
   /** This tab's seat: every join and rejoin of this page sends the same one. */
@@ -239,9 +241,14 @@ export class CallSession {
     signal.on('participant', (p) => {
       const others = this.participants.filter((x) => x.participantId !== p.participantId);
       this.participants = [...others, p];
+      if (p.role === 'clinician') this.clinicianLeft = false;
     });
     signal.on('participantLeft', ({ participantId }) => {
+      const gone = this.participants.find((x) => x.participantId === participantId);
       this.participants = this.participants.filter((x) => x.participantId !== participantId);
+      if (gone?.role === 'clinician' && !this.participants.some((x) => x.role === 'clinician')) {
+        this.clinicianLeft = this.role !== 'clinician';
+      }
       for (const [id, s] of this.streams) if (s.participantId === participantId) this.#dropStream(id);
     });
     signal.on('admitted', ({ producers, participants }) => {

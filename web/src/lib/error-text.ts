@@ -60,6 +60,9 @@ const fr: Texts = {
   push_endpoint_invalid: 'Ce navigateur a donné une adresse de notification refusée par Vigie.',
   push_endpoint_taken: 'Les notifications de cet appareil sont déjà reliées à un autre compte.',
   call_not_found: 'Aucune consultation à rejoindre pour l’instant.',
+  call_link_invalid:
+    'Ce lien de consultation n’est pas valable (il a été abîmé ou modifié). Demandez un nouveau lien au soignant.',
+  call_link_expired: 'Ce lien de consultation a expiré. Demandez un nouveau lien au soignant.',
   token_not_found: 'Ce jeton n’existe pas (ou plus).',
   network: 'Pas de connexion au service. Vérifiez le réseau et réessayez.',
   unexpected_answer: 'Réponse inattendue du service. Rechargez la page.',
@@ -116,6 +119,9 @@ const en: Texts = {
   push_endpoint_invalid: 'This browser gave a notification address that Vigie refuses.',
   push_endpoint_taken: 'This device’s notifications are already linked to another account.',
   call_not_found: 'No consultation to join for now.',
+  call_link_invalid:
+    'This consultation link is not valid (it was damaged or changed). Ask the clinician for a new link.',
+  call_link_expired: 'This consultation link has expired. Ask the clinician for a new link.',
   token_not_found: 'This token does not exist (any more).',
   network: 'No connection to the service. Check the network and try again.',
   unexpected_answer: 'Unexpected answer from the service. Reload the page.',

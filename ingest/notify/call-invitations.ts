@@ -1,0 +1,85 @@
+/**
+ * Invitations to a teleconsultation, sent on the same channels as alerts (e-mail and Web Push today,
+ * SMS tomorrow: anything that implements NotificationChannel). The web service decides who is invited
+ * and asks; the ingest sends, because it holds the channels and their secrets (SMTP, VAPID).
+ *
+ * The message links to the person's own family page, never to the call itself: a call token in a
+ * mailbox could be forwarded or read long after, and the page, behind the person's sign-in, rings and
+ * hands out a personal link of its own. Sent once, not retried: a call is now or never, and the page
+ * rings anyway.
+ */
+import type { Logger } from '../../common/log.ts';
+import type { Lang, People } from '../../common/people.ts';
+import type { CallInvitationRequest } from '../../common/alert-api.ts';
+import type { Notification, NotificationChannel } from './channel.ts';
+
+export interface CallInvitationsOptions {
+  readonly people: People;
+  readonly channels: readonly NotificationChannel[];
+  readonly patientName: (patientId: string) => string;
+  /** The family page, where the person answers. */
+  readonly familyUrl: string;
+  readonly logger: Logger;
+}
+
+export function composeCallInvitation(c: {
+  lang: Lang;
+  caller: string;
+  patientName: string;
+  /** The recipient is the patient themself. */
+  self: boolean;
+  url: string;
+  patientId: string;
+}): Notification {
+  const text = {
+    fr: {
+      title: `Téléconsultation : ${c.caller} vous appelle`,
+      body: c.self
+        ? `${c.caller} vous attend pour une consultation vidéo. Ouvrez votre page Vigie et appuyez sur « Répondre ».`
+        : `${c.caller} vous invite à la consultation vidéo de ${c.patientName}. Ouvrez votre page Vigie et appuyez sur « Répondre ».`,
+    },
+    en: {
+      title: `Video consultation: ${c.caller} is calling`,
+      body: c.self
+        ? `${c.caller} is waiting for you in a video consultation. Open your Vigie page and press "Answer".`
+        : `${c.caller} invites you to ${c.patientName}'s video consultation. Open your Vigie page and press "Answer".`,
+    },
+  }[c.lang];
+  return { ...text, url: c.url, tag: `vigie-call-${c.patientId}`, urgent: true };
+}
+
+export class CallInvitations {
+  readonly #o: CallInvitationsOptions;
+
+  constructor(options: CallInvitationsOptions) {
+    this.#o = options;
+  }
+
+  /** Sends to each person on every channel they can be reached by; failures are logged, not thrown. */
+  async send(request: CallInvitationRequest): Promise<void> {
+    const { people, channels, logger } = this.#o;
+    for (const personId of request.personIds) {
+      const person = people.person(personId);
+      const link = person && people.linkOf(personId, request.patientId);
+      if (!person || !link) continue; // not one of the patient's people (any more)
+      const message = composeCallInvitation({
+        lang: person.lang,
+        caller: request.caller,
+        patientName: this.#o.patientName(request.patientId),
+        self: link.self,
+        url: this.#o.familyUrl,
+        patientId: request.patientId,
+      });
+      const recipient = { person, pushSubscriptions: people.pushSubscriptions(personId) };
+      for (const channel of channels) {
+        const results = await channel
+          .send(recipient, message)
+          .catch((error: unknown) => [{ address: '?', ok: false, error: String(error) }]);
+        for (const r of results) {
+          if (r.ok) logger.info({ personId, channel: channel.name }, 'call invitation sent');
+          else logger.warn({ personId, channel: channel.name, error: r.error }, 'call invitation not sent');
+        }
+      }
+    }
+  }
+}
