@@ -200,11 +200,11 @@ describe('alert engine in the ingest', () => {
         return pushed!.payload;
       }, STEP_MS + 10_000);
     // Claire (who has the patient's consent) reads the value; Marc (who has not) is told there is an alert.
-    expect((await to('claire@famille.test')).text).toContain('(GLUCOSE 2.4)');
+    expect((await to('claire@famille.test')).text).toContain('(glycémie 2,4 mmol/L)');
     const marc = await to('marc@famille.test');
     expect(marc.text).toContain('a reading outside the limits set by the care team for Jeanne Dupont');
     expect(marc.text).not.toContain('2.4');
-    expect(JSON.stringify(await pushTo('claire-phone'))).toContain('(GLUCOSE 2.4)');
+    expect(JSON.stringify(await pushTo('claire-phone'))).toContain('(glycémie 2,4 mmol/L)');
     expect(JSON.stringify(await pushTo('marc-phone'))).not.toContain('2.4');
   });
 

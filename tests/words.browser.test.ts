@@ -37,8 +37,9 @@ function foreignTexts(lang: Lang): string[] {
       .flatMap((m) => m.split(/\{\w+\}/))
       .map((p) => p.trim())
       .filter((p) => p.length >= 6);
-  const own = new Set(pieces(lang));
-  return [...new Set(pieces(lang === 'fr' ? 'en' : 'fr'))].filter((p) => !own.has(p));
+  // A piece that the page's own language also says ("minutes", "NEWS2") is no sign of the other one.
+  const own = pieces(lang).join('\n');
+  return [...new Set(pieces(lang === 'fr' ? 'en' : 'fr'))].filter((p) => !own.includes(p));
 }
 
 /** What the browser says by itself when a form is sent empty, in either language. */

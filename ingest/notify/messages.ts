@@ -23,10 +23,46 @@ export interface MessageContext {
   readonly vitals: boolean;
 }
 
-/** "SPO2 86" for a threshold alert the recipient may see the value of; empty otherwise. */
-function measured(detail: Readonly<Record<string, unknown>>): string {
+/** Each vital as a message names it, and its unit (devices/PROTOCOL.md). */
+const VITALS: Record<Lang, Readonly<Record<string, string>>> = {
+  fr: {
+    hr: 'pouls',
+    spo2: 'SpO2',
+    temp: 'température',
+    sys: 'tension systolique',
+    dia: 'tension diastolique',
+    rr: 'fréquence respiratoire',
+    glucose: 'glycémie',
+    weight: 'poids',
+  },
+  en: {
+    hr: 'pulse',
+    spo2: 'SpO2',
+    temp: 'temperature',
+    sys: 'systolic pressure',
+    dia: 'diastolic pressure',
+    rr: 'breathing rate',
+    glucose: 'glucose',
+    weight: 'weight',
+  },
+};
+const UNITS: Readonly<Record<string, string>> = {
+  hr: '/min',
+  spo2: '%',
+  temp: '°C',
+  sys: 'mmHg',
+  dia: 'mmHg',
+  rr: '/min',
+  glucose: 'mmol/L',
+  weight: 'kg',
+};
+
+/** "(glycémie 2,4 mmol/L)" for a threshold alert the recipient may see the value of; empty otherwise. */
+function measured(detail: Readonly<Record<string, unknown>>, lang: Lang): string {
   const { vital, value } = detail;
-  return typeof vital === 'string' && typeof value === 'number' ? ` (${vital.toUpperCase()} ${value})` : '';
+  if (typeof vital !== 'string' || typeof value !== 'number') return '';
+  const unit = UNITS[vital] ? ` ${UNITS[vital]}` : '';
+  return ` (${VITALS[lang][vital] ?? vital} ${value.toLocaleString(lang)}${unit})`;
 }
 
 const WHAT: Record<Lang, (a: Alert) => string> = {
@@ -100,7 +136,7 @@ const TEXT: Record<Lang, Record<MessageKind, (c: MessageContext, what: string) =
 };
 
 export function composeMessage(c: MessageContext): Notification {
-  const what = WHAT[c.lang](c.alert) + measured(redactDetail(c.alert.detail, c.vitals));
+  const what = WHAT[c.lang](c.alert) + measured(redactDetail(c.alert.detail, c.vitals), c.lang);
   const { title, body } = TEXT[c.lang][c.kind](c, what);
   return {
     title,

@@ -1,20 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertView } from '../../../common/alert-api.ts';
-import { alertTitleKey, alertValue, callsForAction, onTheWay } from './alert-text.ts';
+import { alertTitle, alertTitleKey, alertValue, callsForAction, onTheWay } from './alert-text.ts';
+import { translate } from '../lib/i18n.ts';
+
+const fr = (key: Parameters<typeof translate>[1]) => translate('fr', key);
+const en = (key: Parameters<typeof translate>[1]) => translate('en', key);
 
 const alert = (kind: string, detail: Record<string, unknown>) => ({ kind, detail }) as unknown as AlertView;
 
 describe('alert texts', () => {
-  it("name a threshold alert by its value, or by the meter's own HI / LO when it had no number", () => {
-    expect(alertValue(alert('threshold:spo2-very-low', { vital: 'spo2', value: 86 }))).toBe('SPO2 86');
+  it("name a threshold alert by its value in the page's language, or by the meter's own HI / LO", () => {
+    expect(alertValue(alert('threshold:spo2-very-low', { vital: 'spo2', value: 86 }), fr, 'fr')).toBe(
+      'Oxygène (SpO2) 86 %',
+    );
+    expect(alertValue(alert('threshold:temp-high', { vital: 'temp', value: 38.4 }), fr, 'fr')).toBe(
+      'Température 38,4 °C',
+    );
+    expect(alertValue(alert('threshold:temp-high', { vital: 'temp', value: 38.4 }), en, 'en')).toBe(
+      'Temperature 38.4 °C',
+    );
+    expect(alertValue(alert('threshold:hr-high', { vital: 'hr', value: 140 }), en, 'en')).toBe('Pulse 140 /min');
     expect(
-      alertValue(alert('threshold:glucose-very-low', { vital: 'glucose', value: null, beyondDeviceRange: 'below' })),
-    ).toBe('GLUCOSE LO');
+      alertValue(
+        alert('threshold:glucose-very-low', { vital: 'glucose', value: null, beyondDeviceRange: 'below' }),
+        fr,
+        'fr',
+      ),
+    ).toBe('Glycémie LO');
     expect(
-      alertValue(alert('threshold:glucose-very-high', { vital: 'glucose', value: null, beyondDeviceRange: 'above' })),
-    ).toBe('GLUCOSE HI');
-    expect(alertValue(alert('fall', { seq: 3 }))).toBe('');
+      alertValue(
+        alert('threshold:glucose-very-high', { vital: 'glucose', value: null, beyondDeviceRange: 'above' }),
+        en,
+        'en',
+      ),
+    ).toBe('Glucose HI');
+    expect(alertValue(alert('news2', { score: 7 }), fr, 'fr')).toBe('NEWS2 7');
+    expect(alertValue(alert('fall', { seq: 3 }), fr, 'fr')).toBe('');
     expect(alertTitleKey(alert('threshold:glucose-very-low', {}))).toBe('alert.kind.threshold');
+  });
+  it('title an alert with what it measured, punctuated for the language', () => {
+    expect(alertTitle(alert('threshold:hr-high', { vital: 'hr', value: 140 }), fr, 'fr')).toBe(
+      'Mesure hors limites\u202f: Pouls 140 /min',
+    );
+    expect(alertTitle(alert('news2', { score: 5 }), en, 'en')).toBe('Worrying vital signs: NEWS2 5');
+    expect(alertTitle(alert('fall', {}), fr, 'fr')).toBe('Chute');
   });
 });
 

@@ -1,6 +1,7 @@
 /** How the family page names an alert (kind and what it saw), in the page's language. */
 import type { AlertView } from '../../../common/alert-api.ts';
 import { isMessageKey, type MessageKey } from '../lib/i18n.ts';
+import { UNITS } from '../console/format.ts';
 
 export function alertTitleKey(alert: Pick<AlertView, 'kind'>): MessageKey {
   const key = alert.kind.startsWith('threshold:') ? 'alert.kind.threshold' : `alert.kind.${alert.kind}`;
@@ -8,21 +9,21 @@ export function alertTitleKey(alert: Pick<AlertView, 'kind'>): MessageKey {
 }
 
 /**
- * "SPO2 88" for a threshold alert, "GLUCOSE LO" for a reading below what the device measures (the
- * meter's own words, known to carers); empty otherwise.
+ * What an alert measured, in the page's language: "Pouls 140 /min", "Glycémie HI" (the meter's own
+ * word when it had no number), "NEWS2 7"; empty for an alert without a value (a fall).
  */
-export function alertValue(alert: AlertView): string {
-  const { vital, value, beyondDeviceRange } = alert.detail;
+export function alertValue(alert: AlertView, t: (key: MessageKey) => string, lang: string): string {
+  const { vital, value, beyondDeviceRange, score } = alert.detail;
+  if (alert.kind === 'news2') return typeof score === 'number' ? `NEWS2 ${score}` : '';
   if (typeof vital !== 'string') return '';
-  const shown =
-    typeof value === 'number'
-      ? value
-      : beyondDeviceRange === 'below'
-        ? 'LO'
-        : beyondDeviceRange === 'above'
-          ? 'HI'
-          : undefined;
-  return shown === undefined ? '' : `${vital.toUpperCase()} ${shown}`;
+  const word = isMessageKey(`vital.${vital}`) ? t(`vital.${vital}` as MessageKey) : vital;
+  if (typeof value === 'number') {
+    const unit = vital in UNITS ? ` ${UNITS[vital as keyof typeof UNITS]}` : '';
+    return `${word} ${value.toLocaleString(lang)}${unit}`;
+  }
+  if (beyondDeviceRange === 'below') return `${word} LO`;
+  if (beyondDeviceRange === 'above') return `${word} HI`;
+  return '';
 }
 
 /** Most urgent first, then the oldest. */
@@ -56,4 +57,11 @@ export function onTheWay(
     if (esc.state === 'arrived') there.add(name);
   }
   return { going: [...going].filter((n) => !there.has(n)), there: [...there] };
+}
+
+/** The alert's name and what it measured: "Mesure hors limites : Pouls 140 /min", "Chute". */
+export function alertTitle(alert: AlertView, t: (key: MessageKey) => string, lang: string): string {
+  const value = alertValue(alert, t, lang);
+  if (!value) return t(alertTitleKey(alert));
+  return `${t(alertTitleKey(alert))}${lang === 'fr' ? '\u202f: ' : ': '}${value}`;
 }

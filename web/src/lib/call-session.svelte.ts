@@ -524,9 +524,10 @@ export class CallSession {
     this.#teardown();
     if (error instanceof SignallingError) {
       const key = error.code === 'closed' || error.code === 'timeout' ? 'error.unreachable' : `error.${error.code}`;
-      this.problem = isMessageKey(key) ? { key } : { key: 'error.other', detail: error.message };
+      // A code this page does not know: the code itself, never the server's English message.
+      this.problem = isMessageKey(key) ? { key } : { key: 'error.other', detail: error.code };
     } else {
-      this.problem = { key: 'error.other', detail: error instanceof Error ? error.message : String(error) };
+      this.problem = { key: 'error.other', detail: error instanceof Error ? error.name : 'unknown' };
     }
     this.phase = 'error';
   }

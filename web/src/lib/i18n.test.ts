@@ -15,8 +15,10 @@ describe('i18n', () => {
     }
   });
   it('fills placeholders and leaves unknown ones visible', () => {
-    expect(translate('en', 'error.other', { detail: 'boom' })).toBe('Something went wrong: boom');
-    expect(translate('fr', 'error.other')).toBe('Un problème est survenu : {detail}');
+    expect(translate('en', 'error.other', { detail: 'boom' })).toBe(
+      'Something went wrong (code boom). Try again; if it happens again, give this code to the care team.',
+    );
+    expect(translate('fr', 'error.other')).toMatch(/^Un problème est survenu \(code \{detail\}\)/);
   });
   it.each([
     ['en', null, ['fr-FR'], 'en'],

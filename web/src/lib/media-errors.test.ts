@@ -14,11 +14,12 @@ describe('camera and microphone problems', () => {
   ])('%s means %s', (name, key) => {
     expect(mediaProblem(domError(name))).toEqual({ key });
   });
-  it('keeps the detail of anything else', () => {
+  it('gives anything else by its name, never by the browser’s message (in the browser’s language)', () => {
     expect(mediaProblem(domError('TypeError', 'constraints are empty'))).toEqual({
       key: 'error.media',
-      detail: 'constraints are empty',
+      detail: 'TypeError',
     });
+    expect(mediaProblem('nonsense')).toEqual({ key: 'error.media', detail: 'unknown' });
   });
   it('explains an insecure page first', () => {
     expect(mediaProblem(domError('NotAllowedError'), false)).toEqual({ key: 'error.insecure' });

@@ -21,6 +21,7 @@ export function mediaProblem(error: unknown, secureContext = true): MediaProblem
     case 'AbortError':
       return { key: 'error.camera_busy' };
     default:
-      return { key: 'error.media', detail: error instanceof Error ? error.message : String(error) };
+      // The browser's message is in the browser's language, not the page's: its name is a code to report.
+      return { key: 'error.media', detail: name || 'unknown' };
   }
 }

@@ -18,7 +18,7 @@ export interface ToneState {
 export const toneState: ToneState = { ringing: false, rings: 0, knocks: 0, audio: 'none' };
 Object.assign(globalThis, { vigieTones: toneState });
 if (typeof addEventListener === 'function') {
-  for (const type of ['pointerdown', 'keydown'] as const)
+  for (const type of ['click', 'keydown'] as const)
     addEventListener(type, () => void audio(), { once: true, capture: true, passive: true });
 }
 

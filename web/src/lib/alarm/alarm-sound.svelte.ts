@@ -24,7 +24,9 @@ export class AlarmSound {
   constructor(clock: Scheduler = realScheduler) {
     this.#sounder = new AlarmSounder(this.#tones, clock, (s) => this.#show(s));
     if (this.audio === 'off') {
-      addEventListener('pointerdown', this.#gesture, true);
+      // On the click, not the press: turning sound on changes the control's size, and a layout that
+      // moved between press and release would lose the very click the person meant for a button.
+      addEventListener('click', this.#gesture, true);
       addEventListener('keydown', this.#gesture, true);
     }
   }
@@ -62,7 +64,7 @@ export class AlarmSound {
   }
 
   #forgetGestures(): void {
-    removeEventListener('pointerdown', this.#gesture, true);
+    removeEventListener('click', this.#gesture, true);
     removeEventListener('keydown', this.#gesture, true);
   }
 }
