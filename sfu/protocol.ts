@@ -113,6 +113,8 @@ export interface ResponseData {
     readonly role: Role;
     readonly roomId: string;
     readonly admitted: boolean;
+    /** Whether a clinician is in the room to let this person in (all someone waiting learns of it). */
+    readonly clinicianPresent: boolean;
     readonly routerRtpCapabilities: Record<string, unknown>;
     readonly participants: readonly Participant[];
     readonly producers: readonly ProducerInfo[];
@@ -144,6 +146,11 @@ export interface Notifications {
   producerClosed: { readonly producerId: string };
   producerPaused: { readonly producerId: string };
   producerResumed: { readonly producerId: string };
+  /**
+   * To someone waiting: a clinician came into the room, or the last one left it (no name, no id: a
+   * waiting person is told whether anyone can let them in, nothing else).
+   */
+  clinicianPresence: { readonly present: boolean };
   /** The clinician asked this participant to mute. */
   muteRequested: Record<string, never>;
   chat: ChatMessage;

@@ -3,7 +3,8 @@
  * on one mediasoup router. Admission and chat outlive the router, so a worker restart or a reconnection
  * does not send anyone back to the waiting room. Admission belongs to the seat (the browser tab) the
  * clinician let in: the same invitation opened elsewhere waits to be admitted again. Someone waiting
- * is told nothing about the room but their own admission and its end.
+ * is told nothing about the room but whether a clinician is there to let them in, their own admission
+ * and its end.
  */
 import type { Logger } from '../common/log.ts';
 import type { CallGrant } from './tokens.ts';
@@ -120,6 +121,7 @@ export class Room {
     }
     const router = await this.#ensureRouter(this.#members.has(grant.participantId) ? 0 : 1);
     const previous = this.#members.get(grant.participantId);
+    const clinicianWas = this.#clinicianPresent();
     const sawPrevious = previous ? [...this.#members.values()].filter((m) => this.#sees(m, previous)) : [];
     if (previous) {
       this.#removeMember(previous, false);
@@ -135,12 +137,14 @@ export class Room {
     for (const m of sawPrevious)
       if (!this.#sees(m, member)) m.link.notify('participantLeft', { participantId: grant.participantId });
     this.#broadcast('participant', this.#describe(member), (m) => this.#sees(m, member));
+    if (!clinicianWas && grant.role === 'clinician') this.#tellWaiting(true);
     this.#log.info({ participant: grant.participantId, role: grant.role, admitted }, 'joined');
     return {
       participantId: grant.participantId,
       role: grant.role,
       roomId: this.id,
       admitted,
+      clinicianPresent: this.#clinicianPresent(),
       routerRtpCapabilities: { ...router.rtpCapabilities },
       participants: this.#visibleTo(member),
       producers: admitted ? this.#producersFor(member) : [],
@@ -353,13 +357,25 @@ export class Room {
   }
 
   #removeMember(member: Member, announce: boolean): void {
+    const clinicianWas = this.#clinicianPresent();
     this.#members.delete(member.grant.participantId);
     if (this.#slot) this.#slot.load = Math.max(0, this.#slot.load - 1);
     for (const t of member.transports.values()) t.close();
     member.transports.clear();
-    if (announce)
+    if (announce) {
       this.#broadcast('participantLeft', { participantId: member.grant.participantId }, (m) => this.#sees(m, member));
+      if (clinicianWas && !this.#clinicianPresent()) this.#tellWaiting(false);
+    }
     if (this.#members.size === 0) this.#releaseRouter();
+  }
+
+  #clinicianPresent(): boolean {
+    for (const m of this.#members.values()) if (m.grant.role === 'clinician') return true;
+    return false;
+  }
+
+  #tellWaiting(present: boolean): void {
+    this.#broadcast('clinicianPresence', { present }, (m) => !this.#isAdmitted(m));
   }
 
   #requireClinician(grant: CallGrant): void {

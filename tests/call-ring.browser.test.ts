@@ -376,6 +376,39 @@ describe('a call that reaches the senior', () => {
     await phone.screenshot({ path: artifactPath('call-ring-phone-three.png') });
   }, 240_000);
 
+  it('tells the senior in the waiting room when the clinician has left, and when they are back', async () => {
+    const c = await cast();
+    const doctorToken = s.people.createApiToken(c.doctor.id, 'tests', 3600_000).token;
+    const created = await fetch(`${s.webUrl}/api/consultations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${doctorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ patientId: c.patientId, inviteFamily: false }),
+    });
+    const { links } = (await created.json()) as { links: { clinician: string; patient: string } };
+    const doctor = await signedIn(c.doctor);
+    const clinician = await doctor.newPage();
+    await clinician.goto(links.clinician);
+    await clinician.getByTestId('join').click();
+    await expect.poll(() => clinician.getByTestId('in-call').count(), { timeout: 20_000 }).toBe(1);
+
+    const senior = await (await signedIn(c.senior)).newPage();
+    await senior.goto(links.patient);
+    await senior.getByTestId('join').click();
+    const text = senior.getByTestId('waiting-text');
+    await expect.poll(() => text.textContent(), { timeout: 20_000 }).toContain(fr['waiting.text']);
+    // The clinician hangs up before letting her in: she is told, and may stay.
+    await clinician.getByTestId('hangup').click();
+    await expect.poll(() => text.textContent()).toContain(fr['waiting.away']);
+    expect(await senior.getByRole('button', { name: fr.hangup }).count()).toBe(1);
+    // Back in the consultation: she is told she will be let in, and is.
+    const back = await doctor.newPage();
+    await back.goto(links.clinician);
+    await back.getByTestId('join').click();
+    await expect.poll(() => text.textContent()).toContain(fr['waiting.text']);
+    await back.getByTestId('admit-patient').click();
+    await expect.poll(() => senior.getByTestId('in-call').count(), { timeout: 20_000 }).toBe(1);
+  }, 120_000);
+
   it('looks right on a phone, a tablet and a desktop, in French and in English (screenshots, accessibility)', async () => {
     const c = await cast();
     const doctorToken = s.people.createApiToken(c.doctor.id, 'tests', 3600_000).token;

@@ -206,4 +206,39 @@ describe('the waiting room', () => {
     expect(JSON.parse(received[2] ?? '{}')).toMatchObject({ notification: 'admitted' });
     waiting.close();
   });
+
+  it('tells someone waiting whether a clinician is there to let them in, and nothing more', async () => {
+    sfu = await startTestSfu();
+    const s = sfu;
+    // The senior answers before the clinician's page has joined: nobody can let her in yet.
+    const patient = await s.open();
+    const presence = record(patient, 'clinicianPresence');
+    const answer = await join(patient, 'r', await s.invite('r', 'patient', { participantId: 'pt' }));
+    expect(answer).toMatchObject({ admitted: false, clinicianPresent: false, participants: [] });
+
+    const doctor = await s.open();
+    await join(doctor, 'r', await s.invite('r', 'clinician', { participantId: 'dr' }));
+    await eventually(() => expect(presence).toEqual([{ present: true }]));
+    // A second clinician coming and going changes nothing for her: one is still there.
+    const colleague = await s.open();
+    await join(colleague, 'r', await s.invite('r', 'clinician', { participantId: 'dr-2' }));
+    await colleague.request('leave', {});
+    // The clinician hangs up: she is told nobody can let her in any more.
+    await doctor.request('leave', {});
+    await eventually(() => expect(presence).toEqual([{ present: true }, { present: false }]));
+
+    // A relative already admitted is told who left, as before, not this.
+    const doctorBack = await s.open();
+    await join(doctorBack, 'r', await s.invite('r', 'clinician', { participantId: 'dr' }));
+    const relative = await s.open();
+    const relativePresence = record(relative, 'clinicianPresence');
+    await join(relative, 'r', await s.invite('r', 'family', { participantId: 'fam' }));
+    await doctorBack.request('admit', { participantId: 'fam' });
+    const relativeSees = record(relative, 'participantLeft');
+    await doctorBack.request('leave', {});
+    await eventually(() => expect(relativeSees).toEqual([{ participantId: 'dr' }]));
+    await eventually(() => expect(presence).toHaveLength(4));
+    expect(presence).toEqual([{ present: true }, { present: false }, { present: true }, { present: false }]);
+    expect(relativePresence).toEqual([]);
+  });
 });

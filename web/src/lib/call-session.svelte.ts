@@ -76,6 +76,8 @@ export class CallSession {
   reconnections = $state(0);
   /** The clinician left (hung up without ending the consultation): the others may wait or leave. */
   clinicianLeft = $state(false);
+  /** Waiting, and no clinician is in the room to let this person in (yet, or any more). */
+  clinicianAway = $state(false);
 
   readonly #config: CallConfig;
   /** This tab's seat: every join and rejoin of this page sends the same one. */
@@ -233,6 +235,7 @@ export class CallSession {
     this.participants = [...joined.participants];
     this.chat = [...joined.chat];
     this.#routerCaps = joined.routerRtpCapabilities; // from our SFU: mediasoup's own structure
+    this.clinicianAway = !joined.clinicianPresent;
     if (joined.admitted) await this.#startMedia(joined.producers);
     else this.phase = 'waiting';
   }
@@ -251,6 +254,7 @@ export class CallSession {
       }
       for (const [id, s] of this.streams) if (s.participantId === participantId) this.#dropStream(id);
     });
+    signal.on('clinicianPresence', ({ present }) => (this.clinicianAway = !present));
     signal.on('admitted', ({ producers, participants }) => {
       this.participants = [...participants];
       void this.#startMedia(producers).catch((error: unknown) => this.#fail(error));

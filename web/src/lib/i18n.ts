@@ -14,6 +14,8 @@ const fr = {
   joining: 'Connexion en cours…',
   'waiting.title': 'Salle d’attente',
   'waiting.text': 'Le soignant va vous faire entrer dans un instant. Restez sur cette page.',
+  'waiting.away':
+    'Le soignant n’est pas dans la consultation pour le moment. Restez sur cette page : il vous fera entrer dès son retour.',
   reconnecting: 'Connexion perdue. Nouvelle tentative en cours…',
   'ended.title': 'La consultation est terminée',
   'ended.text': 'Merci. Vous pouvez fermer cette page.',
@@ -400,6 +402,8 @@ const en: Record<MessageKey, string> = {
   joining: 'Connecting…',
   'waiting.title': 'Waiting room',
   'waiting.text': 'The clinician will let you in shortly. Please stay on this page.',
+  'waiting.away':
+    'The clinician is not in the consultation right now. Please stay on this page: they will let you in when they are back.',
   reconnecting: 'Connection lost. Trying again…',
   'ended.title': 'The consultation has ended',
   'ended.text': 'Thank you. You can close this page.',
