@@ -11,7 +11,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Person } from '../common/people.ts';
 import { EmailChannel } from '../ingest/notify/email.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
-import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, launchBrowser, SCREENS } from './support/browser.ts';
+import { consultationSchema, type Consultation } from '../web/api/schemas.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { usePipeline } from './support/pipeline.ts';
 import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
@@ -37,18 +38,22 @@ beforeEach(() => {
   smtp.received.length = 0;
 });
 
-const SCREENS = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'tablet', width: 820, height: 1180 },
-  { name: 'desktop', width: 1440, height: 900 },
-] as const;
-
 interface Cast {
   patientId: string;
   doctor: Person;
   senior: Person;
   relative: Person;
   publish: (channel: 'vitals' | 'events', body: object) => Promise<void>;
+}
+
+/** A consultation for the patient, opened over HTTP with a bearer token (the staff's or a doctor's). */
+async function openConsultation(token: string, patientId: string, inviteFamily: boolean): Promise<Consultation> {
+  const created = await fetch(`${s.webUrl}/api/consultations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ patientId, inviteFamily }),
+  });
+  return consultationSchema.parse(await created.json());
 }
 
 /** Jeanne Martin with a watch, her own account, her daughter Claire (who reads English), and Dr Martin. */
@@ -283,12 +288,7 @@ describe('a call that reaches the senior', () => {
 
   it('explains a tampered or an expired link before offering to join', async () => {
     const c = await cast();
-    const created = await fetch(`${s.webUrl}/api/consultations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${s.staffToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ patientId: c.patientId, inviteFamily: false }),
-    });
-    const { roomId, links } = (await created.json()) as { roomId: string; links: { patient: string } };
+    const { roomId, links } = await openConsultation(s.staffToken, c.patientId, false);
     const [base, token] = links.patient.split('#') as [string, string];
     const [header, payload] = token.split('.') as [string, string, string];
     // The same claims with a name of one's own, and the signature of the original: tampered.
@@ -326,12 +326,7 @@ describe('a call that reaches the senior', () => {
   it('on a phone with three participants, every picture is on the screen and none is under the buttons', async () => {
     const c = await cast();
     const doctorToken = s.people.createApiToken(c.doctor.id, 'tests', 3600_000).token;
-    const created = await fetch(`${s.webUrl}/api/consultations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${doctorToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ patientId: c.patientId, inviteFamily: true }),
-    });
-    const { links } = (await created.json()) as { links: { clinician: string; patient: string } };
+    const { links } = await openConsultation(doctorToken, c.patientId, true);
     const clinician = await (await signedIn(c.doctor)).newPage();
     await clinician.goto(links.clinician);
     await clinician.getByTestId('join').click();
@@ -379,12 +374,7 @@ describe('a call that reaches the senior', () => {
   it('tells the senior in the waiting room when the clinician has left, and when they are back', async () => {
     const c = await cast();
     const doctorToken = s.people.createApiToken(c.doctor.id, 'tests', 3600_000).token;
-    const created = await fetch(`${s.webUrl}/api/consultations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${doctorToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ patientId: c.patientId, inviteFamily: false }),
-    });
-    const { links } = (await created.json()) as { links: { clinician: string; patient: string } };
+    const { links } = await openConsultation(doctorToken, c.patientId, false);
     const doctor = await signedIn(c.doctor);
     const clinician = await doctor.newPage();
     await clinician.goto(links.clinician);
@@ -416,12 +406,7 @@ describe('a call that reaches the senior', () => {
       { lang: 'fr', locale: 'fr-FR' },
       { lang: 'en', locale: 'en-GB' },
     ] as const) {
-      const created = await fetch(`${s.webUrl}/api/consultations`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${doctorToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ patientId: c.patientId, inviteFamily: false }),
-      });
-      const { links } = (await created.json()) as { links: { clinician: string } };
+      const { links } = await openConsultation(doctorToken, c.patientId, false);
       const clinician = await (await signedIn(c.doctor, { locale })).newPage();
       await clinician.goto(links.clinician);
       await clinician.getByTestId('join').click();

@@ -7,11 +7,11 @@
  * spot readings as points, 24-hour times in the page's language and a table of the same values.
  * Screenshots on a phone, a tablet and a desktop, in French and English, in tests/artifacts/.
  */
-import { afterEach, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, launchBrowser, SCREENS } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, SCREENS, useBrowser } from './support/browser.ts';
 import { connect } from './support/mqtt.ts';
 import { deviceTopic } from '../devices/topics.ts';
 import { BAND_HOLD_MS } from '../web/src/console/order.ts';
@@ -19,11 +19,7 @@ import { MESSAGES } from '../web/src/lib/i18n.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
-let browser: Browser | undefined;
-afterEach(async () => {
-  await browser?.close();
-  browser = undefined;
-});
+const openPage = useBrowser();
 
 /** A nurse of the stack's care team, signed in to the console; the page's clock is the test's to move. */
 async function signIn(): Promise<Page> {
@@ -34,16 +30,7 @@ async function signIn(): Promise<Page> {
     password: FAMILY_PASSWORD,
   });
   s.people.addToTeam(s.staffTeam, { people: [nurse.id] });
-  browser = await launchBrowser();
-  // bypassCSP: axe-core is injected as a script, which the page's CSP (rightly) refuses otherwise.
-  const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    locale: 'fr-FR',
-    bypassCSP: true,
-  });
-  const page = await context.newPage();
-  await page.clock.install();
-  await page.goto(`${s.webUrl}/console/`);
+  const page = await openPage({ url: `${s.webUrl}/console/`, screen: SCREENS[2], locale: 'fr-FR', clock: true });
   await page.getByTestId('email').fill('ide.laurent@ch.test');
   await page.getByTestId('password').fill(FAMILY_PASSWORD);
   await page.getByTestId('signin').click();

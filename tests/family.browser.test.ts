@@ -4,41 +4,28 @@
  * "I have arrived"), is invited to a call, and gets an alert through the service worker. Screenshots
  * of each step go to tests/artifacts/.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, useBrowser } from './support/browser.ts';
 import { MESSAGES, translate } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
 const fr = MESSAGES.fr;
-let browser: Browser | undefined;
-afterEach(async () => {
-  await browser?.close();
-  browser = undefined;
-});
+const open = useBrowser({ media: 'absent' });
+/** The family page's width. */
+const SCREEN = { width: 480, height: 900 };
 
-async function openPage(url: string): Promise<Page> {
-  browser = await launchBrowser({ media: 'absent' });
-  const context = await browser.newContext({ viewport: { width: 480, height: 900 }, locale: 'fr-FR' });
-  const page = await context.newPage();
-  await page.goto(url);
-  return page;
+function openPage(url: string): Promise<Page> {
+  return open({ url, screen: SCREEN, locale: 'fr-FR', enforceCsp: true });
 }
 
 /** A relative's page, signed in with their session cookie, in a browser language of its own. */
-async function signedIn(cookie: string, locale: 'fr-FR' | 'en-GB'): Promise<Page> {
-  browser ??= await launchBrowser({ media: 'absent' });
-  // bypassCSP: the accessibility audit injects axe-core as a script.
-  const context = await browser.newContext({ viewport: { width: 480, height: 900 }, locale, bypassCSP: true });
-  const [name, value] = cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: s.webUrl }]);
-  const page = await context.newPage();
-  await page.goto(`${s.webUrl}/family/`);
-  return page;
+function signedIn(cookie: string, locale: 'fr-FR' | 'en-GB'): Promise<Page> {
+  return open({ url: `${s.webUrl}/family/`, screen: SCREEN, locale, cookie });
 }
 
 async function invite(patientId: string, body: object): Promise<string> {

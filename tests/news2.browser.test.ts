@@ -6,11 +6,11 @@
  * and the patient's page on a phone, a tablet and a desktop, in French and English, in
  * tests/artifacts/news2-*.png.
  */
-import { afterEach, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, launchBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, LANGS, SCREENS, useBrowser, type Screen } from './support/browser.ts';
 import { signIn } from './support/cookies.ts';
 import { eventually } from './support/mqtt.ts';
 import type { ConsoleRow } from '../web/api/schemas.ts';
@@ -18,11 +18,7 @@ import { MESSAGES } from '../web/src/lib/i18n.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
-let browser: Browser | undefined;
-afterEach(async () => {
-  await browser?.close();
-  browser = undefined;
-});
+const openPage = useBrowser({ media: 'absent' });
 
 async function clinician(patientId: string): Promise<string> {
   const email = 'dr.news2@ch.test';
@@ -31,19 +27,8 @@ async function clinician(patientId: string): Promise<string> {
   return signIn(s.webUrl, email, FAMILY_PASSWORD);
 }
 
-async function openConsole(cookie: string, screen: (typeof SCREENS)[number], locale: string): Promise<Page> {
-  browser ??= await launchBrowser({ media: 'absent' });
-  // bypassCSP: axe-core is injected as a script, which the page's CSP (rightly) refuses otherwise.
-  const context = await browser.newContext({
-    viewport: { width: screen.width, height: screen.height },
-    locale,
-    bypassCSP: true,
-  });
-  const [name, value] = cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: s.webUrl }]);
-  const page = await context.newPage();
-  await page.goto(`${s.webUrl}/console/`);
-  return page;
+function openConsole(cookie: string, screen: Screen, locale: string): Promise<Page> {
+  return openPage({ url: `${s.webUrl}/console/`, screen, locale, cookie });
 }
 
 it('scores NEWS2 on a short window: one noisy reading moves nothing, a sustained change moves the score', async () => {

@@ -5,44 +5,20 @@
  * fits the screen (no sideways scrolling), passes an accessibility audit, says every word in the
  * page's language, and is saved to tests/artifacts/ to be looked at.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import {
-  accessibilityViolations,
-  artifactPath,
-  launchBrowser,
-  LANGS,
-  SCREENS,
-  type Screen,
-} from './support/browser.ts';
+import { accessibilityViolations, artifactPath, useBrowser, LANGS, SCREENS, type Screen } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
-let browser: Browser | undefined;
-afterEach(async () => {
-  await browser?.close();
-  browser = undefined;
-});
+const openPage = useBrowser({ media: 'absent' });
 
-async function open(url: string, screen: Screen, locale: string, cookie?: string): Promise<Page> {
-  browser ??= await launchBrowser({ media: 'absent' });
-  // bypassCSP: axe-core is injected as a script, which the page's CSP (rightly) refuses otherwise.
-  const context = await browser.newContext({
-    viewport: { width: screen.width, height: screen.height },
-    locale,
-    bypassCSP: true,
-  });
-  if (cookie) {
-    const [name, value] = cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: s.webUrl }]);
-  }
-  const page = await context.newPage();
-  await page.goto(url);
-  return page;
+function open(url: string, screen: Screen, locale: string, cookie?: string): Promise<Page> {
+  return openPage({ url, screen, locale, ...(cookie ? { cookie } : {}) });
 }
 
 /** What a person should be able to count on, on every screen (then the page's context is closed). */

@@ -5,21 +5,17 @@
  * their field; a refused sign-in is said in the page's language; and no text of the other language
  * appears anywhere on the page (its text, placeholders, labels for screen readers).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, launchBrowser, SCREENS, type Screen } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, SCREENS, useBrowser, type Screen } from './support/browser.ts';
 import { MESSAGES, translate, type Lang } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
-let browser: Browser | undefined;
-afterEach(async () => {
-  await browser?.close();
-  browser = undefined;
-});
+const openPage = useBrowser({ media: 'absent' });
 
 /** The page's language, and a browser that prefers the other one. */
 const CASES = [
@@ -45,29 +41,20 @@ function foreignTexts(lang: Lang): string[] {
 /** What the browser says by itself when a form is sent empty, in either language. */
 const BROWSER_WORDS = [/please (fill|enter|include|lengthen|select|match)/i, /veuillez/i];
 
-async function open(path: string, locale: string, options: { cookie?: string; screen?: Screen } = {}): Promise<Page> {
-  browser ??= await launchBrowser({ media: 'absent' });
-  const screen = options.screen ?? SCREENS[0];
-  // bypassCSP: the accessibility audit injects axe-core as a script.
-  const context = await browser.newContext({
-    viewport: { width: screen.width, height: screen.height },
+function open(path: string, locale: string, options: { cookie?: string; screen?: Screen } = {}): Promise<Page> {
+  return openPage({
+    url: `${s.webUrl}${path}`,
+    screen: options.screen ?? SCREENS[0],
     locale,
-    bypassCSP: true,
+    ...(options.cookie ? { cookie: options.cookie } : {}),
+    // Whether the page stopped the browser's own message for each field it found invalid.
+    initScript: () => {
+      const seen: Event[] = [];
+      Object.assign(window, { vigieInvalid: seen });
+      // Listened to first (on the way down), read once every listener has had its turn.
+      document.addEventListener('invalid', (event) => seen.push(event), true);
+    },
   });
-  if (options.cookie) {
-    const [name, value] = options.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: s.webUrl }]);
-  }
-  // Whether the page stopped the browser's own message for each field it found invalid.
-  await context.addInitScript(() => {
-    const seen: Event[] = [];
-    Object.assign(window, { vigieInvalid: seen });
-    // Listened to first (on the way down), read once every listener has had its turn.
-    document.addEventListener('invalid', (event) => seen.push(event), true);
-  });
-  const page = await context.newPage();
-  await page.goto(`${s.webUrl}${path}`);
-  return page;
 }
 
 /** Everything a person can see or hear on the page, in one text. */

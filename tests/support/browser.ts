@@ -1,5 +1,6 @@
 /** Headless Chromium (the Debian package) with a fake camera and microphone, driven by playwright-core. */
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterEach } from 'vitest';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -46,6 +47,50 @@ export const SCREENS = [
   { name: 'desktop', width: 1440, height: 900 },
 ] as const;
 export type Screen = (typeof SCREENS)[number];
+
+export interface PageOptions {
+  url: string;
+  screen: { width: number; height: number };
+  locale: string;
+  /** The session cookie (`name=value`), set for the url's origin before the page loads. */
+  cookie?: string;
+  /** Keep the page's CSP in force (no accessibility audit on that page). */
+  enforceCsp?: boolean;
+  /** Run in the page before its own scripts. */
+  initScript?: () => void;
+  /** Install the page's clock before it loads, for the test to move. */
+  clock?: boolean;
+}
+
+/**
+ * One browser for the test file, launched when a test first opens a page and closed after each test;
+ * the function it returns opens a page in a context of its own.
+ */
+export function useBrowser(launch: Parameters<typeof launchBrowser>[0] = {}): (options: PageOptions) => Promise<Page> {
+  let browser: Browser | undefined;
+  afterEach(async () => {
+    await browser?.close();
+    browser = undefined;
+  });
+  return async (options) => {
+    browser ??= await launchBrowser(launch);
+    const context = await browser.newContext({
+      viewport: { width: options.screen.width, height: options.screen.height },
+      locale: options.locale,
+      // axe-core is injected as a script, which the page's CSP (rightly) refuses otherwise.
+      bypassCSP: !options.enforceCsp,
+    });
+    if (options.cookie) {
+      const [name, value] = options.cookie.split('=') as [string, string];
+      await context.addCookies([{ name, value, url: new URL(options.url).origin }]);
+    }
+    if (options.initScript) await context.addInitScript(options.initScript);
+    const page = await context.newPage();
+    if (options.clock) await page.clock.install();
+    await page.goto(options.url);
+    return page;
+  };
+}
 
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });

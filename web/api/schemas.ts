@@ -240,3 +240,4 @@ export const consultationSchema = z.object({
   expiresAt: z.number(),
   links: z.object({ clinician: z.string(), patient: z.string(), family: z.string().optional() }),
 });
+export type Consultation = z.infer<typeof consultationSchema>;
