@@ -20,6 +20,7 @@ import { deserialize, serialize } from 'node:v8';
 import type Database from 'better-sqlite3';
 import type { Aedes, Client, Subscription } from 'aedes';
 import type { AedesPacket } from 'aedes-packet';
+import type { Migration } from '../common/migrate.ts';
 import { openSqlite } from '../common/sqlite.ts';
 
 /** What the persistence handles: PUBLISH packets (and a PUBREL that replaces one, QoS 2). */
@@ -122,6 +123,9 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS wills (client_id TEXT PRIMARY KEY, packet BLOB NOT NULL);
 `;
 
+/** Exported for the upgrade tests. */
+export const BROKER_MIGRATIONS: readonly Migration[] = [SCHEMA];
+
 export class DurablePersistence extends MemoryPersistence {
   readonly #db: Database.Database;
   readonly #sql;
@@ -137,7 +141,7 @@ export class DurablePersistence extends MemoryPersistence {
 
   constructor(path: string) {
     super();
-    this.#db = openSqlite(path, { synchronous: 'NORMAL', schema: SCHEMA });
+    this.#db = openSqlite(path, { synchronous: 'NORMAL', migrations: { owner: 'broker', steps: BROKER_MIGRATIONS } });
     const db = this.#db;
     this.#sql = {
       putRetained: db.prepare<[string, Buffer]>('INSERT OR REPLACE INTO retained (topic, packet) VALUES (?, ?)'),

@@ -5,10 +5,16 @@
  * keeps the defaults of ingest/rules.
  */
 import type Database from 'better-sqlite3';
+import type { Migration } from './migrate.ts';
 import { patientSettingsSchema, type PatientSettings } from './patient-settings-schema.ts';
 import { openSqlite } from './sqlite.ts';
 
 export { patientSettingsSchema, thresholdOverrideSchema, type PatientSettings } from './patient-settings-schema.ts';
+
+/** Exported for the upgrade tests. */
+export const PATIENT_SETTINGS_MIGRATIONS: readonly Migration[] = [
+  'CREATE TABLE IF NOT EXISTS patient_settings (patient_id TEXT PRIMARY KEY, settings TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at INTEGER NOT NULL)',
+];
 
 export class PatientSettingsStore {
   readonly #db: Database.Database;
@@ -19,10 +25,7 @@ export class PatientSettingsStore {
 
   static open(path: string): PatientSettingsStore {
     return new PatientSettingsStore(
-      openSqlite(path, {
-        schema:
-          'CREATE TABLE IF NOT EXISTS patient_settings (patient_id TEXT PRIMARY KEY, settings TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at INTEGER NOT NULL)',
-      }),
+      openSqlite(path, { migrations: { owner: 'patient-settings', steps: PATIENT_SETTINGS_MIGRATIONS } }),
     );
   }
 

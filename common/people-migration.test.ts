@@ -108,7 +108,8 @@ describe('the registry made before patients had a phone number and a sex', () =>
 
   it('opens a registry made by the schema alone, before migrations were counted', () => {
     const path = dbPath();
-    const db = openSqlite(path, { schema: String(REGISTRY_MIGRATIONS[0]) });
+    const db = openSqlite(path);
+    db.exec(String(REGISTRY_MIGRATIONS[0]));
     db.prepare("INSERT INTO patients (id, label, created_at) VALUES ('p-old', 'Jeanne', 0)").run();
     db.close();
     const registry = Registry.open(path);

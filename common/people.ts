@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { VigieError, type ErrorCode, type ErrorParams } from './errors.ts';
-import { migrate, type Migration } from './migrate.ts';
+import type { Migration } from './migrate.ts';
 import { hashPassword, verifyPassword } from './secrets.ts';
 import { openSqlite } from './sqlite.ts';
 import { isRelation, relationFromText, type Relation } from './relations.ts';
@@ -171,6 +171,13 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
       }
     }
   },
+  // `invitations.role` was added to step 1's text instead of being a step: a file made before it lacks
+  // the column. The invitations of that time were all for relatives.
+  (db) => {
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('invitations')").all();
+    if (!columns.some((c) => c.name === 'role'))
+      db.exec("ALTER TABLE invitations ADD COLUMN role TEXT NOT NULL DEFAULT 'family'");
+  },
 ];
 
 interface PersonRow {
@@ -232,9 +239,9 @@ export class People {
   }
 
   static open(path: string): People {
-    const db = openSqlite(path, { synchronous: 'FULL' });
-    migrate(db, 'people', PEOPLE_MIGRATIONS);
-    return new People(db);
+    return new People(
+      openSqlite(path, { synchronous: 'FULL', migrations: { owner: 'people', steps: PEOPLE_MIGRATIONS } }),
+    );
   }
 
   async createPerson(

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { isDeviceId } from '../devices/topics.ts';
-import { migrate, type Migration } from './migrate.ts';
+import type { Migration } from './migrate.ts';
 import { normalisePhone } from './phone.ts';
 import type { Sex } from './relations.ts';
 import { generateSecret, hashSecret } from './secrets.ts';
@@ -103,9 +103,9 @@ export class Registry {
   }
 
   static open(path: string): Registry {
-    const db = openSqlite(path, { synchronous: 'FULL' });
-    migrate(db, 'registry', REGISTRY_MIGRATIONS);
-    return new Registry(db);
+    return new Registry(
+      openSqlite(path, { synchronous: 'FULL', migrations: { owner: 'registry', steps: REGISTRY_MIGRATIONS } }),
+    );
   }
 
   device(id: string): DeviceRecord | undefined {

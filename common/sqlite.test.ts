@@ -22,7 +22,7 @@ describe('openSqlite', () => {
   it('creates the database, its WAL and shared memory 0600 in a folder 0700', () => {
     const folder = join(temp(), 'ingest', 'store');
     const path = join(folder, 'queue.db');
-    const db = openSqlite(path, { schema: 'CREATE TABLE t (v TEXT)' });
+    const db = openSqlite(path, { migrations: { owner: 't', steps: ['CREATE TABLE t (v TEXT)'] } });
     db.prepare('INSERT INTO t (v) VALUES (?)').run('hr=72');
     for (const suffix of SIDE_FILES) {
       expect(existsSync(`${path}${suffix}`), suffix).toBe(true);

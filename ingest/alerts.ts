@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { DeviceEvent } from '../devices/payloads.ts';
 import type { Identity } from './schema.ts';
+import type { Migration } from '../common/migrate.ts';
 import { openSqlite } from '../common/sqlite.ts';
 
 export interface StoredAlert {
@@ -27,18 +28,25 @@ interface Row {
   received_at: number;
 }
 
+/** Exported for the upgrade tests. */
+export const ALARM_LOG_MIGRATIONS: readonly Migration[] = [
+  `CREATE TABLE IF NOT EXISTS alerts (
+    device_id TEXT NOT NULL, patient_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+    ts INTEGER NOT NULL, confidence REAL, received_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, seq)
+  )`,
+];
+
 export class AlertStore {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement<[string, string, number, string, number, number | null, number]>;
 
   constructor(path: string) {
     // FULL: an acknowledged alarm survives even a power loss.
-    this.#db = openSqlite(path, { synchronous: 'FULL' });
-    this.#db.exec(`CREATE TABLE IF NOT EXISTS alerts (
-      device_id TEXT NOT NULL, patient_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
-      ts INTEGER NOT NULL, confidence REAL, received_at INTEGER NOT NULL,
-      PRIMARY KEY (device_id, seq)
-    )`);
+    this.#db = openSqlite(path, {
+      synchronous: 'FULL',
+      migrations: { owner: 'alarm-log', steps: ALARM_LOG_MIGRATIONS },
+    });
     this.#insert = this.#db.prepare(
       'INSERT OR IGNORE INTO alerts (device_id, patient_id, seq, type, ts, confidence, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );

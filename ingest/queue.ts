@@ -10,6 +10,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { IPoint } from 'influx';
+import type { Migration } from '../common/migrate.ts';
 import { openSqlite } from '../common/sqlite.ts';
 
 /** A point read from the queue, and the row (append) it belongs to. */
@@ -21,6 +22,23 @@ export interface QueuedPoint {
 export class QueueClosedError extends Error {
   override readonly name = 'QueueClosedError';
 }
+
+/** Exported for the upgrade tests. */
+export const QUEUE_MIGRATIONS: readonly Migration[] = [
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS appends (id INTEGER PRIMARY KEY AUTOINCREMENT, points TEXT NOT NULL, n INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, point TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_point ON dead_letters (point);
+    `);
+    // A queue written by an earlier version (one row per point) is carried over, in order.
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue'").get()) {
+      db.exec(
+        `INSERT INTO appends (points, n) SELECT '[' || point || ']', 1 FROM queue ORDER BY id; DROP TABLE queue;`,
+      );
+    }
+  },
+];
 
 export class DurableQueue {
   readonly capacity: number;
@@ -39,13 +57,8 @@ export class DurableQueue {
     // NORMAL in WAL mode: a committed append survives a crash of the process (not of the OS).
     this.#db = openSqlite(path, {
       synchronous: 'NORMAL',
-      schema: `
-      CREATE TABLE IF NOT EXISTS appends (id INTEGER PRIMARY KEY AUTOINCREMENT, points TEXT NOT NULL, n INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, point TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
-      CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_point ON dead_letters (point);
-    `,
+      migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS },
     });
-    this.#migrate();
     this.#insert = this.#db.prepare('INSERT INTO appends (points, n) VALUES (?, ?)');
     this.#rows = this.#db.prepare('SELECT id, points FROM appends ORDER BY id');
     this.#countUpTo = this.#db.prepare('SELECT coalesce(sum(n), 0) AS n FROM appends WHERE id <= ?');
@@ -53,17 +66,6 @@ export class DurableQueue {
     // A point refused again after a retry of its batch is recorded once.
     this.#insertDead = this.#db.prepare('INSERT OR IGNORE INTO dead_letters (point, reason, at) VALUES (?, ?, ?)');
     this.#size = this.#db.prepare<[], { n: number }>('SELECT coalesce(sum(n), 0) AS n FROM appends').get()?.n ?? 0;
-  }
-
-  /** A queue written by an earlier version (one row per point) is carried over, in order. */
-  #migrate(): void {
-    const old = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue'").get();
-    if (!old) return;
-    this.#db.transaction(() => {
-      this.#db.exec(
-        `INSERT INTO appends (points, n) SELECT '[' || point || ']', 1 FROM queue ORDER BY id; DROP TABLE queue;`,
-      );
-    })();
   }
 
   get size(): number {

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { AlertKind } from '../rules/engine.ts';
 import type { Priority } from '../rules/priority.ts';
+import type { Migration } from '../../common/migrate.ts';
 import { openSqlite } from '../../common/sqlite.ts';
 
 export type ClosedReason = 'cleared' | 'resolved' | 'cancelled';
@@ -134,6 +135,9 @@ CREATE INDEX IF NOT EXISTS lifecycle_audit_alert ON lifecycle_audit (alert_id, i
 CREATE INDEX IF NOT EXISTS lifecycle_opened ON lifecycle_alerts (opened_at);
 `;
 
+/** Exported for the upgrade tests. */
+export const ALERT_LIFECYCLE_MIGRATIONS: readonly Migration[] = [SCHEMA];
+
 function toAlert(r: AlertRow): Alert {
   return {
     id: r.id,
@@ -168,7 +172,10 @@ export class SqliteAlertRepository implements AlertRepository {
   readonly #db: Database.Database;
 
   constructor(path: string) {
-    this.#db = openSqlite(path, { synchronous: 'FULL', schema: SCHEMA }); // an alert's state survives a power loss
+    this.#db = openSqlite(path, {
+      synchronous: 'FULL',
+      migrations: { owner: 'alert-lifecycle', steps: ALERT_LIFECYCLE_MIGRATIONS },
+    }); // an alert's state survives a power loss
   }
 
   /** The connection, for the stores that share its transactions (escalations, outbox). */

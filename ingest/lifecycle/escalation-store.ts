@@ -5,6 +5,7 @@
  * already committed are still sent.
  */
 import type Database from 'better-sqlite3';
+import { migrate, type Migration } from '../../common/migrate.ts';
 import type { EscalationChain } from '../../common/people.ts';
 
 export type EscalationState = 'notifying' | 'accepted' | 'arrived' | 'stopped';
@@ -56,6 +57,9 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_try_at) WHERE done_at IS NULL;
 `;
+
+/** Exported for the upgrade tests. In the alert lifecycle's file, after its owner's steps (it refers to its alerts). */
+export const ESCALATION_MIGRATIONS: readonly Migration[] = [SCHEMA];
 
 interface EscalationRow {
   alert_id: number;
@@ -132,7 +136,7 @@ export class SqliteEscalationRepository implements EscalationRepository {
   /** Shares the alert store's connection, so that its transactions cover both. */
   constructor(db: Database.Database) {
     this.#db = db;
-    db.exec(SCHEMA);
+    migrate(db, 'escalations', ESCALATION_MIGRATIONS);
   }
 
   escalation(alertId: number): Escalation | undefined {
