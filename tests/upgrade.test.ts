@@ -6,9 +6,11 @@
  */
 import type { Aedes } from 'aedes';
 import Database from 'better-sqlite3';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BROKER_MIGRATIONS, DurablePersistence, type PersistedPacket } from '../broker/persistence.ts';
@@ -83,6 +85,24 @@ function versions(path: string): Record<string, number> {
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+it('a service refuses to start on a file of a newer release, saying which schema and both versions', async () => {
+  const data = join(mkdtempSync(join(tmpdir(), 'vigie-upgrade-')), 'data');
+  dirs.push(join(data, '..'));
+  Registry.open(join(data, 'registry.db')).close();
+  const db = new Database(join(data, 'registry.db'));
+  db.prepare("UPDATE schema_migrations SET version = 99 WHERE owner = 'registry'").run();
+  db.close();
+  const started = promisify(execFile)(process.execPath, ['--import', 'tsx', 'broker/main.ts'], {
+    env: { ...process.env, VIGIE_DATA_DIR: data, MQTT_PORT: '0', MQTT_WS_PORT: '0', BROKER_METRICS_PORT: '0' },
+  });
+  await expect(started).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringContaining(
+      `SchemaTooNewError: the registry schema of ${join(data, 'registry.db')} is at version 99, newer than the ${REGISTRY_MIGRATIONS.length} this version of Vigie knows`,
+    ) as string,
+  });
+});
 
 it('has the databases of the release before migrations covered every file', () => {
   expect(RELEASES).toContain('0.1.0-51922f8');
