@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MigrationError } from './migrate.ts';
 import { openSqlite } from './sqlite.ts';
 
 const dirs: string[] = [];
@@ -52,6 +53,17 @@ describe('openSqlite', () => {
     expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 2 });
     db.close();
     old.close();
+  });
+
+  it('runs the owner’s migrations, and gives their failure with the file closed', () => {
+    const path = join(temp(), 'x.db');
+    const db = openSqlite(path, { migrations: { owner: 'x', steps: ['CREATE TABLE t (v TEXT)'] } });
+    db.close();
+    expect(() =>
+      openSqlite(path, { migrations: { owner: 'x', steps: ['CREATE TABLE t (v TEXT)', 'NOT SQL'] } }),
+    ).toThrow(MigrationError);
+    // Closed: no connection is left holding the WAL, so SQLite folds it back into the file and removes it.
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it('refuses to keep a database in a shared folder such as /tmp', () => {
