@@ -9,7 +9,7 @@
  *   npm run provision -- cohort --count 50 --out FILE   demo/test cohort, secrets written to FILE (0600)
  *   npm run provision -- service --name ingest          (re)creates a service account; prints its secret
  *   npm run provision -- revoke --device w-123          revokes a watch
- *   npm run provision -- staff --name "Dr A." --email a@x --role clinician --team "Équipe Nord"
+ *   npm run provision -- staff --name "Dr A." --email a@x --role clinician --team "Équipe Nord" --rpps 810001234567
  *                                                      a care-team account; prints a first password once
  *   npm run provision -- team --team "Équipe Nord" --patients p-1,p-2   puts patients in a care team
  */
@@ -26,7 +26,7 @@ import { SEXES, type Sex } from '../common/relations.ts';
 
 const USAGE = `usage: provision patient --label TEXT [--phone NUMBER] [--sex female|male]
        | contact --patient ID [--phone NUMBER|none] [--sex female|male|none] | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID
-       | staff --name TEXT --email ADDRESS --role clinician|nurse|admin [--team NAME] | team --team NAME --patients ID,ID`;
+       | staff --name TEXT --email ADDRESS --role clinician|nurse|admin [--team NAME] [--rpps NUMBER] | team --team NAME --patients ID,ID`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -44,6 +44,7 @@ const { positionals, values } = parseArgs({
     email: { type: 'string' },
     role: { type: 'string' },
     team: { type: 'string' },
+    rpps: { type: 'string' },
     patients: { type: 'string' },
     patient: { type: 'string' },
     phone: { type: 'string' },
@@ -126,8 +127,9 @@ try {
         const password = generateSecret().slice(0, 20);
         const person = await people.createPerson({ role, name: values.name, email: values.email, password });
         if (values.team) people.addToTeam(people.team(values.team), { people: [person.id] });
+        if (values.rpps) people.setRpps(person.id, values.rpps);
         process.stdout.write(`account  ${person.id} (${role})
-sign in  ${person.email}
+sign in  ${person.email}${values.rpps ? ` or with Pro Santé Connect (RPPS ${values.rpps})` : ''}
 password ${password}
 
 Shown once; only its hash is stored.

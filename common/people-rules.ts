@@ -5,3 +5,6 @@ export const LANGS = ['fr', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_NOTE_LENGTH = 2000;
+
+/** A national professional identifier as Pro Santé Connect's SubjectNameID carries it (RPPS or ADELI based). */
+export const RPPS_PATTERN = /^[0-9]{9,12}$/;

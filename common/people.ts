@@ -12,7 +12,15 @@ import { hashPassword, verifyPassword } from './secrets.ts';
 import { openSqlite } from './sqlite.ts';
 import { isRelation, relationFromText, type Relation } from './relations.ts';
 
-import { LANGS, MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Lang, type Role } from './people-rules.ts';
+import {
+  LANGS,
+  MAX_NOTE_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  ROLES,
+  RPPS_PATTERN,
+  type Lang,
+  type Role,
+} from './people-rules.ts';
 
 /** `patient` (a role of people-rules.ts): the senior themself, who follows their own page and invites their relatives. */
 export { LANGS, MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Lang, type Role };
@@ -171,6 +179,9 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
       }
     }
   },
+  // A professional's national identifier (RPPS, Pro Santé Connect's SubjectNameID): they sign in with PSC.
+  `ALTER TABLE people ADD COLUMN rpps TEXT;
+   CREATE UNIQUE INDEX people_rpps ON people(rpps) WHERE rpps IS NOT NULL;`,
 ];
 
 interface PersonRow {
@@ -263,6 +274,29 @@ export class People {
   personByEmail(email: string): Person | undefined {
     const row = this.#db.prepare<[string], PersonRow>('SELECT * FROM people WHERE email = ?').get(email.trim());
     return row && toPerson(row);
+  }
+
+  /**
+   * Registers the national professional identifier a staff member signs in with through Pro Santé
+   * Connect (its SubjectNameID), or removes it (null).
+   */
+  setRpps(personId: string, rpps: string | null): Person {
+    const person = this.person(personId);
+    if (!person) throw new PeopleError('invalid_request', `no account ${personId}`);
+    if (!isStaff(person.role)) throw new PeopleError('staff_only', 'only members of the care team sign in with PSC');
+    if (rpps !== null && !RPPS_PATTERN.test(rpps))
+      throw new PeopleError('rpps_invalid', 'an RPPS identifier is 9 to 12 digits, as Pro Santé Connect sends it');
+    const owner = rpps === null ? undefined : this.personByRpps(rpps);
+    if (owner && owner.id !== personId)
+      throw new PeopleError('rpps_taken', 'another account uses this RPPS identifier');
+    this.#db.prepare('UPDATE people SET rpps = ? WHERE id = ?').run(rpps, personId);
+    return person;
+  }
+
+  /** The staff account registered with this RPPS identifier. */
+  personByRpps(rpps: string): Person | undefined {
+    const row = this.#db.prepare<[string], PersonRow>('SELECT * FROM people WHERE rpps = ?').get(rpps);
+    return row && isStaff(toPerson(row).role) ? toPerson(row) : undefined;
   }
 
   /** The person if the password is theirs. Spends the same time on an unknown e-mail. */

@@ -86,9 +86,11 @@ export class Auth {
     return this.gate.run(() => this.#people.acceptInvitation(token, password));
   }
 
-  startSession(reply: FastifyReply, person: Person): void {
+  /** Opens a session and sets its cookie; returns its token (what a PSC sign-in keeps its ID token by). */
+  startSession(reply: FastifyReply, person: Person): string {
     const { token } = this.#people.createSession(person.id, SESSION_TTL_MS);
     void reply.setCookie(SESSION_COOKIE, token, this.#cookieOptions(SESSION_TTL_MS));
+    return token;
   }
 
   signOut(request: FastifyRequest, reply: FastifyReply): void {
