@@ -32,6 +32,8 @@ export const ERROR_STATUS = {
   psc_token_invalid: 401,
   psc_acr_refused: 403,
   psc_rpps_unknown: 403,
+  psc_required: 403,
+  admin_only: 403,
   api_token_invalid: 401,
   staff_only: 403,
   family_only: 403,

@@ -18,8 +18,10 @@ import {
   MIN_PASSWORD_LENGTH,
   ROLES,
   RPPS_PATTERN,
+  STAFF_ROLES,
   type Lang,
   type Role,
+  type StaffRole,
 } from './people-rules.ts';
 
 /** `patient` (a role of people-rules.ts): the senior themself, who follows their own page and invites their relatives. */
@@ -98,8 +100,8 @@ export interface ClosedAlertRef {
   readonly openedAt: number;
 }
 
-export function isStaff(role: Role): boolean {
-  return role === 'clinician' || role === 'nurse' || role === 'admin';
+export function isStaff(role: Role): role is StaffRole {
+  return STAFF_ROLES.some((r) => r === role);
 }
 
 export class PeopleError extends VigieError {
@@ -182,6 +184,8 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
   // A professional's national identifier (RPPS, Pro Santé Connect's SubjectNameID): they sign in with PSC.
   `ALTER TABLE people ADD COLUMN rpps TEXT;
    CREATE UNIQUE INDEX people_rpps ON people(rpps) WHERE rpps IS NOT NULL;`,
+  // The staff roles an admin requires to sign in with Pro Santé Connect (no password sign-in for them).
+  `CREATE TABLE psc_required_roles (role TEXT PRIMARY KEY, set_by TEXT NOT NULL REFERENCES people(id), set_at INTEGER NOT NULL);`,
 ];
 
 interface PersonRow {
@@ -297,6 +301,22 @@ export class People {
   personByRpps(rpps: string): Person | undefined {
     const row = this.#db.prepare<[string], PersonRow>('SELECT * FROM people WHERE rpps = ?').get(rpps);
     return row && isStaff(toPerson(row).role) ? toPerson(row) : undefined;
+  }
+
+  /** The staff roles that must sign in with Pro Santé Connect. */
+  pscRequiredRoles(): StaffRole[] {
+    const rows = this.#db.prepare<[], { role: string }>('SELECT role FROM psc_required_roles').all();
+    return STAFF_ROLES.filter((r) => rows.some((row) => row.role === r));
+  }
+
+  /** Sets which staff roles must sign in with Pro Santé Connect (an admin's choice, `by`). */
+  setPscRequiredRoles(roles: readonly StaffRole[], by: string, now = Date.now()): StaffRole[] {
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM psc_required_roles').run();
+      const insert = this.#db.prepare('INSERT INTO psc_required_roles (role, set_by, set_at) VALUES (?, ?, ?)');
+      for (const role of new Set(roles)) insert.run(role, by, now);
+    })();
+    return this.pscRequiredRoles();
   }
 
   /** The person if the password is theirs. Spends the same time on an unknown e-mail. */

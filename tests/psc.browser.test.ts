@@ -15,6 +15,7 @@ import { errorText } from '../web/src/lib/error-text.ts';
 const s = usePscStack();
 const openPage = useBrowser({ media: 'absent' });
 const RPPS = '810001234567';
+const PASSWORD = 'a long password here';
 
 async function looksRight(page: Page, shot: string): Promise<void> {
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${shot} fits`).toBe(
@@ -64,6 +65,21 @@ describe("the console's sign-in page with Pro Santé Connect", () => {
     expect(page.url()).toBe(`${s.webUrl}/console`);
     // Signed out of Vigie: the password form is back, and the session is over.
     expect(await page.getByTestId('me').count()).toBe(0);
+  });
+
+  it('refuses the password form to a role that must use PSC, saying so', async () => {
+    const admin = await s.people.createPerson({ role: 'admin', name: 'Admin', email: 'admin@ch.test' });
+    s.people.setPscRequiredRoles(['clinician'], admin.id);
+    await s.people.createPerson({ role: 'clinician', name: 'Dr A', email: 'a@ch.test', password: PASSWORD });
+    for (const { lang, locale } of LANGS) {
+      const page = await openPage({ url: `${s.webUrl}/console`, screen: SCREENS[1], locale });
+      await page.getByTestId('email').fill('a@ch.test');
+      await page.getByTestId('password').fill(PASSWORD);
+      await page.getByTestId('signin').click();
+      await expect.poll(() => page.getByTestId('signin-error').textContent()).toBe(errorText(lang, 'psc_required'));
+      expect(await page.getByTestId('me').count()).toBe(0);
+      await page.context().close();
+    }
   });
 
   it('says why a sign-in was refused, in the page’s language, and not again after a reload', async () => {

@@ -182,3 +182,93 @@ describe('Pro Santé Connect sign-in (JSON userinfo, short-lived ID tokens)', ()
     expect(refusal(await browser.get(callback))).toBe('psc_state_invalid');
   });
 });
+
+describe('Pro Santé Connect required for some staff roles', () => {
+  const s = usePscStack();
+  const PASSWORD = 'a long password here';
+  const put = (token: string, roles: string[]) =>
+    fetch(`${s.webUrl}/api/admin/psc-required`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles }),
+    });
+  const passwordSignIn = (email: string, password = PASSWORD) =>
+    fetch(`${s.webUrl}/api/session`, {
+      method: 'POST',
+      headers: { origin: s.webUrl, 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+  const codeOf = async (res: Response) => ((await res.json()) as { error?: { code?: string } }).error?.code;
+
+  it('refuses password sign-in to a required role with psc_required, and only to whoever knows the password', async () => {
+    const admin = await s.people.createPerson({ role: 'admin', name: 'Admin', email: 'admin@ch.test' });
+    const token = s.people.createApiToken(admin.id, 'tests', 3600_000).token;
+    const doctor = await s.people.createPerson({
+      role: 'clinician',
+      name: 'Dr A',
+      email: 'a@ch.test',
+      password: PASSWORD,
+    });
+    s.people.setRpps(doctor.id, RPPS);
+    await s.people.createPerson({ role: 'nurse', name: 'Inf B', email: 'b@ch.test', password: PASSWORD });
+
+    const set = await put(token, ['clinician']);
+    expect(set.status).toBe(200);
+    expect(await set.json()).toEqual({ roles: ['clinician'] });
+    const read = await fetch(`${s.webUrl}/api/admin/psc-required`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await read.json()).toEqual({ roles: ['clinician'] });
+
+    const refused = await passwordSignIn('a@ch.test');
+    expect(refused.status).toBe(403);
+    expect(await codeOf(refused)).toBe('psc_required');
+    expect(refused.headers.getSetCookie().some((c) => c.startsWith('vigie_session='))).toBe(false);
+    // A wrong password learns nothing of the role.
+    expect(await codeOf(await passwordSignIn('a@ch.test', 'not the password'))).toBe('wrong_credentials');
+    // Other roles keep their password.
+    expect((await passwordSignIn('b@ch.test')).status).toBe(200);
+    // The clinician signs in with PSC.
+    const browser = new Walker();
+    const back = await browser.get(await browser.throughProvider(s.webUrl, RPPS));
+    expect(locationOf(back, s.webUrl)).toBe(`${s.webUrl}/console`);
+
+    // Lifted: the password works again.
+    expect(await (await put(token, [])).json()).toEqual({ roles: [] });
+    expect((await passwordSignIn('a@ch.test')).status).toBe(200);
+  });
+
+  it('is an admin’s setting: other staff are refused with admin_only, a role outside the care team with invalid_request', async () => {
+    const nurse = await s.people.createPerson({ role: 'nurse', name: 'Inf', email: 'n@ch.test' });
+    const nurseToken = s.people.createApiToken(nurse.id, 'tests', 3600_000).token;
+    const res = await put(nurseToken, ['clinician']);
+    expect(res.status).toBe(403);
+    expect(await codeOf(res)).toBe('admin_only');
+    expect(s.people.pscRequiredRoles()).toEqual([]);
+    const admin = await s.people.createPerson({ role: 'admin', name: 'Admin', email: 'admin@ch.test' });
+    const token = s.people.createApiToken(admin.id, 'tests', 3600_000).token;
+    const family = await put(token, ['family']);
+    expect(family.status).toBe(400);
+    expect(await codeOf(family)).toBe('invalid_request');
+  });
+});
+
+describe('Pro Santé Connect not configured', () => {
+  const s = usePscStack({ configured: false });
+
+  it('is not offered, and cannot be started or required', async () => {
+    expect(((await (await fetch(`${s.webUrl}/api/config`)).json()) as { psc: boolean }).psc).toBe(false);
+    const start = await fetch(`${s.webUrl}/api/auth/psc/start`, { redirect: 'manual' });
+    expect(start.status).toBe(404);
+    expect(((await start.json()) as { error: { code: string } }).error.code).toBe('psc_not_configured');
+    const back = await fetch(`${s.webUrl}/api/auth/psc/callback?code=x&state=y`, { redirect: 'manual' });
+    expect(new URL(locationOf(back, s.webUrl)).searchParams.get('psc_error')).toBe('psc_not_configured');
+    const admin = await s.people.createPerson({ role: 'admin', name: 'Admin', email: 'admin@ch.test' });
+    const token = s.people.createApiToken(admin.id, 'tests', 3600_000).token;
+    const res = await fetch(`${s.webUrl}/api/admin/psc-required`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles: ['nurse'] }),
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('psc_not_configured');
+  });
+});

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VigieError } from '../common/errors.ts';
-import type { People, Person } from '../common/people.ts';
+import { isStaff, type People, type Person } from '../common/people.ts';
 import { HashingGate } from './hashing-gate.ts';
 import { SignInThrottle } from './sign-in-throttle.ts';
 
@@ -73,6 +73,10 @@ export class Auth {
     if (!person) {
       this.throttle.fail(attempt);
       throw new VigieError('wrong_credentials', 'wrong e-mail or password');
+    }
+    // Said only to whoever knows the password: it tells the account's role.
+    if (isStaff(person.role) && this.#people.pscRequiredRoles().includes(person.role)) {
+      throw new VigieError('psc_required', `${person.role}s sign in with Pro Santé Connect here`);
     }
     const device = attempt.device ?? randomBytes(24).toString('base64url');
     this.throttle.succeed({ ...attempt, device });

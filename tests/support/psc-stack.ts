@@ -25,7 +25,11 @@ export interface PscStack {
   clockOffsetMs: number;
 }
 
-export function usePscStack(options: Partial<Pick<TestPscOptions, 'jwtUserinfo' | 'idTokenTtl'>> = {}): PscStack {
+/** `configured: false`: the web service is not told about the provider (PSC sign-in off). */
+export function usePscStack(
+  options: Partial<Pick<TestPscOptions, 'jwtUserinfo' | 'idTokenTtl'>> & { configured?: boolean } = {},
+): PscStack {
+  const { configured = true, ...providerOptions } = options;
   const s = {} as PscStack;
   let dir = '';
   let registry: Registry;
@@ -42,8 +46,16 @@ export function usePscStack(options: Partial<Pick<TestPscOptions, 'jwtUserinfo' 
       port: pscPort,
       redirectUri: `${webUrl}/api/auth/psc/callback`,
       postLogoutRedirectUri: `${webUrl}/console`,
-      ...options,
+      ...providerOptions,
     });
+    const psc = {
+      // The discovery document's full URL, as PSC's must be given.
+      discoveryUrl: `${s.psc.issuer}/.well-known/openid-configuration`,
+      clientId: s.psc.clientId,
+      clientSecret: s.psc.clientSecret,
+      allowHttp: true,
+      now: () => Date.now() + s.clockOffsetMs,
+    };
     s.web = new WebServer({
       host: '127.0.0.1',
       port: webPort,
@@ -57,14 +69,7 @@ export function usePscStack(options: Partial<Pick<TestPscOptions, 'jwtUserinfo' 
       alertsApi: { url: 'http://127.0.0.1:9', token: randomBytes(24).toString('base64url') },
       mqtt: { url: 'mqtt://127.0.0.1:9', username: 'svc:web', password: 'unused' },
       logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
-      psc: {
-        // The discovery document's full URL, as PSC's must be given.
-        discoveryUrl: `${s.psc.issuer}/.well-known/openid-configuration`,
-        clientId: s.psc.clientId,
-        clientSecret: s.psc.clientSecret,
-        allowHttp: true,
-        now: () => Date.now() + s.clockOffsetMs,
-      },
+      ...(configured ? { psc } : {}),
     });
     s.webUrl = await s.web.listen();
   });

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { alertActionSchema, alertViewSchema } from '../../common/alert-api.ts';
 import { patientSettingsSchema } from '../../common/patient-settings-schema.ts';
-import { MAX_NOTE_LENGTH } from '../../common/people-rules.ts';
+import { MAX_NOTE_LENGTH, STAFF_ROLES } from '../../common/people-rules.ts';
 import {
   alertHistorySchema,
   alertWithNamesSchema,
@@ -142,6 +142,20 @@ export const ROUTES = {
       error: z.string().max(200).optional(),
     }),
     reply: nothing,
+  }),
+  /** Which staff roles must sign in with Pro Santé Connect (admins). */
+  pscRequiredRoles: route({
+    method: 'GET',
+    url: '/api/admin/psc-required',
+    status: 200,
+    reply: z.object({ roles: z.array(z.enum(STAFF_ROLES)) }),
+  }),
+  setPscRequiredRoles: route({
+    method: 'PUT',
+    url: '/api/admin/psc-required',
+    status: 200,
+    body: z.object({ roles: z.array(z.enum(STAFF_ROLES)).max(STAFF_ROLES.length) }),
+    reply: z.object({ roles: z.array(z.enum(STAFF_ROLES)) }),
   }),
   /** Ends the session; `url`: where to end the PSC session too (its end-session endpoint), if signed in with PSC. */
   pscSignOut: route({

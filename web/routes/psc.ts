@@ -3,6 +3,7 @@
  * cookie binding the sign-in to it; the callback maps the professional's national identifier to the
  * staff account an admin registered with it and opens the ordinary Vigie session, or sends the browser
  * back to the console with the refusal's code. Signing out ends the PSC session too (`id_token_hint`).
+ * An admin may require PSC for staff roles: their password sign-in is then refused (web/auth.ts).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -63,6 +64,34 @@ export function pscRoutes(app: App, c: WebContext, psc: ProSanteConnect | undefi
         c.logger.info({ code: err.code }, 'Pro Santé Connect sign-in refused');
         return reply.redirect(`/console?psc_error=${err.code}`, 303);
       }
+    },
+  });
+
+  const admin = (request: FastifyRequest) => {
+    const person = personOf(request);
+    if (person.role !== 'admin') throw new VigieError('admin_only', 'this is for administrators');
+    return person;
+  };
+
+  app.route({
+    ...routeOf(ROUTES.pscRequiredRoles, 'staff'),
+    handler: async (request) => {
+      admin(request);
+      return { roles: c.people.pscRequiredRoles() };
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.setPscRequiredRoles, 'staff'),
+    handler: async (request) => {
+      const by = admin(request);
+      // Requiring PSC where it cannot be used would lock these roles out.
+      if (!psc && request.body.roles.length > 0) {
+        throw new VigieError('psc_not_configured', 'Pro Santé Connect is not configured on this server');
+      }
+      const roles = c.people.setPscRequiredRoles(request.body.roles, by.id);
+      c.logger.info({ personId: by.id, roles }, 'roles required to sign in with Pro Santé Connect set');
+      return { roles };
     },
   });
 

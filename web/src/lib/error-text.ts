@@ -32,6 +32,9 @@ const fr: Texts = {
   psc_token_invalid: 'La réponse de Pro Santé Connect n’est pas valable (peut-être expirée). Recommencez.',
   psc_acr_refused: 'Pro Santé Connect n’a pas vérifié votre identité avec votre e-CPS ou votre carte CPS.',
   psc_rpps_unknown: 'Aucun compte Vigie n’est enregistré avec votre numéro RPPS. Demandez-le à un administrateur.',
+  psc_required:
+    'Votre organisation demande de vous connecter avec Pro Santé Connect (e-CPS ou carte CPS), pas avec un mot de passe.',
+  admin_only: 'Cette action est réservée aux administrateurs.',
   api_token_invalid: 'Ce jeton d’accès est inconnu, expiré ou révoqué.',
   staff_only: 'Cette partie est réservée à l’équipe soignante.',
   family_only: 'L’équipe soignante suit ses patients dans la console.',
@@ -100,6 +103,9 @@ const en: Texts = {
   psc_token_invalid: 'Pro Santé Connect’s answer is not valid (it may have expired). Start again.',
   psc_acr_refused: 'Pro Santé Connect did not check your identity with your e-CPS or CPS card.',
   psc_rpps_unknown: 'No Vigie account is registered with your RPPS number. Ask an administrator.',
+  psc_required:
+    'Your organisation asks you to sign in with Pro Santé Connect (e-CPS or CPS card), not with a password.',
+  admin_only: 'This action is for administrators only.',
   api_token_invalid: 'This access token is unknown, expired or revoked.',
   staff_only: 'This part is for the care team.',
   family_only: 'The care team follows its patients in the console.',
