@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { signIn } from './support/cookies.ts';
-import { locationOf, Walker } from './support/psc-provider.ts';
+import { locationOf, NO_SUBJECT_NAME_ID, Walker } from './support/psc-provider.ts';
 import { usePscStack } from './support/psc-stack.ts';
 
 const RPPS = '810001234567';
@@ -139,6 +139,32 @@ describe('Pro Santé Connect sign-in (signed JWT userinfo, as PSC sends it)', ()
     const state = browser.cookie(s.webUrl, 'vigie_psc') ?? '';
     const back = await browser.get(`${s.webUrl}/api/auth/psc/callback?error=access_denied&state=${state}`);
     expect(refusal(back)).toBe('psc_provider_refused');
+  });
+
+  it('refuses userinfo without the national identifier', async () => {
+    await clinician();
+    const browser = new Walker();
+    expect(refusal(await browser.get(await browser.throughProvider(s.webUrl, NO_SUBJECT_NAME_ID)))).toBe(
+      'psc_token_invalid',
+    );
+  });
+
+  it('answers psc_unavailable while the provider cannot be reached', async () => {
+    await s.psc.close();
+    const start = await fetch(`${s.webUrl}/api/auth/psc/start`, { redirect: 'manual' });
+    expect(start.status).toBe(503);
+    expect(((await start.json()) as { error: { code: string } }).error.code).toBe('psc_unavailable');
+  });
+
+  it('refuses a malformed callback with invalid_request', async () => {
+    const browser = new Walker();
+    await browser.get(`${s.webUrl}/api/auth/psc/start`);
+    const state = browser.cookie(s.webUrl, 'vigie_psc') ?? '';
+    for (const query of [`state=${state}&state=${state}&code=x`, `state=${state}&code=${'x'.repeat(3000)}`]) {
+      const res = await browser.get(`${s.webUrl}/api/auth/psc/callback?${query}`);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    }
   });
 
   it('refuses a code it cannot redeem', async () => {

@@ -34,6 +34,9 @@ export interface TestPsc {
   close(): Promise<void>;
 }
 
+/** Signing in as this account gives userinfo without `SubjectNameID`. */
+export const NO_SUBJECT_NAME_ID = 'no-subject-name-id';
+
 const SIGNING_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
 
 export async function startTestPsc(o: TestPscOptions): Promise<TestPsc> {
@@ -67,7 +70,13 @@ export async function startTestPsc(o: TestPscOptions): Promise<TestPsc> {
     claims: { openid: ['sub'], scope_all: ['SubjectNameID', 'given_name', 'family_name'] },
     findAccount: (_ctx, sub) => ({
       accountId: sub,
-      claims: () => ({ sub, SubjectNameID: sub, given_name: 'Test', family_name: 'Professionnel' }),
+      // An account whose login is NO_SUBJECT_NAME_ID has no national identifier (a provider's fault).
+      claims: () => ({
+        sub,
+        ...(sub === NO_SUBJECT_NAME_ID ? {} : { SubjectNameID: sub }),
+        given_name: 'Test',
+        family_name: 'Professionnel',
+      }),
     }),
     features: {
       devInteractions: { enabled: false },
