@@ -20,6 +20,7 @@ import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry, SERVICE_ROLES } from '../common/registry.ts';
 import { SERVICE_PREFIX } from './acl.ts';
 import { People } from '../common/people.ts';
+import { RPPS_PATTERN } from '../common/people-rules.ts';
 import { generateSecret } from '../common/secrets.ts';
 import { normalisePhone } from '../common/phone.ts';
 import { SEXES, type Sex } from '../common/relations.ts';
@@ -122,8 +123,12 @@ try {
     case 'staff': {
       const role = (['clinician', 'nurse', 'admin'] as const).find((r) => r === values.role);
       if (!values.name || !values.email || !role) fail('staff needs --name, --email and --role clinician|nurse|admin');
+      if (values.rpps !== undefined && !RPPS_PATTERN.test(values.rpps))
+        fail('--rpps must be the 9 to 12 digits Pro Santé Connect sends as SubjectNameID');
       const people = People.open(registryPath(dataDir()));
       try {
+        if (values.rpps !== undefined && people.personByRpps(values.rpps))
+          fail(`an account already uses RPPS ${values.rpps}`);
         const password = generateSecret().slice(0, 20);
         const person = await people.createPerson({ role, name: values.name, email: values.email, password });
         if (values.team) people.addToTeam(people.team(values.team), { people: [person.id] });
