@@ -7,7 +7,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 
 export interface TestPscOptions {
   readonly port: number;
@@ -99,6 +99,7 @@ export async function startTestPsc(o: TestPscOptions): Promise<TestPsc> {
     },
     jwks: { keys: [SIGNING_KEY] },
     cookies: { keys: ['cookie key of the test provider'] },
+    adapter: memoryAdapter(),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // As at PSC for a registered service: no consent screen.
     loadExistingGrant: async (ctx) => {
@@ -142,6 +143,27 @@ export async function startTestPsc(o: TestPscOptions): Promise<TestPsc> {
   await new Promise<void>((resolve) => server.listen(o.port, '127.0.0.1', resolve));
   psc.close = () => closeServer(server);
   return psc;
+}
+
+/** The provider's storage: this provider's only, gone with it (tokens check their own expiry). */
+function memoryAdapter(): AdapterFactory {
+  const store = new Map<string, AdapterPayload>();
+  const where = (name: string, test: (p: AdapterPayload) => boolean) =>
+    [...store].find(([key, p]) => key.startsWith(`${name}:`) && test(p))?.[1];
+  return (name) => ({
+    upsert: async (id, payload) => void store.set(`${name}:${id}`, payload),
+    find: async (id) => store.get(`${name}:${id}`),
+    findByUserCode: async (userCode) => where(name, (p) => p.userCode === userCode),
+    findByUid: async (uid) => where(name, (p) => p.uid === uid),
+    consume: async (id) => {
+      const p = store.get(`${name}:${id}`);
+      if (p) store.set(`${name}:${id}`, { ...p, consumed: Math.floor(Date.now() / 1000) });
+    },
+    destroy: async (id) => void store.delete(`${name}:${id}`),
+    revokeByGrantId: async (grantId) => {
+      for (const [key, p] of store) if (p.grantId === grantId) store.delete(key);
+    },
+  });
 }
 
 function formOf(req: IncomingMessage): Promise<URLSearchParams> {
