@@ -9,7 +9,7 @@
  *   npm run provision -- cohort --count 50 --out FILE   demo/test cohort, secrets written to FILE (0600)
  *   npm run provision -- service --name ingest          (re)creates a service account; prints its secret
  *   npm run provision -- revoke --device w-123          revokes a watch
- *   npm run provision -- staff --name "Dr A." --email a@x --role clinician --team "Équipe Nord"
+ *   npm run provision -- staff --name "Dr A." --email a@x --role clinician --team "Équipe Nord" --rpps 810001234567
  *                                                      a care-team account; prints a first password once
  *   npm run provision -- team --team "Équipe Nord" --patients p-1,p-2   puts patients in a care team
  */
@@ -20,13 +20,14 @@ import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry, SERVICE_ROLES } from '../common/registry.ts';
 import { SERVICE_PREFIX } from './acl.ts';
 import { People } from '../common/people.ts';
+import { RPPS_PATTERN } from '../common/people-rules.ts';
 import { generateSecret } from '../common/secrets.ts';
 import { normalisePhone } from '../common/phone.ts';
 import { SEXES, type Sex } from '../common/relations.ts';
 
 const USAGE = `usage: provision patient --label TEXT [--phone NUMBER] [--sex female|male]
        | contact --patient ID [--phone NUMBER|none] [--sex female|male|none] | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID
-       | staff --name TEXT --email ADDRESS --role clinician|nurse|admin [--team NAME] | team --team NAME --patients ID,ID`;
+       | staff --name TEXT --email ADDRESS --role clinician|nurse|admin [--team NAME] [--rpps NUMBER] | team --team NAME --patients ID,ID`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -44,6 +45,7 @@ const { positionals, values } = parseArgs({
     email: { type: 'string' },
     role: { type: 'string' },
     team: { type: 'string' },
+    rpps: { type: 'string' },
     patients: { type: 'string' },
     patient: { type: 'string' },
     phone: { type: 'string' },
@@ -121,13 +123,18 @@ try {
     case 'staff': {
       const role = (['clinician', 'nurse', 'admin'] as const).find((r) => r === values.role);
       if (!values.name || !values.email || !role) fail('staff needs --name, --email and --role clinician|nurse|admin');
+      if (values.rpps !== undefined && !RPPS_PATTERN.test(values.rpps))
+        fail('--rpps must be the 9 to 12 digits Pro Santé Connect sends as SubjectNameID');
       const people = People.open(registryPath(dataDir()));
       try {
+        if (values.rpps !== undefined && people.personByRpps(values.rpps))
+          fail(`an account already uses RPPS ${values.rpps}`);
         const password = generateSecret().slice(0, 20);
         const person = await people.createPerson({ role, name: values.name, email: values.email, password });
         if (values.team) people.addToTeam(people.team(values.team), { people: [person.id] });
+        if (values.rpps) people.setRpps(person.id, values.rpps);
         process.stdout.write(`account  ${person.id} (${role})
-sign in  ${person.email}
+sign in  ${person.email}${values.rpps ? ` or with Pro Santé Connect (RPPS ${values.rpps})` : ''}
 password ${password}
 
 Shown once; only its hash is stored.

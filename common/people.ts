@@ -12,7 +12,17 @@ import { hashPassword, verifyPassword } from './secrets.ts';
 import { openSqlite } from './sqlite.ts';
 import { isRelation, relationFromText, type Relation } from './relations.ts';
 
-import { LANGS, MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Lang, type Role } from './people-rules.ts';
+import {
+  LANGS,
+  MAX_NOTE_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  ROLES,
+  RPPS_PATTERN,
+  STAFF_ROLES,
+  type Lang,
+  type Role,
+  type StaffRole,
+} from './people-rules.ts';
 
 /** `patient` (a role of people-rules.ts): the senior themself, who follows their own page and invites their relatives. */
 export { LANGS, MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Lang, type Role };
@@ -90,8 +100,8 @@ export interface ClosedAlertRef {
   readonly openedAt: number;
 }
 
-export function isStaff(role: Role): boolean {
-  return role === 'clinician' || role === 'nurse' || role === 'admin';
+export function isStaff(role: Role): role is StaffRole {
+  return STAFF_ROLES.some((r) => r === role);
 }
 
 export class PeopleError extends VigieError {
@@ -178,6 +188,11 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
     if (!columns.some((c) => c.name === 'role'))
       db.exec("ALTER TABLE invitations ADD COLUMN role TEXT NOT NULL DEFAULT 'family'");
   },
+  // A professional's national identifier (RPPS, Pro Santé Connect's SubjectNameID): they sign in with PSC.
+  `ALTER TABLE people ADD COLUMN rpps TEXT;
+   CREATE UNIQUE INDEX people_rpps ON people(rpps) WHERE rpps IS NOT NULL;`,
+  // The staff roles an admin requires to sign in with Pro Santé Connect (no password sign-in for them).
+  `CREATE TABLE psc_required_roles (role TEXT PRIMARY KEY, set_by TEXT NOT NULL REFERENCES people(id), set_at INTEGER NOT NULL);`,
 ];
 
 interface PersonRow {
@@ -270,6 +285,45 @@ export class People {
   personByEmail(email: string): Person | undefined {
     const row = this.#db.prepare<[string], PersonRow>('SELECT * FROM people WHERE email = ?').get(email.trim());
     return row && toPerson(row);
+  }
+
+  /**
+   * Registers the national professional identifier a staff member signs in with through Pro Santé
+   * Connect (its SubjectNameID), or removes it (null).
+   */
+  setRpps(personId: string, rpps: string | null): Person {
+    const person = this.person(personId);
+    if (!person) throw new PeopleError('invalid_request', `no account ${personId}`);
+    if (!isStaff(person.role)) throw new PeopleError('staff_only', 'only members of the care team sign in with PSC');
+    if (rpps !== null && !RPPS_PATTERN.test(rpps))
+      throw new PeopleError('rpps_invalid', 'an RPPS identifier is 9 to 12 digits, as Pro Santé Connect sends it');
+    const owner = rpps === null ? undefined : this.personByRpps(rpps);
+    if (owner && owner.id !== personId)
+      throw new PeopleError('rpps_taken', 'another account uses this RPPS identifier');
+    this.#db.prepare('UPDATE people SET rpps = ? WHERE id = ?').run(rpps, personId);
+    return person;
+  }
+
+  /** The staff account registered with this RPPS identifier. */
+  personByRpps(rpps: string): Person | undefined {
+    const row = this.#db.prepare<[string], PersonRow>('SELECT * FROM people WHERE rpps = ?').get(rpps);
+    return row && isStaff(toPerson(row).role) ? toPerson(row) : undefined;
+  }
+
+  /** The staff roles that must sign in with Pro Santé Connect. */
+  pscRequiredRoles(): StaffRole[] {
+    const rows = this.#db.prepare<[], { role: string }>('SELECT role FROM psc_required_roles').all();
+    return STAFF_ROLES.filter((r) => rows.some((row) => row.role === r));
+  }
+
+  /** Sets which staff roles must sign in with Pro Santé Connect (an admin's choice, `by`). */
+  setPscRequiredRoles(roles: readonly StaffRole[], by: string, now = Date.now()): StaffRole[] {
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM psc_required_roles').run();
+      const insert = this.#db.prepare('INSERT INTO psc_required_roles (role, set_by, set_at) VALUES (?, ?, ?)');
+      for (const role of new Set(roles)) insert.run(role, by, now);
+    })();
+    return this.pscRequiredRoles();
   }
 
   /** The person if the password is theirs. Spends the same time on an unknown e-mail. */

@@ -342,6 +342,7 @@ describe('pages', () => {
     expect(await fetch(`${stack.webUrl}/api/config`).then((r) => r.json())).toEqual({
       sfuUrl: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/signal$/),
       vapidPublicKey: null,
+      psc: false,
     });
     expect((await fetch(`${stack.webUrl}/../../etc/passwd`)).status).toBe(404);
     expect((await fetch(`${stack.webUrl}/assets/%2e%2e/%2e%2e/package.json`)).status).toBe(404);

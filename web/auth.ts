@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VigieError } from '../common/errors.ts';
-import type { People, Person } from '../common/people.ts';
+import { isStaff, type People, type Person } from '../common/people.ts';
 import { HashingGate } from './hashing-gate.ts';
 import { SignInThrottle } from './sign-in-throttle.ts';
 
@@ -74,6 +74,10 @@ export class Auth {
       this.throttle.fail(attempt);
       throw new VigieError('wrong_credentials', 'wrong e-mail or password');
     }
+    // Said only to whoever knows the password: it tells the account's role.
+    if (isStaff(person.role) && this.#people.pscRequiredRoles().includes(person.role)) {
+      throw new VigieError('psc_required', `${person.role}s sign in with Pro Santé Connect here`);
+    }
     const device = attempt.device ?? randomBytes(24).toString('base64url');
     this.throttle.succeed({ ...attempt, device });
     void reply.setCookie(DEVICE_COOKIE, device, this.#cookieOptions(DEVICE_TTL_MS));
@@ -86,9 +90,11 @@ export class Auth {
     return this.gate.run(() => this.#people.acceptInvitation(token, password));
   }
 
-  startSession(reply: FastifyReply, person: Person): void {
+  /** Opens a session and sets its cookie; returns its token (what a PSC sign-in keeps its ID token by). */
+  startSession(reply: FastifyReply, person: Person): string {
     const { token } = this.#people.createSession(person.id, SESSION_TTL_MS);
     void reply.setCookie(SESSION_COOKIE, token, this.#cookieOptions(SESSION_TTL_MS));
+    return token;
   }
 
   signOut(request: FastifyRequest, reply: FastifyReply): void {

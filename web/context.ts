@@ -24,5 +24,7 @@ export interface WebContext {
   readonly publicUrl: () => string;
   readonly sfuUrl: string;
   readonly vapidPublicKey: string | null;
+  /** Whether staff may sign in with Pro Santé Connect. */
+  readonly psc: boolean;
   readonly logger: Logger;
 }

@@ -8,6 +8,7 @@ import { WebServer } from './server.ts';
 import { People } from '../common/people.ts';
 import { PatientSettingsStore } from '../common/patient-settings.ts';
 import { checkInfluxEnv, influxAccess, influxEnv } from '../ingest/influx-client.ts';
+import { checkPscEnv } from './psc-env.ts';
 
 const logger = createLogger('web');
 const config = readConfig(
@@ -40,8 +41,13 @@ const config = readConfig(
         .string()
         .optional()
         .transform((v) => (v === undefined || v === '' || v === 'false' ? undefined : v === 'true' ? true : v)),
+      /** Pro Santé Connect: its issuer, or its discovery document's full URL (PSC's is not at the standard path). */
+      PSC_DISCOVERY_URL: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+      PSC_CLIENT_ID: z.string().min(1).optional(),
+      PSC_CLIENT_SECRET: z.string().min(1).optional(),
     })
-    .superRefine(checkInfluxEnv),
+    .superRefine(checkInfluxEnv)
+    .superRefine(checkPscEnv),
 );
 const registry = Registry.open(registryPath(dataDir()));
 const people = People.open(registryPath(dataDir()));
@@ -69,6 +75,15 @@ const web = new WebServer({
   mqtt: { url: config.MQTT_URL, username: config.WEB_MQTT_USERNAME, password: config.WEB_MQTT_SECRET },
   mqttWsUrl: config.MQTT_WS_URL,
   ...(config.VAPID_PUBLIC_KEY ? { vapidPublicKey: config.VAPID_PUBLIC_KEY } : {}),
+  ...(config.PSC_DISCOVERY_URL && config.PSC_CLIENT_ID && config.PSC_CLIENT_SECRET
+    ? {
+        psc: {
+          discoveryUrl: config.PSC_DISCOVERY_URL,
+          clientId: config.PSC_CLIENT_ID,
+          clientSecret: config.PSC_CLIENT_SECRET,
+        },
+      }
+    : {}),
   logger,
 });
 await web.listen();

@@ -28,6 +28,8 @@ import { consultationRoutes } from './routes/consultations.ts';
 import { consoleRoutes, consoleRow } from './routes/console.ts';
 import { familyOverview, familyRoutes } from './routes/family.ts';
 import { pageRoutes } from './routes/pages.ts';
+import { pscRoutes } from './routes/psc.ts';
+import { ProSanteConnect, type PscSettings } from './psc.ts';
 
 export interface WebOptions {
   readonly host: string;
@@ -59,6 +61,8 @@ export interface WebOptions {
   readonly limits?: EdgeLimits;
   /** Prometheus /metrics and /healthz on this port of `host` (none when absent). */
   readonly metricsPort?: number;
+  /** Staff sign-in with Pro Santé Connect (off when absent). */
+  readonly psc?: PscSettings;
 }
 
 export class WebServer {
@@ -124,9 +128,11 @@ export class WebServer {
       publicUrl: () => this.#url,
       sfuUrl: o.sfuUrl,
       vapidPublicKey: o.vapidPublicKey ?? null,
+      psc: o.psc !== undefined,
       logger: o.logger,
     };
     accountRoutes(app, c);
+    pscRoutes(app, c, o.psc ? new ProSanteConnect(o.psc, o.logger.child({ component: 'psc' })) : undefined);
     familyRoutes(app, c);
     consoleRoutes(app, c);
     careTeamRoutes(app, c);

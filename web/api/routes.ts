@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { alertActionSchema, alertViewSchema } from '../../common/alert-api.ts';
 import { patientSettingsSchema } from '../../common/patient-settings-schema.ts';
-import { MAX_NOTE_LENGTH } from '../../common/people-rules.ts';
+import { MAX_NOTE_LENGTH, STAFF_ROLES } from '../../common/people-rules.ts';
 import {
   alertHistorySchema,
   alertWithNamesSchema,
@@ -34,7 +34,8 @@ import {
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly url: string;
-  readonly status: 200 | 201 | 204;
+  /** 303: the route sends the browser elsewhere (no body). */
+  readonly status: 200 | 201 | 204 | 303;
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
@@ -111,7 +112,12 @@ export const ROUTES = {
     method: 'GET',
     url: '/api/config',
     status: 200,
-    reply: z.object({ sfuUrl: z.string(), vapidPublicKey: z.string().nullable() }),
+    reply: z.object({
+      sfuUrl: z.string(),
+      vapidPublicKey: z.string().nullable(),
+      /** Whether staff may sign in with Pro Santé Connect here. */
+      psc: z.boolean(),
+    }),
   }),
 
   // Accounts and sessions.
@@ -123,6 +129,41 @@ export const ROUTES = {
     reply: z.object({ person: meSchema }),
   }),
   signOut: route({ method: 'DELETE', url: '/api/session', status: 204, reply: nothing }),
+  /** Sends the browser to Pro Santé Connect; it comes back to pscCallback. */
+  pscStart: route({ method: 'GET', url: '/api/auth/psc/start', status: 303, reply: nothing }),
+  /** Where PSC sends the browser back: to the console signed in, or with `?psc_error=<code>`. */
+  pscCallback: route({
+    method: 'GET',
+    url: '/api/auth/psc/callback',
+    status: 303,
+    query: z.looseObject({
+      code: z.string().max(2000).optional(),
+      state: z.string().max(200).optional(),
+      error: z.string().max(200).optional(),
+    }),
+    reply: nothing,
+  }),
+  /** Which staff roles must sign in with Pro Santé Connect (admins). */
+  pscRequiredRoles: route({
+    method: 'GET',
+    url: '/api/admin/psc-required',
+    status: 200,
+    reply: z.object({ roles: z.array(z.enum(STAFF_ROLES)) }),
+  }),
+  setPscRequiredRoles: route({
+    method: 'PUT',
+    url: '/api/admin/psc-required',
+    status: 200,
+    body: z.object({ roles: z.array(z.enum(STAFF_ROLES)).max(STAFF_ROLES.length) }),
+    reply: z.object({ roles: z.array(z.enum(STAFF_ROLES)) }),
+  }),
+  /** Ends the session; `url`: where to end the PSC session too (its end-session endpoint), if signed in with PSC. */
+  pscSignOut: route({
+    method: 'POST',
+    url: '/api/auth/psc/sign-out',
+    status: 200,
+    reply: z.object({ url: z.string().nullable() }),
+  }),
   me: route({ method: 'GET', url: '/api/me', status: 200, reply: z.object({ person: meSchema }) }),
   lookupInvitation: route({
     method: 'POST',

@@ -15,7 +15,7 @@ import { routeOf } from './define.ts';
 export function accountRoutes(app: App, c: WebContext): void {
   app.route({
     ...routeOf(ROUTES.config, 'public'),
-    handler: async () => ({ sfuUrl: c.sfuUrl, vapidPublicKey: c.vapidPublicKey }),
+    handler: async () => ({ sfuUrl: c.sfuUrl, vapidPublicKey: c.vapidPublicKey, psc: c.psc }),
   });
 
   app.route({
