@@ -13,6 +13,7 @@ import { registryPath } from '../../common/paths.ts';
 import { createLogger } from '../../common/log.ts';
 import type { Provisioned } from '../../common/registry.ts';
 import { serveAlertApi } from '../../ingest/alert-api.ts';
+import { RecordReads } from '../../web/record-reads.ts';
 import { WebServer } from '../../web/server.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
@@ -24,6 +25,9 @@ export interface FamilyStack {
   webUrl: string;
   people: People;
   settings: PatientSettingsStore;
+  reads: RecordReads;
+  /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
+  readsClock: { aheadMs: number };
   /** The ingest's alert API, as the web service reaches it. */
   alertsApi: { url: string; token: string };
   /** A personal API token of a nurse whose care team follows every senior of this stack. */
@@ -69,6 +73,9 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     if (options.sfu) sfu = await startTestSfu();
     s.people = People.open(registryPath(t.broker.dir));
     s.settings = PatientSettingsStore.open(registryPath(t.broker.dir));
+    const readsClock = { aheadMs: 0 };
+    s.readsClock = readsClock;
+    s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
     s.web = new WebServer({
       host: '127.0.0.1',
       port: 0,
@@ -78,6 +85,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       registry: t.broker.registry,
       people: s.people,
       settings: s.settings,
+      reads: s.reads,
       influxUrl: t.influx.url,
       influxAccess: t.influx.access,
       alertsApi: { url: served.url, token },
@@ -131,6 +139,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     await api?.close();
     s.people.close();
     s.settings.close();
+    s.reads.close();
     await sfu?.stop();
     sfu = undefined;
   });
