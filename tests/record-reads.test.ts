@@ -10,7 +10,7 @@ import { signIn } from './support/cookies.ts';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { eventually } from './support/mqtt.ts';
-import { COALESCE_MS } from '../web/record-reads.ts';
+import { COALESCE_MS, READS_PER_PAGE } from '../web/record-reads.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -219,5 +219,45 @@ describe('who may see the log', () => {
     expect(byStaff.status).toBe(403);
     expect(await byStaff.json()).toMatchObject({ error: { code: 'family_only' } });
     expect((await get(`/api/patients/${device.patientId}/record-reads`)).status).toBe(401);
+  });
+});
+
+describe('pages of the log', () => {
+  it('gives the newest first and the rest page by page, to the administrator and to the patient', async () => {
+    const { device } = await s.senior('Jeanne Dupont');
+    const patient = await s.family(device.patientId, {
+      name: 'Jeanne Dupont',
+      email: 'jeanne@famille.test',
+      relation: 'self',
+      role: 'patient',
+    });
+    const nurse = s.people.personByEmail('nurse@vigie.test')!;
+    // Reads from as many addresses (a nurse moving between sites): each one an entry of its own.
+    for (let i = 0; i < READS_PER_PAGE + 3; i++) {
+      s.reads.record({
+        patientId: device.patientId,
+        personId: nurse.id,
+        what: 'record',
+        channel: 'page',
+        address: `10.0.0.${i}`,
+      });
+    }
+    const cookie = await admin();
+    for (const [path, auth] of [
+      [`/api/console/record-reads?patientId=${device.patientId}`, { cookie }],
+      [`/api/patients/${device.patientId}/record-reads?`, { cookie: patient.cookie }],
+    ] as const) {
+      const first = (await (await get(path, auth)).json()) as { reads: Array<{ id: number }>; next: number };
+      expect(first.reads).toHaveLength(READS_PER_PAGE);
+      expect(first.next).toBe(first.reads.at(-1)!.id);
+      const rest = (await (await get(`${path}&before=${first.next}`, auth)).json()) as {
+        reads: Array<{ id: number }>;
+        next: number | null;
+      };
+      expect(rest.reads).toHaveLength(3);
+      expect(rest.next).toBeNull();
+      const ids = [...first.reads, ...rest.reads].map((r) => r.id);
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    }
   });
 });
