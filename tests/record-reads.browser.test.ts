@@ -17,6 +17,19 @@ const t = usePipeline();
 const s = useFamilyStack(t);
 const openPage = useBrowser({ media: 'absent' });
 
+/** This feature's words of the other language that differ from the page's own: none may show. */
+async function saysOnly(page: Page, lang: 'fr' | 'en'): Promise<void> {
+  const other = lang === 'fr' ? 'en' : 'fr';
+  const text = await page.evaluate(() => document.body.innerText);
+  const mine = (Object.keys(MESSAGES[lang]) as Array<keyof (typeof MESSAGES)['fr']>).filter((k) =>
+    /^(reads\.|console\.reads)/.test(k),
+  );
+  const foreign = mine
+    .map((k) => MESSAGES[other][k].split(/\{\w+\}/)[0]!.trim())
+    .filter((w) => w.length >= 4 && !mine.some((k) => MESSAGES[lang][k].includes(w)));
+  expect(foreign.filter((w) => text.includes(w))).toEqual([]);
+}
+
 async function looksRight(page: Page, shot: string): Promise<void> {
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${shot} fits`).toBe(
     true,
@@ -63,6 +76,7 @@ describe('who looked at my record, on a phone, a tablet and a desktop, in French
         expect(lines[0]).toContain(MESSAGES[lang]['reads.times'].replace('{count}', '2'));
         expect(lines.join(' ')).toContain(MESSAGES[lang]['reads.what.notes']);
         expect(await page.textContent('body')).not.toContain('127.0.0.1');
+        await saysOnly(page, lang);
         await looksRight(page, `record-reads-patient-${lang}-${screen.name}`);
         await page.context().close();
       }
@@ -96,6 +110,7 @@ describe('who looked at my record, on a phone, a tablet and a desktop, in French
         expect(await page.getByTestId('access-read').first().textContent()).toContain(
           MESSAGES[lang]['console.reads.channel.page'],
         );
+        await saysOnly(page, lang);
         await looksRight(page, `record-reads-admin-${lang}-${screen.name}`);
         await page
           .getByTestId('reads-person')
