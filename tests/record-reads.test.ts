@@ -10,7 +10,8 @@ import { signIn } from './support/cookies.ts';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { eventually } from './support/mqtt.ts';
-import { COALESCE_MS, READS_PER_PAGE } from '../web/record-reads.ts';
+import { COALESCE_MS, READS_PER_PAGE, RETENTION_MS } from '../web/record-reads.ts';
+import { WebServer } from '../web/server.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -258,6 +259,28 @@ describe('pages of the log', () => {
       expect(rest.next).toBeNull();
       const ids = [...first.reads, ...rest.reads].map((r) => r.id);
       expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    }
+  });
+});
+
+describe('retention', () => {
+  it('a web service starting forgets the reads last made more than a year ago, and only those', async () => {
+    const { device } = await s.senior('Jeanne Dupont');
+    const path = `/api/console/patients/${device.patientId}`;
+    s.readsClock.aheadMs = -RETENTION_MS - 60_000;
+    expect((await get(path, { token: s.staffToken })).status).toBe(200);
+    s.readsClock.aheadMs = -RETENTION_MS + 60_000;
+    expect((await get(`${path}/notes`, { token: s.staffToken })).status).toBe(200);
+    s.readsClock.aheadMs = 0;
+    const cookie = await admin();
+    expect((await logOf(cookie, `patientId=${device.patientId}`)).map((r) => r.what)).toEqual(['notes', 'record']);
+    // Another web service on the same database, as after a restart.
+    const restarted = new WebServer(s.webOptions);
+    try {
+      await restarted.listen();
+      expect((await logOf(cookie, `patientId=${device.patientId}`)).map((r) => r.what)).toEqual(['notes']);
+    } finally {
+      await restarted.close();
     }
   });
 });

@@ -14,7 +14,7 @@ import { createLogger } from '../../common/log.ts';
 import type { Provisioned } from '../../common/registry.ts';
 import { serveAlertApi } from '../../ingest/alert-api.ts';
 import { RecordReads } from '../../web/record-reads.ts';
-import { WebServer } from '../../web/server.ts';
+import { WebServer, type WebOptions } from '../../web/server.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -22,6 +22,8 @@ import { startTestSfu, type TestSfu } from './sfu.ts';
 
 export interface FamilyStack {
   web: WebServer;
+  /** What the web service was started with (a test may start another on the same databases). */
+  webOptions: WebOptions;
   webUrl: string;
   people: People;
   settings: PatientSettingsStore;
@@ -76,7 +78,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     const readsClock = { aheadMs: 0 };
     s.readsClock = readsClock;
     s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
-    s.web = new WebServer({
+    s.webOptions = {
       host: '127.0.0.1',
       port: 0,
       sfuUrl: sfu?.url ?? 'ws://127.0.0.1:9/signal',
@@ -93,7 +95,8 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       mqttWsUrl: t.broker.wsUrl,
       logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
       sessionCheckMs: 200,
-    });
+    };
+    s.web = new WebServer(s.webOptions);
     s.webUrl = await s.web.listen();
     await s.web.liveReady;
     const nurse = await s.people.createPerson({ role: 'nurse', name: 'Infirmière Test', email: 'nurse@vigie.test' });
