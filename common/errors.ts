@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   api_token_invalid: 401,
   staff_only: 403,
   family_only: 403,
+  record_reads_self_only: 403,
   patient_forbidden: 403,
   patient_not_in_team: 403,
   patient_not_found: 404,

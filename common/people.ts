@@ -193,6 +193,15 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
    CREATE UNIQUE INDEX people_rpps ON people(rpps) WHERE rpps IS NOT NULL;`,
   // The staff roles an admin requires to sign in with Pro Santé Connect (no password sign-in for them).
   `CREATE TABLE psc_required_roles (role TEXT PRIMARY KEY, set_by TEXT NOT NULL REFERENCES people(id), set_at INTEGER NOT NULL);`,
+  // Who read which patient's record (web/record-reads.ts): identical reads close together are one row
+  // with a count; rows older than the retention are purged by the web service.
+  `CREATE TABLE record_reads (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, patient_id TEXT NOT NULL, person_id TEXT NOT NULL, what TEXT NOT NULL,
+     channel TEXT NOT NULL, address TEXT NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, count INTEGER NOT NULL
+   );
+   CREATE INDEX record_reads_patient ON record_reads(patient_id, id);
+   CREATE INDEX record_reads_person ON record_reads(person_id, id);
+   CREATE INDEX record_reads_last ON record_reads(last_at);`,
 ];
 
 interface PersonRow {

@@ -9,11 +9,14 @@ import type { AlertsClient } from './alerts-client.ts';
 import type { Auth } from './auth.ts';
 import type { Calls } from './calls.ts';
 import type { LiveHub } from './live.ts';
+import type { RecordReads } from './record-reads.ts';
 
 export interface WebContext {
   readonly people: People;
   readonly registry: Registry;
   readonly settings: PatientSettingsStore;
+  /** Who read which patient's record. */
+  readonly reads: RecordReads;
   readonly auth: Auth;
   readonly alerts: AlertsClient;
   readonly live: LiveHub;

@@ -34,6 +34,7 @@ import type { WebContext } from './context.ts';
 import { personOf, type App } from './edge.ts';
 import { namesOf, requireAccess, type Access } from './access.ts';
 import type { LiveEvent } from './live.ts';
+import { noteRead } from './record-reads.ts';
 
 const MAX_SUBSCRIPTIONS = 20;
 /** Subscribes a member of the care team to all of their team's patients. */
@@ -127,6 +128,8 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
       return send({ type: 'error', patientId, code: 'rate_limited' });
     }
     subscriptions.set(patientId, c.live.subscribe(patientId, forwarder(access)));
+    // One patient's live feed is a read of their record; the console's '*' (its list) is not.
+    noteRead(c.reads, request, person, patientId, 'live');
     o.snapshot(person, access).then(
       (overview) => send({ type: 'snapshot', patientId, overview }),
       (error: unknown) =>

@@ -4,6 +4,7 @@ import { env, readConfig } from '../common/config.ts';
 import { createLogger } from '../common/log.ts';
 import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry } from '../common/registry.ts';
+import { RecordReads } from './record-reads.ts';
 import { WebServer } from './server.ts';
 import { People } from '../common/people.ts';
 import { PatientSettingsStore } from '../common/patient-settings.ts';
@@ -52,6 +53,7 @@ const config = readConfig(
 const registry = Registry.open(registryPath(dataDir()));
 const people = People.open(registryPath(dataDir()));
 const settings = PatientSettingsStore.open(registryPath(dataDir()));
+const reads = RecordReads.open(registryPath(dataDir()));
 const web = new WebServer({
   host: config.WEB_HOST,
   port: config.WEB_PORT,
@@ -62,6 +64,7 @@ const web = new WebServer({
   registry,
   people,
   settings,
+  reads,
   influxUrl: config.INFLUX_URL,
   influxAccess: influxAccess(config),
   metricsPort: config.WEB_METRICS_PORT,
@@ -95,6 +98,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       registry.close();
       people.close();
       settings.close();
+      reads.close();
       process.exit(0);
     });
   });

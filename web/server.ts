@@ -22,6 +22,7 @@ import { createEdge, type EdgeLimits } from './edge.ts';
 import { LiveHub } from './live.ts';
 import { liveSocketRoute } from './live-socket.ts';
 import { mqttRelayRoute } from './mqtt-relay.ts';
+import type { RecordReads } from './record-reads.ts';
 import { accountRoutes } from './routes/account.ts';
 import { careTeamRoutes } from './routes/care-team.ts';
 import { consultationRoutes } from './routes/consultations.ts';
@@ -30,6 +31,9 @@ import { familyOverview, familyRoutes } from './routes/family.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { pscRoutes } from './routes/psc.ts';
 import { ProSanteConnect, type PscSettings } from './psc.ts';
+import { recordReadsRoutes } from './routes/record-reads.ts';
+
+const PURGE_EVERY_MS = 24 * 3600_000;
 
 export interface WebOptions {
   readonly host: string;
@@ -43,6 +47,8 @@ export interface WebOptions {
   readonly registry: Registry;
   readonly people: People;
   readonly settings: PatientSettingsStore;
+  /** Who read which patient's record (purged of old entries at start-up and daily). */
+  readonly reads: RecordReads;
   /** InfluxDB, for the console's charts (read only), and how to reach it (credentials, CA). */
   readonly influxUrl: string;
   readonly influxAccess?: InfluxAccess;
@@ -81,6 +87,7 @@ export class WebServer {
   });
   #app: FastifyInstance | undefined;
   #metricsServer: Server | undefined;
+  #purge: ReturnType<typeof setInterval> | undefined;
   #url = '';
 
   constructor(options: WebOptions) {
@@ -119,6 +126,7 @@ export class WebServer {
       people: o.people,
       registry: o.registry,
       settings: o.settings,
+      reads: o.reads,
       auth: this.auth,
       alerts: new AlertsClient(o.alertsApi.url, o.alertsApi.token),
       live: this.live,
@@ -137,6 +145,7 @@ export class WebServer {
     consoleRoutes(app, c);
     careTeamRoutes(app, c);
     consultationRoutes(app, c);
+    recordReadsRoutes(app, c);
     liveSocketRoute(app, c, {
       snapshot: (_person, access) =>
         access.kind === 'family' ? familyOverview(c, access.link) : consoleRow(c, access.patientId),
@@ -152,6 +161,8 @@ export class WebServer {
     }
     await pageRoutes(app, o.distDir);
 
+    o.reads.purge();
+    this.#purge = setInterval(() => o.reads.purge(), PURGE_EVERY_MS).unref();
     this.liveReady = this.live.start();
     const address = await app.listen({ host: o.host, port: o.port });
     this.#url = o.publicUrl ?? address.replace('[::1]', '127.0.0.1');
@@ -163,6 +174,7 @@ export class WebServer {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#purge);
     await this.live.stop();
     for (const ws of this.#app?.websocketServer.clients ?? []) ws.terminate();
     await this.#app?.close();

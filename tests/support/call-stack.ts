@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { createLogger } from '../../common/log.ts';
 import { People } from '../../common/people.ts';
 import { PatientSettingsStore } from '../../common/patient-settings.ts';
+import { RecordReads } from '../../web/record-reads.ts';
 import { registryPath } from '../../common/paths.ts';
 import { startTestBroker } from './broker.ts';
 import { WebServer } from '../../web/server.ts';
@@ -34,6 +35,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
   const broker = await startTestBroker(mkdtempSync(join(tmpdir(), 'vigie-call-')));
   const { dir, registry } = broker;
   const people = People.open(registryPath(dir));
+  const reads = RecordReads.open(registryPath(dir));
   const { patientId } = await registry.provisionPatient('call test');
   const sfu = await startTestSfu({ workers: options.workers ?? 1 });
   const signallingLink = await startTcpProxy(sfu.server.port);
@@ -46,6 +48,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     registry,
     people,
     settings: PatientSettingsStore.open(registryPath(dir)),
+    reads,
     // No ingest here: calls do not need alerts (the family page's tests start one).
     influxUrl: 'http://127.0.0.1:9',
     alertsApi: { url: 'http://127.0.0.1:9', token: 'x'.repeat(32) },
@@ -90,6 +93,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
       await signallingLink.close();
       await sfu.stop();
       people.close();
+      reads.close();
       await broker.stop();
     },
   };

@@ -13,7 +13,8 @@ import { registryPath } from '../../common/paths.ts';
 import { createLogger } from '../../common/log.ts';
 import type { Provisioned } from '../../common/registry.ts';
 import { serveAlertApi } from '../../ingest/alert-api.ts';
-import { WebServer } from '../../web/server.ts';
+import { RecordReads } from '../../web/record-reads.ts';
+import { WebServer, type WebOptions } from '../../web/server.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -21,9 +22,14 @@ import { startTestSfu, type TestSfu } from './sfu.ts';
 
 export interface FamilyStack {
   web: WebServer;
+  /** What the web service was started with (a test may start another on the same databases). */
+  webOptions: WebOptions;
   webUrl: string;
   people: People;
   settings: PatientSettingsStore;
+  reads: RecordReads;
+  /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
+  readsClock: { aheadMs: number };
   /** The ingest's alert API, as the web service reaches it. */
   alertsApi: { url: string; token: string };
   /** A personal API token of a nurse whose care team follows every senior of this stack. */
@@ -69,7 +75,10 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     if (options.sfu) sfu = await startTestSfu();
     s.people = People.open(registryPath(t.broker.dir));
     s.settings = PatientSettingsStore.open(registryPath(t.broker.dir));
-    s.web = new WebServer({
+    const readsClock = { aheadMs: 0 };
+    s.readsClock = readsClock;
+    s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
+    s.webOptions = {
       host: '127.0.0.1',
       port: 0,
       sfuUrl: sfu?.url ?? 'ws://127.0.0.1:9/signal',
@@ -78,6 +87,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       registry: t.broker.registry,
       people: s.people,
       settings: s.settings,
+      reads: s.reads,
       influxUrl: t.influx.url,
       influxAccess: t.influx.access,
       alertsApi: { url: served.url, token },
@@ -85,7 +95,8 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       mqttWsUrl: t.broker.wsUrl,
       logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
       sessionCheckMs: 200,
-    });
+    };
+    s.web = new WebServer(s.webOptions);
     s.webUrl = await s.web.listen();
     await s.web.liveReady;
     const nurse = await s.people.createPerson({ role: 'nurse', name: 'Infirmière Test', email: 'nurse@vigie.test' });
@@ -131,6 +142,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     await api?.close();
     s.people.close();
     s.settings.close();
+    s.reads.close();
     await sfu?.stop();
     sfu = undefined;
   });

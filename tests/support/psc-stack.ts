@@ -14,6 +14,7 @@ import { People } from '../../common/people.ts';
 import { PatientSettingsStore } from '../../common/patient-settings.ts';
 import { Registry } from '../../common/registry.ts';
 import { WebServer } from '../../web/server.ts';
+import { RecordReads } from '../../web/record-reads.ts';
 import { startTestPsc, type TestPsc, type TestPscOptions } from './psc-provider.ts';
 
 export interface PscStack {
@@ -33,11 +34,13 @@ export function usePscStack(
   const s = {} as PscStack;
   let dir = '';
   let registry: Registry;
+  let reads: RecordReads;
   let settings: PatientSettingsStore;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-psc-'));
     registry = Registry.open(join(dir, 'registry.db'));
     s.people = People.open(join(dir, 'registry.db'));
+    reads = RecordReads.open(join(dir, 'registry.db'));
     settings = PatientSettingsStore.open(join(dir, 'registry.db'));
     s.clockOffsetMs = 0;
     const [webPort, pscPort] = [await freePort(), await freePort()];
@@ -64,6 +67,7 @@ export function usePscStack(
       inviteTtlSeconds: 3600,
       registry,
       people: s.people,
+      reads,
       settings,
       influxUrl: 'http://127.0.0.1:9',
       alertsApi: { url: 'http://127.0.0.1:9', token: randomBytes(24).toString('base64url') },
@@ -77,6 +81,7 @@ export function usePscStack(
     await s.web.close();
     await s.psc.close();
     s.people.close();
+    reads.close();
     settings.close();
     registry.close();
     rmSync(dir, { recursive: true, force: true });

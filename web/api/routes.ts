@@ -26,6 +26,8 @@ import {
   invitationViewSchema,
   meSchema,
   noteSchema,
+  recordReadAdminSchema,
+  recordReadSchema,
   relationFields,
   staffMeSchema,
   thresholdViewSchema,
@@ -58,6 +60,9 @@ const patientParams = z.object({ patientId: id });
 const alertParams = z.object({ alertId: z.coerce.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
 const nothing = z.null();
+/** One page of the record-reads log; `next` is the `before` of the following page (null: no more). */
+const readsPage = <T extends z.ZodType>(entry: T) => z.object({ reads: z.array(entry), next: z.number().nullable() });
+const before = z.coerce.number().int().positive().optional();
 
 export const inviteBody = z.object({
   name: z.string().trim().min(1).max(100),
@@ -204,6 +209,15 @@ export const ROUTES = {
     params: patientParams,
     reply: familyOverviewSchema,
   }),
+  /** Which professionals read the patient's record (the patient themself only). */
+  recordReads: route({
+    method: 'GET',
+    url: '/api/patients/:patientId/record-reads',
+    status: 200,
+    params: patientParams,
+    query: z.object({ before }),
+    reply: readsPage(recordReadSchema),
+  }),
   invite: route({
     method: 'POST',
     url: '/api/patients/:patientId/invitations',
@@ -339,6 +353,14 @@ export const ROUTES = {
     status: 204,
     params: z.object({ tokenId: id }),
     reply: nothing,
+  }),
+  /** Who read which patient's record, for administrators: newest first, by patient or by person. */
+  allRecordReads: route({
+    method: 'GET',
+    url: '/api/console/record-reads',
+    status: 200,
+    query: z.object({ patientId: id.optional(), personId: id.optional(), before }),
+    reply: readsPage(recordReadAdminSchema),
   }),
   escalation: route({
     method: 'GET',

@@ -241,3 +241,32 @@ export const consultationSchema = z.object({
   links: z.object({ clinician: z.string(), patient: z.string(), family: z.string().optional() }),
 });
 export type Consultation = z.infer<typeof consultationSchema>;
+
+/** What part of a patient's record a professional read (web/record-reads.ts). */
+export const RECORD_PARTS = ['record', 'vitals', 'alerts', 'notes', 'settings', 'live'] as const;
+export type RecordPart = (typeof RECORD_PARTS)[number];
+/** How they read it: a console or call page (session), or a script with a personal API token. */
+export const READ_CHANNELS = ['page', 'api_token'] as const;
+export type ReadChannel = (typeof READ_CHANNELS)[number];
+
+/** Reads of one patient's record as the patient sees them: who (name, role), what, when; never from where. */
+export const recordReadSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  what: z.enum(RECORD_PARTS),
+  /** The first and the last of the identical reads this entry stands for, and how many there were. */
+  firstAt: z.number(),
+  lastAt: z.number(),
+  count: z.number(),
+});
+export type RecordReadView = z.infer<typeof recordReadSchema>;
+/** The same for an administrator, with whom, which patient and from where. */
+export const recordReadAdminSchema = recordReadSchema.extend({
+  personId: z.string(),
+  patientId: z.string(),
+  patient: z.string(),
+  channel: z.enum(READ_CHANNELS),
+  address: z.string(),
+});
+export type RecordReadAdminView = z.infer<typeof recordReadAdminSchema>;

@@ -10,6 +10,7 @@ import { ROUTES, SET_ROUTES } from '../api/routes.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
 import { requireAccess } from '../access.ts';
+import { noteRead } from '../record-reads.ts';
 import { routeOf } from './define.ts';
 
 export function careTeamRoutes(app: App, c: WebContext): void {
@@ -36,10 +37,15 @@ export function careTeamRoutes(app: App, c: WebContext): void {
     if (!c.registry.hasPatient(patientId)) throw new VigieError('patient_not_found', 'unknown patient');
     return patientId;
   };
+  /** The same, for a read of its set-up (logged: web/record-reads.ts). */
+  const readSettings = (request: Parameters<typeof personOf>[0], patientId: string) => {
+    noteRead(c.reads, request, personOf(request), patientOf(request, patientId), 'settings');
+    return patientId;
+  };
 
   app.route({
     ...routeOf(ROUTES.escalation, 'staff'),
-    handler: async (request) => chainView(patientOf(request, request.params.patientId)),
+    handler: async (request) => chainView(readSettings(request, request.params.patientId)),
   });
   app.route({
     ...routeOf(SET_ROUTES.setEscalation, 'staff'),
@@ -58,7 +64,7 @@ export function careTeamRoutes(app: App, c: WebContext): void {
 
   app.route({
     ...routeOf(ROUTES.rules, 'staff'),
-    handler: async (request) => rulesView(patientOf(request, request.params.patientId)),
+    handler: async (request) => rulesView(readSettings(request, request.params.patientId)),
   });
   app.route({
     ...routeOf(SET_ROUTES.setRules, 'staff'),

@@ -13,6 +13,7 @@ import { personOf, type App } from '../edge.ts';
 import { namesOf, requireAccess } from '../access.ts';
 import { readHistory } from '../history.ts';
 import { news2Of } from '../news2-view.ts';
+import { noteRead } from '../record-reads.ts';
 import { routeOf } from './define.ts';
 
 const DAY_MS = 24 * 3600_000;
@@ -49,6 +50,7 @@ export function consoleRoutes(app: App, c: WebContext): void {
     handler: async (request) => {
       const { patientId } = request.params;
       requireAccess(c.people, personOf(request), patientId);
+      noteRead(c.reads, request, personOf(request), patientId, 'record');
       const settings = c.settings.get(patientId);
       const thresholds = thresholdsFor(settings?.thresholds ?? {}).map(
         ({ id, vital, direction, limit, priority, enabled }) => ({ id, vital, direction, limit, priority, enabled }),
@@ -75,6 +77,7 @@ export function consoleRoutes(app: App, c: WebContext): void {
     handler: async (request) => {
       const { patientId } = request.params;
       requireAccess(c.people, personOf(request), patientId);
+      noteRead(c.reads, request, personOf(request), patientId, 'vitals');
       let history;
       try {
         history = await readHistory(c.influx, patientId, request.query.range, request.query.points);
@@ -97,6 +100,7 @@ export function consoleRoutes(app: App, c: WebContext): void {
     handler: async (request) => {
       const { patientId } = request.params;
       requireAccess(c.people, personOf(request), patientId);
+      noteRead(c.reads, request, personOf(request), patientId, 'alerts');
       const since = Date.now() - request.query.days * DAY_MS;
       const alerts = (await c.alerts.since(patientId, since))
         .filter((a) => a.closedAt !== null)
@@ -109,8 +113,10 @@ export function consoleRoutes(app: App, c: WebContext): void {
   app.route({
     ...routeOf(ROUTES.notes, 'staff'),
     handler: async (request) => {
-      requireAccess(c.people, personOf(request), request.params.patientId);
-      return { notes: c.people.notes(request.params.patientId) };
+      const { patientId } = request.params;
+      requireAccess(c.people, personOf(request), patientId);
+      noteRead(c.reads, request, personOf(request), patientId, 'notes');
+      return { notes: c.people.notes(patientId) };
     },
   });
 

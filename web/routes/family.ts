@@ -16,6 +16,7 @@ import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
 import { accessTo, isPatientOrCareTeam, namesOf, requireAccess, requireFamilyLink } from '../access.ts';
 import { isInvited, patientSeat } from '../calls.ts';
+import { noteRead } from '../record-reads.ts';
 import { routeOf } from './define.ts';
 import { auditLine } from '../audit-view.ts';
 import { announceInvitees } from './consultations.ts';
@@ -106,6 +107,7 @@ export function familyRoutes(app: App, c: WebContext): void {
     ...routeOf(ROUTES.alert, 'person'),
     handler: async (request) => {
       const { found, access } = await visibleAlert(c, personOf(request), request.params.alertId);
+      noteRead(c.reads, request, personOf(request), found.alert.patientId, 'alerts');
       return {
         alert: alertFor(found.alert, access),
         audit: found.audit.map((a) => auditLine(a, (id) => nameOf(c, id))),
