@@ -14,7 +14,7 @@ import type { Sex } from './relations.ts';
 
 export const INS_OIDS = { nir: '1.2.250.1.213.1.4.8', nia: '1.2.250.1.213.1.4.9' } as const;
 export type InsKind = keyof typeof INS_OIDS;
-export const INS_KINDS = Object.keys(INS_OIDS) as InsKind[];
+export const INS_KINDS = ['nir', 'nia'] as const satisfies readonly InsKind[];
 
 /**
  * The identity statuses of the RNIV: provisional (nothing checked), recovered (INS returned by the
