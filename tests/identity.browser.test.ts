@@ -11,6 +11,8 @@ import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { signIn } from './support/cookies.ts';
 import { accessibilityViolations, artifactPath, useBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { MESSAGES } from '../web/src/lib/i18n.ts';
+import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -90,6 +92,60 @@ describe('two patients of the same name', () => {
             `identity-patient-${patientId === younger.patientId ? 'qualified' : 'recovered'}-${lang}-${screen.name}`,
           );
         }
+        await page.context().close();
+      }
+    }
+  });
+
+  it('are recorded from the patient page, each refusal said in the page language', async () => {
+    for (const { lang, locale } of LANGS) {
+      const email = `${lang}@ch.test`;
+      const doctor = await s.people.createPerson({ role: 'clinician', name: 'Dr', email, password: FAMILY_PASSWORD });
+      const cookie = await signIn(s.webUrl, email, FAMILY_PASSWORD);
+      for (const screen of [SCREENS[0], SCREENS[2]]) {
+        const watch = await t.broker.registry.provisionPatient('Jeanne Martin');
+        s.people.addToTeam(s.people.team(`Équipe ${lang}`), { people: [doctor.id], patients: [watch.patientId] });
+        const page = await openPage({
+          url: `${s.webUrl}/console/#/patient/${watch.patientId}`,
+          screen,
+          locale,
+          cookie,
+        });
+        await expect.poll(() => page.getByTestId('patient-title').textContent()).toBe('Jeanne Martin');
+        expect(await page.getByTestId('identity').textContent()).toContain(MESSAGES[lang]['identity.none']);
+        await page.getByTestId('identity-edit').click();
+        await page.getByTestId('identity-save').click();
+        await expect.poll(() => page.getByTestId('field-error').count()).toBeGreaterThan(0);
+
+        await page.getByTestId('birth-name').fill('Martin');
+        await page.getByTestId('first-names').fill('Jeanne Marie');
+        await page.getByTestId('birth-date').fill('1941-02-03');
+        await page.getByTestId('ins-number').fill('2 41 02 75 123 456 95');
+        await page.getByTestId('identity-status').selectOption('qualified');
+        await page.getByTestId('identity-save').click();
+        await expect.poll(() => page.getByTestId('identity-error').textContent()).toBe(ERROR_TEXTS[lang].ins_key);
+        await looksRight(page, `identity-form-refused-${lang}-${screen.name}`);
+        await page.getByTestId('identity-status').selectOption('recovered');
+        await page.getByTestId('ins-number').fill('');
+        await page.getByTestId('identity-save').click();
+        await expect
+          .poll(() => page.getByTestId('identity-error').textContent())
+          .toBe(ERROR_TEXTS[lang].identity_ins_required);
+        await page.getByTestId('birth-date').fill('1942-02-03');
+        await page.getByTestId('ins-number').fill('2 41 02 75 123 456 94');
+        await page.getByTestId('identity-save').click();
+        await expect
+          .poll(() => page.getByTestId('identity-error').textContent())
+          .toBe(ERROR_TEXTS[lang].ins_birth_mismatch);
+
+        await page.getByTestId('birth-date').fill('1941-02-03');
+        await page.getByTestId('identity-status').selectOption('qualified');
+        await page.getByTestId('identity-save').click();
+        await expect.poll(() => page.getByTestId('identity-saved').count()).toBe(1);
+        expect(await page.getByTestId('identity-error').count()).toBe(0);
+        await expect.poll(() => page.getByTestId('patient-title').textContent()).toBe(NAMES[lang][0]);
+        expect(await page.getByTestId('ins').textContent()).toBe(INS[lang]);
+        await looksRight(page, `identity-form-saved-${lang}-${screen.name}`);
         await page.context().close();
       }
     }
