@@ -27,7 +27,7 @@ import { People } from '../common/people.ts';
 import { generateSecret } from '../common/secrets.ts';
 import { normalisePhone } from '../common/phone.ts';
 import { SEXES, type Sex } from '../common/relations.ts';
-import { IDENTITY_STATUSES, INS_KINDS, parseIdentity, type Identity } from '../common/ins.ts';
+import { IDENTITY_STATUSES, INS_KINDS, parseIdentity, shownIns, type Identity } from '../common/ins.ts';
 
 const IDENTITY_USAGE = `[--birth-name NAME --first-names NAMES --birth-date YYYY-MM-DD --sex female|male [--used-name NAME] [--birthplace INSEE] [--ins MATRICULE [--ins-kind nir|nia]] [--identity-status ${IDENTITY_STATUSES.join('|')}]]`;
 const USAGE = `usage: provision patient --label TEXT [--phone NUMBER] [--sex female|male] ${IDENTITY_USAGE}
@@ -119,7 +119,9 @@ function identityOption(): Identity | undefined {
 
 function identityLines(identity: Identity | null | undefined): string {
   if (!identity) return '';
-  const { traits: t, ins, status } = identity;
+  const { traits: t, status } = identity;
+  // Like the API: the INS only for a qualified identity.
+  const ins = shownIns(identity);
   return `identity ${t.birthName} ${t.firstNames}, ${t.birthDate}, ${t.sex}, ${status}${ins ? `, INS ${ins.matricule} ${ins.key} (${ins.oid})` : ''}\n`;
 }
 

@@ -89,6 +89,8 @@ describe('provision patient and contact with an identity', () => {
       'recovered',
     ]);
     expect(changed.status).toBe(0);
+    expect(changed.stdout).toContain('female, recovered\n');
+    expect(changed.stdout).not.toContain('2410275123456');
     expect(read(dir, (r) => r.patientIdentity(patientId))).toMatchObject({
       traits: { usedName: 'DUPONT' },
       ins: { oid: INS_OIDS.nia },
