@@ -6,6 +6,10 @@
  *                                                      one patient and watch; prints id and secret
  *   npm run provision -- contact --patient p-1 [--phone NUMBER|none] [--sex female|male|none]
  *                                                      sets or clears how relatives reach and name a patient
+ *   identity (with patient or contact; common/ins.ts checks it):
+ *     --birth-name MARTIN --first-names "Jeanne Marie" --birth-date 1941-02-03 --sex female
+ *     [--used-name DUPONT] [--birthplace 75112] [--ins "2 41 02 75 123 456 94" [--ins-kind nir|nia]]
+ *     [--identity-status provisional|recovered|validated|qualified]   (provisional by default)
  *   npm run provision -- cohort --count 50 --out FILE   demo/test cohort, secrets written to FILE (0600)
  *   npm run provision -- service --name ingest          (re)creates a service account; prints its secret
  *   npm run provision -- revoke --device w-123          revokes a watch
@@ -24,9 +28,11 @@ import { RPPS_PATTERN } from '../common/people-rules.ts';
 import { generateSecret } from '../common/secrets.ts';
 import { normalisePhone } from '../common/phone.ts';
 import { SEXES, type Sex } from '../common/relations.ts';
+import { IDENTITY_STATUSES, INS_KINDS, parseIdentity, shownIns, type Identity } from '../common/ins.ts';
 
-const USAGE = `usage: provision patient --label TEXT [--phone NUMBER] [--sex female|male]
-       | contact --patient ID [--phone NUMBER|none] [--sex female|male|none] | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID
+const IDENTITY_USAGE = `[--birth-name NAME --first-names NAMES --birth-date YYYY-MM-DD --sex female|male [--used-name NAME] [--birthplace INSEE] [--ins MATRICULE [--ins-kind nir|nia]] [--identity-status ${IDENTITY_STATUSES.join('|')}]]`;
+const USAGE = `usage: provision patient --label TEXT [--phone NUMBER] [--sex female|male] ${IDENTITY_USAGE}
+       | contact --patient ID [--phone NUMBER|none] [--sex female|male|none] ${IDENTITY_USAGE} | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID
        | staff --name TEXT --email ADDRESS --role clinician|nurse|admin [--team NAME] [--rpps NUMBER] | team --team NAME --patients ID,ID`;
 
 function fail(message: string): never {
@@ -50,6 +56,14 @@ const { positionals, values } = parseArgs({
     patient: { type: 'string' },
     phone: { type: 'string' },
     sex: { type: 'string' },
+    'birth-name': { type: 'string' },
+    'first-names': { type: 'string' },
+    'used-name': { type: 'string' },
+    'birth-date': { type: 'string' },
+    birthplace: { type: 'string' },
+    ins: { type: 'string' },
+    'ins-kind': { type: 'string' },
+    'identity-status': { type: 'string' },
   },
 });
 
@@ -74,6 +88,45 @@ function sexOption(clearable: boolean): Sex | null | undefined {
   return sex;
 }
 
+/** The identity flags, checked (undefined when none is given); a refusal says its error code. */
+function identityOption(): Identity | undefined {
+  const flags = ['birth-name', 'first-names', 'used-name', 'birth-date', 'birthplace', 'ins', 'ins-kind'] as const;
+  if (![...flags, 'identity-status' as const].some((flag) => values[flag] !== undefined)) return undefined;
+  const sex = SEXES.find((x) => x === values.sex);
+  const kind = INS_KINDS.find((k) => k === (values['ins-kind'] ?? 'nir'));
+  const status = IDENTITY_STATUSES.find((x) => x === (values['identity-status'] ?? 'provisional'));
+  if (values['birth-name'] === undefined || values['first-names'] === undefined || values['birth-date'] === undefined)
+    fail('an identity needs --birth-name, --first-names and --birth-date');
+  if (!sex) fail(`an identity needs --sex ${SEXES.join(' or ')}`);
+  if (!kind) fail(`--ins-kind must be ${INS_KINDS.join(' or ')}`);
+  if (!status) fail(`--identity-status must be one of ${IDENTITY_STATUSES.join(', ')}`);
+  const identity = parseIdentity(
+    {
+      traits: {
+        birthName: values['birth-name'],
+        firstNames: values['first-names'],
+        usedName: values['used-name'],
+        birthDate: values['birth-date'],
+        sex,
+        birthplace: values.birthplace,
+      },
+      ins: values.ins === undefined ? null : { matricule: values.ins, kind },
+      status,
+    },
+    new Date().toISOString().slice(0, 10),
+  );
+  if (!identity.ok) fail(`identity refused: ${identity.error} (the rules: common/ins.ts)`);
+  return identity.value;
+}
+
+function identityLines(identity: Identity | null | undefined): string {
+  if (!identity) return '';
+  const { traits: t, status } = identity;
+  // Like the API: the INS only for a qualified identity.
+  const ins = shownIns(identity);
+  return `identity ${t.birthName} ${t.firstNames}, ${t.birthDate}, ${t.sex}, ${status}${ins ? `, INS ${ins.matricule} ${ins.key} (${ins.oid})` : ''}\n`;
+}
+
 const registry = Registry.open(registryPath(dataDir()));
 try {
   switch (positionals[0]) {
@@ -82,19 +135,26 @@ try {
       if (!label) fail('patient needs --label (how the care team refers to the patient)');
       const phone = phoneOption(false) ?? undefined;
       const sex = sexOption(false) ?? undefined;
+      const identity = identityOption();
       const p = await registry.provisionPatient(label, { ...(phone && { phone }), ...(sex && { sex }) });
+      if (identity) registry.setPatientIdentity(p.patientId, identity);
       process.stdout.write(
-        `patient  ${p.patientId}\nwatch    ${p.deviceId}\nsecret   ${p.secret}\n\nThe secret is shown once: configure it in the watch now. Only its hash is stored.\n`,
+        `patient  ${p.patientId}\nwatch    ${p.deviceId}\nsecret   ${p.secret}\n${identityLines(identity)}\nThe secret is shown once: configure it in the watch now. Only its hash is stored.\n`,
       );
       break;
     }
     case 'contact': {
       if (!values.patient) fail('contact needs --patient ID');
-      const contact = { phone: phoneOption(true), sex: sexOption(true) };
-      if (contact.phone === undefined && contact.sex === undefined) fail('contact needs --phone or --sex');
+      const identity = identityOption();
+      const contact = { phone: phoneOption(true), sex: identity ? undefined : sexOption(true) };
+      if (contact.phone === undefined && contact.sex === undefined && !identity)
+        fail('contact needs --phone, --sex or an identity');
       if (!registry.setPatientContact(values.patient, contact)) fail(`unknown patient ${values.patient}`);
+      if (identity) registry.setPatientIdentity(values.patient, identity);
       const now = registry.patientContact(values.patient);
-      process.stdout.write(`patient  ${values.patient}\nphone    ${now?.phone ?? '-'}\nsex      ${now?.sex ?? '-'}\n`);
+      process.stdout.write(
+        `patient  ${values.patient}\nphone    ${now?.phone ?? '-'}\nsex      ${now?.sex ?? '-'}\n${identityLines(registry.patientIdentity(values.patient))}`,
+      );
       break;
     }
     case 'cohort': {

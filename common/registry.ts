@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { isDeviceId } from '../devices/topics.ts';
+import { IDENTITY_STATUSES, INS_OIDS, type Identity } from './ins.ts';
 import type { Migration } from './migrate.ts';
 import { normalisePhone } from './phone.ts';
 import type { Sex } from './relations.ts';
@@ -75,6 +76,16 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
   SCHEMA,
   // How to reach the patient on a fall or an SOS, and how their relatives' page names them.
   `ALTER TABLE patients ADD COLUMN phone TEXT; ALTER TABLE patients ADD COLUMN sex TEXT;`,
+  // The identity of the identity-vigilance framework (common/ins.ts); the sex is the column above.
+  `ALTER TABLE patients ADD COLUMN birth_name TEXT;
+   ALTER TABLE patients ADD COLUMN first_names TEXT;
+   ALTER TABLE patients ADD COLUMN used_name TEXT;
+   ALTER TABLE patients ADD COLUMN birth_date TEXT;
+   ALTER TABLE patients ADD COLUMN birthplace TEXT;
+   ALTER TABLE patients ADD COLUMN ins_matricule TEXT;
+   ALTER TABLE patients ADD COLUMN ins_key TEXT;
+   ALTER TABLE patients ADD COLUMN ins_oid TEXT;
+   ALTER TABLE patients ADD COLUMN identity_status TEXT;`,
 ];
 
 interface DeviceRow {
@@ -218,6 +229,42 @@ export class Registry {
   }
 
   /**
+   * The patient's identity (traits, INS, status); null when none was recorded, undefined for an
+   * unknown patient. Never logged.
+   */
+  patientIdentity(patientId: string): Identity | null | undefined {
+    const row = this.#db
+      .prepare<[string], IdentityRow>(`SELECT ${IDENTITY_COLUMNS} FROM patients WHERE id = ?`)
+      .get(patientId);
+    return row && identityOf(row);
+  }
+
+  /** Records a checked identity (common/ins.ts's parseIdentity), its sex included; false for an unknown patient. */
+  setPatientIdentity(patientId: string, identity: Identity): boolean {
+    const { traits: t, ins, status } = identity;
+    return (
+      this.#db
+        .prepare(
+          `UPDATE patients SET birth_name = ?, first_names = ?, used_name = ?, birth_date = ?, sex = ?, birthplace = ?,
+           ins_matricule = ?, ins_key = ?, ins_oid = ?, identity_status = ? WHERE id = ?`,
+        )
+        .run(
+          t.birthName,
+          t.firstNames,
+          t.usedName,
+          t.birthDate,
+          t.sex,
+          t.birthplace,
+          ins?.matricule ?? null,
+          ins?.key ?? null,
+          ins?.oid ?? null,
+          status,
+          patientId,
+        ).changes === 1
+    );
+  }
+
+  /**
    * The patient a device belongs to. Remembered: a device is provisioned for one patient and never
    * moves (revoking it keeps the link; the broker refuses its connections), and the ingest and the
    * web service ask for every message.
@@ -236,6 +283,41 @@ export class Registry {
   close(): void {
     this.#db.close();
   }
+}
+
+const IDENTITY_COLUMNS =
+  'birth_name, first_names, used_name, birth_date, sex, birthplace, ins_matricule, ins_key, ins_oid, identity_status';
+interface IdentityRow {
+  birth_name: string | null;
+  first_names: string | null;
+  used_name: string | null;
+  birth_date: string | null;
+  sex: string | null;
+  birthplace: string | null;
+  ins_matricule: string | null;
+  ins_key: string | null;
+  ins_oid: string | null;
+  identity_status: string | null;
+}
+
+/** A row back to an identity; a row this code did not write (a status or OID it does not know) reads as none. */
+function identityOf(row: IdentityRow): Identity | null {
+  const status = IDENTITY_STATUSES.find((s) => s === row.identity_status);
+  const sex = row.sex === 'female' || row.sex === 'male' ? row.sex : undefined;
+  if (!status || !sex || row.birth_name === null || row.first_names === null || row.birth_date === null) return null;
+  const oid = Object.values(INS_OIDS).find((o) => o === row.ins_oid);
+  return {
+    traits: {
+      birthName: row.birth_name,
+      firstNames: row.first_names,
+      usedName: row.used_name,
+      birthDate: row.birth_date,
+      sex,
+      birthplace: row.birthplace,
+    },
+    ins: oid && row.ins_matricule && row.ins_key ? { matricule: row.ins_matricule, key: row.ins_key, oid } : null,
+    status,
+  };
 }
 
 function phoneOrThrow(input: string): string {

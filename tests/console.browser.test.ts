@@ -12,6 +12,7 @@ import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
 import { Fleet } from '../simulators/fleet.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
+import { parseIdentity } from '../common/ins.ts';
 
 const fr = MESSAGES.fr;
 let fleets: Fleet[] = [];
@@ -30,6 +31,17 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
   const names = ['Jeanne Martin', 'Marcel Bernard', 'Simone Dubois', 'Robert Thomas'];
   const watches = await Promise.all(names.map((n) => t.broker.registry.provisionPatient(n)));
   const outsider = await t.broker.registry.provisionPatient('Odette Leroy');
+  const identity = parseIdentity(
+    {
+      traits: { birthName: 'Martin', firstNames: 'Jeanne', birthDate: '1941-02-03', sex: 'female' },
+      ins: null,
+      status: 'validated',
+    },
+    '2026-01-01',
+  );
+  if (!identity.ok) throw new Error(identity.error);
+  t.broker.registry.setPatientIdentity(watches[0]!.patientId, identity.value);
+  const jeanne = 'MARTIN Jeanne, née le 03/02/1941 (F)';
   const doctor = await s.people.createPerson({
     role: 'clinician',
     name: 'Dr Martin',
@@ -75,6 +87,7 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
     .toBe(watches[0]!.patientId);
   const fall = page.locator('[data-testid="feed-alert"][data-kind="fall"]');
   await expect.poll(() => fall.count()).toBe(1);
+  expect(await fall.textContent()).toContain(jeanne);
   expect(await page.getByTestId('patient-row').first().getAttribute('class')).toContain('high');
   await fall.getByTestId('ack').click();
   await expect.poll(() => fall.getByTestId('acked').textContent()).toMatch(/^acquittée par Dr Martin à \d\d:\d\d$/);
@@ -131,6 +144,7 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
     })
     .toBeGreaterThan(0);
   await expect.poll(() => page.getByTestId('call-vitals').count()).toBe(1);
+  expect(await page.getByTestId('call-patient').textContent()).toBe(jeanne);
   await expect.poll(() => page.getByTestId('live-hr').textContent()).toMatch(/^\d+ \/min$/);
   await expect
     .poll(() => page.locator('.selfview video').evaluate((v: HTMLVideoElement) => v.videoWidth))

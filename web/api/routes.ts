@@ -23,6 +23,8 @@ import {
   HISTORY_RANGES,
   historySchema,
   id,
+  identityBody,
+  identityViewSchema,
   invitationViewSchema,
   meSchema,
   noteSchema,
@@ -295,6 +297,15 @@ export const ROUTES = {
       phone: z.string().nullable(),
       chain: chainSchema,
     }),
+  }),
+  /** Records the patient's identity (traits, INS, status), checked by common/ins.ts. */
+  setIdentity: route({
+    method: 'PUT',
+    url: '/api/console/patients/:patientId/identity',
+    status: 200,
+    params: patientParams,
+    body: identityBody,
+    reply: z.object({ identity: identityViewSchema }),
   }),
   history: route({
     method: 'GET',

@@ -8,6 +8,7 @@ import { alertViewSchema, auditEntrySchema } from '../../common/alert-api.ts';
 import { READING_NAMES, type ReadingName } from '../../devices/limits.ts';
 import { LANGS, ROLES } from '../../common/people-rules.ts';
 import { RELATIONS, SEXES } from '../../common/relations.ts';
+import { IDENTITY_STATUSES, INS_KINDS, INS_OIDS } from '../../common/ins.ts';
 import { ROLES as CALL_ROLES } from '../../sfu/protocol.ts';
 
 export const id = z.string().trim().min(1).max(100);
@@ -142,9 +143,42 @@ export const thresholdLimitSchema = thresholdViewSchema.pick({
 });
 export type ThresholdLimit = z.infer<typeof thresholdLimitSchema>;
 
+/**
+ * A patient's identity as the care team sees it (common/ins.ts): the strict traits, the identity
+ * status, and the INS only when the identity is qualified (null otherwise, whatever is stored).
+ */
+export const identityViewSchema = z.object({
+  birthName: z.string(),
+  firstNames: z.string(),
+  usedName: z.string().nullable(),
+  birthDate: z.string(),
+  sex: z.enum(SEXES),
+  birthplace: z.string().nullable(),
+  status: z.enum(IDENTITY_STATUSES),
+  ins: z.object({ matricule: z.string(), key: z.string(), oid: z.enum([INS_OIDS.nir, INS_OIDS.nia]) }).nullable(),
+});
+export type IdentityView = z.infer<typeof identityViewSchema>;
+
+/** What the care team sends to set a patient's identity; the server checks it with common/ins.ts. */
+export const identityBody = z.object({
+  birthName: z.string().max(200),
+  firstNames: z.string().max(200),
+  usedName: z.string().max(200).nullable().default(null),
+  birthDate: z.string().max(20),
+  sex: z.enum(SEXES),
+  birthplace: z.string().max(20).nullable().default(null),
+  ins: z
+    .object({ matricule: z.string().max(40), kind: z.enum(INS_KINDS) })
+    .nullable()
+    .default(null),
+  status: z.enum(IDENTITY_STATUSES),
+});
+
 export const consoleRowSchema = z.object({
   id: z.string(),
   name: z.string(),
+  /** The recorded identity, to name the patient without confusion (null: only `name` is known). */
+  identity: identityViewSchema.nullable().default(null),
   presence: presenceSchema,
   latest: latestSchema,
   news2: news2ViewSchema.nullable(),

@@ -4,10 +4,11 @@
  * team. Alerts are acted on through /api/alerts/:id/actions (routes/family.ts, same access rule).
  */
 import { VigieError } from '../../common/errors.ts';
+import { parseIdentity, shownIns, type Identity } from '../../common/ins.ts';
 import type { AlertView } from '../../common/alert-api.ts';
 import { thresholdsFor } from '../../ingest/rules/thresholds.ts';
 import { MAX_PAST_ALERTS, ROUTES } from '../api/routes.ts';
-import type { ConsoleRow, StaffMe } from '../api/schemas.ts';
+import type { ConsoleRow, IdentityView, StaffMe } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
 import { namesOf, requireAccess } from '../access.ts';
@@ -69,6 +70,22 @@ export function consoleRoutes(app: App, c: WebContext): void {
         phone: c.registry.patientContact(patientId)?.phone ?? null,
         chain: { ...chain, steps: [...chain.steps] },
       };
+    },
+  });
+
+  app.route({
+    ...routeOf(ROUTES.setIdentity, 'staff'),
+    handler: async (request) => {
+      const person = personOf(request);
+      const { patientId } = request.params;
+      requireAccess(c.people, person, patientId);
+      const { ins, status, ...traits } = request.body;
+      const identity = parseIdentity({ traits, ins, status }, new Date().toISOString().slice(0, 10));
+      if (!identity.ok) throw new VigieError(identity.error, `the identity is refused: ${identity.error}`);
+      if (!c.registry.setPatientIdentity(patientId, identity.value))
+        throw new VigieError('patient_not_found', 'unknown patient');
+      c.logger.info({ patientId, staffId: person.id, status }, 'patient identity set');
+      return { identity: identityView(identity.value) };
     },
   });
 
@@ -173,6 +190,7 @@ function rowOf(c: WebContext, patientId: string, alerts: readonly AlertView[]): 
   return {
     id: patientId,
     name: c.registry.patientLabel(patientId) ?? patientId,
+    identity: identityOf(c, patientId),
     presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
     latest: now.latest,
     news2: news2Of(now.news2, news2Options, Date.now()),
@@ -183,4 +201,14 @@ function rowOf(c: WebContext, patientId: string, alerts: readonly AlertView[]): 
       .filter((th) => th.enabled)
       .map(({ vital, direction, limit, priority }) => ({ vital, direction, limit, priority })),
   };
+}
+
+function identityOf(c: WebContext, patientId: string): IdentityView | null {
+  const identity = c.registry.patientIdentity(patientId);
+  return identity ? identityView(identity) : null;
+}
+
+/** What the care team is shown of an identity: its INS only when it is qualified. */
+function identityView({ traits, status, ...identity }: Identity): IdentityView {
+  return { ...traits, status, ins: shownIns({ traits, status, ...identity }) };
 }

@@ -7,7 +7,7 @@
 import type { AlertView } from '../../../common/alert-api.ts';
 import type { LiveMessage } from '../../api/live.ts';
 import { ROUTES } from '../../api/routes.ts';
-import type { ConsoleRow, LiveSample } from '../../api/schemas.ts';
+import type { ConsoleRow, IdentityView, LiveSample } from '../../api/schemas.ts';
 import type { ErrorCode } from '../../../common/errors.ts';
 import { ApiError, call, type ClientErrorCode } from '../lib/api.ts';
 import { READING_NAMES } from '../../../devices/limits.ts';
@@ -70,6 +70,14 @@ export class ConsoleLive {
   /** Applies an alert the person just acted on, before its echo from the server. */
   applyAlert(alert: AlertView, names: Record<string, string> = {}): void {
     this.#alert(alert, names);
+    this.#publish();
+  }
+
+  /** Shows the identity the person just recorded (the live channel does not resend it). */
+  applyIdentity(patientId: string, identity: IdentityView): void {
+    const r = this.#byId.get(patientId);
+    if (!r) return;
+    this.#byId.set(patientId, { ...r, identity, updatedAt: Date.now() });
     this.#publish();
   }
 

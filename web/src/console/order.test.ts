@@ -12,6 +12,7 @@ const row = (
 ): ConsoleRow => ({
   id: `p-${name.toLowerCase()}`,
   name,
+  identity: null,
   presence: { online, lastSeen: null, battery: null },
   latest: {},
   news2: score === null ? null : news2(score),
@@ -83,6 +84,21 @@ describe('patient list order', () => {
     expect(matches(row('Jeanne', [], 0), '', 'alerts')).toBe(false);
     expect(matches(row('Jeanne', ['low'], 0), '', 'alerts')).toBe(true);
     expect(matches(row('Jeanne', [], 0, false), '', 'offline')).toBe(true);
+  });
+  it('finds a patient by their recorded identity: birth name, first names, name used, birth date', () => {
+    const identity = {
+      birthName: 'MARTIN',
+      firstNames: 'Jeanne Marie',
+      usedName: 'DUPONT',
+      birthDate: '1941-02-03',
+      sex: 'female',
+      birthplace: null,
+      status: 'provisional',
+      ins: null,
+    } as const;
+    const jeanne = { ...row('Mme D.', [], 0), identity };
+    for (const q of ['martin', 'marie', 'dupont', '1941-02']) expect(matches(jeanne, q, 'all'), q).toBe(true);
+    expect(matches(jeanne, '1942', 'all')).toBe(false);
   });
 });
 

@@ -129,7 +129,9 @@ export class StableOrder {
 /** Search by name or id, and the filters of the list. */
 export function matches(row: ConsoleRow, query: string, filter: 'all' | 'alerts' | 'offline'): boolean {
   const q = query.trim().toLowerCase();
-  if (q && !row.name.toLowerCase().includes(q) && !row.id.includes(q)) return false;
+  const { name, identity: who, id } = row;
+  const words = [name, who?.birthName, who?.firstNames, who?.usedName, who?.birthDate, id].filter((w) => w != null);
+  if (q && !words.some((w) => w.toLowerCase().includes(q))) return false;
   if (filter === 'alerts') return row.alerts.length > 0;
   if (filter === 'offline') return row.presence.online === false;
   return true;
