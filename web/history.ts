@@ -48,9 +48,15 @@ export async function readHistory(
         : Math.ceil(bucketSeconds / 3600) * 3600;
   const from = now - span;
   const select = SERIES.map((s) => `mean("${s}") AS "${s}"`).join(', ');
-  const rows = await influx.query<Record<string, unknown>>(
-    `SELECT ${select} FROM "${rp}"."vitals" WHERE "patient" = ${escape.stringLit(patientId)} AND time >= ${from}ms AND time <= ${now}ms GROUP BY time(${step}s) fill(null)`,
-  );
+  const rows = await influx
+    .query<Record<string, unknown>>(
+      `SELECT ${select} FROM "${rp}"."vitals" WHERE "patient" = ${escape.stringLit(patientId)} AND time >= ${from}ms AND time <= ${now}ms GROUP BY time(${step}s) fill(null)`,
+    )
+    // The ingest makes the database with the first reading: until then there is no history, not a fault.
+    .catch((error: unknown) => {
+      if (error instanceof Error && /database not found/.test(error.message)) return [];
+      throw error;
+    });
   const ts: number[] = [];
   const values = Object.fromEntries(SERIES.map((s) => [s, [] as Array<number | null>])) as Record<
     Series,
