@@ -168,24 +168,33 @@ it('sounds the medium pattern for a medium alert, and notifies through the servi
   });
   await simone.publish('events', { ts: Date.now(), seq: 2, type: 'sos' });
   await expect.poll(async () => (await alarmState(page))?.pattern).toBe('high');
+  // What the service worker shows, and what the page made of its request (shown, not allowed, or the
+  // error's name): if the notification never comes, the difference says why.
   const notifications = () =>
     page.evaluate(async () => {
       const registration = await navigator.serviceWorker.ready;
-      return (await registration.getNotifications()).map((n) => ({
-        title: n.title,
-        body: n.body,
-        tag: n.tag,
-        url: (n.data as { url: string }).url,
-      }));
+      return {
+        shown: (await registration.getNotifications()).map((n) => ({
+          title: n.title,
+          body: n.body,
+          tag: n.tag,
+          url: (n.data as { url: string }).url,
+        })),
+        page: (window as unknown as { vigieNotified: unknown }).vigieNotified,
+      };
     });
-  await expect.poll(notifications).toEqual([
-    {
-      title: 'URGENT — Appel SOS',
-      body: 'Simone Dubois',
-      tag: expect.stringMatching(/^alert-\d+$/),
-      url: `/console/#/patient/${simone.device.patientId}`,
-    },
-  ]);
+  const tag = expect.stringMatching(/^alert-\d+$/);
+  await expect.poll(notifications).toEqual({
+    shown: [
+      {
+        title: 'URGENT — Appel SOS',
+        body: 'Simone Dubois',
+        tag,
+        url: `/console/#/patient/${simone.device.patientId}`,
+      },
+    ],
+    page: [{ tag, outcome: 'shown' }],
+  });
 
   // Acknowledging after the session ended: refused, and the alarm centre says why in the page's language.
   await context.clearCookies();
