@@ -1,20 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate, MigrationError, SchemaTooNewError, type Migration } from './migrate.ts';
 import { People, PEOPLE_MIGRATIONS } from './people.ts';
 import { Registry } from './registry.ts';
 import { openSqlite } from './sqlite.ts';
+import { useTempDbPath } from './temp-db.testing.ts';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-function dbPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vigie-migrate-'));
-  dirs.push(dir);
-  return join(dir, 'registry.db');
-}
+const dbPath = useTempDbPath('migrate');
 const tables = (db: ReturnType<typeof openSqlite>) =>
   db
     .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")

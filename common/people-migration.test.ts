@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { migrate } from './migrate.ts';
 import { People, PEOPLE_MIGRATIONS } from './people.ts';
 import { Registry, REGISTRY_MIGRATIONS } from './registry.ts';
 import { openSqlite } from './sqlite.ts';
+import { useTempDbPath } from './temp-db.testing.ts';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-function dbPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vigie-migrate-'));
-  dirs.push(dir);
-  return join(dir, 'registry.db');
-}
+const dbPath = useTempDbPath('migrate');
 
 describe('the people database at version 3, with relations typed as free text', () => {
   it('migrates each relation to its code, or to "other" keeping what was typed', () => {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
-import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
+import { useFamilyStack } from './support/family-stack.ts';
 import { accessibilityViolations, artifactPath, useBrowser, LANGS, SCREENS, type Screen } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
@@ -87,14 +87,7 @@ describe('pages on a phone, a tablet and a desktop, in French and English', () =
   });
 
   it('the console’s API tokens: create one, shown once, listed, revoked', async () => {
-    const doctor = await s.people.createPerson({
-      role: 'clinician',
-      name: 'Dr Martin',
-      email: 'dr.martin@ch.test',
-      password: FAMILY_PASSWORD,
-    });
-    s.people.addToTeam(s.staffTeam, { people: [doctor.id] });
-    const cookie = `vigie_session=${s.people.createSession(doctor.id, 3600_000).token}`;
+    const { cookie, personId } = await s.clinician({ name: 'Dr Martin', email: 'dr.martin@ch.test' });
     for (const { lang, locale } of LANGS) {
       for (const screen of SCREENS) {
         const page = await open(`${s.webUrl}/console/#/tokens`, screen, locale, cookie);
@@ -110,7 +103,7 @@ describe('pages on a phone, a tablet and a desktop, in French and English', () =
         await done(page);
       }
     }
-    expect(s.people.apiTokens(doctor.id)).toEqual([]);
+    expect(s.people.apiTokens(personId)).toEqual([]);
   });
 
   it('the family page on an SOS: what to do now, who is on the way, who the senior is for the reader', async () => {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
-import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
+import { useFamilyStack } from './support/family-stack.ts';
 import { accessibilityViolations, artifactPath, SCREENS, useBrowser, type Screen } from './support/browser.ts';
 import { MESSAGES, translate, type Lang } from '../web/src/lib/i18n.ts';
 import { ERROR_TEXTS } from '../web/src/lib/error-text.ts';
@@ -235,14 +235,7 @@ describe('every word in the page’s language, whatever the browser’s', () => 
     const { device, publish } = await s.senior('Jeanne Dupont');
     await publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
     await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test', relation: 'daughter' });
-    const doctor = await s.people.createPerson({
-      role: 'clinician',
-      name: 'Dr Martin',
-      email: 'dr.martin@ch.test',
-      password: FAMILY_PASSWORD,
-    });
-    s.people.addToTeam(s.staffTeam, { people: [doctor.id] });
-    const cookie = `vigie_session=${s.people.createSession(doctor.id, 3600_000).token}`;
+    const { cookie } = await s.clinician({ name: 'Dr Martin', email: 'dr.martin@ch.test' });
     for (const { lang, locale } of CASES) {
       const home = await open(`/console/?lang=${lang}`, locale, { cookie });
       const feed = `console alerts ${lang}`;

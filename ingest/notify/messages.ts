@@ -6,6 +6,7 @@
  */
 import type { Lang } from '../../common/people.ts';
 import { redactDetail } from '../../common/redact.ts';
+import { unitOf } from '../../common/vital-units.ts';
 import type { Alert } from '../lifecycle/alert-store.ts';
 import type { MessageKind } from '../lifecycle/escalation-store.ts';
 import type { Notification } from './channel.ts';
@@ -23,7 +24,7 @@ export interface MessageContext {
   readonly vitals: boolean;
 }
 
-/** Each vital as a message names it, and its unit (devices/PROTOCOL.md). */
+/** Each vital as a message names it. */
 const VITALS: Record<Lang, Readonly<Record<string, string>>> = {
   fr: {
     hr: 'pouls',
@@ -46,22 +47,11 @@ const VITALS: Record<Lang, Readonly<Record<string, string>>> = {
     weight: 'weight',
   },
 };
-const UNITS: Readonly<Record<string, string>> = {
-  hr: '/min',
-  spo2: '%',
-  temp: '°C',
-  sys: 'mmHg',
-  dia: 'mmHg',
-  rr: '/min',
-  glucose: 'mmol/L',
-  weight: 'kg',
-};
-
 /** "(glycémie 2,4 mmol/L)" for a threshold alert the recipient may see the value of; empty otherwise. */
 function measured(detail: Readonly<Record<string, unknown>>, lang: Lang): string {
   const { vital, value } = detail;
   if (typeof vital !== 'string' || typeof value !== 'number') return '';
-  const unit = UNITS[vital] ? ` ${UNITS[vital]}` : '';
+  const unit = unitOf(vital) ? ` ${unitOf(vital)}` : '';
   return ` (${VITALS[lang][vital] ?? vital} ${value.toLocaleString(lang)}${unit})`;
 }
 

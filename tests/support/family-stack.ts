@@ -35,6 +35,8 @@ export interface FamilyStack {
   /** A personal API token of a nurse whose care team follows every senior of this stack. */
   staffToken: string;
   staffTeam: string;
+  /** A member of the stack's care team (password FAMILY_PASSWORD) and their console session cookie. */
+  clinician(who: { name: string; email: string }): Promise<{ cookie: string; personId: string }>;
   /** A senior with a connected watch. */
   senior(
     name: string,
@@ -117,6 +119,11 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
         publish: async (channel, body) =>
           void (await client.publishAsync(deviceTopic(device.deviceId, channel), JSON.stringify(body), { qos: 1 })),
       };
+    };
+    s.clinician = async ({ name, email }) => {
+      const person = await s.people.createPerson({ role: 'clinician', name, email, password: FAMILY_PASSWORD });
+      s.people.addToTeam(s.staffTeam, { people: [person.id] });
+      return { cookie: `vigie_session=${s.people.createSession(person.id, 3600_000).token}`, personId: person.id };
     };
     s.family = async (patientId, who) => {
       const invited = await fetch(`${s.webUrl}/api/patients/${patientId}/invitations`, {

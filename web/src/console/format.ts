@@ -45,18 +45,8 @@ export function num(v: { value: number } | undefined, digits = 0, lang = 'fr'): 
   return nf.format(v.value);
 }
 
-/** The unit of each vital as the console shows it (devices/PROTOCOL.md). */
-export const UNITS = {
-  hr: '/min',
-  spo2: '%',
-  temp: '°C',
-  bp: 'mmHg',
-  sys: 'mmHg',
-  dia: 'mmHg',
-  rr: '/min',
-  weight: 'kg',
-  glucose: 'mmol/L',
-} as const;
+/** The unit of each vital as the console shows it. */
+export { VITAL_UNITS as UNITS } from '../../../common/vital-units.ts';
 
 /** The NEWS2 parameters a partial score lacks, in the page's language. */
 export function missingParameters(missing: readonly string[], t: (key: MessageKey) => string): string {

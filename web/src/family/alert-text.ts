@@ -1,7 +1,7 @@
 /** How the family page names an alert (kind and what it saw), in the page's language. */
 import type { AlertView } from '../../../common/alert-api.ts';
 import { isMessageKey, type MessageKey } from '../lib/i18n.ts';
-import { UNITS } from '../console/format.ts';
+import { unitOf } from '../../../common/vital-units.ts';
 
 export function alertTitleKey(alert: Pick<AlertView, 'kind'>): MessageKey {
   const key = alert.kind.startsWith('threshold:') ? 'alert.kind.threshold' : `alert.kind.${alert.kind}`;
@@ -18,7 +18,7 @@ export function alertValue(alert: AlertView, t: (key: MessageKey) => string, lan
   if (typeof vital !== 'string') return '';
   const word = isMessageKey(`vital.${vital}`) ? t(`vital.${vital}` as MessageKey) : vital;
   if (typeof value === 'number') {
-    const unit = vital in UNITS ? ` ${UNITS[vital as keyof typeof UNITS]}` : '';
+    const unit = unitOf(vital) ? ` ${unitOf(vital)}` : '';
     return `${word} ${value.toLocaleString(lang)}${unit}`;
   }
   if (beyondDeviceRange === 'below') return `${word} LO`;
