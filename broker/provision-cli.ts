@@ -24,7 +24,7 @@ import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry, SERVICE_ROLES } from '../common/registry.ts';
 import { SERVICE_PREFIX } from './acl.ts';
 import { People } from '../common/people.ts';
-import { RPPS_PATTERN } from '../common/people-rules.ts';
+import { RPPS_PATTERN, STAFF_ROLES } from '../common/people-rules.ts';
 import { generateSecret } from '../common/secrets.ts';
 import { normalisePhone } from '../common/phone.ts';
 import { SEXES, type Sex } from '../common/relations.ts';
@@ -33,7 +33,7 @@ import { IDENTITY_STATUSES, INS_KINDS, parseIdentity, shownIns, type Identity } 
 const IDENTITY_USAGE = `[--birth-name NAME --first-names NAMES --birth-date YYYY-MM-DD --sex female|male [--used-name NAME] [--birthplace INSEE] [--ins MATRICULE [--ins-kind nir|nia]] [--identity-status ${IDENTITY_STATUSES.join('|')}]]`;
 const USAGE = `usage: provision patient --label TEXT [--phone NUMBER] [--sex female|male] ${IDENTITY_USAGE}
        | contact --patient ID [--phone NUMBER|none] [--sex female|male|none] ${IDENTITY_USAGE} | cohort --count N --out FILE | service --name ${SERVICE_ROLES.join('|')} | revoke --device ID
-       | staff --name TEXT --email ADDRESS --role clinician|nurse|admin [--team NAME] [--rpps NUMBER] | team --team NAME --patients ID,ID`;
+       | staff --name TEXT --email ADDRESS --role clinician|nurse|coordinator|homecare|admin [--team NAME] [--rpps NUMBER] | team --team NAME --patients ID,ID`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -181,8 +181,9 @@ try {
       break;
     }
     case 'staff': {
-      const role = (['clinician', 'nurse', 'admin'] as const).find((r) => r === values.role);
-      if (!values.name || !values.email || !role) fail('staff needs --name, --email and --role clinician|nurse|admin');
+      const role = STAFF_ROLES.find((r) => r === values.role);
+      if (!values.name || !values.email || !role)
+        fail(`staff needs --name, --email and --role ${STAFF_ROLES.join('|')}`);
       if (values.rpps !== undefined && !RPPS_PATTERN.test(values.rpps))
         fail('--rpps must be the 9 to 12 digits Pro Santé Connect sends as SubjectNameID');
       const people = People.open(registryPath(dataDir()));

@@ -34,6 +34,7 @@ export const ERROR_STATUS = {
   psc_rpps_unknown: 403,
   psc_required: 403,
   admin_only: 403,
+  role_not_allowed: 403,
   api_token_invalid: 401,
   staff_only: 403,
   family_only: 403,

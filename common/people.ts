@@ -202,6 +202,13 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
    CREATE INDEX record_reads_patient ON record_reads(patient_id, id);
    CREATE INDEX record_reads_person ON record_reads(person_id, id);
    CREATE INDEX record_reads_last ON record_reads(last_at);`,
+  // Every change made to the organisation's set-up (web/change-log.ts): who, what, when, for which patient.
+  `CREATE TABLE changes (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor_id TEXT NOT NULL, patient_id TEXT,
+     action TEXT NOT NULL, detail TEXT NOT NULL
+   );
+   CREATE INDEX changes_patient ON changes(patient_id, id);
+   CREATE INDEX changes_actor ON changes(actor_id, id);`,
 ];
 
 interface PersonRow {

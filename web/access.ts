@@ -6,6 +6,7 @@
  */
 import { VigieError } from '../common/errors.ts';
 import { isStaff, type CareLink, type People, type Person } from '../common/people.ts';
+import { hasRight, type StaffRight } from '../common/people-rules.ts';
 
 export type Access =
   | { readonly kind: 'staff'; readonly patientId: string; readonly vitals: true }
@@ -16,6 +17,24 @@ export function accessTo(people: People, person: Person, patientId: string): Acc
     return people.inTeamOf(person, patientId) ? { kind: 'staff', patientId, vitals: true } : undefined;
   const link = people.linkOf(person.id, patientId);
   return link && { kind: 'family', patientId, vitals: link.shareVitals, link };
+}
+
+/**
+ * A member of the care team whose role has this right (common/people-rules.ts STAFF_RIGHTS); the
+ * organisation's own pages refuse with `admin_only`, the rest with `role_not_allowed`.
+ */
+export function requireRight(person: Person, right: StaffRight): Person {
+  if (hasRight(person.role, right)) return person;
+  throw right === 'organisation'
+    ? new VigieError('admin_only', 'this is for administrators')
+    : new VigieError('role_not_allowed', `the role ${person.role} may not do this (${right})`, { right });
+}
+
+/** A patient of the member's team, and a role with this right over them. */
+export function requireRightOver(people: People, person: Person, patientId: string, right: StaffRight): Access {
+  const access = requireAccess(people, person, patientId);
+  requireRight(person, right);
+  return access;
 }
 
 export function requireAccess(people: People, person: Person, patientId: string): Access {

@@ -10,6 +10,7 @@ import type { Auth } from './auth.ts';
 import type { Calls } from './calls.ts';
 import type { LiveHub } from './live.ts';
 import type { RecordReads } from './record-reads.ts';
+import type { ChangeLog } from './change-log.ts';
 
 export interface WebContext {
   readonly people: People;
@@ -17,6 +18,8 @@ export interface WebContext {
   readonly settings: PatientSettingsStore;
   /** Who read which patient's record. */
   readonly reads: RecordReads;
+  /** Every change to the organisation's set-up (who, what, when). */
+  readonly changes: ChangeLog;
   readonly auth: Auth;
   readonly alerts: AlertsClient;
   readonly live: LiveHub;

@@ -5,6 +5,7 @@ import { createLogger } from '../common/log.ts';
 import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry } from '../common/registry.ts';
 import { RecordReads } from './record-reads.ts';
+import { ChangeLog } from './change-log.ts';
 import { WebServer } from './server.ts';
 import { People } from '../common/people.ts';
 import { PatientSettingsStore } from '../common/patient-settings.ts';
@@ -54,6 +55,7 @@ const registry = Registry.open(registryPath(dataDir()));
 const people = People.open(registryPath(dataDir()));
 const settings = PatientSettingsStore.open(registryPath(dataDir()));
 const reads = RecordReads.open(registryPath(dataDir()));
+const changes = ChangeLog.open(registryPath(dataDir()));
 const web = new WebServer({
   host: config.WEB_HOST,
   port: config.WEB_PORT,
@@ -65,6 +67,7 @@ const web = new WebServer({
   people,
   settings,
   reads,
+  changes,
   influxUrl: config.INFLUX_URL,
   influxAccess: influxAccess(config),
   metricsPort: config.WEB_METRICS_PORT,
@@ -99,6 +102,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       people.close();
       settings.close();
       reads.close();
+      changes.close();
       process.exit(0);
     });
   });

@@ -23,6 +23,7 @@ import { LiveHub } from './live.ts';
 import { liveSocketRoute } from './live-socket.ts';
 import { mqttRelayRoute } from './mqtt-relay.ts';
 import type { RecordReads } from './record-reads.ts';
+import type { ChangeLog } from './change-log.ts';
 import { accountRoutes } from './routes/account.ts';
 import { careTeamRoutes } from './routes/care-team.ts';
 import { consultationRoutes } from './routes/consultations.ts';
@@ -32,6 +33,7 @@ import { pageRoutes } from './routes/pages.ts';
 import { pscRoutes } from './routes/psc.ts';
 import { ProSanteConnect, type PscSettings } from './psc.ts';
 import { recordReadsRoutes } from './routes/record-reads.ts';
+import { changesRoutes } from './routes/changes.ts';
 
 const PURGE_EVERY_MS = 24 * 3600_000;
 
@@ -49,6 +51,8 @@ export interface WebOptions {
   readonly settings: PatientSettingsStore;
   /** Who read which patient's record (purged of old entries at start-up and daily). */
   readonly reads: RecordReads;
+  /** Every change to the organisation's set-up (who, what, when). */
+  readonly changes: ChangeLog;
   /** InfluxDB, for the console's charts (read only), and how to reach it (credentials, CA). */
   readonly influxUrl: string;
   readonly influxAccess?: InfluxAccess;
@@ -127,6 +131,7 @@ export class WebServer {
       registry: o.registry,
       settings: o.settings,
       reads: o.reads,
+      changes: o.changes,
       auth: this.auth,
       alerts: new AlertsClient(o.alertsApi.url, o.alertsApi.token),
       live: this.live,
@@ -146,6 +151,7 @@ export class WebServer {
     careTeamRoutes(app, c);
     consultationRoutes(app, c);
     recordReadsRoutes(app, c);
+    changesRoutes(app, c);
     liveSocketRoute(app, c, {
       snapshot: (_person, access) =>
         access.kind === 'family' ? familyOverview(c, access.link) : consoleRow(c, access.patientId),

@@ -6,6 +6,7 @@ import { createLogger } from '../../common/log.ts';
 import { People } from '../../common/people.ts';
 import { PatientSettingsStore } from '../../common/patient-settings.ts';
 import { RecordReads } from '../../web/record-reads.ts';
+import { ChangeLog } from '../../web/change-log.ts';
 import { registryPath } from '../../common/paths.ts';
 import { startTestBroker } from './broker.ts';
 import { WebServer } from '../../web/server.ts';
@@ -36,6 +37,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
   const { dir, registry } = broker;
   const people = People.open(registryPath(dir));
   const reads = RecordReads.open(registryPath(dir));
+  const changes = ChangeLog.open(registryPath(dir));
   const { patientId } = await registry.provisionPatient('call test');
   const sfu = await startTestSfu({ workers: options.workers ?? 1 });
   const signallingLink = await startTcpProxy(sfu.server.port);
@@ -49,6 +51,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     people,
     settings: PatientSettingsStore.open(registryPath(dir)),
     reads,
+    changes,
     // No ingest here: calls do not need alerts (the family page's tests start one).
     influxUrl: 'http://127.0.0.1:9',
     alertsApi: { url: 'http://127.0.0.1:9', token: 'x'.repeat(32) },
@@ -94,6 +97,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
       await sfu.stop();
       people.close();
       reads.close();
+      changes.close();
       await broker.stop();
     },
   };

@@ -8,12 +8,14 @@ import { afterEach, beforeEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { People } from '../../common/people.ts';
+import type { StaffRole } from '../../common/people-rules.ts';
 import { PatientSettingsStore } from '../../common/patient-settings.ts';
 import { registryPath } from '../../common/paths.ts';
 import { createLogger } from '../../common/log.ts';
 import type { Provisioned } from '../../common/registry.ts';
 import { serveAlertApi } from '../../ingest/alert-api.ts';
 import { RecordReads } from '../../web/record-reads.ts';
+import { ChangeLog } from '../../web/change-log.ts';
 import { WebServer, type WebOptions } from '../../web/server.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
@@ -28,6 +30,8 @@ export interface FamilyStack {
   people: People;
   settings: PatientSettingsStore;
   reads: RecordReads;
+  /** The set-up's change log (web/change-log.ts). */
+  changes: ChangeLog;
   /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
   readsClock: { aheadMs: number };
   /** The ingest's alert API, as the web service reaches it. */
@@ -36,7 +40,8 @@ export interface FamilyStack {
   staffToken: string;
   staffTeam: string;
   /** A member of the stack's care team (password FAMILY_PASSWORD) and their console session cookie. */
-  clinician(who: { name: string; email: string }): Promise<{ cookie: string; personId: string }>;
+  /** A member of the stack's care team, signed in (a clinician unless `role` says otherwise). */
+  clinician(who: { name: string; email: string; role?: StaffRole }): Promise<{ cookie: string; personId: string }>;
   /** A senior with a connected watch. */
   senior(
     name: string,
@@ -79,6 +84,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     s.settings = PatientSettingsStore.open(registryPath(t.broker.dir));
     const readsClock = { aheadMs: 0 };
     s.readsClock = readsClock;
+    s.changes = ChangeLog.open(registryPath(t.broker.dir));
     s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
     s.webOptions = {
       host: '127.0.0.1',
@@ -90,6 +96,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       people: s.people,
       settings: s.settings,
       reads: s.reads,
+      changes: s.changes,
       influxUrl: t.influx.url,
       influxAccess: t.influx.access,
       alertsApi: { url: served.url, token },
@@ -120,8 +127,8 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
           void (await client.publishAsync(deviceTopic(device.deviceId, channel), JSON.stringify(body), { qos: 1 })),
       };
     };
-    s.clinician = async ({ name, email }) => {
-      const person = await s.people.createPerson({ role: 'clinician', name, email, password: FAMILY_PASSWORD });
+    s.clinician = async ({ name, email, role = 'clinician' }) => {
+      const person = await s.people.createPerson({ role, name, email, password: FAMILY_PASSWORD });
       s.people.addToTeam(s.staffTeam, { people: [person.id] });
       return { cookie: `vigie_session=${s.people.createSession(person.id, 3600_000).token}`, personId: person.id };
     };
@@ -150,6 +157,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     s.people.close();
     s.settings.close();
     s.reads.close();
+    s.changes.close();
     await sfu?.stop();
     sfu = undefined;
   });

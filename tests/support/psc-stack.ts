@@ -15,6 +15,7 @@ import { PatientSettingsStore } from '../../common/patient-settings.ts';
 import { Registry } from '../../common/registry.ts';
 import { WebServer } from '../../web/server.ts';
 import { RecordReads } from '../../web/record-reads.ts';
+import { ChangeLog } from '../../web/change-log.ts';
 import { startTestPsc, type TestPsc, type TestPscOptions } from './psc-provider.ts';
 
 export interface PscStack {
@@ -35,12 +36,14 @@ export function usePscStack(
   let dir = '';
   let registry: Registry;
   let reads: RecordReads;
+  let changes: ChangeLog;
   let settings: PatientSettingsStore;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-psc-'));
     registry = Registry.open(join(dir, 'registry.db'));
     s.people = People.open(join(dir, 'registry.db'));
     reads = RecordReads.open(join(dir, 'registry.db'));
+    changes = ChangeLog.open(join(dir, 'registry.db'));
     settings = PatientSettingsStore.open(join(dir, 'registry.db'));
     s.clockOffsetMs = 0;
     const [webPort, pscPort] = [await freePort(), await freePort()];
@@ -68,6 +71,7 @@ export function usePscStack(
       registry,
       people: s.people,
       reads,
+      changes,
       settings,
       influxUrl: 'http://127.0.0.1:9',
       alertsApi: { url: 'http://127.0.0.1:9', token: randomBytes(24).toString('base64url') },
@@ -82,6 +86,7 @@ export function usePscStack(
     await s.psc.close();
     s.people.close();
     reads.close();
+    changes.close();
     settings.close();
     registry.close();
     rmSync(dir, { recursive: true, force: true });

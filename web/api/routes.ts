@@ -14,6 +14,7 @@ import {
   alertWithNamesSchema,
   apiTokenSchema,
   chainSchema,
+  changeSchema,
   consoleRowSchema,
   callLinkCheckSchema,
   consultationSchema,
@@ -372,6 +373,23 @@ export const ROUTES = {
     status: 200,
     query: z.object({ patientId: id.optional(), personId: id.optional(), before }),
     reply: readsPage(recordReadAdminSchema),
+  }),
+  /** The set-up's change log, for administrators: newest first, by patient or by author. */
+  changes: route({
+    method: 'GET',
+    url: '/api/admin/changes',
+    status: 200,
+    query: z.object({ patientId: id.optional(), actorId: id.optional(), before }),
+    reply: z.object({ changes: z.array(changeSchema), next: z.number().nullable() }),
+  }),
+  /** The changes to one patient's set-up, for their care team. */
+  patientChanges: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId/changes',
+    status: 200,
+    params: patientParams,
+    query: z.object({ before }),
+    reply: z.object({ changes: z.array(changeSchema), next: z.number().nullable() }),
   }),
   escalation: route({
     method: 'GET',

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { alertViewSchema, auditEntrySchema } from '../../common/alert-api.ts';
 import { READING_NAMES, type ReadingName } from '../../devices/limits.ts';
-import { LANGS, ROLES } from '../../common/people-rules.ts';
+import { LANGS, ROLES, STAFF_ROLES } from '../../common/people-rules.ts';
 import { RELATIONS, SEXES } from '../../common/relations.ts';
 import { IDENTITY_STATUSES, INS_KINDS, INS_OIDS } from '../../common/ins.ts';
 import { ROLES as CALL_ROLES } from '../../sfu/protocol.ts';
@@ -195,7 +195,7 @@ export type ConsoleRow = z.infer<typeof consoleRowSchema>;
 export const staffMeSchema = z.object({
   id: z.string(),
   name: z.string(),
-  role: z.enum(['clinician', 'nurse', 'admin']),
+  role: z.enum(STAFF_ROLES),
   lang: langSchema,
 });
 export type StaffMe = z.infer<typeof staffMeSchema>;
@@ -304,3 +304,49 @@ export const recordReadAdminSchema = recordReadSchema.extend({
   address: z.string(),
 });
 export type RecordReadAdminView = z.infer<typeof recordReadAdminSchema>;
+
+/**
+ * What can be changed in the organisation's set-up, each change one code of this list (the pages say
+ * it in their language with its detail): web/change-log.ts keeps them. Append; never rename a code
+ * (the log keeps old ones).
+ */
+export const CHANGE_ACTIONS = [
+  'patient.created',
+  'patient.identity',
+  'patient.contact',
+  'device.enrolled',
+  'device.replaced',
+  'device.revoked',
+  'staff.created',
+  'staff.updated',
+  'staff.disabled',
+  'staff.enabled',
+  'team.created',
+  'team.renamed',
+  'team.member_added',
+  'team.member_removed',
+  'team.patient_added',
+  'team.patient_removed',
+  'escalation.set',
+  'thresholds.set',
+  'invitation.created',
+  'invitation.revoked',
+  'psc.required',
+] as const;
+export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
+/** A change's detail: a few named values (names, ids, counts, roles), never a secret. */
+export const changeDetailSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+export type ChangeDetail = z.infer<typeof changeDetailSchema>;
+export const changeSchema = z.object({
+  id: z.number(),
+  at: z.number(),
+  actorId: z.string(),
+  /** The author's name today (their id when the account is gone). */
+  actor: z.string(),
+  patientId: z.string().nullable(),
+  /** How the care team calls the patient (null: not about one patient). */
+  patient: z.string().nullable(),
+  action: z.enum(CHANGE_ACTIONS),
+  detail: changeDetailSchema,
+});
+export type ChangeView = z.infer<typeof changeSchema>;

@@ -9,7 +9,8 @@ import { isThresholdRuleId, thresholdsFor } from '../../ingest/rules/thresholds.
 import { ROUTES, SET_ROUTES } from '../api/routes.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
-import { requireAccess } from '../access.ts';
+import { requireAccess, requireRightOver } from '../access.ts';
+import type { StaffRight } from '../../common/people-rules.ts';
 import { noteRead } from '../record-reads.ts';
 import { routeOf } from './define.ts';
 
@@ -31,9 +32,10 @@ export function careTeamRoutes(app: App, c: WebContext): void {
     const settings = c.settings.get(patientId) ?? patientSettingsSchema.parse({});
     return { settings, thresholds: thresholdsFor(settings.thresholds) };
   };
-  /** The patient, if it is one of this member's team. */
-  const patientOf = (request: Parameters<typeof personOf>[0], patientId: string) => {
-    requireAccess(c.people, personOf(request), patientId);
+  /** The patient, if it is one of this member's team (and their role has this right over them). */
+  const patientOf = (request: Parameters<typeof personOf>[0], patientId: string, right?: StaffRight) => {
+    if (right) requireRightOver(c.people, personOf(request), patientId, right);
+    else requireAccess(c.people, personOf(request), patientId);
     if (!c.registry.hasPatient(patientId)) throw new VigieError('patient_not_found', 'unknown patient');
     return patientId;
   };
@@ -50,7 +52,7 @@ export function careTeamRoutes(app: App, c: WebContext): void {
   app.route({
     ...routeOf(SET_ROUTES.setEscalation, 'staff'),
     handler: async (request) => {
-      const patientId = patientOf(request, request.params.patientId);
+      const patientId = patientOf(request, request.params.patientId, 'setup');
       const { steps, arrivalTimeoutMinutes } = request.body;
       c.people.setChain(
         patientId,
@@ -58,6 +60,7 @@ export function careTeamRoutes(app: App, c: WebContext): void {
         Math.round(arrivalTimeoutMinutes * 60_000),
       );
       c.logger.info({ patientId, staffId: personOf(request).id, steps: steps.length }, 'escalation chain changed');
+      c.changes.record(personOf(request).id, 'escalation.set', { patientId, detail: { steps: steps.length } });
       return chainView(patientId);
     },
   });
@@ -69,13 +72,17 @@ export function careTeamRoutes(app: App, c: WebContext): void {
   app.route({
     ...routeOf(SET_ROUTES.setRules, 'staff'),
     handler: async (request) => {
-      const patientId = patientOf(request, request.params.patientId);
+      const patientId = patientOf(request, request.params.patientId, 'thresholds');
       const unknown = Object.keys(request.body.thresholds).find((id) => !isThresholdRuleId(id));
       if (unknown !== undefined) {
         throw new VigieError('threshold_unknown', `unknown threshold rule "${unknown}"`, { rule: unknown });
       }
       c.settings.set(patientId, request.body, personOf(request).id);
       c.logger.info({ patientId, staffId: personOf(request).id }, 'alert settings changed');
+      c.changes.record(personOf(request).id, 'thresholds.set', {
+        patientId,
+        detail: { changed: Object.keys(request.body.thresholds).length },
+      });
       return rulesView(patientId);
     },
   });

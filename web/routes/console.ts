@@ -3,6 +3,7 @@
  * nurse, admin), by session or personal API token, and answers only about the patients of their care
  * team. Alerts are acted on through /api/alerts/:id/actions (routes/family.ts, same access rule).
  */
+import { STAFF_ROLES } from '../../common/people-rules.ts';
 import { VigieError } from '../../common/errors.ts';
 import { parseIdentity, shownIns, type Identity } from '../../common/ins.ts';
 import type { AlertView } from '../../common/alert-api.ts';
@@ -11,7 +12,7 @@ import { MAX_PAST_ALERTS, ROUTES } from '../api/routes.ts';
 import type { ConsoleRow, IdentityView, StaffMe } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
-import { namesOf, requireAccess } from '../access.ts';
+import { namesOf, requireAccess, requireRightOver } from '../access.ts';
 import { readHistory } from '../history.ts';
 import { news2Of } from '../news2-view.ts';
 import { noteRead } from '../record-reads.ts';
@@ -24,7 +25,7 @@ export function consoleRoutes(app: App, c: WebContext): void {
     ...routeOf(ROUTES.staffMe, 'staff'),
     handler: async (request) => {
       const person = personOf(request);
-      const role: StaffMe['role'] = person.role === 'admin' || person.role === 'nurse' ? person.role : 'clinician';
+      const role: StaffMe['role'] = STAFF_ROLES.find((r) => r === person.role) ?? 'clinician';
       return { person: { id: person.id, name: person.name, role, lang: person.lang } };
     },
   });
@@ -78,13 +79,14 @@ export function consoleRoutes(app: App, c: WebContext): void {
     handler: async (request) => {
       const person = personOf(request);
       const { patientId } = request.params;
-      requireAccess(c.people, person, patientId);
+      requireRightOver(c.people, person, patientId, 'setup');
       const { ins, status, ...traits } = request.body;
       const identity = parseIdentity({ traits, ins, status }, new Date().toISOString().slice(0, 10));
       if (!identity.ok) throw new VigieError(identity.error, `the identity is refused: ${identity.error}`);
       if (!c.registry.setPatientIdentity(patientId, identity.value))
         throw new VigieError('patient_not_found', 'unknown patient');
       c.logger.info({ patientId, staffId: person.id, status }, 'patient identity set');
+      c.changes.record(person.id, 'patient.identity', { patientId, detail: { status } });
       return { identity: identityView(identity.value) };
     },
   });

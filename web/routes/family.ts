@@ -14,7 +14,7 @@ import { ROUTES } from '../api/routes.ts';
 import type { FamilyOverview } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
-import { accessTo, isPatientOrCareTeam, namesOf, requireAccess, requireFamilyLink } from '../access.ts';
+import { accessTo, isPatientOrCareTeam, namesOf, requireAccess, requireFamilyLink, requireRight } from '../access.ts';
 import { isInvited, patientSeat } from '../calls.ts';
 import { noteRead } from '../record-reads.ts';
 import { routeOf } from './define.ts';
@@ -55,6 +55,7 @@ export function familyRoutes(app: App, c: WebContext): void {
       if (!isPatientOrCareTeam(access)) {
         throw new VigieError('invite_not_allowed', 'only the patient or their care team can invite relatives');
       }
+      if (access.kind === 'staff') requireRight(person, 'setup');
       if (request.body.role === 'patient' && access.kind !== 'staff') {
         throw new VigieError('invite_not_allowed', 'only the care team can create the patient’s own account');
       }
@@ -64,6 +65,10 @@ export function familyRoutes(app: App, c: WebContext): void {
         INVITATION_TTL_MS,
       );
       c.logger.info({ patientId, personId: person.id, role: request.body.role }, 'invitation created');
+      c.changes.record(person.id, 'invitation.created', {
+        patientId,
+        detail: { name: request.body.name, role: request.body.role ?? 'family' },
+      });
       return { link: `${c.publicUrl()}/family/#invite=${token}`, expiresAt };
     },
   });

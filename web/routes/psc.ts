@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { VigieError } from '../../common/errors.ts';
+import { requireRight } from '../access.ts';
 import { ROUTES } from '../api/routes.ts';
 import { SESSION_COOKIE } from '../auth.ts';
 import type { WebContext } from '../context.ts';
@@ -67,11 +68,7 @@ export function pscRoutes(app: App, c: WebContext, psc: ProSanteConnect | undefi
     },
   });
 
-  const admin = (request: FastifyRequest) => {
-    const person = personOf(request);
-    if (person.role !== 'admin') throw new VigieError('admin_only', 'this is for administrators');
-    return person;
-  };
+  const admin = (request: FastifyRequest) => requireRight(personOf(request), 'organisation');
 
   app.route({
     ...routeOf(ROUTES.pscRequiredRoles, 'staff'),
@@ -90,6 +87,7 @@ export function pscRoutes(app: App, c: WebContext, psc: ProSanteConnect | undefi
         throw new VigieError('psc_not_configured', 'Pro Santé Connect is not configured on this server');
       }
       const roles = c.people.setPscRequiredRoles(request.body.roles, by.id);
+      c.changes.record(by.id, 'psc.required', { detail: { roles: roles.join(',') } });
       c.logger.info({ personId: by.id, roles }, 'roles required to sign in with Pro Santé Connect set');
       return { roles };
     },

@@ -6,7 +6,7 @@ import { VigieError } from '../../common/errors.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
-import { requireFamilyLink } from '../access.ts';
+import { requireFamilyLink, requireRight } from '../access.ts';
 import { READS_PER_PAGE, type RecordRead } from '../record-reads.ts';
 import { routeOf } from './define.ts';
 
@@ -36,7 +36,7 @@ export function recordReadsRoutes(app: App, c: WebContext): void {
   app.route({
     ...routeOf(ROUTES.allRecordReads, 'staff'),
     handler: async (request) => {
-      if (personOf(request).role !== 'admin') throw new VigieError('admin_only', 'this is for administrators');
+      requireRight(personOf(request), 'organisation');
       const { patientId, personId, before } = request.query;
       const reads = c.reads.list({
         ...(patientId !== undefined ? { patientId } : {}),
