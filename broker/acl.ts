@@ -11,7 +11,7 @@ import {
   parseDeviceTopic,
   type Channel,
 } from '../devices/topics.ts';
-import type { ServiceRole } from '../common/registry.ts';
+import { SERVICE_PREFIX, type ServiceRole } from '../web/directory.ts';
 
 /** A connected, authenticated principal. */
 export type Principal =
@@ -19,7 +19,7 @@ export type Principal =
   | { readonly kind: 'service'; readonly username: string; readonly role: ServiceRole };
 
 /** Service accounts use names `svc:<name>`; device ids cannot contain ':'. */
-export const SERVICE_PREFIX = 'svc:';
+export { SERVICE_PREFIX };
 
 export type Denial = 'foreign_topic' | 'platform_channel' | 'wildcard' | 'not_allowed' | 'qos';
 

@@ -4,7 +4,7 @@
  * credentials are held back per source address (RefusalDelay), never the right ones.
  */
 import type { AuthenticateError, Client } from 'aedes';
-import type { Registry } from '../common/registry.ts';
+import type { DeviceDirectory } from '../web/directory.ts';
 import type { Logger } from '../common/log.ts';
 import { verifySecret } from '../common/secrets.ts';
 import { authorizeWill, SERVICE_PREFIX, type Principal } from './acl.ts';
@@ -36,7 +36,7 @@ const DUMMY_HASH = 'scrypt$1024$8$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAA
 const MAX_LOGGED_ID = 64;
 
 export interface AuthenticatorOptions {
-  readonly registry: Registry;
+  readonly registry: DeviceDirectory;
   readonly metrics: BrokerMetrics;
   readonly warn: (key: string, fields: Record<string, unknown>, message: string) => void;
   readonly logger: Logger;

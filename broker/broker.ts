@@ -18,7 +18,7 @@ import { withAlarmLane } from './alarm-lane.ts';
 import { deviceTopic, parseDeviceTopic } from '../devices/topics.ts';
 import { encodeJson, parseDeviceMessage, qosNotice, rejectionFor, parseStatus } from '../devices/protocol.ts';
 import type { Rejection } from '../devices/payloads.ts';
-import type { Registry } from '../common/registry.ts';
+import type { DeviceDirectory } from '../web/directory.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { authorizePublish, authorizeSubscribe, type Principal } from './acl.ts';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.ts';
@@ -67,7 +67,7 @@ export interface BrokerOptions {
   readonly redisUrl?: string;
   /** This broker's name in $SYS topics and logs; each process adds a random suffix (see processBrokerId). */
   readonly id?: string;
-  readonly registry: Registry;
+  readonly registry: DeviceDirectory;
   readonly logger: Logger;
   readonly clock?: () => number;
   /** How refusals of wrong credentials are held back, per source address (defaults: REFUSAL_DELAY_DEFAULTS). */

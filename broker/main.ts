@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { env, readConfig } from '../common/config.ts';
 import { createLogger } from '../common/log.ts';
 import { dataDir, registryPath } from '../common/paths.ts';
-import { Registry } from '../common/registry.ts';
+import { openDeviceDirectory } from '../web/directory.ts';
 import { CONNECT_TIMEOUT_MS, PUBLISH_RATE_DEFAULTS, VigieBroker } from './broker.ts';
 
 const logger = createLogger('broker');
@@ -28,7 +28,7 @@ const config = readConfig(
   }),
 );
 const dir = dataDir();
-const registry = Registry.open(registryPath(dir));
+const registry = openDeviceDirectory(registryPath(dir));
 const broker = await VigieBroker.create({
   host: config.MQTT_HOST,
   port: config.MQTT_PORT,

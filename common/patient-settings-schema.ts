@@ -1,5 +1,5 @@
 /**
- * What a clinician may set for one patient's alerts (common/patient-settings.ts stores it). Apart from
+ * What a clinician may set for one patient's alerts (web/patient-settings.ts stores it). Apart from
  * the store so that the pages can share it without loading SQLite.
  */
 import { z } from 'zod';

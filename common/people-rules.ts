@@ -37,6 +37,10 @@ export const STAFF_RIGHTS = {
 } as const satisfies Record<string, readonly StaffRole[]>;
 export type StaffRight = keyof typeof STAFF_RIGHTS;
 
+export function isStaff(role: Role): role is StaffRole {
+  return STAFF_ROLES.some((r) => r === role);
+}
+
 /** Whether a person of this role has this right (people outside the care team have none). */
 export function hasRight(role: Role, right: StaffRight): boolean {
   return (STAFF_RIGHTS[right] as readonly Role[]).includes(role);

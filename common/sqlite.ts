@@ -18,8 +18,19 @@ export interface OwnedSchema {
 
 export function openSqlite(
   path: string,
-  options: { synchronous?: 'FULL' | 'NORMAL'; migrations?: OwnedSchema } = {},
+  options: {
+    synchronous?: 'FULL' | 'NORMAL';
+    migrations?: OwnedSchema;
+    /** A connection that cannot write (another service reading the owner's data): after the owner's migrations. */
+    readonly?: boolean;
+  } = {},
 ): Database.Database {
+  if (options.readonly) {
+    openSqlite(path, { ...options, readonly: false }).close();
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return db;
+  }
   privateDir(dirname(path));
   // SQLite creates -wal, -shm and -journal with the permissions of the database file: a database that
   // exists 0600 before SQLite opens it keeps them private. Side files of an older database are

@@ -6,11 +6,12 @@
  * timed alerts, re-notifications and escalation steps happen when configured. After a restart it
  * resumes from the durable store: pending falls, raised rules, escalations and unsent messages.
  */
+import type { Lang } from '../common/people-rules.ts';
 import { join } from 'node:path';
 import type { DeviceEvent, VitalSample } from '../devices/payloads.ts';
 import type { AlertAction, AlertView, AuditView } from '../common/alert-api.ts';
 import type { Logger } from '../common/log.ts';
-import type { People } from '../common/people.ts';
+import type { PeopleDirectory } from '../web/directory.ts';
 import { DEFAULT_RULES, RulesEngine, type Condition, type PatientRules } from './rules/engine.ts';
 import { SqliteAlertRepository, type Alert } from './lifecycle/alert-store.ts';
 import { SqliteEscalationRepository, type Escalation } from './lifecycle/escalation-store.ts';
@@ -22,10 +23,11 @@ import { Dispatcher } from './notify/dispatcher.ts';
 
 export interface AlertServiceOptions {
   readonly dir: string;
-  readonly people: People;
+  readonly people: PeopleDirectory;
   readonly channels: readonly NotificationChannel[];
   readonly patientIds: () => readonly string[];
-  readonly patientName: (patientId: string) => string;
+  /** How the patient is named to this reader (common/identity-name.ts: the strict traits when recorded). */
+  readonly patientName: (patientId: string, lang: Lang) => string;
   /** The family page for an alert (in notifications). */
   readonly linkFor: (alertId: number) => string;
   /** Every alert change, for the live channel. */

@@ -5,6 +5,8 @@
  * InfluxDB. MQTT.js reads the next packet only when handleMessage calls back, so a full queue holds
  * the stream: back-pressure instead of loss.
  */
+import { strictName } from '../common/identity-name.ts';
+import type { Lang } from '../common/people-rules.ts';
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import type { IPoint } from 'influx';
 import { join } from 'node:path';
@@ -13,12 +15,10 @@ import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
 import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { privateDir } from '../common/private-files.ts';
-import type { Registry } from '../common/registry.ts';
-import type { People } from '../common/people.ts';
+import type { PatientDirectory, PeopleDirectory, SettingsDirectory } from '../web/directory.ts';
 import type { AlertView } from '../common/alert-api.ts';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
 import { CallInvitations } from './notify/call-invitations.ts';
-import type { PatientSettingsStore } from '../common/patient-settings.ts';
 import { cachedRules } from './rules/patient-rules.ts';
 import type { NotificationChannel } from './notify/channel.ts';
 import { DurableQueue } from './queue.ts';
@@ -39,19 +39,19 @@ export interface IngestOptions {
   readonly influxAccess?: InfluxAccess;
   /** Folder for the durable queue and the alert store. */
   readonly dir: string;
-  readonly registry: Registry;
+  readonly registry: PatientDirectory;
   readonly batchSize: number;
   readonly batchMs: number;
   readonly bufferCapacity: number;
   readonly logger: Logger;
   readonly clock?: () => number;
   /** The people to notify and escalate to (the registry's directory). */
-  readonly people: People;
+  readonly people: PeopleDirectory;
   readonly channels?: readonly NotificationChannel[];
   /** The web pages' public URL, for the links in notifications. */
   readonly webUrl?: string;
   /** Each patient's alert settings, chosen by clinicians (defaults otherwise). */
-  readonly settings?: PatientSettingsStore;
+  readonly settings?: SettingsDirectory;
   /** Rules, re-notification and escalation settings (defaults otherwise). */
   readonly alertOptions?: Partial<Pick<AlertServiceOptions, 'rulesFor' | 'renotifyMs' | 'escalationRepeatMs'>>;
 }
@@ -91,7 +91,7 @@ export class Ingest {
     this.callInvitations = new CallInvitations({
       people: options.people,
       channels: options.channels ?? [],
-      patientName: (id) => options.registry.patientLabel(id) ?? id,
+      patientName: (id, lang) => patientName(options.registry, id, lang),
       familyUrl: `${webUrl}/family/`,
       logger: options.logger.child({ component: 'call-invitations' }),
     });
@@ -100,7 +100,7 @@ export class Ingest {
       people: options.people,
       channels: options.channels ?? [],
       patientIds: () => options.registry.patientIds(),
-      patientName: (id) => options.registry.patientLabel(id) ?? id,
+      patientName: (id, lang) => patientName(options.registry, id, lang),
       linkFor: (id) => `${webUrl}/family/?alert=${id}`,
       publish: (alert) => this.#publishAlert(alert),
       logger: options.logger.child({ component: 'alerts' }),
@@ -323,4 +323,9 @@ export class Ingest {
 
 function assertNever(value: never): never {
   throw new TypeError(`unexpected message ${JSON.stringify(value)}`);
+}
+
+/** How the ingest's messages name a patient: the strict traits of their identity when recorded. */
+function patientName(patients: PatientDirectory, patientId: string, lang: Lang): string {
+  return strictName(lang, patients.patientIdentity(patientId)?.traits, patients.patientLabel(patientId) ?? patientId);
 }

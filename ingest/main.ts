@@ -4,11 +4,9 @@ import { z } from 'zod';
 import { env, readConfig } from '../common/config.ts';
 import { createLogger } from '../common/log.ts';
 import { dataDir, registryPath } from '../common/paths.ts';
-import { Registry } from '../common/registry.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
 import { Ingest } from './ingest.ts';
-import { People } from '../common/people.ts';
-import { PatientSettingsStore } from '../common/patient-settings.ts';
+import { openCareDirectory } from '../web/directory.ts';
 import { serveAlertApi } from './alert-api.ts';
 import type { NotificationChannel } from './notify/channel.ts';
 import { EmailChannel } from './notify/email.ts';
@@ -56,16 +54,14 @@ const config = readConfig(
     .superRefine(checkInfluxEnv),
 );
 const dir = dataDir();
-const registry = Registry.open(registryPath(dir));
-const people = People.open(registryPath(dir));
-const settings = PatientSettingsStore.open(registryPath(dir));
+const directory = openCareDirectory(registryPath(dir));
 const channels: NotificationChannel[] = [];
 if (config.SMTP_URL) channels.push(new EmailChannel({ url: config.SMTP_URL, from: config.SMTP_FROM }));
 if (config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY) {
   channels.push(
     new WebPushChannel(
       { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY, subject: config.VAPID_SUBJECT },
-      (endpoint) => people.removePushSubscription(endpoint),
+      (endpoint) => logger.info({ endpoint: new URL(endpoint).host }, 'push subscription gone: not used again'),
     ),
   );
 }
@@ -79,13 +75,13 @@ const ingest = new Ingest({
   influxUrl: config.INFLUX_URL,
   influxAccess: influxAccess(config),
   dir: join(dir, 'ingest'),
-  registry,
+  registry: directory.patients,
   batchSize: config.INGEST_BATCH_SIZE,
   batchMs: config.INGEST_BATCH_MS,
   bufferCapacity: config.INGEST_BUFFER_MAX_POINTS,
   logger,
-  people,
-  settings,
+  people: directory.people,
+  settings: directory.settings,
   channels,
   webUrl: config.WEB_PUBLIC_URL,
 });
@@ -120,9 +116,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     api.server.close();
     ingest.stop().then(
       () => {
-        registry.close();
-        people.close();
-        settings.close();
+        directory.close();
         process.exit(0);
       },
       (error: unknown) => {

@@ -21,16 +21,7 @@ if (o.help) {
 
 let cohort = await readCohort(o.cohort);
 if (!cohort || cohort.watches.length < o.watches) {
-  const args = [
-    '--import',
-    'tsx',
-    'broker/provision-cli.ts',
-    'cohort',
-    '--count',
-    String(o.watches),
-    '--out',
-    o.cohort,
-  ];
+  const args = ['--import', 'tsx', 'web/provision-cli.ts', 'cohort', '--count', String(o.watches), '--out', o.cohort];
   process.stderr.write(`cohort ${o.cohort} has ${cohort?.watches.length ?? 0} watches; provisioning ${o.watches}\n`);
   const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
   cohort = await readCohort(o.cohort);

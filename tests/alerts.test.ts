@@ -14,11 +14,12 @@ import { collect, connect, end, eventually } from './support/mqtt.ts';
 import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
 import { startTestPushService, type TestPushService } from './support/push-service.ts';
 import { ALL_PATIENTS_ALERTS_FILTER, deviceTopic } from '../devices/topics.ts';
-import { People, type Person } from '../common/people.ts';
+import { People, type Person } from '../web/people.ts';
 import { registryPath } from '../common/paths.ts';
 import { createLogger } from '../common/log.ts';
 import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
-import type { Provisioned } from '../common/registry.ts';
+import type { Provisioned } from '../web/registry.ts';
+import { parseIdentity } from '../common/ins.ts';
 import { DEFAULT_RULES } from '../ingest/rules/engine.ts';
 import { EmailChannel } from '../ingest/notify/email.ts';
 import { generateVapidKeys, WebPushChannel } from '../ingest/notify/push.ts';
@@ -314,6 +315,28 @@ describe('alert engine in the ingest', () => {
     expect(
       (await post('/alerts/999999/actions', { actor: 'x', channel: 'web', action: { action: 'accept' } })).status,
     ).toBe(404);
+  });
+
+  it('names a patient with a recorded identity by its strict traits, in each reader’s language', async () => {
+    await alertingIngest();
+    const { device, send } = await senior();
+    const identity = parseIdentity(
+      {
+        traits: { birthName: 'Dupont', firstNames: 'Jeanne Marie', birthDate: '1941-02-03', sex: 'female' },
+        ins: null,
+        status: 'validated',
+      },
+      '2026-01-01',
+    );
+    if (!identity.ok) throw new Error(identity.error);
+    t.broker.registry.setPatientIdentity(device.patientId, identity.value);
+    await send({ ts: Date.now(), seq: 1, type: 'sos' });
+    const [toDaughter] = await smtp.waitFor(1);
+    expect(toDaughter!.subject).toBe('Alerte : DUPONT Jeanne, née le 03/02/1941 (F)');
+    const [pushed] = await push.waitFor(1);
+    expect(pushed!.payload).toMatchObject({ title: 'Alerte : DUPONT Jeanne, née le 03/02/1941 (F)' });
+    const [, toSon] = await smtp.waitFor(2, STEP_MS + 10_000);
+    expect(toSon!.subject).toBe('Alert: DUPONT Jeanne, born 3 Feb 1941 (F)');
   });
 
   it('reminds the first person of a medium alert until someone acknowledges it', async () => {

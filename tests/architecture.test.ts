@@ -1,6 +1,8 @@
 /**
  * Module edges: devices/ is the contract and imports nothing of ours; services import devices/ and
- * common/, not each other, except the SFU's public surface (its signalling protocol and invitation
+ * common/, not each other, except the web service's read interface over the data it owns
+ * (web/directory.ts: the broker reads credentials, the ingest people, chains and settings; neither
+ * opens the web service's tables), the SFU's public surface (its signalling protocol and invitation
  * tokens), which the web pages and API share with it; the alert rules' defaults and NEWS2, which the
  * console shows and checks a clinician's settings against; and the documented InfluxDB schema and
  * client, which the console's charts read.
@@ -15,6 +17,8 @@ const allowed: Record<string, readonly string[]> = {
   devices: ['devices'],
   common: ['common', 'devices'],
   ...Object.fromEntries(SERVICES.map((s) => [s, [s, 'devices', 'common']])),
+  broker: ['broker', 'devices', 'common', 'web/directory.ts'],
+  ingest: ['ingest', 'devices', 'common', 'web/directory.ts'],
   web: [
     'web',
     'devices',

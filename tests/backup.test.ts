@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInfluxd, type Influxd } from '../common/influxd.ts';
-import { People } from '../common/people.ts';
+import { People } from '../web/people.ts';
 import { registryPath } from '../common/paths.ts';
-import { Registry } from '../common/registry.ts';
+import { Registry } from '../web/registry.ts';
 import { openSqlite } from '../common/sqlite.ts';
 import { SqliteAlertRepository } from '../ingest/lifecycle/alert-store.ts';
 import { influxdRpcAddress } from '../scripts/backup/backup.ts';
@@ -119,7 +119,9 @@ describe('npm run backup', () => {
     const targetDir = join(temp(), 'influxdb');
     const target = await influxd(targetDir);
     await run('/usr/bin/influxd', ['restore', '-portable', '-host', rpcOf(targetDir), join(copy, 'influxdb')]);
-    const query = await target.request('/query?db=vigie&q=' + encodeURIComponent('SELECT count(bpm) FROM heart_rate'));
-    expect(query.body).toContain('"values":[["1970-01-01T00:00:00Z",2]]');
+    // influxd reopens the restored shard after `restore` returns ("engine is closed" until then).
+    const count2 = async () =>
+      (await target.request('/query?db=vigie&q=' + encodeURIComponent('SELECT count(bpm) FROM heart_rate'))).body;
+    await expect.poll(count2, { timeout: 30_000 }).toContain('"values":[["1970-01-01T00:00:00Z",2]]');
   });
 });

@@ -11,7 +11,7 @@ import type { MqttClient } from 'mqtt';
 import { VigieBroker } from '../broker/broker.ts';
 import { createLogger } from '../common/log.ts';
 import { registryPath } from '../common/paths.ts';
-import { Registry } from '../common/registry.ts';
+import { Registry } from '../web/registry.ts';
 import { startRedisServer, type RedisServer } from '../common/redis-server.ts';
 import { allDevicesFilter, deviceTopic } from '../devices/topics.ts';
 import { connect, connectCollecting, end, eventually } from './support/mqtt.ts';

@@ -6,7 +6,7 @@ import { afterEach, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Registry, type Provisioned } from '../common/registry.ts';
+import { Registry, type Provisioned } from '../web/registry.ts';
 import { registryPath } from '../common/paths.ts';
 import { freePort } from '../common/free-port.ts';
 import { allDevicesFilter, deviceTopic } from '../devices/topics.ts';

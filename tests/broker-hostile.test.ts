@@ -10,7 +10,7 @@ import { startTestIngest } from './support/ingest.ts';
 import { collect, connect, end, eventually } from './support/mqtt.ts';
 import { deviceTopic } from '../devices/topics.ts';
 import { parseRejection } from '../devices/protocol.ts';
-import type { Provisioned } from '../common/registry.ts';
+import type { Provisioned } from '../web/registry.ts';
 
 /** Refusals of wrong secrets held for a minute: long enough that a test sees them still waiting. */
 const HOLD_MS = 60_000;

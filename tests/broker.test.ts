@@ -5,7 +5,7 @@ import { startTestBroker, type TestBroker } from './support/broker.ts';
 import { collect, connect, connectCollecting, end, eventually } from './support/mqtt.ts';
 import { deviceTopic, allDevicesFilter, ALL_PATIENTS_ALERTS_FILTER, patientAlertsTopic } from '../devices/topics.ts';
 import { parseRejection } from '../devices/protocol.ts';
-import type { Provisioned } from '../common/registry.ts';
+import type { Provisioned } from '../web/registry.ts';
 
 let b: TestBroker;
 let devA: Provisioned;

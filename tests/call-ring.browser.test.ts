@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { Person } from '../common/people.ts';
+import type { Person } from '../web/people.ts';
 import { EmailChannel } from '../ingest/notify/email.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 import { accessibilityViolations, artifactPath, launchBrowser, SCREENS } from './support/browser.ts';

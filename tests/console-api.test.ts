@@ -10,6 +10,7 @@ import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { eventually } from './support/mqtt.ts';
 import type { ConsoleRow } from '../web/api/schemas.ts';
 import { AlertsClient } from '../web/alerts-client.ts';
+import { parseIdentity } from '../common/ins.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -67,6 +68,30 @@ describe('the console API', () => {
     expect(
       ((await (await get('/api/console/patients', admin)).json()) as { patients: ConsoleRow[] }).patients,
     ).toHaveLength(2);
+  });
+
+  it('names the patient in a consultation by their strict identity, in the caller’s language', async () => {
+    const { device } = await s.senior('Jeanne Martin');
+    const identity = parseIdentity(
+      {
+        traits: { birthName: 'Martin', firstNames: 'Jeanne', birthDate: '1938-09-17', sex: 'female' },
+        ins: null,
+        status: 'provisional',
+      },
+      '2026-01-01',
+    );
+    if (!identity.ok) throw new Error(identity.error);
+    t.broker.registry.setPatientIdentity(device.patientId, identity.value);
+    const cookie = await staff('clinician', 'roux@ch.test', 'Nord', [device.patientId]);
+    const created = await post('/api/consultations', { patientId: device.patientId }, cookie);
+    expect(created.status).toBe(201);
+    const { roomId } = (await created.json()) as { roomId: string };
+    const status = (await (await get(`/api/consultations/${roomId}`, cookie)).json()) as {
+      invitees: Array<{ role: string; name: string }>;
+    };
+    expect(status.invitees.filter((i) => i.role === 'patient').map((i) => i.name)).toEqual([
+      'MARTIN Jeanne, née le 17/09/1938 (F)',
+    ]);
   });
 
   it("gives each row the patient's enabled thresholds, with the care team's changes, to mark readings past them", async () => {

@@ -12,7 +12,7 @@ import { startService, type ServiceProcess } from './support/process.ts';
 import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
 import { connect, end, eventually } from './support/mqtt.ts';
 import { freePort } from '../common/free-port.ts';
-import { People } from '../common/people.ts';
+import { People } from '../web/people.ts';
 import { registryPath } from '../common/paths.ts';
 import { deviceTopic } from '../devices/topics.ts';
 

@@ -8,7 +8,7 @@ import { usePipeline } from './support/pipeline.ts';
 import { startTestIngest } from './support/ingest.ts';
 import { connect, end, eventually } from './support/mqtt.ts';
 import { deviceTopic } from '../devices/topics.ts';
-import type { Provisioned } from '../common/registry.ts';
+import type { Provisioned } from '../web/registry.ts';
 
 const clients: MqttClient[] = [];
 // Publishes not paced: these tests build backlogs with thousands of readings from one watch, far

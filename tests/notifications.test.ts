@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { People, type Person } from '../common/people.ts';
+import { People, type Person } from '../web/people.ts';
 import { pino } from 'pino';
 import { createLogger } from '../common/log.ts';
 import { SqliteAlertRepository } from '../ingest/lifecycle/alert-store.ts';

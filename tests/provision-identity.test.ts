@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INS_OIDS } from '../common/ins.ts';
 import { registryPath } from '../common/paths.ts';
-import { Registry } from '../common/registry.ts';
+import { Registry } from '../web/registry.ts';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function provision(dir: string, args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'broker/provision-cli.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'web/provision-cli.ts', ...args], {
     env: { ...process.env, VIGIE_DATA_DIR: dir },
     encoding: 'utf8',
   });

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { People } from '../common/people.ts';
+import { People } from '../web/people.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 let dir = '';
@@ -15,7 +15,7 @@ function provision(...args: string[]): Promise<{ code: number; out: string; err:
   return new Promise((done) => {
     execFile(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [join(ROOT, 'broker', 'provision-cli.ts'), ...args],
+      [join(ROOT, 'web', 'provision-cli.ts'), ...args],
       { env: { ...process.env, VIGIE_DATA_DIR: dir } },
       (error, out, err) => done({ code: typeof error?.code === 'number' ? error.code : 0, out, err }),
     );

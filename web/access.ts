@@ -5,7 +5,7 @@
  * refused alike, so that ids cannot be probed.
  */
 import { VigieError } from '../common/errors.ts';
-import { isStaff, type CareLink, type People, type Person } from '../common/people.ts';
+import { isStaff, type CareLink, type People, type Person } from './people.ts';
 import { hasRight, type StaffRight } from '../common/people-rules.ts';
 
 export type Access =

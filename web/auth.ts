@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VigieError } from '../common/errors.ts';
-import { isStaff, type People, type Person } from '../common/people.ts';
+import { isStaff, type People, type Person } from './people.ts';
 import { HashingGate } from './hashing-gate.ts';
 import { SignInThrottle } from './sign-in-throttle.ts';
 

@@ -5,12 +5,12 @@
  * patient. Administrators read all of it; the care team reads the changes about one of their patients.
  *
  * Stored in the people database (the web service owns it), table `changes` (migration in
- * common/people.ts). Kept as long as the organisation exists: it is the trace the identity-vigilance
+ * web/people.ts). Kept as long as the organisation exists: it is the trace the identity-vigilance
  * and security frameworks ask for.
  */
 import type Database from 'better-sqlite3';
 import { migrate } from '../common/migrate.ts';
-import { PEOPLE_MIGRATIONS } from '../common/people.ts';
+import { PEOPLE_MIGRATIONS } from './people.ts';
 import { openSqlite } from '../common/sqlite.ts';
 import { CHANGE_ACTIONS, changeDetailSchema, type ChangeAction, type ChangeDetail } from './api/schemas.ts';
 

@@ -1,9 +1,9 @@
 /** What the web service's routes and sockets share (built once by web/server.ts). */
 import type { InfluxDB } from 'influx';
 import type { Logger } from '../common/log.ts';
-import type { People } from '../common/people.ts';
-import type { PatientSettingsStore } from '../common/patient-settings.ts';
-import type { Registry } from '../common/registry.ts';
+import type { People } from './people.ts';
+import type { PatientSettingsStore } from './patient-settings.ts';
+import type { Registry } from './registry.ts';
 import type { CallTokens } from '../sfu/tokens.ts';
 import type { AlertsClient } from './alerts-client.ts';
 import type { Auth } from './auth.ts';

@@ -23,7 +23,7 @@ import { VigieError, type ErrorCode } from '../common/errors.ts';
 import { installEdge, refusalHeaders, refusalOf } from '../common/http.ts';
 import { ConnectionsPerClient } from '../common/limits.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
-import { isStaff, type Person } from '../common/people.ts';
+import { isStaff, type Person } from './people.ts';
 import type { Auth } from './auth.ts';
 
 /** Who may call a route: anyone, a signed-in person, or a member of the care team. */

@@ -18,7 +18,7 @@ import type { WebSocket } from 'ws';
 import { VigieError } from '../common/errors.ts';
 import { TokenBucket } from '../common/limits.ts';
 import { rateLimitedWarn } from '../common/log.ts';
-import { isStaff, type Person } from '../common/people.ts';
+import { isStaff, type Person } from './people.ts';
 import { alertFor } from '../common/redact.ts';
 import {
   clientMessageSchema,

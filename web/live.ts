@@ -12,7 +12,7 @@ import type { VitalSample } from '../devices/payloads.ts';
 import { READING_NAMES, type ReadingName } from '../devices/limits.ts';
 import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
-import type { Registry } from '../common/registry.ts';
+import type { Registry } from './registry.ts';
 import { News2Window } from '../ingest/rules/news2-window.ts';
 import type { InviteeView } from './api/schemas.ts';
 

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { env, readConfig } from '../common/config.ts';
 import { createLogger } from '../common/log.ts';
 import { dataDir, registryPath } from '../common/paths.ts';
-import { Registry } from '../common/registry.ts';
+import { Registry } from './registry.ts';
 import { RecordReads } from './record-reads.ts';
 import { ChangeLog } from './change-log.ts';
 import { WebServer } from './server.ts';
-import { People } from '../common/people.ts';
-import { PatientSettingsStore } from '../common/patient-settings.ts';
+import { People } from './people.ts';
+import { PatientSettingsStore } from './patient-settings.ts';
 import { checkInfluxEnv, influxAccess, influxEnv } from '../ingest/influx-client.ts';
 import { checkPscEnv } from './psc-env.ts';
 

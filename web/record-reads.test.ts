@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { People } from '../common/people.ts';
+import { People } from './people.ts';
 import { COALESCE_MS, READS_PER_PAGE, RecordReads, RETENTION_MS } from './record-reads.ts';
 
 const dirs: string[] = [];

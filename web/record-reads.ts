@@ -12,12 +12,12 @@
  * purged: at start-up and every day (web/server.ts).
  *
  * Stored in the people database (the web service owns it), table `record_reads` (migration in
- * common/people.ts).
+ * web/people.ts).
  */
 import type Database from 'better-sqlite3';
 import type { FastifyRequest } from 'fastify';
 import { migrate } from '../common/migrate.ts';
-import { isStaff, PEOPLE_MIGRATIONS, type Person } from '../common/people.ts';
+import { isStaff, PEOPLE_MIGRATIONS, type Person } from './people.ts';
 import { ROLES, type Role } from '../common/people-rules.ts';
 import { openSqlite } from '../common/sqlite.ts';
 import { RECORD_PARTS, READ_CHANNELS, type ReadChannel, type RecordPart } from './api/schemas.ts';

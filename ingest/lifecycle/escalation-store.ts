@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { migrate, type Migration } from '../../common/migrate.ts';
-import type { EscalationChain } from '../../common/people.ts';
+import type { EscalationChain } from '../../web/directory.ts';
 
 export type EscalationState = 'notifying' | 'accepted' | 'arrived' | 'stopped';
 

@@ -7,7 +7,7 @@ import { SqliteAlertRepository, type Alert } from './alert-store.ts';
 import { SqliteEscalationRepository } from './escalation-store.ts';
 import { Escalations } from './escalation.ts';
 import { AlertLifecycle, LifecycleError } from './lifecycle.ts';
-import type { EscalationChain } from '../../common/people.ts';
+import type { EscalationChain } from '../../web/directory.ts';
 
 const T0 = 1_800_000_000_000;
 const MIN = 60_000;

@@ -6,7 +6,7 @@
  * accepts, the chain starts over after `repeatMs`. Every step is one transaction with the messages it
  * sends and its audit entry (see escalation-store.ts); the clock comes in with every call.
  */
-import type { EscalationChain } from '../../common/people.ts';
+import type { EscalationChain } from '../../web/directory.ts';
 import type { Alert, AlertRepository } from './alert-store.ts';
 import type { Escalation, EscalationRepository, MessageKind } from './escalation-store.ts';
 import { AlertLifecycle, LifecycleError, type LifecycleEvent } from './lifecycle.ts';

@@ -9,14 +9,16 @@
  * rings anyway.
  */
 import type { Logger } from '../../common/log.ts';
-import type { Lang, People } from '../../common/people.ts';
+import type { Lang } from '../../common/people-rules.ts';
+import type { PeopleDirectory } from '../../web/directory.ts';
 import type { CallInvitationRequest } from '../../common/alert-api.ts';
 import type { Notification, NotificationChannel } from './channel.ts';
 
 export interface CallInvitationsOptions {
-  readonly people: People;
+  readonly people: PeopleDirectory;
   readonly channels: readonly NotificationChannel[];
-  readonly patientName: (patientId: string) => string;
+  /** How the patient is named to this reader (common/identity-name.ts: the strict traits when recorded). */
+  readonly patientName: (patientId: string, lang: Lang) => string;
   /** The family page, where the person answers. */
   readonly familyUrl: string;
   readonly logger: Logger;
@@ -65,7 +67,7 @@ export class CallInvitations {
       const message = composeCallInvitation({
         lang: person.lang,
         caller: request.caller,
-        patientName: this.#o.patientName(request.patientId),
+        patientName: this.#o.patientName(request.patientId, person.lang),
         self: link.self,
         url: this.#o.familyUrl,
         patientId: request.patientId,

@@ -2,7 +2,7 @@
  * A way to reach a person when their browser tab is closed. Web Push and e-mail today; an SMS
  * gateway or a telecare call centre implements the same interface.
  */
-import type { Person, PushSubscriptionRecord } from '../../common/people.ts';
+import type { Person, PushSubscriptionRecord } from '../../web/directory.ts';
 
 export interface Notification {
   readonly title: string;

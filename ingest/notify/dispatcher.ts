@@ -5,7 +5,8 @@
  * or after MAX_ATTEMPTS. Messages committed before a crash are sent after the restart.
  */
 import type { Logger } from '../../common/log.ts';
-import { isStaff, type People } from '../../common/people.ts';
+import { isStaff, type Lang } from '../../common/people-rules.ts';
+import type { PeopleDirectory } from '../../web/directory.ts';
 import type { AlertRepository } from '../lifecycle/alert-store.ts';
 import type { EscalationRepository, OutboxMessage } from '../lifecycle/escalation-store.ts';
 import type { NotificationChannel } from './channel.ts';
@@ -17,9 +18,10 @@ const BACKOFF_MS = [5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];
 export interface DispatcherOptions {
   readonly alerts: AlertRepository;
   readonly outbox: EscalationRepository;
-  readonly people: People;
+  readonly people: PeopleDirectory;
   readonly channels: readonly NotificationChannel[];
-  readonly patientName: (patientId: string) => string;
+  /** How the patient is named to this reader (common/identity-name.ts: the strict traits when recorded). */
+  readonly patientName: (patientId: string, lang: Lang) => string;
   /** The family page for an alert. */
   readonly linkFor: (alertId: number) => string;
   readonly logger: Logger;
@@ -73,7 +75,7 @@ export class Dispatcher {
       alert,
       kind: m.kind,
       lang: person.lang,
-      patientName: this.#o.patientName(alert.patientId),
+      patientName: this.#o.patientName(alert.patientId, person.lang),
       url: this.#o.linkFor(alert.id),
       // Vital values only to those the patient shares them with (the care team, or a relative by consent).
       vitals: isStaff(person.role) || (people.linkOf(person.id, alert.patientId)?.shareVitals ?? false),

@@ -4,7 +4,7 @@
  * A measurement appears only for a recipient the patient shares their vital signs with: the alert's
  * details are redacted for the others in the one place that does it (common/redact.ts).
  */
-import type { Lang } from '../../common/people.ts';
+import type { Lang } from '../../common/people-rules.ts';
 import { redactDetail } from '../../common/redact.ts';
 import { unitOf } from '../../common/vital-units.ts';
 import type { Alert } from '../lifecycle/alert-store.ts';

@@ -1,5 +1,5 @@
-/** A patient's rules: the defaults with their clinician's settings (common/patient-settings.ts). */
-import type { PatientSettings } from '../../common/patient-settings.ts';
+/** A patient's rules: the defaults with their clinician's settings (web/patient-settings.ts, read through web/directory.ts). */
+import type { PatientSettings } from '../../common/patient-settings-schema.ts';
 import { DEFAULT_RULES, type PatientRules } from './engine.ts';
 import { thresholdsFor } from './thresholds.ts';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../common/free-port.ts';
 import { registryPath } from '../../common/paths.ts';
-import { Registry } from '../../common/registry.ts';
+import { Registry } from '../../web/registry.ts';
 import { allDevicesFilter } from '../../devices/topics.ts';
 import { ClosedLoop, connectAll, countingSubscriber, type Credentials } from './lib/load.ts';
 import { startMosquitto, startService, startStockAedes, UsageSampler, type Running } from './lib/processes.ts';

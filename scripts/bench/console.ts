@@ -22,8 +22,8 @@ import { once } from 'node:events';
 import { createLogger } from '../../common/log.ts';
 import { freePort } from '../../common/free-port.ts';
 import { registryPath } from '../../common/paths.ts';
-import { People } from '../../common/people.ts';
-import { Registry } from '../../common/registry.ts';
+import { People } from '../../web/people.ts';
+import { Registry } from '../../web/registry.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 
 const { values: args } = parseArgs({

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { freePort } from '../../common/free-port.ts';
 import { startInfluxd } from '../../common/influxd.ts';
 import { registryPath } from '../../common/paths.ts';
-import { Registry } from '../../common/registry.ts';
+import { Registry } from '../../web/registry.ts';
 import { vitalsPoint } from '../../ingest/schema.ts';
 import type { IPoint } from 'influx';
 import { ClosedLoop, connectAll, type Credentials } from './lib/load.ts';

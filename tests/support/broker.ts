@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { VigieBroker, type BrokerOptions, type Ports } from '../../broker/broker.ts';
-import { Registry } from '../../common/registry.ts';
+import { Registry } from '../../web/registry.ts';
+import { openDeviceDirectory } from '../../web/directory.ts';
 import { registryPath } from '../../common/paths.ts';
 import { createLogger } from '../../common/log.ts';
 
@@ -28,7 +29,9 @@ export async function startTestBroker(
   dir = mkdtempSync(join(tmpdir(), 'vigie-broker-')),
   options: TestBrokerOptions = {},
 ): Promise<TestBroker> {
+  // The test provisions through the owner's registry; the broker reads it as in production.
   const registry = Registry.open(registryPath(dir));
+  const devices = openDeviceDirectory(registryPath(dir));
   const logger = createLogger('broker', process.env.TEST_LOG_LEVEL ?? 'silent');
   const open = async (ports?: Ports) => {
     const broker = await VigieBroker.create({
@@ -37,7 +40,7 @@ export async function startTestBroker(
       wsPort: ports?.ws ?? 0,
       metricsPort: ports?.metrics ?? 0,
       persistenceDir: join(dir, 'broker'),
-      registry,
+      registry: devices,
       logger,
       ...options,
     });
@@ -66,6 +69,7 @@ export async function startTestBroker(
     async stop() {
       await current.broker.close();
       registry.close();
+      devices.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

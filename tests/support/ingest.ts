@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { Ingest, type IngestOptions } from '../../ingest/ingest.ts';
 import { createLogger } from '../../common/log.ts';
 import type { TestBroker } from './broker.ts';
-import { People } from '../../common/people.ts';
-import { PatientSettingsStore } from '../../common/patient-settings.ts';
+import { openCareDirectory } from '../../web/directory.ts';
 import { registryPath } from '../../common/paths.ts';
 import type { InfluxAccess } from '../../ingest/influx-client.ts';
 
@@ -14,6 +13,8 @@ export async function startTestIngest(
   overrides: Partial<IngestOptions> = {},
 ): Promise<Ingest> {
   const secret = await broker.registry.setService('svc:ingest', 'ingest');
+  // As in production, the ingest reads the web service's data through its directory.
+  const directory = openCareDirectory(registryPath(broker.dir));
   const ingest = new Ingest({
     mqttUrl: broker.url,
     username: 'svc:ingest',
@@ -22,13 +23,13 @@ export async function startTestIngest(
     influxUrl: influx.url,
     ...(influx.access ? { influxAccess: influx.access } : {}),
     dir: join(broker.dir, 'ingest'),
-    registry: broker.registry,
+    registry: directory.patients,
     batchSize: 500,
     batchMs: 100,
     bufferCapacity: 100_000,
     logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
-    people: People.open(registryPath(broker.dir)),
-    settings: PatientSettingsStore.open(registryPath(broker.dir)),
+    people: directory.people,
+    settings: directory.settings,
     ...overrides,
   });
   await ingest.start();

@@ -13,7 +13,7 @@ import { createECDH, randomBytes, type ECDH } from 'node:crypto';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { importJWK, jwtVerify, type JWTPayload } from 'jose';
-import type { PushSubscriptionRecord } from '../../common/people.ts';
+import type { PushSubscriptionRecord } from '../../web/people.ts';
 
 const ece = createRequire(import.meta.url)('http_ece') as {
   decrypt(body: Buffer, params: { version: string; privateKey: ECDH; authSecret: string }): Buffer;

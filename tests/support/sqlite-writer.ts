@@ -2,7 +2,7 @@
  * A process that writes to the people's tables without pause until it is killed: each write a person
  * and their care link in one transaction. Says {"msg":"written"} once WRITER_READY_AFTER are in.
  */
-import { People } from '../../common/people.ts';
+import { People } from '../../web/people.ts';
 import { openSqlite } from '../../common/sqlite.ts';
 
 const path = process.env.WRITER_DB ?? '';

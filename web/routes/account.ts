@@ -4,8 +4,8 @@
  */
 import { VigieError } from '../../common/errors.ts';
 import { whyNotPublicUrl } from '../../common/public-address.ts';
-import type { People, Person } from '../../common/people.ts';
-import type { Registry } from '../../common/registry.ts';
+import type { People, Person } from '../people.ts';
+import type { Registry } from '../registry.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { Me } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';

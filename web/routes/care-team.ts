@@ -4,7 +4,7 @@
  * personal API token.
  */
 import { VigieError } from '../../common/errors.ts';
-import { patientSettingsSchema } from '../../common/patient-settings.ts';
+import { patientSettingsSchema } from '../patient-settings.ts';
 import { isThresholdRuleId, thresholdsFor } from '../../ingest/rules/thresholds.ts';
 import { ROUTES, SET_ROUTES } from '../api/routes.ts';
 import type { WebContext } from '../context.ts';

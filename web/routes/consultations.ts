@@ -4,6 +4,8 @@
  * now", the clinician's call page follows who stands where, and any call page checks its link before
  * it offers to join.
  */
+import { strictName } from '../../common/identity-name.ts';
+import type { Lang } from '../../common/people-rules.ts';
 import { VigieError } from '../../common/errors.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { WebContext } from '../context.ts';
@@ -21,14 +23,14 @@ export function consultationRoutes(app: App, c: WebContext): void {
       const { patientId, inviteFamily } = request.body;
       requireAccess(c.people, person, patientId);
       if (!c.registry.hasPatient(patientId)) throw new VigieError('patient_not_found', 'unknown patient');
-      const { seats, recipients } = invitees(c, patientId, inviteFamily);
+      const { seats, recipients } = invitees(c, patientId, inviteFamily, person.lang);
       const offer = c.calls.open(patientId, { family: inviteFamily, caller: person.name, invitees: seats });
       const clinician = await c.calls.link(offer, {
         role: 'clinician',
         personKey: person.id,
         displayName: person.name,
       });
-      const patient = await c.calls.link(offer, patientSeat(patientId, patientName(c, patientId)));
+      const patient = await c.calls.link(offer, patientSeat(patientId, patientName(c, patientId, person.lang)));
       const link = (token: string) => `${c.publicUrl()}/call/${offer.roomId}#${token}`;
       c.logger.info({ room: offer.roomId, patientId, staffId: person.id }, 'consultation created');
       const { roomId, startedAt, expiresAt, family, caller } = offer;
@@ -112,9 +114,14 @@ export function announceInvitees(c: WebContext, offer: CallOfferRecord): void {
 }
 
 /** The patient's seat (always), and their relatives' when the family is invited; who of them has an account. */
-function invitees(c: WebContext, patientId: string, family: boolean): { seats: Seat[]; recipients: string[] } {
+function invitees(
+  c: WebContext,
+  patientId: string,
+  family: boolean,
+  lang: Lang,
+): { seats: Seat[]; recipients: string[] } {
   const seats = new Map<string, Seat>();
-  const patient = patientSeat(patientId, patientName(c, patientId));
+  const patient = patientSeat(patientId, patientName(c, patientId, lang));
   seats.set(patient.personKey, patient);
   const recipients: string[] = [];
   for (const { person, link } of c.people.peopleOf(patientId)) {
@@ -125,6 +132,8 @@ function invitees(c: WebContext, patientId: string, family: boolean): { seats: S
   return { seats: [...seats.values()], recipients };
 }
 
-function patientName(c: WebContext, patientId: string): string {
-  return c.registry.patientLabel(patientId) ?? patientId;
+/** The patient as the call names them: their strict identity when recorded, in the caller's language. */
+function patientName(c: WebContext, patientId: string, lang: Lang): string {
+  const label = c.registry.patientLabel(patientId) ?? patientId;
+  return strictName(lang, c.registry.patientIdentity(patientId)?.traits, label);
 }

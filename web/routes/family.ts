@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { FAMILY_ACTIONS } from '../../common/alert-api.ts';
 import { VigieError } from '../../common/errors.ts';
-import { isStaff, type CareLink, type Person } from '../../common/people.ts';
+import { isStaff, type CareLink, type Person } from '../people.ts';
 import { alertFor } from '../../common/redact.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { FamilyOverview } from '../api/schemas.ts';

@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate } from './migrate.ts';
+import { migrate } from '../common/migrate.ts';
 import { People, PEOPLE_MIGRATIONS } from './people.ts';
-import { openSqlite } from './sqlite.ts';
+import { openSqlite } from '../common/sqlite.ts';
 
 let dir = '';
 let people: People;

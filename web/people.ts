@@ -1,16 +1,16 @@
 /**
- * The people around a patient: accounts (family, clinician, nurse, admin) with hashed passwords, who
- * may see which patient and what (care links with the patient's consent), each patient's escalation
- * chain, invitations, sign-in sessions and Web Push subscriptions. In the registry's SQLite file, so
- * the web service (which writes it) and the ingest (which escalates to these people) share it.
+ * The people around a patient: accounts (family and staff) with hashed passwords, who may see which
+ * patient and what (care links with the patient's consent), care teams, each patient's escalation
+ * chain, invitations, sign-in sessions and Web Push subscriptions. In the registry's SQLite file,
+ * which the web service owns; the ingest reads what it escalates with through web/directory.ts.
  */
 import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
-import { VigieError, type ErrorCode, type ErrorParams } from './errors.ts';
-import type { Migration } from './migrate.ts';
-import { hashPassword, verifyPassword } from './secrets.ts';
-import { openSqlite } from './sqlite.ts';
-import { isRelation, relationFromText, type Relation } from './relations.ts';
+import { VigieError, type ErrorCode, type ErrorParams } from '../common/errors.ts';
+import type { Migration } from '../common/migrate.ts';
+import { hashPassword, verifyPassword } from '../common/secrets.ts';
+import { openSqlite } from '../common/sqlite.ts';
+import { isRelation, relationFromText, type Relation } from '../common/relations.ts';
 
 import {
   LANGS,
@@ -19,13 +19,14 @@ import {
   ROLES,
   RPPS_PATTERN,
   STAFF_ROLES,
+  isStaff,
   type Lang,
   type Role,
   type StaffRole,
-} from './people-rules.ts';
+} from '../common/people-rules.ts';
 
 /** `patient` (a role of people-rules.ts): the senior themself, who follows their own page and invites their relatives. */
-export { LANGS, MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Lang, type Role };
+export { LANGS, MAX_NOTE_LENGTH, MIN_PASSWORD_LENGTH, ROLES, isStaff, type Lang, type Role };
 
 export interface Person {
   readonly id: string;
@@ -98,10 +99,6 @@ export interface ClosedAlertRef {
   readonly id: number;
   readonly kind: string;
   readonly openedAt: number;
-}
-
-export function isStaff(role: Role): role is StaffRole {
-  return STAFF_ROLES.some((r) => r === role);
 }
 
 export class PeopleError extends VigieError {
@@ -269,9 +266,14 @@ export class People {
     this.#db = db;
   }
 
-  static open(path: string): People {
+  /** `readonly`: for another service's directory (web/directory.ts); any write throws. */
+  static open(path: string, o: { readonly?: boolean } = {}): People {
     return new People(
-      openSqlite(path, { synchronous: 'FULL', migrations: { owner: 'people', steps: PEOPLE_MIGRATIONS } }),
+      openSqlite(path, {
+        synchronous: 'FULL',
+        migrations: { owner: 'people', steps: PEOPLE_MIGRATIONS },
+        readonly: o.readonly ?? false,
+      }),
     );
   }
 

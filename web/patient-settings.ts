@@ -5,11 +5,15 @@
  * keeps the defaults of ingest/rules.
  */
 import type Database from 'better-sqlite3';
-import type { Migration } from './migrate.ts';
-import { patientSettingsSchema, type PatientSettings } from './patient-settings-schema.ts';
-import { openSqlite } from './sqlite.ts';
+import type { Migration } from '../common/migrate.ts';
+import { patientSettingsSchema, type PatientSettings } from '../common/patient-settings-schema.ts';
+import { openSqlite } from '../common/sqlite.ts';
 
-export { patientSettingsSchema, thresholdOverrideSchema, type PatientSettings } from './patient-settings-schema.ts';
+export {
+  patientSettingsSchema,
+  thresholdOverrideSchema,
+  type PatientSettings,
+} from '../common/patient-settings-schema.ts';
 
 /** Exported for the upgrade tests. */
 export const PATIENT_SETTINGS_MIGRATIONS: readonly Migration[] = [
@@ -23,9 +27,13 @@ export class PatientSettingsStore {
     this.#db = db;
   }
 
-  static open(path: string): PatientSettingsStore {
+  /** `readonly`: for another service's directory (web/directory.ts); any write throws. */
+  static open(path: string, o: { readonly?: boolean } = {}): PatientSettingsStore {
     return new PatientSettingsStore(
-      openSqlite(path, { migrations: { owner: 'patient-settings', steps: PATIENT_SETTINGS_MIGRATIONS } }),
+      openSqlite(path, {
+        migrations: { owner: 'patient-settings', steps: PATIENT_SETTINGS_MIGRATIONS },
+        readonly: o.readonly ?? false,
+      }),
     );
   }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { migrate } from './migrate.ts';
+import { migrate } from '../common/migrate.ts';
 import { People, PEOPLE_MIGRATIONS } from './people.ts';
 import { Registry, REGISTRY_MIGRATIONS } from './registry.ts';
-import { openSqlite } from './sqlite.ts';
-import { useTempDbPath } from './temp-db.testing.ts';
+import { openSqlite } from '../common/sqlite.ts';
+import { useTempDbPath } from '../common/temp-db.testing.ts';
 
 const dbPath = useTempDbPath('migrate');
 

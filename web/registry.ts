@@ -1,16 +1,17 @@
 /**
  * The registry of patients, their devices and the platform's service accounts, in SQLite (WAL mode,
- * so the broker, the ingest and the provisioning CLI can use it from separate processes).
+ * so that other processes may read it). The web service owns it (its pages and the provisioning CLI
+ * write it); the broker and the ingest read what they need through web/directory.ts.
  */
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { isDeviceId } from '../devices/topics.ts';
-import { IDENTITY_STATUSES, INS_OIDS, type Identity } from './ins.ts';
-import type { Migration } from './migrate.ts';
-import { normalisePhone } from './phone.ts';
-import type { Sex } from './relations.ts';
-import { generateSecret, hashSecret } from './secrets.ts';
-import { openSqlite } from './sqlite.ts';
+import { IDENTITY_STATUSES, INS_OIDS, type Identity } from '../common/ins.ts';
+import type { Migration } from '../common/migrate.ts';
+import { normalisePhone } from '../common/phone.ts';
+import type { Sex } from '../common/relations.ts';
+import { generateSecret, hashSecret } from '../common/secrets.ts';
+import { openSqlite } from '../common/sqlite.ts';
 
 export const SERVICE_ROLES = ['ingest', 'web'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
@@ -113,9 +114,14 @@ export class Registry {
     this.#getService = db.prepare('SELECT username, role, secret_hash FROM services WHERE username = ?');
   }
 
-  static open(path: string): Registry {
+  /** `readonly`: for another service's directory (web/directory.ts); any write throws. */
+  static open(path: string, o: { readonly?: boolean } = {}): Registry {
     return new Registry(
-      openSqlite(path, { synchronous: 'FULL', migrations: { owner: 'registry', steps: REGISTRY_MIGRATIONS } }),
+      openSqlite(path, {
+        synchronous: 'FULL',
+        migrations: { owner: 'registry', steps: REGISTRY_MIGRATIONS },
+        readonly: o.readonly ?? false,
+      }),
     );
   }
 
