@@ -9,6 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { usePipeline } from './support/pipeline.ts';
+import { recordIdentity } from './support/identity.ts';
 import { startTestIngest } from './support/ingest.ts';
 import { collect, connect, end, eventually } from './support/mqtt.ts';
 import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
@@ -19,7 +20,6 @@ import { registryPath } from '../common/paths.ts';
 import { createLogger } from '../common/log.ts';
 import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
 import type { Provisioned } from '../web/registry.ts';
-import { parseIdentity } from '../common/ins.ts';
 import { DEFAULT_RULES } from '../ingest/rules/engine.ts';
 import { EmailChannel } from '../ingest/notify/email.ts';
 import { generateVapidKeys, WebPushChannel } from '../ingest/notify/push.ts';
@@ -320,16 +320,12 @@ describe('alert engine in the ingest', () => {
   it('names a patient with a recorded identity by its strict traits, in each reader’s language', async () => {
     await alertingIngest();
     const { device, send } = await senior();
-    const identity = parseIdentity(
-      {
-        traits: { birthName: 'Dupont', firstNames: 'Jeanne Marie', birthDate: '1941-02-03', sex: 'female' },
-        ins: null,
-        status: 'validated',
-      },
-      '2026-01-01',
-    );
-    if (!identity.ok) throw new Error(identity.error);
-    t.broker.registry.setPatientIdentity(device.patientId, identity.value);
+    recordIdentity(t.broker.registry, device.patientId, {
+      birthName: 'Dupont',
+      firstNames: 'Jeanne Marie',
+      birthDate: '1941-02-03',
+      sex: 'female',
+    });
     await send({ ts: Date.now(), seq: 1, type: 'sos' });
     const [toDaughter] = await smtp.waitFor(1);
     expect(toDaughter!.subject).toBe('Alerte : DUPONT Jeanne, née le 03/02/1941 (F)');

@@ -6,11 +6,11 @@
 import { signIn } from './support/cookies.ts';
 import { describe, expect, it } from 'vitest';
 import { usePipeline } from './support/pipeline.ts';
+import { recordIdentity } from './support/identity.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { eventually } from './support/mqtt.ts';
 import type { ConsoleRow } from '../web/api/schemas.ts';
 import { AlertsClient } from '../web/alerts-client.ts';
-import { parseIdentity } from '../common/ins.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -72,16 +72,12 @@ describe('the console API', () => {
 
   it('names the patient in a consultation by their strict identity, in the caller’s language', async () => {
     const { device } = await s.senior('Jeanne Martin');
-    const identity = parseIdentity(
-      {
-        traits: { birthName: 'Martin', firstNames: 'Jeanne', birthDate: '1938-09-17', sex: 'female' },
-        ins: null,
-        status: 'provisional',
-      },
-      '2026-01-01',
+    recordIdentity(
+      t.broker.registry,
+      device.patientId,
+      { birthName: 'Martin', firstNames: 'Jeanne', birthDate: '1938-09-17', sex: 'female' },
+      'provisional',
     );
-    if (!identity.ok) throw new Error(identity.error);
-    t.broker.registry.setPatientIdentity(device.patientId, identity.value);
     const cookie = await staff('clinician', 'roux@ch.test', 'Nord', [device.patientId]);
     const created = await post('/api/consultations', { patientId: device.patientId }, cookie);
     expect(created.status).toBe(201);

@@ -8,11 +8,11 @@
 import { afterEach, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
+import { recordIdentity } from './support/identity.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { accessibilityViolations, artifactPath, launchBrowser } from './support/browser.ts';
 import { Fleet } from '../simulators/fleet.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
-import { parseIdentity } from '../common/ins.ts';
 
 const fr = MESSAGES.fr;
 let fleets: Fleet[] = [];
@@ -31,16 +31,12 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
   const names = ['Jeanne Martin', 'Marcel Bernard', 'Simone Dubois', 'Robert Thomas'];
   const watches = await Promise.all(names.map((n) => t.broker.registry.provisionPatient(n)));
   const outsider = await t.broker.registry.provisionPatient('Odette Leroy');
-  const identity = parseIdentity(
-    {
-      traits: { birthName: 'Martin', firstNames: 'Jeanne', birthDate: '1941-02-03', sex: 'female' },
-      ins: null,
-      status: 'validated',
-    },
-    '2026-01-01',
-  );
-  if (!identity.ok) throw new Error(identity.error);
-  t.broker.registry.setPatientIdentity(watches[0]!.patientId, identity.value);
+  recordIdentity(t.broker.registry, watches[0]!.patientId, {
+    birthName: 'Martin',
+    firstNames: 'Jeanne',
+    birthDate: '1941-02-03',
+    sex: 'female',
+  });
   const jeanne = 'MARTIN Jeanne, née le 03/02/1941 (F)';
   const doctor = await s.people.createPerson({
     role: 'clinician',
