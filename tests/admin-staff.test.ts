@@ -7,19 +7,14 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LIVE_CLOSE } from '../web/api/live.ts';
 import { eventually } from './support/mqtt.ts';
+import { codeOf, sender } from './support/http.ts';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
 
-const send = (method: string, path: string, cookie: string, body?: unknown) =>
-  fetch(`${s.webUrl}${path}`, {
-    method,
-    headers: { cookie, origin: s.webUrl, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+const send = sender(() => s.webUrl);
 
 interface Account {
   id: string;

@@ -23,6 +23,7 @@ import { EmailChannel } from '../ingest/notify/email.ts';
 import { WebPushChannel, generateVapidKeys } from '../ingest/notify/push.ts';
 import { Dispatcher } from '../ingest/notify/dispatcher.ts';
 import { eventually } from './support/mqtt.ts';
+import { codeOf, sender } from './support/http.ts';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { startTestSmtp } from './support/smtp.ts';
@@ -31,14 +32,8 @@ import { startTestPushService } from './support/push-service.ts';
 const t = usePipeline();
 const s = useFamilyStack(t);
 
-const send = (method: string, path: string, cookie: string, body?: unknown) =>
-  fetch(`${s.webUrl}${path}`, {
-    method,
-    headers: { cookie, origin: s.webUrl, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+const send = sender(() => s.webUrl);
 const json = async <T>(res: Response) => (await res.json()) as T;
-const codeOf = async (res: Response) => (await json<{ error: { code: string } }>(res)).error.code;
 
 /** A live-channel client; batches are unpacked in order. */
 async function live(cookie: string): Promise<{ ws: WebSocket; received: LiveMessage[] }> {

@@ -143,71 +143,51 @@ export function adminStaffRoutes(app: App, c: WebContext): void {
     },
   });
 
+  /** Adds a member to a team or removes them (`wanted`: whether they should be in it); a no-op logs nothing. */
+  const setMember = (request: FastifyRequest, p: { teamId: string; personId: string }, wanted: boolean) => {
+    const by = admin(request);
+    const team = c.people.careTeam(p.teamId);
+    const member = staffOf(p.personId);
+    if (team.memberIds.includes(member.id) !== wanted) {
+      if (wanted) c.people.addToTeam(team.id, { people: [member.id] });
+      else c.people.removeFromTeam(team.id, { people: [member.id] });
+      const action = wanted ? 'team.member_added' : 'team.member_removed';
+      c.changes.record(by.id, action, { detail: { name: member.name, team: team.name } });
+      c.auth.accountChanged(member.id);
+    }
+    return teamsView();
+  };
+  /** The same for a patient the team follows. */
+  const setPatient = (request: FastifyRequest, p: { teamId: string; patientId: string }, wanted: boolean) => {
+    const by = admin(request);
+    const team = c.people.careTeam(p.teamId);
+    const { patientId } = p;
+    if (wanted && !c.registry.hasPatient(patientId)) throw new VigieError('patient_not_found', 'unknown patient');
+    if (team.patientIds.includes(patientId) !== wanted) {
+      if (wanted) c.people.addToTeam(team.id, { patients: [patientId] });
+      else c.people.removeFromTeam(team.id, { patients: [patientId] });
+      const action = wanted ? 'team.patient_added' : 'team.patient_removed';
+      c.changes.record(by.id, action, { patientId, detail: { patient: patientName(patientId), team: team.name } });
+      teamChanged(team);
+    }
+    return teamsView();
+  };
+
   app.route({
     ...routeOf(ROUTES.addTeamMember, 'staff'),
-    handler: async (request) => {
-      const by = admin(request);
-      const team = c.people.careTeam(request.params.teamId);
-      const member = staffOf(request.params.personId);
-      if (!team.memberIds.includes(member.id)) {
-        c.people.addToTeam(team.id, { people: [member.id] });
-        c.changes.record(by.id, 'team.member_added', { detail: { name: member.name, team: team.name } });
-        c.auth.accountChanged(member.id);
-      }
-      return teamsView();
-    },
+    handler: async (request) => setMember(request, request.params, true),
   });
-
   app.route({
     ...routeOf(ROUTES.removeTeamMember, 'staff'),
-    handler: async (request) => {
-      const by = admin(request);
-      const team = c.people.careTeam(request.params.teamId);
-      const member = staffOf(request.params.personId);
-      if (team.memberIds.includes(member.id)) {
-        c.people.removeFromTeam(team.id, { people: [member.id] });
-        c.changes.record(by.id, 'team.member_removed', { detail: { name: member.name, team: team.name } });
-        c.auth.accountChanged(member.id);
-      }
-      return teamsView();
-    },
+    handler: async (request) => setMember(request, request.params, false),
   });
-
   app.route({
     ...routeOf(ROUTES.addTeamPatient, 'staff'),
-    handler: async (request) => {
-      const by = admin(request);
-      const team = c.people.careTeam(request.params.teamId);
-      const { patientId } = request.params;
-      if (!c.registry.hasPatient(patientId)) throw new VigieError('patient_not_found', 'unknown patient');
-      if (!team.patientIds.includes(patientId)) {
-        c.people.addToTeam(team.id, { patients: [patientId] });
-        c.changes.record(by.id, 'team.patient_added', {
-          patientId,
-          detail: { patient: patientName(patientId), team: team.name },
-        });
-        teamChanged(team);
-      }
-      return teamsView();
-    },
+    handler: async (request) => setPatient(request, request.params, true),
   });
-
   app.route({
     ...routeOf(ROUTES.removeTeamPatient, 'staff'),
-    handler: async (request) => {
-      const by = admin(request);
-      const team = c.people.careTeam(request.params.teamId);
-      const { patientId } = request.params;
-      if (team.patientIds.includes(patientId)) {
-        c.people.removeFromTeam(team.id, { patients: [patientId] });
-        c.changes.record(by.id, 'team.patient_removed', {
-          patientId,
-          detail: { patient: patientName(patientId), team: team.name },
-        });
-        teamChanged(team);
-      }
-      return teamsView();
-    },
+    handler: async (request) => setPatient(request, request.params, false),
   });
 }
 
