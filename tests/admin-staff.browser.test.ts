@@ -71,6 +71,15 @@ describe('staff accounts and care teams, for an administrator', () => {
     await hugo.getByTestId('staff-edit-save').click();
     await expect.poll(() => hugo.getByTestId('staff-role-text').textContent()).toBe(M['reads.role.coordinator']);
     expect(s.people.personByEmail('hugo@ch.test')?.role).toBe('coordinator');
+    // Disabling is said, then confirmed; the account shows as disabled and can be enabled again.
+    await hugo.getByTestId('staff-disable').click();
+    expect(await hugo.getByRole('status').textContent()).toContain('Dr Hugo Martin');
+    expect(s.people.isDisabled(s.people.personByEmail('hugo@ch.test')!.id)).toBe(false);
+    await hugo.getByTestId('staff-disable-confirm').click();
+    await expect.poll(() => hugo.getByTestId('staff-status').textContent()).toBe(M['admin.staff.disabled']);
+    expect(s.people.isDisabled(s.people.personByEmail('hugo@ch.test')!.id)).toBe(true);
+    await hugo.getByTestId('staff-enable').click();
+    await expect.poll(() => hugo.getByTestId('staff-status').textContent()).toBe(M['admin.staff.active']);
     // Pro Santé Connect is not configured on this server: the page says so and offers nothing to tick.
     expect(await page.getByTestId('psc-off').textContent()).toBe(M['admin.psc.off']);
     expect(await page.getByTestId('psc-role-clinician').isDisabled()).toBe(true);
@@ -98,11 +107,13 @@ describe('staff accounts and care teams, for an administrator', () => {
 
     // The change log says it all, in words.
     await page.getByTestId('admin-tab-changes').click();
-    await expect.poll(() => page.getByTestId('change-text').count()).toBe(5);
+    await expect.poll(() => page.getByTestId('change-text').count()).toBe(7);
     expect(await page.getByTestId('change-text').allTextContents()).toEqual([
       'Mme Sans Équipe désormais suivi·e par l’équipe Équipe Sud',
       'Dr Hugo Martin ajouté·e à l’équipe Équipe Sud',
       'Équipe créée : Équipe Sud',
+      'Compte réactivé : Dr Hugo Martin',
+      'Compte désactivé : Dr Hugo Martin',
       `Compte modifié : Dr Hugo Martin (${M['reads.role.coordinator']})`,
       `Compte créé : Dr Hugo Martin (${M['reads.role.clinician']})`,
     ]);

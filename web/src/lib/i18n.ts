@@ -441,6 +441,10 @@ const fr = {
   'admin.staff.save': 'Enregistrer',
   'admin.staff.saved': 'Compte de {name} enregistré.',
   'admin.staff.disable': 'Désactiver',
+  'admin.staff.disableConfirm':
+    'Désactiver le compte de {name} ? Ses sessions seront fermées aussitôt ; rien n’est effacé, il pourra être réactivé.',
+  'admin.staff.disableYes': 'Oui, désactiver',
+  'admin.staff.disableNo': 'Annuler',
   'admin.staff.enable': 'Réactiver',
   'admin.staff.disabledNow': 'Compte de {name} désactivé : ses sessions sont fermées.',
   'admin.staff.enabledNow': 'Compte de {name} réactivé.',
@@ -981,6 +985,10 @@ const en: Record<MessageKey, string> = {
   'admin.staff.save': 'Save',
   'admin.staff.saved': 'Account of {name} saved.',
   'admin.staff.disable': 'Disable',
+  'admin.staff.disableConfirm':
+    'Disable the account of {name}? Their sessions will be closed at once; nothing is deleted, it can be enabled again.',
+  'admin.staff.disableYes': 'Yes, disable',
+  'admin.staff.disableNo': 'Cancel',
   'admin.staff.enable': 'Enable again',
   'admin.staff.disabledNow': 'Account of {name} disabled: their sessions are closed.',
   'admin.staff.enabledNow': 'Account of {name} enabled again.',
