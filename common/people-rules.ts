@@ -52,3 +52,5 @@ export const MAX_NOTE_LENGTH = 2000;
 
 /** A national professional identifier as Pro Santé Connect's SubjectNameID carries it (RPPS or ADELI based). */
 export const RPPS_PATTERN = /^[0-9]{9,12}$/;
+/** The same, as a form field's `pattern` attribute (which is anchored by the browser). */
+export const RPPS_HTML_PATTERN = RPPS_PATTERN.source.replace(/^\^|\$$/g, '');

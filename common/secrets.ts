@@ -18,6 +18,14 @@ export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * A staff account's first password, shown once to whoever made the account (an administrator's page,
+ * `npm run provision -- staff`): 20 random base64url characters, 120 bits.
+ */
+export function firstPassword(): string {
+  return generateSecret().slice(0, 20);
+}
+
 export async function hashSecret(
   secret: string,
   params: { N: number; r: number; p: number } = PARAMS,

@@ -105,6 +105,20 @@ describe('Pro Santé Connect sign-in (signed JWT userinfo, as PSC sends it)', ()
     expect(browser.cookie(s.webUrl, 'vigie_session')).toBeUndefined();
   });
 
+  it('refuses a professional whose account an administrator disabled, and signs them in once enabled again', async () => {
+    const person = await clinician();
+    s.people.setDisabled(person.id, true, 'u-admin');
+    const browser = new Walker();
+    const back = await browser.get(await browser.throughProvider(s.webUrl, RPPS));
+    expect(refusal(back)).toBe('account_disabled');
+    expect(browser.cookie(s.webUrl, 'vigie_session')).toBeUndefined();
+    s.people.setDisabled(person.id, false, 'u-admin');
+    const later = new Walker();
+    const again = await later.get(await later.throughProvider(s.webUrl, RPPS));
+    expect(refusal(again)).toBeNull();
+    expect(later.cookie(s.webUrl, 'vigie_session')).toBeDefined();
+  });
+
   it('refuses a replayed callback: a state serves once', async () => {
     await clinician();
     const browser = new Walker();

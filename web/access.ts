@@ -9,14 +9,19 @@ import { isStaff, type CareLink, type People, type Person } from './people.ts';
 import { hasRight, type StaffRight } from '../common/people-rules.ts';
 
 export type Access =
-  | { readonly kind: 'staff'; readonly patientId: string; readonly vitals: true }
+  /** `vitals`: the member's role has the `vitals` right (a home-care worker's has not). */
+  | { readonly kind: 'staff'; readonly patientId: string; readonly vitals: boolean }
   | { readonly kind: 'family'; readonly patientId: string; readonly vitals: boolean; readonly link: CareLink };
 
 export function accessTo(people: People, person: Person, patientId: string): Access | undefined {
-  if (isStaff(person.role))
-    return people.inTeamOf(person, patientId) ? { kind: 'staff', patientId, vitals: true } : undefined;
+  if (isStaff(person.role)) return people.inTeamOf(person, patientId) ? staffAccess(person, patientId) : undefined;
   const link = people.linkOf(person.id, patientId);
   return link && { kind: 'family', patientId, vitals: link.shareVitals, link };
+}
+
+/** What a member of the care team gets of one of their team's patients. */
+export function staffAccess(person: Person, patientId: string): Access {
+  return { kind: 'staff', patientId, vitals: hasRight(person.role, 'vitals') };
 }
 
 /**

@@ -6,6 +6,7 @@
  * and can be revoked. Every password check goes through the sign-in throttle and the hashing gate.
  */
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VigieError } from '../common/errors.ts';
 import { isStaff, type People, type Person } from './people.ts';
@@ -31,12 +32,28 @@ export class Auth {
   readonly gate: HashingGate;
   readonly #people: People;
   readonly #secure: () => boolean;
+  readonly #changed = new EventEmitter<{ [personId: string]: [] }>();
 
   constructor(people: People, o: AuthOptions) {
     this.#people = people;
     this.#secure = o.secure;
     this.throttle = o.throttle ?? new SignInThrottle();
     this.gate = o.gate ?? new HashingGate();
+    this.#changed.setMaxListeners(0);
+  }
+
+  /**
+   * A person's account was disabled or its role changed: their open sockets close at once (what they
+   * may see is decided again when the page reconnects; a disabled account cannot).
+   */
+  accountChanged(personId: string): void {
+    this.#changed.emit(personId);
+  }
+
+  /** Calls `listener` when this person's account changes; returns the unsubscribe function. */
+  onAccountChanged(personId: string, listener: () => void): () => void {
+    this.#changed.on(personId, listener);
+    return () => this.#changed.off(personId, listener);
   }
 
   /** The person a request is made by: its API token's, else its session's. */
@@ -74,6 +91,8 @@ export class Auth {
       this.throttle.fail(attempt);
       throw new VigieError('wrong_credentials', 'wrong e-mail or password');
     }
+    // Said only to whoever knows the password, like the rule below.
+    if (this.#people.isDisabled(person.id)) throw new VigieError('account_disabled', 'this account is disabled');
     // Said only to whoever knows the password: it tells the account's role.
     if (isStaff(person.role) && this.#people.pscRequiredRoles().includes(person.role)) {
       throw new VigieError('psc_required', `${person.role}s sign in with Pro Santé Connect here`);

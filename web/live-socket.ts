@@ -32,7 +32,7 @@ import type { ConsoleRow, FamilyOverview } from './api/schemas.ts';
 import { isInvited } from './calls.ts';
 import type { WebContext } from './context.ts';
 import { personOf, type App } from './edge.ts';
-import { namesOf, requireAccess, type Access } from './access.ts';
+import { namesOf, requireAccess, staffAccess, type Access } from './access.ts';
 import type { LiveEvent } from './live.ts';
 import { noteRead } from './record-reads.ts';
 
@@ -112,8 +112,7 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
       // The console: every patient of the person's care team; the page then loads the list (catch-up).
       const ids = isStaff(person.role) ? c.people.teamPatients(person) : [];
       for (const id of ids)
-        if (!subscriptions.has(id))
-          subscriptions.set(id, c.live.subscribe(id, forwarder({ kind: 'staff', patientId: id, vitals: true })));
+        if (!subscriptions.has(id)) subscriptions.set(id, c.live.subscribe(id, forwarder(staffAccess(person, id))));
       return send({ type: 'subscribed', patientIds: ids });
     }
     if (subscriptions.has(patientId)) return;
@@ -155,7 +154,10 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
   const check = setInterval(() => {
     if (!c.auth.stillValid(request)) close(LIVE_CLOSE.sessionEnded, 'session ended');
   }, o.sessionCheckMs ?? SESSION_CHECK_MS);
+  // Disabled, or given another role: closed at once (the page reconnects, if it still may, with its new rights).
+  const offChanged = c.auth.onAccountChanged(person.id, () => close(LIVE_CLOSE.accountChanged, 'account changed'));
   ws.on('close', () => {
+    offChanged();
     clearInterval(check);
     clearTimeout(flush);
     for (const off of subscriptions.values()) off();

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { VigieError, type ErrorCode, type ErrorParams } from '../common/errors.ts';
 import type { Migration } from '../common/migrate.ts';
-import { hashPassword, verifyPassword } from '../common/secrets.ts';
+import { firstPassword, hashPassword, verifyPassword } from '../common/secrets.ts';
 import { openSqlite } from '../common/sqlite.ts';
 import { isRelation, relationFromText, type Relation } from '../common/relations.ts';
 
@@ -206,6 +206,8 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
    );
    CREATE INDEX changes_patient ON changes(patient_id, id);
    CREATE INDEX changes_actor ON changes(actor_id, id);`,
+  // An administrator may disable a staff account (it can no longer sign in; nothing is deleted) and enable it again.
+  `ALTER TABLE people ADD COLUMN disabled_at INTEGER;`,
 ];
 
 interface PersonRow {
@@ -293,6 +295,25 @@ export class People {
       )
       .run(id, p.role, name, email, p.lang ?? 'fr', hash, now);
     return this.person(id)!;
+  }
+
+  /**
+   * A staff account with a first password (returned once; only its hash is kept) and, if given, the
+   * RPPS identifier it signs in with through Pro Santé Connect (checked before the account is made).
+   */
+  async createStaff(
+    p: { role: StaffRole; name: string; email: string; rpps?: string | undefined },
+    now = Date.now(),
+  ): Promise<{ person: Person; password: string }> {
+    if (p.rpps !== undefined) {
+      if (!RPPS_PATTERN.test(p.rpps))
+        throw new PeopleError('rpps_invalid', 'an RPPS identifier is 9 to 12 digits, as Pro Santé Connect sends it');
+      if (this.personByRpps(p.rpps)) throw new PeopleError('rpps_taken', 'another account uses this RPPS identifier');
+    }
+    const password = firstPassword();
+    const person = await this.createPerson({ role: p.role, name: p.name, email: p.email, password }, now);
+    if (p.rpps !== undefined) this.setRpps(person.id, p.rpps);
+    return { person, password };
   }
 
   person(id: string): Person | undefined {
@@ -538,13 +559,19 @@ export class People {
     return { token, expiresAt };
   }
 
+  /** The person a session is for, while it lasts and their account is enabled. */
   session(token: string, now = Date.now()): Person | undefined {
     const row = this.#db
       .prepare<[string, number], { person_id: string }>(
-        'SELECT person_id FROM sessions WHERE token_hash = ? AND expires_at > ?',
+        'SELECT person_id FROM sessions JOIN people ON people.id = sessions.person_id WHERE token_hash = ? AND expires_at > ? AND disabled_at IS NULL',
       )
       .get(digest(token), now);
     return row && this.person(row.person_id);
+  }
+
+  /** Ends every session of this person (their account was disabled). */
+  endSessionsOf(personId: string): void {
+    this.#db.prepare('DELETE FROM sessions WHERE person_id = ?').run(personId);
   }
 
   endSession(token: string): void {
@@ -598,6 +625,154 @@ export class People {
         )
         .get(person.id, patientId) !== undefined
     );
+  }
+
+  /** Whether an administrator disabled this account. */
+  isDisabled(personId: string): boolean {
+    return (
+      this.#db
+        .prepare<[string], { x: number }>('SELECT 1 AS x FROM people WHERE id = ? AND disabled_at IS NOT NULL')
+        .get(personId) !== undefined
+    );
+  }
+
+  /** Every staff account, by name, with its teams (the administrators' page). */
+  staffAccounts(): StaffAccount[] {
+    const rows = this.#db
+      .prepare<string[], PersonRow & { rpps: string | null; disabled_at: number | null }>(
+        `SELECT * FROM people WHERE role IN (${STAFF_ROLES.map(() => '?').join(', ')}) ORDER BY name COLLATE NOCASE, id`,
+      )
+      .all(...STAFF_ROLES);
+    const teams = this.#db
+      .prepare<[], { person_id: string; id: string; name: string }>(
+        'SELECT person_id, id, name FROM team_members JOIN care_teams ON care_teams.id = team_members.team_id ORDER BY name',
+      )
+      .all();
+    return rows.flatMap((r) => {
+      const person = toPerson(r);
+      const role = person.role;
+      if (!isStaff(role)) return [];
+      return {
+        ...person,
+        role,
+        rpps: r.rpps,
+        disabled: r.disabled_at !== null,
+        teams: teams.filter((t) => t.person_id === r.id).map(({ id, name }) => ({ id, name })),
+      };
+    });
+  }
+
+  /** One staff account (undefined for an unknown id or someone outside the care team). */
+  staffAccount(personId: string): StaffAccount | undefined {
+    return this.staffAccounts().find((a) => a.id === personId);
+  }
+
+  /**
+   * Changes a staff account's name and role. The organisation always keeps one enabled administrator:
+   * the last one cannot become something else.
+   */
+  updateStaff(personId: string, change: { name: string; role: StaffRole }): StaffAccount {
+    const account = this.#staff(personId);
+    const name = change.name.trim();
+    if (!name) throw new PeopleError('name_required', 'a name is required');
+    if (account.role === 'admin' && change.role !== 'admin' && !account.disabled) this.#keepAnAdmin(personId);
+    this.#db.prepare('UPDATE people SET name = ?, role = ? WHERE id = ?').run(name, change.role, personId);
+    return this.#staff(personId);
+  }
+
+  /**
+   * Disables a staff account (no sign-in by any means, its sessions end; nothing is deleted) or
+   * enables it again. `by`: the administrator, who cannot disable themself.
+   */
+  setDisabled(personId: string, disabled: boolean, by: string, now = Date.now()): StaffAccount {
+    const account = this.#staff(personId);
+    if (disabled && personId === by)
+      throw new PeopleError('cannot_disable_self', 'you cannot disable your own account');
+    if (disabled && account.role === 'admin' && !account.disabled) this.#keepAnAdmin(personId);
+    this.#db.transaction(() => {
+      this.#db.prepare('UPDATE people SET disabled_at = ? WHERE id = ?').run(disabled ? now : null, personId);
+      if (disabled) this.endSessionsOf(personId);
+    })();
+    return this.#staff(personId);
+  }
+
+  #staff(personId: string): StaffAccount {
+    const account = this.staffAccount(personId);
+    if (!account) throw new PeopleError('staff_not_found', `no staff account ${personId}`);
+    return account;
+  }
+
+  /** Refuses a change that would leave no enabled administrator but `personId`. */
+  #keepAnAdmin(personId: string): void {
+    const others = this.#db
+      .prepare<[string], { n: number }>(
+        "SELECT COUNT(*) AS n FROM people WHERE role = 'admin' AND disabled_at IS NULL AND id != ?",
+      )
+      .get(personId);
+    if ((others?.n ?? 0) === 0)
+      throw new PeopleError('last_admin', 'the organisation needs at least one enabled administrator');
+  }
+
+  /** Every care team with its members and patients, by name. */
+  teams(): CareTeam[] {
+    const teams = this.#db
+      .prepare<[], { id: string; name: string }>('SELECT id, name FROM care_teams ORDER BY name COLLATE NOCASE')
+      .all();
+    const members = this.#db
+      .prepare<[], { team_id: string; person_id: string }>('SELECT team_id, person_id FROM team_members')
+      .all();
+    const patients = this.#db
+      .prepare<[], { team_id: string; patient_id: string }>(
+        'SELECT team_id, patient_id FROM team_patients ORDER BY patient_id',
+      )
+      .all();
+    return teams.map((t) => ({
+      ...t,
+      memberIds: members.filter((m) => m.team_id === t.id).map((m) => m.person_id),
+      patientIds: patients.filter((p) => p.team_id === t.id).map((p) => p.patient_id),
+    }));
+  }
+
+  /** One care team (refused as `team_not_found` when there is none with this id). */
+  careTeam(teamId: string): CareTeam {
+    const team = this.teams().find((t) => t.id === teamId);
+    if (!team) throw new PeopleError('team_not_found', `no care team ${teamId}`);
+    return team;
+  }
+
+  /** Creates a care team; its name is unique (unlike `team`, which returns the existing one). */
+  createTeam(name: string, now = Date.now()): CareTeam {
+    const trimmed = this.#freeTeamName(name);
+    return this.careTeam(this.team(trimmed, now));
+  }
+
+  renameTeam(teamId: string, name: string): CareTeam {
+    this.careTeam(teamId);
+    const trimmed = this.#freeTeamName(name, teamId);
+    this.#db.prepare('UPDATE care_teams SET name = ? WHERE id = ?').run(trimmed, teamId);
+    return this.careTeam(teamId);
+  }
+
+  #freeTeamName(name: string, teamId?: string): string {
+    const trimmed = name.trim();
+    if (!trimmed) throw new PeopleError('name_required', 'a name is required');
+    // Names that differ only in case ("équipe sud", "Équipe Sud") would be taken for one another.
+    const folded = trimmed.toLocaleLowerCase('fr');
+    const owner = this.#db
+      .prepare<[], { id: string; name: string }>('SELECT id, name FROM care_teams')
+      .all()
+      .find((t) => t.name.toLocaleLowerCase('fr') === folded);
+    if (owner && owner.id !== teamId) throw new PeopleError('team_name_taken', 'another team has this name');
+    return trimmed;
+  }
+
+  removeFromTeam(teamId: string, members: { people?: readonly string[]; patients?: readonly string[] }): void {
+    this.#db.transaction(() => {
+      for (const p of members.people ?? [])
+        this.#db.prepare('DELETE FROM team_members WHERE team_id = ? AND person_id = ?').run(teamId, p);
+      for (const p of members.patients ?? [])
+        this.#db.prepare('DELETE FROM team_patients WHERE team_id = ? AND patient_id = ?').run(teamId, p);
+    })();
   }
 
   /** The coordination log ("cahier de liaison"): short notes shared by the patient's care team. */
@@ -732,7 +907,7 @@ export class People {
   personByApiToken(token: string, now = Date.now()): Person | undefined {
     const row = this.#db
       .prepare<[string, number], ApiTokenRow>(
-        'SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?',
+        'SELECT api_tokens.* FROM api_tokens JOIN people ON people.id = api_tokens.person_id WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ? AND disabled_at IS NULL',
       )
       .get(digest(token), now);
     if (!row) return undefined;
@@ -743,6 +918,22 @@ export class People {
   close(): void {
     this.#db.close();
   }
+}
+
+/** A staff account as the administrators' page shows it. */
+export interface StaffAccount extends Omit<Person, 'role'> {
+  readonly role: StaffRole;
+  readonly rpps: string | null;
+  readonly disabled: boolean;
+  readonly teams: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+}
+
+/** A care team: who is in it, which patients it follows. */
+export interface CareTeam {
+  readonly id: string;
+  readonly name: string;
+  readonly memberIds: readonly string[];
+  readonly patientIds: readonly string[];
 }
 
 export interface ApiToken {

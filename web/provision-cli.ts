@@ -25,7 +25,6 @@ import { Registry, SERVICE_ROLES } from './registry.ts';
 import { SERVICE_PREFIX } from './directory.ts';
 import { People } from './people.ts';
 import { RPPS_PATTERN, STAFF_ROLES } from '../common/people-rules.ts';
-import { generateSecret } from '../common/secrets.ts';
 import { normalisePhone } from '../common/phone.ts';
 import { SEXES, type Sex } from '../common/relations.ts';
 import { IDENTITY_STATUSES, INS_KINDS, parseIdentity, shownIns, type Identity } from '../common/ins.ts';
@@ -190,10 +189,13 @@ try {
       try {
         if (values.rpps !== undefined && people.personByRpps(values.rpps))
           fail(`an account already uses RPPS ${values.rpps}`);
-        const password = generateSecret().slice(0, 20);
-        const person = await people.createPerson({ role, name: values.name, email: values.email, password });
+        const { person, password } = await people.createStaff({
+          role,
+          name: values.name,
+          email: values.email,
+          rpps: values.rpps,
+        });
         if (values.team) people.addToTeam(people.team(values.team), { people: [person.id] });
-        if (values.rpps) people.setRpps(person.id, values.rpps);
         process.stdout.write(`account  ${person.id} (${role})
 sign in  ${person.email}${values.rpps ? ` or with Pro Santé Connect (RPPS ${values.rpps})` : ''}
 password ${password}

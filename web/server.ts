@@ -25,6 +25,7 @@ import { mqttRelayRoute } from './mqtt-relay.ts';
 import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
 import { accountRoutes } from './routes/account.ts';
+import { adminStaffRoutes } from './routes/admin-staff.ts';
 import { careTeamRoutes } from './routes/care-team.ts';
 import { consultationRoutes } from './routes/consultations.ts';
 import { consoleRoutes, consoleRow } from './routes/console.ts';
@@ -152,9 +153,10 @@ export class WebServer {
     consultationRoutes(app, c);
     recordReadsRoutes(app, c);
     changesRoutes(app, c);
+    adminStaffRoutes(app, c);
     liveSocketRoute(app, c, {
       snapshot: (_person, access) =>
-        access.kind === 'family' ? familyOverview(c, access.link) : consoleRow(c, access.patientId),
+        access.kind === 'family' ? familyOverview(c, access.link) : consoleRow(c, access),
       onClose: refused,
       ...(o.sessionCheckMs ? { sessionCheckMs: o.sessionCheckMs } : {}),
     });

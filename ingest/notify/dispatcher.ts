@@ -5,7 +5,7 @@
  * or after MAX_ATTEMPTS. Messages committed before a crash are sent after the restart.
  */
 import type { Logger } from '../../common/log.ts';
-import { isStaff, type Lang } from '../../common/people-rules.ts';
+import { hasRight, isStaff, type Lang } from '../../common/people-rules.ts';
 import type { PeopleDirectory } from '../../web/directory.ts';
 import type { AlertRepository } from '../lifecycle/alert-store.ts';
 import type { EscalationRepository, OutboxMessage } from '../lifecycle/escalation-store.ts';
@@ -77,8 +77,10 @@ export class Dispatcher {
       lang: person.lang,
       patientName: this.#o.patientName(alert.patientId, person.lang),
       url: this.#o.linkFor(alert.id),
-      // Vital values only to those the patient shares them with (the care team, or a relative by consent).
-      vitals: isStaff(person.role) || (people.linkOf(person.id, alert.patientId)?.shareVitals ?? false),
+      // Vital values only to a care-team role with the `vitals` right, or a relative by the patient's consent.
+      vitals: isStaff(person.role)
+        ? hasRight(person.role, 'vitals')
+        : (people.linkOf(person.id, alert.patientId)?.shareVitals ?? false),
       ...(owner ? { ownerName: owner.name } : {}),
     });
     const recipient = { person, pushSubscriptions: people.pushSubscriptions(person.id) };

@@ -22,6 +22,8 @@ export type LiveClientMessage = z.infer<typeof clientMessageSchema>;
 export const LIVE_CLOSE = {
   /** The session ended (signed out, expired): sign in again. */
   sessionEnded: 4401,
+  /** The account was disabled or its role changed: what it may see is decided again on reconnection. */
+  accountChanged: 4403,
   /** Too many messages. */
   policy: 4008,
   /** A message too big, or not text. */

@@ -32,7 +32,9 @@ import {
   recordReadAdminSchema,
   recordReadSchema,
   relationFields,
+  staffAccountSchema,
   staffMeSchema,
+  teamsSchema,
   thresholdViewSchema,
 } from './schemas.ts';
 
@@ -66,6 +68,12 @@ const nothing = z.null();
 /** One page of the record-reads log; `next` is the `before` of the following page (null: no more). */
 const readsPage = <T extends z.ZodType>(entry: T) => z.object({ reads: z.array(entry), next: z.number().nullable() });
 const before = z.coerce.number().int().positive().optional();
+const personParams = z.object({ personId: id });
+const teamParams = z.object({ teamId: id });
+const staffName = z.string().trim().min(1).max(100);
+const teamName = z.string().trim().min(1).max(80);
+/** Checked by the server (`rpps_invalid`: 9 to 12 digits); bounded here. */
+const rpps = z.string().trim().max(40);
 
 export const inviteBody = z.object({
   name: z.string().trim().min(1).max(100),
@@ -164,6 +172,90 @@ export const ROUTES = {
     status: 200,
     body: z.object({ roles: z.array(z.enum(STAFF_ROLES)).max(STAFF_ROLES.length) }),
     reply: z.object({ roles: z.array(z.enum(STAFF_ROLES)) }),
+  }),
+  /** Staff accounts (administrators): every one, with its role, RPPS, teams and whether it is disabled. */
+  staffAccounts: route({
+    method: 'GET',
+    url: '/api/admin/staff',
+    status: 200,
+    reply: z.object({ staff: z.array(staffAccountSchema) }),
+  }),
+  /** Creates a staff account; `password`: its first password, shown once (only its hash is kept). */
+  createStaff: route({
+    method: 'POST',
+    url: '/api/admin/staff',
+    status: 201,
+    body: z.object({
+      name: staffName,
+      email: z.email().max(200),
+      role: z.enum(STAFF_ROLES),
+      rpps: rpps.optional(),
+      teamId: id.optional(),
+    }),
+    reply: z.object({ account: staffAccountSchema, password: z.string() }),
+  }),
+  /** Changes a staff account's name, role and RPPS (null: none). */
+  updateStaff: route({
+    method: 'PUT',
+    url: '/api/admin/staff/:personId',
+    status: 200,
+    params: personParams,
+    body: z.object({ name: staffName, role: z.enum(STAFF_ROLES), rpps: rpps.nullable() }),
+    reply: z.object({ account: staffAccountSchema }),
+  }),
+  /** Disables a staff account (no sign-in, sessions and live sockets end; nothing deleted) or enables it again. */
+  setStaffDisabled: route({
+    method: 'PUT',
+    url: '/api/admin/staff/:personId/disabled',
+    status: 200,
+    params: personParams,
+    body: z.object({ disabled: z.boolean() }),
+    reply: z.object({ account: staffAccountSchema }),
+  }),
+  /** The care teams with their members and patients (administrators); every change answers the same. */
+  teams: route({ method: 'GET', url: '/api/admin/teams', status: 200, reply: teamsSchema }),
+  createTeam: route({
+    method: 'POST',
+    url: '/api/admin/teams',
+    status: 201,
+    body: z.object({ name: teamName }),
+    reply: teamsSchema,
+  }),
+  renameTeam: route({
+    method: 'PUT',
+    url: '/api/admin/teams/:teamId',
+    status: 200,
+    params: teamParams,
+    body: z.object({ name: teamName }),
+    reply: teamsSchema,
+  }),
+  addTeamMember: route({
+    method: 'PUT',
+    url: '/api/admin/teams/:teamId/members/:personId',
+    status: 200,
+    params: teamParams.extend({ personId: id }),
+    reply: teamsSchema,
+  }),
+  removeTeamMember: route({
+    method: 'DELETE',
+    url: '/api/admin/teams/:teamId/members/:personId',
+    status: 200,
+    params: teamParams.extend({ personId: id }),
+    reply: teamsSchema,
+  }),
+  addTeamPatient: route({
+    method: 'PUT',
+    url: '/api/admin/teams/:teamId/patients/:patientId',
+    status: 200,
+    params: teamParams.extend({ patientId: id }),
+    reply: teamsSchema,
+  }),
+  removeTeamPatient: route({
+    method: 'DELETE',
+    url: '/api/admin/teams/:teamId/patients/:patientId',
+    status: 200,
+    params: teamParams.extend({ patientId: id }),
+    reply: teamsSchema,
   }),
   /** Ends the session; `url`: where to end the PSC session too (its end-session endpoint), if signed in with PSC. */
   pscSignOut: route({

@@ -350,3 +350,44 @@ export const changeSchema = z.object({
   detail: changeDetailSchema,
 });
 export type ChangeView = z.infer<typeof changeSchema>;
+
+/** A staff account as the administrators' page lists it (common/people.ts StaffAccount). */
+export const staffAccountSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  role: z.enum(STAFF_ROLES),
+  lang: langSchema,
+  /** The national identifier they sign in with through Pro Santé Connect. */
+  rpps: z.string().nullable(),
+  disabled: z.boolean(),
+  teams: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+export type StaffAccountView = z.infer<typeof staffAccountSchema>;
+
+/** A patient as the teams page names them: the strict identity when recorded. */
+export const teamPatientSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  identity: identityViewSchema.nullable(),
+});
+export const teamMemberSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(STAFF_ROLES),
+  disabled: z.boolean(),
+});
+export const teamViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  members: z.array(teamMemberSchema),
+  patients: z.array(teamPatientSchema),
+});
+export type TeamView = z.infer<typeof teamViewSchema>;
+/** The care teams, and every staff account and patient that may join one (those in no team too). */
+export const teamsSchema = z.object({
+  teams: z.array(teamViewSchema),
+  staff: z.array(teamMemberSchema),
+  patients: z.array(teamPatientSchema),
+});
+export type TeamsView = z.infer<typeof teamsSchema>;

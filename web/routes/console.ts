@@ -12,7 +12,8 @@ import { MAX_PAST_ALERTS, ROUTES } from '../api/routes.ts';
 import type { ConsoleRow, IdentityView, StaffMe } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
-import { namesOf, requireAccess, requireRightOver } from '../access.ts';
+import { namesOf, requireAccess, requireRightOver, staffAccess, type Access } from '../access.ts';
+import { alertFor } from '../../common/redact.ts';
 import { readHistory } from '../history.ts';
 import { news2Of } from '../news2-view.ts';
 import { noteRead } from '../record-reads.ts';
@@ -33,13 +34,14 @@ export function consoleRoutes(app: App, c: WebContext): void {
   app.route({
     ...routeOf(ROUTES.patients, 'staff'),
     handler: async (request) => {
-      const ids = c.people.teamPatients(personOf(request));
+      const person = personOf(request);
+      const ids = c.people.teamPatients(person);
       const alerts = await c.alerts.list(ids);
       return {
         patients: ids.map((id) =>
           rowOf(
             c,
-            id,
+            staffAccess(person, id),
             alerts.filter((a) => a.patientId === id),
           ),
         ),
@@ -51,12 +53,20 @@ export function consoleRoutes(app: App, c: WebContext): void {
     ...routeOf(ROUTES.patient, 'staff'),
     handler: async (request) => {
       const { patientId } = request.params;
-      requireAccess(c.people, personOf(request), patientId);
+      const access = requireAccess(c.people, personOf(request), patientId);
       noteRead(c.reads, request, personOf(request), patientId, 'record');
       const settings = c.settings.get(patientId);
-      const thresholds = thresholdsFor(settings?.thresholds ?? {}).map(
-        ({ id, vital, direction, limit, priority, enabled }) => ({ id, vital, direction, limit, priority, enabled }),
-      );
+      // The limits say what the patient's measurements are expected to be: with the vital signs only.
+      const thresholds = access.vitals
+        ? thresholdsFor(settings?.thresholds ?? {}).map(({ id, vital, direction, limit, priority, enabled }) => ({
+            id,
+            vital,
+            direction,
+            limit,
+            priority,
+            enabled,
+          }))
+        : [];
       const people = c.people.peopleOf(patientId).map(({ person: p, link }) => ({
         id: p.id,
         name: p.name,
@@ -65,7 +75,7 @@ export function consoleRoutes(app: App, c: WebContext): void {
       }));
       const chain = c.people.chain(patientId);
       return {
-        patient: await consoleRow(c, patientId),
+        patient: await consoleRow(c, access),
         thresholds,
         people,
         phone: c.registry.patientContact(patientId)?.phone ?? null,
@@ -95,7 +105,7 @@ export function consoleRoutes(app: App, c: WebContext): void {
     ...routeOf(ROUTES.history, 'staff'),
     handler: async (request) => {
       const { patientId } = request.params;
-      requireAccess(c.people, personOf(request), patientId);
+      requireRightOver(c.people, personOf(request), patientId, 'vitals');
       noteRead(c.reads, request, personOf(request), patientId, 'vitals');
       let history;
       try {
@@ -118,13 +128,14 @@ export function consoleRoutes(app: App, c: WebContext): void {
     ...routeOf(ROUTES.pastAlerts, 'staff'),
     handler: async (request) => {
       const { patientId } = request.params;
-      requireAccess(c.people, personOf(request), patientId);
+      const access = requireAccess(c.people, personOf(request), patientId);
       noteRead(c.reads, request, personOf(request), patientId, 'alerts');
       const since = Date.now() - request.query.days * DAY_MS;
       const alerts = (await c.alerts.since(patientId, since))
         .filter((a) => a.closedAt !== null)
         .sort((a, b) => b.openedAt - a.openedAt)
-        .slice(0, MAX_PAST_ALERTS);
+        .slice(0, MAX_PAST_ALERTS)
+        .map((a) => alertFor(a, access));
       return { alerts, names: namesOf(c.people, alerts) };
     },
   });
@@ -180,12 +191,17 @@ export function consoleRoutes(app: App, c: WebContext): void {
   });
 }
 
-/** One patient's row, as the list and the live channel's snapshot give it. */
-export async function consoleRow(c: WebContext, patientId: string): Promise<ConsoleRow> {
-  return rowOf(c, patientId, await c.alerts.list([patientId]));
+/** One patient's row, as the list and the live channel's snapshot give it to this viewer. */
+export async function consoleRow(c: WebContext, viewer: Access): Promise<ConsoleRow> {
+  return rowOf(c, viewer, await c.alerts.list([viewer.patientId]));
 }
 
-function rowOf(c: WebContext, patientId: string, alerts: readonly AlertView[]): ConsoleRow {
+/**
+ * A patient's row: presence and alerts for every member of their team; the latest readings, NEWS2,
+ * the thresholds and the alerts' measurements only for a role with the `vitals` right.
+ */
+function rowOf(c: WebContext, viewer: Access, alerts: readonly AlertView[]): ConsoleRow {
+  const { patientId, vitals } = viewer;
   const now = c.live.now(patientId);
   const settings = c.settings.get(patientId);
   const news2Options = { spo2Scale: settings?.spo2Scale ?? 1, onOxygen: settings?.onOxygen ?? false };
@@ -194,18 +210,21 @@ function rowOf(c: WebContext, patientId: string, alerts: readonly AlertView[]): 
     name: c.registry.patientLabel(patientId) ?? patientId,
     identity: identityOf(c, patientId),
     presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
-    latest: now.latest,
-    news2: news2Of(now.news2, news2Options, Date.now()),
+    latest: vitals ? now.latest : {},
+    news2: vitals ? news2Of(now.news2, news2Options, Date.now()) : null,
     news2Options,
-    alerts: [...alerts],
+    alerts: alerts.map((a) => alertFor(a, viewer)),
     names: namesOf(c.people, alerts),
-    thresholds: thresholdsFor(settings?.thresholds ?? {})
-      .filter((th) => th.enabled)
-      .map(({ vital, direction, limit, priority }) => ({ vital, direction, limit, priority })),
+    thresholds: vitals
+      ? thresholdsFor(settings?.thresholds ?? {})
+          .filter((th) => th.enabled)
+          .map(({ vital, direction, limit, priority }) => ({ vital, direction, limit, priority }))
+      : [],
   };
 }
 
-function identityOf(c: WebContext, patientId: string): IdentityView | null {
+/** The patient's recorded identity as the care team sees it (null: only their name is known). */
+export function identityOf(c: WebContext, patientId: string): IdentityView | null {
   const identity = c.registry.patientIdentity(patientId);
   return identity ? identityView(identity) : null;
 }

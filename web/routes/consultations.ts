@@ -10,7 +10,7 @@ import { VigieError } from '../../common/errors.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
-import { accessTo, requireAccess, requireFamilyLink } from '../access.ts';
+import { accessTo, requireFamilyLink, requireRightOver } from '../access.ts';
 import { isInvited, patientKey, patientSeat, type CallOfferRecord, type Seat } from '../calls.ts';
 import { routeOf } from './define.ts';
 
@@ -21,7 +21,7 @@ export function consultationRoutes(app: App, c: WebContext): void {
     handler: async (request) => {
       const person = personOf(request);
       const { patientId, inviteFamily } = request.body;
-      requireAccess(c.people, person, patientId);
+      requireRightOver(c.people, person, patientId, 'calls');
       if (!c.registry.hasPatient(patientId)) throw new VigieError('patient_not_found', 'unknown patient');
       const { seats, recipients } = invitees(c, patientId, inviteFamily, person.lang);
       const offer = c.calls.open(patientId, { family: inviteFamily, caller: person.name, invitees: seats });

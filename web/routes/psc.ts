@@ -55,6 +55,7 @@ export function pscRoutes(app: App, c: WebContext, psc: ProSanteConnect | undefi
         const identity = await configured().finish(callbackUrl(request, redirectUri()), request.cookies[STATE_COOKIE]);
         const person = c.people.personByRpps(identity.rpps);
         if (!person) throw new VigieError('psc_rpps_unknown', 'no staff account has this RPPS identifier');
+        if (c.people.isDisabled(person.id)) throw new VigieError('account_disabled', 'this account is disabled');
         const token = c.auth.startSession(reply, person);
         if (idTokens.size >= MAX_ID_TOKENS) idTokens.delete(idTokens.keys().next().value ?? '');
         idTokens.set(sessionKey(token), identity.idToken);
