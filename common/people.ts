@@ -35,6 +35,11 @@ export interface Person {
   readonly lang: Lang;
 }
 
+export interface CareTeam {
+  readonly id: string;
+  readonly name: string;
+}
+
 export interface CareLink {
   readonly personId: string;
   readonly patientId: string;
@@ -565,6 +570,29 @@ export class People {
       for (const p of members.patients ?? [])
         this.#db.prepare('INSERT OR IGNORE INTO team_patients (team_id, patient_id) VALUES (?, ?)').run(teamId, p);
     })();
+  }
+
+  /** Every care team, by name. */
+  teams(): CareTeam[] {
+    return this.#db.prepare<[], CareTeam>('SELECT id, name FROM care_teams ORDER BY name').all();
+  }
+
+  /** The care teams this person is a member of, by name. */
+  teamsOf(personId: string): CareTeam[] {
+    return this.#db
+      .prepare<[string], CareTeam>(
+        'SELECT id, name FROM care_teams JOIN team_members ON team_id = id WHERE person_id = ? ORDER BY name',
+      )
+      .all(personId);
+  }
+
+  /** The care teams that follow this patient, by name. */
+  patientTeams(patientId: string): CareTeam[] {
+    return this.#db
+      .prepare<[string], CareTeam>(
+        'SELECT id, name FROM care_teams JOIN team_patients ON team_id = id WHERE patient_id = ? ORDER BY name',
+      )
+      .all(patientId);
   }
 
   /**

@@ -211,6 +211,6 @@ function identityOf(c: WebContext, patientId: string): IdentityView | null {
 }
 
 /** What the care team is shown of an identity: its INS only when it is qualified. */
-function identityView({ traits, status, ...identity }: Identity): IdentityView {
+export function identityView({ traits, status, ...identity }: Identity): IdentityView {
   return { ...traits, status, ins: shownIns({ traits, status, ...identity }) };
 }
