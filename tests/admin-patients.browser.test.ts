@@ -1,9 +1,10 @@
 /**
  * A coordinator creates a patient from the console with their watch, sees the watch's secret and its
  * QR code once (the code is the enrolment URI of devices/PROTOCOL.md, and the secret works at the real
- * broker), then revokes the watch from the patient's set-up page after confirming: the broker closes
- * its connection. On a phone, a tablet and a desktop, in French and English, with an accessibility
- * audit and no horizontal scrolling; screenshots in tests/artifacts/admin-patients-*.png.
+ * broker), then on the patient's set-up page replaces the watch and revokes the new one, each after
+ * confirming: the broker closes the replaced watch's connection. On a phone, a tablet and a desktop,
+ * in French and English, with an accessibility audit and no horizontal scrolling; screenshots in
+ * tests/artifacts/admin-patients-*.png.
  */
 import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
@@ -38,7 +39,7 @@ async function looksRight(page: Page, shot: string): Promise<void> {
 }
 
 describe('patients and their watches in the console', () => {
-  it('a coordinator creates a patient with their watch, sees its secret once, and revokes it', async () => {
+  it('a coordinator creates a patient with their watch, sees its secret once, replaces and revokes it', async () => {
     await s.senior('Jeanne Martin');
     for (const { lang, locale } of LANGS) {
       const m = MESSAGES[lang];
@@ -127,25 +128,48 @@ describe('patients and their watches in the console', () => {
         expect(await page.content()).not.toContain(secret);
         await looksRight(page, shot('setup'));
 
+        // Replacing asks first, then shows the new watch's credentials once; the old one is cut off.
+        await page.locator(`[data-device="${deviceId}"]`).getByTestId('device-replace').click();
+        expect(await page.getByRole('dialog').textContent()).toContain(
+          m['devices.replace.title'].replace('{deviceId}', deviceId),
+        );
+        await page.getByTestId('confirm-yes').click();
+        await expect.poll(() => page.getByTestId('enrolment').count()).toBe(1);
+        const newId = (await page.getByTestId('enrolment-id').textContent()) ?? '';
+        expect(newId).toMatch(/^w-[0-9a-f]{12}$/);
+        await closed;
+        expect(t.broker.registry.device(deviceId)?.revoked).toBe(true);
+        await expect
+          .poll(() => page.locator(`[data-device="${deviceId}"]`).getByTestId('device-state').textContent())
+          .toContain(m['devices.revokedAt'].split(' {time}')[0]);
+        await page.getByTestId('enrolment-done').click();
+
         // Revoking asks first; "cancel" revokes nothing.
-        const row = page.locator(`[data-device="${deviceId}"]`);
+        const row = page.locator(`[data-device="${newId}"]`);
         await row.getByTestId('device-revoke').click();
         await expect.poll(() => page.getByRole('dialog').isVisible()).toBe(true);
         expect(await page.getByRole('dialog').textContent()).toContain(
-          m['devices.revoke.title'].replace('{deviceId}', deviceId),
+          m['devices.revoke.title'].replace('{deviceId}', newId),
         );
         await looksRight(page, shot('revoke'));
         await page.getByTestId('confirm-no').click();
         expect(await page.getByRole('dialog').count()).toBe(0);
-        expect(t.broker.registry.device(deviceId)?.revoked).toBe(false);
+        expect(t.broker.registry.device(newId)?.revoked).toBe(false);
         await row.getByTestId('device-revoke').click();
         await page.getByTestId('confirm-yes').click();
         await expect
           .poll(() => page.getByTestId('devices-done').textContent())
-          .toBe(m['devices.revoked'].replace('{deviceId}', deviceId));
-        await closed;
-        expect(t.broker.registry.device(deviceId)?.revoked).toBe(true);
-        expect(await row.getByTestId('device-revoke').count()).toBe(0);
+          .toBe(m['devices.revoked'].replace('{deviceId}', newId));
+        expect(t.broker.registry.device(newId)?.revoked).toBe(true);
+        await expect.poll(() => row.getByTestId('device-revoke').count()).toBe(0);
+        // The page's change log shows what was just done, newest first.
+        await expect
+          .poll(async () => (await page.getByTestId('change-text').allTextContents()).slice(0, 2))
+          .toEqual([
+            m['changes.device.revoked'].replace('{deviceId}', newId),
+            m['changes.device.replaced'].replace('{replaced}', deviceId).replace('{deviceId}', newId),
+          ]);
+        await looksRight(page, shot('revoked'));
         await page.context().close();
       }
     }
