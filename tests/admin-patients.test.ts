@@ -315,6 +315,30 @@ describe('a patient’s watches', () => {
     expect(t.broker.registry.device(device.deviceId)?.revoked).toBe(false);
   });
 
+  it('refuses an unknown patient, a malformed or taken id, and changes nothing', async () => {
+    const boss = await admin();
+    const unknown = await send('POST', '/api/console/patients/p-nobody/devices', boss.cookie, {});
+    expect(unknown.status).toBe(404);
+    expect(await codeOf(unknown)).toBe('patient_not_found');
+    expect(await codeOf(await send('GET', '/api/console/patients/p-nobody/contact', boss.cookie))).toBe(
+      'patient_not_found',
+    );
+    const { device } = await s.senior('M. Faure');
+    const path = `/api/console/patients/${device.patientId}/devices`;
+    for (const [deviceId, code] of [
+      ['W_1', 'device_id_invalid'],
+      ['-w1', 'device_id_invalid'],
+      ['x'.repeat(65), 'invalid_request'],
+      [device.deviceId, 'device_id_taken'],
+    ] as const) {
+      const res = await send('POST', path, boss.cookie, { deviceId });
+      expect(await codeOf(res), deviceId).toBe(code);
+    }
+    expect(await codeOf(await send('POST', path, boss.cookie, { deviceId: 7 }))).toBe('invalid_request');
+    expect(t.broker.registry.devicesOf(device.patientId)).toHaveLength(1);
+    expect(await changesOf(device.patientId, boss.cookie)).toEqual([]);
+  });
+
   it('changes the contact: normalised, cleared with null, logged without the values', async () => {
     const { device } = await s.senior('Mme Roche');
     const nurse = await s.clinician({ name: 'Inès Infirmière', email: 'ines@vigie.test', role: 'nurse' });
