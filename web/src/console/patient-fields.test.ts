@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { INS_OIDS } from '../../../common/ins.ts';
-import { contactBodyOf, contactFieldsOf, identityBodyOf, identityFieldsOf } from './patient-fields.ts';
+import { isDeviceId } from '../../../devices/topics.ts';
+import {
+  contactBodyOf,
+  contactFieldsOf,
+  DEVICE_ID_PATTERN,
+  identityBodyOf,
+  identityFieldsOf,
+} from './patient-fields.ts';
 
 describe('the patient forms’ fields', () => {
   it('send empty optional identity fields as null, and start from what is recorded', () => {
@@ -46,5 +53,13 @@ describe('the patient forms’ fields', () => {
     };
     expect(contactFieldsOf(stored, 'fr')).toMatchObject({ phone: '06 12 34 56 78', gpPhone: '+442079460958' });
     expect(contactFieldsOf(stored, 'en').phone).toBe('+33 6 12 34 56 78');
+  });
+});
+
+describe('the device id pattern', () => {
+  it('accepts what isDeviceId accepts', () => {
+    const pattern = new RegExp(`^(?:${DEVICE_ID_PATTERN})$`, 'v');
+    for (const id of ['w-1ab', 'abc', 'w_1', '-w1', 'ab', 'W-1ab', 'a'.repeat(64), 'a'.repeat(65)])
+      expect(pattern.test(id), id).toBe(isDeviceId(id));
   });
 });

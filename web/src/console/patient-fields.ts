@@ -10,6 +10,9 @@ import { displayPhone } from '../../../common/phone.ts';
 import type { Sex } from '../../../common/relations.ts';
 import type { IdentityView, PatientContactView, identityBody } from '../../api/schemas.ts';
 
+/** devices/topics.ts's isDeviceId as an input's pattern, for the browser's own check (the server checks again). */
+export const DEVICE_ID_PATTERN = '[a-z0-9][a-z0-9\\-]{2,63}';
+
 export interface IdentityFieldsValue {
   birthName: string;
   firstNames: string;
