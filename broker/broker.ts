@@ -82,7 +82,20 @@ export interface BrokerOptions {
    * listener also its HTTP request head) before it is closed. Default CONNECT_TIMEOUT_MS.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * How often the broker looks in the registry for devices revoked since its last look and closes
+   * their connections (the web service revokes in the shared registry; a revoked device is refused
+   * at CONNECT but would otherwise keep a connection it already has). Default REVOCATION_CHECK_MS.
+   */
+  readonly revocationCheckMs?: number;
 }
+
+export const REVOCATION_CHECK_MS = 5_000;
+/**
+ * Each look also covers this much before the previous one: revocations are stamped with the web
+ * service's clock, which may be a little behind this one. Closing a connection twice is harmless.
+ */
+const REVOCATION_OVERLAP_MS = 60_000;
 
 export const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -124,6 +137,8 @@ export class VigieBroker {
   readonly #mq: { close(cb: () => void): void } | undefined;
   readonly #options: BrokerOptions;
   readonly #principals = new WeakMap<Client, Principal>();
+  /** The connected devices' clients, by device id (a device connects once: its client id is its id). */
+  readonly #devices = new Map<string, Client>();
   readonly #authenticator: Authenticator;
   /** The transport and remote address of each connection aedes handles. */
   readonly #connections = new WeakMap<object, { transport: 'tcp' | 'websocket'; address: string }>();
@@ -133,6 +148,7 @@ export class VigieBroker {
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
   readonly #servers: { tcp: TcpServer; ws: MqttWebSocketListener };
   #metricsServer: HttpServer | undefined;
+  #revocations: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   private constructor(
@@ -249,6 +265,7 @@ export class VigieBroker {
     const served = await serveMetrics(this.metrics.registry, host, this.#options.metricsPort, () => !this.#closed);
     this.#metricsServer = served.server;
     ports.metrics = served.port;
+    this.#watchRevocations();
     this.#options.logger.info({ ...ports, id: this.#aedes.id }, 'broker listening');
     return ports;
   }
@@ -257,6 +274,7 @@ export class VigieBroker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#revocations);
     this.#authenticator.close();
     this.#pacing?.close();
     // Stop accepting first; the TCP server's close completes only when its connections are gone, which
@@ -303,10 +321,15 @@ export class VigieBroker {
     };
     aedes.authorizeSubscribe = (client, sub, done) => done(null, this.#authorizeSubscribe(client, sub));
     aedes.on('client', (client) => {
+      const principal = this.#principals.get(client);
+      if (principal?.kind === 'device') this.#devices.set(principal.deviceId, client);
       this.metrics.clientsConnected.inc();
       logger.debug({ clientId: client.id }, 'client connected');
     });
     aedes.on('clientDisconnect', (client) => {
+      const principal = this.#principals.get(client);
+      if (principal?.kind === 'device' && this.#devices.get(principal.deviceId) === client)
+        this.#devices.delete(principal.deviceId);
       this.metrics.clientsConnected.dec();
       logger.debug({ clientId: client.id }, 'client disconnected');
     });
@@ -314,6 +337,29 @@ export class VigieBroker {
     // WebSocket protocol errors, the network. aedes has closed it already; it is counted and logged.
     aedes.on('clientError', (client, error) => this.#connectionDropped(client, error));
     aedes.on('connectionError', (client, error) => this.#connectionDropped(client, error));
+  }
+
+  /** Closes, every revocationCheckMs, the connections of devices revoked since the previous look. */
+  #watchRevocations(): void {
+    let since = this.#now();
+    this.#revocations = setInterval(() => {
+      const now = this.#now();
+      let revoked: string[];
+      try {
+        revoked = this.#options.registry.revokedSince(since - REVOCATION_OVERLAP_MS);
+      } catch (error) {
+        return this.#warn('revocations', { error: String(error) }, 'revocation check failed');
+      }
+      since = now;
+      for (const deviceId of revoked) {
+        const client = this.#devices.get(deviceId);
+        if (!client) continue;
+        this.metrics.revokedDisconnected.inc();
+        this.#options.logger.info({ deviceId }, 'revoked device disconnected');
+        client.close();
+      }
+    }, this.#options.revocationCheckMs ?? REVOCATION_CHECK_MS);
+    this.#revocations.unref();
   }
 
   /** Hands a connection to aedes, remembering where it comes from. */

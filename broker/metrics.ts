@@ -22,6 +22,11 @@ export function createBrokerMetrics() {
       labelNames: ['transport', 'reason'],
       registers: [registry],
     }),
+    revokedDisconnected: new Counter({
+      name: 'vigie_broker_revoked_disconnected_total',
+      help: 'connections of devices revoked while connected, closed by the broker',
+      registers: [registry],
+    }),
     upgradesRefused: new Counter({
       name: 'vigie_broker_websocket_upgrades_refused_total',
       help: 'requests to the MQTT-over-WebSocket listener refused with a 4xx, by reason (unknown_path, no_mqtt_subprotocol, bad_handshake, bad_http)',

@@ -93,6 +93,12 @@ export const ERROR_STATUS = {
   birth_date_invalid: 400,
   birth_date_future: 400,
   birthplace_invalid: 400,
+  // Patients and their devices (web/routes/admin-patients.ts).
+  phone_invalid: 400,
+  team_not_yours: 403,
+  device_id_invalid: 400,
+  device_id_taken: 409,
+  device_not_found: 404,
   history_unavailable: 503,
   // Devices and calls.
   push_endpoint_invalid: 400,

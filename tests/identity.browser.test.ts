@@ -1,9 +1,9 @@
 /**
  * Two patients both called "Jeanne Martin" cannot be confused in the console: once the care team has
- * recorded their identities, the list and each patient's page name them by their strict traits (birth
- * name, first name, birth date, sex), and the INS appears only for the qualified identity. On a phone,
- * a tablet and a desktop, in French and English, with an accessibility audit; screenshots in
- * tests/artifacts/identity-*.png.
+ * recorded their identities (on each patient's set-up page), the list and each patient's page name them
+ * by their strict traits (birth name, first name, birth date, sex), and the INS appears only for the
+ * qualified identity. On a phone, a tablet and a desktop, in French and English, with an accessibility
+ * audit; screenshots in tests/artifacts/identity-*.png.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -97,7 +97,7 @@ describe('two patients of the same name', () => {
     }
   });
 
-  it('are recorded from the patient page, each refusal said in the page language', async () => {
+  it('are recorded on the set-up page, each refusal said in the page language', async () => {
     for (const { lang, locale } of LANGS) {
       const email = `${lang}@ch.test`;
       const doctor = await s.people.createPerson({ role: 'clinician', name: 'Dr', email, password: FAMILY_PASSWORD });
@@ -106,12 +106,12 @@ describe('two patients of the same name', () => {
         const watch = await t.broker.registry.provisionPatient('Jeanne Martin');
         s.people.addToTeam(s.people.team(`Équipe ${lang}`), { people: [doctor.id], patients: [watch.patientId] });
         const page = await openPage({
-          url: `${s.webUrl}/console/#/patient/${watch.patientId}`,
+          url: `${s.webUrl}/console/#/setup/${watch.patientId}`,
           screen,
           locale,
           cookie,
         });
-        await expect.poll(() => page.getByTestId('patient-title').textContent()).toBe('Jeanne Martin');
+        await expect.poll(() => page.getByTestId('setup-patient').textContent()).toBe('Jeanne Martin');
         expect(await page.getByTestId('identity').textContent()).toContain(MESSAGES[lang]['identity.none']);
         await page.getByTestId('identity-edit').click();
         await page.getByTestId('identity-save').click();
@@ -143,7 +143,7 @@ describe('two patients of the same name', () => {
         await page.getByTestId('identity-save').click();
         await expect.poll(() => page.getByTestId('identity-saved').count()).toBe(1);
         expect(await page.getByTestId('identity-error').count()).toBe(0);
-        await expect.poll(() => page.getByTestId('patient-title').textContent()).toBe(NAMES[lang][0]);
+        await expect.poll(() => page.getByTestId('setup-patient').textContent()).toBe(NAMES[lang][0]);
         expect(await page.getByTestId('ins').textContent()).toBe(INS[lang]);
         await looksRight(page, `identity-form-saved-${lang}-${screen.name}`);
         await page.context().close();

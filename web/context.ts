@@ -29,6 +29,8 @@ export interface WebContext {
   /** Where browsers reach this site (links in invitations). */
   readonly publicUrl: () => string;
   readonly sfuUrl: string;
+  /** Where watches reach the broker (their enrolment URI). */
+  readonly deviceMqttUrl: string;
   readonly vapidPublicKey: string | null;
   /** Whether staff may sign in with Pro Santé Connect. */
   readonly psc: boolean;

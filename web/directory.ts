@@ -5,7 +5,8 @@
  * which gives each of them the few reads it needs, over a connection that cannot write:
  *
  * - the broker (`openDeviceDirectory`): a device's or a service account's credentials and whether
- *   the device is revoked, to authenticate a connection and scope its topics;
+ *   the device is revoked, to authenticate a connection and scope its topics, and the devices
+ *   revoked lately, to close their open connections;
  * - the ingest (`openCareDirectory`): which patient a device belongs to and how the team calls them;
  *   who a person is (name, role, language, e-mail), their care link's consent to share vital signs,
  *   their Web Push subscriptions; a patient's escalation chain; a patient's alert settings.
@@ -30,6 +31,8 @@ export const SERVICE_PREFIX = 'svc:';
 export interface DeviceDirectory {
   device(id: string): DeviceRecord | undefined;
   service(username: string): ServiceRecord | undefined;
+  /** The devices revoked at or after `since` (ms), so that the broker closes their open connections. */
+  revokedSince(since: number): string[];
   close(): void;
 }
 
@@ -55,6 +58,7 @@ export function openDeviceDirectory(path: string): DeviceDirectory {
   return {
     device: (id) => registry.device(id),
     service: (username) => registry.service(username),
+    revokedSince: (since) => registry.revokedSince(since),
     close: () => registry.close(),
   };
 }

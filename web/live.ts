@@ -31,6 +31,14 @@ export interface PatientNow {
   news2: News2Window;
 }
 
+/** What one device said last, since this service started (null: nothing heard yet). */
+export interface DeviceNow {
+  readonly online: boolean | null;
+  readonly battery: number | null;
+  /** When its last message arrived. */
+  readonly lastMessageAt: number | null;
+}
+
 export type LiveEvent =
   | { readonly type: 'vitals'; readonly patientId: string; readonly samples: readonly VitalSample[] }
   | {
@@ -70,6 +78,7 @@ export interface LiveHubOptions {
 export class LiveHub {
   readonly #o: LiveHubOptions;
   readonly #state = new Map<string, PatientNow>();
+  readonly #devices = new Map<string, DeviceNow>();
   readonly #events = new EventEmitter<{ [patientId: string]: [LiveEvent] }>();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
   #client: MqttClient | undefined;
@@ -121,6 +130,10 @@ export class LiveHub {
     return this.#state.get(patientId) ?? nobodyYet();
   }
 
+  device(deviceId: string): DeviceNow {
+    return this.#devices.get(deviceId) ?? { online: null, battery: null, lastMessageAt: null };
+  }
+
   /** Calls `listener` with every change for this patient; returns the unsubscribe function. */
   subscribe(patientId: string, listener: (event: LiveEvent) => void): () => void {
     this.#events.on(patientId, listener);
@@ -149,6 +162,16 @@ export class LiveHub {
     const s = this.#patient(patientId);
     const now = Date.now();
     s.lastSeen = now;
+    const device = this.device(message.deviceId);
+    const battery =
+      message.channel === 'vitals'
+        ? (message.samples.findLast((x) => x.battery !== undefined)?.battery ?? device.battery)
+        : device.battery;
+    this.#devices.set(message.deviceId, {
+      online: message.channel === 'status' ? message.status === 'online' : true,
+      battery,
+      lastMessageAt: now,
+    });
     if (message.channel === 'status') {
       s.online = message.status === 'online';
       this.#events.emit(patientId, {

@@ -29,6 +29,10 @@ const config = readConfig(
       ...influxEnv,
       MQTT_URL: env.url('mqtt://127.0.0.1:1883'),
       MQTT_WS_URL: env.url('ws://127.0.0.1:8083'),
+      /** Where watches reach the broker (in the enrolment QR code); MQTT_URL when absent. */
+      DEVICE_MQTT_URL: z
+        .url({ protocol: /^(mqtts?|wss?)$/, error: 'must be an mqtt:, mqtts:, ws: or wss: URL' })
+        .optional(),
       WEB_MQTT_USERNAME: env.string('svc:web'),
       WEB_MQTT_SECRET: z
         .string({ error: 'is required: the web service account secret (npm run provision -- service --name web)' })
@@ -80,6 +84,7 @@ const web = new WebServer({
   alertsApi: { url: config.INGEST_API_URL, token: config.VIGIE_SERVICE_TOKEN },
   mqtt: { url: config.MQTT_URL, username: config.WEB_MQTT_USERNAME, password: config.WEB_MQTT_SECRET },
   mqttWsUrl: config.MQTT_WS_URL,
+  deviceMqttUrl: config.DEVICE_MQTT_URL ?? config.MQTT_URL,
   ...(config.VAPID_PUBLIC_KEY ? { vapidPublicKey: config.VAPID_PUBLIC_KEY } : {}),
   ...(config.PSC_DISCOVERY_URL && config.PSC_CLIENT_ID && config.PSC_CLIENT_SECRET
     ? {

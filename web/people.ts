@@ -36,6 +36,12 @@ export interface Person {
   readonly lang: Lang;
 }
 
+/** A care team as a list names it. */
+export interface TeamRef {
+  readonly id: string;
+  readonly name: string;
+}
+
 export interface CareLink {
   readonly personId: string;
   readonly patientId: string;
@@ -596,6 +602,24 @@ export class People {
     })();
   }
 
+  /** The care teams this person is a member of, by name. */
+  teamsOf(personId: string): TeamRef[] {
+    return this.#db
+      .prepare<[string], TeamRef>(
+        'SELECT id, name FROM care_teams JOIN team_members ON team_id = id WHERE person_id = ? ORDER BY name',
+      )
+      .all(personId);
+  }
+
+  /** The care teams that follow this patient, by name. */
+  patientTeams(patientId: string): TeamRef[] {
+    return this.#db
+      .prepare<[string], TeamRef>(
+        'SELECT id, name FROM care_teams JOIN team_patients ON team_id = id WHERE patient_id = ? ORDER BY name',
+      )
+      .all(patientId);
+  }
+
   /**
    * The patients a member of the care team may see: those of their teams (an admin: every patient
    * with a team). Families see theirs through care links, not here.
@@ -929,9 +953,7 @@ export interface StaffAccount extends Omit<Person, 'role'> {
 }
 
 /** A care team: who is in it, which patients it follows. */
-export interface CareTeam {
-  readonly id: string;
-  readonly name: string;
+export interface CareTeam extends TeamRef {
   readonly memberIds: readonly string[];
   readonly patientIds: readonly string[];
 }

@@ -49,6 +49,36 @@ export interface PatientContact {
   readonly sex: Sex | null;
 }
 
+/** Where the patient lives; each part optional but the street. */
+export interface PatientAddress {
+  readonly street: string;
+  readonly postcode: string | null;
+  readonly city: string | null;
+}
+
+/** The patient's general practitioner ("médecin traitant"). */
+export interface PatientGp {
+  readonly name: string;
+  /** E.164. */
+  readonly phone: string | null;
+  /** RPPS number (11 digits), when known. */
+  readonly rpps: string | null;
+}
+
+/** The patient's address and GP (null each when not recorded). */
+export interface PatientDetails {
+  readonly address: PatientAddress | null;
+  readonly gp: PatientGp | null;
+}
+
+/** One of a patient's devices, revoked ones included (the history of their watches). */
+export interface DeviceListing {
+  readonly id: string;
+  readonly kind: string;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS patients (
   id TEXT PRIMARY KEY,
@@ -87,6 +117,13 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
    ALTER TABLE patients ADD COLUMN ins_key TEXT;
    ALTER TABLE patients ADD COLUMN ins_oid TEXT;
    ALTER TABLE patients ADD COLUMN identity_status TEXT;`,
+  // Where the patient lives (home visits, the emergency services) and their GP ("médecin traitant").
+  `ALTER TABLE patients ADD COLUMN address_street TEXT;
+   ALTER TABLE patients ADD COLUMN address_postcode TEXT;
+   ALTER TABLE patients ADD COLUMN address_city TEXT;
+   ALTER TABLE patients ADD COLUMN gp_name TEXT;
+   ALTER TABLE patients ADD COLUMN gp_phone TEXT;
+   ALTER TABLE patients ADD COLUMN gp_rpps TEXT;`,
 ];
 
 interface DeviceRow {
@@ -169,6 +206,19 @@ export class Registry {
     return { patientId, deviceId, secret };
   }
 
+  /**
+   * Creates a patient without any device (enrol one with addDevice); returns their id. The phone
+   * number is checked and normalised (TypeError when it is not one).
+   */
+  createPatient(label: string, contact: { phone?: string; sex?: Sex } = {}, now = Date.now()): string {
+    const phone = contact.phone === undefined ? null : phoneOrThrow(contact.phone);
+    const patientId = `p-${randomBytes(6).toString('hex')}`;
+    this.#db
+      .prepare('INSERT INTO patients (id, label, phone, sex, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(patientId, label, phone, contact.sex ?? null, now);
+    return patientId;
+  }
+
   /** Adds a device with a chosen id to an existing patient. */
   async addDevice(patientId: string, deviceId: string, kind = 'watch', now = Date.now()): Promise<Provisioned> {
     if (!isDeviceId(deviceId))
@@ -186,6 +236,54 @@ export class Registry {
       this.#db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, deviceId)
         .changes === 1
     );
+  }
+
+  /**
+   * Enrols a new device for the patient and revokes the old one in one transaction (either both or
+   * neither); false (nothing done) when the old one is not an active device of this patient.
+   */
+  async replaceDevice(
+    patientId: string,
+    oldId: string,
+    newId: string,
+    now = Date.now(),
+  ): Promise<Provisioned | undefined> {
+    if (!isDeviceId(newId)) throw new TypeError(`invalid device id ${JSON.stringify(newId)}: 3-64 of a-z, 0-9 and '-'`);
+    const old = this.device(oldId);
+    if (!old || old.patientId !== patientId || old.revoked) return undefined;
+    if (this.device(newId)) throw new DuplicateError(`device ${newId} already exists`);
+    const secret = generateSecret();
+    const hash = await hashSecret(secret);
+    const done = this.#db.transaction(() => {
+      if (
+        this.#db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, oldId)
+          .changes !== 1
+      )
+        return false;
+      this.#db
+        .prepare('INSERT INTO devices (id, patient_id, kind, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(newId, patientId, old.kind, hash, now);
+      return true;
+    })();
+    return done ? { patientId, deviceId: newId, secret } : undefined;
+  }
+
+  /** The patient's devices, newest first, revoked ones included. */
+  devicesOf(patientId: string): DeviceListing[] {
+    return this.#db
+      .prepare<[string], { id: string; kind: string; created_at: number; revoked_at: number | null }>(
+        'SELECT id, kind, created_at, revoked_at FROM devices WHERE patient_id = ? ORDER BY created_at DESC, id',
+      )
+      .all(patientId)
+      .map((r) => ({ id: r.id, kind: r.kind, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  }
+
+  /** The devices revoked at or after `since` (the broker disconnects those still connected). */
+  revokedSince(since: number): string[] {
+    return this.#db
+      .prepare<[number], { id: string }>('SELECT id FROM devices WHERE revoked_at >= ?')
+      .all(since)
+      .map((r) => r.id);
   }
 
   /** Creates or replaces a service account and returns its new secret. */
@@ -232,6 +330,45 @@ export class Registry {
     const sex = contact.sex === undefined ? current.sex : contact.sex;
     this.#db.prepare('UPDATE patients SET phone = ?, sex = ? WHERE id = ?').run(phone, sex, patientId);
     return true;
+  }
+
+  /** The patient's address and GP; undefined for an unknown patient. */
+  patientDetails(patientId: string): PatientDetails | undefined {
+    const row = this.#db
+      .prepare<[string], DetailsRow>(
+        'SELECT address_street, address_postcode, address_city, gp_name, gp_phone, gp_rpps FROM patients WHERE id = ?',
+      )
+      .get(patientId);
+    return (
+      row && {
+        address: row.address_street
+          ? { street: row.address_street, postcode: row.address_postcode, city: row.address_city }
+          : null,
+        gp: row.gp_name ? { name: row.gp_name, phone: row.gp_phone, rpps: row.gp_rpps } : null,
+      }
+    );
+  }
+
+  /** Records (null: clears) the patient's address and GP; the GP's phone is checked (TypeError); false for an unknown patient. */
+  setPatientDetails(patientId: string, details: PatientDetails): boolean {
+    const { address: a, gp } = details;
+    const gpPhone = gp?.phone ? phoneOrThrow(gp.phone) : null;
+    return (
+      this.#db
+        .prepare(
+          `UPDATE patients SET address_street = ?, address_postcode = ?, address_city = ?, gp_name = ?, gp_phone = ?,
+           gp_rpps = ? WHERE id = ?`,
+        )
+        .run(
+          a?.street ?? null,
+          a?.postcode ?? null,
+          a?.city ?? null,
+          gp?.name ?? null,
+          gpPhone,
+          gp?.rpps ?? null,
+          patientId,
+        ).changes === 1
+    );
   }
 
   /**
@@ -293,6 +430,14 @@ export class Registry {
 
 const IDENTITY_COLUMNS =
   'birth_name, first_names, used_name, birth_date, sex, birthplace, ins_matricule, ins_key, ins_oid, identity_status';
+interface DetailsRow {
+  address_street: string | null;
+  address_postcode: string | null;
+  address_city: string | null;
+  gp_name: string | null;
+  gp_phone: string | null;
+  gp_rpps: string | null;
+}
 interface IdentityRow {
   birth_name: string | null;
   first_names: string | null;

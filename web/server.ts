@@ -35,6 +35,7 @@ import { pscRoutes } from './routes/psc.ts';
 import { ProSanteConnect, type PscSettings } from './psc.ts';
 import { recordReadsRoutes } from './routes/record-reads.ts';
 import { changesRoutes } from './routes/changes.ts';
+import { adminPatientRoutes } from './routes/admin-patients.ts';
 
 const PURGE_EVERY_MS = 24 * 3600_000;
 
@@ -61,6 +62,8 @@ export interface WebOptions {
   readonly alertsApi: { readonly url: string; readonly token: string };
   /** The broker, as the `web` service account (live vitals, presence, alert changes). */
   readonly mqtt: { readonly url: string; readonly username: string; readonly password: string };
+  /** Where watches reach the broker, for their enrolment (default: `mqtt.url`). */
+  readonly deviceMqttUrl?: string;
   /** The broker's WebSocket listener, relayed at /mqtt for the Bluetooth gateway page (off when absent). */
   readonly mqttWsUrl?: string;
   /** For the family page's push subscriptions (VAPID public key), when Web Push is configured. */
@@ -141,6 +144,7 @@ export class WebServer {
       influx: createInflux(o.influxUrl, o.influxAccess),
       publicUrl: () => this.#url,
       sfuUrl: o.sfuUrl,
+      deviceMqttUrl: o.deviceMqttUrl ?? o.mqtt.url,
       vapidPublicKey: o.vapidPublicKey ?? null,
       psc: o.psc !== undefined,
       logger: o.logger,
@@ -154,6 +158,7 @@ export class WebServer {
     recordReadsRoutes(app, c);
     changesRoutes(app, c);
     adminStaffRoutes(app, c);
+    adminPatientRoutes(app, c);
     liveSocketRoute(app, c, {
       snapshot: (_person, access) =>
         access.kind === 'family' ? familyOverview(c, access.link) : consoleRow(c, access),

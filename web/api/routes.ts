@@ -16,6 +16,11 @@ import {
   chainSchema,
   changeSchema,
   consoleRowSchema,
+  adminPatientSchema,
+  deviceIdBody,
+  deviceViewSchema,
+  enrolmentSchema,
+  patientContactSchema,
   callLinkCheckSchema,
   consultationSchema,
   consultationStatusSchema,
@@ -473,6 +478,83 @@ export const ROUTES = {
     status: 200,
     query: z.object({ patientId: id.optional(), actorId: id.optional(), before }),
     reply: z.object({ changes: z.array(changeSchema), next: z.number().nullable() }),
+  }),
+  /**
+   * The patients a member with the `patients` right runs (an admin: every patient of the registry; a
+   * coordinator: those of their teams), and the teams they may create a patient into.
+   */
+  adminPatients: route({
+    method: 'GET',
+    url: '/api/admin/patients',
+    status: 200,
+    reply: z.object({
+      patients: z.array(adminPatientSchema),
+      teams: z.array(z.object({ id: z.string(), name: z.string() })),
+    }),
+  }),
+  /** Creates a patient (identity checked by common/ins.ts) in one of the member's teams, with their first watch if asked. */
+  createPatient: route({
+    method: 'POST',
+    url: '/api/admin/patients',
+    status: 201,
+    body: z.object({
+      identity: identityBody,
+      contact: patientContactSchema,
+      teamId: id,
+      /** Enrol their first watch at once (`deviceId` null: a generated id); null: later. */
+      watch: deviceIdBody.nullable().default(null),
+    }),
+    reply: z.object({ patientId: z.string(), enrolment: enrolmentSchema.nullable() }),
+  }),
+  /** The patient's phone, address and GP. */
+  contact: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId/contact',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ contact: patientContactSchema }),
+  }),
+  setContact: route({
+    method: 'PUT',
+    url: '/api/console/patients/:patientId/contact',
+    status: 200,
+    params: patientParams,
+    body: patientContactSchema,
+    reply: z.object({ contact: patientContactSchema }),
+  }),
+  /** The patient's devices (revoked ones too), with what the web service heard from each. */
+  devices: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId/devices',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ devices: z.array(deviceViewSchema) }),
+  }),
+  /** Enrols a watch: its secret is in this answer only. */
+  enrolDevice: route({
+    method: 'POST',
+    url: '/api/console/patients/:patientId/devices',
+    status: 201,
+    params: patientParams,
+    body: deviceIdBody,
+    reply: enrolmentSchema,
+  }),
+  /** Enrols a new watch and revokes this one, in one step. */
+  replaceDevice: route({
+    method: 'POST',
+    url: '/api/console/patients/:patientId/devices/:deviceId/replacement',
+    status: 201,
+    params: z.object({ patientId: id, deviceId: id }),
+    body: deviceIdBody,
+    reply: enrolmentSchema,
+  }),
+  /** Revokes a device: refused at its next connection, and disconnected by the broker if connected. */
+  revokeDevice: route({
+    method: 'DELETE',
+    url: '/api/console/patients/:patientId/devices/:deviceId',
+    status: 204,
+    params: z.object({ patientId: id, deviceId: id }),
+    reply: nothing,
   }),
   /** The changes to one patient's set-up, for their care team. */
   patientChanges: route({

@@ -174,6 +174,69 @@ export const identityBody = z.object({
   status: z.enum(IDENTITY_STATUSES),
 });
 
+/** A patient's address (France: a 5-digit postcode; abroad, up to 10 characters). */
+export const addressSchema = z.object({
+  street: z.string().trim().min(1).max(200),
+  postcode: z.string().trim().max(10).nullable(),
+  city: z.string().trim().max(100).nullable(),
+});
+/** The patient's GP: the phone is normalised by the server (common/phone.ts), the RPPS is 11 digits. */
+export const gpSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  phone: z.string().trim().max(40).nullable(),
+  rpps: z.string().trim().max(20).nullable(),
+});
+/** How to reach the patient and who their GP is; what the set-up page shows and sends. */
+export const patientContactSchema = z.object({
+  /** E.164 once recorded; as typed when sent (the server normalises it). */
+  phone: z.string().trim().max(40).nullable(),
+  address: addressSchema.nullable(),
+  gp: gpSchema.nullable(),
+});
+export type PatientContactView = z.infer<typeof patientContactSchema>;
+
+/** Device kinds the set-up page names (a watch; the tablet's Bluetooth gateway). */
+export const DEVICE_KINDS = ['watch', 'ble-gateway'] as const;
+/**
+ * One of a patient's devices: when it was enrolled or revoked, and what the web service heard from it
+ * since it started (null: nothing yet): presence, battery, the time of its last message.
+ */
+export const deviceViewSchema = z.object({
+  id: z.string(),
+  kind: z.enum(DEVICE_KINDS),
+  enrolledAt: z.number(),
+  revokedAt: z.number().nullable(),
+  online: z.boolean().nullable(),
+  battery: z.number().nullable(),
+  lastMessageAt: z.number().nullable(),
+});
+export type DeviceView = z.infer<typeof deviceViewSchema>;
+/** A device id as devices/topics.ts's isDeviceId accepts it (checked again by the server); absent: generated. */
+export const deviceIdBody = z.object({ deviceId: z.string().trim().min(1).max(64).nullable().default(null) });
+/**
+ * A new watch's credentials, shown once (only the secret's hash is stored), and the enrolment URI
+ * the maker's set-up app reads from the QR code (devices/PROTOCOL.md, "Enrolment").
+ */
+export const enrolmentSchema = z.object({
+  deviceId: z.string(),
+  secret: z.string(),
+  brokerUrl: z.string(),
+  uri: z.string(),
+});
+export type EnrolmentView = z.infer<typeof enrolmentSchema>;
+
+/** A patient in the organisation's list: strict identity, teams, watches. */
+export const adminPatientSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  identity: identityViewSchema.nullable(),
+  teams: z.array(z.object({ id: z.string(), name: z.string() })),
+  /** Active (not revoked) watches, and whether one of them is connected now (null: not heard since start). */
+  watches: z.number(),
+  online: z.boolean().nullable(),
+});
+export type AdminPatientView = z.infer<typeof adminPatientSchema>;
+
 export const consoleRowSchema = z.object({
   id: z.string(),
   name: z.string(),

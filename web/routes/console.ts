@@ -230,6 +230,6 @@ export function identityOf(c: WebContext, patientId: string): IdentityView | nul
 }
 
 /** What the care team is shown of an identity: its INS only when it is qualified. */
-function identityView({ traits, status, ...identity }: Identity): IdentityView {
+export function identityView({ traits, status, ...identity }: Identity): IdentityView {
   return { ...traits, status, ins: shownIns({ traits, status, ...identity }) };
 }
