@@ -5,7 +5,7 @@
  * or after MAX_ATTEMPTS. Messages committed before a crash are sent after the restart.
  */
 import type { Logger } from '../../common/log.ts';
-import { isStaff, type People } from '../../common/people.ts';
+import { isStaff, type People, type Person } from '../../common/people.ts';
 import type { AlertRepository } from '../lifecycle/alert-store.ts';
 import type { EscalationRepository, OutboxMessage } from '../lifecycle/escalation-store.ts';
 import type { NotificationChannel } from './channel.ts';
@@ -20,8 +20,8 @@ export interface DispatcherOptions {
   readonly people: People;
   readonly channels: readonly NotificationChannel[];
   readonly patientName: (patientId: string) => string;
-  /** The family page for an alert. */
-  readonly linkFor: (alertId: number) => string;
+  /** The page for an alert, for this recipient: a relative's family page, or the care team's console. */
+  readonly linkFor: (alert: { readonly id: number; readonly patientId: string }, person: Person) => string;
   readonly logger: Logger;
   readonly onDelivery?: (channel: string, ok: boolean) => void;
   /** After a message to someone was tried (its deliveries are in the alert's audit). */
@@ -74,7 +74,7 @@ export class Dispatcher {
       kind: m.kind,
       lang: person.lang,
       patientName: this.#o.patientName(alert.patientId),
-      url: this.#o.linkFor(alert.id),
+      url: this.#o.linkFor(alert, person),
       // Vital values only to those the patient shares them with (the care team, or a relative by consent).
       vitals: isStaff(person.role) || (people.linkOf(person.id, alert.patientId)?.shareVitals ?? false),
       ...(owner ? { ownerName: owner.name } : {}),
