@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInflux } from '../ingest/influx-client.ts';
+import { ensureDatabase } from '../ingest/database.ts';
 import { DATABASE, RETENTION, vitalsPoint } from '../ingest/schema.ts';
 import { EmailChannel } from '../ingest/notify/email.ts';
 import type { VitalSample } from '../devices/payloads.ts';
@@ -193,6 +194,7 @@ describe('the thresholds preview', () => {
     const doctor = await s.clinician({ name: 'Dr Roux', email: 'roux@vigie.test' });
     const now = Date.now();
     const influx = createInflux(t.influx.url, t.influx.access);
+    await ensureDatabase(influx); // the ingest makes it with the first reading it stores
     await influx.writePoints(
       week(now).map((r) => vitalsPoint({ device: device.deviceId, patient: patientId }, r, false)),
       { database: DATABASE, retentionPolicy: RETENTION.raw.name, precision: 'n' },

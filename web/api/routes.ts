@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { alertActionSchema, alertViewSchema } from '../../common/alert-api.ts';
 import { patientSettingsSchema } from '../../common/patient-settings-schema.ts';
+import { THRESHOLD_VITALS } from '../../ingest/rules/thresholds.ts';
 import { MAX_NOTE_LENGTH, STAFF_ROLES } from '../../common/people-rules.ts';
 import {
   alarmLoadSchema,
@@ -90,7 +91,7 @@ export const pushSubscriptionBody = z.object({
 
 export const thresholdRuleSchema = z.object({
   id: z.string(),
-  vital: z.string(),
+  vital: z.enum(THRESHOLD_VITALS),
   direction: z.enum(['below', 'above']),
   limit: z.number(),
   hysteresis: z.number(),
