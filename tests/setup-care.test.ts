@@ -249,7 +249,7 @@ describe('the thresholds preview', () => {
     expect(load.total.proposed).toBe(raised.length);
   });
 
-  it('refuses unknown rules, bounds every field, needs the right, and runs one at a time per person', async () => {
+  it('refuses unknown rules, bounds every field and needs the right', async () => {
     const { device } = await s.senior('M. Perrin');
     const { patientId } = device;
     const doctor = await s.clinician({ name: 'Dr Roux', email: 'roux@vigie.test' });
@@ -273,13 +273,47 @@ describe('the thresholds preview', () => {
     const coord = await preview(coordinator.cookie, {});
     expect(coord.status).toBe(403);
     expect(await codeOf(coord)).toMatchObject({ code: 'role_not_allowed', params: { right: 'thresholds' } });
+  });
 
-    // Two at once from one person: one answers, the other is told to wait.
-    const both = await Promise.all([preview(doctor.cookie, {}), preview(doctor.cookie, {})]);
-    const statuses = both.map((r) => r.status).sort();
-    if (statuses[1] === 429)
-      expect(await codeOf(both.find((r) => r.status === 429)!)).toMatchObject({ code: 'preview_busy' });
-    expect(statuses[0]).toBe(200);
+  it('runs one preview at a time per person and two in all, while InfluxDB is slow to answer', async () => {
+    const { device } = await s.senior('M. Perrin');
+    const { patientId } = device;
+    const [a, b, c] = await Promise.all(
+      ['a', 'b', 'c'].map((x) => s.clinician({ name: `Dr ${x}`, email: `${x}@vigie.test` })),
+    );
+    const preview = (cookie: string) => send('POST', `/api/patients/${patientId}/rules/preview`, cookie, {});
+    const influxd = t.influx.pid!;
+    process.kill(influxd, 'SIGSTOP'); // it accepts connections and answers nothing until SIGCONT
+    try {
+      // Two of one person at once: whichever comes second is refused, the other waits for InfluxDB.
+      const [first, second] = [preview(a!.cookie), preview(a!.cookie)];
+      const refused = await Promise.race([first, second]);
+      expect(refused.status).toBe(429);
+      expect(await codeOf(refused)).toMatchObject({ code: 'preview_busy' });
+      // A second person may run one too (in flight once its read is logged, just before it starts);
+      // a third is refused while two run.
+      const other = preview(b!.cookie);
+      await eventually(() => expect(s.reads.list({ personId: b!.personId })).toHaveLength(1));
+      const third = await preview(c!.cookie);
+      expect(third.status).toBe(429);
+      expect(await codeOf(third)).toMatchObject({ code: 'preview_busy' });
+      process.kill(influxd, 'SIGCONT');
+      const answered = await Promise.all([first, second, other]);
+      expect(answered.map((r) => r.status).sort()).toEqual([200, 200, 429]);
+    } finally {
+      process.kill(influxd, 'SIGCONT');
+    }
+    // Once they are done, anyone may preview again.
+    expect((await preview(c!.cookie)).status).toBe(200);
+  });
+
+  it('says the stored readings cannot be read when InfluxDB is down', async () => {
+    const { device } = await s.senior('M. Perrin');
+    const doctor = await s.clinician({ name: 'Dr Roux', email: 'roux@vigie.test' });
+    await t.influx.stop();
+    const down = await send('POST', `/api/patients/${device.patientId}/rules/preview`, doctor.cookie, {});
+    expect(down.status).toBe(503);
+    expect((await codeOf(down)).code).toBe('history_unavailable');
   });
 });
 
