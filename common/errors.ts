@@ -60,6 +60,8 @@ export const ERROR_STATUS = {
   invitation_invalid: 404,
   invitation_used: 410,
   invitation_expired: 410,
+  invitation_revoked: 410,
+  invitation_not_found: 404,
   sign_in_to_accept: 409,
   invitation_other_account: 403,
   // Alerts (the ingest's alert API, passed through by the web service).
@@ -73,9 +75,11 @@ export const ERROR_STATUS = {
   // Care team set-up.
   chain_person_unknown: 400,
   chain_person_not_linked: 400,
+  chain_person_repeated: 400,
   chain_invalid: 400,
   threshold_unknown: 400,
   threshold_invalid: 400,
+  preview_busy: 429,
   note_empty: 400,
   note_too_long: 400,
   // Patient identity (common/ins.ts).

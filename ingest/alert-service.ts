@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { DeviceEvent, VitalSample } from '../devices/payloads.ts';
 import type { AlertAction, AlertView, AuditView } from '../common/alert-api.ts';
 import type { Logger } from '../common/log.ts';
-import type { PeopleDirectory } from '../web/directory.ts';
+import type { PeopleDirectory, Person } from '../web/directory.ts';
 import { DEFAULT_RULES, RulesEngine, type Condition, type PatientRules } from './rules/engine.ts';
 import { SqliteAlertRepository, type Alert } from './lifecycle/alert-store.ts';
 import { SqliteEscalationRepository, type Escalation } from './lifecycle/escalation-store.ts';
@@ -28,8 +28,8 @@ export interface AlertServiceOptions {
   readonly patientIds: () => readonly string[];
   /** How the patient is named to this reader (common/identity-name.ts: the strict traits when recorded). */
   readonly patientName: (patientId: string, lang: Lang) => string;
-  /** The family page for an alert (in notifications). */
-  readonly linkFor: (alertId: number) => string;
+  /** The page for an alert, in a notification to this person (dispatcher.ts). */
+  readonly linkFor: (alert: { readonly id: number; readonly patientId: string }, person: Person) => string;
   /** Every alert change, for the live channel. */
   readonly publish: (alert: AlertView) => void;
   readonly logger: Logger;

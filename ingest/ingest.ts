@@ -6,7 +6,6 @@
  * the stream: back-pressure instead of loss.
  */
 import { strictName } from '../common/identity-name.ts';
-import type { Lang } from '../common/people-rules.ts';
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import type { IPoint } from 'influx';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { privateDir } from '../common/private-files.ts';
 import type { PatientDirectory, PeopleDirectory, SettingsDirectory } from '../web/directory.ts';
+import { isStaff, type Lang } from '../common/people-rules.ts';
 import type { AlertView } from '../common/alert-api.ts';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
 import { CallInvitations } from './notify/call-invitations.ts';
@@ -101,7 +101,9 @@ export class Ingest {
       channels: options.channels ?? [],
       patientIds: () => options.registry.patientIds(),
       patientName: (id, lang) => patientName(options.registry, id, lang),
-      linkFor: (id) => `${webUrl}/family/?alert=${id}`,
+      // A member of the care team follows alerts in the console (the family page is for relatives).
+      linkFor: (alert, person) =>
+        isStaff(person.role) ? `${webUrl}/console/#/patient/${alert.patientId}` : `${webUrl}/family/?alert=${alert.id}`,
       publish: (alert) => this.#publishAlert(alert),
       logger: options.logger.child({ component: 'alerts' }),
       onDelivery: (channel, ok) => this.metrics.notifications.inc({ channel, result: ok ? 'sent' : 'failed' }),

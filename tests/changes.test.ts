@@ -7,16 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
+import { sendAs } from './support/cookies.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
 
 const send = (method: string, path: string, cookie: string, body?: unknown) =>
-  fetch(`${s.webUrl}${path}`, {
-    method,
-    headers: { cookie, origin: s.webUrl, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  sendAs(s.webUrl)(method, path, cookie, body);
 
 interface Page {
   changes: Array<{ action: string; actor: string; actorId: string; patientId: string | null; detail: object }>;

@@ -476,8 +476,11 @@ describe('the care team sets up a patient', () => {
       arrivalTimeoutMinutes: 20,
     });
     expect(await ok.json()).toMatchObject({
-      steps: [{ personId: claire.personId, delayMs: 0, name: 'Claire', relation: 'daughter' }],
+      steps: [{ personId: claire.personId, delayMs: 0, name: 'Claire' }],
       arrivalTimeoutMs: 20 * 60_000,
+      people: expect.arrayContaining([
+        { id: claire.personId, name: 'Claire', role: 'family', relation: 'daughter', relationText: null },
+      ]),
     });
   });
 });

@@ -202,7 +202,7 @@ describe('alert messages to a home-care worker', () => {
           new WebPushChannel(vapid, () => undefined, push.agent),
         ],
         patientName: () => 'Mme Garnier',
-        linkFor: (id) => `http://vigie.test/console/#/alert/${id}`,
+        linkFor: (alert) => `http://vigie.test/console/#/patient/${alert.patientId}`,
         logger: createLogger('test', 'silent'),
       });
       const T0 = 1_800_000_000_000;

@@ -123,7 +123,7 @@ describe('dispatcher', () => {
       people,
       channels: [email, new WebPushChannel(vapid, (e) => people.removePushSubscription(e), push.agent)],
       patientName: () => 'Jeanne Dupont',
-      linkFor: (id) => `http://vigie.test/family/?alert=${id}`,
+      linkFor: (a) => `http://vigie.test/family/?alert=${a.id}`,
       logger: createLogger('test', 'silent'),
     });
     const { alert } = life.apply({
@@ -158,7 +158,7 @@ describe('dispatcher', () => {
       people,
       channels: [retryEmail, new WebPushChannel(vapid, () => undefined, push.agent)],
       patientName: () => 'Jeanne Dupont',
-      linkFor: (id) => `http://vigie.test/family/?alert=${id}`,
+      linkFor: (a) => `http://vigie.test/family/?alert=${a.id}`,
       logger: createLogger('test', 'silent'),
     });
     await again.run(T0 + 5_000);

@@ -112,3 +112,33 @@ describe('the registry made before patients had a phone number and a sex', () =>
     }
   });
 });
+
+describe('the people database before invitations had ids', () => {
+  it('gives each stored invitation an id, so that the pending ones can be listed and cancelled', () => {
+    const path = dbPath();
+    const db = openSqlite(path);
+    // The step that gives invitations their id (steps appended after it do not matter here).
+    const before = PEOPLE_MIGRATIONS.findIndex((m) => typeof m === 'string' && m.includes('invitations_id'));
+    expect(before).toBeGreaterThan(0);
+    migrate(db, 'people', PEOPLE_MIGRATIONS.slice(0, before));
+    const invite = db.prepare(
+      "INSERT INTO invitations (token_hash, patient_id, name, email, relation, share_vitals, invited_by, expires_at) VALUES (?, 'p-1', ?, ?, 'son', 0, 'u-1', ?)",
+    );
+    invite.run('h1', 'Paul', 'paul@x.test', Date.now() + 3_600_000);
+    invite.run('h2', 'Marc', 'marc@x.test', Date.now() + 7_200_000);
+    invite.run('h3', 'Old', 'old@x.test', 1);
+    db.close();
+
+    const people = People.open(path);
+    try {
+      const pending = people.pendingInvitations('p-1');
+      expect(pending.map((i) => i.name)).toEqual(['Paul', 'Marc']);
+      expect(pending.map((i) => i.id)).toEqual([expect.stringMatching(/^i-[0-9a-f]{12}$/), expect.any(String)]);
+      expect(new Set(pending.map((i) => i.id)).size).toBe(2);
+      expect(people.revokeInvitation('p-1', pending[0]!.id, 'u-2').name).toBe('Paul');
+      expect(people.pendingInvitations('p-1').map((i) => i.name)).toEqual(['Marc']);
+    } finally {
+      people.close();
+    }
+  });
+});

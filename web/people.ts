@@ -89,6 +89,11 @@ export interface Invitation {
   readonly expiresAt: number;
 }
 
+/** An invitation waiting to be accepted, named by its id (never by its token). */
+export interface PendingInvitation extends Invitation {
+  readonly id: string;
+}
+
 export interface CoordinationNote {
   readonly id: number;
   readonly authorId: string;
@@ -214,6 +219,14 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
    CREATE INDEX changes_actor ON changes(actor_id, id);`,
   // An administrator may disable a staff account (it can no longer sign in; nothing is deleted) and enable it again.
   `ALTER TABLE people ADD COLUMN disabled_at INTEGER;`,
+  // Pending invitations are listed and may be cancelled by the care team: each gets an id to name it by
+  // (not its token's hash), and a cancelled one keeps who cancelled it and when.
+  `ALTER TABLE invitations ADD COLUMN id TEXT;
+   UPDATE invitations SET id = 'i-' || lower(hex(randomblob(6))) WHERE id IS NULL;
+   CREATE UNIQUE INDEX invitations_id ON invitations(id);
+   CREATE INDEX invitations_patient ON invitations(patient_id, expires_at);
+   ALTER TABLE invitations ADD COLUMN revoked_at INTEGER;
+   ALTER TABLE invitations ADD COLUMN revoked_by TEXT;`,
 ];
 
 interface PersonRow {
@@ -233,6 +246,7 @@ interface LinkRow {
   self: number;
 }
 interface InvitationRow {
+  id: string;
   patient_id: string;
   name: string;
   email: string;
@@ -243,6 +257,7 @@ interface InvitationRow {
   expires_at: number;
   used_at: number | null;
   role: string;
+  revoked_at: number | null;
 }
 
 const toPerson = (r: PersonRow): Person => ({
@@ -264,6 +279,16 @@ const storedRelation = (r: { relation: string; relation_text: string | null }) =
   isRelation(r.relation)
     ? { relation: r.relation, relationText: r.relation_text }
     : { relation: 'other' as const, relationText: r.relation };
+const toInvitation = (row: InvitationRow): Invitation => ({
+  patientId: row.patient_id,
+  name: row.name,
+  email: row.email,
+  ...storedRelation(row),
+  shareVitals: row.share_vitals === 1,
+  invitedBy: row.invited_by,
+  role: row.role === 'patient' ? 'patient' : 'family',
+  expiresAt: row.expires_at,
+});
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 const newToken = () => randomBytes(32).toString('base64url');
 
@@ -423,15 +448,26 @@ export class People {
     arrivalTimeoutMs = DEFAULT_ARRIVAL_TIMEOUT_MS,
     now = Date.now(),
   ): EscalationChain {
+    const seen = new Set<string>();
     for (const [i, step] of steps.entries()) {
-      if (!this.person(step.personId))
+      const person = this.person(step.personId);
+      if (!person)
         throw new PeopleError('chain_person_unknown', `step ${i + 1}: no person ${step.personId}`, { step: i + 1 });
-      if (!this.linkOf(step.personId, patientId))
+      // One of the patient's people by their care link, or a member of the care team by their team.
+      const theirs =
+        this.linkOf(step.personId, patientId) !== undefined ||
+        (isStaff(person.role) && this.inTeamOf(person, patientId));
+      if (!theirs)
         throw new PeopleError(
           'chain_person_not_linked',
-          `step ${i + 1}: ${step.personId} is not among ${patientId}'s people`,
+          `step ${i + 1}: ${step.personId} is neither one of ${patientId}'s people nor of their care team`,
           { step: i + 1 },
         );
+      if (seen.has(step.personId))
+        throw new PeopleError('chain_person_repeated', `step ${i + 1}: ${step.personId} is already a step`, {
+          step: i + 1,
+        });
+      seen.add(step.personId);
       if (!Number.isInteger(step.delayMs) || step.delayMs < 0)
         throw new PeopleError('chain_invalid', `step ${i + 1}: the delay must be a whole number of ms, 0 or more`, {
           step: i + 1,
@@ -467,16 +503,18 @@ export class People {
     },
     ttlMs: number,
     now = Date.now(),
-  ): { token: string; expiresAt: number } {
+  ): { id: string; token: string; expiresAt: number } {
     const token = newToken();
     const expiresAt = now + ttlMs;
+    const id = `i-${randomBytes(6).toString('hex')}`;
     const i = invitation;
     const { relation, text } = relationOf(i.relation, i.relationText);
     this.#db
       .prepare(
-        'INSERT INTO invitations (token_hash, patient_id, name, email, relation, relation_text, share_vitals, invited_by, expires_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO invitations (id, token_hash, patient_id, name, email, relation, relation_text, share_vitals, invited_by, expires_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
+        id,
         digest(token),
         i.patientId,
         i.name.trim(),
@@ -488,7 +526,34 @@ export class People {
         expiresAt,
         i.role ?? 'family',
       );
-    return { token, expiresAt };
+    return { id, token, expiresAt };
+  }
+
+  /** The patient's invitations not yet used, cancelled or expired, soonest to expire first. */
+  pendingInvitations(patientId: string, now = Date.now()): PendingInvitation[] {
+    return this.#db
+      .prepare<[string, number], InvitationRow>(
+        'SELECT * FROM invitations WHERE patient_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? ORDER BY expires_at, id',
+      )
+      .all(patientId, now)
+      .map((row) => ({ id: row.id, ...toInvitation(row) }));
+  }
+
+  /**
+   * Cancels one of the patient's pending invitations: its link no longer works. Returns what it was;
+   * throws `invitation_not_found` for an id that is not a pending invitation of this patient.
+   */
+  revokeInvitation(patientId: string, id: string, by: string, now = Date.now()): PendingInvitation {
+    return this.#db.transaction(() => {
+      const row = this.#db
+        .prepare<[string, string, number], InvitationRow>(
+          'SELECT * FROM invitations WHERE id = ? AND patient_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?',
+        )
+        .get(id, patientId, now);
+      if (!row) throw new PeopleError('invitation_not_found', `no pending invitation ${id} for this patient`);
+      this.#db.prepare('UPDATE invitations SET revoked_at = ?, revoked_by = ? WHERE id = ?').run(now, by, id);
+      return { id: row.id, ...toInvitation(row) };
+    })();
   }
 
   invitation(token: string, now = Date.now()): Invitation {
@@ -497,17 +562,9 @@ export class People {
       .get(digest(token));
     if (!row) throw new PeopleError('invitation_invalid', 'this invitation link is not valid');
     if (row.used_at !== null) throw new PeopleError('invitation_used', 'this invitation was already used');
+    if (row.revoked_at !== null) throw new PeopleError('invitation_revoked', 'this invitation was cancelled');
     if (row.expires_at <= now) throw new PeopleError('invitation_expired', 'this invitation has expired');
-    return {
-      patientId: row.patient_id,
-      name: row.name,
-      email: row.email,
-      ...storedRelation(row),
-      shareVitals: row.share_vitals === 1,
-      invitedBy: row.invited_by,
-      role: row.role === 'patient' ? 'patient' : 'family',
-      expiresAt: row.expires_at,
-    };
+    return toInvitation(row);
   }
 
   /**
@@ -637,6 +694,17 @@ export class People {
       )
       .all(person.id)
       .map((r) => r.patient_id);
+  }
+
+  /** The members of the care teams that follow this patient (administrators are not listed unless members). */
+  teamMembersOf(patientId: string): Person[] {
+    return this.#db
+      .prepare<[string], PersonRow>(
+        'SELECT DISTINCT people.* FROM team_patients JOIN team_members USING (team_id) JOIN people ON people.id = team_members.person_id WHERE team_patients.patient_id = ? ORDER BY people.name',
+      )
+      .all(patientId)
+      .map(toPerson)
+      .filter((p) => isStaff(p.role));
   }
 
   inTeamOf(person: Person, patientId: string): boolean {

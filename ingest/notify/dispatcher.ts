@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../common/log.ts';
 import { hasRight, isStaff, type Lang } from '../../common/people-rules.ts';
-import type { PeopleDirectory } from '../../web/directory.ts';
+import type { PeopleDirectory, Person } from '../../web/directory.ts';
 import type { AlertRepository } from '../lifecycle/alert-store.ts';
 import type { EscalationRepository, OutboxMessage } from '../lifecycle/escalation-store.ts';
 import type { NotificationChannel } from './channel.ts';
@@ -22,8 +22,8 @@ export interface DispatcherOptions {
   readonly channels: readonly NotificationChannel[];
   /** How the patient is named to this reader (common/identity-name.ts: the strict traits when recorded). */
   readonly patientName: (patientId: string, lang: Lang) => string;
-  /** The family page for an alert. */
-  readonly linkFor: (alertId: number) => string;
+  /** The page for an alert, for this recipient: a relative's family page, or the care team's console. */
+  readonly linkFor: (alert: { readonly id: number; readonly patientId: string }, person: Person) => string;
   readonly logger: Logger;
   readonly onDelivery?: (channel: string, ok: boolean) => void;
   /** After a message to someone was tried (its deliveries are in the alert's audit). */
@@ -76,7 +76,7 @@ export class Dispatcher {
       kind: m.kind,
       lang: person.lang,
       patientName: this.#o.patientName(alert.patientId, person.lang),
-      url: this.#o.linkFor(alert.id),
+      url: this.#o.linkFor(alert, person),
       // Vital values only to a care-team role with the `vitals` right, or a relative by the patient's consent.
       vitals: isStaff(person.role)
         ? hasRight(person.role, 'vitals')

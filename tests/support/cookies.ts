@@ -15,3 +15,13 @@ export async function signIn(webUrl: string, email: string, password: string): P
   if (res.status !== 200) throw new Error(`sign-in as ${email}: ${res.status} ${await res.text()}`);
   return sessionCookie(res);
 }
+
+/** A request as a signed-in browser sends it (its session cookie and Origin), with a JSON body if any. */
+export function sendAs(webUrl: string) {
+  return (method: string, path: string, cookie: string, body?: unknown) =>
+    fetch(`${webUrl}${path}`, {
+      method,
+      headers: { cookie, origin: webUrl, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}

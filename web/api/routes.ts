@@ -8,8 +8,12 @@
 import { z } from 'zod';
 import { alertActionSchema, alertViewSchema } from '../../common/alert-api.ts';
 import { patientSettingsSchema } from '../../common/patient-settings-schema.ts';
+import { THRESHOLD_VITALS } from '../../ingest/rules/thresholds.ts';
 import { MAX_NOTE_LENGTH, STAFF_ROLES } from '../../common/people-rules.ts';
 import {
+  alarmLoadSchema,
+  chainViewSchema,
+  pendingInvitationSchema,
   alertHistorySchema,
   alertWithNamesSchema,
   apiTokenSchema,
@@ -100,7 +104,7 @@ export const pushSubscriptionBody = z.object({
 
 export const thresholdRuleSchema = z.object({
   id: z.string(),
-  vital: z.string(),
+  vital: z.enum(THRESHOLD_VITALS),
   direction: z.enum(['below', 'above']),
   limit: z.number(),
   hysteresis: z.number(),
@@ -570,18 +574,7 @@ export const ROUTES = {
     url: '/api/patients/:patientId/escalation',
     status: 200,
     params: patientParams,
-    reply: z.object({
-      steps: z.array(
-        z.object({
-          personId: z.string(),
-          delayMs: z.number(),
-          name: z.string().optional(),
-          relation: z.string().optional(),
-        }),
-      ),
-      arrivalTimeoutMs: z.number(),
-      people: z.array(z.object({ id: z.string(), name: z.string(), relation: z.string() })),
-    }),
+    reply: chainViewSchema,
   }),
   rules: route({
     method: 'GET',
@@ -589,6 +582,35 @@ export const ROUTES = {
     status: 200,
     params: patientParams,
     reply: z.object({ settings: patientSettingsSchema, thresholds: z.array(thresholdRuleSchema) }),
+  }),
+  /**
+   * How many threshold alerts the proposed settings would have raised over the patient's last 7 days
+   * of readings, per rule and in total, next to the count with the current settings. One at a time per
+   * person (`preview_busy`).
+   */
+  rulesPreview: route({
+    method: 'POST',
+    url: '/api/patients/:patientId/rules/preview',
+    status: 200,
+    params: patientParams,
+    body: patientSettingsSchema,
+    reply: alarmLoadSchema,
+  }),
+  /** The patient's invitations not yet accepted, cancelled or expired (the care team, right `setup`). */
+  invitations: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId/invitations',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ invitations: z.array(pendingInvitationSchema) }),
+  }),
+  /** Cancels a pending invitation: its link is refused from then on (`invitation_revoked`). */
+  cancelInvitation: route({
+    method: 'DELETE',
+    url: '/api/console/patients/:patientId/invitations/:invitationId',
+    status: 204,
+    params: z.object({ patientId: id, invitationId: z.string().regex(/^i-[0-9a-f]{12}$/) }),
+    reply: nothing,
   }),
   createConsultation: route({
     method: 'POST',

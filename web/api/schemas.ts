@@ -414,7 +414,7 @@ export const changeSchema = z.object({
 });
 export type ChangeView = z.infer<typeof changeSchema>;
 
-/** A staff account as the administrators' page lists it (common/people.ts StaffAccount). */
+/** A staff account as the administrators' page lists it (web/people.ts StaffAccount). */
 export const staffAccountSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -454,3 +454,49 @@ export const teamsSchema = z.object({
   patients: z.array(teamPatientSchema),
 });
 export type TeamsView = z.infer<typeof teamsSchema>;
+
+/**
+ * Someone an escalation step may notify: one of the patient's people (a relative, or the patient
+ * themself, with their relation) or a member of the patient's care team (their role; no relation).
+ */
+export const chainPersonSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  relation: z.enum(RELATIONS).nullable(),
+  relationText: z.string().nullable(),
+});
+export type ChainPerson = z.infer<typeof chainPersonSchema>;
+export const chainViewSchema = z.object({
+  /** `name`: the person's name today (their id when the account is gone). */
+  steps: z.array(z.object({ personId: z.string(), delayMs: z.number(), name: z.string() })),
+  arrivalTimeoutMs: z.number(),
+  /** Who may be a step today: the patient's people, then the members of their care team. */
+  people: z.array(chainPersonSchema),
+});
+export type ChainView = z.infer<typeof chainViewSchema>;
+
+/** An invitation not yet accepted (named by its id; its link was shown once, to whoever invited). */
+export const pendingInvitationSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  ...relationFields,
+  shareVitals: z.boolean(),
+  role: z.enum(['family', 'patient']),
+  invitedBy: z.string(),
+  /** The inviter's name today (their id when the account is gone). */
+  invitedByName: z.string(),
+  expiresAt: z.number(),
+});
+export type PendingInvitation = z.infer<typeof pendingInvitationSchema>;
+
+/** How many threshold alerts settings would have raised over the patient's last days (web/rules-preview.ts). */
+export const alarmLoadSchema = z.object({
+  from: z.number(),
+  to: z.number(),
+  readings: z.number(),
+  rules: z.array(z.object({ id: z.string(), current: z.number(), proposed: z.number() })),
+  total: z.object({ current: z.number(), proposed: z.number() }),
+});
+export type AlarmLoadView = z.infer<typeof alarmLoadSchema>;
