@@ -12,6 +12,8 @@ describe('device publish', () => {
     ['vigie/v1/devices/w-aaaa/events', 1, true, undefined],
     ['vigie/v1/devices/w-aaaa/events', 0, true, undefined],
     ['vigie/v1/devices/w-aaaa/status', 1, true, undefined],
+    ['vigie/v1/devices/w-aaaa/info', 1, true, undefined],
+    ['vigie/v1/devices/w-bbbb/info', 1, false, 'foreign_topic'],
     ['vigie/v1/devices/w-bbbb/vitals', 1, false, 'foreign_topic'],
     ['vigie/v1/devices/w-aaaa/commands', 1, false, 'platform_channel'],
     ['vigie/v1/devices/w-aaaa/errors', 1, false, 'platform_channel'],
@@ -64,6 +66,7 @@ describe('service accounts', () => {
   it.each([
     ['vigie/v1/devices/+/vitals', true],
     ['vigie/v1/devices/+/status', true],
+    ['vigie/v1/devices/+/info', true],
     ['vigie/v1/patients/+/alerts', true],
     ['vigie/v1/devices/+/events', false],
     ['vigie/v1/devices/+/commands', false],

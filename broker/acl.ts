@@ -31,9 +31,10 @@ const deny = (denial: Denial, reason: string): Decision => ({ allowed: false, de
 
 const SERVICE_SUBSCRIPTIONS: Record<ServiceRole, ReadonlySet<string>> = {
   ingest: new Set((['vitals', 'events', 'status'] as const satisfies readonly Channel[]).map(allDevicesFilter)),
-  // The web service relays vitals, presence and alert changes to the people allowed to see them.
+  // The web service relays vitals, presence and alert changes to the people allowed to see them, and
+  // shows what each device says about itself (model, firmware) to the care team.
   web: new Set([
-    ...(['vitals', 'status'] as const satisfies readonly Channel[]).map(allDevicesFilter),
+    ...(['vitals', 'status', 'info'] as const satisfies readonly Channel[]).map(allDevicesFilter),
     ALL_PATIENTS_ALERTS_FILTER,
   ]),
 };

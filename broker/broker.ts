@@ -467,7 +467,7 @@ export class VigieBroker {
     // Acknowledge (so the device does not resend it forever) but deliver to nobody, and say why.
     packet.topic = REJECTED_SINK;
     packet.retain = false;
-    if (channel === 'vitals' || channel === 'events' || channel === 'status')
+    if (channel === 'vitals' || channel === 'events' || channel === 'status' || channel === 'info')
       this.#tellDevice(principal.deviceId, rejectionFor(channel, error, this.#now()));
     return null;
   }

@@ -81,6 +81,26 @@ export const ALARM_EVENT_TYPES: ReadonlySet<EventType> = new Set(['fall', 'sos']
 export const STATUS_VALUES = ['online', 'offline'] as const;
 export type DeviceStatus = (typeof STATUS_VALUES)[number];
 
+/** Printable text a device reports about itself (no control characters). */
+const label = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[\x20-\x7e\u00a0-\u024f]+$/u, 'printable text');
+
+/**
+ * What a device says about itself on its retained `info` topic, at each connection: its maker and
+ * model, its firmware version, and optionally its hardware revision. The console shows it beside the
+ * device's presence and battery.
+ */
+export const deviceInfoSchema = z.strictObject({
+  model: label(64),
+  firmware: label(32),
+  hardware: label(32).optional(),
+});
+export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
+
 export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ id: z.string().min(1).max(64), type: z.literal('ping') }),
   z.strictObject({ id: z.string().min(1).max(64), type: z.literal('set_interval'), seconds: z.int().min(1).max(3600) }),
@@ -90,7 +110,7 @@ export type DeviceCommand = z.infer<typeof commandSchema>;
 /** What the platform publishes on a device's `errors` topic when it rejects one of its messages. */
 export const rejectionSchema = z.strictObject({
   ts,
-  channel: z.enum(['vitals', 'events', 'status']),
+  channel: z.enum(['vitals', 'events', 'status', 'info']),
   seq: seq.optional(),
   code: z.string(),
   reason: z.string(),

@@ -170,6 +170,24 @@ describe('status, commands and platform-only channels', () => {
     expect(parseDeviceMessage(deviceTopic(dev, 'status'), bytes('online'), { now }).ok).toBe(true);
     expect(parseStatus(bytes('asleep')).ok).toBe(false);
   });
+  it('reads what a device says about itself, and refuses anything else on info', () => {
+    const info = { model: 'Vigie Watch S2', firmware: '2.4.1', hardware: 'rev C' };
+    expect(parseDeviceMessage(deviceTopic(dev, 'info'), bytes(info), { now })).toEqual({
+      ok: true,
+      value: { channel: 'info', deviceId: dev, info },
+    });
+    for (const bad of [
+      {},
+      { model: 'S2' },
+      { model: 'S2', firmware: '' },
+      { model: 'S2', firmware: 'x'.repeat(33) },
+      { model: 'S2\u0007', firmware: '1' },
+      { model: 'S2', firmware: '1', serial: 'ABC' },
+      'S2 1.0',
+    ]) {
+      expect(parseDeviceMessage(deviceTopic(dev, 'info'), bytes(bad), { now }).ok, JSON.stringify(bad)).toBe(false);
+    }
+  });
   it('refuses device publications on commands and errors', () => {
     for (const channel of ['commands', 'errors'] as const) {
       const r = parseDeviceMessage(deviceTopic(dev, channel), bytes({}), { now });

@@ -5,6 +5,8 @@
 import type { z } from 'zod';
 import { MAX_AGE_MS, MAX_FUTURE_MS, MAX_PAYLOAD_BYTES } from './limits.ts';
 import {
+  deviceInfoSchema,
+  type DeviceInfo,
   commandSchema,
   eventSchema,
   rejectionSchema,
@@ -46,7 +48,8 @@ export type DeviceMessage =
       readonly backfill: boolean;
     }
   | { readonly channel: 'events'; readonly deviceId: string; readonly event: DeviceEvent }
-  | { readonly channel: 'status'; readonly deviceId: string; readonly status: DeviceStatus };
+  | { readonly channel: 'status'; readonly deviceId: string; readonly status: DeviceStatus }
+  | { readonly channel: 'info'; readonly deviceId: string; readonly info: DeviceInfo };
 
 export interface ParseOptions {
   /** The receiver's clock, epoch ms. */
@@ -77,6 +80,10 @@ export function parseDeviceMessage(
     case 'status': {
       const r = parseStatus(payload);
       return r.ok ? ok({ channel, deviceId, status: r.value }) : r;
+    }
+    case 'info': {
+      const r = parseInfo(payload);
+      return r.ok ? ok({ channel, deviceId, info: r.value }) : r;
     }
     case 'commands':
     case 'errors':
@@ -115,6 +122,13 @@ export function parseEvent(payload: Uint8Array, options: ParseOptions): Result<D
   if (!r.success) return err(schemaError(r.error, json.value));
   const t = checkTimestamp(r.data.ts, options.now, 'ts', r.data.seq);
   return t ? err(t) : ok(r.data);
+}
+
+export function parseInfo(payload: Uint8Array): Result<DeviceInfo, ProtocolError> {
+  const json = readJson(payload);
+  if (!json.ok) return json;
+  const r = deviceInfoSchema.safeParse(json.value);
+  return r.success ? ok(r.data) : err(schemaError(r.error, json.value));
 }
 
 export function parseStatus(payload: Uint8Array): Result<DeviceStatus, ProtocolError> {

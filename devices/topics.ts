@@ -6,11 +6,11 @@
 export const TOPIC_ROOT = 'vigie/v1/devices';
 
 /** What a device publishes or receives, by topic suffix. */
-export const CHANNELS = ['vitals', 'events', 'status', 'commands', 'errors'] as const;
+export const CHANNELS = ['vitals', 'events', 'status', 'info', 'commands', 'errors'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** Channels a device may publish to (its own only). */
-export const DEVICE_PUBLISH_CHANNELS: ReadonlySet<Channel> = new Set(['vitals', 'events', 'status']);
+export const DEVICE_PUBLISH_CHANNELS: ReadonlySet<Channel> = new Set(['vitals', 'events', 'status', 'info']);
 /** Channels a device may subscribe to (its own only). */
 export const DEVICE_SUBSCRIBE_CHANNELS: ReadonlySet<Channel> = new Set(['commands', 'errors']);
 

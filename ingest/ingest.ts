@@ -265,6 +265,8 @@ export class Ingest {
       case 'status':
         this.alertService.presence(patient, message.status === 'online');
         return;
+      case 'info': // what a device says about itself raises nothing (the ingest does not subscribe to it)
+        return;
       case 'vitals':
         try {
           this.alertService.vitals(patient, samples);
@@ -317,6 +319,8 @@ export class Ingest {
       }
       case 'status':
         return { points: [statusPoint(id, message.status === 'online', now)], seqs: [], samples: [] };
+      case 'info': // the web service shows it; it is not a time series
+        return { points: [], seqs: [], samples: [] };
       default:
         return assertNever(message);
     }

@@ -3,12 +3,19 @@
  * a single shared timer so thousands fit in one process. Counts sent, acknowledged and rejected.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import type { DeviceInfo } from '../devices/payloads.ts';
 import { deviceTopic } from '../devices/topics.ts';
 import { parseCommand, parseRejection } from '../devices/protocol.ts';
 import type { CohortWatch } from '../common/cohort.ts';
 import { WatchModel } from './model.ts';
 import type { ScenarioName } from './scenarios.ts';
 import { hash } from './random.ts';
+
+/** What a simulated watch says about itself on connect (devices/PROTOCOL.md `info`). */
+const SIMULATED_WATCH_INFO = JSON.stringify({
+  model: 'Vigie Watch (simulated)',
+  firmware: '1.0.0',
+} satisfies DeviceInfo);
 
 export interface FleetOptions {
   readonly brokerUrl: string;
@@ -163,6 +170,7 @@ export class Fleet {
     w.client = client;
     client.on('connect', () => {
       client.publish(status, 'online', { qos: 1, retain: true });
+      client.publish(deviceTopic(deviceId, 'info'), SIMULATED_WATCH_INFO, { qos: 1, retain: true });
       client.subscribe([deviceTopic(deviceId, 'commands'), deviceTopic(deviceId, 'errors')], { qos: 1 });
     });
     client.on('message', (topic, payload) => {

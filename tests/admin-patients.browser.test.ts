@@ -18,7 +18,7 @@ import { qrPath } from '../web/src/console/qr-path.ts';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { connect, end } from './support/mqtt.ts';
-import { accessibilityViolations, artifactPath, useBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, overflowing, useBrowser, LANGS, SCREENS } from './support/browser.ts';
 
 const clients: MqttClient[] = [];
 const t = usePipeline(
@@ -31,9 +31,7 @@ const s = useFamilyStack(t);
 const openPage = useBrowser({ media: 'absent' });
 
 async function looksRight(page: Page, shot: string): Promise<void> {
-  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${shot} fits`).toBe(
-    true,
-  );
+  expect(await overflowing(page), `${shot} fits`).toEqual([]);
   expect(await accessibilityViolations(page), shot).toEqual([]);
   await page.screenshot({ path: artifactPath(`${shot}.png`), fullPage: true });
 }

@@ -133,6 +133,14 @@ describe('creating a patient', () => {
       .poll(async () => (await devices(patientId, coord.cookie))[0])
       .toMatchObject({ id: 'w-jeanne-01', kind: 'watch', online: true, battery: 64, revokedAt: null });
     expect((await devices(patientId, coord.cookie))[0]?.lastMessageAt).toBeGreaterThan(0);
+
+    // What the watch says about itself (retained, at each connection) is shown beside its state.
+    const info = { model: 'Vigie Watch S2', firmware: '2.4.1', hardware: 'rev C' };
+    await watch.client.publishAsync(deviceTopic(watch.deviceId, 'info'), JSON.stringify(info), {
+      qos: 1,
+      retain: true,
+    });
+    await expect.poll(async () => (await devices(patientId, coord.cookie))[0]?.info).toEqual(info);
   });
 
   it('creates a patient without a watch, and an admin sees every patient of the registry', async () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, useBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { accessibilityViolations, artifactPath, overflowing, useBrowser, LANGS, SCREENS } from './support/browser.ts';
 import { createInflux } from '../ingest/influx-client.ts';
 import { ensureDatabase } from '../ingest/database.ts';
 import { DATABASE, RETENTION, vitalsPoint } from '../ingest/schema.ts';
@@ -22,18 +22,7 @@ const openPage = useBrowser({ media: 'absent' });
 
 async function looksRight(page: Page, shot: string): Promise<void> {
   await page.screenshot({ path: artifactPath(`${shot}.png`), fullPage: true });
-  // What sticks out to the right, if anything (the page must not scroll sideways).
-  const wide = await page.evaluate(() =>
-    [...document.querySelectorAll('body *')]
-      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-      .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > window.innerWidth + 0.5))
-      .slice(0, 8)
-      .map(
-        (e) =>
-          `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}`,
-      ),
-  );
-  expect(wide, `${shot} fits`).toEqual([]);
+  expect(await overflowing(page), `${shot} fits`).toEqual([]);
   expect(await accessibilityViolations(page), shot).toEqual([]);
 }
 
@@ -149,6 +138,15 @@ describe('a patient’s set-up page', () => {
           m['setup.invites.cancelled'].replace('{name}', 'Marc Martin'),
         );
         expect(s.people.pendingInvitations(patientId)).toEqual([]);
+        // The page's change log follows each change saved on it, newest first.
+        await expect
+          .poll(async () => (await page.getByTestId('change-text').allTextContents()).slice(0, 4))
+          .toEqual([
+            m['changes.invitation.revoked'].replace('{name}', 'Marc Martin'),
+            m['changes.invitation.created'].replace('{name}', 'Marc Martin'),
+            expect.stringMatching(m['changes.thresholds.set'].split(' (')[0]!),
+            expect.stringMatching(m['changes.escalation.set'].split(' (')[0]!),
+          ]);
         await page.context().close();
       });
     }

@@ -8,7 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
 import { allDevicesFilter, ALL_PATIENTS_ALERTS_FILTER, parsePatientAlertsTopic } from '../devices/topics.ts';
 import { parseDeviceMessage } from '../devices/protocol.ts';
-import type { VitalSample } from '../devices/payloads.ts';
+import type { DeviceInfo, VitalSample } from '../devices/payloads.ts';
 import { READING_NAMES, type ReadingName } from '../devices/limits.ts';
 import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
@@ -37,6 +37,8 @@ export interface DeviceNow {
   readonly battery: number | null;
   /** When its last message arrived. */
   readonly lastMessageAt: number | null;
+  /** What it says about itself (model, firmware), from its retained `info` topic. */
+  readonly info: DeviceInfo | null;
 }
 
 export type LiveEvent =
@@ -112,6 +114,7 @@ export class LiveHub {
         const subscriptions = {
           [allDevicesFilter('vitals')]: { qos: 0 as const },
           [allDevicesFilter('status')]: { qos: 1 as const },
+          [allDevicesFilter('info')]: { qos: 1 as const },
           [ALL_PATIENTS_ALERTS_FILTER]: { qos: 1 as const },
         };
         client.subscribe(subscriptions, (error) => {
@@ -131,7 +134,7 @@ export class LiveHub {
   }
 
   device(deviceId: string): DeviceNow {
-    return this.#devices.get(deviceId) ?? { online: null, battery: null, lastMessageAt: null };
+    return this.#devices.get(deviceId) ?? { online: null, battery: null, lastMessageAt: null, info: null };
   }
 
   /** Calls `listener` with every change for this patient; returns the unsubscribe function. */
@@ -159,6 +162,11 @@ export class LiveHub {
     const message = parsed.value;
     const patientId = this.#o.registry.patientOf(message.deviceId);
     if (!patientId) return;
+    if (message.channel === 'info') {
+      // Retained: it comes again at each subscription, so it says nothing of when the device was heard.
+      this.#devices.set(message.deviceId, { ...this.device(message.deviceId), info: message.info });
+      return;
+    }
     const s = this.#patient(patientId);
     const now = Date.now();
     s.lastSeen = now;
@@ -171,6 +179,7 @@ export class LiveHub {
       online: message.channel === 'status' ? message.status === 'online' : true,
       battery,
       lastMessageAt: now,
+      info: device.info,
     });
     if (message.channel === 'status') {
       s.online = message.status === 'online';

@@ -125,3 +125,21 @@ export const LANGS = [
   { lang: 'fr', locale: 'fr-FR' },
   { lang: 'en', locale: 'en-GB' },
 ] as const;
+
+/**
+ * What sticks out to the right of the viewport (the page must not scroll sideways): the innermost
+ * such elements, as `tag.classes left-right "text"`; empty when the page fits.
+ */
+export function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out = (e: Element) => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+    return [...document.querySelectorAll('body *')]
+      .filter((e) => out(e) && ![...e.children].some(out))
+      .slice(0, 8)
+      .map((e) => {
+        const { left, right } = e.getBoundingClientRect();
+        const text = (e.textContent ?? '').trim().slice(0, 40);
+        return `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} ${Math.round(left)}-${Math.round(right)} "${text}"`;
+      });
+  });
+}

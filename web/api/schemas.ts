@@ -199,7 +199,8 @@ export type PatientContactView = z.infer<typeof patientContactSchema>;
 export const DEVICE_KINDS = ['watch', 'ble-gateway'] as const;
 /**
  * One of a patient's devices: when it was enrolled or revoked, and what the web service heard from it
- * since it started (null: nothing yet): presence, battery, the time of its last message.
+ * since it started (null: nothing yet): presence, battery, the time of its last message, and what it
+ * reports about itself.
  */
 export const deviceViewSchema = z.object({
   id: z.string(),
@@ -209,6 +210,8 @@ export const deviceViewSchema = z.object({
   online: z.boolean().nullable(),
   battery: z.number().nullable(),
   lastMessageAt: z.number().nullable(),
+  /** What the device says about itself (devices/PROTOCOL.md `info`): model, firmware, hardware revision. */
+  info: z.object({ model: z.string(), firmware: z.string(), hardware: z.string().optional() }).nullable(),
 });
 export type DeviceView = z.infer<typeof deviceViewSchema>;
 /** A device id as devices/topics.ts's isDeviceId accepts it (checked again by the server); absent: generated. */

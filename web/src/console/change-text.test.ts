@@ -22,7 +22,7 @@ describe('changeText', () => {
     );
     expect(changeText({ action: 'psc.required', detail: { roles: '' } }, en)).toBe('Pro Santé Connect required for: —');
     expect(changeText({ action: 'escalation.set', detail: { steps: 3 } }, fr)).toBe(
-      'Chaîne d’alerte modifiée (3 étapes)',
+      'Chaîne d’alerte modifiée (étapes : 3)',
     );
   });
 });
