@@ -190,6 +190,9 @@ describe('alert messages to a home-care worker', () => {
       const carer = await people.createPerson({ role: 'homecare', name: 'Léa', email: 'lea@vigie.test' });
       const doctor = await people.createPerson({ role: 'clinician', name: 'Dr Roux', email: 'roux@vigie.test' });
       people.addPushSubscription(carer.id, push.subscribe('lea-phone'));
+      // Each follows their patient through their care team (the dispatcher tells only those who still do).
+      people.addToTeam(people.team('Équipe A'), { people: [carer.id], patients: ['p-1'] });
+      people.addToTeam(people.team('Équipe B'), { people: [doctor.id], patients: ['p-2'] });
       const outbox = new SqliteEscalationRepository(alerts.database);
       const life = new AlertLifecycle(alerts);
       const vapid = { ...generateVapidKeys(), subject: 'mailto:ops@vigie.test' };

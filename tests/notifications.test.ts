@@ -117,6 +117,7 @@ describe('dispatcher', () => {
     const life = new AlertLifecycle(alerts);
     const escalations = new Escalations(alerts, outbox, life);
     const email = new EmailChannel({ url: smtp.url, from: 'alertes@vigie.test' });
+    people.link(daughter.id, 'p-1', { relation: 'daughter', shareVitals: true });
     const dispatcher = new Dispatcher({
       alerts,
       outbox,

@@ -143,6 +143,51 @@ describe('the escalation chain', () => {
       daughter.personId,
     ]);
   });
+
+  it('does not tell a step who left the care team or whose account was disabled, and says so', async () => {
+    const { device, publish } = await s.senior('M. Perrin');
+    const { patientId } = device;
+    const carer = await s.clinician({ name: 'Léa Aide', email: 'lea@vigie.test', role: 'homecare' });
+    const nurse = await s.clinician({ name: 'Inès Garde', email: 'ines2@vigie.test', role: 'nurse' });
+    const admin = await s.clinician({ name: 'Ada Admin', email: 'ada@vigie.test', role: 'admin' });
+    const son = await s.family(patientId, { name: 'Paul Perrin', email: 'paul@vigie.test' });
+    const set = await send('PUT', `/api/patients/${patientId}/escalation`, nurse.cookie, {
+      steps: [carer, nurse, son].map(({ personId }) => ({ personId, delayMinutes: 0 })),
+      arrivalTimeoutMinutes: 30,
+    });
+    expect(set.status).toBe(200);
+    // Then the carer leaves the team and the nurse's account is disabled, through the admin's pages.
+    expect(
+      (await send('DELETE', `/api/admin/teams/${s.staffTeam}/members/${carer.personId}`, admin.cookie)).status,
+    ).toBe(200);
+    expect(
+      (await send('PUT', `/api/admin/staff/${nurse.personId}/disabled`, admin.cookie, { disabled: true })).status,
+    ).toBe(200);
+    const already = smtp.received.length;
+
+    await publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
+    const [alert] = await eventually(() => {
+      const open = t.ingest.alertService.list([patientId]);
+      expect(open).toHaveLength(1);
+      return open;
+    });
+    const audit = await eventually(() => {
+      const all = t.ingest.alertService.get(alert!.id)!.audit;
+      expect(all.filter((a) => a.action === 'not notified: no access')).toHaveLength(2);
+      expect(all.filter((a) => a.action === 'notified' && a.channel === 'email')).toHaveLength(1);
+      return all;
+    });
+    expect(audit.filter((a) => a.action === 'not notified: no access').map((a) => a.detail.to)).toEqual([
+      carer.personId,
+      nurse.personId,
+    ]);
+    expect(audit.filter((a) => a.action === 'notified' && a.channel === 'email').map((a) => a.detail.to)).toEqual([
+      son.personId,
+    ]);
+    expect(
+      smtp.received.slice(already).map((m) => (m.to && !Array.isArray(m.to) ? m.to.value[0]?.address : null)),
+    ).toEqual(['paul@vigie.test']);
+  });
 });
 
 /** Readings every 30 s, `n` of them, of one vital from `at`. */

@@ -8,7 +8,9 @@
  *   the device is revoked, to authenticate a connection and scope its topics, and the devices
  *   revoked lately, to close their open connections;
  * - the ingest (`openCareDirectory`): which patient a device belongs to and how the team calls them;
- *   who a person is (name, role, language, e-mail), their care link's consent to share vital signs,
+ *   who a person is (name, role, language, e-mail), whether they may still be told about a patient's
+ *   alerts (an enabled account of the patient's people or care team), their care link's consent to
+ *   share vital signs,
  *   their Web Push subscriptions; a patient's escalation chain; a patient's alert settings.
  *
  * The owner's migrations run when a directory opens (a file newer than this code is refused, as for
@@ -39,7 +41,7 @@ export interface DeviceDirectory {
 /** The patients and their devices, as the ingest reads them. */
 export type PatientDirectory = Pick<Registry, 'patientOf' | 'patientLabel' | 'patientIds' | 'patientIdentity'>;
 /** The people to notify and escalate to, as the ingest reads them. */
-export type PeopleDirectory = Pick<People, 'person' | 'linkOf' | 'chain' | 'pushSubscriptions'>;
+export type PeopleDirectory = Pick<People, 'person' | 'linkOf' | 'chain' | 'pushSubscriptions' | 'mayBeAlerted'>;
 /** Each patient's alert settings, and a number that changes when any of them may have (for caches). */
 export interface SettingsDirectory {
   get(patientId: string): PatientSettings | undefined;
@@ -79,6 +81,7 @@ export function openCareDirectory(path: string): CareDirectory {
       linkOf: (personId, patientId) => people.linkOf(personId, patientId),
       chain: (patientId) => people.chain(patientId),
       pushSubscriptions: (personId) => people.pushSubscriptions(personId),
+      mayBeAlerted: (personId, patientId) => people.mayBeAlerted(personId, patientId),
     },
     settings: { get: (patientId) => settings.get(patientId), version: () => settings.version() },
     close: () => {

@@ -453,11 +453,7 @@ export class People {
       const person = this.person(step.personId);
       if (!person)
         throw new PeopleError('chain_person_unknown', `step ${i + 1}: no person ${step.personId}`, { step: i + 1 });
-      // One of the patient's people by their care link, or a member of the care team by their team.
-      const theirs =
-        this.linkOf(step.personId, patientId) !== undefined ||
-        (isStaff(person.role) && this.inTeamOf(person, patientId));
-      if (!theirs)
+      if (!this.#isTheirs(person, patientId))
         throw new PeopleError(
           'chain_person_not_linked',
           `step ${i + 1}: ${step.personId} is neither one of ${patientId}'s people nor of their care team`,
@@ -717,6 +713,23 @@ export class People {
         )
         .get(person.id, patientId) !== undefined
     );
+  }
+
+  /** One of the patient's people by their care link, or a member of their care team by their team. */
+  #isTheirs(person: Person, patientId: string): boolean {
+    return (
+      this.linkOf(person.id, patientId) !== undefined || (isStaff(person.role) && this.inTeamOf(person, patientId))
+    );
+  }
+
+  /**
+   * Whether this person may be told about this patient's alerts now: an enabled account that is one
+   * of the patient's people or of their care team (a chain step who left the team, or whose account
+   * was disabled, is not).
+   */
+  mayBeAlerted(personId: string, patientId: string): boolean {
+    const person = this.person(personId);
+    return person !== undefined && !this.isDisabled(personId) && this.#isTheirs(person, patientId);
   }
 
   /** Whether an administrator disabled this account. */

@@ -63,7 +63,8 @@ export class CallInvitations {
     for (const personId of request.personIds) {
       const person = people.person(personId);
       const link = person && people.linkOf(personId, request.patientId);
-      if (!person || !link) continue; // not one of the patient's people (any more)
+      // Not one of the patient's people (any more), or an account an administrator disabled.
+      if (!person || !link || !people.mayBeAlerted(personId, request.patientId)) continue;
       const message = composeCallInvitation({
         lang: person.lang,
         caller: request.caller,

@@ -70,6 +70,19 @@ export class Dispatcher {
       outbox.attempted(m.id, m.delivered, { done: true, at: now });
       return;
     }
+    if (!people.mayBeAlerted(person.id, alert.patientId)) {
+      // A chain step who left the care team, lost their link or whose account was disabled is not told.
+      alerts.addAudit(alert.id, {
+        at: now,
+        actor: 'system',
+        action: 'not notified: no access',
+        channel: 'escalation',
+        detail: { to: person.id, kind: m.kind },
+      });
+      logger.warn({ alertId: alert.id, personId: person.id }, 'not notified: no longer has access to the patient');
+      outbox.attempted(m.id, m.delivered, { done: true, at: now });
+      return;
+    }
     const owner = alert.assignee ? people.person(alert.assignee) : undefined;
     const message = composeMessage({
       alert,

@@ -26,6 +26,7 @@ const ACTIONS: Readonly<Record<string, MessageKey>> = {
   notified: 'audit.notified',
   'notification failed': 'audit.notification-failed',
   unreachable: 'audit.unreachable',
+  'not notified: no access': 'audit.no-access',
   'escalation started': 'audit.escalation-started',
   'escalation step': 'audit.escalation-step',
   'no escalation chain: the care team is notified on the console': 'audit.no-chain',

@@ -331,6 +331,8 @@ const fr = {
   'audit.notified': 'Message envoyé à {name} par {channel} ({kind})',
   'audit.notification-failed': 'Échec de l’envoi à {name} par {channel} ({kind})',
   'audit.unreachable': '{name} injoignable (ni e-mail ni notification)',
+  'audit.no-access':
+    '{name} non prévenu·e : n’a plus accès à ce patient (équipe quittée, lien retiré ou compte désactivé)',
   'audit.escalation-started': 'Escalade lancée',
   'audit.escalation-step': 'Escalade, étape {step} sur {steps} : {name}',
   'audit.no-chain': 'Pas de chaîne d’escalade : l’équipe est prévenue sur la console',
@@ -1003,6 +1005,8 @@ const en: Record<MessageKey, string> = {
   'audit.notified': 'Message sent to {name} by {channel} ({kind})',
   'audit.notification-failed': 'Could not reach {name} by {channel} ({kind})',
   'audit.unreachable': '{name} cannot be reached (no e-mail, no notifications)',
+  'audit.no-access':
+    '{name} not told: no longer has access to this patient (left the team, link removed or account disabled)',
   'audit.escalation-started': 'Escalation started',
   'audit.escalation-step': 'Escalation, step {step} of {steps}: {name}',
   'audit.no-chain': 'No escalation chain: the team is told on the console',
