@@ -310,6 +310,20 @@ describe('FHIR R4 API', () => {
     expect(new Set(seen).size).toBe(expected);
     expect(new Set(seen)).toEqual(new Set(all.map((r) => r.id)));
 
+    // 50 by default; a page of one holds one, even where a reading gives several Observations.
+    const first = bundleOf((await fhir(`/Observation?patient=${id}`)).body);
+    expect(resources(first)).toHaveLength(50);
+    expect(first.link.map((l) => l.relation)).toEqual(['self', 'next']);
+    let single: string | undefined = `/Observation?patient=${id}&_count=1`;
+    const singles: string[] = [];
+    while (single && singles.length < 8) {
+      const page = bundleOf((await fhir(single)).body);
+      expect(resources(page)).toHaveLength(1);
+      singles.push(...resources(page).map((r) => r.id));
+      single = page.link.find((l) => l.relation === 'next')?.url;
+    }
+    expect(singles).toEqual(seen.slice(0, 8));
+
     // A code and a time range: the heart rates of minutes 10 to 19.
     const query = new URLSearchParams({ patient: id, code: 'http://loinc.org|8867-4', _count: '4' });
     query.append('date', `ge${new Date(base + 10 * 60_000).toISOString()}`);
