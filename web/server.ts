@@ -36,6 +36,7 @@ import { ProSanteConnect, type PscSettings } from './psc.ts';
 import { recordReadsRoutes } from './routes/record-reads.ts';
 import { changesRoutes } from './routes/changes.ts';
 import { adminPatientRoutes } from './routes/admin-patients.ts';
+import { fhirRoutes } from './fhir/routes.ts';
 
 const PURGE_EVERY_MS = 24 * 3600_000;
 
@@ -159,6 +160,7 @@ export class WebServer {
     changesRoutes(app, c);
     adminStaffRoutes(app, c);
     adminPatientRoutes(app, c);
+    await fhirRoutes(app, c);
     liveSocketRoute(app, c, {
       snapshot: (_person, access) =>
         access.kind === 'family' ? familyOverview(c, access.link) : consoleRow(c, access),

@@ -1,0 +1,301 @@
+/**
+ * The FHIR R4 API at /fhir/R4 (web/API.md "FHIR"): the CapabilityStatement, and read and search of
+ * Patient, Practitioner, Device and Observation for a signed-in member of the care team (session or
+ * personal API token), about the patients of their teams only. An unknown id and a patient of another
+ * team get the same 404, so that ids cannot be probed; Observations need the `vitals` right. Every
+ * read of a patient's record is logged (web/record-reads.ts). Refusals are OperationOutcomes.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { VigieError } from '../../common/errors.ts';
+import { requireRight } from '../access.ts';
+import type { WebContext } from '../context.ts';
+import { personOf, type App } from '../edge.ts';
+import type { Person, StaffAccount } from '../people.ts';
+import { noteRead } from '../record-reads.ts';
+import { searchset, type FhirResource } from './bundle.ts';
+import { capabilityStatement } from './capability.ts';
+import { toFhirDevice } from './device.ts';
+import {
+  LOINC,
+  OBSERVATION_SERIES_NAMES,
+  parseCursor,
+  readObservation,
+  searchObservations,
+  seriesOfCode,
+  type ObservationSeries,
+  type TimeBounds,
+} from './observation.ts';
+import { FHIR_JSON, installOutcomes } from './outcome.ts';
+import { insIdentifier, toFhirPatient, type FhirPatient } from './patient.ts';
+import { RPPS_SYSTEM, toFhirPractitioner } from './practitioner.ts';
+
+export const FHIR_BASE_PATH = '/fhir/R4';
+export const DEFAULT_COUNT = 50;
+export const MAX_COUNT = 500;
+
+const ID = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/);
+const TOKEN = z.string().min(1).max(200);
+const FORMAT = z.enum(['json', 'application/json', 'application/fhir+json']).optional();
+const REFERENCE = z
+  .string()
+  .max(80)
+  .transform((s) => s.replace(/^Patient\//, ''))
+  .pipe(ID);
+const DATE = z.string().max(40);
+
+const querySchemas = {
+  patient: z.strictObject({ _id: ID.optional(), identifier: TOKEN.optional(), _format: FORMAT }),
+  practitioner: z.strictObject({ _id: ID.optional(), identifier: TOKEN.optional(), _format: FORMAT }),
+  device: z.strictObject({ patient: REFERENCE, _format: FORMAT }),
+  observation: z.strictObject({
+    patient: REFERENCE,
+    code: TOKEN.optional(),
+    date: z.union([DATE, z.array(DATE).max(4)]).optional(),
+    _count: z.coerce.number().int().min(1).max(MAX_COUNT).default(DEFAULT_COUNT),
+    _cursor: z.string().max(40).optional(),
+    _format: FORMAT,
+  }),
+  read: z.strictObject({ _format: FORMAT }),
+};
+
+/** The search's parameters, or a 400 that names the ones refused. */
+function parseQuery<S extends z.ZodType>(schema: S, request: FastifyRequest): z.infer<S> {
+  const parsed = schema.safeParse(request.query);
+  if (parsed.success) return parsed.data;
+  const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || 'query'))];
+  throw new VigieError('invalid_request', `search parameters refused: ${fields.join(', ')}`, {
+    fields: fields.join(','),
+  });
+}
+
+const idParams = z.strictObject({ id: ID });
+function parseId(request: FastifyRequest): string {
+  const parsed = idParams.safeParse(request.params);
+  if (!parsed.success) throw new VigieError('not_found', 'no resource with this id');
+  return parsed.data.id;
+}
+
+function send(reply: FastifyReply, body: object): string {
+  void reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
+  return JSON.stringify(body);
+}
+
+/** A patient of the member's teams; an unknown one and another team's answer alike. */
+function ownPatient(c: WebContext, person: Person, patientId: string): string {
+  if (!c.registry.hasPatient(patientId) || !c.people.inTeamOf(person, patientId))
+    throw new VigieError('patient_not_found', 'no such patient in your care teams');
+  return patientId;
+}
+
+function patientResource(c: WebContext, patientId: string): FhirPatient {
+  return toFhirPatient({
+    id: patientId,
+    label: c.registry.patientLabel(patientId) ?? patientId,
+    identity: c.registry.patientIdentity(patientId) ?? null,
+    contact: c.registry.patientContact(patientId) ?? null,
+    details: c.registry.patientDetails(patientId) ?? null,
+  });
+}
+
+/** The staff a member may see: those who share one of their teams (an admin: all of them). */
+function visibleStaff(c: WebContext, person: Person): StaffAccount[] {
+  const all = c.people.staffAccounts();
+  if (person.role === 'admin') return all;
+  const teams = new Set(c.people.teamsOf(person.id).map((t) => t.id));
+  return all.filter((s) => s.teams.some((t) => teams.has(t.id)));
+}
+
+/** `system|value`, `|value` or `value`: whether a token matches an identifier. */
+function tokenMatches(token: string, identifier: { system: string; value: string }): boolean {
+  const bar = token.indexOf('|');
+  if (bar < 0) return token === identifier.value;
+  const system = token.slice(0, bar);
+  return (system === '' || system === identifier.system) && token.slice(bar + 1) === identifier.value;
+}
+
+/** The series a `code` parameter asks for (all when absent); codes of other systems match nothing. */
+function seriesOfTokens(code: string | undefined): ObservationSeries[] {
+  if (code === undefined) return [...OBSERVATION_SERIES_NAMES];
+  const series = code.split(',').flatMap((token) => {
+    const bar = token.indexOf('|');
+    if (bar >= 0 && token.slice(0, bar) !== LOINC && token.slice(0, bar) !== '') return [];
+    return seriesOfCode(bar >= 0 ? token.slice(bar + 1) : token) ?? [];
+  });
+  return [...new Set(series)];
+}
+
+const DATE_VALUE = /^(ge|gt|le|lt)?(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const DAY_MS = 86_400_000n;
+const NS_PER_MS = 1_000_000n;
+
+/** The `date` parameters as time bounds: each value stands for its whole day, or its instant to the ms. */
+export function boundsOf(dates: string | readonly string[] | undefined): TimeBounds {
+  let from: bigint | null = null;
+  let to: bigint | null = null;
+  for (const text of dates === undefined ? [] : typeof dates === 'string' ? [dates] : dates) {
+    const m = DATE_VALUE.exec(text);
+    const ms = m?.[2] ? Date.parse(m[3] ? `${m[2]}${m[3]}` : `${m[2]}T00:00:00Z`) : NaN;
+    if (!m || Number.isNaN(ms))
+      throw new VigieError('invalid_request', 'date: ge|gt|le|lt then YYYY-MM-DD or a dateTime with its zone', {
+        fields: 'date',
+      });
+    const start = BigInt(ms) * NS_PER_MS;
+    const end = start + (m[3] ? NS_PER_MS : DAY_MS * NS_PER_MS);
+    const prefix = m[1] ?? 'eq';
+    const max = (a: bigint | null, b: bigint) => (a === null || b > a ? b : a);
+    const min = (a: bigint | null, b: bigint) => (a === null || b < a ? b : a);
+    if (prefix === 'ge' || prefix === 'eq') from = max(from, start);
+    if (prefix === 'gt') from = max(from, end);
+    if (prefix === 'le' || prefix === 'eq') to = min(to, end);
+    if (prefix === 'lt') to = min(to, start);
+  }
+  return { from, to };
+}
+
+export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
+  await app.register(
+    async (fhir: App) => {
+      installOutcomes(fhir, c.logger);
+      const base = () => `${c.publicUrl()}${FHIR_BASE_PATH}`;
+      // Patient, Practitioner and Device searches are one page: a care team's size bounds them.
+      const bundle = <R extends FhirResource>(request: FastifyRequest, resources: R[]) =>
+        searchset(base(), request.url, queryOf(request), { resources, next: null, total: resources.length });
+
+      // The pages' catch-all (web/routes/pages.ts) would answer the rest of /fhir/R4 in its own shape.
+      fhir.all('/*', { config: { access: 'public' } }, async (request) => {
+        throw new VigieError('not_found', `nothing at ${request.method} ${request.url.split('?')[0]}`);
+      });
+
+      fhir.get('/metadata', { config: { access: 'public' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        return send(reply, capabilityStatement(base(), STARTED));
+      });
+
+      fhir.get('/Patient/:id', { config: { access: 'staff' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const person = personOf(request);
+        const patientId = ownPatient(c, person, parseId(request));
+        noteRead(c.reads, request, person, patientId, 'record');
+        return send(reply, patientResource(c, patientId));
+      });
+
+      fhir.get('/Patient', { config: { access: 'staff' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.patient, request);
+        const person = personOf(request);
+        const ids = c.people.teamPatients(person).filter((id) => q._id === undefined || id === q._id);
+        const found = ids.flatMap((id) => {
+          if (q.identifier === undefined) return [id];
+          const ins = insIdentifier(c.registry.patientIdentity(id) ?? null);
+          return ins && tokenMatches(q.identifier, ins) ? [id] : [];
+        });
+        for (const id of found) noteRead(c.reads, request, person, id, 'record');
+        return send(
+          reply,
+          bundle(
+            request,
+            found.map((id) => patientResource(c, id)),
+          ),
+        );
+      });
+
+      fhir.get('/Practitioner/:id', { config: { access: 'staff' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const id = parseId(request);
+        const staff = visibleStaff(c, personOf(request)).find((s) => s.id === id);
+        if (!staff) throw new VigieError('staff_not_found', 'no such member in your care teams');
+        return send(reply, toFhirPractitioner(staff));
+      });
+
+      fhir.get('/Practitioner', { config: { access: 'staff' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.practitioner, request);
+        const staff = visibleStaff(c, personOf(request)).filter(
+          (s) =>
+            (q._id === undefined || s.id === q._id) &&
+            (q.identifier === undefined ||
+              (s.rpps !== null && tokenMatches(q.identifier, { system: RPPS_SYSTEM, value: s.rpps }))),
+        );
+        return send(reply, bundle(request, staff.map(toFhirPractitioner)));
+      });
+
+      fhir.get('/Device/:id', { config: { access: 'staff' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const person = personOf(request);
+        const id = parseId(request);
+        const patientId = c.registry.device(id)?.patientId;
+        const listing =
+          patientId && c.people.inTeamOf(person, patientId) && c.registry.devicesOf(patientId).find((d) => d.id === id);
+        if (!patientId || !listing) throw new VigieError('device_not_found', 'no such device in your care teams');
+        noteRead(c.reads, request, person, patientId, 'record');
+        return send(reply, toFhirDevice(patientId, listing, c.live.device(id).info));
+      });
+
+      fhir.get('/Device', { config: { access: 'staff' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.device, request);
+        const person = personOf(request);
+        const patientId = ownPatient(c, person, q.patient);
+        noteRead(c.reads, request, person, patientId, 'record');
+        const devices = c.registry
+          .devicesOf(patientId)
+          .map((d) => toFhirDevice(patientId, d, c.live.device(d.id).info));
+        return send(reply, bundle(request, devices));
+      });
+
+      fhir.get('/Observation/:id', { config: { access: 'staff' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const person = personOf(request);
+        const [patientId = '', seriesName, ns] = parseId(request).split('.');
+        const series = OBSERVATION_SERIES_NAMES.find((s) => s === seriesName);
+        if (!series || ns === undefined || !/^\d{1,20}$/.test(ns))
+          throw new VigieError('not_found', 'no Observation with this id');
+        ownPatient(c, person, patientId);
+        requireRight(person, 'vitals');
+        noteRead(c.reads, request, person, patientId, 'vitals');
+        const observation = await vitals(c, () => readObservation(c.influx, patientId, series, BigInt(ns)));
+        if (!observation) throw new VigieError('not_found', 'no Observation with this id');
+        return send(reply, observation);
+      });
+
+      fhir.get('/Observation', { config: { access: 'staff' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.observation, request);
+        const person = personOf(request);
+        const patientId = ownPatient(c, person, q.patient);
+        requireRight(person, 'vitals');
+        const bounds = boundsOf(q.date);
+        const cursor = q._cursor === undefined ? null : parseCursor(q._cursor);
+        const series = seriesOfTokens(q.code);
+        noteRead(c.reads, request, person, patientId, 'vitals');
+        const page =
+          series.length === 0
+            ? { resources: [], next: null }
+            : await vitals(c, () =>
+                searchObservations(c.influx, { patientId, series, bounds, count: q._count, cursor }),
+              );
+        return send(reply, searchset(base(), request.url, queryOf(request), page));
+      });
+    },
+    { prefix: FHIR_BASE_PATH },
+  );
+}
+
+const STARTED = new Date().toISOString();
+
+function queryOf(request: FastifyRequest): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const query: unknown = request.query;
+  if (typeof query !== 'object' || query === null) return out;
+  for (const [key, value] of Object.entries(query)) {
+    if (typeof value === 'string') out[key] = value;
+    else if (Array.isArray(value)) out[key] = value.filter((v): v is string => typeof v === 'string');
+  }
+  return out;
+}
+
+async function vitals<T>(c: WebContext, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    c.logger.warn({ error: String(error) }, 'FHIR observation query failed');
+    throw new VigieError('history_unavailable', 'the history database does not answer; try again in a moment');
+  }
+}
