@@ -87,3 +87,25 @@ export type CallInvitationRequest = z.infer<typeof callInvitationRequestSchema>;
 
 /** Actions a family member may take; the others are the care team's. */
 export const FAMILY_ACTIONS: ReadonlySet<AlertAction['action']> = new Set(['accept', 'arrived']);
+
+/**
+ * POST /appointments/invitations: the web service asks the ingest to send these people a scheduled
+ * consultation's calendar invitation (`booked`: METHOD:REQUEST) or its cancellation (`cancelled`:
+ * METHOD:CANCEL, same UID).
+ */
+export const appointmentInvitationRequestSchema = z.object({
+  kind: z.enum(['booked', 'cancelled']),
+  appointmentId: z.string().regex(/^a-[0-9a-f]{12}$/),
+  patientId: z.string().min(1).max(100),
+  personIds: z.array(z.string().min(1).max(100)).min(1).max(50),
+  /** The clinician, by the name their pages show, and their e-mail when they have one (the organizer). */
+  clinician: z.string().min(1).max(100),
+  clinicianEmail: z.email().max(254).nullable(),
+  startsAt: z.number().int().min(0).max(8.64e15),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+});
+export type AppointmentInvitationRequest = z.infer<typeof appointmentInvitationRequestSchema>;

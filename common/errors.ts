@@ -111,6 +111,13 @@ export const ERROR_STATUS = {
   call_link_invalid: 400,
   call_link_expired: 410,
   token_not_found: 404,
+  // Scheduled teleconsultations (web/routes/appointments.ts).
+  appointment_not_found: 404,
+  appointment_in_past: 400,
+  appointment_too_far: 400,
+  appointment_duration_invalid: 400,
+  appointment_overlap: 409,
+  appointment_not_cancellable: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

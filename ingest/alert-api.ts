@@ -6,6 +6,7 @@
  *   GET  /alerts/:id               one alert (open or closed) with its audit trail
  *   POST /alerts/:id/actions       { actor, channel, action }: acknowledge, accept, arrived, resolve, snooze, assign
  *   POST /calls/invitations        { patientId, personIds, caller }: tells them a consultation awaits (202, sent after)
+ *   POST /appointments/invitations a scheduled consultation's calendar invitation or cancellation (202, sent after)
  * Who may do what to which patient is checked by the web service before it calls; this API trusts
  * its one caller, authenticated by the token. Refusals carry common/errors.ts's codes, which the web
  * service passes on to the pages.
@@ -19,6 +20,7 @@ import {
   actionRequestSchema,
   alertViewSchema,
   auditEntrySchema,
+  appointmentInvitationRequestSchema,
   callInvitationRequestSchema,
 } from '../common/alert-api.ts';
 import { VigieError } from '../common/errors.ts';
@@ -26,12 +28,20 @@ import { installEdge } from '../common/http.ts';
 import type { Logger } from '../common/log.ts';
 import type { AlertService } from './alert-service.ts';
 import type { CallInvitations } from './notify/call-invitations.ts';
+import type { AppointmentInvitations } from './notify/appointment-invitations.ts';
 
 const alertParams = z.object({ id: z.coerce.number().int().positive() });
 
 export async function serveAlertApi(
   service: AlertService,
-  options: { host: string; port: number; token: string; logger: Logger; invitations?: CallInvitations },
+  options: {
+    host: string;
+    port: number;
+    token: string;
+    logger: Logger;
+    invitations?: CallInvitations;
+    appointmentInvitations?: AppointmentInvitations;
+  },
 ): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const expected = Buffer.from(`Bearer ${options.token}`);
   const logger: FastifyBaseLogger = options.logger.child({ component: 'alert-api' });
@@ -98,6 +108,19 @@ export async function serveAlertApi(
       { schema: { body: callInvitationRequestSchema, response: { 202: z.object({ ok: z.literal(true) }) } } },
       async (request, reply) => {
         void invitations.send(request.body);
+        return reply.code(202).send({ ok: true });
+      },
+    );
+  }
+  const appointmentInvitations = options.appointmentInvitations;
+  if (appointmentInvitations) {
+    api.post(
+      '/appointments/invitations',
+      {
+        schema: { body: appointmentInvitationRequestSchema, response: { 202: z.object({ ok: z.literal(true) }) } },
+      },
+      async (request, reply) => {
+        void appointmentInvitations.send(request.body);
         return reply.code(202).send({ ok: true });
       },
     );

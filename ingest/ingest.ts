@@ -19,6 +19,7 @@ import { isStaff, type Lang } from '../common/people-rules.ts';
 import type { AlertView } from '../common/alert-api.ts';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
 import { CallInvitations } from './notify/call-invitations.ts';
+import { AppointmentInvitations } from './notify/appointment-invitations.ts';
 import { cachedRules } from './rules/patient-rules.ts';
 import type { NotificationChannel } from './notify/channel.ts';
 import { DurableQueue } from './queue.ts';
@@ -62,6 +63,7 @@ export class Ingest {
   readonly alerts: AlertStore;
   readonly alertService: AlertService;
   readonly callInvitations: CallInvitations;
+  readonly appointmentInvitations: AppointmentInvitations;
   readonly #o: IngestOptions;
   readonly #writer: BatchWriter;
   readonly #seen = new SeqWindow();
@@ -94,6 +96,13 @@ export class Ingest {
       patientName: (id, lang) => patientName(options.registry, id, lang),
       familyUrl: `${webUrl}/family/`,
       logger: options.logger.child({ component: 'call-invitations' }),
+    });
+    this.appointmentInvitations = new AppointmentInvitations({
+      people: options.people,
+      channels: options.channels ?? [],
+      patientName: (id, lang) => patientName(options.registry, id, lang),
+      familyUrl: `${webUrl}/family/`,
+      logger: options.logger.child({ component: 'appointment-invitations' }),
     });
     this.alertService = new AlertService({
       dir: options.dir,

@@ -97,6 +97,7 @@ const api = await serveAlertApi(ingest.alertService, {
   token: config.VIGIE_SERVICE_TOKEN,
   logger,
   invitations: ingest.callInvitations,
+  appointmentInvitations: ingest.appointmentInvitations,
 });
 logger.info(
   {

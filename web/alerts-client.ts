@@ -7,6 +7,7 @@ import {
   type AlertView,
   type AuditView,
   type CallInvitationRequest,
+  type AppointmentInvitationRequest,
 } from '../common/alert-api.ts';
 import { errorBodySchema, VigieError } from '../common/errors.ts';
 
@@ -57,6 +58,11 @@ export class AlertsClient {
   /** Asks the ingest to tell these people, on its notification channels, that a consultation awaits them. */
   async inviteToCall(invitation: CallInvitationRequest): Promise<void> {
     await this.#call('POST', '/calls/invitations', invitation);
+  }
+
+  /** Asks the ingest to send these people a scheduled consultation's calendar invitation or cancellation. */
+  async inviteToAppointment(invitation: AppointmentInvitationRequest): Promise<void> {
+    await this.#call('POST', '/appointments/invitations', invitation);
   }
 
   /** Refusals of the alert API come back as VigieErrors with its code (alert_already_accepted...). */

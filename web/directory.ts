@@ -23,7 +23,7 @@ import { PatientSettingsStore } from './patient-settings.ts';
 import { People } from './people.ts';
 import { Registry, type DeviceRecord, type ServiceRecord } from './registry.ts';
 
-export type { EscalationChain, EscalationStep, Person, PushSubscriptionRecord } from './people.ts';
+export type { CareLink, EscalationChain, EscalationStep, Person, PushSubscriptionRecord } from './people.ts';
 export { SERVICE_ROLES, type ServiceRole } from './registry.ts';
 
 /** How the platform's own services (ingest, web) name themselves at the broker: `svc:ingest`. */

@@ -227,6 +227,16 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
    CREATE INDEX invitations_patient ON invitations(patient_id, expires_at);
    ALTER TABLE invitations ADD COLUMN revoked_at INTEGER;
    ALTER TABLE invitations ADD COLUMN revoked_by TEXT;`,
+  // Scheduled teleconsultations (web/appointments.ts): a clinician books one with a patient for a time;
+  // a cancelled one keeps who cancelled it and when.
+  `CREATE TABLE appointments (
+     id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, clinician_id TEXT NOT NULL REFERENCES people(id),
+     starts_at INTEGER NOT NULL, minutes INTEGER NOT NULL, invite_family INTEGER NOT NULL, reason TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('booked', 'cancelled', 'done')),
+     booked_by TEXT NOT NULL, booked_at INTEGER NOT NULL, cancelled_by TEXT, cancelled_at INTEGER
+   );
+   CREATE INDEX appointments_patient ON appointments(patient_id, starts_at);
+   CREATE INDEX appointments_clinician ON appointments(clinician_id, starts_at);`,
 ];
 
 interface PersonRow {

@@ -24,6 +24,7 @@ import { liveSocketRoute } from './live-socket.ts';
 import { mqttRelayRoute } from './mqtt-relay.ts';
 import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
+import type { Appointments } from './appointments.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminStaffRoutes } from './routes/admin-staff.ts';
 import { careTeamRoutes } from './routes/care-team.ts';
@@ -35,6 +36,7 @@ import { pscRoutes } from './routes/psc.ts';
 import { ProSanteConnect, type PscSettings } from './psc.ts';
 import { recordReadsRoutes } from './routes/record-reads.ts';
 import { changesRoutes } from './routes/changes.ts';
+import { appointmentRoutes } from './routes/appointments.ts';
 import { adminPatientRoutes } from './routes/admin-patients.ts';
 import { fhirRoutes } from './fhir/routes.ts';
 
@@ -56,6 +58,8 @@ export interface WebOptions {
   readonly reads: RecordReads;
   /** Every change to the organisation's set-up (who, what, when). */
   readonly changes: ChangeLog;
+  /** Scheduled teleconsultations. */
+  readonly appointments: Appointments;
   /** InfluxDB, for the console's charts (read only), and how to reach it (credentials, CA). */
   readonly influxUrl: string;
   readonly influxAccess?: InfluxAccess;
@@ -137,6 +141,7 @@ export class WebServer {
       settings: o.settings,
       reads: o.reads,
       changes: o.changes,
+      appointments: o.appointments,
       auth: this.auth,
       alerts: new AlertsClient(o.alertsApi.url, o.alertsApi.token),
       live: this.live,
@@ -156,6 +161,7 @@ export class WebServer {
     consoleRoutes(app, c);
     careTeamRoutes(app, c);
     consultationRoutes(app, c);
+    appointmentRoutes(app, c);
     recordReadsRoutes(app, c);
     changesRoutes(app, c);
     adminStaffRoutes(app, c);

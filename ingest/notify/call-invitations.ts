@@ -13,6 +13,7 @@ import type { Lang } from '../../common/people-rules.ts';
 import type { PeopleDirectory } from '../../web/directory.ts';
 import type { CallInvitationRequest } from '../../common/alert-api.ts';
 import type { Notification, NotificationChannel } from './channel.ts';
+import { sendToInvitees } from './invitees.ts';
 
 export interface CallInvitationsOptions {
   readonly people: PeopleDirectory;
@@ -59,30 +60,20 @@ export class CallInvitations {
 
   /** Sends to each person on every channel they can be reached by; failures are logged, not thrown. */
   async send(request: CallInvitationRequest): Promise<void> {
-    const { people, channels, logger } = this.#o;
-    for (const personId of request.personIds) {
-      const person = people.person(personId);
-      const link = person && people.linkOf(personId, request.patientId);
-      // Not one of the patient's people (any more), or an account an administrator disabled.
-      if (!person || !link || !people.mayBeAlerted(personId, request.patientId)) continue;
-      const message = composeCallInvitation({
-        lang: person.lang,
-        caller: request.caller,
-        patientName: this.#o.patientName(request.patientId, person.lang),
-        self: link.self,
-        url: this.#o.familyUrl,
-        patientId: request.patientId,
-      });
-      const recipient = { person, pushSubscriptions: people.pushSubscriptions(personId) };
-      for (const channel of channels) {
-        const results = await channel
-          .send(recipient, message)
-          .catch((error: unknown) => [{ address: '?', ok: false, error: String(error) }]);
-        for (const r of results) {
-          if (r.ok) logger.info({ personId, channel: channel.name }, 'call invitation sent');
-          else logger.warn({ personId, channel: channel.name, error: r.error }, 'call invitation not sent');
-        }
-      }
-    }
+    await sendToInvitees({
+      ...this.#o,
+      patientId: request.patientId,
+      personIds: request.personIds,
+      compose: (person, link) =>
+        composeCallInvitation({
+          lang: person.lang,
+          caller: request.caller,
+          patientName: this.#o.patientName(request.patientId, person.lang),
+          self: link.self,
+          url: this.#o.familyUrl,
+          patientId: request.patientId,
+        }),
+      what: 'call invitation',
+    });
   }
 }

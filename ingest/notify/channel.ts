@@ -15,6 +15,8 @@ export interface Notification {
   readonly alertId?: number;
   /** High-priority alerts ask the phone to wake and to keep the notification until tapped. */
   readonly urgent: boolean;
+  /** A calendar file (iCalendar, RFC 5545) the e-mail carries: a consultation's invitation or its cancellation. */
+  readonly calendar?: { readonly method: 'REQUEST' | 'CANCEL'; readonly content: string };
 }
 
 /** Where a person can be reached, gathered from the directory when a message is sent. */

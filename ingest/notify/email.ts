@@ -30,6 +30,15 @@ export class EmailChannel implements NotificationChannel {
         html: `<p>${escapeHtml(message.body)}</p><p><a href="${escapeHtml(message.url)}">${escapeHtml(message.url)}</a></p>`,
         priority: message.urgent ? 'high' : 'normal',
         headers: message.alertId === undefined ? {} : { 'X-Vigie-Alert': String(message.alertId) },
+        attachments: message.calendar
+          ? [
+              {
+                filename: 'consultation.ics',
+                content: message.calendar.content,
+                contentType: `text/calendar; charset=utf-8; method=${message.calendar.method}`,
+              },
+            ]
+          : [],
       });
       return [{ address, ok: true }];
     } catch (error) {

@@ -16,6 +16,7 @@ import type { Provisioned } from '../../web/registry.ts';
 import { serveAlertApi } from '../../ingest/alert-api.ts';
 import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
+import { Appointments } from '../../web/appointments.ts';
 import { WebServer, type WebOptions } from '../../web/server.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
@@ -32,6 +33,9 @@ export interface FamilyStack {
   reads: RecordReads;
   /** The set-up's change log (web/change-log.ts). */
   changes: ChangeLog;
+  /** Scheduled teleconsultations (web/appointments.ts); its clock is the real time plus `appointmentsClock.aheadMs`. */
+  appointments: Appointments;
+  appointmentsClock: { aheadMs: number };
   /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
   readsClock: { aheadMs: number };
   /** The ingest's alert API, as the web service reaches it. */
@@ -76,6 +80,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       token,
       logger: createLogger('api', 'silent'),
       invitations: t.ingest.callInvitations,
+      appointmentInvitations: t.ingest.appointmentInvitations,
     });
     api = served;
     s.alertsApi = { url: served.url, token };
@@ -85,6 +90,11 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     const readsClock = { aheadMs: 0 };
     s.readsClock = readsClock;
     s.changes = ChangeLog.open(registryPath(t.broker.dir));
+    const appointmentsClock = { aheadMs: 0 };
+    s.appointmentsClock = appointmentsClock;
+    s.appointments = Appointments.open(registryPath(t.broker.dir), {
+      now: () => Date.now() + appointmentsClock.aheadMs,
+    });
     s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
     s.webOptions = {
       host: '127.0.0.1',
@@ -97,6 +107,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       settings: s.settings,
       reads: s.reads,
       changes: s.changes,
+      appointments: s.appointments,
       influxUrl: t.influx.url,
       influxAccess: t.influx.access,
       alertsApi: { url: served.url, token },
@@ -158,6 +169,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     s.settings.close();
     s.reads.close();
     s.changes.close();
+    s.appointments.close();
     await sfu?.stop();
     sfu = undefined;
   });

@@ -12,6 +12,10 @@ import { THRESHOLD_VITALS } from '../../ingest/rules/thresholds.ts';
 import { MAX_NOTE_LENGTH, STAFF_ROLES } from '../../common/people-rules.ts';
 import {
   alarmLoadSchema,
+  appointmentSchema,
+  bookingSchema,
+  dayAppointmentSchema,
+  nextAppointmentSchema,
   chainViewSchema,
   pendingInvitationSchema,
   alertHistorySchema,
@@ -626,6 +630,49 @@ export const ROUTES = {
     status: 200,
     params: z.object({ roomId: id }),
     reply: consultationStatusSchema,
+  }),
+  /** Books a teleconsultation with one of the member's patients, with themself as the clinician. */
+  bookAppointment: route({
+    method: 'POST',
+    url: '/api/console/patients/:patientId/appointments',
+    status: 201,
+    params: patientParams,
+    body: bookingSchema,
+    reply: z.object({ appointment: appointmentSchema }),
+  }),
+  /** A patient's booked consultations not yet over, soonest first. */
+  patientAppointments: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId/appointments',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ appointments: z.array(appointmentSchema) }),
+  }),
+  /** The signed-in member's own consultations between `from` and `to` (the page's day, at most two days). */
+  myAppointments: route({
+    method: 'GET',
+    url: '/api/console/appointments',
+    status: 200,
+    query: z.object({
+      from: z.coerce.number().int().min(0).max(8.64e15),
+      to: z.coerce.number().int().min(0).max(8.64e15),
+    }),
+    reply: z.object({ appointments: z.array(dayAppointmentSchema) }),
+  }),
+  cancelAppointment: route({
+    method: 'DELETE',
+    url: '/api/console/appointments/:appointmentId',
+    status: 204,
+    params: z.object({ appointmentId: z.string().regex(/^a-[0-9a-f]{12}$/) }),
+    reply: nothing,
+  }),
+  /** The family page: the patient's next consultation (relatives see it only when they are invited). */
+  nextAppointment: route({
+    method: 'GET',
+    url: '/api/patients/:patientId/next-appointment',
+    status: 200,
+    params: patientParams,
+    reply: nextAppointmentSchema,
   }),
 } as const;
 

@@ -343,7 +343,7 @@ export const consultationSchema = z.object({
 export type Consultation = z.infer<typeof consultationSchema>;
 
 /** What part of a patient's record a professional read (web/record-reads.ts). */
-export const RECORD_PARTS = ['record', 'vitals', 'alerts', 'notes', 'settings', 'live'] as const;
+export const RECORD_PARTS = ['record', 'vitals', 'alerts', 'notes', 'settings', 'live', 'appointments'] as const;
 export type RecordPart = (typeof RECORD_PARTS)[number];
 /** How they read it: a console or call page (session), or a script with a personal API token. */
 export const READ_CHANNELS = ['page', 'api_token'] as const;
@@ -398,6 +398,8 @@ export const CHANGE_ACTIONS = [
   'invitation.created',
   'invitation.revoked',
   'psc.required',
+  'appointment.booked',
+  'appointment.cancelled',
 ] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 /** A change's detail: a few named values (names, ids, counts, roles), never a secret. */
@@ -503,3 +505,53 @@ export const alarmLoadSchema = z.object({
   total: z.object({ current: z.number(), proposed: z.number() }),
 });
 export type AlarmLoadView = z.infer<typeof alarmLoadSchema>;
+
+/** A scheduled teleconsultation as the console lists it (web/appointments.ts). */
+export const appointmentSchema = z.object({
+  id: z.string(),
+  patientId: z.string(),
+  clinicianId: z.string(),
+  /** The clinician's name today. */
+  clinician: z.string(),
+  startsAt: z.number(),
+  minutes: z.number().int(),
+  inviteFamily: z.boolean(),
+  reason: z.string(),
+  status: z.enum(['booked', 'cancelled', 'done']),
+  bookedAt: z.number(),
+});
+export type AppointmentView = z.infer<typeof appointmentSchema>;
+/** One of the clinician's consultations of the day, with the patient named strictly. */
+export const dayAppointmentSchema = appointmentSchema.extend({
+  patient: z.string(),
+  identity: identityViewSchema.nullable(),
+});
+export type DayAppointmentView = z.infer<typeof dayAppointmentSchema>;
+/** What a consultation's booking says: when, how long, why, and whether the relatives are invited. */
+export const bookingSchema = z.object({
+  /** The start, in ms since the epoch (the page turns its local date and time into it). */
+  startsAt: z.number().int().min(0).max(8.64e15),
+  /** 10 to 60 minutes (web/appointments.ts refuses outside with `appointment_duration_invalid`). */
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+  reason: z.string().trim().min(1).max(200),
+  inviteFamily: z.boolean().default(false),
+});
+/** The family page's next consultation: the reason only for the patient themself. */
+export const nextAppointmentSchema = z.object({
+  appointment: z
+    .object({
+      id: z.string(),
+      startsAt: z.number(),
+      minutes: z.number().int(),
+      clinician: z.string(),
+      reason: z.string().nullable(),
+      /** Whether the clinician has opened the consultation (the page then offers to join it). */
+      open: z.boolean(),
+    })
+    .nullable(),
+});
+export type NextAppointmentView = z.infer<typeof nextAppointmentSchema>;

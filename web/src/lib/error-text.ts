@@ -113,6 +113,12 @@ const fr: Texts = {
   token_not_found: 'Ce jeton n’existe pas (ou plus).',
   network: 'Pas de connexion au service. Vérifiez le réseau et réessayez.',
   unexpected_answer: 'Réponse inattendue du service. Rechargez la page.',
+  appointment_not_found: 'Cette consultation n’existe pas (ou plus).',
+  appointment_in_past: 'Une consultation se planifie dans le futur : choisissez une date et une heure à venir.',
+  appointment_too_far: 'Une consultation se planifie au plus un an à l’avance.',
+  appointment_duration_invalid: 'Une consultation dure de {min} à {max} minutes.',
+  appointment_overlap: 'Vous avez déjà une consultation à cette heure-là : choisissez un autre créneau.',
+  appointment_not_cancellable: 'Cette consultation est déjà annulée ou terminée.',
 };
 
 const en: Texts = {
@@ -216,6 +222,12 @@ const en: Texts = {
   token_not_found: 'This token does not exist (any more).',
   network: 'No connection to the service. Check the network and try again.',
   unexpected_answer: 'Unexpected answer from the service. Reload the page.',
+  appointment_not_found: 'This consultation does not exist (any more).',
+  appointment_in_past: 'A consultation is scheduled in the future: choose a date and time to come.',
+  appointment_too_far: 'A consultation is scheduled at most a year ahead.',
+  appointment_duration_invalid: 'A consultation lasts {min} to {max} minutes.',
+  appointment_overlap: 'You already have a consultation at that time: choose another slot.',
+  appointment_not_cancellable: 'This consultation is already cancelled or over.',
 };
 
 export const ERROR_TEXTS: Record<Lang, Texts> = { fr, en };

@@ -1,0 +1,176 @@
+/**
+ * Scheduled teleconsultations: a member of the care team books one with a patient for a date and a
+ * time (and, if they wish, their relatives), lists them, cancels them. The patient and the invited
+ * relatives read their next one on the family page and join it from 10 minutes before.
+ *
+ * Stored in the people database (the web service owns it), table `appointments` (migration in
+ * web/people.ts). Booked and cancelled ones are kept: they are part of the record of care.
+ */
+import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { migrate } from '../common/migrate.ts';
+import { openSqlite } from '../common/sqlite.ts';
+import { VigieError } from '../common/errors.ts';
+import { PEOPLE_MIGRATIONS } from './people.ts';
+
+export const APPOINTMENT_STATUSES = ['booked', 'cancelled', 'done'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+/** Bounds of one consultation's length, in minutes. */
+export const APPOINTMENT_MINUTES = { min: 10, max: 60 } as const;
+/** How long before its start the patient and relatives may join. */
+export const JOIN_EARLY_MS = 10 * 60_000;
+/** The furthest ahead a consultation may be booked. */
+export const BOOK_AHEAD_MS = 365 * 24 * 3600_000;
+
+export interface Appointment {
+  readonly id: string;
+  readonly patientId: string;
+  readonly clinicianId: string;
+  readonly startsAt: number;
+  readonly minutes: number;
+  readonly inviteFamily: boolean;
+  readonly reason: string;
+  readonly status: AppointmentStatus;
+  readonly bookedBy: string;
+  readonly bookedAt: number;
+  readonly cancelledBy: string | null;
+  readonly cancelledAt: number | null;
+}
+
+export type Booking = Pick<
+  Appointment,
+  'patientId' | 'clinicianId' | 'startsAt' | 'minutes' | 'inviteFamily' | 'reason' | 'bookedBy'
+>;
+
+interface Row {
+  id: string;
+  patient_id: string;
+  clinician_id: string;
+  starts_at: number;
+  minutes: number;
+  invite_family: number;
+  reason: string;
+  status: string;
+  booked_by: string;
+  booked_at: number;
+  cancelled_by: string | null;
+  cancelled_at: number | null;
+}
+
+export class Appointments {
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+
+  private constructor(db: Database.Database, now: () => number) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  /** Opens the people database at `path` (its migrations run first, whoever opens it first). */
+  static open(path: string, o: { now?: () => number } = {}): Appointments {
+    const db = openSqlite(path, { synchronous: 'FULL' });
+    migrate(db, 'people', PEOPLE_MIGRATIONS);
+    return new Appointments(db, o.now ?? Date.now);
+  }
+
+  /**
+   * Books a consultation: in the future (within a year), 10 to 60 minutes, and not over another booked
+   * consultation of the same clinician. The check and the insert are one transaction.
+   */
+  book(b: Booking): Appointment {
+    const now = this.#now();
+    if (!Number.isInteger(b.minutes) || b.minutes < APPOINTMENT_MINUTES.min || b.minutes > APPOINTMENT_MINUTES.max) {
+      throw new VigieError(
+        'appointment_duration_invalid',
+        `a consultation lasts ${APPOINTMENT_MINUTES.min} to ${APPOINTMENT_MINUTES.max} minutes`,
+        APPOINTMENT_MINUTES,
+      );
+    }
+    if (b.startsAt <= now) throw new VigieError('appointment_in_past', 'a consultation is booked in the future');
+    if (b.startsAt > now + BOOK_AHEAD_MS) throw new VigieError('appointment_too_far', 'at most a year ahead');
+    const id = `a-${randomBytes(6).toString('hex')}`;
+    const endsAt = b.startsAt + b.minutes * 60_000;
+    this.#db.transaction(() => {
+      const clash = this.#db
+        .prepare<[string, number, number], { id: string }>(
+          `SELECT id FROM appointments WHERE clinician_id = ? AND status = 'booked'
+             AND starts_at < ? AND starts_at + minutes * 60000 > ? LIMIT 1`,
+        )
+        .get(b.clinicianId, endsAt, b.startsAt);
+      if (clash) throw new VigieError('appointment_overlap', 'the clinician already has a consultation at that time');
+      this.#db
+        .prepare(
+          `INSERT INTO appointments (id, patient_id, clinician_id, starts_at, minutes, invite_family, reason, status, booked_by, booked_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)`,
+        )
+        .run(id, b.patientId, b.clinicianId, b.startsAt, b.minutes, b.inviteFamily ? 1 : 0, b.reason, b.bookedBy, now);
+    })();
+    const booked = this.get(id);
+    if (!booked) throw new Error(`appointment ${id} not stored`);
+    return booked;
+  }
+
+  get(id: string): Appointment | undefined {
+    const row = this.#db.prepare<[string], Row>('SELECT * FROM appointments WHERE id = ?').get(id);
+    return row && toAppointment(row);
+  }
+
+  /** A patient's booked consultations not yet over, soonest first. */
+  upcoming(patientId: string): Appointment[] {
+    return this.#db
+      .prepare<[string, number], Row>(
+        `SELECT * FROM appointments WHERE patient_id = ? AND status = 'booked' AND starts_at + minutes * 60000 > ?
+         ORDER BY starts_at, rowid`,
+      )
+      .all(patientId, this.#now())
+      .map(toAppointment);
+  }
+
+  /** A clinician's booked consultations between two instants (their day), soonest first. */
+  ofClinician(clinicianId: string, from: number, to: number): Appointment[] {
+    return this.#db
+      .prepare<[string, number, number], Row>(
+        `SELECT * FROM appointments WHERE clinician_id = ? AND status = 'booked' AND starts_at >= ? AND starts_at < ?
+         ORDER BY starts_at, rowid`,
+      )
+      .all(clinicianId, from, to)
+      .map(toAppointment);
+  }
+
+  /** Cancels a booked consultation; one already cancelled or over is refused. */
+  cancel(id: string, by: string): Appointment {
+    const done = this.#db
+      .prepare(
+        `UPDATE appointments SET status = 'cancelled', cancelled_by = ?, cancelled_at = ?
+         WHERE id = ? AND status = 'booked' AND starts_at + minutes * 60000 > ?`,
+      )
+      .run(by, this.#now(), id, this.#now());
+    if (done.changes === 0)
+      throw new VigieError('appointment_not_cancellable', 'this consultation is cancelled or over');
+    const cancelled = this.get(id);
+    if (!cancelled) throw new Error(`appointment ${id} vanished`);
+    return cancelled;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+function toAppointment(r: Row): Appointment {
+  const status = APPOINTMENT_STATUSES.find((s) => s === r.status) ?? 'cancelled';
+  return {
+    id: r.id,
+    patientId: r.patient_id,
+    clinicianId: r.clinician_id,
+    startsAt: r.starts_at,
+    minutes: r.minutes,
+    inviteFamily: r.invite_family === 1,
+    reason: r.reason,
+    status,
+    bookedBy: r.booked_by,
+    bookedAt: r.booked_at,
+    cancelledBy: r.cancelled_by,
+    cancelledAt: r.cancelled_at,
+  };
+}
