@@ -11,6 +11,7 @@ import type { Calls } from './calls.ts';
 import type { LiveHub } from './live.ts';
 import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
+import type { Reports } from './reports.ts';
 
 export interface WebContext {
   readonly people: People;
@@ -20,6 +21,8 @@ export interface WebContext {
   readonly reads: RecordReads;
   /** Every change to the organisation's set-up (who, what, when). */
   readonly changes: ChangeLog;
+  /** Teleconsultations' consents and reports. */
+  readonly reports: Reports;
   readonly auth: Auth;
   readonly alerts: AlertsClient;
   readonly live: LiveHub;

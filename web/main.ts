@@ -6,6 +6,7 @@ import { dataDir, registryPath } from '../common/paths.ts';
 import { Registry } from './registry.ts';
 import { RecordReads } from './record-reads.ts';
 import { ChangeLog } from './change-log.ts';
+import { Reports } from './reports.ts';
 import { WebServer } from './server.ts';
 import { People } from './people.ts';
 import { PatientSettingsStore } from './patient-settings.ts';
@@ -60,6 +61,7 @@ const people = People.open(registryPath(dataDir()));
 const settings = PatientSettingsStore.open(registryPath(dataDir()));
 const reads = RecordReads.open(registryPath(dataDir()));
 const changes = ChangeLog.open(registryPath(dataDir()));
+const reports = Reports.open(registryPath(dataDir()));
 const web = new WebServer({
   host: config.WEB_HOST,
   port: config.WEB_PORT,
@@ -72,6 +74,7 @@ const web = new WebServer({
   settings,
   reads,
   changes,
+  reports,
   influxUrl: config.INFLUX_URL,
   influxAccess: influxAccess(config),
   metricsPort: config.WEB_METRICS_PORT,
@@ -108,6 +111,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       settings.close();
       reads.close();
       changes.close();
+      reports.close();
       process.exit(0);
     });
   });

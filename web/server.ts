@@ -24,6 +24,8 @@ import { liveSocketRoute } from './live-socket.ts';
 import { mqttRelayRoute } from './mqtt-relay.ts';
 import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
+import type { Reports } from './reports.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminStaffRoutes } from './routes/admin-staff.ts';
 import { careTeamRoutes } from './routes/care-team.ts';
@@ -55,6 +57,8 @@ export interface WebOptions {
   readonly reads: RecordReads;
   /** Every change to the organisation's set-up (who, what, when). */
   readonly changes: ChangeLog;
+  /** Teleconsultations' consents and reports. */
+  readonly reports: Reports;
   /** InfluxDB, for the console's charts (read only), and how to reach it (credentials, CA). */
   readonly influxUrl: string;
   readonly influxAccess?: InfluxAccess;
@@ -136,6 +140,7 @@ export class WebServer {
       settings: o.settings,
       reads: o.reads,
       changes: o.changes,
+      reports: o.reports,
       auth: this.auth,
       alerts: new AlertsClient(o.alertsApi.url, o.alertsApi.token),
       live: this.live,
@@ -157,6 +162,7 @@ export class WebServer {
     consultationRoutes(app, c);
     recordReadsRoutes(app, c);
     changesRoutes(app, c);
+    reportRoutes(app, c);
     adminStaffRoutes(app, c);
     adminPatientRoutes(app, c);
     liveSocketRoute(app, c, {

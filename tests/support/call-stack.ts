@@ -7,6 +7,7 @@ import { People } from '../../web/people.ts';
 import { PatientSettingsStore } from '../../web/patient-settings.ts';
 import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
+import { Reports } from '../../web/reports.ts';
 import { registryPath } from '../../common/paths.ts';
 import { startTestBroker } from './broker.ts';
 import { WebServer } from '../../web/server.ts';
@@ -38,6 +39,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
   const people = People.open(registryPath(dir));
   const reads = RecordReads.open(registryPath(dir));
   const changes = ChangeLog.open(registryPath(dir));
+  const reports = Reports.open(registryPath(dir));
   const { patientId } = await registry.provisionPatient('call test');
   const sfu = await startTestSfu({ workers: options.workers ?? 1 });
   const signallingLink = await startTcpProxy(sfu.server.port);
@@ -52,6 +54,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     settings: PatientSettingsStore.open(registryPath(dir)),
     reads,
     changes,
+    reports,
     // No ingest here: calls do not need alerts (the family page's tests start one).
     influxUrl: 'http://127.0.0.1:9',
     alertsApi: { url: 'http://127.0.0.1:9', token: 'x'.repeat(32) },
@@ -98,6 +101,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
       people.close();
       reads.close();
       changes.close();
+      reports.close();
       await broker.stop();
     },
   };

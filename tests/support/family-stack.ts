@@ -16,6 +16,7 @@ import type { Provisioned } from '../../web/registry.ts';
 import { serveAlertApi } from '../../ingest/alert-api.ts';
 import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
+import { Reports } from '../../web/reports.ts';
 import { WebServer, type WebOptions } from '../../web/server.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
@@ -32,6 +33,7 @@ export interface FamilyStack {
   reads: RecordReads;
   /** The set-up's change log (web/change-log.ts). */
   changes: ChangeLog;
+  reports: Reports;
   /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
   readsClock: { aheadMs: number };
   /** The ingest's alert API, as the web service reaches it. */
@@ -85,6 +87,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     const readsClock = { aheadMs: 0 };
     s.readsClock = readsClock;
     s.changes = ChangeLog.open(registryPath(t.broker.dir));
+    s.reports = Reports.open(registryPath(t.broker.dir));
     s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
     s.webOptions = {
       host: '127.0.0.1',
@@ -97,6 +100,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       settings: s.settings,
       reads: s.reads,
       changes: s.changes,
+      reports: s.reports,
       influxUrl: t.influx.url,
       influxAccess: t.influx.access,
       alertsApi: { url: served.url, token },
@@ -158,6 +162,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     s.settings.close();
     s.reads.close();
     s.changes.close();
+    s.reports.close();
     await sfu?.stop();
     sfu = undefined;
   });

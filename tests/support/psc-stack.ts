@@ -16,6 +16,7 @@ import { Registry } from '../../web/registry.ts';
 import { WebServer } from '../../web/server.ts';
 import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
+import { Reports } from '../../web/reports.ts';
 import { startTestPsc, type TestPsc, type TestPscOptions } from './psc-provider.ts';
 
 export interface PscStack {
@@ -37,6 +38,7 @@ export function usePscStack(
   let registry: Registry;
   let reads: RecordReads;
   let changes: ChangeLog;
+  let reports: Reports;
   let settings: PatientSettingsStore;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-psc-'));
@@ -44,6 +46,7 @@ export function usePscStack(
     s.people = People.open(join(dir, 'registry.db'));
     reads = RecordReads.open(join(dir, 'registry.db'));
     changes = ChangeLog.open(join(dir, 'registry.db'));
+    reports = Reports.open(join(dir, 'registry.db'));
     settings = PatientSettingsStore.open(join(dir, 'registry.db'));
     s.clockOffsetMs = 0;
     const [webPort, pscPort] = [await freePort(), await freePort()];
@@ -72,6 +75,7 @@ export function usePscStack(
       people: s.people,
       reads,
       changes,
+      reports,
       settings,
       influxUrl: 'http://127.0.0.1:9',
       alertsApi: { url: 'http://127.0.0.1:9', token: randomBytes(24).toString('base64url') },
@@ -87,6 +91,7 @@ export function usePscStack(
     s.people.close();
     reads.close();
     changes.close();
+    reports.close();
     settings.close();
     registry.close();
     rmSync(dir, { recursive: true, force: true });
