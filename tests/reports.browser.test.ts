@@ -117,4 +117,45 @@ describe('a teleconsultation report in the pages', () => {
       }
     }
   });
+
+  it('is asked and written in English: a legal representative who consented in writing beforehand', async () => {
+    const { device, publish } = await s.senior('Mr Smith');
+    const { patientId } = device;
+    await publish('vitals', { ts: Date.now(), seq: 1, hr: 64, spo2: 98, battery: 60 });
+    const doctor = await s.clinician({ name: 'Dr Blake', email: 'blake@vigie.test' });
+    const created = await sendAs(s.webUrl)('POST', '/api/consultations', doctor.cookie, {
+      patientId,
+      inviteFamily: false,
+    });
+    const { links } = (await created.json()) as { links: { clinician: string } };
+    const en = MESSAGES.en;
+    const page = await openPage({ url: links.clinician, screen: SCREENS[0], locale: 'en-GB', cookie: doctor.cookie });
+    await page.getByTestId('join').click();
+    await expect.poll(() => page.getByTestId('report-panel').count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.getByTestId('report-vital-hr').inputValue()).toBe('64');
+    await page.getByTestId('consent-representative').check();
+    await page.getByTestId('consent-written').check();
+    // The representative's name is required: the field says so (web/src/lib/validated.ts).
+    await page.getByTestId('consent-save').click();
+    await expect.poll(() => page.getByTestId('consent-name').getAttribute('aria-invalid')).toBe('true');
+    await page.getByTestId('consent-name').fill('Anne Smith');
+    for (const screen of SCREENS) {
+      await page.setViewportSize({ width: screen.width, height: screen.height });
+      await page.getByTestId('consent-form').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: artifactPath(`reports-call-consent-${screen.name}-en.png`) });
+      expect(await overflowing(page), screen.name).toEqual([]);
+    }
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByTestId('consent-save').click();
+    await expect
+      .poll(() => page.getByTestId('consent-recorded').textContent())
+      .toContain('Consent given by their legal representative, Anne Smith, in writing beforehand');
+    await page.getByTestId('report-reason').fill('Follow-up of a fall');
+    await page.getByTestId('report-conclusion').fill('No injury');
+    await page.getByTestId('report-finalise').click();
+    await expect.poll(() => page.getByTestId('report-status').textContent()).toBe(en['report.finalised']);
+    await page.getByTestId('report-signed').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artifactPath('reports-call-signed-desktop-en.png') });
+    expect(await accessibilityViolations(page)).toEqual([]);
+  });
 });
