@@ -152,16 +152,14 @@ export function reportPdf(report: ReportView, o: PdfOptions): Promise<Buffer> {
     doc.moveDown(1.2).font('Helvetica-Bold').fontSize(10.5);
     doc.text(fill(t.signed, { name: first.signedBy, at: at(first.signedAt) }));
     if (last.version > 1) {
-      doc
-        .font('Helvetica')
-        .text(
-          fill(t.amended, {
-            version: last.version,
-            name: last.signedBy,
-            at: at(last.signedAt),
-            reason: last.reason ?? '',
-          }),
-        );
+      doc.font('Helvetica').text(
+        fill(t.amended, {
+          version: last.version,
+          name: last.signedBy,
+          at: at(last.signedAt),
+          reason: last.reason ?? '',
+        }),
+      );
       doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12.5).text(t.history);
       for (const v of report.versions.slice(0, -1)) {
         doc
