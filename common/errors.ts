@@ -118,6 +118,16 @@ export const ERROR_STATUS = {
   appointment_duration_invalid: 400,
   appointment_overlap: 409,
   appointment_not_cancellable: 409,
+  // Teleconsultations' consents and reports (web/routes/reports.ts).
+  consent_representative_missing: 400,
+  consent_representative_unexpected: 400,
+  consent_time_invalid: 400,
+  consent_required: 409,
+  report_not_found: 404,
+  report_final: 409,
+  report_not_final: 409,
+  report_incomplete: 400,
+  report_not_shared: 403,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

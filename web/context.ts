@@ -12,6 +12,7 @@ import type { LiveHub } from './live.ts';
 import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
 import type { Appointments } from './appointments.ts';
+import type { Reports } from './reports.ts';
 
 export interface WebContext {
   readonly people: People;
@@ -23,6 +24,8 @@ export interface WebContext {
   readonly changes: ChangeLog;
   /** Scheduled teleconsultations. */
   readonly appointments: Appointments;
+  /** Teleconsultations' consents and reports. */
+  readonly reports: Reports;
   readonly auth: Auth;
   readonly alerts: AlertsClient;
   readonly live: LiveHub;

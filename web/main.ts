@@ -7,6 +7,7 @@ import { Registry } from './registry.ts';
 import { RecordReads } from './record-reads.ts';
 import { ChangeLog } from './change-log.ts';
 import { Appointments } from './appointments.ts';
+import { Reports } from './reports.ts';
 import { WebServer } from './server.ts';
 import { People } from './people.ts';
 import { PatientSettingsStore } from './patient-settings.ts';
@@ -62,6 +63,7 @@ const settings = PatientSettingsStore.open(registryPath(dataDir()));
 const reads = RecordReads.open(registryPath(dataDir()));
 const changes = ChangeLog.open(registryPath(dataDir()));
 const appointments = Appointments.open(registryPath(dataDir()));
+const reports = Reports.open(registryPath(dataDir()));
 const web = new WebServer({
   host: config.WEB_HOST,
   port: config.WEB_PORT,
@@ -75,6 +77,7 @@ const web = new WebServer({
   reads,
   changes,
   appointments,
+  reports,
   influxUrl: config.INFLUX_URL,
   influxAccess: influxAccess(config),
   metricsPort: config.WEB_METRICS_PORT,
@@ -112,6 +115,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       reads.close();
       changes.close();
       appointments.close();
+      reports.close();
       process.exit(0);
     });
   });

@@ -237,6 +237,24 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
    );
    CREATE INDEX appointments_patient ON appointments(patient_id, starts_at);
    CREATE INDEX appointments_clinician ON appointments(clinician_id, starts_at);`,
+  // Teleconsultations' consents and reports (web/reports.ts): a report's signed versions are kept, an
+  // amendment adds one and never overwrites the one before.
+  `CREATE TABLE consents (
+     id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, room_id TEXT NOT NULL, given_by TEXT NOT NULL,
+     representative TEXT, method TEXT NOT NULL, given_at INTEGER NOT NULL, recorded_by TEXT NOT NULL,
+     recorded_at INTEGER NOT NULL
+   );
+   CREATE INDEX consents_room ON consents(room_id, recorded_at);
+   CREATE TABLE reports (
+     id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, room_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+     content TEXT NOT NULL, author_id TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX reports_patient ON reports(patient_id, created_at);
+   CREATE TABLE report_versions (
+     report_id TEXT NOT NULL REFERENCES reports(id), version INTEGER NOT NULL, content TEXT NOT NULL,
+     signed_by TEXT NOT NULL, signer_name TEXT NOT NULL, signed_at INTEGER NOT NULL, reason TEXT,
+     PRIMARY KEY (report_id, version)
+   );`,
 ];
 
 interface PersonRow {

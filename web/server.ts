@@ -25,6 +25,8 @@ import { mqttRelayRoute } from './mqtt-relay.ts';
 import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
 import type { Appointments } from './appointments.ts';
+import type { Reports } from './reports.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminStaffRoutes } from './routes/admin-staff.ts';
 import { careTeamRoutes } from './routes/care-team.ts';
@@ -60,6 +62,8 @@ export interface WebOptions {
   readonly changes: ChangeLog;
   /** Scheduled teleconsultations. */
   readonly appointments: Appointments;
+  /** Teleconsultations' consents and reports. */
+  readonly reports: Reports;
   /** InfluxDB, for the console's charts (read only), and how to reach it (credentials, CA). */
   readonly influxUrl: string;
   readonly influxAccess?: InfluxAccess;
@@ -142,6 +146,7 @@ export class WebServer {
       reads: o.reads,
       changes: o.changes,
       appointments: o.appointments,
+      reports: o.reports,
       auth: this.auth,
       alerts: new AlertsClient(o.alertsApi.url, o.alertsApi.token),
       live: this.live,
@@ -164,6 +169,7 @@ export class WebServer {
     appointmentRoutes(app, c);
     recordReadsRoutes(app, c);
     changesRoutes(app, c);
+    reportRoutes(app, c);
     adminStaffRoutes(app, c);
     adminPatientRoutes(app, c);
     await fhirRoutes(app, c);

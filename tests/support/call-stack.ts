@@ -8,6 +8,7 @@ import { PatientSettingsStore } from '../../web/patient-settings.ts';
 import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
 import { Appointments } from '../../web/appointments.ts';
+import { Reports } from '../../web/reports.ts';
 import { registryPath } from '../../common/paths.ts';
 import { startTestBroker } from './broker.ts';
 import { WebServer } from '../../web/server.ts';
@@ -40,6 +41,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
   const reads = RecordReads.open(registryPath(dir));
   const changes = ChangeLog.open(registryPath(dir));
   const appointments = Appointments.open(registryPath(dir));
+  const reports = Reports.open(registryPath(dir));
   const { patientId } = await registry.provisionPatient('call test');
   const sfu = await startTestSfu({ workers: options.workers ?? 1 });
   const signallingLink = await startTcpProxy(sfu.server.port);
@@ -55,6 +57,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     reads,
     changes,
     appointments,
+    reports,
     // No ingest here: calls do not need alerts (the family page's tests start one).
     influxUrl: 'http://127.0.0.1:9',
     alertsApi: { url: 'http://127.0.0.1:9', token: 'x'.repeat(32) },
@@ -102,6 +105,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
       reads.close();
       changes.close();
       appointments.close();
+      reports.close();
       await broker.stop();
     },
   };

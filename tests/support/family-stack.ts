@@ -17,6 +17,7 @@ import { serveAlertApi } from '../../ingest/alert-api.ts';
 import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
 import { Appointments } from '../../web/appointments.ts';
+import { Reports } from '../../web/reports.ts';
 import { WebServer, type WebOptions } from '../../web/server.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
@@ -36,6 +37,7 @@ export interface FamilyStack {
   /** Scheduled teleconsultations (web/appointments.ts); its clock is the real time plus `appointmentsClock.aheadMs`. */
   appointments: Appointments;
   appointmentsClock: { aheadMs: number };
+  reports: Reports;
   /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
   readsClock: { aheadMs: number };
   /** The ingest's alert API, as the web service reaches it. */
@@ -95,6 +97,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     s.appointments = Appointments.open(registryPath(t.broker.dir), {
       now: () => Date.now() + appointmentsClock.aheadMs,
     });
+    s.reports = Reports.open(registryPath(t.broker.dir));
     s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
     s.webOptions = {
       host: '127.0.0.1',
@@ -108,6 +111,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       reads: s.reads,
       changes: s.changes,
       appointments: s.appointments,
+      reports: s.reports,
       influxUrl: t.influx.url,
       influxAccess: t.influx.access,
       alertsApi: { url: served.url, token },
@@ -170,6 +174,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     s.reads.close();
     s.changes.close();
     s.appointments.close();
+    s.reports.close();
     await sfu?.stop();
     sfu = undefined;
   });

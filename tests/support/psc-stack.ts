@@ -17,6 +17,7 @@ import { WebServer } from '../../web/server.ts';
 import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
 import { Appointments } from '../../web/appointments.ts';
+import { Reports } from '../../web/reports.ts';
 import { startTestPsc, type TestPsc, type TestPscOptions } from './psc-provider.ts';
 
 export interface PscStack {
@@ -39,6 +40,7 @@ export function usePscStack(
   let reads: RecordReads;
   let changes: ChangeLog;
   let appointments: Appointments;
+  let reports: Reports;
   let settings: PatientSettingsStore;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-psc-'));
@@ -47,6 +49,7 @@ export function usePscStack(
     reads = RecordReads.open(join(dir, 'registry.db'));
     changes = ChangeLog.open(join(dir, 'registry.db'));
     appointments = Appointments.open(join(dir, 'registry.db'));
+    reports = Reports.open(join(dir, 'registry.db'));
     settings = PatientSettingsStore.open(join(dir, 'registry.db'));
     s.clockOffsetMs = 0;
     const [webPort, pscPort] = [await freePort(), await freePort()];
@@ -76,6 +79,7 @@ export function usePscStack(
       reads,
       changes,
       appointments,
+      reports,
       settings,
       influxUrl: 'http://127.0.0.1:9',
       alertsApi: { url: 'http://127.0.0.1:9', token: randomBytes(24).toString('base64url') },
@@ -92,6 +96,7 @@ export function usePscStack(
     reads.close();
     changes.close();
     appointments.close();
+    reports.close();
     settings.close();
     registry.close();
     rmSync(dir, { recursive: true, force: true });

@@ -32,6 +32,12 @@ import {
   callLinkCheckSchema,
   consultationSchema,
   consultationStatusSchema,
+  consentBody,
+  langSchema,
+  consentSchema,
+  reportContentSchema,
+  reportSchema,
+  reportSummarySchema,
   familyOverviewSchema,
   gatewayIdentitySchema,
   HISTORY_RANGES,
@@ -82,6 +88,8 @@ const nothing = z.null();
 const readsPage = <T extends z.ZodType>(entry: T) => z.object({ reads: z.array(entry), next: z.number().nullable() });
 const before = z.coerce.number().int().positive().optional();
 const personParams = z.object({ personId: id });
+const roomParams = z.object({ roomId: id });
+const reportParams = z.object({ reportId: z.string().regex(/^r-[0-9a-f]{12}$/) });
 const teamParams = z.object({ teamId: id });
 const staffName = z.string().trim().min(1).max(100);
 const teamName = z.string().trim().min(1).max(80);
@@ -630,6 +638,81 @@ export const ROUTES = {
     status: 200,
     params: z.object({ roomId: id }),
     reply: consultationStatusSchema,
+  }),
+
+  // Consent and report of a teleconsultation (web/routes/reports.ts).
+  /** The clinician's call page: the consultation's consent and report so far. */
+  consultationReport: route({
+    method: 'GET',
+    url: '/api/consultations/:roomId/report',
+    status: 200,
+    params: roomParams,
+    reply: z.object({ patientId: z.string(), consent: consentSchema.nullable(), report: reportSchema.nullable() }),
+  }),
+  recordConsent: route({
+    method: 'POST',
+    url: '/api/consultations/:roomId/consent',
+    status: 201,
+    params: roomParams,
+    body: consentBody,
+    reply: z.object({ consent: consentSchema }),
+  }),
+  /** Creates or updates the consultation's draft report. */
+  saveReportDraft: route({
+    method: 'PUT',
+    url: '/api/consultations/:roomId/report',
+    status: 200,
+    params: roomParams,
+    body: z.object({ content: reportContentSchema }),
+    reply: reportSchema,
+  }),
+  finaliseReport: route({
+    method: 'POST',
+    url: '/api/reports/:reportId/finalise',
+    status: 200,
+    params: reportParams,
+    reply: reportSchema,
+  }),
+  /** A new signed version of a finalised report; the previous ones stay. */
+  amendReport: route({
+    method: 'POST',
+    url: '/api/reports/:reportId/amendments',
+    status: 200,
+    params: reportParams,
+    body: z.object({ content: reportContentSchema, reason: z.string().trim().min(1).max(500) }),
+    reply: reportSchema,
+  }),
+  /** A patient's reports for the care team (drafts included), newest first. */
+  patientReports: route({
+    method: 'GET',
+    url: '/api/console/patients/:patientId/reports',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ reports: z.array(reportSummarySchema) }),
+  }),
+  /** The patient's finalised reports, for themself and the relatives they share their health data with. */
+  familyReports: route({
+    method: 'GET',
+    url: '/api/patients/:patientId/reports',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ reports: z.array(reportSummarySchema) }),
+  }),
+  report: route({
+    method: 'GET',
+    url: '/api/reports/:reportId',
+    status: 200,
+    params: reportParams,
+    reply: reportSchema,
+  }),
+  /** The report as an A4 PDF in the page's language, else the reader's (the answer is the PDF, not JSON). */
+  reportPdf: route({
+    method: 'GET',
+    url: '/api/reports/:reportId/pdf',
+    status: 200,
+    params: reportParams,
+    query: z.object({ lang: langSchema.optional() }),
+    reply: z.unknown(),
   }),
   /** Books a teleconsultation with one of the member's patients, with themself as the clinician. */
   bookAppointment: route({

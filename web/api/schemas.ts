@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { alertViewSchema, auditEntrySchema } from '../../common/alert-api.ts';
-import { READING_NAMES, type ReadingName } from '../../devices/limits.ts';
+import { READING_NAMES, VITAL_RANGES, type ReadingName } from '../../devices/limits.ts';
 import { LANGS, ROLES, STAFF_ROLES } from '../../common/people-rules.ts';
 import { RELATIONS, SEXES } from '../../common/relations.ts';
 import { IDENTITY_STATUSES, INS_KINDS, INS_OIDS } from '../../common/ins.ts';
@@ -343,7 +343,16 @@ export const consultationSchema = z.object({
 export type Consultation = z.infer<typeof consultationSchema>;
 
 /** What part of a patient's record a professional read (web/record-reads.ts). */
-export const RECORD_PARTS = ['record', 'vitals', 'alerts', 'notes', 'settings', 'live', 'appointments'] as const;
+export const RECORD_PARTS = [
+  'record',
+  'vitals',
+  'alerts',
+  'notes',
+  'settings',
+  'live',
+  'appointments',
+  'reports',
+] as const;
 export type RecordPart = (typeof RECORD_PARTS)[number];
 /** How they read it: a console or call page (session), or a script with a personal API token. */
 export const READ_CHANNELS = ['page', 'api_token'] as const;
@@ -400,6 +409,9 @@ export const CHANGE_ACTIONS = [
   'psc.required',
   'appointment.booked',
   'appointment.cancelled',
+  'consent.recorded',
+  'report.written',
+  'report.amended',
 ] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 /** A change's detail: a few named values (names, ids, counts, roles), never a secret. */
@@ -505,6 +517,99 @@ export const alarmLoadSchema = z.object({
   total: z.object({ current: z.number(), proposed: z.number() }),
 });
 export type AlarmLoadView = z.infer<typeof alarmLoadSchema>;
+
+/** Who consented to a teleconsultation: the patient, or their legal representative (named). */
+export const CONSENT_GIVERS = ['patient', 'representative'] as const;
+/** How: orally during the call, or in writing beforehand. */
+export const CONSENT_METHODS = ['oral', 'written'] as const;
+export const consentBody = z.object({
+  givenBy: z.enum(CONSENT_GIVERS),
+  /** The representative's name (required when `givenBy` is `representative`, refused otherwise). */
+  representative: z.string().trim().min(1).max(200).nullable().default(null),
+  method: z.enum(CONSENT_METHODS),
+  /** When it was given (ms since the epoch); not in the future. */
+  givenAt: z.number().int().positive(),
+});
+export type ConsentBody = z.infer<typeof consentBody>;
+export const consentSchema = z.object({
+  id: z.string(),
+  patientId: z.string(),
+  roomId: z.string(),
+  givenBy: z.enum(CONSENT_GIVERS),
+  representative: z.string().nullable(),
+  method: z.enum(CONSENT_METHODS),
+  givenAt: z.number(),
+  recordedById: z.string(),
+  /** Who recorded it, by their name today. */
+  recordedBy: z.string(),
+  recordedAt: z.number(),
+});
+export type ConsentView = z.infer<typeof consentSchema>;
+
+/** The vital signs a consultation report notes, each in common/vital-units.ts's unit. */
+export const REPORT_VITALS = ['hr', 'spo2', 'sys', 'dia', 'temp', 'rr'] as const;
+export type ReportVital = (typeof REPORT_VITALS)[number];
+const vital = (v: ReportVital) => z.number().min(VITAL_RANGES[v].min).max(VITAL_RANGES[v].max).nullable().default(null);
+/** Each within the range a device may send (devices/limits.ts). */
+export const reportVitalsSchema = z.object({
+  hr: vital('hr'),
+  spo2: vital('spo2'),
+  sys: vital('sys'),
+  dia: vital('dia'),
+  temp: vital('temp'),
+  rr: vital('rr'),
+});
+export const MAX_REPORT_FIELD = 4000;
+const reportText = z.string().trim().max(MAX_REPORT_FIELD).default('');
+export const reportContentSchema = z.object({
+  reason: reportText,
+  observations: reportText,
+  vitals: reportVitalsSchema,
+  conclusion: reportText,
+  followUp: reportText,
+});
+export type ReportContent = z.infer<typeof reportContentSchema>;
+export const REPORT_STATUSES = ['draft', 'final'] as const;
+/** One signed version of a report: the first is the finalised report, the next ones its amendments. */
+export const reportVersionSchema = z.object({
+  version: z.number(),
+  content: reportContentSchema,
+  signedById: z.string(),
+  /** The signer's name as it was when they signed. */
+  signedBy: z.string(),
+  signedAt: z.number(),
+  /** Why it was amended (null for the first version). */
+  reason: z.string().nullable(),
+});
+export type ReportVersion = z.infer<typeof reportVersionSchema>;
+export const reportSchema = z.object({
+  id: z.string(),
+  patientId: z.string(),
+  roomId: z.string(),
+  status: z.enum(REPORT_STATUSES),
+  /** The current text: the draft, or the last signed version. */
+  content: reportContentSchema,
+  authorId: z.string(),
+  author: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  consent: consentSchema.nullable(),
+  /** Signed versions, oldest first (empty for a draft). */
+  versions: z.array(reportVersionSchema),
+});
+export type ReportView = z.infer<typeof reportSchema>;
+/** A report in a patient's list. */
+export const reportSummarySchema = z.object({
+  id: z.string(),
+  status: z.enum(REPORT_STATUSES),
+  author: z.string(),
+  createdAt: z.number(),
+  /** When the last version was signed (null: a draft). */
+  signedAt: z.number().nullable(),
+  versions: z.number(),
+  conclusion: z.string(),
+});
+export type ReportSummary = z.infer<typeof reportSummarySchema>;
 
 /** A scheduled teleconsultation as the console lists it (web/appointments.ts). */
 export const appointmentSchema = z.object({
