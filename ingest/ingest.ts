@@ -5,7 +5,6 @@
  * InfluxDB. MQTT.js reads the next packet only when handleMessage calls back, so a full queue holds
  * the stream: back-pressure instead of loss.
  */
-import { strictName } from '../common/identity-name.ts';
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import type { IPoint } from 'influx';
 import { join } from 'node:path';
@@ -14,8 +13,8 @@ import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
 import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { privateDir } from '../common/private-files.ts';
-import type { PatientDirectory, PeopleDirectory, SettingsDirectory } from '../web/directory.ts';
-import { isStaff, type Lang } from '../common/people-rules.ts';
+import { patientName, type PatientDirectory, type PeopleDirectory, type SettingsDirectory } from '../web/directory.ts';
+import { isStaff } from '../common/people-rules.ts';
 import type { AlertView } from '../common/alert-api.ts';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
 import { CallInvitations } from './notify/call-invitations.ts';
@@ -338,9 +337,4 @@ export class Ingest {
 
 function assertNever(value: never): never {
   throw new TypeError(`unexpected message ${JSON.stringify(value)}`);
-}
-
-/** How the ingest's messages name a patient: the strict traits of their identity when recorded. */
-function patientName(patients: PatientDirectory, patientId: string, lang: Lang): string {
-  return strictName(lang, patients.patientIdentity(patientId)?.traits, patients.patientLabel(patientId) ?? patientId);
 }

@@ -18,6 +18,8 @@
  * service. What the other services write is theirs (the broker's sessions, the ingest's alerts and
  * escalations, in their own files).
  */
+import { strictName } from '../common/identity-name.ts';
+import type { Lang } from '../common/people-rules.ts';
 import type { PatientSettings } from '../common/patient-settings-schema.ts';
 import { PatientSettingsStore } from './patient-settings.ts';
 import { People } from './people.ts';
@@ -46,6 +48,18 @@ export type PeopleDirectory = Pick<People, 'person' | 'linkOf' | 'chain' | 'push
 export interface SettingsDirectory {
   get(patientId: string): PatientSettings | undefined;
   version(): number;
+}
+
+/**
+ * How messages and pages name a patient to a reader: the strict traits of their identity when it is
+ * recorded (common/identity-name.ts), else the name the care team gave them.
+ */
+export function patientName(
+  patients: Pick<PatientDirectory, 'patientIdentity' | 'patientLabel'>,
+  patientId: string,
+  lang: Lang,
+): string {
+  return strictName(lang, patients.patientIdentity(patientId)?.traits, patients.patientLabel(patientId) ?? patientId);
 }
 
 export interface CareDirectory {

@@ -6,7 +6,7 @@
  * font file, nothing fetched.
  */
 import PDFDocument from 'pdfkit';
-import type { Identity } from '../common/ins.ts';
+import { shownIns, type Identity } from '../common/ins.ts';
 import { strictName } from '../common/identity-name.ts';
 import type { Lang } from '../common/people-rules.ts';
 import { VITAL_UNITS } from '../common/vital-units.ts';
@@ -123,8 +123,8 @@ export function reportPdf(report: ReportView, o: PdfOptions): Promise<Buffer> {
       .font('Helvetica')
       .text(value);
   line(t.patient, strictName(o.lang, o.identity?.traits, o.label));
-  if (o.identity?.status === 'qualified' && o.identity.ins)
-    line(t.ins, `${o.identity.ins.matricule} ${o.identity.ins.key}`);
+  const ins = o.identity ? shownIns(o.identity) : null;
+  if (ins) line(t.ins, `${ins.matricule} ${ins.key}`);
   line(t.date, at(report.createdAt));
   line(t.author, report.author);
   line(t.consent, consentText(t, report.consent, at));

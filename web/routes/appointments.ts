@@ -7,7 +7,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { VigieError } from '../../common/errors.ts';
-import { strictName } from '../../common/identity-name.ts';
+import { patientName } from '../directory.ts';
 import type { AppointmentView } from '../api/schemas.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { WebContext } from '../context.ts';
@@ -141,10 +141,9 @@ function viewOf(c: WebContext, a: Appointment): AppointmentView {
 
 function dayViewOf(c: WebContext, request: FastifyRequest, person: Person, a: Appointment) {
   noteRead(c.reads, request, person, a.patientId, 'appointments');
-  const label = c.registry.patientLabel(a.patientId) ?? a.patientId;
   return {
     ...viewOf(c, a),
-    patient: strictName(person.lang, c.registry.patientIdentity(a.patientId)?.traits, label),
+    patient: patientName(c.registry, a.patientId, person.lang),
     identity: identityOf(c, a.patientId),
   };
 }

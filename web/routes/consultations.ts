@@ -4,7 +4,7 @@
  * now", the clinician's call page follows who stands where, and any call page checks its link before
  * it offers to join.
  */
-import { strictName } from '../../common/identity-name.ts';
+import { patientName } from '../directory.ts';
 import type { Lang } from '../../common/people-rules.ts';
 import { VigieError } from '../../common/errors.ts';
 import { ROUTES } from '../api/routes.ts';
@@ -30,7 +30,10 @@ export function consultationRoutes(app: App, c: WebContext): void {
         personKey: person.id,
         displayName: person.name,
       });
-      const patient = await c.calls.link(offer, patientSeat(patientId, patientName(c, patientId, person.lang)));
+      const patient = await c.calls.link(
+        offer,
+        patientSeat(patientId, patientName(c.registry, patientId, person.lang)),
+      );
       const link = (token: string) => `${c.publicUrl()}/call/${offer.roomId}#${token}`;
       c.logger.info({ room: offer.roomId, patientId, staffId: person.id }, 'consultation created');
       const { roomId, startedAt, expiresAt, family, caller } = offer;
@@ -121,7 +124,7 @@ function invitees(
   lang: Lang,
 ): { seats: Seat[]; recipients: string[] } {
   const seats = new Map<string, Seat>();
-  const patient = patientSeat(patientId, patientName(c, patientId, lang));
+  const patient = patientSeat(patientId, patientName(c.registry, patientId, lang));
   seats.set(patient.personKey, patient);
   const recipients: string[] = [];
   for (const { person, link } of c.people.peopleOf(patientId)) {
@@ -130,10 +133,4 @@ function invitees(
     if (!link.self) seats.set(person.id, { role: 'family', personKey: person.id, displayName: person.name });
   }
   return { seats: [...seats.values()], recipients };
-}
-
-/** The patient as the call names them: their strict identity when recorded, in the caller's language. */
-function patientName(c: WebContext, patientId: string, lang: Lang): string {
-  const label = c.registry.patientLabel(patientId) ?? patientId;
-  return strictName(lang, c.registry.patientIdentity(patientId)?.traits, label);
 }
