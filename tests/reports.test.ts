@@ -5,12 +5,12 @@
  * with read it, nobody else; the PDF is a real one naming the patient strictly; every step is in the
  * change log and every professional read in the record-reads log.
  */
-import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { sendAs, signIn } from './support/cookies.ts';
 import { recordIdentity } from './support/identity.ts';
+import { readPdf } from './support/pdf.ts';
 import { reportSchema, reportSummarySchema, type ReportContent } from '../web/api/schemas.ts';
 import { z } from 'zod';
 
@@ -47,25 +47,6 @@ async function consultation(name: string, email: string) {
   expect(created.status).toBe(201);
   const { roomId } = z.object({ roomId: z.string() }).parse(await created.json());
   return { patientId, doctor, roomId };
-}
-
-/** The text a PDF shows: its streams inflated, the hex strings of each text operator decoded (WinAnsi). */
-function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const lines: string[] = [];
-  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1');
-    } catch {
-      continue;
-    }
-    for (const op of content.matchAll(/\[(.*?)\] TJ/g)) {
-      const hex = [...op[1]!.matchAll(/<([0-9a-f]*)>/g)].map((h) => h[1]).join('');
-      lines.push(Buffer.from(hex, 'hex').toString('latin1'));
-    }
-  }
-  return lines.join('\n');
 }
 
 describe('a teleconsultation report', () => {
@@ -269,6 +250,7 @@ describe('a teleconsultation report', () => {
 
   it('is a PDF in the reader’s language naming the patient strictly, with its conclusion and units', async () => {
     const { patientId, doctor, roomId } = await consultation('Mme Martin', 'roux3@vigie.test');
+    s.people.setRpps(doctor.personId, '10101010101');
     const patient = await s.family(patientId, { name: 'Jeanne Martin', email: 'jeanne3@vigie.test', role: 'patient' });
     await send('POST', `/api/consultations/${roomId}/consent`, doctor.cookie, {
       givenBy: 'patient',
@@ -285,22 +267,56 @@ describe('a teleconsultation report', () => {
     expect(res.headers.get('content-type')).toBe('application/pdf');
     const pdf = Buffer.from(await res.arrayBuffer());
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    const text = pdfText(pdf);
+    const read = await readPdf(pdf, 'report-pdf-fr');
+    expect(read.sizes[0]).toEqual({ width: 595, height: 842 });
+    const text = read.text;
     expect(text).toContain('Compte rendu de téléconsultation');
     expect(text).toContain('MARTIN Jeanne, née le 03/02/1941 (F)');
     expect(text).toContain('Pas de signe de gravité');
     expect(text).toContain('Fréquence cardiaque : 88 /min');
     expect(text).toContain('37,2 °C');
+    expect(text).toContain('Tension artérielle : 132/78 mmHg');
+    expect(text).toContain('Rédigé par : Dr Roux, RPPS 10101010101');
     expect(text).toContain('Signé par Dr Roux');
+    expect(text).toContain(`Compte rendu ${report.id} · version 1 · édité le`);
+    expect(text).toContain('Page 1 sur 1');
     // The identity is not qualified: no INS.
     expect(text).not.toContain('INS');
 
     // In English for an English reader.
-    const en = pdfText(
+    const { text: en } = await readPdf(
       Buffer.from(await (await send('GET', `/api/reports/${report.id}/pdf?lang=en`, patient.cookie)).arrayBuffer()),
+      'report-pdf-en',
     );
     expect(en).toContain('Teleconsultation report');
     expect(en).toContain('MARTIN Jeanne, born 3 Feb 1941 (F)');
     expect(en).toContain('Heart rate: 88 /min');
+    expect(en).toContain('Blood pressure: 132/78 mmHg');
+    expect(en).toContain('Page 1 of 1');
+  });
+
+  it('says on every page of a long report which report, which version, and the page of how many', async () => {
+    const { doctor, roomId } = await consultation('Mme Martin', 'roux4@vigie.test');
+    const long = (word: string) => Array.from({ length: 220 }, (_, i) => `${word} ${i + 1}.`).join(' ');
+    const content = { ...CONTENT, observations: long('Observation'), followUp: long('Suivi') };
+    const draft = reportSchema.parse(
+      await (await send('PUT', `/api/consultations/${roomId}/report`, doctor.cookie, { content })).json(),
+    );
+    const read = await readPdf(
+      Buffer.from(await (await send('GET', `/api/reports/${draft.id}/pdf`, doctor.cookie)).arrayBuffer()),
+      'report-pdf-long',
+    );
+    expect(read.pages).toBeGreaterThan(1);
+    for (let i = 1; i <= read.pages; i++) {
+      expect(read.text).toContain(`Page ${i} sur ${read.pages}`);
+    }
+    expect(read.text.split(`Compte rendu ${draft.id} · brouillon · édité le`)).toHaveLength(read.pages + 1);
+    // A loose page still names its patient.
+    expect(
+      read.text.split('MARTIN Jeanne, née le 03/02/1941 (F) — Compte rendu de téléconsultation (suite)'),
+    ).toHaveLength(read.pages);
+    // Nothing is lost at a page break: the last sentence of each long field is there.
+    expect(read.text).toContain('Observation 220.');
+    expect(read.text).toContain('Suivi 220.');
   });
 });

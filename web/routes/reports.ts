@@ -199,6 +199,8 @@ export function reportRoutes(app: App, c: WebContext): void {
         lang: request.query.lang ?? person.lang,
         label: c.registry.patientLabel(report.patientId) ?? report.patientId,
         identity: c.registry.patientIdentity(report.patientId) ?? null,
+        authorRpps: c.people.staffAccount(report.authorId)?.rpps ?? null,
+        now: Date.now(),
       });
       return reply
         .type('application/pdf')
