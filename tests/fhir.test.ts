@@ -109,6 +109,31 @@ describe('FHIR R4 API', () => {
     expect(recovered.body).toMatchObject({
       resourceType: 'Patient',
       id,
+      extension: [
+        {
+          url: 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability',
+          extension: [
+            {
+              url: 'identityStatus',
+              valueCoding: {
+                system: 'https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identity-status',
+                code: 'RECUP',
+              },
+            },
+          ],
+        },
+        {
+          url: 'http://hl7.org/fhir/StructureDefinition/patient-birthPlace',
+          valueAddress: {
+            extension: [
+              {
+                url: 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code',
+                valueCoding: { code: '75112' },
+              },
+            ],
+          },
+        },
+      ],
       name: [
         { use: 'official', family: 'MARTIN', given: ['Jeanne', 'Marie'] },
         { use: 'usual', family: 'DUPONT' },
@@ -126,6 +151,7 @@ describe('FHIR R4 API', () => {
 
     setIdentity(id, 'qualified');
     const qualified = await fhir(`/Patient/${id}`, { cookie: nurse.cookie });
+    expect(JSON.stringify(qualified.body.extension)).toContain('"code":"QUAL"');
     expect(qualified.body.identifier).toEqual([
       { use: 'official', system: 'urn:oid:1.2.250.1.213.1.4.8', value: '241027512345694' },
     ]);

@@ -2,9 +2,11 @@
  * A Vigie patient as a FHIR R4 Patient, following FR Core's conventions for French identities: the
  * strict traits as the `official` name (birth name and first names), the name used as the `usual`
  * one, and the INS as an identifier under its OID (NIR or NIA) only when the identity is qualified:
- * the RNIV forbids exchanging the INS of an identity that is not.
+ * the RNIV forbids exchanging the INS of an identity that is not. The identity's status (its
+ * reliability: provisional, recovered, validated or qualified) goes with every recorded identity, and
+ * the birthplace as its INSEE code, as FR Core's Patient carries them.
  */
-import type { Identity } from '../../common/ins.ts';
+import type { Identity, IdentityStatus } from '../../common/ins.ts';
 import type { PatientContact, PatientDetails } from '../registry.ts';
 import { RPPS_SYSTEM } from './practitioner.ts';
 
@@ -29,6 +31,44 @@ export function insIdentifier(identity: Identity | null): { system: string; valu
   return { system: `urn:oid:${identity.ins.oid}`, value: `${identity.ins.matricule}${identity.ins.key}` };
 }
 
+export const IDENTITY_RELIABILITY = 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability';
+export const IDENTITY_STATUS_SYSTEM = 'https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identity-status';
+const BIRTH_PLACE = 'http://hl7.org/fhir/StructureDefinition/patient-birthPlace';
+const INSEE_CODE = 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code';
+/** INSEE's code of communes (and of countries, 99xxx, for a birth abroad), as the NOS publishes it. */
+const COMMUNE_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM';
+
+/** The RNIV's four statuses as FR Core codes them. */
+const STATUS_CODES: Record<IdentityStatus, { code: string; display: string }> = {
+  provisional: { code: 'PROV', display: 'Identité provisoire' },
+  recovered: { code: 'RECUP', display: 'Identité récupérée' },
+  validated: { code: 'VALI', display: 'Identité validée' },
+  qualified: { code: 'QUAL', display: 'Identité qualifiée' },
+};
+
+function identityExtensions(identity: Identity | null): object[] {
+  if (!identity) return [];
+  const birthplace = identity.traits.birthplace;
+  return [
+    {
+      url: IDENTITY_RELIABILITY,
+      extension: [
+        { url: 'identityStatus', valueCoding: { system: IDENTITY_STATUS_SYSTEM, ...STATUS_CODES[identity.status] } },
+      ],
+    },
+    ...(birthplace
+      ? [
+          {
+            url: BIRTH_PLACE,
+            valueAddress: {
+              extension: [{ url: INSEE_CODE, valueCoding: { system: COMMUNE_SYSTEM, code: birthplace } }],
+            },
+          },
+        ]
+      : []),
+  ];
+}
+
 export function toFhirPatient(p: PatientRecord): FhirPatient {
   const identity = p.identity;
   const ins = insIdentifier(identity);
@@ -42,9 +82,11 @@ export function toFhirPatient(p: PatientRecord): FhirPatient {
   const sex = traits?.sex ?? p.contact?.sex ?? null;
   const address = p.details?.address;
   const gp = p.details?.gp;
+  const extension = identityExtensions(identity);
   return {
     resourceType: 'Patient',
     id: p.id,
+    ...(extension.length > 0 ? { extension } : {}),
     ...(ins ? { identifier: [{ use: 'official', ...ins }] } : {}),
     active: true,
     name,
