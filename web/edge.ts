@@ -34,6 +34,8 @@ declare module 'fastify' {
     access?: RouteAccess;
     /** A WebSocket route: the only kind an upgrade request may reach. */
     socket?: boolean;
+    /** A route that changes nothing whatever the method (it refuses the unsafe ones itself): no Origin needed. */
+    readOnly?: boolean;
   }
   interface FastifyRequest {
     /** The signed-in person (session cookie or API token), set by the session hook. */
@@ -177,7 +179,7 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
 function checkOrigin(request: FastifyRequest, origin: string): void {
   const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
   if (safe && !request.ws) return;
-  if (!request.ws && request.headers.authorization !== undefined) return;
+  if (!request.ws && (request.headers.authorization !== undefined || request.routeOptions.config.readOnly)) return;
   if (request.headers.origin !== origin) throw new VigieError('cross_site', 'cross-site request refused');
 }
 
