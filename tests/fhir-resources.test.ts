@@ -40,7 +40,7 @@ async function fhir(path: string, auth: Auth = { token: s.staffToken }, method =
     },
     ...(method === 'GET' || method === 'DELETE' ? {} : { body: JSON.stringify({ resourceType: 'Patient' }) }),
   });
-  expect(res.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+  expect([path, res.headers.get('content-type')]).toEqual([path, expect.stringMatching(/^application\/fhir\+json/)]);
   const body: unknown = await res.json();
   validFhir(body);
   return { status: res.status, body: body as Json, headers: res.headers };
@@ -374,6 +374,22 @@ describe('FHIR R4 resources of care', () => {
       expect([query, refused.status, codeOf(refused.body)]).toEqual([query, 400, 'invalid_request']);
     }
     expect((await fhir('/Flag/not-a-number')).status).toBe(404);
+    // Hostile ids and query strings: each a 4xx OperationOutcome (fhir() checks the shape).
+    for (const path of [
+      '/Patient/%zz',
+      '/Flag/%00',
+      `/Communication/${'9'.repeat(30)}`,
+      '/DocumentReference/..%2f..%2fetc',
+      `/Encounter?patient=${device.patientId}&date=ge${'9'.repeat(40)}`,
+      `/Appointment?patient=${device.patientId}&_cursor=${'9'.repeat(20)}.1`,
+      '/Flag?patient=%ff',
+      `/Flag?patient=${device.patientId}&__proto__[x]=1`,
+      `/Communication?patient=${device.patientId}&sent=${'x'.repeat(3000)}`,
+      '/Patient/1/_history/1',
+    ]) {
+      const { status } = await fhir(path);
+      expect([path, status >= 400 && status < 500]).toEqual([path, true]);
+    }
 
     for (const [method, path] of [
       ['POST', '/Patient'],

@@ -25,6 +25,7 @@ import { ConnectionsPerClient } from '../common/limits.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { isStaff, type Person } from './people.ts';
 import type { Auth } from './auth.ts';
+import { isFhirUrl, outcomeAnswer } from './fhir/outcome.ts';
 
 /** Who may call a route: anyone, a signed-in person, or a member of the care team. */
 export type RouteAccess = 'public' | 'person' | 'staff';
@@ -95,11 +96,15 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // A URL the router cannot even decode ("/%") is refused in the same shape as any other refusal.
-    frameworkErrors: (error, _request, reply) => {
+    // A URL the router cannot even decode ("/%") is refused in the same shape as any other refusal
+    // there: FHIR's OperationOutcome under /fhir/R4, Vigie's error body elsewhere.
+    frameworkErrors: (error, request, reply) => {
       const refusal = refusalOf(error);
       o.onRefusal?.(refusal.code);
-      reply.raw.writeHead(refusal.status, refusalHeaders(refusal)).end(JSON.stringify(refusal.toBody()));
+      const { headers, body } = isFhirUrl(request.url)
+        ? outcomeAnswer(refusal)
+        : { headers: refusalHeaders(refusal), body: JSON.stringify(refusal.toBody()) };
+      reply.raw.writeHead(refusal.status, headers).end(body);
     },
   }).withTypeProvider<ZodTypeProvider>();
   installEdge(app, { logger: o.logger, ...(o.onRefusal ? { onRefusal: o.onRefusal } : {}) });

@@ -28,7 +28,7 @@ import {
   type ObservationSeries,
   type TimeBounds,
 } from './observation.ts';
-import { FHIR_JSON, installOutcomes } from './outcome.ts';
+import { FHIR_BASE_PATH, FHIR_JSON, installOutcomes } from './outcome.ts';
 import { pageOf, type Dated, type MsBounds } from './paging.ts';
 import { insIdentifier, toFhirPatient, type FhirPatient } from './patient.ts';
 import {
@@ -45,7 +45,6 @@ import {
 } from './patient-resources.ts';
 import { RPPS_SYSTEM, toFhirPractitioner } from './practitioner.ts';
 
-export const FHIR_BASE_PATH = '/fhir/R4';
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 500;
 
