@@ -9,6 +9,7 @@ import type { AlertView } from '../common/alert-api.ts';
 import type { Appointment } from '../web/appointments.ts';
 import type { Report } from '../web/reports.ts';
 import { appointmentStatus, toFhirAppointment } from '../web/fhir/appointment.ts';
+import { toFhirCommunication } from '../web/fhir/communication.ts';
 import { toFhirDocumentReferences } from '../web/fhir/document-reference.ts';
 import { appointmentHeld, toFhirEncounter } from '../web/fhir/encounter.ts';
 import { toFhirFlag } from '../web/fhir/flag.ts';
@@ -278,5 +279,30 @@ describe('paging by cursor', () => {
     expect(page.next).toBeNull();
     for (const cursor of ['abc', '1', '.1', '1.', `${'9'.repeat(16)}.1`, '1.a b'])
       expect(() => pageOf(all, { bounds: none, count: 1, cursor })).toThrow(/_cursor/);
+  });
+});
+
+describe('Communication', () => {
+  const note = (authorId: string, role: string, author: string) => ({
+    id: 3,
+    authorId,
+    author,
+    role,
+    text: 'Passage infirmier',
+    at: T0,
+    closes: null,
+  });
+  it.each([
+    ['nurse', { reference: 'Practitioner/u-1', display: 'Nina' }],
+    ['admin', { reference: 'Practitioner/u-1', display: 'Nina' }],
+    ['family', { reference: 'RelatedPerson/u-1', display: 'Nina' }],
+    ['patient', { reference: 'Patient/p-000000000001', display: 'Nina' }],
+    ['', { display: 'Nina' }],
+  ])('is sent by a %s as %j', (role, sender) => {
+    const c = toFhirCommunication('p-000000000001', note('u-1', role, 'Nina'));
+    validFhir(c);
+    expect(c.sender).toEqual(sender);
+    expect(c).toMatchObject({ sent: '2026-03-01T10:00:00.000Z', payload: [{ contentString: 'Passage infirmier' }] });
+    expect(c.about).toBeUndefined();
   });
 });

@@ -61,7 +61,7 @@ const KIND_TEXT: Readonly<Record<string, string>> = {
 };
 
 /** Kinds that the watch itself raises (an event it sent, its battery): the Flag's author is the watch. */
-export const WATCH_RAISED: ReadonlySet<string> = new Set(['fall', 'sos', 'removed', 'low-battery']);
+const WATCH_RAISED: ReadonlySet<string> = new Set(['fall', 'sos', 'removed', 'low-battery']);
 
 function codeOf(a: AlertView) {
   const kind = { system: ALERT_KIND_SYSTEM, code: a.kind };

@@ -2,7 +2,7 @@
 import { STAFF_ROLES } from '../../common/people-rules.ts';
 
 export interface FhirReference {
-  readonly reference: string;
+  readonly reference?: string;
   readonly display?: string;
 }
 
@@ -13,13 +13,15 @@ export function instant(ms: number): string {
 
 /**
  * Who a person of Vigie is in FHIR: a member of the care team is a Practitioner, the patient's own
- * account is the Patient, anyone else with a care link a RelatedPerson.
+ * account is the Patient, anyone else with a care link a RelatedPerson. An account that is gone (no
+ * role known) is named only.
  */
 export function personReference(
   person: { readonly id: string; readonly role: string; readonly name?: string },
   patientId: string,
 ): FhirReference {
   const display = person.name ? { display: person.name } : {};
+  if (!person.role) return display;
   if (STAFF_ROLES.some((r) => r === person.role)) return { reference: `Practitioner/${person.id}`, ...display };
   if (person.role === 'patient') return { reference: `Patient/${patientId}`, ...display };
   return { reference: `RelatedPerson/${person.id}`, ...display };
