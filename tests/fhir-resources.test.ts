@@ -73,12 +73,13 @@ async function allPages(first: string, count: number, auth: Auth = { token: s.st
 
 /** Another care team with its own patient and member. */
 async function otherTeam() {
-  const { device } = await s.senior('Autre patient');
+  const { device, publish } = await s.senior('Autre patient');
   s.people.removeFromTeam(s.staffTeam, { patients: [device.patientId] });
   const team = s.people.team('Équipe sud');
   const { person } = await s.people.createStaff({ role: 'clinician', name: 'Dr Sud', email: 'sud@vigie.test' });
   s.people.addToTeam(team, { patients: [device.patientId], people: [person.id] });
-  return { patientId: device.patientId, staffId: person.id };
+  const cookie = `vigie_session=${s.people.createSession(person.id, 3600_000).token}`;
+  return { patientId: device.patientId, staffId: person.id, cookie, publish };
 }
 
 const CONTENT: ReportContent = {
@@ -338,22 +339,62 @@ describe('FHIR R4 resources of care', () => {
   it('answers another team’s records as unknown ones, refuses hostile searches, and every write with 405', async () => {
     const other = await otherTeam();
     const note = s.people.addNote(other.patientId, other.staffId, 'Note de l’autre équipe');
+    const roomId = 'c-00000000-0000-4000-8000-000000000002';
     s.reports.recordConsultation({
-      roomId: 'c-00000000-0000-4000-8000-000000000002',
+      roomId,
       patientId: other.patientId,
       clinicianId: other.staffId,
       startedAt: Date.now() - 60_000,
       expiresAt: Date.now() + 60_000,
       inviteFamily: false,
     });
+    const booked = s.appointments.book({
+      patientId: other.patientId,
+      clinicianId: other.staffId,
+      bookedBy: other.staffId,
+      startsAt: Date.now() + 3600_000,
+      minutes: 20,
+      inviteFamily: false,
+      reason: 'Suivi',
+    });
+    s.reports.recordConsent(
+      other.patientId,
+      roomId,
+      { givenBy: 'patient', representative: null, method: 'oral', givenAt: Date.now() },
+      other.staffId,
+    );
+    const draft = s.reports.saveDraft(other.patientId, roomId, CONTENT, other.staffId);
+    s.reports.finalise(draft.id, { id: other.staffId, name: 'Dr Sud' });
+    await other.publish('events', { ts: Date.now(), seq: 1, type: 'sos' });
+    // Their own team sees each of them: they exist.
+    const alert = await eventually(
+      async () => {
+        const found = resources((await fhir(`/Flag?patient=${other.patientId}`, { cookie: other.cookie })).body);
+        expect(found).toHaveLength(1);
+        return found[0]?.id ?? '';
+      },
+      20_000,
+      250,
+    );
+    for (const path of [
+      `/Communication/${note.id}`,
+      `/Encounter/${roomId}`,
+      `/Appointment/${booked.id}`,
+      `/DocumentReference/${draft.id}`,
+    ])
+      expect([path, (await fhir(path, { cookie: other.cookie })).status]).toEqual([path, 200]);
+    const readsBefore = s.reads.list({ patientId: other.patientId }).length;
     const foreign = [
+      `/Flag/${alert}`,
+      `/Appointment/${booked.id}`,
+      `/DocumentReference/${draft.id}`,
       `/Flag?patient=${other.patientId}`,
       `/Communication?patient=${other.patientId}`,
       `/Encounter?patient=${other.patientId}`,
       `/Appointment?patient=${other.patientId}`,
       `/DocumentReference?patient=${other.patientId}`,
       `/Communication/${note.id}`,
-      '/Encounter/c-00000000-0000-4000-8000-000000000002',
+      `/Encounter/${roomId}`,
     ];
     const unknown = [
       '/Flag?patient=p-000000000000',
@@ -366,7 +407,7 @@ describe('FHIR R4 resources of care', () => {
     const answers = await Promise.all([...foreign, ...unknown].map((path) => fhir(path)));
     for (const [i, a] of answers.entries())
       expect([i, a.status, codeOf(a.body)]).toEqual([i, 404, 'patient_not_found']);
-    expect(s.reads.list({ patientId: other.patientId })).toEqual([]);
+    expect(s.reads.list({ patientId: other.patientId })).toHaveLength(readsBefore);
 
     const { device } = await s.senior('Paul Durand');
     for (const query of ['_count=0', '_count=501', 'date=2026-13-45', '_cursor=abc', 'foo=1', 'sent=2026-01-01']) {
