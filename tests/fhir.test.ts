@@ -87,7 +87,17 @@ describe('FHIR R4 API', () => {
     expect(body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance' });
     const rest = (body as { rest: Array<{ resource: Array<{ type: string; interaction: Array<{ code: string }> }> }> })
       .rest[0];
-    expect(rest?.resource.map((r) => r.type)).toEqual(['Patient', 'Practitioner', 'Device', 'Observation']);
+    expect(rest?.resource.map((r) => r.type)).toEqual([
+      'Patient',
+      'Practitioner',
+      'Device',
+      'Observation',
+      'Flag',
+      'Communication',
+      'Encounter',
+      'Appointment',
+      'DocumentReference',
+    ]);
     for (const r of rest?.resource ?? []) expect(r.interaction.map((i) => i.code)).toEqual(['read', 'search-type']);
   });
 

@@ -126,6 +126,14 @@ export class Appointments {
       .map(toAppointment);
   }
 
+  /** All of a patient's consultations, booked, cancelled or over, latest start first. */
+  ofPatient(patientId: string): Appointment[] {
+    return this.#db
+      .prepare<[string], Row>('SELECT * FROM appointments WHERE patient_id = ? ORDER BY starts_at DESC, rowid DESC')
+      .all(patientId)
+      .map(toAppointment);
+  }
+
   /** A clinician's booked consultations between two instants (their day), soonest first. */
   ofClinician(clinicianId: string, from: number, to: number): Appointment[] {
     return this.#db

@@ -25,6 +25,7 @@ import { ConnectionsPerClient } from '../common/limits.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { isStaff, type Person } from './people.ts';
 import type { Auth } from './auth.ts';
+import { isFhirUrl, outcomeAnswer } from './fhir/outcome.ts';
 
 /** Who may call a route: anyone, a signed-in person, or a member of the care team. */
 export type RouteAccess = 'public' | 'person' | 'staff';
@@ -34,6 +35,8 @@ declare module 'fastify' {
     access?: RouteAccess;
     /** A WebSocket route: the only kind an upgrade request may reach. */
     socket?: boolean;
+    /** A route that changes nothing whatever the method (it refuses the unsafe ones itself): no Origin needed. */
+    readOnly?: boolean;
   }
   interface FastifyRequest {
     /** The signed-in person (session cookie or API token), set by the session hook. */
@@ -93,11 +96,15 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // A URL the router cannot even decode ("/%") is refused in the same shape as any other refusal.
-    frameworkErrors: (error, _request, reply) => {
+    // A URL the router cannot even decode ("/%") is refused in the same shape as any other refusal
+    // there: FHIR's OperationOutcome under /fhir/R4, Vigie's error body elsewhere.
+    frameworkErrors: (error, request, reply) => {
       const refusal = refusalOf(error);
       o.onRefusal?.(refusal.code);
-      reply.raw.writeHead(refusal.status, refusalHeaders(refusal)).end(JSON.stringify(refusal.toBody()));
+      const { headers, body } = isFhirUrl(request.url)
+        ? outcomeAnswer(refusal)
+        : { headers: refusalHeaders(refusal), body: JSON.stringify(refusal.toBody()) };
+      reply.raw.writeHead(refusal.status, headers).end(body);
     },
   }).withTypeProvider<ZodTypeProvider>();
   installEdge(app, { logger: o.logger, ...(o.onRefusal ? { onRefusal: o.onRefusal } : {}) });
@@ -177,7 +184,7 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
 function checkOrigin(request: FastifyRequest, origin: string): void {
   const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
   if (safe && !request.ws) return;
-  if (!request.ws && request.headers.authorization !== undefined) return;
+  if (!request.ws && (request.headers.authorization !== undefined || request.routeOptions.config.readOnly)) return;
   if (request.headers.origin !== origin) throw new VigieError('cross_site', 'cross-site request refused');
 }
 

@@ -255,6 +255,13 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
      signed_by TEXT NOT NULL, signer_name TEXT NOT NULL, signed_at INTEGER NOT NULL, reason TEXT,
      PRIMARY KEY (report_id, version)
    );`,
+  // Teleconsultations held (web/reports.ts): which room, for which patient, opened by which clinician,
+  // when, and until when its links are good; the FHIR Encounters (web/fhir/encounter.ts) read them.
+  `CREATE TABLE consultations (
+     room_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, clinician_id TEXT NOT NULL, started_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL, invite_family INTEGER NOT NULL
+   );
+   CREATE INDEX consultations_patient ON consultations(patient_id, started_at);`,
 ];
 
 interface PersonRow {
@@ -965,6 +972,15 @@ export class People {
             ? null
             : { id: r.closes_alert_id, kind: r.closes_alert_kind ?? '', openedAt: r.closes_alert_opened_at ?? 0 },
       }));
+  }
+
+  /** One note by its id, with whose record it is in. */
+  note(id: number): (CoordinationNote & { readonly patientId: string }) | undefined {
+    const row = this.#db
+      .prepare<[number], { patient_id: string }>('SELECT patient_id FROM coordination_notes WHERE id = ?')
+      .get(id);
+    const note = row && this.notes(row.patient_id, 1, id + 1)[0];
+    return row && note?.id === id ? { ...note, patientId: row.patient_id } : undefined;
   }
 
   /**

@@ -80,6 +80,25 @@ interface VersionRow {
   reason: string | null;
 }
 
+/** A teleconsultation as it was opened: the FHIR Encounter of its room. */
+export interface HeldConsultation {
+  readonly roomId: string;
+  readonly patientId: string;
+  readonly clinicianId: string;
+  readonly startedAt: number;
+  /** When its links stop admitting anyone: the consultation is over by then. */
+  readonly expiresAt: number;
+  readonly inviteFamily: boolean;
+}
+interface ConsultationRow {
+  room_id: string;
+  patient_id: string;
+  clinician_id: string;
+  started_at: number;
+  expires_at: number;
+  invite_family: number;
+}
+
 /** How far ahead of the server's clock a consent's time may be (the clinician's clock may run a little fast). */
 export const CONSENT_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -216,6 +235,32 @@ export class Reports {
       .map((r) => this.#toReport(r));
   }
 
+  /** Keeps the record that a consultation was opened (the calls themselves live in memory: web/calls.ts). */
+  recordConsultation(held: HeldConsultation): void {
+    this.#db
+      .prepare(
+        'INSERT OR IGNORE INTO consultations (room_id, patient_id, clinician_id, started_at, expires_at, invite_family) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(held.roomId, held.patientId, held.clinicianId, held.startedAt, held.expiresAt, held.inviteFamily ? 1 : 0);
+  }
+
+  consultation(roomId: string): HeldConsultation | undefined {
+    const row = this.#db
+      .prepare<[string], ConsultationRow>('SELECT * FROM consultations WHERE room_id = ?')
+      .get(roomId);
+    return row && toConsultation(row);
+  }
+
+  /** A patient's consultations, newest first. */
+  consultationsOf(patientId: string): HeldConsultation[] {
+    return this.#db
+      .prepare<[string], ConsultationRow>(
+        'SELECT * FROM consultations WHERE patient_id = ? ORDER BY started_at DESC, rowid DESC',
+      )
+      .all(patientId)
+      .map(toConsultation);
+  }
+
   close(): void {
     this.#db.close();
   }
@@ -289,5 +334,16 @@ function toConsent(r: ConsentRow): Consent {
     givenAt: r.given_at,
     recordedById: r.recorded_by,
     recordedAt: r.recorded_at,
+  };
+}
+
+function toConsultation(r: ConsultationRow): HeldConsultation {
+  return {
+    roomId: r.room_id,
+    patientId: r.patient_id,
+    clinicianId: r.clinician_id,
+    startedAt: r.started_at,
+    expiresAt: r.expires_at,
+    inviteFamily: r.invite_family === 1,
   };
 }

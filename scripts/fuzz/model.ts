@@ -29,6 +29,8 @@ export interface Outcome {
   closeCode?: number;
   /** MQTT CONNACK return code. */
   connack?: number;
+  /** An answer that breaks what the listener promises (e.g. the FHIR API's OperationOutcomes), said how. */
+  violation?: string;
 }
 
 /** A patient and watch whose secret the attacker holds (a stolen or own watch). */

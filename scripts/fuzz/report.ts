@@ -100,6 +100,13 @@ export function renderReport(r: FuzzResult, reproduce: string): string {
   for (const c of failedChecks) {
     lines.push(`Failures of "${c}":`, '', ...r.checks[c].failures.map((f) => `- ${f}`), '');
   }
+  if (r.violations.count)
+    lines.push(
+      `## Answers that broke a promise (${n(r.violations.count)})`,
+      '',
+      ...r.violations.first.map((v) => `- ${v}`),
+      '',
+    );
   if (r.toolErrors.length)
     lines.push('## Errors of the tool itself', '', ...r.toolErrors.map((e) => `- ${e.split('\n')[0]}`), '');
 

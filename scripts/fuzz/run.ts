@@ -71,6 +71,8 @@ export interface FuzzResult {
   /** When a process ended: the inputs in flight then, and the last ones before (to replay). */
   readonly crash?: { readonly process: string; readonly inFlight: string[]; readonly recent: string[] };
   readonly toolErrors: string[];
+  /** Answers that broke a listener's promise (Outcome.violation), the first ones, and how many in all. */
+  readonly violations: { readonly count: number; readonly first: readonly string[] };
   readonly errorLogs: Record<Service, { count: number; messages: string[] }>;
   /** The data folder (logs), when kept. */
   readonly dataDir?: string;
@@ -165,6 +167,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     CHECKS.map((c): [CheckName, CheckStats] => [c, { passed: 0, failed: 0, failures: [] }]),
   ) as Record<CheckName, CheckStats>;
   const toolErrors: string[] = [];
+  const violations = { count: 0, first: [] as string[] };
   say(`starting the suite (InfluxDB, broker, ingest, SFU, web)...`);
   const suite = await startSuite();
   const legit = new LegitClients(suite);
@@ -257,6 +260,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
           if (outcome.status !== undefined) bump(s.statuses, outcome.status);
           if (outcome.closeCode !== undefined) bump(s.closeCodes, outcome.closeCode);
           if (outcome.connack !== undefined) bump(s.connacks, outcome.connack);
+          if (outcome.violation !== undefined) {
+            violations.count += 1;
+            if (violations.first.length < 20) violations.first.push(`#${n}: ${outcome.violation}`);
+          }
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
@@ -281,6 +288,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     Object.keys(exits).length === 0 &&
     !crash &&
     toolErrors.length === 0 &&
+    violations.count === 0 &&
     Object.values(exitCodes).every((c) => c === 'code 0');
   const keep = o.keepData || !ok;
   if (!keep) removeSuiteDir(suite.dir);
@@ -303,6 +311,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     checks,
     ...(crash ? { crash } : {}),
     toolErrors,
+    violations,
     errorLogs,
     ...(keep ? { dataDir: suite.dir } : {}),
     ok,

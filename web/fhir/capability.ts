@@ -4,6 +4,18 @@
  */
 const param = (name: string, type: string, documentation: string) => ({ name, type, documentation });
 
+/** A patient's records searched by patient, by a time, a page at a time. */
+const dated = (type: string, time: string, timeText: string, documentation: string) => ({
+  type,
+  documentation,
+  interaction: [{ code: 'read' }, { code: 'search-type' }],
+  searchParam: [
+    param('patient', 'reference', 'The patient (required)'),
+    param(time, 'date', `${timeText}, with ge, gt, le or lt; repeat for a range`),
+    param('_count', 'number', 'Page size (default 50, at most 500)'),
+  ],
+});
+
 export function capabilityStatement(base: string, date: string) {
   return {
     resourceType: 'CapabilityStatement',
@@ -18,7 +30,7 @@ export function capabilityStatement(base: string, date: string) {
       {
         mode: 'server',
         documentation:
-          'A signed-in member of the care team (session cookie or personal API token), for the patients of their care teams only. Every read of a patient record is logged.',
+          'A signed-in member of the care team (session cookie or personal API token), for the patients of their care teams only, with the rights of their role: Observation and DocumentReference need the vitals right, Encounter and Appointment the calls right. Every read of a patient record is logged. Read only: any other method is answered 405.',
         security: { description: 'Vigie session cookie or personal API token (Authorization: Bearer).' },
         resource: [
           {
@@ -52,6 +64,16 @@ export function capabilityStatement(base: string, date: string) {
               param('_count', 'number', 'Page size (default 50, at most 500)'),
             ],
           },
+          dated('Flag', 'date', 'When the alert opened', 'Alerts of the watch and of the alert rules'),
+          dated('Communication', 'sent', 'When the note was written', 'Coordination notes (cahier de liaison)'),
+          dated('Encounter', 'date', 'When the teleconsultation started', 'Teleconsultations (class VR)'),
+          dated('Appointment', 'date', 'The appointment’s start', 'Scheduled teleconsultations'),
+          dated(
+            'DocumentReference',
+            'date',
+            'When the version was signed',
+            'Signed teleconsultation reports, one per signed version',
+          ),
         ],
       },
     ],

@@ -10,6 +10,7 @@ import { refusalHeaders, refusalOf } from '../../common/http.ts';
 import type { Logger } from '../../common/log.ts';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+export const FHIR_BASE_PATH = '/fhir/R4';
 /** Where the Vigie error codes of an OperationOutcome come from. */
 export const ERROR_SYSTEM = 'urn:vigie:error';
 
@@ -39,11 +40,22 @@ export function operationOutcome(refusal: VigieError) {
   } as const;
 }
 
+/** Whether a request's URL is the FHIR API's (its refusals are OperationOutcomes, even the router's). */
+export function isFhirUrl(url: string): boolean {
+  return url === FHIR_BASE_PATH || url.startsWith(`${FHIR_BASE_PATH}/`) || url.startsWith(`${FHIR_BASE_PATH}?`);
+}
+
+/** A refusal as FHIR answers it: its headers and its OperationOutcome. */
+export function outcomeAnswer(refusal: VigieError): { headers: Record<string, string>; body: string } {
+  return {
+    headers: { ...refusalHeaders(refusal), 'content-type': FHIR_JSON },
+    body: JSON.stringify(operationOutcome(refusal)),
+  };
+}
+
 function send(reply: FastifyReply, refusal: VigieError): FastifyReply {
-  return reply
-    .code(refusal.status)
-    .headers({ ...refusalHeaders(refusal), 'content-type': FHIR_JSON })
-    .send(JSON.stringify(operationOutcome(refusal)));
+  const { headers, body } = outcomeAnswer(refusal);
+  return reply.code(refusal.status).headers(headers).send(body);
 }
 
 /** The error handler of the /fhir/R4 plugin (its own context: the rest of the site keeps its own). */

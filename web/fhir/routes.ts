@@ -1,9 +1,11 @@
 /**
  * The FHIR R4 API at /fhir/R4 (web/API.md "FHIR"): the CapabilityStatement, and read and search of
- * Patient, Practitioner, Device and Observation for a signed-in member of the care team (session or
- * personal API token), about the patients of their teams only. An unknown id and a patient of another
- * team get the same 404, so that ids cannot be probed; Observations need the `vitals` right. Every
- * read of a patient's record is logged (web/record-reads.ts). Refusals are OperationOutcomes.
+ * Patient, Practitioner, Device, Observation, Flag, Communication, Encounter, Appointment and
+ * DocumentReference for a signed-in member of the care team (session or personal API token), about
+ * the patients of their teams only. An unknown id and a patient of another team get the same 404, so
+ * that ids cannot be probed; Observations and DocumentReferences need the `vitals` right, Encounters
+ * and Appointments the `calls` right (as the console's pages do). Every read of a patient's record is
+ * logged (web/record-reads.ts). It only reads: other methods get 405. Refusals are OperationOutcomes.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -26,11 +28,23 @@ import {
   type ObservationSeries,
   type TimeBounds,
 } from './observation.ts';
-import { FHIR_JSON, installOutcomes } from './outcome.ts';
+import { FHIR_BASE_PATH, FHIR_JSON, installOutcomes } from './outcome.ts';
+import { pageOf, type Dated, type MsBounds } from './paging.ts';
 import { insIdentifier, toFhirPatient, type FhirPatient } from './patient.ts';
+import {
+  appointmentOf,
+  communicationOf,
+  datedAppointments,
+  datedCommunications,
+  datedDocumentReferences,
+  datedEncounters,
+  datedFlags,
+  documentReferencesOfReport,
+  encounterOf,
+  flagOf,
+} from './patient-resources.ts';
 import { RPPS_SYSTEM, toFhirPractitioner } from './practitioner.ts';
 
-export const FHIR_BASE_PATH = '/fhir/R4';
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 500;
 
@@ -43,6 +57,9 @@ const REFERENCE = z
   .transform((s) => s.replace(/^Patient\//, ''))
   .pipe(ID);
 const DATE = z.string().max(40);
+const DATES = z.union([DATE, z.array(DATE).max(4)]);
+const COUNT = z.coerce.number().int().min(1).max(MAX_COUNT).default(DEFAULT_COUNT);
+const PAGE_CURSOR = z.string().max(100).optional();
 
 const querySchemas = {
   patient: z.strictObject({ _id: ID.optional(), identifier: TOKEN.optional(), _format: FORMAT }),
@@ -51,12 +68,28 @@ const querySchemas = {
   observation: z.strictObject({
     patient: REFERENCE,
     code: TOKEN.optional(),
-    date: z.union([DATE, z.array(DATE).max(4)]).optional(),
-    _count: z.coerce.number().int().min(1).max(MAX_COUNT).default(DEFAULT_COUNT),
+    date: DATES.optional(),
+    _count: COUNT,
     _cursor: z.string().max(40).optional(),
     _format: FORMAT,
   }),
   read: z.strictObject({ _format: FORMAT }),
+  /** Flag, Encounter, Appointment, DocumentReference: a patient's records, by `date`, a page at a time. */
+  dated: z.strictObject({
+    patient: REFERENCE,
+    date: DATES.optional(),
+    _count: COUNT,
+    _cursor: PAGE_CURSOR,
+    _format: FORMAT,
+  }),
+  /** Communication: the same, its time being `sent`. */
+  communication: z.strictObject({
+    patient: REFERENCE,
+    sent: DATES.optional(),
+    _count: COUNT,
+    _cursor: PAGE_CURSOR,
+    _format: FORMAT,
+  }),
 };
 
 /** The search's parameters, or a 400 that names the ones refused. */
@@ -70,6 +103,8 @@ function parseQuery<S extends z.ZodType>(schema: S, request: FastifyRequest): z.
 }
 
 const idParams = z.strictObject({ id: ID });
+/** Flag and Communication ids are the alert's and the note's numbers. */
+const NUMBER_ID = /^\d{1,15}$/;
 function parseId(request: FastifyRequest): string {
   const parsed = idParams.safeParse(request.params);
   if (!parsed.success) throw new VigieError('not_found', 'no resource with this id');
@@ -86,6 +121,11 @@ function ownPatient(c: WebContext, person: Person, patientId: string): string {
   if (!c.registry.hasPatient(patientId) || !c.people.inTeamOf(person, patientId))
     throw new VigieError('patient_not_found', 'no such patient in your care teams');
   return patientId;
+}
+
+/** A record nobody may know of: it answers as a patient of another team does, so that ids cannot be probed. */
+function unknownRecord(): never {
+  throw new VigieError('patient_not_found', 'no such patient in your care teams');
 }
 
 function patientResource(c: WebContext, patientId: string): FhirPatient {
@@ -129,6 +169,12 @@ const DATE_VALUE = /^(ge|gt|le|lt)?(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\
 const DAY_MS = 86_400_000n;
 const NS_PER_MS = 1_000_000n;
 
+/** The `date` parameters as bounds in epoch ms (for records kept with ms times). */
+function msBoundsOf(dates: string | readonly string[] | undefined): MsBounds {
+  const { from, to } = boundsOf(dates);
+  return { from: from === null ? null : Number(from / NS_PER_MS), to: to === null ? null : Number(to / NS_PER_MS) };
+}
+
 /** The `date` parameters as time bounds: each value stands for its whole day, or its instant to the ms. */
 export function boundsOf(dates: string | readonly string[] | undefined): TimeBounds {
   let from: bigint | null = null;
@@ -162,10 +208,36 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
       const bundle = <R extends FhirResource>(request: FastifyRequest, resources: R[]) =>
         searchset(base(), request.url, queryOf(request), { resources, next: null, total: resources.length });
 
-      // The pages' catch-all (web/routes/pages.ts) would answer the rest of /fhir/R4 in its own shape.
-      fhir.all('/*', { config: { access: 'public' } }, async (request) => {
-        throw new VigieError('not_found', `nothing at ${request.method} ${request.url.split('?')[0]}`);
+      const page = <R extends FhirResource>(
+        request: FastifyRequest,
+        items: ReadonlyArray<Dated<R>>,
+        q: { date?: string | string[] | undefined; _count: number; _cursor?: string | undefined },
+      ) =>
+        searchset(
+          base(),
+          request.url,
+          queryOf(request),
+          pageOf(items, { bounds: msBoundsOf(q.date), count: q._count, cursor: q._cursor }),
+        );
+
+      // The API only reads: any other method is refused as such wherever it is aimed, before its body
+      // is read (whatever its media type).
+      fhir.addHook('onRequest', async (request, reply) => {
+        if (request.method === 'GET' || request.method === 'HEAD') return;
+        void reply.header('allow', 'GET, HEAD');
+        throw new VigieError(
+          'method_not_allowed',
+          `this FHIR API only reads: ${request.method} ${request.url.split('?')[0]} refused`,
+        );
       });
+
+      // The pages' catch-all (web/routes/pages.ts) would answer the rest of /fhir/R4 in its own shape.
+      const nothing = async (request: FastifyRequest) => {
+        throw new VigieError('not_found', `nothing at ${request.method} ${request.url.split('?')[0]}`);
+      };
+      // Every unsafe method lands here (the others are GET routes), refused by the hook above.
+      fhir.all('/', { config: { access: 'public', readOnly: true } }, nothing);
+      fhir.all('/*', { config: { access: 'public', readOnly: true } }, nothing);
 
       fhir.get('/metadata', { config: { access: 'public' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
@@ -272,6 +344,103 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
                 searchObservations(c.influx, { patientId, series, bounds, count: q._count, cursor }),
               );
         return send(reply, searchset(base(), request.url, queryOf(request), page));
+      });
+
+      fhir.get('/Flag/:id', { config: { access: 'staff' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const person = personOf(request);
+        const id = parseId(request);
+        const alert = (NUMBER_ID.test(id) ? await c.alerts.get(Number(id)) : undefined)?.alert ?? unknownRecord();
+        const patientId = ownPatient(c, person, alert.patientId);
+        noteRead(c.reads, request, person, patientId, 'alerts');
+        return send(reply, flagOf(c, alert));
+      });
+
+      fhir.get('/Flag', { config: { access: 'staff' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.dated, request);
+        const person = personOf(request);
+        const patientId = ownPatient(c, person, q.patient);
+        noteRead(c.reads, request, person, patientId, 'alerts');
+        const flags = await datedFlags(c, patientId, msBoundsOf(q.date).from ?? 0);
+        return send(reply, page(request, flags, q));
+      });
+
+      fhir.get('/Communication/:id', { config: { access: 'staff' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const person = personOf(request);
+        const id = parseId(request);
+        const note = (NUMBER_ID.test(id) ? c.people.note(Number(id)) : undefined) ?? unknownRecord();
+        const patientId = ownPatient(c, person, note.patientId);
+        noteRead(c.reads, request, person, patientId, 'notes');
+        return send(reply, communicationOf(patientId, note));
+      });
+
+      fhir.get('/Communication', { config: { access: 'staff' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.communication, request);
+        const person = personOf(request);
+        const patientId = ownPatient(c, person, q.patient);
+        noteRead(c.reads, request, person, patientId, 'notes');
+        return send(reply, page(request, datedCommunications(c, patientId), { ...q, date: q.sent }));
+      });
+
+      fhir.get('/Encounter/:id', { config: { access: 'staff' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const person = personOf(request);
+        const held = c.reports.consultation(parseId(request)) ?? unknownRecord();
+        const patientId = ownPatient(c, person, held.patientId);
+        requireRight(person, 'calls');
+        noteRead(c.reads, request, person, patientId, 'appointments');
+        return send(reply, encounterOf(c, held));
+      });
+
+      fhir.get('/Encounter', { config: { access: 'staff' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.dated, request);
+        const person = personOf(request);
+        const patientId = ownPatient(c, person, q.patient);
+        requireRight(person, 'calls');
+        noteRead(c.reads, request, person, patientId, 'appointments');
+        return send(reply, page(request, datedEncounters(c, patientId), q));
+      });
+
+      fhir.get('/Appointment/:id', { config: { access: 'staff' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const person = personOf(request);
+        const appointment = c.appointments.get(parseId(request)) ?? unknownRecord();
+        const patientId = ownPatient(c, person, appointment.patientId);
+        requireRight(person, 'calls');
+        noteRead(c.reads, request, person, patientId, 'appointments');
+        return send(reply, appointmentOf(c, appointment));
+      });
+
+      fhir.get('/Appointment', { config: { access: 'staff' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.dated, request);
+        const person = personOf(request);
+        const patientId = ownPatient(c, person, q.patient);
+        requireRight(person, 'calls');
+        noteRead(c.reads, request, person, patientId, 'appointments');
+        return send(reply, page(request, datedAppointments(c, patientId), q));
+      });
+
+      fhir.get('/DocumentReference/:id', { config: { access: 'staff' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const person = personOf(request);
+        const id = parseId(request);
+        const report = c.reports.report(id.split('.')[0] ?? '') ?? unknownRecord();
+        const patientId = ownPatient(c, person, report.patientId);
+        requireRight(person, 'vitals');
+        noteRead(c.reads, request, person, patientId, 'reports');
+        const document = documentReferencesOfReport(c, report).find((d) => d.id === id);
+        if (!document) throw new VigieError('not_found', 'no DocumentReference with this id');
+        return send(reply, document);
+      });
+
+      fhir.get('/DocumentReference', { config: { access: 'staff' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.dated, request);
+        const person = personOf(request);
+        const patientId = ownPatient(c, person, q.patient);
+        requireRight(person, 'vitals');
+        noteRead(c.reads, request, person, patientId, 'reports');
+        return send(reply, page(request, datedDocumentReferences(c, patientId), q));
       });
     },
     { prefix: FHIR_BASE_PATH },

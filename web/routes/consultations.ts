@@ -34,6 +34,14 @@ export function consultationRoutes(app: App, c: WebContext): void {
         offer,
         patientSeat(patientId, patientName(c.registry, patientId, person.lang)),
       );
+      c.reports.recordConsultation({
+        roomId: offer.roomId,
+        patientId,
+        clinicianId: person.id,
+        startedAt: offer.startedAt,
+        expiresAt: offer.expiresAt,
+        inviteFamily,
+      });
       const link = (token: string) => `${c.publicUrl()}/call/${offer.roomId}#${token}`;
       c.logger.info({ room: offer.roomId, patientId, staffId: person.id }, 'consultation created');
       const { roomId, startedAt, expiresAt, family, caller } = offer;

@@ -77,7 +77,7 @@ function bodyFor(url: string, method: string, rng: Rng, w: World): unknown {
 }
 
 /** Every byte of the UTF-8 text as %XX (encodeURIComponent throws on a lone surrogate). */
-function percentEncoded(text: string): string {
+export function percentEncoded(text: string): string {
   return [...Buffer.from(text)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 }
 
@@ -136,7 +136,7 @@ function query(rng: Rng): string {
 }
 
 /** Who the request claims to be. */
-function credentials(rng: Rng, w: World): Array<[string, string]> {
+export function credentials(rng: Rng, w: World): Array<[string, string]> {
   const sessions = w.sessions();
   return rng.weighted<() => Array<[string, string]>>([
     [3, () => []],

@@ -3,7 +3,8 @@
  * parameters, query strings, JSON bodies, headers, cookies, origins and content types, with and
  * without a valid session; its pages and static files, path traversal included; and byte-level
  * abuse (bad request lines, lying lengths, oversized heads and bodies, truncation, random bytes).
- * One input is one connection carrying one request (`Connection: close`).
+ * One input is one connection carrying one request (`Connection: close`). The FHIR API's own routes
+ * are thrown at by inputs/fhir.ts.
  */
 import { nested } from '../json.ts';
 import {
@@ -16,11 +17,13 @@ import {
 } from '../model.ts';
 import type { Rng } from '../random.ts';
 import { statusOf } from '../ws-wire.ts';
+import { FHIR_CATEGORY_DESCRIPTION, fhirInput } from './fhir.ts';
 import { API_ROUTES, apiRequest, pageRequest, requestBytes } from './http-requests.ts';
 
 export const HTTP_CATEGORIES: CategoryDescriptions = {
   'api-route':
     'a request to a real API route (every route of web/api/routes.ts, mostly with its own method) with fuzzed path parameters, query string and JSON body (a valid body bent: wrong types, out of range, missing and extra fields, __proto__ keys, broken JSON), content type, Origin, and a valid family or staff session, a personal API token, a forged one or none',
+  fhir: FHIR_CATEGORY_DESCRIPTION,
   'page-static':
     'GET or HEAD of the pages, the built assets and the service worker, paths with traversal (../, %2e%2e, encoded slashes, NUL), dotfiles, odd Range and conditional headers',
   'hostile-headers':
@@ -276,6 +279,7 @@ function flood(rng: Rng, w: World): Input {
 export function httpInputFor(rng: Rng, w: World): Input {
   const category = rng.weighted<string>([
     [40, 'api-route'],
+    [16, 'fhir'],
     [14, 'page-static'],
     [12, 'hostile-headers'],
     [8, 'body-size'],
@@ -289,6 +293,8 @@ export function httpInputFor(rng: Rng, w: World): Input {
       return flood(rng, w);
     case 'api-route':
       return httpInput(rng, category, apiRequest(rng, w), false, 3000);
+    case 'fhir':
+      return fhirInput(rng, w);
     case 'page-static':
       return httpInput(rng, category, pageRequest(rng, w), false, 3000);
     case 'hostile-headers':
