@@ -87,8 +87,9 @@ describe('FHIR R4 API', () => {
     expect(body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance' });
     const rest = (body as { rest: Array<{ resource: Array<{ type: string; interaction: Array<{ code: string }> }> }> })
       .rest[0];
-    expect(rest?.resource.map((r) => r.type)).toEqual(['Patient', 'Practitioner', 'Device', 'Observation']);
-    for (const r of rest?.resource ?? []) expect(r.interaction.map((i) => i.code)).toEqual(['read', 'search-type']);
+    expect(rest?.resource.map((r) => r.type)).toEqual(['Patient', 'Practitioner', 'Device', 'Observation', 'Group']);
+    for (const r of rest?.resource ?? [])
+      expect(r.interaction.map((i) => i.code)).toEqual(r.type === 'Group' ? ['read'] : ['read', 'search-type']);
   });
 
   it('sends a patient with strict traits, the INS only when the identity is qualified, and logs the read', async () => {

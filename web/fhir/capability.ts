@@ -1,8 +1,15 @@
 /**
- * What /fhir/R4 serves, as a CapabilityStatement: exactly the resources, interactions and search
- * parameters that web/fhir/routes.ts answers, JSON only.
+ * What /fhir/R4 serves, as a CapabilityStatement: exactly the resources, interactions, search
+ * parameters and operations that web/fhir/routes.ts and web/fhir/export.ts answer, JSON only (the
+ * Bulk Data `$export` files are NDJSON).
  */
 const param = (name: string, type: string, documentation: string) => ({ name, type, documentation });
+const BULK = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/';
+const exportOperation = (level: 'patient' | 'group', documentation: string) => ({
+  name: 'export',
+  definition: `${BULK}${level}-export`,
+  documentation,
+});
 
 export function capabilityStatement(base: string, date: string) {
   return {
@@ -28,6 +35,12 @@ export function capabilityStatement(base: string, date: string) {
               param('_id', 'token', 'Patient id'),
               param('identifier', 'token', 'INS of a qualified identity (urn:oid:1.2.250.1.213.1.4.8|value)'),
             ],
+            operation: [
+              exportOperation(
+                'patient',
+                'Bulk Data export (Prefer: respond-async) of the patients of your care teams (Patient/$export) or of one (Patient/[id]/$export): _type, _since, _outputFormat=application/fhir+ndjson',
+              ),
+            ],
           },
           {
             type: 'Practitioner',
@@ -50,6 +63,17 @@ export function capabilityStatement(base: string, date: string) {
               param('code', 'token', 'LOINC code, e.g. http://loinc.org|8867-4; comma for several'),
               param('date', 'date', 'Effective time with ge, gt, le or lt; repeat for a range'),
               param('_count', 'number', 'Page size (default 50, at most 500)'),
+            ],
+          },
+          {
+            type: 'Group',
+            documentation: 'A care team of yours, as a Group of type person listing its patients.',
+            interaction: [{ code: 'read' }],
+            operation: [
+              exportOperation(
+                'group',
+                'Bulk Data export (Prefer: respond-async) of a care team: _type, _since, _outputFormat=application/fhir+ndjson',
+              ),
             ],
           },
         ],
