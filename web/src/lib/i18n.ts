@@ -774,6 +774,8 @@ const fr = {
     '{patient} vous permet de télécharger toutes ses données : identité, appareils et toutes ses mesures.',
   'mydata.format':
     'Le fichier est au format FHIR, la norme d’échange des données de santé : le logiciel de votre médecin traitant sait le lire. Gardez-le en lieu sûr : il contient des données de santé.',
+  'mydata.format.relative':
+    'Le fichier est au format FHIR, la norme d’échange des données de santé : le logiciel de son médecin traitant sait le lire. Gardez-le en lieu sûr : il contient des données de santé.',
   'mydata.download': 'Télécharger mes données',
   'mydata.download.relative': 'Télécharger les données de {patient}',
   'mydata.relatives': 'Qui peut télécharger mes données pour moi',
@@ -1551,6 +1553,8 @@ const en: Record<MessageKey, string> = {
   'mydata.intro.relative': '{patient} lets you download all their data: identity, devices and all their readings.',
   'mydata.format':
     'The file is in FHIR format, the standard for exchanging health data: your GP’s software can read it. Keep it somewhere safe: it holds health data.',
+  'mydata.format.relative':
+    'The file is in FHIR format, the standard for exchanging health data: their GP’s software can read it. Keep it somewhere safe: it holds health data.',
   'mydata.download': 'Download my data',
   'mydata.download.relative': 'Download {patient}’s data',
   'mydata.relatives': 'Who may download my data for me',
