@@ -69,7 +69,7 @@ class NdjsonFile {
   #failed: Error | null = null;
 
   constructor(path: string) {
-    this.#stream = createWriteStream(path, { flags: 'wx' });
+    this.#stream = createWriteStream(path, { flags: 'wx', mode: 0o600 });
     this.#stream.on('error', (error) => (this.#failed = error));
   }
 
@@ -140,10 +140,10 @@ export class ExportJobs {
       transactionTime: new Date(this.#now()).toISOString(),
       state: { kind: 'running', progress: 'starting' },
     };
+    await mkdir(this.#folder(id), { mode: 0o700 });
     const abort = new AbortController();
     const running: Running = { job, abort, done: Promise.resolve() };
     this.#jobs.set(id, running);
-    await mkdir(this.#folder(id), { mode: 0o700 });
     running.done = this.#run(running, work);
     return job;
   }
