@@ -118,5 +118,28 @@ describe('download my data, on a phone, a tablet and a desktop, in French and En
         await page.context().close();
       }
     }
+
+    // Jeanne changes her mind: Claire's page no longer offers it.
+    const again = await openPage({
+      url: `${s.webUrl}/family/`,
+      screen: SCREENS[2],
+      locale: 'en-GB',
+      cookie: self.cookie,
+    });
+    await expect.poll(() => again.getByTestId('my-data-allow').isChecked()).toBe(true);
+    await again.getByTestId('my-data-allow').uncheck();
+    await expect
+      .poll(() => again.getByTestId('my-data-saved').textContent())
+      .toBe(MESSAGES.en['mydata.relatives.saved']);
+    expect(s.changes.list({ patientId: id })[0]).toMatchObject({ action: 'data.download_withdrawn' });
+    await again.context().close();
+    const after = await openPage({
+      url: `${s.webUrl}/family/`,
+      screen: SCREENS[2],
+      locale: 'en-GB',
+      cookie: claire.cookie,
+    });
+    await expect.poll(() => after.getByTestId('presence').count()).toBe(1);
+    expect(await after.getByTestId('my-data').count()).toBe(0);
   });
 });
