@@ -265,6 +265,10 @@ describe('FHIR Bulk Data $export', () => {
     expect(s.reads.list({ patientId: jeanne.patientId, personId: homecare.personId }).map((r) => r.what)).toEqual([
       'record',
     ]);
+    // Out of the team, out of its patients' files.
+    s.people.removeFromTeam(s.staffTeam, { people: [homecare.personId] });
+    const gone = await fetch(manifest.output[0]!.url, { headers: headers(auth) });
+    expect([gone.status, codeOf((await gone.json()) as Json)]).toEqual([404, 'patient_not_found']);
   });
 
   it('deletes a job’s files when cancelled and after its retention, and bounds the jobs one keeps', async () => {

@@ -47,7 +47,7 @@ describe('export jobs', () => {
   it('runs a job to its manifest and keeps it for the retention only', async () => {
     const { dir, clock, store } = await jobs({ retentionMs: 60_000 });
     const g = gated();
-    const job = await store.start('u-1', 'http://x/Patient/$export', g.work);
+    const job = await store.start('u-1', 'http://x/Patient/$export', ['p-1', 'p-2'], g.work);
     expect(job.transactionTime).toBe(new Date(1_000_000).toISOString());
     await expect.poll(() => job.state).toEqual({ kind: 'running', progress: 'patient 1 of 2' });
     g.open();
@@ -70,7 +70,7 @@ describe('export jobs', () => {
   it('stops a running job when it is deleted, and leaves nothing', async () => {
     const { dir, store } = await jobs();
     const g = gated();
-    const job = await store.start('u-1', 'http://x', g.work);
+    const job = await store.start('u-1', 'http://x', ['p-1'], g.work);
     await expect.poll(() => job.state).toMatchObject({ kind: 'running', progress: 'patient 1 of 2' });
     // The job waits on its gate: the delete waits for it to see the abort, then removes its folder.
     const deleted = store.delete(job.id, 'u-1');
@@ -85,15 +85,15 @@ describe('export jobs', () => {
 
   it('keeps a failed job as failed until its retention, and bounds the jobs of a requester', async () => {
     const { clock, store } = await jobs({ retentionMs: 1000, maxPerRequester: 2 });
-    const failed = await store.start('u-1', 'http://x', () => Promise.reject(new Error('influx down')));
+    const failed = await store.start('u-1', 'http://x', [], () => Promise.reject(new Error('influx down')));
     await expect.poll(() => failed.state.kind).toBe('failed');
-    await store.start('u-1', 'http://x', async () => undefined);
-    await expect(store.start('u-1', 'http://x', async () => undefined)).rejects.toSatisfy(
+    await store.start('u-1', 'http://x', [], async () => undefined);
+    await expect(store.start('u-1', 'http://x', [], async () => undefined)).rejects.toSatisfy(
       (e) => code(e) === 'export_busy',
     );
-    await store.start('u-2', 'http://x', async () => undefined);
+    await store.start('u-2', 'http://x', [], async () => undefined);
     clock.now += 1000;
-    await store.start('u-1', 'http://x', async () => undefined);
+    await store.start('u-1', 'http://x', [], async () => undefined);
     await expect(store.get(failed.id, 'u-1')).rejects.toSatisfy((e) => code(e) === 'export_not_found');
   });
 

@@ -49,6 +49,8 @@ export interface ExportJob {
   readonly requester: string;
   /** The kick-off request's URL. */
   readonly request: string;
+  /** The patients it exports: the requester must still be allowed each of them to read its files. */
+  readonly patients: readonly string[];
   /** When the data was read from (the kick-off), as the manifest's `transactionTime`. */
   readonly transactionTime: string;
   state: JobState;
@@ -124,8 +126,13 @@ export class ExportJobs {
     return this.#now();
   }
 
-  /** Starts a job of `requester`; `work` writes its resources (refused when they keep too many already). */
-  async start(requester: string, request: string, work: (writer: JobWriter) => Promise<void>): Promise<ExportJob> {
+  /** Starts a job of `requester` about `patients`; `work` writes its resources (refused when they keep too many already). */
+  async start(
+    requester: string,
+    request: string,
+    patients: readonly string[],
+    work: (writer: JobWriter) => Promise<void>,
+  ): Promise<ExportJob> {
     await this.purge();
     const kept = [...this.#jobs.values()].filter((r) => r.job.requester === requester).length;
     if (kept >= this.#max)
@@ -137,6 +144,7 @@ export class ExportJobs {
       id,
       requester,
       request,
+      patients,
       transactionTime: new Date(this.#now()).toISOString(),
       state: { kind: 'running', progress: 'starting' },
     };

@@ -128,7 +128,7 @@ export async function fhirExportRoutes(app: App, c: WebContext): Promise<void> {
         requireAsync(request);
         const q = parseQuery(kickOffQuery, request);
         const plan: Plan = { patients, ...sourcesOf(person, q), since: sinceOf(q._since) };
-        const job = await c.exports.start(person.id, `${c.publicUrl()}${request.url}`, async (w) => {
+        const job = await c.exports.start(person.id, `${c.publicUrl()}${request.url}`, patients, async (w) => {
           for (const source of plan.skipped) await w.issue(notExported(source, person.role));
           for (const [i, patientId] of plan.patients.entries()) {
             w.progress(`patient ${i + 1} of ${plan.patients.length}`);
@@ -202,7 +202,11 @@ export async function fhirExportRoutes(app: App, c: WebContext): Promise<void> {
       fhir.get('/$export-file/:jobId/:name', staff, async (request, reply) => {
         const params = fileParams.safeParse(request.params);
         if (!params.success) throw new VigieError('export_not_found', 'no such file');
-        const path = await c.exports.file(params.data.jobId, personOf(request).id, params.data.name);
+        const person = personOf(request);
+        // A member who has left the team since the kick-off no longer reads its patients' files.
+        const job = await c.exports.get(params.data.jobId, person.id);
+        for (const patientId of job.patients) ownPatient(c, person, patientId);
+        const path = await c.exports.file(job.id, person.id, params.data.name);
         return reply.type(NDJSON).header('cache-control', 'no-store').send(createReadStream(path));
       });
     },
