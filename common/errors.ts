@@ -128,6 +128,16 @@ export const ERROR_STATUS = {
   report_not_final: 409,
   report_incomplete: 400,
   report_not_shared: 403,
+  // Bulk Data $export (web/fhir/export.ts) and the patient's own download (web/routes/my-data.ts).
+  export_async_required: 400,
+  export_type_unsupported: 400,
+  export_format_unsupported: 400,
+  export_busy: 429,
+  export_not_found: 404,
+  export_failed: 500,
+  data_download_not_allowed: 403,
+  data_permission_self_only: 403,
+  relative_not_found: 404,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -8,3 +8,8 @@ export function dataDir(env: Record<string, string | undefined> = process.env): 
 export function registryPath(dir: string): string {
   return join(dir, 'registry.db');
 }
+
+/** Where the web service writes FHIR Bulk Data export files (web/fhir/export-jobs.ts). */
+export function exportsPath(dir: string): string {
+  return join(dir, 'exports');
+}

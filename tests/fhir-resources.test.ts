@@ -454,9 +454,11 @@ describe('FHIR R4 resources of care', () => {
 
   it('lists every type with its search parameters in the CapabilityStatement', async () => {
     const { body } = await fhir('/metadata', null);
-    const rest = (body as { rest: Array<{ resource: Array<{ type: string; searchParam: Array<{ name: string }> }> }> })
+    const rest = (body as { rest: Array<{ resource: Array<{ type: string; searchParam?: Array<{ name: string }> }> }> })
       .rest[0];
-    const params = Object.fromEntries((rest?.resource ?? []).map((r) => [r.type, r.searchParam.map((p) => p.name)]));
+    const params = Object.fromEntries(
+      (rest?.resource ?? []).map((r) => [r.type, (r.searchParam ?? []).map((p) => p.name)]),
+    );
     expect(params).toEqual({
       Patient: ['_id', 'identifier'],
       Practitioner: ['_id', 'identifier'],
@@ -467,6 +469,7 @@ describe('FHIR R4 resources of care', () => {
       Encounter: ['patient', 'date', '_count'],
       Appointment: ['patient', 'date', '_count'],
       DocumentReference: ['patient', 'date', '_count'],
+      Group: [],
     });
   });
 });

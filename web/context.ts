@@ -13,6 +13,7 @@ import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
 import type { Appointments } from './appointments.ts';
 import type { Reports } from './reports.ts';
+import type { ExportJobs } from './fhir/export-jobs.ts';
 
 export interface WebContext {
   readonly people: People;
@@ -26,6 +27,8 @@ export interface WebContext {
   readonly appointments: Appointments;
   /** Teleconsultations' consents and reports. */
   readonly reports: Reports;
+  /** FHIR Bulk Data export jobs and their files. */
+  readonly exports: ExportJobs;
   readonly auth: Auth;
   readonly alerts: AlertsClient;
   readonly live: LiveHub;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { env, readConfig } from '../common/config.ts';
 import { createLogger } from '../common/log.ts';
-import { dataDir, registryPath } from '../common/paths.ts';
+import { dataDir, exportsPath, registryPath } from '../common/paths.ts';
 import { Registry } from './registry.ts';
 import { RecordReads } from './record-reads.ts';
 import { ChangeLog } from './change-log.ts';
@@ -78,6 +78,7 @@ const web = new WebServer({
   changes,
   appointments,
   reports,
+  exports: { dir: exportsPath(dataDir()) },
   influxUrl: config.INFLUX_URL,
   influxAccess: influxAccess(config),
   metricsPort: config.WEB_METRICS_PORT,

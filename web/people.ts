@@ -56,6 +56,11 @@ export interface CareLink {
    * invites their relatives and pairs their Bluetooth devices. Never inferred from `relation`.
    */
   readonly self: boolean;
+  /**
+   * The patient lets this relative download all their data for them (their page's "download my
+   * data"). The patient alone decides it, on their own page; off until they say so.
+   */
+  readonly mayDownload: boolean;
 }
 
 export interface EscalationStep {
@@ -262,6 +267,8 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
      expires_at INTEGER NOT NULL, invite_family INTEGER NOT NULL
    );
    CREATE INDEX consultations_patient ON consultations(patient_id, started_at);`,
+  // A relative may download the patient's data for them only when the patient allows it (off by default).
+  `ALTER TABLE care_links ADD COLUMN may_download INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 interface PersonRow {
@@ -279,6 +286,7 @@ interface LinkRow {
   relation_text: string | null;
   share_vitals: number;
   self: number;
+  may_download: number;
 }
 interface InvitationRow {
   id: string;
@@ -308,6 +316,7 @@ const toLink = (r: LinkRow): CareLink => ({
   ...storedRelation(r),
   shareVitals: r.share_vitals === 1,
   self: r.self === 1,
+  mayDownload: r.may_download === 1,
 });
 /** A stored relation (always a code since migration 4; `other` if the file was edited by hand). */
 const storedRelation = (r: { relation: string; relation_text: string | null }) =>
@@ -465,6 +474,17 @@ export class People {
       .prepare<[string], LinkRow>('SELECT * FROM care_links WHERE person_id = ? ORDER BY created_at')
       .all(personId)
       .map(toLink);
+  }
+
+  /**
+   * Whether the relative may download the patient's data for them (the patient's choice); undefined
+   * when they are not one of the patient's relatives (the patient's own link is not a relative's).
+   */
+  setMayDownload(personId: string, patientId: string, allowed: boolean): CareLink | undefined {
+    const changed = this.#db
+      .prepare('UPDATE care_links SET may_download = ? WHERE person_id = ? AND patient_id = ? AND self = 0')
+      .run(allowed ? 1 : 0, personId, patientId);
+    return changed.changes === 1 ? this.linkOf(personId, patientId) : undefined;
   }
 
   /** The patient's people and their links (for the chain editor and the notifications). */

@@ -41,6 +41,9 @@ import { changesRoutes } from './routes/changes.ts';
 import { appointmentRoutes } from './routes/appointments.ts';
 import { adminPatientRoutes } from './routes/admin-patients.ts';
 import { fhirRoutes } from './fhir/routes.ts';
+import { fhirExportRoutes } from './fhir/export.ts';
+import { ExportJobs, type ExportOptions } from './fhir/export-jobs.ts';
+import { myDataRoutes } from './routes/my-data.ts';
 
 const PURGE_EVERY_MS = 24 * 3600_000;
 
@@ -64,6 +67,8 @@ export interface WebOptions {
   readonly appointments: Appointments;
   /** Teleconsultations' consents and reports. */
   readonly reports: Reports;
+  /** FHIR Bulk Data exports: where their files go (under the data directory), their retention and limits. */
+  readonly exports: ExportOptions;
   /** InfluxDB, for the console's charts (read only), and how to reach it (credentials, CA). */
   readonly influxUrl: string;
   readonly influxAccess?: InfluxAccess;
@@ -105,6 +110,7 @@ export class WebServer {
   #app: FastifyInstance | undefined;
   #metricsServer: Server | undefined;
   #purge: ReturnType<typeof setInterval> | undefined;
+  #exports: ExportJobs | undefined;
   #url = '';
 
   constructor(options: WebOptions) {
@@ -139,6 +145,7 @@ export class WebServer {
       onSocketError: refused,
     });
     this.#app = app;
+    this.#exports = await ExportJobs.create(o.exports, o.logger.child({ component: 'fhir-export' }));
     const c: WebContext = {
       people: o.people,
       registry: o.registry,
@@ -147,6 +154,7 @@ export class WebServer {
       changes: o.changes,
       appointments: o.appointments,
       reports: o.reports,
+      exports: this.#exports,
       auth: this.auth,
       alerts: new AlertsClient(o.alertsApi.url, o.alertsApi.token),
       live: this.live,
@@ -173,6 +181,8 @@ export class WebServer {
     adminStaffRoutes(app, c);
     adminPatientRoutes(app, c);
     await fhirRoutes(app, c);
+    await fhirExportRoutes(app, c);
+    myDataRoutes(app, c);
     liveSocketRoute(app, c, {
       snapshot: (_person, access) =>
         access.kind === 'family' ? familyOverview(c, access.link) : consoleRow(c, access),
@@ -205,6 +215,7 @@ export class WebServer {
     await this.live.stop();
     for (const ws of this.#app?.websocketServer.clients ?? []) ws.terminate();
     await this.#app?.close();
+    await this.#exports?.close();
     this.#metricsServer?.close();
   }
 }

@@ -9,7 +9,7 @@ import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
 import { Appointments } from '../../web/appointments.ts';
 import { Reports } from '../../web/reports.ts';
-import { registryPath } from '../../common/paths.ts';
+import { exportsPath, registryPath } from '../../common/paths.ts';
 import { startTestBroker } from './broker.ts';
 import { WebServer } from '../../web/server.ts';
 import { startTestSfu, type TestSfu } from './sfu.ts';
@@ -58,6 +58,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     changes,
     appointments,
     reports,
+    exports: { dir: exportsPath(dir) },
     // No ingest here: calls do not need alerts (the family page's tests start one).
     influxUrl: 'http://127.0.0.1:9',
     alertsApi: { url: 'http://127.0.0.1:9', token: 'x'.repeat(32) },

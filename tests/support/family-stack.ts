@@ -10,7 +10,7 @@ import type { MqttClient } from 'mqtt';
 import { People } from '../../web/people.ts';
 import type { StaffRole } from '../../common/people-rules.ts';
 import { PatientSettingsStore } from '../../web/patient-settings.ts';
-import { registryPath } from '../../common/paths.ts';
+import { exportsPath, registryPath } from '../../common/paths.ts';
 import { createLogger } from '../../common/log.ts';
 import type { Provisioned } from '../../web/registry.ts';
 import { serveAlertApi } from '../../ingest/alert-api.ts';
@@ -38,6 +38,10 @@ export interface FamilyStack {
   appointments: Appointments;
   appointmentsClock: { aheadMs: number };
   reports: Reports;
+  /** How far ahead of the real time the FHIR exports' clock is (tests move it past their retention). */
+  exportsClock: { aheadMs: number };
+  /** Where the web service writes FHIR export files. */
+  exportsDir: string;
   /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
   readsClock: { aheadMs: number };
   /** The ingest's alert API, as the web service reaches it. */
@@ -69,7 +73,8 @@ export interface FamilyStack {
 export const FAMILY_PASSWORD = 'correct horse battery';
 
 /** `sfu`: also run a real SFU, for pages that start a teleconsultation. */
-export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): FamilyStack {
+/** `exportPage`: how many readings a FHIR export asks InfluxDB for at a time (its default is 500). */
+export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage?: number } = {}): FamilyStack {
   const s = {} as FamilyStack;
   let api: { close: () => Promise<void> } | undefined;
   let sfu: TestSfu | undefined;
@@ -99,6 +104,9 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
     });
     s.reports = Reports.open(registryPath(t.broker.dir));
     s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
+    const exportsClock = { aheadMs: 0 };
+    s.exportsClock = exportsClock;
+    s.exportsDir = exportsPath(t.broker.dir);
     s.webOptions = {
       host: '127.0.0.1',
       port: 0,
@@ -112,6 +120,11 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean } = {}): Fa
       changes: s.changes,
       appointments: s.appointments,
       reports: s.reports,
+      exports: {
+        dir: s.exportsDir,
+        now: () => Date.now() + exportsClock.aheadMs,
+        ...(options.exportPage ? { observationPage: options.exportPage } : {}),
+      },
       influxUrl: t.influx.url,
       influxAccess: t.influx.access,
       alertsApi: { url: served.url, token },

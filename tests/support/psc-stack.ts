@@ -81,6 +81,7 @@ export function usePscStack(
       appointments,
       reports,
       settings,
+      exports: { dir: join(dir, 'exports') },
       influxUrl: 'http://127.0.0.1:9',
       alertsApi: { url: 'http://127.0.0.1:9', token: randomBytes(24).toString('base64url') },
       mqtt: { url: 'mqtt://127.0.0.1:9', username: 'svc:web', password: 'unused' },

@@ -51,6 +51,7 @@ import {
   recordReadAdminSchema,
   recordReadSchema,
   relationFields,
+  relativeAccessSchema,
   staffAccountSchema,
   staffMeSchema,
   teamsSchema,
@@ -756,6 +757,35 @@ export const ROUTES = {
     status: 200,
     params: patientParams,
     reply: nextAppointmentSchema,
+  }),
+  /**
+   * Everything Vigie keeps about the patient as one FHIR Bundle of type `collection` (JSON, sent as it
+   * is read: the answer is the file, not a JSON of this API), for the patient themself and a relative
+   * they allow.
+   */
+  myData: route({
+    method: 'GET',
+    url: '/api/patients/:patientId/data',
+    status: 200,
+    params: patientParams,
+    reply: z.unknown(),
+  }),
+  /** The patient's relatives and whether each may download their data (the patient's own page). */
+  dataDownloaders: route({
+    method: 'GET',
+    url: '/api/patients/:patientId/relatives',
+    status: 200,
+    params: patientParams,
+    reply: z.object({ relatives: z.array(relativeAccessSchema) }),
+  }),
+  /** The patient lets a relative download their data, or no longer does. */
+  setDataDownload: route({
+    method: 'PUT',
+    url: '/api/patients/:patientId/relatives/:personId/data-download',
+    status: 200,
+    params: z.object({ patientId: id, personId: id }),
+    body: z.strictObject({ allowed: z.boolean() }),
+    reply: z.object({ relatives: z.array(relativeAccessSchema) }),
   }),
 } as const;
 

@@ -102,6 +102,8 @@ export const familyOverviewSchema = z.object({
   /** The reader is the patient themself. */
   self: z.boolean(),
   shareVitals: z.boolean(),
+  /** The reader may download the patient's data (the patient themself, or a relative they allow). */
+  mayDownload: z.boolean(),
   presence: presenceSchema,
   /** Null when the patient has not consented to share them with this person. */
   vitals: z
@@ -116,6 +118,16 @@ export const familyOverviewSchema = z.object({
   call: callOfferSchema.nullable(),
 });
 export type FamilyOverview = z.infer<typeof familyOverviewSchema>;
+
+/** One of the patient's relatives as the patient's own page lists them, with what they let them do. */
+export const relativeAccessSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  ...relationFields,
+  /** The patient lets them download all their data for them. */
+  mayDownload: z.boolean(),
+});
+export type RelativeAccess = z.infer<typeof relativeAccessSchema>;
 
 export const news2ViewSchema = z.object({
   score: z.number(),
@@ -412,6 +424,9 @@ export const CHANGE_ACTIONS = [
   'consent.recorded',
   'report.written',
   'report.amended',
+  'data.exported',
+  'data.download_allowed',
+  'data.download_withdrawn',
 ] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 /** A change's detail: a few named values (names, ids, counts, roles), never a secret. */

@@ -1,8 +1,15 @@
 /**
- * What /fhir/R4 serves, as a CapabilityStatement: exactly the resources, interactions and search
- * parameters that web/fhir/routes.ts answers, JSON only.
+ * What /fhir/R4 serves, as a CapabilityStatement: exactly the resources, interactions, search
+ * parameters and operations that web/fhir/routes.ts and web/fhir/export.ts answer, JSON only (the
+ * Bulk Data `$export` files are NDJSON).
  */
 const param = (name: string, type: string, documentation: string) => ({ name, type, documentation });
+const BULK = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/';
+const exportOperation = (level: 'patient' | 'group', documentation: string) => ({
+  name: 'export',
+  definition: `${BULK}${level}-export`,
+  documentation,
+});
 
 /** A patient's records searched by patient, by a time, a page at a time. */
 const dated = (type: string, time: string, timeText: string, documentation: string) => ({
@@ -40,6 +47,12 @@ export function capabilityStatement(base: string, date: string) {
               param('_id', 'token', 'Patient id'),
               param('identifier', 'token', 'INS of a qualified identity (urn:oid:1.2.250.1.213.1.4.8|value)'),
             ],
+            operation: [
+              exportOperation(
+                'patient',
+                'Bulk Data export (Prefer: respond-async) of the patients of your care teams (Patient/$export) or of one (Patient/[id]/$export): _type, _since, _outputFormat=application/fhir+ndjson',
+              ),
+            ],
           },
           {
             type: 'Practitioner',
@@ -74,6 +87,17 @@ export function capabilityStatement(base: string, date: string) {
             'When the version was signed',
             'Signed teleconsultation reports, one per signed version',
           ),
+          {
+            type: 'Group',
+            documentation: 'A care team of yours, as a Group of type person listing its patients.',
+            interaction: [{ code: 'read' }],
+            operation: [
+              exportOperation(
+                'group',
+                'Bulk Data export (Prefer: respond-async) of a care team: _type, _since, _outputFormat=application/fhir+ndjson',
+              ),
+            ],
+          },
         ],
       },
     ],

@@ -93,7 +93,7 @@ const querySchemas = {
 };
 
 /** The search's parameters, or a 400 that names the ones refused. */
-function parseQuery<S extends z.ZodType>(schema: S, request: FastifyRequest): z.infer<S> {
+export function parseQuery<S extends z.ZodType>(schema: S, request: FastifyRequest): z.infer<S> {
   const parsed = schema.safeParse(request.query);
   if (parsed.success) return parsed.data;
   const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || 'query'))];
@@ -111,13 +111,13 @@ function parseId(request: FastifyRequest): string {
   return parsed.data.id;
 }
 
-function send(reply: FastifyReply, body: object): string {
+export function send(reply: FastifyReply, body: object): string {
   void reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
   return JSON.stringify(body);
 }
 
 /** A patient of the member's teams; an unknown one and another team's answer alike. */
-function ownPatient(c: WebContext, person: Person, patientId: string): string {
+export function ownPatient(c: WebContext, person: Person, patientId: string): string {
   if (!c.registry.hasPatient(patientId) || !c.people.inTeamOf(person, patientId))
     throw new VigieError('patient_not_found', 'no such patient in your care teams');
   return patientId;
@@ -128,7 +128,7 @@ function unknownRecord(): never {
   throw new VigieError('patient_not_found', 'no such patient in your care teams');
 }
 
-function patientResource(c: WebContext, patientId: string): FhirPatient {
+export function patientResource(c: WebContext, patientId: string): FhirPatient {
   return toFhirPatient({
     id: patientId,
     label: c.registry.patientLabel(patientId) ?? patientId,
@@ -449,7 +449,7 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
 
 const STARTED = new Date().toISOString();
 
-function queryOf(request: FastifyRequest): Record<string, string | string[]> {
+export function queryOf(request: FastifyRequest): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const query: unknown = request.query;
   if (typeof query !== 'object' || query === null) return out;

@@ -173,6 +173,7 @@ export async function familyOverview(c: WebContext, link: CareLink): Promise<Fam
     relationText: link.relationText,
     self: link.self,
     shareVitals: link.shareVitals,
+    mayDownload: link.self || link.mayDownload,
     presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
     vitals: link.shareVitals
       ? { latest: now.latest, recent: now.recent.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2 })) }

@@ -762,6 +762,26 @@ const fr = {
   'report.list.close': 'Fermer',
   'report.list.pdf': 'Télécharger (PDF)',
   'report.consent.when': 'Date et heure du consentement écrit',
+  // ANCHOR --- the patient's data, out (export) ---
+  'changes.data.exported': '{name} a téléchargé toutes les données du patient',
+  'changes.data.download_allowed': '{name} peut désormais télécharger les données du patient',
+  'changes.data.download_withdrawn': '{name} ne peut plus télécharger les données du patient',
+  'mydata.title': 'Mes données',
+  'mydata.title.relative': 'Les données de {patient}',
+  'mydata.intro':
+    'Téléchargez en un clic tout ce que Vigie garde sur vous : votre identité, vos appareils et toutes vos mesures.',
+  'mydata.intro.relative':
+    '{patient} vous permet de télécharger toutes ses données : identité, appareils et toutes ses mesures.',
+  'mydata.format':
+    'Le fichier est au format FHIR, la norme d’échange des données de santé : le logiciel de votre médecin traitant sait le lire. Gardez-le en lieu sûr : il contient des données de santé.',
+  'mydata.format.relative':
+    'Le fichier est au format FHIR, la norme d’échange des données de santé : le logiciel de son médecin traitant sait le lire. Gardez-le en lieu sûr : il contient des données de santé.',
+  'mydata.download': 'Télécharger mes données',
+  'mydata.download.relative': 'Télécharger les données de {patient}',
+  'mydata.relatives': 'Qui peut télécharger mes données pour moi',
+  'mydata.relatives.none': 'Aucun proche pour l’instant.',
+  'mydata.relatives.allow': 'peut télécharger toutes mes données, mesures comprises',
+  'mydata.relatives.saved': 'Votre choix est enregistré.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -1522,6 +1542,25 @@ const en: Record<MessageKey, string> = {
   'report.list.close': 'Close',
   'report.list.pdf': 'Download (PDF)',
   'report.consent.when': 'Date and time of the written consent',
+  // ANCHOR --- the patient's data, out (export) ---
+  'changes.data.exported': '{name} downloaded all the patient’s data',
+  'changes.data.download_allowed': '{name} may now download the patient’s data',
+  'changes.data.download_withdrawn': '{name} may no longer download the patient’s data',
+  'mydata.title': 'My data',
+  'mydata.title.relative': '{patient}’s data',
+  'mydata.intro':
+    'Download in one click everything Vigie keeps about you: your identity, your devices and all your readings.',
+  'mydata.intro.relative': '{patient} lets you download all their data: identity, devices and all their readings.',
+  'mydata.format':
+    'The file is in FHIR format, the standard for exchanging health data: your GP’s software can read it. Keep it somewhere safe: it holds health data.',
+  'mydata.format.relative':
+    'The file is in FHIR format, the standard for exchanging health data: their GP’s software can read it. Keep it somewhere safe: it holds health data.',
+  'mydata.download': 'Download my data',
+  'mydata.download.relative': 'Download {patient}’s data',
+  'mydata.relatives': 'Who may download my data for me',
+  'mydata.relatives.none': 'No relative yet.',
+  'mydata.relatives.allow': 'may download all my data, readings included',
+  'mydata.relatives.saved': 'Your choice is saved.',
 };
 
 export const LANGS = ['fr', 'en'] as const;
