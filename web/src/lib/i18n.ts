@@ -769,9 +769,9 @@ const fr = {
   'mydata.title': 'Mes données',
   'mydata.title.relative': 'Les données de {patient}',
   'mydata.intro':
-    'Téléchargez en un clic tout ce que Vigie garde sur vous : votre identité, vos appareils et toutes vos mesures.',
+    'Téléchargez en un clic tout ce que Vigie garde sur vous : votre identité, vos appareils, toutes vos mesures, vos alertes, le cahier de liaison, vos consultations et leurs comptes rendus.',
   'mydata.intro.relative':
-    '{patient} vous permet de télécharger toutes ses données : identité, appareils et toutes ses mesures.',
+    '{patient} vous permet de télécharger toutes ses données : identité, appareils, mesures, alertes, cahier de liaison, consultations et comptes rendus.',
   'mydata.format':
     'Le fichier est au format FHIR, la norme d’échange des données de santé : le logiciel de votre médecin traitant sait le lire. Gardez-le en lieu sûr : il contient des données de santé.',
   'mydata.format.relative':
@@ -1549,8 +1549,9 @@ const en: Record<MessageKey, string> = {
   'mydata.title': 'My data',
   'mydata.title.relative': '{patient}’s data',
   'mydata.intro':
-    'Download in one click everything Vigie keeps about you: your identity, your devices and all your readings.',
-  'mydata.intro.relative': '{patient} lets you download all their data: identity, devices and all their readings.',
+    'Download in one click everything Vigie keeps about you: your identity, your devices, all your readings, your alerts, the care notes, your consultations and their reports.',
+  'mydata.intro.relative':
+    '{patient} lets you download all their data: identity, devices, readings, alerts, care notes, consultations and reports.',
   'mydata.format':
     'The file is in FHIR format, the standard for exchanging health data: your GP’s software can read it. Keep it somewhere safe: it holds health data.',
   'mydata.format.relative':
