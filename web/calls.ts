@@ -30,6 +30,8 @@ export interface CallOfferRecord {
   readonly family: boolean;
   /** The clinician who opened it, as their pages show them. */
   readonly caller: string;
+  /** The scheduled consultation it holds, when the clinician opened it in that consultation's slot. */
+  readonly appointmentId: string | null;
   /** Those asked to join, and where each stands (their page rang, they declined, they answered). */
   readonly invitees: ReadonlyMap<string, { readonly seat: Seat; state: InviteeState }>;
 }
@@ -63,7 +65,7 @@ export class Calls {
   /** Opens a consultation for a patient; it replaces the patient's previous one. */
   open(
     patientId: string,
-    o: { family: boolean; caller: string; invitees: readonly Seat[] },
+    o: { family: boolean; caller: string; invitees: readonly Seat[]; appointmentId?: string },
     now = Date.now(),
   ): CallOfferRecord {
     const offer = {
@@ -73,6 +75,7 @@ export class Calls {
       expiresAt: now + this.#ttlSeconds * 1000,
       family: o.family,
       caller: o.caller.slice(0, 60),
+      appointmentId: o.appointmentId ?? null,
       invitees: new Map<string, { seat: Seat; state: InviteeState }>(
         o.invitees.map((seat) => [seat.personKey, { seat, state: 'invited' }]),
       ),
@@ -107,6 +110,12 @@ export class Calls {
       name: seat.displayName,
       state,
     }));
+  }
+
+  /** The invitee a participant id stands for (a call link names its participant), if any. */
+  seatOf(offer: CallOfferRecord, participantId: string): Seat | undefined {
+    for (const { seat } of offer.invitees.values()) if (this.participantId(offer, seat) === participantId) return seat;
+    return undefined;
   }
 
   participantId(offer: Pick<CallOfferRecord, 'roomId'>, who: Pick<Seat, 'role' | 'personKey'>): string {

@@ -412,6 +412,8 @@ export const CHANGE_ACTIONS = [
   'consent.recorded',
   'report.written',
   'report.amended',
+  'appointment.done',
+  'appointment.missed',
 ] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 /** A change's detail: a few named values (names, ids, counts, roles), never a secret. */
@@ -611,6 +613,26 @@ export const reportSummarySchema = z.object({
 });
 export type ReportSummary = z.infer<typeof reportSummarySchema>;
 
+/**
+ * Where a scheduled consultation stands: `done` (FHIR `fulfilled`) once the clinician opened it in its
+ * slot and the patient joined; `missed` (FHIR `noshow`) when its slot ended without the patient.
+ */
+export const APPOINTMENT_STATUSES = ['booked', 'cancelled', 'done', 'missed'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+
+/**
+ * Who has joined a scheduled consultation, as the web service knows it: whether the clinician has
+ * opened the call in its slot, where each invitee stands (`answered`: they opened their link, so they are
+ * in the waiting room or the call), and how late the patient is once the start has passed without them.
+ */
+export const attendanceSchema = z.object({
+  open: z.boolean(),
+  people: z.array(inviteeSchema),
+  /** Whole minutes past the start, the patient not joined; null before the start, or once they have. */
+  lateMinutes: z.number().int().nullable(),
+});
+export type AttendanceView = z.infer<typeof attendanceSchema>;
+
 /** A scheduled teleconsultation as the console lists it (web/appointments.ts). */
 export const appointmentSchema = z.object({
   id: z.string(),
@@ -622,8 +644,9 @@ export const appointmentSchema = z.object({
   minutes: z.number().int(),
   inviteFamily: z.boolean(),
   reason: z.string(),
-  status: z.enum(['booked', 'cancelled', 'done']),
+  status: z.enum(APPOINTMENT_STATUSES),
   bookedAt: z.number(),
+  attendance: attendanceSchema,
 });
 export type AppointmentView = z.infer<typeof appointmentSchema>;
 /** One of the clinician's consultations of the day, with the patient named strictly. */

@@ -24,7 +24,14 @@ export function consultationRoutes(app: App, c: WebContext): void {
       requireRightOver(c.people, person, patientId, 'calls');
       if (!c.registry.hasPatient(patientId)) throw new VigieError('patient_not_found', 'unknown patient');
       const { seats, recipients } = invitees(c, patientId, inviteFamily, person.lang);
-      const offer = c.calls.open(patientId, { family: inviteFamily, caller: person.name, invitees: seats });
+      // Opened in the slot of one of their consultations with this patient, the call holds it.
+      const booked = c.appointments.current(patientId, person.id);
+      const offer = c.calls.open(patientId, {
+        family: inviteFamily,
+        caller: person.name,
+        invitees: seats,
+        ...(booked ? { appointmentId: booked.id } : {}),
+      });
       const clinician = await c.calls.link(offer, {
         role: 'clinician',
         personKey: person.id,
@@ -96,6 +103,10 @@ export function consultationRoutes(app: App, c: WebContext): void {
       const grant = checked.value;
       if (grant.roomId !== request.body.roomId) throw new VigieError('call_link_invalid', 'not for this room');
       const offer = c.calls.byRoom(grant.roomId);
+      // A page opening its link has joined (the waiting room, then the call): the patient's tablet
+      // comes with the link the clinician gave it, and this is where the web service learns of it.
+      const seat = offer && c.calls.seatOf(offer, grant.participantId);
+      if (offer && seat) joined(c, offer, seat.personKey);
       return {
         role: grant.role,
         name: grant.displayName,
@@ -103,6 +114,21 @@ export function consultationRoutes(app: App, c: WebContext): void {
         caller: offer?.caller ?? null,
       };
     },
+  });
+}
+
+/**
+ * An invitee took their link. The patient joining a consultation opened in a scheduled one's slot is
+ * that consultation held: it becomes `done`, in the change log under the clinician who holds it.
+ */
+export function joined(c: WebContext, offer: CallOfferRecord, personKey: string): void {
+  if (c.calls.setState(offer, personKey, 'answered')) announceInvitees(c, offer);
+  if (offer.appointmentId === null || personKey !== patientKey(offer.patientId)) return;
+  const held = c.appointments.fulfil(offer.appointmentId);
+  if (!held) return;
+  c.changes.record(held.clinicianId, 'appointment.done', {
+    patientId: held.patientId,
+    detail: { appointment: held.id, clinician: offer.caller, startsAt: held.startsAt },
   });
 }
 

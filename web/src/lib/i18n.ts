@@ -762,6 +762,20 @@ const fr = {
   'report.list.close': 'Fermer',
   'report.list.pdf': 'Télécharger (PDF)',
   'report.consent.when': 'Date et heure du consentement écrit',
+  // ANCHOR consultation reminders, who has joined, appointments that end
+  'changes.appointment.done': 'Téléconsultation avec {clinician} tenue',
+  'changes.appointment.missed': 'Téléconsultation avec {clinician} manquée : le patient ne l’a pas rejointe',
+  'appointments.status.done': 'Tenue',
+  'appointments.status.missed': 'Manquée : le patient ne s’est pas connecté',
+  'appointments.late': 'Le patient est en retard de {minutes} min',
+  'appointments.notOpen': 'Consultation pas encore ouverte',
+  'appointments.open': 'Consultation ouverte',
+  'appointments.attendance': 'Qui a rejoint',
+  'appointments.seat.patient': 'Le patient',
+  'appointments.state.invited': 'pas encore là',
+  'appointments.state.ringing': 'l’appel sonne, pas encore là',
+  'appointments.state.declined': 'a répondu « pas maintenant »',
+  'appointments.state.answered': 'a rejoint',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -1522,6 +1536,20 @@ const en: Record<MessageKey, string> = {
   'report.list.close': 'Close',
   'report.list.pdf': 'Download (PDF)',
   'report.consent.when': 'Date and time of the written consent',
+  // ANCHOR consultation reminders, who has joined, appointments that end
+  'changes.appointment.done': 'Video consultation with {clinician} held',
+  'changes.appointment.missed': 'Video consultation with {clinician} missed: the patient did not join',
+  'appointments.status.done': 'Held',
+  'appointments.status.missed': 'Missed: the patient did not join',
+  'appointments.late': 'The patient is {minutes} min late',
+  'appointments.notOpen': 'Consultation not opened yet',
+  'appointments.open': 'Consultation open',
+  'appointments.attendance': 'Who has joined',
+  'appointments.seat.patient': 'The patient',
+  'appointments.state.invited': 'not here yet',
+  'appointments.state.ringing': 'the call is ringing, not here yet',
+  'appointments.state.declined': 'answered “not now”',
+  'appointments.state.answered': 'has joined',
 };
 
 export const LANGS = ['fr', 'en'] as const;
