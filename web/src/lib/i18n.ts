@@ -688,7 +688,6 @@ const fr = {
   'appointments.family': 'Inviter aussi les proches',
   'appointments.book': 'Planifier',
   'appointments.booked': 'Téléconsultation planifiée le {when} ; l’invitation part par e-mail.',
-  'appointments.upcoming': 'À venir',
   'appointments.none': 'Aucune téléconsultation à venir.',
   'appointments.withFamily': 'avec les proches',
   'appointments.cancel': 'Annuler',
@@ -767,7 +766,7 @@ const fr = {
   'changes.appointment.missed': 'Téléconsultation avec {clinician} manquée : le patient ne l’a pas rejointe',
   'appointments.status.done': 'Tenue',
   'appointments.status.missed': 'Manquée : le patient ne s’est pas connecté',
-  'appointments.late': 'Le patient est en retard de {minutes} min',
+  'appointments.late': 'Le patient est en retard de {minutes}\u00a0min',
   'appointments.notOpen': 'Consultation pas encore ouverte',
   'appointments.open': 'Consultation ouverte',
   'appointments.attendance': 'Qui a rejoint',
@@ -776,6 +775,8 @@ const fr = {
   'appointments.state.ringing': 'l’appel sonne, pas encore là',
   'appointments.state.declined': 'a répondu « pas maintenant »',
   'appointments.state.answered': 'a rejoint',
+  'appointments.person': '{name} : {state}',
+  'appointments.recentAndUpcoming': 'Récentes et à venir',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -1462,7 +1463,6 @@ const en: Record<MessageKey, string> = {
   'appointments.family': 'Invite the relatives too',
   'appointments.book': 'Schedule',
   'appointments.booked': 'Video consultation scheduled for {when}; the invitation goes out by e-mail.',
-  'appointments.upcoming': 'Upcoming',
   'appointments.none': 'No video consultation to come.',
   'appointments.withFamily': 'with the relatives',
   'appointments.cancel': 'Cancel',
@@ -1541,7 +1541,7 @@ const en: Record<MessageKey, string> = {
   'changes.appointment.missed': 'Video consultation with {clinician} missed: the patient did not join',
   'appointments.status.done': 'Held',
   'appointments.status.missed': 'Missed: the patient did not join',
-  'appointments.late': 'The patient is {minutes} min late',
+  'appointments.late': 'The patient is {minutes}\u00a0min late',
   'appointments.notOpen': 'Consultation not opened yet',
   'appointments.open': 'Consultation open',
   'appointments.attendance': 'Who has joined',
@@ -1550,6 +1550,8 @@ const en: Record<MessageKey, string> = {
   'appointments.state.ringing': 'the call is ringing, not here yet',
   'appointments.state.declined': 'answered “not now”',
   'appointments.state.answered': 'has joined',
+  'appointments.person': '{name}: {state}',
+  'appointments.recentAndUpcoming': 'Recent and upcoming',
 };
 
 export const LANGS = ['fr', 'en'] as const;
