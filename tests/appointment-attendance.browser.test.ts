@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { sendAs } from './support/cookies.ts';
-import { accessibilityViolations, artifactPath, overflowing, useBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { looksRight as checkPage, useBrowser, LANGS, SCREENS } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 
 const t = usePipeline();
@@ -22,26 +22,8 @@ const MINUTE = 60_000;
 const say = (lang: 'fr' | 'en', key: keyof typeof MESSAGES.fr, params: Record<string, string> = {}) =>
   MESSAGES[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');
 
-/**
- * Nothing beyond the screen's edge, no accessibility violation, and a screenshot. `within`: only that
- * part is checked element by element (the console's patient list scrolls sideways on a phone by design).
- */
-async function looksRight(page: Page, shot: string, within?: string): Promise<void> {
-  if (within === undefined) expect(await overflowing(page), `${shot} fits`).toEqual([]);
-  else {
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), shot).toBe(true);
-    const outside = await page
-      .getByTestId(within)
-      .evaluate(
-        (card) =>
-          [card, ...card.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .length,
-      );
-    expect(outside, `${shot}: ${within} fits`).toBe(0);
-  }
-  expect(await accessibilityViolations(page), shot).toEqual([]);
-  await page.screenshot({ path: artifactPath(`attendance-${shot}.png`), fullPage: true });
-}
+/** The page checked and its screenshot in tests/artifacts/attendance-`shot`.png. */
+const looksRight = (page: Page, shot: string, within?: string) => checkPage(page, `attendance-${shot}.png`, within);
 
 describe('who has joined a scheduled consultation, in the console', () => {
   it('says who is late, who has joined, and how the consultations ended', async () => {
