@@ -228,6 +228,34 @@ describe('consultation reminders', () => {
     expect(all.every((m) => m.subject?.startsWith('Rappel'))).toBe(true);
   });
 
+  it('tries again at the next tick when the ingest cannot take the reminder', async () => {
+    const { device } = await s.senior('Mme Garnier');
+    const { patientId } = device;
+    const doctor = await s.clinician({ name: 'Dr Roux', email: 'roux@vigie.test' });
+    await s.family(patientId, { name: 'Rose Garnier', email: 'rose@vigie.test', role: 'patient' });
+    const startsAt = inHours(50);
+    const id = await book(patientId, doctor.cookie, { startsAt, minutes: 20, reason: 'x' });
+    await smtp.waitFor(1);
+    smtp.received.length = 0;
+    const restart = async (alertsApi: { url: string; token: string }) => {
+      await s.web.close();
+      s.web = new WebServer({ ...s.webOptions, alertsApi });
+      s.webUrl = await s.web.listen();
+    };
+
+    // The ingest is unreachable: the reminder is not marked sent.
+    await restart({ url: 'http://127.0.0.1:9', token: s.alertsApi.token });
+    await tickAt(startsAt - 24 * HOUR);
+    expect(s.appointments.reminded(id)).toEqual({ day: null, soon: null });
+    // It is back: the next tick sends it.
+    await restart(s.alertsApi);
+    await s.web.tickAppointments();
+    expect(s.appointments.reminded(id)?.day).toEqual(expect.any(Number));
+    expect((await smtp.waitFor(1)).map((m) => [addressOf(m), m.subject?.startsWith('Rappel')])).toEqual([
+      ['rose@vigie.test', true],
+    ]);
+  });
+
   it('does not repeat the invitation as a reminder when booked less than 36 hours ahead', async () => {
     const { patientId, doctor } = await household('Mme Petit');
     const startsAt = inHours(30);

@@ -39,7 +39,14 @@ export class AppointmentScheduler {
   }
 
   start(everyMs: number): void {
-    this.#timer ??= setInterval(() => void this.tick(), everyMs).unref();
+    // A tick that fails (the database busy, say) is logged; the next one tries again.
+    this.#timer ??= setInterval(
+      () =>
+        void this.tick().catch((error: unknown) =>
+          this.#o.logger.error({ error: String(error) }, 'appointment tick failed'),
+        ),
+      everyMs,
+    ).unref();
   }
 
   /** Does what is due now; a tick asked while one runs waits for it rather than running twice. */
@@ -51,7 +58,7 @@ export class AppointmentScheduler {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#running;
+    await this.#running?.catch(() => undefined);
   }
 
   async #run(): Promise<void> {
