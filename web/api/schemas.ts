@@ -61,16 +61,23 @@ export type CallOffer = z.infer<typeof callOfferSchema>;
 
 /**
  * Where someone asked to join a consultation stands, as the web service knows it: `invited` (asked),
- * `ringing` (their page shows the incoming call), `declined` ("not now"), `answered` (they asked for
- * their link). Waiting and in the call are the SFU's to say.
+ * `ringing` (their page shows the incoming call), `declined` ("not now"), `answered` (they took or
+ * opened their link). Waiting and in the call are the SFU's to say (INVITEE_PRESENCES).
  */
 export const INVITEE_STATES = ['invited', 'ringing', 'declined', 'answered'] as const;
 export type InviteeState = (typeof INVITEE_STATES)[number];
+/**
+ * Where an invitee is now, as the SFU reports it (sfu/presence-report.ts): in the `waiting` room, `in-call`
+ * (let in), or `away` (not in the room); null until the SFU has said anything about the room.
+ */
+export const INVITEE_PRESENCES = ['waiting', 'in-call', 'away'] as const;
+export type InviteePresence = (typeof INVITEE_PRESENCES)[number];
 export const inviteeSchema = z.object({
   participantId: z.string(),
   role: z.enum(CALL_ROLES),
   name: z.string(),
   state: z.enum(INVITEE_STATES),
+  presence: z.enum(INVITEE_PRESENCES).nullable(),
 });
 export type InviteeView = z.infer<typeof inviteeSchema>;
 export const consultationStatusSchema = z.object({

@@ -90,6 +90,22 @@ export function consultationRoutes(app: App, c: WebContext): void {
     },
   });
 
+  // The SFU says who is in a room after each change; the care team following the patient is told.
+  app.route({
+    ...routeOf(ROUTES.callPresence, 'service'),
+    handler: async (request) => {
+      if (!c.calls.fromSfu(request.headers.authorization)) {
+        throw new VigieError('sign_in_required', 'only the SFU reports presence');
+      }
+      const offer = c.calls.recordPresence(request.body);
+      if (!offer) return { ok: true as const };
+      // The patient in the room (waiting or let in) has joined, however their page came there.
+      if (request.body.participants.some((p) => p.role === 'patient')) joined(c, offer, patientKey(offer.patientId));
+      announceInvitees(c, offer);
+      return { ok: true as const };
+    },
+  });
+
   // Anyone holding a link may learn whether it is still good (and nothing a forger could not read in it).
   app.route({
     ...routeOf(ROUTES.checkCallLink, 'public'),

@@ -777,6 +777,9 @@ const fr = {
   'appointments.state.answered': 'a rejoint',
   'appointments.person': '{name} : {state}',
   'appointments.recentAndUpcoming': 'Récentes et à venir',
+  'appointments.presence.waiting': 'en salle d’attente',
+  'appointments.presence.in-call': 'dans l’appel',
+  'appointments.presence.away': 'a ouvert son lien, n’est pas dans la salle',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -1552,6 +1555,9 @@ const en: Record<MessageKey, string> = {
   'appointments.state.answered': 'has joined',
   'appointments.person': '{name}: {state}',
   'appointments.recentAndUpcoming': 'Recent and upcoming',
+  'appointments.presence.waiting': 'in the waiting room',
+  'appointments.presence.in-call': 'in the call',
+  'appointments.presence.away': 'opened their link, not in the room',
 };
 
 export const LANGS = ['fr', 'en'] as const;
