@@ -3,7 +3,8 @@
  * consultations" and the patient's page say, in words, that the patient is 6 minutes late and the call
  * not yet opened; once the clinician opens it and the daughter joins, the lists (asked again every
  * 20 s: the page's clock is moved, never waited for) say who has joined; then the consultation held
- * ("Tenue") and another one missed ("Manquée"). Phone, tablet and desktop, French and English,
+ * ("Tenue") once the patient's tablet is in the waiting room (as the real SFU reports it), and another
+ * one missed ("Manquée"). Phone, tablet and desktop, French and English,
  * axe-core clean, nothing beyond the screen's edge; screenshots in tests/artifacts/attendance-*.png.
  */
 import { describe, expect, it } from 'vitest';
@@ -13,9 +14,12 @@ import { useFamilyStack } from './support/family-stack.ts';
 import { sendAs } from './support/cookies.ts';
 import { looksRight as checkPage, useBrowser, LANGS, SCREENS } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
+import WebSocket from 'ws';
+import { join } from './support/sfu.ts';
+import { SignallingClient, type SocketLike } from '../web/src/lib/signalling.ts';
 
 const t = usePipeline();
-const s = useFamilyStack(t);
+const s = useFamilyStack(t, { sfu: true });
 const openPage = useBrowser({ media: 'absent' });
 
 const MINUTE = 60_000;
@@ -65,7 +69,9 @@ describe('who has joined a scheduled consultation, in the console', () => {
     }
 
     // The doctor opens the call in the slot, the daughter joins; the list says so at its next look.
-    expect((await send('POST', '/api/consultations', doctor.cookie, { patientId })).status).toBe(201);
+    const opened = await send('POST', '/api/consultations', doctor.cookie, { patientId });
+    expect(opened.status).toBe(201);
+    const { roomId, links } = (await opened.json()) as { roomId: string; links: { patient: string } };
     expect((await send('POST', `/api/patients/${patientId}/call-link`, daughter.cookie)).status).toBe(200);
     await home.clock.runFor(20_000);
     const person = (lang: 'fr' | 'en', name: string, state: 'answered' | 'invited') =>
@@ -114,7 +120,39 @@ describe('who has joined a scheduled consultation, in the console', () => {
       }
     }
 
-    // The patient joins: held. The other consultation's slot ends without its patient: missed.
+    // The patient's tablet (with the link the clinician gave it) enters the waiting room, as the SFU
+    // reports: no longer late, and the consultation is held.
+    const tablet = await SignallingClient.open(s.webOptions.sfuUrl, (u) => new WebSocket(u) as unknown as SocketLike);
+    try {
+      expect((await join(tablet, roomId, new URL(links.patient).hash.slice(1))).admitted).toBe(false);
+      for (const { lang, locale } of LANGS) {
+        for (const screen of SCREENS) {
+          const page = await openPage({ url: `${s.webUrl}/console/`, screen, locale, cookie: doctor.cookie });
+          await expect.poll(() => page.getByTestId('today-appointments').count()).toBe(1);
+          if (today) {
+            const row = page.getByTestId('today-appointment').first();
+            await expect
+              .poll(() => row.getByTestId('attendance-people').locator('li').first().textContent())
+              .toBe(
+                say(lang, 'appointments.person', {
+                  name: say(lang, 'appointments.seat.patient'),
+                  state: say(lang, 'appointments.presence.waiting'),
+                }),
+              );
+            expect(await row.getByTestId('attendance-outcome').textContent()).toBe(
+              `✓ ${say(lang, 'appointments.status.done')}`,
+            );
+            expect(await row.getByTestId('attendance-late').count()).toBe(0);
+          }
+          await looksRight(page, `today-waiting-${lang}-${screen.name}`, 'today-appointments');
+          await page.context().close();
+        }
+      }
+    } finally {
+      tablet.close();
+    }
+
+    // The patient joins from her own page too; the other consultation's slot ends without its patient: missed.
     expect((await send('POST', `/api/patients/${patientId}/call-link`, senior.cookie)).status).toBe(200);
     s.appointmentsClock.aheadMs = startsAt + 41 * MINUTE - Date.now();
     await s.web.tickAppointments();
