@@ -14,6 +14,9 @@ import { VigieError } from '../common/errors.ts';
 import { PEOPLE_MIGRATIONS } from './people.ts';
 import { APPOINTMENT_STATUSES, type AppointmentStatus } from './api/schemas.ts';
 
+// Defined with the API's schemas (the pages read them); the store's users find them here too.
+export { APPOINTMENT_STATUSES, type AppointmentStatus };
+
 /** Bounds of one consultation's length, in minutes. */
 export const APPOINTMENT_MINUTES = { min: 10, max: 60 } as const;
 /** How long before its start the patient and relatives may join. */
