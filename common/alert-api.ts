@@ -91,10 +91,14 @@ export const FAMILY_ACTIONS: ReadonlySet<AlertAction['action']> = new Set(['acce
 /**
  * POST /appointments/invitations: the web service asks the ingest to send these people a scheduled
  * consultation's calendar invitation (`booked`: METHOD:REQUEST) or its cancellation (`cancelled`:
- * METHOD:CANCEL, same UID).
+ * METHOD:CANCEL, same UID), by e-mail and Web Push; or one of its reminders (web/appointments.ts
+ * REMINDERS): `reminder`, the day before, by e-mail with the same calendar file (METHOD:REQUEST, same
+ * UID: the calendar updates its event), and `starting`, shortly before, by Web Push only.
  */
+export const APPOINTMENT_MESSAGE_KINDS = ['booked', 'cancelled', 'reminder', 'starting'] as const;
+export type AppointmentMessageKind = (typeof APPOINTMENT_MESSAGE_KINDS)[number];
 export const appointmentInvitationRequestSchema = z.object({
-  kind: z.enum(['booked', 'cancelled']),
+  kind: z.enum(APPOINTMENT_MESSAGE_KINDS),
   appointmentId: z.string().regex(/^a-[0-9a-f]{12}$/),
   patientId: z.string().min(1).max(100),
   personIds: z.array(z.string().min(1).max(100)).min(1).max(50),

@@ -304,7 +304,18 @@ if (built.status !== 0) {
   await shutdown(1);
 }
 const sfuUrl = `ws://127.0.0.1:${ports.sfu}/signal`;
-await start('sfu', 'sfu/main.ts', [], { SFU_PORT: String(ports.sfu), VIGIE_CALL_SECRET: callSecret }, 'sfu listening');
+await start(
+  'sfu',
+  'sfu/main.ts',
+  [],
+  {
+    SFU_PORT: String(ports.sfu),
+    VIGIE_CALL_SECRET: callSecret,
+    // The web service starts next; the SFU reports room presence to it from the first call.
+    SFU_WEB_URL: `http://127.0.0.1:${ports.web}`,
+  },
+  'sfu listening',
+);
 await start(
   'web',
   'web/main.ts',

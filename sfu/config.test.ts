@@ -50,3 +50,14 @@ describe('SFU configuration: signalling limits', () => {
     expect(problems).toContain(`${name}:`);
   });
 });
+
+describe('SFU configuration: presence reports', () => {
+  it('reports to the web service only when SFU_WEB_URL names it', () => {
+    expect(readSfuConfig(secret).SFU_WEB_URL).toBeUndefined();
+    expect(readSfuConfig({ ...secret, SFU_WEB_URL: '' }).SFU_WEB_URL).toBeUndefined();
+    expect(readSfuConfig({ ...secret, SFU_WEB_URL: 'http://127.0.0.1:8080' }).SFU_WEB_URL).toBe(
+      'http://127.0.0.1:8080',
+    );
+    expect(() => readSfuConfig({ ...secret, SFU_WEB_URL: 'web service' })).toThrow(ConfigError);
+  });
+});

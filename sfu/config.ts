@@ -22,6 +22,11 @@ export const sfuConfigSchema = z
     SFU_MAX_SOCKETS_PER_CLIENT: env.int(LIMITS.maxSocketsPerClient, 1),
     SFU_MESSAGES_PER_SECOND: env.int(LIMITS.messagesPerSecond, 1),
     SFU_MESSAGE_BURST: env.int(LIMITS.messageBurst, 1),
+    /** The web service, where the SFU reports who is in each room (none: not reported). */
+    SFU_WEB_URL: z
+      .url()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
     VIGIE_CALL_SECRET: z
       .string()
       .min(32, 'VIGIE_CALL_SECRET must have at least 32 characters (shared with the web API)'),

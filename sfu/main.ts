@@ -3,6 +3,7 @@ import { ConfigError } from '../common/config.ts';
 import { createLogger } from '../common/log.ts';
 import { readSfuConfig } from './config.ts';
 import { SfuServer } from './server.ts';
+import { reportPresenceTo } from './presence-report.ts';
 
 const logger = createLogger('sfu');
 let config;
@@ -35,6 +36,15 @@ const sfu = await SfuServer.create({
     messageBurst: config.SFU_MESSAGE_BURST,
   },
   logger,
+  ...(config.SFU_WEB_URL === undefined
+    ? {}
+    : {
+        onPresence: reportPresenceTo({
+          webUrl: () => config.SFU_WEB_URL ?? '',
+          secret: config.VIGIE_CALL_SECRET,
+          logger: logger.child({ component: 'presence' }),
+        }),
+      }),
 });
 await sfu.listen();
 

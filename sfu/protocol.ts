@@ -206,3 +206,16 @@ export const CLOSE = {
   /** Too many bad requests, or messages faster than the per-socket rate. */
   policy: 4008,
 } as const;
+
+/**
+ * Who is in a room now, as the SFU reports it to the web service after every change (a join, an
+ * admission, a departure): each participant by their opaque id and whether the clinician let them in
+ * (`admitted`: in the call) or they wait. `seq` grows with each report of a room, so that one
+ * overtaken on the way is ignored. Never a name: the web service knows who a participant id is.
+ */
+export const roomPresenceSchema = z.object({
+  roomId: id,
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  participants: z.array(z.object({ participantId: id, role: z.enum(ROLES), admitted: z.boolean() })).max(100),
+});
+export type RoomPresence = z.infer<typeof roomPresenceSchema>;

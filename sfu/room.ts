@@ -27,6 +27,7 @@ import {
   type Notifications,
   type Participant,
   type ProducerInfo,
+  type RoomPresence,
   type ResponseData,
   type Source,
   type TransportInfo,
@@ -78,13 +79,25 @@ export class Room {
   readonly #members = new Map<string, Member>();
   /** Participant id -> the seat the clinician admitted (clinicians: the seat they joined from). */
   readonly #admittedSeats = new Map<string, string>();
+  /** Told who is in the room after each change (sfu/presence-report.ts), with a growing `seq`. */
+  readonly #onPresence: (presence: RoomPresence) => void;
+  #presenceSeq = 0;
   readonly #chat: ChatMessage[] = [];
   #slot: WorkerSlot | undefined;
   #router: Promise<Router> | undefined;
   #ended = false;
   emptySince: number | undefined;
 
-  constructor(id: string, patientId: string, pool: WorkerPool, network: MediaNetwork, limits: RoomLimits, log: Logger) {
+  constructor(
+    id: string,
+    patientId: string,
+    pool: WorkerPool,
+    network: MediaNetwork,
+    limits: RoomLimits,
+    log: Logger,
+    onPresence: (presence: RoomPresence) => void = () => undefined,
+  ) {
+    this.#onPresence = onPresence;
     this.id = id;
     this.patientId = patientId;
     this.#pool = pool;
@@ -139,6 +152,7 @@ export class Room {
     this.#broadcast('participant', this.#describe(member), (m) => this.#sees(m, member));
     if (!clinicianWas && grant.role === 'clinician') this.#tellWaiting(true);
     this.#log.info({ participant: grant.participantId, role: grant.role, admitted }, 'joined');
+    this.#reportPresence();
     return {
       participantId: grant.participantId,
       role: grant.role,
@@ -157,6 +171,7 @@ export class Room {
     if (!member || member.link !== link) return;
     this.#removeMember(member, true);
     this.#log.info({ participant: participantId }, 'left');
+    this.#reportPresence();
   }
 
   admit(by: CallGrant, participantId: string): void {
@@ -169,6 +184,7 @@ export class Room {
     for (const message of this.#chat) member.link.notify('chat', message);
     this.#broadcast('participant', this.#describe(member), (m) => this.#sees(m, member));
     this.#log.info({ participant: participantId, by: by.participantId }, 'admitted');
+    this.#reportPresence();
   }
 
   requestMute(by: CallGrant, participantId: string): void {
@@ -202,6 +218,7 @@ export class Room {
     }
     this.#releaseRouter();
     this.#log.info({ by: by.participantId }, 'ended for all');
+    this.#reportPresence();
   }
 
   async createTransport(grant: CallGrant): Promise<TransportInfo> {
@@ -320,6 +337,7 @@ export class Room {
     }
     this.emptySince = Date.now();
     this.#log.warn('media server lost; participants asked to rejoin');
+    this.#reportPresence();
   }
 
   /** Ends everything without notice (server shutdown). */
@@ -367,6 +385,19 @@ export class Room {
       if (clinicianWas && !this.#clinicianPresent()) this.#tellWaiting(false);
     }
     if (this.#members.size === 0) this.#releaseRouter();
+  }
+
+  #reportPresence(): void {
+    const participants = [...this.#members.values()].map((m) => ({
+      participantId: m.grant.participantId,
+      role: m.grant.role,
+      admitted: this.#isAdmitted(m),
+    }));
+    try {
+      this.#onPresence({ roomId: this.id, seq: (this.#presenceSeq += 1), participants });
+    } catch (error) {
+      this.#log.warn({ error: String(error) }, 'presence report failed');
+    }
   }
 
   #clinicianPresent(): boolean {

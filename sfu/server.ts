@@ -14,7 +14,7 @@ import { CallError, Room, type RoomLimits } from './room.ts';
 import { signallingLimits, type SignallingLimits } from './signalling-limits.ts';
 import { CallTokens, type CallGrant } from './tokens.ts';
 import { WorkerPool } from './worker-pool.ts';
-import type { ErrorCode } from './protocol.ts';
+import type { ErrorCode, RoomPresence } from './protocol.ts';
 
 export interface SfuOptions {
   readonly host: string;
@@ -32,6 +32,8 @@ export interface SfuOptions {
   readonly signalling?: Partial<SignallingLimits>;
   /** The clock of the per-socket message budgets (tests stop it). */
   readonly clock?: () => number;
+  /** Told who is in a room after each change (sfu/presence-report.ts sends it to the web service); none by default. */
+  readonly onPresence?: (presence: RoomPresence) => void;
 }
 
 export const SIGNAL_PATH = '/signal';
@@ -146,7 +148,15 @@ export class SfuServer implements Lobby {
     if (grant.roomId !== roomId) throw new CallError('wrong_room', 'this invitation is for another consultation');
     let room = this.rooms.get(roomId);
     if (!room) {
-      room = new Room(roomId, grant.patientId, this.pool, this.#o.network, this.#o.limits, this.#log);
+      room = new Room(
+        roomId,
+        grant.patientId,
+        this.pool,
+        this.#o.network,
+        this.#o.limits,
+        this.#log,
+        this.#o.onPresence,
+      );
       this.rooms.set(roomId, room);
     }
     return { grant, room };

@@ -2,7 +2,7 @@
  * Invitations to a teleconsultation: signed, expiring tokens (JWT, HS256, via `jose`) that carry the
  * room and the role. The web API issues them; the SFU gives a transport to nobody without one.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { ROLES, type Role } from './protocol.ts';
@@ -118,4 +118,20 @@ export class CallTokens {
       return { ok: false, error: error instanceof errors.JWTExpired ? 'token_expired' : 'token_invalid' };
     }
   }
+}
+
+/**
+ * The bearer token the SFU reports room presence with to the web service (sfu/presence-report.ts):
+ * derived from the call secret both already share, so that no second secret is configured, and
+ * useless for anything else (a call invitation is a signed JWT, not this).
+ */
+export function presenceToken(secret: string): string {
+  return createHmac('sha256', secret).update('vigie sfu room presence v1').digest('base64url');
+}
+
+/** Whether an Authorization header carries the presence token (compared in constant time). */
+export function isPresenceAuthorization(secret: string, authorization: string | undefined): boolean {
+  const expected = Buffer.from(`Bearer ${presenceToken(secret)}`);
+  const given = Buffer.from(authorization ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { sendAs } from './support/cookies.ts';
-import { accessibilityViolations, artifactPath, overflowing, useBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { looksRight as checkPage, useBrowser, LANGS, SCREENS } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 import { appointmentWhen, clockTime } from '../common/appointment-time.ts';
 
@@ -20,26 +20,8 @@ const t = usePipeline();
 const s = useFamilyStack(t, { sfu: true });
 const openPage = useBrowser({ media: 'absent' });
 
-/**
- * No sideways scroll. `within`: only that part is checked element by element (the console's patient
- * list is a region that scrolls sideways on a phone by design, its cells beyond the edge).
- */
-async function looksRight(page: Page, shot: string, within?: string): Promise<void> {
-  if (within === undefined) expect(await overflowing(page), `${shot} fits`).toEqual([]);
-  else {
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), shot).toBe(true);
-    const outside = await page
-      .getByTestId(within)
-      .evaluate(
-        (card) =>
-          [card, ...card.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .length,
-      );
-    expect(outside, `${shot}: ${within} fits`).toBe(0);
-  }
-  expect(await accessibilityViolations(page), shot).toEqual([]);
-  await page.screenshot({ path: artifactPath(`appointments-${shot}.png`), fullPage: true });
-}
+/** The page checked and its screenshot in tests/artifacts/appointments-`shot`.png. */
+const looksRight = (page: Page, shot: string, within?: string) => checkPage(page, `appointments-${shot}.png`, within);
 
 const say = (lang: 'fr' | 'en', key: keyof typeof MESSAGES.fr, params: Record<string, string>) =>
   MESSAGES[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');

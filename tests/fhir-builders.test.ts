@@ -121,30 +121,30 @@ const appointment = (o: Partial<Appointment> = {}): Appointment => ({
   bookedAt: T0 - 86_400_000,
   cancelledBy: null,
   cancelledAt: null,
+  settledAt: null,
   ...o,
 });
 
 describe('Appointment', () => {
   it.each([
-    ['booked, before its end', {}, false, T0 + 30 * MIN - 1, 'booked'],
-    ['booked, at its end without a consultation', {}, false, T0 + 30 * MIN, 'noshow'],
-    ['booked, held', {}, true, T0 + 30 * MIN, 'fulfilled'],
-    ['cancelled, even if a call was held', { status: 'cancelled' as const }, true, T0, 'cancelled'],
-    ['done', { status: 'done' as const }, false, T0, 'fulfilled'],
-  ])('%s', (_, o, held, now, expected) => {
-    expect(appointmentStatus(appointment(o), held, now)).toBe(expected);
-    validFhir(toFhirAppointment(appointment(o), { clinician: 'Dr Roux', relatives: [], held, now }));
+    ['booked, before its end', {}, T0 + 30 * MIN - 1, 'booked'],
+    ['booked, at its end, not settled yet', {}, T0 + 30 * MIN, 'noshow'],
+    ['cancelled', { status: 'cancelled' as const }, T0, 'cancelled'],
+    ['held (done), even before its end', { status: 'done' as const }, T0, 'fulfilled'],
+    ['missed', { status: 'missed' as const }, T0 + 30 * MIN, 'noshow'],
+  ])('%s', (_, o, now, expected) => {
+    expect(appointmentStatus(appointment(o), now)).toBe(expected);
+    validFhir(toFhirAppointment(appointment(o), { clinician: 'Dr Roux', relatives: [], now }));
   });
 
   it('names the relatives only when the family is invited, and no reason when there is none', () => {
     const relatives = [{ id: 'u-000000000009', name: 'Claire' }];
-    const alone = toFhirAppointment(appointment({ reason: ' ' }), { clinician: null, relatives, held: false, now: T0 });
+    const alone = toFhirAppointment(appointment({ reason: ' ' }), { clinician: null, relatives, now: T0 });
     expect((alone.participant as unknown[]).length).toBe(2);
     expect(alone.reasonCode).toBeUndefined();
     const family = toFhirAppointment(appointment({ inviteFamily: true }), {
       clinician: null,
       relatives,
-      held: false,
       now: T0,
     });
     validFhir(family);

@@ -224,6 +224,8 @@ describe('FHIR R4 resources of care', () => {
       expiresAt: Date.now() - hour,
       inviteFamily: true,
     });
+    // The senior joined it (the call page took its link then): held.
+    s.appointments.fulfil(held);
 
     const appointments = resources((await fhir(`/Appointment?patient=${id}`)).body);
     const byId = Object.fromEntries(appointments.map((a) => [a.id, a]));

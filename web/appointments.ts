@@ -12,15 +12,33 @@ import { migrate } from '../common/migrate.ts';
 import { openSqlite } from '../common/sqlite.ts';
 import { VigieError } from '../common/errors.ts';
 import { PEOPLE_MIGRATIONS } from './people.ts';
+import { APPOINTMENT_STATUSES, type AppointmentStatus } from './api/schemas.ts';
 
-export const APPOINTMENT_STATUSES = ['booked', 'cancelled', 'done'] as const;
-export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+// Defined with the API's schemas (the pages read them); the store's users find them here too.
+export { APPOINTMENT_STATUSES, type AppointmentStatus };
+
 /** Bounds of one consultation's length, in minutes. */
 export const APPOINTMENT_MINUTES = { min: 10, max: 60 } as const;
 /** How long before its start the patient and relatives may join. */
 export const JOIN_EARLY_MS = 10 * 60_000;
 /** The furthest ahead a consultation may be booked. */
 export const BOOK_AHEAD_MS = 365 * 24 * 3600_000;
+
+/**
+ * The reminders (web/appointment-reminders.ts sends them), one of each kind at most per consultation:
+ * - `day`: an e-mail with the calendar file (same UID, METHOD:REQUEST, so that calendars update the
+ *   event rather than add one) 24 hours before the start. Not for a consultation booked less than 36
+ *   hours ahead: its invitation, a few hours old at most, is its reminder. Sent late if the service was
+ *   down at the time, but not once the `soon` one is due (two messages within minutes say the same).
+ * - `soon`: a Web Push notification 15 minutes before the start, to those whose phone or browser has
+ *   subscribed; it opens the family page, where "Join" turns on at 10 minutes. Sent late (the service
+ *   was down) as long as the consultation is not over: it gives the time, never "in 15 minutes".
+ */
+export const REMINDERS = {
+  day: { beforeMs: 24 * 3600_000, minNoticeMs: 36 * 3600_000 },
+  soon: { beforeMs: 15 * 60_000 },
+} as const;
+export type ReminderKind = keyof typeof REMINDERS;
 
 export interface Appointment {
   readonly id: string;
@@ -35,6 +53,8 @@ export interface Appointment {
   readonly bookedAt: number;
   readonly cancelledBy: string | null;
   readonly cancelledAt: number | null;
+  /** When it became `done` or `missed`. */
+  readonly settledAt: number | null;
 }
 
 export type Booking = Pick<
@@ -55,6 +75,7 @@ interface Row {
   booked_at: number;
   cancelled_by: string | null;
   cancelled_at: number | null;
+  settled_at: number | null;
 }
 
 export class Appointments {
@@ -110,35 +131,55 @@ export class Appointments {
     return booked;
   }
 
+  /** The store's clock (tests move it): the reminders and the outcomes follow it. */
+  now(): number {
+    return this.#now();
+  }
+
   get(id: string): Appointment | undefined {
     const row = this.#db.prepare<[string], Row>('SELECT * FROM appointments WHERE id = ?').get(id);
     return row && toAppointment(row);
   }
 
-  /** A patient's booked consultations not yet over, soonest first. */
+  /** A patient's booked consultations not yet over (held ones too, until their end), soonest first. */
   upcoming(patientId: string): Appointment[] {
     return this.#db
       .prepare<[string, number], Row>(
-        `SELECT * FROM appointments WHERE patient_id = ? AND status = 'booked' AND starts_at + minutes * 60000 > ?
+        `SELECT * FROM appointments WHERE patient_id = ? AND status IN ('booked', 'done') AND starts_at + minutes * 60000 > ?
          ORDER BY starts_at, rowid`,
       )
       .all(patientId, this.#now())
       .map(toAppointment);
   }
 
-  /** All of a patient's consultations, booked, cancelled or over, latest start first. */
-  ofPatient(patientId: string): Appointment[] {
+  /** All of a patient's consultations, booked, cancelled or over, latest start first (FHIR, exports). */
+  allOfPatient(patientId: string): Appointment[] {
     return this.#db
       .prepare<[string], Row>('SELECT * FROM appointments WHERE patient_id = ? ORDER BY starts_at DESC, rowid DESC')
       .all(patientId)
       .map(toAppointment);
   }
 
-  /** A clinician's booked consultations between two instants (their day), soonest first. */
+  /**
+   * A patient's consultations for the care team: the booked ones not yet over, and those held or missed
+   * whose slot ended after `since` (cancelled ones are in the change log), soonest first.
+   */
+  ofPatient(patientId: string, since: number): Appointment[] {
+    return this.#db
+      .prepare<[string, number, number], Row>(
+        `SELECT * FROM appointments WHERE patient_id = ? AND status != 'cancelled'
+           AND starts_at + minutes * 60000 > (CASE status WHEN 'booked' THEN ? ELSE ? END)
+         ORDER BY starts_at, rowid`,
+      )
+      .all(patientId, this.#now(), since)
+      .map(toAppointment);
+  }
+
+  /** A clinician's consultations between two instants (their day), booked, held or missed, soonest first. */
   ofClinician(clinicianId: string, from: number, to: number): Appointment[] {
     return this.#db
       .prepare<[string, number, number], Row>(
-        `SELECT * FROM appointments WHERE clinician_id = ? AND status = 'booked' AND starts_at >= ? AND starts_at < ?
+        `SELECT * FROM appointments WHERE clinician_id = ? AND status != 'cancelled' AND starts_at >= ? AND starts_at < ?
          ORDER BY starts_at, rowid`,
       )
       .all(clinicianId, from, to)
@@ -158,6 +199,90 @@ export class Appointments {
     const cancelled = this.get(id);
     if (!cancelled) throw new Error(`appointment ${id} vanished`);
     return cancelled;
+  }
+
+  /** The consultations whose reminder of this kind is due now and not yet sent (REMINDERS). */
+  dueReminders(kind: ReminderKind): Appointment[] {
+    const now = this.#now();
+    const sql =
+      kind === 'day'
+        ? `SELECT * FROM appointments WHERE status = 'booked' AND reminded_day_at IS NULL
+             AND starts_at > ? AND starts_at <= ? AND booked_at <= starts_at - ${REMINDERS.day.minNoticeMs}
+           ORDER BY starts_at, rowid`
+        : `SELECT * FROM appointments WHERE status = 'booked' AND reminded_soon_at IS NULL
+             AND starts_at + minutes * 60000 > ? AND starts_at <= ?
+           ORDER BY starts_at, rowid`;
+    const [after, until] =
+      kind === 'day'
+        ? [now + REMINDERS.soon.beforeMs, now + REMINDERS.day.beforeMs]
+        : [now, now + REMINDERS.soon.beforeMs];
+    return this.#db.prepare<[number, number], Row>(sql).all(after, until).map(toAppointment);
+  }
+
+  /**
+   * Marks a reminder sent before it leaves; false when it already was (another tick, another process)
+   * or the consultation is no longer booked. `release` undoes it when it could not be handed over.
+   */
+  claimReminder(id: string, kind: ReminderKind): boolean {
+    const column = kind === 'day' ? 'reminded_day_at' : 'reminded_soon_at';
+    return (
+      this.#db
+        .prepare(`UPDATE appointments SET ${column} = ? WHERE id = ? AND status = 'booked' AND ${column} IS NULL`)
+        .run(this.#now(), id).changes === 1
+    );
+  }
+
+  releaseReminder(id: string, kind: ReminderKind): void {
+    const column = kind === 'day' ? 'reminded_day_at' : 'reminded_soon_at';
+    this.#db.prepare(`UPDATE appointments SET ${column} = NULL WHERE id = ?`).run(id);
+  }
+
+  /** When each reminder was sent (null: not sent). */
+  reminded(id: string): { day: number | null; soon: number | null } | undefined {
+    const row = this.#db
+      .prepare<[string], { day: number | null; soon: number | null }>(
+        'SELECT reminded_day_at AS day, reminded_soon_at AS soon FROM appointments WHERE id = ?',
+      )
+      .get(id);
+    return row && { day: row.day, soon: row.soon };
+  }
+
+  /**
+   * The booked consultation of this clinician with this patient that may be held now: from 10 minutes
+   * before its start (when the patient may join) to its end.
+   */
+  current(patientId: string, clinicianId: string): Appointment | undefined {
+    const now = this.#now();
+    const row = this.#db
+      .prepare<[string, string, number, number], Row>(
+        `SELECT * FROM appointments WHERE patient_id = ? AND clinician_id = ? AND status = 'booked'
+           AND starts_at <= ? AND starts_at + minutes * 60000 > ? ORDER BY starts_at LIMIT 1`,
+      )
+      .get(patientId, clinicianId, now + JOIN_EARLY_MS, now);
+    return row && toAppointment(row);
+  }
+
+  /** The consultation took place; undefined when it was not booked (already settled, or cancelled). */
+  fulfil(id: string): Appointment | undefined {
+    const done = this.#db
+      .prepare(`UPDATE appointments SET status = 'done', settled_at = ? WHERE id = ? AND status = 'booked'`)
+      .run(this.#now(), id);
+    return done.changes === 1 ? this.get(id) : undefined;
+  }
+
+  /** The booked consultations whose slot has ended become `missed`; returns them. */
+  settleMissed(): Appointment[] {
+    const now = this.#now();
+    return this.#db.transaction(() => {
+      const over = this.#db
+        .prepare<[number], Row>(
+          `SELECT * FROM appointments WHERE status = 'booked' AND starts_at + minutes * 60000 <= ? ORDER BY starts_at`,
+        )
+        .all(now);
+      const settle = this.#db.prepare(`UPDATE appointments SET status = 'missed', settled_at = ? WHERE id = ?`);
+      for (const row of over) settle.run(now, row.id);
+      return over.map((row) => toAppointment({ ...row, status: 'missed', settled_at: now }));
+    })();
   }
 
   close(): void {
@@ -180,5 +305,6 @@ function toAppointment(r: Row): Appointment {
     bookedAt: r.booked_at,
     cancelledBy: r.cancelled_by,
     cancelledAt: r.cancelled_at,
+    settledAt: r.settled_at,
   };
 }

@@ -7,9 +7,9 @@
  * staff member's or a relative's account id.
  */
 import { createHmac } from 'node:crypto';
-import { CallTokens } from '../sfu/tokens.ts';
-import type { Role } from '../sfu/protocol.ts';
-import type { InviteeState, InviteeView } from './api/schemas.ts';
+import { CallTokens, isPresenceAuthorization } from '../sfu/tokens.ts';
+import type { Role, RoomPresence } from '../sfu/protocol.ts';
+import type { InviteePresence, InviteeState, InviteeView } from './api/schemas.ts';
 
 /** Someone asked to join: the patient's seat, or a relative. */
 export interface Seat {
@@ -30,6 +30,8 @@ export interface CallOfferRecord {
   readonly family: boolean;
   /** The clinician who opened it, as their pages show them. */
   readonly caller: string;
+  /** The scheduled consultation it holds, when the clinician opened it in that consultation's slot. */
+  readonly appointmentId: string | null;
   /** Those asked to join, and where each stands (their page rang, they declined, they answered). */
   readonly invitees: ReadonlyMap<string, { readonly seat: Seat; state: InviteeState }>;
 }
@@ -53,6 +55,8 @@ export class Calls {
   readonly #key: string;
   readonly #ttlSeconds: number;
   readonly #open = new Map<string, CallOfferRecord>();
+  /** Who is in each open consultation's room, as the SFU last reported it (by room). */
+  readonly #presence = new Map<string, RoomPresence>();
 
   constructor(tokens: CallTokens, secret: string, ttlSeconds: number) {
     this.#tokens = tokens;
@@ -63,7 +67,7 @@ export class Calls {
   /** Opens a consultation for a patient; it replaces the patient's previous one. */
   open(
     patientId: string,
-    o: { family: boolean; caller: string; invitees: readonly Seat[] },
+    o: { family: boolean; caller: string; invitees: readonly Seat[]; appointmentId?: string },
     now = Date.now(),
   ): CallOfferRecord {
     const offer = {
@@ -73,10 +77,13 @@ export class Calls {
       expiresAt: now + this.#ttlSeconds * 1000,
       family: o.family,
       caller: o.caller.slice(0, 60),
+      appointmentId: o.appointmentId ?? null,
       invitees: new Map<string, { seat: Seat; state: InviteeState }>(
         o.invitees.map((seat) => [seat.personKey, { seat, state: 'invited' }]),
       ),
     };
+    const previous = this.#open.get(patientId);
+    if (previous) this.#presence.delete(previous.roomId);
     this.#open.set(patientId, offer);
     return offer;
   }
@@ -101,12 +108,36 @@ export class Calls {
 
   /** The invitees as the clinician's call page shows them, with the participant id the SFU will know them by. */
   invitees(offer: CallOfferRecord): InviteeView[] {
-    return [...offer.invitees.values()].map(({ seat, state }) => ({
-      participantId: this.participantId(offer, seat),
-      role: seat.role,
-      name: seat.displayName,
-      state,
-    }));
+    const room = this.#presence.get(offer.roomId);
+    return [...offer.invitees.values()].map(({ seat, state }) => {
+      const participantId = this.participantId(offer, seat);
+      const there = room?.participants.find((p) => p.participantId === participantId);
+      const presence: InviteePresence | null = !room ? null : !there ? 'away' : there.admitted ? 'in-call' : 'waiting';
+      return { participantId, role: seat.role, name: seat.displayName, state, presence };
+    });
+  }
+
+  /** Whether a request carries the SFU's presence token (sfu/tokens.ts). */
+  fromSfu(authorization: string | undefined): boolean {
+    return isPresenceAuthorization(this.#key, authorization);
+  }
+
+  /**
+   * Keeps the SFU's report of who is in a room; the open consultation it is about, or undefined when
+   * none is open there, or the report was overtaken by a later one.
+   */
+  recordPresence(report: RoomPresence): CallOfferRecord | undefined {
+    const offer = this.byRoom(report.roomId);
+    const known = this.#presence.get(report.roomId);
+    if (!offer || (known && known.seq >= report.seq)) return undefined;
+    this.#presence.set(report.roomId, report);
+    return offer;
+  }
+
+  /** The invitee a participant id stands for (a call link names its participant), if any. */
+  seatOf(offer: CallOfferRecord, participantId: string): Seat | undefined {
+    for (const { seat } of offer.invitees.values()) if (this.participantId(offer, seat) === participantId) return seat;
+    return undefined;
   }
 
   participantId(offer: Pick<CallOfferRecord, 'roomId'>, who: Pick<Seat, 'role' | 'personKey'>): string {

@@ -28,7 +28,8 @@ import type { Auth } from './auth.ts';
 import { isFhirUrl, outcomeAnswer } from './fhir/outcome.ts';
 
 /** Who may call a route: anyone, a signed-in person, or a member of the care team. */
-export type RouteAccess = 'public' | 'person' | 'staff';
+/** `service`: another Vigie service's call (the SFU's), with its own credential that its handler checks. */
+export type RouteAccess = 'public' | 'person' | 'staff' | 'service';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -212,6 +213,11 @@ function checkSocket(request: FastifyRequest, sockets: ConnectionsPerClient): vo
 /** Who is asking, and whether the route lets them. */
 function checkSession(request: FastifyRequest, auth: Auth): void {
   const access = request.routeOptions.config.access ?? 'public';
+  // Its Authorization header is not a person's API token: the route checks it.
+  if (access === 'service') {
+    request.person = null;
+    return;
+  }
   const person = auth.personOf(request) ?? null;
   request.person = person;
   if (access === 'public') return;

@@ -3,6 +3,7 @@ import { migrate } from '../common/migrate.ts';
 import { People, PEOPLE_MIGRATIONS } from './people.ts';
 import { Registry, REGISTRY_MIGRATIONS } from './registry.ts';
 import { openSqlite } from '../common/sqlite.ts';
+import { Appointments } from './appointments.ts';
 import { useTempDbPath } from '../common/temp-db.testing.ts';
 
 const dbPath = useTempDbPath('migrate');
@@ -139,6 +140,39 @@ describe('the people database before invitations had ids', () => {
       expect(people.pendingInvitations('p-1').map((i) => i.name)).toEqual(['Marc']);
     } finally {
       people.close();
+    }
+  });
+});
+
+describe('the people database before consultations could be missed or reminded', () => {
+  it('keeps every consultation booked before, without a reminder sent, and lets them be missed', () => {
+    const path = dbPath();
+    const db = openSqlite(path);
+    const before = PEOPLE_MIGRATIONS.findIndex((m) => typeof m === 'string' && m.includes('reminded_day_at'));
+    expect(before).toBeGreaterThan(0);
+    migrate(db, 'people', PEOPLE_MIGRATIONS.slice(0, before));
+    db.prepare(
+      "INSERT INTO people (id, role, name, email, created_at) VALUES ('u-1', 'clinician', 'Dr Roux', 'r@x.test', 0)",
+    ).run();
+    const book = db.prepare(
+      `INSERT INTO appointments (id, patient_id, clinician_id, starts_at, minutes, invite_family, reason, status, booked_by, booked_at)
+       VALUES (?, 'p-1', 'u-1', ?, 30, 1, 'Suivi', ?, 'u-1', 0)`,
+    );
+    const soon = Date.now() + 3600_000;
+    book.run('a-000000000001', 1000, 'booked');
+    book.run('a-000000000002', soon, 'booked');
+    book.run('a-000000000003', soon + 3600_000, 'cancelled');
+    db.close();
+
+    const appointments = Appointments.open(path);
+    try {
+      expect(appointments.get('a-000000000002')).toMatchObject({ status: 'booked', startsAt: soon, settledAt: null });
+      expect(appointments.get('a-000000000003')).toMatchObject({ status: 'cancelled' });
+      expect(appointments.reminded('a-000000000002')).toEqual({ day: null, soon: null });
+      expect(appointments.settleMissed().map((a) => [a.id, a.status])).toEqual([['a-000000000001', 'missed']]);
+      expect(appointments.get('a-000000000001')).toMatchObject({ status: 'missed', settledAt: expect.any(Number) });
+    } finally {
+      appointments.close();
     }
   });
 });

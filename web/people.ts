@@ -269,6 +269,26 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
    CREATE INDEX consultations_patient ON consultations(patient_id, started_at);`,
   // A relative may download the patient's data for them only when the patient allows it (off by default).
   `ALTER TABLE care_links ADD COLUMN may_download INTEGER NOT NULL DEFAULT 0;`,
+  // Scheduled teleconsultations that end (web/appointments.ts): `missed` joins the statuses (SQLite
+  // cannot widen a CHECK in place, so the table is rebuilt), the outcome keeps when and why it was
+  // settled, and each reminder (web/appointment-reminders.ts) keeps when it was sent, so that a restart
+  // neither loses nor repeats one.
+  `CREATE TABLE appointments_new (
+     id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, clinician_id TEXT NOT NULL REFERENCES people(id),
+     starts_at INTEGER NOT NULL, minutes INTEGER NOT NULL, invite_family INTEGER NOT NULL, reason TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('booked', 'cancelled', 'done', 'missed')),
+     booked_by TEXT NOT NULL, booked_at INTEGER NOT NULL, cancelled_by TEXT, cancelled_at INTEGER,
+     settled_at INTEGER, reminded_day_at INTEGER, reminded_soon_at INTEGER
+   );
+   INSERT INTO appointments_new (id, patient_id, clinician_id, starts_at, minutes, invite_family, reason, status,
+       booked_by, booked_at, cancelled_by, cancelled_at)
+     SELECT id, patient_id, clinician_id, starts_at, minutes, invite_family, reason, status, booked_by, booked_at,
+       cancelled_by, cancelled_at FROM appointments;
+   DROP TABLE appointments;
+   ALTER TABLE appointments_new RENAME TO appointments;
+   CREATE INDEX appointments_patient ON appointments(patient_id, starts_at);
+   CREATE INDEX appointments_clinician ON appointments(clinician_id, starts_at);
+   CREATE INDEX appointments_pending ON appointments(status, starts_at);`,
 ];
 
 interface PersonRow {

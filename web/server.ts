@@ -39,6 +39,7 @@ import { ProSanteConnect, type PscSettings } from './psc.ts';
 import { recordReadsRoutes } from './routes/record-reads.ts';
 import { changesRoutes } from './routes/changes.ts';
 import { appointmentRoutes } from './routes/appointments.ts';
+import { AppointmentScheduler } from './appointment-scheduler.ts';
 import { adminPatientRoutes } from './routes/admin-patients.ts';
 import { fhirRoutes } from './fhir/routes.ts';
 import { fhirExportRoutes } from './fhir/export.ts';
@@ -46,6 +47,7 @@ import { ExportJobs, type ExportOptions } from './fhir/export-jobs.ts';
 import { myDataRoutes } from './routes/my-data.ts';
 
 const PURGE_EVERY_MS = 24 * 3600_000;
+const APPOINTMENT_TICK_MS = 60_000;
 
 export interface WebOptions {
   readonly host: string;
@@ -91,6 +93,8 @@ export interface WebOptions {
   readonly metricsPort?: number;
   /** Staff sign-in with Pro Santé Connect (off when absent). */
   readonly psc?: PscSettings;
+  /** How often consultations' reminders and outcomes are looked at (default one minute). */
+  readonly appointmentTickMs?: number;
 }
 
 export class WebServer {
@@ -111,6 +115,7 @@ export class WebServer {
   #metricsServer: Server | undefined;
   #purge: ReturnType<typeof setInterval> | undefined;
   #exports: ExportJobs | undefined;
+  #scheduler: AppointmentScheduler | undefined;
   #url = '';
 
   constructor(options: WebOptions) {
@@ -128,6 +133,11 @@ export class WebServer {
 
   get url(): string {
     return this.#url;
+  }
+
+  /** Sends the reminders due and settles the consultations over, now (by the appointments' clock). */
+  async tickAppointments(): Promise<void> {
+    await this.#scheduler?.tick();
   }
 
   async listen(): Promise<string> {
@@ -200,6 +210,14 @@ export class WebServer {
 
     o.reads.purge();
     this.#purge = setInterval(() => o.reads.purge(), PURGE_EVERY_MS).unref();
+    this.#scheduler = new AppointmentScheduler({
+      appointments: o.appointments,
+      people: o.people,
+      changes: o.changes,
+      alerts: c.alerts,
+      logger: o.logger.child({ component: 'appointments' }),
+    });
+    this.#scheduler.start(o.appointmentTickMs ?? APPOINTMENT_TICK_MS);
     this.liveReady = this.live.start();
     const address = await app.listen({ host: o.host, port: o.port });
     this.#url = o.publicUrl ?? address.replace('[::1]', '127.0.0.1');
@@ -212,6 +230,7 @@ export class WebServer {
 
   async close(): Promise<void> {
     clearInterval(this.#purge);
+    await this.#scheduler?.stop();
     await this.live.stop();
     for (const ws of this.#app?.websocketServer.clients ?? []) ws.terminate();
     await this.#app?.close();

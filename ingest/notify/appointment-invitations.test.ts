@@ -55,3 +55,48 @@ describe('composeAppointmentInvitation', () => {
     expect(ics).toContain('SEQUENCE:1');
   });
 });
+
+describe('reminders', () => {
+  it.each([
+    ['fr', true, 'Rappel : téléconsultation jeudi 3 décembre à 10 h 30 avec Dr Roux', 'Rappel : votre consultation'],
+    ['en', false, 'Reminder: video consultation on Thursday 3 December at 10:30 with Dr Roux', "Mme ROUX Jeanne's"],
+  ] as const)('the day before, %s (self: %s), carries the same event', (lang, self, title, said) => {
+    const n = composeAppointmentInvitation({
+      lang,
+      request: { ...request, kind: 'reminder' },
+      patientName: 'Mme ROUX Jeanne',
+      self,
+      url: 'https://vigie.example/family/',
+    });
+    expect(n.title).toBe(title);
+    expect(n.body).toContain(said);
+    const ics = n.calendar!.content.replace(/\r\n[ \t]/g, '');
+    expect(ics).toContain('METHOD:REQUEST');
+    expect(ics).toContain('UID:a-0123456789ab@vigie');
+    expect(ics).toContain('SEQUENCE:0');
+  });
+
+  it.each([
+    [
+      'fr',
+      'Téléconsultation à 10 h 30 avec Dr Roux',
+      'La consultation vidéo de Mme ROUX Jeanne avec Dr Roux commence à 10 h 30',
+    ],
+    [
+      'en',
+      'Video consultation at 10:30 with Dr Roux',
+      "Mme ROUX Jeanne's video consultation with Dr Roux starts at 10:30",
+    ],
+  ] as const)('shortly before, %s: a push with the time, no calendar file', (lang, title, body) => {
+    const n = composeAppointmentInvitation({
+      lang,
+      request: { ...request, kind: 'starting' },
+      patientName: 'Mme ROUX Jeanne',
+      self: false,
+      url: 'https://vigie.example/family/',
+    });
+    expect(n).toMatchObject({ title, urgent: false, url: 'https://vigie.example/family/' });
+    expect(n.body).toContain(body);
+    expect(n.calendar).toBeUndefined();
+  });
+});

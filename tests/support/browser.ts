@@ -1,6 +1,6 @@
 /** Headless Chromium (the Debian package) with a fake camera and microphone, driven by playwright-core. */
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -142,4 +142,27 @@ export function overflowing(page: Page): Promise<string[]> {
         return `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} ${Math.round(left)}-${Math.round(right)} "${text}"`;
       });
   });
+}
+
+/**
+ * A page as a person would judge it, then its screenshot in tests/artifacts/`file`: nothing sticks out
+ * to the right, and no accessibility violation. `within`: only that part (a test id) is checked
+ * element by element (the console's patient list is a region that scrolls sideways on a phone by
+ * design, its cells beyond the edge); the page itself must still not scroll sideways.
+ */
+export async function looksRight(page: Page, file: string, within?: string): Promise<void> {
+  if (within === undefined) expect(await overflowing(page), `${file} fits`).toEqual([]);
+  else {
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), file).toBe(true);
+    const outside = await page
+      .getByTestId(within)
+      .evaluate(
+        (card) =>
+          [card, ...card.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .length,
+      );
+    expect(outside, `${file}: ${within} fits`).toBe(0);
+  }
+  expect(await accessibilityViolations(page), file).toEqual([]);
+  await page.screenshot({ path: artifactPath(file), fullPage: true });
 }

@@ -23,6 +23,7 @@ import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
 import type { Pipeline } from './pipeline.ts';
 import { startTestSfu, type TestSfu } from './sfu.ts';
+import { reportPresenceTo } from '../../sfu/presence-report.ts';
 
 export interface FamilyStack {
   web: WebServer;
@@ -91,7 +92,15 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
     });
     api = served;
     s.alertsApi = { url: served.url, token };
-    if (options.sfu) sfu = await startTestSfu();
+    if (options.sfu) {
+      // The SFU reports who is in each room to this stack's web service, as SFU_WEB_URL makes it do.
+      sfu = await startTestSfu({ onPresence: (presence) => report(presence) });
+      const report = reportPresenceTo({
+        webUrl: () => s.webUrl,
+        secret: sfu.secret,
+        logger: createLogger('sfu', process.env.TEST_LOG_LEVEL ?? 'silent'),
+      });
+    }
     s.people = People.open(registryPath(t.broker.dir));
     s.settings = PatientSettingsStore.open(registryPath(t.broker.dir));
     const readsClock = { aheadMs: 0 };

@@ -5,7 +5,7 @@ import { SfuServer, SIGNAL_PATH } from '../../sfu/server.ts';
 import { CallTokens } from '../../sfu/tokens.ts';
 import { SignallingClient, type SocketLike } from '../../web/src/lib/signalling.ts';
 import { newSeat } from '../../web/src/lib/seat.ts';
-import type { ResponseData, Role } from '../../sfu/protocol.ts';
+import type { ResponseData, Role, RoomPresence } from '../../sfu/protocol.ts';
 import type { SignallingLimits } from '../../sfu/signalling-limits.ts';
 
 export interface TestSfu {
@@ -43,6 +43,8 @@ export async function startTestSfu(
     signalling?: Partial<SignallingLimits>;
     clock?: () => number;
     logger?: Logger;
+    /** Where the SFU reports who is in each room (sfu/presence-report.ts); none by default. */
+    onPresence?: (presence: RoomPresence) => void;
   } = {},
 ): Promise<TestSfu> {
   const secret = CallTokens.randomSecret();
@@ -59,6 +61,7 @@ export async function startTestSfu(
     logger: options.logger ?? createLogger('sfu', process.env.TEST_LOG_LEVEL ?? 'silent'),
     ...(options.signalling ? { signalling: options.signalling } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.onPresence ? { onPresence: options.onPresence } : {}),
   });
   await server.listen();
   const url = `ws://127.0.0.1:${server.port}${SIGNAL_PATH}`;

@@ -6,6 +6,7 @@
  * common/errors.ts's `{ error: { code, message, params } }`.
  */
 import { z } from 'zod';
+import { roomPresenceSchema } from '../../sfu/protocol.ts';
 import { alertActionSchema, alertViewSchema } from '../../common/alert-api.ts';
 import { patientSettingsSchema } from '../../common/patient-settings-schema.ts';
 import { THRESHOLD_VITALS } from '../../ingest/rules/thresholds.ts';
@@ -639,6 +640,14 @@ export const ROUTES = {
     status: 200,
     params: z.object({ roomId: id }),
     reply: consultationStatusSchema,
+  }),
+  /** The SFU tells who is in a room now (sfu/presence-report.ts), with its presence token, not a session. */
+  callPresence: route({
+    method: 'POST',
+    url: '/api/internal/call-presence',
+    status: 200,
+    body: roomPresenceSchema,
+    reply: ok,
   }),
 
   // Consent and report of a teleconsultation (web/routes/reports.ts).

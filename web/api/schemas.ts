@@ -61,16 +61,23 @@ export type CallOffer = z.infer<typeof callOfferSchema>;
 
 /**
  * Where someone asked to join a consultation stands, as the web service knows it: `invited` (asked),
- * `ringing` (their page shows the incoming call), `declined` ("not now"), `answered` (they asked for
- * their link). Waiting and in the call are the SFU's to say.
+ * `ringing` (their page shows the incoming call), `declined` ("not now"), `answered` (they took or
+ * opened their link). Waiting and in the call are the SFU's to say (INVITEE_PRESENCES).
  */
 export const INVITEE_STATES = ['invited', 'ringing', 'declined', 'answered'] as const;
 export type InviteeState = (typeof INVITEE_STATES)[number];
+/**
+ * Where an invitee is now, as the SFU reports it (sfu/presence-report.ts): in the `waiting` room, `in-call`
+ * (let in), or `away` (not in the room); null until the SFU has said anything about the room.
+ */
+export const INVITEE_PRESENCES = ['waiting', 'in-call', 'away'] as const;
+export type InviteePresence = (typeof INVITEE_PRESENCES)[number];
 export const inviteeSchema = z.object({
   participantId: z.string(),
   role: z.enum(CALL_ROLES),
   name: z.string(),
   state: z.enum(INVITEE_STATES),
+  presence: z.enum(INVITEE_PRESENCES).nullable(),
 });
 export type InviteeView = z.infer<typeof inviteeSchema>;
 export const consultationStatusSchema = z.object({
@@ -427,6 +434,8 @@ export const CHANGE_ACTIONS = [
   'data.exported',
   'data.download_allowed',
   'data.download_withdrawn',
+  'appointment.done',
+  'appointment.missed',
 ] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 /** A change's detail: a few named values (names, ids, counts, roles), never a secret. */
@@ -626,6 +635,26 @@ export const reportSummarySchema = z.object({
 });
 export type ReportSummary = z.infer<typeof reportSummarySchema>;
 
+/**
+ * Where a scheduled consultation stands: `done` (FHIR `fulfilled`) once the clinician opened it in its
+ * slot and the patient joined; `missed` (FHIR `noshow`) when its slot ended without the patient.
+ */
+export const APPOINTMENT_STATUSES = ['booked', 'cancelled', 'done', 'missed'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+
+/**
+ * Who has joined a scheduled consultation, as the web service knows it: whether the clinician has
+ * opened the call in its slot, where each invitee stands (`answered`: they opened their link, so they are
+ * in the waiting room or the call), and how late the patient is once the start has passed without them.
+ */
+export const attendanceSchema = z.object({
+  open: z.boolean(),
+  people: z.array(inviteeSchema),
+  /** Whole minutes past the start, the patient not joined; null before the start, or once they have. */
+  lateMinutes: z.number().int().nullable(),
+});
+export type AttendanceView = z.infer<typeof attendanceSchema>;
+
 /** A scheduled teleconsultation as the console lists it (web/appointments.ts). */
 export const appointmentSchema = z.object({
   id: z.string(),
@@ -637,8 +666,9 @@ export const appointmentSchema = z.object({
   minutes: z.number().int(),
   inviteFamily: z.boolean(),
   reason: z.string(),
-  status: z.enum(['booked', 'cancelled', 'done']),
+  status: z.enum(APPOINTMENT_STATUSES),
   bookedAt: z.number(),
+  attendance: attendanceSchema,
 });
 export type AppointmentView = z.infer<typeof appointmentSchema>;
 /** One of the clinician's consultations of the day, with the patient named strictly. */

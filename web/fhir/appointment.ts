@@ -4,8 +4,10 @@
  * patient and, when the family is invited, each relative (asked: needs-action; the patient has
  * accepted once the consultation took place).
  *
- * Status: `booked` until its end, `cancelled` when cancelled, `fulfilled` when a consultation was
- * held for it (web/fhir/encounter.ts appointmentHeld), `noshow` when its time passed without one.
+ * Status: the outcome web/appointments.ts settles: `booked` until its end, `cancelled` when cancelled,
+ * `fulfilled` once held (the senior joined the call opened for it: `done`), `noshow` when its slot
+ * ended without them (`missed`; also a booked one whose end has passed, before the scheduler's next
+ * tick settles it).
  */
 import type { Appointment } from '../appointments.ts';
 import { instant, type FhirReference } from './reference.ts';
@@ -20,21 +22,20 @@ export interface AppointmentParties {
   readonly clinician: string | null;
   /** The patient's relatives invited (the family is invited), by person id and name. */
   readonly relatives: ReadonlyArray<{ readonly id: string; readonly name: string }>;
-  /** Whether a consultation was held for it. */
-  readonly held: boolean;
   readonly now: number;
 }
 
 type Status = 'booked' | 'cancelled' | 'fulfilled' | 'noshow';
 
-export function appointmentStatus(a: Appointment, held: boolean, now: number): Status {
+export function appointmentStatus(a: Appointment, now: number): Status {
   if (a.status === 'cancelled') return 'cancelled';
-  if (a.status === 'done' || held) return 'fulfilled';
+  if (a.status === 'done') return 'fulfilled';
+  if (a.status === 'missed') return 'noshow';
   return a.startsAt + a.minutes * 60_000 > now ? 'booked' : 'noshow';
 }
 
 export function toFhirAppointment(a: Appointment, p: AppointmentParties): FhirAppointment {
-  const status = appointmentStatus(a, p.held, p.now);
+  const status = appointmentStatus(a, p.now);
   const party = (actor: FhirReference, state: string, required = 'required') => ({
     actor,
     required,

@@ -60,7 +60,7 @@ const nameOf = (c: WebContext, personId: string) => c.people.person(personId)?.n
 export function encounterOf(
   c: WebContext,
   held: HeldConsultation,
-  appointments: readonly Appointment[] = c.appointments.ofPatient(held.patientId),
+  appointments: readonly Appointment[] = c.appointments.allOfPatient(held.patientId),
   now = Date.now(),
 ): FhirEncounter {
   return toFhirEncounter(held, {
@@ -71,18 +71,13 @@ export function encounterOf(
 }
 
 export function datedEncounters(c: WebContext, patientId: string, now = Date.now()): Array<Dated<FhirEncounter>> {
-  const appointments = c.appointments.ofPatient(patientId);
+  const appointments = c.appointments.allOfPatient(patientId);
   return c.reports
     .consultationsOf(patientId)
     .map((held) => ({ at: held.startedAt, resource: encounterOf(c, held, appointments, now) }));
 }
 
-export function appointmentOf(
-  c: WebContext,
-  a: Appointment,
-  held: readonly HeldConsultation[] = c.reports.consultationsOf(a.patientId),
-  now = Date.now(),
-): FhirAppointment {
+export function appointmentOf(c: WebContext, a: Appointment, now = Date.now()): FhirAppointment {
   const relatives = c.people
     .peopleOf(a.patientId)
     .filter(({ link }) => !link.self)
@@ -90,14 +85,12 @@ export function appointmentOf(
   return toFhirAppointment(a, {
     clinician: nameOf(c, a.clinicianId),
     relatives,
-    held: held.some((h) => appointmentHeld(h, [a]) !== undefined),
     now,
   });
 }
 
 export function datedAppointments(c: WebContext, patientId: string, now = Date.now()): Array<Dated<FhirAppointment>> {
-  const held = c.reports.consultationsOf(patientId);
-  return c.appointments.ofPatient(patientId).map((a) => ({ at: a.startsAt, resource: appointmentOf(c, a, held, now) }));
+  return c.appointments.allOfPatient(patientId).map((a) => ({ at: a.startsAt, resource: appointmentOf(c, a, now) }));
 }
 
 /** A report's signed versions (none for a draft), latest first. */

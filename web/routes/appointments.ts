@@ -8,20 +8,23 @@
 import type { FastifyRequest } from 'fastify';
 import { VigieError } from '../../common/errors.ts';
 import { patientName } from '../directory.ts';
-import type { AppointmentView } from '../api/schemas.ts';
+import type { AppointmentView, AttendanceView } from '../api/schemas.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { WebContext } from '../context.ts';
 import { personOf, type App } from '../edge.ts';
 import { accessTo, requireFamilyLink, requireRight, requireRightOver } from '../access.ts';
 import type { Appointment } from '../appointments.ts';
-import { isInvited } from '../calls.ts';
+import { isInvited, patientKey } from '../calls.ts';
 import type { Person } from '../people.ts';
 import { noteRead } from '../record-reads.ts';
 import { identityOf } from './console.ts';
 import { routeOf } from './define.ts';
+import { appointmentMessage } from '../appointment-scheduler.ts';
 
 /** The longest span "my consultations" answers for: a day, whatever the page's time zone and clock change. */
 const MAX_SPAN_MS = 48 * 3600_000;
+/** How long a consultation held or missed stays in the patient's list (the day's outcome, then the record). */
+const SETTLED_SHOWN_MS = 12 * 3600_000;
 
 export function appointmentRoutes(app: App, c: WebContext): void {
   app.route({
@@ -42,7 +45,7 @@ export function appointmentRoutes(app: App, c: WebContext): void {
           inviteFamily: booked.inviteFamily,
         },
       });
-      invite(c, booked, person, 'booked');
+      invite(c, booked, 'booked');
       return { appointment: viewOf(c, booked) };
     },
   });
@@ -54,7 +57,8 @@ export function appointmentRoutes(app: App, c: WebContext): void {
       const { patientId } = request.params;
       requireRightOver(c.people, person, patientId, 'calls');
       noteRead(c.reads, request, person, patientId, 'appointments');
-      return { appointments: c.appointments.upcoming(patientId).map((a) => viewOf(c, a)) };
+      const since = c.appointments.now() - SETTLED_SHOWN_MS;
+      return { appointments: c.appointments.ofPatient(patientId, since).map((a) => viewOf(c, a)) };
     },
   });
 
@@ -93,7 +97,7 @@ export function appointmentRoutes(app: App, c: WebContext): void {
           startsAt: cancelled.startsAt,
         },
       });
-      invite(c, cancelled, person, 'cancelled');
+      invite(c, cancelled, 'cancelled');
       return reply.send(null);
     },
   });
@@ -124,6 +128,19 @@ function clinicianName(c: WebContext, a: Appointment): string {
   return c.people.person(a.clinicianId)?.name ?? a.clinicianId;
 }
 
+/** Who has joined (web/calls.ts: the call the clinician opened in this consultation's slot). */
+function attendanceOf(c: WebContext, a: Appointment): AttendanceView {
+  const offer = c.calls.offerFor(a.patientId);
+  const held = offer?.appointmentId === a.id ? offer : undefined;
+  const patientIn = held?.invitees.get(patientKey(a.patientId))?.state === 'answered';
+  const late = Math.floor((c.appointments.now() - a.startsAt) / 60_000);
+  return {
+    open: held !== undefined,
+    people: held ? c.calls.invitees(held) : [],
+    lateMinutes: a.status === 'booked' && !patientIn && late >= 1 ? late : null,
+  };
+}
+
 function viewOf(c: WebContext, a: Appointment): AppointmentView {
   return {
     id: a.id,
@@ -136,6 +153,7 @@ function viewOf(c: WebContext, a: Appointment): AppointmentView {
     reason: a.reason,
     status: a.status,
     bookedAt: a.bookedAt,
+    attendance: attendanceOf(c, a),
   };
 }
 
@@ -149,27 +167,14 @@ function dayViewOf(c: WebContext, request: FastifyRequest, person: Person, a: Ap
 }
 
 /**
- * Asks the ingest to send the calendar invitation (or its cancellation) to the patient's own account
- * and, when invited, their relatives; the member does not wait for the e-mails.
+ * Asks the ingest to send the calendar invitation (or its cancellation) to the patient's own account and,
+ * when invited, their relatives; the member does not wait for the e-mails.
  */
-function invite(c: WebContext, a: Appointment, by: Person, kind: 'booked' | 'cancelled'): void {
-  const personIds = c.people
-    .peopleOf(a.patientId)
-    .filter(({ link }) => isInvited({ family: a.inviteFamily }, link))
-    .map(({ person }) => person.id);
-  if (personIds.length === 0) return;
-  const clinician = c.people.person(a.clinicianId);
+function invite(c: WebContext, a: Appointment, kind: 'booked' | 'cancelled'): void {
+  const request = appointmentMessage(c.people, a, kind);
+  if (!request) return;
   c.alerts
-    .inviteToAppointment({
-      kind,
-      appointmentId: a.id,
-      patientId: a.patientId,
-      personIds,
-      clinician: clinician?.name ?? by.name,
-      clinicianEmail: clinician?.email ?? null,
-      startsAt: a.startsAt,
-      minutes: a.minutes,
-    })
+    .inviteToAppointment(request)
     .catch((error: unknown) =>
       c.logger.warn({ appointment: a.id, kind, error: String(error) }, 'appointment invitations not sent'),
     );

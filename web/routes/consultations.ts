@@ -24,7 +24,14 @@ export function consultationRoutes(app: App, c: WebContext): void {
       requireRightOver(c.people, person, patientId, 'calls');
       if (!c.registry.hasPatient(patientId)) throw new VigieError('patient_not_found', 'unknown patient');
       const { seats, recipients } = invitees(c, patientId, inviteFamily, person.lang);
-      const offer = c.calls.open(patientId, { family: inviteFamily, caller: person.name, invitees: seats });
+      // Opened in the slot of one of their consultations with this patient, the call holds it.
+      const booked = c.appointments.current(patientId, person.id);
+      const offer = c.calls.open(patientId, {
+        family: inviteFamily,
+        caller: person.name,
+        invitees: seats,
+        ...(booked ? { appointmentId: booked.id } : {}),
+      });
       const clinician = await c.calls.link(offer, {
         role: 'clinician',
         personKey: person.id,
@@ -91,6 +98,22 @@ export function consultationRoutes(app: App, c: WebContext): void {
     },
   });
 
+  // The SFU says who is in a room after each change; the care team following the patient is told.
+  app.route({
+    ...routeOf(ROUTES.callPresence, 'service'),
+    handler: async (request) => {
+      if (!c.calls.fromSfu(request.headers.authorization)) {
+        throw new VigieError('sign_in_required', 'only the SFU reports presence');
+      }
+      const offer = c.calls.recordPresence(request.body);
+      if (!offer) return { ok: true as const };
+      // The patient in the room (waiting or let in) has joined, however their page came there.
+      if (request.body.participants.some((p) => p.role === 'patient')) joined(c, offer, patientKey(offer.patientId));
+      announceInvitees(c, offer);
+      return { ok: true as const };
+    },
+  });
+
   // Anyone holding a link may learn whether it is still good (and nothing a forger could not read in it).
   app.route({
     ...routeOf(ROUTES.checkCallLink, 'public'),
@@ -104,6 +127,10 @@ export function consultationRoutes(app: App, c: WebContext): void {
       const grant = checked.value;
       if (grant.roomId !== request.body.roomId) throw new VigieError('call_link_invalid', 'not for this room');
       const offer = c.calls.byRoom(grant.roomId);
+      // A page opening its link has joined (the waiting room, then the call): the patient's tablet
+      // comes with the link the clinician gave it, and this is where the web service learns of it.
+      const seat = offer && c.calls.seatOf(offer, grant.participantId);
+      if (offer && seat) joined(c, offer, seat.personKey);
       return {
         role: grant.role,
         name: grant.displayName,
@@ -111,6 +138,21 @@ export function consultationRoutes(app: App, c: WebContext): void {
         caller: offer?.caller ?? null,
       };
     },
+  });
+}
+
+/**
+ * An invitee took their link. The patient joining a consultation opened in a scheduled one's slot is
+ * that consultation held: it becomes `done`, in the change log under the clinician who holds it.
+ */
+export function joined(c: WebContext, offer: CallOfferRecord, personKey: string): void {
+  if (c.calls.setState(offer, personKey, 'answered')) announceInvitees(c, offer);
+  if (offer.appointmentId === null || personKey !== patientKey(offer.patientId)) return;
+  const held = c.appointments.fulfil(offer.appointmentId);
+  if (!held) return;
+  c.changes.record(held.clinicianId, 'appointment.done', {
+    patientId: held.patientId,
+    detail: { appointment: held.id, clinician: offer.caller, startsAt: held.startsAt },
   });
 }
 

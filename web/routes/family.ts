@@ -19,7 +19,7 @@ import { isInvited, patientSeat } from '../calls.ts';
 import { noteRead } from '../record-reads.ts';
 import { routeOf } from './define.ts';
 import { auditLine } from '../audit-view.ts';
-import { announceInvitees } from './consultations.ts';
+import { joined } from './consultations.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 /** Invitations one person may create per hour (a care team's busiest morning is far below). */
@@ -86,7 +86,7 @@ export function familyRoutes(app: App, c: WebContext): void {
         ? patientSeat(link.patientId, c.registry.patientLabel(link.patientId) ?? person.name)
         : { role: 'family' as const, personKey: person.id, displayName: person.name };
       const { token, expiresAt } = await c.calls.link(offer, seat);
-      if (c.calls.setState(offer, seat.personKey, 'answered')) announceInvitees(c, offer);
+      joined(c, offer, seat.personKey);
       return { url: `${c.publicUrl()}/call/${offer.roomId}#${token}`, expiresAt };
     },
   });

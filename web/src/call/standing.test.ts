@@ -6,6 +6,7 @@ const invitee = (participantId: string, name: string, state: 'invited' | 'ringin
   role: participantId.startsWith('p') ? ('patient' as const) : ('family' as const),
   name,
   state,
+  presence: null,
 });
 const participant = (participantId: string, displayName: string, admitted: boolean) => ({
   participantId,
