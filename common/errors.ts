@@ -128,6 +128,12 @@ export const ERROR_STATUS = {
   report_not_final: 409,
   report_incomplete: 400,
   report_not_shared: 403,
+  // External systems of the FHIR API (SMART Backend Services: web/systems.ts, web/fhir/token.ts).
+  system_not_found: 404,
+  system_keys_invalid: 400,
+  system_key_private: 400,
+  system_token_invalid: 401,
+  insufficient_scope: 403,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -13,6 +13,7 @@ import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
 import type { Appointments } from './appointments.ts';
 import type { Reports } from './reports.ts';
+import type { ExternalSystems } from './systems.ts';
 
 export interface WebContext {
   readonly people: People;
@@ -26,6 +27,8 @@ export interface WebContext {
   readonly appointments: Appointments;
   /** Teleconsultations' consents and reports. */
   readonly reports: Reports;
+  /** External systems of the FHIR API and their access tokens (SMART Backend Services). */
+  readonly systems: ExternalSystems;
   readonly auth: Auth;
   readonly alerts: AlertsClient;
   readonly live: LiveHub;
@@ -41,4 +44,6 @@ export interface WebContext {
   /** Whether staff may sign in with Pro Santé Connect. */
   readonly psc: boolean;
   readonly logger: Logger;
+  /** Counts a refusal by its code (the `vigie_web_refused_total` metric). */
+  readonly refused: (code: string) => void;
 }

@@ -25,19 +25,31 @@ import { ConnectionsPerClient } from '../common/limits.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { isStaff, type Person } from './people.ts';
 import type { Auth } from './auth.ts';
+import type { SystemGrant } from './systems.ts';
 
-/** Who may call a route: anyone, a signed-in person, or a member of the care team. */
-export type RouteAccess = 'public' | 'person' | 'staff';
+/**
+ * Who may call a route: anyone, a signed-in person, a member of the care team, or (the FHIR API) a
+ * member of the care team or an external system with an access token (web/fhir/reader.ts says what
+ * each may read).
+ */
+export type RouteAccess = 'public' | 'person' | 'staff' | 'fhir';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
     /** A WebSocket route: the only kind an upgrade request may reach. */
     socket?: boolean;
+    /**
+     * A route that reads no cookie, whose caller proves who it is in the request itself (the OAuth
+     * token endpoint, called by other servers): requests from any origin are judged by what they carry.
+     */
+    anyOrigin?: boolean;
   }
   interface FastifyRequest {
     /** The signed-in person (session cookie or API token), set by the session hook. */
     person: Person | null;
+    /** On an `fhir` route: the external system its access token was issued to, and what it may read. */
+    system: SystemGrant | null;
   }
 }
 
@@ -102,6 +114,7 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
   installEdge(app, { logger: o.logger, ...(o.onRefusal ? { onRefusal: o.onRefusal } : {}) });
   app.decorateRequest('person', null);
+  app.decorateRequest('system', null);
   limitConnections(app, limits.trustProxy ? undefined : (limits.connectionsPerClient ?? 256));
 
   await app.register(fastifyCookie);
@@ -178,6 +191,7 @@ function checkOrigin(request: FastifyRequest, origin: string): void {
   const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
   if (safe && !request.ws) return;
   if (!request.ws && request.headers.authorization !== undefined) return;
+  if (!request.ws && request.routeOptions.config.anyOrigin) return;
   if (request.headers.origin !== origin) throw new VigieError('cross_site', 'cross-site request refused');
 }
 
@@ -208,8 +222,11 @@ function checkSession(request: FastifyRequest, auth: Auth): void {
   const person = auth.personOf(request) ?? null;
   request.person = person;
   if (access === 'public') return;
+  if (access === 'fhir' && !person) request.system = auth.systemOf(request) ?? null;
+  if (request.system) return;
   if (!person) throw new VigieError('sign_in_required', 'sign in first (or your session has expired)');
-  if (access === 'staff' && !isStaff(person.role)) throw new VigieError('staff_only', 'this is for the care team');
+  if ((access === 'staff' || access === 'fhir') && !isStaff(person.role))
+    throw new VigieError('staff_only', 'this is for the care team');
 }
 
 /** Each client address holds at most `max` open TCP connections; more are closed at once. */

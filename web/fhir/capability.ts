@@ -4,7 +4,8 @@
  */
 const param = (name: string, type: string, documentation: string) => ({ name, type, documentation });
 
-export function capabilityStatement(base: string, date: string) {
+/** `tokenUrl`: where external systems get their SMART Backend Services access tokens. */
+export function capabilityStatement(base: string, date: string, tokenUrl: string) {
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -18,8 +19,24 @@ export function capabilityStatement(base: string, date: string) {
       {
         mode: 'server',
         documentation:
-          'A signed-in member of the care team (session cookie or personal API token), for the patients of their care teams only. Every read of a patient record is logged.',
-        security: { description: 'Vigie session cookie or personal API token (Authorization: Bearer).' },
+          'A signed-in member of the care team (session cookie or personal API token), or an external system registered by an administrator (SMART Backend Services), for the patients of their care teams only. Every read of a patient record is logged.',
+        security: {
+          extension: [
+            {
+              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+              extension: [{ url: 'token', valueUri: tokenUrl }],
+            },
+          ],
+          service: [
+            {
+              coding: [
+                { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' },
+              ],
+            },
+          ],
+          description:
+            'External systems: SMART Backend Services (client credentials, private_key_jwt with RS384 or ES384, system/*.rs scopes; see .well-known/smart-configuration). Staff: Vigie session cookie or personal API token (Authorization: Bearer).',
+        },
         resource: [
           {
             type: 'Patient',

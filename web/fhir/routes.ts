@@ -1,18 +1,20 @@
 /**
  * The FHIR R4 API at /fhir/R4 (web/API.md "FHIR"): the CapabilityStatement, and read and search of
  * Patient, Practitioner, Device and Observation for a signed-in member of the care team (session or
- * personal API token), about the patients of their teams only. An unknown id and a patient of another
- * team get the same 404, so that ids cannot be probed; Observations need the `vitals` right. Every
- * read of a patient's record is logged (web/record-reads.ts). Refusals are OperationOutcomes.
+ * personal API token) or an external system with a SMART Backend Services token (web/fhir/token.ts).
+ * Every route asks web/fhir/reader.ts who reads and what they may read: the patients of their teams
+ * only (an unknown id and another team's patient get the same 404, so that ids cannot be probed), the
+ * member's role rights, the system's scopes. Every read of a patient's record is logged
+ * (web/record-reads.ts). Refusals are OperationOutcomes.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { VigieError } from '../../common/errors.ts';
-import { requireRight } from '../access.ts';
 import type { WebContext } from '../context.ts';
-import { personOf, type App } from '../edge.ts';
-import type { Person, StaffAccount } from '../people.ts';
-import { noteRead } from '../record-reads.ts';
+import type { App } from '../edge.ts';
+import { FHIR_BASE_PATH, TOKEN_PATH } from './base.ts';
+import { fhirReader } from './reader.ts';
+import { smartRoutes } from './token.ts';
 import { searchset, type FhirResource } from './bundle.ts';
 import { capabilityStatement } from './capability.ts';
 import { toFhirDevice } from './device.ts';
@@ -30,7 +32,7 @@ import { FHIR_JSON, installOutcomes } from './outcome.ts';
 import { insIdentifier, toFhirPatient, type FhirPatient } from './patient.ts';
 import { RPPS_SYSTEM, toFhirPractitioner } from './practitioner.ts';
 
-export const FHIR_BASE_PATH = '/fhir/R4';
+export { FHIR_BASE_PATH };
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 500;
 
@@ -81,13 +83,6 @@ function send(reply: FastifyReply, body: object): string {
   return JSON.stringify(body);
 }
 
-/** A patient of the member's teams; an unknown one and another team's answer alike. */
-function ownPatient(c: WebContext, person: Person, patientId: string): string {
-  if (!c.registry.hasPatient(patientId) || !c.people.inTeamOf(person, patientId))
-    throw new VigieError('patient_not_found', 'no such patient in your care teams');
-  return patientId;
-}
-
 function patientResource(c: WebContext, patientId: string): FhirPatient {
   return toFhirPatient({
     id: patientId,
@@ -96,14 +91,6 @@ function patientResource(c: WebContext, patientId: string): FhirPatient {
     contact: c.registry.patientContact(patientId) ?? null,
     details: c.registry.patientDetails(patientId) ?? null,
   });
-}
-
-/** The staff a member may see: those who share one of their teams (an admin: all of them). */
-function visibleStaff(c: WebContext, person: Person): StaffAccount[] {
-  const all = c.people.staffAccounts();
-  if (person.role === 'admin') return all;
-  const teams = new Set(c.people.teamsOf(person.id).map((t) => t.id));
-  return all.filter((s) => s.teams.some((t) => teams.has(t.id)));
 }
 
 /** `system|value`, `|value` or `value`: whether a token matches an identifier. */
@@ -169,27 +156,28 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
 
       fhir.get('/metadata', { config: { access: 'public' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        return send(reply, capabilityStatement(base(), STARTED));
+        return send(reply, capabilityStatement(base(), STARTED, `${base()}${TOKEN_PATH}`));
       });
+      await smartRoutes(fhir, c);
 
-      fhir.get('/Patient/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Patient/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, parseId(request));
-        noteRead(c.reads, request, person, patientId, 'record');
+        const reader = fhirReader(c, request, 'Patient');
+        const patientId = reader.patient(parseId(request));
+        reader.noteRead(patientId, 'record');
         return send(reply, patientResource(c, patientId));
       });
 
-      fhir.get('/Patient', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Patient', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.patient, request);
-        const person = personOf(request);
-        const ids = c.people.teamPatients(person).filter((id) => q._id === undefined || id === q._id);
+        const reader = fhirReader(c, request, 'Patient');
+        const ids = reader.patients().filter((id) => q._id === undefined || id === q._id);
         const found = ids.flatMap((id) => {
           if (q.identifier === undefined) return [id];
           const ins = insIdentifier(c.registry.patientIdentity(id) ?? null);
           return ins && tokenMatches(q.identifier, ins) ? [id] : [];
         });
-        for (const id of found) noteRead(c.reads, request, person, id, 'record');
+        for (const id of found) reader.noteRead(id, 'record');
         return send(
           reply,
           bundle(
@@ -199,72 +187,73 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
         );
       });
 
-      fhir.get('/Practitioner/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Practitioner/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
+        const reader = fhirReader(c, request, 'Practitioner');
         const id = parseId(request);
-        const staff = visibleStaff(c, personOf(request)).find((s) => s.id === id);
+        const staff = reader.staff().find((s) => s.id === id);
         if (!staff) throw new VigieError('staff_not_found', 'no such member in your care teams');
         return send(reply, toFhirPractitioner(staff));
       });
 
-      fhir.get('/Practitioner', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Practitioner', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.practitioner, request);
-        const staff = visibleStaff(c, personOf(request)).filter(
-          (s) =>
-            (q._id === undefined || s.id === q._id) &&
-            (q.identifier === undefined ||
-              (s.rpps !== null && tokenMatches(q.identifier, { system: RPPS_SYSTEM, value: s.rpps }))),
-        );
+        const staff = fhirReader(c, request, 'Practitioner')
+          .staff()
+          .filter(
+            (s) =>
+              (q._id === undefined || s.id === q._id) &&
+              (q.identifier === undefined ||
+                (s.rpps !== null && tokenMatches(q.identifier, { system: RPPS_SYSTEM, value: s.rpps }))),
+          );
         return send(reply, bundle(request, staff.map(toFhirPractitioner)));
       });
 
-      fhir.get('/Device/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Device/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
+        const reader = fhirReader(c, request, 'Device');
         const id = parseId(request);
         const patientId = c.registry.device(id)?.patientId;
         const listing =
-          patientId && c.people.inTeamOf(person, patientId) && c.registry.devicesOf(patientId).find((d) => d.id === id);
+          patientId && reader.mayRead(patientId) && c.registry.devicesOf(patientId).find((d) => d.id === id);
         if (!patientId || !listing) throw new VigieError('device_not_found', 'no such device in your care teams');
-        noteRead(c.reads, request, person, patientId, 'record');
+        reader.noteRead(patientId, 'record');
         return send(reply, toFhirDevice(patientId, listing, c.live.device(id).info));
       });
 
-      fhir.get('/Device', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Device', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.device, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, q.patient);
-        noteRead(c.reads, request, person, patientId, 'record');
+        const reader = fhirReader(c, request, 'Device');
+        const patientId = reader.patient(q.patient);
+        reader.noteRead(patientId, 'record');
         const devices = c.registry
           .devicesOf(patientId)
           .map((d) => toFhirDevice(patientId, d, c.live.device(d.id).info));
         return send(reply, bundle(request, devices));
       });
 
-      fhir.get('/Observation/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Observation/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
+        const reader = fhirReader(c, request, 'Observation');
         const [patientId = '', seriesName, ns] = parseId(request).split('.');
         const series = OBSERVATION_SERIES_NAMES.find((s) => s === seriesName);
         if (!series || ns === undefined || !/^\d{1,20}$/.test(ns))
           throw new VigieError('not_found', 'no Observation with this id');
-        ownPatient(c, person, patientId);
-        requireRight(person, 'vitals');
-        noteRead(c.reads, request, person, patientId, 'vitals');
+        reader.patient(patientId);
+        reader.noteRead(patientId, 'vitals');
         const observation = await vitals(c, () => readObservation(c.influx, patientId, series, BigInt(ns)));
         if (!observation) throw new VigieError('not_found', 'no Observation with this id');
         return send(reply, observation);
       });
 
-      fhir.get('/Observation', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Observation', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.observation, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, q.patient);
-        requireRight(person, 'vitals');
+        const reader = fhirReader(c, request, 'Observation');
+        const patientId = reader.patient(q.patient);
         const bounds = boundsOf(q.date);
         const cursor = q._cursor === undefined ? null : parseCursor(q._cursor);
         const series = seriesOfTokens(q.code);
-        noteRead(c.reads, request, person, patientId, 'vitals');
+        reader.noteRead(patientId, 'vitals');
         const page =
           series.length === 0
             ? { resources: [], next: null }
