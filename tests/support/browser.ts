@@ -1,6 +1,6 @@
 /** Headless Chromium (the Debian package) with a fake camera and microphone, driven by playwright-core. */
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -142,4 +142,14 @@ export function overflowing(page: Page): Promise<string[]> {
         return `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} ${Math.round(left)}-${Math.round(right)} "${text}"`;
       });
   });
+}
+
+/**
+ * What every screenshot of a page must be first: nothing sticking out sideways and nothing axe-core
+ * finds; then the screenshot is kept in tests/artifacts/ under `shot`.png.
+ */
+export async function looksRight(page: Page, shot: string): Promise<void> {
+  expect(await overflowing(page), `${shot} fits`).toEqual([]);
+  expect(await accessibilityViolations(page), shot).toEqual([]);
+  await page.screenshot({ path: artifactPath(`${shot}.png`), fullPage: true });
 }
