@@ -111,21 +111,20 @@ export async function smartRoutes(fhir: App, c: WebContext): Promise<void> {
       const attempt = { client: request.ip, account: `address:${request.ip}`, device: undefined };
       const wait = throttle.waitMs(attempt);
       if (wait > 0) {
+        // Counted, not logged: the failures that led here were, and the wait bounds how many come.
+        c.refused('oauth_throttled');
         void reply.header('retry-after', String(Math.ceil(wait / 1000)));
         return reply.code(429).send({ error: 'invalid_request', error_description: 'too many failed attempts; wait' });
       }
       try {
         const granted = await grant(c, fields);
         throttle.succeed({ ...attempt, device: undefined });
-        return reply
-          .header('cache-control', 'no-store')
-          .header('pragma', 'no-cache')
-          .send({
-            access_token: granted.token,
-            token_type: 'bearer',
-            expires_in: granted.expiresIn,
-            scope: granted.scope,
-          });
+        return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send({
+          access_token: granted.token,
+          token_type: 'bearer',
+          expires_in: granted.expiresIn,
+          scope: granted.scope,
+        });
       } catch (error) {
         if (error instanceof OAuthError && error.error === 'invalid_client') throttle.fail(attempt);
         throw error;
