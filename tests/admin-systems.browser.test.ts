@@ -148,4 +148,50 @@ describe('external systems, for an administrator', () => {
       }
     }
   });
+
+  it('names the system on the patient’s “who looked at my record” and in the access log', async () => {
+    const cookie = await adminCookie();
+    const admin = s.people.personByEmail('ada@ch.test')!;
+    const { device } = await s.senior('Jeanne Dupont');
+    const id = device.patientId;
+    const { jwks } = await keys('cabinet-2026');
+    const parsed = await parseSystemKeys(jwks);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const system = s.systems.register({
+      name: 'Logiciel du cabinet Dr Durand',
+      keys: parsed.value,
+      scopes: ['system/Patient.rs'],
+      teamIds: [s.staffTeam],
+      by: admin.id,
+    });
+    // A token as the endpoint issues them (its checks are tests/fhir-smart.test.ts's).
+    const { token } = s.systems.issueToken(system.id, ['system/Patient.rs']);
+    const read = await fetch(`${s.webUrl}/fhir/R4/Patient/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(read.status).toBe(200);
+    const patient = await s.family(id, {
+      name: 'Jeanne Dupont',
+      email: 'jeanne@famille.test',
+      relation: 'self',
+      role: 'patient',
+    });
+    for (const { lang, locale } of LANGS) {
+      const M = MESSAGES[lang];
+      for (const screen of [SCREENS[0], SCREENS[2]]) {
+        const page = await openPage({ url: `${s.webUrl}/family/`, screen, locale, cookie: patient.cookie });
+        await expect.poll(() => page.getByTestId('record-read').count()).toBe(1);
+        expect(await page.getByTestId('record-read').textContent()).toContain(
+          `Logiciel du cabinet Dr Durand · ${M['reads.system']}`,
+        );
+        await looksRight(page, `record-reads-system-patient-${lang}-${screen.name}`);
+        await page.context().close();
+      }
+      const page = await openPage({ url: `${s.webUrl}/console/#/admin/reads`, screen: SCREENS[2], locale, cookie });
+      await expect.poll(() => page.getByTestId('access-read').count()).toBe(1);
+      const line = await page.getByTestId('access-read').textContent();
+      expect(line).toContain(`Logiciel du cabinet Dr Durand · ${M['reads.system']}`);
+      expect(line).toContain(M['console.reads.channel.system_token']);
+      await looksRight(page, `access-log-system-${lang}-desktop`);
+      await page.context().close();
+    }
+  });
 });

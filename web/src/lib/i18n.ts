@@ -238,7 +238,8 @@ const fr = {
   'family.call.join': 'Rejoindre la consultation',
   'family.push.enable': 'Recevoir les alertes sur cet appareil',
   'reads.title': 'Qui a consulté mon dossier',
-  'reads.intro': 'Les professionnels qui ont consulté votre dossier ces douze derniers mois, les plus récents d’abord.',
+  'reads.intro':
+    'Les professionnels, et les logiciels externes autorisés par votre équipe de soins, qui ont consulté votre dossier ces douze derniers mois, les plus récents d’abord.',
   'reads.none': 'Aucun professionnel n’a consulté votre dossier.',
   'reads.more': 'Voir plus',
   'reads.times': '{count} fois',
@@ -1041,7 +1042,8 @@ const en: Record<MessageKey, string> = {
   'family.call.join': 'Join the consultation',
   'family.push.enable': 'Get alerts on this device',
   'reads.title': 'Who looked at my record',
-  'reads.intro': 'The professionals who looked at your record over the last twelve months, newest first.',
+  'reads.intro':
+    'The professionals, and the external software your care team allowed, who looked at your record over the last twelve months, newest first.',
   'reads.none': 'No professional has looked at your record.',
   'reads.more': 'Show more',
   'reads.times': '{count} times',
