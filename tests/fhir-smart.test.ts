@@ -356,7 +356,7 @@ describe('SMART Backend Services: tokens and reads', () => {
     const client = await register(cookie);
     const { device } = await s.senior('Jeanne Martin');
     const bearer = await accessToken(client);
-    s.systemsClock.aheadMs = 299_000;
+    s.systemsClock.aheadMs = 290_000;
     expect((await fhir(`/Patient/${device.patientId}`, bearer)).status).toBe(200);
     s.systemsClock.aheadMs = 300_001;
     const expired = await fhir(`/Patient/${device.patientId}`, bearer);
@@ -394,7 +394,7 @@ describe('SMART Backend Services: refused assertions', () => {
       ['wrong signature', assertion({ ...client, key: other.privateKey }), /signature/],
       ['wrong aud', assertion(client, { aud: `${s.webUrl}/token` }), /aud/],
       ['expired', assertion(client, { exp: now - 120 }), /expired/],
-      ['exp too far', assertion(client, { exp: now + 301 }), /five minutes/],
+      ['exp too far', assertion(client, { exp: now + 310 }), /five minutes/],
       ['no jti', assertion(client, { jti: undefined }), /jti/],
       ['replayed jti', replayed, /already used/],
       ['unknown client', assertion({ ...client, id: 'sys-unknown' }), /unknown/],
@@ -407,7 +407,11 @@ describe('SMART Backend Services: refused assertions', () => {
       const res = await token(grantForm(await signed));
       expect([what, res.status, res.body.error]).toEqual([what, 401, 'invalid_client']);
       expect(String(res.body.error_description)).toMatch(reason);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
     }
+    // Every refusal is counted.
+    const metric = await s.web.metrics.getSingleMetricAsString('vigie_web_refused_total');
+    expect(metric).toContain(`code="oauth_invalid_client"} ${cases.length}`);
   });
 
   it('answers the other RFC 6749 errors for a malformed request', async () => {
@@ -421,6 +425,8 @@ describe('SMART Backend Services: refused assertions', () => {
     expect((await token(noGrant)).body.error).toBe('invalid_request');
     const { scope: _s, ...noScope } = good;
     expect((await token(noScope)).body.error).toBe('invalid_request');
+    const otherId = await token({ ...grantForm(await assertion(client)), client_id: 'sys-someone-else' });
+    expect([otherId.status, otherId.body.error]).toEqual([401, 'invalid_client']);
     const wrongType = await token({ ...good, client_assertion_type: 'urn:other' });
     expect([wrongType.status, wrongType.body.error]).toEqual([401, 'invalid_client']);
     expect((await token({ ...good, extra: 'x' })).body.error).toBe('invalid_request');
