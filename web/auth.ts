@@ -4,6 +4,8 @@
  * when the site is served over TLS (Secure). A script acts as one member of the care team with a
  * personal API token (`Authorization: Bearer vigie_…`), which carries that person's access, expires
  * and can be revoked. Every password check goes through the sign-in throttle and the hashing gate.
+ * An external system's access token (`Bearer vsys_…`, SMART Backend Services: web/fhir/token.ts) is
+ * nobody: it is resolved only on the FHIR routes, into what that system may read.
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';

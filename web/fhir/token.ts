@@ -66,7 +66,8 @@ export function smartConfiguration(c: WebContext) {
   };
 }
 
-const form = z.strictObject({
+// Unknown parameters are ignored, as RFC 6749 §3.2 requires.
+const form = z.object({
   grant_type: z.string().max(100).optional(),
   scope: z.string().max(2000).optional(),
   client_assertion_type: z.string().max(200).optional(),
