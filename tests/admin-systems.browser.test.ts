@@ -7,6 +7,7 @@
  * scrolling. Screenshots go to tests/artifacts/.
  */
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { usePipeline } from './support/pipeline.ts';
@@ -19,6 +20,19 @@ import { parseSystemKeys } from '../web/system-keys.ts';
 const t = usePipeline();
 const s = useFamilyStack(t);
 const openPage = useBrowser({ media: 'absent' });
+
+/** This page's words of the other language that differ from the page's own: none may show. */
+async function saysOnly(page: Page, lang: 'fr' | 'en'): Promise<void> {
+  const other = lang === 'fr' ? 'en' : 'fr';
+  const text = await page.evaluate(() => document.body.innerText);
+  const mine = (Object.keys(MESSAGES[lang]) as Array<keyof (typeof MESSAGES)['fr']>).filter((k) =>
+    k.startsWith('systems.'),
+  );
+  const foreign = mine
+    .map((k) => MESSAGES[other][k].split(/\{\w+\}/)[0]!.trim())
+    .filter((w) => w.length >= 4 && !mine.some((k) => MESSAGES[lang][k].includes(w)));
+  expect(foreign.filter((w) => text.includes(w))).toEqual([]);
+}
 
 async function adminCookie(): Promise<string> {
   const admin = await s.people.createPerson({ role: 'admin', name: 'Ada Admin', email: 'ada@ch.test' });
@@ -142,6 +156,10 @@ describe('external systems, for an administrator', () => {
         const page = await openPage({ url: `${s.webUrl}/console/#/admin/systems`, screen, locale, cookie });
         await expect.poll(() => page.getByTestId('system').count()).toBe(2);
         expect(await page.locator('#systems-title').textContent()).toBe(MESSAGES[lang]['systems.title']);
+        // Sent empty: our messages, in the page's language, tied to their fields.
+        await page.getByTestId('system-register').click();
+        await expect.poll(() => page.getByTestId('field-error').count()).toBe(2);
+        await saysOnly(page, lang);
         await page.getByTestId('system-revoke').click();
         await looksRight(page, `admin-systems-${lang}-${screen.name}`);
         await page.context().close();
