@@ -437,6 +437,10 @@ describe('SMART Backend Services: refused assertions', () => {
       body: `${new URLSearchParams(good).toString()}&scope=system%2FPatient.rs`,
     });
     expect([twice.status, ((await twice.json()) as Json).error]).toEqual([400, 'invalid_request']);
+    const long = await token({ ...good, client_assertion: 'x'.repeat(9000) });
+    expect([long.status, long.body.error]).toEqual([400, 'invalid_request']);
+    const huge = await token({ ...good, client_assertion: 'x'.repeat(17_000) });
+    expect([huge.status, huge.body.error]).toEqual([413, 'invalid_request']);
     const json = await fetch(tokenUrl(), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -15,7 +15,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { refusalOf } from '../../common/http.ts';
+import { refusalHeaders, refusalOf } from '../../common/http.ts';
 import { SYSTEM_SCOPES, type SystemScope } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import type { App } from '../edge.ts';
@@ -99,7 +99,7 @@ export async function smartRoutes(fhir: App, c: WebContext): Promise<void> {
   });
 
   // Failed client authentications slow the address down, with room for a client's honest mistakes.
-  const throttle = new SignInThrottle({ freeFailures: 10, maxAccountDelayMs: 60_000, clock: () => c.systems.now() });
+  const throttle = new SignInThrottle({ freeFailures: 10, clock: () => c.systems.now() });
   await fhir.register(async (oauth: App) => {
     oauth.removeAllContentTypeParsers();
     oauth.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
@@ -135,26 +135,30 @@ export async function smartRoutes(fhir: App, c: WebContext): Promise<void> {
 }
 
 function refuse(c: WebContext, request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  // Anything but our own refusal (the body parser's, the rate limit's…) is the request's fault, said
+  // in RFC 6749's shape; a body too large and too many requests keep their status (and Retry-After).
+  const edge = error instanceof OAuthError ? null : refusalOf(error);
   const refusal =
     error instanceof OAuthError
       ? error
       : new OAuthError(
           'invalid_request',
-          refusalOf(error).code === 'unsupported_media_type'
+          edge?.code === 'unsupported_media_type'
             ? 'the body must be application/x-www-form-urlencoded'
-            : refusalOf(error).message,
+            : (edge?.message ?? 'invalid request'),
         );
-  if (!(error instanceof OAuthError) && refusalOf(error).code === 'internal')
-    c.logger.error({ err: error }, 'token request failed');
+  if (edge?.code === 'internal') c.logger.error({ err: error }, 'token request failed');
   c.refused(`oauth_${refusal.error}`);
   c.logger.warn(
     { error: refusal.error, reason: refusal.description, clientId: refusal.clientId, client: request.ip },
     'SMART token refused',
   );
-  const status = refusalOf(error).status === 413 ? 413 : refusal.status;
+  const keeps = edge !== null && (edge.status === 413 || edge.status === 429);
   return reply
-    .code(status)
+    .code(keeps ? edge.status : refusal.status)
     .headers({
+      ...(edge ? refusalHeaders(edge) : {}),
+      'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
       pragma: 'no-cache',
       ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
