@@ -138,6 +138,12 @@ export const ERROR_STATUS = {
   data_download_not_allowed: 403,
   data_permission_self_only: 403,
   relative_not_found: 404,
+  // External systems of the FHIR API (SMART Backend Services: web/systems.ts, web/fhir/token.ts).
+  system_not_found: 404,
+  system_keys_invalid: 400,
+  system_key_private: 400,
+  system_token_invalid: 401,
+  insufficient_scope: 403,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

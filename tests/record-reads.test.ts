@@ -209,8 +209,23 @@ describe('who may see the log', () => {
     const body = (await mine.json()) as { reads: Array<Record<string, unknown>>; next: number | null };
     expect(body.next).toBeNull();
     expect(body.reads).toHaveLength(1);
-    expect(Object.keys(body.reads[0]!).sort()).toEqual(['count', 'firstAt', 'id', 'lastAt', 'name', 'role', 'what']);
-    expect(body.reads[0]).toMatchObject({ name: 'Infirmière Test', role: 'nurse', what: 'record', count: 1 });
+    expect(Object.keys(body.reads[0]!).sort()).toEqual([
+      'count',
+      'firstAt',
+      'id',
+      'lastAt',
+      'name',
+      'reader',
+      'role',
+      'what',
+    ]);
+    expect(body.reads[0]).toMatchObject({
+      reader: 'person',
+      name: 'Infirmière Test',
+      role: 'nurse',
+      what: 'record',
+      count: 1,
+    });
 
     const theirs = await get(`/api/patients/${other.device.patientId}/record-reads`, { cookie: patient.cookie });
     expect(theirs.status).toBe(403);

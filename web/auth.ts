@@ -4,6 +4,8 @@
  * when the site is served over TLS (Secure). A script acts as one member of the care team with a
  * personal API token (`Authorization: Bearer vigie_…`), which carries that person's access, expires
  * and can be revoked. Every password check goes through the sign-in throttle and the hashing gate.
+ * An external system's access token (`Bearer vsys_…`, SMART Backend Services: web/fhir/token.ts) is
+ * nobody: it is resolved only on the FHIR routes, into what that system may read.
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -12,6 +14,7 @@ import { VigieError } from '../common/errors.ts';
 import { isStaff, type People, type Person } from './people.ts';
 import { HashingGate } from './hashing-gate.ts';
 import { SignInThrottle } from './sign-in-throttle.ts';
+import { SYSTEM_TOKEN_PREFIX, type ExternalSystems, type SystemGrant } from './systems.ts';
 
 export const SESSION_COOKIE = 'vigie_session';
 /** Remembers that this browser signed in before (web/sign-in-throttle.ts); it grants nothing by itself. */
@@ -19,12 +22,15 @@ export const DEVICE_COOKIE = 'vigie_device';
 export const SESSION_TTL_MS = 14 * 24 * 3600_000;
 const DEVICE_TTL_MS = 365 * 24 * 3600_000;
 const BEARER = /^Bearer (vigie_[\w-]{20,100})$/;
+const SYSTEM_BEARER = new RegExp(`^Bearer (${SYSTEM_TOKEN_PREFIX}[\\w-]{20,100})$`);
 
 export interface AuthOptions {
   /** Whether the site is served over TLS (Secure cookies). */
   readonly secure: () => boolean;
   readonly throttle?: SignInThrottle;
   readonly gate?: HashingGate;
+  /** External systems of the FHIR API and their access tokens (SMART Backend Services). */
+  readonly systems?: ExternalSystems;
 }
 
 export class Auth {
@@ -32,11 +38,13 @@ export class Auth {
   readonly gate: HashingGate;
   readonly #people: People;
   readonly #secure: () => boolean;
+  readonly #systems: ExternalSystems | undefined;
   readonly #changed = new EventEmitter<{ [personId: string]: [] }>();
 
   constructor(people: People, o: AuthOptions) {
     this.#people = people;
     this.#secure = o.secure;
+    this.#systems = o.systems;
     this.throttle = o.throttle ?? new SignInThrottle();
     this.gate = o.gate ?? new HashingGate();
     this.#changed.setMaxListeners(0);
@@ -56,9 +64,10 @@ export class Auth {
     return () => this.#changed.off(personId, listener);
   }
 
-  /** The person a request is made by: its API token's, else its session's. */
+  /** The person a request is made by: its API token's, else its session's (an external system's token: nobody). */
   personOf(request: FastifyRequest): Person | undefined {
     const bearer = request.headers.authorization;
+    if (bearer?.startsWith(`Bearer ${SYSTEM_TOKEN_PREFIX}`)) return undefined;
     if (bearer !== undefined) {
       const token = BEARER.exec(bearer)?.[1];
       const person = token ? this.#people.personByApiToken(token) : undefined;
@@ -67,6 +76,16 @@ export class Auth {
     }
     const session = request.cookies[SESSION_COOKIE];
     return session ? this.#people.session(session) : undefined;
+  }
+
+  /** What the external system a request is made by may read (no system token: undefined). */
+  systemOf(request: FastifyRequest): SystemGrant | undefined {
+    const bearer = request.headers.authorization;
+    if (!bearer?.startsWith(`Bearer ${SYSTEM_TOKEN_PREFIX}`)) return undefined;
+    const token = SYSTEM_BEARER.exec(bearer)?.[1];
+    const grant = token ? this.#systems?.grantOf(token) : undefined;
+    if (!grant) throw new VigieError('system_token_invalid', 'this access token is unknown, expired or revoked');
+    return grant;
   }
 
   /** Whether a request's session still stands (long-lived sockets check it now and then). */

@@ -14,6 +14,7 @@ import type { ChangeLog } from './change-log.ts';
 import type { Appointments } from './appointments.ts';
 import type { Reports } from './reports.ts';
 import type { ExportJobs } from './fhir/export-jobs.ts';
+import type { ExternalSystems } from './systems.ts';
 
 export interface WebContext {
   readonly people: People;
@@ -29,6 +30,8 @@ export interface WebContext {
   readonly reports: Reports;
   /** FHIR Bulk Data export jobs and their files. */
   readonly exports: ExportJobs;
+  /** External systems of the FHIR API and their access tokens (SMART Backend Services). */
+  readonly systems: ExternalSystems;
   readonly auth: Auth;
   readonly alerts: AlertsClient;
   readonly live: LiveHub;
@@ -44,4 +47,6 @@ export interface WebContext {
   /** Whether staff may sign in with Pro Santé Connect. */
   readonly psc: boolean;
   readonly logger: Logger;
+  /** Counts a refusal by its code (the `vigie_web_refused_total` metric). */
+  readonly refused: (code: string) => void;
 }

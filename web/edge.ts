@@ -26,10 +26,15 @@ import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { isStaff, type Person } from './people.ts';
 import type { Auth } from './auth.ts';
 import { isFhirUrl, outcomeAnswer } from './fhir/outcome.ts';
+import type { SystemGrant } from './systems.ts';
 
-/** Who may call a route: anyone, a signed-in person, or a member of the care team. */
-/** `service`: another Vigie service's call (the SFU's), with its own credential that its handler checks. */
-export type RouteAccess = 'public' | 'person' | 'staff' | 'service';
+/**
+ * Who may call a route: anyone, a signed-in person, a member of the care team, another Vigie
+ * service (`service`: the SFU's call, with its own credential that its handler checks), or (the FHIR
+ * API) a member of the care team or an external system with an access token (web/fhir/reader.ts says
+ * what each may read).
+ */
+export type RouteAccess = 'public' | 'person' | 'staff' | 'service' | 'fhir';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,10 +43,17 @@ declare module 'fastify' {
     socket?: boolean;
     /** A route that changes nothing whatever the method (it refuses the unsafe ones itself): no Origin needed. */
     readOnly?: boolean;
+    /**
+     * A route that reads no cookie, whose caller proves who it is in the request itself (the OAuth
+     * token endpoint, called by other servers): requests from any origin are judged by what they carry.
+     */
+    anyOrigin?: boolean;
   }
   interface FastifyRequest {
     /** The signed-in person (session cookie or API token), set by the session hook. */
     person: Person | null;
+    /** On an `fhir` route: the external system its access token was issued to, and what it may read. */
+    system: SystemGrant | null;
   }
 }
 
@@ -110,6 +122,7 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
   installEdge(app, { logger: o.logger, ...(o.onRefusal ? { onRefusal: o.onRefusal } : {}) });
   app.decorateRequest('person', null);
+  app.decorateRequest('system', null);
   limitConnections(app, limits.trustProxy ? undefined : (limits.connectionsPerClient ?? 256));
 
   await app.register(fastifyCookie);
@@ -186,6 +199,7 @@ function checkOrigin(request: FastifyRequest, origin: string): void {
   const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
   if (safe && !request.ws) return;
   if (!request.ws && (request.headers.authorization !== undefined || request.routeOptions.config.readOnly)) return;
+  if (!request.ws && request.routeOptions.config.anyOrigin) return;
   if (request.headers.origin !== origin) throw new VigieError('cross_site', 'cross-site request refused');
 }
 
@@ -221,8 +235,11 @@ function checkSession(request: FastifyRequest, auth: Auth): void {
   const person = auth.personOf(request) ?? null;
   request.person = person;
   if (access === 'public') return;
+  if (access === 'fhir' && !person) request.system = auth.systemOf(request) ?? null;
+  if (request.system) return;
   if (!person) throw new VigieError('sign_in_required', 'sign in first (or your session has expired)');
-  if (access === 'staff' && !isStaff(person.role)) throw new VigieError('staff_only', 'this is for the care team');
+  if ((access === 'staff' || access === 'fhir') && !isStaff(person.role))
+    throw new VigieError('staff_only', 'this is for the care team');
 }
 
 /** Each client address holds at most `max` open TCP connections; more are closed at once. */

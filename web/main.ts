@@ -8,6 +8,7 @@ import { RecordReads } from './record-reads.ts';
 import { ChangeLog } from './change-log.ts';
 import { Appointments } from './appointments.ts';
 import { Reports } from './reports.ts';
+import { ExternalSystems } from './systems.ts';
 import { WebServer } from './server.ts';
 import { People } from './people.ts';
 import { PatientSettingsStore } from './patient-settings.ts';
@@ -64,6 +65,7 @@ const reads = RecordReads.open(registryPath(dataDir()));
 const changes = ChangeLog.open(registryPath(dataDir()));
 const appointments = Appointments.open(registryPath(dataDir()));
 const reports = Reports.open(registryPath(dataDir()));
+const systems = ExternalSystems.open(registryPath(dataDir()));
 const web = new WebServer({
   host: config.WEB_HOST,
   port: config.WEB_PORT,
@@ -79,6 +81,7 @@ const web = new WebServer({
   appointments,
   reports,
   exports: { dir: exportsPath(dataDir()) },
+  systems,
   influxUrl: config.INFLUX_URL,
   influxAccess: influxAccess(config),
   metricsPort: config.WEB_METRICS_PORT,
@@ -117,6 +120,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       changes.close();
       appointments.close();
       reports.close();
+      systems.close();
       process.exit(0);
     });
   });

@@ -289,6 +289,29 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
    CREATE INDEX appointments_patient ON appointments(patient_id, starts_at);
    CREATE INDEX appointments_clinician ON appointments(clinician_id, starts_at);
    CREATE INDEX appointments_pending ON appointments(status, starts_at);`,
+  // External systems an admin registered for the FHIR API (web/systems.ts, SMART Backend Services):
+  // their public keys, the scopes and care teams they may read, their short-lived access tokens
+  // (hashed), and the assertion ids (jti) already used, kept until the assertion expires. A record read
+  // (web/record-reads.ts) names its reader: a person, or since this step a system (`person_id` then
+  // holds the system's id).
+  `CREATE TABLE external_systems (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, jwks TEXT NOT NULL, scopes TEXT NOT NULL,
+     created_by TEXT NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER, revoked_by TEXT
+   );
+   CREATE TABLE external_system_teams (
+     system_id TEXT NOT NULL REFERENCES external_systems(id), team_id TEXT NOT NULL REFERENCES care_teams(id),
+     PRIMARY KEY (system_id, team_id)
+   );
+   CREATE TABLE system_tokens (
+     token_hash TEXT PRIMARY KEY, system_id TEXT NOT NULL REFERENCES external_systems(id), scopes TEXT NOT NULL,
+     issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX system_tokens_expiry ON system_tokens(expires_at);
+   CREATE TABLE system_assertions (
+     system_id TEXT NOT NULL, jti TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (system_id, jti)
+   );
+   CREATE INDEX system_assertions_expiry ON system_assertions(expires_at);
+   ALTER TABLE record_reads ADD COLUMN reader TEXT NOT NULL DEFAULT 'person';`,
 ];
 
 interface PersonRow {

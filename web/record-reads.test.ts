@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { People } from './people.ts';
 import { COALESCE_MS, READS_PER_PAGE, RecordReads, RETENTION_MS } from './record-reads.ts';
+import { ExternalSystems } from './systems.ts';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -46,6 +47,30 @@ describe('the record-reads log', () => {
     expect(reads.list({}).map((r) => r.count)).toEqual([1, 1, 1, 1, 1]);
     expect(reads.list({ patientId: 'p-2' })).toMatchObject([{ patientId: 'p-2' }]);
     expect(reads.list({ patientId: 'p-1', personId: 'u-nobody' })).toEqual([]);
+    close();
+  });
+
+  it('names a system reader by its registered name, with no role, and keeps it apart from a person', async () => {
+    const { reads, read, close } = await open();
+    const path = join(dirs.at(-1)!, 'registry.db');
+    const systems = ExternalSystems.open(path);
+    const system = systems.register({
+      name: 'Logiciel du cabinet',
+      keys: { keys: [] },
+      scopes: [],
+      teamIds: [],
+      by: 'u-admin',
+    });
+    reads.record(read);
+    reads.record({ ...read, personId: system.id, reader: 'system', channel: 'system_token' });
+    // A person whose id happened to be the system's would still be another reader.
+    reads.record({ ...read, personId: system.id, channel: 'system_token' });
+    expect(reads.list({ patientId: 'p-1' }).map((r) => [r.reader, r.name, r.role, r.count])).toEqual([
+      ['person', system.id, 'clinician', 1],
+      ['system', 'Logiciel du cabinet', null, 1],
+      ['person', 'Inès', 'nurse', 1],
+    ]);
+    systems.close();
     close();
   });
 

@@ -1,6 +1,7 @@
 /**
  * Who looked at which patient's record: every read of one patient's data by a professional (a member
- * of the care team, by a page or a personal API token) is kept, with who, what, when and from where.
+ * of the care team, by a page or a personal API token) or by an external system an administrator
+ * registered (the FHIR API, web/fhir/reader.ts) is kept, with who, what, when and from where.
  * The patient sees theirs on their own page and an administrator sees all of them, as Mon espace
  * santé shows its holder who opened their record.
  *
@@ -20,7 +21,7 @@ import { migrate } from '../common/migrate.ts';
 import { isStaff, PEOPLE_MIGRATIONS, type Person } from './people.ts';
 import { ROLES, type Role } from '../common/people-rules.ts';
 import { openSqlite } from '../common/sqlite.ts';
-import { RECORD_PARTS, READ_CHANNELS, type ReadChannel, type RecordPart } from './api/schemas.ts';
+import { RECORD_PARTS, READ_CHANNELS, type ReadChannel, type ReaderKind, type RecordPart } from './api/schemas.ts';
 
 export const COALESCE_MS = 10 * 60_000;
 export const RETENTION_MS = 365 * 24 * 3600_000;
@@ -36,10 +37,12 @@ export interface RecordReadsOptions {
 export interface RecordRead {
   readonly id: number;
   readonly patientId: string;
+  readonly reader: ReaderKind;
+  /** The reader's id: a person's, or a system's client id. */
   readonly personId: string;
-  /** The reader's name and role today (their id when the account is gone). */
+  /** The reader's name today (their id when the account is gone) and, for a person, their role. */
   readonly name: string;
-  readonly role: Role;
+  readonly role: Role | null;
   readonly what: RecordPart;
   readonly channel: ReadChannel;
   readonly address: string;
@@ -51,6 +54,7 @@ export interface RecordRead {
 interface Row {
   id: number;
   patient_id: string;
+  reader: string;
   person_id: string;
   name: string | null;
   role: string | null;
@@ -82,15 +86,26 @@ export class RecordReads {
     return new RecordReads(db, o);
   }
 
-  /** Notes one read; a read like one of the last `coalesceMs` adds to its count. */
-  record(r: { patientId: string; personId: string; what: RecordPart; channel: ReadChannel; address: string }): void {
+  /**
+   * Notes one read (by a person unless `reader` says a system, whose client id `personId` then is); a
+   * read like one of the last `coalesceMs` adds to its count.
+   */
+  record(r: {
+    patientId: string;
+    personId: string;
+    reader?: ReaderKind;
+    what: RecordPart;
+    channel: ReadChannel;
+    address: string;
+  }): void {
     const now = this.#now();
+    const reader = r.reader ?? 'person';
     this.#db.transaction(() => {
       const same = this.#db
-        .prepare<[string, string, string, string, string, number], { id: number }>(
-          'SELECT id FROM record_reads WHERE person_id = ? AND patient_id = ? AND what = ? AND channel = ? AND address = ? AND first_at > ? ORDER BY id DESC LIMIT 1',
+        .prepare<[string, string, string, string, string, string, number], { id: number }>(
+          'SELECT id FROM record_reads WHERE reader = ? AND person_id = ? AND patient_id = ? AND what = ? AND channel = ? AND address = ? AND first_at > ? ORDER BY id DESC LIMIT 1',
         )
-        .get(r.personId, r.patientId, r.what, r.channel, r.address, now - this.#coalesceMs);
+        .get(reader, r.personId, r.patientId, r.what, r.channel, r.address, now - this.#coalesceMs);
       if (same) {
         this.#db
           .prepare('UPDATE record_reads SET count = count + 1, last_at = MAX(last_at, ?) WHERE id = ?')
@@ -98,9 +113,9 @@ export class RecordReads {
       } else {
         this.#db
           .prepare(
-            'INSERT INTO record_reads (patient_id, person_id, what, channel, address, first_at, last_at, count) VALUES (?, ?, ?, ?, ?, ?, ?, 1)',
+            'INSERT INTO record_reads (patient_id, reader, person_id, what, channel, address, first_at, last_at, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)',
           )
-          .run(r.patientId, r.personId, r.what, r.channel, r.address, now, now);
+          .run(r.patientId, reader, r.personId, r.what, r.channel, r.address, now, now);
       }
     })();
   }
@@ -119,7 +134,10 @@ export class RecordReads {
     }
     return this.#db
       .prepare<Array<string | number>, Row>(
-        `SELECT r.*, p.name, p.role FROM record_reads r LEFT JOIN people p ON p.id = r.person_id WHERE ${where.join(' AND ')} ORDER BY r.id DESC LIMIT ?`,
+        `SELECT r.*, COALESCE(p.name, s.name) AS name, p.role FROM record_reads r
+         LEFT JOIN people p ON r.reader = 'person' AND p.id = r.person_id
+         LEFT JOIN external_systems s ON r.reader = 'system' AND s.id = r.person_id
+         WHERE ${where.join(' AND ')} ORDER BY r.id DESC LIMIT ?`,
       )
       .all(...args, limit)
       .map(toRead);
@@ -166,12 +184,14 @@ const partOf = oneOf<RecordPart>(RECORD_PARTS, 'record');
 const channelOf = oneOf<ReadChannel>(READ_CHANNELS, 'page');
 
 function toRead(r: Row): RecordRead {
+  const reader = r.reader === 'system' ? 'system' : 'person';
   return {
     id: r.id,
     patientId: r.patient_id,
+    reader,
     personId: r.person_id,
     name: r.name ?? r.person_id,
-    role: roleOf(r.role),
+    role: reader === 'system' ? null : roleOf(r.role),
     what: partOf(r.what),
     channel: channelOf(r.channel),
     address: r.address,

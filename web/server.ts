@@ -26,6 +26,8 @@ import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
 import type { Appointments } from './appointments.ts';
 import type { Reports } from './reports.ts';
+import type { ExternalSystems } from './systems.ts';
+import { adminSystemRoutes } from './routes/admin-systems.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminStaffRoutes } from './routes/admin-staff.ts';
@@ -71,6 +73,8 @@ export interface WebOptions {
   readonly reports: Reports;
   /** FHIR Bulk Data exports: where their files go (under the data directory), their retention and limits. */
   readonly exports: ExportOptions;
+  /** External systems of the FHIR API (SMART Backend Services); its clock judges their assertions and tokens. */
+  readonly systems: ExternalSystems;
   /** InfluxDB, for the console's charts (read only), and how to reach it (credentials, CA). */
   readonly influxUrl: string;
   readonly influxAccess?: InfluxAccess;
@@ -121,7 +125,10 @@ export class WebServer {
   constructor(options: WebOptions) {
     this.#o = options;
     this.tokens = new CallTokens(options.secret);
-    this.auth = new Auth(options.people, { secure: () => this.#url.startsWith('https:') });
+    this.auth = new Auth(options.people, {
+      secure: () => this.#url.startsWith('https:'),
+      systems: options.systems,
+    });
     this.live = new LiveHub({
       mqttUrl: options.mqtt.url,
       username: options.mqtt.username,
@@ -165,6 +172,7 @@ export class WebServer {
       appointments: o.appointments,
       reports: o.reports,
       exports: this.#exports,
+      systems: o.systems,
       auth: this.auth,
       alerts: new AlertsClient(o.alertsApi.url, o.alertsApi.token),
       live: this.live,
@@ -177,6 +185,7 @@ export class WebServer {
       vapidPublicKey: o.vapidPublicKey ?? null,
       psc: o.psc !== undefined,
       logger: o.logger,
+      refused,
     };
     accountRoutes(app, c);
     pscRoutes(app, c, o.psc ? new ProSanteConnect(o.psc, o.logger.child({ component: 'psc' })) : undefined);
@@ -190,6 +199,7 @@ export class WebServer {
     reportRoutes(app, c);
     adminStaffRoutes(app, c);
     adminPatientRoutes(app, c);
+    adminSystemRoutes(app, c);
     await fhirRoutes(app, c);
     await fhirExportRoutes(app, c);
     myDataRoutes(app, c);

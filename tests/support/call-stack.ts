@@ -9,6 +9,7 @@ import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
 import { Appointments } from '../../web/appointments.ts';
 import { Reports } from '../../web/reports.ts';
+import { ExternalSystems } from '../../web/systems.ts';
 import { exportsPath, registryPath } from '../../common/paths.ts';
 import { startTestBroker } from './broker.ts';
 import { WebServer } from '../../web/server.ts';
@@ -42,6 +43,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
   const changes = ChangeLog.open(registryPath(dir));
   const appointments = Appointments.open(registryPath(dir));
   const reports = Reports.open(registryPath(dir));
+  const systems = ExternalSystems.open(registryPath(dir));
   const { patientId } = await registry.provisionPatient('call test');
   const sfu = await startTestSfu({ workers: options.workers ?? 1 });
   const signallingLink = await startTcpProxy(sfu.server.port);
@@ -59,6 +61,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
     appointments,
     reports,
     exports: { dir: exportsPath(dir) },
+    systems,
     // No ingest here: calls do not need alerts (the family page's tests start one).
     influxUrl: 'http://127.0.0.1:9',
     alertsApi: { url: 'http://127.0.0.1:9', token: 'x'.repeat(32) },
@@ -107,6 +110,7 @@ export async function startCallStack(options: { workers?: number } = {}): Promis
       changes.close();
       appointments.close();
       reports.close();
+      systems.close();
       await broker.stop();
     },
   };

@@ -18,6 +18,7 @@ import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
 import { Appointments } from '../../web/appointments.ts';
 import { Reports } from '../../web/reports.ts';
+import { ExternalSystems } from '../../web/systems.ts';
 import { WebServer, type WebOptions } from '../../web/server.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { connect, end } from './mqtt.ts';
@@ -43,6 +44,9 @@ export interface FamilyStack {
   exportsClock: { aheadMs: number };
   /** Where the web service writes FHIR export files. */
   exportsDir: string;
+  /** External systems of the FHIR API (web/systems.ts); its clock is the real time plus `systemsClock.aheadMs`. */
+  systems: ExternalSystems;
+  systemsClock: { aheadMs: number };
   /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
   readsClock: { aheadMs: number };
   /** The ingest's alert API, as the web service reaches it. */
@@ -112,6 +116,9 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
       now: () => Date.now() + appointmentsClock.aheadMs,
     });
     s.reports = Reports.open(registryPath(t.broker.dir));
+    const systemsClock = { aheadMs: 0 };
+    s.systemsClock = systemsClock;
+    s.systems = ExternalSystems.open(registryPath(t.broker.dir), { now: () => Date.now() + systemsClock.aheadMs });
     s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
     const exportsClock = { aheadMs: 0 };
     s.exportsClock = exportsClock;
@@ -134,6 +141,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
         now: () => Date.now() + exportsClock.aheadMs,
         ...(options.exportPage ? { observationPage: options.exportPage } : {}),
       },
+      systems: s.systems,
       influxUrl: t.influx.url,
       influxAccess: t.influx.access,
       alertsApi: { url: served.url, token },
@@ -197,6 +205,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
     s.changes.close();
     s.appointments.close();
     s.reports.close();
+    s.systems.close();
     await sfu?.stop();
     sfu = undefined;
   });

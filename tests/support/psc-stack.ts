@@ -18,6 +18,7 @@ import { RecordReads } from '../../web/record-reads.ts';
 import { ChangeLog } from '../../web/change-log.ts';
 import { Appointments } from '../../web/appointments.ts';
 import { Reports } from '../../web/reports.ts';
+import { ExternalSystems } from '../../web/systems.ts';
 import { startTestPsc, type TestPsc, type TestPscOptions } from './psc-provider.ts';
 
 export interface PscStack {
@@ -41,6 +42,7 @@ export function usePscStack(
   let changes: ChangeLog;
   let appointments: Appointments;
   let reports: Reports;
+  let systems: ExternalSystems;
   let settings: PatientSettingsStore;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-psc-'));
@@ -50,6 +52,7 @@ export function usePscStack(
     changes = ChangeLog.open(join(dir, 'registry.db'));
     appointments = Appointments.open(join(dir, 'registry.db'));
     reports = Reports.open(join(dir, 'registry.db'));
+    systems = ExternalSystems.open(join(dir, 'registry.db'));
     settings = PatientSettingsStore.open(join(dir, 'registry.db'));
     s.clockOffsetMs = 0;
     const [webPort, pscPort] = [await freePort(), await freePort()];
@@ -80,6 +83,7 @@ export function usePscStack(
       changes,
       appointments,
       reports,
+      systems,
       settings,
       exports: { dir: join(dir, 'exports') },
       influxUrl: 'http://127.0.0.1:9',
@@ -98,6 +102,7 @@ export function usePscStack(
     changes.close();
     appointments.close();
     reports.close();
+    systems.close();
     settings.close();
     registry.close();
     rmSync(dir, { recursive: true, force: true });

@@ -29,7 +29,9 @@ import {
   deviceIdBody,
   deviceViewSchema,
   enrolmentSchema,
+  externalSystemSchema,
   patientContactSchema,
+  SYSTEM_SCOPES,
   callLinkCheckSchema,
   consultationSchema,
   consultationStatusSchema,
@@ -87,6 +89,8 @@ const alertParams = z.object({ alertId: z.coerce.number().int().positive() });
 const ok = z.object({ ok: z.literal(true) });
 const nothing = z.null();
 /** One page of the record-reads log; `next` is the `before` of the following page (null: no more). */
+/** A key set of five RSA keys of 4096 bits, pasted with indentation, fits well within this. */
+export const MAX_JWKS_CHARS = 12_000;
 const readsPage = <T extends z.ZodType>(entry: T) => z.object({ reads: z.array(entry), next: z.number().nullable() });
 const before = z.coerce.number().int().positive().optional();
 const personParams = z.object({ personId: id });
@@ -488,6 +492,36 @@ export const ROUTES = {
     status: 200,
     query: z.object({ patientId: id.optional(), personId: id.optional(), before }),
     reply: readsPage(recordReadAdminSchema),
+  }),
+  /**
+   * External systems of the FHIR API (SMART Backend Services), for administrators: each with its client
+   * id, scopes, teams and last use; and the token endpoint they ask their access tokens at.
+   */
+  systems: route({
+    method: 'GET',
+    url: '/api/admin/systems',
+    status: 200,
+    reply: z.object({ systems: z.array(externalSystemSchema), tokenEndpoint: z.string() }),
+  }),
+  registerSystem: route({
+    method: 'POST',
+    url: '/api/admin/systems',
+    status: 201,
+    body: z.object({
+      name: z.string().trim().min(1).max(100),
+      /** Its public keys: a JSON Web Key Set as the vendor gives it (checked by web/system-keys.ts). */
+      jwks: z.string().trim().min(2).max(MAX_JWKS_CHARS),
+      scopes: z.array(z.enum(SYSTEM_SCOPES)).min(1).max(SYSTEM_SCOPES.length),
+      teamIds: z.array(id).min(1).max(100),
+    }),
+    reply: z.object({ system: externalSystemSchema }),
+  }),
+  revokeSystem: route({
+    method: 'DELETE',
+    url: '/api/admin/systems/:systemId',
+    status: 204,
+    params: z.object({ systemId: id }),
+    reply: nothing,
   }),
   /** The set-up's change log, for administrators: newest first, by patient or by author. */
   changes: route({

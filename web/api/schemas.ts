@@ -332,6 +332,41 @@ export const apiTokenSchema = z.object({
 });
 export type ApiTokenView = z.infer<typeof apiTokenSchema>;
 
+/**
+ * The FHIR resource types an external system may be granted reading (web/fhir): one line here per type
+ * the API serves, and the scopes, the registration form and the discovery document follow.
+ */
+export const FHIR_SYSTEM_TYPES = [
+  'Patient',
+  'Practitioner',
+  'Device',
+  'Observation',
+  'Flag',
+  'Communication',
+  'Encounter',
+  'Appointment',
+  'DocumentReference',
+  'Group',
+] as const;
+export type FhirSystemType = (typeof FHIR_SYSTEM_TYPES)[number];
+/** SMART v2 scopes: `system/<type>.rs` (read and search), one per type. */
+export const SYSTEM_SCOPES = FHIR_SYSTEM_TYPES.map((type) => `system/${type}.rs` as const);
+export type SystemScope = (typeof SYSTEM_SCOPES)[number];
+/** An external system as the administrators' page lists it (web/systems.ts): never its keys. */
+export const externalSystemSchema = z.object({
+  /** Its OAuth client id (`iss` and `sub` of its assertions). */
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(SYSTEM_SCOPES)),
+  teams: z.array(z.object({ id: z.string(), name: z.string() })),
+  /** The ids (`kid`) of its public keys. */
+  keyIds: z.array(z.string()),
+  createdAt: z.number(),
+  lastUsedAt: z.number().nullable(),
+  revokedAt: z.number().nullable(),
+});
+export type ExternalSystemView = z.infer<typeof externalSystemSchema>;
+
 export const alertWithNamesSchema = z.object({ alert: alertViewSchema, names: z.record(z.string(), z.string()) });
 /** One line of an alert's history (web/audit-view.ts): names, not ids; the page translates `action`. */
 export const auditLineSchema = auditEntrySchema.omit({ detail: true }).extend({
@@ -373,15 +408,24 @@ export const RECORD_PARTS = [
   'reports',
 ] as const;
 export type RecordPart = (typeof RECORD_PARTS)[number];
-/** How they read it: a console or call page (session), or a script with a personal API token. */
-export const READ_CHANNELS = ['page', 'api_token'] as const;
+/**
+ * How they read it: a console or call page (session), a script with a personal API token, or an
+ * external system with a SMART Backend Services access token (web/fhir/token.ts).
+ */
+export const READ_CHANNELS = ['page', 'api_token', 'system_token'] as const;
 export type ReadChannel = (typeof READ_CHANNELS)[number];
+/** Who read it: a person (a member of the care team) or an external system an admin registered. */
+export const READER_KINDS = ['person', 'system'] as const;
+export type ReaderKind = (typeof READER_KINDS)[number];
 
 /** Reads of one patient's record as the patient sees them: who (name, role), what, when; never from where. */
 export const recordReadSchema = z.object({
   id: z.number(),
+  reader: z.enum(READER_KINDS),
+  /** The person's or the system's name. */
   name: z.string(),
-  role: z.enum(ROLES),
+  /** The person's role; null for a system. */
+  role: z.enum(ROLES).nullable(),
   what: z.enum(RECORD_PARTS),
   /** The first and the last of the identical reads this entry stands for, and how many there were. */
   firstAt: z.number(),
@@ -391,6 +435,7 @@ export const recordReadSchema = z.object({
 export type RecordReadView = z.infer<typeof recordReadSchema>;
 /** The same for an administrator, with whom, which patient and from where. */
 export const recordReadAdminSchema = recordReadSchema.extend({
+  /** The reader's id: a person's, or a system's client id when `reader` is `system`. */
   personId: z.string(),
   patientId: z.string(),
   patient: z.string(),
@@ -436,6 +481,8 @@ export const CHANGE_ACTIONS = [
   'data.download_withdrawn',
   'appointment.done',
   'appointment.missed',
+  'system.registered',
+  'system.revoked',
 ] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 /** A change's detail: a few named values (names, ids, counts, roles), never a secret. */

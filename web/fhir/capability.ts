@@ -23,7 +23,8 @@ const dated = (type: string, time: string, timeText: string, documentation: stri
   ],
 });
 
-export function capabilityStatement(base: string, date: string) {
+/** `tokenUrl`: where external systems get their SMART Backend Services access tokens. */
+export function capabilityStatement(base: string, date: string, tokenUrl: string) {
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -37,8 +38,24 @@ export function capabilityStatement(base: string, date: string) {
       {
         mode: 'server',
         documentation:
-          'A signed-in member of the care team (session cookie or personal API token), for the patients of their care teams only, with the rights of their role: Observation and DocumentReference need the vitals right, Encounter and Appointment the calls right. Every read of a patient record is logged. Read only: any other method is answered 405.',
-        security: { description: 'Vigie session cookie or personal API token (Authorization: Bearer).' },
+          'A signed-in member of the care team (session cookie or personal API token), or an external system registered by an administrator (SMART Backend Services), for the patients of their care teams only, with the rights of their role (Observation and DocumentReference need the vitals right, Encounter and Appointment the calls right) or the scopes of the system. Every read of a patient record is logged. Read only: any other method is answered 405.',
+        security: {
+          extension: [
+            {
+              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+              extension: [{ url: 'token', valueUri: tokenUrl }],
+            },
+          ],
+          service: [
+            {
+              coding: [
+                { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' },
+              ],
+            },
+          ],
+          description:
+            'External systems: SMART Backend Services (client credentials, private_key_jwt with RS384 or ES384, system/*.rs scopes; see .well-known/smart-configuration). Staff: Vigie session cookie or personal API token (Authorization: Bearer).',
+        },
         resource: [
           {
             type: 'Patient',

@@ -4,8 +4,7 @@
  * the patient. Another type joins the exports by one entry here. A source is read as it goes
  * (an async iterable): Observations come from InfluxDB a page at a time, never a whole history.
  */
-import type { StaffRight } from '../../common/people-rules.ts';
-import type { RecordPart } from '../api/schemas.ts';
+import type { FhirSystemType, RecordPart } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
 import type { FhirResource } from './bundle.ts';
 import { toFhirDevice } from './device.ts';
@@ -21,9 +20,8 @@ import {
 import { patientResource } from './routes.ts';
 
 export interface ExportSource {
-  readonly type: string;
-  /** The staff right a member needs for this type beyond seeing the patient (none: null). */
-  readonly right: StaffRight | null;
+  /** Who may export it is who may read it (web/fhir/reader.ts: a member's right, a system's scope). */
+  readonly type: FhirSystemType;
   /** The part of the record a professional reads by exporting it (web/record-reads.ts). */
   readonly part: RecordPart;
   /**
@@ -53,22 +51,20 @@ async function* observationsOf(c: WebContext, patientId: string, since: number |
 const writtenSince = <R extends FhirResource>(dated: Array<Dated<R>>, since: number | null): R[] =>
   dated.filter((d) => since === null || d.at >= since).map((d) => d.resource);
 
-/** The rights and read parts are those of the same search in web/fhir/routes.ts. */
+/** The read parts are those of the same search in web/fhir/routes.ts. */
 export const EXPORT_SOURCES: readonly ExportSource[] = [
   // The registry keeps no modification time of a patient or a device: they are always exported.
-  { type: 'Patient', right: null, part: 'record', listFor: (c, patientId) => [patientResource(c, patientId)] },
+  { type: 'Patient', part: 'record', listFor: (c, patientId) => [patientResource(c, patientId)] },
   {
     type: 'Device',
-    right: null,
     part: 'record',
     listFor: (c, patientId) =>
       c.registry.devicesOf(patientId).map((d) => toFhirDevice(patientId, d, c.live.device(d.id).info)),
   },
-  { type: 'Observation', right: 'vitals', part: 'vitals', listFor: observationsOf },
+  { type: 'Observation', part: 'vitals', listFor: observationsOf },
   // An alert changes when it is handled, after it opened: `_since` takes those opened since.
   {
     type: 'Flag',
-    right: null,
     part: 'alerts',
     listFor: async function* (c, patientId, since) {
       for (const d of await datedFlags(c, patientId, since ?? 0)) yield d.resource;
@@ -76,21 +72,18 @@ export const EXPORT_SOURCES: readonly ExportSource[] = [
   },
   {
     type: 'Communication',
-    right: null,
     part: 'notes',
     listFor: (c, patientId, since) => writtenSince(datedCommunications(c, patientId), since),
   },
   // Consultations and appointments change status without a dated change: always exported whole.
-  { type: 'Encounter', right: 'calls', part: 'appointments', listFor: (c, patientId) => encountersOf(c, patientId) },
+  { type: 'Encounter', part: 'appointments', listFor: (c, patientId) => encountersOf(c, patientId) },
   {
     type: 'Appointment',
-    right: 'calls',
     part: 'appointments',
     listFor: (c, patientId) => appointmentsOf(c, patientId),
   },
   {
     type: 'DocumentReference',
-    right: 'vitals',
     part: 'reports',
     listFor: (c, patientId, since) => writtenSince(datedDocumentReferences(c, patientId), since),
   },

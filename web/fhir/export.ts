@@ -1,8 +1,8 @@
 /**
  * FHIR Bulk Data Access (v2) `$export` of the patients of the member's care teams (`Patient/$export`),
  * of one patient (`Patient/{id}/$export`) or of a care team (`Group/{teamId}/$export`), for a
- * signed-in member of the care team, about their teams' patients only; and the care team as a Group
- * (`Group/{id}`). The asynchronous pattern of the IG:
+ * signed-in member of the care team or an external system (SMART Backend Services), about their
+ * teams' patients only (web/fhir/reader.ts); and the care team as a Group (`Group/{id}`). The asynchronous pattern of the IG:
  *
  *   kick-off (Prefer: respond-async)   → 202, Content-Location: the status URL
  *   GET the status URL                 → 202 with X-Progress while it runs, 200 with the manifest when done
@@ -11,26 +11,25 @@
  *
  * Parameters: `_type` (a comma list of web/fhir/export-sources.ts's types), `_since` (an instant:
  * Observations read after it), `_outputFormat` (NDJSON only). A job and its files belong to whoever
- * started it (web/fhir/export-jobs.ts). Every patient exported is logged as a read of their record
- * (and of their vital signs when Observations go out); Observations need the `vitals` right, and a
- * member without it gets the other types and an OperationOutcome in the manifest's `error` saying so.
+ * started it (web/fhir/export-jobs.ts). Every patient exported is logged as a read of each part of
+ * their record that goes out. A type the requester may not read (a member: their role's right, as
+ * for its search; a system: its scopes) is left out, and an OperationOutcome in the manifest's
+ * `error` says so.
  */
 import { createReadStream } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { VigieError, type ErrorCode } from '../../common/errors.ts';
 import { assertNever } from '../../devices/ble/assert-never.ts';
-import { hasRight } from '../../common/people-rules.ts';
 import type { WebContext } from '../context.ts';
-import { personOf, type App } from '../edge.ts';
-import type { Person } from '../people.ts';
-import { noteRead } from '../record-reads.ts';
+import type { App } from '../edge.ts';
 import type { RecordPart } from '../api/schemas.ts';
 import { EXPORT_SOURCES, EXPORT_TYPES, type ExportSource } from './export-sources.ts';
 import { toFhirGroup } from './group.ts';
 import { ERROR_SYSTEM, installOutcomes } from './outcome.ts';
-import { FHIR_BASE_PATH } from './outcome.ts';
-import { ownPatient, parseQuery, send } from './routes.ts';
+import { FHIR_BASE_PATH } from './base.ts';
+import { fhirReader, fhirRequester, type FhirReader } from './reader.ts';
+import { parseQuery, send } from './routes.ts';
 
 export const NDJSON = 'application/fhir+ndjson';
 /** The output formats the IG says a server must accept as NDJSON. */
@@ -65,20 +64,20 @@ function requireAsync(request: FastifyRequest): void {
     throw new VigieError('export_async_required', '$export needs the header Prefer: respond-async');
 }
 
-function sourcesOf(person: Person, q: z.infer<typeof kickOffQuery>) {
+function sourcesOf(reader: FhirReader, q: z.infer<typeof kickOffQuery>) {
   if (q._outputFormat !== undefined && !NDJSON_FORMATS.has(q._outputFormat))
     throw new VigieError('export_format_unsupported', '_outputFormat: application/fhir+ndjson only');
-  const asked =
+  const asked: readonly string[] =
     q._type === undefined
       ? EXPORT_TYPES
       : (typeof q._type === 'string' ? [q._type] : q._type).flatMap((t) => t.split(',')).map((t) => t.trim());
-  const unknown = asked.filter((t) => !EXPORT_TYPES.includes(t));
+  const unknown = asked.filter((t) => !EXPORT_TYPES.some((type) => type === t));
   if (unknown.length > 0 || asked.length === 0)
     throw new VigieError('export_type_unsupported', `_type: one or more of ${EXPORT_TYPES.join(', ')}`, {
       types: unknown.join(',') || '∅',
     });
   const wanted = EXPORT_SOURCES.filter((s) => asked.includes(s.type));
-  const allowed = (s: ExportSource) => s.right === null || hasRight(person.role, s.right);
+  const allowed = (s: ExportSource) => reader.allows(s.type);
   return { sources: wanted.filter(allowed), skipped: wanted.filter((s) => !allowed(s)) };
 }
 
@@ -92,23 +91,19 @@ function sinceOf(text: string | undefined): number | null {
   return ms;
 }
 
-/** The care team of this id, if the member is in it (an admin: any); another team's is unknown. */
-function ownTeam(c: WebContext, person: Person, teamId: string) {
-  const team = c.people.teams().find((t) => t.id === teamId);
-  if (!team || (person.role !== 'admin' && !team.memberIds.includes(person.id)))
-    throw new VigieError('team_not_found', 'no such care team of yours');
-  return team;
-}
-
-const notExported = (source: ExportSource, role: string) => ({
+const notExported = (source: ExportSource, reader: FhirReader) => ({
   resourceType: 'OperationOutcome',
   id: `skipped-${source.type}`,
   issue: [
     {
       severity: 'warning',
       code: 'forbidden',
-      details: { coding: [{ system: ERROR_SYSTEM, code: 'role_not_allowed' }] },
-      diagnostics: `${source.type} not exported: the role ${role} has no "${source.right}" right`,
+      details: {
+        coding: [
+          { system: ERROR_SYSTEM, code: reader.who.kind === 'system' ? 'insufficient_scope' : 'role_not_allowed' },
+        ],
+      },
+      diagnostics: `${source.type} not exported: ${reader.whyNot(source.type)}`,
     },
   ],
 });
@@ -123,15 +118,15 @@ export async function fhirExportRoutes(app: App, c: WebContext): Promise<void> {
       async function kickOff(
         request: FastifyRequest,
         reply: FastifyReply,
-        patientsOf: (person: Person) => readonly string[],
+        patientsOf: (reader: FhirReader) => readonly string[],
+        reader = fhirRequester(c, request),
       ) {
-        const person = personOf(request);
-        const patients = patientsOf(person);
+        const patients = patientsOf(reader);
         requireAsync(request);
         const q = parseQuery(kickOffQuery, request);
-        const plan: Plan = { patients, ...sourcesOf(person, q), since: sinceOf(q._since) };
-        const job = await c.exports.start(person.id, `${c.publicUrl()}${request.url}`, patients, async (w) => {
-          for (const source of plan.skipped) await w.issue(notExported(source, person.role));
+        const plan: Plan = { patients, ...sourcesOf(reader, q), since: sinceOf(q._since) };
+        const job = await c.exports.start(reader.id, `${c.publicUrl()}${request.url}`, patients, async (w) => {
+          for (const source of plan.skipped) await w.issue(notExported(source, reader));
           for (const [i, patientId] of plan.patients.entries()) {
             w.progress(`patient ${i + 1} of ${plan.patients.length}`);
             for (const source of plan.sources)
@@ -142,8 +137,11 @@ export async function fhirExportRoutes(app: App, c: WebContext): Promise<void> {
           }
         });
         const parts = new Set<RecordPart>(['record', ...plan.sources.map((s) => s.part)]);
-        for (const patientId of patients) for (const part of parts) noteRead(c.reads, request, person, patientId, part);
-        c.logger.info({ jobId: job.id, personId: person.id, patients: patients.length }, 'FHIR export started');
+        for (const patientId of patients) for (const part of parts) reader.noteRead(patientId, part);
+        c.logger.info(
+          { jobId: job.id, requester: reader.id, by: reader.who.kind, patients: patients.length },
+          'FHIR export started',
+        );
         return reply
           .code(202)
           .header('content-location', `${base()}/$export-status/${job.id}`)
@@ -151,23 +149,28 @@ export async function fhirExportRoutes(app: App, c: WebContext): Promise<void> {
           .send();
       }
 
-      const staff = { config: { access: 'staff' as const } };
-      fhir.get('/Patient/$export', staff, (request, reply) =>
-        kickOff(request, reply, (person) => c.people.teamPatients(person)),
-      );
+      // A member of the care team or an external system (web/fhir/reader.ts says what each may read).
+      const staff = { config: { access: 'fhir' as const } };
+      fhir.get('/Patient/$export', staff, (request, reply) => kickOff(request, reply, (reader) => reader.patients()));
       fhir.get('/Patient/:id/$export', staff, (request, reply) =>
-        kickOff(request, reply, (person) => [ownPatient(c, person, idOf(request, 'patient_not_found'))]),
+        kickOff(request, reply, (reader) => [reader.patient(idOf(request, 'patient_not_found'))]),
       );
+      // A care team's export reads the Group first: a system needs its scope.
       fhir.get('/Group/:id/$export', staff, (request, reply) =>
-        kickOff(request, reply, (person) => ownTeam(c, person, idOf(request, 'team_not_found')).patientIds),
+        kickOff(
+          request,
+          reply,
+          (reader) => reader.team(idOf(request, 'team_not_found')).patientIds,
+          fhirReader(c, request, 'Group'),
+        ),
       );
 
       fhir.get('/Group/:id', staff, async (request, reply) =>
-        send(reply, toFhirGroup(ownTeam(c, personOf(request), idOf(request, 'team_not_found')))),
+        send(reply, toFhirGroup(fhirReader(c, request, 'Group').team(idOf(request, 'team_not_found')))),
       );
 
       fhir.get('/$export-status/:jobId', staff, async (request, reply) => {
-        const job = await c.exports.get(jobOf(request), personOf(request).id);
+        const job = await c.exports.get(jobOf(request), fhirRequester(c, request).id);
         const state = job.state;
         switch (state.kind) {
           case 'running':
@@ -195,18 +198,19 @@ export async function fhirExportRoutes(app: App, c: WebContext): Promise<void> {
       });
 
       fhir.delete('/$export-status/:jobId', staff, async (request, reply) => {
-        await c.exports.delete(jobOf(request), personOf(request).id);
+        await c.exports.delete(jobOf(request), fhirRequester(c, request).id);
         return reply.code(202).header('cache-control', 'no-store').send();
       });
 
       fhir.get('/$export-file/:jobId/:name', staff, async (request, reply) => {
         const params = fileParams.safeParse(request.params);
         if (!params.success) throw new VigieError('export_not_found', 'no such file');
-        const person = personOf(request);
-        // A member who has left the team since the kick-off no longer reads its patients' files.
-        const job = await c.exports.get(params.data.jobId, person.id);
-        for (const patientId of job.patients) ownPatient(c, person, patientId);
-        const path = await c.exports.file(job.id, person.id, params.data.name);
+        const reader = fhirRequester(c, request);
+        // A member who has left the team (a system whose teams changed) since the kick-off no longer
+        // reads its patients' files.
+        const job = await c.exports.get(params.data.jobId, reader.id);
+        for (const patientId of job.patients) reader.patient(patientId);
+        const path = await c.exports.file(job.id, reader.id, params.data.name);
         return reply.type(NDJSON).header('cache-control', 'no-store').send(createReadStream(path));
       });
     },

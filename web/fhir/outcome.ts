@@ -10,7 +10,7 @@ import { refusalHeaders, refusalOf } from '../../common/http.ts';
 import type { Logger } from '../../common/log.ts';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
-export const FHIR_BASE_PATH = '/fhir/R4';
+import { FHIR_BASE_PATH } from './base.ts';
 /** Where the Vigie error codes of an OperationOutcome come from. */
 export const ERROR_SYSTEM = 'urn:vigie:error';
 

@@ -1,20 +1,23 @@
 /**
  * The FHIR R4 API at /fhir/R4 (web/API.md "FHIR"): the CapabilityStatement, and read and search of
  * Patient, Practitioner, Device, Observation, Flag, Communication, Encounter, Appointment and
- * DocumentReference for a signed-in member of the care team (session or personal API token), about
- * the patients of their teams only. An unknown id and a patient of another team get the same 404, so
- * that ids cannot be probed; Observations and DocumentReferences need the `vitals` right, Encounters
- * and Appointments the `calls` right (as the console's pages do). Every read of a patient's record is
- * logged (web/record-reads.ts). It only reads: other methods get 405. Refusals are OperationOutcomes.
+ * DocumentReference for a signed-in member of the care team (session or personal API token) or an
+ * external system with a SMART Backend Services token (web/fhir/token.ts). Every route asks
+ * web/fhir/reader.ts who reads and what they may read: the patients of their teams only (an unknown id
+ * and another team's patient or record get the same 404, so that ids cannot be probed), the member's
+ * role rights (Observations and DocumentReferences need `vitals`, Encounters and Appointments `calls`,
+ * as the console's pages do), the system's scopes. Every read of a patient's record is logged
+ * (web/record-reads.ts). It only reads: other methods get 405. Refusals are OperationOutcomes.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { VigieError } from '../../common/errors.ts';
-import { requireRight } from '../access.ts';
 import type { WebContext } from '../context.ts';
-import { personOf, type App } from '../edge.ts';
-import type { Person, StaffAccount } from '../people.ts';
-import { noteRead } from '../record-reads.ts';
+import type { App } from '../edge.ts';
+import type { Person } from '../people.ts';
+import { FHIR_BASE_PATH, TOKEN_PATH } from './base.ts';
+import { fhirReader } from './reader.ts';
+import { smartRoutes } from './token.ts';
 import { searchset, type FhirResource } from './bundle.ts';
 import { capabilityStatement } from './capability.ts';
 import { toFhirDevice } from './device.ts';
@@ -28,7 +31,7 @@ import {
   type ObservationSeries,
   type TimeBounds,
 } from './observation.ts';
-import { FHIR_BASE_PATH, FHIR_JSON, installOutcomes } from './outcome.ts';
+import { FHIR_JSON, installOutcomes } from './outcome.ts';
 import { pageOf, type Dated, type MsBounds } from './paging.ts';
 import { insIdentifier, toFhirPatient, type FhirPatient } from './patient.ts';
 import {
@@ -45,6 +48,7 @@ import {
 } from './patient-resources.ts';
 import { RPPS_SYSTEM, toFhirPractitioner } from './practitioner.ts';
 
+export { FHIR_BASE_PATH };
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 500;
 
@@ -138,14 +142,6 @@ export function patientResource(c: WebContext, patientId: string): FhirPatient {
   });
 }
 
-/** The staff a member may see: those who share one of their teams (an admin: all of them). */
-function visibleStaff(c: WebContext, person: Person): StaffAccount[] {
-  const all = c.people.staffAccounts();
-  if (person.role === 'admin') return all;
-  const teams = new Set(c.people.teamsOf(person.id).map((t) => t.id));
-  return all.filter((s) => s.teams.some((t) => teams.has(t.id)));
-}
-
 /** `system|value`, `|value` or `value`: whether a token matches an identifier. */
 function tokenMatches(token: string, identifier: { system: string; value: string }): boolean {
   const bar = token.indexOf('|');
@@ -221,9 +217,12 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
         );
 
       // The API only reads: any other method is refused as such wherever it is aimed, before its body
-      // is read (whatever its media type).
+      // is read (whatever its media type). The one exception is where external systems get their
+      // tokens (OAuth's token endpoint is a POST: web/fhir/token.ts).
+      const tokenRoute = `${FHIR_BASE_PATH}${TOKEN_PATH}`;
       fhir.addHook('onRequest', async (request, reply) => {
         if (request.method === 'GET' || request.method === 'HEAD') return;
+        if (request.method === 'POST' && request.routeOptions.url === tokenRoute) return;
         void reply.header('allow', 'GET, HEAD');
         throw new VigieError(
           'method_not_allowed',
@@ -241,27 +240,28 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
 
       fhir.get('/metadata', { config: { access: 'public' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        return send(reply, capabilityStatement(base(), STARTED));
+        return send(reply, capabilityStatement(base(), STARTED, `${base()}${TOKEN_PATH}`));
       });
+      await smartRoutes(fhir, c);
 
-      fhir.get('/Patient/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Patient/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, parseId(request));
-        noteRead(c.reads, request, person, patientId, 'record');
+        const reader = fhirReader(c, request, 'Patient');
+        const patientId = reader.patient(parseId(request));
+        reader.noteRead(patientId, 'record');
         return send(reply, patientResource(c, patientId));
       });
 
-      fhir.get('/Patient', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Patient', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.patient, request);
-        const person = personOf(request);
-        const ids = c.people.teamPatients(person).filter((id) => q._id === undefined || id === q._id);
+        const reader = fhirReader(c, request, 'Patient');
+        const ids = reader.patients().filter((id) => q._id === undefined || id === q._id);
         const found = ids.flatMap((id) => {
           if (q.identifier === undefined) return [id];
           const ins = insIdentifier(c.registry.patientIdentity(id) ?? null);
           return ins && tokenMatches(q.identifier, ins) ? [id] : [];
         });
-        for (const id of found) noteRead(c.reads, request, person, id, 'record');
+        for (const id of found) reader.noteRead(id, 'record');
         return send(
           reply,
           bundle(
@@ -271,72 +271,73 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
         );
       });
 
-      fhir.get('/Practitioner/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Practitioner/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
+        const reader = fhirReader(c, request, 'Practitioner');
         const id = parseId(request);
-        const staff = visibleStaff(c, personOf(request)).find((s) => s.id === id);
+        const staff = reader.staff().find((s) => s.id === id);
         if (!staff) throw new VigieError('staff_not_found', 'no such member in your care teams');
         return send(reply, toFhirPractitioner(staff));
       });
 
-      fhir.get('/Practitioner', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Practitioner', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.practitioner, request);
-        const staff = visibleStaff(c, personOf(request)).filter(
-          (s) =>
-            (q._id === undefined || s.id === q._id) &&
-            (q.identifier === undefined ||
-              (s.rpps !== null && tokenMatches(q.identifier, { system: RPPS_SYSTEM, value: s.rpps }))),
-        );
+        const staff = fhirReader(c, request, 'Practitioner')
+          .staff()
+          .filter(
+            (s) =>
+              (q._id === undefined || s.id === q._id) &&
+              (q.identifier === undefined ||
+                (s.rpps !== null && tokenMatches(q.identifier, { system: RPPS_SYSTEM, value: s.rpps }))),
+          );
         return send(reply, bundle(request, staff.map(toFhirPractitioner)));
       });
 
-      fhir.get('/Device/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Device/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
+        const reader = fhirReader(c, request, 'Device');
         const id = parseId(request);
         const patientId = c.registry.device(id)?.patientId;
         const listing =
-          patientId && c.people.inTeamOf(person, patientId) && c.registry.devicesOf(patientId).find((d) => d.id === id);
+          patientId && reader.mayRead(patientId) && c.registry.devicesOf(patientId).find((d) => d.id === id);
         if (!patientId || !listing) throw new VigieError('device_not_found', 'no such device in your care teams');
-        noteRead(c.reads, request, person, patientId, 'record');
+        reader.noteRead(patientId, 'record');
         return send(reply, toFhirDevice(patientId, listing, c.live.device(id).info));
       });
 
-      fhir.get('/Device', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Device', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.device, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, q.patient);
-        noteRead(c.reads, request, person, patientId, 'record');
+        const reader = fhirReader(c, request, 'Device');
+        const patientId = reader.patient(q.patient);
+        reader.noteRead(patientId, 'record');
         const devices = c.registry
           .devicesOf(patientId)
           .map((d) => toFhirDevice(patientId, d, c.live.device(d.id).info));
         return send(reply, bundle(request, devices));
       });
 
-      fhir.get('/Observation/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Observation/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
+        const reader = fhirReader(c, request, 'Observation');
         const [patientId = '', seriesName, ns] = parseId(request).split('.');
         const series = OBSERVATION_SERIES_NAMES.find((s) => s === seriesName);
         if (!series || ns === undefined || !/^\d{1,20}$/.test(ns))
           throw new VigieError('not_found', 'no Observation with this id');
-        ownPatient(c, person, patientId);
-        requireRight(person, 'vitals');
-        noteRead(c.reads, request, person, patientId, 'vitals');
+        reader.patient(patientId);
+        reader.noteRead(patientId, 'vitals');
         const observation = await vitals(c, () => readObservation(c.influx, patientId, series, BigInt(ns)));
         if (!observation) throw new VigieError('not_found', 'no Observation with this id');
         return send(reply, observation);
       });
 
-      fhir.get('/Observation', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Observation', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.observation, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, q.patient);
-        requireRight(person, 'vitals');
+        const reader = fhirReader(c, request, 'Observation');
+        const patientId = reader.patient(q.patient);
         const bounds = boundsOf(q.date);
         const cursor = q._cursor === undefined ? null : parseCursor(q._cursor);
         const series = seriesOfTokens(q.code);
-        noteRead(c.reads, request, person, patientId, 'vitals');
+        reader.noteRead(patientId, 'vitals');
         const page =
           series.length === 0
             ? { resources: [], next: null }
@@ -346,100 +347,94 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
         return send(reply, searchset(base(), request.url, queryOf(request), page));
       });
 
-      fhir.get('/Flag/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Flag/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
+        const reader = fhirReader(c, request, 'Flag');
         const id = parseId(request);
         const alert = (NUMBER_ID.test(id) ? await c.alerts.get(Number(id)) : undefined)?.alert ?? unknownRecord();
-        const patientId = ownPatient(c, person, alert.patientId);
-        noteRead(c.reads, request, person, patientId, 'alerts');
+        const patientId = reader.patient(alert.patientId);
+        reader.noteRead(patientId, 'alerts');
         return send(reply, flagOf(c, alert));
       });
 
-      fhir.get('/Flag', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Flag', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.dated, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, q.patient);
-        noteRead(c.reads, request, person, patientId, 'alerts');
+        const reader = fhirReader(c, request, 'Flag');
+        const patientId = reader.patient(q.patient);
+        reader.noteRead(patientId, 'alerts');
         const flags = await datedFlags(c, patientId, msBoundsOf(q.date).from ?? 0);
         return send(reply, page(request, flags, q));
       });
 
-      fhir.get('/Communication/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Communication/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
+        const reader = fhirReader(c, request, 'Communication');
         const id = parseId(request);
         const note = (NUMBER_ID.test(id) ? c.people.note(Number(id)) : undefined) ?? unknownRecord();
-        const patientId = ownPatient(c, person, note.patientId);
-        noteRead(c.reads, request, person, patientId, 'notes');
+        const patientId = reader.patient(note.patientId);
+        reader.noteRead(patientId, 'notes');
         return send(reply, communicationOf(patientId, note));
       });
 
-      fhir.get('/Communication', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Communication', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.communication, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, q.patient);
-        noteRead(c.reads, request, person, patientId, 'notes');
+        const reader = fhirReader(c, request, 'Communication');
+        const patientId = reader.patient(q.patient);
+        reader.noteRead(patientId, 'notes');
         return send(reply, page(request, datedCommunications(c, patientId), { ...q, date: q.sent }));
       });
 
-      fhir.get('/Encounter/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Encounter/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
+        const reader = fhirReader(c, request, 'Encounter');
         const held = c.reports.consultation(parseId(request)) ?? unknownRecord();
-        const patientId = ownPatient(c, person, held.patientId);
-        requireRight(person, 'calls');
-        noteRead(c.reads, request, person, patientId, 'appointments');
+        const patientId = reader.patient(held.patientId);
+        reader.noteRead(patientId, 'appointments');
         return send(reply, encounterOf(c, held));
       });
 
-      fhir.get('/Encounter', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Encounter', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.dated, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, q.patient);
-        requireRight(person, 'calls');
-        noteRead(c.reads, request, person, patientId, 'appointments');
+        const reader = fhirReader(c, request, 'Encounter');
+        const patientId = reader.patient(q.patient);
+        reader.noteRead(patientId, 'appointments');
         return send(reply, page(request, datedEncounters(c, patientId), q));
       });
 
-      fhir.get('/Appointment/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Appointment/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
+        const reader = fhirReader(c, request, 'Appointment');
         const appointment = c.appointments.get(parseId(request)) ?? unknownRecord();
-        const patientId = ownPatient(c, person, appointment.patientId);
-        requireRight(person, 'calls');
-        noteRead(c.reads, request, person, patientId, 'appointments');
+        const patientId = reader.patient(appointment.patientId);
+        reader.noteRead(patientId, 'appointments');
         return send(reply, appointmentOf(c, appointment));
       });
 
-      fhir.get('/Appointment', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/Appointment', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.dated, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, q.patient);
-        requireRight(person, 'calls');
-        noteRead(c.reads, request, person, patientId, 'appointments');
+        const reader = fhirReader(c, request, 'Appointment');
+        const patientId = reader.patient(q.patient);
+        reader.noteRead(patientId, 'appointments');
         return send(reply, page(request, datedAppointments(c, patientId), q));
       });
 
-      fhir.get('/DocumentReference/:id', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/DocumentReference/:id', { config: { access: 'fhir' } }, async (request, reply) => {
         parseQuery(querySchemas.read, request);
-        const person = personOf(request);
+        const reader = fhirReader(c, request, 'DocumentReference');
         const id = parseId(request);
         const report = c.reports.report(id.split('.')[0] ?? '') ?? unknownRecord();
-        const patientId = ownPatient(c, person, report.patientId);
-        requireRight(person, 'vitals');
-        noteRead(c.reads, request, person, patientId, 'reports');
+        const patientId = reader.patient(report.patientId);
+        reader.noteRead(patientId, 'reports');
         const document = documentReferencesOfReport(c, report).find((d) => d.id === id);
         if (!document) throw new VigieError('not_found', 'no DocumentReference with this id');
         return send(reply, document);
       });
 
-      fhir.get('/DocumentReference', { config: { access: 'staff' } }, async (request, reply) => {
+      fhir.get('/DocumentReference', { config: { access: 'fhir' } }, async (request, reply) => {
         const q = parseQuery(querySchemas.dated, request);
-        const person = personOf(request);
-        const patientId = ownPatient(c, person, q.patient);
-        requireRight(person, 'vitals');
-        noteRead(c.reads, request, person, patientId, 'reports');
+        const reader = fhirReader(c, request, 'DocumentReference');
+        const patientId = reader.patient(q.patient);
+        reader.noteRead(patientId, 'reports');
         return send(reply, page(request, datedDocumentReferences(c, patientId), q));
       });
     },

@@ -18,7 +18,7 @@ import { requireFamilyLink } from '../access.ts';
 import type { Person } from '../people.ts';
 import { EXPORT_SOURCES } from '../fhir/export-sources.ts';
 import { OBSERVATION_SERIES_NAMES, searchObservations } from '../fhir/observation.ts';
-import { FHIR_BASE_PATH } from '../fhir/outcome.ts';
+import { FHIR_BASE_PATH } from '../fhir/base.ts';
 import { routeOf } from './define.ts';
 
 /** Downloads one person may make per hour (a whole history each: a bound on the work they can cause). */

@@ -19,8 +19,9 @@ export function recordReadsRoutes(app: App, c: WebContext): void {
       if (!link.self) throw new VigieError('record_reads_self_only', 'only the patient sees who read their record');
       const reads = c.reads.list({ patientId: link.patientId, ...beforeOf(request.query.before) });
       return {
-        reads: reads.map(({ id, name, role, what, firstAt, lastAt, count }) => ({
+        reads: reads.map(({ id, reader, name, role, what, firstAt, lastAt, count }) => ({
           id,
+          reader,
           name,
           role,
           what,

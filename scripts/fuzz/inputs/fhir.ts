@@ -19,7 +19,7 @@ export const FHIR_CATEGORY_DESCRIPTION =
   'a request to the FHIR R4 API (/fhir/R4): read and search of every resource type with hostile ids and query strings (unknown, repeated and prototype parameters, broken dates, counts and cursors, other patients), the metadata, paths it does not serve, and writes, with a staff session, an API token, a forged credential or none; every answer must be a 2xx to a read or a 4xx OperationOutcome in application/fhir+json, never a 5xx';
 
 /** Every type the API serves, as its CapabilityStatement lists them. */
-const TYPES = capabilityStatement('', '').rest.flatMap((r) => r.resource.map((x) => x.type));
+const TYPES = capabilityStatement('', '', '').rest.flatMap((r) => r.resource.map((x) => x.type));
 const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 function hostileText(rng: Rng): string {

@@ -4,7 +4,7 @@
  * `#/tokens` (the member's personal API tokens) and `#/admin/{section}` (running the organisation;
  * `#/access-log` is the old address of its access log).
  */
-export const ADMIN_SECTIONS = ['patients', 'staff', 'teams', 'changes', 'reads'] as const;
+export const ADMIN_SECTIONS = ['patients', 'staff', 'teams', 'systems', 'changes', 'reads'] as const;
 export type AdminSection = (typeof ADMIN_SECTIONS)[number];
 
 export type Route =

@@ -129,6 +129,13 @@ const fr: Texts = {
   data_download_not_allowed: 'Le patient ne vous a pas autorisé à télécharger ses données.',
   data_permission_self_only: 'Seul le patient lui-même décide qui peut télécharger ses données.',
   relative_not_found: 'Cette personne ne fait pas partie des proches du patient.',
+  system_not_found: 'Ce système externe n’existe pas ou est déjà révoqué.',
+  system_keys_invalid:
+    'Clés refusées : collez un JWKS {"keys": [...]} de 1 à 5 clés publiques RS384 (RSA, 2048 bits ou plus) ou ES384 (EC P-384), chacune avec un kid différent.',
+  system_key_private:
+    'Ces clés contiennent une partie privée : ne collez que les clés publiques, et changez cette clé.',
+  system_token_invalid: 'Ce jeton d’accès de système externe est inconnu, expiré ou révoqué.',
+  insufficient_scope: 'Les autorisations de ce système ne couvrent pas cette ressource.',
   network: 'Pas de connexion au service. Vérifiez le réseau et réessayez.',
   unexpected_answer: 'Réponse inattendue du service. Rechargez la page.',
   appointment_not_found: 'Cette consultation n’existe pas (ou plus).',
@@ -256,6 +263,12 @@ const en: Texts = {
   data_download_not_allowed: 'The patient has not allowed you to download their data.',
   data_permission_self_only: 'Only the patient themself decides who may download their data.',
   relative_not_found: 'This person is not one of the patient’s relatives.',
+  system_not_found: 'This external system does not exist or is already revoked.',
+  system_keys_invalid:
+    'Keys refused: paste a JWKS {"keys": [...]} of 1 to 5 public RS384 (RSA, 2048 bits or more) or ES384 (EC P-384) keys, each with a different kid.',
+  system_key_private: 'These keys hold a private part: paste the public keys only, and replace this key.',
+  system_token_invalid: 'This external system access token is unknown, expired or revoked.',
+  insufficient_scope: 'This system’s scopes do not cover this resource.',
   network: 'No connection to the service. Check the network and try again.',
   unexpected_answer: 'Unexpected answer from the service. Reload the page.',
   appointment_not_found: 'This consultation does not exist (any more).',
