@@ -83,6 +83,8 @@ describe('who is in a scheduled consultation’s room', () => {
       await expect.poll(where).toEqual({ patient: 'in-call', daughter: 'waiting' });
       phone.close();
       await expect.poll(where).toEqual({ patient: 'in-call', daughter: 'away' });
+      // Someone is in the room: the consultation has not ended, and it holds the appointment.
+      expect(s.reports.consultation(roomId)).toMatchObject({ endedAt: null, appointmentId: appointment.id });
       const daughterRow = (await attendance()).people.find((p) => p.name === 'Claire Lefèvre');
       expect(daughterRow).toMatchObject({ state: 'answered', presence: 'away' });
     } finally {
@@ -107,8 +109,9 @@ describe('who is in a scheduled consultation’s room', () => {
           participants: [{ participantId: patientPid, role: 'patient', admitted: true }],
         }),
       });
-    // Everyone has left.
+    // Everyone has left: the consultation has ended, when the room emptied.
     await expect.poll(where).toEqual({ patient: 'away', daughter: 'away' });
+    await expect.poll(() => s.reports.consultation(roomId)?.endedAt ?? null).toEqual(expect.any(Number));
     const before = await where();
     // Without any credential, it is a cross-site POST for the edge.
     expect(await codeOf(await report(10_000))).toBe('cross_site');

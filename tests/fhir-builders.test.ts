@@ -11,7 +11,7 @@ import type { Report } from '../web/reports.ts';
 import { appointmentStatus, toFhirAppointment } from '../web/fhir/appointment.ts';
 import { toFhirCommunication } from '../web/fhir/communication.ts';
 import { toFhirDocumentReferences } from '../web/fhir/document-reference.ts';
-import { appointmentHeld, toFhirEncounter } from '../web/fhir/encounter.ts';
+import { toFhirEncounter } from '../web/fhir/encounter.ts';
 import { toFhirFlag } from '../web/fhir/flag.ts';
 import { pageOf, type Dated } from '../web/fhir/paging.ts';
 import { validFhir } from './support/fhir.ts';
@@ -164,23 +164,25 @@ describe('Encounter', () => {
     startedAt: T0 - 10 * MIN,
     expiresAt: T0 + 50 * MIN,
     inviteFamily: false,
+    appointmentId: null,
+    endedAt: null,
   };
   it.each([
-    [T0 + 50 * MIN - 1, 'in-progress'],
-    [T0 + 50 * MIN, 'finished'],
-  ])('at %s is %s', (now, status) => {
-    const encounter = toFhirEncounter(held, { clinician: 'Dr Roux', appointmentId: null, now });
+    ['links good, the room not empty', {}, T0 + 50 * MIN - 1, 'in-progress', undefined],
+    ['links expired', {}, T0 + 50 * MIN, 'finished', undefined],
+    ['the room emptied', { endedAt: T0 + 20 * MIN }, T0 + 30 * MIN, 'finished', '2026-03-01T10:20:00.000Z'],
+  ])('%s: %s', (_, o, now, status, end) => {
+    const encounter = toFhirEncounter({ ...held, ...o }, { clinician: 'Dr Roux', now });
     validFhir(encounter);
-    expect(encounter).toMatchObject({ status, class: { code: 'VR' }, period: { start: '2026-03-01T09:50:00.000Z' } });
+    expect(encounter).toMatchObject({ status, class: { code: 'VR' } });
+    expect(encounter.period).toEqual({ start: '2026-03-01T09:50:00.000Z', ...(end ? { end } : {}) });
+    expect(encounter.appointment).toBeUndefined();
   });
 
-  it('is held for the same clinician’s appointment it opened in the joining window', () => {
-    const a = appointment();
-    expect(appointmentHeld(held, [a])).toBe(a);
-    expect(appointmentHeld({ ...held, startedAt: T0 - 10 * MIN - 1 }, [a])).toBeUndefined();
-    expect(appointmentHeld({ ...held, startedAt: T0 + 30 * MIN }, [a])).toBeUndefined();
-    expect(appointmentHeld({ ...held, clinicianId: 'u-other' }, [a])).toBeUndefined();
-    expect(appointmentHeld(held, [appointment({ status: 'cancelled' })])).toBeUndefined();
+  it('names the scheduled consultation it holds', () => {
+    const encounter = toFhirEncounter({ ...held, appointmentId: 'a-000000000001' }, { clinician: null, now: T0 });
+    validFhir(encounter);
+    expect(encounter.appointment).toEqual([{ reference: 'Appointment/a-000000000001' }]);
   });
 });
 

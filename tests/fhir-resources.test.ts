@@ -15,6 +15,7 @@ import { useFamilyStack } from './support/family-stack.ts';
 import { eventually } from './support/mqtt.ts';
 import { sendAs } from './support/cookies.ts';
 import { validFhir } from './support/fhir.ts';
+import { readPdf } from './support/pdf.ts';
 import type { ReportContent } from '../web/api/schemas.ts';
 
 const t = usePipeline();
@@ -223,6 +224,7 @@ describe('FHIR R4 resources of care', () => {
       startedAt: heldAt,
       expiresAt: Date.now() - hour,
       inviteFamily: true,
+      appointmentId: held,
     });
     // The senior joined it (the call page took its link then): held.
     s.appointments.fulfil(held);
@@ -310,7 +312,7 @@ describe('FHIR R4 resources of care', () => {
     const documents = resources((await fhir(`/DocumentReference?patient=${id}`)).body);
     expect(documents.map((d) => d.id)).toEqual([reportId, `${reportId}.v1`]);
     const [current, first] = documents;
-    const pdfUrl = `${s.webUrl}/api/reports/${reportId}/pdf`;
+    const pdfUrl = `${s.webUrl}/fhir/R4/Binary/${reportId}`;
     expect(current).toMatchObject({
       resourceType: 'DocumentReference',
       status: 'current',
@@ -327,9 +329,21 @@ describe('FHIR R4 resources of care', () => {
     expect(Buffer.from(text, 'base64').toString()).toContain('Conclusion: Pas de signe de gravité\n');
     expect((await fhir(`/DocumentReference/${reportId}.v1`)).body).toEqual(first);
     expect((await fhir(`/DocumentReference/${reportId}.v3`)).status).toBe(404);
-    // The attachment's URL is the report's PDF, for the same reader.
-    const pdf = await fetch(pdfUrl, { headers: { authorization: `Bearer ${s.staffToken}` } });
+    // The attachment's URL is the report's PDF (a FHIR Binary), for the same reader: the document
+    // itself, in the reader's language, or a Binary resource to one who asks for FHIR JSON.
+    const pdf = await fetch(pdfUrl, { headers: { authorization: `Bearer ${s.staffToken}`, 'accept-language': 'en' } });
     expect([pdf.status, pdf.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+    const read = await readPdf(Buffer.from(await pdf.arrayBuffer()));
+    expect(read.text).toContain('Teleconsultation report');
+    expect(read.text).toContain('bilan sanguin demandé');
+    const binary = await fetch(pdfUrl, {
+      headers: { authorization: `Bearer ${s.staffToken}`, accept: 'application/fhir+json' },
+    });
+    const resource = (await binary.json()) as { resourceType: string; contentType: string; data: string };
+    validFhir(resource);
+    expect([resource.resourceType, resource.contentType]).toEqual(['Binary', 'application/pdf']);
+    expect(Buffer.from(resource.data, 'base64').subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect((await fhir(`/Binary/${reportId}x`)).status).toBe(404);
     expect(s.reads.list({ patientId: id }).some((r) => r.what === 'reports' && r.channel === 'api_token')).toBe(true);
 
     // Reports are read with the `vitals` right: a home-care worker gets none.
@@ -349,6 +363,7 @@ describe('FHIR R4 resources of care', () => {
       startedAt: Date.now() - 60_000,
       expiresAt: Date.now() + 60_000,
       inviteFamily: false,
+      appointmentId: null,
     });
     const booked = s.appointments.book({
       patientId: other.patientId,
@@ -471,6 +486,7 @@ describe('FHIR R4 resources of care', () => {
       Encounter: ['patient', 'date', '_count'],
       Appointment: ['patient', 'date', '_count'],
       DocumentReference: ['patient', 'date', '_count'],
+      Binary: [],
       Group: [],
     });
   });

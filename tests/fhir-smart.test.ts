@@ -207,6 +207,7 @@ describe('SMART Backend Services: discovery', () => {
         'system/Encounter.rs',
         'system/Appointment.rs',
         'system/DocumentReference.rs',
+        'system/Binary.rs',
         'system/Group.rs',
         'system/*.rs',
       ],

@@ -97,10 +97,13 @@ describe('FHIR R4 API', () => {
       'Encounter',
       'Appointment',
       'DocumentReference',
+      'Binary',
       'Group',
     ]);
     for (const r of rest?.resource ?? [])
-      expect(r.interaction.map((i) => i.code)).toEqual(r.type === 'Group' ? ['read'] : ['read', 'search-type']);
+      expect(r.interaction.map((i) => i.code)).toEqual(
+        r.type === 'Group' || r.type === 'Binary' ? ['read'] : ['read', 'search-type'],
+      );
   });
 
   it('sends a patient with strict traits, the INS only when the identity is qualified, and logs the read', async () => {

@@ -312,6 +312,10 @@ export const PEOPLE_MIGRATIONS: readonly Migration[] = [
    );
    CREATE INDEX system_assertions_expiry ON system_assertions(expires_at);
    ALTER TABLE record_reads ADD COLUMN reader TEXT NOT NULL DEFAULT 'person';`,
+  // A consultation keeps the scheduled one it holds (known when the call is opened) and when the SFU
+  // last said its room was empty: the FHIR Encounter's appointment and the end of its period.
+  `ALTER TABLE consultations ADD COLUMN appointment_id TEXT;
+   ALTER TABLE consultations ADD COLUMN ended_at INTEGER;`,
 ];
 
 interface PersonRow {

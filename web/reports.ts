@@ -89,6 +89,10 @@ export interface HeldConsultation {
   /** When its links stop admitting anyone: the consultation is over by then. */
   readonly expiresAt: number;
   readonly inviteFamily: boolean;
+  /** The scheduled consultation it holds (opened in its slot: web/appointments.ts `current`). */
+  readonly appointmentId: string | null;
+  /** When the SFU last said its room was empty (null: someone is in it, or nobody has said). */
+  readonly endedAt: number | null;
 }
 interface ConsultationRow {
   room_id: string;
@@ -96,6 +100,8 @@ interface ConsultationRow {
   clinician_id: string;
   started_at: number;
   expires_at: number;
+  appointment_id: string | null;
+  ended_at: number | null;
   invite_family: number;
 }
 
@@ -236,12 +242,28 @@ export class Reports {
   }
 
   /** Keeps the record that a consultation was opened (the calls themselves live in memory: web/calls.ts). */
-  recordConsultation(held: HeldConsultation): void {
+  recordConsultation(held: Omit<HeldConsultation, 'endedAt'>): void {
     this.#db
       .prepare(
-        'INSERT OR IGNORE INTO consultations (room_id, patient_id, clinician_id, started_at, expires_at, invite_family) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO consultations (room_id, patient_id, clinician_id, started_at, expires_at, invite_family, appointment_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(held.roomId, held.patientId, held.clinicianId, held.startedAt, held.expiresAt, held.inviteFamily ? 1 : 0);
+      .run(
+        held.roomId,
+        held.patientId,
+        held.clinicianId,
+        held.startedAt,
+        held.expiresAt,
+        held.inviteFamily ? 1 : 0,
+        held.appointmentId,
+      );
+  }
+
+  /**
+   * What the SFU says of the room: empty at `at` (the consultation has ended, unless someone comes
+   * back before its links expire), or with someone in it again (null).
+   */
+  consultationEmptied(roomId: string, at: number | null): void {
+    this.#db.prepare('UPDATE consultations SET ended_at = ? WHERE room_id = ?').run(at, roomId);
   }
 
   consultation(roomId: string): HeldConsultation | undefined {
@@ -345,5 +367,7 @@ function toConsultation(r: ConsultationRow): HeldConsultation {
     startedAt: r.started_at,
     expiresAt: r.expires_at,
     inviteFamily: r.invite_family === 1,
+    appointmentId: r.appointment_id,
+    endedAt: r.ended_at,
   };
 }

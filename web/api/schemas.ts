@@ -346,6 +346,7 @@ export const FHIR_SYSTEM_TYPES = [
   'Encounter',
   'Appointment',
   'DocumentReference',
+  'Binary',
   'Group',
 ] as const;
 export type FhirSystemType = (typeof FHIR_SYSTEM_TYPES)[number];

@@ -105,6 +105,12 @@ export function capabilityStatement(base: string, date: string, tokenUrl: string
             'Signed teleconsultation reports, one per signed version',
           ),
           {
+            type: 'Binary',
+            documentation:
+              'A signed report’s PDF, where its DocumentReference points: the PDF itself, or a Binary resource when asked for FHIR JSON.',
+            interaction: [{ code: 'read' }],
+          },
+          {
             type: 'Group',
             documentation: 'A care team of yours, as a Group of type person listing its patients.',
             interaction: [{ code: 'read' }],

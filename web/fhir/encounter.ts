@@ -3,13 +3,12 @@
  * class VR (virtual, v3 ActCode): the patient, the clinician who opened it as its primary performer,
  * when it started, and the scheduled consultation it was held for, if any.
  *
- * The web service hands out the call's links and the SFU runs the call; the SFU does not tell the web
- * service when the call ends. So the Encounter is `in-progress` while its links may still admit
- * someone and `finished` after, and its period has a start and no end: an end we do not know is not
- * sent.
+ * The web service hands out the call's links and the SFU runs the call, telling the web service who is
+ * in its room after each change. The Encounter is `finished` once the room is empty (its period then
+ * ends when it emptied) or its links may admit nobody any more, and `in-progress` before; someone
+ * coming back while the links are good makes it `in-progress` again. An end we do not know (the room
+ * never reported empty) is not sent.
  */
-import type { Appointment } from '../appointments.ts';
-import { JOIN_EARLY_MS } from '../appointments.ts';
 import type { HeldConsultation } from '../reports.ts';
 import { instant } from './reference.ts';
 
@@ -22,28 +21,15 @@ export interface FhirEncounter {
   readonly [field: string]: unknown;
 }
 
-/**
- * The scheduled consultation a call was held for: the same clinician's, opened between the time the
- * patient may join (10 minutes before) and its end.
- */
-export function appointmentHeld(held: HeldConsultation, appointments: readonly Appointment[]): Appointment | undefined {
-  return appointments.find(
-    (a) =>
-      a.status !== 'cancelled' &&
-      a.clinicianId === held.clinicianId &&
-      held.startedAt >= a.startsAt - JOIN_EARLY_MS &&
-      held.startedAt < a.startsAt + a.minutes * 60_000,
-  );
-}
-
 export function toFhirEncounter(
   held: HeldConsultation,
-  o: { readonly clinician: string | null; readonly appointmentId: string | null; readonly now: number },
+  o: { readonly clinician: string | null; readonly now: number },
 ): FhirEncounter {
+  const finished = held.endedAt !== null || o.now >= held.expiresAt;
   return {
     resourceType: 'Encounter',
     id: held.roomId,
-    status: o.now < held.expiresAt ? 'in-progress' : 'finished',
+    status: finished ? 'finished' : 'in-progress',
     class: { system: ACT_CODE, code: 'VR', display: 'virtual' },
     type: [{ text: 'Teleconsultation' }],
     subject: { reference: `Patient/${held.patientId}` },
@@ -56,7 +42,7 @@ export function toFhirEncounter(
         },
       },
     ],
-    ...(o.appointmentId ? { appointment: [{ reference: `Appointment/${o.appointmentId}` }] } : {}),
-    period: { start: instant(held.startedAt) },
+    ...(held.appointmentId ? { appointment: [{ reference: `Appointment/${held.appointmentId}` }] } : {}),
+    period: { start: instant(held.startedAt), ...(held.endedAt !== null ? { end: instant(held.endedAt) } : {}) },
   };
 }

@@ -14,9 +14,10 @@ import type { HeldConsultation, Report } from '../reports.ts';
 import { toFhirAppointment, type FhirAppointment } from './appointment.ts';
 import { toFhirCommunication, type FhirCommunication } from './communication.ts';
 import { toFhirDocumentReferences, type FhirDocumentReference } from './document-reference.ts';
-import { appointmentHeld, toFhirEncounter, type FhirEncounter } from './encounter.ts';
+import { toFhirEncounter, type FhirEncounter } from './encounter.ts';
 import { toFhirFlag, type FhirFlag } from './flag.ts';
 import type { Dated } from './paging.ts';
+import { FHIR_BASE_PATH } from './base.ts';
 
 /** How many notes are read from the people database at a time. */
 const NOTES_PAGE = 500;
@@ -57,24 +58,14 @@ export function datedCommunications(c: WebContext, patientId: string): Array<Dat
 
 const nameOf = (c: WebContext, personId: string) => c.people.person(personId)?.name ?? null;
 
-export function encounterOf(
-  c: WebContext,
-  held: HeldConsultation,
-  appointments: readonly Appointment[] = c.appointments.allOfPatient(held.patientId),
-  now = Date.now(),
-): FhirEncounter {
-  return toFhirEncounter(held, {
-    clinician: nameOf(c, held.clinicianId),
-    appointmentId: appointmentHeld(held, appointments)?.id ?? null,
-    now,
-  });
+export function encounterOf(c: WebContext, held: HeldConsultation, now = Date.now()): FhirEncounter {
+  return toFhirEncounter(held, { clinician: nameOf(c, held.clinicianId), now });
 }
 
 export function datedEncounters(c: WebContext, patientId: string, now = Date.now()): Array<Dated<FhirEncounter>> {
-  const appointments = c.appointments.allOfPatient(patientId);
   return c.reports
     .consultationsOf(patientId)
-    .map((held) => ({ at: held.startedAt, resource: encounterOf(c, held, appointments, now) }));
+    .map((held) => ({ at: held.startedAt, resource: encounterOf(c, held, now) }));
 }
 
 export function appointmentOf(c: WebContext, a: Appointment, now = Date.now()): FhirAppointment {
@@ -96,7 +87,7 @@ export function datedAppointments(c: WebContext, patientId: string, now = Date.n
 /** A report's signed versions (none for a draft), latest first. */
 export function documentReferencesOfReport(c: WebContext, report: Report): FhirDocumentReference[] {
   return toFhirDocumentReferences(report, {
-    pdfUrl: `${c.publicUrl()}/api/reports/${report.id}/pdf`,
+    pdfUrl: `${c.publicUrl()}${FHIR_BASE_PATH}/Binary/${report.id}`,
     encounter: c.reports.consultation(report.roomId) !== undefined,
   });
 }

@@ -50,6 +50,7 @@ export interface FhirReader {
 const STAFF_RIGHT: Partial<Record<FhirSystemType, StaffRight>> = {
   Observation: 'vitals',
   DocumentReference: 'vitals',
+  Binary: 'vitals',
   Encounter: 'calls',
   Appointment: 'calls',
 };

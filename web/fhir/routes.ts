@@ -17,6 +17,7 @@ import type { App } from '../edge.ts';
 import type { Person } from '../people.ts';
 import { FHIR_BASE_PATH, TOKEN_PATH } from './base.ts';
 import { fhirReader } from './reader.ts';
+import { reportPdfOf } from '../routes/reports.ts';
 import { smartRoutes } from './token.ts';
 import { searchset, type FhirResource } from './bundle.ts';
 import { capabilityStatement } from './capability.ts';
@@ -428,6 +429,33 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
         const document = documentReferencesOfReport(c, report).find((d) => d.id === id);
         if (!document) throw new VigieError('not_found', 'no DocumentReference with this id');
         return send(reply, document);
+      });
+
+      // A signed report's PDF, where its DocumentReference points: the document itself to a reader who
+      // asks for it (or for anything), a Binary resource to one who asks for FHIR JSON. Its language
+      // is the reader's (Accept-Language), French by default.
+      fhir.get('/Binary/:id', { config: { access: 'fhir' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const reader = fhirReader(c, request, 'Binary');
+        const report = c.reports.report(parseId(request)) ?? unknownRecord();
+        const patientId = reader.patient(report.patientId);
+        if (report.status !== 'final') throw new VigieError('not_found', 'a draft report has no document yet');
+        reader.noteRead(patientId, 'reports');
+        const lang = /^\s*en\b/i.test(request.headers['accept-language'] ?? '') ? 'en' : 'fr';
+        const pdf = await reportPdfOf(c, report, lang);
+        const accept = request.headers.accept ?? '';
+        if (/application\/(fhir\+)?json/.test(accept) && !accept.includes('application/pdf'))
+          return send(reply, {
+            resourceType: 'Binary',
+            id: report.id,
+            contentType: 'application/pdf',
+            data: pdf.toString('base64'),
+          });
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `attachment; filename="${report.id}.pdf"`)
+          .header('cache-control', 'no-store')
+          .send(pdf);
       });
 
       fhir.get('/DocumentReference', { config: { access: 'fhir' } }, async (request, reply) => {

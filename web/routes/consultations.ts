@@ -48,6 +48,7 @@ export function consultationRoutes(app: App, c: WebContext): void {
         startedAt: offer.startedAt,
         expiresAt: offer.expiresAt,
         inviteFamily,
+        appointmentId: offer.appointmentId,
       });
       const link = (token: string) => `${c.publicUrl()}/call/${offer.roomId}#${token}`;
       c.logger.info({ room: offer.roomId, patientId, staffId: person.id }, 'consultation created');
@@ -107,6 +108,8 @@ export function consultationRoutes(app: App, c: WebContext): void {
       }
       const offer = c.calls.recordPresence(request.body);
       if (!offer) return { ok: true as const };
+      // An empty room is a consultation that has ended, until someone comes back.
+      c.reports.consultationEmptied(offer.roomId, request.body.participants.length === 0 ? Date.now() : null);
       // The patient in the room (waiting or let in) has joined, however their page came there.
       if (request.body.participants.some((p) => p.role === 'patient')) joined(c, offer, patientKey(offer.patientId));
       announceInvitees(c, offer);

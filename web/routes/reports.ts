@@ -6,6 +6,7 @@
  * health data with them (the care link's `shareVitals`). Each step is in the change log.
  */
 import { VigieError } from '../../common/errors.ts';
+import type { Lang } from '../../common/people-rules.ts';
 import { ROUTES } from '../api/routes.ts';
 import type { ConsentView, ReportSummary, ReportView } from '../api/schemas.ts';
 import type { WebContext } from '../context.ts';
@@ -18,16 +19,35 @@ import { routeOf } from './define.ts';
 
 type Request = Parameters<typeof personOf>[0];
 
-export function reportRoutes(app: App, c: WebContext): void {
-  const nameOf = (personId: string) => c.people.person(personId)?.name ?? personId;
-  const consentView = (consent: Consent | undefined): ConsentView | null =>
-    consent ? { ...consent, recordedBy: nameOf(consent.recordedById) } : null;
-  const reportView = (r: Report): ReportView => ({
+const nameIn = (c: WebContext, personId: string) => c.people.person(personId)?.name ?? personId;
+
+const consentIn = (c: WebContext, consent: Consent | undefined): ConsentView | null =>
+  consent ? { ...consent, recordedBy: nameIn(c, consent.recordedById) } : null;
+
+function reportViewIn(c: WebContext, r: Report): ReportView {
+  return {
     ...r,
     versions: [...r.versions],
-    author: nameOf(r.authorId),
-    consent: consentView(c.reports.consentFor(r.patientId, r.roomId)),
+    author: nameIn(c, r.authorId),
+    consent: consentIn(c, c.reports.consentFor(r.patientId, r.roomId)),
+  };
+}
+
+/** The report as a PDF in `lang` (web/report-pdf.ts): for its readers here and for the FHIR Binary. */
+export function reportPdfOf(c: WebContext, report: Report, lang: Lang): Promise<Buffer> {
+  return reportPdf(reportViewIn(c, report), {
+    lang,
+    label: c.registry.patientLabel(report.patientId) ?? report.patientId,
+    identity: c.registry.patientIdentity(report.patientId) ?? null,
+    authorRpps: c.people.staffAccount(report.authorId)?.rpps ?? null,
+    now: Date.now(),
   });
+}
+
+export function reportRoutes(app: App, c: WebContext): void {
+  const nameOf = (personId: string) => nameIn(c, personId);
+  const reportView = (r: Report): ReportView => reportViewIn(c, r);
+  const consentView = (consent: Consent | undefined) => consentIn(c, consent);
   const summary = (r: Report): ReportSummary => ({
     id: r.id,
     status: r.status,
@@ -195,13 +215,7 @@ export function reportRoutes(app: App, c: WebContext): void {
     handler: async (request, reply) => {
       const report = readable(request, request.params.reportId);
       const person = personOf(request);
-      const body = await reportPdf(reportView(report), {
-        lang: request.query.lang ?? person.lang,
-        label: c.registry.patientLabel(report.patientId) ?? report.patientId,
-        identity: c.registry.patientIdentity(report.patientId) ?? null,
-        authorRpps: c.people.staffAccount(report.authorId)?.rpps ?? null,
-        now: Date.now(),
-      });
+      const body = await reportPdfOf(c, report, request.query.lang ?? person.lang);
       return reply
         .type('application/pdf')
         .header('content-disposition', `attachment; filename="${report.id}.pdf"`)

@@ -846,6 +846,7 @@ const fr = {
   'systems.type.Encounter': 'Téléconsultations tenues',
   'systems.type.Appointment': 'Téléconsultations planifiées',
   'systems.type.DocumentReference': 'Comptes rendus signés',
+  'systems.type.Binary': 'Documents des comptes rendus (PDF)',
   'systems.type.Group': 'Équipes de soins (pour l’export en masse)',
 } as const;
 
@@ -1689,6 +1690,7 @@ const en: Record<MessageKey, string> = {
   'systems.type.Encounter': 'Teleconsultations held',
   'systems.type.Appointment': 'Scheduled teleconsultations',
   'systems.type.DocumentReference': 'Signed reports',
+  'systems.type.Binary': 'Report documents (PDF)',
   'systems.type.Group': 'Care teams (for bulk export)',
 };
 
