@@ -6,82 +6,40 @@
  * system's clock passing the token's expiry, ends its token; each read is logged under its name.
  */
 import { describe, expect, it } from 'vitest';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { codeOf, sender } from './support/http.ts';
 import { eventually } from './support/mqtt.ts';
 import { validFhir } from './support/fhir.ts';
+import {
+  accessToken as systemToken,
+  assertion as signAssertion,
+  grantForm,
+  keyPair,
+  registerSystem,
+  token as postToken,
+  tokenUrl as smartTokenUrl,
+  type SystemClient,
+} from './support/smart.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
 const send = sender(() => s.webUrl);
 
 type Json = Record<string, unknown>;
-const tokenUrl = () => `${s.webUrl}/fhir/R4/auth/token`;
+const tokenUrl = () => smartTokenUrl(s);
 
-interface Client {
-  id: string;
-  key: CryptoKey;
-  kid: string;
-}
-
-async function keyPair(alg: 'ES384' | 'RS384' = 'ES384', kid = `k-${randomUUID()}`) {
-  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
-  return { jwk, privateKey, kid };
-}
+type Client = SystemClient;
 
 /** An admin of the stack's team, signed in. */
 const admin = () => s.clinician({ name: 'Ada Admin', email: `ada-${randomUUID()}@vigie.test`, role: 'admin' });
-
-async function register(
-  cookie: string,
-  o: { scopes?: string[]; teamIds?: string[]; name?: string } = {},
-): Promise<Client & { res: Json }> {
-  const { jwk, privateKey, kid } = await keyPair();
-  const res = await send('POST', '/api/admin/systems', cookie, {
-    name: o.name ?? 'Logiciel du médecin traitant',
-    jwks: JSON.stringify({ keys: [jwk] }),
-    scopes: o.scopes ?? ['system/Patient.rs', 'system/Observation.rs'],
-    teamIds: o.teamIds ?? [s.staffTeam],
-  });
-  expect(res.status).toBe(201);
-  const body = (await res.json()) as { system: Json & { id: string } };
-  return { id: body.system.id, key: privateKey, kid, res: body.system };
-}
-
-/** A signed assertion; `claims` and `header` override the right ones (undefined: left out). */
-function assertion(client: Client, claims: Json = {}, header: Json = {}, alg = 'ES384') {
-  const now = Math.floor((Date.now() + s.systemsClock.aheadMs) / 1000);
-  const payload = { iss: client.id, sub: client.id, aud: tokenUrl(), exp: now + 240, iat: now, jti: randomUUID() };
-  return new SignJWT({ ...payload, ...claims })
-    .setProtectedHeader({ alg, kid: client.kid, typ: 'JWT', ...header })
-    .sign(client.key);
-}
-
-async function token(form: Record<string, string>) {
-  const res = await fetch(tokenUrl(), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
-  return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
-}
-
-const grantForm = (clientAssertion: string, scope = 'system/Patient.rs system/Observation.rs') => ({
-  grant_type: 'client_credentials',
-  scope,
-  client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-  client_assertion: clientAssertion,
-});
-
-async function accessToken(client: Client, scope?: string): Promise<string> {
-  const res = await token(grantForm(await assertion(client), scope));
-  expect(res.status).toBe(200);
-  return String(res.body.access_token);
-}
+const register = (cookie: string, o?: Parameters<typeof registerSystem>[2]) => registerSystem(s, cookie, o);
+const assertion = (client: Client, claims?: Json, header?: Json, alg?: string) =>
+  signAssertion(s, client, claims, header, alg);
+const token = (form: Record<string, string>) => postToken(s, form);
+const accessToken = (client: Client, scope?: string) => systemToken(s, client, scope);
 
 async function fhir(path: string, bearer: string) {
   const res = await fetch(`${s.webUrl}/fhir/R4${path}`, { headers: { authorization: `Bearer ${bearer}` } });
