@@ -6,30 +6,17 @@
  * cancellation with the same UID; every booking and cancellation is in the change log; the family
  * page reads the next one, the reason only for the patient themself.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ParsedMail } from 'mailparser';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
 import { sendAs, signIn } from './support/cookies.ts';
 import { codeOf } from './support/http.ts';
-import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
-import { EmailChannel } from '../ingest/notify/email.ts';
+import { useTestSmtp } from './support/smtp.ts';
 
-let smtp: TestSmtp;
-const t = usePipeline(undefined, {}, () => ({
-  channels: [new EmailChannel({ url: smtp.url, from: 'Vigie <rdv@vigie.test>' })],
-}));
+const smtp = useTestSmtp();
+const t = usePipeline(undefined, {}, () => ({ channels: [smtp.channel()] }));
 const s = useFamilyStack(t);
-
-beforeAll(async () => {
-  smtp = await startTestSmtp();
-});
-afterAll(async () => {
-  await smtp?.stop();
-});
-beforeEach(() => {
-  smtp.received.length = 0;
-});
 
 const send = (method: string, path: string, cookie: string, body?: unknown) =>
   sendAs(s.webUrl)(method, path, cookie, body);

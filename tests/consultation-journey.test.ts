@@ -8,32 +8,22 @@
  * system, reads the appointment, the encounter, the report and its PDF through FHIR, and nothing
  * outside its scopes; and she sees that software in "who looked at my record".
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ParsedMail } from 'mailparser';
 import { z } from 'zod';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { sendAs } from './support/cookies.ts';
-import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
+import { useTestSmtp } from './support/smtp.ts';
 import { recordIdentity } from './support/identity.ts';
 import { readPdf } from './support/pdf.ts';
 import { validFhir } from './support/fhir.ts';
 import { accessToken, registerSystem } from './support/smart.ts';
-import { EmailChannel } from '../ingest/notify/email.ts';
 import { reportSchema, reportSummarySchema, type ReportContent } from '../web/api/schemas.ts';
 
-let smtp: TestSmtp;
-const t = usePipeline(undefined, {}, () => ({
-  channels: [new EmailChannel({ url: smtp.url, from: 'Vigie <rdv@vigie.test>' })],
-}));
+const smtp = useTestSmtp();
+const t = usePipeline(undefined, {}, () => ({ channels: [smtp.channel()] }));
 const s = useFamilyStack(t);
-
-beforeAll(async () => {
-  smtp = await startTestSmtp();
-});
-afterAll(async () => {
-  await smtp?.stop();
-});
 
 const send = (method: string, path: string, cookie: string, body?: unknown) =>
   sendAs(s.webUrl)(method, path, cookie, body);

@@ -1,7 +1,9 @@
 /** A real SMTP server (smtp-server) on a free loopback port, keeping what it receives, parsed. */
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { freePort } from '../../common/free-port.ts';
+import { EmailChannel } from '../../ingest/notify/email.ts';
 
 export interface TestSmtp {
   readonly url: string;
@@ -42,5 +44,38 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       return received;
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A real SMTP server for one test file: started before its tests, stopped after them, its mail
+ * emptied before each test. `channel()` is the ingest's e-mail channel to it (for usePipeline's
+ * channels, which are made once the server runs).
+ */
+export function useTestSmtp(from = 'Vigie <rdv@vigie.test>'): TestSmtp & { channel(): EmailChannel } {
+  let server: TestSmtp | undefined;
+  beforeAll(async () => {
+    server = await startTestSmtp();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  beforeEach(() => {
+    if (server) server.received.length = 0;
+  });
+  const current = () => {
+    if (!server) throw new Error('the SMTP server starts before the tests');
+    return server;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get received() {
+      return current().received;
+    },
+    waitFor: (count, timeoutMs) => current().waitFor(count, timeoutMs),
+    stop: () => current().stop(),
+    channel: () => new EmailChannel({ url: current().url, from }),
   };
 }
