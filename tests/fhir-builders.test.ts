@@ -12,6 +12,7 @@ import { appointmentStatus, toFhirAppointment } from '../web/fhir/appointment.ts
 import { toFhirCommunication } from '../web/fhir/communication.ts';
 import { toFhirDocumentReferences } from '../web/fhir/document-reference.ts';
 import { toFhirEncounter } from '../web/fhir/encounter.ts';
+import { relatedPersonId, relatedPersonOf, toFhirRelatedPerson } from '../web/fhir/related-person.ts';
 import { toFhirFlag } from '../web/fhir/flag.ts';
 import { pageOf, type Dated } from '../web/fhir/paging.ts';
 import { validFhir } from './support/fhir.ts';
@@ -151,8 +152,36 @@ describe('Appointment', () => {
     expect((family.participant as Array<{ actor: { reference: string } }>).map((p) => p.actor.reference)).toEqual([
       'Patient/p-000000000001',
       'Practitioner/u-000000000001',
-      'RelatedPerson/u-000000000009',
+      'RelatedPerson/p-000000000001.u-000000000009',
     ]);
+  });
+});
+
+describe('RelatedPerson', () => {
+  it.each([
+    ['daughter', null, { coding: [{ code: 'DAU', display: 'natural daughter' }], text: 'daughter' }],
+    ['neighbour', null, { coding: [{ code: 'NBOR' }], text: 'neighbour' }],
+    ['caregiver', null, { text: 'caregiver' }],
+    ['other', 'infirmière de garde', { text: 'infirmière de garde' }],
+  ] as const)('a %s (%s) is said in words, coded where HL7 has a code', (relation, relationText, relationship) => {
+    const r = toFhirRelatedPerson(
+      'p-000000000001',
+      { id: 'u-000000000009', name: 'Claire', active: true },
+      { relation, relationText },
+    );
+    validFhir(r);
+    expect(r).toMatchObject({
+      id: 'p-000000000001.u-000000000009',
+      patient: { reference: 'Patient/p-000000000001' },
+      name: [{ text: 'Claire' }],
+      relationship: [relationship],
+    });
+    if (!('coding' in relationship)) expect((r.relationship as Array<{ coding?: unknown }>)[0]?.coding).toBeUndefined();
+  });
+
+  it('reads its id back, and nothing that cannot be one', () => {
+    expect(relatedPersonOf(relatedPersonId('p-1', 'u-2'))).toEqual({ patientId: 'p-1', personId: 'u-2' });
+    for (const bad of ['p-1', '.u-2', 'p-1.', 'p-1.u-2.x']) expect(relatedPersonOf(bad)).toBeNull();
   });
 });
 
@@ -297,7 +326,7 @@ describe('Communication', () => {
   it.each([
     ['nurse', { reference: 'Practitioner/u-1', display: 'Nina' }],
     ['admin', { reference: 'Practitioner/u-1', display: 'Nina' }],
-    ['family', { reference: 'RelatedPerson/u-1', display: 'Nina' }],
+    ['family', { reference: 'RelatedPerson/p-000000000001.u-1', display: 'Nina' }],
     ['patient', { reference: 'Patient/p-000000000001', display: 'Nina' }],
     ['', { display: 'Nina' }],
   ])('is sent by a %s as %j', (role, sender) => {

@@ -240,11 +240,23 @@ describe('FHIR R4 resources of care', () => {
         { actor: { reference: `Patient/${id}` }, status: 'needs-action' },
         { actor: { reference: `Practitioner/${doctor.personId}`, display: 'Dr Roux' }, status: 'accepted' },
         {
-          actor: { reference: `RelatedPerson/${relative.personId}`, display: 'Claire Martin' },
+          actor: { reference: `RelatedPerson/${id}.${relative.personId}`, display: 'Claire Martin' },
           status: 'needs-action',
         },
       ],
     });
+    // The relative is there to be read, with her relation and no contact details.
+    const relatedPerson = (await fhir(`/RelatedPerson/${id}.${relative.personId}`)).body;
+    expect(relatedPerson).toMatchObject({
+      resourceType: 'RelatedPerson',
+      patient: { reference: `Patient/${id}` },
+      name: [{ text: 'Claire Martin' }],
+    });
+    expect(JSON.stringify(relatedPerson)).not.toContain('@');
+    expect(resources((await fhir(`/RelatedPerson?patient=${id}`)).body).map((r) => r.id)).toEqual([
+      `${id}.${relative.personId}`,
+    ]);
+    expect((await fhir(`/RelatedPerson/${id}.u-000000000000`)).status).toBe(404);
     const start = Date.parse(String(byId[booked]?.start));
     expect(Date.parse(String(byId[booked]?.end)) - start).toBe(30 * 60_000);
     expect(byId[cancelled]).toMatchObject({ status: 'cancelled' });
@@ -480,6 +492,7 @@ describe('FHIR R4 resources of care', () => {
       Patient: ['_id', 'identifier'],
       Practitioner: ['_id', 'identifier'],
       Device: ['patient'],
+      RelatedPerson: ['patient'],
       Observation: ['patient', 'code', 'date', '_count'],
       Flag: ['patient', 'date', '_count'],
       Communication: ['patient', 'sent', '_count'],

@@ -159,6 +159,7 @@ describe('SMART Backend Services: discovery', () => {
         'system/Patient.rs',
         'system/Practitioner.rs',
         'system/Device.rs',
+        'system/RelatedPerson.rs',
         'system/Observation.rs',
         'system/Flag.rs',
         'system/Communication.rs',
@@ -353,7 +354,7 @@ describe('SMART Backend Services: tokens and reads', () => {
     const [errors] = manifest.error;
     const outcomes = await lines(errors?.url ?? '');
     expect(outcomes.map((o) => String((o.issue as Array<{ diagnostics: string }>)[0]?.diagnostics))).toEqual(
-      ['Observation', 'Flag', 'Communication', 'Encounter', 'Appointment', 'DocumentReference'].map(
+      ['RelatedPerson', 'Observation', 'Flag', 'Communication', 'Encounter', 'Appointment', 'DocumentReference'].map(
         (type) => `${type} not exported: this token's scopes do not include system/${type}.rs`,
       ),
     );

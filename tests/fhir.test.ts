@@ -91,6 +91,7 @@ describe('FHIR R4 API', () => {
       'Patient',
       'Practitioner',
       'Device',
+      'RelatedPerson',
       'Observation',
       'Flag',
       'Communication',

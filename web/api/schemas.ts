@@ -340,6 +340,7 @@ export const FHIR_SYSTEM_TYPES = [
   'Patient',
   'Practitioner',
   'Device',
+  'RelatedPerson',
   'Observation',
   'Flag',
   'Communication',

@@ -11,6 +11,7 @@
  */
 import type { Appointment } from '../appointments.ts';
 import { instant, type FhirReference } from './reference.ts';
+import { relatedPersonId } from './related-person.ts';
 
 export interface FhirAppointment {
   readonly resourceType: 'Appointment';
@@ -60,7 +61,11 @@ export function toFhirAppointment(a: Appointment, p: AppointmentParties): FhirAp
       ),
       ...(a.inviteFamily
         ? p.relatives.map((r) =>
-            party({ reference: `RelatedPerson/${r.id}`, display: r.name }, 'needs-action', 'optional'),
+            party(
+              { reference: `RelatedPerson/${relatedPersonId(a.patientId, r.id)}`, display: r.name },
+              'needs-action',
+              'optional',
+            ),
           )
         : []),
     ],

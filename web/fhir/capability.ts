@@ -85,6 +85,12 @@ export function capabilityStatement(base: string, date: string, tokenUrl: string
             searchParam: [param('patient', 'reference', 'The patient the device is enrolled for (required)')],
           },
           {
+            type: 'RelatedPerson',
+            documentation: 'The patient’s relatives and caregivers: name and relation, no contact details.',
+            interaction: [{ code: 'read' }, { code: 'search-type' }],
+            searchParam: [param('patient', 'reference', 'The patient (required)')],
+          },
+          {
             type: 'Observation',
             interaction: [{ code: 'read' }, { code: 'search-type' }],
             searchParam: [

@@ -16,6 +16,7 @@ import {
   datedFlags,
   encountersOf,
   appointmentsOf,
+  relatedPersonsOf,
 } from './patient-resources.ts';
 import { patientResource } from './routes.ts';
 
@@ -61,6 +62,8 @@ export const EXPORT_SOURCES: readonly ExportSource[] = [
     listFor: (c, patientId) =>
       c.registry.devicesOf(patientId).map((d) => toFhirDevice(patientId, d, c.live.device(d.id).info)),
   },
+  // A care link keeps no dated change either.
+  { type: 'RelatedPerson', part: 'record', listFor: (c, patientId) => relatedPersonsOf(c, patientId) },
   { type: 'Observation', part: 'vitals', listFor: observationsOf },
   // An alert changes when it is handled, after it opened: `_since` takes those opened since.
   {

@@ -17,6 +17,7 @@ import { toFhirDocumentReferences, type FhirDocumentReference } from './document
 import { toFhirEncounter, type FhirEncounter } from './encounter.ts';
 import { toFhirFlag, type FhirFlag } from './flag.ts';
 import type { Dated } from './paging.ts';
+import { toFhirRelatedPerson, type FhirRelatedPerson } from './related-person.ts';
 import { FHIR_BASE_PATH } from './base.ts';
 
 /** How many notes are read from the people database at a time. */
@@ -66,6 +67,16 @@ export function datedEncounters(c: WebContext, patientId: string, now = Date.now
   return c.reports
     .consultationsOf(patientId)
     .map((held) => ({ at: held.startedAt, resource: encounterOf(c, held, now) }));
+}
+
+/** The patient's relatives and other caregivers (every care link but the patient's own account). */
+export function relatedPersonsOf(c: WebContext, patientId: string): FhirRelatedPerson[] {
+  return c.people
+    .peopleOf(patientId)
+    .filter(({ link }) => !link.self)
+    .map(({ person, link }) =>
+      toFhirRelatedPerson(patientId, { ...person, active: !c.people.isDisabled(person.id) }, link),
+    );
 }
 
 export function appointmentOf(c: WebContext, a: Appointment, now = Date.now()): FhirAppointment {

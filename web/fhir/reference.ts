@@ -1,5 +1,6 @@
 /** What every FHIR builder of web/fhir shares: instants as FHIR writes them, and references to the people of a record. */
 import { STAFF_ROLES } from '../../common/people-rules.ts';
+import { relatedPersonId } from './related-person.ts';
 
 export interface FhirReference {
   readonly reference?: string;
@@ -24,5 +25,5 @@ export function personReference(
   if (!person.role) return display;
   if (STAFF_ROLES.some((r) => r === person.role)) return { reference: `Practitioner/${person.id}`, ...display };
   if (person.role === 'patient') return { reference: `Patient/${patientId}`, ...display };
-  return { reference: `RelatedPerson/${person.id}`, ...display };
+  return { reference: `RelatedPerson/${relatedPersonId(patientId, person.id)}`, ...display };
 }

@@ -17,6 +17,7 @@ import type { App } from '../edge.ts';
 import type { Person } from '../people.ts';
 import { FHIR_BASE_PATH, TOKEN_PATH } from './base.ts';
 import { fhirReader } from './reader.ts';
+import { relatedPersonId, relatedPersonOf } from './related-person.ts';
 import { reportPdfOf } from '../routes/reports.ts';
 import { smartRoutes } from './token.ts';
 import { searchset, type FhirResource } from './bundle.ts';
@@ -46,6 +47,7 @@ import {
   documentReferencesOfReport,
   encounterOf,
   flagOf,
+  relatedPersonsOf,
 } from './patient-resources.ts';
 import { RPPS_SYSTEM, toFhirPractitioner } from './practitioner.ts';
 
@@ -383,6 +385,25 @@ export async function fhirRoutes(app: App, c: WebContext): Promise<void> {
         const patientId = reader.patient(q.patient);
         reader.noteRead(patientId, 'notes');
         return send(reply, page(request, datedCommunications(c, patientId), { ...q, date: q.sent }));
+      });
+
+      fhir.get('/RelatedPerson/:id', { config: { access: 'fhir' } }, async (request, reply) => {
+        parseQuery(querySchemas.read, request);
+        const reader = fhirReader(c, request, 'RelatedPerson');
+        const ids = relatedPersonOf(parseId(request)) ?? unknownRecord();
+        const patientId = reader.patient(ids.patientId);
+        reader.noteRead(patientId, 'record');
+        const found = relatedPersonsOf(c, patientId).find((r) => r.id === relatedPersonId(patientId, ids.personId));
+        if (!found) throw new VigieError('not_found', 'no RelatedPerson with this id');
+        return send(reply, found);
+      });
+
+      fhir.get('/RelatedPerson', { config: { access: 'fhir' } }, async (request, reply) => {
+        const q = parseQuery(querySchemas.device, request);
+        const reader = fhirReader(c, request, 'RelatedPerson');
+        const patientId = reader.patient(q.patient);
+        reader.noteRead(patientId, 'record');
+        return send(reply, bundle(request, relatedPersonsOf(c, patientId)));
       });
 
       fhir.get('/Encounter/:id', { config: { access: 'fhir' } }, async (request, reply) => {
