@@ -37,9 +37,11 @@ async function looksRight(page: Page, shot: string): Promise<void> {
 }
 
 describe('patients and their watches in the console', () => {
-  it('a coordinator creates a patient with their watch, sees its secret once, replaces and revokes it', async () => {
-    await s.senior('Jeanne Martin');
-    for (const { lang, locale } of LANGS) {
+  // One test per language: each walks the three screens (about 15 s each on this machine).
+  it.each(LANGS)(
+    'a coordinator creates a patient with their watch, sees its secret once, replaces and revokes it ($lang)',
+    async ({ lang, locale }) => {
+      await s.senior('Jeanne Martin');
       const m = MESSAGES[lang];
       const coord = await s.clinician({ name: 'Chloé', email: `chloe-${lang}@vigie.test`, role: 'coordinator' });
       for (const screen of SCREENS) {
@@ -170,8 +172,8 @@ describe('patients and their watches in the console', () => {
         await looksRight(page, shot('revoked'));
         await page.context().close();
       }
-    }
-  });
+    },
+  );
 
   it('a clinician has no patients tab and the page is refused to them', async () => {
     const doctor = await s.clinician({ name: 'Dr Roux', email: 'roux@vigie.test' });
