@@ -319,6 +319,13 @@ describe('batched uploads and live mode', () => {
     expect(readings.length).toBeGreaterThan(280);
   });
 
+  it('reading less often than it uploads, sends each reading in its own batch when taken', () => {
+    const o = { ...base, batchMs: 10_000, intervalMs: 3_600_000 };
+    const m = new WatchModel(o);
+    const steps = Array.from({ length: 5 }, (_, i) => m.step(start + i * 3_600_000));
+    expect(steps.map((s) => s.messages.map((x) => x.readings))).toEqual([[1], [1], [1], [1], [1]]);
+  });
+
   it('refuses a negative batch period', () => {
     expect(() => new WatchModel({ ...base, batchMs: -1 })).toThrow(TypeError);
   });

@@ -165,9 +165,12 @@ export class WatchModel {
     this.#offline = offline;
     // A batch is due when the next reading would come at or after its time. Back online, everything
     // recorded while away goes at once (a backfill). Alarms, above, go before either.
-    const due = ts + this.#intervalMs >= this.#uploadAt || this.#pending.length >= MAX_SAMPLES;
+    const next = ts + this.#intervalMs;
+    const due = next >= this.#uploadAt || this.#pending.length >= MAX_SAMPLES;
     if (!offline && (backOnline || due)) messages.push(...this.flush());
-    if (this.#o.batchMs > 0) while (this.#uploadAt <= ts + this.#intervalMs) this.#uploadAt += this.#o.batchMs;
+    const { batchMs } = this.#o;
+    if (batchMs > 0 && this.#uploadAt <= next)
+      this.#uploadAt += (Math.floor((next - this.#uploadAt) / batchMs) + 1) * batchMs;
     return { messages, online: !offline };
   }
 }

@@ -57,10 +57,10 @@ describe('simulator options', () => {
     const r = parseOptions(['--batch-seconds', raw]);
     expect(r.ok && r.options.batchSeconds).toBe(expected);
   });
-  it.each(['-1', '601', 'often', ''])('refuses --batch-seconds %j, saying what is expected', (raw) => {
+  it.each(['-1', '0.5', '601', 'often', ''])('refuses --batch-seconds %j, saying what is expected', (raw) => {
     const r = parseOptions([`--batch-seconds=${raw}`]);
     expect(!r.ok && r.problems).toEqual([
-      `--batch-seconds ${raw}: expected seconds from 0 (one message per reading) to 600`,
+      `--batch-seconds ${raw}: expected 0 (one message per reading) or seconds from 1 to 600`,
     ]);
   });
   it('refuses unknown options', () => {

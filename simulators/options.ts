@@ -98,8 +98,8 @@ export function parseOptions(
   const batchSeconds = num(
     'batch-seconds',
     BATCH_SECONDS,
-    (n) => n >= 0 && n <= MAX_BATCH_SECONDS,
-    `seconds from 0 (one message per reading) to ${MAX_BATCH_SECONDS}`,
+    (n) => n === 0 || (n >= 1 && n <= MAX_BATCH_SECONDS),
+    `0 (one message per reading) or seconds from 1 to ${MAX_BATCH_SECONDS}`,
   );
   const affectedRaw = num('affected', 1, (n) => n > 0, 'a count (1, 2, ...) or a fraction (0 < F < 1)');
   const scenario = SCENARIOS.find((s) => s === (str('scenario') ?? 'normal'));
