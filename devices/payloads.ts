@@ -101,11 +101,22 @@ export const deviceInfoSchema = z.strictObject({
 });
 export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
+/** Longest live lease a `live` command may ask for, in seconds; the platform renews it while someone watches. */
+export const MAX_LIVE_SECONDS = 600;
+/** How often a watch uploads its batch of readings when it is not live, in seconds. */
+export const BATCH_SECONDS = 10;
+
+const commandId = z.string().min(1).max(64);
+
 export const commandSchema = z.discriminatedUnion('type', [
-  z.strictObject({ id: z.string().min(1).max(64), type: z.literal('ping') }),
-  z.strictObject({ id: z.string().min(1).max(64), type: z.literal('set_interval'), seconds: z.int().min(1).max(3600) }),
+  z.strictObject({ id: commandId, type: z.literal('ping') }),
+  z.strictObject({ id: commandId, type: z.literal('set_interval'), seconds: z.int().min(1).max(3600) }),
+  // Send each reading as it is taken for the next `seconds`; 0 ends live mode at once (a lease: see PROTOCOL.md).
+  z.strictObject({ id: commandId, type: z.literal('live'), seconds: z.int().min(0).max(MAX_LIVE_SECONDS) }),
 ]);
 export type DeviceCommand = z.infer<typeof commandSchema>;
+export type CommandType = DeviceCommand['type'];
+export type LiveCommand = Extract<DeviceCommand, { type: 'live' }>;
 
 /** What the platform publishes on a device's `errors` topic when it rejects one of its messages. */
 export const rejectionSchema = z.strictObject({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDeviceMessage, parseStatus, parseCommand, type ProtocolErrorCode } from './protocol.ts';
 import { deviceTopic, parseDeviceTopic, allDevicesFilter, isDeviceId } from './topics.ts';
 import { MAX_PAYLOAD_BYTES, MAX_FUTURE_MS, MAX_AGE_MS, MAX_SAMPLES } from './limits.ts';
+import { MAX_LIVE_SECONDS } from './payloads.ts';
 
 const now = Date.UTC(2026, 10, 23, 3, 0, 0);
 const dev = 'w-0001';
@@ -194,12 +195,35 @@ describe('status, commands and platform-only channels', () => {
       expect(!r.ok && r.error.code).toBe('not_publishable');
     }
   });
+  it.each([
+    [{ id: 'c1', type: 'ping' }],
+    [{ id: 'c1', type: 'set_interval', seconds: 1 }],
+    [{ id: 'c1', type: 'set_interval', seconds: 3600 }],
+    [{ id: 'c-20', type: 'live', seconds: 120 }],
+    [{ id: 'c-21', type: 'live', seconds: 0 }],
+    [{ id: 'c-22', type: 'live', seconds: MAX_LIVE_SECONDS }],
+  ])('accepts the command %j', (command) => {
+    expect(parseCommand(bytes(command))).toEqual({ ok: true, value: command });
+  });
+  const badCommands: Array<[unknown, ProtocolErrorCode, RegExp]> = [
+    [{ id: 'c1', type: 'set_interval', seconds: 0 }, 'out_of_range', /seconds/],
+    [{ id: 'c1', type: 'set_interval', seconds: 3601 }, 'out_of_range', /seconds/],
+    [{ id: 'c1', type: 'live', seconds: -1 }, 'out_of_range', /seconds/],
+    [{ id: 'c1', type: 'live', seconds: MAX_LIVE_SECONDS + 1 }, 'out_of_range', /seconds/],
+    [{ id: 'c1', type: 'live', seconds: 1.5 }, 'invalid', /seconds/],
+    [{ id: 'c1', type: 'live', seconds: '120' }, 'invalid', /seconds/],
+    [{ id: 'c1', type: 'live' }, 'invalid', /seconds/],
+    [{ type: 'live', seconds: 120 }, 'invalid', /id/],
+    [{ id: '', type: 'live', seconds: 120 }, 'invalid', /id/],
+    [{ id: 'c1', type: 'live', seconds: 120, until: 1 }, 'invalid', /until/],
+    [{ id: 'c1', type: 'stream', seconds: 120 }, 'invalid', /type/],
+  ];
+  it.each(badCommands)('refuses the command %j with %s', (command, code, reason) => {
+    const r = parseCommand(bytes(command));
+    expect(!r.ok && r.error.code).toBe(code);
+    expect(!r.ok && r.error.reason).toMatch(reason);
+  });
   it('parses commands', () => {
-    expect(parseCommand(bytes({ id: 'c1', type: 'set_interval', seconds: 5 })).ok).toBe(true);
-    expect(parseCommand(bytes({ id: 'c1', type: 'set_interval', seconds: 0 }))).toMatchObject({
-      ok: false,
-      error: { code: 'out_of_range' },
-    });
     // A string's length is its shape, not a value's range.
     expect(parseCommand(bytes({ id: 'c'.repeat(65), type: 'ping' }))).toMatchObject({
       ok: false,

@@ -45,9 +45,12 @@ const fleet = new Fleet({
   atSec: o.at,
   offlineMinutes: o.offlineMinutes,
   connectRate: o.connectRate,
+  batchSeconds: o.batchSeconds,
 });
 process.stderr.write(
-  `${o.watches} watches -> ${o.broker}, ${o.rate}/s each, seed ${o.seed}, scenario ${o.scenario}` +
+  `${o.watches} watches -> ${o.broker}, ${o.rate}/s each, ` +
+    (o.batchSeconds > 0 ? `uploaded every ${o.batchSeconds} s` : 'one message per reading') +
+    `, seed ${o.seed}, scenario ${o.scenario}` +
     (o.scenario === 'normal' ? '' : ` on ${o.affected} watch(es) at +${o.at} s`) +
     '\n',
 );
@@ -99,7 +102,7 @@ async function finish(): Promise<void> {
     'summary',
     `  watches       ${s.watches} (${before.connected} connected at the end)`,
     `  duration      ${seconds.toFixed(1)} s`,
-    `  sent          ${s.sent}`,
+    `  sent          ${s.sent} messages, ${s.readings} readings`,
     `  acknowledged  ${s.acknowledged}${o.qos === 0 ? ' (readings at QoS 0 are not acknowledged; events are)' : ''}`,
     `  rejected      ${s.rejected}${
       Object.keys(s.rejections).length

@@ -3,13 +3,14 @@
  * a single shared timer so thousands fit in one process. Counts sent, acknowledged and rejected.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import type { DeviceInfo } from '../devices/payloads.ts';
+import { BATCH_SECONDS, type DeviceCommand, type DeviceInfo } from '../devices/payloads.ts';
 import { deviceTopic } from '../devices/topics.ts';
 import { parseCommand, parseRejection } from '../devices/protocol.ts';
 import type { CohortWatch } from '../common/cohort.ts';
-import { WatchModel } from './model.ts';
+import { WatchModel, type Outgoing } from './model.ts';
 import type { ScenarioName } from './scenarios.ts';
 import { hash } from './random.ts';
+import { assertNever } from '../devices/ble/assert-never.ts';
 
 /** What a simulated watch says about itself on connect (devices/PROTOCOL.md `info`). */
 const SIMULATED_WATCH_INFO = JSON.stringify({
@@ -31,13 +32,23 @@ export interface FleetOptions {
   readonly offlineMinutes: number;
   /** New connections per second. */
   readonly connectRate: number;
+  /**
+   * How often each watch uploads its readings as one batch, in seconds (default BATCH_SECONDS); 0 sends
+   * each reading as it is taken. A `live` command sends them as taken for its lease either way.
+   */
+  readonly batchSeconds?: number;
   readonly clock?: () => number;
 }
 
 export interface FleetStats {
   readonly watches: number;
   readonly connected: number;
+  /** Messages published (readings, batches, events). */
   readonly sent: number;
+  /** Readings in the well-formed vitals messages published (a batch counts each of its readings). */
+  readonly readings: number;
+  /** Watches in live mode now (a `live` lease running). */
+  readonly live: number;
   readonly acknowledged: number;
   readonly rejected: number;
   readonly connectFailures: Readonly<Record<string, number>>;
@@ -63,6 +74,7 @@ export class Fleet {
   #toConnect = 0;
   #connectBudget = 0;
   #sent = 0;
+  #readings = 0;
   #acknowledged = 0;
   #rejected = 0;
   readonly #connectFailures: Record<string, number> = {};
@@ -85,6 +97,7 @@ export class Fleet {
         scenario: index < options.affected ? options.scenario : 'normal',
         atSec: options.atSec,
         offlineMinutes: options.offlineMinutes,
+        batchMs: (options.batchSeconds ?? BATCH_SECONDS) * 1000,
       }),
       client: undefined,
       // Spread the watches over the interval so the broker sees a steady flow, not bursts.
@@ -96,10 +109,13 @@ export class Fleet {
   }
 
   stats(): FleetStats {
+    const now = this.#now();
     return {
       watches: this.#watches.length,
       connected: this.#watches.filter((w) => w.client?.connected).length,
       sent: this.#sent,
+      readings: this.#readings,
+      live: this.#watches.filter((w) => w.model.isLive(now)).length,
       acknowledged: this.#acknowledged,
       rejected: this.#rejected,
       connectFailures: { ...this.#connectFailures },
@@ -107,7 +123,7 @@ export class Fleet {
     };
   }
 
-  /** Ends cleanly: each watch says it goes offline (retained), then disconnects. */
+  /** Ends cleanly: each watch uploads the readings it holds, says it goes offline (retained), then disconnects. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -116,10 +132,13 @@ export class Fleet {
       this.#watches.map(async (w) => {
         const c = w.client;
         if (!c) return;
-        if (c.connected)
+        if (c.connected) {
+          const held = w.online ? w.model.flush() : [];
+          await Promise.all(held.map((m) => this.#publish(w, c, m)));
           await c
             .publishAsync(deviceTopic(w.cohort.deviceId, 'status'), 'offline', { qos: 1, retain: true })
             .catch(() => undefined);
+        }
         await c.endAsync(!c.connected).catch(() => undefined);
       }),
     );
@@ -142,15 +161,33 @@ export class Fleet {
       if (!step.online && w.online) w.client.end(true);
       if (step.online && !w.online) w.client.reconnect();
       w.online = step.online;
-      for (const m of step.messages) this.#publish(w, w.client, m.channel, m.payload, m.qos);
+      for (const m of step.messages) void this.#publish(w, w.client, m);
     }
   }
 
-  #publish(w: SimWatch, client: MqttClient, channel: 'vitals' | 'events', payload: Buffer, qos: 0 | 1): void {
+  /** Publishes one message; resolves once it is acknowledged (QoS 1) or handed to the socket, never rejects. */
+  #publish(w: SimWatch, client: MqttClient, m: Outgoing): Promise<void> {
     this.#sent += 1;
-    client.publish(deviceTopic(w.cohort.deviceId, channel), payload, { qos }, (error) => {
-      if (!error && qos === 1) this.#acknowledged += 1;
+    this.#readings += m.readings ?? 0;
+    return new Promise((resolve) => {
+      client.publish(deviceTopic(w.cohort.deviceId, m.channel), m.payload, { qos: m.qos }, (error) => {
+        if (!error && m.qos === 1) this.#acknowledged += 1;
+        resolve();
+      });
     });
+  }
+
+  #obey(w: SimWatch, command: DeviceCommand): void {
+    switch (command.type) {
+      case 'ping':
+        return;
+      case 'set_interval':
+        return w.model.setInterval(command.seconds * 1000);
+      case 'live':
+        return w.model.live(command.seconds, this.#now());
+      default:
+        return assertNever(command);
+    }
   }
 
   #connect(w: SimWatch): void {
@@ -182,8 +219,10 @@ export class Fleet {
         return;
       }
       const command = parseCommand(payload);
-      if (command.ok && command.value.type === 'set_interval') w.model.setInterval(command.value.seconds * 1000);
+      if (command.ok) this.#obey(w, command.value);
     });
+    // Live mode does not outlast the connection (devices/PROTOCOL.md): a reconnected watch batches.
+    client.on('close', () => w.model.disconnected());
     client.on('error', (error) => {
       const code = 'code' in error ? error.code : undefined;
       // CONNACK 4/5: wrong secret or not authorised; retrying would only feed the broker's lock-out.

@@ -17,6 +17,7 @@ const base: WatchModelOptions = {
   scenario: 'normal',
   atSec: 10,
   offlineMinutes: 2,
+  batchMs: 0,
 };
 
 function run(options: Partial<WatchModelOptions>, seconds: number): Array<Step & { ts: number }> {
@@ -176,5 +177,156 @@ describe('scenarios', () => {
   });
   it('covers every scenario name', () => {
     for (const scenario of SCENARIOS) expect(() => run({ scenario }, 5)).not.toThrow();
+  });
+});
+
+describe('batched uploads and live mode', () => {
+  /** A watch driven second by second; `at` runs actions (commands) before the step of that second. */
+  function drive(
+    seconds: number,
+    options: Partial<WatchModelOptions> = {},
+    at: Record<number, (m: WatchModel, ts: number) => void> = {},
+  ) {
+    const o = { ...base, batchMs: 10_000, ...options };
+    const m = new WatchModel(o);
+    const steps = Array.from({ length: seconds }, (_, i) => {
+      const ts = o.startTs + i * 1000;
+      at[i]?.(m, ts);
+      return { ts, ...m.step(ts) };
+    });
+    return { m, steps };
+  }
+  /** Each vitals message: when it went (seconds from the start), how many readings, whether a batch. */
+  const uploads = (steps: Array<Step & { ts: number }>) =>
+    steps.flatMap((s) =>
+      s.messages
+        .filter((m) => m.channel === 'vitals')
+        .map((m) => ({
+          t: (s.ts - start) / 1000,
+          batch: m.payload.toString().startsWith('{"samples"'),
+          n: m.readings,
+          qos: m.qos,
+        })),
+    );
+
+  it('uploads the readings of each 10 s as one QoS 1 message, oldest first, none missing or repeated', () => {
+    const { m, steps } = drive(120);
+    const sent = uploads(steps);
+    expect(sent.every((u) => u.batch && u.qos === 1)).toBe(true);
+    // After the first (offset) upload, one every 10 s, each holding the 10 readings taken since.
+    const times = sent.map((u) => u.t);
+    expect(times.slice(1).map((t, i) => t - (times[i] ?? 0))).toEqual(Array(times.length - 1).fill(10));
+    expect(sent.slice(1).every((u) => u.n === 10)).toBe(true);
+    const readings = vitalsOf(steps);
+    expect(readings.map((r) => r.ts)).toEqual(readings.map((r) => r.ts).sort((a, b) => a - b));
+    expect(new Set(readings.map((r) => r.seq)).size).toBe(readings.length);
+    expect(readings.every((r) => r.ts <= start + (times.at(-1) ?? 0) * 1000)).toBe(true);
+    // What is still held goes with flush (a deliberate disconnect): every reading taken, once.
+    const held = m.flush().flatMap((c) => {
+      const r = parseVitals(c.payload, { now: start + 120_000 });
+      return r.ok ? r.value.samples : [];
+    });
+    expect(readings.length + held.length).toBe(120);
+    expect(held.map((r) => r.ts)).toEqual(
+      Array.from({ length: held.length }, (_, i) => start + (120 - held.length + i) * 1000),
+    );
+    expect(m.flush()).toEqual([]);
+  });
+
+  it('spreads the watches of a fleet over the batch period', () => {
+    const first = (index: number) => uploads(drive(10, { index }).steps)[0]?.t;
+    const firsts = new Set(Array.from({ length: 20 }, (_, index) => first(index)));
+    expect(firsts.size).toBeGreaterThan(5);
+  });
+
+  it('holds at most MAX_SAMPLES readings in one upload', () => {
+    const o = { ...base, batchMs: 600_000, intervalMs: 100 };
+    const m = new WatchModel(o);
+    const counts = Array.from({ length: 3000 }, (_, i) => m.step(start + i * 100)).flatMap((s) =>
+      s.messages.map((x) => x.readings),
+    );
+    expect(counts.length).toBeGreaterThanOrEqual(5);
+    expect(counts.every((n) => n !== undefined && n <= MAX_SAMPLES)).toBe(true);
+    expect(counts).toContain(MAX_SAMPLES);
+  });
+
+  it('sends a fall and an SOS at once, not with the next batch', () => {
+    for (const scenario of ['fall', 'sos'] as const) {
+      const { steps } = drive(30, { scenario, atSec: 13 });
+      expect(eventsOf(steps).map((e) => [e.t, e.type])).toEqual([[13, scenario]]);
+    }
+  });
+
+  it('live: sends what it holds, then each reading as taken until the lease ends, then batches again', () => {
+    const { steps } = drive(200, {}, { 25: (m, ts) => m.live(120, ts) });
+    const sent = uploads(steps);
+    const live = sent.filter((u) => u.t >= 25 && u.t < 145);
+    // First the readings held since the last batch, as one batch, then one message per reading.
+    expect(live[0]).toMatchObject({ t: 25, batch: true });
+    expect(live.slice(1)).toEqual(Array.from({ length: 120 }, (_, i) => ({ t: 25 + i, batch: false, n: 1, qos: 1 })));
+    // The lease ends at 145 with no renewal: back to batches of 10.
+    const after = sent.filter((u) => u.t >= 145);
+    expect(after.length).toBeGreaterThanOrEqual(5);
+    expect(after.every((u) => u.batch)).toBe(true);
+    expect(after.slice(0, -1).every((u) => u.n === 10) || after.slice(1).every((u) => u.n === 10)).toBe(true);
+    const readings = vitalsOf(steps);
+    expect(new Set(readings.map((r) => r.seq)).size).toBe(readings.length);
+    expect(readings.map((r) => r.ts)).toEqual(readings.map((r) => r.ts).sort((a, b) => a - b));
+  });
+
+  it.each([
+    ['a renewal extends the lease from when it arrives', { 20: 60, 70: 60 }, 130],
+    ['a shorter renewal shortens it', { 20: 120, 30: 10 }, 40],
+    ['seconds 0 ends it at once', { 20: 120, 50: 0 }, 50],
+    ['seconds 0 when not live changes nothing', { 20: 0 }, 20],
+  ] as const)('live: %s', (_name, commands, endsAt) => {
+    const at = Object.fromEntries(
+      Object.entries(commands).map(([t, seconds]) => [Number(t), (m: WatchModel, ts: number) => m.live(seconds, ts)]),
+    );
+    const { m, steps } = drive(200, {}, at);
+    const single = uploads(steps).filter((u) => !u.batch);
+    expect(single.length).toBe(endsAt - 20);
+    if (single.length > 0) expect([single[0]?.t, single.at(-1)?.t]).toEqual([20, endsAt - 1]);
+    expect(m.isLive(start + 199_000)).toBe(false);
+  });
+
+  it('live mode does not survive a lost connection: the watch batches until told again', () => {
+    const { steps } = drive(60, {}, { 10: (m, ts) => m.live(600, ts), 30: (m) => m.disconnected() });
+    const single = uploads(steps).filter((u) => !u.batch);
+    expect(single.map((u) => u.t)).toEqual(Array.from({ length: 20 }, (_, i) => 10 + i));
+    expect(
+      uploads(steps)
+        .filter((u) => u.t >= 30)
+        .every((u) => u.batch),
+    ).toBe(true);
+  });
+
+  it('batches with batchMs 0 is one message per reading, as before', () => {
+    const { steps } = drive(30, { batchMs: 0 });
+    expect(uploads(steps)).toEqual(Array.from({ length: 30 }, (_, i) => ({ t: i, batch: false, n: 1, qos: 1 })));
+  });
+
+  it('offline in batch mode: everything taken while away goes at once on return, then batches', () => {
+    const { steps } = drive(300, { scenario: 'offline', atSec: 20, offlineMinutes: 2 });
+    const offline = steps.filter((s) => !s.online);
+    expect(offline.length).toBe(120);
+    expect(offline.every((s) => s.messages.length === 0)).toBe(true);
+    const back = uploads(steps).find((u) => u.t === 140);
+    expect(back).toMatchObject({ batch: true });
+    expect(back?.n).toBeGreaterThanOrEqual(120);
+    const readings = vitalsOf(steps);
+    expect(new Set(readings.map((r) => r.seq)).size).toBe(readings.length);
+    expect(readings.length).toBeGreaterThan(280);
+  });
+
+  it('reading less often than it uploads, sends each reading in its own batch when taken', () => {
+    const o = { ...base, batchMs: 10_000, intervalMs: 3_600_000 };
+    const m = new WatchModel(o);
+    const steps = Array.from({ length: 5 }, (_, i) => m.step(start + i * 3_600_000));
+    expect(steps.map((s) => s.messages.map((x) => x.readings))).toEqual([[1], [1], [1], [1], [1]]);
+  });
+
+  it('refuses a negative batch period', () => {
+    expect(() => new WatchModel({ ...base, batchMs: -1 })).toThrow(TypeError);
   });
 });

@@ -19,6 +19,7 @@ describe('simulator options', () => {
         at: 10,
         cohort: '/d/cohort.json',
         broker: 'mqtt://127.0.0.1:1883',
+        batchSeconds: 10,
       },
     });
   });
@@ -47,6 +48,20 @@ describe('simulator options', () => {
       expect(r.problems.join('\n')).toMatch(/--watches 0: expected a whole number from 1 to 100000/);
       expect(r.problems.join('\n')).toMatch(/--scenario earthquake: expected one of normal, fall-ok/);
     }
+  });
+  it.each([
+    ['0', 0],
+    ['2.5', 2.5],
+    ['600', 600],
+  ])('takes --batch-seconds %s', (raw, expected) => {
+    const r = parseOptions(['--batch-seconds', raw]);
+    expect(r.ok && r.options.batchSeconds).toBe(expected);
+  });
+  it.each(['-1', '0.5', '601', 'often', ''])('refuses --batch-seconds %j, saying what is expected', (raw) => {
+    const r = parseOptions([`--batch-seconds=${raw}`]);
+    expect(!r.ok && r.problems).toEqual([
+      `--batch-seconds ${raw}: expected 0 (one message per reading) or seconds from 1 to 600`,
+    ]);
   });
   it('refuses unknown options', () => {
     const r = parseOptions(['--wathces', '3']);

@@ -2,7 +2,11 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { dataDir } from '../common/paths.ts';
+import { BATCH_SECONDS } from '../devices/payloads.ts';
 import { SCENARIOS, type ScenarioName } from './scenarios.ts';
+
+/** Longest batch period offered: a watch holding readings longer is no longer near real time. */
+const MAX_BATCH_SECONDS = 600;
 
 export interface SimulatorOptions {
   readonly watches: number;
@@ -18,6 +22,8 @@ export interface SimulatorOptions {
   readonly affected: number;
   readonly at: number;
   readonly connectRate: number;
+  /** Seconds between a watch's batched uploads; 0 sends each reading as it is taken. */
+  readonly batchSeconds: number;
   readonly help: boolean;
 }
 
@@ -29,7 +35,9 @@ export const USAGE = `usage: npm run simulate -- [options]
   --affected N|F       watches acting the scenario out: a count, or a fraction like 0.1 (default 1)
   --at SECONDS         when the scenario starts (default 10)
   --offline-minutes M  for --scenario offline (default 2)
-  --qos 0|1            QoS of readings; events are always QoS 1 (default 1)
+  --qos 0|1            QoS of single readings; batches and events are always QoS 1 (default 1)
+  --batch-seconds S    upload each watch's readings as one batch every S seconds, 0 for one
+                       message per reading; a live command overrides it (default ${BATCH_SECONDS})
   --duration SECONDS   stop after this long (default: until Ctrl-C)
   --broker URL         default $MQTT_URL or mqtt://127.0.0.1:1883
   --cohort FILE        watches and secrets (default $VIGIE_DATA_DIR/cohort.json); provisioned if short
@@ -58,6 +66,7 @@ export function parseOptions(
         affected: { type: 'string' },
         at: { type: 'string' },
         'connect-rate': { type: 'string' },
+        'batch-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -86,6 +95,12 @@ export function parseOptions(
   const offlineMinutes = num('offline-minutes', 2, (n) => n > 0 && n <= 30 * 24 * 60, 'minutes, above 0');
   const at = num('at', 10, (n) => n >= 0, 'seconds, 0 or more');
   const connectRate = num('connect-rate', 200, (n) => n >= 1, 'connections per second, at least 1');
+  const batchSeconds = num(
+    'batch-seconds',
+    BATCH_SECONDS,
+    (n) => n === 0 || (n >= 1 && n <= MAX_BATCH_SECONDS),
+    `0 (one message per reading) or seconds from 1 to ${MAX_BATCH_SECONDS}`,
+  );
   const affectedRaw = num('affected', 1, (n) => n > 0, 'a count (1, 2, ...) or a fraction (0 < F < 1)');
   const scenario = SCENARIOS.find((s) => s === (str('scenario') ?? 'normal'));
   if (!scenario) problems.push(`--scenario ${str('scenario')}: expected one of ${SCENARIOS.join(', ')}`);
@@ -107,6 +122,7 @@ export function parseOptions(
       offlineMinutes,
       at,
       connectRate,
+      batchSeconds,
       affected: Math.min(
         watches,
         affectedRaw < 1 ? Math.max(1, Math.round(affectedRaw * watches)) : Math.round(affectedRaw),

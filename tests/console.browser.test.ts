@@ -54,6 +54,7 @@ it('takes a clinician from sign-in to a teleconsultation started from a fall ale
     atSec: 0,
     offlineMinutes: 1,
     connectRate: 100,
+    batchSeconds: 0, // live values change on screen from one reading to the next
   };
   fleets.push(new Fleet({ ...common, watches: watches.slice(1), scenario: 'normal' }));
   fleets.push(new Fleet({ ...common, watches: watches.slice(0, 1), scenario: 'fall', affected: 1, atSec: 4 }));

@@ -78,8 +78,15 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
       60_000,
       500,
     );
-    const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
-    expect(devices.length).toBe(5);
+    // Each watch uploads its first batch at its own moment within the batch period.
+    await eventually(
+      async () => {
+        const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
+        expect(devices.length).toBe(5);
+      },
+      30_000,
+      500,
+    );
     // The printed query works as printed.
     const query = /Query: {2}(.+)$/m.exec(out)?.[1] ?? '';
     expect(execFileSync('bash', ['-c', query], { encoding: 'utf8' })).toMatch(/^name: vitals/m);

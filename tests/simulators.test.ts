@@ -29,6 +29,9 @@ function startFleet(watches: CohortWatch[], options: Partial<FleetOptions> = {})
     atSec: 1,
     offlineMinutes: 1,
     connectRate: 100,
+    // One message per reading: these tests wait for readings soon after they are taken (batched
+    // uploads are tested in batched-watch.test.ts).
+    batchSeconds: 0,
     ...options,
   });
   return fleet;
