@@ -116,6 +116,20 @@ describe('live mode', () => {
     await console_.close();
   });
 
+  it('commands only the patient’s active watches: not a revoked one, not another kind of device', async () => {
+    const senior = await watchedSenior('Rose Morel');
+    const id = senior.device.patientId;
+    await t.broker.registry.addDevice(id, 'w-old-watch', 'watch');
+    t.broker.registry.revokeDevice('w-old-watch');
+    await t.broker.registry.addDevice(id, 'tab-rose', 'tablet');
+    const { cookie } = await s.clinician({ name: 'Dr Martin', email: 'martin@vigie.test' });
+    const page = await liveSocket(cookie);
+    await page.subscribe(id);
+    await eventually(() => expect(senior.commands()).toHaveLength(1));
+    expect(s.web.liveMode.commandsSent).toBe(1);
+    await page.close();
+  });
+
   it('the console’s list, a member without the vitals right, and a refused subscription make nobody live', async () => {
     const senior = await watchedSenior('Marie Leroy');
     const other = await watchedSenior('Luc Petit');
