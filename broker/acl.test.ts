@@ -71,8 +71,33 @@ describe('service accounts', () => {
     ['vigie/v1/devices/+/events', false],
     ['vigie/v1/devices/+/commands', false],
   ])('web subscribes %s -> %s', (filter, allowed) => expect(authorizeSubscribe(web, filter).allowed).toBe(allowed));
-  it('web does not publish', () =>
-    expect(authorizePublish(web, 'vigie/v1/patients/p-aaaa/alerts', 1).allowed).toBe(false));
+  it.each([
+    ['vigie/v1/devices/w-aaaa/commands', 1, true, undefined],
+    ['vigie/v1/devices/w-aaaa/commands', 0, false, 'qos'],
+    ['vigie/v1/devices/w-aaaa/errors', 1, false, 'not_allowed'],
+    ['vigie/v1/devices/w-aaaa/vitals', 1, false, 'not_allowed'],
+    ['vigie/v1/devices/w-aaaa/commands/x', 1, false, 'not_allowed'],
+    ['vigie/v1/devices/+/commands', 1, false, 'not_allowed'],
+    ['vigie/v1/patients/p-aaaa/alerts', 1, false, 'not_allowed'],
+  ])('web publishes %s qos %d -> %s (live mode commands only)', (topic, qos, allowed, denial) => {
+    const d = authorizePublish(web, topic, qos);
+    expect(d.allowed).toBe(allowed);
+    if (!d.allowed) expect(d.denial).toBe(denial);
+  });
+  it('neither the ingest nor a device may command a watch', () => {
+    expect(authorizePublish(ingest, 'vigie/v1/devices/w-aaaa/commands', 1)).toMatchObject({
+      allowed: false,
+      denial: 'not_allowed',
+    });
+    expect(authorizePublish(a, 'vigie/v1/devices/w-aaaa/commands', 1)).toMatchObject({
+      allowed: false,
+      denial: 'platform_channel',
+    });
+    expect(authorizePublish(a, 'vigie/v1/devices/w-bbbb/commands', 1)).toMatchObject({
+      allowed: false,
+      denial: 'foreign_topic',
+    });
+  });
 });
 
 describe('last will', () => {

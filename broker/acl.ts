@@ -44,6 +44,10 @@ export function authorizePublish(principal: Principal, topic: string, qos: numbe
     // The alert engine publishes alert changes, at least once.
     if (principal.role === 'ingest' && parsePatientAlertsTopic(topic) !== null)
       return qos >= 1 ? ALLOW : deny('qos', 'alert changes must be published with QoS 1');
+    // The web service commands a patient's watch into live mode while someone watches (web/live-mode.ts),
+    // at least once: a lost command would leave the watch in batches with a viewer waiting.
+    if (principal.role === 'web' && parseDeviceTopic(topic)?.channel === 'commands')
+      return qos >= 1 ? ALLOW : deny('qos', 'commands must be published with QoS 1');
     return deny('not_allowed', `service ${principal.username} does not publish on ${topic}`);
   }
   const parsed = parseDeviceTopic(topic);

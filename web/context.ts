@@ -9,6 +9,7 @@ import type { AlertsClient } from './alerts-client.ts';
 import type { Auth } from './auth.ts';
 import type { Calls } from './calls.ts';
 import type { LiveHub } from './live.ts';
+import type { LiveMode } from './live-mode.ts';
 import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
 import type { Appointments } from './appointments.ts';
@@ -35,6 +36,8 @@ export interface WebContext {
   readonly auth: Auth;
   readonly alerts: AlertsClient;
   readonly live: LiveHub;
+  /** Who watches which patient now; their watches send each reading as taken meanwhile. */
+  readonly liveMode: LiveMode;
   readonly calls: Calls;
   readonly tokens: CallTokens;
   readonly influx: InfluxDB;

@@ -7,11 +7,14 @@
  *
  *   client -> { type: 'subscribe', patientId }      (the care team: patientId '*' for all of their team's)
  *   server -> { type: 'snapshot', patientId, overview } | { type: 'subscribed', patientIds } | { type: 'error', patientId?, code }
- *          -> { type: 'alert' | 'call' | 'invitees', patientId, ... }     (at once; invitees: the care team only)
+ *          -> { type: 'alert' | 'call' | 'invitees' | 'mode', patientId, ... }  (at once; invitees, mode: the care team only)
  *          -> { type: 'batch', events: [{ type: 'vitals' | 'presence', patientId, ... }] }
  * Readings and presence are sent in batches every 250 ms: a console following a thousand patients gets
  * four messages a second instead of a thousand; alerts and calls never wait. A socket that sends too
  * much, too fast or too big is closed with a reason; a session that ends closes its sockets.
+ * A subscription to one patient by someone who may see their readings (the console's patient page,
+ * the call page, the family page) is a viewer of live mode (web/live-mode.ts) until the socket closes;
+ * the console's '*' (its list) is not, or every patient of a team would be live all day.
  */
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -103,6 +106,7 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
         }
         return;
       case 'invitees':
+      case 'mode':
         if (viewer.kind === 'staff') send(event);
         return;
     }
@@ -126,7 +130,13 @@ function serve(ws: WebSocket, request: FastifyRequest, person: Person, c: WebCon
     if (subscriptions.size >= MAX_SUBSCRIPTIONS && access.kind === 'family') {
       return send({ type: 'error', patientId, code: 'rate_limited' });
     }
-    subscriptions.set(patientId, c.live.subscribe(patientId, forwarder(access)));
+    const unsubscribe = c.live.subscribe(patientId, forwarder(access));
+    // Live mode streams readings: a viewer who may not see them gains nothing from it.
+    const leave = access.vitals ? c.liveMode.watch(patientId) : undefined;
+    subscriptions.set(patientId, () => {
+      unsubscribe();
+      leave?.();
+    });
     // One patient's live feed is a read of their record; the console's '*' (its list) is not.
     noteRead(c.reads, request, person, patientId, 'live');
     o.snapshot(person, access).then(

@@ -6,7 +6,12 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
-import { allDevicesFilter, ALL_PATIENTS_ALERTS_FILTER, parsePatientAlertsTopic } from '../devices/topics.ts';
+import {
+  allDevicesFilter,
+  ALL_PATIENTS_ALERTS_FILTER,
+  deviceTopic,
+  parsePatientAlertsTopic,
+} from '../devices/topics.ts';
 import { parseDeviceMessage } from '../devices/protocol.ts';
 import type { DeviceInfo, VitalSample } from '../devices/payloads.ts';
 import { READING_NAMES, type ReadingName } from '../devices/limits.ts';
@@ -61,6 +66,8 @@ export type LiveEvent =
       readonly family: boolean;
       readonly caller: string;
     }
+  /** The patient entered or left live mode (web/live-mode.ts; for the care team). */
+  | { readonly type: 'mode'; readonly patientId: string; readonly live: boolean }
   /** Where those asked to join a consultation stand (for the care team). */
   | {
       readonly type: 'invitees';
@@ -141,6 +148,18 @@ export class LiveHub {
   subscribe(patientId: string, listener: (event: LiveEvent) => void): () => void {
     this.#events.on(patientId, listener);
     return () => this.#events.off(patientId, listener);
+  }
+
+  /**
+   * Sends a command to one device on its `commands` topic, at least once (the broker lets the `web`
+   * service do that and nothing else: broker/acl.ts). Never throws: a failure is logged.
+   */
+  command(deviceId: string, command: object): void {
+    const client = this.#client;
+    if (!client) return this.#warn('command-offline', { deviceId }, 'command not sent: not started');
+    client.publish(deviceTopic(deviceId, 'commands'), JSON.stringify(command), { qos: 1 }, (error) => {
+      if (error) this.#warn(`command-failed:${deviceId}`, { deviceId, error: error.message }, 'command not sent');
+    });
   }
 
   /** Tells this patient's subscribers about something that does not come from the broker (a call invitation). */

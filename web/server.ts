@@ -21,6 +21,7 @@ import type { WebContext } from './context.ts';
 import { createEdge, type EdgeLimits } from './edge.ts';
 import { LiveHub } from './live.ts';
 import { liveSocketRoute } from './live-socket.ts';
+import { LiveMode } from './live-mode.ts';
 import { mqttRelayRoute } from './mqtt-relay.ts';
 import type { RecordReads } from './record-reads.ts';
 import type { ChangeLog } from './change-log.ts';
@@ -99,11 +100,15 @@ export interface WebOptions {
   readonly psc?: PscSettings;
   /** How often consultations' reminders and outcomes are looked at (default one minute). */
   readonly appointmentTickMs?: number;
+  /** The clock of live mode (tests move it, then call `liveMode.tick()`); the real time by default. */
+  readonly liveModeNow?: () => number;
 }
 
 export class WebServer {
   readonly tokens: CallTokens;
   readonly live: LiveHub;
+  /** Who watches which patient, and the `live` commands to their watches (web/live-mode.ts). */
+  readonly liveMode: LiveMode;
   readonly auth: Auth;
   readonly metrics = new Metrics();
   /** Resolves once the live feed is subscribed at the broker. */
@@ -113,6 +118,12 @@ export class WebServer {
     name: 'vigie_web_refused_total',
     help: 'requests and sockets refused or closed for what they sent, by code',
     labelNames: ['code'],
+    registers: [this.metrics],
+  });
+  readonly #liveCommands = new Counter({
+    name: 'vigie_web_live_commands_total',
+    help: 'live mode commands published to watches, by kind (start or renew: seconds > 0; stop: seconds 0)',
+    labelNames: ['kind'],
     registers: [this.metrics],
   });
   #app: FastifyInstance | undefined;
@@ -136,6 +147,21 @@ export class WebServer {
       registry: options.registry,
       logger: options.logger.child({ component: 'live' }),
     });
+    this.liveMode = new LiveMode({
+      watchesOf: (patientId) =>
+        options.registry
+          .devicesOf(patientId)
+          .filter((d) => d.kind === 'watch' && d.revokedAt === null)
+          .map((d) => d.id),
+      publish: (deviceId, command) => {
+        this.#liveCommands.inc({ kind: command.seconds > 0 ? 'live' : 'stop' });
+        this.live.command(deviceId, command);
+      },
+      ...(options.liveModeNow ? { now: options.liveModeNow } : {}),
+      logger: options.logger.child({ component: 'live-mode' }),
+    });
+    // The console learns at once which patients enter and leave live mode.
+    this.liveMode.onChange((patientId, live) => this.live.announce({ type: 'mode', patientId, live }));
   }
 
   get url(): string {
@@ -176,6 +202,7 @@ export class WebServer {
       auth: this.auth,
       alerts: new AlertsClient(o.alertsApi.url, o.alertsApi.token),
       live: this.live,
+      liveMode: this.liveMode,
       calls: new Calls(this.tokens, o.secret, o.inviteTtlSeconds),
       tokens: this.tokens,
       influx: createInflux(o.influxUrl, o.influxAccess),
@@ -229,6 +256,7 @@ export class WebServer {
     });
     this.#scheduler.start(o.appointmentTickMs ?? APPOINTMENT_TICK_MS);
     this.liveReady = this.live.start();
+    this.liveMode.start();
     const address = await app.listen({ host: o.host, port: o.port });
     this.#url = o.publicUrl ?? address.replace('[::1]', '127.0.0.1');
     if (o.metricsPort !== undefined) {
@@ -241,6 +269,7 @@ export class WebServer {
   async close(): Promise<void> {
     clearInterval(this.#purge);
     await this.#scheduler?.stop();
+    this.liveMode.stop();
     await this.live.stop();
     for (const ws of this.#app?.websocketServer.clients ?? []) ws.terminate();
     await this.#app?.close();

@@ -47,6 +47,8 @@ export interface FamilyStack {
   /** External systems of the FHIR API (web/systems.ts); its clock is the real time plus `systemsClock.aheadMs`. */
   systems: ExternalSystems;
   systemsClock: { aheadMs: number };
+  /** How far ahead of the real time live mode's clock is (tests move it, then call `web.liveMode.tick()`). */
+  liveModeClock: { aheadMs: number };
   /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
   readsClock: { aheadMs: number };
   /** The ingest's alert API, as the web service reaches it. */
@@ -58,9 +60,12 @@ export interface FamilyStack {
   /** A member of the stack's care team, signed in (a clinician unless `role` says otherwise). */
   clinician(who: { name: string; email: string; role?: StaffRole }): Promise<{ cookie: string; personId: string }>;
   /** A senior with a connected watch. */
-  senior(
-    name: string,
-  ): Promise<{ device: Provisioned; publish: (channel: 'vitals' | 'events', body: object) => Promise<void> }>;
+  senior(name: string): Promise<{
+    device: Provisioned;
+    publish: (channel: 'vitals' | 'events', body: object) => Promise<void>;
+    /** The watch's own connection (to subscribe to its commands). */
+    client: MqttClient;
+  }>;
   /** Invites a relative through the API and accepts as they would; returns their session cookie. */
   family(
     patientId: string,
@@ -120,6 +125,8 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
     s.systemsClock = systemsClock;
     s.systems = ExternalSystems.open(registryPath(t.broker.dir), { now: () => Date.now() + systemsClock.aheadMs });
     s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
+    const liveModeClock = { aheadMs: 0 };
+    s.liveModeClock = liveModeClock;
     const exportsClock = { aheadMs: 0 };
     s.exportsClock = exportsClock;
     s.exportsDir = exportsPath(t.broker.dir);
@@ -149,6 +156,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
       mqttWsUrl: t.broker.wsUrl,
       logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
       sessionCheckMs: 200,
+      liveModeNow: () => Date.now() + liveModeClock.aheadMs,
     };
     s.web = new WebServer(s.webOptions);
     s.webUrl = await s.web.listen();
@@ -168,6 +176,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
       clients.push(client);
       return {
         device,
+        client,
         publish: async (channel, body) =>
           void (await client.publishAsync(deviceTopic(device.deviceId, channel), JSON.stringify(body), { qos: 1 })),
       };

@@ -61,6 +61,8 @@ export const liveServerMessageSchema = z.discriminatedUnion('type', [
     roomId: z.string(),
     invitees: z.array(inviteeSchema),
   }),
+  /** The patient entered or left live mode: their watch sends each reading as taken (the care team only). */
+  z.object({ type: z.literal('mode'), patientId: z.string(), live: z.boolean() }),
   z.object({ type: z.literal('batch'), events: z.array(z.discriminatedUnion('type', [vitalsEvent, presenceEvent])) }),
 ]);
 export type LiveServerMessage = z.infer<typeof liveServerMessageSchema>;

@@ -274,6 +274,8 @@ export const consoleRowSchema = z.object({
   names: z.record(z.string(), z.string()),
   /** The patient's enabled alert thresholds, to mark the readings beyond them (absent from older servers). */
   thresholds: z.array(thresholdLimitSchema).default([]),
+  /** Whether the patient's watch is in live mode (someone watches: each reading sent as taken). */
+  live: z.boolean().default(false),
 });
 export type ConsoleRow = z.infer<typeof consoleRowSchema>;
 

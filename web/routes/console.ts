@@ -220,6 +220,7 @@ function rowOf(c: WebContext, viewer: Access, alerts: readonly AlertView[]): Con
           .filter((th) => th.enabled)
           .map(({ vital, direction, limit, priority }) => ({ vital, direction, limit, priority }))
       : [],
+    live: c.liveMode.isLive(patientId),
   };
 }
 

@@ -153,6 +153,11 @@ export class ConsoleLive {
       case 'error':
         this.error = { code: m.code, params: {} };
         return;
+      case 'mode': {
+        const r = this.#byId.get(m.patientId);
+        if (r) this.#byId.set(r.id, { ...r, live: m.live, updatedAt: Date.now() });
+        break;
+      }
       case 'call':
         return;
       default:

@@ -23,6 +23,7 @@ const row = (
   names: {},
   news2Options: { spo2Scale: 1, onOxygen: false },
   thresholds: [],
+  live: false,
 });
 const news2 = (score: number, risk?: News2View['risk']): News2View => ({
   score,

@@ -849,6 +849,10 @@ const fr = {
   'systems.type.DocumentReference': 'Comptes rendus signés',
   'systems.type.Binary': 'Documents des comptes rendus (PDF)',
   'systems.type.Group': 'Équipes de soins (pour l’export en masse)',
+  // ANCHOR live mode: the watch sends each reading as taken while someone watches
+  'live.marker': 'En direct',
+  'live.explain':
+    'Quelqu’un suit ce patient en ce moment : sa montre envoie chaque mesure dès qu’elle est prise, au lieu d’un envoi groupé toutes les 10 secondes.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -1694,6 +1698,10 @@ const en: Record<MessageKey, string> = {
   'systems.type.DocumentReference': 'Signed reports',
   'systems.type.Binary': 'Report documents (PDF)',
   'systems.type.Group': 'Care teams (for bulk export)',
+  // ANCHOR live mode: the watch sends each reading as taken while someone watches
+  'live.marker': 'Live',
+  'live.explain':
+    'Someone is following this patient right now: their watch sends each reading as it is taken, instead of a batch every 10 seconds.',
 };
 
 export const LANGS = ['fr', 'en'] as const;

@@ -1,0 +1,91 @@
+/**
+ * Live mode as the care team sees it, in real headless Chromium against the running services, on a
+ * phone, a tablet and a desktop, in French and English: opening a patient's page makes their watch
+ * receive the `live` command, and the page and the list say "live" in words; the marker leaves the
+ * list once the last viewer has gone and the grace has passed. Screenshots go to tests/artifacts/.
+ */
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Page } from 'playwright-core';
+import { usePipeline } from './support/pipeline.ts';
+import { useFamilyStack } from './support/family-stack.ts';
+import { collect, eventually } from './support/mqtt.ts';
+import { accessibilityViolations, artifactPath, useBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { MESSAGES } from '../web/src/lib/i18n.ts';
+import { deviceTopic } from '../devices/topics.ts';
+import { GRACE_MS } from '../web/live-mode.ts';
+
+const t = usePipeline();
+const s = useFamilyStack(t);
+const openPage = useBrowser({ media: 'absent' });
+
+async function looksRight(page: Page, shot: string): Promise<void> {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${shot} fits`).toBe(
+    true,
+  );
+  expect(await accessibilityViolations(page), shot).toEqual([]);
+  await page.screenshot({ path: artifactPath(`${shot}.png`), fullPage: true });
+}
+
+/** Jeanne, whose watch listens to its commands, and Paul, whom nobody watches. */
+async function twoSeniors() {
+  const jeanne = await s.senior('Jeanne Dupont');
+  const commands = collect(jeanne.client);
+  await jeanne.client.subscribeAsync(deviceTopic(jeanne.device.deviceId, 'commands'), { qos: 1 });
+  const paul = await s.senior('Paul Durand');
+  return { jeanne: jeanne.device.patientId, paul: paul.device.patientId, commands };
+}
+
+describe('live mode in the console, on a phone, a tablet and a desktop, in French and English', () => {
+  it('the patient page makes the watch live and says so; the list marks that patient only', async () => {
+    const { jeanne, paul, commands } = await twoSeniors();
+    const { cookie } = await s.clinician({ name: 'Dr Martin', email: 'martin@vigie.test' });
+    for (const { lang, locale } of LANGS) {
+      for (const screen of SCREENS) {
+        const page = await openPage({ url: `${s.webUrl}/console/#/patient/${jeanne}`, screen, locale, cookie });
+        await expect.poll(() => page.getByTestId('live-marker').textContent()).toBe(MESSAGES[lang]['live.marker']);
+        expect(await page.getByTestId('live-explain').textContent()).toBe(MESSAGES[lang]['live.explain']);
+        await looksRight(page, `live-mode-patient-${lang}-${screen.name}`);
+        await page.goto(`${s.webUrl}/console/#/`);
+        const row = (id: string) => page.locator(`[data-testid="patient-row"][data-patient="${id}"]`);
+        await expect
+          .poll(() => row(jeanne).getByTestId('live-marker').textContent())
+          .toBe(MESSAGES[lang]['live.marker']);
+        expect(await row(jeanne).getByTestId('live-marker').getAttribute('title')).toBe(MESSAGES[lang]['live.explain']);
+        expect(await row(paul).getByTestId('live-marker').count()).toBe(0);
+        expect(await row(paul).locator('th').textContent()).toBe('Paul Durand');
+        expect(await row(jeanne).locator('th').textContent()).toBe(
+          `Jeanne Dupont\u00a0${MESSAGES[lang]['live.marker']}`,
+        );
+        await looksRight(page, `live-mode-list-${lang}-${screen.name}`);
+        await page.context().close();
+      }
+    }
+    // The pages, opened one after another within the grace, kept the watch live: it was never told to stop.
+    await eventually(() => expect(commands.length).toBeGreaterThan(0));
+    expect(commands.map((m) => (JSON.parse(m.payload.toString()) as { seconds: number }).seconds)).toEqual(
+      commands.map(() => 120),
+    );
+  });
+
+  it('the list drops the marker when the last viewer has gone and the grace has passed', async () => {
+    const { jeanne } = await twoSeniors();
+    const { cookie } = await s.clinician({ name: 'Dr Martin', email: 'martin@vigie.test' });
+    const list = await openPage({ url: `${s.webUrl}/console/#/`, screen: SCREENS[2], locale: 'fr-FR', cookie });
+    const marker = list.locator(`[data-testid="patient-row"][data-patient="${jeanne}"] [data-testid="live-marker"]`);
+    await expect.poll(() => list.getByTestId('patient-row').count()).toBe(2);
+    expect(await marker.count()).toBe(0);
+    // A colleague opens Jeanne's page elsewhere (its live subscription), then leaves it.
+    const ws = new WebSocket(`${s.webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin: s.webUrl } });
+    await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+    ws.send(JSON.stringify({ type: 'subscribe', patientId: jeanne }));
+    await expect.poll(() => marker.count()).toBe(1);
+    await new Promise<void>((resolve) => (ws.once('close', () => resolve()), ws.close()));
+    await eventually(() => {
+      s.liveModeClock.aheadMs += GRACE_MS;
+      s.web.liveMode.tick();
+      expect(s.web.liveMode.isLive(jeanne)).toBe(false);
+    });
+    await expect.poll(() => marker.count()).toBe(0);
+  });
+});
