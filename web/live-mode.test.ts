@@ -30,7 +30,7 @@ describe('liveCommand', () => {
     expect(liveCommand(0).seconds).toBe(0);
   });
 
-  it.each([-1, 1.5, 3601, Number.NaN])('refuses %s seconds', (seconds) => {
+  it.each([-1, 1.5, 601, Number.NaN])('refuses %s seconds, as a watch would', (seconds) => {
     expect(() => liveCommand(seconds)).toThrow(TypeError);
   });
 });

@@ -9,13 +9,9 @@
  * second), so tests drive it without sleeping.
  */
 import type { Logger } from '../common/log.ts';
+import { commandSchema, MAX_LIVE_SECONDS, type LiveCommand } from '../devices/payloads.ts';
 
-/** The `live` command of protocol v1 (devices/PROTOCOL.md): "send each reading as taken for the next `seconds`". */
-export interface LiveCommand {
-  readonly id: string;
-  readonly type: 'live';
-  readonly seconds: number;
-}
+export type { LiveCommand };
 
 /** How long one command keeps a watch live: twice the renewal period, so one lost renewal is harmless. */
 export const LIVE_SECONDS = 120;
@@ -25,16 +21,21 @@ export const GRACE_MS = 120_000;
 
 let commandSeq = 0;
 
-/** The one place the `live` command is built (`seconds: 0`: back to batches now). */
+/**
+ * The one place the `live` command is built (`seconds: 0`: back to batches now), checked against the
+ * device protocol's own schema (devices/payloads.ts), so that the platform never sends a command a
+ * watch would refuse.
+ */
 export function liveCommand(seconds: number, now = Date.now()): LiveCommand {
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
-    throw new TypeError(`live seconds must be an integer in 0..3600, not ${seconds}`);
   commandSeq = (commandSeq + 1) % 1_000_000;
-  return {
+  const command = commandSchema.safeParse({
     id: `live-${now.toString(36)}-${process.pid.toString(36)}-${commandSeq.toString(36)}`,
     type: 'live',
     seconds,
-  };
+  });
+  if (!command.success || command.data.type !== 'live')
+    throw new TypeError(`live seconds must be an integer in 0..${MAX_LIVE_SECONDS}, not ${seconds}`);
+  return command.data;
 }
 
 export interface LiveModeOptions {
