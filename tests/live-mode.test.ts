@@ -75,6 +75,8 @@ describe('live mode', () => {
     expect(new Set(ids).size).toBe(ids.length);
 
     await page.close();
+    // The server hears of the close after the page: the grace runs from then.
+    await eventually(() => expect(s.web.liveMode.viewers(id)).toBe(0));
     // During the grace the watch stays live (a reload must not flap it).
     advance(GRACE_MS - 1);
     expect(s.web.liveMode.isLive(id)).toBe(true);
@@ -104,12 +106,14 @@ describe('live mode', () => {
     await eventually(() => expect(senior.commands()).toHaveLength(1));
 
     await page.close();
+    await eventually(() => expect(s.web.liveMode.viewers(id)).toBe(1));
     advance(RENEW_MS);
     advance(GRACE_MS);
     expect(s.web.liveMode.isLive(id)).toBe(true);
     await eventually(() => expect(senior.commands().map((c) => c.seconds)).toEqual([120, 120, 120]));
 
     await family.close();
+    await eventually(() => expect(s.web.liveMode.viewers(id)).toBe(0));
     advance(GRACE_MS);
     await eventually(() => expect(senior.commands().at(-1)?.seconds).toBe(0));
     await eventually(() => expect(console_.messages).toContainEqual({ type: 'mode', patientId: id, live: false }));

@@ -88,6 +88,11 @@ export class LiveMode {
     return this.#patients.has(patientId);
   }
 
+  /** How many are watching the patient now (0 during the grace after the last one left). */
+  viewers(patientId: string): number {
+    return this.#patients.get(patientId)?.viewers ?? 0;
+  }
+
   /** The patients in live mode now. */
   livePatients(): string[] {
     return [...this.#patients.keys()];

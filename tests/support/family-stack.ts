@@ -47,7 +47,11 @@ export interface FamilyStack {
   /** External systems of the FHIR API (web/systems.ts); its clock is the real time plus `systemsClock.aheadMs`. */
   systems: ExternalSystems;
   systemsClock: { aheadMs: number };
-  /** How far ahead of the real time live mode's clock is (tests move it, then call `web.liveMode.tick()`). */
+  /**
+   * Live mode's clock: it stands still at the stack's start plus `aheadMs` (tests move it, then call
+   * `web.liveMode.tick()`), so that a grace or a renewal falls due only when a test says so, never
+   * because real time went by between two steps.
+   */
   liveModeClock: { aheadMs: number };
   /** How far ahead of the real time the record-reads log's clock is (tests move it to pass a window). */
   readsClock: { aheadMs: number };
@@ -126,6 +130,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
     s.systems = ExternalSystems.open(registryPath(t.broker.dir), { now: () => Date.now() + systemsClock.aheadMs });
     s.reads = RecordReads.open(registryPath(t.broker.dir), { now: () => Date.now() + readsClock.aheadMs });
     const liveModeClock = { aheadMs: 0 };
+    const liveModeStart = Date.now();
     s.liveModeClock = liveModeClock;
     const exportsClock = { aheadMs: 0 };
     s.exportsClock = exportsClock;
@@ -156,7 +161,7 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
       mqttWsUrl: t.broker.wsUrl,
       logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
       sessionCheckMs: 200,
-      liveModeNow: () => Date.now() + liveModeClock.aheadMs,
+      liveModeNow: () => liveModeStart + liveModeClock.aheadMs,
     };
     s.web = new WebServer(s.webOptions);
     s.webUrl = await s.web.listen();
