@@ -59,19 +59,17 @@ export const scopeOf = (type: FhirSystemType): SystemScope => `system/${type}.rs
 
 /** Who asks (the route's access is `fhir`: web/edge.ts let in a member of the care team or a system) to read `type`. */
 export function fhirReader(c: WebContext, request: FastifyRequest, type: FhirSystemType): FhirReader {
-  const grant = request.system;
-  if (grant) {
-    if (!grant.scopes.includes(scopeOf(type)))
+  const reader = fhirRequester(c, request);
+  if (reader.who.kind === 'system') {
+    if (!reader.allows(type))
       throw new VigieError('insufficient_scope', `this token's scopes do not include ${scopeOf(type)}`, {
         scope: scopeOf(type),
       });
-    return systemReader(c, request, grant);
+  } else {
+    const right = STAFF_RIGHT[type];
+    if (right) requireRight(reader.who.person, right);
   }
-  const person = request.person;
-  if (!person) throw new VigieError('sign_in_required', 'sign in first, or use an access token');
-  const right = STAFF_RIGHT[type];
-  if (right) requireRight(person, right);
-  return staffReader(c, request, person);
+  return reader;
 }
 
 /**

@@ -14,7 +14,6 @@ import { z } from 'zod';
 import { VigieError } from '../../common/errors.ts';
 import type { WebContext } from '../context.ts';
 import type { App } from '../edge.ts';
-import type { Person } from '../people.ts';
 import { FHIR_BASE_PATH, TOKEN_PATH } from './base.ts';
 import { fhirReader } from './reader.ts';
 import { relatedPersonId, relatedPersonOf } from './related-person.ts';
@@ -121,13 +120,6 @@ function parseId(request: FastifyRequest): string {
 export function send(reply: FastifyReply, body: object): string {
   void reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
   return JSON.stringify(body);
-}
-
-/** A patient of the member's teams; an unknown one and another team's answer alike. */
-export function ownPatient(c: WebContext, person: Person, patientId: string): string {
-  if (!c.registry.hasPatient(patientId) || !c.people.inTeamOf(person, patientId))
-    throw new VigieError('patient_not_found', 'no such patient in your care teams');
-  return patientId;
 }
 
 /** A record nobody may know of: it answers as a patient of another team does, so that ids cannot be probed. */
