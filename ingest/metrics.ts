@@ -32,6 +32,11 @@ export function createIngestMetrics() {
       help: 'points written to InfluxDB',
       registers: [registry],
     }),
+    minutesWritten: new Counter({
+      name: 'vigie_ingest_minutes_written_total',
+      help: '1-minute downsample points written to InfluxDB (a device, a minute)',
+      registers: [registry],
+    }),
     writeFailures: new Counter({
       name: 'vigie_ingest_write_failures_total',
       help: 'failed InfluxDB batch writes (retried)',

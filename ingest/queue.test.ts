@@ -23,6 +23,32 @@ describe('DurableQueue', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
+  it('keeps what the 1-minute downsample must redo with the removal of its batch, widened per device, across a restart', () => {
+    const { queue, path } = open();
+    for (const n of [1, 2, 3]) queue.append([point(n)]);
+    queue.remove(queue.peek(1), { late: [{ device: 'w1', fromMs: 100, toMs: 200 }], openSince: 60_000 });
+    queue.remove(queue.peek(1), {
+      late: [
+        { device: 'w1', fromMs: 50, toMs: 150 },
+        { device: 'w2', fromMs: 10, toMs: 10 },
+      ],
+      openSince: 120_000,
+    });
+    queue.close();
+    const reopened = new DurableQueue(path, 100);
+    expect(reopened.rollupMark()).toBe(120_000);
+    const late = reopened.lateRanges().sort((a, b) => a.device.localeCompare(b.device));
+    expect(late).toEqual([
+      { device: 'w1', fromMs: 50, toMs: 200 },
+      { device: 'w2', fromMs: 10, toMs: 10 },
+    ]);
+    // Done with a range that later readings widened: it stays, widened.
+    reopened.addLate([{ device: 'w2', fromMs: 5, toMs: 10 }]);
+    for (const r of late) reopened.lateDone(r);
+    expect(reopened.lateRanges()).toEqual([{ device: 'w2', fromMs: 5, toMs: 10 }]);
+    reopened.close();
+  });
+
   it('counts what is left when a batch had a point moved to the dead letters', () => {
     const { queue, path } = open();
     for (const n of [1, 2, 3, 4, 5]) queue.append([point(n)]);

@@ -38,7 +38,22 @@ export const QUEUE_MIGRATIONS: readonly Migration[] = [
       );
     }
   },
+  // The writer's 1-minute downsample (ingest/minute-rollup.ts): ranges to redo from the raw readings
+  // ('*': every device), and the oldest minute only in memory (redone after a crash).
+  (db) => {
+    db.exec(`
+      CREATE TABLE downsample_pending (device TEXT PRIMARY KEY, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL);
+      CREATE TABLE rollup_mark (id INTEGER PRIMARY KEY CHECK (id = 1), open_since INTEGER);
+    `);
+  },
 ];
+
+/** A device's readings ('*': every device's), from one time to another (ms, inclusive), to downsample by hand. */
+export interface LateRange {
+  readonly device: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
 
 export class DurableQueue {
   readonly capacity: number;
@@ -48,6 +63,11 @@ export class DurableQueue {
   readonly #countUpTo: Database.Statement<[number], { n: number }>;
   readonly #deleteUpTo: Database.Statement<[number]>;
   readonly #insertDead: Database.Statement<[string, string, number]>;
+  readonly #addLate: Database.Statement<[string, number, number]>;
+  readonly #late: Database.Statement<[], { device: string; fromMs: number; toMs: number }>;
+  readonly #lateDone: Database.Statement<[string, number, number]>;
+  readonly #mark: Database.Statement<[], { openSince: number | null }>;
+  readonly #setMark: Database.Statement<[number | null]>;
   #size: number;
   #waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   #closed = false;
@@ -65,6 +85,16 @@ export class DurableQueue {
     this.#deleteUpTo = this.#db.prepare('DELETE FROM appends WHERE id <= ?');
     // A point refused again after a retry of its batch is recorded once.
     this.#insertDead = this.#db.prepare('INSERT OR IGNORE INTO dead_letters (point, reason, at) VALUES (?, ?, ?)');
+    this.#addLate = this.#db.prepare(
+      `INSERT INTO downsample_pending (device, from_ms, to_ms) VALUES (?, ?, ?) ON CONFLICT (device)
+       DO UPDATE SET from_ms = min(from_ms, excluded.from_ms), to_ms = max(to_ms, excluded.to_ms)`,
+    );
+    this.#late = this.#db.prepare('SELECT device, from_ms AS fromMs, to_ms AS toMs FROM downsample_pending');
+    this.#lateDone = this.#db.prepare('DELETE FROM downsample_pending WHERE device = ? AND from_ms = ? AND to_ms = ?');
+    this.#mark = this.#db.prepare('SELECT open_since AS openSince FROM rollup_mark WHERE id = 1');
+    this.#setMark = this.#db.prepare<[number | null]>(
+      'INSERT INTO rollup_mark (id, open_since) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET open_since = excluded.open_since',
+    );
     this.#size = this.#db.prepare<[], { n: number }>('SELECT coalesce(sum(n), 0) AS n FROM appends').get()?.n ?? 0;
   }
 
@@ -102,14 +132,23 @@ export class DurableQueue {
     return out;
   }
 
-  /** Removes points returned by the last peek (stored in InfluxDB, or in the dead letters). */
-  remove(items: readonly QueuedPoint[]): void {
+  /**
+   * Removes points returned by the last peek (stored in InfluxDB, or in the dead letters) and, in the
+   * same transaction, records what the 1-minute downsample must redo from them (`late`) and the oldest
+   * minute it holds only in memory (`openSince`).
+   */
+  remove(
+    items: readonly QueuedPoint[],
+    rollup: { late: readonly LateRange[]; openSince: number | null } = { late: [], openSince: null },
+  ): void {
     const last = items.at(-1);
     if (!last) return;
     // The writer is the only remover and peek returns the oldest rows, so they are exactly those <= last.id.
     const removed = this.#db.transaction(() => {
       const n = this.#countUpTo.get(last.id)?.n ?? 0;
       this.#deleteUpTo.run(last.id);
+      for (const r of rollup.late) this.#addLate.run(r.device, r.fromMs, r.toMs);
+      this.#setMark.run(rollup.openSince);
       return n;
     })();
     this.#size = Math.max(0, this.#size - removed);
@@ -122,6 +161,32 @@ export class DurableQueue {
    */
   deadLetter(item: QueuedPoint, reason: string, now: number): boolean {
     return this.#insertDead.run(JSON.stringify(item.point), reason, now).changes > 0;
+  }
+
+  /** Adds ranges to downsample by hand (widening those already there). */
+  addLate(ranges: readonly LateRange[]): void {
+    this.#db.transaction(() => {
+      for (const r of ranges) this.#addLate.run(r.device, r.fromMs, r.toMs);
+    })();
+  }
+
+  /** The oldest minute the writer held only in memory when it last removed a batch (null: none). */
+  rollupMark(): number | null {
+    return this.#mark.get()?.openSince ?? null;
+  }
+
+  setRollupMark(openSince: number | null): void {
+    this.#setMark.run(openSince);
+  }
+
+  /** The late readings still to downsample, a range per device. */
+  lateRanges(): LateRange[] {
+    return this.#late.all();
+  }
+
+  /** Forgets a range once downsampled, unless more late readings widened it in the meantime. */
+  lateDone(range: LateRange): void {
+    this.#lateDone.run(range.device, range.fromMs, range.toMs);
   }
 
   close(): void {

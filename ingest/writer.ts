@@ -7,9 +7,10 @@
 import type { InfluxDB, IPoint } from 'influx';
 import type { Logger } from '../common/log.ts';
 import { rateLimitedWarn } from '../common/log.ts';
-import type { DurableQueue, QueuedPoint } from './queue.ts';
+import type { DurableQueue, LateRange, QueuedPoint } from './queue.ts';
 import { ensureDatabase } from './database.ts';
 import { DATABASE, RETENTION, downsampleQueries } from './schema.ts';
+import { MinuteRollup, timestampMs } from './minute-rollup.ts';
 import type { IngestMetrics } from './metrics.ts';
 
 export interface WriterOptions {
@@ -20,11 +21,22 @@ export interface WriterOptions {
   readonly logger: Logger;
   readonly metrics: IngestMetrics;
   readonly clock?: () => number;
-  /** Backfilled points older than this are downsampled by hand (the continuous queries' window). */
-  readonly resampleWindowMs?: number;
 }
 
 const MAX_BACKOFF_MS = 5_000;
+/** A device's minute is written once it has been quiet this long after the minute's end. */
+const QUIET_MS = 2 * 60_000;
+const HOUR_MS = 3_600_000;
+const hourOf = (ms: number) => ms - (ms % HOUR_MS);
+/** While the queue is not drained, late readings are downsampled at most this often. */
+const LATE_EVERY_MS = 60_000;
+/**
+ * Late readings of at least this many devices, all within WIDE_SPAN_MS, are downsampled with one
+ * query over every device (an ingest catching up after a pause): one query per device would cost
+ * thousands of queries for the same data.
+ */
+const WIDE_DEVICES = 50;
+const WIDE_SPAN_MS = 3 * 3_600_000;
 
 export class BatchWriter {
   readonly #o: WriterOptions;
@@ -33,6 +45,8 @@ export class BatchWriter {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #databaseReady = false;
+  #lateAt = Number.NEGATIVE_INFINITY;
+  readonly #rollup = new MinuteRollup({ closeAfterMs: QUIET_MS });
 
   constructor(options: WriterOptions) {
     this.#o = options;
@@ -42,6 +56,9 @@ export class BatchWriter {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    // Minutes that were only in memory when the last run ended without stop(): from the raw readings.
+    const openSince = this.#o.queue.rollupMark();
+    if (openSince !== null) this.#o.queue.addLate([{ device: '*', fromMs: openSince, toMs: this.#now() }]);
     this.#loop = this.#run();
   }
 
@@ -50,11 +67,12 @@ export class BatchWriter {
     this.#wake?.();
   }
 
-  /** Stops after the batch in progress; what remains stays queued on disk. */
+  /** Stops after the batch in progress and writes the minutes still open; what remains stays queued on disk. */
   async stop(): Promise<void> {
     this.#running = false;
     this.#wake?.();
     await this.#loop;
+    if (this.#databaseReady && (await this.#writeMinutes(this.#rollup.drain()))) this.#o.queue.setRollupMark(null);
   }
 
   async #run(): Promise<void> {
@@ -72,14 +90,23 @@ export class BatchWriter {
           await ensureDatabase(this.#o.influx);
           this.#databaseReady = true;
         }
-        await this.#write(batch);
-        queue.remove(batch);
+        const refused = new Set<QueuedPoint>();
+        await this.#write(batch, refused);
+        const rolled = this.#rollup.add(batch.filter((i) => !refused.has(i)).map((i) => i.point));
+        const now = this.#now();
+        const quiet = this.#rollup.due(queue.size === batch.length ? now : Math.min(now, this.#rollup.newestMs));
+        const minutes = [...rolled.minutes, ...quiet];
+        queue.remove(batch, {
+          late: [...rolled.late, ...beyondHourQuery(minutes, now)],
+          openSince: minOf(this.#rollup.oldestOpen(), ...minutes.map(timestampMs)),
+        });
+        if (await this.#writeMinutes(minutes)) queue.setRollupMark(this.#rollup.oldestOpen());
         this.#o.metrics.pointsWritten.inc(batch.length);
         this.#o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
         this.#o.metrics.queueDepth.set(queue.size);
         if (failures > 0) this.#o.logger.info({ failures, queued: queue.size }, 'InfluxDB writes resumed');
         failures = 0;
-        await this.#downsampleBackfill(batch);
+        if (queue.size === 0 || this.#now() - this.#lateAt >= LATE_EVERY_MS) await this.#downsampleLate();
       } catch (error) {
         failures += 1;
         this.#o.metrics.writeFailures.inc();
@@ -94,7 +121,7 @@ export class BatchWriter {
   }
 
   /** Writes a batch; a 4xx (other than 429) means some point is refused for good: bisect to find it. */
-  async #write(items: readonly QueuedPoint[]): Promise<void> {
+  async #write(items: readonly QueuedPoint[], refused: Set<QueuedPoint>): Promise<void> {
     try {
       await this.#o.influx.writePoints(
         items.map((i) => i.point),
@@ -105,7 +132,8 @@ export class BatchWriter {
       if (status === undefined || status === 429 || status < 400 || status >= 500) throw error;
       if (items.length === 1) {
         const [item] = items as [QueuedPoint];
-        if (!this.#o.queue.deadLetter(item, errorMessage(error), (this.#o.clock ?? Date.now)())) return; // already there (batch retried)
+        refused.add(item);
+        if (!this.#o.queue.deadLetter(item, errorMessage(error), this.#now())) return; // already there (batch retried)
         this.#o.metrics.deadLettered.inc();
         this.#o.logger.error(
           { measurement: item.point.measurement, device: item.point.tags?.device, reason: errorMessage(error) },
@@ -114,37 +142,83 @@ export class BatchWriter {
         return;
       }
       const mid = Math.ceil(items.length / 2);
-      await this.#write(items.slice(0, mid));
-      await this.#write(items.slice(mid));
+      await this.#write(items.slice(0, mid), refused);
+      await this.#write(items.slice(mid), refused);
     }
   }
 
-  /** Backfilled readings older than the continuous queries look back: fold them into the downsamples now. */
-  async #downsampleBackfill(batch: readonly QueuedPoint[]): Promise<void> {
-    const horizon = (this.#o.clock ?? Date.now)() - (this.#o.resampleWindowMs ?? 2 * 3_600_000);
-    const ranges = new Map<string, { from: number; to: number }>();
-    for (const { point } of batch) {
-      const device = point.tags?.device;
-      if (point.measurement !== 'vitals' || point.fields?.backfill !== true || !device) continue;
-      const ms = timestampMs(point);
-      const r = ranges.get(device);
-      ranges.set(device, r ? { from: Math.min(r.from, ms), to: Math.max(r.to, ms) } : { from: ms, to: ms });
+  /**
+   * Writes complete minutes into the 1-minute retention policy. If InfluxDB refuses them, their
+   * ranges are left to the by-hand downsample from the raw readings (kept on disk). True if written.
+   */
+  async #writeMinutes(minutes: readonly IPoint[]): Promise<boolean> {
+    if (minutes.length === 0) return true;
+    try {
+      await this.#o.influx.writePoints([...minutes], {
+        database: DATABASE,
+        retentionPolicy: RETENTION.minute.name,
+        precision: 'n',
+      });
+      this.#o.metrics.minutesWritten.inc(minutes.length);
+      return true;
+    } catch (error) {
+      this.#warn(
+        'minutes-failed',
+        { error: errorMessage(error) },
+        'writing 1-minute downsamples failed; redone from raw',
+      );
+      this.#o.queue.addLate(
+        minutes.map((m) => {
+          const ms = timestampMs(m);
+          return { device: m.tags?.device ?? '*', fromMs: ms, toMs: ms + 59_999 };
+        }),
+      );
+      return false;
     }
-    for (const [device, { from, to }] of ranges) {
-      // Within the continuous queries' window they fold it in themselves. Past it, the whole range is
-      // redone here, so the hourly roll-up does not race the minute query for the recent part.
-      if (from >= horizon) continue;
+  }
+
+  /**
+   * Folds late readings into the downsamples (the ranges are on disk until done, so a restart or a
+   * failure only delays them). Recent ranges of many devices share one query over every device.
+   */
+  async #downsampleLate(): Promise<void> {
+    this.#lateAt = this.#now();
+    const pending = this.#o.queue.lateRanges();
+    if (pending.length === 0) return;
+    const recent = pending.filter((r) => r.device !== '*' && r.fromMs >= this.#lateAt - WIDE_SPAN_MS);
+    const wide = recent.length >= WIDE_DEVICES ? recent : [];
+    const jobs: Array<{ device: string | null; fromMs: number; toMs: number; done: readonly LateRange[] }> = [
+      ...(wide.length > 0
+        ? [
+            {
+              device: null,
+              fromMs: wide.reduce((a, r) => Math.min(a, r.fromMs), Number.POSITIVE_INFINITY),
+              toMs: wide.reduce((a, r) => Math.max(a, r.toMs), Number.NEGATIVE_INFINITY),
+              done: wide,
+            },
+          ]
+        : []),
+      ...pending
+        .filter((r) => !wide.includes(r))
+        .map((r) => ({ ...r, device: r.device === '*' ? null : r.device, done: [r] })),
+    ];
+    for (const job of jobs) {
       try {
-        for (const q of downsampleQueries(device, from, to)) await this.#o.influx.query(q, { database: DATABASE });
+        for (const q of downsampleQueries(job.device, job.fromMs, job.toMs))
+          await this.#o.influx.query(q, { database: DATABASE });
+        for (const r of job.done) this.#o.queue.lateDone(r);
       } catch (error) {
         this.#warn(
           'downsample-failed',
-          { device, error: errorMessage(error) },
-          'downsampling a backfill failed; raw data is stored',
+          { device: job.device, error: errorMessage(error) },
+          'downsampling late readings failed; raw data is stored, it will be tried again',
         );
+        return;
       }
     }
   }
+
+  readonly #now = (): number => (this.#o.clock ?? Date.now)();
 
   #sleep(ms: number, until: () => boolean): Promise<void> {
     return new Promise((resolve) => {
@@ -158,8 +232,24 @@ export class BatchWriter {
   }
 }
 
-function timestampMs(point: IPoint): number {
-  return typeof point.timestamp === 'string' ? Number(BigInt(point.timestamp) / 1_000_000n) : 0;
+/**
+ * Per device, the minutes of hours the hourly continuous query will not compute again (at the next
+ * hour it recomputes the two hours before): a backfill's older hours are redone by hand with them.
+ */
+function beyondHourQuery(minutes: readonly IPoint[], now: number): LateRange[] {
+  const ranges = new Map<string, { fromMs: number; toMs: number }>();
+  for (const m of minutes) {
+    const ms = timestampMs(m);
+    const device = m.tags?.device;
+    if (!device || hourOf(ms) >= hourOf(now) - HOUR_MS) continue;
+    const r = ranges.get(device);
+    ranges.set(device, r ? { fromMs: Math.min(r.fromMs, ms), toMs: Math.max(r.toMs, ms) } : { fromMs: ms, toMs: ms });
+  }
+  return [...ranges].map(([device, r]) => ({ device, ...r }));
+}
+
+function minOf(...xs: Array<number | null>): number | null {
+  return xs.reduce<number | null>((a, x) => (x === null ? a : a === null ? x : Math.min(a, x)), null);
 }
 
 function statusOf(error: unknown): number | undefined {

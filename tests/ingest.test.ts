@@ -4,6 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
+import { join } from 'node:path';
+import { createInflux } from '../ingest/influx-client.ts';
+import { DurableQueue } from '../ingest/queue.ts';
 import { usePipeline } from './support/pipeline.ts';
 import { startTestIngest } from './support/ingest.ts';
 import { connect, end, eventually } from './support/mqtt.ts';
@@ -11,6 +14,16 @@ import { deviceTopic } from '../devices/topics.ts';
 import type { Provisioned } from '../web/registry.ts';
 
 const clients: MqttClient[] = [];
+
+/** Opens a stopped ingest's queue file, to read or set what a crash would leave there. */
+function stoppedQueue<T>(use: (queue: DurableQueue) => T): T {
+  const queue = new DurableQueue(join(t.broker.dir, 'ingest', 'queue.db'), 10);
+  try {
+    return use(queue);
+  } finally {
+    queue.close();
+  }
+}
 // Publishes not paced: these tests build backlogs with thousands of readings from one watch, far
 // beyond a watch's publish rate (broker-hostile.test.ts tests the pacing).
 const t = usePipeline(
@@ -66,14 +79,81 @@ describe('ingest into InfluxDB', () => {
     expect((row?.time as Date).getTime()).toBe(ts);
   });
 
-  it('creates the retention policies and the continuous queries', async () => {
+  it('creates the retention policies and the hourly continuous query, and drops the minute query of earlier versions', async () => {
+    const { send } = await watch();
+    await send({ ts: Date.now(), seq: 1, hr: 70 });
+    const cqNames = async () =>
+      (await t.influx.rows('SHOW CONTINUOUS QUERIES')).filter((r) => r.name).map((r) => r.name);
     await eventually(async () => {
       const rps = await t.influx.rows('SHOW RETENTION POLICIES ON vigie');
       expect(rps.map((r) => r.name).sort()).toEqual(['raw', 'rp_1h', 'rp_1m']);
       expect(rps.find((r) => r.name === 'raw')?.default).toBe(true);
-      const cqs = await t.influx.rows('SHOW CONTINUOUS QUERIES');
-      expect(cqs.map((r) => r.name)).toEqual(expect.arrayContaining(['cq_vitals_1m_v2', 'cq_vitals_1h_v2']));
+      expect(await cqNames()).toEqual(['cq_vitals_1h_v3']);
     });
+    // An upgrade from a version whose continuous query made the minutes: it goes at the next start.
+    await t.influx.rows(
+      'CREATE CONTINUOUS QUERY cq_vitals_1m_v2 ON vigie RESAMPLE EVERY 1m FOR 2h BEGIN SELECT mean("hr") AS hr INTO "vigie"."rp_1m"."vitals" FROM "vigie"."raw"."vitals" GROUP BY time(1m), "device", "patient" END',
+    );
+    expect(await cqNames()).toEqual(['cq_vitals_1h_v3', 'cq_vitals_1m_v2']);
+    await t.ingest.stop();
+    t.ingest = await startTestIngest(t.broker, t.influx);
+    await send({ ts: Date.now(), seq: 2, hr: 70 });
+    await eventually(async () => expect(await cqNames()).toEqual(['cq_vitals_1h_v3']));
+  });
+
+  it("writes each device's minutes as its readings are stored, and after a crash redoes from the raw readings what was only in memory", async () => {
+    const { device, send } = await watch();
+    const minute = Date.now() - (Date.now() % 60_000) - 4 * 60_000;
+    const at = (m: number, s: number) => minute + m * 60_000 + s * 1000;
+    const rp1m = () =>
+      t.influx.rows(
+        `SELECT hr, hr_min, hr_max, samples FROM "vigie"."rp_1m"."vitals" WHERE device = '${device.deviceId}' ORDER BY time`,
+      );
+    // Batches of ten readings, as a watch uploads them; four minutes, the last one still open.
+    let seq = 0;
+    for (let m = 0; m < 4; m += 1)
+      for (let b = 0; b < 6; b += 1)
+        await send({
+          samples: Array.from({ length: 10 }, (_, i) => ({
+            ts: at(m, b * 10 + i),
+            seq: ++seq,
+            hr: 60 + m * 10 + (i % 2),
+          })),
+        });
+    await eventually(async () =>
+      expect(
+        (await rp1m()).map((r) => [(r.time as Date).getTime() - minute, r.hr, r.hr_min, r.hr_max, r.samples]),
+      ).toEqual([
+        [0, 60.5, 60, 61, 60],
+        [60_000, 70.5, 70, 71, 60],
+        [120_000, 80.5, 80, 81, 60],
+      ]),
+    );
+    await eventually(() => expect(t.ingest.queue.rollupMark()).toBe(minute + 3 * 60_000));
+
+    // A crash while the fourth minute was only in memory, played by a clean stop (which writes it)
+    // then putting back what a crash leaves: the mark on disk and, in rp_1m, nothing or anything.
+    await t.ingest.stop();
+    expect(stoppedQueue((q) => q.rollupMark())).toBeNull();
+    stoppedQueue((q) => q.setRollupMark(minute + 3 * 60_000));
+    await createInflux(t.influx.url, t.influx.access).writePoints(
+      [
+        {
+          measurement: 'vitals',
+          tags: { device: device.deviceId, patient: device.patientId },
+          fields: { hr: 0, samples: 1 },
+          timestamp: `${minute + 3 * 60_000}000000`,
+        },
+      ],
+      { database: 'vigie', retentionPolicy: 'rp_1m', precision: 'n' },
+    );
+    t.ingest = await startTestIngest(t.broker, t.influx);
+    await send({ ts: Date.now(), seq: ++seq, hr: 99 });
+    await eventually(async () =>
+      expect((await rp1m()).slice(3, 4).map((r) => [(r.time as Date).getTime() - minute, r.hr, r.samples])).toEqual([
+        [180_000, 90.5, 60],
+      ]),
+    );
   });
 
   it('lands a backfill after an offline period with its original timestamps, and downsamples it', async () => {
@@ -91,16 +171,26 @@ describe('ingest into InfluxDB', () => {
     );
     expect(rows.map((r) => (r.time as Date).getTime())).toEqual(samples.map((s) => s.ts));
     expect(rows.every((r) => r.backfill === true)).toBe(true);
+    // Its minutes at once (the last one once the watch says more, or after two quiet minutes).
+    await send({ ts: Date.now(), seq: 400, hr: 70 });
     await eventually(async () => {
       const minute = await t.influx.rows(
-        `SELECT hr, hr_min, hr_max, samples FROM "vigie"."rp_1m"."vitals" WHERE device = '${device.deviceId}' ORDER BY time LIMIT 3`,
+        `SELECT hr, hr_min, hr_max, samples FROM "vigie"."rp_1m"."vitals" WHERE device = '${device.deviceId}' AND time < ${start + 180 * 60_000}ms ORDER BY time`,
       );
-      expect(minute.map((r) => r.hr)).toEqual([60, 61, 62]);
-      expect(minute[0]?.samples).toBe(1);
-      const hour = await t.influx.rows(
-        `SELECT samples FROM "vigie"."rp_1h"."vitals" WHERE device = '${device.deviceId}'`,
+      expect(minute).toHaveLength(180);
+      expect(minute.slice(0, 3).map((r) => r.hr)).toEqual([60, 61, 62]);
+      expect(minute.every((r) => r.samples === 1)).toBe(true);
+    });
+    // Its hours that the hourly query will not compute again (it redoes the two before the next hour).
+    const hour = 3_600_000;
+    const redone = Date.now() - (Date.now() % hour) - hour;
+    const expected = samples.filter((s) => s.ts < redone).length;
+    expect(expected).toBeGreaterThan(0);
+    await eventually(async () => {
+      const hours = await t.influx.rows(
+        `SELECT samples FROM "vigie"."rp_1h"."vitals" WHERE device = '${device.deviceId}' AND time < ${redone}ms`,
       );
-      expect(hour.reduce((n, r) => n + Number(r.samples), 0)).toBe(180);
+      expect(hours.reduce((n, r) => n + Number(r.samples), 0)).toBe(expected);
     });
   });
 

@@ -1,13 +1,18 @@
 /**
  * Fleet and alert latency on the whole path, as `npm run demo` runs it (broker, ingest, web service,
  * InfluxDB: separate processes), with `watches` more simulated watches on the lean load generator,
- * each sending one QoS 1 reading a second:
- * - connect rate, messages/s sent and acknowledged, CPU and memory of every process (the load
- *   generator's own included), sampled over the run;
- * - at the end, readings stored in InfluxDB against readings acknowledged (none may be missing);
+ * each taking a reading a second and uploading them as real watches do (lib/load.ts WatchFleet):
+ * - steady phase (`seconds`): batches every `batchSeconds`; connect rate, readings sent, acknowledged
+ *   and stored per second (the ingest's own count of points written), readings held back by watches
+ *   because the broker had not acknowledged, CPU and memory of every process (the load generator's
+ *   own included), sampled over the run;
  * - alert latency: watches of a clinician's team publish falls at random moments; the time from the
- *   publish to the alert's arrival on that clinician's live channel (WebSocket, signed in);
- * - the same with InfluxDB stopped: the alert path must not depend on the database.
+ *   publish to the alert's arrival on that clinician's live channel (WebSocket, signed in); then the
+ *   same with InfluxDB stopped: the alert path must not depend on the database;
+ * - overload phase (`overloadSeconds`): every watch in live mode at once (a reading a second each,
+ *   as a message), falls timed again; then back to batches until every held-back reading is sent;
+ * - at the end, readings stored in InfluxDB against readings acknowledged, per phase (none may be
+ *   missing).
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,16 +28,21 @@ import { Registry } from '../../web/registry.ts';
 import { deviceTopic } from '../../devices/topics.ts';
 import { createInflux } from '../../ingest/influx-client.ts';
 import { LeanMqttConnection } from '../../simulators/lean-client.ts';
-import { connectAll, PacedFleet, type Credentials } from './lib/load.ts';
+import { connectAll, WatchFleet, type Credentials } from './lib/load.ts';
 import { UsageSampler } from './lib/processes.ts';
 
 export interface FleetBenchOptions {
   readonly watches: number;
   readonly seconds: number;
+  /** Seconds between a watch's uploads (0: every reading as a message, as before batching). */
+  readonly batchSeconds: number;
+  /** Seconds of the overload phase, every watch in live mode (0: none). */
+  readonly overloadSeconds: number;
   readonly connectRate: number;
-  /** Falls measured under load, and again with InfluxDB stopped. */
+  /** Falls measured under load, again with InfluxDB stopped, and during the overload phase. */
   readonly alerts: number;
   readonly alertsWithoutDb: number;
+  readonly alertsInOverload: number;
   readonly status?: (line: string) => void;
 }
 
@@ -42,13 +52,33 @@ export interface FleetBenchResult {
   readonly openFilesLimit: number;
   readonly seconds: number;
   readonly connect: { readonly perSecond: number; readonly seconds: number; readonly failures: Record<string, number> };
+  readonly batchSeconds: number;
+  /** Readings taken by the watches before the overload phase (steady, then InfluxDB stopped); sent, acknowledged, stored: of those. */
+  readonly sampled: number;
   readonly sent: number;
-  /** Readings a watch held back because 20 of its messages were still unacknowledged. */
+  /** Readings whose upload a watch put off because its earlier messages were unacknowledged (before the overload). */
+  readonly heldBack: number;
+  /** Kept for the earlier reports' key: the same as heldBack. */
   readonly deferred: number;
   readonly acked: number;
   readonly stored: number;
   readonly lost: number;
+  /** Readings acknowledged per second in the steady phase. */
   readonly msgsPerSec: number;
+  /** Points the ingest wrote to InfluxDB per second over the steady phase (its first tenth left out). */
+  readonly readingsStoredPerSec: number;
+  readonly overload: {
+    readonly seconds: number;
+    /** Readings taken during it, held back by the watches, acknowledged, stored, lost. */
+    readonly sampled: number;
+    readonly heldBack: number;
+    readonly acked: number;
+    readonly stored: number;
+    readonly lost: number;
+    /** Seconds after the phase until every watch had sent what it held back. */
+    readonly drainSeconds: number;
+    readonly alert: Latency;
+  } | null;
   readonly processes: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }>;
   readonly series: Array<{
     t: number;
@@ -91,8 +121,9 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
   const say = o.status ?? (() => undefined);
   const fdLimit = openFilesLimit();
   const requestedWatches = o.watches;
-  if (o.watches + o.alerts + o.alertsWithoutDb + FD_HEADROOM > fdLimit) {
-    const fit = fdLimit - FD_HEADROOM - o.alerts - o.alertsWithoutDb;
+  const raisersNeeded = o.alerts + o.alertsWithoutDb + o.alertsInOverload;
+  if (o.watches + raisersNeeded + FD_HEADROOM > fdLimit) {
+    const fit = fdLimit - FD_HEADROOM - raisersNeeded;
     o = { ...o, watches: fit };
     say(`open files are limited to ${fdLimit} per process here: ${fit} watches instead`);
   }
@@ -150,7 +181,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const registry = Registry.open(registryPath(dir));
     const watches: Credentials[] = [];
     const raisers: Array<Credentials & { patientId: string }> = [];
-    const total = o.watches + o.alerts + o.alertsWithoutDb;
+    const total = o.watches + raisersNeeded;
     for (let i = 0; i < total; i += 64) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(64, total - i) }, (_, k) => registry.provisionPatient(`Charge ${i + k + 1}`)),
@@ -174,7 +205,11 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       body: JSON.stringify({ email, password }),
     });
     if (!session.ok) throw new Error(`sign-in refused: ${session.status} ${await session.text()}`);
-    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0]!;
+    // The sign-in sets the session cookie and a device cookie (sign-in throttling): send them all.
+    const cookie = session.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .join('; ');
     const arrived = new Map<string, number>();
     live = new WebSocket(`${webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin: webUrl } });
     await once(live, 'open');
@@ -206,8 +241,16 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const connectedIds = new Set(started.connections.map((c) => c.clientId));
     const fleetWatches = watches.filter((w) => connectedIds.has(w.deviceId));
 
-    const fleet = new PacedFleet(fleetConnections, fleetWatches, 1000);
+    const fleet = new WatchFleet(fleetConnections, fleetWatches, { batchMs: Math.max(1, o.batchSeconds) * 1000 });
+    if (o.batchSeconds === 0) fleet.setLive(true);
     const sampler = new UsageSampler(pids, 5000, () => ({ acked: fleet.acked }));
+    const ingestMetrics = `http://127.0.0.1:${ports.INGEST_METRICS_PORT}/metrics`;
+    const pointsWritten = async () => {
+      const text = await (await fetch(ingestMetrics)).text();
+      const m = /^vigie_ingest_points_written_total (\d+)/m.exec(text);
+      if (!m) throw new Error('the ingest does not report vigie_ingest_points_written_total');
+      return Number(m[1]);
+    };
     const t0 = Date.now();
     const probe = async (i: number): Promise<number | undefined> => {
       const r = raisers[i]!;
@@ -225,33 +268,54 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       }
       return undefined;
     };
-    // Falls at random moments spread over the run (after a tenth of it, so the load is steady), each
-    // timed on its own: a slow one does not delay the next or stretch the run.
-    const underLoad: number[] = [];
-    let missed = 0;
-    let fired = 0;
-    const window = o.seconds * 900;
-    const timedFalls: Array<Promise<void>> = [];
-    for (let i = 0; i < o.alerts; i += 1) {
-      const at = o.seconds * 100 + Math.random() * window;
-      timedFalls.push(
-        new Promise<void>((r) => setTimeout(r, at)).then(async () => {
-          fired += 1;
-          const ms = await probe(i);
-          if (ms === undefined) missed += 1;
-          else underLoad.push(ms);
-        }),
+    /**
+     * Falls at random moments spread over a phase (after a tenth of it, so the load is steady), each
+     * timed on its own: a slow one does not delay the next or stretch the phase.
+     */
+    const fallsDuring = (first: number, count: number, seconds: number, label: string) => {
+      const times: number[] = [];
+      let missed = 0;
+      let fired = 0;
+      const done = Promise.all(
+        Array.from({ length: count }, (_, k) =>
+          new Promise<void>((r) => setTimeout(r, seconds * 100 + Math.random() * seconds * 900)).then(async () => {
+            fired += 1;
+            const ms = await probe(first + k);
+            if (ms === undefined) missed += 1;
+            else times.push(ms);
+          }),
+        ),
       );
-    }
-    while (Date.now() < t0 + o.seconds * 1000) {
-      await new Promise((r) => setTimeout(r, 1000));
-      say(
-        `${Math.round((Date.now() - t0) / 1000)}/${o.seconds} s | sent ${fleet.sent} acked ${fleet.acked} deferred ${fleet.deferred} | falls ${fired}/${o.alerts}, seen ${underLoad.length}, missed ${missed}`,
-      );
-    }
-    await Promise.all(timedFalls); // the last ones have at most 30 s to arrive
-    const seconds = (Date.now() - t0) / 1000;
-    const msgsPerSec = Math.round(fleet.acked / seconds);
+      return {
+        done: done.then(() => latency(times, missed)),
+        line: () => `${label} falls ${fired}/${count}, seen ${times.length}, missed ${missed}`,
+      };
+    };
+    const runFor = async (seconds: number, line: () => string) => {
+      const start = Date.now();
+      while (Date.now() < start + seconds * 1000) {
+        await new Promise((r) => setTimeout(r, 1000));
+        say(
+          `${Math.round((Date.now() - start) / 1000)}/${seconds} s | taken ${fleet.sampled} sent ${fleet.sent} acked ${fleet.acked} held back ${fleet.heldBack} | ${line()}`,
+        );
+      }
+    };
+
+    // Steady phase: batches.
+    const steady = fallsDuring(0, o.alerts, o.seconds, 'steady');
+    let warm: { at: number; points: number } | undefined;
+    setTimeout(
+      () => void pointsWritten().then((points) => (warm = { at: Date.now(), points })),
+      o.seconds * 100,
+    ).unref();
+    await runFor(o.seconds, steady.line);
+    const steadyEnd = { at: Date.now(), points: await pointsWritten() };
+    const alert = await steady.done; // the last ones have at most 30 s to arrive
+    const seconds = (steadyEnd.at - t0) / 1000;
+    const readingsStoredPerSec = warm
+      ? Math.round((steadyEnd.points - warm.points) / ((steadyEnd.at - warm.at) / 1000))
+      : 0;
+    const steadyAcked = fleet.acked;
 
     // The alert path without the database: InfluxDB stopped, the fleet still sending.
     say('stopping InfluxDB');
@@ -266,36 +330,85 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
     }
     await influxd.start();
+
+    // Overload: every watch in live mode at once, then back to batches until nothing is held back.
+    let overload: FleetBenchResult['overload'] = null;
+    // Readings taken from here on belong to the overload phase (counted apart to the end).
+    const split = Date.now();
+    fleet.split = split;
+    const steadySampled = fleet.sampled;
+    const steadyHeldBack = fleet.heldBack;
+    if (o.overloadSeconds > 0) {
+      say('overload: every watch in live mode');
+      const before = { sampled: fleet.sampled, heldBack: fleet.heldBack };
+      fleet.setLive(true);
+      const falls = fallsDuring(o.alerts + o.alertsWithoutDb, o.alertsInOverload, o.overloadSeconds, 'overload');
+      await runFor(o.overloadSeconds, falls.line);
+      const overloadAlert = await falls.done;
+      fleet.setLive(false);
+      const end = Date.now();
+      const sampledDuring = fleet.sampled - before.sampled;
+      const heldBack = fleet.heldBack - before.heldBack;
+      // Back to batches: each watch sends what it held back, a batch at a time.
+      const until = Date.now() + 15 * 60_000;
+      while (fleet.unsent > fleet.connections.length * (o.batchSeconds + 2) && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 2000));
+        say(`overload over: ${fleet.unsent} readings still held by the watches`);
+      }
+      overload = {
+        seconds: Math.round((end - split) / 1000),
+        sampled: sampledDuring,
+        heldBack,
+        acked: 0,
+        stored: 0,
+        lost: 0,
+        drainSeconds: Math.round((Date.now() - end) / 1000),
+        alert: overloadAlert,
+      };
+    }
+    // Every watch sends what it holds, then stops taking readings.
+    const drainUntil = Date.now() + 5 * 60_000;
+    while (fleet.sent > fleet.acked && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 1000));
     fleet.stop();
     const processes = sampler.stop();
-    const acked = fleet.acked;
-    const sent = fleet.sent;
 
     // Everything acknowledged must reach InfluxDB once the ingest has caught up.
     const influx = createInflux(influxd.url, influxd.access);
     const demoDevices = new Set(fleetWatches.map((w) => w.deviceId));
-    const countStored = async () => {
+    const countStored = async (from: number, to: number) => {
       const rows = await influx.query<{ count: number; device: string }>(
-        `SELECT count("seq") AS count FROM vitals WHERE time >= ${(t0 - 60_000) * 1e6} GROUP BY device`,
+        `SELECT count("seq") AS count FROM vitals WHERE time >= ${from * 1e6} AND time < ${to * 1e6} GROUP BY device`,
       );
       return rows
         .groups()
         .reduce((n, g) => n + (demoDevices.has(g.tags.device!) ? Number(g.rows[0]?.count ?? 0) : 0), 0);
     };
-    let stored = 0;
+    const firstReading = t0 - 60_000;
+    let stored = { steady: 0, overload: 0 };
     let counted = false;
-    for (let waited = 0; waited < 300; waited += 5) {
-      stored = await countStored().then(
-        (n) => ((counted = true), n),
+    const ackedSteady = fleet.ackedBefore;
+    const ackedOverload = fleet.ackedAfter;
+    for (let waited = 0; waited < 600; waited += 5) {
+      stored = await Promise.all([countStored(firstReading, split), countStored(split, Date.now() + 60_000)]).then(
+        ([a, b]) => ((counted = true), { steady: a, overload: b }),
         () => stored,
       );
-      say(`waiting for the ingest to catch up: stored ${stored} of ${acked} acknowledged`);
-      if (stored >= acked) break;
+      say(
+        `waiting for the ingest to catch up: stored ${stored.steady + stored.overload} of ${ackedSteady + ackedOverload} acknowledged`,
+      );
+      if (stored.steady >= ackedSteady && stored.overload >= ackedOverload) break;
       await new Promise((r) => setTimeout(r, 5000));
     }
     // Never "lost" for a count that was never made.
     if (!counted)
       throw new Error('could not count the stored readings: InfluxDB did not answer for 5 minutes after its restart');
+    if (overload)
+      overload = {
+        ...overload,
+        acked: ackedOverload,
+        stored: stored.overload,
+        lost: Math.max(0, ackedOverload - stored.overload),
+      };
     const series = sampler.series.map((s, i) => {
       const before = sampler.series[i - 1];
       return {
@@ -311,16 +424,21 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       requestedWatches,
       openFilesLimit: fdLimit,
       seconds: Math.round(seconds),
+      batchSeconds: o.batchSeconds,
       connect: { perSecond: started.ramp.perSecond, seconds: started.ramp.seconds, failures: started.ramp.failures },
-      sent,
-      deferred: fleet.deferred,
-      acked,
-      stored,
-      lost: Math.max(0, acked - stored),
-      msgsPerSec,
+      sampled: steadySampled,
+      sent: fleet.sentBefore,
+      heldBack: steadyHeldBack,
+      deferred: steadyHeldBack,
+      acked: ackedSteady,
+      stored: stored.steady,
+      lost: Math.max(0, ackedSteady - stored.steady),
+      msgsPerSec: Math.round(steadyAcked / seconds),
+      readingsStoredPerSec,
+      overload,
       processes,
       series,
-      alert: latency(underLoad, missed),
+      alert,
       alertWithoutDb: latency(withoutDb, missedWithoutDb),
     };
   } finally {

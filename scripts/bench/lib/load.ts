@@ -18,10 +18,7 @@ export interface Target {
 
 /** A valid protocol v1 vitals message (one sample), cheap to make. */
 export function vitalsPayload(seq: number, ts = Date.now()): Buffer {
-  const wave = seq % 20;
-  return Buffer.from(
-    `{"ts":${ts},"seq":${seq},"hr":${62 + wave},"spo2":${95 + (wave % 4)},"temp":36.${wave % 10},"battery":${90 - (seq % 60)}}`,
-  );
+  return Buffer.from(readingJson(seq, ts));
 }
 
 export interface RampResult {
@@ -98,48 +95,124 @@ export async function connectAll(
   };
 }
 
-/** Watches that each publish one QoS 1 reading per `intervalMs`, spread evenly, from one timer. */
-export class PacedFleet {
+/** One reading of a watch, as the lean fleet makes it (a steady wave, so payloads are realistic). */
+function readingJson(seq: number, ts: number): string {
+  const wave = seq % 20;
+  return `{"ts":${ts},"seq":${seq},"hr":${62 + wave},"spo2":${95 + (wave % 4)},"temp":36.${wave % 10},"battery":${90 - (seq % 60)}}`;
+}
+
+/**
+ * Watches as real ones behave (devices/PROTOCOL.md, "Batched uploads and live mode"): each takes a
+ * reading a second and uploads what it holds every `batchMs` as one QoS 1 `samples` message, or,
+ * in live mode, each reading as it is taken. A watch keeps at most `maxInFlight` messages
+ * unacknowledged; when an upload is due and the broker has not acknowledged enough, it keeps its
+ * readings (held back) and sends them with the next upload, never dropping one. One timer drives
+ * them all; readings are counted, not messages.
+ */
+export class WatchFleet {
+  /** Readings taken, sent, acknowledged. */
+  sampled = 0;
   sent = 0;
   acked = 0;
-  /** Readings not sent because the watch already had `maxInFlight` unacknowledged (a busy broker): a real watch keeps them for a later backfill. */
-  deferred = 0;
+  /** Readings whose upload was put off at least once because earlier messages were unacknowledged. */
+  heldBack = 0;
+  /** Readings sent and acknowledged, split by the time they were taken (before and after `split`). */
+  sentBefore = 0;
+  ackedBefore = 0;
+  ackedAfter = 0;
+  split = Number.POSITIVE_INFINITY;
+  #live = false;
   readonly #timer: NodeJS.Timeout;
-  readonly #seq: number[];
+  readonly #w: Array<{
+    topic: string;
+    /** The watch takes reading n at phase + n * 1000 ms (n from 1). */
+    phase: number;
+    /** Readings 1..taken are taken; 1..sentUpTo sent; 1..heldUpTo counted as held back. */
+    taken: number;
+    sentUpTo: number;
+    heldUpTo: number;
+    nextUploadAt: number;
+  }>;
 
   constructor(
     readonly connections: readonly LeanMqttConnection[],
-    readonly watches: readonly Credentials[],
-    intervalMs = 1000,
-    maxInFlight = 20,
+    watches: readonly Credentials[],
+    readonly options: { batchMs: number; maxInFlight?: number; maxSamples?: number },
   ) {
     const start = Date.now();
-    this.#seq = connections.map(() => 0);
-    const topics = watches.map((w) => deviceTopic(w.deviceId, 'vitals'));
-    const nextAt = connections.map((_, i) => start + (i * intervalMs) / connections.length);
-    const ack = () => {
-      this.acked += 1;
-    };
-    this.#timer = setInterval(() => {
-      const now = Date.now();
-      for (let i = 0; i < connections.length; i += 1) {
-        if (nextAt[i]! > now) continue;
-        nextAt[i] = Math.max(nextAt[i]! + intervalMs, now - intervalMs); // behind (busy machine): catch up, no burst
-        const c = connections[i]!;
-        if (!c.connected) continue;
-        if (c.inFlight >= maxInFlight) {
-          this.deferred += 1;
-          continue;
-        }
-        this.#seq[i]! += 1;
-        this.sent += 1;
-        c.publish(topics[i]!, vitalsPayload(this.#seq[i]!, now), 1, ack);
-      }
-    }, 20);
+    const n = connections.length;
+    this.#w = watches.slice(0, n).map((w, i) => {
+      const phase = start + (i * 1000) / n - 1000;
+      return {
+        topic: deviceTopic(w.deviceId, 'vitals'),
+        phase,
+        taken: 0,
+        sentUpTo: 0,
+        heldUpTo: 0,
+        // Uploads spread evenly over the batch period.
+        nextUploadAt: start + (i * options.batchMs) / n,
+      };
+    });
+    this.#timer = setInterval(() => this.#tick(), 20);
+  }
+
+  /** Live mode for every watch (each reading sent as taken), or back to batches. */
+  setLive(live: boolean): void {
+    this.#live = live;
+    const now = Date.now();
+    const n = this.#w.length;
+    // Leaving live mode, the uploads spread again over a batch period.
+    this.#w.forEach((w, i) => (w.nextUploadAt = live ? now : now + (i * this.options.batchMs) / n));
+  }
+
+  /** Readings taken but not yet sent, across the fleet. */
+  get unsent(): number {
+    return this.#w.reduce((a, w) => a + (w.taken - w.sentUpTo), 0);
   }
 
   stop(): void {
     clearInterval(this.#timer);
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    const maxInFlight = this.options.maxInFlight ?? 2;
+    const maxSamples = this.options.maxSamples ?? 500;
+    const every = this.#live ? 1000 : this.options.batchMs;
+    for (let i = 0; i < this.#w.length; i += 1) {
+      const w = this.#w[i]!;
+      const taken = Math.max(w.taken, Math.floor((now - w.phase) / 1000));
+      this.sampled += taken - w.taken;
+      w.taken = taken;
+      if (w.nextUploadAt > now) continue;
+      w.nextUploadAt = Math.max(w.nextUploadAt + every, now - every); // a busy machine: catch up, no burst
+      const c = this.connections[i]!;
+      if (!c.connected || w.taken === w.sentUpTo) continue;
+      if (c.inFlight >= maxInFlight) {
+        this.heldBack += w.taken - Math.max(w.heldUpTo, w.sentUpTo);
+        w.heldUpTo = w.taken;
+        continue;
+      }
+      const from = w.sentUpTo + 1;
+      const to = Math.min(w.taken, w.sentUpTo + maxSamples);
+      w.sentUpTo = to;
+      const parts: string[] = [];
+      let before = 0;
+      for (let seq = from; seq <= to; seq += 1) {
+        const ts = Math.round(w.phase + seq * 1000);
+        if (ts < this.split) before += 1;
+        parts.push(readingJson(seq, ts));
+      }
+      const count = to - from + 1;
+      this.sent += count;
+      this.sentBefore += before;
+      const payload = count === 1 ? parts[0]! : `{"samples":[${parts.join(',')}]}`;
+      c.publish(w.topic, Buffer.from(payload), 1, () => {
+        this.acked += count;
+        this.ackedBefore += before;
+        this.ackedAfter += count - before;
+      });
+    }
   }
 }
 

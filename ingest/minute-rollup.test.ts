@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { IPoint } from 'influx';
+import { MinuteRollup, timestampMs } from './minute-rollup.ts';
+import { eventPoint, vitalsPoint } from './schema.ts';
+import type { VitalSample } from '../devices/payloads.ts';
+
+const M = 60_000;
+const T0 = 1_700_000_040_000 - (1_700_000_040_000 % M); // a minute boundary
+const id = (device: string) => ({ device, patient: `p-${device}` });
+const reading = (device: string, s: VitalSample) => vitalsPoint(id(device), s, true);
+const minutesOf = (points: readonly IPoint[]) =>
+  points.map((p) => ({ device: p.tags?.device, minute: timestampMs(p) - T0, fields: p.fields }));
+
+describe('MinuteRollup', () => {
+  it("leaves a device's first minute since start to the raw readings, then writes each minute once the next begins", () => {
+    const r = new MinuteRollup({ closeAfterMs: 2 * M });
+    const first = r.add([reading('w1', { ts: T0 + 50_000, seq: 1, hr: 70 })]);
+    expect(first).toEqual({ minutes: [], late: [{ device: 'w1', fromMs: T0 + 50_000, toMs: T0 + 50_000 }] });
+
+    const minute1 = [
+      { ts: T0 + M, seq: 2, hr: 60, spo2: 97, temp: 36.5, steps: 3, battery: 81 },
+      { ts: T0 + M + 20_000, seq: 3, hr: 80, spo2: 95, steps: 4, battery: 80 },
+      { ts: T0 + M + 40_000, seq: 4, hr: 70, temp: 36.9 },
+    ];
+    expect(r.add(minute1.map((s) => reading('w1', s)))).toEqual({ minutes: [], late: [] });
+    expect(r.oldestOpen()).toBe(T0 + M);
+
+    const next = r.add([reading('w1', { ts: T0 + 2 * M + 1, seq: 5, hr: 72 })]);
+    expect(next.late).toEqual([]);
+    expect(minutesOf(next.minutes)).toEqual([
+      {
+        device: 'w1',
+        minute: M,
+        fields: {
+          samples: 3,
+          hr: 70,
+          hr_min: 60,
+          hr_max: 80,
+          spo2: 96,
+          spo2_min: 95,
+          spo2_max: 97,
+          temp: 36.7,
+          temp_min: 36.5,
+          temp_max: 36.9,
+          steps: 7,
+          battery: 80,
+        },
+      },
+    ]);
+    expect(next.minutes[0]?.tags).toEqual({ device: 'w1', patient: 'p-w1' });
+    expect(r.oldestOpen()).toBe(T0 + 2 * M);
+  });
+
+  it('keeps the battery of the latest reading of the minute, whatever the order they came in', () => {
+    const r = new MinuteRollup({ closeAfterMs: 2 * M });
+    r.add([reading('w1', { ts: T0 - 1, seq: 1, hr: 70 })]);
+    r.add([
+      reading('w1', { ts: T0 + 30_000, seq: 3, hr: 70, battery: 50 }),
+      reading('w1', { ts: T0 + 10_000, seq: 2, hr: 70, battery: 55 }),
+    ]);
+    const [minute] = r.drain();
+    expect(minute?.fields).toMatchObject({ battery: 50, samples: 2 });
+  });
+
+  it('sends a reading of a minute already written to the raw readings, with its range per device', () => {
+    const r = new MinuteRollup({ closeAfterMs: 2 * M });
+    r.add([reading('w1', { ts: T0 - 1, seq: 1, hr: 70 })]);
+    r.add([reading('w1', { ts: T0 + 1, seq: 2, hr: 70 }), reading('w1', { ts: T0 + M, seq: 3, hr: 70 })]);
+    const late = r.add([
+      reading('w1', { ts: T0 + 5, seq: 4, hr: 90 }),
+      reading('w1', { ts: T0 - 3 * M, seq: 5, hr: 90 }),
+      reading('w1', { ts: T0 + M + 5, seq: 6, hr: 90 }), // the open minute: not late
+    ]);
+    expect(late).toEqual({ minutes: [], late: [{ device: 'w1', fromMs: T0 - 3 * M, toMs: T0 + 5 }] });
+  });
+
+  it('writes the minute of a quiet device only after closeAfterMs past its end', () => {
+    const r = new MinuteRollup({ closeAfterMs: 2 * M });
+    r.add([reading('w1', { ts: T0 - 1, seq: 1, hr: 70 }), reading('w2', { ts: T0 - 1, seq: 1, hr: 70 })]);
+    r.add([reading('w1', { ts: T0 + 10, seq: 2, hr: 70 }), reading('w2', { ts: T0 + 20, seq: 2, hr: 75 })]);
+    expect(r.newestMs).toBe(T0 + 20);
+    expect(r.due(T0 + 3 * M - 1)).toEqual([]);
+    expect(minutesOf(r.due(T0 + 3 * M)).map((m) => [m.device, m.minute, m.fields?.hr])).toEqual([
+      ['w1', 0, 70],
+      ['w2', 0, 75],
+    ]);
+    expect(r.due(T0 + 10 * M)).toEqual([]);
+    expect(r.oldestOpen()).toBeNull();
+    // What the device sends afterwards for that minute is late.
+    expect(r.add([reading('w1', { ts: T0 + 30, seq: 3, hr: 70 })]).late).toHaveLength(1);
+  });
+
+  it('ignores what is not a reading (events, points without a patient)', () => {
+    const r = new MinuteRollup({ closeAfterMs: M });
+    const event = eventPoint(id('w1'), { ts: T0, seq: 1, type: 'fall' });
+    const orphan: IPoint = { measurement: 'vitals', tags: { device: 'w1' }, fields: { hr: 1 }, timestamp: '1' };
+    expect(r.add([event, orphan])).toEqual({ minutes: [], late: [] });
+    expect(r.oldestOpen()).toBeNull();
+  });
+});
