@@ -176,16 +176,24 @@ async function main(): Promise<void> {
   for (let target = STEP; target <= MAX; target += STEP) {
     while (consultations.length < target) await addConsultation();
     await new Promise((r) => setTimeout(r, 2_000)); // keyframes reach the new consumers
-    const step = await measure(pool, generator, consultations, HOLD_S);
+    // Past a step where the SFU forwards less than it receives, or the generator cannot send what
+    // it should, more would measure queues, not the SFU. Other people's processes on a shared
+    // machine can cause that for a while: such a step is measured again, twice at most.
+    const keptUp = (s: StepResult) => s.forwardedRatio >= 0.95 && s.packetsSentPerSec >= 0.95 * s.packetsDuePerSec;
+    let step = await measure(pool, generator, consultations, HOLD_S);
+    for (let retry = 0; retry < 2 && !keptUp(step); retry += 1) {
+      process.stderr.write(
+        `${consultations.length} consultations: measured again (forwarded/in ${step.forwardedRatio.toFixed(3)}, generator sent ${((100 * step.packetsSentPerSec) / step.packetsDuePerSec).toFixed(0)} % of its due, other processes ${step.otherCpuPercent.toFixed(0)} % of the machine)\n`,
+      );
+      step = await measure(pool, generator, consultations, HOLD_S);
+    }
     steps.push(step);
     bar.update(consultations.length, { cpu: step.workerCpuPercent.toFixed(0), ratio: step.forwardedRatio.toFixed(3) });
     if (!process.stderr.isTTY)
       process.stderr.write(
         `${consultations.length} consultations: workers ${step.workerCpuPercent.toFixed(0)} % of a core, generator ${step.generatorCpuPercent.toFixed(0)} %, machine ${step.machineCpuPercent.toFixed(0)} %, forwarded/in ${step.forwardedRatio.toFixed(3)}\n`,
       );
-    // Past this, more would measure queues, not the SFU: it forwards less than it receives, or the
-    // generator cannot send what it should (the machine is full, whoever fills it).
-    if (step.forwardedRatio < 0.95 || step.packetsSentPerSec < 0.95 * step.packetsDuePerSec) {
+    if (!keptUp(step)) {
       saturated = true;
       break;
     }
