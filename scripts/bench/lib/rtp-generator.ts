@@ -7,14 +7,19 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { recordRtp, RtpLoop } from './rtp-loop.ts';
+import { packetsPerSecond, recordRtp, RtpLoop } from './rtp-loop.ts';
 
 const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('add'), id: z.number(), port: z.number().int().min(1).max(65_535) }),
   z.object({ type: z.literal('counters'), id: z.number() }),
 ]);
 const Reply = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), seconds: z.number(), videoPackets: z.number(), audioPackets: z.number() }),
+  z.object({
+    type: z.literal('ready'),
+    videoPackets: z.number(),
+    audioPackets: z.number(),
+    packetsPerSec: z.number(),
+  }),
   z.object({ type: z.literal('failed'), error: z.string() }),
   z.object({ type: z.literal('done'), id: z.number(), sent: z.number(), sendErrors: z.number() }),
 ]);
@@ -64,11 +69,11 @@ export class RtpGenerator {
         `the RTP generator did not start: ${reply.success && reply.data.type === 'failed' ? reply.data.error : 'no answer'}`,
       );
     }
-    const { videoPackets, audioPackets } = reply.data;
+    const { videoPackets, audioPackets, packetsPerSec } = reply.data;
     return new RtpGenerator(
       child,
       `${seconds} s of VP8 (${videoPackets} packets) and Opus (${audioPackets} packets) encoded once by ffmpeg, replayed in a loop to each participant from its own phase (spread over ${spreadMs.toFixed(0)} ms)`,
-      (videoPackets + audioPackets) / seconds,
+      packetsPerSec,
     );
   }
 
@@ -113,9 +118,9 @@ async function child(seconds: number, spreadMs: number): Promise<void> {
     loop = new RtpLoop(recording, { spreadMs });
     send({
       type: 'ready',
-      seconds,
       videoPackets: recording.video.packets.length,
       audioPackets: recording.audio.packets.length,
+      packetsPerSec: packetsPerSecond(recording.video) + packetsPerSecond(recording.audio),
     });
   } catch (error) {
     send({ type: 'failed', error: String(error) });

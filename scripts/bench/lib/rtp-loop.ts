@@ -37,10 +37,14 @@ export interface RecordedStream {
   readonly periodTicks: number;
 }
 
+/** RTP packets per second of a stream, over its loop. */
+export function packetsPerSecond(stream: RecordedStream): number {
+  return stream.packets.length / (stream.periodTicks / stream.clockRate);
+}
+
 export interface Recording {
   readonly video: RecordedStream;
   readonly audio: RecordedStream;
-  readonly seconds: number;
 }
 
 /** Encodes `seconds` of a test picture (640x480, 30 fps, VP8 600 kb/s) and a tone (Opus 32 kb/s). */
@@ -77,7 +81,6 @@ export async function recordRtp(seconds: number, gop = 60): Promise<Recording> {
   return {
     video: toStream('video', 90_000, packets.video),
     audio: toStream('audio', 48_000, packets.audio),
-    seconds,
   };
 }
 
@@ -142,10 +145,6 @@ export class RtpLoop {
     this.#recording = recording;
     this.#spreadMs = options.spreadMs ?? 1_000 / 30;
     this.#timer = setInterval(() => this.#tick(), options.tickMs ?? 1);
-  }
-
-  get recording(): Recording {
-    return this.#recording;
   }
 
   /** RTP packets sent so far, summed over targets. */
