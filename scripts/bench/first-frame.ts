@@ -5,8 +5,9 @@
  * clinician's browser is a fresh process each time, as a person's own browser would be.
  */
 import { SingleBar, Presets } from 'cli-progress';
+import type { types } from 'mediasoup';
 import { launchBrowser } from '../../tests/support/browser.ts';
-import { startCallStack } from '../../tests/support/call-stack.ts';
+import { startCallStack, type CallStack } from '../../tests/support/call-stack.ts';
 
 /** Runs in the page (a string, so the bundler's helpers do not leak into it). */
 const MEASURE = `new Promise((resolve) => {
@@ -24,6 +25,7 @@ export async function measureJoinToFirstFrame(joins: number): Promise<number[]> 
   const stack = await startCallStack();
   const browser = await launchBrowser();
   const samples: number[] = [];
+  const trace = process.env.BENCH_DEBUG ? traceMedia(stack) : [];
   try {
     const { links } = await stack.createConsultation(false);
     // Admit the patient once; admission is kept for every later join of the clinician.
@@ -50,13 +52,19 @@ export async function measureJoinToFirstFrame(joins: number): Promise<number[]> 
       const page = await (await joiner.newContext()).newPage();
       await page.goto(links.clinician);
       await page.getByTestId('self-preview').waitFor();
+      const clickAt = Date.now();
       const ms = await page.evaluate<number>(MEASURE);
       samples.push(ms);
       if (process.env.BENCH_DEBUG) {
         const marks = await page.evaluate<string>(
           `JSON.stringify(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('vigie:')).map((m) => [m.name, Math.round(m.startTime)]))`,
         );
-        process.stderr.write(`\n${ms.toFixed(0)} ms: ${marks}\n`);
+        process.stderr.write(
+          `\n${ms.toFixed(0)} ms: ${marks}\n  sfu: ${trace
+            .splice(0)
+            .map(([t, e]) => `${t - clickAt} ${e}`)
+            .join(' | ')}\n`,
+        );
       }
       bar.update(i + 1, { last: ms.toFixed(0) });
       await page.getByTestId('hangup').click();
@@ -68,4 +76,34 @@ export async function measureJoinToFirstFrame(joins: number): Promise<number[]> 
     await stack.stop();
   }
   return samples;
+}
+
+/**
+ * BENCH_DEBUG: what the SFU's media layer does during a join (keyframe requests, keyframes, layer
+ * changes, scores), as [Date.now(), event], from mediasoup's observer and trace events.
+ */
+function traceMedia(stack: CallStack): Array<[number, string]> {
+  const events: Array<[number, string]> = [];
+  const add = (e: string) => events.push([Date.now(), e]);
+  for (const slot of stack.sfu.server.pool.slots)
+    slot.worker.observer.on('newrouter', (router: types.Router) =>
+      router.observer.on('newtransport', (transport: types.Transport) => {
+        transport.observer.on('newproducer', (producer: types.Producer) => {
+          void producer.enableTraceEvent(['pli', 'fir', 'keyframe']);
+          producer.on('trace', (t: types.ProducerTraceEventData) => {
+            if (producer.kind === 'video') add(`producer ${t.type} ${t.direction}`);
+          });
+        });
+        transport.observer.on('newconsumer', (consumer: types.Consumer) => {
+          if (consumer.kind !== 'video') return;
+          void consumer.enableTraceEvent(['pli', 'fir', 'keyframe']);
+          consumer.on('trace', (t: types.ConsumerTraceEventData) => add(`consumer ${t.type} ${t.direction}`));
+          consumer.on('layerschange', (l: types.ConsumerLayers | undefined) =>
+            add(`layers ${l ? `${l.spatialLayer}/${l.temporalLayer}` : 'none'}`),
+          );
+          consumer.observer.on('resume', () => add('resumed'));
+        });
+      }),
+    );
+  return events;
 }

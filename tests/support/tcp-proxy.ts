@@ -16,9 +16,12 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let down = false;
-  const server: Server = createServer((client) => {
+  // No Nagle on either hop, as on a direct connection (browsers and `ws` set TCP_NODELAY): with it,
+  // a second small message sent right after a first (two requests at once) waited for the first's
+  // delayed ACK, some 40 ms, which the pages' timings then counted.
+  const server: Server = createServer({ noDelay: true }, (client) => {
     if (down) return void client.resetAndDestroy();
-    const upstream = connect(targetPort, host);
+    const upstream = connect({ port: targetPort, host, noDelay: true });
     for (const s of [client, upstream]) {
       open.add(s);
       s.on('close', () => open.delete(s));

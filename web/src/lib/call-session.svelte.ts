@@ -302,24 +302,30 @@ export class CallSession {
     const signal = this.#signal;
     if (!signal || !this.#routerCaps) return;
     const device = new Device();
-    await device.load({ routerRtpCapabilities: this.#routerCaps });
-    this.#device = device;
-    const [sendInfo, recvInfo] = await Promise.all([
+    // The browser's capabilities (two probe peer connections) and the server's transports do not
+    // depend on each other: ask for both at once.
+    const [, sendInfo, recvInfo] = await Promise.all([
+      device.load({ routerRtpCapabilities: this.#routerCaps }),
       signal.request('createTransport', { direction: 'send' }),
       signal.request('createTransport', { direction: 'recv' }),
     ]);
-    this.#send = device.createSendTransport(asTransportOptions(sendInfo));
-    this.#recv = device.createRecvTransport(asTransportOptions(recvInfo));
-    this.#recv.on('connectionstatechange', (state) => performance.mark(`vigie:recv:${state}`));
-    for (const transport of [this.#send, this.#recv]) {
-      transport.on('connect', ({ dtlsParameters }, done, fail) => {
-        signal
-          .request('connectTransport', { transportId: transport.id, dtlsParameters: { ...dtlsParameters } })
-          .then(() => done(), fail);
-      });
-      transport.on('connectionstatechange', (state) => this.#onTransportState(transport, state));
-    }
-    const send = this.#send;
+    performance.mark('vigie:transports');
+    if (signal !== this.#signal) return; // torn down (hung up, ended, reconnecting) meanwhile
+    this.#device = device;
+    const recv = device.createRecvTransport(asTransportOptions(recvInfo));
+    this.#recv = recv;
+    recv.on('connectionstatechange', (state) => performance.mark(`vigie:recv:${state}`));
+    this.#wire(signal, recv);
+    this.phase = 'in-call';
+    // Seeing and hearing the others first: their streams are set up before our own sending side.
+    const pending = [...producers, ...this.#announced.splice(0)];
+    await Promise.all(
+      pending.map((p) => this.#consume(p).catch((error: unknown) => console.warn('consume failed', error))),
+    );
+    if (signal !== this.#signal || recv !== this.#recv) return;
+    const send = device.createSendTransport(asTransportOptions(sendInfo));
+    this.#send = send;
+    this.#wire(signal, send);
     send.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
       const source =
         appData.source === 'mic' || appData.source === 'camera' || appData.source === 'screen'
@@ -331,12 +337,6 @@ export class CallSession {
         .request('produce', { transportId: send.id, kind, rtpParameters: { ...rtpParameters }, source })
         .then(({ producerId }) => done({ id: producerId }), fail);
     });
-    this.phase = 'in-call';
-    // Seeing and hearing the others first: their streams are set up before our own camera's encoder.
-    const pending = [...producers, ...this.#announced.splice(0)];
-    await Promise.all(
-      pending.map((p) => this.#consume(p).catch((error: unknown) => console.warn('consume failed', error))),
-    );
     const audio = this.local?.getAudioTracks()[0];
     const video = this.local?.getVideoTracks()[0];
     if (video)
@@ -366,6 +366,16 @@ export class CallSession {
     this.#statsTimer ??= setInterval(() => void this.#measure(), STATS_MS);
   }
 
+  /** DTLS parameters go to the server when the transport first connects; a broken path is repaired. */
+  #wire(signal: SignallingClient, transport: types.Transport): void {
+    transport.on('connect', ({ dtlsParameters }, done, fail) => {
+      signal
+        .request('connectTransport', { transportId: transport.id, dtlsParameters: { ...dtlsParameters } })
+        .then(() => done(), fail);
+    });
+    transport.on('connectionstatechange', (state) => this.#onTransportState(transport, state));
+  }
+
   async #consume(p: ProducerInfo): Promise<void> {
     const signal = this.#signal;
     if (!signal || !this.#recv || !this.#device || this.streams.has(p.producerId) || this.#consuming.has(p.producerId))
@@ -384,6 +394,7 @@ export class CallSession {
       producerId: p.producerId,
       rtpCapabilities: { ...device.recvRtpCapabilities },
     });
+    performance.mark(`vigie:consume:${info.kind}`);
     const consumer = await recv.consume({
       id: info.id,
       producerId: info.producerId,
