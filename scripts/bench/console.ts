@@ -89,13 +89,9 @@ const ports = Object.fromEntries(
 ) as Record<(typeof portNames)[number], string>;
 // The suite as the README's first command runs it (separate processes), with the cohort as the
 // watches: one reading a second each, uploaded in batches (the simulators' default) unless live.
-// BENCH_PROFILE_DIR: every Node process of the suite writes a CPU profile there when it stops.
-const profile = process.env.BENCH_PROFILE_DIR
-  ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}` }
-  : {};
 const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
   cwd: resolve(import.meta.dirname, '../..'),
-  env: { ...process.env, ...profile, ...ports, VIGIE_DATA_DIR: dir, DEMO_WATCHES: String(WATCHES), DEMO_RATE: '1' },
+  env: { ...process.env, ...ports, VIGIE_DATA_DIR: dir, DEMO_WATCHES: String(WATCHES), DEMO_RATE: '1' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let out = '';
