@@ -3,10 +3,11 @@
  * services (as `npm run demo` starts them), stock aedes, Mosquitto and Redis (Debian packages), and
  * CPU / memory sampling of any of them (pidusage).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import pidusage from 'pidusage';
 import { freePort } from '../../../common/free-port.ts';
@@ -226,4 +227,40 @@ export class UsageSampler {
     }
     return out;
   }
+}
+
+/** The processes under `root` (this machine's `ps`), named by what they run, for CPU sampling. */
+export function processesUnder(root: number): Record<string, number> {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3]! }));
+  const named: Record<string, number> = {};
+  const walk = (pid: number) => {
+    for (const child of rows.filter((r) => r.ppid === pid)) {
+      const service = /(\w+)\/(?:main|cli)\.ts/.exec(child.args)?.[1];
+      const chromiumType = /--type=([\w-]+)/.exec(child.args)?.[1];
+      let name = service ?? (child.args.includes('influxd') ? 'influxd' : undefined);
+      if (!name && child.args.includes('chromium')) name = chromiumType ? `chromium ${chromiumType}` : 'chromium';
+      if (name) named[name in named ? `${name} ${child.pid}` : name] = child.pid;
+      walk(child.pid);
+    }
+  };
+  walk(root);
+  return named;
+}
+
+/** The whole machine's busy share of its cores over a phase (100 = every core busy). */
+export function machineBusy(): () => number {
+  const total = () =>
+    cpus().reduce(
+      (a, c) => ({ idle: a.idle + c.times.idle, all: a.all + Object.values(c.times).reduce((x, y) => x + y, 0) }),
+      { idle: 0, all: 0 },
+    );
+  const start = total();
+  return () => {
+    const end = total();
+    return Math.round(100 * (1 - (end.idle - start.idle) / Math.max(1, end.all - start.all)));
+  };
 }
