@@ -330,13 +330,13 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
     }
     await influxd.start();
+    sampler.track('influxd', influxd.pid!);
 
     // Overload: every watch in live mode at once, then back to batches until nothing is held back.
     let overload: FleetBenchResult['overload'] = null;
     // Readings taken from here on belong to the overload phase (counted apart to the end).
     const split = Date.now();
     fleet.split = split;
-    const steadySampled = fleet.sampled;
     const steadyHeldBack = fleet.heldBack;
     if (o.overloadSeconds > 0) {
       say('overload: every watch in live mode');
@@ -426,7 +426,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       seconds: Math.round(seconds),
       batchSeconds: o.batchSeconds,
       connect: { perSecond: started.ramp.perSecond, seconds: started.ramp.seconds, failures: started.ramp.failures },
-      sampled: steadySampled,
+      sampled: fleet.sampledBefore,
       sent: fleet.sentBefore,
       heldBack: steadyHeldBack,
       deferred: steadyHeldBack,

@@ -116,7 +116,8 @@ export class WatchFleet {
   acked = 0;
   /** Readings whose upload was put off at least once because earlier messages were unacknowledged. */
   heldBack = 0;
-  /** Readings sent and acknowledged, split by the time they were taken (before and after `split`). */
+  /** Readings taken, sent and acknowledged, split by the time they were taken (before and after `split`). */
+  sampledBefore = 0;
   sentBefore = 0;
   ackedBefore = 0;
   ackedAfter = 0;
@@ -183,6 +184,8 @@ export class WatchFleet {
       const w = this.#w[i]!;
       const taken = Math.max(w.taken, Math.floor((now - w.phase) / 1000));
       this.sampled += taken - w.taken;
+      for (let seq = w.taken + 1; seq <= taken; seq += 1)
+        if (w.phase + seq * 1000 < this.split) this.sampledBefore += 1;
       w.taken = taken;
       if (w.nextUploadAt > now) continue;
       w.nextUploadAt = Math.max(w.nextUploadAt + every, now - every); // a busy machine: catch up, no burst

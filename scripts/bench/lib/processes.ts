@@ -194,6 +194,11 @@ export class UsageSampler {
     this.#timer = setInterval(() => void this.#sample(), everyMs);
   }
 
+  /** Samples a process under that name from now on (one restarted with a new pid). */
+  track(name: string, pid: number): void {
+    this.#pids.set(name, pid);
+  }
+
   async #sample(): Promise<void> {
     const now = Date.now();
     const usage: Record<string, Usage> = {};
