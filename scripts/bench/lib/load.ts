@@ -185,7 +185,7 @@ export class WatchFleet {
       const taken = Math.max(w.taken, Math.floor((now - w.phase) / 1000));
       this.sampled += taken - w.taken;
       for (let seq = w.taken + 1; seq <= taken; seq += 1)
-        if (w.phase + seq * 1000 < this.split) this.sampledBefore += 1;
+        if (Math.round(w.phase + seq * 1000) < this.split) this.sampledBefore += 1;
       w.taken = taken;
       if (w.nextUploadAt > now) continue;
       w.nextUploadAt = Math.max(w.nextUploadAt + every, now - every); // a busy machine: catch up, no burst
