@@ -15,9 +15,13 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { setPriority } from 'node:os';
 import { z } from 'zod';
 import { freePort } from './free-port.ts';
 import { narrowIfExists, privateDir, writePrivateFile } from './private-files.ts';
+
+/** influxd's scheduling priority (nice): below the services on the alarm path. */
+export const INFLUXD_NICENESS = 10;
 
 export interface InfluxdOptions {
   /** Folder for meta, data, wal, the generated config, the certificate and the credentials. */
@@ -106,6 +110,9 @@ export async function startInfluxd(options: InfluxdOptions): Promise<Influxd> {
     if (child && child.exitCode === null && child.signalCode === null) return;
     stderr = '';
     child = spawn(binary, ['-config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The alarm path (broker, ingest, web service) goes first when the machine is short of CPU:
+    // storing readings can wait, on disk, in the ingest's queue; a fall cannot.
+    if (child.pid !== undefined) setPriority(child.pid, INFLUXD_NICENESS);
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });

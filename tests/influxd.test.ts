@@ -4,10 +4,10 @@
  * kept 0600, no profiling endpoint; and a server that died by a signal starts again.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInfluxd, type Influxd } from '../common/influxd.ts';
+import { INFLUXD_NICENESS, startInfluxd, type Influxd } from '../common/influxd.ts';
 import { createInflux } from '../ingest/influx-client.ts';
 
 let influxd: Influxd | undefined;
@@ -51,6 +51,15 @@ describe('influxd launcher', () => {
     expect(server.pid).not.toBe(pid);
     expect(await ping(server)).toBe(204);
     expect((await showDatabases(server, true)).status).toBe(200);
+  });
+
+  it('runs below the services on the alarm path, again after a restart (nice 10)', async () => {
+    const server = await start();
+    const niceness = (pid: number) => getPriority(pid) - getPriority();
+    expect(niceness(server.pid!)).toBe(INFLUXD_NICENESS);
+    await server.stop();
+    await server.start();
+    expect(niceness(server.pid!)).toBe(INFLUXD_NICENESS);
   });
 
   it('answers 401 to a query without credentials or with a wrong password, and serves the generated account', async () => {
