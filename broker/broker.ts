@@ -27,6 +27,7 @@ import { Authenticator, Refusal } from './authentication.ts';
 import { PublishPacing } from './publish-pacing.ts';
 import { dropReasonOf } from './listener-errors.ts';
 import { limitPacketSize } from './packet-size-limit.ts';
+import { batchWrites } from './write-batching.ts';
 import { MqttWebSocketListener } from './ws-listener.ts';
 import { MAX_PACKET_BYTES } from '../devices/limits.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
@@ -365,6 +366,7 @@ export class VigieBroker {
   /** Hands a connection to aedes, remembering where it comes from. */
   #handle(conn: Socket | Duplex, transport: 'tcp' | 'websocket', address: string): void {
     this.#connections.set(conn, { transport, address });
+    batchWrites(conn);
     this.#aedes.handle(conn);
   }
 
