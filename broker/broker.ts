@@ -27,12 +27,12 @@ import { Authenticator, Refusal } from './authentication.ts';
 import { PublishPacing } from './publish-pacing.ts';
 import { dropReasonOf } from './listener-errors.ts';
 import { limitPacketSize } from './packet-size-limit.ts';
+import { batchWrites } from './write-batching.ts';
+import { completeSinkPublishes, SINK_TOPIC } from './sink.ts';
 import { MqttWebSocketListener } from './ws-listener.ts';
 import { MAX_PACKET_BYTES } from '../devices/limits.ts';
 import { serveMetrics } from '../common/http-metrics.ts';
 
-/** Where messages that must be acknowledged but not delivered go: a `$` topic nobody may subscribe to. */
-const REJECTED_SINK = '$vigie/sink';
 /**
  * Outcome of the publish check for an accepted device message that must be stored for subscribers
  * before it is acknowledged: forwarded at `qos`, then `afterwards` runs.
@@ -221,7 +221,7 @@ export class VigieBroker {
     }
     withAlarmLane(mq);
     // mqemitter runs the next queued message from the callback of the one before; a message nobody
-    // subscribes to (every acknowledged original goes to REJECTED_SINK) completes synchronously, so a
+    // subscribes to (readings while the ingest is away, $SYS) completes synchronously, so a
     // backlog of them recursed once per message: a burst of 20,000 QoS 1 messages in flight crashed
     // the broker with "Maximum call stack size exceeded". A listener on every topic that answers in a
     // microtask makes each step start from an empty stack. In Redis mode too (the two-broker bench
@@ -236,6 +236,7 @@ export class VigieBroker {
       heartbeatInterval: 60_000,
       connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     });
+    completeSinkPublishes(aedes);
     const broker = new VigieBroker(options, aedes, persistence, mq, metrics);
     broker.#install();
     return broker;
@@ -365,6 +366,7 @@ export class VigieBroker {
   /** Hands a connection to aedes, remembering where it comes from. */
   #handle(conn: Socket | Duplex, transport: 'tcp' | 'websocket', address: string): void {
     this.#connections.set(conn, { transport, address });
+    batchWrites(conn);
     this.#aedes.handle(conn);
   }
 
@@ -409,7 +411,7 @@ export class VigieBroker {
           );
           return done(error);
         }
-        packet.topic = REJECTED_SINK;
+        packet.topic = SINK_TOPIC;
         packet.retain = false;
         done(null);
         outcome.afterwards?.();
@@ -465,7 +467,7 @@ export class VigieBroker {
       'device message rejected',
     );
     // Acknowledge (so the device does not resend it forever) but deliver to nobody, and say why.
-    packet.topic = REJECTED_SINK;
+    packet.topic = SINK_TOPIC;
     packet.retain = false;
     if (channel === 'vitals' || channel === 'events' || channel === 'status' || channel === 'info')
       this.#tellDevice(principal.deviceId, rejectionFor(channel, error, this.#now()));

@@ -97,6 +97,16 @@ function supervise(
   });
 }
 
+/**
+ * BENCH_PROFILE_DIR: each Node process the bench starts (Vigie's services, stock aedes) writes CPU
+ * profiles under <dir>/<name> when it stops, one per thread (the main one is the largest; open it in
+ * Chrome DevTools, or sum it with scripts/bench/profile-summary.ts).
+ */
+function profileFlags(name: string): string[] {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] : [];
+}
+
 /** A Vigie service (`broker/main.ts`, `ingest/main.ts`, `web/main.ts`) with its data folder and env. */
 export async function startService(
   name: string,
@@ -106,12 +116,7 @@ export async function startService(
   /** Also write everything it prints to this file (to read a crash's stack afterwards). */
   logFile?: string,
 ): Promise<Running> {
-  // BENCH_PROFILE_DIR: each service writes CPU profiles under <dir>/<name> when it stops, one per
-  // thread (the main one is the largest; open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE_DIR, name)}`]
-    : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, entry)], {
+  const child = spawn(process.execPath, [...profileFlags(name), '--import', 'tsx', join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,10 +134,14 @@ export async function startService(
 /** Stock aedes: default in-memory persistence, no authentication, default sockets. */
 export async function startStockAedes(): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/stock-aedes.ts'), String(port)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profileFlags('aedes'), '--import', 'tsx', join(ROOT, 'scripts/bench/stock-aedes.ts'), String(port)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return supervise('aedes', child, port, (line) => line.startsWith('stock aedes listening'));
 }
 
