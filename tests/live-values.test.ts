@@ -149,3 +149,30 @@ describe('live values', () => {
     expect(now.recent.map((x) => x.seq)).toEqual([1, 2]);
   });
 });
+
+describe('presence from live values', () => {
+  it('readings received before the device was seen going offline do not bring it back; later ones do', async () => {
+    const { device, client } = await s.senior('Jeanne Dupont');
+    const ingest = await asService('ingest', 'live-publisher');
+    const before = Date.now();
+    await client.publishAsync(deviceTopic(device.deviceId, 'status'), 'offline', { qos: 1, retain: true });
+    await eventually(() => expect(s.web.live.device(device.deviceId).online).toBe(false));
+    const send = async (receivedAt: number, seq: number) => {
+      const entry = {
+        deviceId: device.deviceId,
+        patientId: device.patientId,
+        receivedAt,
+        samples: [{ ts: receivedAt, seq, hr: 70 + seq }],
+      };
+      for (const payload of encodeLiveValues([entry]))
+        await ingest.publishAsync(liveValuesTopic(), payload, { qos: 0 });
+    };
+    await send(before - 1, 1);
+    await eventually(() => expect(s.web.live.now(device.patientId).latest.hr?.value).toBe(71));
+    expect(s.web.live.device(device.deviceId).online).toBe(false);
+    expect(s.web.live.now(device.patientId).online).toBe(false);
+    await send(Date.now() + 1, 2);
+    await eventually(() => expect(s.web.live.device(device.deviceId).online).toBe(true));
+    expect(s.web.live.now(device.patientId)).toMatchObject({ online: true, latest: { hr: { value: 72 } } });
+  });
+});
