@@ -174,7 +174,11 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       body: JSON.stringify({ email, password }),
     });
     if (!session.ok) throw new Error(`sign-in refused: ${session.status} ${await session.text()}`);
-    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0]!;
+    // Every cookie the sign-in set (the session's is not the first: the trusted-device one comes before it).
+    const cookie = session.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .join('; ');
     const arrived = new Map<string, number>();
     live = new WebSocket(`${webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin: webUrl } });
     await once(live, 'open');
