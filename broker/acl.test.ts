@@ -50,11 +50,12 @@ describe('service accounts', () => {
     ['vigie/v1/devices/+/events', true],
     ['vigie/v1/devices/+/status', true],
     ['vigie/v1/devices/+/commands', false],
+    ['vigie/v1/platform/live-values', false],
     ['#', false],
   ])('ingest subscribes %s -> %s', (filter, allowed) =>
     expect(authorizeSubscribe(ingest, filter).allowed).toBe(allowed),
   );
-  it('ingest publishes only alert changes, at QoS 1', () => {
+  it('ingest publishes only alert changes, at QoS 1, and live values', () => {
     expect(authorizePublish(ingest, 'vigie/v1/devices/w-aaaa/vitals', 1).allowed).toBe(false);
     expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/alerts', 1).allowed).toBe(true);
     expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/alerts', 0)).toMatchObject({
@@ -62,12 +63,35 @@ describe('service accounts', () => {
       denial: 'qos',
     });
     expect(authorizePublish(ingest, 'vigie/v1/patients/p-aaaa/notes', 1).allowed).toBe(false);
+    expect(authorizePublish(ingest, 'vigie/v1/platform/live-values', 0).allowed).toBe(true);
+    expect(authorizePublish(ingest, 'vigie/v1/platform/live-values', 1).allowed).toBe(true);
+    expect(authorizePublish(ingest, 'vigie/v1/platform/live-values/x', 0).allowed).toBe(false);
+    expect(authorizePublish(ingest, 'vigie/v1/platform/other', 0).allowed).toBe(false);
+  });
+  it('only the ingest publishes live values, and only the web service reads them', () => {
+    expect(authorizePublish(web, 'vigie/v1/platform/live-values', 0)).toMatchObject({
+      allowed: false,
+      denial: 'not_allowed',
+    });
+    expect(authorizePublish(a, 'vigie/v1/platform/live-values', 0)).toMatchObject({
+      allowed: false,
+      denial: 'foreign_topic',
+    });
+    expect(authorizeSubscribe(a, 'vigie/v1/platform/live-values')).toMatchObject({
+      allowed: false,
+      denial: 'foreign_topic',
+    });
+    expect(authorizeSubscribe(web, 'vigie/v1/platform/live-values').allowed).toBe(true);
   });
   it.each([
-    ['vigie/v1/devices/+/vitals', true],
+    ['vigie/v1/platform/live-values', true],
     ['vigie/v1/devices/+/status', true],
     ['vigie/v1/devices/+/info', true],
     ['vigie/v1/patients/+/alerts', true],
+    // Least privilege: the readings come from the ingest's live values, already validated.
+    ['vigie/v1/devices/+/vitals', false],
+    ['vigie/v1/platform/+', false],
+    ['vigie/v1/platform/#', false],
     ['vigie/v1/devices/+/events', false],
     ['vigie/v1/devices/+/commands', false],
   ])('web subscribes %s -> %s', (filter, allowed) => expect(authorizeSubscribe(web, filter).allowed).toBe(allowed));
@@ -79,6 +103,7 @@ describe('service accounts', () => {
     ['vigie/v1/devices/w-aaaa/commands/x', 1, false, 'not_allowed'],
     ['vigie/v1/devices/+/commands', 1, false, 'not_allowed'],
     ['vigie/v1/patients/p-aaaa/alerts', 1, false, 'not_allowed'],
+    ['vigie/v1/platform/live-values', 0, false, 'not_allowed'],
   ])('web publishes %s qos %d -> %s (live mode commands only)', (topic, qos, allowed, denial) => {
     const d = authorizePublish(web, topic, qos);
     expect(d.allowed).toBe(allowed);

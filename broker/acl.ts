@@ -8,6 +8,7 @@ import {
   parsePatientAlertsTopic,
   DEVICE_PUBLISH_CHANNELS,
   DEVICE_SUBSCRIBE_CHANNELS,
+  liveValuesTopic,
   parseDeviceTopic,
   type Channel,
 } from '../devices/topics.ts';
@@ -31,11 +32,13 @@ const deny = (denial: Denial, reason: string): Decision => ({ allowed: false, de
 
 const SERVICE_SUBSCRIPTIONS: Record<ServiceRole, ReadonlySet<string>> = {
   ingest: new Set((['vitals', 'events', 'status'] as const satisfies readonly Channel[]).map(allDevicesFilter)),
-  // The web service relays vitals, presence and alert changes to the people allowed to see them, and
-  // shows what each device says about itself (model, firmware) to the care team.
+  // The web service relays the readings the ingest stored (live values, not the devices' own vitals),
+  // presence and alert changes to the people allowed to see them, and shows what each device says
+  // about itself (model, firmware) to the care team.
   web: new Set([
-    ...(['vitals', 'status', 'info'] as const satisfies readonly Channel[]).map(allDevicesFilter),
+    ...(['status', 'info'] as const satisfies readonly Channel[]).map(allDevicesFilter),
     ALL_PATIENTS_ALERTS_FILTER,
+    liveValuesTopic(),
   ]),
 };
 
@@ -44,6 +47,8 @@ export function authorizePublish(principal: Principal, topic: string, qos: numbe
     // The alert engine publishes alert changes, at least once.
     if (principal.role === 'ingest' && parsePatientAlertsTopic(topic) !== null)
       return qos >= 1 ? ALLOW : deny('qos', 'alert changes must be published with QoS 1');
+    // The ingest hands the readings it stored to the web service's live display (any QoS: it uses 0).
+    if (principal.role === 'ingest' && topic === liveValuesTopic()) return ALLOW;
     // The web service commands a patient's watch into live mode while someone watches (web/live-mode.ts),
     // at least once: a lost command would leave the watch in batches with a viewer waiting.
     if (principal.role === 'web' && parseDeviceTopic(topic)?.channel === 'commands')

@@ -70,3 +70,14 @@ export function parsePatientAlertsTopic(topic: string): string | null {
   const m = /^vigie\/v1\/patients\/([^/]+)\/alerts$/.exec(topic);
   return m && isDeviceId(m[1]!) ? m[1]! : null;
 }
+
+/** Topics between the platform's own services (never a device's, never a page's). */
+export const PLATFORM_ROOT = 'vigie/v1/platform';
+
+/**
+ * The readings the ingest has validated and stored, coalesced for the web service's live display:
+ * every patient's new readings of the last fraction of a second in one message (common/live-values.ts).
+ */
+export function liveValuesTopic(): string {
+  return `${PLATFORM_ROOT}/live-values`;
+}

@@ -8,7 +8,7 @@
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import type { IPoint } from 'influx';
 import { join } from 'node:path';
-import { allDevicesFilter, patientAlertsTopic, type Channel } from '../devices/topics.ts';
+import { allDevicesFilter, liveValuesTopic, patientAlertsTopic, type Channel } from '../devices/topics.ts';
 import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
 import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
@@ -25,6 +25,7 @@ import { DurableQueue } from './queue.ts';
 import { AlertStore } from './alerts.ts';
 import { SeqWindow } from './dedupe.ts';
 import { BatchWriter } from './writer.ts';
+import { LiveValuesCoalescer } from './live-values.ts';
 import { createInflux, type InfluxAccess } from './influx-client.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { eventPoint, statusPoint, vitalsPoint, type Identity } from './schema.ts';
@@ -54,6 +55,8 @@ export interface IngestOptions {
   readonly settings?: SettingsDirectory;
   /** Rules, re-notification and escalation settings (defaults otherwise). */
   readonly alertOptions?: Partial<Pick<AlertServiceOptions, 'rulesFor' | 'renotifyMs' | 'escalationRepeatMs'>>;
+  /** Longest wait of a stored reading before it leaves for the web service's live display (ingest/live-values.ts). */
+  readonly liveIntervalMs?: number;
 }
 
 export class Ingest {
@@ -68,6 +71,9 @@ export class Ingest {
   readonly #seen = new SeqWindow();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
   #clients: MqttClient[] = [];
+  /** The connection of readings and presence, on which live values leave too. */
+  #readingsClient: MqttClient | undefined;
+  readonly #live: LiveValuesCoalescer;
   /** The connection of falls and SOS, on which alert changes leave too. */
   #alarmClient: MqttClient | undefined;
   #closed = false;
@@ -88,6 +94,10 @@ export class Ingest {
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.metrics.queueDepth.set(this.queue.size);
+    this.#live = new LiveValuesCoalescer({
+      publish: (payload) => this.#publishLive(payload),
+      ...(options.liveIntervalMs !== undefined ? { intervalMs: options.liveIntervalMs } : {}),
+    });
     const webUrl = (options.webUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
     this.callInvitations = new CallInvitations({
       people: options.people,
@@ -149,6 +159,7 @@ export class Ingest {
     const readings = this.#connect(this.#o.clientId, ['vitals', 'status'], ['events']);
     const alarms = this.#connect(`${this.#o.clientId}-alarms`, ['events'], []);
     this.#clients = [readings.client, alarms.client];
+    this.#readingsClient = readings.client;
     this.#alarmClient = alarms.client;
     await Promise.all([readings.connected, alarms.connected]);
   }
@@ -208,6 +219,7 @@ export class Ingest {
   async stop(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#live.close();
     await Promise.all(
       this.#clients.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve()))),
     );
@@ -257,6 +269,7 @@ export class Ingest {
     this.metrics.pointsQueued.inc(points.length);
     this.metrics.queueDepth.set(this.queue.size);
     this.#writer.notify();
+    this.#live.add(patient, message.deviceId, samples, now);
     this.#rules(message, patient, samples);
   }
 
@@ -291,6 +304,21 @@ export class Ingest {
     // QoS 1, queued by MQTT.js while the broker is away; the web service also catches up over HTTP.
     this.#alarmClient?.publish(patientAlertsTopic(alert.patientId), JSON.stringify(alert), { qos: 1 }, (error) => {
       if (error) this.#warn('alert-publish', { error: error.message }, 'could not publish an alert change');
+    });
+  }
+
+  /**
+   * Live values go at QoS 0 on the readings connection: each message is superseded by the next ones
+   * and the pages load the last hour over HTTP, so neither the broker nor the web service keeps or
+   * acknowledges them; while the broker is away they are dropped, not queued (the web service shows
+   * the readings that follow).
+   */
+  #publishLive(payload: Buffer): void {
+    const client = this.#readingsClient;
+    if (!client?.connected) return this.metrics.liveMessages.inc({ result: 'dropped' });
+    this.metrics.liveMessages.inc({ result: 'published' });
+    client.publish(liveValuesTopic(), payload, { qos: 0 }, (error) => {
+      if (error) this.#warn('live-publish', { error: error.message }, 'could not publish live values');
     });
   }
 

@@ -22,6 +22,12 @@ export function createIngestMetrics() {
       help: 'readings or events received again (same device and seq) and not stored twice',
       registers: [registry],
     }),
+    liveMessages: new Counter({
+      name: 'vigie_ingest_live_messages_total',
+      help: 'messages of live values for the web service, by result (published, or dropped while the broker was away)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
     pointsQueued: new Counter({
       name: 'vigie_ingest_points_queued_total',
       help: 'points appended to the durable queue',

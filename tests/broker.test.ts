@@ -154,28 +154,30 @@ describe('ACL', () => {
     ingest.publish(deviceTopic(devA.deviceId, 'commands'), '{}', { qos: 1 });
     await closed;
   });
-  it('delivers every reading to a live subscriber while alert changes overtake them (no broker-side dedupe)', async () => {
-    // A persistent subscriber makes readings slower to route (stored first) than the ingest's alert changes.
+  it('delivers every presence change to a live subscriber while alert changes overtake them (no broker-side dedupe)', async () => {
+    // A persistent subscriber makes device messages slower to route (stored first) than the ingest's
+    // alert changes. The web service reads presence from the devices (readings come from the ingest).
     const persistent = await asIngest({ clientId: 'slow-path', clean: false });
-    await persistent.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
+    await persistent.subscribeAsync(allDevicesFilter('status'), { qos: 1 });
     const webSecret = await b.registry.setService('svc:web', 'web');
     const web = await connect(b.url, { clientId: 'live-web', username: 'svc:web', password: webSecret });
     open.push(web);
     const got = collect(web);
-    await web.subscribeAsync([allDevicesFilter('vitals'), ALL_PATIENTS_ALERTS_FILTER], { qos: 1 });
+    await web.subscribeAsync([allDevicesFilter('status'), ALL_PATIENTS_ALERTS_FILTER], { qos: 1 });
     const device = await asDevice(devA);
     const ingest = await asIngest({ clientId: 'alert-publisher' });
     const sends: Promise<unknown>[] = [];
     for (let seq = 1; seq <= 50; seq += 1) {
       sends.push(
-        device.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq, hr: 70 }), {
+        device.publishAsync(deviceTopic(devA.deviceId, 'status'), seq % 2 ? 'online' : 'offline', {
           qos: 1,
+          retain: true,
         }),
       );
       sends.push(ingest.publishAsync(patientAlertsTopic(devA.patientId), JSON.stringify({ seq }), { qos: 1 }));
     }
     await Promise.all(sends);
-    await eventually(() => expect(got.filter((m) => m.topic.endsWith('/vitals'))).toHaveLength(50));
+    await eventually(() => expect(got.filter((m) => m.topic.endsWith('/status'))).toHaveLength(50));
     expect(got.filter((m) => m.topic.endsWith('/alerts'))).toHaveLength(50);
   });
 });

@@ -1,8 +1,15 @@
 /**
  * The web service's view of what is happening now: it listens to the broker as the `web` service
- * (devices' vitals and presence, patients' alert changes), keeps each patient's latest state and the
- * last hour of readings in memory, and hands every change to the subscribers of that patient. Who
- * may subscribe to which patient is decided by the caller (live-socket.ts), never here.
+ * (the readings the ingest stored, devices' presence and what they say about themselves, patients'
+ * alert changes), keeps each patient's latest state and the last hour of readings in memory, and
+ * hands every change to the subscribers of that patient. Who may subscribe to which patient is
+ * decided by the caller (live-socket.ts), never here.
+ *
+ * Readings come from the ingest, already validated, stored and attributed to their patient, a few
+ * messages a second for the whole fleet (common/live-values.ts): the web service no longer parses
+ * every device message a third time. Presence and `info` still come from the devices' own topics:
+ * a few messages per connection, and retained, so that after a restart of this service the broker
+ * gives it every device's current presence and model at once, which the ingest's stream cannot.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
@@ -10,12 +17,15 @@ import {
   allDevicesFilter,
   ALL_PATIENTS_ALERTS_FILTER,
   deviceTopic,
+  liveValuesTopic,
   parsePatientAlertsTopic,
 } from '../devices/topics.ts';
 import { parseDeviceMessage } from '../devices/protocol.ts';
+import { assertNever } from '../devices/ble/assert-never.ts';
 import type { DeviceInfo, VitalSample } from '../devices/payloads.ts';
 import { READING_NAMES, type ReadingName } from '../devices/limits.ts';
 import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
+import { parseLiveValues, type LiveDeviceValues } from '../common/live-values.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import type { Registry } from './registry.ts';
 import { News2Window } from '../ingest/rules/news2-window.ts';
@@ -30,6 +40,8 @@ export interface PatientNow {
   /** When the device was last heard from (any message). */
   lastSeen: number | null;
   battery: number | null;
+  /** When the battery level was measured (an older reading does not replace it). */
+  batteryAt: number | null;
   latest: Partial<Record<ReadingName, { value: number; ts: number }>>;
   recent: VitalSample[];
   /** The readings NEWS2 is scored on, kept as they arrive (the console's list reads the score). */
@@ -90,6 +102,8 @@ export class LiveHub {
   readonly #devices = new Map<string, DeviceNow>();
   readonly #events = new EventEmitter<{ [patientId: string]: [LiveEvent] }>();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
+  /** When each device's last presence message arrived (readings received before an `offline` are old news). */
+  readonly #statusAt = new Map<string, number>();
   #client: MqttClient | undefined;
 
   constructor(options: LiveHubOptions) {
@@ -115,11 +129,11 @@ export class LiveHub {
     client.on('error', (error) => this.#warn('mqtt-error', { error: error.message }, 'MQTT error'));
     return new Promise((resolve) => {
       client.on('connect', () => {
-        // Readings for the live display at most once: a lost one is replaced by the next, a second later,
-        // and pages reload the last hour over HTTP. At least once for presence and alert changes. At
-        // QoS 1 the broker stored and tracked every reading for this client as well as for the ingest.
+        // Live values at most once: a lost message is superseded by the next ones, a fraction of a second
+        // later, and pages reload the last hour over HTTP (the ingest publishes them at QoS 0 too).
+        // At least once for presence and alert changes.
         const subscriptions = {
-          [allDevicesFilter('vitals')]: { qos: 0 as const },
+          [liveValuesTopic()]: { qos: 0 as const },
           [allDevicesFilter('status')]: { qos: 1 as const },
           [allDevicesFilter('info')]: { qos: 1 as const },
           [ALL_PATIENTS_ALERTS_FILTER]: { qos: 1 as const },
@@ -168,6 +182,12 @@ export class LiveHub {
   }
 
   #message(topic: string, payload: Buffer): void {
+    if (topic === liveValuesTopic()) {
+      const parsed = parseLiveValues(payload);
+      if (!parsed.ok) return this.#warn('bad-live-values', { reason: parsed.error }, 'malformed live values ignored');
+      for (const entry of parsed.value.devices) this.#readings(entry);
+      return;
+    }
     const alertsOf = parsePatientAlertsTopic(topic);
     if (alertsOf) {
       const parsed = alertViewSchema.safeParse(safeJson(payload));
@@ -181,51 +201,75 @@ export class LiveHub {
     const message = parsed.value;
     const patientId = this.#o.registry.patientOf(message.deviceId);
     if (!patientId) return;
-    if (message.channel === 'info') {
-      // Retained: it comes again at each subscription, so it says nothing of when the device was heard.
-      this.#devices.set(message.deviceId, { ...this.device(message.deviceId), info: message.info });
-      return;
+    switch (message.channel) {
+      case 'info':
+        // Retained: it comes again at each subscription, so it says nothing of when the device was heard.
+        this.#devices.set(message.deviceId, { ...this.device(message.deviceId), info: message.info });
+        return;
+      case 'status': {
+        const now = Date.now();
+        const online = message.status === 'online';
+        this.#statusAt.set(message.deviceId, now);
+        this.#devices.set(message.deviceId, { ...this.device(message.deviceId), online, lastMessageAt: now });
+        const s = this.#patient(patientId);
+        s.lastSeen = now;
+        s.online = online;
+        this.#events.emit(patientId, { type: 'presence', patientId, online, battery: s.battery, lastSeen: now });
+        return;
+      }
+      case 'vitals': // not subscribed: readings come from the ingest
+      case 'events': // alarms come as alert changes
+        return;
+      default:
+        assertNever(message);
     }
+  }
+
+  /**
+   * Readings the ingest stored. A reading seen again (the ingest redelivered after a restart) or older
+   * than the latest never moves the latest back, nor shows twice in the recent ones.
+   */
+  #readings(entry: LiveDeviceValues): void {
+    const { patientId, deviceId, receivedAt, samples } = entry;
     const s = this.#patient(patientId);
-    const now = Date.now();
-    s.lastSeen = now;
-    const device = this.device(message.deviceId);
-    const battery =
-      message.channel === 'vitals'
-        ? (message.samples.findLast((x) => x.battery !== undefined)?.battery ?? device.battery)
-        : device.battery;
-    this.#devices.set(message.deviceId, {
-      online: message.channel === 'status' ? message.status === 'online' : true,
-      battery,
-      lastMessageAt: now,
+    const device = this.device(deviceId);
+    const heardAt = Math.max(device.lastMessageAt ?? 0, receivedAt);
+    // Readings the ingest received before this service saw the device go offline do not bring it back.
+    const online = device.online === false && (this.#statusAt.get(deviceId) ?? 0) > receivedAt ? false : true;
+    this.#devices.set(deviceId, {
+      online,
+      battery: samples.findLast((x) => x.battery !== undefined)?.battery ?? device.battery,
+      lastMessageAt: heardAt,
       info: device.info,
     });
-    if (message.channel === 'status') {
-      s.online = message.status === 'online';
+    s.lastSeen = Math.max(s.lastSeen ?? 0, receivedAt);
+    const fresh: LiveDeviceValues['samples'] = [];
+    for (const sample of samples) {
+      if (!addRecent(s.recent, sample)) continue;
+      fresh.push(sample);
+      for (const k of READING_NAMES) {
+        const value = sample[k];
+        if (value !== undefined && (s.latest[k]?.ts ?? 0) <= sample.ts) s.latest[k] = { value, ts: sample.ts };
+      }
+      if (sample.battery !== undefined && (s.batteryAt ?? 0) <= sample.ts) {
+        s.battery = sample.battery;
+        s.batteryAt = sample.ts;
+      }
+      s.news2.add(sample);
+    }
+    const now = Date.now();
+    while (s.recent.length > RECENT_SAMPLES || (s.recent[0]?.ts ?? now) < now - RECENT_MS) s.recent.shift();
+    if (online && s.online !== true) {
+      s.online = true;
       this.#events.emit(patientId, {
         type: 'presence',
         patientId,
-        online: s.online,
+        online: true,
         battery: s.battery,
-        lastSeen: now,
+        lastSeen: s.lastSeen,
       });
-    } else if (message.channel === 'vitals') {
-      const wasOnline = s.online;
-      s.online = true;
-      for (const sample of message.samples) {
-        for (const k of READING_NAMES) {
-          const value = sample[k];
-          if (value !== undefined && (s.latest[k]?.ts ?? 0) <= sample.ts) s.latest[k] = { value, ts: sample.ts };
-        }
-        if (sample.battery !== undefined) s.battery = sample.battery;
-        s.news2.add(sample);
-      }
-      s.recent.push(...message.samples);
-      while (s.recent.length > RECENT_SAMPLES || (s.recent[0]?.ts ?? now) < now - RECENT_MS) s.recent.shift();
-      if (!wasOnline)
-        this.#events.emit(patientId, { type: 'presence', patientId, online: true, battery: s.battery, lastSeen: now });
-      this.#events.emit(patientId, { type: 'vitals', patientId, samples: message.samples });
     }
+    if (fresh.length > 0) this.#events.emit(patientId, { type: 'vitals', patientId, samples: fresh });
   }
 
   #patient(patientId: string): PatientNow {
@@ -239,7 +283,27 @@ export class LiveHub {
 }
 
 function nobodyYet(): PatientNow {
-  return { online: null, lastSeen: null, battery: null, latest: {}, recent: [], news2: new News2Window() };
+  return {
+    online: null,
+    lastSeen: null,
+    battery: null,
+    batteryAt: null,
+    latest: {},
+    recent: [],
+    news2: new News2Window(),
+  };
+}
+
+/**
+ * Puts a reading in its place among the recent ones (time order; they nearly always come last), unless
+ * it is there already (same time and seq); says whether it was added.
+ */
+export function addRecent(recent: VitalSample[], sample: VitalSample): boolean {
+  let at = recent.length;
+  while (at > 0 && recent[at - 1]!.ts > sample.ts) at -= 1;
+  for (let i = at - 1; i >= 0 && recent[i]!.ts === sample.ts; i -= 1) if (recent[i]!.seq === sample.seq) return false;
+  recent.splice(at, 0, sample);
+  return true;
 }
 
 function safeJson(payload: Buffer): unknown {

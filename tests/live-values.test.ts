@@ -1,0 +1,178 @@
+/**
+ * Live values: the readings a watch sends reach the web service's live state through the ingest
+ * (validated, stored, attributed to their patient, coalesced on the live-values topic), never from the
+ * device's own vitals topic, and still after either service restarts. Against the real broker, ingest
+ * and web service.
+ */
+import { describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { usePipeline } from './support/pipeline.ts';
+import { useFamilyStack } from './support/family-stack.ts';
+import { collect, connect, end, eventually } from './support/mqtt.ts';
+import { startTestIngest } from './support/ingest.ts';
+import { allDevicesFilter, deviceTopic, liveValuesTopic } from '../devices/topics.ts';
+import { encodeLiveValues, parseLiveValues, type LiveDeviceValues } from '../common/live-values.ts';
+import { WebServer } from '../web/server.ts';
+
+const open: MqttClient[] = [];
+const t = usePipeline(async () => {
+  await Promise.all(open.splice(0).map((c) => end(c, true)));
+});
+const s = useFamilyStack(t);
+
+async function asService(role: 'web' | 'ingest', clientId: string): Promise<MqttClient> {
+  const username = `svc:${role}`;
+  // The stack's services keep their own secrets: a second account of the same role for the test.
+  const password = await t.broker.registry.setService(`${username}-test`, role);
+  const client = await connect(t.broker.url, { clientId, username: `${username}-test`, password });
+  open.push(client);
+  return client;
+}
+
+describe('live values', () => {
+  it("a watch's reading reaches the web service's live state through the ingest's live values, same values and times", async () => {
+    const { device, publish } = await s.senior('Jeanne Dupont');
+    const spy = await asService('web', 'live-spy');
+    const heard = collect(spy);
+    await spy.subscribeAsync(liveValuesTopic(), { qos: 0 });
+    const ts = Date.now() - 5_000;
+    await publish('vitals', {
+      samples: [
+        { ts, seq: 1, hr: 72, spo2: 97, battery: 61 },
+        { ts: ts + 1_000, seq: 2, hr: 74, temp: 37.1 },
+      ],
+    });
+    const now = await eventually(() => {
+      const n = s.web.live.now(device.patientId);
+      expect(n.latest.hr).toEqual({ value: 74, ts: ts + 1_000 });
+      return n;
+    });
+    expect(now.latest).toEqual({
+      hr: { value: 74, ts: ts + 1_000 },
+      spo2: { value: 97, ts },
+      temp: { value: 37.1, ts: ts + 1_000 },
+    });
+    expect(now.recent.map((x) => x.seq)).toEqual([1, 2]);
+    expect(now.battery).toBe(61);
+    expect(now.online).toBe(true);
+    expect(s.web.live.device(device.deviceId)).toMatchObject({ online: true, battery: 61 });
+    // What the web service got is what the ingest published on its topic, with the ingest's reception time.
+    const entries = await eventually(() => {
+      const all = heard.flatMap((m) => {
+        const parsed = parseLiveValues(m.payload);
+        return parsed.ok ? parsed.value.devices : [];
+      });
+      expect(all.length).toBeGreaterThan(0);
+      return all;
+    });
+    expect(entries).toEqual([
+      {
+        deviceId: device.deviceId,
+        patientId: device.patientId,
+        receivedAt: expect.any(Number) as number,
+        samples: [
+          { ts, seq: 1, hr: 72, spo2: 97, battery: 61 },
+          { ts: ts + 1_000, seq: 2, hr: 74, temp: 37.1 },
+        ],
+      },
+    ]);
+    expect(now.lastSeen).toBe(entries[0]!.receivedAt);
+  });
+
+  it("the web service does not read the devices' vitals: with the ingest away, nothing shows; once it is back, the readings do", async () => {
+    const { device, client } = await s.senior('Jeanne Dupont');
+    // The web service's account may not subscribe to the devices' vitals any more (broker/acl.ts).
+    const web = await asService('web', 'web-vitals-try');
+    const refused: unknown = await web.subscribeAsync(allDevicesFilter('vitals'), { qos: 0 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ packet: { cmd: 'suback', granted: [128] } });
+
+    await t.ingest.stop();
+    await client.publishAsync(
+      deviceTopic(device.deviceId, 'vitals'),
+      JSON.stringify({ ts: Date.now(), seq: 1, hr: 88 }),
+      {
+        qos: 1,
+      },
+    );
+    // The same connection's next message reaches the web service after the reading would have.
+    await client.publishAsync(deviceTopic(device.deviceId, 'status'), 'online', { qos: 1, retain: true });
+    await eventually(() => expect(s.web.live.device(device.deviceId).online).toBe(true));
+    expect(s.web.live.now(device.patientId).latest).toEqual({});
+
+    // The ingest's persistent session kept the reading: once it is back, the web service shows it.
+    t.ingest = await startTestIngest(t.broker, t.influx);
+    await eventually(() => expect(s.web.live.now(device.patientId).latest.hr?.value).toBe(88));
+  });
+
+  it('the web service shows live values again after it restarts, and the presence the broker kept', async () => {
+    const { device, client, publish } = await s.senior('Jeanne Dupont');
+    await client.publishAsync(deviceTopic(device.deviceId, 'status'), 'online', { qos: 1, retain: true });
+    await publish('vitals', { ts: Date.now(), seq: 1, hr: 70 });
+    await eventually(() => expect(s.web.live.now(device.patientId).latest.hr?.value).toBe(70));
+
+    await s.web.close();
+    s.web = new WebServer(s.webOptions);
+    s.webUrl = await s.web.listen();
+    await s.web.liveReady;
+    await eventually(() => expect(s.web.live.device(device.deviceId).online).toBe(true));
+    await publish('vitals', { ts: Date.now(), seq: 2, hr: 71 });
+    await eventually(() => expect(s.web.live.now(device.patientId).latest.hr?.value).toBe(71));
+  });
+
+  it('an old or repeated reading does not move the latest back nor show twice; a malformed message harms nothing', async () => {
+    const { device } = await s.senior('Jeanne Dupont');
+    const ingest = await asService('ingest', 'live-publisher');
+    const at = Date.now();
+    const entry = (seq: number, ts: number, hr: number): LiveDeviceValues => ({
+      deviceId: device.deviceId,
+      patientId: device.patientId,
+      receivedAt: at,
+      samples: [{ ts, seq, hr }],
+    });
+    const send = async (entries: LiveDeviceValues[]) => {
+      for (const payload of encodeLiveValues(entries))
+        await ingest.publishAsync(liveValuesTopic(), payload, { qos: 0 });
+    };
+    await send([entry(2, at - 1_000, 80)]);
+    await eventually(() => expect(s.web.live.now(device.patientId).latest.hr).toEqual({ value: 80, ts: at - 1_000 }));
+    // Messages from one client on one topic arrive in order: the marker comes after the others.
+    await send([entry(2, at - 1_000, 80), entry(1, at - 2_000, 60)]);
+    await ingest.publishAsync(liveValuesTopic(), '{"v":1,"devices":[{"deviceId":"x"}]}', { qos: 0 });
+    await ingest.publishAsync(liveValuesTopic(), 'not json', { qos: 0 });
+    await send([{ ...entry(3, at - 500, 82), deviceId: 'w-marker', patientId: 'p-marker' }]);
+    await eventually(() => expect(s.web.live.now('p-marker').latest.hr?.value).toBe(82));
+    const now = s.web.live.now(device.patientId);
+    expect(now.latest.hr).toEqual({ value: 80, ts: at - 1_000 });
+    expect(now.recent.map((x) => x.seq)).toEqual([1, 2]);
+  });
+});
+
+describe('presence from live values', () => {
+  it('readings received before the device was seen going offline do not bring it back; later ones do', async () => {
+    const { device, client } = await s.senior('Jeanne Dupont');
+    const ingest = await asService('ingest', 'live-publisher');
+    const before = Date.now();
+    await client.publishAsync(deviceTopic(device.deviceId, 'status'), 'offline', { qos: 1, retain: true });
+    await eventually(() => expect(s.web.live.device(device.deviceId).online).toBe(false));
+    const send = async (receivedAt: number, seq: number) => {
+      const entry = {
+        deviceId: device.deviceId,
+        patientId: device.patientId,
+        receivedAt,
+        samples: [{ ts: receivedAt, seq, hr: 70 + seq }],
+      };
+      for (const payload of encodeLiveValues([entry]))
+        await ingest.publishAsync(liveValuesTopic(), payload, { qos: 0 });
+    };
+    await send(before - 1, 1);
+    await eventually(() => expect(s.web.live.now(device.patientId).latest.hr?.value).toBe(71));
+    expect(s.web.live.device(device.deviceId).online).toBe(false);
+    expect(s.web.live.now(device.patientId).online).toBe(false);
+    await send(Date.now() + 1, 2);
+    await eventually(() => expect(s.web.live.device(device.deviceId).online).toBe(true));
+    expect(s.web.live.now(device.patientId)).toMatchObject({ online: true, latest: { hr: { value: 72 } } });
+  });
+});
