@@ -61,7 +61,12 @@ export function createIngestMetrics() {
     }),
     backpressure: new Counter({
       name: 'vigie_ingest_backpressure_waits_total',
-      help: 'times a message waited for room in the full queue',
+      help: 'times a group of messages waited for room in the full queue',
+      registers: [registry],
+    }),
+    storeFailures: new Counter({
+      name: 'vigie_ingest_store_failures_total',
+      help: 'groups of messages that could not be stored (not acknowledged: the broker delivers them again)',
       registers: [registry],
     }),
     batchSeconds: new Histogram({
