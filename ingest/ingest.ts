@@ -228,6 +228,7 @@ export class Ingest {
    * in order. Resolves when the group may be acknowledged; a failure leaves all of it unacknowledged.
    */
   async #store(group: readonly Delivery[]): Promise<void> {
+    this.metrics.groupMessages.observe(group.length);
     const now = this.#now();
     const accepted: Accepted[] = [];
     const points: IPoint[] = [];

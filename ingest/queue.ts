@@ -44,7 +44,7 @@ export class DurableQueue {
   readonly capacity: number;
   readonly #db: Database.Database;
   readonly #insert: Database.Statement<[string, number]>;
-  readonly #rows: Database.Statement<[], { id: number; points: string }>;
+  readonly #rows: Database.Statement<[number], { id: number; points: string }>;
   readonly #countUpTo: Database.Statement<[number], { n: number }>;
   readonly #deleteUpTo: Database.Statement<[number]>;
   readonly #insertDead: Database.Statement<[string, string, number]>;
@@ -60,7 +60,7 @@ export class DurableQueue {
       migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS },
     });
     this.#insert = this.#db.prepare('INSERT INTO appends (points, n) VALUES (?, ?)');
-    this.#rows = this.#db.prepare('SELECT id, points FROM appends ORDER BY id');
+    this.#rows = this.#db.prepare('SELECT id, points FROM appends WHERE id > ? ORDER BY id');
     this.#countUpTo = this.#db.prepare('SELECT coalesce(sum(n), 0) AS n FROM appends WHERE id <= ?');
     this.#deleteUpTo = this.#db.prepare('DELETE FROM appends WHERE id <= ?');
     // A point refused again after a retry of its batch is recorded once.
@@ -115,21 +115,24 @@ export class DurableQueue {
     this.#size += points.length;
   }
 
-  /** The oldest points, in order, whole appends only: at least `limit` if there are as many. */
-  peek(limit: number): QueuedPoint[] {
+  /**
+   * The oldest points, in order, whole appends only: at least `limit` if there are as many. `after`:
+   * those of the appends after that one (the writer reads the next batch while one is in flight).
+   */
+  peek(limit: number, after = 0): QueuedPoint[] {
     const out: QueuedPoint[] = [];
-    for (const row of this.#rows.iterate()) {
+    for (const row of this.#rows.iterate(after)) {
       for (const point of JSON.parse(row.points) as IPoint[]) out.push({ id: row.id, point });
       if (out.length >= limit) break; // leaving the loop ends the statement
     }
     return out;
   }
 
-  /** Removes points returned by the last peek (stored in InfluxDB, or in the dead letters). */
+  /** Removes the oldest points, returned by peek (stored in InfluxDB, or in the dead letters). */
   remove(items: readonly QueuedPoint[]): void {
     const last = items.at(-1);
     if (!last) return;
-    // The writer is the only remover and peek returns the oldest rows, so they are exactly those <= last.id.
+    // The writer is the only remover and removes the oldest batch first, so it is exactly the rows <= last.id.
     const removed = this.#db.transaction(() => {
       const n = this.#countUpTo.get(last.id)?.n ?? 0;
       this.#deleteUpTo.run(last.id);
