@@ -1,11 +1,12 @@
 /**
  * The ingest service: subscribes to every device's vitals, events and status (persistent session,
  * QoS 1), validates each message with the protocol module, and stores it durably (queue on disk;
- * alarms in the alert store) BEFORE the broker gets its PUBACK. The writer then drains the queue into
- * InfluxDB. MQTT.js reads the next packet only when handleMessage calls back, so a full queue holds
- * the stream: back-pressure instead of loss.
+ * alarms in the alert store) BEFORE the broker gets its PUBACK. The subscriber reads ahead and hands
+ * over groups of messages: a group's points are committed at once and its PUBACKs leave together
+ * (group-subscriber.ts). The writer then drains the queue into InfluxDB. A full queue holds the
+ * group, and with it the socket: back-pressure instead of loss.
  */
-import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import type { IPoint } from 'influx';
 import { join } from 'node:path';
 import { allDevicesFilter, liveValuesTopic, patientAlertsTopic, type Channel } from '../devices/topics.ts';
@@ -22,6 +23,7 @@ import { AppointmentInvitations } from './notify/appointment-invitations.ts';
 import { cachedRules } from './rules/patient-rules.ts';
 import type { NotificationChannel } from './notify/channel.ts';
 import { DurableQueue } from './queue.ts';
+import { GroupSubscriber, type Delivery } from './group-subscriber.ts';
 import { AlertStore } from './alerts.ts';
 import { SeqWindow } from './dedupe.ts';
 import { BatchWriter } from './writer.ts';
@@ -57,6 +59,18 @@ export interface IngestOptions {
   readonly alertOptions?: Partial<Pick<AlertServiceOptions, 'rulesFor' | 'renotifyMs' | 'escalationRepeatMs'>>;
   /** Longest wait of a stored reading before it leaves for the web service's live display (ingest/live-values.ts). */
   readonly liveIntervalMs?: number;
+  /** The most messages stored and acknowledged as one group (1,000 by default). */
+  readonly maxGroup?: number;
+  /** MQTT keep-alive, in seconds (60 by default). */
+  readonly keepaliveSec?: number;
+}
+
+/** A message accepted in a group, with what it adds once the group is stored. */
+interface Accepted {
+  readonly message: DeviceMessage;
+  readonly patient: string;
+  readonly seqs: readonly number[];
+  readonly samples: readonly VitalSample[];
 }
 
 export class Ingest {
@@ -70,12 +84,15 @@ export class Ingest {
   readonly #writer: BatchWriter;
   readonly #seen = new SeqWindow();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
-  #clients: MqttClient[] = [];
-  /** The connection of readings and presence, on which live values leave too. */
-  #readingsClient: MqttClient | undefined;
+  #subscribers: GroupSubscriber[] = [];
+  /**
+   * The connection on which alert changes leave (QoS 1, queued by MQTT.js while the broker is away),
+   * and live values (QoS 0).
+   */
+  #alertClient: MqttClient | undefined;
   readonly #live: LiveValuesCoalescer;
-  /** The connection of falls and SOS, on which alert changes leave too. */
-  #alarmClient: MqttClient | undefined;
+  /** Aborts a wait for room in the queue when the service stops. */
+  readonly #stopping = new AbortController();
   #closed = false;
 
   constructor(options: IngestOptions) {
@@ -144,116 +161,99 @@ export class Ingest {
   readonly #now = (): number => (this.#o.clock ?? Date.now)();
 
   /**
-   * Starts draining what is queued and connects to the broker; resolves on the first CONNACKs.
+   * Starts draining what is queued and connects to the broker; resolves once subscribed.
    *
-   * Two connections (two persistent sessions): readings and presence on one, device events (falls,
-   * SOS) and our alert changes on the other. MQTT.js hands a connection's messages over one at a
-   * time, and the broker writes each connection in order: on a single connection, a fall waited
-   * behind every reading already sent to us, for as long as a backlog of readings takes to store.
+   * Two subscriber connections (two persistent sessions): readings and presence on one, device events
+   * (falls, SOS) on the other. The broker writes each connection in order: on a single connection, a
+   * fall waited behind every reading already sent to us, for as long as a backlog of readings takes to
+   * store. Alert changes leave on a third connection, which only publishes.
    */
   async start(): Promise<void> {
     this.#writer.start();
     this.alertService.start();
     if (this.queue.size > 0)
       this.#o.logger.info({ queued: this.queue.size }, 'replaying readings queued before the restart');
-    const readings = this.#connect(this.#o.clientId, ['vitals', 'status'], ['events']);
-    const alarms = this.#connect(`${this.#o.clientId}-alarms`, ['events'], []);
-    this.#clients = [readings.client, alarms.client];
-    this.#readingsClient = readings.client;
-    this.#alarmClient = alarms.client;
-    await Promise.all([readings.connected, alarms.connected]);
+    const readings = this.#subscriber(this.#o.clientId, ['vitals', 'status'], ['events']);
+    const alarms = this.#subscriber(`${this.#o.clientId}-alarms`, ['events'], []);
+    this.#subscribers = [readings, alarms];
+    this.#alertClient = this.#publisher(`${this.#o.clientId}-alerts`);
+    await Promise.all([readings.start(), alarms.start()]);
   }
 
-  #connect(
-    clientId: string,
-    channels: readonly Channel[],
-    notHere: readonly Channel[],
-  ): { client: MqttClient; connected: Promise<void> } {
+  #subscriber(clientId: string, channels: readonly Channel[], notHere: readonly Channel[]): GroupSubscriber {
+    return new GroupSubscriber({
+      url: this.#o.mqttUrl,
+      clientId,
+      username: this.#o.username,
+      password: this.#o.password,
+      filters: channels.map(allDevicesFilter),
+      // A channel moved to the other connection (an earlier version had one) is dropped from this session.
+      dropFilters: notHere.map(allDevicesFilter),
+      handle: (group) =>
+        this.#store(group).catch((error: unknown) => {
+          this.metrics.storeFailures.inc();
+          throw error;
+        }),
+      ...(this.#o.maxGroup ? { maxGroup: this.#o.maxGroup } : {}),
+      ...(this.#o.keepaliveSec ? { keepaliveSec: this.#o.keepaliveSec } : {}),
+      logger: this.#o.logger,
+    });
+  }
+
+  #publisher(clientId: string): MqttClient {
     const client = mqtt.connect(this.#o.mqttUrl, {
       protocolVersion: 4,
       clientId,
       username: this.#o.username,
       password: this.#o.password,
-      clean: false, // the broker keeps QoS 1 messages for us while we are away
+      clean: false, // alert changes not yet acknowledged are sent again after a reconnect
       reconnectPeriod: 1_000,
       connectTimeout: 10_000,
     });
-    client.handleMessage = (packet, done) => {
-      // The PUBACK (and with it the next message) waits for the next turn of the event loop. MQTT.js
-      // otherwise runs a whole socket read of messages on process.nextTick and promise jobs, which
-      // come before any I/O: under a steady stream the InfluxDB writer's requests waited ~1 s per
-      // batch (80 ms once the stream stopped) and the queue grew at 36,000 points/s while 2,400 were
-      // written. Yielding here lets the writer's I/O in between messages (npm run bench -- --parts ingest).
-      this.#handle(packet).then(
-        () => setImmediate(done),
-        (error: unknown) => {
-          // Not acknowledged: drop the connection so the broker redelivers from our session.
-          this.#o.logger.error(
-            { error: String(error), clientId },
-            'could not store a message; reconnecting without acknowledging it',
-          );
-          client.stream.destroy();
-        },
-      );
-    };
     client.on('error', (error) =>
       this.#warn(`mqtt-error:${clientId}`, { error: error.message, clientId }, 'MQTT error'),
     );
     client.on('offline', () => this.#warn(`mqtt-offline:${clientId}`, { clientId }, 'broker unreachable; retrying'));
-    const connected = new Promise<void>((resolve) => {
-      client.on('connect', () => {
-        // Subscribing again is harmless and repairs a session the broker lost; a channel moved to the
-        // other connection (an earlier version had one) is dropped from this session.
-        if (notHere.length > 0) client.unsubscribe(notHere.map(allDevicesFilter));
-        client.subscribe(channels.map(allDevicesFilter), { qos: 1 }, (error) => {
-          if (error) this.#o.logger.error({ error: error.message, clientId }, 'subscribe failed');
-        });
-        this.#o.logger.info({ url: this.#o.mqttUrl, clientId }, 'connected to broker');
-        resolve();
-      });
-    });
-    return { client, connected };
+    return client;
   }
 
   /** Disconnects (unacknowledged messages stay with the broker), lets the writer finish its batch. */
   async stop(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopping.abort();
     this.#live.close();
-    await Promise.all(
-      this.#clients.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve()))),
-    );
+    const alertClient = this.#alertClient;
+    await Promise.all([
+      ...this.#subscribers.map((s) => s.stop()),
+      ...(alertClient ? [new Promise<void>((resolve) => alertClient.end(false, {}, () => resolve()))] : []),
+    ]);
     await this.#writer.stop();
     await this.alertService.stop();
     this.queue.close();
     this.alerts.close();
   }
 
-  async #handle(packet: IPublishPacket): Promise<void> {
+  /**
+   * Stores a group of messages: each is validated (a rejected one is counted, logged and still
+   * acknowledged), the points of all are appended in one commit, and the alert engine runs on each,
+   * in order. Resolves when the group may be acknowledged; a failure leaves all of it unacknowledged.
+   */
+  async #store(group: readonly Delivery[]): Promise<void> {
+    this.metrics.groupMessages.observe(group.length);
     const now = this.#now();
-    const parsed = parseDeviceMessage(packet.topic, Buffer.from(packet.payload), { now });
-    if (!parsed.ok) {
-      this.metrics.rejected.inc({ code: parsed.error.code });
-      this.#warn(
-        `rejected:${parsed.error.code}:${packet.topic}`,
-        { topic: packet.topic, code: parsed.error.code, reason: parsed.error.reason },
-        'message rejected',
-      );
-      return;
+    const accepted: Accepted[] = [];
+    const points: IPoint[] = [];
+    // Seqs taken earlier in this group: a message sent twice may come twice in one group.
+    const inGroup = new Set<string>();
+    const counts = new Map<Channel, number>();
+    for (const delivery of group) {
+      const one = this.#accept(delivery, now, inGroup, counts);
+      if (!one || one.points.length === 0) continue;
+      accepted.push(one.accepted);
+      for (const p of one.points) points.push(p);
     }
-    const message = parsed.value;
-    this.metrics.messages.inc({ channel: message.channel });
-    const patient = this.#o.registry.patientOf(message.deviceId);
-    if (!patient) {
-      this.metrics.rejected.inc({ code: 'unknown_device' });
-      this.#warn(
-        `unknown:${message.deviceId}`,
-        { deviceId: message.deviceId },
-        'message from a device that is not in the registry (revoked or deleted?); not stored',
-      );
-      return;
-    }
-    const { points, seqs, samples } = this.#pointsOf(message, { device: message.deviceId, patient }, now);
+    for (const [channel, n] of counts) this.metrics.messages.inc({ channel }, n);
     if (points.length === 0) return;
     if (this.queue.size + points.length > this.queue.capacity) {
       this.metrics.backpressure.inc();
@@ -262,15 +262,71 @@ export class Ingest {
         { queued: this.queue.size },
         'queue full: holding the broker until InfluxDB catches up',
       );
-      await this.queue.waitForRoom(points.length);
+      await this.queue.waitForRoom(points.length, this.#stopping.signal);
     }
     this.queue.append(points);
-    if (message.channel !== 'status') for (const seq of seqs) this.#seen.add(message.deviceId, message.channel, seq);
+    for (const { message, seqs } of accepted)
+      if (message.channel !== 'status') for (const seq of seqs) this.#seen.add(message.deviceId, message.channel, seq);
     this.metrics.pointsQueued.inc(points.length);
     this.metrics.queueDepth.set(this.queue.size);
     this.#writer.notify();
-    this.#live.add(patient, message.deviceId, samples, now);
-    this.#rules(message, patient, samples);
+    for (const { message, patient, samples } of accepted) {
+      this.#live.add(patient, message.deviceId, samples, now);
+      this.#rules(message, patient, samples);
+    }
+  }
+
+  /**
+   * Live values go at QoS 0: each message is superseded by the next ones and the pages load the last
+   * hour over HTTP, so neither the broker nor the web service keeps or acknowledges them; while the
+   * broker is away they are dropped, not queued (the web service shows the readings that follow).
+   */
+  #publishLive(payload: Buffer): void {
+    const client = this.#alertClient;
+    if (!client?.connected) return this.metrics.liveMessages.inc({ result: 'dropped' });
+    this.metrics.liveMessages.inc({ result: 'published' });
+    client.publish(liveValuesTopic(), payload, { qos: 0 }, (error) => {
+      if (error) this.#warn('live-publish', { error: error.message }, 'could not publish live values');
+    });
+  }
+
+  /** A message of a group: validated, its points (those not stored already), or undefined if rejected. */
+  #accept(
+    delivery: Delivery,
+    now: number,
+    inGroup: Set<string>,
+    counts: Map<Channel, number>,
+  ): { accepted: Accepted; points: IPoint[] } | undefined {
+    const parsed = parseDeviceMessage(delivery.topic, delivery.payload, { now });
+    if (!parsed.ok) {
+      this.metrics.rejected.inc({ code: parsed.error.code });
+      this.#warn(
+        `rejected:${parsed.error.code}:${delivery.topic}`,
+        { topic: delivery.topic, code: parsed.error.code, reason: parsed.error.reason },
+        'message rejected',
+      );
+      return undefined;
+    }
+    const message = parsed.value;
+    counts.set(message.channel, (counts.get(message.channel) ?? 0) + 1);
+    const patient = this.#o.registry.patientOf(message.deviceId);
+    if (!patient) {
+      this.metrics.rejected.inc({ code: 'unknown_device' });
+      this.#warn(
+        `unknown:${message.deviceId}`,
+        { deviceId: message.deviceId },
+        'message from a device that is not in the registry (revoked or deleted?); not stored',
+      );
+      return undefined;
+    }
+    const seen = (channel: Channel, seq: number): boolean => {
+      const key = `${message.deviceId}/${channel}/${seq}`;
+      if (this.#seen.has(message.deviceId, channel, seq) || inGroup.has(key)) return true;
+      inGroup.add(key);
+      return false;
+    };
+    const { points, seqs, samples } = this.#pointsOf(message, { device: message.deviceId, patient }, now, seen);
+    return { accepted: { message, patient, seqs, samples }, points };
   }
 
   /**
@@ -302,35 +358,24 @@ export class Ingest {
 
   #publishAlert(alert: AlertView): void {
     // QoS 1, queued by MQTT.js while the broker is away; the web service also catches up over HTTP.
-    this.#alarmClient?.publish(patientAlertsTopic(alert.patientId), JSON.stringify(alert), { qos: 1 }, (error) => {
+    this.#alertClient?.publish(patientAlertsTopic(alert.patientId), JSON.stringify(alert), { qos: 1 }, (error) => {
       if (error) this.#warn('alert-publish', { error: error.message }, 'could not publish an alert change');
     });
   }
 
   /**
-   * Live values go at QoS 0 on the readings connection: each message is superseded by the next ones
-   * and the pages load the last hour over HTTP, so neither the broker nor the web service keeps or
-   * acknowledges them; while the broker is away they are dropped, not queued (the web service shows
-   * the readings that follow).
+   * The points to store for a message, and the seqs they carry (remembered once stored); `seen` says
+   * whether a seq is stored already or taken earlier in the group, and takes it otherwise.
    */
-  #publishLive(payload: Buffer): void {
-    const client = this.#readingsClient;
-    if (!client?.connected) return this.metrics.liveMessages.inc({ result: 'dropped' });
-    this.metrics.liveMessages.inc({ result: 'published' });
-    client.publish(liveValuesTopic(), payload, { qos: 0 }, (error) => {
-      if (error) this.#warn('live-publish', { error: error.message }, 'could not publish live values');
-    });
-  }
-
-  /** The points to store for a message, and the seqs they carry (remembered once stored). */
   #pointsOf(
     message: DeviceMessage,
     id: Identity,
     now: number,
+    seen: (channel: Channel, seq: number) => boolean,
   ): { points: IPoint[]; seqs: number[]; samples: VitalSample[] } {
     switch (message.channel) {
       case 'vitals': {
-        const fresh = message.samples.filter((s) => !this.#seen.has(id.device, 'vitals', s.seq));
+        const fresh = message.samples.filter((s) => !seen('vitals', s.seq));
         if (fresh.length < message.samples.length) this.metrics.duplicates.inc(message.samples.length - fresh.length);
         return {
           points: fresh.map((s) => vitalsPoint(id, s, message.backfill)),
@@ -340,7 +385,7 @@ export class Ingest {
       }
       case 'events': {
         const { event } = message;
-        if (this.#seen.has(id.device, 'events', event.seq)) {
+        if (seen('events', event.seq)) {
           this.metrics.duplicates.inc();
           return { points: [], seqs: [], samples: [] };
         }

@@ -17,7 +17,10 @@ const logger = createLogger('ingest');
 const config = readConfig(
   z
     .object({
-      MQTT_URL: env.url('mqtt://127.0.0.1:1883'),
+      // The ingest's own MQTT client speaks TCP and TLS (ingest/group-subscriber.ts).
+      MQTT_URL: z
+        .url({ protocol: /^mqtts?$/, error: 'must be an mqtt: or mqtts: URL' })
+        .default('mqtt://127.0.0.1:1883'),
       INGEST_MQTT_USERNAME: env.string('svc:ingest'),
       INGEST_MQTT_SECRET: z
         .string({

@@ -72,7 +72,18 @@ export function createIngestMetrics() {
     }),
     backpressure: new Counter({
       name: 'vigie_ingest_backpressure_waits_total',
-      help: 'times a message waited for room in the full queue',
+      help: 'times a group of messages waited for room in the full queue',
+      registers: [registry],
+    }),
+    groupMessages: new Histogram({
+      name: 'vigie_ingest_group_messages',
+      help: 'messages stored and acknowledged together (how far the ingest reads ahead of its commits)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers: [registry],
+    }),
+    storeFailures: new Counter({
+      name: 'vigie_ingest_store_failures_total',
+      help: 'groups of messages that could not be stored (not acknowledged: the broker delivers them again)',
       registers: [registry],
     }),
     batchSeconds: new Histogram({

@@ -79,6 +79,22 @@ describe('DurableQueue', () => {
     queue.close();
   });
 
+  it('reads the appends after a batch in flight, and removes the oldest batch first', () => {
+    const { queue } = open();
+    queue.append([point(1), point(2)]);
+    queue.append([point(3)]);
+    queue.append([point(4), point(5)]);
+    const first = queue.peek(2);
+    const second = queue.peek(2, first.at(-1)!.id);
+    expect(first.map((i) => i.point.fields?.hr)).toEqual([1, 2]);
+    expect(second.map((i) => i.point.fields?.hr)).toEqual([3, 4, 5]);
+    expect(queue.peek(2, second.at(-1)!.id)).toEqual([]);
+    queue.remove(first);
+    expect(queue.size).toBe(3);
+    expect(queue.peek(10).map((i) => i.point.fields?.hr)).toEqual([3, 4, 5]);
+    queue.close();
+  });
+
   it('carries over a queue written one row per point by an earlier version', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
     dirs.push(dir);

@@ -3,8 +3,8 @@
  * reading here before acknowledging it, and the writer drains it in order; a restart replays what was
  * not yet written. When it is full, append waits (back-pressure) instead of dropping.
  *
- * One row per append (a message's points, as JSON): one INSERT per message rather than one per
- * point, and the writer reads whole rows. Profiled under load, one row per point with a schema check
+ * One row per append (the points of a group of messages, as JSON): one INSERT and one commit per
+ * group rather than one per point or per message, and the writer reads whole rows. Profiled under load, one row per point with a schema check
  * on every read took 40 % of the ingest's CPU. The rows are written only by this class, so they are
  * read back without a schema check.
  */
@@ -59,7 +59,7 @@ export class DurableQueue {
   readonly capacity: number;
   readonly #db: Database.Database;
   readonly #insert: Database.Statement<[string, number]>;
-  readonly #rows: Database.Statement<[], { id: number; points: string }>;
+  readonly #rows: Database.Statement<[number], { id: number; points: string }>;
   readonly #countUpTo: Database.Statement<[number], { n: number }>;
   readonly #deleteUpTo: Database.Statement<[number]>;
   readonly #insertDead: Database.Statement<[string, string, number]>;
@@ -80,7 +80,7 @@ export class DurableQueue {
       migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS },
     });
     this.#insert = this.#db.prepare('INSERT INTO appends (points, n) VALUES (?, ?)');
-    this.#rows = this.#db.prepare('SELECT id, points FROM appends ORDER BY id');
+    this.#rows = this.#db.prepare('SELECT id, points FROM appends WHERE id > ? ORDER BY id');
     this.#countUpTo = this.#db.prepare('SELECT coalesce(sum(n), 0) AS n FROM appends WHERE id <= ?');
     this.#deleteUpTo = this.#db.prepare('DELETE FROM appends WHERE id <= ?');
     // A point refused again after a retry of its batch is recorded once.
@@ -106,15 +106,38 @@ export class DurableQueue {
     return this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM dead_letters').get()?.n ?? 0;
   }
 
-  /** Resolves once there is room for `count` more points (immediately if there is). */
-  async waitForRoom(count = 1): Promise<void> {
+  /**
+   * Resolves once there is room for `count` more points (immediately if there is); rejects with
+   * QueueClosedError when the queue closes or `signal` aborts (its owner stops) first.
+   */
+  async waitForRoom(count = 1, signal?: AbortSignal): Promise<void> {
     while (this.#size + count > this.capacity && this.#size > 0) {
-      if (this.#closed) throw new QueueClosedError('queue closed');
-      await new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+      if (this.#closed || signal?.aborted) throw new QueueClosedError('queue closed');
+      await new Promise<void>((resolve, reject) => {
+        const abort = () => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          reject(new QueueClosedError('stopping'));
+        };
+        const waiter = {
+          resolve: () => {
+            signal?.removeEventListener('abort', abort);
+            resolve();
+          },
+          reject: (e: Error) => {
+            signal?.removeEventListener('abort', abort);
+            reject(e);
+          },
+        };
+        this.#waiters.push(waiter);
+        signal?.addEventListener('abort', abort, { once: true });
+      });
     }
   }
 
-  /** Appends points as one row; durable when it returns. */
+  /**
+   * Appends points as one row, in one transaction: durable when it returns. The ingest appends the
+   * points of a whole group of messages at once (one commit for all of them).
+   */
   append(points: readonly IPoint[]): void {
     if (this.#closed) throw new QueueClosedError('queue closed');
     if (points.length === 0) return;
@@ -122,10 +145,13 @@ export class DurableQueue {
     this.#size += points.length;
   }
 
-  /** The oldest points, in order, whole appends only: at least `limit` if there are as many. */
-  peek(limit: number): QueuedPoint[] {
+  /**
+   * The oldest points, in order, whole appends only: at least `limit` if there are as many. `after`:
+   * those of the appends after that one (the writer reads the next batch while one is in flight).
+   */
+  peek(limit: number, after = 0): QueuedPoint[] {
     const out: QueuedPoint[] = [];
-    for (const row of this.#rows.iterate()) {
+    for (const row of this.#rows.iterate(after)) {
       for (const point of JSON.parse(row.points) as IPoint[]) out.push({ id: row.id, point });
       if (out.length >= limit) break; // leaving the loop ends the statement
     }
@@ -133,7 +159,7 @@ export class DurableQueue {
   }
 
   /**
-   * Removes points returned by the last peek (stored in InfluxDB, or in the dead letters) and, in the
+   * Removes the oldest points, returned by peek (stored in InfluxDB, or in the dead letters) and, in the
    * same transaction, records what the 1-minute downsample must redo from them (`late`) and the oldest
    * minute it holds only in memory (`openSince`).
    */
@@ -143,7 +169,7 @@ export class DurableQueue {
   ): void {
     const last = items.at(-1);
     if (!last) return;
-    // The writer is the only remover and peek returns the oldest rows, so they are exactly those <= last.id.
+    // The writer is the only remover and removes the oldest batch first, so it is exactly the rows <= last.id.
     const removed = this.#db.transaction(() => {
       const n = this.#countUpTo.get(last.id)?.n ?? 0;
       this.#deleteUpTo.run(last.id);

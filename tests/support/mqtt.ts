@@ -12,6 +12,14 @@ export function connect(url: string, options: IClientOptions): Promise<MqttClien
   return open(url, options, () => undefined);
 }
 
+/** Connects as a provisioned device: its id is its client id and its username. */
+export function connectDevice(
+  url: string,
+  device: { readonly deviceId: string; readonly secret: string },
+): Promise<MqttClient> {
+  return connect(url, { clientId: device.deviceId, username: device.deviceId, password: device.secret });
+}
+
 /**
  * Connects and collects every message from the first packet on. Use it to resume a persistent
  * session: the broker sends the session's queued messages right behind the CONNACK, and MQTT.js
