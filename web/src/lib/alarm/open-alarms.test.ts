@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertView } from '../../../../common/alert-api.ts';
-import { alarmPriority, alarmTitle, openAlarms } from './open-alarms.ts';
+import { alarmPriority, alarmTitle, bannerAlarms, BANNER_CAP, openAlarms, type Alarm } from './open-alarms.ts';
 
 const NOW = 1_700_000_000_000;
 
@@ -70,5 +70,37 @@ describe('alarmTitle', () => {
       '(2) URGENT — Chute — Jeanne Martin',
     );
     expect(alarmTitle([], () => ({ priority: 'x', what: 'y' }))).toBeUndefined();
+  });
+});
+
+describe('bannerAlarms', () => {
+  const alarms = (n: number): Alarm[] =>
+    openAlarms(
+      Array.from({ length: n }, (_, i) => ({
+        name: `Patient ${i + 1}`,
+        alerts: [alert({ id: i + 1, priority: i % 2 ? 'medium' : 'high', openedAt: NOW - 1000 * (n - i) })],
+      })),
+      NOW,
+    );
+  it.each([
+    [0, 0, 0],
+    [1, 1, 0],
+    [BANNER_CAP, BANNER_CAP, 0],
+    [BANNER_CAP + 1, BANNER_CAP + 1, 0], // "and 1 more" would take the room of the alarm itself
+    [BANNER_CAP + 2, BANNER_CAP, 2],
+    [53, BANNER_CAP, 53 - BANNER_CAP],
+  ])('of %i open alarms shows %i and leaves %i to the feed', (n, shown, more) => {
+    const all = alarms(n);
+    const banner = bannerAlarms(all);
+    expect([banner.shown.length, banner.more.length]).toEqual([shown, more]);
+    expect([...banner.shown, ...banner.more]).toEqual(all);
+  });
+  it('shows the most urgent first, then the oldest', () => {
+    const { shown } = bannerAlarms(alarms(8));
+    expect(shown.map((a) => [a.alert.priority, a.patientName])).toEqual([
+      ['high', 'Patient 1'],
+      ['high', 'Patient 3'],
+      ['high', 'Patient 5'],
+    ]);
   });
 });

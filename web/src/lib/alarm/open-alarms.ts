@@ -27,6 +27,19 @@ export function openAlarms(rows: ReadonlyArray<{ name: string; alerts: readonly 
     .sort((x, y) => RANK[x.alert.priority] - RANK[y.alert.priority] || x.alert.openedAt - y.alert.openedAt);
 }
 
+/**
+ * How many alarms the banner shows: the most urgent few, in openAlarms' order, so that a regional
+ * team's fifty alarms do not push the patient list out of sight. The rest are one line that leads to
+ * the alert feed; the sound, the title and the announcements still follow every open alarm.
+ */
+export const BANNER_CAP = 3;
+
+/** The alarms the banner shows and how many it leaves to the feed (never a line for just one). */
+export function bannerAlarms(alarms: readonly Alarm[], cap = BANNER_CAP): { shown: Alarm[]; more: Alarm[] } {
+  if (alarms.length <= cap + 1) return { shown: [...alarms], more: [] };
+  return { shown: alarms.slice(0, cap), more: alarms.slice(cap) };
+}
+
 /** The pattern to sound: the most urgent alarm's. */
 export function alarmPriority(alarms: readonly Alarm[]): AlarmPriority | null {
   return alarms[0]?.alert.priority ?? null;
