@@ -858,6 +858,7 @@ const fr = {
   'alarm.more.other': 'Et {count} autres alarmes',
   'alarm.more.high.one': 'dont 1 urgente',
   'alarm.more.high.other': 'dont {count} urgentes',
+  'alarm.more.high.all': 'toutes urgentes',
   'alarm.more.show': 'voir toutes les alertes',
 } as const;
 
@@ -1713,6 +1714,7 @@ const en: Record<MessageKey, string> = {
   'alarm.more.other': 'And {count} more alarms',
   'alarm.more.high.one': '1 urgent',
   'alarm.more.high.other': '{count} urgent',
+  'alarm.more.high.all': 'all urgent',
   'alarm.more.show': 'see all alerts',
 };
 

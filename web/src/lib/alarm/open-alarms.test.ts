@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertView } from '../../../../common/alert-api.ts';
-import { alarmPriority, alarmTitle, bannerAlarms, BANNER_CAP, openAlarms, type Alarm } from './open-alarms.ts';
+import {
+  alarmPriority,
+  alarmTitle,
+  bannerAlarms,
+  BANNER_CAP,
+  moreAlarmsText,
+  openAlarms,
+  type Alarm,
+} from './open-alarms.ts';
+import { translate } from '../i18n.ts';
 
 const NOW = 1_700_000_000_000;
 
@@ -102,5 +111,24 @@ describe('bannerAlarms', () => {
       ['high', 'Patient 3'],
       ['high', 'Patient 5'],
     ]);
+  });
+});
+
+describe('moreAlarmsText', () => {
+  const of = (priorities: string): Alarm[] =>
+    [...priorities].map((p, i) => ({
+      alert: alert({ id: i, priority: p === 'h' ? 'high' : 'medium' }) as Alarm['alert'],
+      patientName: `Patient ${i}`,
+    }));
+  it.each([
+    ['m', 'Et 1 autre alarme', 'And 1 more alarm'],
+    ['h', 'Et 1 autre alarme, dont 1 urgente', 'And 1 more alarm, 1 urgent'],
+    ['mmmmm', 'Et 5 autres alarmes', 'And 5 more alarms'],
+    ['hmmmm', 'Et 5 autres alarmes, dont 1 urgente', 'And 5 more alarms, 1 urgent'],
+    ['hhmmm', 'Et 5 autres alarmes, dont 2 urgentes', 'And 5 more alarms, 2 urgent'],
+    ['hhhhh', 'Et 5 autres alarmes, toutes urgentes', 'And 5 more alarms, all urgent'],
+  ])('says %s in French and English', (priorities, fr, en) => {
+    expect(moreAlarmsText(of(priorities), (key, params) => translate('fr', key, params))).toBe(fr);
+    expect(moreAlarmsText(of(priorities), (key, params) => translate('en', key, params))).toBe(en);
   });
 });
