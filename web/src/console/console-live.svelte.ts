@@ -12,6 +12,7 @@ import type { ErrorCode } from '../../../common/errors.ts';
 import { ApiError, call, type ClientErrorCode } from '../lib/api.ts';
 import { READING_NAMES } from '../../../devices/limits.ts';
 import { StableOrder } from './order.ts';
+import { i18n } from '../lib/lang.svelte.ts';
 import { News2Window } from '../../../ingest/rules/news2-window.ts';
 import { addReadings, news2Of } from '../../news2-view.ts';
 import { connectLive, type LiveConnection } from '../lib/live-connection.ts';
@@ -194,7 +195,7 @@ export class ConsoleLive {
     this.#frame = requestAnimationFrame(() => {
       this.#frame = 0;
       if (this.#resort) {
-        this.#order = this.#stable.sort(this.#byId.values()).map((r) => r.id);
+        this.#order = this.#stable.sort(this.#byId.values(), i18n.lang).map((r) => r.id);
         this.#resort = false;
       }
       this.rows = this.#order.map((id) => this.#byId.get(id)!);

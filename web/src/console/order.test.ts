@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BAND_HOLD_MS, matches, news2Band, rowOrder, StableOrder, type Band } from './order.ts';
+import { BAND_HOLD_MS, compareNames, matches, news2Band, rowOrder, StableOrder, type Band } from './order.ts';
 import type { ConsoleRow, News2View } from '../../api/schemas.ts';
 import type { AlertView } from '../../../common/alert-api.ts';
 
@@ -55,6 +55,24 @@ describe('patient list order', () => {
       'Bob',
       'Ines', // 0
       'Paul', // no reading
+    ]);
+  });
+  it.each(['fr', 'en'] as const)('sorts names with numbers by their value, in %s', (lang) => {
+    const names = ['Alerte 10', 'alerte 2', 'Alerte 1', 'Élise', 'Eve', 'Alerte 21', 'Alerte 3'];
+    expect([...names].sort((a, b) => compareNames(a, b, lang))).toEqual([
+      'Alerte 1',
+      'alerte 2',
+      'Alerte 3',
+      'Alerte 10',
+      'Alerte 21',
+      'Élise',
+      'Eve',
+    ]);
+    const rows = ['Patient 10', 'Patient 9', 'Patient 100'].map((n) => row(n, [], 0));
+    expect(rows.sort((a, b) => rowOrder(a, b, undefined, lang)).map((r) => r.name)).toEqual([
+      'Patient 9',
+      'Patient 10',
+      'Patient 100',
     ]);
   });
   it('lists an alert nobody has acknowledged before one of the same priority in hand', () => {

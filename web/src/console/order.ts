@@ -6,9 +6,18 @@
  */
 import type { ConsoleRow, News2View } from '../../api/schemas.ts';
 import { assertNever } from '../../../devices/ble/assert-never.ts';
+import type { Lang } from '../lib/i18n.ts';
 
 const RANK = { high: 3, medium: 2, low: 1 } as const;
-const collator = new Intl.Collator('fr');
+/** Names in the page's language, numbers by value: "Alerte 2" before "Alerte 10". */
+const COLLATORS: Readonly<Record<Lang, Intl.Collator>> = {
+  fr: new Intl.Collator('fr', { numeric: true }),
+  en: new Intl.Collator('en', { numeric: true }),
+};
+
+export function compareNames(a: string, b: string, lang: Lang): number {
+  return COLLATORS[lang].compare(a, b);
+}
 
 /**
  * How long a new NEWS2 band must last before the list moves the patient. Home readings are noisy: a
@@ -49,14 +58,18 @@ function alertRank(row: Pick<ConsoleRow, 'alerts'>): number {
   return worst * 2 + (waiting ? 1 : 0);
 }
 
-/** `band`: the band the order uses for a row (StableOrder's held band; the row's own by default). */
+/**
+ * `band`: the band the order uses for a row (StableOrder's held band; the row's own by default);
+ * `lang`: the page's language, whose collation orders the names.
+ */
 export function rowOrder(
   a: ConsoleRow,
   b: ConsoleRow,
   band: (row: ConsoleRow) => Band = (r) => news2Band(r.news2),
+  lang: Lang = 'fr',
 ): number {
   return (
-    alertRank(b) - alertRank(a) || BANDS.indexOf(band(b)) - BANDS.indexOf(band(a)) || collator.compare(a.name, b.name)
+    alertRank(b) - alertRank(a) || BANDS.indexOf(band(b)) - BANDS.indexOf(band(a)) || compareNames(a.name, b.name, lang)
   );
 }
 
@@ -114,8 +127,8 @@ export class StableOrder {
     }
   }
 
-  sort<R extends ConsoleRow>(rows: Iterable<R>): R[] {
-    return [...rows].sort((a, b) => rowOrder(a, b, (r) => this.band(r.id)));
+  sort<R extends ConsoleRow>(rows: Iterable<R>, lang: Lang = 'fr'): R[] {
+    return [...rows].sort((a, b) => rowOrder(a, b, (r) => this.band(r.id), lang));
   }
 
   #adoptIfHeld(id: string, pending: { band: Band; since: number }): boolean {

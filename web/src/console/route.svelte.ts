@@ -34,3 +34,6 @@ class Router {
 }
 
 export const router = new Router();
+
+/** The alert feed's element on the list view, where the alarm banner's "and N more" line leads. */
+export const FEED_ID = 'alert-feed';

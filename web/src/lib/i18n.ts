@@ -853,6 +853,13 @@ const fr = {
   'live.marker': 'En direct',
   'live.explain':
     'Quelqu’un suit ce patient en ce moment : sa montre envoie chaque mesure dès qu’elle est prise, au lieu d’un envoi groupé toutes les 10 secondes.',
+  // ANCHOR many open alarms: the banner shows the most urgent few, a line leads to all the others
+  'alarm.more.one': 'Et 1 autre alarme',
+  'alarm.more.other': 'Et {count} autres alarmes',
+  'alarm.more.high.one': 'dont 1 urgente',
+  'alarm.more.high.other': 'dont {count} urgentes',
+  'alarm.more.high.all': 'toutes urgentes',
+  'alarm.more.show': 'voir toutes les alertes',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -1702,6 +1709,13 @@ const en: Record<MessageKey, string> = {
   'live.marker': 'Live',
   'live.explain':
     'Someone is following this patient right now: their watch sends each reading as it is taken, instead of a batch every 10 seconds.',
+  // ANCHOR many open alarms: the banner shows the most urgent few, a line leads to all the others
+  'alarm.more.one': 'And 1 more alarm',
+  'alarm.more.other': 'And {count} more alarms',
+  'alarm.more.high.one': '1 urgent',
+  'alarm.more.high.other': '{count} urgent',
+  'alarm.more.high.all': 'all urgent',
+  'alarm.more.show': 'see all alerts',
 };
 
 export const LANGS = ['fr', 'en'] as const;
