@@ -255,7 +255,10 @@ export class Ingest {
     }
     for (const [channel, n] of counts) this.metrics.messages.inc({ channel }, n);
     if (points.length === 0) return;
-    if (this.queue.size + points.length > this.queue.capacity) {
+    // Device events (falls, SOS: the alarm connection) never wait for room: they are few, and a full
+    // queue of readings (InfluxDB slow or stopped) must not hold an alarm back from the alert engine.
+    const readings = accepted.some((a) => a.message.channel !== 'events');
+    if (readings && this.queue.size + points.length > this.queue.capacity) {
       this.metrics.backpressure.inc();
       this.#warn(
         'backpressure',

@@ -353,6 +353,31 @@ describe('ingest into InfluxDB', () => {
     await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(120), 30_000);
   });
 
+  it('raises a fall at once while the queue of readings is full and holding the broker', async () => {
+    await t.ingest.stop();
+    t.ingest = await startTestIngest(t.broker, t.influx, { bufferCapacity: 50, batchSize: 20 });
+    const reader = await watch();
+    const faller = await watch();
+    await t.influx.stop();
+    const t0 = Date.now() - 60_000;
+    const sending = (async () => {
+      for (let seq = 0; seq < 120; seq += 1) await reader.send({ ts: t0 + seq * 100, seq, hr: 80 });
+    })();
+    await eventually(async () =>
+      expect((await t.ingest.metrics.backpressure.get()).values[0]?.value).toBeGreaterThan(0),
+    );
+    await faller.send({ ts: Date.now(), seq: 1, type: 'fall', confidence: 0.9 });
+    // The alert engine has it while the readings still wait for InfluxDB.
+    await eventually(() =>
+      expect(t.ingest.alertService.list([faller.device.patientId]).map((a) => a.kind)).toEqual(['fall']),
+    );
+    expect(t.ingest.queue.size).toBeGreaterThanOrEqual(50);
+    await t.influx.start();
+    await sending;
+    await eventually(async () => expect(await t.influx.count('vitals', reader.device.deviceId)).toBe(120), 30_000);
+    await eventually(async () => expect(await t.influx.count('events', faller.device.deviceId)).toBe(1), 30_000);
+  });
+
   it('moves a point InfluxDB refuses for good to the dead letters, and stores the rest of its batch', async () => {
     const { device, send } = await watch();
     // Someone wrote hr as a string first into the shard of ten days ago: InfluxDB now refuses float hr
