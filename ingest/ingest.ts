@@ -73,6 +73,9 @@ interface Accepted {
   readonly samples: readonly VitalSample[];
 }
 
+/** Live values waiting in their socket beyond which new ones are dropped (the broker is behind). */
+const LIVE_BACKLOG_BYTES = 1 << 20;
+
 export class Ingest {
   readonly metrics: IngestMetrics = createIngestMetrics();
   readonly queue: DurableQueue;
@@ -85,11 +88,13 @@ export class Ingest {
   readonly #seen = new SeqWindow();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
   #subscribers: GroupSubscriber[] = [];
-  /**
-   * The connection on which alert changes leave (QoS 1, queued by MQTT.js while the broker is away),
-   * and live values (QoS 0).
-   */
+  /** The connection on which alert changes leave (QoS 1, queued by MQTT.js while the broker is away). */
   #alertClient: MqttClient | undefined;
+  /**
+   * The connection of live values, apart: under overload the broker reads the ingest's sockets
+   * slowly, and alert changes must not queue behind megabytes of live values.
+   */
+  #liveClient: MqttClient | undefined;
   readonly #live: LiveValuesCoalescer;
   /** Aborts a wait for room in the queue when the service stops. */
   readonly #stopping = new AbortController();
@@ -177,6 +182,7 @@ export class Ingest {
     const alarms = this.#subscriber(`${this.#o.clientId}-alarms`, ['events'], []);
     this.#subscribers = [readings, alarms];
     this.#alertClient = this.#publisher(`${this.#o.clientId}-alerts`);
+    this.#liveClient = this.#publisher(`${this.#o.clientId}-live`);
     await Promise.all([readings.start(), alarms.start()]);
   }
 
@@ -223,10 +229,10 @@ export class Ingest {
     this.#closed = true;
     this.#stopping.abort();
     this.#live.close();
-    const alertClient = this.#alertClient;
+    const publishers = [this.#alertClient, this.#liveClient].filter((c) => c !== undefined);
     await Promise.all([
       ...this.#subscribers.map((s) => s.stop()),
-      ...(alertClient ? [new Promise<void>((resolve) => alertClient.end(false, {}, () => resolve()))] : []),
+      ...publishers.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve()))),
     ]);
     await this.#writer.stop();
     await this.alertService.stop();
@@ -282,11 +288,13 @@ export class Ingest {
   /**
    * Live values go at QoS 0: each message is superseded by the next ones and the pages load the last
    * hour over HTTP, so neither the broker nor the web service keeps or acknowledges them; while the
-   * broker is away they are dropped, not queued (the web service shows the readings that follow).
+   * broker is away, or reads them more slowly than they come (more than LIVE_BACKLOG_BYTES waiting
+   * in the socket), they are dropped, not queued (the web service shows the readings that follow).
    */
   #publishLive(payload: Buffer): void {
-    const client = this.#alertClient;
-    if (!client?.connected) return this.metrics.liveMessages.inc({ result: 'dropped' });
+    const client = this.#liveClient;
+    if (!client?.connected || client.stream.writableLength > LIVE_BACKLOG_BYTES)
+      return this.metrics.liveMessages.inc({ result: 'dropped' });
     this.metrics.liveMessages.inc({ result: 'published' });
     client.publish(liveValuesTopic(), payload, { qos: 0 }, (error) => {
       if (error) this.#warn('live-publish', { error: error.message }, 'could not publish live values');
