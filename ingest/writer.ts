@@ -24,7 +24,6 @@ export interface WriterOptions {
 }
 
 const MAX_BACKOFF_MS = 5_000;
-const MAX_IN_FLIGHT = 2;
 /** A device's minute is written once it has been quiet this long after the minute's end. */
 const QUIET_MS = 2 * 60_000;
 const HOUR_MS = 3_600_000;
@@ -68,7 +67,7 @@ export class BatchWriter {
     this.#wake?.();
   }
 
-  /** Stops after the batches in flight and writes the minutes still open; what remains stays queued on disk. */
+  /** Stops after the batch in progress and writes the minutes still open; what remains stays queued on disk. */
   async stop(): Promise<void> {
     this.#running = false;
     this.#wake?.();
@@ -76,52 +75,22 @@ export class BatchWriter {
     if (this.#databaseReady && (await this.#writeMinutes(this.#rollup.drain()))) this.#o.queue.setRollupMark(null);
   }
 
-  /**
-   * Up to two batches are in flight: InfluxDB stores one while the next is read from the queue and
-   * turned into line protocol here. One at a time, each side waited for the other and influxd stayed
-   * at ~30 % of a core while the queue grew (npm run bench -- --parts ingest). Batches are removed from
-   * the queue oldest first, each once it and every batch before it are written, and the minute roll-up
-   * takes them in that order; after a failure every batch still queued is written again (InfluxDB
-   * stores a point written twice once: schema.pointTime).
-   */
   async #run(): Promise<void> {
     let failures = 0;
-    const inFlight: Array<{
-      batch: QueuedPoint[];
-      refused: Set<QueuedPoint>;
-      started: number;
-      result: Promise<unknown>;
-    }> = [];
-    const { queue, batchSize, maxDelayMs } = this.#o;
-    const waiting = () => queue.size - inFlight.reduce((n, f) => n + f.batch.length, 0);
-    while (this.#running || inFlight.length > 0) {
-      if (this.#running && inFlight.length === 0) {
-        if (queue.size === 0) await this.#sleep(60_000, () => queue.size > 0);
-        if (queue.size > 0 && queue.size < batchSize) await this.#sleep(maxDelayMs, () => queue.size >= batchSize);
-        if (!this.#running) break;
-        if (queue.size === 0) continue;
-      }
-      if (this.#running && inFlight.length < MAX_IN_FLIGHT && (inFlight.length === 0 || waiting() >= batchSize)) {
-        const batch = queue.peek(batchSize, inFlight.at(-1)?.batch.at(-1)?.id ?? 0);
-        if (batch.length > 0) {
-          const refused = new Set<QueuedPoint>();
-          const result = this.#send(batch, refused).then(
-            () => undefined,
-            (e: unknown) => e ?? 'failed',
-          );
-          inFlight.push({ batch, refused, started: performance.now(), result });
-          continue;
-        }
-      }
-      const oldest = inFlight.shift();
-      if (!oldest) continue;
-      const error = await oldest.result;
-      if (error === undefined) {
-        const { batch, refused } = oldest;
+    while (this.#running) {
+      const { queue, batchSize, maxDelayMs } = this.#o;
+      if (queue.size === 0) await this.#sleep(60_000, () => queue.size > 0);
+      if (queue.size > 0 && queue.size < batchSize) await this.#sleep(maxDelayMs, () => queue.size >= batchSize);
+      if (!this.#running) break;
+      if (queue.size === 0) continue;
+      const batch = queue.peek(batchSize);
+      const started = performance.now();
+      try {
+        const refused = new Set<QueuedPoint>();
+        await this.#send(batch, refused);
         const rolled = this.#rollup.add(batch.filter((i) => !refused.has(i)).map((i) => i.point));
         const now = this.#now();
-        const drained = inFlight.length === 0 && queue.size === batch.length;
-        const quiet = this.#rollup.due(drained ? now : Math.min(now, this.#rollup.newestMs));
+        const quiet = this.#rollup.due(queue.size === batch.length ? now : Math.min(now, this.#rollup.newestMs));
         const minutes = [...rolled.minutes, ...quiet];
         queue.remove(batch, {
           late: [...rolled.late, ...beyondHourQuery(minutes, now)],
@@ -129,24 +98,21 @@ export class BatchWriter {
         });
         if (await this.#writeMinutes(minutes)) queue.setRollupMark(this.#rollup.oldestOpen());
         this.#o.metrics.pointsWritten.inc(batch.length);
-        this.#o.metrics.batchSeconds.observe((performance.now() - oldest.started) / 1000);
+        this.#o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
         this.#o.metrics.queueDepth.set(queue.size);
         if (failures > 0) this.#o.logger.info({ failures, queued: queue.size }, 'InfluxDB writes resumed');
         failures = 0;
         if (queue.size === 0 || this.#now() - this.#lateAt >= LATE_EVERY_MS) await this.#downsampleLate();
-        continue;
-      }
-      // The batches behind it stay queued too (their roll-up not taken): let them finish, then start again from the oldest.
-      await Promise.all(inFlight.splice(0).map((f) => f.result));
-      failures += 1;
-      this.#o.metrics.writeFailures.inc();
-      this.#warn(
-        'write-failed',
-        { error: errorMessage(error), queued: queue.size, failures },
-        'InfluxDB write failed; the batch stays queued and will be retried',
-      );
-      if (this.#running)
+      } catch (error) {
+        failures += 1;
+        this.#o.metrics.writeFailures.inc();
+        this.#warn(
+          'write-failed',
+          { error: errorMessage(error), queued: queue.size, failures },
+          'InfluxDB write failed; the batch stays queued and will be retried',
+        );
         await this.#sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 6)), () => !this.#running);
+      }
     }
   }
 
