@@ -25,3 +25,19 @@ it('gives an empty history, not a refusal, before the first reading has made the
     expect(body).toMatchObject({ range, ts: [] });
   }
 });
+
+it('gives an empty history while the ingest is still making the retention policies', async () => {
+  const { device } = await s.senior('Paul Martin');
+  // The database exists with its raw policy only: the moment between the ingest's two statements.
+  const influx = createInflux(t.influx.url, t.influx.access);
+  if (!(await influx.getDatabaseNames()).includes(DATABASE))
+    await influx.query(`CREATE DATABASE "${DATABASE}" WITH DURATION 90d REPLICATION 1 NAME "raw"`, { method: 'POST' });
+  expect((await influx.showRetentionPolicies(DATABASE)).map((rp) => rp.name)).toEqual(['raw']);
+  for (const range of ['24h', '30d']) {
+    const res = await fetch(`${s.webUrl}/api/console/patients/${device.patientId}/history?range=${range}&points=100`, {
+      headers: { authorization: `Bearer ${s.staffToken}` },
+    });
+    expect(res.status, range).toBe(200);
+    expect((await res.json()) as object).toMatchObject({ range, ts: [] });
+  }
+});

@@ -37,36 +37,42 @@ async function twoSeniors() {
 }
 
 describe('live mode in the console, on a phone, a tablet and a desktop, in French and English', () => {
-  it('the patient page makes the watch live and says so; the list marks that patient only', async () => {
-    const { jeanne, paul, commands } = await twoSeniors();
-    const { cookie } = await s.clinician({ name: 'Dr Martin', email: 'martin@vigie.test' });
-    for (const { lang, locale } of LANGS) {
-      for (const screen of SCREENS) {
-        const page = await openPage({ url: `${s.webUrl}/console/#/patient/${jeanne}`, screen, locale, cookie });
-        await expect.poll(() => page.getByTestId('live-marker').textContent()).toBe(MESSAGES[lang]['live.marker']);
-        expect(await page.getByTestId('live-explain').textContent()).toBe(MESSAGES[lang]['live.explain']);
-        await looksRight(page, `live-mode-patient-${lang}-${screen.name}`);
-        await page.goto(`${s.webUrl}/console/#/`);
-        const row = (id: string) => page.locator(`[data-testid="patient-row"][data-patient="${id}"]`);
-        await expect
-          .poll(() => row(jeanne).getByTestId('live-marker').textContent())
-          .toBe(MESSAGES[lang]['live.marker']);
-        expect(await row(jeanne).getByTestId('live-marker').getAttribute('title')).toBe(MESSAGES[lang]['live.explain']);
-        expect(await row(paul).getByTestId('live-marker').count()).toBe(0);
-        expect(await row(paul).locator('th').textContent()).toBe('Paul Durand');
-        expect(await row(jeanne).locator('th').textContent()).toBe(
-          `Jeanne Dupont\u00a0${MESSAGES[lang]['live.marker']}`,
-        );
-        await looksRight(page, `live-mode-list-${lang}-${screen.name}`);
-        await page.context().close();
+  // One test per language: three screens each, with screenshots and axe (about 5 s alone).
+  it.each(LANGS)(
+    'the patient page makes the watch live and says so; the list marks that patient only ($lang)',
+    async ({ lang, locale }) => {
+      const { jeanne, paul, commands } = await twoSeniors();
+      const { cookie } = await s.clinician({ name: 'Dr Martin', email: `martin-${lang}@vigie.test` });
+      {
+        for (const screen of SCREENS) {
+          const page = await openPage({ url: `${s.webUrl}/console/#/patient/${jeanne}`, screen, locale, cookie });
+          await expect.poll(() => page.getByTestId('live-marker').textContent()).toBe(MESSAGES[lang]['live.marker']);
+          expect(await page.getByTestId('live-explain').textContent()).toBe(MESSAGES[lang]['live.explain']);
+          await looksRight(page, `live-mode-patient-${lang}-${screen.name}`);
+          await page.goto(`${s.webUrl}/console/#/`);
+          const row = (id: string) => page.locator(`[data-testid="patient-row"][data-patient="${id}"]`);
+          await expect
+            .poll(() => row(jeanne).getByTestId('live-marker').textContent())
+            .toBe(MESSAGES[lang]['live.marker']);
+          expect(await row(jeanne).getByTestId('live-marker').getAttribute('title')).toBe(
+            MESSAGES[lang]['live.explain'],
+          );
+          expect(await row(paul).getByTestId('live-marker').count()).toBe(0);
+          expect(await row(paul).locator('th').textContent()).toBe('Paul Durand');
+          expect(await row(jeanne).locator('th').textContent()).toBe(
+            `Jeanne Dupont\u00a0${MESSAGES[lang]['live.marker']}`,
+          );
+          await looksRight(page, `live-mode-list-${lang}-${screen.name}`);
+          await page.context().close();
+        }
       }
-    }
-    // The pages, opened one after another within the grace, kept the watch live: it was never told to stop.
-    await eventually(() => expect(commands.length).toBeGreaterThan(0));
-    expect(commands.map((m) => (JSON.parse(m.payload.toString()) as { seconds: number }).seconds)).toEqual(
-      commands.map(() => 120),
-    );
-  });
+      // The pages, opened one after another within the grace, kept the watch live: it was never told to stop.
+      await eventually(() => expect(commands.length).toBeGreaterThan(0));
+      expect(commands.map((m) => (JSON.parse(m.payload.toString()) as { seconds: number }).seconds)).toEqual(
+        commands.map(() => 120),
+      );
+    },
+  );
 
   it('the list drops the marker when the last viewer has gone and the grace has passed', async () => {
     const { jeanne } = await twoSeniors();

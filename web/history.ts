@@ -52,9 +52,10 @@ export async function readHistory(
     .query<Record<string, unknown>>(
       `SELECT ${select} FROM "${rp}"."vitals" WHERE "patient" = ${escape.stringLit(patientId)} AND time >= ${from}ms AND time <= ${now}ms GROUP BY time(${step}s) fill(null)`,
     )
-    // The ingest makes the database with the first reading: until then there is no history, not a fault.
+    // The ingest makes the database and then its retention policies with the first reading: until
+    // then there is no history, not a fault.
     .catch((error: unknown) => {
-      if (error instanceof Error && /database not found/.test(error.message)) return [];
+      if (error instanceof Error && /database not found|retention policy not found/.test(error.message)) return [];
       throw error;
     });
   const ts: number[] = [];
