@@ -183,7 +183,14 @@ export class Ingest {
     this.#subscribers = [readings, alarms];
     this.#alertClient = this.#publisher(`${this.#o.clientId}-alerts`);
     this.#liveClient = this.#publisher(`${this.#o.clientId}-live`);
-    await Promise.all([readings.start(), alarms.start()]);
+    // Started means every connection is up: an alert raised right after start leaves at once.
+    const connected = (client: MqttClient) =>
+      new Promise<void>((resolve) => {
+        if (client.connected) return resolve();
+        client.once('connect', () => resolve());
+        this.#stopping.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    await Promise.all([readings.start(), alarms.start(), connected(this.#alertClient), connected(this.#liveClient)]);
   }
 
   #subscriber(clientId: string, channels: readonly Channel[], notHere: readonly Channel[]): GroupSubscriber {

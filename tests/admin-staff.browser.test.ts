@@ -6,23 +6,14 @@
  * Screenshots go to tests/artifacts/.
  */
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
-import { accessibilityViolations, artifactPath, useBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { looksRight, useBrowser, LANGS, SCREENS } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
 const openPage = useBrowser({ media: 'absent' });
-
-async function looksRight(page: Page, shot: string): Promise<void> {
-  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${shot} fits`).toBe(
-    true,
-  );
-  expect(await accessibilityViolations(page), shot).toEqual([]);
-  await page.screenshot({ path: artifactPath(`${shot}.png`), fullPage: true });
-}
 
 async function adminCookie(): Promise<string> {
   const admin = await s.people.createPerson({ role: 'admin', name: 'Ada Admin', email: 'ada@ch.test' });
@@ -138,11 +129,11 @@ describe('staff accounts and care teams, for an administrator', () => {
         expect(await page.getByRole('heading', { level: 2 }).first().textContent()).toBe(
           MESSAGES[lang]['admin.staff.create'],
         );
-        await looksRight(page, `admin-staff-${lang}-${screen.name}`);
+        await looksRight(page, `admin-staff-${lang}-${screen.name}.png`);
         await page.getByTestId('admin-tab-teams').click();
         await expect.poll(() => page.getByTestId('team').count()).toBe(1);
         await expect.poll(() => page.getByTestId('team-patient').count()).toBe(1);
-        await looksRight(page, `admin-teams-${lang}-${screen.name}`);
+        await looksRight(page, `admin-teams-${lang}-${screen.name}.png`);
         await page.context().close();
       }
     }
@@ -164,14 +155,14 @@ describe('a home-care worker’s console', () => {
         expect(await page.getByTestId('hr').count()).toBe(0);
         expect(await page.getByTestId('call-from-alert').count()).toBe(0);
         expect(await page.getByText(MESSAGES[lang]['console.col.news2']).count()).toBe(0);
-        await looksRight(page, `homecare-console-${lang}-${screen.name}`);
+        await looksRight(page, `homecare-console-${lang}-${screen.name}.png`);
         await page.goto(`${s.webUrl}/console/#/patient/${device.patientId}`);
         await expect.poll(() => page.getByTestId('person').count()).toBeGreaterThanOrEqual(0);
         await expect.poll(() => page.getByRole('heading', { name: MESSAGES[lang]['console.people'] }).count()).toBe(1);
         expect(await page.getByRole('heading', { name: MESSAGES[lang]['console.charts'] }).count()).toBe(0);
         expect(await page.getByTestId('start-call').count()).toBe(0);
         expect(await page.locator('.notice.error').allTextContents()).toEqual([]);
-        await looksRight(page, `homecare-patient-${lang}-${screen.name}`);
+        await looksRight(page, `homecare-patient-${lang}-${screen.name}.png`);
         await page.context().close();
       }
     }

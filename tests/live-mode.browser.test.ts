@@ -6,11 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Page } from 'playwright-core';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { collect, eventually } from './support/mqtt.ts';
-import { accessibilityViolations, artifactPath, useBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { looksRight, useBrowser, LANGS, SCREENS } from './support/browser.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 import { deviceTopic } from '../devices/topics.ts';
 import { GRACE_MS } from '../web/live-mode.ts';
@@ -18,14 +17,6 @@ import { GRACE_MS } from '../web/live-mode.ts';
 const t = usePipeline();
 const s = useFamilyStack(t);
 const openPage = useBrowser({ media: 'absent' });
-
-async function looksRight(page: Page, shot: string): Promise<void> {
-  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${shot} fits`).toBe(
-    true,
-  );
-  expect(await accessibilityViolations(page), shot).toEqual([]);
-  await page.screenshot({ path: artifactPath(`${shot}.png`), fullPage: true });
-}
 
 /** Jeanne, whose watch listens to its commands, and Paul, whom nobody watches. */
 async function twoSeniors() {
@@ -48,7 +39,7 @@ describe('live mode in the console, on a phone, a tablet and a desktop, in Frenc
           const page = await openPage({ url: `${s.webUrl}/console/#/patient/${jeanne}`, screen, locale, cookie });
           await expect.poll(() => page.getByTestId('live-marker').textContent()).toBe(MESSAGES[lang]['live.marker']);
           expect(await page.getByTestId('live-explain').textContent()).toBe(MESSAGES[lang]['live.explain']);
-          await looksRight(page, `live-mode-patient-${lang}-${screen.name}`);
+          await looksRight(page, `live-mode-patient-${lang}-${screen.name}.png`);
           await page.goto(`${s.webUrl}/console/#/`);
           const row = (id: string) => page.locator(`[data-testid="patient-row"][data-patient="${id}"]`);
           await expect
@@ -62,7 +53,7 @@ describe('live mode in the console, on a phone, a tablet and a desktop, in Frenc
           expect(await row(jeanne).locator('th').textContent()).toBe(
             `Jeanne Dupont\u00a0${MESSAGES[lang]['live.marker']}`,
           );
-          await looksRight(page, `live-mode-list-${lang}-${screen.name}`);
+          await looksRight(page, `live-mode-list-${lang}-${screen.name}.png`);
           await page.context().close();
         }
       }

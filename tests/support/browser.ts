@@ -128,11 +128,20 @@ export const LANGS = [
 
 /**
  * What sticks out to the right of the viewport (the page must not scroll sideways): the innermost
- * such elements, as `tag.classes left-right "text"`; empty when the page fits.
+ * such elements, as `tag.classes left-right "text"`; empty when the page fits. An element inside a
+ * region that scrolls sideways within the viewport (the console's patient list on a phone, by
+ * design) does not stick out: that region clips it, and the person scrolls the region.
  */
 export function overflowing(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const out = (e: Element) => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+    const beyond = (e: Element) => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+    const clipped = (e: Element) => {
+      for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+        if (getComputedStyle(p).overflowX !== 'visible' && !beyond(p)) return true;
+      }
+      return false;
+    };
+    const out = (e: Element) => beyond(e) && !clipped(e);
     return [...document.querySelectorAll('body *')]
       .filter((e) => out(e) && ![...e.children].some(out))
       .slice(0, 8)
