@@ -110,6 +110,8 @@ export interface Latency {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MISSED_MS = 30_000;
+/** Waiting for the ingest to store what was acknowledged stops when nothing more is stored for this long. */
+const STALL_MS = 120_000;
 
 export function latency(xs: readonly number[], missed: number): Latency {
   const s = [...xs].sort((a, b) => a - b);
@@ -337,6 +339,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     await runFor(o.seconds, steady.line);
     const steadyEnd = { at: Date.now(), points: await pointsWritten() };
     const { latency: alert, stages: alertStages } = await steady.done; // the last ones have at most 30 s to arrive
+    say(`steady falls: ${JSON.stringify(alert)} stages ${JSON.stringify(alertStages)}`);
     const seconds = (steadyEnd.at - t0) / 1000;
     const readingsStoredPerSec = warm
       ? Math.round((steadyEnd.points - warm.points) / ((steadyEnd.at - warm.at) / 1000))
@@ -371,6 +374,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       const falls = fallsDuring(o.alerts + o.alertsWithoutDb, o.alertsInOverload, o.overloadSeconds, 'overload');
       await runFor(o.overloadSeconds, falls.line);
       const { latency: overloadAlert, stages: overloadStages } = await falls.done;
+      say(`overload falls: ${JSON.stringify(overloadAlert)} stages ${JSON.stringify(overloadStages)}`);
       fleet.setLive(false);
       const end = Date.now();
       const sampledDuring = fleet.sampled - before.sampled;
@@ -415,7 +419,9 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     let counted = false;
     const ackedSteady = fleet.ackedBefore;
     const ackedOverload = fleet.ackedAfter;
-    for (let waited = 0; waited < 600; waited += 5) {
+    // Up to 10 minutes, unless nothing more is stored for STALL_MS (the ingest is stuck: reported as lost).
+    let progress = { stored: -1, at: Date.now() };
+    for (let waited = 0; waited < 600 && Date.now() - progress.at < STALL_MS; waited += 5) {
       stored = await Promise.all([countStored(firstReading, split), countStored(split, Date.now() + 60_000)]).then(
         ([a, b]) => ((counted = true), { steady: a, overload: b }),
         () => stored,
@@ -424,6 +430,8 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
         `waiting for the ingest to catch up: stored ${stored.steady + stored.overload} of ${ackedSteady + ackedOverload} acknowledged`,
       );
       if (stored.steady >= ackedSteady && stored.overload >= ackedOverload) break;
+      if (stored.steady + stored.overload > progress.stored)
+        progress = { stored: stored.steady + stored.overload, at: Date.now() };
       await new Promise((r) => setTimeout(r, 5000));
     }
     // Never "lost" for a count that was never made.
