@@ -53,7 +53,70 @@ export function isAlarmTraffic(message: unknown): boolean {
   return parseDeviceTopic(topic)?.channel === 'events' || parsePatientAlertsTopic(topic) !== null;
 }
 
-export function withAlarmLane(mq: object): void {
+/** What of mqemitter 7 the alarm lane uses beyond its public API (alarm-lane.test.ts checks it is there). */
+interface MqEmitterInternals {
+  current: number;
+  concurrency: number;
+  closed: boolean;
+  emit(message: object, done?: (error?: Error) => void): unknown;
+  _matcher: { match(topic: string): Array<(message: object, done: () => void) => void> };
+}
+
+/**
+ * Puts the two-lane queue in `mq`, and lets an alarm past the concurrency limit: when every slot is
+ * taken, it is routed at once rather than at the head of the wait.
+ *
+ * Why past the limit, not only first in line: a slot is released when every subscriber has taken
+ * its message, and aedes calls back a delivery to a connection whose buffer is full only once it
+ * has drained. When the ingest takes readings more slowly than the watches send them (the fleet's
+ * overload), every slot held a reading for the ingest's readings connection, the next slot came
+ * free when that connection drained, and never while the ingest held the broker back (its queue
+ * full): a fall waited that long at the head of the line, though its own subscriber (the ingest's
+ * alarm connection) and the web service's alert connection were reading. Readings keep their limit,
+ * and with it the back-pressure that makes the watches hold them back; alarms are few (device
+ * events are paced per device, alert changes come from the ingest alone).
+ * Returns the queue (its length: the messages waiting for a slot).
+ */
+export function withAlarmLane(mq: object): TwoLaneQueue {
   const queue = new TwoLaneQueue(isAlarmTraffic);
   Object.assign(mq, { _messageQueue: queue, _messageCallbacks: queue.callbacks });
+  const m = internals(mq);
+  // mqemitter-redis routes locally, within the limit, what comes back from Redis, through the
+  // plain emitter's emit kept as `_emit` (its own `emit` publishes to Redis).
+  const local = typeof Reflect.get(mq, '_emit') === 'function' ? '_emit' : 'emit';
+  const emit = (Reflect.get(mq, local) as MqEmitterInternals['emit']).bind(mq);
+  Reflect.set(mq, local, (message: object, done?: (error?: Error) => void) => {
+    if (m.closed || m.concurrency === 0 || m.current < m.concurrency || !isAlarmTraffic(message))
+      return emit(message, done);
+    routeNow(m, message, done ?? noop);
+    return mq;
+  });
+  return queue;
 }
+
+/** Hands `message` to every matching listener now, outside the slots; `done` once all have called back. */
+function routeNow(m: MqEmitterInternals, message: object, done: () => void): void {
+  const topic = (message as { topic: string }).topic;
+  const listeners = m._matcher.match(topic);
+  let pending = listeners.length;
+  if (pending === 0) return void queueMicrotask(done);
+  const one = () => {
+    pending -= 1;
+    if (pending === 0) done();
+  };
+  for (const listener of listeners) listener.call(m, message, one);
+}
+
+function internals(mq: object): MqEmitterInternals {
+  const m = mq as Partial<MqEmitterInternals>;
+  if (
+    typeof m.current !== 'number' ||
+    typeof m.concurrency !== 'number' ||
+    typeof m.emit !== 'function' ||
+    typeof m._matcher?.match !== 'function'
+  )
+    throw new TypeError('mqemitter has no current, concurrency or _matcher: broker/alarm-lane.ts needs updating');
+  return m as MqEmitterInternals;
+}
+
+const noop = (): void => undefined;

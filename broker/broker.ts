@@ -28,6 +28,7 @@ import { PublishPacing } from './publish-pacing.ts';
 import { dropReasonOf } from './listener-errors.ts';
 import { limitPacketSize } from './packet-size-limit.ts';
 import { batchWrites } from './write-batching.ts';
+import { QOS0_BACKLOG_BYTES, shedQos0 } from './qos0-shedding.ts';
 import { completeSinkPublishes, SINK_TOPIC } from './sink.ts';
 import { MqttWebSocketListener } from './ws-listener.ts';
 import { MAX_PACKET_BYTES } from '../devices/limits.ts';
@@ -219,7 +220,7 @@ export class VigieBroker {
       persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'));
       mq = MQEmitter({ concurrency: MQ_CONCURRENCY, matchEmptyLevels: true }); // [MQTT-4.7.1-3], as aedes' own
     }
-    withAlarmLane(mq);
+    const waiting = withAlarmLane(mq);
     // mqemitter runs the next queued message from the callback of the one before; a message nobody
     // subscribes to (readings while the ingest is away, $SYS) completes synchronously, so a
     // backlog of them recursed once per message: a burst of 20,000 QoS 1 messages in flight crashed
@@ -228,7 +229,7 @@ export class VigieBroker {
     // crashed the same way): there it also subscribes this broker to every channel of the cluster,
     // which it mostly is already (the ingest takes every reading).
     mq.on('#', (_packet, done) => queueMicrotask(done));
-    const metrics = createBrokerMetrics();
+    const metrics = createBrokerMetrics(() => waiting.length);
     const aedes = await Aedes.createBroker({
       id: processBrokerId(options.id ?? 'vigie-broker'),
       persistence,
@@ -305,6 +306,17 @@ export class VigieBroker {
       // one would then be dropped, after its PUBACK. Delivery order is not MQTT's promise across
       // publishers anyway; at-least-once is, and the ingest removes duplicates by (device, seq).
       Reflect.set(client, 'duplicates', NEVER_DUPLICATE);
+      shedQos0(client, {
+        maxBacklogBytes: QOS0_BACKLOG_BYTES,
+        onDropped: () => {
+          this.metrics.qos0Dropped.inc();
+          this.#warn(
+            `qos0-dropped:${client.id}`,
+            { clientId: client.id },
+            'QoS 0 messages dropped: the subscriber reads more slowly than they come',
+          );
+        },
+      });
       if (packet.will) this.#authenticator.noteWill(client, packet.will);
       done(null, true);
     };

@@ -1,7 +1,8 @@
 /** Broker counters, exposed in Prometheus text format on the metrics port. */
 import { Counter, Gauge, Registry } from 'prom-client';
 
-export function createBrokerMetrics() {
+/** `routingWaiting`: messages waiting for a routing slot now (read at each scrape). */
+export function createBrokerMetrics(routingWaiting: () => number = () => 0) {
   const registry = new Registry();
   return {
     registry,
@@ -71,6 +72,19 @@ export function createBrokerMetrics() {
       name: 'vigie_broker_events_at_qos0_total',
       help: 'device events published at QoS 0: taken at QoS 1 for the ingest, the device told to use QoS 1 (code qos)',
       registers: [registry],
+    }),
+    qos0Dropped: new Counter({
+      name: 'vigie_broker_qos0_dropped_total',
+      help: 'QoS 0 messages not delivered to a subscriber that had too much waiting to be written already (broker/qos0-shedding.ts)',
+      registers: [registry],
+    }),
+    routingWaiting: new Gauge({
+      name: 'vigie_broker_routing_waiting',
+      help: 'messages waiting for one of the routing slots (all taken: subscribers slower than publishers); alarms do not wait (broker/alarm-lane.ts)',
+      registers: [registry],
+      collect() {
+        this.set(routingWaiting());
+      },
     }),
     clientsConnected: new Gauge({
       name: 'vigie_broker_clients_connected',

@@ -105,6 +105,12 @@ export class LiveHub {
   /** When each device's last presence message arrived (readings received before an `offline` are old news). */
   readonly #statusAt = new Map<string, number>();
   #client: MqttClient | undefined;
+  /**
+   * Alert changes come on a connection of their own: on the one of live values, an alert waited
+   * behind every live value sent before it, in the broker's buffer, the kernel's and this service's
+   * parser, seconds of them when this service read more slowly than they came (the fleet overload).
+   */
+  #alertsClient: MqttClient | undefined;
 
   constructor(options: LiveHubOptions) {
     this.#o = options;
@@ -117,37 +123,55 @@ export class LiveHub {
    * resolves once subscribed the first time, for those who want to wait.
    */
   start(): Promise<void> {
+    // Live values at most once: a lost message is superseded by the next ones, a fraction of a second
+    // later, and pages reload the last hour over HTTP (the ingest publishes them at QoS 0 too).
+    // At least once for presence and alert changes.
+    this.#client = this.#connect(`vigie-web-${process.pid}`);
+    this.#alertsClient = this.#connect(`vigie-web-${process.pid}-alerts`);
+    return Promise.all([
+      this.#subscribed(this.#client, {
+        [liveValuesTopic()]: { qos: 0 },
+        [allDevicesFilter('status')]: { qos: 1 },
+        [allDevicesFilter('info')]: { qos: 1 },
+      }),
+      this.#subscribed(this.#alertsClient, { [ALL_PATIENTS_ALERTS_FILTER]: { qos: 1 } }),
+    ]).then(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [this.#client, this.#alertsClient].map(
+        (client) => new Promise<void>((resolve) => (client ? client.end(true, {}, () => resolve()) : resolve())),
+      ),
+    );
+  }
+
+  #connect(clientId: string): MqttClient {
     const client = mqtt.connect(this.#o.mqttUrl, {
       protocolVersion: 4,
-      clientId: `vigie-web-${process.pid}`,
+      clientId,
       username: this.#o.username,
       password: this.#o.password,
       reconnectPeriod: 1_000,
     });
-    this.#client = client;
     client.on('message', (topic, payload) => this.#message(topic, payload));
-    client.on('error', (error) => this.#warn('mqtt-error', { error: error.message }, 'MQTT error'));
+    client.on('error', (error) =>
+      this.#warn(`mqtt-error:${clientId}`, { clientId, error: error.message }, 'MQTT error'),
+    );
+    return client;
+  }
+
+  /** Subscribes at every connection (clean sessions); resolves after the first. */
+  #subscribed(client: MqttClient, subscriptions: Record<string, { qos: 0 | 1 }>): Promise<void> {
     return new Promise((resolve) => {
       client.on('connect', () => {
-        // Live values at most once: a lost message is superseded by the next ones, a fraction of a second
-        // later, and pages reload the last hour over HTTP (the ingest publishes them at QoS 0 too).
-        // At least once for presence and alert changes.
-        const subscriptions = {
-          [liveValuesTopic()]: { qos: 0 as const },
-          [allDevicesFilter('status')]: { qos: 1 as const },
-          [allDevicesFilter('info')]: { qos: 1 as const },
-          [ALL_PATIENTS_ALERTS_FILTER]: { qos: 1 as const },
-        };
         client.subscribe(subscriptions, (error) => {
-          if (error) this.#o.logger.error({ error: error.message }, 'live subscribe failed');
+          if (error)
+            this.#o.logger.error({ clientId: client.options.clientId, error: error.message }, 'live subscribe failed');
           resolve();
         });
       });
     });
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.#client ? this.#client.end(true, {}, () => resolve()) : resolve()));
   }
 
   now(patientId: string): PatientNow {

@@ -29,12 +29,13 @@ import { freePort } from '../../common/free-port.ts';
 import { registryPath } from '../../common/paths.ts';
 import { People } from '../../web/people.ts';
 import { Registry } from '../../web/registry.ts';
-import { ALL_PATIENTS_ALERTS_FILTER, deviceTopic, parsePatientAlertsTopic } from '../../devices/topics.ts';
+import { deviceTopic } from '../../devices/topics.ts';
 import { readCohort } from '../../common/cohort.ts';
 import { BATCH_SECONDS } from '../../devices/payloads.ts';
 import { machineBusy, processesUnder, UsageSampler } from './lib/processes.ts';
 import { mainThreadFrameWork, type TraceEvent } from './lib/frame-work.ts';
 import { LiveViewers } from './lib/live-viewers.ts';
+import { AlertsOnBroker, stages } from './lib/alert-stages.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -113,6 +114,7 @@ const mqttUrl = `mqtt://127.0.0.1:${ports.MQTT_PORT}`;
 const clients: mqtt.MqttClient[] = [];
 let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
 let viewers: LiveViewers | undefined;
+let alertsOnBroker: AlertsOnBroker | undefined;
 
 /** The whole page on a phone, a tablet and a desktop (`--screenshots`), then back to the desktop. */
 async function screenshots(moment: string): Promise<void> {
@@ -153,23 +155,8 @@ try {
   people.addToTeam(people.team('Équipe démo'), { patients: extra.map((w) => w.patientId) });
   people.close();
   // A second subscriber of the alerts, as the web service is: when each alert left the broker.
-  const benchSecret = await registry.setService('svc:bench', 'web');
+  alertsOnBroker = await AlertsOnBroker.connect(mqttUrl, registry, 'svc:bench-console');
   registry.close();
-  const onBroker: Record<string, number> = {};
-  const alertsClient = mqtt.connect(mqttUrl, {
-    clientId: 'vigie-bench-console',
-    username: 'svc:bench',
-    password: benchSecret,
-    protocolVersion: 4,
-    reconnectPeriod: 1_000,
-  });
-  clients.push(alertsClient);
-  await new Promise((r) => alertsClient.once('connect', r));
-  alertsClient.on('message', (topic) => {
-    const patientId = parsePatientAlertsTopic(topic);
-    if (patientId && !(patientId in onBroker)) onBroker[patientId] = Date.now();
-  });
-  await alertsClient.subscribeAsync(ALL_PATIENTS_ALERTS_FILTER, { qos: 1 });
   const raisers = await Promise.all(
     extra.map(async (w) => {
       const client = mqtt.connect(mqttUrl, {
@@ -338,7 +325,7 @@ try {
   const busyAlerts = machineBusy();
   const latencies: number[] = [];
   /** Per fall: publish → alert on the broker, → its message in the page's socket, → its row in the feed. */
-  const stages = { broker: [] as number[], socket: [] as number[], feed: [] as number[] };
+  const stageTimes = { broker: [] as number[], socket: [] as number[], feed: [] as number[] };
   let missed = 0;
   for (const [i, { w, client }] of raisers.entries()) {
     await new Promise((r) => setTimeout(r, 200 + Math.random() * 600)); // random phase against the second-ticks of the readings
@@ -358,11 +345,11 @@ try {
     else {
       latencies.push(seenAt - sent);
       const inSocket = await page.evaluate<number | undefined>(`window.alertInSocket_[${JSON.stringify(w.patientId)}]`);
-      const onBrokerAt = onBroker[w.patientId];
+      const onBrokerAt = alertsOnBroker.at(w.patientId);
       if (onBrokerAt !== undefined && inSocket !== undefined) {
-        stages.broker.push(onBrokerAt - sent);
-        stages.socket.push(inSocket - onBrokerAt);
-        stages.feed.push(seenAt - inSocket);
+        stageTimes.broker.push(onBrokerAt - sent);
+        stageTimes.socket.push(inSocket - onBrokerAt);
+        stageTimes.feed.push(seenAt - inSocket);
       }
     }
     alertBar.update(i + 1, { last: seenAt === undefined ? `> ${MISSED_MS}` : seenAt - sent });
@@ -415,9 +402,7 @@ try {
       p95Ms: pct(latencies, 95),
       p99Ms: pct(latencies, 99),
       maxMs: Math.max(...latencies),
-      stagesMs: Object.fromEntries(
-        Object.entries(stages).map(([k, xs]) => [k, { p50: pct(xs, 50), p99: pct(xs, 99), max: Math.max(...xs) }]),
-      ),
+      stagesMs: stages(stageTimes),
     },
     cpu: { machineBusyPercent: { frames: machineBusyFrames, alerts: machineBusyAlerts }, processes: cpu },
     goals: GOAL,
@@ -457,6 +442,7 @@ Long tasks (> 50 ms) during the frame measurement: ${result.frames.longTasks} (l
     process.stdout.write(`shortfall: alert p99 ${result.alert.p99Ms} ms > ${GOAL.alertP99Ms} ms\n`);
 } finally {
   viewers?.close();
+  alertsOnBroker?.close();
   await Promise.all(clients.map((c) => c.endAsync(true)));
   await browser?.close();
   demo.kill('SIGINT');

@@ -29,6 +29,7 @@ import { deviceTopic } from '../../devices/topics.ts';
 import { createInflux } from '../../ingest/influx-client.ts';
 import { LeanMqttConnection } from '../../simulators/lean-client.ts';
 import { connectAll, WatchFleet, type Credentials } from './lib/load.ts';
+import { AlertsOnBroker, stages, type StageSummary } from './lib/alert-stages.ts';
 import { UsageSampler } from './lib/processes.ts';
 
 export interface FleetBenchOptions {
@@ -78,6 +79,7 @@ export interface FleetBenchResult {
     /** Seconds after the phase until every watch had sent what it held back. */
     readonly drainSeconds: number;
     readonly alert: Latency;
+    readonly alertStages: AlertStages;
   } | null;
   readonly processes: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }>;
   readonly series: Array<{
@@ -86,8 +88,17 @@ export interface FleetBenchResult {
     usage: Record<string, { cpuPercent: number; rssMiB: number }>;
   }>;
   readonly alert: Latency;
+  readonly alertStages: AlertStages;
   readonly alertWithoutDb: Latency;
 }
+/**
+ * Where a fall's time went, per stage (each fall seen by the clinician counts in every stage it was
+ * timed through): the watch's publish → its PUBACK (the broker stored the fall for its subscribers)
+ * → the alert change on the broker (the ingest stored the fall and published it; a subscriber of
+ * the alerts topic with a service account, as the web service is) → the alert on the clinician's
+ * live channel (the web service).
+ */
+export type AlertStages = Record<'acked' | 'onBroker' | 'inSocket', StageSummary>;
 export interface Latency {
   readonly count: number;
   readonly missed: number;
@@ -99,6 +110,8 @@ export interface Latency {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MISSED_MS = 30_000;
+/** Waiting for the ingest to store what was acknowledged stops when nothing more is stored for this long. */
+const STALL_MS = 120_000;
 
 export function latency(xs: readonly number[], missed: number): Latency {
   const s = [...xs].sort((a, b) => a - b);
@@ -155,6 +168,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
   demo.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   const connections: LeanMqttConnection[] = [];
   let live: WebSocket | undefined;
+  let alertsOnBroker: AlertsOnBroker | undefined;
   try {
     say('starting the suite');
     const signIn = /Console: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/;
@@ -192,6 +206,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       }
       say(`provisioning watches ${Math.min(total, i + 64)}/${total}`);
     }
+    alertsOnBroker = await AlertsOnBroker.connect(`mqtt://127.0.0.1:${ports.MQTT_PORT}`, registry, 'svc:bench-fleet');
     registry.close();
     const people = People.open(registryPath(dir));
     people.addToTeam(people.team('Équipe démo'), { patients: raisers.map((r) => r.patientId) });
@@ -252,18 +267,30 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       return Number(m[1]);
     };
     const t0 = Date.now();
-    const probe = async (i: number): Promise<number | undefined> => {
+    /** Stage times of the falls seen, per phase (see AlertStages). */
+    const stageTimes = () => ({ acked: [] as number[], onBroker: [] as number[], inSocket: [] as number[] });
+    const probe = async (i: number, times?: ReturnType<typeof stageTimes>): Promise<number | undefined> => {
       const r = raisers[i]!;
       const c = raiserConnections[i]!;
       const sent = Date.now();
+      let ackedAt: number | undefined;
       c.publish(
         deviceTopic(r.deviceId, 'events'),
         JSON.stringify({ ts: sent, seq: 1, type: 'fall', confidence: 0.9 }),
         1,
+        () => (ackedAt = Date.now()),
       );
       while (Date.now() - sent < MISSED_MS) {
         const at = arrived.get(r.patientId);
-        if (at !== undefined) return at - sent;
+        if (at !== undefined) {
+          const onBroker = alertsOnBroker?.at(r.patientId);
+          if (times && ackedAt !== undefined && onBroker !== undefined) {
+            times.acked.push(ackedAt - sent);
+            times.onBroker.push(onBroker - ackedAt);
+            times.inSocket.push(at - onBroker);
+          }
+          return at - sent;
+        }
         await new Promise((res) => setTimeout(res, 5));
       }
       return undefined;
@@ -274,20 +301,21 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
      */
     const fallsDuring = (first: number, count: number, seconds: number, label: string) => {
       const times: number[] = [];
+      const stageMs = stageTimes();
       let missed = 0;
       let fired = 0;
       const done = Promise.all(
         Array.from({ length: count }, (_, k) =>
           new Promise<void>((r) => setTimeout(r, seconds * 100 + Math.random() * seconds * 900)).then(async () => {
             fired += 1;
-            const ms = await probe(first + k);
+            const ms = await probe(first + k, stageMs);
             if (ms === undefined) missed += 1;
             else times.push(ms);
           }),
         ),
       );
       return {
-        done: done.then(() => latency(times, missed)),
+        done: done.then(() => ({ latency: latency(times, missed), stages: stages(stageMs) })),
         line: () => `${label} falls ${fired}/${count}, seen ${times.length}, missed ${missed}`,
       };
     };
@@ -310,7 +338,8 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     ).unref();
     await runFor(o.seconds, steady.line);
     const steadyEnd = { at: Date.now(), points: await pointsWritten() };
-    const alert = await steady.done; // the last ones have at most 30 s to arrive
+    const { latency: alert, stages: alertStages } = await steady.done; // the last ones have at most 30 s to arrive
+    say(`steady falls: ${JSON.stringify(alert)} stages ${JSON.stringify(alertStages)}`);
     const seconds = (steadyEnd.at - t0) / 1000;
     const readingsStoredPerSec = warm
       ? Math.round((steadyEnd.points - warm.points) / ((steadyEnd.at - warm.at) / 1000))
@@ -344,7 +373,8 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       fleet.setLive(true);
       const falls = fallsDuring(o.alerts + o.alertsWithoutDb, o.alertsInOverload, o.overloadSeconds, 'overload');
       await runFor(o.overloadSeconds, falls.line);
-      const overloadAlert = await falls.done;
+      const { latency: overloadAlert, stages: overloadStages } = await falls.done;
+      say(`overload falls: ${JSON.stringify(overloadAlert)} stages ${JSON.stringify(overloadStages)}`);
       fleet.setLive(false);
       const end = Date.now();
       const sampledDuring = fleet.sampled - before.sampled;
@@ -364,6 +394,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
         lost: 0,
         drainSeconds: Math.round((Date.now() - end) / 1000),
         alert: overloadAlert,
+        alertStages: overloadStages,
       };
     }
     // Every watch sends what it holds, then stops taking readings.
@@ -388,7 +419,9 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     let counted = false;
     const ackedSteady = fleet.ackedBefore;
     const ackedOverload = fleet.ackedAfter;
-    for (let waited = 0; waited < 600; waited += 5) {
+    // Up to 10 minutes, unless nothing more is stored for STALL_MS (the ingest is stuck: reported as lost).
+    let progress = { stored: -1, at: Date.now() };
+    for (let waited = 0; waited < 600 && Date.now() - progress.at < STALL_MS; waited += 5) {
       stored = await Promise.all([countStored(firstReading, split), countStored(split, Date.now() + 60_000)]).then(
         ([a, b]) => ((counted = true), { steady: a, overload: b }),
         () => stored,
@@ -397,6 +430,8 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
         `waiting for the ingest to catch up: stored ${stored.steady + stored.overload} of ${ackedSteady + ackedOverload} acknowledged`,
       );
       if (stored.steady >= ackedSteady && stored.overload >= ackedOverload) break;
+      if (stored.steady + stored.overload > progress.stored)
+        progress = { stored: stored.steady + stored.overload, at: Date.now() };
       await new Promise((r) => setTimeout(r, 5000));
     }
     // Never "lost" for a count that was never made.
@@ -439,10 +474,12 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       processes,
       series,
       alert,
+      alertStages,
       alertWithoutDb: latency(withoutDb, missedWithoutDb),
     };
   } finally {
     live?.close();
+    alertsOnBroker?.close();
     for (const c of connections) c.end(true);
     if (demo.exitCode === null && demo.signalCode === null) {
       demo.kill('SIGINT');

@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
 import { benchBrokers, benchScaleOut, type BrokerBenchResult, type ScaleOutResult } from './broker.ts';
-import { benchFleet, type FleetBenchResult } from './fleet.ts';
+import { benchFleet, type AlertStages, type FleetBenchResult } from './fleet.ts';
 import { benchIngest, type IngestBenchResult } from './ingest.ts';
 import { renderChart } from './lib/chart.ts';
 
@@ -172,6 +172,7 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       p999Ms: fleet?.alert.p999Ms ?? null,
       count: fleet?.alert.count ?? null,
       missed: fleet?.alert.missed ?? null,
+      stagesMs: fleet?.alertStages ?? null,
     },
     alertWithoutDb: {
       p50Ms: fleet?.alertWithoutDb.p50Ms ?? null,
@@ -192,6 +193,8 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       acknowledged: fleet?.overload?.acked ?? null,
       stored: fleet?.overload?.stored ?? null,
       drainSeconds: fleet?.overload?.drainSeconds ?? null,
+      /** Per stage of a fall, p50/p99/max ms: publish → PUBACK → alert on the broker → clinician's socket. */
+      alertStagesMs: fleet?.overload?.alertStages ?? null,
     },
     ingest: {
       pointsPerSec: ingest?.pointsPerSec ?? null,
@@ -258,6 +261,8 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
     );
 
   const cell = (x: number | string | null | undefined) => (x === null || x === undefined ? 'not measured' : String(x));
+  const stageCells = (st: AlertStages) =>
+    `${cell(st.acked.p50)} / ${cell(st.acked.p99)} · ${cell(st.onBroker.p50)} / ${cell(st.onBroker.p99)} · ${cell(st.inSocket.p50)} / ${cell(st.inSocket.p99)} ms`;
   const md = `# Benchmarks (${result.date.slice(0, 10)})
 
 Machine: ${result.machine.cores} cores (${result.machine.cpu}), ${result.machine.memoryGiB} GiB; every process (and the load generator) on it. Command: \`npm run bench -- --parts ${[...parts].join(',')}${parts.has('fleet') ? ` --watches ${args.watches} --seconds ${args.seconds} --batch-seconds ${args['batch-seconds']} --overload-seconds ${args['overload-seconds']}` : ''}\`.
@@ -276,6 +281,7 @@ ${
 | of those, held back by watches (earlier messages unacknowledged) | ${fleet.heldBack} | 0 |
 | broker memory (peak RSS) | ${fleet.processes.broker?.rssPeakMiB ?? 'n/a'} MiB | ≤ ${TARGET.fleetBrokerRssMiB} MiB |
 | fall → clinician's live channel, p50 / p99 / p99.9 (${fleet.alert.count} falls${fleet.alert.missed ? `, ${fleet.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.alert.p50Ms)} / ${cell(fleet.alert.p99Ms)} / ${cell(fleet.alert.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
+| of which, p50 / p99: publish → PUBACK (broker stored it) · → alert change on the broker (ingest) · → clinician's socket (web) | ${stageCells(fleet.alertStages)} | |
 | the same, InfluxDB stopped (${fleet.alertWithoutDb.count} falls${fleet.alertWithoutDb.missed ? `, ${fleet.alertWithoutDb.missed} not seen in 30 s` : ''}) | ${cell(fleet.alertWithoutDb.p50Ms)} / ${cell(fleet.alertWithoutDb.p99Ms)} / ${cell(fleet.alertWithoutDb.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
 ${
   fleet.overload
@@ -285,6 +291,7 @@ ${
 | figure | value | target |
 | --- | --- | --- |
 | fall → clinician's live channel, p50 / p99 (${fleet.overload.alert.count} falls${fleet.overload.alert.missed ? `, ${fleet.overload.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.overload.alert.p50Ms)} / ${cell(fleet.overload.alert.p99Ms)} ms | p99 ≤ ${TARGET.overloadAlertP99Ms} ms |
+| of which, p50 / p99: publish → PUBACK (broker stored it) · → alert change on the broker (ingest) · → clinician's socket (web) | ${stageCells(fleet.overload.alertStages)} | |
 | readings taken during it / held back by the watches | ${fleet.overload.sampled} / ${fleet.overload.heldBack} | held back, not dropped |
 | readings acknowledged / stored / lost (taken from the overload on, to the end) | ${fleet.overload.acked} / ${fleet.overload.stored} / ${fleet.overload.lost} | lost = 0 |
 | back to batches: until the watches had sent what they held | ${fleet.overload.drainSeconds} s | |

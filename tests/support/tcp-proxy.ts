@@ -1,6 +1,7 @@
 /**
  * A loopback TCP relay that a test can cut: the network between a page and a server going away
- * (established connections reset, new ones refused) and coming back.
+ * (established connections reset, new ones refused) and coming back; or hold: a client that stops
+ * reading some of its connections (the server's writes pile up) while the others flow.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
@@ -10,11 +11,20 @@ export interface TcpProxy {
   /** Resets every connection and refuses new ones until `restore`. */
   cut(): void;
   restore(): void;
+  /**
+   * Stops relaying what the server sends on the connections whose bytes from the client so far
+   * match (what the client said: an MQTT CONNECT, its SUBSCRIBEs), until `release`.
+   */
+  hold(match: (fromClient: Buffer) => boolean): void;
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Promise<TcpProxy> {
   const open = new Set<Socket>();
+  /** Each connection: the server's side, the client's, and what the client has sent (small, in tests). */
+  const pairs = new Set<{ upstream: Socket; client: Socket; said: Buffer[] }>();
+  const held = new Set<Socket>();
   let down = false;
   // No Nagle on either hop, as on a direct connection (browsers and `ws` set TCP_NODELAY): with it,
   // a second small message sent right after a first (two requests at once) waited for the first's
@@ -27,6 +37,10 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
       s.on('close', () => open.delete(s));
       s.on('error', () => undefined);
     }
+    const pair = { upstream, client, said: [] as Buffer[] };
+    pairs.add(pair);
+    client.on('data', (chunk: Buffer) => pair.said.push(chunk));
+    client.on('close', () => pairs.delete(pair));
     client.pipe(upstream).pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
@@ -43,6 +57,21 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
     },
     restore() {
       down = false;
+    },
+    hold(match) {
+      for (const { upstream, client, said } of pairs) {
+        if (!match(Buffer.concat(said))) continue;
+        upstream.unpipe(client);
+        upstream.pause();
+        held.add(upstream);
+      }
+    },
+    release() {
+      for (const upstream of held) {
+        const pair = [...pairs].find((p) => p.upstream === upstream);
+        if (pair) upstream.pipe(pair.client);
+      }
+      held.clear();
     },
     async close() {
       for (const s of open) s.destroy();
