@@ -30,6 +30,7 @@ import { createInflux } from '../../ingest/influx-client.ts';
 import { LeanMqttConnection } from '../../simulators/lean-client.ts';
 import { connectAll, WatchFleet, type Credentials } from './lib/load.ts';
 import { UsageSampler } from './lib/processes.ts';
+import { RuntimeSampler, type RuntimeScrape, type RuntimeSummary } from './lib/runtime-sampler.ts';
 
 export interface FleetBenchOptions {
   readonly watches: number;
@@ -80,6 +81,11 @@ export interface FleetBenchResult {
     readonly alert: Latency;
   } | null;
   readonly processes: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }>;
+  /** Event-loop delay, collector pauses and heap of the broker, the ingest and the web service over the steady phase. */
+  readonly runtime: Record<string, RuntimeSummary>;
+  readonly runtimeSeries: Record<string, RuntimeScrape[]>;
+  /** The steady phase's falls: seconds into the phase when each was published, and its latency (ms). */
+  readonly alertTimes: Array<readonly [number, number]>;
   readonly series: Array<{
     t: number;
     ackedPerSec: number;
@@ -138,6 +144,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     DEMO_SMTP_PORT: await freePort(),
     SFU_PORT: await freePort(),
     WEB_PORT: await freePort(),
+    WEB_METRICS_PORT: await freePort(),
   };
   const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
     cwd: ROOT,
@@ -244,6 +251,12 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const fleet = new WatchFleet(fleetConnections, fleetWatches, { batchMs: Math.max(1, o.batchSeconds) * 1000 });
     if (o.batchSeconds === 0) fleet.setLive(true);
     const sampler = new UsageSampler(pids, 5000, () => ({ acked: fleet.acked }));
+    const metricsOf = (port: number) => `http://127.0.0.1:${port}/metrics`;
+    const runtimeSampler = new RuntimeSampler({
+      broker: metricsOf(ports.BROKER_METRICS_PORT),
+      ingest: metricsOf(ports.INGEST_METRICS_PORT),
+      web: metricsOf(ports.WEB_METRICS_PORT),
+    });
     const ingestMetrics = `http://127.0.0.1:${ports.INGEST_METRICS_PORT}/metrics`;
     const pointsWritten = async () => {
       const text = await (await fetch(ingestMetrics)).text();
@@ -252,6 +265,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       return Number(m[1]);
     };
     const t0 = Date.now();
+    const alertTimes: Array<readonly [number, number]> = [];
     const probe = async (i: number): Promise<number | undefined> => {
       const r = raisers[i]!;
       const c = raiserConnections[i]!;
@@ -280,9 +294,11 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
         Array.from({ length: count }, (_, k) =>
           new Promise<void>((r) => setTimeout(r, seconds * 100 + Math.random() * seconds * 900)).then(async () => {
             fired += 1;
+            const at = (Date.now() - t0) / 1000;
             const ms = await probe(first + k);
             if (ms === undefined) missed += 1;
             else times.push(ms);
+            if (label === 'steady') alertTimes.push([Math.round(at), ms ?? MISSED_MS]);
           }),
         ),
       );
@@ -310,6 +326,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     ).unref();
     await runFor(o.seconds, steady.line);
     const steadyEnd = { at: Date.now(), points: await pointsWritten() };
+    const runtime = runtimeSampler.stop();
     const alert = await steady.done; // the last ones have at most 30 s to arrive
     const seconds = (steadyEnd.at - t0) / 1000;
     const readingsStoredPerSec = warm
@@ -437,6 +454,9 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       readingsStoredPerSec,
       overload,
       processes,
+      runtime,
+      runtimeSeries: runtimeSampler.series,
+      alertTimes: alertTimes.sort((a, b) => a[0] - b[0]),
       series,
       alert,
       alertWithoutDb: latency(withoutDb, missedWithoutDb),

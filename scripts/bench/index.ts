@@ -165,6 +165,11 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       connectFailures: fleet?.connect.failures ?? null,
       brokerRssMiB: fleet?.processes.broker?.rssPeakMiB ?? null,
       processes: fleet?.processes ?? null,
+      /** Event-loop delay, collector pauses and heap of each service over the steady phase. */
+      runtime: fleet?.runtime ?? null,
+      runtimeSeries: fleet?.runtimeSeries ?? null,
+      /** Each steady-phase fall: seconds into the phase, latency in ms. */
+      alertTimes: fleet?.alertTimes ?? null,
     },
     alert: {
       p50Ms: fleet?.alert.p50Ms ?? null,
@@ -297,6 +302,17 @@ ${Object.entries(fleet.processes)
   .map(
     ([name, u]) =>
       `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`,
+  )
+  .join('\n')}
+
+Over the steady phase (each service's /metrics every 5 s):
+
+| process | event-loop delay: worst p99 of a 5 s interval / longest (ms) | collector: longest pause (ms) / total (s, % of the time) / major collections | peak heap in use (MiB) |
+| --- | --- | --- | --- |
+${Object.entries(fleet.runtime)
+  .map(
+    ([name, r]) =>
+      `| ${name} | ${r.loopP99MaxMs} / ${r.loopMaxMs} | ${r.gcPauseMaxMs} / ${r.gcPauseSeconds} s (${r.gcPausePercent} %) / ${r.majorGcs} | ${r.heapUsedPeakMiB} |`,
   )
   .join('\n')}
 
