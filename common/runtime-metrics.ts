@@ -5,6 +5,7 @@
  * which process stalls and whether the collector is why.
  */
 import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -19,6 +20,21 @@ function gcKind(entry: PerformanceEntry): string {
   const detail: unknown = 'detail' in entry ? entry.detail : undefined;
   const kind = typeof detail === 'object' && detail !== null && 'kind' in detail ? detail.kind : undefined;
   return (typeof kind === 'number' ? GC_KINDS[kind] : undefined) ?? 'other';
+}
+
+/**
+ * The calling thread's time on a core and time runnable but waiting for one (Linux schedstat, in
+ * seconds), or undefined elsewhere. Tells a loop held up by its own work from one starved of a core.
+ */
+function schedstat(): { running: number; waiting: number } | undefined {
+  try {
+    const [running, waiting] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return running === undefined || waiting === undefined
+      ? undefined
+      : { running: running / 1e9, waiting: waiting / 1e9 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Registers the runtime figures in `registry`; returns the function that stops measuring. */
@@ -67,6 +83,19 @@ export function collectRuntimeMetrics(registry: Registry): () => void {
     }
   });
   observer.observe({ entryTypes: ['gc'] });
+
+  new Gauge({
+    name: 'vigie_main_thread_seconds',
+    help: "the main thread's time since it started, by state: running on a core, or runnable and waiting for one (Linux only)",
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const times = schedstat();
+      if (!times) return;
+      this.set({ state: 'running' }, times.running);
+      this.set({ state: 'waiting' }, times.waiting);
+    },
+  });
 
   new Gauge({
     name: 'vigie_heap_used_bytes',

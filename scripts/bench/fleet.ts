@@ -86,6 +86,10 @@ export interface FleetBenchResult {
   readonly runtimeSeries: Record<string, RuntimeScrape[]>;
   /** The steady phase's falls: seconds into the phase when each was published, and its latency (ms). */
   readonly alertTimes: Array<readonly [number, number]>;
+  /** How many messages the ingest stored and acknowledged together over the run: groups by upper bound (its histogram). */
+  readonly ingestGroups: Record<string, number>;
+  /** The services' process ids (to match their CPU profiles, BENCH_PROFILE_DIR). */
+  readonly pids: Record<string, number>;
   readonly series: Array<{
     t: number;
     ackedPerSec: number;
@@ -326,6 +330,13 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     ).unref();
     await runFor(o.seconds, steady.line);
     const steadyEnd = { at: Date.now(), points: await pointsWritten() };
+    const ingestGroups = Object.fromEntries(
+      [
+        ...(await (await fetch(ingestMetrics)).text()).matchAll(
+          /^vigie_ingest_group_messages_bucket\{le="([^"]+)"\} (\d+)/gm,
+        ),
+      ].map((m) => [m[1]!, Number(m[2])]),
+    );
     const runtime = runtimeSampler.stop();
     const alert = await steady.done; // the last ones have at most 30 s to arrive
     const seconds = (steadyEnd.at - t0) / 1000;
@@ -457,6 +468,8 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       runtime,
       runtimeSeries: runtimeSampler.series,
       alertTimes: alertTimes.sort((a, b) => a[0] - b[0]),
+      ingestGroups,
+      pids,
       series,
       alert,
       alertWithoutDb: latency(withoutDb, missedWithoutDb),

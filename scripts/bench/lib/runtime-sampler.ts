@@ -15,6 +15,9 @@ export interface RuntimeScrape {
   readonly gcSeconds: number;
   readonly majorGcs: number;
   readonly heapUsedMiB: number;
+  /** The main thread's time on a core, and runnable but waiting for one, since it started (s; 0: not reported). */
+  readonly runningSeconds: number;
+  readonly waitingSeconds: number;
 }
 
 /** A service's figures over the sampling. */
@@ -28,6 +31,11 @@ export interface RuntimeSummary {
   readonly gcPausePercent: number;
   readonly majorGcs: number;
   readonly heapUsedPeakMiB: number;
+  /** The main thread's share of the time on a core, and waiting for one (a starved loop waits). */
+  readonly mainRunningPercent: number;
+  readonly mainWaitingPercent: number;
+  /** The most it waited for a core in any one interval between scrapes (ms). */
+  readonly mainWaitingMaxMs: number;
 }
 
 function value(text: string, name: string, labels = ''): number[] {
@@ -56,6 +64,8 @@ export function parseRuntime(text: string, t: number): RuntimeScrape | undefined
     gcSeconds: sum(value(text, 'vigie_gc_pause_seconds_sum')),
     majorGcs: sum(value(text, 'vigie_gc_pause_seconds_count', 'kind="major"')),
     heapUsedMiB: heap / 2 ** 20,
+    runningSeconds: value(text, 'vigie_main_thread_seconds', 'state="running"')[0] ?? 0,
+    waitingSeconds: value(text, 'vigie_main_thread_seconds', 'state="waiting"')[0] ?? 0,
   };
 }
 
@@ -97,14 +107,19 @@ export class RuntimeSampler {
       if (!first || !last) continue;
       const gcPauseSeconds = last.gcSeconds - first.gcSeconds;
       const round = (x: number) => Math.round(x * 10) / 10;
+      const span = Math.max(1, last.t - first.t);
+      const waits = xs.slice(1).map((x, i) => x.waitingSeconds - xs[i]!.waitingSeconds);
       out[name] = {
         loopP99MaxMs: round(Math.max(...xs.map((x) => x.loopP99Ms))),
         loopMaxMs: round(Math.max(...xs.map((x) => x.loopMaxMs))),
         gcPauseMaxMs: round(Math.max(...xs.map((x) => x.gcMaxMs))),
         gcPauseSeconds: round(gcPauseSeconds),
-        gcPausePercent: round((100 * gcPauseSeconds) / Math.max(1, last.t - first.t)),
+        gcPausePercent: round((100 * gcPauseSeconds) / span),
         majorGcs: last.majorGcs - first.majorGcs,
         heapUsedPeakMiB: Math.round(Math.max(...xs.map((x) => x.heapUsedMiB))),
+        mainRunningPercent: round((100 * (last.runningSeconds - first.runningSeconds)) / span),
+        mainWaitingPercent: round((100 * (last.waitingSeconds - first.waitingSeconds)) / span),
+        mainWaitingMaxMs: Math.round(1000 * Math.max(0, ...waits)),
       };
     }
     return out;
