@@ -72,7 +72,7 @@ describe('RecentReadings', () => {
   it('behaves as the list it replaces over a long run of late, repeated and expired readings', () => {
     let seed = 17;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const max = 50;
+    const max = 700; // grows from its first room to this, then wraps
     const r = new RecentReadings(max);
     const ref = reference(max);
     let ts = 0;
@@ -80,14 +80,14 @@ describe('RecentReadings', () => {
       ts += 1000;
       const roll = random();
       // Mostly in order; some late, some repeated (a redelivery), some with the same time.
-      const at = roll < 0.1 ? ts - Math.floor(random() * 80) * 1000 : roll < 0.15 ? ts - 1000 : ts;
+      const at = roll < 0.1 ? ts - Math.floor(random() * 900) * 1000 : roll < 0.15 ? ts - 1000 : ts;
       const seq = roll < 0.15 && random() < 0.5 ? at / 1000 : n;
       const reading: R = { ts: at, seq, ...(random() < 0.8 ? { hr: 60 + random() * 40 } : {}) };
       if (random() < 0.3) Object.assign(reading, { spo2: 90 + Math.floor(random() * 10) });
       expect(r.add(reading)).toBe(ref.add(reading));
       if (n % 97 === 0) {
-        r.dropBefore(ts - 40_000);
-        ref.dropBefore(ts - 40_000);
+        r.dropBefore(ts - 800_000);
+        ref.dropBefore(ts - 800_000);
       }
       if (n % 13 === 0) expect(r.list()).toEqual(ref.list);
     }

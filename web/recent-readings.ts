@@ -16,11 +16,12 @@ export interface RecentReading {
 
 /** Numbers kept per reading: ts, seq, hr, spo2 (NaN: absent; JSON cannot carry a NaN reading). */
 const FIELDS = 4;
-const FIRST_CAPACITY = 16;
+/** Readings a patient's ring starts with room for (it doubles up to `max`: a few steps, taken by every patient at once). */
+const FIRST_CAPACITY = 64;
 
 export class RecentReadings {
   readonly #max: number;
-  #rows = new Float64Array(FIRST_CAPACITY * FIELDS);
+  #rows: Float64Array;
   /** Ring position of the oldest reading, and how many there are. */
   #start = 0;
   #count = 0;
@@ -29,6 +30,7 @@ export class RecentReadings {
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 1) throw new TypeError(`max must be a positive integer, got ${max}`);
     this.#max = max;
+    this.#rows = new Float64Array(Math.min(max, FIRST_CAPACITY) * FIELDS);
   }
 
   get length(): number {

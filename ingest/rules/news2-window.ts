@@ -33,8 +33,11 @@ export type News2Observation = { readonly [K in News2Vital]?: Scored };
 
 export type News2Sample = { readonly ts: number } & { readonly [K in News2Vital]?: number | undefined };
 
-/** Room for readings a series starts with; it grows by half as needed, up to MAX_WINDOW_READINGS. */
-const FIRST_ROOM = 8;
+/**
+ * Room for readings a series starts with; it doubles as needed, up to MAX_WINDOW_READINGS: a few
+ * steps only, since a node's watches, started together, all grow at the same moments.
+ */
+const FIRST_ROOM = 32;
 
 /**
  * One parameter's readings of the span, in time order, with their values also kept sorted so that
@@ -121,7 +124,7 @@ class Series {
   }
 
   #grow(): void {
-    const room = Math.min(MAX_WINDOW_READINGS, Math.ceil(this.#ts.length * 1.5));
+    const room = Math.min(MAX_WINDOW_READINGS, this.#ts.length * 2);
     const ts = new Float64Array(room);
     const values = new Float64Array(room);
     for (let i = 0; i < this.#count; i += 1) {
