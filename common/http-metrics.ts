@@ -1,7 +1,8 @@
-/** A tiny HTTP server for /healthz and Prometheus /metrics. */
+/** A tiny HTTP server for /healthz and Prometheus /metrics (with the process's own runtime figures). */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { Registry } from 'prom-client';
+import { collectRuntimeMetrics } from './runtime-metrics.ts';
 
 export async function serveMetrics(
   registry: Registry,
@@ -18,6 +19,8 @@ export async function serveMetrics(
       () => res.writeHead(500).end(),
     );
   });
+  const stopRuntime = collectRuntimeMetrics(registry);
+  server.once('close', stopRuntime);
   server.listen(port, host);
   await once(server, 'listening');
   const address = server.address();

@@ -55,6 +55,8 @@ const config = readConfig(
       DEMO_WATCHES: env.int(50, 1),
       DEMO_RATE: z.coerce.number().positive().default(1),
       DEMO_SEED: env.int(1),
+      // The fleet benchmark's: each service writes a CPU profile under <dir>/<name> when it stops.
+      BENCH_PROFILE_DIR: z.string().min(1).optional(),
     })
     .superRefine((c, ctx) => {
       if (c.INFLUX_URL !== undefined) checkInfluxEnv({ ...c, INFLUX_URL: c.INFLUX_URL }, ctx);
@@ -95,7 +97,10 @@ function start(
   extraEnv: Record<string, string>,
   readyMessage?: string,
 ): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const profile = config.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(config.BENCH_PROFILE_DIR, name)}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry, ...args], {
     env: { ...process.env, VIGIE_DATA_DIR: dir, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -300,6 +300,42 @@ describe('a relative sees only their own patient', () => {
     ws.close();
   });
 
+  it('gives a relative with consent the recent readings for the sparkline: time, pulse and SpO2, in time order, each once', async () => {
+    const { device, publish } = await s.senior('Jeanne');
+    const { cookie } = await s.family(device.patientId, {
+      name: 'Claire',
+      email: 'claire@famille.test',
+      relation: 'fille',
+      shareVitals: true,
+    });
+    const ts = Date.now() - 10_000;
+    await publish('vitals', {
+      samples: [
+        { ts: ts + 2_000, seq: 3, hr: 66.5, temp: 36.9 },
+        { ts, seq: 1, hr: 64, spo2: 98 },
+      ],
+    });
+    // Late, and a redelivery of one already there.
+    await publish('vitals', {
+      samples: [
+        { ts: ts + 1_000, seq: 2, spo2: 97, battery: 40 },
+        { ts, seq: 1, hr: 64, spo2: 98 },
+      ],
+    });
+    const overview = await eventually(async () => {
+      const o = (await (await get(`/api/patients/${device.patientId}`, cookie)).json()) as {
+        vitals: { recent: unknown[] } | null;
+      };
+      expect(o.vitals?.recent).toHaveLength(3);
+      return o;
+    });
+    expect(overview.vitals?.recent).toEqual([
+      { ts, hr: 64, spo2: 98 },
+      { ts: ts + 1_000, spo2: 97 },
+      { ts: ts + 2_000, hr: 66.5 },
+    ]);
+  });
+
   it('keeps vital signs from a relative without consent, but not presence, battery or alerts', async () => {
     const { device, publish } = await s.senior('Jeanne');
     const { cookie } = await s.family(device.patientId, {

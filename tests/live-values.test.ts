@@ -52,7 +52,7 @@ describe('live values', () => {
       spo2: { value: 97, ts },
       temp: { value: 37.1, ts: ts + 1_000 },
     });
-    expect(now.recent.map((x) => x.seq)).toEqual([1, 2]);
+    expect(now.recent.list().map((x) => x.seq)).toEqual([1, 2]);
     expect(now.battery).toBe(61);
     expect(now.online).toBe(true);
     expect(s.web.live.device(device.deviceId)).toMatchObject({ online: true, battery: 61 });
@@ -146,7 +146,7 @@ describe('live values', () => {
     await eventually(() => expect(s.web.live.now('p-marker').latest.hr?.value).toBe(82));
     const now = s.web.live.now(device.patientId);
     expect(now.latest.hr).toEqual({ value: 80, ts: at - 1_000 });
-    expect(now.recent.map((x) => x.seq)).toEqual([1, 2]);
+    expect(now.recent.list().map((x) => x.seq)).toEqual([1, 2]);
   });
 });
 

@@ -23,6 +23,7 @@ import {
 import { parseDeviceMessage } from '../devices/protocol.ts';
 import { assertNever } from '../devices/ble/assert-never.ts';
 import type { DeviceInfo, VitalSample } from '../devices/payloads.ts';
+import { RecentReadings } from './recent-readings.ts';
 import { READING_NAMES, type ReadingName } from '../devices/limits.ts';
 import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
 import { parseLiveValues, type LiveDeviceValues } from '../common/live-values.ts';
@@ -43,7 +44,8 @@ export interface PatientNow {
   /** When the battery level was measured (an older reading does not replace it). */
   batteryAt: number | null;
   latest: Partial<Record<ReadingName, { value: number; ts: number }>>;
-  recent: VitalSample[];
+  /** The last hour's readings (at most RECENT_SAMPLES), for the family page's sparkline. */
+  recent: RecentReadings;
   /** The readings NEWS2 is scored on, kept as they arrive (the console's list reads the score). */
   news2: News2Window;
 }
@@ -269,11 +271,18 @@ export class LiveHub {
     s.lastSeen = Math.max(s.lastSeen ?? 0, receivedAt);
     const fresh: LiveDeviceValues['samples'] = [];
     for (const sample of samples) {
-      if (!addRecent(s.recent, sample)) continue;
+      if (!s.recent.add(sample)) continue;
       fresh.push(sample);
       for (const k of READING_NAMES) {
         const value = sample[k];
-        if (value !== undefined && (s.latest[k]?.ts ?? 0) <= sample.ts) s.latest[k] = { value, ts: sample.ts };
+        if (value === undefined) continue;
+        // Updated in place: a new object per reading would outlive the young generation (a batch every 10 s).
+        const held = s.latest[k];
+        if (!held) s.latest[k] = { value, ts: sample.ts };
+        else if (held.ts <= sample.ts) {
+          held.value = value;
+          held.ts = sample.ts;
+        }
       }
       if (sample.battery !== undefined && (s.batteryAt ?? 0) <= sample.ts) {
         s.battery = sample.battery;
@@ -281,8 +290,7 @@ export class LiveHub {
       }
       s.news2.add(sample);
     }
-    const now = Date.now();
-    while (s.recent.length > RECENT_SAMPLES || (s.recent[0]?.ts ?? now) < now - RECENT_MS) s.recent.shift();
+    s.recent.dropBefore(Date.now() - RECENT_MS);
     if (online && s.online !== true) {
       s.online = true;
       this.#events.emit(patientId, {
@@ -313,21 +321,9 @@ function nobodyYet(): PatientNow {
     battery: null,
     batteryAt: null,
     latest: {},
-    recent: [],
+    recent: new RecentReadings(RECENT_SAMPLES),
     news2: new News2Window(),
   };
-}
-
-/**
- * Puts a reading in its place among the recent ones (time order; they nearly always come last), unless
- * it is there already (same time and seq); says whether it was added.
- */
-export function addRecent(recent: VitalSample[], sample: VitalSample): boolean {
-  let at = recent.length;
-  while (at > 0 && recent[at - 1]!.ts > sample.ts) at -= 1;
-  for (let i = at - 1; i >= 0 && recent[i]!.ts === sample.ts; i -= 1) if (recent[i]!.seq === sample.seq) return false;
-  recent.splice(at, 0, sample);
-  return true;
 }
 
 function safeJson(payload: Buffer): unknown {

@@ -1,6 +1,6 @@
 /** The rules engine with a fake clock: falls and their window, SOS, technical alerts on time, NEWS2. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULES, RulesEngine, type Condition } from './engine.ts';
+import { DEFAULT_RULES, FULL_TICK_EVERY_MS, RulesEngine, type Condition, type PatientRules } from './engine.ts';
 import { thresholdsFor } from './thresholds.ts';
 
 const T0 = 1_800_000_000_000;
@@ -313,5 +313,31 @@ describe('the registry behind the engine', () => {
     e.watch(P, T0);
     expect(brief(e.tick(T0 + 15 * 60_000))).toEqual([['stale-data', 'raise', 'medium']]);
     expect(brief(e.vitals(P, sample(901, { steps: 12 }), T0 + 901_000))).toEqual([['stale-data', 'clear', 'medium']]);
+  });
+});
+
+describe('timers across many patients', () => {
+  it("runs the one patient due among thousands, on time, and tells the next deadline from each one's own", () => {
+    const e = new RulesEngine();
+    for (let i = 0; i < 5_000; i += 1) e.watch(`p-${i}`, T0);
+    e.event('p-4321', { type: 'fall', ts: T0 + 1_000, seq: 1, confidence: 0.9 }, T0 + 1_000);
+    expect(e.nextDeadline()).toBe(T0 + 61_000);
+    expect(e.tick(T0 + 60_999).filter((c) => c.kind === 'fall')).toEqual([]);
+    const confirmed = e.tick(T0 + 61_000);
+    expect(confirmed.map((c) => [c.patientId, c.kind, c.change])).toEqual([['p-4321', 'fall', 'confirm']]);
+    // Then every patient's stale-data clock, from when they were watched.
+    expect(e.nextDeadline()).toBe(T0 + DEFAULT_RULES.staleAfterMs);
+    expect(e.tick(T0 + DEFAULT_RULES.staleAfterMs).filter((c) => c.kind === 'stale-data')).toHaveLength(5_000);
+  });
+
+  it("takes a clinician's shorter delay at the next full tick, FULL_TICK_EVERY_MS at most after the previous one", () => {
+    let rules: PatientRules = DEFAULT_RULES;
+    const e = new RulesEngine(() => rules);
+    e.watch(P, T0);
+    expect(e.tick(T0 + 58_000)).toEqual([]); // a full tick
+    rules = { ...DEFAULT_RULES, staleAfterMs: 60_000 };
+    // Due under the new rules at T0 + 60 s, but read with the old ones until the next full tick.
+    expect(e.tick(T0 + 60_000)).toEqual([]);
+    expect(brief(e.tick(T0 + 58_000 + FULL_TICK_EVERY_MS))).toEqual([['stale-data', 'raise', 'medium']]);
   });
 });

@@ -226,3 +226,62 @@ describe('the window', () => {
     });
   });
 });
+
+/** The window's rules written plainly, over every reading in a list, to compare the window with. */
+function plainWindow() {
+  const rule = NEWS2_WINDOW;
+  let from = -Infinity;
+  let latest: { ts: number; value: number } | undefined;
+  let kept: Array<{ ts: number; value: number }> = [];
+  const forget = () => {
+    kept = kept.filter((r) => r.ts >= from).slice(-MAX_WINDOW_READINGS);
+  };
+  return {
+    add(ts: number, value: number) {
+      if (latest && latest.ts > ts) return;
+      if (latest?.ts === ts && kept.at(-1)?.ts === ts) kept.pop();
+      latest = { ts, value };
+      if (ts >= from) kept.push({ ts, value });
+      from = Math.max(from, ts - rule.spanMs);
+      forget();
+    },
+    observe(at: number) {
+      from = Math.max(from, at - rule.spanMs);
+      forget();
+      const sorted = kept.map((r) => r.value).sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      if (sorted.length >= rule.minReadings)
+        return {
+          value: sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2,
+          readings: sorted.length,
+          method: 'median',
+        };
+      if (latest && at - latest.ts <= rule.freshMs) return { value: latest.value, readings: 1, method: 'spot' };
+      return undefined;
+    },
+  };
+}
+
+describe('the window over a long run', () => {
+  it('scores as its rules say, with readings late, repeated, bursting past the cap and pausing', () => {
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const w = new News2Window();
+    const plain = plainWindow();
+    let ts = T0;
+    for (let n = 0; n < 30_000; n += 1) {
+      const roll = random();
+      // Mostly a reading a second; some bursts (10 a second), a few pauses, late and repeated ones.
+      ts += roll < 0.2 ? 100 : roll < 0.201 ? 8 * 60_000 : 1000;
+      const when = random() < 0.05 ? ts - Math.floor(random() * 5000) : ts;
+      const hr = Math.round(40 + random() * 100) + (random() < 0.3 ? 0.5 : 0);
+      w.add({ ts: when, hr });
+      plain.add(when, hr);
+      if (random() < 0.05) {
+        const at = ts + Math.floor(random() * 12 * 60_000);
+        expect(w.observe(at).hr).toEqual(plain.observe(at));
+        ts = Math.max(ts, at);
+      }
+    }
+  });
+});

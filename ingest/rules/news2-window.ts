@@ -34,37 +34,61 @@ export type News2Observation = { readonly [K in News2Vital]?: Scored };
 export type News2Sample = { readonly ts: number } & { readonly [K in News2Vital]?: number | undefined };
 
 /**
+ * Room for readings a series starts with; it doubles as needed, up to MAX_WINDOW_READINGS: a few
+ * steps only, since a node's watches, started together, all grow at the same moments.
+ */
+const FIRST_ROOM = 32;
+
+/**
  * One parameter's readings of the span, in time order, with their values also kept sorted so that
  * the median is read, not computed, on every reading (a watch sends one a second for thousands of
- * patients). The span's start only moves forward.
+ * patients). The span's start only moves forward. Held as numbers in typed arrays (a ring for the
+ * readings), not in lists: a node keeps this for every patient, in the ingest and the web service,
+ * and the garbage collector then has nothing to trace, move or reallocate as readings come and go.
  */
 class Series {
-  readonly #ts: number[] = [];
-  readonly #values: number[] = [];
+  #ts = new Float64Array(FIRST_ROOM);
+  #values = new Float64Array(FIRST_ROOM);
+  /** Ring position of the oldest reading of the span, and how many there are. */
   #head = 0;
-  readonly #sorted: number[] = [];
-  /** The newest reading, kept as a spot observation once the span has passed it. */
-  latest: { readonly ts: number; readonly value: number } | undefined;
+  #count = 0;
+  /** The same values, ascending, in the first `count` places. */
+  #sorted = new Float64Array(FIRST_ROOM);
+  /**
+   * The newest reading (-Infinity: none), kept as a spot observation once the span has passed it: two
+   * numbers rather than an object per reading, which would outlive the young generation.
+   */
+  latestTs = -Infinity;
+  latestValue = NaN;
   #from = -Infinity;
 
   get count(): number {
-    return this.#ts.length - this.#head;
+    return this.#count;
   }
 
   add(ts: number, value: number, spanMs: number): boolean {
-    if (this.latest && this.latest.ts > ts) return false;
-    if (this.latest?.ts === ts && this.count > 0 && this.#ts.at(-1) === ts) {
-      this.#ts.pop();
-      removeSorted(this.#sorted, this.#values.pop()!);
+    if (this.latestTs > ts) return false;
+    if (this.latestTs === ts && this.#count > 0 && this.#ts[this.#slot(this.#count - 1)] === ts) {
+      this.#count -= 1;
+      this.#unsort(this.#values[this.#slot(this.#count)]!);
     }
-    this.latest = { ts, value };
+    this.latestTs = ts;
+    this.latestValue = value;
     if (ts >= this.#from) {
-      this.#ts.push(ts);
-      this.#values.push(value);
-      insertSorted(this.#sorted, value);
+      if (this.#count === this.#ts.length) {
+        // Full: the oldest goes first, if the series may not grow (the newest always stays).
+        if (this.#count >= MAX_WINDOW_READINGS) this.#dropOldest();
+        else this.#grow();
+      }
+      const slot = this.#slot(this.#count);
+      this.#ts[slot] = ts;
+      this.#values[slot] = value;
+      this.#count += 1;
+      const at = lowerBound(this.#sorted, this.#count - 1, value);
+      this.#sorted.copyWithin(at + 1, at, this.#count - 1);
+      this.#sorted[at] = value;
     }
     this.startAt(ts - spanMs);
-    while (this.count > MAX_WINDOW_READINGS) this.#dropOldest();
     return true;
   }
 
@@ -72,45 +96,61 @@ class Series {
   startAt(from: number): void {
     if (from <= this.#from) return;
     this.#from = from;
-    while (this.count > 0 && this.#ts[this.#head]! < from) this.#dropOldest();
+    while (this.#count > 0 && this.#ts[this.#head]! < from) this.#dropOldest();
   }
 
   /** The middle value; with an even count, the mean of the two middle ones. */
   median(): number {
-    const n = this.#sorted.length;
+    const n = this.#count;
     const mid = n >> 1;
     return n % 2 ? this.#sorted[mid]! : (this.#sorted[mid - 1]! + this.#sorted[mid]!) / 2;
   }
 
+  /** Ring position of the i-th reading (0: the oldest). */
+  #slot(i: number): number {
+    return (this.#head + i) % this.#ts.length;
+  }
+
   #dropOldest(): void {
-    removeSorted(this.#sorted, this.#values[this.#head]!);
-    this.#head += 1;
-    if (this.#head > 1024 && this.#head * 2 > this.#ts.length) {
-      this.#ts.splice(0, this.#head);
-      this.#values.splice(0, this.#head);
-      this.#head = 0;
+    this.#unsort(this.#values[this.#head]!);
+    this.#head = (this.#head + 1) % this.#ts.length;
+    this.#count -= 1;
+  }
+
+  /** Takes one reading's value out of the sorted values (the count has already gone down by one). */
+  #unsort(value: number): void {
+    const at = lowerBound(this.#sorted, this.#count + 1, value);
+    this.#sorted.copyWithin(at, at + 1, this.#count + 1);
+  }
+
+  #grow(): void {
+    const room = Math.min(MAX_WINDOW_READINGS, this.#ts.length * 2);
+    const ts = new Float64Array(room);
+    const values = new Float64Array(room);
+    for (let i = 0; i < this.#count; i += 1) {
+      const slot = this.#slot(i);
+      ts[i] = this.#ts[slot]!;
+      values[i] = this.#values[slot]!;
     }
+    const sorted = new Float64Array(room);
+    sorted.set(this.#sorted.subarray(0, this.#count));
+    this.#ts = ts;
+    this.#values = values;
+    this.#sorted = sorted;
+    this.#head = 0;
   }
 }
 
-/** Where `value` goes in an ascending list (the first index whose value is not below it). */
-function lowerBound(sorted: readonly number[], value: number): number {
+/** Where `value` goes among the first `n` of an ascending array (the first index whose value is not below it). */
+function lowerBound(sorted: Float64Array, n: number, value: number): number {
   let lo = 0;
-  let hi = sorted.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (sorted[mid]! < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;
-}
-
-function insertSorted(sorted: number[], value: number): void {
-  sorted.splice(lowerBound(sorted, value), 0, value);
-}
-
-function removeSorted(sorted: number[], value: number): void {
-  sorted.splice(lowerBound(sorted, value), 1);
 }
 
 /**
@@ -145,7 +185,7 @@ export class News2Window {
   /** When the newest reading was taken (-Infinity: none yet). */
   newest(): number {
     let newest = -Infinity;
-    for (const s of this.#series.values()) newest = Math.max(newest, s.latest?.ts ?? -Infinity);
+    for (const s of this.#series.values()) newest = Math.max(newest, s.latestTs);
     return newest;
   }
 
@@ -154,11 +194,10 @@ export class News2Window {
     const out: { [K in News2Vital]?: Scored } = {};
     for (const [vital, series] of this.#series) {
       series.startAt(at - this.rule.spanMs);
-      const latest = series.latest;
       if (series.count >= this.rule.minReadings)
         out[vital] = { value: series.median(), readings: series.count, method: 'median' };
-      else if (latest && at - latest.ts <= this.rule.freshMs)
-        out[vital] = { value: latest.value, readings: 1, method: 'spot' };
+      else if (at - series.latestTs <= this.rule.freshMs)
+        out[vital] = { value: series.latestValue, readings: 1, method: 'spot' };
     }
     return out;
   }

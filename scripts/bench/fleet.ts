@@ -31,6 +31,7 @@ import { LeanMqttConnection } from '../../simulators/lean-client.ts';
 import { connectAll, WatchFleet, type Credentials } from './lib/load.ts';
 import { AlertsOnBroker, stages, type StageSummary } from './lib/alert-stages.ts';
 import { UsageSampler } from './lib/processes.ts';
+import { RuntimeSampler, type RuntimeScrape, type RuntimeSummary } from './lib/runtime-sampler.ts';
 
 export interface FleetBenchOptions {
   readonly watches: number;
@@ -82,6 +83,15 @@ export interface FleetBenchResult {
     readonly alertStages: AlertStages;
   } | null;
   readonly processes: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }>;
+  /** Event-loop delay, collector pauses and heap of the broker, the ingest and the web service over the steady phase. */
+  readonly runtime: Record<string, RuntimeSummary>;
+  readonly runtimeSeries: Record<string, RuntimeScrape[]>;
+  /** The steady phase's falls: seconds into the phase when each was published, and its latency (ms). */
+  readonly alertTimes: Array<readonly [number, number]>;
+  /** How many messages the ingest stored and acknowledged together over the run: groups by upper bound (its histogram). */
+  readonly ingestGroups: Record<string, number>;
+  /** The services' process ids (to match their CPU profiles, BENCH_PROFILE_DIR). */
+  readonly pids: Record<string, number>;
   readonly series: Array<{
     t: number;
     ackedPerSec: number;
@@ -151,6 +161,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     DEMO_SMTP_PORT: await freePort(),
     SFU_PORT: await freePort(),
     WEB_PORT: await freePort(),
+    WEB_METRICS_PORT: await freePort(),
   };
   const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
     cwd: ROOT,
@@ -259,6 +270,12 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const fleet = new WatchFleet(fleetConnections, fleetWatches, { batchMs: Math.max(1, o.batchSeconds) * 1000 });
     if (o.batchSeconds === 0) fleet.setLive(true);
     const sampler = new UsageSampler(pids, 5000, () => ({ acked: fleet.acked }));
+    const metricsOf = (port: number) => `http://127.0.0.1:${port}/metrics`;
+    const runtimeSampler = new RuntimeSampler({
+      broker: metricsOf(ports.BROKER_METRICS_PORT),
+      ingest: metricsOf(ports.INGEST_METRICS_PORT),
+      web: metricsOf(ports.WEB_METRICS_PORT),
+    });
     const ingestMetrics = `http://127.0.0.1:${ports.INGEST_METRICS_PORT}/metrics`;
     const pointsWritten = async () => {
       const text = await (await fetch(ingestMetrics)).text();
@@ -269,6 +286,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const t0 = Date.now();
     /** Stage times of the falls seen, per phase (see AlertStages). */
     const stageTimes = () => ({ acked: [] as number[], onBroker: [] as number[], inSocket: [] as number[] });
+    const alertTimes: Array<readonly [number, number]> = [];
     const probe = async (i: number, times?: ReturnType<typeof stageTimes>): Promise<number | undefined> => {
       const r = raisers[i]!;
       const c = raiserConnections[i]!;
@@ -308,9 +326,11 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
         Array.from({ length: count }, (_, k) =>
           new Promise<void>((r) => setTimeout(r, seconds * 100 + Math.random() * seconds * 900)).then(async () => {
             fired += 1;
+            const at = (Date.now() - t0) / 1000;
             const ms = await probe(first + k, stageMs);
             if (ms === undefined) missed += 1;
             else times.push(ms);
+            if (label === 'steady') alertTimes.push([Math.round(at), ms ?? MISSED_MS]);
           }),
         ),
       );
@@ -338,6 +358,14 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     ).unref();
     await runFor(o.seconds, steady.line);
     const steadyEnd = { at: Date.now(), points: await pointsWritten() };
+    const ingestGroups = Object.fromEntries(
+      [
+        ...(await (await fetch(ingestMetrics)).text()).matchAll(
+          /^vigie_ingest_group_messages_bucket\{le="([^"]+)"\} (\d+)/gm,
+        ),
+      ].map((m) => [m[1]!, Number(m[2])]),
+    );
+    const runtime = runtimeSampler.stop();
     const { latency: alert, stages: alertStages } = await steady.done; // the last ones have at most 30 s to arrive
     say(`steady falls: ${JSON.stringify(alert)} stages ${JSON.stringify(alertStages)}`);
     const seconds = (steadyEnd.at - t0) / 1000;
@@ -472,6 +500,11 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       readingsStoredPerSec,
       overload,
       processes,
+      runtime,
+      runtimeSeries: runtimeSampler.series,
+      alertTimes: alertTimes.sort((a, b) => a[0] - b[0]),
+      ingestGroups,
+      pids,
       series,
       alert,
       alertStages,

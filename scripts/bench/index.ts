@@ -165,6 +165,13 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       connectFailures: fleet?.connect.failures ?? null,
       brokerRssMiB: fleet?.processes.broker?.rssPeakMiB ?? null,
       processes: fleet?.processes ?? null,
+      /** Event-loop delay, collector pauses and heap of each service over the steady phase. */
+      runtime: fleet?.runtime ?? null,
+      runtimeSeries: fleet?.runtimeSeries ?? null,
+      /** Each steady-phase fall: seconds into the phase, latency in ms. */
+      alertTimes: fleet?.alertTimes ?? null,
+      ingestGroups: fleet?.ingestGroups ?? null,
+      pids: fleet?.pids ?? null,
     },
     alert: {
       p50Ms: fleet?.alert.p50Ms ?? null,
@@ -304,6 +311,17 @@ ${Object.entries(fleet.processes)
   .map(
     ([name, u]) =>
       `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`,
+  )
+  .join('\n')}
+
+Over the steady phase (each service's /metrics every 5 s):
+
+| process | event-loop delay: worst p99 of a 5 s interval / longest (ms) | collector: longest pause (ms) / total (s, % of the time) / major collections | peak heap in use (MiB) | main thread: on a core / waiting for one (% of the time; most waited in 5 s, ms) |
+| --- | --- | --- | --- | --- |
+${Object.entries(fleet.runtime)
+  .map(
+    ([name, r]) =>
+      `| ${name} | ${r.loopP99MaxMs} / ${r.loopMaxMs} | ${r.gcPauseMaxMs} / ${r.gcPauseSeconds} s (${r.gcPausePercent} %) / ${r.majorGcs} | ${r.heapUsedPeakMiB} | ${r.mainRunningPercent} / ${r.mainWaitingPercent} (${r.mainWaitingMaxMs}) |`,
   )
   .join('\n')}
 

@@ -176,7 +176,7 @@ export async function familyOverview(c: WebContext, link: CareLink): Promise<Fam
     mayDownload: link.self || link.mayDownload,
     presence: { online: now.online, lastSeen: now.lastSeen, battery: now.battery },
     vitals: link.shareVitals
-      ? { latest: now.latest, recent: now.recent.map((s) => ({ ts: s.ts, hr: s.hr, spo2: s.spo2 })) }
+      ? { latest: now.latest, recent: now.recent.list().map(({ ts, hr, spo2 }) => ({ ts, hr, spo2 })) }
       : null,
     alerts: alerts.map((a) => alertFor(a, vitals)),
     people: Object.fromEntries(c.people.peopleOf(link.patientId).map(({ person }) => [person.id, person.name])),
