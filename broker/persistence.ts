@@ -6,8 +6,8 @@
  * Why not aedes-persistence-level (used before): it costs about seven LevelDB calls per QoS 1 message
  * for each persistent subscriber (enqueue; two gets and three puts to give the packet its id; a batch
  * to clear it). Profiled in the demo with 1,000 watches at 1 Hz, the broker spent most of its time
- * there and acknowledged only ~550 messages/s. Here a queued message is one row inserted and later
- * deleted, the writes of one event-loop turn share a transaction (group-commit.ts), and the same run keeps up
+ * there and acknowledged only ~550 messages/s. Here a queued message is one INSERT and one DELETE,
+ * the writes of one event-loop turn share a transaction (group commit), and the same run keeps up
  * (1,000/s acknowledged, broker half idle). A write's promise resolves once its transaction is
  * committed, so aedes acknowledges a message only after it is stored for every persistent session.
  *
@@ -18,7 +18,6 @@ import MemoryPersistence from 'aedes-persistence/asyncPersistence.js';
 import { Readable } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import { decodePacket, encodePacket } from './packet-codec.ts';
-import { GroupCommit } from './group-commit.ts';
 import type Database from 'better-sqlite3';
 import type { Aedes, Client, Subscription } from 'aedes';
 import type { AedesPacket } from 'aedes-packet';
@@ -153,7 +152,10 @@ export class DurablePersistence extends MemoryPersistence {
   readonly #wills = new Map<string, Packet>();
   /** The next queued message's row. */
   #nextSeq = 1;
-  readonly #commits: GroupCommit;
+  /** Writes waiting for the next group commit; every writer waits for the same promise. */
+  #batch:
+    { changes: Array<() => void>; done: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
+  readonly #commitAll: (changes: ReadonlyArray<() => void>) => void;
   #restored = false;
   #broker: Aedes | undefined;
 
@@ -169,7 +171,11 @@ export class DurablePersistence extends MemoryPersistence {
       ),
       delSub: db.prepare<[string, string]>('DELETE FROM subscriptions WHERE client_id = ? AND topic = ?'),
       delSubs: db.prepare<[string]>('DELETE FROM subscriptions WHERE client_id = ?'),
+      enqueue: db.prepare<[number, string, string, number, Buffer]>(
+        'INSERT INTO outgoing (seq, client_id, broker_id, counter, packet) VALUES (?, ?, ?, ?, ?)',
+      ),
       replace: db.prepare<[Buffer, number]>('UPDATE outgoing SET packet = ? WHERE seq = ?'),
+      dequeue: db.prepare<[number]>('DELETE FROM outgoing WHERE seq = ?'),
       putIncoming: db.prepare<[string, number, Buffer]>(
         'INSERT OR REPLACE INTO incoming (client_id, message_id, packet) VALUES (?, ?, ?)',
       ),
@@ -178,7 +184,9 @@ export class DurablePersistence extends MemoryPersistence {
       putWill: db.prepare<[string, Buffer]>('INSERT OR REPLACE INTO wills (client_id, packet) VALUES (?, ?)'),
       delWill: db.prepare<[string]>('DELETE FROM wills WHERE client_id = ?'),
     };
-    this.#commits = new GroupCommit(db);
+    this.#commitAll = db.transaction((changes: ReadonlyArray<() => void>) => {
+      for (const change of changes) change();
+    });
   }
 
   override async setup(broker: Aedes): Promise<void> {
@@ -227,9 +235,9 @@ export class DurablePersistence extends MemoryPersistence {
   override async storeRetained(packet: Packet): Promise<void> {
     await super.storeRetained(packet);
     const { topic } = packet;
-    if (packet.payload.length === 0) return this.#commits.write(() => this.#sql.delRetained.run(topic));
+    if (packet.payload.length === 0) return this.#write(() => this.#sql.delRetained.run(topic));
     const blob = encodePacket(packet);
-    return this.#commits.write(() => this.#sql.putRetained.run(topic, blob));
+    return this.#write(() => this.#sql.putRetained.run(topic, blob));
   }
 
   override async addSubscriptions(client: Pick<Client, 'id'>, subs: Subscription[]): Promise<void> {
@@ -247,21 +255,21 @@ export class DurablePersistence extends MemoryPersistence {
           }),
         ] as const,
     );
-    return this.#commits.write(() => {
+    return this.#write(() => {
       for (const [topic, blob] of rows) this.#sql.putSub.run(client.id, topic, blob);
     });
   }
 
   override async removeSubscriptions(client: Pick<Client, 'id'>, topics: string[]): Promise<void> {
     await super.removeSubscriptions(client, topics);
-    return this.#commits.write(() => {
+    return this.#write(() => {
       for (const topic of topics) this.#sql.delSub.run(client.id, topic);
     });
   }
 
   override async cleanSubscriptions(client: Pick<Client, 'id'>): Promise<void> {
     await super.cleanSubscriptions(client);
-    return this.#commits.write(() => this.#sql.delSubs.run(client.id));
+    return this.#write(() => this.#sql.delSubs.run(client.id));
   }
 
   override async outgoingEnqueue(sub: { clientId: string }, packet: Packet): Promise<void> {
@@ -272,16 +280,17 @@ export class DurablePersistence extends MemoryPersistence {
     if (!subs || subs.length === 0) return;
     const brokerId = packet.brokerId ?? '';
     const counter = packet.brokerCounter ?? 0;
+    const first = this.#seqs(subs.length);
     let blob: Buffer | undefined;
-    let stored: Promise<void> | undefined;
-    for (const sub of subs) {
+    subs.forEach((sub, i) => {
       const copy = copyPacket(packet);
       blob ??= encodePacket(copy);
-      const seq = this.#nextSeq++;
-      this.#queue(sub.clientId).push({ packet: copy, brokerId, counter, seq });
-      stored = this.#commits.insertOutgoing([seq, sub.clientId, brokerId, counter, blob]);
-    }
-    return stored;
+      this.#queue(sub.clientId).push({ packet: copy, brokerId, counter, seq: first + i });
+    });
+    const stored = blob!;
+    return this.#write(() => {
+      subs.forEach((sub, i) => this.#sql.enqueue.run(first + i, sub.clientId, brokerId, counter, stored));
+    });
   }
 
   /**
@@ -304,7 +313,7 @@ export class DurablePersistence extends MemoryPersistence {
     q.packet = packet;
     const blob = encodePacket(packet);
     const { seq } = q;
-    return this.#commits.write(() => this.#sql.replace.run(blob, seq));
+    return this.#write(() => this.#sql.replace.run(blob, seq));
   }
 
   override async outgoingClearMessageId(client: Pick<Client, 'id'>, packet: Packet): Promise<Packet | undefined> {
@@ -313,7 +322,7 @@ export class DurablePersistence extends MemoryPersistence {
     if (!removed) return undefined;
     queue.delete(removed);
     const { seq } = removed;
-    await this.#commits.deleteOutgoing(seq);
+    await this.#write(() => this.#sql.dequeue.run(seq));
     return removed.packet;
   }
 
@@ -325,18 +334,18 @@ export class DurablePersistence extends MemoryPersistence {
     await super.incomingStorePacket(client, packet);
     const blob = encodePacket({ ...copyPacket(packet), messageId: packet.messageId });
     const messageId = packet.messageId!;
-    return this.#commits.write(() => this.#sql.putIncoming.run(client.id, messageId, blob));
+    return this.#write(() => this.#sql.putIncoming.run(client.id, messageId, blob));
   }
 
   override async incomingDelPacket(client: Pick<Client, 'id'>, packet: Packet): Promise<void> {
     await super.incomingDelPacket(client, packet);
     const messageId = packet.messageId!;
-    return this.#commits.write(() => this.#sql.delIncoming.run(client.id, messageId));
+    return this.#write(() => this.#sql.delIncoming.run(client.id, messageId));
   }
 
   override async cleanIncoming(client: Pick<Client, 'id'>): Promise<void> {
     await super.cleanIncoming(client);
-    return this.#commits.write(() => this.#sql.delIncomings.run(client.id));
+    return this.#write(() => this.#sql.delIncomings.run(client.id));
   }
 
   override async putWill(client: Pick<Client, 'id'>, packet: Packet): Promise<void> {
@@ -344,7 +353,7 @@ export class DurablePersistence extends MemoryPersistence {
     const will = Object.assign(packet, { brokerId: this.#broker?.id, clientId: client.id });
     this.#wills.set(client.id, will);
     const blob = encodePacket({ ...will });
-    return this.#commits.write(() => this.#sql.putWill.run(client.id, blob));
+    return this.#write(() => this.#sql.putWill.run(client.id, blob));
   }
 
   override async getWill(client: Pick<Client, 'id'>): Promise<Packet | undefined> {
@@ -355,7 +364,7 @@ export class DurablePersistence extends MemoryPersistence {
     const will = this.#wills.get(client.id);
     if (!will) return undefined;
     this.#wills.delete(client.id);
-    await this.#commits.write(() => this.#sql.delWill.run(client.id));
+    await this.#write(() => this.#sql.delWill.run(client.id));
     return will;
   }
 
@@ -365,7 +374,7 @@ export class DurablePersistence extends MemoryPersistence {
   }
 
   override async destroy(): Promise<void> {
-    this.#commits.flush(); // what is waiting for the next group commit
+    this.#commit(); // what is waiting for the next group commit
     await super.destroy();
     this.#db.close();
   }
@@ -374,6 +383,39 @@ export class DurablePersistence extends MemoryPersistence {
     let q = this.#outgoing.get(clientId);
     if (!q) this.#outgoing.set(clientId, (q = new OutgoingQueue()));
     return q;
+  }
+
+  /** `n` consecutive row numbers for queued messages. */
+  #seqs(n: number): number {
+    const first = this.#nextSeq;
+    this.#nextSeq += n;
+    return first;
+  }
+
+  /** Runs `change` in the next group commit; resolves once that transaction is on disk. */
+  #write(change: () => void): Promise<void> {
+    let batch = this.#batch;
+    if (!batch) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.#batch = batch = { changes: [], done, resolve, reject };
+      setImmediate(() => this.#commit());
+    }
+    batch.changes.push(change);
+    return batch.done;
+  }
+
+  #commit(): void {
+    const batch = this.#batch;
+    if (!batch) return;
+    this.#batch = undefined;
+    try {
+      this.#commitAll(batch.changes);
+    } catch (error) {
+      return batch.reject(error as Error);
+    }
+    batch.resolve();
   }
 }
 
