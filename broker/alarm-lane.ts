@@ -50,6 +50,8 @@ export class TwoLaneQueue {
 export function isAlarmTraffic(message: unknown): boolean {
   const topic = (message as { topic?: unknown }).topic;
   if (typeof topic !== 'string') return false;
+  // Both kinds end with their channel: most messages (readings) are told apart without parsing.
+  if (!topic.endsWith('/events') && !topic.endsWith('/alerts')) return false;
   return parseDeviceTopic(topic)?.channel === 'events' || parsePatientAlertsTopic(topic) !== null;
 }
 

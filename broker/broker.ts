@@ -432,7 +432,8 @@ export class VigieBroker {
   }
 
   #authorizePublish(client: Client | null, packet: PublishPacket): Error | null | ForwardFirst {
-    const payload = Buffer.from(packet.payload);
+    // mqtt-packet hands a Buffer; only a string (a publish made in this process) is converted.
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     if (client === null) {
       // The will of a session that died with a previous broker: allowed only as a status `offline`.
       const parsed = parseDeviceTopic(packet.topic);

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { serialize } from 'node:v8';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurablePersistence, type PersistedPacket as AedesPacket } from './persistence.ts';
+import { openSqlite } from '../common/sqlite.ts';
+import { BROKER_MIGRATIONS, DurablePersistence, type PersistedPacket as AedesPacket } from './persistence.ts';
 
 const broker = { id: 'vigie-broker', counter: 0 } as unknown as Aedes;
 const dirs: string[] = [];
@@ -108,5 +110,48 @@ describe('durable broker persistence', () => {
       'reading 5',
     ]);
     await third.destroy();
+  });
+
+  it('reads a file of the release before (AUTOINCREMENT rows, v8.serialize packets): order, wills and acknowledgements hold', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-persistence-'));
+    dirs.push(dir);
+    const file = join(dir, 'broker.db');
+    // The schema and rows exactly as that release wrote them.
+    const old = openSqlite(file, { migrations: { owner: 'broker', steps: BROKER_MIGRATIONS.slice(0, 1) } });
+    const enqueue = old.prepare('INSERT INTO outgoing (client_id, broker_id, counter, packet) VALUES (?, ?, ?, ?)');
+    for (const n of [1, 2, 3]) {
+      const { brokerId, brokerCounter } = publish(n);
+      enqueue.run('vigie-ingest', brokerId, brokerCounter, serialize({ ...publish(n), messageId: undefined }));
+    }
+    old.prepare('DELETE FROM outgoing WHERE counter = 1').run(); // acknowledged: its seq is not reused
+    const will = {
+      ...publish(0),
+      topic: 'vigie/v1/devices/w-1/status',
+      payload: Buffer.from('offline'),
+      clientId: 'w-1',
+    };
+    old.prepare('INSERT INTO wills (client_id, packet) VALUES (?, ?)').run('w-1', serialize(will));
+    old.close();
+
+    const ingest = { id: 'vigie-ingest' };
+    const { p } = await open(file);
+    await p.outgoingEnqueueCombi([{ clientId: ingest.id }], publish(4)); // written in the new format
+    expect((await drain(p.outgoingStream(ingest))).map((m) => m.payload.toString())).toEqual([
+      'reading 2',
+      'reading 3',
+      'reading 4',
+    ]);
+    expect(await p.getWill({ id: 'w-1' })).toStrictEqual(will);
+    await p.outgoingUpdate(ingest, { ...publish(2), messageId: 1 });
+    await p.outgoingClearMessageId(ingest, { cmd: 'puback', messageId: 1 } as unknown as AedesPacket);
+    await p.destroy();
+
+    const { p: again } = await open(file);
+    expect((await drain(again.outgoingStream(ingest))).map((m) => m.brokerCounter)).toEqual([3, 4]);
+    await again.destroy();
+    const db = openSqlite(file);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_sequence WHERE name = 'outgoing'").get()).toEqual({ n: 0 });
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'outgoing_key'").get()).toEqual({ n: 0 });
+    db.close();
   });
 });

@@ -17,6 +17,7 @@
 import MemoryPersistence from 'aedes-persistence/asyncPersistence.js';
 import { Readable } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
+import { decodePacket, encodePacket } from './packet-codec.ts';
 import type Database from 'better-sqlite3';
 import type { Aedes, Client, Subscription } from 'aedes';
 import type { AedesPacket } from 'aedes-packet';
@@ -36,10 +37,12 @@ export type PersistedPacket = AedesPacket & {
   brokerCounter?: number;
 };
 type Packet = PersistedPacket;
-/** A queued message and the row that holds it (kept when a PUBREL replaces the PUBLISH). */
+/** A queued message: its delivery (broker id and counter) and its row (kept when a PUBREL replaces the PUBLISH). */
 interface Queued {
   packet: Packet;
-  readonly key: readonly [brokerId: string, counter: number];
+  readonly brokerId: string;
+  readonly counter: number;
+  readonly seq: number;
 }
 
 /**
@@ -51,12 +54,9 @@ interface Queued {
  */
 class OutgoingQueue {
   readonly #entries = new Set<Queued>();
-  readonly #byDelivery = new Map<string, Queued>();
+  /** By broker id, then counter: no key string to build and hash for every message. */
+  readonly #byDelivery = new Map<string, Map<number, Queued>>();
   readonly #byMessageId = new Map<number, Queued>();
-
-  static #deliveryKey(brokerId: string, counter: number): string {
-    return `${counter}@${brokerId}`;
-  }
 
   get length(): number {
     return this.#entries.size;
@@ -64,14 +64,15 @@ class OutgoingQueue {
 
   push(q: Queued): void {
     this.#entries.add(q);
-    const key = OutgoingQueue.#deliveryKey(...q.key);
-    if (!this.#byDelivery.has(key)) this.#byDelivery.set(key, q);
+    let counters = this.#byDelivery.get(q.brokerId);
+    if (!counters) this.#byDelivery.set(q.brokerId, (counters = new Map<number, Queued>()));
+    if (!counters.has(q.counter)) counters.set(q.counter, q);
     this.#index(q);
   }
 
   /** The oldest message of that delivery (the packet's broker id and counter). */
   byDelivery(brokerId: string, counter: number): Queued | undefined {
-    const q = this.#byDelivery.get(OutgoingQueue.#deliveryKey(brokerId, counter));
+    const q = this.#byDelivery.get(brokerId)?.get(counter);
     return q ?? this.find((e) => e.packet.brokerId === brokerId && e.packet.brokerCounter === counter);
   }
 
@@ -89,8 +90,11 @@ class OutgoingQueue {
 
   delete(q: Queued): void {
     this.#entries.delete(q);
-    const key = OutgoingQueue.#deliveryKey(...q.key);
-    if (this.#byDelivery.get(key) === q) this.#byDelivery.delete(key);
+    const counters = this.#byDelivery.get(q.brokerId);
+    if (counters?.get(q.counter) === q) {
+      counters.delete(q.counter);
+      if (counters.size === 0) this.#byDelivery.delete(q.brokerId);
+    }
     this.#unindex(q);
   }
 
@@ -123,8 +127,22 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS wills (client_id TEXT PRIMARY KEY, packet BLOB NOT NULL);
 `;
 
+/**
+ * Queued messages keyed by a sequence number the persistence hands out itself: each enqueue is one
+ * append to the table's b-tree and each acknowledgement one delete by key. AUTOINCREMENT (a
+ * sqlite_sequence row updated by every insert) and the unique index on (client, broker, counter)
+ * (a second b-tree written by every insert and read by every delete) cost more than the row itself.
+ */
+const OUTGOING_BY_SEQ = `
+  CREATE TABLE outgoing_by_seq (seq INTEGER PRIMARY KEY, client_id TEXT NOT NULL, broker_id TEXT NOT NULL, counter INTEGER NOT NULL, packet BLOB NOT NULL);
+  INSERT INTO outgoing_by_seq (seq, client_id, broker_id, counter, packet) SELECT seq, client_id, broker_id, counter, packet FROM outgoing;
+  DROP TABLE outgoing;
+  ALTER TABLE outgoing_by_seq RENAME TO outgoing;
+  DELETE FROM sqlite_sequence WHERE name = 'outgoing';
+`;
+
 /** Exported for the upgrade tests. */
-export const BROKER_MIGRATIONS: readonly Migration[] = [SCHEMA];
+export const BROKER_MIGRATIONS: readonly Migration[] = [SCHEMA, OUTGOING_BY_SEQ];
 
 export class DurablePersistence extends MemoryPersistence {
   readonly #db: Database.Database;
@@ -132,10 +150,12 @@ export class DurablePersistence extends MemoryPersistence {
   /** Each client's queue of QoS > 0 messages, in order. */
   readonly #outgoing = new Map<string, OutgoingQueue>();
   readonly #wills = new Map<string, Packet>();
-  /** Writes waiting for the next group commit, and who waits for it. */
-  #pending: Array<() => void> = [];
-  #waiting: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
-  #scheduled = false;
+  /** The next queued message's row. */
+  #nextSeq = 1;
+  /** Writes waiting for the next group commit; every writer waits for the same promise. */
+  #batch:
+    { changes: Array<() => void>; done: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
+  readonly #commitAll: (changes: ReadonlyArray<() => void>) => void;
   #restored = false;
   #broker: Aedes | undefined;
 
@@ -151,15 +171,11 @@ export class DurablePersistence extends MemoryPersistence {
       ),
       delSub: db.prepare<[string, string]>('DELETE FROM subscriptions WHERE client_id = ? AND topic = ?'),
       delSubs: db.prepare<[string]>('DELETE FROM subscriptions WHERE client_id = ?'),
-      enqueue: db.prepare<[string, string, number, Buffer]>(
-        'INSERT OR IGNORE INTO outgoing (client_id, broker_id, counter, packet) VALUES (?, ?, ?, ?)',
+      enqueue: db.prepare<[number, string, string, number, Buffer]>(
+        'INSERT INTO outgoing (seq, client_id, broker_id, counter, packet) VALUES (?, ?, ?, ?, ?)',
       ),
-      replace: db.prepare<[Buffer, string, string, number]>(
-        'UPDATE outgoing SET packet = ? WHERE client_id = ? AND broker_id = ? AND counter = ?',
-      ),
-      dequeue: db.prepare<[string, string, number]>(
-        'DELETE FROM outgoing WHERE client_id = ? AND broker_id = ? AND counter = ?',
-      ),
+      replace: db.prepare<[Buffer, number]>('UPDATE outgoing SET packet = ? WHERE seq = ?'),
+      dequeue: db.prepare<[number]>('DELETE FROM outgoing WHERE seq = ?'),
       putIncoming: db.prepare<[string, number, Buffer]>(
         'INSERT OR REPLACE INTO incoming (client_id, message_id, packet) VALUES (?, ?, ?)',
       ),
@@ -168,6 +184,9 @@ export class DurablePersistence extends MemoryPersistence {
       putWill: db.prepare<[string, Buffer]>('INSERT OR REPLACE INTO wills (client_id, packet) VALUES (?, ?)'),
       delWill: db.prepare<[string]>('DELETE FROM wills WHERE client_id = ?'),
     };
+    this.#commitAll = db.transaction((changes: ReadonlyArray<() => void>) => {
+      for (const change of changes) change();
+    });
   }
 
   override async setup(broker: Aedes): Promise<void> {
@@ -186,32 +205,38 @@ export class DurablePersistence extends MemoryPersistence {
     }
     for (const [clientId, subs] of bySubscriber) await super.addSubscriptions({ id: clientId }, subs);
     for (const row of this.#db.prepare<[], { packet: Buffer }>('SELECT packet FROM retained').iterate())
-      await super.storeRetained(deserialize(row.packet) as Packet);
+      await super.storeRetained(decodePacket(row.packet));
     for (const row of this.#db
-      .prepare<[], { client_id: string; broker_id: string; counter: number; packet: Buffer }>(
-        'SELECT client_id, broker_id, counter, packet FROM outgoing ORDER BY seq',
+      .prepare<[], { seq: number; client_id: string; broker_id: string; counter: number; packet: Buffer }>(
+        'SELECT seq, client_id, broker_id, counter, packet FROM outgoing ORDER BY seq',
       )
       .iterate()) {
-      this.#queue(row.client_id).push({ packet: deserialize(row.packet) as Packet, key: [row.broker_id, row.counter] });
+      this.#queue(row.client_id).push({
+        packet: decodePacket(row.packet),
+        brokerId: row.broker_id,
+        counter: row.counter,
+        seq: row.seq,
+      });
+      this.#nextSeq = row.seq + 1;
     }
     for (const row of this.#db
       .prepare<[], { client_id: string; message_id: number; packet: Buffer }>(
         'SELECT client_id, message_id, packet FROM incoming',
       )
       .iterate()) {
-      await super.incomingStorePacket({ id: row.client_id }, deserialize(row.packet) as Packet);
+      await super.incomingStorePacket({ id: row.client_id }, decodePacket(row.packet));
     }
     for (const row of this.#db
       .prepare<[], { client_id: string; packet: Buffer }>('SELECT client_id, packet FROM wills')
       .iterate())
-      this.#wills.set(row.client_id, deserialize(row.packet) as Packet);
+      this.#wills.set(row.client_id, decodePacket(row.packet));
   }
 
   override async storeRetained(packet: Packet): Promise<void> {
     await super.storeRetained(packet);
     const { topic } = packet;
     if (packet.payload.length === 0) return this.#write(() => this.#sql.delRetained.run(topic));
-    const blob = serialize({ ...packet });
+    const blob = encodePacket(packet);
     return this.#write(() => this.#sql.putRetained.run(topic, blob));
   }
 
@@ -255,10 +280,16 @@ export class DurablePersistence extends MemoryPersistence {
     if (!subs || subs.length === 0) return;
     const brokerId = packet.brokerId ?? '';
     const counter = packet.brokerCounter ?? 0;
-    const blob = serialize({ ...copyPacket(packet) });
-    for (const sub of subs) this.#queue(sub.clientId).push({ packet: copyPacket(packet), key: [brokerId, counter] });
+    const first = this.#seqs(subs.length);
+    let blob: Buffer | undefined;
+    subs.forEach((sub, i) => {
+      const copy = copyPacket(packet);
+      blob ??= encodePacket(copy);
+      this.#queue(sub.clientId).push({ packet: copy, brokerId, counter, seq: first + i });
+    });
+    const stored = blob!;
     return this.#write(() => {
-      for (const sub of subs) this.#sql.enqueue.run(sub.clientId, brokerId, counter, blob);
+      subs.forEach((sub, i) => this.#sql.enqueue.run(first + i, sub.clientId, brokerId, counter, stored));
     });
   }
 
@@ -280,9 +311,9 @@ export class DurablePersistence extends MemoryPersistence {
     );
     if (!q) throw new Error('no such packet');
     q.packet = packet;
-    const blob = serialize({ ...packet });
-    const [brokerId, counter] = q.key;
-    return this.#write(() => this.#sql.replace.run(blob, client.id, brokerId, counter));
+    const blob = encodePacket(packet);
+    const { seq } = q;
+    return this.#write(() => this.#sql.replace.run(blob, seq));
   }
 
   override async outgoingClearMessageId(client: Pick<Client, 'id'>, packet: Packet): Promise<Packet | undefined> {
@@ -290,8 +321,8 @@ export class DurablePersistence extends MemoryPersistence {
     const removed = queue.byMessageId(packet.messageId);
     if (!removed) return undefined;
     queue.delete(removed);
-    const [brokerId, counter] = removed.key;
-    await this.#write(() => this.#sql.dequeue.run(client.id, brokerId, counter));
+    const { seq } = removed;
+    await this.#write(() => this.#sql.dequeue.run(seq));
     return removed.packet;
   }
 
@@ -301,7 +332,7 @@ export class DurablePersistence extends MemoryPersistence {
 
   override async incomingStorePacket(client: Pick<Client, 'id'>, packet: Packet): Promise<void> {
     await super.incomingStorePacket(client, packet);
-    const blob = serialize({ ...copyPacket(packet), messageId: packet.messageId });
+    const blob = encodePacket({ ...copyPacket(packet), messageId: packet.messageId });
     const messageId = packet.messageId!;
     return this.#write(() => this.#sql.putIncoming.run(client.id, messageId, blob));
   }
@@ -321,7 +352,7 @@ export class DurablePersistence extends MemoryPersistence {
     // Stamped in place, as aedes' own persistences do (callers compare against the object they passed).
     const will = Object.assign(packet, { brokerId: this.#broker?.id, clientId: client.id });
     this.#wills.set(client.id, will);
-    const blob = serialize({ ...will });
+    const blob = encodePacket({ ...will });
     return this.#write(() => this.#sql.putWill.run(client.id, blob));
   }
 
@@ -343,7 +374,7 @@ export class DurablePersistence extends MemoryPersistence {
   }
 
   override async destroy(): Promise<void> {
-    if (this.#pending.length > 0) this.#commit(); // what is waiting for the next group commit
+    this.#commit(); // what is waiting for the next group commit
     await super.destroy();
     this.#db.close();
   }
@@ -354,31 +385,37 @@ export class DurablePersistence extends MemoryPersistence {
     return q;
   }
 
+  /** `n` consecutive row numbers for queued messages. */
+  #seqs(n: number): number {
+    const first = this.#nextSeq;
+    this.#nextSeq += n;
+    return first;
+  }
+
   /** Runs `change` in the next group commit; resolves once that transaction is on disk. */
   #write(change: () => void): Promise<void> {
-    this.#pending.push(change);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
+    let batch = this.#batch;
+    if (!batch) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.#batch = batch = { changes: [], done, resolve, reject };
       setImmediate(() => this.#commit());
     }
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+    batch.changes.push(change);
+    return batch.done;
   }
 
   #commit(): void {
-    this.#scheduled = false;
-    const changes = this.#pending;
-    const waiting = this.#waiting;
-    this.#pending = [];
-    this.#waiting = [];
+    const batch = this.#batch;
+    if (!batch) return;
+    this.#batch = undefined;
     try {
-      this.#db.transaction(() => {
-        for (const change of changes) change();
-      })();
+      this.#commitAll(batch.changes);
     } catch (error) {
-      for (const w of waiting) w.reject(error as Error);
-      return;
+      return batch.reject(error as Error);
     }
-    for (const w of waiting) w.resolve();
+    batch.resolve();
   }
 }
 
