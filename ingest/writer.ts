@@ -30,7 +30,7 @@ export interface WriterOptions {
 
 const MAX_BACKOFF_MS = 5_000;
 /** The most batches sent in one request while the queue is behind. */
-const CATCH_UP_BATCHES = 4;
+const CATCH_UP_BATCHES = 8;
 /** A device's minute is written once it has been quiet this long after the minute's end. */
 const QUIET_MS = 2 * 60_000;
 const HOUR_MS = 3_600_000;
