@@ -5,23 +5,34 @@
  */
 const WINDOW = 128;
 
-export class SeqWindow {
-  readonly #rings = new Map<string, { seqs: Float64Array; next: number }>();
+/** The last seqs stored of one device's channel. */
+export class SeqRing {
+  readonly #seqs = new Float64Array(WINDOW).fill(-1);
+  #next = 0;
 
-  /** True if (device, channel, seq) was stored recently. */
-  has(deviceId: string, channel: string, seq: number): boolean {
-    return this.#rings.get(`${deviceId}/${channel}`)?.seqs.includes(seq) ?? false;
+  /** True if `seq` was stored recently. */
+  has(seq: number): boolean {
+    return this.#seqs.includes(seq);
   }
 
   /** Records a seq once its message is durably stored. */
-  add(deviceId: string, channel: string, seq: number): void {
+  add(seq: number): void {
+    this.#seqs[this.#next] = seq;
+    this.#next = (this.#next + 1) % WINDOW;
+  }
+}
+
+export class SeqWindow {
+  readonly #rings = new Map<string, SeqRing>();
+
+  /** The ring of a device's channel (looked up once per message, then tested per seq). */
+  of(deviceId: string, channel: string): SeqRing {
     const key = `${deviceId}/${channel}`;
     let ring = this.#rings.get(key);
     if (!ring) {
-      ring = { seqs: new Float64Array(WINDOW).fill(-1), next: 0 };
+      ring = new SeqRing();
       this.#rings.set(key, ring);
     }
-    ring.seqs[ring.next] = seq;
-    ring.next = (ring.next + 1) % WINDOW;
+    return ring;
   }
 }

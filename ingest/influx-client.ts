@@ -4,6 +4,8 @@
  * trust when the server's is not signed by a public authority (the project-managed influxd's own).
  */
 import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { InfluxDB } from 'influx';
 import { ConstantBackoff } from 'influx/lib/src/backoff/constant.js';
 import { z } from 'zod';
@@ -45,6 +47,76 @@ export function createInflux(url: string, access: InfluxAccess = {}): InfluxDB {
     // Our writer retries in order itself; the pool should only pause briefly after a failure.
     pool: { maxRetries: 0, requestTimeout: 30_000, backoff: new ConstantBackoff({ delay: 250, jitter: 0.2 }) },
   });
+}
+
+/** InfluxDB answered a write with an error status (4xx: refused for good, but 429; 5xx: try again). */
+export class InfluxWriteError extends Error {
+  override readonly name = 'InfluxWriteError';
+  constructor(
+    readonly status: number,
+    body: string,
+  ) {
+    super(`InfluxDB refused the write: ${status} ${body.slice(0, 500)}`);
+  }
+}
+
+/** Writes line protocol as it is (ingest/line-protocol.ts): one POST /write per call. */
+export interface LineWriter {
+  /** Resolves once InfluxDB has stored every line (204); rejects with InfluxWriteError or a network error. */
+  write(lines: string, options: { readonly retentionPolicy: string }): Promise<void>;
+  close(): void;
+}
+
+/**
+ * A line-protocol writer for `url`, with the same credentials and trusted certificate as
+ * createInflux. node-influx only writes point objects, which it serialises again on every write.
+ */
+export function createLineWriter(url: string, access: InfluxAccess = {}): LineWriter {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  if (!https && u.protocol !== 'http:') throw new TypeError(`InfluxDB URL must be http or https, not ${u.protocol}`);
+  const username = access.username ?? (u.username ? decodeURIComponent(u.username) : undefined);
+  const password = access.password ?? (u.username ? decodeURIComponent(u.password) : '');
+  const agent = https
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ...(access.ca !== undefined ? { ca: access.ca } : {}) })
+    : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+  const request = https ? httpsRequest : httpRequest;
+  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+  if (username !== undefined)
+    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  return {
+    write: (lines, { retentionPolicy }) =>
+      new Promise<void>((resolve, reject) => {
+        const query = new URLSearchParams({ db: DATABASE, rp: retentionPolicy, precision: 'n' });
+        const body = Buffer.from(lines);
+        const req = request(
+          {
+            protocol: u.protocol,
+            hostname: u.hostname,
+            port: Number(u.port || (https ? 443 : 8086)),
+            path: `/write?${query.toString()}`,
+            method: 'POST',
+            agent,
+            headers: { ...headers, 'content-length': String(body.length) },
+            timeout: 30_000,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('error', reject);
+            res.on('end', () => {
+              const status = res.statusCode ?? 0;
+              if (status === 204) resolve();
+              else reject(new InfluxWriteError(status, Buffer.concat(chunks).toString('utf8')));
+            });
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('InfluxDB write timed out')));
+        req.on('error', reject);
+        req.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
 }
 
 /** A PEM certificate file named by a variable, read once with the rest of the configuration. */

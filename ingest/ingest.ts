@@ -7,11 +7,10 @@
  * group, and with it the socket: back-pressure instead of loss.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import type { IPoint } from 'influx';
 import { join } from 'node:path';
 import { allDevicesFilter, liveValuesTopic, patientAlertsTopic, type Channel } from '../devices/topics.ts';
 import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
-import { parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
+import { isDataChannel, parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { privateDir } from '../common/private-files.ts';
 import { patientName, type PatientDirectory, type PeopleDirectory, type SettingsDirectory } from '../web/directory.ts';
@@ -25,12 +24,13 @@ import type { NotificationChannel } from './notify/channel.ts';
 import { DurableQueue } from './queue.ts';
 import { GroupSubscriber, type Delivery } from './group-subscriber.ts';
 import { AlertStore } from './alerts.ts';
-import { SeqWindow } from './dedupe.ts';
+import { SeqWindow, type SeqRing } from './dedupe.ts';
 import { BatchWriter } from './writer.ts';
 import { LiveValuesCoalescer } from './live-values.ts';
-import { createInflux, type InfluxAccess } from './influx-client.ts';
+import { createInflux, createLineWriter, type InfluxAccess, type LineWriter } from './influx-client.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
-import { eventPoint, statusPoint, vitalsPoint, type Identity } from './schema.ts';
+import { eventPoint, statusPoint, type Identity } from './schema.ts';
+import { pointLine, seriesKey, vitalsLine } from './line-protocol.ts';
 
 export interface IngestOptions {
   readonly mqttUrl: string;
@@ -69,6 +69,8 @@ export interface IngestOptions {
 interface Accepted {
   readonly message: DeviceMessage;
   readonly patient: string;
+  /** Where its seqs are remembered once stored (none for presence). */
+  readonly ring: SeqRing | undefined;
   readonly seqs: readonly number[];
   readonly samples: readonly VitalSample[];
 }
@@ -85,6 +87,7 @@ export class Ingest {
   readonly appointmentInvitations: AppointmentInvitations;
   readonly #o: IngestOptions;
   readonly #writer: BatchWriter;
+  readonly #lines: LineWriter;
   readonly #seen = new SeqWindow();
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
   #subscribers: GroupSubscriber[] = [];
@@ -106,9 +109,11 @@ export class Ingest {
     this.queue = new DurableQueue(join(options.dir, 'queue.db'), options.bufferCapacity);
     this.alerts = new AlertStore(join(options.dir, 'alerts.db'));
     this.#warn = rateLimitedWarn(options.logger);
+    this.#lines = createLineWriter(options.influxUrl, options.influxAccess);
     this.#writer = new BatchWriter({
       queue: this.queue,
       influx: createInflux(options.influxUrl, options.influxAccess),
+      lines: this.#lines,
       batchSize: options.batchSize,
       maxDelayMs: options.batchMs,
       logger: options.logger,
@@ -242,6 +247,7 @@ export class Ingest {
       ...publishers.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve()))),
     ]);
     await this.#writer.stop();
+    this.#lines.close();
     await this.alertService.stop();
     this.queue.close();
     this.alerts.close();
@@ -256,9 +262,9 @@ export class Ingest {
     this.metrics.groupMessages.observe(group.length);
     const now = this.#now();
     const accepted: Accepted[] = [];
-    const points: IPoint[] = [];
-    // Seqs taken earlier in this group: a message sent twice may come twice in one group.
-    const inGroup = new Set<string>();
+    const points: string[] = [];
+    // Seqs taken earlier in this group, per device and channel: a message sent twice may come twice in one group.
+    const inGroup = new Map<SeqRing, Set<number>>();
     const counts = new Map<Channel, number>();
     for (const delivery of group) {
       const one = this.#accept(delivery, now, inGroup, counts);
@@ -280,9 +286,15 @@ export class Ingest {
       );
       await this.queue.waitForRoom(points.length, this.#stopping.signal);
     }
-    this.queue.append(points);
-    for (const { message, seqs } of accepted)
-      if (message.channel !== 'status') for (const seq of seqs) this.#seen.add(message.deviceId, message.channel, seq);
+    this.queue.append(
+      points,
+      accepted.flatMap((a) =>
+        a.message.channel === 'vitals' && a.samples.length > 0
+          ? [{ device: a.message.deviceId, patient: a.patient, samples: a.samples }]
+          : [],
+      ),
+    );
+    for (const { ring, seqs } of accepted) if (ring) for (const seq of seqs) ring.add(seq);
     this.metrics.pointsQueued.inc(points.length);
     this.metrics.queueDepth.set(this.queue.size);
     this.#writer.notify();
@@ -312,9 +324,9 @@ export class Ingest {
   #accept(
     delivery: Delivery,
     now: number,
-    inGroup: Set<string>,
+    inGroup: Map<SeqRing, Set<number>>,
     counts: Map<Channel, number>,
-  ): { accepted: Accepted; points: IPoint[] } | undefined {
+  ): { accepted: Accepted; points: string[] } | undefined {
     const parsed = parseDeviceMessage(delivery.topic, delivery.payload, { now });
     if (!parsed.ok) {
       this.metrics.rejected.inc({ code: parsed.error.code });
@@ -337,14 +349,16 @@ export class Ingest {
       );
       return undefined;
     }
-    const seen = (channel: Channel, seq: number): boolean => {
-      const key = `${message.deviceId}/${channel}/${seq}`;
-      if (this.#seen.has(message.deviceId, channel, seq) || inGroup.has(key)) return true;
-      inGroup.add(key);
+    const ring = isDataChannel(message.channel) ? this.#seen.of(message.deviceId, message.channel) : undefined;
+    let taken = ring && inGroup.get(ring);
+    if (ring && !taken) inGroup.set(ring, (taken = new Set()));
+    const seen = (seq: number): boolean => {
+      if (!ring || !taken || ring.has(seq) || taken.has(seq)) return true;
+      taken.add(seq);
       return false;
     };
     const { points, seqs, samples } = this.#pointsOf(message, { device: message.deviceId, patient }, now, seen);
-    return { accepted: { message, patient, seqs, samples }, points };
+    return { accepted: { message, patient, ring, seqs, samples }, points };
   }
 
   /**
@@ -382,28 +396,30 @@ export class Ingest {
   }
 
   /**
-   * The points to store for a message, and the seqs they carry (remembered once stored); `seen` says
-   * whether a seq is stored already or taken earlier in the group, and takes it otherwise.
+   * The points to store for a message (line protocol), and the seqs they carry (remembered once
+   * stored); `seen` says whether a seq of the message's channel is stored already or taken earlier in
+   * the group, and takes it otherwise.
    */
   #pointsOf(
     message: DeviceMessage,
     id: Identity,
     now: number,
-    seen: (channel: Channel, seq: number) => boolean,
-  ): { points: IPoint[]; seqs: number[]; samples: VitalSample[] } {
+    seen: (seq: number) => boolean,
+  ): { points: string[]; seqs: number[]; samples: VitalSample[] } {
     switch (message.channel) {
       case 'vitals': {
-        const fresh = message.samples.filter((s) => !seen('vitals', s.seq));
+        const fresh = message.samples.filter((s) => !seen(s.seq));
         if (fresh.length < message.samples.length) this.metrics.duplicates.inc(message.samples.length - fresh.length);
+        const key = seriesKey('vitals', id);
         return {
-          points: fresh.map((s) => vitalsPoint(id, s, message.backfill)),
+          points: fresh.map((s) => vitalsLine(key, s, message.backfill)),
           seqs: fresh.map((s) => s.seq),
           samples: fresh,
         };
       }
       case 'events': {
         const { event } = message;
-        if (seen('events', event.seq)) {
+        if (seen(event.seq)) {
           this.metrics.duplicates.inc();
           return { points: [], seqs: [], samples: [] };
         }
@@ -414,10 +430,10 @@ export class Ingest {
             'alarm received and stored',
           );
         }
-        return { points: [eventPoint(id, event)], seqs: [event.seq], samples: [] };
+        return { points: [pointLine(eventPoint(id, event))], seqs: [event.seq], samples: [] };
       }
       case 'status':
-        return { points: [statusPoint(id, message.status === 'online', now)], seqs: [], samples: [] };
+        return { points: [pointLine(statusPoint(id, message.status === 'online', now))], seqs: [], samples: [] };
       case 'info': // the web service shows it; it is not a time series
         return { points: [], seqs: [], samples: [] };
       default:

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { IPoint } from 'influx';
 import { MinuteRollup, timestampMs } from './minute-rollup.ts';
-import { eventPoint, vitalsPoint } from './schema.ts';
+import type { DeviceReadings } from './line-protocol.ts';
 import type { VitalSample } from '../devices/payloads.ts';
 
 const M = 60_000;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % M); // a minute boundary
 const id = (device: string) => ({ device, patient: `p-${device}` });
-const reading = (device: string, s: VitalSample) => vitalsPoint(id(device), s, true);
+const reading = (device: string, s: VitalSample): DeviceReadings => ({ ...id(device), samples: [s] });
 const minutesOf = (points: readonly IPoint[]) =>
   points.map((p) => ({ device: p.tags?.device, minute: timestampMs(p) - T0, fields: p.fields }));
 
@@ -88,13 +88,5 @@ describe('MinuteRollup', () => {
     expect(r.oldestOpen()).toBeNull();
     // What the device sends afterwards for that minute is late.
     expect(r.add([reading('w1', { ts: T0 + 30, seq: 3, hr: 70 })]).late).toHaveLength(1);
-  });
-
-  it('ignores what is not a reading (events, points without a patient)', () => {
-    const r = new MinuteRollup({ closeAfterMs: M });
-    const event = eventPoint(id('w1'), { ts: T0, seq: 1, type: 'fall' });
-    const orphan: IPoint = { measurement: 'vitals', tags: { device: 'w1' }, fields: { hr: 1 }, timestamp: '1' };
-    expect(r.add([event, orphan])).toEqual({ minutes: [], late: [] });
-    expect(r.oldestOpen()).toBeNull();
   });
 });

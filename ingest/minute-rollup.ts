@@ -14,6 +14,7 @@
  */
 import type { IPoint } from 'influx';
 import { FLOAT_VITALS, minutePoint, type MinuteAggregate } from './schema.ts';
+import type { DeviceReadings, ReadingValues } from './line-protocol.ts';
 
 interface Open {
   readonly minute: number;
@@ -46,37 +47,43 @@ export class MinuteRollup {
     this.#closeAfterMs = options.closeAfterMs;
   }
 
-  /** Adds vitals points that are now stored in the raw retention policy (other points are ignored). */
-  add(points: Iterable<IPoint>): RollupResult {
+  /** Adds readings now stored in the raw retention policy. */
+  add(readings: Iterable<DeviceReadings>): RollupResult {
     const minutes: IPoint[] = [];
     const late = new Map<string, { fromMs: number; toMs: number }>();
-    for (const point of points) {
-      const device = point.tags?.device;
-      const patient = point.tags?.patient;
-      if (point.measurement !== 'vitals' || !device || !patient) continue;
-      const ms = timestampMs(point);
-      if (ms > this.newestMs) this.newestMs = ms;
-      const minute = ms - (ms % MINUTE_MS);
-      let state = this.#devices.get(device);
-      if (!state) {
-        // First heard since start: its first minute may be partly stored already.
-        state = { writtenUntil: minute + MINUTE_MS, open: undefined };
-        this.#devices.set(device, state);
-      }
-      if (minute < state.writtenUntil) {
-        const r = late.get(device);
-        late.set(device, r ? { fromMs: Math.min(r.fromMs, ms), toMs: Math.max(r.toMs, ms) } : { fromMs: ms, toMs: ms });
-        continue;
-      }
-      if (state.open && state.open.minute < minute) {
-        minutes.push(minutePoint(device, state.open.patient, state.open.minute, state.open.agg));
-        state.open = undefined;
-        state.writtenUntil = minute;
-      }
-      state.open ??= { minute, patient, agg: emptyAggregate() };
-      accumulate(state.open.agg, point.fields ?? {}, ms);
-    }
+    for (const { device, patient, samples } of readings)
+      for (const sample of samples) this.#add(device, patient, sample, minutes, late);
     return { minutes, late: [...late].map(([device, r]) => ({ device, ...r })) };
+  }
+
+  #add(
+    device: string,
+    patient: string,
+    sample: ReadingValues,
+    minutes: IPoint[],
+    late: Map<string, { fromMs: number; toMs: number }>,
+  ): void {
+    const ms = sample.ts;
+    if (ms > this.newestMs) this.newestMs = ms;
+    const minute = ms - (ms % MINUTE_MS);
+    let state = this.#devices.get(device);
+    if (!state) {
+      // First heard since start: its first minute may be partly stored already.
+      state = { writtenUntil: minute + MINUTE_MS, open: undefined };
+      this.#devices.set(device, state);
+    }
+    if (minute < state.writtenUntil) {
+      const r = late.get(device);
+      late.set(device, r ? { fromMs: Math.min(r.fromMs, ms), toMs: Math.max(r.toMs, ms) } : { fromMs: ms, toMs: ms });
+      return;
+    }
+    if (state.open && state.open.minute < minute) {
+      minutes.push(minutePoint(device, state.open.patient, state.open.minute, state.open.agg));
+      state.open = undefined;
+      state.writtenUntil = minute;
+    }
+    state.open ??= { minute, patient, agg: emptyAggregate() };
+    accumulate(state.open.agg, sample, ms);
   }
 
   /**
@@ -114,7 +121,7 @@ function emptyAggregate(): MinuteAggregate {
   return { sums: {}, mins: {}, maxs: {}, counts: {}, steps: null, battery: null, samples: 0 };
 }
 
-function accumulate(agg: MinuteAggregate, fields: Record<string, unknown>, ms: number): void {
+function accumulate(agg: MinuteAggregate, fields: ReadingValues, ms: number): void {
   for (const f of FLOAT_VITALS) {
     const v = fields[f];
     if (typeof v !== 'number') continue;

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurableQueue } from './queue.ts';
+import { DurableQueue, QUEUE_MIGRATIONS, type QueuedRow } from './queue.ts';
+import { openSqlite } from '../common/sqlite.ts';
+import { statusPoint, vitalsPoint } from './schema.ts';
+import { pointLine } from './line-protocol.ts';
 
 const point = (n: number) => ({
   measurement: 'vitals',
@@ -11,6 +14,10 @@ const point = (n: number) => ({
   fields: { hr: n },
   timestamp: String(n),
 });
+const line = (n: number) => pointLine(point(n));
+/** The hr of each point of some rows. */
+const hrs = (rows: readonly QueuedRow[]) =>
+  rows.flatMap((r) => r.lines.split('\n')).map((l) => Number(/hr=([0-9.]+)/.exec(l)?.[1]));
 
 describe('DurableQueue', () => {
   const dirs: string[] = [];
@@ -25,7 +32,7 @@ describe('DurableQueue', () => {
 
   it('keeps what the 1-minute downsample must redo with the removal of its batch, widened per device, across a restart', () => {
     const { queue, path } = open();
-    for (const n of [1, 2, 3]) queue.append([point(n)]);
+    for (const n of [1, 2, 3]) queue.append([line(n)]);
     queue.remove(queue.peek(1), { late: [{ device: 'w1', fromMs: 100, toMs: 200 }], openSince: 60_000 });
     queue.remove(queue.peek(1), {
       late: [
@@ -51,14 +58,14 @@ describe('DurableQueue', () => {
 
   it('counts what is left when a batch had a point moved to the dead letters', () => {
     const { queue, path } = open();
-    for (const n of [1, 2, 3, 4, 5]) queue.append([point(n)]);
+    for (const n of [1, 2, 3, 4, 5]) queue.append([line(n)]);
     const batch = queue.peek(3);
-    expect(queue.deadLetter(batch[1]!, 'field type conflict', 0)).toBe(true);
-    expect(queue.deadLetter(batch[1]!, 'field type conflict', 1)).toBe(false); // the batch was retried
+    expect(queue.deadLetter(line(2), 'field type conflict', 0)).toBe(true);
+    expect(queue.deadLetter(line(2), 'field type conflict', 1)).toBe(false); // the batch was retried
     queue.remove(batch);
     expect(queue.size).toBe(2);
     expect(queue.deadLetters).toBe(1);
-    expect(queue.peek(10).map((i) => i.point.fields?.hr)).toEqual([4, 5]);
+    expect(hrs(queue.peek(10))).toEqual([4, 5]);
     queue.close();
     const reopened = new DurableQueue(path, 100);
     expect(reopened.size).toBe(2);
@@ -67,31 +74,31 @@ describe('DurableQueue', () => {
 
   it('reads whole appends in order, at least as many points as asked when there are', () => {
     const { queue } = open();
-    queue.append([point(1), point(2), point(3)]);
-    queue.append([point(4), point(5)]);
-    queue.append([point(6)]);
+    queue.append([line(1), line(2), line(3)]);
+    queue.append([line(4), line(5)]);
+    queue.append([line(6)]);
     expect(queue.size).toBe(6);
     const batch = queue.peek(4);
-    expect(batch.map((i) => i.point.fields?.hr)).toEqual([1, 2, 3, 4, 5]);
+    expect(hrs(batch)).toEqual([1, 2, 3, 4, 5]);
     queue.remove(batch);
     expect(queue.size).toBe(1);
-    expect(queue.peek(4).map((i) => i.point.fields?.hr)).toEqual([6]);
+    expect(hrs(queue.peek(4))).toEqual([6]);
     queue.close();
   });
 
   it('reads the appends after a batch in flight, and removes the oldest batch first', () => {
     const { queue } = open();
-    queue.append([point(1), point(2)]);
-    queue.append([point(3)]);
-    queue.append([point(4), point(5)]);
+    queue.append([line(1), line(2)]);
+    queue.append([line(3)]);
+    queue.append([line(4), line(5)]);
     const first = queue.peek(2);
     const second = queue.peek(2, first.at(-1)!.id);
-    expect(first.map((i) => i.point.fields?.hr)).toEqual([1, 2]);
-    expect(second.map((i) => i.point.fields?.hr)).toEqual([3, 4, 5]);
+    expect(hrs(first)).toEqual([1, 2]);
+    expect(hrs(second)).toEqual([3, 4, 5]);
     expect(queue.peek(2, second.at(-1)!.id)).toEqual([]);
     queue.remove(first);
     expect(queue.size).toBe(3);
-    expect(queue.peek(10).map((i) => i.point.fields?.hr)).toEqual([3, 4, 5]);
+    expect(hrs(queue.peek(10))).toEqual([3, 4, 5]);
     queue.close();
   });
 
@@ -105,7 +112,56 @@ describe('DurableQueue', () => {
     db.close();
     const queue = new DurableQueue(path, 100);
     expect(queue.size).toBe(3);
-    expect(queue.peek(10).map((i) => i.point.fields?.hr)).toEqual([7, 8, 9]);
+    expect(hrs(queue.peek(10))).toEqual([7, 8, 9]);
     queue.close();
+  });
+
+  it('carries over appends of JSON points and JSON dead letters written by an earlier version, as lines', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
+    dirs.push(dir);
+    const path = join(dir, 'queue.db');
+    const old = openSqlite(path, { migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS.slice(0, 2) } });
+    const insert = old.prepare('INSERT INTO appends (points, n) VALUES (?, ?)');
+    const vitals = (seq: number, hr: number) =>
+      vitalsPoint({ device: 'w1', patient: 'p1' }, { ts: 1_700_000_000_000, seq, hr }, true);
+    insert.run(JSON.stringify([vitals(1, 61), vitals(2, 62)]), 2);
+    insert.run(JSON.stringify([statusPoint({ device: 'w1', patient: 'p1' }, true, 1_700_000_000_500)]), 1);
+    old
+      .prepare('INSERT INTO dead_letters (point, reason, at) VALUES (?, ?, ?)')
+      .run(JSON.stringify(vitals(3, 63)), 'conflict', 0);
+    old.close();
+
+    const queue = new DurableQueue(path, 100);
+    expect(queue.size).toBe(3);
+    const rows = queue.peek(10);
+    expect(rows.map((r) => r.lines)).toEqual([
+      'vitals,device=w1,patient=p1 seq=1i,backfill=T,hr=61 1700000000000000001\nvitals,device=w1,patient=p1 seq=2i,backfill=T,hr=62 1700000000000000002',
+      'status,device=w1,patient=p1 online=T 1700000000500000000',
+    ]);
+    expect(rows.map((r) => r.n)).toEqual([2, 1]);
+    queue.close();
+    const db = new Database(path);
+    expect(db.prepare('SELECT point FROM dead_letters').all()).toEqual([
+      { point: 'vitals,device=w1,patient=p1 seq=3i,backfill=T,hr=63 1700000000000000003' },
+    ]);
+    db.close();
+  });
+
+  it('keeps the readings of recent appends in memory for the writer, until they are removed; not across a restart', () => {
+    const { queue, path } = open();
+    const readings = (hr: number) => [{ device: 'w1', patient: 'p1', samples: [{ ts: 1, seq: hr, hr }] }];
+    queue.append([line(1)], readings(1));
+    queue.append([line(2)]); // presence or events: no readings
+    queue.append([line(3)], readings(3));
+    expect(queue.peek(10).map((r) => r.readings)).toEqual([readings(1), undefined, readings(3)]);
+    queue.remove(queue.peek(1));
+    expect(queue.peek(10).map((r) => r.readings)).toEqual([undefined, readings(3)]);
+    queue.close();
+    const reopened = new DurableQueue(path, 100);
+    expect(reopened.peek(10).map((r) => [r.n, r.readings])).toEqual([
+      [1, undefined],
+      [1, undefined],
+    ]);
+    reopened.close();
   });
 });

@@ -64,7 +64,11 @@ export const SCHEMA: ISchemaOptions[] = [
  * replayed batch) overwrites it: storage is idempotent.
  */
 export function pointTime(tsMs: number, seq: number): string {
-  return (BigInt(tsMs) * BigInt(SEQS_IN_TIME) + BigInt(seq % SEQS_IN_TIME)).toString();
+  const sub = seq % SEQS_IN_TIME;
+  // A positive ms time followed by six digits is the same number, without BigInt (the hot path).
+  if (Number.isSafeInteger(tsMs) && tsMs > 0 && Number.isSafeInteger(sub) && sub >= 0)
+    return `${tsMs}${String(SEQS_IN_TIME + sub).slice(1)}`;
+  return (BigInt(tsMs) * BigInt(SEQS_IN_TIME) + BigInt(sub)).toString();
 }
 
 /** The seq's part that does not fit in the point time, as a tag (absent below 10^6). */

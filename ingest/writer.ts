@@ -7,7 +7,9 @@
 import type { InfluxDB, IPoint } from 'influx';
 import type { Logger } from '../common/log.ts';
 import { rateLimitedWarn } from '../common/log.ts';
-import type { DurableQueue, LateRange, QueuedPoint } from './queue.ts';
+import type { DurableQueue, LateRange } from './queue.ts';
+import { InfluxWriteError, type LineWriter } from './influx-client.ts';
+import { pointLine, readingsOf } from './line-protocol.ts';
 import { ensureDatabase } from './database.ts';
 import { DATABASE, RETENTION, downsampleQueries } from './schema.ts';
 import { MinuteRollup, timestampMs } from './minute-rollup.ts';
@@ -15,7 +17,10 @@ import type { IngestMetrics } from './metrics.ts';
 
 export interface WriterOptions {
   readonly queue: DurableQueue;
+  /** For the database, its retention policies and the by-hand downsamples. */
   readonly influx: InfluxDB;
+  /** For the points: the queue's lines, as they are. */
+  readonly lines: LineWriter;
   readonly batchSize: number;
   readonly maxDelayMs: number;
   readonly logger: Logger;
@@ -24,6 +29,8 @@ export interface WriterOptions {
 }
 
 const MAX_BACKOFF_MS = 5_000;
+/** The most batches sent in one request while the queue is behind. */
+const CATCH_UP_BATCHES = 8;
 /** A device's minute is written once it has been quiet this long after the minute's end. */
 const QUIET_MS = 2 * 60_000;
 const HOUR_MS = 3_600_000;
@@ -83,21 +90,31 @@ export class BatchWriter {
       if (queue.size > 0 && queue.size < batchSize) await this.#sleep(maxDelayMs, () => queue.size >= batchSize);
       if (!this.#running) break;
       if (queue.size === 0) continue;
-      const batch = queue.peek(batchSize);
+      // Behind (a backlog, or the ingest busy taking readings in): several batches per request, so the
+      // time of a round trip to InfluxDB is paid once for them.
+      const batch = queue.peek(queue.size >= 2 * batchSize ? CATCH_UP_BATCHES * batchSize : batchSize);
+      const points = batch.reduce((n, row) => n + row.n, 0);
       const started = performance.now();
       try {
-        const refused = new Set<QueuedPoint>();
-        await this.#send(batch, refused);
-        const rolled = this.#rollup.add(batch.filter((i) => !refused.has(i)).map((i) => i.point));
+        const refused = new Set<string>();
+        const body = batch.map((row) => row.lines).join('\n');
+        await this.#send(body, refused);
+        // The readings of the batch from memory; read back from the lines written before a restart, or
+        // when InfluxDB refused some of them.
+        const rolled = this.#rollup.add(
+          refused.size === 0
+            ? batch.flatMap((row) => row.readings ?? readingsOf(row.lines.split('\n')))
+            : readingsOf(storedLines(body, refused)),
+        );
         const now = this.#now();
-        const quiet = this.#rollup.due(queue.size === batch.length ? now : Math.min(now, this.#rollup.newestMs));
+        const quiet = this.#rollup.due(queue.size === points ? now : Math.min(now, this.#rollup.newestMs));
         const minutes = [...rolled.minutes, ...quiet];
         queue.remove(batch, {
           late: [...rolled.late, ...beyondHourQuery(minutes, now)],
           openSince: minOf(this.#rollup.oldestOpen(), ...minutes.map(timestampMs)),
         });
         if (await this.#writeMinutes(minutes)) queue.setRollupMark(this.#rollup.oldestOpen());
-        this.#o.metrics.pointsWritten.inc(batch.length);
+        this.#o.metrics.pointsWritten.inc(points);
         this.#o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
         this.#o.metrics.queueDepth.set(queue.size);
         if (failures > 0) this.#o.logger.info({ failures, queued: queue.size }, 'InfluxDB writes resumed');
@@ -116,38 +133,39 @@ export class BatchWriter {
     }
   }
 
-  async #send(batch: readonly QueuedPoint[], refused: Set<QueuedPoint>): Promise<void> {
+  async #send(body: string, refused: Set<string>): Promise<void> {
     if (!this.#databaseReady) {
       await ensureDatabase(this.#o.influx);
       this.#databaseReady = true;
     }
-    await this.#write(batch, refused);
+    try {
+      await this.#o.lines.write(body, { retentionPolicy: RETENTION.raw.name });
+    } catch (error) {
+      if (!refusedForGood(error)) throw error;
+      await this.#bisect(body.split('\n'), refused);
+    }
   }
 
-  /** Writes a batch; a 4xx (other than 429) means some point is refused for good: bisect to find it. */
-  async #write(items: readonly QueuedPoint[], refused: Set<QueuedPoint>): Promise<void> {
+  /** Some point of `lines` is refused for good: writes the others, and moves each refused one to the dead letters. */
+  async #bisect(lines: readonly string[], refused: Set<string>): Promise<void> {
     try {
-      await this.#o.influx.writePoints(
-        items.map((i) => i.point),
-        { database: DATABASE, retentionPolicy: RETENTION.raw.name, precision: 'n' },
-      );
+      await this.#o.lines.write(lines.join('\n'), { retentionPolicy: RETENTION.raw.name });
     } catch (error) {
-      const status = statusOf(error);
-      if (status === undefined || status === 429 || status < 400 || status >= 500) throw error;
-      if (items.length === 1) {
-        const [item] = items as [QueuedPoint];
-        refused.add(item);
-        if (!this.#o.queue.deadLetter(item, errorMessage(error), this.#now())) return; // already there (batch retried)
+      if (!refusedForGood(error)) throw error;
+      if (lines.length === 1) {
+        const [line] = lines as [string];
+        refused.add(line);
+        if (!this.#o.queue.deadLetter(line, errorMessage(error), this.#now())) return; // already there (batch retried)
         this.#o.metrics.deadLettered.inc();
         this.#o.logger.error(
-          { measurement: item.point.measurement, device: item.point.tags?.device, reason: errorMessage(error) },
+          { point: line.slice(0, line.indexOf(' ')), reason: errorMessage(error) },
           'point refused by InfluxDB, moved to dead letters',
         );
         return;
       }
-      const mid = Math.ceil(items.length / 2);
-      await this.#write(items.slice(0, mid), refused);
-      await this.#write(items.slice(mid), refused);
+      const mid = Math.ceil(lines.length / 2);
+      await this.#bisect(lines.slice(0, mid), refused);
+      await this.#bisect(lines.slice(mid), refused);
     }
   }
 
@@ -158,11 +176,7 @@ export class BatchWriter {
   async #writeMinutes(minutes: readonly IPoint[]): Promise<boolean> {
     if (minutes.length === 0) return true;
     try {
-      await this.#o.influx.writePoints([...minutes], {
-        database: DATABASE,
-        retentionPolicy: RETENTION.minute.name,
-        precision: 'n',
-      });
+      await this.#o.lines.write(minutes.map(pointLine).join('\n'), { retentionPolicy: RETENTION.minute.name });
       this.#o.metrics.minutesWritten.inc(minutes.length);
       return true;
     } catch (error) {
@@ -256,12 +270,21 @@ function minOf(...xs: Array<number | null>): number | null {
   return xs.reduce<number | null>((a, x) => (x === null ? a : a === null ? x : Math.min(a, x)), null);
 }
 
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('res' in error)) return undefined;
-  const { res } = error;
-  return typeof res === 'object' && res !== null && 'statusCode' in res && typeof res.statusCode === 'number'
-    ? res.statusCode
-    : undefined;
+/** A 4xx other than 429: InfluxDB will refuse the same points again (a network error or a 5xx may pass). */
+function refusedForGood(error: unknown): boolean {
+  return error instanceof InfluxWriteError && error.status >= 400 && error.status < 500 && error.status !== 429;
+}
+
+/** The lines of a written body, but those InfluxDB refused. */
+function* storedLines(body: string, refused: ReadonlySet<string>): Generator<string> {
+  let start = 0;
+  while (start < body.length) {
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = body.length;
+    const line = body.slice(start, end);
+    if (!refused.has(line)) yield line;
+    start = end + 1;
+  }
 }
 
 function errorMessage(error: unknown): string {

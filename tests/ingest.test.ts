@@ -269,6 +269,32 @@ describe('ingest into InfluxDB', () => {
     expect((await t.ingest.metrics.writeFailures.get()).values[0]?.value).toBeGreaterThan(0);
   });
 
+  it('catches up a backlog in requests of up to eight batches, and stores all of it once', async () => {
+    const { device, send } = await watch();
+    await send({ ts: Date.now(), seq: 0, hr: 70 }); // the ingest creates the database on its first write
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(1));
+    await eventually(() => expect(t.ingest.queue.size).toBe(0));
+    await t.influx.stop();
+    const t0 = Date.now() - 2 * 3_600_000; // one reading a second: 4,500 s, all in the past
+    // Nine messages of 500 readings: nine batches of the test ingest (500 points each).
+    for (let m = 0; m < 9; m += 1)
+      await send({
+        samples: Array.from({ length: 500 }, (_, i) => ({
+          ts: t0 + (m * 500 + i) * 1000,
+          seq: 1 + m * 500 + i,
+          hr: 70,
+        })),
+      });
+    await eventually(() => expect(t.ingest.queue.size).toBe(4500));
+    const writes = async () =>
+      (await t.ingest.metrics.batchSeconds.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+    const before = await writes();
+    await t.influx.start();
+    await eventually(async () => expect(await t.influx.count('vitals', device.deviceId)).toBe(4501), 30_000);
+    await eventually(() => expect(t.ingest.queue.size).toBe(0));
+    expect(await writes()).toBe(before + 2); // 4,000 points (eight batches), then 500
+  });
+
   it('replays what was queued when the ingest itself restarts, and gets what the broker kept meanwhile', async () => {
     const { device, send } = await watch();
     const t0 = Date.now() - 60_000;

@@ -12,8 +12,7 @@ import { freePort } from '../../common/free-port.ts';
 import { startInfluxd } from '../../common/influxd.ts';
 import { registryPath } from '../../common/paths.ts';
 import { Registry } from '../../web/registry.ts';
-import { vitalsPoint } from '../../ingest/schema.ts';
-import type { IPoint } from 'influx';
+import { seriesKey, vitalsLine } from '../../ingest/line-protocol.ts';
 import { ClosedLoop, connectAll, type Credentials } from './lib/load.ts';
 import { startService, UsageSampler, type Running } from './lib/processes.ts';
 
@@ -43,17 +42,6 @@ function batchPayload(n: number, k: number, now = Date.now()): Buffer {
       `{"ts":${now - (k - j) * 1000},"seq":${n * k + j},"hr":${60 + ((n + j) % 30)},"spo2":${94 + (j % 5)},"temp":36.${j % 10},"battery":${80 - (n % 50)}}`,
     );
   return Buffer.from(`{"samples":[${samples.join(',')}]}`);
-}
-
-/** Line protocol (tags are Vigie ids: no character needs escaping). */
-function line(p: IPoint): string {
-  const tags = Object.entries(p.tags ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  const fields = Object.entries(p.fields ?? {})
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(',');
-  return `${p.measurement},${tags} ${fields} ${String(p.timestamp)}`;
 }
 
 async function metric(url: string, name: string): Promise<number> {
@@ -155,7 +143,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
               temp: 36 + (rawSeq % 10) / 10,
               battery: 80 - (rawSeq % 50),
             };
-            body.push(line(vitalsPoint({ device: w.deviceId, patient: w.patientId }, s, false)));
+            body.push(vitalsLine(seriesKey('vitals', { device: w.deviceId, patient: w.patientId }), s, false));
           }
           // The same https and credentials as the ingest's writes.
           const res = await influxd.request('/write?db=raw&precision=n', { method: 'POST', body: body.join('\n') });
