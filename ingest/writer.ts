@@ -44,6 +44,15 @@ const LATE_EVERY_MS = 60_000;
  */
 const WIDE_DEVICES = 50;
 const WIDE_SPAN_MS = 3 * 3_600_000;
+/**
+ * The longest the writer waits for InfluxDB to finish answering a query (making the database, a
+ * downsample). node-influx gives up on a request only until the answer's header has come: InfluxDB
+ * sends a query's header before it runs it, so when it stopped in the middle of one, the answer never
+ * ended and the writer waited for good (seen in the fleet benchmark: the queue full, nothing written,
+ * no failure counted). Writes go through our own client (createLineWriter), which ends every request.
+ */
+const CREATE_DEADLINE_MS = 60_000;
+const DOWNSAMPLE_DEADLINE_MS = 5 * 60_000;
 
 export class BatchWriter {
   readonly #o: WriterOptions;
@@ -53,6 +62,8 @@ export class BatchWriter {
   #wake: (() => void) | undefined;
   #databaseReady = false;
   #lateAt = Number.NEGATIVE_INFINITY;
+  /** The late readings being downsampled, beside the writes (a long query does not hold them up). */
+  #late: Promise<void> | undefined;
   readonly #rollup = new MinuteRollup({ closeAfterMs: QUIET_MS });
 
   constructor(options: WriterOptions) {
@@ -119,7 +130,8 @@ export class BatchWriter {
         this.#o.metrics.queueDepth.set(queue.size);
         if (failures > 0) this.#o.logger.info({ failures, queued: queue.size }, 'InfluxDB writes resumed');
         failures = 0;
-        if (queue.size === 0 || this.#now() - this.#lateAt >= LATE_EVERY_MS) await this.#downsampleLate();
+        if (this.#late === undefined && (queue.size === 0 || this.#now() - this.#lateAt >= LATE_EVERY_MS))
+          this.#late = this.#downsampleLate().finally(() => (this.#late = undefined));
       } catch (error) {
         failures += 1;
         this.#o.metrics.writeFailures.inc();
@@ -135,7 +147,7 @@ export class BatchWriter {
 
   async #send(body: string, refused: Set<string>): Promise<void> {
     if (!this.#databaseReady) {
-      await ensureDatabase(this.#o.influx);
+      await within(CREATE_DEADLINE_MS, 'making the database', ensureDatabase(this.#o.influx));
       this.#databaseReady = true;
     }
     try {
@@ -198,6 +210,7 @@ export class BatchWriter {
   /**
    * Folds late readings into the downsamples (the ranges are on disk until done, so a restart or a
    * failure only delays them). Recent ranges of many devices share one query over every device.
+   * Runs beside the write loop; after stop() it leaves the queue alone (what is not done stays on disk).
    */
   async #downsampleLate(): Promise<void> {
     this.#lateAt = this.#now();
@@ -223,7 +236,8 @@ export class BatchWriter {
     for (const job of jobs) {
       try {
         for (const q of downsampleQueries(job.device, job.fromMs, job.toMs))
-          await this.#o.influx.query(q, { database: DATABASE });
+          await within(DOWNSAMPLE_DEADLINE_MS, 'a downsample', this.#o.influx.query(q, { database: DATABASE }));
+        if (!this.#running) return;
         for (const r of job.done) this.#o.queue.lateDone(r);
       } catch (error) {
         this.#warn(
@@ -264,6 +278,15 @@ function beyondHourQuery(minutes: readonly IPoint[], now: number): LateRange[] {
     ranges.set(device, r ? { fromMs: Math.min(r.fromMs, ms), toMs: Math.max(r.toMs, ms) } : { fromMs: ms, toMs: ms });
   }
   return [...ranges].map(([device, r]) => ({ device, ...r }));
+}
+
+/** `promise`, or a rejection once `ms` have passed without its answer. */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`InfluxDB did not finish ${what} within ${ms / 1000} s`)), ms).unref();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function minOf(...xs: Array<number | null>): number | null {

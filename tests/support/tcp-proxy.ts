@@ -17,6 +17,11 @@ export interface TcpProxy {
    */
   hold(match: (fromClient: Buffer) => boolean): void;
   release(): void;
+  /**
+   * On connections opened from now on (false: no more), nothing the server sends is relayed: the
+   * client's request goes through and its answer never comes (a server stuck on a long request).
+   */
+  stall(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -26,6 +31,7 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
   const pairs = new Set<{ upstream: Socket; client: Socket; said: Buffer[] }>();
   const held = new Set<Socket>();
   let down = false;
+  let stalling = false;
   // No Nagle on either hop, as on a direct connection (browsers and `ws` set TCP_NODELAY): with it,
   // a second small message sent right after a first (two requests at once) waited for the first's
   // delayed ACK, some 40 ms, which the pages' timings then counted.
@@ -41,7 +47,10 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
     pairs.add(pair);
     client.on('data', (chunk: Buffer) => pair.said.push(chunk));
     client.on('close', () => pairs.delete(pair));
-    client.pipe(upstream).pipe(client);
+    if (stalling) {
+      client.pipe(upstream);
+      upstream.resume();
+    } else client.pipe(upstream).pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -72,6 +81,9 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
         if (pair) upstream.pipe(pair.client);
       }
       held.clear();
+    },
+    stall(on) {
+      stalling = on;
     },
     async close() {
       for (const s of open) s.destroy();
