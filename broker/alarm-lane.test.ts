@@ -1,11 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Socket } from 'node:net';
-import type { MqttClient } from 'mqtt';
-import { allDevicesFilter, deviceTopic, patientAlertsTopic } from '../devices/topics.ts';
-import { MAX_SAMPLES } from '../devices/limits.ts';
-import { startTestBroker, type TestBroker } from '../tests/support/broker.ts';
-import { collect, connect, connectDevice, end, eventually } from '../tests/support/mqtt.ts';
-import { rawSubscriber } from '../tests/support/raw-mqtt.ts';
+import { describe, expect, it } from 'vitest';
+import { deviceTopic, patientAlertsTopic } from '../devices/topics.ts';
 import { isAlarmTraffic, TwoLaneQueue } from './alarm-lane.ts';
 
 describe("the alarm lane of the broker's routing queue", () => {
@@ -40,70 +34,5 @@ describe("the alarm lane of the broker's routing queue", () => {
     expect(isAlarmTraffic({ topic: deviceTopic('w-1', 'status') })).toBe(false);
     expect(isAlarmTraffic({ topic: '$SYS/x/heartbeat' })).toBe(false);
     expect(isAlarmTraffic({})).toBe(false);
-  });
-});
-
-describe('alarms in a broker whose routing slots are all taken', () => {
-  let t: TestBroker;
-  const clients: MqttClient[] = [];
-  let stuck: Socket | undefined;
-  beforeEach(async () => {
-    t = await startTestBroker(undefined, { publishRate: false });
-  });
-  afterEach(async () => {
-    stuck?.destroy();
-    await Promise.all(clients.splice(0).map((c) => end(c, true)));
-    await t.stop();
-  });
-
-  it('routes a fall at once while readings wait for a subscriber that holds the broker back', async () => {
-    // The subscriber of readings stops reading (the ingest with its queue full): the broker's writes
-    // to it pile up, and each reading for it keeps its routing slot until they drain.
-    const readings = await rawSubscriber(t.ports.mqtt, {
-      clientId: 'ingest-readings',
-      username: 'svc:ingest',
-      password: await t.registry.setService('svc:ingest', 'ingest'),
-      clean: false,
-      subscriptions: [{ topic: allDevicesFilter('vitals'), qos: 1 }],
-    });
-    stuck = readings.socket;
-    stuck.pause();
-    const alarms = await connect(t.url, {
-      clientId: 'ingest-alarms',
-      username: 'svc:ingest-alarms',
-      password: await t.registry.setService('svc:ingest-alarms', 'ingest'),
-      clean: false,
-    });
-    clients.push(alarms);
-    const received = collect(alarms);
-    await alarms.subscribeAsync(allDevicesFilter('events'), { qos: 1 });
-
-    const watches = await Promise.all(
-      Array.from({ length: 40 }, async (_, i) => {
-        const watch = await connectDevice(t.url, await t.registry.provisionPatient(`Patient ${i}`));
-        clients.push(watch);
-        return watch;
-      }),
-    );
-    const waiting = async () => (await t.broker.metrics.routingWaiting.get()).values[0]?.value ?? 0;
-    let seq = 0;
-    const batch = () => {
-      const ts = Date.now() - 600_000;
-      return JSON.stringify({
-        samples: Array.from({ length: MAX_SAMPLES }, (_, k) => ({ ts: ts + k * 1000, seq: (seq += 1), hr: 70 })),
-      });
-    };
-    await eventually(async () => {
-      for (const watch of watches)
-        watch.publish(deviceTopic(String(watch.options.clientId), 'vitals'), batch(), { qos: 1 });
-      expect(await waiting()).toBeGreaterThan(0);
-    }, 60_000);
-
-    const raiser = watches[0]!;
-    const fallTopic = deviceTopic(String(raiser.options.clientId), 'events');
-    await raiser.publishAsync(fallTopic, JSON.stringify({ ts: Date.now(), seq: 1, type: 'fall' }), { qos: 1 });
-    await eventually(() => expect(received.map((m) => m.topic)).toContain(fallTopic));
-    // The readings still wait: the fall went past them, not after them.
-    expect(await waiting()).toBeGreaterThan(0);
   });
 });

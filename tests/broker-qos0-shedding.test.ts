@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { allDevicesFilter, deviceTopic, liveValuesTopic } from '../devices/topics.ts';
-import { startTestBroker, type TestBroker } from '../tests/support/broker.ts';
-import { collect, connect, connectDevice, end, eventually } from '../tests/support/mqtt.ts';
-import { rawSubscriber } from '../tests/support/raw-mqtt.ts';
+import { startTestBroker, type TestBroker } from './support/broker.ts';
+import { collect, connect, connectDevice, end, eventually } from './support/mqtt.ts';
+import { rawSubscriber } from './support/raw-mqtt.ts';
 
 /** Far more than the kernel's buffers of a loopback connection hold (a few MiB here). */
 const LIVE_MESSAGES = 600;

@@ -9,10 +9,10 @@ import { liveValuesTopic, patientAlertsTopic } from '../devices/topics.ts';
 import { encodeLiveValues } from '../common/live-values.ts';
 import type { AlertView } from '../common/alert-api.ts';
 import { createLogger } from '../common/log.ts';
-import { startTestBroker, type TestBroker } from '../tests/support/broker.ts';
-import { startTcpProxy, type TcpProxy } from '../tests/support/tcp-proxy.ts';
-import { connect, end, eventually } from '../tests/support/mqtt.ts';
-import { LiveHub, type LiveEvent } from './live.ts';
+import { startTestBroker, type TestBroker } from './support/broker.ts';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
+import { connect, end, eventually } from './support/mqtt.ts';
+import { LiveHub, type LiveEvent } from '../web/live.ts';
 
 function alertOf(patientId: string): AlertView {
   const at = Date.now();

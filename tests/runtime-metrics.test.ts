@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
-import { serveMetrics } from './http-metrics.ts';
+import { serveMetrics } from '../common/http-metrics.ts';
 import { parseRuntime } from '../scripts/bench/lib/runtime-sampler.ts';
 
 setFlagsFromString('--expose-gc');
