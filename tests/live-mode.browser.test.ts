@@ -4,7 +4,7 @@
  * receive the `live` command, and the page and the list say "live" in words; the marker leaves the
  * list once the last viewer has gone and the grace has passed. Screenshots go to tests/artifacts/.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import WebSocket from 'ws';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
@@ -32,14 +32,26 @@ describe('live mode in the console, on a phone, a tablet and a desktop, in Frenc
   it.each(LANGS)(
     'the patient page makes the watch live and says so; the list marks that patient only ($lang)',
     async ({ lang, locale }) => {
+      // This test has stalled past its timeout under the full suite, at a step not yet known (it passes
+      // alone in 5 s): when it fails, it says which step it was in and for how long.
+      let step = 'start';
+      let stepAt = Date.now();
+      const at = (name: string) => ((step = name), (stepAt = Date.now()));
+      onTestFailed(() => console.error(`live-mode (${lang}) failed in step "${step}" after ${Date.now() - stepAt} ms`));
+      at('two seniors');
       const { jeanne, paul, commands } = await twoSeniors();
+      at('clinician');
       const { cookie } = await s.clinician({ name: 'Dr Martin', email: `martin-${lang}@vigie.test` });
       {
         for (const screen of SCREENS) {
+          at(`${screen.name}: open the patient page`);
           const page = await openPage({ url: `${s.webUrl}/console/#/patient/${jeanne}`, screen, locale, cookie });
+          at(`${screen.name}: the patient page's marker`);
           await expect.poll(() => page.getByTestId('live-marker').textContent()).toBe(MESSAGES[lang]['live.marker']);
           expect(await page.getByTestId('live-explain').textContent()).toBe(MESSAGES[lang]['live.explain']);
+          at(`${screen.name}: the patient page looks right`);
           await looksRight(page, `live-mode-patient-${lang}-${screen.name}.png`);
+          at(`${screen.name}: the list`);
           await page.goto(`${s.webUrl}/console/#/`);
           const row = (id: string) => page.locator(`[data-testid="patient-row"][data-patient="${id}"]`);
           await expect
@@ -53,10 +65,13 @@ describe('live mode in the console, on a phone, a tablet and a desktop, in Frenc
           expect(await row(jeanne).locator('th').textContent()).toBe(
             `Jeanne Dupont\u00a0${MESSAGES[lang]['live.marker']}`,
           );
+          at(`${screen.name}: the list looks right`);
           await looksRight(page, `live-mode-list-${lang}-${screen.name}.png`);
+          at(`${screen.name}: close`);
           await page.context().close();
         }
       }
+      at('the live commands');
       // The pages, opened one after another within the grace, kept the watch live: it was never told to stop.
       await eventually(() => expect(commands.length).toBeGreaterThan(0));
       expect(commands.map((m) => (JSON.parse(m.payload.toString()) as { seconds: number }).seconds)).toEqual(
