@@ -244,7 +244,7 @@ export class Ingest {
     const publishers = [this.#alertClient, this.#liveClient].filter((c) => c !== undefined);
     await Promise.all([
       ...this.#subscribers.map((s) => s.stop()),
-      ...publishers.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve()))),
+      ...publishers.map((client) => client.endAsync(false)),
     ]);
     await this.#writer.stop();
     this.#lines.close();

@@ -141,11 +141,7 @@ export class LiveHub {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      [this.#client, this.#alertsClient].map(
-        (client) => new Promise<void>((resolve) => (client ? client.end(true, {}, () => resolve()) : resolve())),
-      ),
-    );
+    await Promise.all([this.#client, this.#alertsClient].flatMap((client) => (client ? [client.endAsync(true)] : [])));
   }
 
   #connect(clientId: string): MqttClient {
