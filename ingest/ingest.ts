@@ -183,19 +183,24 @@ export class Ingest {
     this.alertService.start();
     if (this.queue.size > 0)
       this.#o.logger.info({ queued: this.queue.size }, 'replaying readings queued before the restart');
-    const readings = this.#subscriber(this.#o.clientId, ['vitals', 'status'], ['events']);
-    const alarms = this.#subscriber(`${this.#o.clientId}-alarms`, ['events'], []);
-    this.#subscribers = [readings, alarms];
     this.#alertClient = this.#publisher(`${this.#o.clientId}-alerts`);
     this.#liveClient = this.#publisher(`${this.#o.clientId}-live`);
-    // Started means every connection is up: an alert raised right after start leaves at once.
     const connected = (client: MqttClient) =>
       new Promise<void>((resolve) => {
         if (client.connected) return resolve();
         client.once('connect', () => resolve());
         this.#stopping.signal.addEventListener('abort', () => resolve(), { once: true });
       });
-    await Promise.all([readings.start(), alarms.start(), connected(this.#alertClient), connected(this.#liveClient)]);
+    // The publishing connections first: the broker hands the subscribers their persistent sessions'
+    // messages as soon as they connect, and the live values of those readings are dropped, not queued,
+    // while the live connection is not up yet.
+    await Promise.all([connected(this.#alertClient), connected(this.#liveClient)]);
+    if (this.#closed) return;
+    const readings = this.#subscriber(this.#o.clientId, ['vitals', 'status'], ['events']);
+    const alarms = this.#subscriber(`${this.#o.clientId}-alarms`, ['events'], []);
+    this.#subscribers = [readings, alarms];
+    // Started means every connection is up: an alert raised right after start leaves at once.
+    await Promise.all([readings.start(), alarms.start()]);
   }
 
   #subscriber(clientId: string, channels: readonly Channel[], notHere: readonly Channel[]): GroupSubscriber {

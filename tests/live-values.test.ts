@@ -4,8 +4,10 @@
  * device's own vitals topic, and still after either service restarts. Against the real broker, ingest
  * and web service.
  */
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
+import { pino } from 'pino';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { collect, connect, end, eventually } from './support/mqtt.ts';
@@ -15,9 +17,23 @@ import { encodeLiveValues, parseLiveValues, type LiveDeviceValues } from '../com
 import { WebServer } from '../web/server.ts';
 
 const open: MqttClient[] = [];
-const t = usePipeline(async () => {
-  await Promise.all(open.splice(0).map((c) => end(c, true)));
+/** The client ids the broker accepted, in order (its debug log). */
+const connected: string[] = [];
+const brokerLog = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      const entry = JSON.parse(line) as { msg?: string; clientId?: string };
+      if (entry.msg === 'client connected' && entry.clientId) connected.push(entry.clientId);
+    }
+    done();
+  },
 });
+const t = usePipeline(
+  async () => {
+    await Promise.all(open.splice(0).map((c) => end(c, true)));
+  },
+  { logger: pino({ level: 'debug' }, brokerLog) },
+);
 const s = useFamilyStack(t);
 
 async function asService(role: 'web' | 'ingest', clientId: string): Promise<MqttClient> {
@@ -103,8 +119,14 @@ describe('live values', () => {
     expect(s.web.live.now(device.patientId).latest).toEqual({});
 
     // The ingest's persistent session kept the reading: once it is back, the web service shows it.
+    connected.length = 0;
     t.ingest = await startTestIngest(t.broker, t.influx);
     await eventually(() => expect(s.web.live.now(device.patientId).latest.hr?.value).toBe(88));
+    // The broker hands a session's messages over as soon as it connects, and live values are dropped
+    // while the live connection is not up: the ingest's publishing connections come first.
+    const ingest = connected.filter((id) => id.startsWith('vigie-ingest'));
+    expect(ingest.slice(0, 2).sort()).toEqual(['vigie-ingest-alerts', 'vigie-ingest-live']);
+    expect(ingest.slice(2).sort()).toEqual(['vigie-ingest', 'vigie-ingest-alarms']);
   });
 
   it('the web service shows live values again after it restarts, and the presence the broker kept', async () => {
