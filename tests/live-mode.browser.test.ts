@@ -32,8 +32,9 @@ describe('live mode in the console, on a phone, a tablet and a desktop, in Frenc
   it.each(LANGS)(
     'the patient page makes the watch live and says so; the list marks that patient only ($lang)',
     async ({ lang, locale }) => {
-      // This test has stalled past its timeout under the full suite, at a step not yet known (it passes
-      // alone in 5 s): when it fails, it says which step it was in and for how long.
+      // When it fails, it says which step it was in and for how long. It once stalled at the patient
+      // page's marker under the full suite: the list had been read before the page's own subscription
+      // made Jeanne live, and the news of it, come first, was lost (the next test holds that race).
       let step = 'start';
       let stepAt = Date.now();
       const at = (name: string) => ((step = name), (stepAt = Date.now()));
@@ -79,6 +80,48 @@ describe('live mode in the console, on a phone, a tablet and a desktop, in Frenc
       );
     },
   );
+
+  it('the list marks a patient who became live while it was loading', async () => {
+    const { jeanne } = await twoSeniors();
+    const { cookie } = await s.clinician({ name: 'Dr Martin', email: 'martin@vigie.test' });
+    // The list's answer is held until the page has received the news that Jeanne is live (her page
+    // opened elsewhere): the answer, computed before, says she is not.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let answered!: () => void;
+    const computed = new Promise<void>((resolve) => (answered = resolve));
+    let modeSeen!: () => void;
+    const seen = new Promise<void>((resolve) => (modeSeen = resolve));
+    const list = await openPage({
+      url: `${s.webUrl}/console/#/`,
+      screen: SCREENS[2],
+      locale: 'en-GB',
+      cookie,
+      beforeLoad: async (page) => {
+        page.on('websocket', (socket) =>
+          socket.on('framereceived', ({ payload }) => {
+            if (String(payload).includes('"type":"mode"')) modeSeen();
+          }),
+        );
+        await page.route('**/api/console/patients', async (route) => {
+          const response = await route.fetch();
+          answered();
+          await held;
+          await route.fulfill({ response });
+        });
+      },
+    });
+    await computed;
+    expect(s.web.liveMode.isLive(jeanne)).toBe(false);
+    const ws = new WebSocket(`${s.webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin: s.webUrl } });
+    await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+    ws.send(JSON.stringify({ type: 'subscribe', patientId: jeanne }));
+    await seen;
+    release();
+    const marker = list.locator(`[data-testid="patient-row"][data-patient="${jeanne}"] [data-testid="live-marker"]`);
+    await expect.poll(() => marker.count()).toBe(1);
+    ws.close();
+  });
 
   it('the list drops the marker when the last viewer has gone and the grace has passed', async () => {
     const { jeanne } = await twoSeniors();

@@ -60,6 +60,8 @@ export interface PageOptions {
   initScript?: () => void;
   /** Install the page's clock before it loads, for the test to move. */
   clock?: boolean;
+  /** Runs on the page before it loads (routes the test holds, listeners). */
+  beforeLoad?: (page: Page) => Promise<void>;
 }
 
 /**
@@ -87,6 +89,7 @@ export function useBrowser(launch: Parameters<typeof launchBrowser>[0] = {}): (o
     if (options.initScript) await context.addInitScript(options.initScript);
     const page = await context.newPage();
     if (options.clock) await page.clock.install();
+    await options.beforeLoad?.(page);
     await page.goto(options.url);
     return page;
   };

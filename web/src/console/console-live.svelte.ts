@@ -43,6 +43,11 @@ export class ConsoleLive {
   readonly #news2Windows = new Map<string, News2Window>();
   readonly #stable = new StableOrder(() => Date.now());
   readonly #settle: ReturnType<typeof setInterval>;
+  /**
+   * The events received while each list load is on its way: the list may have been read before them
+   * (a patient who became live, an alert raised meanwhile), so they are applied again on top of it.
+   */
+  readonly #duringLoads = new Set<LiveMessage[]>();
 
   /** `only`: follow a single patient (the call page's panel) instead of the whole team ('*'). */
   constructor(only?: string) {
@@ -83,6 +88,8 @@ export class ConsoleLive {
   }
 
   async reload(): Promise<void> {
+    const during: LiveMessage[] = [];
+    this.#duringLoads.add(during);
     try {
       const { patients } = await call(ROUTES.patients, {});
       this.#byId.clear();
@@ -98,10 +105,20 @@ export class ConsoleLive {
     } catch (e) {
       this.error =
         e instanceof ApiError ? { code: e.code, params: { ...e.params } } : { code: 'unexpected_answer', params: {} };
+    } finally {
+      this.#duringLoads.delete(during);
+      // Each sets a state (a reading by its time, an alert by its id), so applying one twice is harmless.
+      for (const m of during) this.#apply(m, false);
     }
   }
 
   #message(m: LiveMessage): void {
+    if (m.type !== 'subscribed' && m.type !== 'error') for (const during of this.#duringLoads) during.push(m);
+    this.#apply(m, true);
+  }
+
+  /** `fresh`: as it arrives (not applied again after a load), so that it is announced once. */
+  #apply(m: LiveMessage, fresh: boolean): void {
     switch (m.type) {
       case 'snapshot':
         // A member of the care team's snapshot is the console's row.
@@ -149,7 +166,7 @@ export class ConsoleLive {
       }
       case 'alert':
         this.#alert(m.alert, m.names);
-        this.onAlert?.(m.alert);
+        if (fresh) this.onAlert?.(m.alert);
         break;
       case 'error':
         this.error = { code: m.code, params: {} };
