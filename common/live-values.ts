@@ -44,43 +44,86 @@ export type LiveDeviceValues = z.infer<typeof liveDeviceValuesSchema>;
 export const liveValuesSchema = z.object({ v: z.literal(1), devices: z.array(liveDeviceValuesSchema) });
 export type LiveValues = z.infer<typeof liveValuesSchema>;
 
-const HEAD = '{"v":1,"devices":[';
-const TAIL = ']}';
+const HEAD = Buffer.from('{"v":1,"devices":[');
+const TAIL = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+const ENTRY_TAIL = Buffer.from(']}');
+
+/**
+ * An entry to encode. `json`: its samples as JSON text already (devices/protocol.ts
+ * `acceptedSamplesJson`, each the comma-separated elements of a list, together every sample in
+ * order), copied as it is: pieces that do not fit in one message go in several entries of the
+ * device, and only a piece too big for any message is serialised again from the samples.
+ */
+export interface LiveEntry extends LiveDeviceValues {
+  readonly json?: readonly Uint8Array[] | undefined;
+}
 
 /**
  * The messages that carry these entries, each at most `maxBytes`: entries are serialised once each
  * and packed in order; an entry too big for one message is split between its samples (one sample is
  * a few hundred bytes at most).
  */
-export function encodeLiveValues(
-  entries: Iterable<LiveDeviceValues>,
-  maxBytes: number = LIVE_VALUES_MAX_BYTES,
-): Buffer[] {
+export function encodeLiveValues(entries: Iterable<LiveEntry>, maxBytes: number = LIVE_VALUES_MAX_BYTES): Buffer[] {
   if (!Number.isInteger(maxBytes) || maxBytes < 4096)
     throw new TypeError(`maxBytes must be at least 4096, not ${maxBytes}`);
   const room = maxBytes - HEAD.length - TAIL.length;
   const messages: Buffer[] = [];
-  let parts: string[] = [];
+  let chunks: Uint8Array[] = [HEAD];
   let size = 0;
   const close = () => {
-    if (parts.length === 0) return;
-    messages.push(Buffer.from(HEAD + parts.join(',') + TAIL));
-    parts = [];
+    if (size === 0) return;
+    chunks.push(TAIL);
+    messages.push(Buffer.concat(chunks, HEAD.length + size + TAIL.length));
+    chunks = [HEAD];
     size = 0;
   };
-  const add = (entry: LiveDeviceValues) => {
-    const json = JSON.stringify(entry);
-    const bytes = Buffer.byteLength(json);
-    if (bytes > room && entry.samples.length > 1) {
-      const half = Math.ceil(entry.samples.length / 2);
-      add({ ...entry, samples: entry.samples.slice(0, half) });
-      add({ ...entry, samples: entry.samples.slice(half) });
+  /** One entry's chunks, `bytes` long. */
+  const place = (entry: readonly Uint8Array[], bytes: number) => {
+    if (size > 0 && size + 1 + bytes > room) close();
+    if (size > 0) {
+      chunks.push(COMMA);
+      size += 1;
+    }
+    for (const c of entry) chunks.push(c);
+    size += bytes;
+  };
+  const add = (entry: LiveEntry) => {
+    const { deviceId, patientId, receivedAt, samples, json: texts } = entry;
+    if (texts && texts.length > 0) {
+      const head = Buffer.from(
+        `{"deviceId":${JSON.stringify(deviceId)},"patientId":${JSON.stringify(patientId)},"receivedAt":${receivedAt},"samples":[`,
+      );
+      const frame = head.length + ENTRY_TAIL.length;
+      // The text as it is, in as many entries of the device as it takes; a piece is never cut.
+      if (texts.every((t) => frame + t.length <= room)) {
+        let parts: Uint8Array[] = [];
+        let bytes = frame;
+        const entryOf = () => {
+          place([head, ...parts, ENTRY_TAIL], bytes);
+          parts = [];
+          bytes = frame;
+        };
+        for (const t of texts) {
+          if (parts.length > 0 && bytes + 1 + t.length > room) entryOf();
+          if (parts.length > 0) {
+            parts.push(COMMA);
+            bytes += 1;
+          }
+          parts.push(t);
+          bytes += t.length;
+        }
+        return entryOf();
+      }
+    }
+    const json = Buffer.from(JSON.stringify({ deviceId, patientId, receivedAt, samples }));
+    if (json.length > room && samples.length > 1) {
+      const half = Math.ceil(samples.length / 2);
+      add({ deviceId, patientId, receivedAt, samples: samples.slice(0, half) });
+      add({ deviceId, patientId, receivedAt, samples: samples.slice(half) });
       return;
     }
-    const separator = parts.length > 0 ? 1 : 0;
-    if (size + separator + bytes > room) close();
-    size += (parts.length > 0 ? 1 : 0) + bytes;
-    parts.push(json);
+    place([json], json.length);
   };
   for (const entry of entries) add(entry);
   close();

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeviceMessage, parseStatus, parseCommand, type ProtocolErrorCode } from './protocol.ts';
+import {
+  acceptedSamplesJson,
+  parseDeviceMessage,
+  parseStatus,
+  parseCommand,
+  type ProtocolErrorCode,
+} from './protocol.ts';
 import { deviceTopic, parseDeviceTopic, allDevicesFilter, isDeviceId } from './topics.ts';
 import { MAX_PAYLOAD_BYTES, MAX_FUTURE_MS, MAX_AGE_MS, MAX_SAMPLES } from './limits.ts';
 import { MAX_LIVE_SECONDS } from './payloads.ts';
@@ -128,6 +134,31 @@ describe('vitals', () => {
   it('refuses oversized payloads before parsing them', () => {
     const r = parseDeviceMessage(vitals, Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20), { now });
     expect(!r.ok && r.error.code).toBe('too_large');
+  });
+});
+
+describe('the text of accepted readings (acceptedSamplesJson)', () => {
+  const a = `{"ts":${now},"seq":1,"hr":72}`;
+  const b = `{"ts":${now},"seq":2,"spo2":97}`;
+  it.each([
+    ['a batch', `{"samples":[${a},${b}]}`, `${a},${b}`],
+    ['a single reading', a, a],
+    [
+      'spaces and escaped keys inside the list',
+      `{"samples":[ {"ts":${now},"seq":1,"h\\u0072":72} ]}`,
+      ` {"ts":${now},"seq":1,"h\\u0072":72} `,
+    ],
+    ['a repeated "samples" key', `{"samples":[${a}],"samples":[${b}]}`, undefined],
+    ['spaces around the list', `{"samples": [${a}]}`, undefined],
+    ['spaces before the object', ` ${a}`, undefined],
+  ])('%s', (_name, text, expected) => {
+    const payload = Buffer.from(text);
+    const parsed = parseDeviceMessage(vitals, payload, { now });
+    if (!parsed.ok || parsed.value.channel !== 'vitals') throw new Error('the payload should be accepted');
+    const json = acceptedSamplesJson(payload);
+    expect(json === undefined ? undefined : Buffer.from(json).toString()).toBe(expected);
+    // Copied into a list, the text reads as the readings accepted.
+    if (json) expect(JSON.parse(`[${Buffer.from(json).toString()}]`)).toEqual(parsed.value.samples);
   });
 });
 

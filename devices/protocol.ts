@@ -94,6 +94,32 @@ export function parseDeviceMessage(
   }
 }
 
+const textEncoder = new TextEncoder();
+const BATCH_HEAD = textEncoder.encode('{"samples":[');
+const BATCH_TAIL = textEncoder.encode(']}');
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * The samples of a vitals payload that parseVitals accepted, as the JSON text they came in: the
+ * elements of their list, comma-separated, to be copied into another JSON list as they are (the
+ * ingest's live values, without serialising each reading again). Undefined unless the payload is a
+ * batch written `{"samples":[...]}` or a single reading `{...}`, and the text of the samples holds no
+ * bracket: an accepted reading has only numbers (its keys are known names), so a bracket there
+ * means some other shape (a repeated "samples" key, spaces around the list) the copy could change.
+ * Valid only for a payload parseVitals accepted: it checks nothing else.
+ */
+export function acceptedSamplesJson(payload: Uint8Array): Uint8Array | undefined {
+  const batch =
+    payload.length >= BATCH_HEAD.length + BATCH_TAIL.length &&
+    BATCH_HEAD.every((b, i) => payload[i] === b) &&
+    BATCH_TAIL.every((b, i) => payload[payload.length - BATCH_TAIL.length + i] === b);
+  if (!batch && payload[0] !== OPEN_BRACE) return undefined;
+  const samples = batch ? payload.subarray(BATCH_HEAD.length, payload.length - BATCH_TAIL.length) : payload;
+  return samples.includes(OPEN_BRACKET) || samples.includes(CLOSE_BRACKET) ? undefined : samples;
+}
+
 export function parseVitals(
   payload: Uint8Array,
   options: ParseOptions,

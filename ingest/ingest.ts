@@ -10,7 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { join } from 'node:path';
 import { allDevicesFilter, liveValuesTopic, patientAlertsTopic, type Channel } from '../devices/topics.ts';
 import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
-import { isDataChannel, parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
+import { acceptedSamplesJson, isDataChannel, parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { privateDir } from '../common/private-files.ts';
 import { patientName, type PatientDirectory, type PeopleDirectory, type SettingsDirectory } from '../web/directory.ts';
@@ -73,6 +73,8 @@ interface Accepted {
   readonly ring: SeqRing | undefined;
   readonly seqs: readonly number[];
   readonly samples: readonly VitalSample[];
+  /** The samples as the JSON text they came in, when they are all stored and it can be reused (live values). */
+  readonly json: Uint8Array | undefined;
 }
 
 /** Live values waiting in their socket beyond which new ones are dropped (the broker is behind). */
@@ -303,8 +305,8 @@ export class Ingest {
     this.metrics.pointsQueued.inc(points.length);
     this.metrics.queueDepth.set(this.queue.size);
     this.#writer.notify();
-    for (const { message, patient, samples } of accepted) {
-      this.#live.add(patient, message.deviceId, samples, now);
+    for (const { message, patient, samples, json } of accepted) {
+      this.#live.add(patient, message.deviceId, samples, now, json);
       this.#rules(message, patient, samples);
     }
   }
@@ -363,7 +365,11 @@ export class Ingest {
       return false;
     };
     const { points, seqs, samples } = this.#pointsOf(message, { device: message.deviceId, patient }, now, seen);
-    return { accepted: { message, patient, ring, seqs, samples }, points };
+    const json =
+      message.channel === 'vitals' && samples.length > 0 && samples.length === message.samples.length
+        ? acceptedSamplesJson(delivery.payload)
+        : undefined;
+    return { accepted: { message, patient, ring, seqs, samples, json }, points };
   }
 
   /**

@@ -172,6 +172,28 @@ describe('live values coalescer', () => {
     expect(sent).toHaveLength(2);
   });
 
+  it('sends the text of the readings as it came, unless a reading of the entry came without it', () => {
+    const payloads: string[] = [];
+    const live = new LiveValuesCoalescer({ publish: (p) => payloads.push(p.toString()), intervalMs: 0 });
+    // Spaces the device put in its text stay: the text is copied, not serialised again.
+    const text = (x: VitalSample) => Buffer.from(` ${JSON.stringify(x)}`);
+    live.add('p-1', 'w-1', [sample(1, 1000)], 5000, text(sample(1, 1000)));
+    expect(payloads.at(-1)).toContain(` ${JSON.stringify(sample(1, 1000))}`);
+    // Within one interval: one entry, text for the first message only, so serialised.
+    const slow = new LiveValuesCoalescer({ publish: (p) => payloads.push(p.toString()), intervalMs: 60_000 });
+    slow.add('p-0', 'w-0', [sample(0, 999)], 5000); // leaves at once: the interval starts
+    slow.add('p-1', 'w-1', [sample(2, 1001)], 5000, text(sample(2, 1001)));
+    slow.add('p-1', 'w-1', [sample(3, 1002)], 5000);
+    slow.flush();
+    expect(payloads.at(-1)).not.toContain(' {');
+    expect(parseLiveValues(Buffer.from(payloads.at(-1)!))).toMatchObject({
+      ok: true,
+      value: { devices: [{ samples: [sample(2, 1001), sample(3, 1002)] }] },
+    });
+    live.close();
+    slow.close();
+  });
+
   it('refuses a negative interval', () => {
     expect(() => new LiveValuesCoalescer({ publish: () => undefined, intervalMs: -1 })).toThrow(TypeError);
   });
@@ -184,6 +206,37 @@ describe('live values on the wire', () => {
     const [payload, ...rest] = encodeLiveValues([entry]);
     expect(rest).toEqual([]);
     expect(parseLiveValues(payload!)).toEqual({ ok: true, value: { v: 1, devices: [entry] } });
+  });
+
+  it('copies the readings given as JSON text, and serialises them when that text is too big for a message', () => {
+    const samples = Array.from({ length: 200 }, (_, i) => sample(i, 1000 + i));
+    const text = (list: readonly VitalSample[]) => Buffer.from(list.map((x) => JSON.stringify(x)).join(','));
+    const whole = { deviceId: 'w-2', patientId: 'p-2', receivedAt: 2000, samples };
+    // Two pieces of text, as two messages of the device gave them.
+    const copied = encodeLiveValues([entry, { ...whole, json: [text(samples.slice(0, 20)), text(samples.slice(20))] }]);
+    expect(copied).toHaveLength(1);
+    expect(copied[0]!.toString()).toContain(text(samples.slice(0, 20)).toString());
+    expect(parseLiveValues(copied[0]!)).toEqual({ ok: true, value: { v: 1, devices: [entry, whole] } });
+    // Pieces that do not fit together go in two entries of the device, still copied.
+    const two = encodeLiveValues([{ ...whole, json: [text(samples.slice(0, 100)), text(samples.slice(100))] }], 4096);
+    expect(two).toHaveLength(2);
+    expect(two[0]!.toString()).toContain(text(samples.slice(0, 100)).toString());
+    expect(two[1]!.toString()).toContain(text(samples.slice(100)).toString());
+    expect(two.map((m) => parseLiveValues(m)).flatMap((p) => (p.ok ? p.value.devices : []))).toEqual([
+      { ...whole, samples: samples.slice(0, 100) },
+      { ...whole, samples: samples.slice(100) },
+    ]);
+    // A piece too big for a message (here with spaces) is not cut: the readings are split, as objects.
+    const padded = Buffer.concat([Buffer.alloc(4000, 0x20), text(samples)]);
+    const split = encodeLiveValues([{ ...whole, json: [padded] }], 4096);
+    expect(split.length).toBeGreaterThan(1);
+    expect(split.map((m) => m.toString()).join('')).not.toContain(padded.toString());
+    expect(split.flatMap((m) => (parseLiveValues(m).ok ? [] : [m]))).toEqual([]);
+    const back = split.flatMap((m) => {
+      const parsed = parseLiveValues(m);
+      return parsed.ok ? parsed.value.devices.flatMap((d) => d.samples) : [];
+    });
+    expect(back).toEqual(samples);
   });
 
   it('encodes nothing as no message', () => {

@@ -42,7 +42,7 @@ export class LiveValuesCoalescer {
   readonly #now: () => number;
   readonly #schedule: Schedule;
   /** Per patient and device, in the order they first came in this tick. */
-  #pending = new Map<string, LiveDeviceValues & { samples: VitalSample[] }>();
+  #pending = new Map<string, LiveDeviceValues & { samples: VitalSample[]; json: Uint8Array[] | undefined }>();
   #pendingSamples = 0;
   #lastFlush = -Infinity;
   #cancel: (() => void) | undefined;
@@ -58,16 +58,35 @@ export class LiveValuesCoalescer {
     if (!(this.#intervalMs >= 0)) throw new TypeError(`intervalMs must not be negative, not ${this.#intervalMs}`);
   }
 
-  /** Readings of `deviceId` (worn by `patientId`) the ingest has just stored, received at `receivedAt`. */
-  add(patientId: string, deviceId: string, samples: readonly VitalSample[], receivedAt: number): void {
+  /**
+   * Readings of `deviceId` (worn by `patientId`) the ingest has just stored, received at `receivedAt`;
+   * `json`: the same readings as the JSON text they came in (devices/protocol.ts
+   * `acceptedSamplesJson`), sent as it is rather than serialised again.
+   */
+  add(
+    patientId: string,
+    deviceId: string,
+    samples: readonly VitalSample[],
+    receivedAt: number,
+    json?: Uint8Array,
+  ): void {
     if (this.#closed || samples.length === 0) return;
     const key = `${patientId}/${deviceId}`;
     const entry = this.#pending.get(key);
     if (entry) {
       entry.samples.push(...samples);
       entry.receivedAt = Math.max(entry.receivedAt, receivedAt);
+      // Text for every reading of the entry, or for none.
+      if (entry.json && json) entry.json.push(json);
+      else entry.json = undefined;
     } else {
-      this.#pending.set(key, { deviceId, patientId, receivedAt, samples: [...samples] });
+      this.#pending.set(key, {
+        deviceId,
+        patientId,
+        receivedAt,
+        samples: [...samples],
+        json: json ? [json] : undefined,
+      });
     }
     this.#pendingSamples += samples.length;
     if (this.#pendingSamples >= this.#maxPending) return this.flush();
