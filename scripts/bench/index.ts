@@ -109,6 +109,7 @@ try {
       publishers: 20,
       samplesPerMessage: Number(args['samples-per-message']),
       batchSize: Number(args['batch-size']),
+      targetShare: TARGET.ingestShareOfRaw,
       progress: partBar('ingest'),
     });
   });
@@ -209,6 +210,7 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       shareOfRaw: ingest?.shareOfRaw ?? null,
       load: ingest?.load ?? null,
       runs: ingest?.runs ?? null,
+      cpuPerPoint: ingest?.cpuPerPoint ?? null,
     },
     broker: {
       msgsPerSec: broker?.median.vigie ?? null,
@@ -362,7 +364,13 @@ Every run: ${ingest.runs
               .map(([k, v]) => `${k} ${v} %`)
               .join(', ')})`,
         )
-        .join('; ')}.`
+        .join('; ')}.
+
+CPU time per point through the ingest (medians of the rounds): ${Object.entries(ingest.cpuPerPoint.micros)
+        .map(([k, v]) => `${k} ${v} µs`)
+        .join(
+          ', ',
+        )}. At ${Math.round(ingest.cpuPerPoint.targetShare * 100)} % of the raw rate, ${ingest.cpuPerPoint.cores} cores leave the broker and the ingest together **${ingest.cpuPerPoint.brokerAndIngestBudget} µs a point**, once influxd and the load generator have had theirs at the cost measured here; they spend ${Math.round(((ingest.cpuPerPoint.micros.broker ?? 0) + (ingest.cpuPerPoint.micros.ingest ?? 0)) * 100) / 100} µs.`
     : 'Not measured in this run.'
 }
 
