@@ -43,14 +43,3 @@ declare module 'aedes-persistence/abstract.js' {
     testAsync?: boolean;
   }): void;
 }
-declare module 'aedes-persistence-redis/asyncPersistence.js' {
-  /** aedes' Redis persistence (async API); options are ioredis'. */
-  export default class AsyncRedisPersistence {
-    constructor(options?: { host?: string; port?: number; password?: string });
-    createRetainedStreamCombi(patterns: string[]): AsyncIterable<unknown>;
-    outgoingStream(client: unknown): AsyncIterable<unknown>;
-    streamWill(brokers?: unknown): AsyncIterable<unknown>;
-    getClientList(topic: string): Iterable<unknown> | AsyncIterable<unknown>;
-    destroy(): Promise<void>;
-  }
-}

@@ -83,11 +83,8 @@ export function withAlarmLane(mq: object): TwoLaneQueue {
   const queue = new TwoLaneQueue(isAlarmTraffic);
   Object.assign(mq, { _messageQueue: queue, _messageCallbacks: queue.callbacks });
   const m = internals(mq);
-  // mqemitter-redis routes locally, within the limit, what comes back from Redis, through the
-  // plain emitter's emit kept as `_emit` (its own `emit` publishes to Redis).
-  const local = typeof Reflect.get(mq, '_emit') === 'function' ? '_emit' : 'emit';
-  const emit = (Reflect.get(mq, local) as MqEmitterInternals['emit']).bind(mq);
-  Reflect.set(mq, local, (message: object, done?: (error?: Error) => void) => {
+  const emit = m.emit.bind(mq);
+  Reflect.set(mq, 'emit', (message: object, done?: (error?: Error) => void) => {
     if (m.closed || m.concurrency === 0 || m.current < m.concurrency || !isAlarmTraffic(message))
       return emit(message, done);
     routeNow(m, message, done ?? noop);

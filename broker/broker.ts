@@ -4,7 +4,6 @@
  * wills survive a restart; see persistence.ts), over TCP and WebSocket.
  */
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
-import MQEmitterRedis from 'mqemitter-redis';
 import MQEmitter from 'mqemitter';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +12,6 @@ import type { Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { DurablePersistence } from './persistence.ts';
-import { RedisPersistence } from './redis-persistence.ts';
 import { withAlarmLane } from './alarm-lane.ts';
 import { deviceTopic, parseDeviceTopic } from '../devices/topics.ts';
 import { encodeJson, parseDeviceMessage, qosNotice, rejectionFor, parseStatus } from '../devices/protocol.ts';
@@ -60,12 +58,6 @@ export interface BrokerOptions {
   /** TCP_NODELAY on client sockets (default true): small urgent messages are not held by Nagle's algorithm. */
   readonly noDelay?: boolean;
   readonly persistenceDir: string;
-  /**
-   * Cluster mode: brokers sharing one Redis (aedes' established clustering backends: mqemitter-redis
-   * carries messages between brokers, aedes-persistence-redis holds sessions, queued and retained
-   * messages) instead of this broker's own SQLite file.
-   */
-  readonly redisUrl?: string;
   /** This broker's name in $SYS topics and logs; each process adds a random suffix (see processBrokerId). */
   readonly id?: string;
   readonly registry: DeviceDirectory;
@@ -117,15 +109,11 @@ export interface Ports {
  * The id aedes stamps on this process's messages: the configured name and a random suffix.
  *
  * aedes names a message by its broker's id and a counter that every process starts again at zero,
- * and the persistences key stored messages by that name (ours and aedes-persistence-redis). A broker
- * that came back under the same id numbered its messages 1, 2, 3... again, so a fall acknowledged
- * after a restart collided with one queued before it and was not stored: lost after its PUBACK.
- * aedes' own default is a fresh UUID per process for that reason. The wills of sessions that died
- * with an earlier process are then published as orphans (see #authorizePublish), as MQTT wants.
- * Known cost in cluster mode: aedes-persistence-redis does not remove a device's will stored by a
- * broker that crashed when the device reconnects elsewhere (delWill looks under the connection's
- * own broker id), so that will is published minutes later: a retained `offline` for a device that
- * is online, until it connects again. With a fixed id, acknowledged falls were lost instead.
+ * and our persistence keys stored messages by that name. A broker that came back under the same id
+ * numbered its messages 1, 2, 3... again, so a fall acknowledged after a restart collided with one
+ * queued before it and was not stored: lost after its PUBACK. aedes' own default is a fresh UUID
+ * per process for that reason. The wills of sessions that died with an earlier process are then
+ * published as orphans (see #authorizePublish), as MQTT wants.
  */
 function processBrokerId(name: string): string {
   return `${name}-${randomBytes(6).toString('hex')}`;
@@ -135,7 +123,7 @@ export class VigieBroker {
   readonly metrics: BrokerMetrics;
   readonly #aedes: Aedes;
   readonly #persistence: { destroy(): Promise<void> };
-  readonly #mq: { close(cb: () => void): void } | undefined;
+  readonly #mq: { close(cb: () => void): void };
   readonly #options: BrokerOptions;
   readonly #principals = new WeakMap<Client, Principal>();
   /** The connected devices' clients, by device id (a device connects once: its client id is its id). */
@@ -156,7 +144,7 @@ export class VigieBroker {
     options: BrokerOptions,
     aedes: Aedes,
     persistence: { destroy(): Promise<void> },
-    mq: { close(cb: () => void): void } | undefined,
+    mq: { close(cb: () => void): void },
     metrics: BrokerMetrics,
   ) {
     this.#options = options;
@@ -205,29 +193,14 @@ export class VigieBroker {
   }
 
   static async create(options: BrokerOptions): Promise<VigieBroker> {
-    let persistence: DurablePersistence | RedisPersistence;
-    let mq: ReturnType<typeof MQEmitterRedis> | ReturnType<typeof MQEmitter>;
-    if (options.redisUrl) {
-      const url = new URL(options.redisUrl);
-      const redis = {
-        host: url.hostname,
-        port: Number(url.port || 6379),
-        ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-      };
-      persistence = new RedisPersistence(redis);
-      mq = MQEmitterRedis({ ...redis, concurrency: MQ_CONCURRENCY, matchEmptyLevels: true });
-    } else {
-      persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'));
-      mq = MQEmitter({ concurrency: MQ_CONCURRENCY, matchEmptyLevels: true }); // [MQTT-4.7.1-3], as aedes' own
-    }
+    const persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'));
+    const mq = MQEmitter({ concurrency: MQ_CONCURRENCY, matchEmptyLevels: true }); // [MQTT-4.7.1-3], as aedes' own
     const waiting = withAlarmLane(mq);
     // mqemitter runs the next queued message from the callback of the one before; a message nobody
     // subscribes to (readings while the ingest is away, $SYS) completes synchronously, so a
     // backlog of them recursed once per message: a burst of 20,000 QoS 1 messages in flight crashed
     // the broker with "Maximum call stack size exceeded". A listener on every topic that answers in a
-    // microtask makes each step start from an empty stack. In Redis mode too (the two-broker bench
-    // crashed the same way): there it also subscribes this broker to every channel of the cluster,
-    // which it mostly is already (the ingest takes every reading).
+    // microtask makes each step start from an empty stack.
     mq.on('#', (_packet, done) => queueMicrotask(done));
     const metrics = createBrokerMetrics(() => waiting.length);
     const aedes = await Aedes.createBroker({
@@ -291,7 +264,7 @@ export class VigieBroker {
     for (const socket of this.#sockets) socket.destroy(); // not connected yet (a CONNECT awaited or refused)
     await servers;
     await this.#persistence.destroy();
-    if (this.#mq) await new Promise<void>((resolve) => this.#mq!.close(resolve));
+    await new Promise<void>((resolve) => this.#mq.close(resolve));
     this.#options.logger.info('broker closed');
   }
 

@@ -16,8 +16,6 @@ const config = readConfig(
     BROKER_METRICS_PORT: env.port(9101),
     /** TCP_NODELAY on client sockets: alarms leave at once instead of waiting for Nagle's algorithm. */
     MQTT_NODELAY: env.bool(true),
-    /** Cluster mode (see BrokerOptions.redisUrl): e.g. redis://127.0.0.1:6379, with a BROKER_ID per broker. */
-    REDIS_URL: z.url().optional(),
     BROKER_ID: env.string('vigie-broker'),
     /** Each device's sustained publishes per second (0: no limit, for capacity benchmarks). */
     MQTT_PUBLISH_RATE: env.int(PUBLISH_RATE_DEFAULTS.perSecond),
@@ -36,7 +34,6 @@ const broker = await VigieBroker.create({
   metricsPort: config.BROKER_METRICS_PORT,
   noDelay: config.MQTT_NODELAY,
   id: config.BROKER_ID,
-  ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
   persistenceDir: join(dir, 'broker'),
   connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
   publishRate:

@@ -15,7 +15,6 @@ import { Registry } from '../../web/registry.ts';
 import { allDevicesFilter } from '../../devices/topics.ts';
 import { ClosedLoop, connectAll, countingSubscriber, type Credentials } from './lib/load.ts';
 import { startMosquitto, startService, startStockAedes, UsageSampler, type Running } from './lib/processes.ts';
-import { startRedisServer } from '../../common/redis-server.ts';
 
 export interface BrokerBenchOptions {
   readonly publishers: number;
@@ -60,19 +59,18 @@ const median = (xs: readonly number[]) => {
 };
 
 /**
- * One measurement: the publishers on `pub`, the subscriber on `sub` (the same broker, or another of
- * a cluster), closed-loop load for `seconds` after a warm-up; messages received by the subscriber.
+ * One measurement on the broker at `at`: closed-loop load for `seconds` after a warm-up; messages
+ * received by the subscriber.
  */
-export async function measureRound(
-  pub: { host: string; port: number },
-  sub: { host: string; port: number },
+async function measureRound(
+  at: { host: string; port: number },
   watches: readonly Credentials[],
   subscriber: { username: string; password: string; clientId: string },
   o: { window: number; seconds: number },
   pids: Record<string, number>,
 ): Promise<{ msgs: number; secs: number; usage: ReturnType<UsageSampler['stop']> }> {
-  const counting = await countingSubscriber(sub, subscriber, allDevicesFilter('vitals'));
-  const { connections } = await connectAll(pub, watches, { rate: 2000, concurrency: 50 });
+  const counting = await countingSubscriber(at, subscriber, allDevicesFilter('vitals'));
+  const { connections } = await connectAll(at, watches, { rate: 2000, concurrency: 50 });
   const load = new ClosedLoop(connections, watches, o.window);
   await new Promise((r) => setTimeout(r, 2000)); // warm-up
   const sampler = new UsageSampler(pids, 1000);
@@ -85,7 +83,7 @@ export async function measureRound(
   load.stop();
   for (const c of connections) c.end();
   counting.connection.end();
-  await new Promise((r) => setTimeout(r, 1500)); // let the brokers drain before the next turn
+  await new Promise((r) => setTimeout(r, 1500)); // let the broker drain before the next turn
   return { msgs, secs, usage };
 }
 
@@ -149,7 +147,7 @@ export async function benchBrokers(o: BrokerBenchOptions): Promise<BrokerBenchRe
         o.progress?.(runs.length, total, `${config}, round ${round}`);
         const at = { host: '127.0.0.1', port: broker.port };
         try {
-          const { msgs, secs, usage } = await measureRound(at, at, watches, subscriber, o, { broker: broker.pid });
+          const { msgs, secs, usage } = await measureRound(at, watches, subscriber, o, { broker: broker.pid });
           runs.push({
             config,
             round,
@@ -187,90 +185,6 @@ export async function benchBrokers(o: BrokerBenchOptions): Promise<BrokerBenchRe
   } finally {
     await Promise.all(running.map((r) => r.stop()));
     registry.close(); // idempotent
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-export interface ScaleOutResult {
-  readonly oneBrokerMsgsPerSec: number;
-  readonly twoBrokersMsgsPerSec: number;
-  readonly runs: Array<{ config: 'one' | 'two'; round: number; msgsPerSec: number; cpu: Record<string, number> }>;
-}
-
-/**
- * Scale-out: one Vigie broker (its own SQLite persistence) against two Vigie brokers sharing state
- * through Redis (mqemitter-redis, aedes-persistence-redis), the watches on one and the ingest's
- * subscriber on the other. Same closed-loop load, interleaved rounds, medians.
- */
-export async function benchScaleOut(o: BrokerBenchOptions): Promise<ScaleOutResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-scaleout-'));
-  const registry = Registry.open(registryPath(dir));
-  const running: Array<{ stop(): Promise<void> }> = [];
-  try {
-    const { watches, subscriber } = await provisionLoad(registry, o.publishers);
-    registry.close();
-    const redis = await startRedisServer(join(dir, 'redis'));
-    running.push(redis);
-    const start = async (name: string, extra: Record<string, string>) => {
-      const env = {
-        VIGIE_DATA_DIR: dir,
-        MQTT_PORT: String(await freePort()),
-        MQTT_WS_PORT: String(await freePort()),
-        BROKER_METRICS_PORT: String(await freePort()),
-        MQTT_PUBLISH_RATE: '0', // as above: publishers far faster than a watch
-        LOG_LEVEL: 'info',
-        ...extra,
-      };
-      const r = await startService(name, 'broker/main.ts', env, 'broker listening');
-      running.push(r);
-      return r;
-    };
-    // All share the registry (SQLite, several readers); the single broker keeps its own sessions file.
-    const one = await start('one', {});
-    const a = await start('a', { REDIS_URL: redis.url, BROKER_ID: 'vigie-a' });
-    const b = await start('b', { REDIS_URL: redis.url, BROKER_ID: 'vigie-b' });
-    const runs: ScaleOutResult['runs'] = [];
-    const total = o.rounds * 2;
-    for (let round = 1; round <= o.rounds; round += 1) {
-      o.progress?.(runs.length, total, `one broker, round ${round}`);
-      const single = { host: '127.0.0.1', port: one.port };
-      const m1 = await measureRound(single, single, watches, subscriber, o, { broker: one.pid });
-      runs.push({
-        config: 'one',
-        round,
-        msgsPerSec: Math.round(m1.msgs / m1.secs),
-        cpu: Object.fromEntries(Object.entries(m1.usage).map(([k, u]) => [k, u.cpuMeanPercent])),
-      });
-      o.progress?.(runs.length, total, `two brokers, round ${round}`);
-      const m2 = await measureRound(
-        { host: '127.0.0.1', port: a.port },
-        { host: '127.0.0.1', port: b.port },
-        watches,
-        subscriber,
-        o,
-        { brokerA: a.pid, brokerB: b.pid, redis: redis.pid },
-      ).catch((error: unknown) => {
-        const tail = (r: Running) => r.tail().split('\n').filter(Boolean).slice(-4).join(' | ');
-        throw new Error(
-          `${error instanceof Error ? error.message : String(error)}; broker A said: ${tail(a)}; broker B said: ${tail(b)}`,
-        );
-      });
-      runs.push({
-        config: 'two',
-        round,
-        msgsPerSec: Math.round(m2.msgs / m2.secs),
-        cpu: Object.fromEntries(Object.entries(m2.usage).map(([k, u]) => [k, u.cpuMeanPercent])),
-      });
-    }
-    o.progress?.(total, total, 'done');
-    return {
-      oneBrokerMsgsPerSec: Math.round(median(runs.filter((r) => r.config === 'one').map((r) => r.msgsPerSec))),
-      twoBrokersMsgsPerSec: Math.round(median(runs.filter((r) => r.config === 'two').map((r) => r.msgsPerSec))),
-      runs,
-    };
-  } finally {
-    for (const r of running.reverse()) await r.stop();
-    registry.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

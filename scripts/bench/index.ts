@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --parts fleet,broker,ingest,scaleout --watches 20000 --seconds 600 ...]`: the
+ * `npm run bench [-- --parts fleet,broker,ingest --watches 20000 --seconds 600 ...]`: the
  * platform's figures on this machine, measured on the whole path with simulated watches; printed,
  * and saved under docs/benchmarks/ as latest.json, latest.md and latest-fleet.png (a chart of the
  * fleet run). Machines are noisy: compared configurations run interleaved in one run, and medians
@@ -12,21 +12,20 @@
  *            overload phase of `--overload-seconds`, every watch in live mode
  *   broker   Vigie's broker against stock aedes and Mosquitto under the same client load
  *   ingest   points/s into InfluxDB through the ingest against raw line-protocol writes
- *   scaleout two brokers sharing state through Redis against one
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
-import { benchBrokers, benchScaleOut, type BrokerBenchResult, type ScaleOutResult } from './broker.ts';
+import { benchBrokers, type BrokerBenchResult } from './broker.ts';
 import { benchFleet, type AlertStages, type FleetBenchResult } from './fleet.ts';
 import { benchIngest, type IngestBenchResult } from './ingest.ts';
 import { renderChart } from './lib/chart.ts';
 
 const { values: args } = parseArgs({
   options: {
-    parts: { type: 'string', default: 'fleet,broker,ingest,scaleout' },
+    parts: { type: 'string', default: 'fleet,broker,ingest' },
     watches: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '600' },
     'batch-seconds': { type: 'string', default: '10' },
@@ -44,7 +43,11 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: resolve(import.meta.dirname, '../../docs/benchmarks') },
   },
 });
+const PARTS = ['fleet', 'broker', 'ingest'];
 const parts = new Set(args.parts.split(','));
+const unknownParts = [...parts].filter((p) => !PARTS.includes(p));
+if (unknownParts.length > 0)
+  throw new Error(`unknown --parts ${unknownParts.join(', ')}: the parts are ${PARTS.join(', ')}`);
 const TARGET = {
   fleetBrokerRssMiB: 1536,
   alertP99Ms: 250,
@@ -86,7 +89,6 @@ const loadOptions = {
 let fleet: FleetBenchResult | undefined;
 let broker: BrokerBenchResult | undefined;
 let ingest: IngestBenchResult | undefined;
-let scaleOut: ScaleOutResult | undefined;
 const failed: Record<string, string> = {};
 /** Runs a part; a part that fails is reported with its error, and the others still run. */
 async function part(name: string, run: () => Promise<void>): Promise<void> {
@@ -130,9 +132,6 @@ try {
         bar.update(Math.min(seconds, Math.round((Date.now() - t0) / 1000)), { part: 'fleet ', status }),
     });
     bar.update(seconds, { part: 'fleet ', status: 'done' });
-  });
-  await part('scaleout', async () => {
-    scaleOut = await benchScaleOut({ ...loadOptions, progress: partBar('scale ') });
   });
 } finally {
   bars.stop();
@@ -221,11 +220,8 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       load: broker?.load ?? null,
       runs: broker?.runs ?? null,
     },
-    scaleOut: {
-      oneBrokerMsgsPerSec: scaleOut?.oneBrokerMsgsPerSec ?? null,
-      twoBrokersMsgsPerSec: scaleOut?.twoBrokersMsgsPerSec ?? null,
-      runs: scaleOut?.runs ?? null,
-    },
+    /** Kept, empty, until the multi-broker benchmark (docs/SCALING.md §12, step 2) fills it. */
+    scaleOut: null,
     targets: TARGET,
   };
 
@@ -375,25 +371,7 @@ CPU time per point through the ingest (medians of the rounds): ${Object.entries(
 }
 
 ## Scale-out
-${
-  scaleOut
-    ? `The broker-throughput load (${args.publishers} publishers, window ${args.window}) on one Vigie broker, and on two Vigie brokers sharing state through Redis (mqemitter-redis + aedes-persistence-redis; Redis with an append-only file), the watches on one and the subscriber on the other. Interleaved rounds; medians. On two cores the second broker, Redis and the load share the same CPUs, so this shows what crossing brokers costs rather than a gain in capacity.
-
-| configuration | messages/s |
-| --- | --- |
-| one broker | ${scaleOut.oneBrokerMsgsPerSec} |
-| two brokers through Redis | ${scaleOut.twoBrokersMsgsPerSec} |
-
-Every run: ${scaleOut.runs
-        .map(
-          (r) =>
-            `${r.config} #${r.round}: ${r.msgsPerSec}/s (CPU ${Object.entries(r.cpu)
-              .map(([k, v]) => `${k} ${v} %`)
-              .join(', ')})`,
-        )
-        .join('; ')}.`
-    : 'Not measured in this run.'
-}
+Not measured: the Redis cluster mode was removed (docs/SCALING.md §11). The multi-broker benchmark comes back with step 2 of docs/SCALING.md §12.
 
 ## Parts that failed
 ${

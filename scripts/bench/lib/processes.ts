@@ -1,7 +1,7 @@
 /**
  * The processes a benchmark runs, each on free loopback ports and stopped afterwards: Vigie's own
- * services (as `npm run demo` starts them), stock aedes, Mosquitto and Redis (Debian packages), and
- * CPU / memory sampling of any of them (pidusage).
+ * services (as `npm run demo` starts them), stock aedes, Mosquitto (Debian package), and CPU / memory
+ * sampling of any of them (pidusage).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
