@@ -12,7 +12,7 @@ export interface ChartPoint {
   readonly usage: Record<string, { cpuPercent: number; rssMiB: number }>;
 }
 
-const COLOURS = ['#1f5fa8', '#c0392b', '#1e8449', '#b9770e', '#6c3483', '#117a65', '#5d6d7e'];
+const COLOURS = ['#1f5fa8', '#c0392b', '#1e8449', '#b9770e', '#6c3483', '#d81b60', '#5d6d7e'];
 
 export async function renderChart(path: string, series: readonly ChartPoint[]): Promise<void> {
   const require = createRequire(import.meta.url);
@@ -49,7 +49,8 @@ const t = ${JSON.stringify(t)}; const charts = ${JSON.stringify(charts)}; const 
 for (const c of charts) {
   const h = document.createElement('h2'); h.textContent = c.title; document.getElementById('root').append(h);
   const div = document.createElement('div'); document.getElementById('root').append(div);
-  new uPlot({ width: 1100, height: 260, scales: { x: { time: false } },
+  // A picture has no cursor: the legend names the lines (no values, no x series).
+  new uPlot({ width: 1100, height: 260, scales: { x: { time: false } }, legend: { live: false },
     axes: [{ label: 'seconds into the run' }, { label: c.unit }],
     series: [{ label: 's' }, ...c.lines.map((l, i) => ({ label: l.label, stroke: colours[i % colours.length], width: 2 }))] },
     [t, ...c.lines.map((l) => l.values)], div);
