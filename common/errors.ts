@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_json: 400,
   body_too_large: 413,
+  headers_too_large: 431,
+  request_timeout: 408,
   unsupported_media_type: 415,
   not_found: 404,
   method_not_allowed: 405,

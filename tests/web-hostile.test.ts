@@ -147,6 +147,22 @@ describe('the HTTP edge', () => {
     expect(await rawHttp('GET /% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(
       /^HTTP\/1\.1 400 [\s\S]*"code":"invalid_request"/,
     );
+    // So does what the HTTP parser refuses before any route: Vigie's error body, counted, and under
+    // /fhir/R4 an OperationOutcome (a fuzz run found Fastify's own JSON there).
+    const tooLong = await refused('headers_too_large');
+    const notHttp = await refused('invalid_request');
+    expect(await rawHttp(`GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 431 [\s\S]*content-type: application\/json[\s\S]*\r\n\r\n\{"error":\{"code":"headers_too_large"/,
+    );
+    const fhir = await rawHttp(`POST /fhir/R4/Appointment/${'%61'.repeat(7_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(fhir).toMatch(/^HTTP\/1\.1 431 [\s\S]*content-type: application\/fhir\+json/);
+    expect(JSON.parse(fhir.slice(fhir.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ details: { coding: [{ code: 'headers_too_large' }] } }],
+    });
+    expect(await rawHttp('HELLO\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 [\s\S]*"code":"invalid_request"/);
+    expect(await refused('headers_too_large')).toBe(tooLong + 2);
+    expect(await refused('invalid_request')).toBeGreaterThan(notHttp);
     await claire.stillServed();
     claire.close();
   });

@@ -5,6 +5,8 @@
  * cookies, that stops CSRF and cross-site WebSocket hijacking) and the session check (who is asking,
  * and whether the route lets them: `config.access`).
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -96,6 +98,7 @@ export type App = FastifyInstance<
 
 export async function createEdge(o: EdgeOptions): Promise<App> {
   const logger: FastifyBaseLogger = o.logger.child({ component: 'http' });
+  const warnUnparsed = rateLimitedWarn(o.logger);
   const limits = o.limits ?? {};
   const app = Fastify({
     loggerInstance: logger,
@@ -111,6 +114,8 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A URL the router cannot even decode ("/%") is refused in the same shape as any other refusal
     // there: FHIR's OperationOutcome under /fhir/R4, Vigie's error body elsewhere.
+    // What Node's HTTP parser refuses before Fastify sees a request: the same shapes, counted and logged.
+    clientErrorHandler: (error, socket) => refuseUnparsed(error, socket, o, warnUnparsed),
     frameworkErrors: (error, request, reply) => {
       const refusal = refusalOf(error);
       o.onRefusal?.(refusal.code);
@@ -257,4 +262,40 @@ function limitConnections(app: FastifyInstance, max: number | undefined): void {
 export function personOf(request: FastifyRequest): Person {
   if (!request.person) throw new VigieError('sign_in_required', 'sign in first');
   return request.person;
+}
+
+/**
+ * A request Node's HTTP parser refused (a request line and headers over 16 KiB, bytes that are not
+ * HTTP, a request too slow to arrive): answered, as Fastify's default handler does, then the
+ * connection closed; but in the shape of the API the request was for (an OperationOutcome under
+ * /fhir/R4, when the request line is in the bytes the parser stopped at), counted and logged.
+ */
+function refuseUnparsed(
+  error: Error & { code?: string; rawPacket?: unknown },
+  socket: Socket,
+  o: EdgeOptions,
+  warn: ReturnType<typeof rateLimitedWarn>,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new VigieError('headers_too_large', 'the request line and headers exceed 16 KiB')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new VigieError('request_timeout', 'the request did not arrive in time')
+        : new VigieError('invalid_request', `not a valid HTTP request (${error.code ?? 'parse error'})`);
+  o.onRefusal?.(refusal.code);
+  const address = socket.remoteAddress ?? 'unknown';
+  warn(`unparsed:${refusal.code}:${address}`, { code: error.code, client: address }, 'HTTP request refused unparsed');
+  // As Node's own handler: an answer only on a connection that has sent none (not into another's body).
+  if (!socket.writable || socket.bytesWritten > 0) return void socket.destroy();
+  const start = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.subarray(0, 512).toString('latin1') : '';
+  const url = /^[A-Z]+ (\S+)/.exec(start)?.[1] ?? '';
+  const { headers, body } = isFhirUrl(url)
+    ? outcomeAnswer(refusal)
+    : { headers: refusalHeaders(refusal), body: JSON.stringify(refusal.toBody()) };
+  const head = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n${head}\r\n${body}`);
+  socket.destroySoon();
 }

@@ -19,6 +19,7 @@ function issueType(status: number): string {
   if (status === 401) return 'login';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not-found';
+  if (status === 408) return 'timeout';
   if (status === 413) return 'too-costly';
   if (status === 429) return 'throttled';
   if (status === 503) return 'transient';
