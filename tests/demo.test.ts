@@ -3,7 +3,7 @@
  * the ingest and simulated watches; vitals land in InfluxDB; SIGINT stops every process.
  */
 import { sessionCookie } from './support/cookies.ts';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, onTestFailed } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -53,7 +53,19 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
   let out = '';
   demo.stdout.on('data', (d: Buffer) => (out += d.toString()));
   demo.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  // It takes about 20 s under the full suite, and once took over 60 s, at a step not known: when it
+  // fails, it says which step it was in, for how long, and what the demo printed last.
+  const started = Date.now();
+  let step = 'start';
+  let stepAt = started;
+  const at = (name: string) => ((step = name), (stepAt = Date.now()));
+  onTestFailed(() =>
+    console.error(
+      `demo failed in step "${step}" after ${Date.now() - stepAt} ms (${Date.now() - started} ms in all); it printed last:\n${out.slice(-4000)}`,
+    ),
+  );
   try {
+    at('until "Vigie is running"');
     await eventually(() => expect(out).toContain('Vigie is running'), 60_000);
     expect(out).toContain(`mqtt://127.0.0.1:${ports.MQTT_PORT}`);
     // Its own InfluxDB: https with its certificate, credentials generated and kept in the data folder.
@@ -70,6 +82,7 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
       password: credentials.INFLUX_PASSWORD,
       ca: readFileSync(join(dir, 'influxdb', 'tls-cert.pem'), 'utf8'),
     });
+    at('more than 10 readings in InfluxDB');
     await eventually(
       async () => {
         const rows = await influx.query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals"');
@@ -79,6 +92,7 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
       500,
     );
     // Each watch uploads its first batch at its own moment within the batch period.
+    at('every watch in InfluxDB');
     await eventually(
       async () => {
         const devices = await influx.query<{ value: string }>('SHOW TAG VALUES FROM "vitals" WITH KEY = "device"');
@@ -88,6 +102,7 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
       500,
     );
     // The printed query works as printed.
+    at('the printed query, the files');
     const query = /Query: {2}(.+)$/m.exec(out)?.[1] ?? '';
     expect(execFileSync('bash', ['-c', query], { encoding: 'utf8' })).toMatch(/^name: vitals/m);
     // Secrets and databases are this user's only.
@@ -122,6 +137,7 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
       return sessionCookie(res);
     };
     // The family side: the printed demo account signs in and follows its patient.
+    at('the family side');
     await eventually(() => expect(out).toMatch(/Family page: .*\(demo only\)/), 30_000);
     const [, email, password] = /Family page: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
     const cookie = await signIn(email, password);
@@ -138,6 +154,7 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
       alerts: [],
     });
     // The console: the printed demo clinician sees the whole cohort and starts a teleconsultation.
+    at('the console');
     const [, staffEmail, staffPassword] = /Console: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/.exec(out) ?? [];
     const staff = await signIn(staffEmail, staffPassword);
     const list = await fetch(`${web}/api/console/patients`, { headers: { cookie: staff } });
@@ -152,9 +169,11 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app">');
   } finally {
+    at('stopping on SIGINT');
     demo.kill('SIGINT');
     await once(demo, 'exit');
   }
+  at('after the stop');
   expect(demo.exitCode).toBe(0);
   expect(out).toContain('stopped.');
   expect(out).toMatch(/\[simulators\]\s+sent\s+[1-9]\d*/); // the simulators' summary reaches the terminal
