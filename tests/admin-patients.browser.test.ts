@@ -18,6 +18,7 @@ import { qrPath } from '../web/src/console/qr-path.ts';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { connect, end } from './support/mqtt.ts';
+import { steps } from './support/steps.ts';
 import { accessibilityViolations, artifactPath, overflowing, useBrowser, LANGS, SCREENS } from './support/browser.ts';
 
 const clients: MqttClient[] = [];
@@ -41,11 +42,14 @@ describe('patients and their watches in the console', () => {
   it.each(LANGS)(
     'a coordinator creates a patient with their watch, sees its secret once, replaces and revokes it ($lang)',
     async ({ lang, locale }) => {
+      // It once timed out under the full suite (about 18 s otherwise): it says where when it fails.
+      const at = steps(`admin-patients (${lang})`);
       await s.senior('Jeanne Martin');
       const m = MESSAGES[lang];
       const coord = await s.clinician({ name: 'Chloé', email: `chloe-${lang}@vigie.test`, role: 'coordinator' });
       for (const screen of SCREENS) {
         const shot = (what: string) => `admin-patients-${what}-${lang}-${screen.name}`;
+        at(`${screen.name}: the list`);
         const page = await openPage({
           url: `${s.webUrl}/console/#/admin/patients`,
           screen,
@@ -56,6 +60,7 @@ describe('patients and their watches in the console', () => {
         await looksRight(page, shot('list'));
 
         // The form: the browser's checks first, then the server's refusal in the page's language.
+        at(`${screen.name}: the form`);
         await page.getByTestId('patient-new').click();
         await page.getByTestId('patient-create').click();
         await expect.poll(() => page.getByTestId('field-error').count()).toBeGreaterThan(0);
@@ -77,6 +82,7 @@ describe('patients and their watches in the console', () => {
         await looksRight(page, shot('form'));
 
         // Created, with the watch's credentials shown once: the QR code is their enrolment URI.
+        at(`${screen.name}: created`);
         const before = t.broker.registry.patientIds();
         await page.getByTestId('ins-number').fill('2 41 02 75 123 456 94');
         await page.getByTestId('patient-create').click();
@@ -107,6 +113,7 @@ describe('patients and their watches in the console', () => {
         const closed = new Promise<void>((resolve) => watch.once('close', () => resolve()));
 
         // "Done": the secret is gone from the page and cannot come back.
+        at(`${screen.name}: done`);
         await page.getByTestId('enrolment-done').click();
         expect(await page.getByTestId('enrolment').count()).toBe(0);
         expect(await page.content()).not.toContain(secret);
@@ -115,6 +122,7 @@ describe('patients and their watches in the console', () => {
           .toContain(m['patients.watches'].replace('{count}', '1'));
 
         // The set-up page: identity, contact and the watch, connected.
+        at(`${screen.name}: the set-up page`);
         await page.getByTestId('created-setup').click();
         await expect.poll(() => page.getByTestId('setup-patient').textContent()).toMatch(/^BERNARD Louise/);
         await expect.poll(() => page.getByTestId('gp-name').inputValue()).toBe('Dr Anne Morel');
@@ -129,6 +137,7 @@ describe('patients and their watches in the console', () => {
         await looksRight(page, shot('setup'));
 
         // Replacing asks first, then shows the new watch's credentials once; the old one is cut off.
+        at(`${screen.name}: replacing`);
         await page.locator(`[data-device="${deviceId}"]`).getByTestId('device-replace').click();
         expect(await page.getByRole('dialog').textContent()).toContain(
           m['devices.replace.title'].replace('{deviceId}', deviceId),
@@ -137,6 +146,7 @@ describe('patients and their watches in the console', () => {
         await expect.poll(() => page.getByTestId('enrolment').count()).toBe(1);
         const newId = (await page.getByTestId('enrolment-id').textContent()) ?? '';
         expect(newId).toMatch(/^w-[0-9a-f]{12}$/);
+        at(`${screen.name}: the old watch cut off`);
         await closed;
         expect(t.broker.registry.device(deviceId)?.revoked).toBe(true);
         await expect
@@ -145,6 +155,7 @@ describe('patients and their watches in the console', () => {
         await page.getByTestId('enrolment-done').click();
 
         // Revoking asks first; "cancel" revokes nothing.
+        at(`${screen.name}: revoking`);
         const row = page.locator(`[data-device="${newId}"]`);
         await row.getByTestId('device-revoke').click();
         await expect.poll(() => page.getByRole('dialog').isVisible()).toBe(true);

@@ -3,7 +3,7 @@
  * the ingest and simulated watches; vitals land in InfluxDB; SIGINT stops every process.
  */
 import { sessionCookie } from './support/cookies.ts';
-import { afterAll, expect, it, onTestFailed } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { freePort } from '../common/free-port.ts';
 import { createInflux } from '../ingest/influx-client.ts';
 import { eventually } from './support/mqtt.ts';
+import { steps } from './support/steps.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigie-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,15 +56,7 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
   demo.stderr.on('data', (d: Buffer) => (out += d.toString()));
   // It takes about 20 s under the full suite, and once took over 60 s, at a step not known: when it
   // fails, it says which step it was in, for how long, and what the demo printed last.
-  const started = Date.now();
-  let step = 'start';
-  let stepAt = started;
-  const at = (name: string) => ((step = name), (stepAt = Date.now()));
-  onTestFailed(() =>
-    console.error(
-      `demo failed in step "${step}" after ${Date.now() - stepAt} ms (${Date.now() - started} ms in all); it printed last:\n${out.slice(-4000)}`,
-    ),
-  );
+  const at = steps('demo', () => `it printed last:\n${out.slice(-4000)}`);
   try {
     at('until "Vigie is running"');
     await eventually(() => expect(out).toContain('Vigie is running'), 60_000);

@@ -4,12 +4,13 @@
  * receive the `live` command, and the page and the list say "live" in words; the marker leaves the
  * list once the last viewer has gone and the grace has passed. Screenshots go to tests/artifacts/.
  */
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { collect, eventually } from './support/mqtt.ts';
 import { looksRight, useBrowser, LANGS, SCREENS } from './support/browser.ts';
+import { steps } from './support/steps.ts';
 import { MESSAGES } from '../web/src/lib/i18n.ts';
 import { deviceTopic } from '../devices/topics.ts';
 import { GRACE_MS } from '../web/live-mode.ts';
@@ -35,10 +36,7 @@ describe('live mode in the console, on a phone, a tablet and a desktop, in Frenc
       // When it fails, it says which step it was in and for how long. It once stalled at the patient
       // page's marker under the full suite: the list had been read before the page's own subscription
       // made Jeanne live, and the news of it, come first, was lost (the next test holds that race).
-      let step = 'start';
-      let stepAt = Date.now();
-      const at = (name: string) => ((step = name), (stepAt = Date.now()));
-      onTestFailed(() => console.error(`live-mode (${lang}) failed in step "${step}" after ${Date.now() - stepAt} ms`));
+      const at = steps(`live-mode (${lang})`);
       at('two seniors');
       const { jeanne, paul, commands } = await twoSeniors();
       at('clinician');
