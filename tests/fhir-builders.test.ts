@@ -15,34 +15,25 @@ import { toFhirEncounter } from '../web/fhir/encounter.ts';
 import { relatedPersonId, relatedPersonOf, toFhirRelatedPerson } from '../web/fhir/related-person.ts';
 import { toFhirFlag } from '../web/fhir/flag.ts';
 import { pageOf, type Dated } from '../web/fhir/paging.ts';
+import { alertView } from './support/alerts.ts';
 import { validFhir } from './support/fhir.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const MIN = 60_000;
 
 function alert(kind: string, detail: Record<string, unknown> = {}, closedAt: number | null = null): AlertView {
-  return {
+  return alertView({
     id: 7,
     patientId: 'p-000000000001',
     kind,
-    priority: 'high',
     status: 'confirmed',
     active: closedAt === null,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    assignee: null,
-    snoozedUntil: null,
     openedAt: T0,
-    updatedAt: T0,
     clearedAt: closedAt,
     closedAt,
     closedReason: closedAt === null ? null : 'resolved',
-    resolution: null,
-    lastNotifiedAt: null,
-    notifications: 0,
     detail,
-    escalation: null,
-  };
+  });
 }
 
 type Coding = { system: string; code: string };

@@ -7,38 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { liveValuesTopic, patientAlertsTopic } from '../devices/topics.ts';
 import { encodeLiveValues } from '../common/live-values.ts';
-import type { AlertView } from '../common/alert-api.ts';
 import { createLogger } from '../common/log.ts';
+import { alertView } from './support/alerts.ts';
 import { startTestBroker, type TestBroker } from './support/broker.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 import { connect, end, eventually } from './support/mqtt.ts';
 import { LiveHub, type LiveEvent } from '../web/live.ts';
-
-function alertOf(patientId: string): AlertView {
-  const at = Date.now();
-  return {
-    id: 1,
-    patientId,
-    kind: 'fall',
-    priority: 'high',
-    status: 'pending',
-    active: true,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    assignee: null,
-    snoozedUntil: null,
-    openedAt: at,
-    updatedAt: at,
-    clearedAt: null,
-    closedAt: null,
-    closedReason: null,
-    resolution: null,
-    lastNotifiedAt: null,
-    notifications: 0,
-    detail: {},
-    escalation: null,
-  };
-}
 
 describe('the live hub', () => {
   let t: TestBroker;
@@ -80,7 +54,7 @@ describe('the live hub', () => {
       64 * 1024,
     );
     await ingest.publishAsync(liveValuesTopic(), live!, { qos: 0 });
-    await ingest.publishAsync(patientAlertsTopic(patientId), JSON.stringify(alertOf(patientId)), { qos: 1 });
+    await ingest.publishAsync(patientAlertsTopic(patientId), JSON.stringify(alertView({ patientId })), { qos: 1 });
 
     await eventually(() => expect(events.map((e) => e.type)).toContain('alert'));
     // The live value sent before the alert is still held: the alert did not come behind it.

@@ -98,7 +98,7 @@ export type App = FastifyInstance<
 
 export async function createEdge(o: EdgeOptions): Promise<App> {
   const logger: FastifyBaseLogger = o.logger.child({ component: 'http' });
-  const warnUnparsed = rateLimitedWarn(o.logger);
+  const warn = rateLimitedWarn(o.logger);
   const limits = o.limits ?? {};
   const app = Fastify({
     loggerInstance: logger,
@@ -112,16 +112,14 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // What Node's HTTP parser refuses before Fastify sees a request: the same shapes, counted and logged.
+    clientErrorHandler: (error, socket) => refuseUnparsed(error, socket, o, warn),
     // A URL the router cannot even decode ("/%") is refused in the same shape as any other refusal
     // there: FHIR's OperationOutcome under /fhir/R4, Vigie's error body elsewhere.
-    // What Node's HTTP parser refuses before Fastify sees a request: the same shapes, counted and logged.
-    clientErrorHandler: (error, socket) => refuseUnparsed(error, socket, o, warnUnparsed),
     frameworkErrors: (error, request, reply) => {
       const refusal = refusalOf(error);
       o.onRefusal?.(refusal.code);
-      const { headers, body } = isFhirUrl(request.url)
-        ? outcomeAnswer(refusal)
-        : { headers: refusalHeaders(refusal), body: JSON.stringify(refusal.toBody()) };
+      const { headers, body } = refusalAnswer(request.url, refusal);
       reply.raw.writeHead(refusal.status, headers).end(body);
     },
   }).withTypeProvider<ZodTypeProvider>();
@@ -161,7 +159,6 @@ export async function createEdge(o: EdgeOptions): Promise<App> {
         retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
       }),
   });
-  const warn = rateLimitedWarn(o.logger);
   // `closeTimeout` exists in ws 8.23 but not yet in @types/ws 8.18.
   const socketOptions: NonNullable<WebsocketPluginOptions['options']> & { readonly closeTimeout: number } = {
     maxPayload: 128 * 1024,
@@ -264,6 +261,13 @@ export function personOf(request: FastifyRequest): Person {
   return request.person;
 }
 
+/** A refusal answered outside a route: FHIR's OperationOutcome under /fhir/R4, Vigie's error body elsewhere. */
+function refusalAnswer(url: string, refusal: VigieError): { headers: Record<string, string>; body: string } {
+  return isFhirUrl(url)
+    ? outcomeAnswer(refusal)
+    : { headers: refusalHeaders(refusal), body: JSON.stringify(refusal.toBody()) };
+}
+
 /**
  * A request Node's HTTP parser refused (a request line and headers over 16 KiB, bytes that are not
  * HTTP, a request too slow to arrive): answered, as Fastify's default handler does, then the
@@ -290,9 +294,7 @@ function refuseUnparsed(
   if (!socket.writable || socket.bytesWritten > 0) return void socket.destroy();
   const start = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.subarray(0, 512).toString('latin1') : '';
   const url = /^[A-Z]+ (\S+)/.exec(start)?.[1] ?? '';
-  const { headers, body } = isFhirUrl(url)
-    ? outcomeAnswer(refusal)
-    : { headers: refusalHeaders(refusal), body: JSON.stringify(refusal.toBody()) };
+  const { headers, body } = refusalAnswer(url, refusal);
   const head = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
