@@ -375,6 +375,7 @@ export class VigieBroker {
     const { logger } = this.#options;
     const outcome = this.#authorizePublish(client, packet);
     if (outcome === null || outcome instanceof Error) return done(outcome);
+    const stored = isDeviceEvent(packet.topic) ? this.metrics.alarmStoreSeconds.startTimer() : undefined;
     // aedes acknowledges QoS 1 before it stores the message for subscribers (lib/handlers/publish.js).
     // We forward it first: publish() calls back once it sits in every persistent session's queue on
     // disk. Only then is the original acknowledged, and routed to the sink so it is not delivered twice.
@@ -396,6 +397,7 @@ export class VigieBroker {
           );
           return done(error);
         }
+        stored?.();
         packet.topic = SINK_TOPIC;
         packet.retain = false;
         done(null);
@@ -488,4 +490,9 @@ export class VigieBroker {
     );
     return null; // SUBACK 0x80 (MQTT-3.9.3)
   }
+}
+
+/** A device's event (fall, SOS): told apart from readings without parsing most topics. */
+function isDeviceEvent(topic: string): boolean {
+  return topic.endsWith('/events') && parseDeviceTopic(topic)?.channel === 'events';
 }

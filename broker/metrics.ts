@@ -1,5 +1,5 @@
 /** Broker counters, exposed in Prometheus text format on the metrics port. */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** `routingWaiting`: messages waiting for a routing slot now (read at each scrape). */
 export function createBrokerMetrics(routingWaiting: () => number = () => 0) {
@@ -85,6 +85,12 @@ export function createBrokerMetrics(routingWaiting: () => number = () => 0) {
       collect() {
         this.set(routingWaiting());
       },
+    }),
+    alarmStoreSeconds: new Histogram({
+      name: 'vigie_broker_alarm_store_seconds',
+      help: "device events (falls, SOS) from the broker's check of their PUBLISH to stored in every subscriber's session; their PUBACK leaves at the end of that event-loop turn",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
     }),
     clientsConnected: new Gauge({
       name: 'vigie_broker_clients_connected',

@@ -117,6 +117,24 @@ describe('ACL', () => {
     await eventually(() => expect(got.map((m) => m.topic)).toContain(deviceTopic(devA.deviceId, 'vitals')));
     await end(ingest);
   });
+  it('times each fall from its check to stored for its subscribers, and no reading', async () => {
+    const ingest = await asIngest({ clientId: 'vigie-ingest-timed', clean: false });
+    await ingest.subscribeAsync(allDevicesFilter('events'), { qos: 1 });
+    const timed = async () =>
+      (await b.broker.metrics.alarmStoreSeconds.get()).values.find(
+        (v) => v.metricName === 'vigie_broker_alarm_store_seconds_count',
+      )?.value ?? 0;
+    const before = await timed();
+    const a = await asDevice(devA);
+    await a.publishAsync(deviceTopic(devA.deviceId, 'vitals'), JSON.stringify({ ts: Date.now(), seq: 2, hr: 71 }), {
+      qos: 1,
+    });
+    const fall = { ts: Date.now(), seq: 901, type: 'fall', confidence: 0.9 };
+    await a.publishAsync(deviceTopic(devA.deviceId, 'events'), JSON.stringify(fall), { qos: 1 });
+    // The PUBACK came after the fall was stored: it is timed by then.
+    expect(await timed()).toBe(before + 1);
+    await end(ingest, true);
+  });
   it('disconnects device A publishing as device B, delivers nothing, counts it', async () => {
     const ingest = await asIngest({ clientId: 'acl-watch' });
     const got = collect(ingest);

@@ -16,6 +16,7 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -81,6 +82,12 @@ export interface FleetBenchResult {
     readonly drainSeconds: number;
     readonly alert: Latency;
     readonly alertStages: AlertStages;
+    /** The services' event loops, collectors and waits for a core over the phase (as `runtime`). */
+    readonly runtime: Record<string, RuntimeSummary>;
+    /** Falls and SOS the broker stored during the phase, by how long it took (its histogram's upper bounds in s: count). */
+    readonly brokerAlarmStore: Record<string, number>;
+    /** This process's event loop over the phase (the load generator, which also times the falls): p99 and max delay (ms). */
+    readonly benchLoop: { readonly p99Ms: number; readonly maxMs: number };
   } | null;
   readonly processes: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }>;
   /** Event-loop delay, collector pauses and heap of the broker, the ingest and the web service over the steady phase. */
@@ -271,11 +278,12 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     if (o.batchSeconds === 0) fleet.setLive(true);
     const sampler = new UsageSampler(pids, 5000, () => ({ acked: fleet.acked }));
     const metricsOf = (port: number) => `http://127.0.0.1:${port}/metrics`;
-    const runtimeSampler = new RuntimeSampler({
+    const runtimeUrls = {
       broker: metricsOf(ports.BROKER_METRICS_PORT),
       ingest: metricsOf(ports.INGEST_METRICS_PORT),
       web: metricsOf(ports.WEB_METRICS_PORT),
-    });
+    };
+    const runtimeSampler = new RuntimeSampler(runtimeUrls);
     const ingestMetrics = `http://127.0.0.1:${ports.INGEST_METRICS_PORT}/metrics`;
     const pointsWritten = async () => {
       const text = await (await fetch(ingestMetrics)).text();
@@ -399,10 +407,18 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       say('overload: every watch in live mode');
       const before = { sampled: fleet.sampled, heldBack: fleet.heldBack };
       fleet.setLive(true);
+      const overloadRuntime = new RuntimeSampler(runtimeUrls);
+      const alarmStoreBefore = await histogram(runtimeUrls.broker, 'vigie_broker_alarm_store_seconds');
+      const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+      benchLoop.enable();
       const falls = fallsDuring(o.alerts + o.alertsWithoutDb, o.alertsInOverload, o.overloadSeconds, 'overload');
       await runFor(o.overloadSeconds, falls.line);
+      const runtimeDuring = overloadRuntime.stop();
+      const alarmStoreAfter = await histogram(runtimeUrls.broker, 'vigie_broker_alarm_store_seconds');
+      benchLoop.disable();
       const { latency: overloadAlert, stages: overloadStages } = await falls.done;
       say(`overload falls: ${JSON.stringify(overloadAlert)} stages ${JSON.stringify(overloadStages)}`);
+      say(`overload runtime: ${JSON.stringify(runtimeDuring)}`);
       fleet.setLive(false);
       const end = Date.now();
       const sampledDuring = fleet.sampled - before.sampled;
@@ -423,6 +439,14 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
         drainSeconds: Math.round((Date.now() - end) / 1000),
         alert: overloadAlert,
         alertStages: overloadStages,
+        runtime: runtimeDuring,
+        brokerAlarmStore: Object.fromEntries(
+          Object.entries(alarmStoreAfter).map(([le, n]) => [le, n - (alarmStoreBefore[le] ?? 0)]),
+        ),
+        benchLoop: {
+          p99Ms: Math.round(benchLoop.percentile(99) / 1e5) / 10,
+          maxMs: Math.round(benchLoop.max / 1e5) / 10,
+        },
       };
     }
     // Every watch sends what it holds, then stops taking readings.
@@ -521,4 +545,12 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     await influxd.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A histogram's cumulative bucket counts on a /metrics page, by upper bound. */
+async function histogram(url: string, name: string): Promise<Record<string, number>> {
+  const text = await (await fetch(url)).text();
+  return Object.fromEntries(
+    [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map((m) => [m[1]!, Number(m[2])]),
+  );
 }

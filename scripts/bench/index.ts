@@ -22,6 +22,7 @@ import { benchBrokers, type BrokerBenchResult } from './broker.ts';
 import { benchFleet, type AlertStages, type FleetBenchResult } from './fleet.ts';
 import { benchIngest, type IngestBenchResult } from './ingest.ts';
 import { renderChart } from './lib/chart.ts';
+import type { RuntimeSummary } from './lib/runtime-sampler.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -202,6 +203,10 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       drainSeconds: fleet?.overload?.drainSeconds ?? null,
       /** Per stage of a fall, p50/p99/max ms: publish → PUBACK → alert on the broker → clinician's socket. */
       alertStagesMs: fleet?.overload?.alertStages ?? null,
+      /** The services' runtime figures over the phase, and the load generator's event-loop delay. */
+      runtime: fleet?.overload?.runtime ?? null,
+      benchLoop: fleet?.overload?.benchLoop ?? null,
+      brokerAlarmStore: fleet?.overload?.brokerAlarmStore ?? null,
     },
     ingest: {
       pointsPerSec: ingest?.pointsPerSec ?? null,
@@ -314,15 +319,22 @@ ${Object.entries(fleet.processes)
 
 Over the steady phase (each service's /metrics every 5 s):
 
-| process | event-loop delay: worst p99 of a 5 s interval / longest (ms) | collector: longest pause (ms) / total (s, % of the time) / major collections | peak heap in use (MiB) | main thread: on a core / waiting for one (% of the time; most waited in 5 s, ms) |
-| --- | --- | --- | --- | --- |
-${Object.entries(fleet.runtime)
-  .map(
-    ([name, r]) =>
-      `| ${name} | ${r.loopP99MaxMs} / ${r.loopMaxMs} | ${r.gcPauseMaxMs} / ${r.gcPauseSeconds} s (${r.gcPausePercent} %) / ${r.majorGcs} | ${r.heapUsedPeakMiB} | ${r.mainRunningPercent} / ${r.mainWaitingPercent} (${r.mainWaitingMaxMs}) |`,
-  )
-  .join('\n')}
+${runtimeTable(fleet.runtime)}
+${
+  fleet.overload
+    ? `
+Over the overload phase:
 
+${runtimeTable(fleet.overload.runtime)}
+
+The load generator (this process, which also times the falls): event-loop delay p99 ${fleet.overload.benchLoop.p99Ms} ms, longest ${fleet.overload.benchLoop.maxMs} ms. The broker's falls, from their check to stored for every subscriber (cumulative, by upper bound in s): ${Object.entries(
+        fleet.overload.brokerAlarmStore,
+      )
+        .map(([le, n]) => `≤ ${le}: ${n}`)
+        .join(', ')}.
+`
+    : ''
+}
 ![fleet run](latest-fleet.png)`
     : 'Not measured in this run.'
 }
@@ -394,4 +406,16 @@ ${shortfalls.length ? shortfalls.map((s) => `- ${s}`).join('\n') : 'None.'}
   writeFileSync(join(args.out, 'latest.md'), md);
   if (fleet) await renderChart(join(args.out, 'latest-fleet.png'), fleet.series);
   return { md, shortfalls };
+}
+
+/** The services' runtime figures (RuntimeSampler) as a table of latest.md. */
+function runtimeTable(runtime: Record<string, RuntimeSummary>): string {
+  return `| process | event-loop delay: worst p99 of a 5 s interval / longest (ms) | collector: longest pause (ms) / total (s, % of the time) / major collections | peak heap in use (MiB) | main thread: on a core / waiting for one (% of the time; most waited in 5 s, ms) |
+| --- | --- | --- | --- | --- |
+${Object.entries(runtime)
+  .map(
+    ([name, r]) =>
+      `| ${name} | ${r.loopP99MaxMs} / ${r.loopMaxMs} | ${r.gcPauseMaxMs} / ${r.gcPauseSeconds} s (${r.gcPausePercent} %) / ${r.majorGcs} | ${r.heapUsedPeakMiB} | ${r.mainRunningPercent} / ${r.mainWaitingPercent} (${r.mainWaitingMaxMs}) |`,
+  )
+  .join('\n')}`;
 }
