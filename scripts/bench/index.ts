@@ -215,6 +215,8 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       load: ingest?.load ?? null,
       runs: ingest?.runs ?? null,
       cpuPerPoint: ingest?.cpuPerPoint ?? null,
+      /** Mosquitto and scripts/bench/bare-ingest.ts, same load and influxd: points/s, share of raw, µs a point per process. */
+      floor: ingest?.floor ?? null,
     },
     broker: {
       msgsPerSec: broker?.median.vigie ?? null,
@@ -363,6 +365,7 @@ ${
 | path | points/s | |
 | --- | --- | --- |
 | through the ingest | ${ingest.pointsPerSec} | ${Math.round(ingest.shareOfRaw * 100)} % of raw (target ≥ ${TARGET.ingestShareOfRaw * 100} %) |
+| the floor: Mosquitto and a bare Node subscriber (no durability, validation or rules) | ${ingest.floor.pointsPerSec} | ${Math.round(ingest.floor.shareOfRaw * 100)} % of raw: what this machine leaves any broker and Node subscriber beside influxd and the load generator |
 | raw line protocol | ${ingest.rawPointsPerSec} | the limit here |
 
 Every run: ${ingest.runs
@@ -378,7 +381,11 @@ CPU time per point through the ingest (medians of the rounds): ${Object.entries(
         .map(([k, v]) => `${k} ${v} µs`)
         .join(
           ', ',
-        )}. At ${Math.round(ingest.cpuPerPoint.targetShare * 100)} % of the raw rate, ${ingest.cpuPerPoint.cores} cores leave the broker and the ingest together **${ingest.cpuPerPoint.brokerAndIngestBudget} µs a point**, once influxd and the load generator have had theirs at the cost measured here; they spend ${Math.round(((ingest.cpuPerPoint.micros.broker ?? 0) + (ingest.cpuPerPoint.micros.ingest ?? 0)) * 100) / 100} µs.`
+        )}. At ${Math.round(ingest.cpuPerPoint.targetShare * 100)} % of the raw rate, ${ingest.cpuPerPoint.cores} cores leave the broker and the ingest together **${ingest.cpuPerPoint.brokerAndIngestBudget} µs a point**, once influxd and the load generator have had theirs at the cost measured here; they spend ${Math.round(((ingest.cpuPerPoint.micros.broker ?? 0) + (ingest.cpuPerPoint.micros.ingest ?? 0)) * 100) / 100} µs. The floor's, per point: ${Object.entries(
+        ingest.floor.micros,
+      )
+        .map(([k, v]) => `${k} ${v} µs`)
+        .join(', ')}.`
     : 'Not measured in this run.'
 }
 

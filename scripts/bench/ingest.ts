@@ -3,8 +3,13 @@
  * publish batches of readings through the broker; the ingest validates, queues durably and writes
  * batches) against raw line-protocol HTTP writes of the same points, in the same batch size, to the
  * same influxd. Interleaved rounds; medians and the ratio are reported.
+ *
+ * Also the floor (config `floor`): the same load through Mosquitto and the least a Node subscriber
+ * does (scripts/bench/bare-ingest.ts: no durability, validation, rules), into the same influxd. What
+ * it reaches is what this machine leaves any pipeline of a broker and a Node subscriber beside
+ * influxd and the load generator; the ingest cannot do better.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +19,7 @@ import { registryPath } from '../../common/paths.ts';
 import { Registry } from '../../web/registry.ts';
 import { seriesKey, vitalsLine } from '../../ingest/line-protocol.ts';
 import { ClosedLoop, connectAll, type Credentials } from './lib/load.ts';
-import { startService, UsageSampler, type Running } from './lib/processes.ts';
+import { startMosquitto, startService, UsageSampler, type Running } from './lib/processes.ts';
 
 export interface IngestBenchOptions {
   readonly publishers: number;
@@ -30,7 +35,18 @@ export interface IngestBenchResult {
   readonly pointsPerSec: number;
   readonly rawPointsPerSec: number;
   readonly shareOfRaw: number;
-  readonly runs: Array<{ config: 'ingest' | 'raw'; round: number; pointsPerSec: number; cpu: Record<string, number> }>;
+  /** The floor's points/s (Mosquitto and bare-ingest.ts), its share of raw, and its CPU per point (µs, medians). */
+  readonly floor: {
+    readonly pointsPerSec: number;
+    readonly shareOfRaw: number;
+    readonly micros: Record<string, number>;
+  };
+  readonly runs: Array<{
+    config: 'ingest' | 'floor' | 'raw';
+    round: number;
+    pointsPerSec: number;
+    cpu: Record<string, number>;
+  }>;
   /**
    * CPU time each process spent per point through the ingest (µs, medians of the rounds; 1 % of a
    * core at 1,000 points/s is 10 µs a point), and what the target leaves: on this machine's cores, at
@@ -108,18 +124,43 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     await influxd.request(`/query?q=${encodeURIComponent('CREATE DATABASE raw')}`, { method: 'POST' });
 
-    const target = { host: '127.0.0.1', port: Number(env.MQTT_PORT) };
+    // The floor: Mosquitto and the bare subscriber, into the same influxd.
+    const mosquitto = await startMosquitto(join(dir, 'mosquitto'));
+    running.push(mosquitto);
+    const patientsFile = join(dir, 'floor-patients.json');
+    writeFileSync(patientsFile, JSON.stringify(Object.fromEntries(watches.map((w) => [w.deviceId, w.patientId]))));
+    const floorMetricsPort = await freePort();
+    const floor = await startService(
+      'floor',
+      'scripts/bench/bare-ingest.ts',
+      {
+        ...influxd.env,
+        FLOOR_MQTT_URL: `mqtt://127.0.0.1:${mosquitto.port}`,
+        FLOOR_METRICS_PORT: String(floorMetricsPort),
+        FLOOR_BATCH_SIZE: String(o.batchSize),
+        FLOOR_PATIENTS: patientsFile,
+      },
+      'floor ready',
+    );
+    running.push(floor);
+
     const runs: IngestBenchResult['runs'] = [];
-    const total = o.rounds * 2;
-    let rawSeq = 0;
-    for (let round = 1; round <= o.rounds; round += 1) {
-      // The ingest: readings in, points written to InfluxDB.
-      o.progress?.(runs.length, total, `ingest, round ${round}`);
-      const { connections } = await connectAll(target, watches, { rate: 2000, concurrency: 20 });
-      let n = round * 1_000_000; // distinct seqs per round: none is a duplicate
+    const total = o.rounds * 3;
+    /** Readings in through a broker, points written to InfluxDB by its subscriber. */
+    const through = async (
+      config: 'ingest' | 'floor',
+      round: number,
+      port: number,
+      metricsUrl: string,
+      pids: Record<string, number>,
+      firstSeq: number,
+    ) => {
+      o.progress?.(runs.length, total, `${config}, round ${round}`);
+      const { connections } = await connectAll({ host: '127.0.0.1', port }, watches, { rate: 2000, concurrency: 20 });
+      let n = firstSeq; // distinct seqs per round and config: none is a duplicate
       const load = new ClosedLoop(connections, watches, 4, () => batchPayload((n += 1), o.samplesPerMessage));
       await new Promise((r) => setTimeout(r, 3000));
-      const sampler = new UsageSampler({ ingest: ingest.pid, broker: broker.pid, influxd: influxd.pid! }, 1000);
+      const sampler = new UsageSampler({ ...pids, influxd: influxd.pid! }, 1000);
       const before = await metric(metricsUrl, 'vigie_ingest_points_written_total');
       const t0 = Date.now();
       await new Promise((r) => setTimeout(r, o.seconds * 1000));
@@ -131,11 +172,30 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
       for (let waited = 0; waited < 120 && (await metric(metricsUrl, 'vigie_ingest_queue_depth')) > 0; waited += 1)
         await new Promise((r) => setTimeout(r, 1000));
       runs.push({
-        config: 'ingest',
+        config,
         round,
         pointsPerSec: Math.round(written / secs),
         cpu: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, u.cpuMeanPercent])),
       });
+    };
+    let rawSeq = 0;
+    for (let round = 1; round <= o.rounds; round += 1) {
+      await through(
+        'ingest',
+        round,
+        Number(env.MQTT_PORT),
+        metricsUrl,
+        { ingest: ingest.pid, broker: broker.pid },
+        round * 1_000_000,
+      );
+      await through(
+        'floor',
+        round,
+        mosquitto.port,
+        `http://127.0.0.1:${floorMetricsPort}/metrics`,
+        { floor: floor.pid, mosquitto: mosquitto.pid },
+        round * 1_000_000 + 500_000,
+      );
 
       // Raw: the same points as line protocol, same batch size, two writers (one per core).
       o.progress?.(runs.length, total, `raw, round ${round}`);
@@ -175,21 +235,32 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
       });
     }
     o.progress?.(total, total, 'done');
-    const pointsPerSec = median(runs.filter((r) => r.config === 'ingest').map((r) => r.pointsPerSec));
-    const rawPointsPerSec = median(runs.filter((r) => r.config === 'raw').map((r) => r.pointsPerSec));
-    const ingestRuns = runs.filter((r) => r.config === 'ingest');
-    const micros = Object.fromEntries(
-      Object.keys(ingestRuns[0]?.cpu ?? {}).map((k) => [
-        k,
-        Math.round(median(ingestRuns.map((r) => ((r.cpu[k] ?? 0) * 10_000) / r.pointsPerSec)) * 100) / 100,
-      ]),
-    );
+    const medianOf = (config: 'ingest' | 'floor' | 'raw') =>
+      median(runs.filter((r) => r.config === config).map((r) => r.pointsPerSec));
+    const pointsPerSec = medianOf('ingest');
+    const rawPointsPerSec = medianOf('raw');
+    /** CPU time per point of each process (µs, medians of the rounds; 1 % of a core at 1,000 points/s is 10 µs). */
+    const microsOf = (config: 'ingest' | 'floor') => {
+      const of = runs.filter((r) => r.config === config);
+      return Object.fromEntries(
+        Object.keys(of[0]?.cpu ?? {}).map((k) => [
+          k,
+          Math.round(median(of.map((r) => ((r.cpu[k] ?? 0) * 10_000) / r.pointsPerSec)) * 100) / 100,
+        ]),
+      );
+    };
+    const micros = microsOf('ingest');
     const cores = availableParallelism();
     const perPointAtTarget = (cores * 1e6) / (o.targetShare * rawPointsPerSec);
     return {
       pointsPerSec,
       rawPointsPerSec,
       shareOfRaw: Math.round((pointsPerSec / rawPointsPerSec) * 100) / 100,
+      floor: {
+        pointsPerSec: medianOf('floor'),
+        shareOfRaw: Math.round((medianOf('floor') / rawPointsPerSec) * 100) / 100,
+        micros: microsOf('floor'),
+      },
       runs,
       cpuPerPoint: {
         micros,
