@@ -7,8 +7,9 @@
  *   because the broker had not acknowledged, CPU and memory of every process (the load generator's
  *   own included), sampled over the run;
  * - alert latency: watches of a clinician's team publish falls at random moments; the time from the
- *   publish to the alert's arrival on that clinician's live channel (WebSocket, signed in); then the
- *   same with InfluxDB stopped: the alert path must not depend on the database;
+ *   publish to the alert's arrival on that clinician's live channel (WebSocket, signed in), raised
+ *   and timed by a process of their own (lib/fall-prober.ts); then the same with InfluxDB stopped:
+ *   the alert path must not depend on the database;
  * - overload phase (`overloadSeconds`): every watch in live mode at once (a reading a second each,
  *   as a message), falls timed again; then back to batches until every held-back reading is sent;
  * - at the end, readings stored in InfluxDB against readings acknowledged, per phase (none may be
@@ -20,17 +21,16 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import WebSocket from 'ws';
 import { freePort } from '../../common/free-port.ts';
 import { startInfluxd } from '../../common/influxd.ts';
 import { registryPath } from '../../common/paths.ts';
 import { People } from '../../web/people.ts';
 import { Registry } from '../../web/registry.ts';
-import { deviceTopic } from '../../devices/topics.ts';
 import { createInflux } from '../../ingest/influx-client.ts';
 import { LeanMqttConnection } from '../../simulators/lean-client.ts';
 import { connectAll, WatchFleet, type Credentials } from './lib/load.ts';
-import { AlertsOnBroker, stages, type StageSummary } from './lib/alert-stages.ts';
+import { stages, type StageSummary } from './lib/alert-stages.ts';
+import { FallProber } from './lib/fall-prober.ts';
 import { UsageSampler } from './lib/processes.ts';
 import { RuntimeSampler, type RuntimeScrape, type RuntimeSummary } from './lib/runtime-sampler.ts';
 
@@ -86,8 +86,10 @@ export interface FleetBenchResult {
     readonly runtime: Record<string, RuntimeSummary>;
     /** Falls and SOS the broker stored during the phase, by how long it took (its histogram's upper bounds in s: count). */
     readonly brokerAlarmStore: Record<string, number>;
-    /** This process's event loop over the phase (the load generator, which also times the falls): p99 and max delay (ms). */
+    /** The load generator's event loop over the phase (this process): p99 and max delay (ms). */
     readonly benchLoop: { readonly p99Ms: number; readonly maxMs: number };
+    /** The fall prober's (lib/fall-prober.ts), which times the falls. */
+    readonly proberLoop: { readonly p99Ms: number; readonly maxMs: number };
   } | null;
   readonly processes: Record<string, { cpuMeanPercent: number; rssPeakMiB: number }>;
   /** Event-loop delay, collector pauses and heap of the broker, the ingest and the web service over the steady phase. */
@@ -185,8 +187,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
   demo.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   demo.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   const connections: LeanMqttConnection[] = [];
-  let live: WebSocket | undefined;
-  let alertsOnBroker: AlertsOnBroker | undefined;
+  let prober: FallProber | undefined;
   try {
     say('starting the suite');
     const signIn = /Console: \S+ {3}sign in as (\S+) \/ (\S+) \(demo only\)/;
@@ -224,7 +225,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       }
       say(`provisioning watches ${Math.min(total, i + 64)}/${total}`);
     }
-    alertsOnBroker = await AlertsOnBroker.connect(`mqtt://127.0.0.1:${ports.MQTT_PORT}`, registry, 'svc:bench-fleet');
+    const observer = { username: 'svc:bench-fleet', password: await registry.setService('svc:bench-fleet', 'web') };
     registry.close();
     const people = People.open(registryPath(dir));
     people.addToTeam(people.team('Équipe démo'), { patients: raisers.map((r) => r.patientId) });
@@ -243,26 +244,19 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       .getSetCookie()
       .map((c) => c.split(';')[0]!)
       .join('; ');
-    const arrived = new Map<string, number>();
-    live = new WebSocket(`${webUrl.replace('http', 'ws')}/api/live`, { headers: { cookie, origin: webUrl } });
-    await once(live, 'open');
-    live.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString()) as { type: string; patientId?: string; alert?: { kind: string } };
-      if (m.type === 'alert' && m.alert?.kind === 'fall' && m.patientId && !arrived.has(m.patientId))
-        arrived.set(m.patientId, Date.now());
-    });
-    live.send(JSON.stringify({ type: 'subscribe', patientId: '*' }));
-
     const target = { host: '127.0.0.1', port: ports.MQTT_PORT };
     say(`connecting ${o.watches} watches`);
     // The watches that raise falls first (each must be connected as itself), then the fleet.
-    const probes = await connectAll(target, raisers, { rate: o.connectRate });
-    if (probes.connections.length < raisers.length)
-      throw new Error(
-        `only ${probes.connections.length} of ${raisers.length} alert watches connected: ${JSON.stringify(probes.ramp.failures)}`,
-      );
-    const raiserConnections = probes.connections;
-    connections.push(...raiserConnections);
+    const fallProber = await FallProber.start({
+      target,
+      raisers,
+      connectRate: o.connectRate,
+      observer,
+      webUrl,
+      cookie,
+      missedMs: MISSED_MS,
+    });
+    prober = fallProber;
     const started = await connectAll(target, watches, {
       rate: o.connectRate,
       deadlineMs: Math.max(120_000, (3000 * watches.length) / o.connectRate),
@@ -296,30 +290,13 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const stageTimes = () => ({ acked: [] as number[], onBroker: [] as number[], inSocket: [] as number[] });
     const alertTimes: Array<readonly [number, number]> = [];
     const probe = async (i: number, times?: ReturnType<typeof stageTimes>): Promise<number | undefined> => {
-      const r = raisers[i]!;
-      const c = raiserConnections[i]!;
-      const sent = Date.now();
-      let ackedAt: number | undefined;
-      c.publish(
-        deviceTopic(r.deviceId, 'events'),
-        JSON.stringify({ ts: sent, seq: 1, type: 'fall', confidence: 0.9 }),
-        1,
-        () => (ackedAt = Date.now()),
-      );
-      while (Date.now() - sent < MISSED_MS) {
-        const at = arrived.get(r.patientId);
-        if (at !== undefined) {
-          const onBroker = alertsOnBroker?.at(r.patientId);
-          if (times && ackedAt !== undefined && onBroker !== undefined) {
-            times.acked.push(ackedAt - sent);
-            times.onBroker.push(onBroker - ackedAt);
-            times.inSocket.push(at - onBroker);
-          }
-          return at - sent;
-        }
-        await new Promise((res) => setTimeout(res, 5));
+      const { ms, stages: timed } = await fallProber.probe(i);
+      if (times && timed) {
+        times.acked.push(timed.acked);
+        times.onBroker.push(timed.onBroker);
+        times.inSocket.push(timed.inSocket);
       }
-      return undefined;
+      return ms;
     };
     /**
      * Falls at random moments spread over a phase (after a tenth of it, so the load is steady), each
@@ -411,11 +388,13 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       const alarmStoreBefore = await histogram(runtimeUrls.broker, 'vigie_broker_alarm_store_seconds');
       const benchLoop = monitorEventLoopDelay({ resolution: 10 });
       benchLoop.enable();
+      await fallProber.loopDelay(); // from here on
       const falls = fallsDuring(o.alerts + o.alertsWithoutDb, o.alertsInOverload, o.overloadSeconds, 'overload');
       await runFor(o.overloadSeconds, falls.line);
       const runtimeDuring = overloadRuntime.stop();
       const alarmStoreAfter = await histogram(runtimeUrls.broker, 'vigie_broker_alarm_store_seconds');
       benchLoop.disable();
+      const proberLoop = await fallProber.loopDelay();
       const { latency: overloadAlert, stages: overloadStages } = await falls.done;
       say(`overload falls: ${JSON.stringify(overloadAlert)} stages ${JSON.stringify(overloadStages)}`);
       say(`overload runtime: ${JSON.stringify(runtimeDuring)}`);
@@ -447,6 +426,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
           p99Ms: Math.round(benchLoop.percentile(99) / 1e5) / 10,
           maxMs: Math.round(benchLoop.max / 1e5) / 10,
         },
+        proberLoop,
       };
     }
     // Every watch sends what it holds, then stops taking readings.
@@ -535,8 +515,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       alertWithoutDb: latency(withoutDb, missedWithoutDb),
     };
   } finally {
-    live?.close();
-    alertsOnBroker?.close();
+    prober?.close();
     for (const c of connections) c.end(true);
     if (demo.exitCode === null && demo.signalCode === null) {
       demo.kill('SIGINT');

@@ -206,6 +206,7 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       /** The services' runtime figures over the phase, and the load generator's event-loop delay. */
       runtime: fleet?.overload?.runtime ?? null,
       benchLoop: fleet?.overload?.benchLoop ?? null,
+      proberLoop: fleet?.overload?.proberLoop ?? null,
       brokerAlarmStore: fleet?.overload?.brokerAlarmStore ?? null,
     },
     ingest: {
@@ -329,7 +330,7 @@ Over the overload phase:
 
 ${runtimeTable(fleet.overload.runtime)}
 
-The load generator (this process, which also times the falls): event-loop delay p99 ${fleet.overload.benchLoop.p99Ms} ms, longest ${fleet.overload.benchLoop.maxMs} ms. The broker's falls, from their check to stored for every subscriber (cumulative, by upper bound in s): ${Object.entries(
+Event-loop delay of the load generator (one process for every watch): p99 ${fleet.overload.benchLoop.p99Ms} ms, longest ${fleet.overload.benchLoop.maxMs} ms; of the fall prober, which raises and times the falls in a process of its own (scripts/bench/lib/fall-prober.ts): p99 ${fleet.overload.proberLoop.p99Ms} ms, longest ${fleet.overload.proberLoop.maxMs} ms. The broker's falls, from their check to stored for every subscriber (cumulative, by upper bound in s): ${Object.entries(
         fleet.overload.brokerAlarmStore,
       )
         .map(([le, n]) => `≤ ${le}: ${n}`)

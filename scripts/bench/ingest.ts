@@ -156,7 +156,15 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
       firstSeq: number,
     ) => {
       o.progress?.(runs.length, total, `${config}, round ${round}`);
-      const { connections } = await connectAll({ host: '127.0.0.1', port }, watches, { rate: 2000, concurrency: 20 });
+      const { connections, ramp } = await connectAll({ host: '127.0.0.1', port }, watches, {
+        rate: 2000,
+        concurrency: 20,
+        deadlineMs: 60_000,
+      });
+      if (connections.length < watches.length)
+        throw new Error(
+          `${config}: ${connections.length} of ${watches.length} publishers connected: ${JSON.stringify(ramp.failures)}`,
+        );
       let n = firstSeq; // distinct seqs per round and config: none is a duplicate
       const load = new ClosedLoop(connections, watches, 4, () => batchPayload((n += 1), o.samplesPerMessage));
       await new Promise((r) => setTimeout(r, 3000));

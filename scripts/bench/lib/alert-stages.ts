@@ -23,7 +23,11 @@ export class AlertsOnBroker {
 
   /** Makes the service account `username` in the registry, connects as it and subscribes. */
   static async connect(mqttUrl: string, registry: Registry, username: string): Promise<AlertsOnBroker> {
-    const password = await registry.setService(username, 'web');
+    return AlertsOnBroker.signIn(mqttUrl, username, await registry.setService(username, 'web'));
+  }
+
+  /** Connects as the service account `username` (of the `web` role) and subscribes. */
+  static async signIn(mqttUrl: string, username: string, password: string): Promise<AlertsOnBroker> {
     const client = mqtt.connect(mqttUrl, {
       clientId: username.replace(/^svc:/, 'vigie-'),
       username,
