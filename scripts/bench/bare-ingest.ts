@@ -11,9 +11,9 @@
  * device id → patient id), and INFLUX_URL, INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_CA (a path).
  * Serves vigie_ingest_points_written_total and vigie_ingest_queue_depth, as the ingest does.
  */
-import mqtt from 'mqtt';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { mqttAddress, MqttSocket } from '../../common/mqtt-socket.ts';
 import { allDevicesFilter, parseDeviceTopic } from '../../devices/topics.ts';
 import type { VitalSample } from '../../devices/payloads.ts';
 import { createLineWriter } from '../../ingest/influx-client.ts';
@@ -37,6 +37,8 @@ const writer = createLineWriter(env('INFLUX_URL'), {
 });
 
 let pending: string[] = [];
+/** The MQTT connection (set by its first packets, which may come before it is open). */
+let reader: MqttSocket | undefined;
 let written = 0;
 let writing = false;
 /** Like the ingest's writer: one request at a time, several batches in it when behind. */
@@ -49,15 +51,15 @@ const pump = async (): Promise<void> => {
       pending = pending.slice(lines.length);
       await writer.write(lines.join('\n'), { retentionPolicy: RETENTION.raw.name });
       written += lines.length;
-      if (pending.length < 8 * batchSize) client.stream.resume();
+      if (pending.length < 8 * batchSize) reader?.resume();
     }
   } finally {
     writing = false;
   }
 };
 
-const client = mqtt.connect(env('FLOOR_MQTT_URL'), { clientId: 'bench-floor', clean: true, protocolVersion: 4 });
-client.on('message', (topic, payload) => {
+/** A reading message: its points to the pending lines. */
+const take = (topic: string, payload: Buffer): void => {
   const device = parseDeviceTopic(topic)?.deviceId;
   const patient = device && patients.get(device);
   if (!device || !patient) return;
@@ -65,13 +67,30 @@ client.on('message', (topic, payload) => {
   if (!key) keys.set(device, (key = seriesKey('vitals', { device, patient })));
   const message = JSON.parse(payload.toString()) as { samples?: VitalSample[] } & VitalSample;
   for (const s of message.samples ?? [message]) pending.push(vitalsLine(key, s, false));
-  // Read no further while InfluxDB is behind (its memory stays bounded).
-  if (pending.length >= 16 * batchSize) client.stream.pause();
-  if (pending.length >= batchSize) void pump();
+};
+// The raw MQTT connection the ingest itself reads from (common/mqtt-socket.ts), each PUBLISH
+// acknowledged as it is read.
+const address = mqttAddress(env('FLOOR_MQTT_URL'));
+const socket = await MqttSocket.open({
+  host: address.host,
+  port: address.port,
+  clientId: 'bench-floor',
+  username: 'bench-floor',
+  password: 'bench-floor',
+  clean: true,
+  onPackets: (packets, connection) => {
+    reader = connection;
+    for (const p of packets) {
+      if (p.cmd !== 'publish') continue;
+      if (p.qos === 1) connection.write({ cmd: 'puback', messageId: p.messageId! });
+      take(p.topic, Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload));
+    }
+    // Read no further while InfluxDB is behind (its memory stays bounded).
+    if (pending.length >= 16 * batchSize) connection.pause();
+    if (pending.length >= batchSize) void pump();
+  },
 });
-client.on('error', (error) => process.stderr.write(`${error.message}\n`));
-await new Promise((resolve) => client.once('connect', resolve));
-await client.subscribeAsync(allDevicesFilter('vitals'), { qos: 1 });
+socket.write({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: allDevicesFilter('vitals'), qos: 1 }] });
 // What is left under a batch when the publishers stop.
 setInterval(() => {
   if (pending.length > 0 && !writing) {
@@ -90,4 +109,7 @@ createServer((_req, res) => {
 }).listen(Number(env('FLOOR_METRICS_PORT')), '127.0.0.1', () =>
   process.stdout.write(`${JSON.stringify({ msg: 'floor ready' })}\n`),
 );
-process.once('SIGTERM', () => client.end(true, () => process.exit(0)));
+process.once('SIGTERM', () => {
+  socket.end();
+  process.exit(0);
+});
