@@ -198,6 +198,7 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       lost: fleet?.overload?.lost ?? null,
       heldBack: fleet?.overload?.heldBack ?? null,
       sampled: fleet?.overload?.sampled ?? null,
+      messagesPerSec: fleet?.overload?.messagesPerSec ?? null,
       acknowledged: fleet?.overload?.acked ?? null,
       stored: fleet?.overload?.stored ?? null,
       drainSeconds: fleet?.overload?.drainSeconds ?? null,
@@ -305,6 +306,7 @@ ${
 | --- | --- | --- |
 | fall → clinician's live channel, p50 / p99 (${fleet.overload.alert.count} falls${fleet.overload.alert.missed ? `, ${fleet.overload.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.overload.alert.p50Ms)} / ${cell(fleet.overload.alert.p99Ms)} ms | p99 ≤ ${TARGET.overloadAlertP99Ms} ms |
 | of which, p50 / p99: publish → PUBACK (broker stored it) · → alert change on the broker (ingest) · → clinician's socket (web) | ${stageCells(fleet.overload.alertStages)} | |
+| messages the watches published per second (live: a reading each) | ${fleet.overload.messagesPerSec} | |
 | readings taken during it / held back by the watches | ${fleet.overload.sampled} / ${fleet.overload.heldBack} | held back, not dropped |
 | readings acknowledged / stored / lost (taken from the overload on, to the end) | ${fleet.overload.acked} / ${fleet.overload.stored} / ${fleet.overload.lost} | lost = 0 |
 | back to batches: until the watches had sent what they held | ${fleet.overload.drainSeconds} s | |

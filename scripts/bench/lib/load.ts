@@ -116,6 +116,8 @@ export class WatchFleet {
   acked = 0;
   /** Readings whose upload was put off at least once because earlier messages were unacknowledged. */
   heldBack = 0;
+  /** Messages published (a reading each in live mode, a batch otherwise). */
+  messages = 0;
   /** Readings taken, sent and acknowledged, split by the time they were taken (before and after `split`). */
   sampledBefore = 0;
   sentBefore = 0;
@@ -207,6 +209,7 @@ export class WatchFleet {
         parts.push(readingJson(seq, ts));
       }
       const count = to - from + 1;
+      this.messages += 1;
       this.sent += count;
       this.sentBefore += before;
       const payload = count === 1 ? parts[0]! : `{"samples":[${parts.join(',')}]}`;
