@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deviceTopic, patientAlertsTopic } from '../devices/topics.ts';
-import { isAlarmTraffic, TwoLaneQueue } from './alarm-lane.ts';
+import { ALL_PATIENTS_ALERTS_FILTER, allDevicesFilter, deviceTopic, patientAlertsTopic } from '../devices/topics.ts';
+import { isAlarmFilter, isAlarmTraffic, TwoLaneQueue } from './alarm-lane.ts';
 
 describe("the alarm lane of the broker's routing queue", () => {
   it('hands out alarms before readings, each lane in order, every callback with its message', () => {
@@ -34,5 +34,16 @@ describe("the alarm lane of the broker's routing queue", () => {
     expect(isAlarmTraffic({ topic: deviceTopic('w-1', 'status') })).toBe(false);
     expect(isAlarmTraffic({ topic: '$SYS/x/heartbeat' })).toBe(false);
     expect(isAlarmTraffic({})).toBe(false);
+  });
+
+  it('tells the filters that match alarms only (the alarm sessions of the ingest and the web service)', () => {
+    expect(isAlarmFilter(allDevicesFilter('events'))).toBe(true);
+    expect(isAlarmFilter(ALL_PATIENTS_ALERTS_FILTER)).toBe(true);
+    expect(isAlarmFilter(deviceTopic('w-1', 'events'))).toBe(true);
+    expect(isAlarmFilter(patientAlertsTopic('p-1'))).toBe(true);
+    expect(isAlarmFilter(allDevicesFilter('vitals'))).toBe(false);
+    expect(isAlarmFilter('vigie/#')).toBe(false);
+    expect(isAlarmFilter('#')).toBe(false);
+    expect(isAlarmFilter('vigie/v1/devices/+/+')).toBe(false);
   });
 });

@@ -1,5 +1,10 @@
 import Denque from 'denque';
-import { parseDeviceTopic, parsePatientAlertsTopic } from '../devices/topics.ts';
+import {
+  ALL_PATIENTS_ALERTS_FILTER,
+  allDevicesFilter,
+  parseDeviceTopic,
+  parsePatientAlertsTopic,
+} from '../devices/topics.ts';
 
 /**
  * Where mqemitter keeps the messages beyond its concurrency, in two lanes: alarms (device events,
@@ -53,6 +58,13 @@ export function isAlarmTraffic(message: unknown): boolean {
   // Both kinds end with their channel: most messages (readings) are told apart without parsing.
   if (!topic.endsWith('/events') && !topic.endsWith('/alerts')) return false;
   return parseDeviceTopic(topic)?.channel === 'events' || parsePatientAlertsTopic(topic) !== null;
+}
+
+/** A subscription filter that matches alarm traffic only: device events, patients' alert changes. */
+export function isAlarmFilter(filter: string): boolean {
+  return (
+    filter === allDevicesFilter('events') || filter === ALL_PATIENTS_ALERTS_FILTER || isAlarmTraffic({ topic: filter })
+  );
 }
 
 /** What of mqemitter 7 the alarm lane uses beyond its public API (alarm-lane.test.ts checks it is there). */

@@ -12,7 +12,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { DurablePersistence } from './persistence.ts';
-import { withAlarmLane } from './alarm-lane.ts';
+import { isAlarmFilter, isAlarmTraffic, withAlarmLane } from './alarm-lane.ts';
 import { deviceTopic, parseDeviceTopic } from '../devices/topics.ts';
 import { encodeJson, parseDeviceMessage, qosNotice, rejectionFor, parseStatus } from '../devices/protocol.ts';
 import type { Rejection } from '../devices/payloads.ts';
@@ -25,7 +25,7 @@ import { Authenticator, Refusal } from './authentication.ts';
 import { PublishPacing } from './publish-pacing.ts';
 import { dropReasonOf } from './listener-errors.ts';
 import { limitPacketSize } from './packet-size-limit.ts';
-import { batchWrites } from './write-batching.ts';
+import { batchWrites, type WriteBatch } from './write-batching.ts';
 import { QOS0_BACKLOG_BYTES, shedQos0 } from './qos0-shedding.ts';
 import { completeSinkPublishes, SINK_TOPIC } from './sink.ts';
 import { MqttWebSocketListener } from './ws-listener.ts';
@@ -131,6 +131,9 @@ export class VigieBroker {
   readonly #authenticator: Authenticator;
   /** The transport and remote address of each connection aedes handles. */
   readonly #connections = new WeakMap<object, { transport: 'tcp' | 'websocket'; address: string }>();
+  /** Each connection's write batching (write-batching.ts), and how many of its granted filters are alarms or not. */
+  readonly #batches = new WeakMap<object, WriteBatch>();
+  readonly #filterKinds = new WeakMap<Client, { alarms: number; others: number }>();
   readonly #pacing: PublishPacing | undefined;
   /** Open TCP connections: those still authenticating are not aedes' clients yet, and close() ends them too. */
   readonly #sockets = new Set<Socket>();
@@ -193,7 +196,8 @@ export class VigieBroker {
   }
 
   static async create(options: BrokerOptions): Promise<VigieBroker> {
-    const persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'));
+    // Alarms commit at once, not at the end of the turn (persistence.ts).
+    const persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'), { urgent: isAlarmTraffic });
     const mq = MQEmitter({ concurrency: MQ_CONCURRENCY, matchEmptyLevels: true }); // [MQTT-4.7.1-3], as aedes' own
     const waiting = withAlarmLane(mq);
     // mqemitter runs the next queued message from the callback of the one before; a message nobody
@@ -351,7 +355,7 @@ export class VigieBroker {
   /** Hands a connection to aedes, remembering where it comes from. */
   #handle(conn: Socket | Duplex, transport: 'tcp' | 'websocket', address: string): void {
     this.#connections.set(conn, { transport, address });
-    batchWrites(conn);
+    this.#batches.set(conn, batchWrites(conn));
     this.#aedes.handle(conn);
   }
 
@@ -400,7 +404,10 @@ export class VigieBroker {
         stored?.();
         packet.topic = SINK_TOPIC;
         packet.retain = false;
-        done(null);
+        done(null); // aedes writes the PUBACK now (lib/handlers/publish.js)
+        // A fall's PUBACK leaves now, not at the end of the turn: the watch stops retrying and
+        // shows the senior that help is called.
+        if (stored && client) this.#batches.get(client.conn)?.flush();
         outcome.afterwards?.();
       },
     );
@@ -481,7 +488,16 @@ export class VigieBroker {
     const principal = this.#principals.get(client);
     if (!principal) return null;
     const decision = authorizeSubscribe(principal, sub.topic);
-    if (decision.allowed) return sub;
+    if (decision.allowed) {
+      // A connection that carries only alarms (the ingest's and the web service's alarm sessions)
+      // sends each at once; one that also carries readings batches its writes per turn.
+      const kinds = this.#filterKinds.get(client) ?? { alarms: 0, others: 0 };
+      this.#filterKinds.set(client, kinds);
+      if (isAlarmFilter(sub.topic)) kinds.alarms += 1;
+      else kinds.others += 1;
+      this.#batches.get(client.conn)?.writeThrough(kinds.others === 0);
+      return sub;
+    }
     this.metrics.subscriptionsRefused.inc({ reason: decision.denial });
     this.#warn(
       `subscribe:${decision.denial}:${client.id}`,

@@ -12,9 +12,12 @@ const broker = { id: 'vigie-broker', counter: 0 } as unknown as Aedes;
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function open(file?: string): Promise<{ p: DurablePersistence; file: string }> {
+async function open(
+  file?: string,
+  options?: ConstructorParameters<typeof DurablePersistence>[1],
+): Promise<{ p: DurablePersistence; file: string }> {
   const path = file ?? join(dirs[dirs.push(mkdtempSync(join(tmpdir(), 'vigie-persistence-'))) - 1]!, 'broker.db');
-  const p = new DurablePersistence(path);
+  const p = new DurablePersistence(path, options);
   await p.setup(broker);
   return { p, file: path };
 }
@@ -37,6 +40,26 @@ async function drain(stream: NodeJS.ReadableStream): Promise<AedesPacket[]> {
 }
 
 describe('durable broker persistence', () => {
+  it('commits an urgent message at once, with what the turn wrote before it; others at the end of the turn', async () => {
+    const { p, file } = await open(undefined, { urgent: (packet) => packet.topic.endsWith('/events') });
+    const reader = openSqlite(file, { readonly: true });
+    const rows = () => reader.prepare('SELECT count(*) AS n FROM outgoing').get() as { n: number };
+    const sub = [{ clientId: 'ingest' }];
+    let turnEnded = false;
+    setImmediate(() => (turnEnded = true));
+    const reading = p.outgoingEnqueueCombi(sub, publish(1));
+    expect(rows().n).toBe(0); // held for the group commit
+    const fall = p.outgoingEnqueueCombi(sub, publish(2, { topic: 'vigie/v1/devices/w-1/events' }));
+    expect(rows().n).toBe(2); // committed now, the reading with it
+    await Promise.all([reading, fall]);
+    expect(turnEnded).toBe(false);
+    await p.outgoingEnqueueCombi(sub, publish(3));
+    expect(turnEnded).toBe(true); // a reading alone waits for the end of the turn
+    expect(rows().n).toBe(3);
+    reader.close();
+    await p.destroy();
+  });
+
   it("passes aedes-persistence's own conformance suite", () => {
     const run = spawnSync(
       process.execPath,

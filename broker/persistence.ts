@@ -11,6 +11,10 @@
  * (1,000/s acknowledged, broker half idle). A write's promise resolves once its transaction is
  * committed, so aedes acknowledges a message only after it is stored for every persistent session.
  *
+ * An alarm (`urgent`: a fall or SOS, an alert change) is not kept for the group commit at the end
+ * of the turn: its write commits at once, with whatever the turn had written before it. Under the
+ * fleet's overload a turn lasted up to a second, and a fall waited for the rest of it.
+ *
  * Durability: WAL with synchronous=NORMAL, like the ingest's queue: a commit survives the process
  * being killed, not a power cut of the machine.
  */
@@ -156,11 +160,14 @@ export class DurablePersistence extends MemoryPersistence {
   #batch:
     { changes: Array<() => void>; done: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
   readonly #commitAll: (changes: ReadonlyArray<() => void>) => void;
+  readonly #urgent: (packet: Packet) => boolean;
   #restored = false;
   #broker: Aedes | undefined;
 
-  constructor(path: string) {
+  /** `urgent`: the messages whose writes commit at once (alarms); the others wait for the turn's group commit. */
+  constructor(path: string, options: { readonly urgent?: (packet: PersistedPacket) => boolean } = {}) {
     super();
+    this.#urgent = options.urgent ?? (() => false);
     this.#db = openSqlite(path, { synchronous: 'NORMAL', migrations: { owner: 'broker', steps: BROKER_MIGRATIONS } });
     const db = this.#db;
     this.#sql = {
@@ -290,7 +297,7 @@ export class DurablePersistence extends MemoryPersistence {
     const stored = blob!;
     return this.#write(() => {
       subs.forEach((sub, i) => this.#sql.enqueue.run(first + i, sub.clientId, brokerId, counter, stored));
-    });
+    }, this.#urgent(packet));
   }
 
   /**
@@ -392,8 +399,8 @@ export class DurablePersistence extends MemoryPersistence {
     return first;
   }
 
-  /** Runs `change` in the next group commit; resolves once that transaction is on disk. */
-  #write(change: () => void): Promise<void> {
+  /** Runs `change` in the next group commit (`now`: commits at once); resolves once that transaction is on disk. */
+  #write(change: () => void, now = false): Promise<void> {
     let batch = this.#batch;
     if (!batch) {
       let resolve!: () => void;
@@ -403,7 +410,9 @@ export class DurablePersistence extends MemoryPersistence {
       setImmediate(() => this.#commit());
     }
     batch.changes.push(change);
-    return batch.done;
+    const { done } = batch;
+    if (now) this.#commit(); // the turn's setImmediate then finds nothing to commit
+    return done;
   }
 
   #commit(): void {

@@ -59,4 +59,33 @@ describe('batchWrites', () => {
     stream.write('late');
     expect(stream.writableCorked).toBe(0);
   });
+
+  it('sends what the turn has written at once when flushed, and batches the rest of the turn again', async () => {
+    const { stream, batches } = recordingStream();
+    const batch = batchWrites(stream);
+    stream.write('reading');
+    stream.write('alarm');
+    batch.flush();
+    expect(batches).toEqual([['reading', 'alarm']]); // now, not at the end of the turn
+    stream.write('after');
+    expect(batches).toEqual([['reading', 'alarm']]);
+    await expect.poll(() => batches).toEqual([['reading', 'alarm'], ['after']]);
+    expect(stream.writableCorked).toBe(0);
+  });
+
+  it('holds nothing on a write-through connection, and batches again when told', async () => {
+    const { stream, batches } = recordingStream();
+    const batch = batchWrites(stream);
+    stream.write('held');
+    batch.writeThrough(true);
+    expect(batches).toEqual([['held']]); // what was held leaves with the switch
+    stream.write('alarm');
+    expect(batches).toEqual([['held'], ['alarm']]);
+    batch.writeThrough(false);
+    stream.write('a');
+    stream.write('b');
+    expect(batches).toEqual([['held'], ['alarm']]);
+    await expect.poll(() => batches).toEqual([['held'], ['alarm'], ['a', 'b']]);
+    expect(stream.writableCorked).toBe(0);
+  });
 });
