@@ -300,13 +300,13 @@ ${
 ${
   fleet.overload
     ? `
-**Overload**: then every watch in live mode at once for ${fleet.overload.seconds} s (a message a second each, ${fleet.watches} messages/s offered), then back to batches.
+**Overload**: then every watch in live mode at once for ${fleet.overload.seconds} s (each reading sent as it is taken, ${fleet.watches} readings/s; a watch with two messages unacknowledged holds its readings back and sends them together later), then back to batches.
 
 | figure | value | target |
 | --- | --- | --- |
 | fall → clinician's live channel, p50 / p99 (${fleet.overload.alert.count} falls${fleet.overload.alert.missed ? `, ${fleet.overload.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.overload.alert.p50Ms)} / ${cell(fleet.overload.alert.p99Ms)} ms | p99 ≤ ${TARGET.overloadAlertP99Ms} ms |
 | of which, p50 / p99: publish → PUBACK (broker stored it) · → alert change on the broker (ingest) · → clinician's socket (web) | ${stageCells(fleet.overload.alertStages)} | |
-| messages the watches published per second (live: a reading each) | ${fleet.overload.messagesPerSec} | |
+| messages the watches published per second (a reading each, or the readings held back together) | ${fleet.overload.messagesPerSec} | |
 | readings taken during it / held back by the watches | ${fleet.overload.sampled} / ${fleet.overload.heldBack} | held back, not dropped |
 | readings acknowledged / stored / lost (taken from the overload on, to the end) | ${fleet.overload.acked} / ${fleet.overload.stored} / ${fleet.overload.lost} | lost = 0 |
 | back to batches: until the watches had sent what they held | ${fleet.overload.drainSeconds} s | |
