@@ -1,5 +1,5 @@
 /**
- * The fleet run as a picture: messages/s acknowledged, CPU and memory of every process over time,
+ * The fleet run as a picture: readings acknowledged per second, CPU and memory of every process over time,
  * drawn with uPlot (the console's charting library) in headless Chromium and saved as a PNG.
  */
 import { readFileSync } from 'node:fs';
@@ -22,8 +22,8 @@ export async function renderChart(path: string, series: readonly ChartPoint[]): 
   const t = series.map((s) => s.t);
   const charts = [
     {
-      title: 'Messages/s acknowledged to the watches',
-      unit: 'msg/s',
+      title: 'Readings acknowledged to the watches per second (a batch of ten counts ten)',
+      unit: 'readings/s',
       lines: [{ label: 'acknowledged', values: series.map((s) => s.ackedPerSec) }],
     },
     {
@@ -51,7 +51,7 @@ for (const c of charts) {
   const div = document.createElement('div'); document.getElementById('root').append(div);
   // A picture has no cursor: the legend names the lines (no values, no x series).
   new uPlot({ width: 1100, height: 260, scales: { x: { time: false } }, legend: { live: false },
-    axes: [{ label: 'seconds into the run' }, { label: c.unit }],
+    axes: [{ label: 'seconds into the run' }, { label: c.unit, size: 70 }],
     series: [{ label: 's' }, ...c.lines.map((l, i) => ({ label: l.label, stroke: colours[i % colours.length], width: 2 }))] },
     [t, ...c.lines.map((l) => l.values)], div);
 }
