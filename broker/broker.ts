@@ -131,9 +131,9 @@ export class VigieBroker {
   readonly #authenticator: Authenticator;
   /** The transport and remote address of each connection aedes handles. */
   readonly #connections = new WeakMap<object, { transport: 'tcp' | 'websocket'; address: string }>();
-  /** Each connection's write batching (write-batching.ts), and how many of its granted filters are alarms or not. */
+  /** Each connection's write batching (write-batching.ts), and the clients granted a filter that is not alarms only. */
   readonly #batches = new WeakMap<object, WriteBatch>();
-  readonly #filterKinds = new WeakMap<Client, { alarms: number; others: number }>();
+  readonly #carriesMoreThanAlarms = new WeakSet<Client>();
   readonly #pacing: PublishPacing | undefined;
   /** Open TCP connections: those still authenticating are not aedes' clients yet, and close() ends them too. */
   readonly #sockets = new Set<Socket>();
@@ -379,7 +379,8 @@ export class VigieBroker {
     const { logger } = this.#options;
     const outcome = this.#authorizePublish(client, packet);
     if (outcome === null || outcome instanceof Error) return done(outcome);
-    const stored = isDeviceEvent(packet.topic) ? this.metrics.alarmStoreSeconds.startTimer() : undefined;
+    // Only a device's publish gets here, and a device publishes alarms only as its events (acl.ts).
+    const stored = isAlarmTraffic(packet) ? this.metrics.alarmStoreSeconds.startTimer() : undefined;
     // aedes acknowledges QoS 1 before it stores the message for subscribers (lib/handlers/publish.js).
     // We forward it first: publish() calls back once it sits in every persistent session's queue on
     // disk. Only then is the original acknowledged, and routed to the sink so it is not delivered twice.
@@ -491,11 +492,8 @@ export class VigieBroker {
     if (decision.allowed) {
       // A connection that carries only alarms (the ingest's and the web service's alarm sessions)
       // sends each at once; one that also carries readings batches its writes per turn.
-      const kinds = this.#filterKinds.get(client) ?? { alarms: 0, others: 0 };
-      this.#filterKinds.set(client, kinds);
-      if (isAlarmFilter(sub.topic)) kinds.alarms += 1;
-      else kinds.others += 1;
-      this.#batches.get(client.conn)?.writeThrough(kinds.others === 0);
+      if (!isAlarmFilter(sub.topic)) this.#carriesMoreThanAlarms.add(client);
+      this.#batches.get(client.conn)?.writeThrough(!this.#carriesMoreThanAlarms.has(client));
       return sub;
     }
     this.metrics.subscriptionsRefused.inc({ reason: decision.denial });
@@ -506,9 +504,4 @@ export class VigieBroker {
     );
     return null; // SUBACK 0x80 (MQTT-3.9.3)
   }
-}
-
-/** A device's event (fall, SOS): told apart from readings without parsing most topics. */
-function isDeviceEvent(topic: string): boolean {
-  return topic.endsWith('/events') && parseDeviceTopic(topic)?.channel === 'events';
 }

@@ -41,12 +41,15 @@ let pending: string[] = [];
 let reader: MqttSocket | undefined;
 let written = 0;
 let writing = false;
-/** Like the ingest's writer: one request at a time, several batches in it when behind. */
-const pump = async (): Promise<void> => {
+/**
+ * Like the ingest's writer: one request at a time, several batches in it when behind; writes while
+ * at least `least` lines wait.
+ */
+const pump = async (least = batchSize): Promise<void> => {
   if (writing) return;
   writing = true;
   try {
-    while (pending.length >= batchSize) {
+    while (pending.length >= least) {
       const lines = pending.slice(0, 4 * batchSize);
       pending = pending.slice(lines.length);
       await writer.write(lines.join('\n'), { retentionPolicy: RETENTION.raw.name });
@@ -92,17 +95,7 @@ const socket = await MqttSocket.open({
 });
 socket.write({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: allDevicesFilter('vitals'), qos: 1 }] });
 // What is left under a batch when the publishers stop.
-setInterval(() => {
-  if (pending.length > 0 && !writing) {
-    const lines = pending;
-    pending = [];
-    writing = true;
-    void writer
-      .write(lines.join('\n'), { retentionPolicy: RETENTION.raw.name })
-      .then(() => (written += lines.length))
-      .finally(() => (writing = false));
-  }
-}, 200).unref();
+setInterval(() => void pump(1), 200).unref();
 
 createServer((_req, res) => {
   res.end(`vigie_ingest_points_written_total ${written}\nvigie_ingest_queue_depth ${pending.length}\n`);

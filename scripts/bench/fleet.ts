@@ -345,13 +345,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     ).unref();
     await runFor(o.seconds, steady.line);
     const steadyEnd = { at: Date.now(), points: await pointsWritten() };
-    const ingestGroups = Object.fromEntries(
-      [
-        ...(await (await fetch(ingestMetrics)).text()).matchAll(
-          /^vigie_ingest_group_messages_bucket\{le="([^"]+)"\} (\d+)/gm,
-        ),
-      ].map((m) => [m[1]!, Number(m[2])]),
-    );
+    const ingestGroups = await histogram(ingestMetrics, 'vigie_ingest_group_messages');
     const runtime = runtimeSampler.stop();
     const { latency: alert, stages: alertStages } = await steady.done; // the last ones have at most 30 s to arrive
     say(`steady falls: ${JSON.stringify(alert)} stages ${JSON.stringify(alertStages)}`);
