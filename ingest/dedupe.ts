@@ -9,16 +9,19 @@ const WINDOW = 128;
 export class SeqRing {
   readonly #seqs = new Float64Array(WINDOW).fill(-1);
   #next = 0;
+  /** The highest seq recorded: a watch counts up, so a seq above it is new without a search. */
+  #max = -1;
 
   /** True if `seq` was stored recently. */
   has(seq: number): boolean {
-    return this.#seqs.includes(seq);
+    return seq <= this.#max && this.#seqs.includes(seq);
   }
 
   /** Records a seq once its message is durably stored. */
   add(seq: number): void {
     this.#seqs[this.#next] = seq;
     this.#next = (this.#next + 1) % WINDOW;
+    if (seq > this.#max) this.#max = seq;
   }
 }
 

@@ -27,6 +27,7 @@ import { AlertStore } from './alerts.ts';
 import { SeqWindow, type SeqRing } from './dedupe.ts';
 import { BatchWriter } from './writer.ts';
 import { LiveValuesCoalescer } from './live-values.ts';
+import { partialsOf } from './minute-rollup.ts';
 import { createInflux, createLineWriter, type InfluxAccess, type LineWriter } from './influx-client.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { eventPoint, statusPoint, type Identity } from './schema.ts';
@@ -295,10 +296,12 @@ export class Ingest {
     }
     this.queue.append(
       points,
-      accepted.flatMap((a) =>
-        a.message.channel === 'vitals' && a.samples.length > 0
-          ? [{ device: a.message.deviceId, patient: a.patient, samples: a.samples }]
-          : [],
+      partialsOf(
+        accepted.flatMap((a) =>
+          a.message.channel === 'vitals' && a.samples.length > 0
+            ? [{ device: a.message.deviceId, patient: a.patient, samples: a.samples }]
+            : [],
+        ),
       ),
     );
     for (const { ring, seqs } of accepted) if (ring) for (const seq of seqs) ring.add(seq);

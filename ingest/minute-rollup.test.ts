@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IPoint } from 'influx';
-import { MinuteRollup, timestampMs } from './minute-rollup.ts';
+import { MinuteRollup, partialsOf, timestampMs } from './minute-rollup.ts';
 import type { DeviceReadings } from './line-protocol.ts';
 import type { VitalSample } from '../devices/payloads.ts';
 
@@ -88,5 +88,32 @@ describe('MinuteRollup', () => {
     expect(r.oldestOpen()).toBeNull();
     // What the device sends afterwards for that minute is late.
     expect(r.add([reading('w1', { ts: T0 + 30, seq: 3, hr: 70 })]).late).toHaveLength(1);
+  });
+
+  it('sums a device minute up when its readings are taken in, and merges the parts of several appends', () => {
+    const samples = [
+      { ts: T0 + M + 1_000, seq: 2, hr: 60, battery: 81, steps: 2 },
+      { ts: T0 + 2 * M + 1_000, seq: 4, hr: 90 }, // the next minute
+      { ts: T0 + M + 3_000, seq: 3, hr: 80, battery: 79 }, // back to the first
+    ];
+    const parts = partialsOf(samples.map((s) => reading('w1', s)));
+    expect(parts.map((p) => [p.minute - T0, p.fromMs - T0, p.toMs - T0, p.agg.samples])).toEqual([
+      [M, M + 1_000, M + 3_000, 2],
+      [2 * M, 2 * M + 1_000, 2 * M + 1_000, 1],
+    ]);
+    const r = new MinuteRollup({ closeAfterMs: 2 * M });
+    r.add([reading('w1', { ts: T0 + 1, seq: 1, hr: 70 })]); // its first minute: left to the raw readings
+    // The first minute in two appends, then the next one.
+    const later = partialsOf([reading('w1', { ts: T0 + M + 2_000, seq: 5, hr: 70, battery: 80, steps: 1 })]);
+    const out = r.addPartials([parts[0]!, ...later, parts[1]!]);
+    expect(out.late).toEqual([]);
+    expect(minutesOf(out.minutes)).toEqual([
+      {
+        device: 'w1',
+        minute: M,
+        fields: { samples: 3, hr: 70, hr_min: 60, hr_max: 80, steps: 3, battery: 79 },
+      },
+    ]);
+    expect(r.newestMs).toBe(T0 + 2 * M + 1_000);
   });
 });

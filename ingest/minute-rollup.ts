@@ -16,6 +16,21 @@ import type { IPoint } from 'influx';
 import { FLOAT_VITALS, minutePoint, type MinuteAggregate } from './schema.ts';
 import type { DeviceReadings, ReadingValues } from './line-protocol.ts';
 
+/**
+ * The readings of one device in one minute, summed up: what the ingest keeps of a queued append
+ * (ingest/queue.ts) for the roll-up, instead of its readings. Made when the readings are taken in
+ * (partialsOf), so the writer neither keeps nor reads back a reading to roll it up.
+ */
+export interface MinutePartial {
+  readonly device: string;
+  readonly patient: string;
+  readonly minute: number;
+  /** The earliest and the latest reading (ms). */
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly agg: MinuteAggregate;
+}
+
 interface Open {
   readonly minute: number;
   readonly patient: string;
@@ -49,23 +64,20 @@ export class MinuteRollup {
 
   /** Adds readings now stored in the raw retention policy. */
   add(readings: Iterable<DeviceReadings>): RollupResult {
+    return this.addPartials(partialsOf(readings));
+  }
+
+  /** Adds readings now stored, summed up by device and minute (partialsOf), in the order they came. */
+  addPartials(partials: Iterable<MinutePartial>): RollupResult {
     const minutes: IPoint[] = [];
     const late = new Map<string, { fromMs: number; toMs: number }>();
-    for (const { device, patient, samples } of readings)
-      for (const sample of samples) this.#add(device, patient, sample, minutes, late);
+    for (const p of partials) this.#add(p, minutes, late);
     return { minutes, late: [...late].map(([device, r]) => ({ device, ...r })) };
   }
 
-  #add(
-    device: string,
-    patient: string,
-    sample: ReadingValues,
-    minutes: IPoint[],
-    late: Map<string, { fromMs: number; toMs: number }>,
-  ): void {
-    const ms = sample.ts;
-    if (ms > this.newestMs) this.newestMs = ms;
-    const minute = ms - (ms % MINUTE_MS);
+  #add(p: MinutePartial, minutes: IPoint[], late: Map<string, { fromMs: number; toMs: number }>): void {
+    const { device, patient, minute } = p;
+    if (p.toMs > this.newestMs) this.newestMs = p.toMs;
     let state = this.#devices.get(device);
     if (!state) {
       // First heard since start: its first minute may be partly stored already.
@@ -74,7 +86,12 @@ export class MinuteRollup {
     }
     if (minute < state.writtenUntil) {
       const r = late.get(device);
-      late.set(device, r ? { fromMs: Math.min(r.fromMs, ms), toMs: Math.max(r.toMs, ms) } : { fromMs: ms, toMs: ms });
+      late.set(
+        device,
+        r
+          ? { fromMs: Math.min(r.fromMs, p.fromMs), toMs: Math.max(r.toMs, p.toMs) }
+          : { fromMs: p.fromMs, toMs: p.toMs },
+      );
       return;
     }
     if (state.open && state.open.minute < minute) {
@@ -83,7 +100,7 @@ export class MinuteRollup {
       state.writtenUntil = minute;
     }
     state.open ??= { minute, patient, agg: emptyAggregate() };
-    accumulate(state.open.agg, sample, ms);
+    merge(state.open.agg, p.agg);
   }
 
   /**
@@ -119,6 +136,54 @@ export class MinuteRollup {
 
 function emptyAggregate(): MinuteAggregate {
   return { sums: {}, mins: {}, maxs: {}, counts: {}, steps: null, battery: null, samples: 0 };
+}
+
+/**
+ * Readings summed up by device and minute, in the order each device's minutes first came. A
+ * device's readings of one minute are summed together even when a reading of another minute came
+ * between them (in the same call).
+ */
+export function partialsOf(readings: Iterable<DeviceReadings>): MinutePartial[] {
+  const out: MinutePartial[] = [];
+  const byKey = new Map<string, MinutePartial & { fromMs: number; toMs: number }>();
+  let last: (MinutePartial & { fromMs: number; toMs: number }) | undefined;
+  for (const { device, patient, samples } of readings)
+    for (const sample of samples) {
+      const ms = sample.ts;
+      const minute = ms - (ms % MINUTE_MS);
+      // Most readings follow one of the same device and minute.
+      let p = last && last.device === device && last.minute === minute ? last : undefined;
+      if (!p) {
+        const key = `${minute} ${device}`;
+        p = byKey.get(key);
+        if (!p) {
+          p = { device, patient, minute, fromMs: ms, toMs: ms, agg: emptyAggregate() };
+          byKey.set(key, p);
+          out.push(p);
+        }
+      }
+      if (ms < p.fromMs) p.fromMs = ms;
+      if (ms > p.toMs) p.toMs = ms;
+      accumulate(p.agg, sample, ms);
+      last = p;
+    }
+  return out;
+}
+
+/** Adds `other` into `agg`. */
+function merge(agg: MinuteAggregate, other: MinuteAggregate): void {
+  for (const f of FLOAT_VITALS) {
+    const n = other.counts[f];
+    if (!n) continue;
+    agg.sums[f] = (agg.sums[f] ?? 0) + (other.sums[f] ?? 0);
+    agg.counts[f] = (agg.counts[f] ?? 0) + n;
+    agg.mins[f] = Math.min(agg.mins[f] ?? Number.POSITIVE_INFINITY, other.mins[f] ?? Number.POSITIVE_INFINITY);
+    agg.maxs[f] = Math.max(agg.maxs[f] ?? Number.NEGATIVE_INFINITY, other.maxs[f] ?? Number.NEGATIVE_INFINITY);
+  }
+  if (other.steps !== null) agg.steps = (agg.steps ?? 0) + other.steps;
+  if (other.battery !== null && (agg.battery === null || other.battery.ms >= agg.battery.ms))
+    agg.battery = { ...other.battery };
+  agg.samples += other.samples;
 }
 
 function accumulate(agg: MinuteAggregate, fields: ReadingValues, ms: number): void {

@@ -7,6 +7,7 @@ import { DurableQueue, QUEUE_MIGRATIONS, type QueuedRow } from './queue.ts';
 import { openSqlite } from '../common/sqlite.ts';
 import { statusPoint, vitalsPoint } from './schema.ts';
 import { pointLine } from './line-protocol.ts';
+import { partialsOf } from './minute-rollup.ts';
 
 const point = (n: number) => ({
   measurement: 'vitals',
@@ -102,6 +103,23 @@ describe('DurableQueue', () => {
     queue.close();
   });
 
+  it('makes a new file in pages of 64 KiB, and leaves a file that exists in its pages', () => {
+    const { queue, path } = open();
+    queue.append([line(1)]);
+    queue.close();
+    const db = new Database(path);
+    expect(db.pragma('page_size', { simple: true })).toBe(65_536);
+    db.close();
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
+    dirs.push(dir);
+    const old = openSqlite(join(dir, 'queue.db'), { migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS } });
+    old.close();
+    new DurableQueue(join(dir, 'queue.db'), 100).close();
+    const reopened = new Database(join(dir, 'queue.db'));
+    expect(reopened.pragma('page_size', { simple: true })).toBe(4096);
+    reopened.close();
+  });
+
   it('carries over a queue written one row per point by an earlier version', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
     dirs.push(dir);
@@ -147,18 +165,18 @@ describe('DurableQueue', () => {
     db.close();
   });
 
-  it('keeps the readings of recent appends in memory for the writer, until they are removed; not across a restart', () => {
+  it('keeps the partial minutes of recent appends in memory for the writer, until they are removed; not across a restart', () => {
     const { queue, path } = open();
-    const readings = (hr: number) => [{ device: 'w1', patient: 'p1', samples: [{ ts: 1, seq: hr, hr }] }];
-    queue.append([line(1)], readings(1));
-    queue.append([line(2)]); // presence or events: no readings
-    queue.append([line(3)], readings(3));
-    expect(queue.peek(10).map((r) => r.readings)).toEqual([readings(1), undefined, readings(3)]);
+    const partials = (hr: number) => partialsOf([{ device: 'w1', patient: 'p1', samples: [{ ts: 1, seq: hr, hr }] }]);
+    queue.append([line(1)], partials(1));
+    queue.append([line(2)]); // none given: the writer reads the lines back
+    queue.append([line(3)], partials(3));
+    expect(queue.peek(10).map((r) => r.partials)).toEqual([partials(1), undefined, partials(3)]);
     queue.remove(queue.peek(1));
-    expect(queue.peek(10).map((r) => r.readings)).toEqual([undefined, readings(3)]);
+    expect(queue.peek(10).map((r) => r.partials)).toEqual([undefined, partials(3)]);
     queue.close();
     const reopened = new DurableQueue(path, 100);
-    expect(reopened.peek(10).map((r) => [r.n, r.readings])).toEqual([
+    expect(reopened.peek(10).map((r) => [r.n, r.partials])).toEqual([
       [1, undefined],
       [1, undefined],
     ]);

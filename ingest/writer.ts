@@ -12,7 +12,7 @@ import { InfluxWriteError, type LineWriter } from './influx-client.ts';
 import { pointLine, readingsOf } from './line-protocol.ts';
 import { ensureDatabase } from './database.ts';
 import { DATABASE, RETENTION, downsampleQueries } from './schema.ts';
-import { MinuteRollup, timestampMs } from './minute-rollup.ts';
+import { MinuteRollup, partialsOf, timestampMs } from './minute-rollup.ts';
 import type { IngestMetrics } from './metrics.ts';
 
 export interface WriterOptions {
@@ -110,12 +110,12 @@ export class BatchWriter {
         const refused = new Set<string>();
         const body = batch.map((row) => row.lines).join('\n');
         await this.#send(body, refused);
-        // The readings of the batch from memory; read back from the lines written before a restart, or
-        // when InfluxDB refused some of them.
-        const rolled = this.#rollup.add(
+        // The readings of the batch, summed up when they were taken in; read back from the lines written
+        // before a restart, or when InfluxDB refused some of them.
+        const rolled = this.#rollup.addPartials(
           refused.size === 0
-            ? batch.flatMap((row) => row.readings ?? readingsOf(row.lines.split('\n')))
-            : readingsOf(storedLines(body, refused)),
+            ? batch.flatMap((row) => row.partials ?? partialsOf(readingsOf(row.lines.split('\n'))))
+            : partialsOf(readingsOf(storedLines(body, refused))),
         );
         const now = this.#now();
         const quiet = this.#rollup.due(queue.size === points ? now : Math.min(now, this.#rollup.newestMs));
