@@ -23,11 +23,6 @@ export function openSqlite(
     migrations?: OwnedSchema;
     /** A connection that cannot write (another service reading the owner's data): after the owner's migrations. */
     readonly?: boolean;
-    /**
-     * Pages of a new file (bytes; SQLite's default is 4,096), with a checkpoint every `checkpointPages`
-     * of them. A file that exists keeps its pages (WAL mode does not change them).
-     */
-    pages?: { readonly size: number; readonly checkpointPages: number };
   } = {},
 ): Database.Database {
   if (options.readonly) {
@@ -43,10 +38,6 @@ export function openSqlite(
   privateFile(path);
   for (const suffix of ['-wal', '-shm', '-journal']) narrowIfExists(`${path}${suffix}`);
   const db = new Database(path);
-  if (options.pages) {
-    db.pragma(`page_size = ${options.pages.size}`);
-    db.pragma(`wal_autocheckpoint = ${options.pages.checkpointPages}`);
-  }
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');

@@ -103,23 +103,6 @@ describe('DurableQueue', () => {
     queue.close();
   });
 
-  it('makes a new file in pages of 64 KiB, and leaves a file that exists in its pages', () => {
-    const { queue, path } = open();
-    queue.append([line(1)]);
-    queue.close();
-    const db = new Database(path);
-    expect(db.pragma('page_size', { simple: true })).toBe(65_536);
-    db.close();
-    const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
-    dirs.push(dir);
-    const old = openSqlite(join(dir, 'queue.db'), { migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS } });
-    old.close();
-    new DurableQueue(join(dir, 'queue.db'), 100).close();
-    const reopened = new Database(join(dir, 'queue.db'));
-    expect(reopened.pragma('page_size', { simple: true })).toBe(4096);
-    reopened.close();
-  });
-
   it('carries over a queue written one row per point by an earlier version', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
     dirs.push(dir);

@@ -115,11 +115,10 @@ export class DurableQueue {
     this.#db = openSqlite(path, {
       synchronous: 'NORMAL',
       migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS },
-      // An append is one row of a group's lines (a megabyte for 1,000 messages of ten readings). In
-      // pages of 64 KiB rather than 4 KiB, SQLite writes and frees a sixteenth as many: appending took
-      // 0.21 µs a point instead of 0.36 (rows of 5,000 points, this machine). A checkpoint every
-      // 64 pages copies the same 4 MiB of WAL as SQLite's default of 1,000 pages of 4 KiB.
-      pages: { size: 65_536, checkpointPages: 64 },
+      // Pages stay SQLite's 4 KiB. Pages of 64 KiB made the benchmark's large appends cheaper, but a
+      // small append then wrote whole 64 KiB pages: in the fleet, where appends are of a few dozen
+      // messages, the WAL grew sixteen times faster, checkpoints and their syncs came as often, and
+      // an append or an alarm's commit then waited up to 1.3 s on the disk (2026-11-29, 21:38).
     });
     this.#insert = this.#db.prepare('INSERT INTO appends (lines, n) VALUES (?, ?)');
     this.#rows = this.#db.prepare('SELECT id, lines, n FROM appends WHERE id > ? ORDER BY id');
