@@ -133,10 +133,9 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
     const runs: IngestBenchResult['runs'] = [];
     const total = o.rounds * 2;
     /** Readings in through the broker, points written to InfluxDB by the ingest. */
-    const through = async (round: number, pids: Record<string, number>, firstSeq: number) => {
-      const config = 'ingest';
+    const through = async (round: number, firstSeq: number) => {
       const port = Number(env.MQTT_PORT);
-      o.progress?.(runs.length, total, `${config}, round ${round}`);
+      o.progress?.(runs.length, total, `ingest, round ${round}`);
       const { connections, ramp } = await connectAll({ host: '127.0.0.1', port }, watches, {
         rate: 2000,
         concurrency: 20,
@@ -144,9 +143,9 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
       });
       if (connections.length < watches.length)
         throw new Error(
-          `${config}: ${connections.length} of ${watches.length} publishers connected: ${JSON.stringify(ramp.failures)}`,
+          `ingest: ${connections.length} of ${watches.length} publishers connected: ${JSON.stringify(ramp.failures)}`,
         );
-      let n = firstSeq; // distinct seqs per round and config: none is a duplicate
+      let n = firstSeq; // distinct seqs per round: none is a duplicate
       const load = new ClosedLoop(connections, watches, 4, () => batchPayload((n += 1), o.samplesPerMessage));
       const fillStart = Date.now();
       while (
@@ -156,7 +155,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
         await new Promise((r) => setTimeout(r, 500));
       const fillSeconds = Math.round((Date.now() - fillStart) / 100) / 10;
       await new Promise((r) => setTimeout(r, 2000));
-      const sampler = new UsageSampler({ ...pids, influxd: influxd.pid! }, 1000);
+      const sampler = new UsageSampler({ ingest: ingest.pid, broker: broker.pid, influxd: influxd.pid! }, 1000);
       const before = await metric(metricsUrl, 'vigie_ingest_points_written_total');
       const takenBefore = await metric(metricsUrl, 'vigie_ingest_points_queued_total');
       const t0 = Date.now();
@@ -170,7 +169,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
       for (let waited = 0; waited < 120 && (await metric(metricsUrl, 'vigie_ingest_queue_depth')) > 0; waited += 1)
         await new Promise((r) => setTimeout(r, 1000));
       runs.push({
-        config,
+        config: 'ingest',
         round,
         pointsPerSec: Math.round(written / secs),
         takenInPerSec: Math.round(takenIn / secs),
@@ -180,7 +179,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
     };
     let rawSeq = 0;
     for (let round = 1; round <= o.rounds; round += 1) {
-      await through(round, { ingest: ingest.pid, broker: broker.pid }, round * 1_000_000);
+      await through(round, round * 1_000_000);
 
       // Raw: the same points as line protocol, same batch size, two writers (one per core).
       o.progress?.(runs.length, total, `raw, round ${round}`);
