@@ -8,6 +8,8 @@ import { once } from 'node:events';
 
 export interface TcpProxy {
   readonly port: number;
+  /** Connections relayed since the last `cut` (those it refused not counted). */
+  readonly opened: number;
   /** Resets every connection and refuses new ones until `restore`. */
   cut(): void;
   restore(): void;
@@ -20,8 +22,10 @@ export interface TcpProxy {
   /**
    * On connections opened from now on (false: no more), nothing the server sends is relayed: the
    * client's request goes through and its answer never comes (a server stuck on a long request).
+   * `afterClientBytes`: the server's bytes are relayed until the client has sent more than that (a
+   * TLS handshake goes through, the answer to a large request does not).
    */
-  stall(on: boolean): void;
+  stall(on: boolean, afterClientBytes?: number): void;
   close(): Promise<void>;
 }
 
@@ -32,11 +36,14 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
   const held = new Set<Socket>();
   let down = false;
   let stalling = false;
+  let stallAfter = 0;
+  let opened = 0;
   // No Nagle on either hop, as on a direct connection (browsers and `ws` set TCP_NODELAY): with it,
   // a second small message sent right after a first (two requests at once) waited for the first's
   // delayed ACK, some 40 ms, which the pages' timings then counted.
   const server: Server = createServer({ noDelay: true }, (client) => {
     if (down) return void client.resetAndDestroy();
+    opened += 1;
     const upstream = connect({ port: targetPort, host, noDelay: true });
     for (const s of [client, upstream]) {
       open.add(s);
@@ -48,8 +55,13 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
     client.on('data', (chunk: Buffer) => pair.said.push(chunk));
     client.on('close', () => pairs.delete(pair));
     if (stalling) {
+      const after = stallAfter;
+      let fromClient = 0;
+      client.on('data', (chunk: Buffer) => (fromClient += chunk.length));
       client.pipe(upstream);
-      upstream.resume();
+      upstream.on('data', (chunk: Buffer) => {
+        if (fromClient <= after) client.write(chunk);
+      });
     } else client.pipe(upstream).pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
@@ -60,8 +72,12 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
   const port = address && typeof address !== 'string' ? address.port : 0;
   return {
     port,
+    get opened() {
+      return opened;
+    },
     cut() {
       down = true;
+      opened = 0;
       for (const s of open) s.resetAndDestroy();
     },
     restore() {
@@ -82,8 +98,9 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
       }
       held.clear();
     },
-    stall(on) {
+    stall(on, afterClientBytes = 0) {
       stalling = on;
+      stallAfter = afterClientBytes;
     },
     async close() {
       for (const s of open) s.destroy();
