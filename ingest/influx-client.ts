@@ -63,7 +63,7 @@ export class InfluxWriteError extends Error {
 /** Writes line protocol as it is (ingest/line-protocol.ts): one POST /write per call. */
 export interface LineWriter {
   /** Resolves once InfluxDB has stored every line (204); rejects with InfluxWriteError or a network error. */
-  write(lines: string, options: { readonly retentionPolicy: string }): Promise<void>;
+  write(lines: string | Buffer, options: { readonly retentionPolicy: string }): Promise<void>;
   close(): void;
 }
 
@@ -88,7 +88,7 @@ export function createLineWriter(url: string, access: InfluxAccess = {}): LineWr
     write: (lines, { retentionPolicy }) =>
       new Promise<void>((resolve, reject) => {
         const query = new URLSearchParams({ db: DATABASE, rp: retentionPolicy, precision: 'n' });
-        const body = Buffer.from(lines);
+        const body = typeof lines === 'string' ? Buffer.from(lines) : lines;
         const req = request(
           {
             protocol: u.protocol,

@@ -18,7 +18,7 @@ const point = (n: number) => ({
 const line = (n: number) => pointLine(point(n));
 /** The hr of each point of some rows. */
 const hrs = (rows: readonly QueuedRow[]) =>
-  rows.flatMap((r) => r.lines.split('\n')).map((l) => Number(/hr=([0-9.]+)/.exec(l)?.[1]));
+  rows.flatMap((r) => r.lines.toString().split('\n')).map((l) => Number(/hr=([0-9.]+)/.exec(l)?.[1]));
 
 describe('DurableQueue', () => {
   const dirs: string[] = [];
@@ -135,7 +135,7 @@ describe('DurableQueue', () => {
     const queue = new DurableQueue(path, 100);
     expect(queue.size).toBe(3);
     const rows = queue.peek(10);
-    expect(rows.map((r) => r.lines)).toEqual([
+    expect(rows.map((r) => r.lines.toString())).toEqual([
       'vitals,device=w1,patient=p1 seq=1i,backfill=T,hr=61 1700000000000000001\nvitals,device=w1,patient=p1 seq=2i,backfill=T,hr=62 1700000000000000002',
       'status,device=w1,patient=p1 online=T 1700000000500000000',
     ]);

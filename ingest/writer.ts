@@ -38,11 +38,12 @@ const CATCH_UP_BATCHES = 8;
  * 23:00, a machine where raw writes reached 61,000 to 113,000).
  */
 const REQUESTS_IN_FLIGHT = 2;
+const NEWLINE = Buffer.from('\n');
 
 /** A write to InfluxDB of some of the queue's rows, in flight. */
 interface Request {
   readonly batch: QueuedRow[];
-  readonly body: string;
+  readonly body: Buffer;
   /** The lines InfluxDB refused for good (moved to the dead letters). */
   readonly refused: Set<string>;
   readonly points: number;
@@ -161,7 +162,7 @@ export class BatchWriter {
 
   /** Sends a batch of the queue's rows; its outcome never rejects. */
   #request(batch: QueuedRow[]): Request {
-    const body = batch.map((row) => row.lines).join('\n');
+    const body = Buffer.concat(batch.flatMap((row, i) => (i === 0 ? [row.lines] : [NEWLINE, row.lines])));
     const refused = new Set<string>();
     return {
       batch,
@@ -184,8 +185,8 @@ export class BatchWriter {
     // before a restart, or when InfluxDB refused some of them.
     const rolled = this.#rollup.addPartials(
       refused.size === 0
-        ? batch.flatMap((row) => row.partials ?? partialsOf(readingsOf(row.lines.split('\n'))))
-        : partialsOf(readingsOf(storedLines(body, refused))),
+        ? batch.flatMap((row) => row.partials ?? partialsOf(readingsOf(row.lines.toString().split('\n'))))
+        : partialsOf(readingsOf(storedLines(body.toString(), refused))),
     );
     const now = this.#now();
     const quiet = this.#rollup.due(queue.size === points ? now : Math.min(now, this.#rollup.newestMs));
@@ -202,7 +203,7 @@ export class BatchWriter {
       this.#late = this.#downsampleLate().finally(() => (this.#late = undefined));
   }
 
-  async #send(body: string, refused: Set<string>): Promise<void> {
+  async #send(body: Buffer, refused: Set<string>): Promise<void> {
     if (!this.#databaseReady) {
       await within(CREATE_DEADLINE_MS, 'making the database', ensureDatabase(this.#o.influx));
       this.#databaseReady = true;
@@ -211,7 +212,7 @@ export class BatchWriter {
       await this.#o.lines.write(body, { retentionPolicy: RETENTION.raw.name });
     } catch (error) {
       if (!refusedForGood(error)) throw error;
-      await this.#bisect(body.split('\n'), refused);
+      await this.#bisect(body.toString().split('\n'), refused);
     }
   }
 

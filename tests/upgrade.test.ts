@@ -169,7 +169,7 @@ describe.each(RELEASES)('the databases of release %s', (release) => {
 
     const queue = new DurableQueue(join(data, 'ingest', 'queue.db'), 1000);
     // A point of the earlier JSON form, carried over as line protocol (a field the schema does not know: a float).
-    expect(queue.peek(10).map((q) => q.lines.split(' ')[1])).toEqual(['heart_rate=72']);
+    expect(queue.peek(10).map((q) => q.lines.toString().split(' ')[1])).toEqual(['heart_rate=72']);
     queue.close();
 
     const broker = new DurablePersistence(join(data, 'broker', 'broker.db'));
