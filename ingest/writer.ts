@@ -82,6 +82,8 @@ export class BatchWriter {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #databaseReady = false;
+  /** The database being made (the requests in flight wait for the same one). */
+  #making: Promise<void> | undefined;
   #lateAt = Number.NEGATIVE_INFINITY;
   /** The late readings being downsampled, beside the writes (a long query does not hold them up). */
   #late: Promise<void> | undefined;
@@ -140,11 +142,16 @@ export class BatchWriter {
       const request = inFlight.shift();
       if (!request) continue;
       const outcome = await request.outcome;
+      let error = outcome.ok ? undefined : outcome.error;
       if (outcome.ok) {
-        await this.#written(request);
-        if (failures > 0) this.#o.logger.info({ failures, queued: queue.size }, 'InfluxDB writes resumed');
-        failures = 0;
-        continue;
+        try {
+          await this.#written(request);
+          if (failures > 0) this.#o.logger.info({ failures, queued: queue.size }, 'InfluxDB writes resumed');
+          failures = 0;
+          continue;
+        } catch (e) {
+          error = e; // the queue could not be updated (its file): the batch goes again, as after a failed write
+        }
       }
       // The later requests are not taken into account: their batches stay queued and go again, after
       // this one (InfluxDB keeps one point of the same series and time: writing it twice stores it once).
@@ -153,7 +160,7 @@ export class BatchWriter {
       this.#o.metrics.writeFailures.inc();
       this.#warn(
         'write-failed',
-        { error: errorMessage(outcome.error), queued: queue.size, failures },
+        { error: errorMessage(error), queued: queue.size, failures },
         'InfluxDB write failed; the batch stays queued and will be retried',
       );
       await this.#sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 6)), () => !this.#running);
@@ -205,8 +212,10 @@ export class BatchWriter {
 
   async #send(body: Buffer, refused: Set<string>): Promise<void> {
     if (!this.#databaseReady) {
-      await within(CREATE_DEADLINE_MS, 'making the database', ensureDatabase(this.#o.influx));
-      this.#databaseReady = true;
+      this.#making ??= within(CREATE_DEADLINE_MS, 'making the database', ensureDatabase(this.#o.influx)).then(
+        () => void (this.#databaseReady = true),
+      );
+      await this.#making.finally(() => (this.#making = undefined));
     }
     try {
       await this.#o.lines.write(body, { retentionPolicy: RETENTION.raw.name });
