@@ -15,6 +15,7 @@ import { join } from 'node:path';
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const [low, high] = belowEphemeral();
+  mkdirSync(RESERVATIONS, { recursive: true });
   for (let tries = 0; tries < 200; tries += 1) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
     if (!reserve(port)) continue;
@@ -28,8 +29,8 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 const RESERVED_MS = 120_000;
 const RESERVATIONS = join(tmpdir(), 'vigie-ports');
 
+/** Reserves `port` (RESERVATIONS exists). */
 function reserve(port: number): boolean {
-  mkdirSync(RESERVATIONS, { recursive: true });
   const path = join(RESERVATIONS, String(port));
   try {
     closeSync(openSync(path, 'wx'));

@@ -142,8 +142,9 @@ export class BatchWriter {
       const request = inFlight.shift();
       if (!request) continue;
       const outcome = await request.outcome;
-      let error = outcome.ok ? undefined : outcome.error;
-      if (outcome.ok) {
+      let error: unknown;
+      if (!outcome.ok) error = outcome.error;
+      else {
         try {
           await this.#written(request);
           if (failures > 0) this.#o.logger.info({ failures, queued: queue.size }, 'InfluxDB writes resumed');
@@ -212,10 +213,10 @@ export class BatchWriter {
 
   async #send(body: Buffer, refused: Set<string>): Promise<void> {
     if (!this.#databaseReady) {
-      this.#making ??= within(CREATE_DEADLINE_MS, 'making the database', ensureDatabase(this.#o.influx)).then(
-        () => void (this.#databaseReady = true),
-      );
-      await this.#making.finally(() => (this.#making = undefined));
+      this.#making ??= within(CREATE_DEADLINE_MS, 'making the database', ensureDatabase(this.#o.influx))
+        .then(() => void (this.#databaseReady = true))
+        .finally(() => (this.#making = undefined));
+      await this.#making;
     }
     try {
       await this.#o.lines.write(body, { retentionPolicy: RETENTION.raw.name });
