@@ -130,7 +130,7 @@ export class VigieBroker {
   readonly #devices = new Map<string, Client>();
   readonly #authenticator: Authenticator;
   /** The transport and remote address of each connection aedes handles. */
-  readonly #connections = new WeakMap<object, { transport: 'tcp' | 'websocket'; address: string }>();
+  readonly #connections = new WeakMap<object, { transport: Transport; address: string }>();
   /** Each connection's write batching (write-batching.ts), and the clients granted a filter that is not alarms only. */
   readonly #batches = new WeakMap<object, WriteBatch>();
   readonly #carriesMoreThanAlarms = new WeakSet<Client>();
@@ -206,7 +206,6 @@ export class VigieBroker {
     // the broker with "Maximum call stack size exceeded". A listener on every topic that answers in a
     // microtask makes each step start from an empty stack.
     mq.on('#', (_packet, done) => queueMicrotask(done));
-    const metrics = createBrokerMetrics(() => waiting.length);
     const aedes = await Aedes.createBroker({
       id: processBrokerId(options.id ?? 'vigie-broker'),
       persistence,
@@ -215,6 +214,10 @@ export class VigieBroker {
       connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     });
     completeSinkPublishes(aedes);
+    const metrics = createBrokerMetrics({
+      routingWaiting: () => waiting.length,
+      connectionsBacklogged: () => backloggedConnections(aedes),
+    });
     const broker = new VigieBroker(options, aedes, persistence, mq, metrics);
     broker.#install();
     return broker;
@@ -352,8 +355,18 @@ export class VigieBroker {
     this.#revocations.unref();
   }
 
+  /**
+   * Serves an MQTT connection already open as a byte stream within this process, authenticated and
+   * checked as any other. Tests use it for a subscriber that stops reading: between two in-memory
+   * ends, the broker's writes wait as soon as the reader's buffer is full, where a socket's kernel
+   * buffers would go on taking megabytes for a while.
+   */
+  accept(stream: Duplex, address: string): void {
+    this.#handle(stream, 'stream', address);
+  }
+
   /** Hands a connection to aedes, remembering where it comes from. */
-  #handle(conn: Socket | Duplex, transport: 'tcp' | 'websocket', address: string): void {
+  #handle(conn: Socket | Duplex, transport: Transport, address: string): void {
     this.#connections.set(conn, { transport, address });
     this.#batches.set(conn, batchWrites(conn));
     this.#aedes.handle(conn);
@@ -504,4 +517,17 @@ export class VigieBroker {
     );
     return null; // SUBACK 0x80 (MQTT-3.9.3)
   }
+}
+
+type Transport = 'tcp' | 'websocket' | 'stream';
+
+/** Connections whose writes wait for a drain (their buffer full): their peer reads too slowly or not at all. */
+function backloggedConnections(aedes: Aedes): number {
+  let count = 0;
+  // aedes keeps its connected clients by id (not in its types).
+  const { clients } = aedes as unknown as { clients: Record<string, Client> };
+  for (const id in clients) {
+    if ((clients[id]!.conn as { writableNeedDrain?: boolean }).writableNeedDrain === true) count += 1;
+  }
+  return count;
 }

@@ -1,8 +1,14 @@
 /** Broker counters, exposed in Prometheus text format on the metrics port. */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** `routingWaiting`: messages waiting for a routing slot now (read at each scrape). */
-export function createBrokerMetrics(routingWaiting: () => number = () => 0) {
+/**
+ * `routingWaiting`: messages waiting for a routing slot now; `connectionsBacklogged`: connections
+ * whose output buffer is full now (both read at each scrape).
+ */
+export function createBrokerMetrics(
+  readNow: { routingWaiting?: () => number; connectionsBacklogged?: () => number } = {},
+) {
+  const { routingWaiting = () => 0, connectionsBacklogged = () => 0 } = readNow;
   const registry = new Registry();
   return {
     registry,
@@ -84,6 +90,14 @@ export function createBrokerMetrics(routingWaiting: () => number = () => 0) {
       registers: [registry],
       collect() {
         this.set(routingWaiting());
+      },
+    }),
+    connectionsBacklogged: new Gauge({
+      name: 'vigie_broker_connections_backlogged',
+      help: "MQTT connections whose output buffer is full, the broker's writes waiting for their peer to read: a subscriber slower than its messages, or one that stopped reading",
+      registers: [registry],
+      collect() {
+        this.set(connectionsBacklogged());
       },
     }),
     alarmStoreSeconds: new Histogram({

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import { allDevicesFilter, deviceTopic, liveValuesTopic } from '../devices/topics.ts';
 import { startTestBroker, type TestBroker } from './support/broker.ts';
@@ -13,7 +13,7 @@ const LIVE_PAYLOAD = Buffer.alloc(60 * 1024, 'x');
 describe('QoS 0 messages to a subscriber that does not read', () => {
   let t: TestBroker;
   const clients: MqttClient[] = [];
-  let stuck: Socket | undefined;
+  let stuck: Duplex | undefined;
   beforeEach(async () => {
     t = await startTestBroker();
   });
