@@ -6,9 +6,11 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { usePipeline } from './support/pipeline.ts';
 import { FAMILY_PASSWORD, useFamilyStack } from './support/family-stack.ts';
+import { PASSWORD_PARAMS } from '../common/secrets.ts';
 
 const t = usePipeline();
-const s = useFamilyStack(t);
+// Passwords hashed at production's cost: the burst below must keep the hashing gate busy.
+const s = useFamilyStack(t, { passwordWork: PASSWORD_PARAMS });
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${s.webUrl}${path}`, {

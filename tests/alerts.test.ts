@@ -25,6 +25,7 @@ import { EmailChannel } from '../ingest/notify/email.ts';
 import { generateVapidKeys, WebPushChannel } from '../ingest/notify/push.ts';
 import { serveAlertApi } from '../ingest/alert-api.ts';
 import type { IngestOptions } from '../ingest/ingest.ts';
+import { TEST_PASSWORD_WORK } from './support/passwords.ts';
 
 const FALL_WINDOW_MS = 1_500;
 const STEP_MS = 2_500;
@@ -43,7 +44,7 @@ const t = usePipeline(async () => {
 });
 beforeEach(async () => {
   [smtp, push] = await Promise.all([startTestSmtp(), startTestPushService()]);
-  people = People.open(registryPath(t.broker.dir));
+  people = People.open(registryPath(t.broker.dir), { passwordWork: TEST_PASSWORD_WORK });
 });
 afterEach(async () => {
   await Promise.all([smtp.stop(), push.stop()]);

@@ -52,7 +52,7 @@ describe('who has joined a scheduled consultation, in the console', () => {
     const today = new Date(startsAt + 40 * MINUTE).getDate() === new Date().getDate();
 
     // Six minutes past the start, by the web service's clock: the patient has not joined.
-    s.appointmentsClock.aheadMs = startsAt + 6 * MINUTE + 1000 - Date.now();
+    s.appointmentsClock.at = startsAt + 6 * MINUTE + 1000;
     const home = await openPage({
       url: `${s.webUrl}/console/`,
       screen: SCREENS[2],
@@ -154,7 +154,7 @@ describe('who has joined a scheduled consultation, in the console', () => {
 
     // The patient joins from her own page too; the other consultation's slot ends without its patient: missed.
     expect((await send('POST', `/api/patients/${patientId}/call-link`, senior.cookie)).status).toBe(200);
-    s.appointmentsClock.aheadMs = startsAt + 41 * MINUTE - Date.now();
+    s.appointmentsClock.at = startsAt + 41 * MINUTE;
     await s.web.tickAppointments();
     for (const { lang, locale } of LANGS) {
       for (const screen of SCREENS) {

@@ -15,6 +15,7 @@ import { freePort } from '../common/free-port.ts';
 import { People } from '../web/people.ts';
 import { registryPath } from '../common/paths.ts';
 import { deviceTopic } from '../devices/topics.ts';
+import { TEST_PASSWORD_WORK } from './support/passwords.ts';
 
 const STEP_MS = 4_000;
 const services: ServiceProcess[] = [];
@@ -33,7 +34,7 @@ it('resumes an escalation after the ingest process is killed between two steps',
   smtp = await startTestSmtp();
   const { registry, dir } = t.broker;
   const device = await registry.provisionPatient('Jeanne Dupont');
-  const people = People.open(registryPath(dir));
+  const people = People.open(registryPath(dir), { passwordWork: TEST_PASSWORD_WORK });
   const claire = await people.createPerson({ role: 'family', name: 'Claire', email: 'claire@famille.test' });
   const marc = await people.createPerson({ role: 'family', name: 'Marc', email: 'marc@famille.test' });
   const nurse = await people.createPerson({ role: 'nurse', name: 'Infirmière', email: 'garde@ssiad.test' });

@@ -28,6 +28,7 @@ import { usePipeline } from './support/pipeline.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { startTestSmtp } from './support/smtp.ts';
 import { startTestPushService } from './support/push-service.ts';
+import { TEST_PASSWORD_WORK } from './support/passwords.ts';
 
 const t = usePipeline();
 const s = useFamilyStack(t);
@@ -184,7 +185,7 @@ describe('alert messages to a home-care worker', () => {
   it('say what happened without the measurement, by e-mail and Web Push; a clinician’s say it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigie-homecare-'));
     const [smtp, push] = await Promise.all([startTestSmtp(), startTestPushService()]);
-    const people = People.open(join(dir, 'registry.db'));
+    const people = People.open(join(dir, 'registry.db'), { passwordWork: TEST_PASSWORD_WORK });
     const alerts = new SqliteAlertRepository(join(dir, 'alerts.db'));
     try {
       const carer = await people.createPerson({ role: 'homecare', name: 'Léa', email: 'lea@vigie.test' });

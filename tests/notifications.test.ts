@@ -20,6 +20,7 @@ import { Dispatcher } from '../ingest/notify/dispatcher.ts';
 import type { Notification } from '../ingest/notify/channel.ts';
 import { startTestSmtp, type TestSmtp } from './support/smtp.ts';
 import { startTestPushService, type TestPushService } from './support/push-service.ts';
+import { TEST_PASSWORD_WORK } from './support/passwords.ts';
 
 const T0 = 1_800_000_000_000;
 const vapid = { ...generateVapidKeys(), subject: 'mailto:ops@vigie.test' };
@@ -41,7 +42,7 @@ let daughter: Person;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigie-notify-'));
   [smtp, push] = await Promise.all([startTestSmtp(), startTestPushService()]);
-  people = People.open(join(dir, 'registry.db'));
+  people = People.open(join(dir, 'registry.db'), { passwordWork: TEST_PASSWORD_WORK });
   daughter = await people.createPerson({ role: 'family', name: 'Claire Martin', email: 'claire@famille.test' });
 });
 afterEach(async () => {

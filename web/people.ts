@@ -8,7 +8,14 @@ import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { VigieError, type ErrorCode, type ErrorParams } from '../common/errors.ts';
 import type { Migration } from '../common/migrate.ts';
-import { firstPassword, hashPassword, verifyPassword } from '../common/secrets.ts';
+import {
+  firstPassword,
+  hashPassword,
+  PASSWORD_PARAMS,
+  unmatchableHash,
+  verifyPassword,
+  type ScryptWork,
+} from '../common/secrets.ts';
 import { openSqlite } from '../common/sqlite.ts';
 import { isRelation, relationFromText, type Relation } from '../common/relations.ts';
 
@@ -385,19 +392,29 @@ const newToken = () => randomBytes(32).toString('base64url');
 
 export class People {
   readonly #db: Database.Database;
+  readonly #passwordWork: ScryptWork;
+  /** Verified against when the e-mail is unknown, so that the answer takes as long either way. */
+  readonly #unknownAccountHash: string;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, passwordWork: ScryptWork) {
     this.#db = db;
+    this.#passwordWork = passwordWork;
+    this.#unknownAccountHash = unmatchableHash(passwordWork);
   }
 
-  /** `readonly`: for another service's directory (web/directory.ts); any write throws. */
-  static open(path: string, o: { readonly?: boolean } = {}): People {
+  /**
+   * `readonly`: for another service's directory (web/directory.ts); any write throws.
+   * `passwordWork`: scrypt's cost for new passwords, PASSWORD_PARAMS unless a test stack asks for less
+   * (tests/support/passwords.ts: the same code at a cost a test can pay a few hundred times).
+   */
+  static open(path: string, o: { readonly?: boolean; passwordWork?: ScryptWork } = {}): People {
     return new People(
       openSqlite(path, {
         synchronous: 'FULL',
         migrations: { owner: 'people', steps: PEOPLE_MIGRATIONS },
         readonly: o.readonly ?? false,
       }),
+      o.passwordWork ?? PASSWORD_PARAMS,
     );
   }
 
@@ -409,7 +426,7 @@ export class People {
     if (!name) throw new PeopleError('name_required', 'a name is required');
     const email = p.email?.trim().toLowerCase() || null;
     if (email && this.personByEmail(email)) throw new PeopleError('email_taken', `an account already uses ${email}`);
-    const hash = p.password === undefined ? null : await hashPassword(checkPassword(p.password));
+    const hash = p.password === undefined ? null : await hashPassword(checkPassword(p.password), this.#passwordWork);
     const id = `u-${randomBytes(6).toString('hex')}`;
     this.#db
       .prepare(
@@ -490,7 +507,7 @@ export class People {
   /** The person if the password is theirs. Spends the same time on an unknown e-mail. */
   async signIn(email: string, password: string): Promise<Person | undefined> {
     const row = this.#db.prepare<[string], PersonRow>('SELECT * FROM people WHERE email = ?').get(email.trim());
-    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    const ok = await verifyPassword(password, row?.password_hash ?? this.#unknownAccountHash);
     return row?.password_hash && ok ? toPerson(row) : undefined;
   }
 
@@ -1190,6 +1207,3 @@ function checkPassword(password: string): string {
     });
   return password;
 }
-
-/** Verified against when the e-mail is unknown, so that the answer takes as long either way. */
-const DUMMY_HASH = 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -15,6 +15,7 @@ import { startTestBroker } from './broker.ts';
 import { WebServer } from '../../web/server.ts';
 import { startTestSfu, type TestSfu } from './sfu.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+import { TEST_PASSWORD_WORK } from './passwords.ts';
 
 export interface CallStack {
   readonly sfu: TestSfu;
@@ -38,7 +39,7 @@ export interface CallStack {
 export async function startCallStack(options: { workers?: number } = {}): Promise<CallStack> {
   const broker = await startTestBroker(mkdtempSync(join(tmpdir(), 'vigie-call-')));
   const { dir, registry } = broker;
-  const people = People.open(registryPath(dir));
+  const people = People.open(registryPath(dir), { passwordWork: TEST_PASSWORD_WORK });
   const reads = RecordReads.open(registryPath(dir));
   const changes = ChangeLog.open(registryPath(dir));
   const appointments = Appointments.open(registryPath(dir));

@@ -25,6 +25,8 @@ import { connect, end } from './mqtt.ts';
 import type { Pipeline } from './pipeline.ts';
 import { startTestSfu, type TestSfu } from './sfu.ts';
 import { reportPresenceTo } from '../../sfu/presence-report.ts';
+import { TEST_PASSWORD_WORK } from './passwords.ts';
+import type { ScryptWork } from '../../common/secrets.ts';
 
 export interface FamilyStack {
   web: WebServer;
@@ -36,9 +38,13 @@ export interface FamilyStack {
   reads: RecordReads;
   /** The set-up's change log (web/change-log.ts). */
   changes: ChangeLog;
-  /** Scheduled teleconsultations (web/appointments.ts); its clock is the real time plus `appointmentsClock.aheadMs`. */
+  /**
+   * Scheduled teleconsultations (web/appointments.ts); its clock is the real time plus
+   * `appointmentsClock.aheadMs`, or stands still at `appointmentsClock.at` when a test sets it (so that
+   * "6 minutes late" stays six minutes however long the test's steps take).
+   */
   appointments: Appointments;
-  appointmentsClock: { aheadMs: number };
+  appointmentsClock: { aheadMs: number; at?: number };
   reports: Reports;
   /** How far ahead of the real time the FHIR exports' clock is (tests move it past their retention). */
   exportsClock: { aheadMs: number };
@@ -88,7 +94,14 @@ export const FAMILY_PASSWORD = 'correct horse battery';
 
 /** `sfu`: also run a real SFU, for pages that start a teleconsultation. */
 /** `exportPage`: how many readings a FHIR export asks InfluxDB for at a time (its default is 500). */
-export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage?: number } = {}): FamilyStack {
+/**
+ * `passwordWork`: scrypt's cost for the accounts' passwords, TEST_PASSWORD_WORK unless a test needs
+ * production's (hashing that takes its real time: the sign-in gate's bounded concurrency).
+ */
+export function useFamilyStack(
+  t: Pipeline,
+  options: { sfu?: boolean; exportPage?: number; passwordWork?: ScryptWork } = {},
+): FamilyStack {
   const s = {} as FamilyStack;
   let api: { close: () => Promise<void> } | undefined;
   let sfu: TestSfu | undefined;
@@ -114,15 +127,15 @@ export function useFamilyStack(t: Pipeline, options: { sfu?: boolean; exportPage
         logger: createLogger('sfu', process.env.TEST_LOG_LEVEL ?? 'silent'),
       });
     }
-    s.people = People.open(registryPath(t.broker.dir));
+    s.people = People.open(registryPath(t.broker.dir), { passwordWork: options.passwordWork ?? TEST_PASSWORD_WORK });
     s.settings = PatientSettingsStore.open(registryPath(t.broker.dir));
     const readsClock = { aheadMs: 0 };
     s.readsClock = readsClock;
     s.changes = ChangeLog.open(registryPath(t.broker.dir));
-    const appointmentsClock = { aheadMs: 0 };
+    const appointmentsClock: FamilyStack['appointmentsClock'] = { aheadMs: 0 };
     s.appointmentsClock = appointmentsClock;
     s.appointments = Appointments.open(registryPath(t.broker.dir), {
-      now: () => Date.now() + appointmentsClock.aheadMs,
+      now: () => appointmentsClock.at ?? Date.now() + appointmentsClock.aheadMs,
     });
     s.reports = Reports.open(registryPath(t.broker.dir));
     const systemsClock = { aheadMs: 0 };

@@ -20,6 +20,7 @@ import { Appointments } from '../../web/appointments.ts';
 import { Reports } from '../../web/reports.ts';
 import { ExternalSystems } from '../../web/systems.ts';
 import { startTestPsc, type TestPsc, type TestPscOptions } from './psc-provider.ts';
+import { TEST_PASSWORD_WORK } from './passwords.ts';
 
 export interface PscStack {
   web: WebServer;
@@ -47,7 +48,7 @@ export function usePscStack(
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigie-psc-'));
     registry = Registry.open(join(dir, 'registry.db'));
-    s.people = People.open(join(dir, 'registry.db'));
+    s.people = People.open(join(dir, 'registry.db'), { passwordWork: TEST_PASSWORD_WORK });
     reads = RecordReads.open(join(dir, 'registry.db'));
     changes = ChangeLog.open(join(dir, 'registry.db'));
     appointments = Appointments.open(join(dir, 'registry.db'));
