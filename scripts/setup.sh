@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-APT_PACKAGES=(influxdb influxdb-client chromium ffmpeg openssl mosquitto)
+APT_PACKAGES=(influxdb influxdb-client chromium chromium-headless-shell ffmpeg openssl mosquitto)
 cache="${VIGIE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vigie}"
 step=0
 total=4

@@ -140,7 +140,7 @@ it('sounds, shows and titles an SOS on every console view and on the call page u
 it('sounds the medium pattern for a medium alert, and notifies through the service worker in a background tab', async () => {
   const simone = await s.senior('Simone Dubois');
   await clinician('Dr Paul Girard', 'paul.girard@ch.test');
-  browser = await launchBrowser();
+  browser = await launchBrowser({ engine: 'chromium' }); // the shell shows no service worker's notification
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' });
   await context.grantPermissions(['notifications'], { origin: s.webUrl });
   const page = await context.newPage();

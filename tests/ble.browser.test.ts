@@ -42,6 +42,7 @@ async function seniorPage(
   await s.family(device.patientId, { name: 'Jeanne', email, relation: 'self', role: 'patient' });
   // Remembered devices (getDevices across page loads) need Chromium's newer Bluetooth permissions.
   browser = await launchBrowser({
+    engine: 'chromium', // Web Bluetooth emulation
     media: 'absent',
     extraArgs: bluetooth
       ? ['--enable-experimental-web-platform-features', '--enable-features=WebBluetoothNewPermissionsBackend']

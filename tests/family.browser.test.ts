@@ -16,6 +16,8 @@ const t = usePipeline();
 const s = useFamilyStack(t);
 const fr = MESSAGES.fr;
 const open = useBrowser({ media: 'absent' });
+/** The full browser: the headless shell shows no notification from a service worker. */
+const openFull = useBrowser({ media: 'absent', engine: 'chromium' });
 /** The family page's width. */
 const SCREEN = { width: 480, height: 900 };
 
@@ -154,7 +156,7 @@ describe('the family page', () => {
   it('shows an alert that Web Push delivers to the service worker, an urgent one kept until tapped', async () => {
     const { device } = await s.senior('Jeanne Dupont');
     await s.family(device.patientId, { name: 'Claire', email: 'claire@famille.test' });
-    const page = await openPage(`${s.webUrl}/family/`);
+    const page = await openFull({ url: `${s.webUrl}/family/`, screen: SCREEN, locale: 'fr-FR', enforceCsp: true });
     await page.context().grantPermissions(['notifications'], { origin: s.webUrl });
     await expect
       .poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state))
