@@ -51,6 +51,24 @@ describe('MinuteRollup', () => {
     expect(r.oldestOpen()).toBe(T0 + 2 * M);
   });
 
+  it('rolls up a first minute that began after the newest reading stored before the start', () => {
+    const r = new MinuteRollup({ closeAfterMs: 2 * M, storedBefore: T0 - 1 });
+    // w1's first minute began after anything stored: it is new, rolled up like any other.
+    expect(r.add([reading('w1', { ts: T0 + 50_000, seq: 1, hr: 70 })])).toEqual({ minutes: [], late: [] });
+    const next = r.add([reading('w1', { ts: T0 + M, seq: 2, hr: 72 })]);
+    expect(minutesOf(next.minutes)).toEqual([
+      { device: 'w1', minute: 0, fields: { samples: 1, hr: 70, hr_min: 70, hr_max: 70 } },
+    ]);
+    // w2 is first heard in the minute the earlier run stored into: left to the raw readings.
+    const stored = new MinuteRollup({ closeAfterMs: 2 * M, storedBefore: T0 + 10_000 });
+    expect(stored.add([reading('w2', { ts: T0 + 50_000, seq: 1, hr: 70 })]).late).toEqual([
+      { device: 'w2', fromMs: T0 + 50_000, toMs: T0 + 50_000 },
+    ]);
+    // Nothing stored before (a new queue): every first minute is new.
+    const none = new MinuteRollup({ closeAfterMs: 2 * M, storedBefore: null });
+    expect(none.add([reading('w3', { ts: T0 + 50_000, seq: 1, hr: 70 })]).late).toEqual([]);
+  });
+
   it('keeps the battery of the latest reading of the minute, whatever the order they came in', () => {
     const r = new MinuteRollup({ closeAfterMs: 2 * M });
     r.add([reading('w1', { ts: T0 - 1, seq: 1, hr: 70 })]);

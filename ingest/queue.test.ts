@@ -52,9 +52,48 @@ describe('DurableQueue', () => {
     ]);
     // Done with a range that later readings widened: it stays, widened.
     reopened.addLate([{ device: 'w2', fromMs: 5, toMs: 10 }]);
-    for (const r of late) reopened.lateDone(r);
+    reopened.lateDone(late);
     expect(reopened.lateRanges()).toEqual([{ device: 'w2', fromMs: 5, toMs: 10 }]);
     reopened.close();
+  });
+
+  it('keeps the newest reading stored, never moving it back, across a restart', () => {
+    const { queue, path } = open();
+    expect(queue.storedUntil()).toBeNull(); // a new queue: nothing stored yet
+    for (const n of [1, 2, 3]) queue.append([line(n)]);
+    queue.remove(queue.peek(1), { late: [], openSince: null, storedUntil: 5_000 });
+    queue.remove(queue.peek(1), { late: [], openSince: null, storedUntil: 3_000 }); // an older batch
+    expect(queue.storedUntil()).toBe(5_000);
+    queue.remove(queue.peek(1), { late: [], openSince: 60_000, storedUntil: Number.NEGATIVE_INFINITY });
+    queue.close();
+    const reopened = new DurableQueue(path, 100);
+    expect(reopened.storedUntil()).toBe(5_000);
+    expect(reopened.rollupMark()).toBe(60_000);
+    reopened.close();
+  });
+
+  it('upgrades a queue whose writer stored readings to "stored until its upgrade", and a new one to none', () => {
+    const migrationsBefore = QUEUE_MIGRATIONS.length - 1;
+    const [used, fresh] = [0, 1].map(() => {
+      const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
+      dirs.push(dir);
+      return join(dir, 'queue.db');
+    }) as [string, string];
+    for (const path of [used, fresh]) {
+      const old = openSqlite(path, {
+        migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS.slice(0, migrationsBefore) },
+      });
+      if (path === used) old.prepare('INSERT INTO rollup_mark (id, open_since) VALUES (1, NULL)').run();
+      old.close();
+    }
+    const before = Date.now();
+    const upgraded = new DurableQueue(used, 100);
+    expect(upgraded.storedUntil()).toBeGreaterThanOrEqual(before);
+    expect(upgraded.storedUntil()).toBeLessThanOrEqual(Date.now());
+    upgraded.close();
+    const upgradedFresh = new DurableQueue(fresh, 100);
+    expect(upgradedFresh.storedUntil()).toBeNull();
+    upgradedFresh.close();
   });
 
   it('counts what is left when a batch had a point moved to the dead letters', () => {

@@ -83,6 +83,13 @@ export const QUEUE_MIGRATIONS: readonly Migration[] = [
     const rewrite = db.prepare<[string, number]>('UPDATE OR IGNORE dead_letters SET point = ? WHERE id = ?');
     for (const d of dead.all()) rewrite.run(pointLine(JSON.parse(d.point) as IPoint), d.id);
   },
+  // The newest reading this queue's writers have stored (ms): a device's first minute after a start is
+  // partly stored only if it began before that. A queue whose writer has removed a batch (the mark's
+  // row exists) stored readings up to about now; a new queue has stored none.
+  (db) => {
+    db.exec('ALTER TABLE rollup_mark ADD COLUMN stored_until INTEGER');
+    db.prepare('UPDATE rollup_mark SET stored_until = ?').run(Date.now());
+  },
 ];
 
 /** A device's readings ('*': every device's), from one time to another (ms, inclusive), to downsample by hand. */
@@ -106,6 +113,8 @@ export class DurableQueue {
   readonly #lateDone: Database.Statement<[string, number, number]>;
   readonly #mark: Database.Statement<[], { openSince: number | null }>;
   readonly #setMark: Database.Statement<[number | null]>;
+  readonly #stored: Database.Statement<[], { storedUntil: number | null }>;
+  readonly #setStored: Database.Statement<[number]>;
   #size: number;
   /** The partial minutes of recent appends, by row: the writer's roll-up need not read their lines back. */
   readonly #memo = new Map<number, readonly MinutePartial[]>();
@@ -139,6 +148,11 @@ export class DurableQueue {
     this.#mark = this.#db.prepare('SELECT open_since AS openSince FROM rollup_mark WHERE id = 1');
     this.#setMark = this.#db.prepare<[number | null]>(
       'INSERT INTO rollup_mark (id, open_since) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET open_since = excluded.open_since',
+    );
+    this.#stored = this.#db.prepare('SELECT stored_until AS storedUntil FROM rollup_mark WHERE id = 1');
+    this.#setStored = this.#db.prepare<[number]>(
+      `INSERT INTO rollup_mark (id, stored_until) VALUES (1, ?) ON CONFLICT (id)
+       DO UPDATE SET stored_until = max(coalesce(stored_until, excluded.stored_until), excluded.stored_until)`,
     );
     this.#size = this.#db.prepare<[], { n: number }>('SELECT coalesce(sum(n), 0) AS n FROM appends').get()?.n ?? 0;
   }
@@ -215,12 +229,15 @@ export class DurableQueue {
 
   /**
    * Removes the oldest points, returned by peek (stored in InfluxDB, or in the dead letters) and, in the
-   * same transaction, records what the 1-minute downsample must redo from them (`late`) and the oldest
-   * minute it holds only in memory (`openSince`).
+   * same transaction, records what the 1-minute downsample must redo from them (`late`), the oldest
+   * minute it holds only in memory (`openSince`) and the newest reading stored so far (`storedUntil`).
    */
   remove(
     items: readonly QueuedRow[],
-    rollup: { late: readonly LateRange[]; openSince: number | null } = { late: [], openSince: null },
+    rollup: { late: readonly LateRange[]; openSince: number | null; storedUntil?: number } = {
+      late: [],
+      openSince: null,
+    },
   ): void {
     const last = items.at(-1);
     if (!last) return;
@@ -230,6 +247,8 @@ export class DurableQueue {
       this.#deleteUpTo.run(last.id);
       for (const r of rollup.late) this.#addLate.run(r.device, r.fromMs, r.toMs);
       this.#setMark.run(rollup.openSince);
+      if (rollup.storedUntil !== undefined && Number.isFinite(rollup.storedUntil))
+        this.#setStored.run(rollup.storedUntil);
       return n;
     })();
     this.#size = Math.max(0, this.#size - removed);
@@ -265,14 +284,24 @@ export class DurableQueue {
     this.#setMark.run(openSince);
   }
 
+  /** The newest reading (ms) any writer of this queue has stored, or null if none has stored one. */
+  storedUntil(): number | null {
+    return this.#stored.get()?.storedUntil ?? null;
+  }
+
   /** The late readings still to downsample, a range per device. */
   lateRanges(): LateRange[] {
     return this.#late.all();
   }
 
-  /** Forgets a range once downsampled, unless more late readings widened it in the meantime. */
-  lateDone(range: LateRange): void {
-    this.#lateDone.run(range.device, range.fromMs, range.toMs);
+  /**
+   * Forgets ranges once downsampled, unless more late readings widened them in the meantime. One
+   * transaction: a fleet's ranges (one per watch) are one commit, not thousands on the event loop.
+   */
+  lateDone(ranges: readonly LateRange[]): void {
+    this.#db.transaction(() => {
+      for (const r of ranges) this.#lateDone.run(r.device, r.fromMs, r.toMs);
+    })();
   }
 
   close(): void {

@@ -87,11 +87,12 @@ export class BatchWriter {
   #lateAt = Number.NEGATIVE_INFINITY;
   /** The late readings being downsampled, beside the writes (a long query does not hold them up). */
   #late: Promise<void> | undefined;
-  readonly #rollup = new MinuteRollup({ closeAfterMs: QUIET_MS });
+  readonly #rollup: MinuteRollup;
 
   constructor(options: WriterOptions) {
     this.#o = options;
     this.#warn = rateLimitedWarn(options.logger, 10_000);
+    this.#rollup = new MinuteRollup({ closeAfterMs: QUIET_MS, storedBefore: options.queue.storedUntil() });
   }
 
   start(): void {
@@ -202,6 +203,7 @@ export class BatchWriter {
     queue.remove(batch, {
       late: [...rolled.late, ...beyondHourQuery(minutes, now)],
       openSince: minOf(this.#rollup.oldestOpen(), ...minutes.map(timestampMs)),
+      storedUntil: this.#rollup.newestMs,
     });
     if (await this.#writeMinutes(minutes)) queue.setRollupMark(this.#rollup.oldestOpen());
     this.#o.metrics.pointsWritten.inc(points);
@@ -306,7 +308,7 @@ export class BatchWriter {
         for (const q of downsampleQueries(job.device, job.fromMs, job.toMs))
           await within(DOWNSAMPLE_DEADLINE_MS, 'a downsample', this.#o.influx.query(q, { database: DATABASE }));
         if (!this.#running) return;
-        for (const r of job.done) this.#o.queue.lateDone(r);
+        this.#o.queue.lateDone(job.done);
       } catch (error) {
         this.#warn(
           'downsample-failed',

@@ -21,7 +21,6 @@ import { generateVapidKeys } from '../ingest/notify/push.ts';
 import { startDemoMailbox, type DemoMailbox } from './demo-mailbox.ts';
 import {
   checkInfluxEnv,
-  createInflux,
   influxAccess,
   influxEnv,
   influxUrlForLogs,
@@ -403,15 +402,22 @@ for (let i = 0; i < 240; i += 1) {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-const influx = createInflux(influxUrl, influxDb.access);
+// The status line counts what the ingest wrote (its own counter), not what a query over every
+// watch's readings finds: with a fleet of watches that query cost influxd seconds every 5 s.
+const ingestMetrics = `http://127.0.0.1:${ports.ingestMetrics}/metrics`;
+let lastWritten: { n: number; at: number } | undefined;
 setInterval(() => {
-  influx.query<{ n: number }>('SELECT count("seq") AS n FROM "raw"."vitals" WHERE time > now() - 10s').then(
-    (rows) => {
-      const n = rows[0]?.n ?? 0;
+  fetch(ingestMetrics)
+    .then((r) => r.text())
+    .then((text) => {
+      const n = Number(/^vigie_ingest_points_written_total (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+      if (!Number.isFinite(n)) throw new Error('no points_written counter');
+      const at = Date.now();
+      const rate = lastWritten ? ((n - lastWritten.n) * 1000) / (at - lastWritten.at) : 0;
+      lastWritten = { n, at };
       process.stdout.write(
-        `\r${new Date().toLocaleTimeString()}  vitals stored in the last 10 s: ${n} (${(n / 10).toFixed(0)}/s)   `,
+        `\r${new Date().toLocaleTimeString()}  points stored in InfluxDB: ${n} (${rate.toFixed(0)}/s)   `,
       );
-    },
-    () => process.stdout.write('\rwaiting for InfluxDB...                                   '),
-  );
+    })
+    .catch(() => process.stdout.write('\rwaiting for the ingest...                                 '));
 }, 5_000).unref();

@@ -116,14 +116,90 @@ it('writes a backlog with two requests in flight; when both fail, sends them aga
     expect(seqs.map((r) => r.seq)).toEqual(Array.from({ length: 2_500 }, (_, i) => i));
     expect((await metrics.writeFailures.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
   } finally {
-    await writer.stop();
-    queue.close();
-    writes.close();
-    await proxy.close();
-    rmSync(dir, { recursive: true, force: true });
+    await tearDown(writer, queue, writes, proxy, dir);
   }
 });
+
+async function tearDown(
+  writer: BatchWriter,
+  queue: DurableQueue,
+  writes: ReturnType<typeof createLineWriter>,
+  proxy: Awaited<ReturnType<typeof startTcpProxy>>,
+  dir: string,
+): Promise<void> {
+  await writer.stop();
+  queue.close();
+  writes.close();
+  await proxy.close();
+  rmSync(dir, { recursive: true, force: true });
+}
 
 /** A line's seq moved up by `offset` (lines() numbers each call's readings from 0). */
 const seqFrom = (offset: number) => (line: string) =>
   line.replace(/seq=(\d+)i/, (_, n: string) => `seq=${Number(n) + offset}i`);
+
+it("rolls up a new queue's first minutes from memory; after a restart, leaves a minute partly stored before to the raw readings", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-writer-'));
+  const proxy = await startTcpProxy(influx.port);
+  const queue = new DurableQueue(join(dir, 'queue.db'), 100_000);
+  const writes = createLineWriter(influx.url, influx.access);
+  const writerOn = (url: string) =>
+    new BatchWriter({
+      queue,
+      influx: createInflux(url, influx.access),
+      lines: writes,
+      batchSize: 100,
+      maxDelayMs: 20,
+      logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
+      metrics: createIngestMetrics(),
+    });
+  const minute = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+  const minutesOf = async () =>
+    (await influx.rows(`SELECT samples FROM "rp_1m"."vitals" WHERE "device" = 'w5' ORDER BY time`)).map((r) => ({
+      at: Date.parse(String(r.time)) - minute,
+      samples: r.samples,
+    }));
+  /** The 1-minute downsamples of w5 come to be: its first minute's, then its second's. */
+  const minutesBecome = (first: number, second: number) =>
+    eventually(
+      async () =>
+        expect(await minutesOf()).toEqual([
+          { at: 0, samples: first },
+          { at: 60_000, samples: second },
+        ]),
+      30_000,
+    );
+  // The first writer's queries (by-hand downsamples) go through the proxy, which soon answers none:
+  // only the minutes it rolls up in memory reach the 1-minute retention policy.
+  let writer = writerOn(influx.url.replace(`:${influx.port}`, `:${proxy.port}`));
+  try {
+    // The writer makes the database (a query), then the proxy answers no more queries.
+    queue.append(lines('w0', minute - 120_000, 1, 70));
+    writer.start();
+    await eventually(async () => expect(await influx.count('vitals', 'w0')).toBe(1), 30_000);
+    proxy.stall(true);
+    proxy.cut();
+    proxy.restore();
+
+    // A new queue: w5's first minute (10 readings) is written once its next minute begins, and that
+    // one (6 readings, 10 minutes ago) once the device is quiet. Neither is left to a query.
+    queue.append(lines('w5', minute + 50_000, 16, 70));
+    writer.notify();
+    await minutesBecome(10, 6);
+    expect(queue.lateRanges()).toEqual([]);
+    expect(queue.storedUntil()).toBe(minute + 65_000);
+
+    // A new writer on the same queue (its queries answered) hears the rest of the second minute:
+    // partly stored before its start, it is downsampled again from the raw readings, all 16 of them
+    // (rolled up in memory, it would have been written over with the last 10).
+    await writer.stop();
+    writer = writerOn(influx.url);
+    queue.append(lines('w5', minute + 66_000, 10, 70).map(seqFrom(16)));
+    writer.start();
+    await minutesBecome(10, 16);
+    await eventually(() => expect(queue.lateRanges()).toEqual([])); // once the hourly one is redone too
+    expect(await influx.count('vitals', 'w5')).toBe(26);
+  } finally {
+    await tearDown(writer, queue, writes, proxy, dir);
+  }
+});
