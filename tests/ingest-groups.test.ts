@@ -111,4 +111,35 @@ describe('ingest groups', () => {
     await again.send(1);
     await eventually(async () => expect(await t.influx.count('vitals', again.device.deviceId)).toBe(1), 30_000);
   });
+  it("lets the event loop turn between slices of a group's alert rules (an alarm on another connection is read meanwhile)", async () => {
+    await t.ingest.stop();
+    t.ingest = await startTestIngest(t.broker, t.influx, { rulesSliceMs: 0 });
+    // The loop's turns, counted by a tick that runs once a turn; each reading's rules note the turn.
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn += 1;
+      if (ticking) setImmediate(tick);
+    };
+    tick();
+    const turns: number[] = [];
+    const vitals = t.ingest.alertService.vitals.bind(t.ingest.alertService);
+    t.ingest.alertService.vitals = (patient, samples) => {
+      turns.push(turn);
+      return vitals(patient, samples);
+    };
+    try {
+      const { send } = await watch();
+      await Promise.all(Array.from({ length: 200 }, (_, i) => send(i + 1)));
+      await eventually(() => expect(turns).toHaveLength(200));
+      const groups = (await t.ingest.metrics.groupMessages.get()).values;
+      const count = groups.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+      expect(count).toBeLessThan(200); // some group had several messages...
+      // ...and its rules did not all run in one turn: with the rules of a group in one task, the
+      // readings would see at most one turn per group.
+      expect(new Set(turns).size).toBeGreaterThan(count);
+    } finally {
+      ticking = false;
+    }
+  });
 });
