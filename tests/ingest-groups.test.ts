@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { usePipeline } from './support/pipeline.ts';
+import { countTurns } from './support/loop-turns.ts';
 import { startTestIngest } from './support/ingest.ts';
 import { connectDevice, end, eventually } from './support/mqtt.ts';
 import { FakeMqttServer } from './support/fake-mqtt.ts';
@@ -111,35 +112,29 @@ describe('ingest groups', () => {
     await again.send(1);
     await eventually(async () => expect(await t.influx.count('vitals', again.device.deviceId)).toBe(1), 30_000);
   });
+
   it("lets the event loop turn between slices of a group's alert rules (an alarm on another connection is read meanwhile)", async () => {
     await t.ingest.stop();
     t.ingest = await startTestIngest(t.broker, t.influx, { rulesSliceMs: 0 });
-    // The loop's turns, counted by a tick that runs once a turn; each reading's rules note the turn.
-    let turn = 0;
-    let ticking = true;
-    const tick = () => {
-      turn += 1;
-      if (ticking) setImmediate(tick);
-    };
-    tick();
-    const turns: number[] = [];
+    const turns = countTurns(); // each reading's rules note the turn
+    const seen: number[] = [];
     const vitals = t.ingest.alertService.vitals.bind(t.ingest.alertService);
     t.ingest.alertService.vitals = (patient, samples) => {
-      turns.push(turn);
+      seen.push(turns.now);
       return vitals(patient, samples);
     };
     try {
       const { send } = await watch();
       await Promise.all(Array.from({ length: 200 }, (_, i) => send(i + 1)));
-      await eventually(() => expect(turns).toHaveLength(200));
+      await eventually(() => expect(seen).toHaveLength(200));
       const groups = (await t.ingest.metrics.groupMessages.get()).values;
       const count = groups.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
       expect(count).toBeLessThan(200); // some group had several messages...
       // ...and its rules did not all run in one turn: with the rules of a group in one task, the
       // readings would see at most one turn per group.
-      expect(new Set(turns).size).toBeGreaterThan(count);
+      expect(new Set(seen).size).toBeGreaterThan(count);
     } finally {
-      ticking = false;
+      turns.stop();
     }
   });
 });

@@ -9,12 +9,15 @@ import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { usePipeline } from './support/pipeline.ts';
+import { countTurns } from './support/loop-turns.ts';
 import { useFamilyStack } from './support/family-stack.ts';
 import { collect, connect, end, eventually } from './support/mqtt.ts';
 import { startTestIngest } from './support/ingest.ts';
 import { allDevicesFilter, deviceTopic, liveValuesTopic } from '../devices/topics.ts';
 import { encodeLiveValues, parseLiveValues, type LiveDeviceValues } from '../common/live-values.ts';
 import { WebServer } from '../web/server.ts';
+import { LiveHub } from '../web/live.ts';
+import { createLogger } from '../common/log.ts';
 
 const open: MqttClient[] = [];
 /** The client ids the broker accepted, in order (its debug log). */
@@ -169,6 +172,53 @@ describe('live values', () => {
     const now = s.web.live.now(device.patientId);
     expect(now.latest.hr).toEqual({ value: 80, ts: at - 1_000 });
     expect(now.recent.list().map((x) => x.seq)).toEqual([1, 2]);
+  });
+});
+
+describe('live values by slices', () => {
+  it("lets the event loop turn while one message's readings are taken in, and keeps the messages in order", async () => {
+    const web = await t.broker.registry.setService('svc:web-slices', 'web');
+    const hub = new LiveHub({
+      mqttUrl: t.broker.url,
+      username: 'svc:web-slices',
+      password: web,
+      registry: t.broker.registry,
+      logger: createLogger('web', process.env.TEST_LOG_LEVEL ?? 'silent'),
+      sliceMs: 0,
+    });
+    await hub.start();
+    const turns = countTurns(); // each patient's readings note the turn
+    const heard: Array<{ patientId: string; turn: number; hr: number | undefined }> = [];
+    const patients = Array.from({ length: 50 }, (_, i) => `p-slice-${i}`);
+    for (const patientId of patients)
+      hub.subscribe(patientId, (e) => {
+        if (e.type === 'vitals') heard.push({ patientId, turn: turns.now, hr: e.samples[0]?.hr });
+      });
+    try {
+      const ingest = await asService('ingest', 'live-slices');
+      const at = Date.now();
+      const message = (hr: number) =>
+        encodeLiveValues(
+          patients.map((patientId, i) => ({
+            deviceId: `w-slice-${i}`,
+            patientId,
+            receivedAt: at,
+            samples: [{ ts: at - 1_000 + hr, seq: hr, hr }],
+          })),
+        );
+      expect(message(70)).toHaveLength(1); // one message each
+      await ingest.publishAsync(liveValuesTopic(), message(70)[0]!, { qos: 0 });
+      await ingest.publishAsync(liveValuesTopic(), message(71)[0]!, { qos: 0 });
+      await eventually(() => expect(heard).toHaveLength(100));
+      // Taken in over many turns (all in one turn before, one turn per message)...
+      expect(new Set(heard.slice(0, 50).map((h) => h.turn)).size).toBeGreaterThan(1);
+      // ...and the second message only after the first.
+      expect(heard.map((h) => h.hr)).toEqual([...patients.map(() => 70), ...patients.map(() => 71)]);
+      expect(hub.now('p-slice-0').latest.hr?.value).toBe(71);
+    } finally {
+      turns.stop();
+      await hub.stop();
+    }
   });
 });
 
