@@ -13,6 +13,7 @@ import { ALARM_EVENT_TYPES, type VitalSample } from '../devices/payloads.ts';
 import { acceptedSamplesJson, isDataChannel, parseDeviceMessage, type DeviceMessage } from '../devices/protocol.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import { privateDir } from '../common/private-files.ts';
+import { inSlices } from '../common/slices.ts';
 import { patientName, type PatientDirectory, type PeopleDirectory, type SettingsDirectory } from '../web/directory.ts';
 import { isStaff } from '../common/people-rules.ts';
 import type { AlertView } from '../common/alert-api.ts';
@@ -319,16 +320,10 @@ export class Ingest {
     this.metrics.pointsQueued.inc(points.length);
     this.metrics.queueDepth.set(this.queue.size);
     this.#writer.notify();
-    const sliceMs = this.#o.rulesSliceMs ?? RULES_SLICE_MS;
-    let slice = performance.now();
-    for (const { message, patient, samples, json } of accepted) {
-      if (performance.now() - slice >= sliceMs) {
-        await new Promise((resolve) => setImmediate(resolve));
-        slice = performance.now();
-      }
+    await inSlices(accepted, this.#o.rulesSliceMs ?? RULES_SLICE_MS, ({ message, patient, samples, json }) => {
       this.#live.add(patient, message.deviceId, samples, now, json);
       this.#rules(message, patient, samples);
-    }
+    });
   }
 
   /**

@@ -27,6 +27,7 @@ import { RecentReadings } from './recent-readings.ts';
 import { READING_NAMES, type ReadingName } from '../devices/limits.ts';
 import { alertViewSchema, type AlertView } from '../common/alert-api.ts';
 import { parseLiveValues, type LiveDeviceValues } from '../common/live-values.ts';
+import { inSlices } from '../common/slices.ts';
 import { rateLimitedWarn, type Logger } from '../common/log.ts';
 import type { Registry } from './registry.ts';
 import { News2Window } from '../ingest/rules/news2-window.ts';
@@ -222,7 +223,7 @@ export class LiveHub {
       if (!parsed.ok) return this.#warn('bad-live-values', { reason: parsed.error }, 'malformed live values ignored');
       const { devices } = parsed.value;
       this.#taking = this.#taking
-        .then(() => this.#take(devices))
+        .then(() => inSlices(devices, this.#o.sliceMs ?? LIVE_SLICE_MS, (entry) => this.#readings(entry)))
         .catch((error: unknown) =>
           this.#warn('live-values-failed', { error: String(error) }, 'could not take in live values'),
         );
@@ -262,19 +263,6 @@ export class LiveHub {
         return;
       default:
         assertNever(message);
-    }
-  }
-
-  /** The readings of one live-values message, by slices (LIVE_SLICE_MS). */
-  async #take(devices: readonly LiveDeviceValues[]): Promise<void> {
-    const sliceMs = this.#o.sliceMs ?? LIVE_SLICE_MS;
-    let slice = performance.now();
-    for (const entry of devices) {
-      if (performance.now() - slice >= sliceMs) {
-        await new Promise((resolve) => setImmediate(resolve));
-        slice = performance.now();
-      }
-      this.#readings(entry);
     }
   }
 
