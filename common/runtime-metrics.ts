@@ -16,7 +16,7 @@ const GC_KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
 };
 
-function gcKind(entry: PerformanceEntry): string {
+export function gcKind(entry: PerformanceEntry): string {
   const detail: unknown = 'detail' in entry ? entry.detail : undefined;
   const kind = typeof detail === 'object' && detail !== null && 'kind' in detail ? detail.kind : undefined;
   return (typeof kind === 'number' ? GC_KINDS[kind] : undefined) ?? 'other';

@@ -59,6 +59,25 @@ describe('RecentReadings', () => {
     ]);
   });
 
+  it('keeps its readings in order when it grows after going round its first room', () => {
+    // A patient measured now and then: ten readings kept at most, going round the first room; then a
+    // watch, whose readings need more.
+    const r = new RecentReadings(100);
+    let ts = 0;
+    for (let i = 0; i < 40; i += 1) {
+      ts += 1;
+      r.add({ ts, seq: ts, hr: 60 + ts });
+      r.dropBefore(ts - 9);
+    }
+    for (let i = 0; i < 50; i += 1) {
+      ts += 1;
+      r.add({ ts, seq: ts, hr: 60 + ts });
+    }
+    const expected = Array.from({ length: 60 }, (_, i) => 31 + i);
+    expect(r.list().map((x) => x.ts)).toEqual(expected);
+    expect(r.list().map((x) => x.hr)).toEqual(expected.map((t) => 60 + t));
+  });
+
   it('forgets the readings before a time', () => {
     const r = new RecentReadings(5);
     for (const ts of [1, 2, 3, 4, 5, 6, 7]) r.add({ ts, seq: ts });

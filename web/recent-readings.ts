@@ -1,7 +1,7 @@
 /**
  * One patient's recent readings, as the family page's sparkline reads them (time, pulse, SpO2), kept
  * in time order with no reading twice. The web service holds them for every patient of the node (tens
- * of thousands, hundreds of readings each): as numbers in one growing ring of a typed array rather
+ * of thousands, hundreds of readings each): as numbers in one ring of a typed array rather
  * than an object per reading, so the garbage collector has nothing to trace in them and dropping the
  * oldest costs nothing.
  */
@@ -16,8 +16,12 @@ export interface RecentReading {
 
 /** Numbers kept per reading: ts, seq, hr, spo2 (NaN: absent; JSON cannot carry a NaN reading). */
 const FIELDS = 4;
-/** Readings a patient's ring starts with room for (it doubles up to `max`: a few steps, taken by every patient at once). */
-const FIRST_CAPACITY = 64;
+/**
+ * Readings a patient's ring starts with room for: enough for a patient measured now and then. A
+ * watch's readings fill it within seconds, and it then grows once, to `max`: doubling, every patient
+ * of a node did it in the same seconds, four times (`scripts/bench/patient-state.ts`).
+ */
+const FIRST_CAPACITY = 16;
 
 export class RecentReadings {
   readonly #max: number;
@@ -105,9 +109,9 @@ export class RecentReadings {
     this.#count -= 1;
   }
 
-  /** Twice the room (at most `max` readings), the readings laid out from the start. */
+  /** Room for `max` readings, the readings laid out from the start. */
   #grow(): void {
-    const rows = new Float64Array(Math.min(this.#max, (this.#rows.length / FIELDS) * 2) * FIELDS);
+    const rows = new Float64Array(this.#max * FIELDS);
     // Full when it grows: from the oldest to the end of the array, then from its start.
     const tail = this.#rows.subarray(this.#start * FIELDS);
     rows.set(tail);

@@ -198,6 +198,30 @@ describe('the window', () => {
     expect(w.observe(at(end)).hr).toEqual({ value: last5[150], readings: 301, method: 'median' });
   });
 
+  it('keeps every reading of the span when a device at 1 Hz speeds up after its readings have wrapped', () => {
+    // 10 minutes at 1 Hz fill the room of a 1 Hz span and go round it; then 4 readings a second
+    // need more room, taken from the middle of the ring.
+    const hr = (ms: number) => 60 + (Math.floor(ms / 1000) % 37) + (ms % 1000) / 1000;
+    const w = new News2Window();
+    const taken: number[] = [];
+    for (let ms = 0; ms <= 600_000; ms += 1000) taken.push(ms);
+    for (let ms = 600_250; ms <= 720_000; ms += 250) taken.push(ms);
+    for (const ms of taken) {
+      w.add({ ts: T0 + ms, hr: hr(ms) });
+      if (ms === 0 || ms % 10_000 !== 0) continue;
+      // The newest MAX_WINDOW_READINGS of the span, sorted.
+      const kept = taken
+        .filter((t) => t >= ms - 300_000 && t <= ms)
+        .slice(-MAX_WINDOW_READINGS)
+        .map(hr)
+        .sort((a, b) => a - b);
+      const mid = kept.length >> 1;
+      const median = kept.length % 2 ? kept[mid] : (kept[mid - 1]! + kept[mid]!) / 2;
+      expect(w.observe(T0 + ms).hr).toEqual({ value: median, readings: kept.length, method: 'median' });
+    }
+    expect(w.observe(T0 + 720_000).hr?.readings).toBe(MAX_WINDOW_READINGS);
+  });
+
   it('scores the span of the latest moment observed, time going only forward', () => {
     const w = windowOf([70, 71, 72].map((hr, i) => ({ ts: at(i * 100), hr })));
     expect(w.observe(at(200)).hr).toEqual({ value: 71, readings: 3, method: 'median' });

@@ -34,10 +34,19 @@ export type News2Observation = { readonly [K in News2Vital]?: Scored };
 export type News2Sample = { readonly ts: number } & { readonly [K in News2Vital]?: number | undefined };
 
 /**
- * Room for readings a series starts with; it doubles as needed, up to MAX_WINDOW_READINGS: a few
- * steps only, since a node's watches, started together, all grow at the same moments.
+ * Room for readings a series starts with: enough for a parameter measured now and then (a
+ * thermometer every 30 s, a cuff). One that a watch reads every second grows once, to the span's
+ * readings at 1 Hz (`spanRoom`), and a faster device's once more, to MAX_WINDOW_READINGS. A node's
+ * watches start together, so their series all grow in the same seconds: doubling from 32 to 512, it
+ * happened four times in the first five minutes, the last one costing 3 s of CPU in one second for
+ * 19,375 watches, and each time the alarms waited for the cores (`scripts/bench/patient-state.ts`).
  */
-const FIRST_ROOM = 32;
+const FIRST_ROOM = 16;
+
+/** The readings of a span at 1 Hz, with room for a clock running a little fast. */
+function spanRoom(spanMs: number): number {
+  return Math.min(MAX_WINDOW_READINGS, Math.ceil((spanMs / 1000) * 1.05) + 1);
+}
 
 /**
  * One parameter's readings of the span, in time order, with their values also kept sorted so that
@@ -78,7 +87,7 @@ class Series {
       if (this.#count === this.#ts.length) {
         // Full: the oldest goes first, if the series may not grow (the newest always stays).
         if (this.#count >= MAX_WINDOW_READINGS) this.#dropOldest();
-        else this.#grow();
+        else this.#grow(spanMs);
       }
       const slot = this.#slot(this.#count);
       this.#ts[slot] = ts;
@@ -123,8 +132,10 @@ class Series {
     this.#sorted.copyWithin(at, at + 1, this.#count + 1);
   }
 
-  #grow(): void {
-    const room = Math.min(MAX_WINDOW_READINGS, this.#ts.length * 2);
+  /** Room for the span's readings at 1 Hz, or, past that, for the most kept. */
+  #grow(spanMs: number): void {
+    const next = spanRoom(spanMs);
+    const room = this.#ts.length < next ? next : MAX_WINDOW_READINGS;
     const ts = new Float64Array(room);
     const values = new Float64Array(room);
     for (let i = 0; i < this.#count; i += 1) {
