@@ -19,7 +19,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
 import { benchBrokers, type BrokerBenchResult } from './broker.ts';
-import { benchFleet, type AlertStages, type FleetBenchResult } from './fleet.ts';
+import { benchFleet, GENERATOR_NICENESS, type AlertStages, type FleetBenchResult } from './fleet.ts';
+import { INFLUXD_NICENESS } from '../../common/influxd.ts';
 import { benchIngest, type IngestBenchResult } from './ingest.ts';
 import { renderChart } from './lib/chart.ts';
 import type { RuntimeSummary } from './lib/runtime-sampler.ts';
@@ -316,7 +317,7 @@ ${
 ${Object.entries(fleet.processes)
   .map(
     ([name, u]) =>
-      `| ${name === 'bench' ? 'load generator (this benchmark)' : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`,
+      `| ${name === 'bench' ? `load generator (this benchmark, at nice ${GENERATOR_NICENESS})` : name === 'influxd' ? `influxd (at nice ${INFLUXD_NICENESS})` : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`,
   )
   .join('\n')}
 
