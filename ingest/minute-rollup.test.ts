@@ -69,6 +69,47 @@ describe('MinuteRollup', () => {
     expect(none.add([reading('w3', { ts: T0 + 50_000, seq: 1, hr: 70 })]).late).toEqual([]);
   });
 
+  it('takes back the minutes open at a clean stop: the readings of such a minute are added to it, not left to the raw readings', () => {
+    const before = new MinuteRollup({ closeAfterMs: 2 * M, storedBefore: null });
+    before.add([
+      reading('w1', { ts: T0 + 10_000, seq: 1, hr: 60, battery: 80, steps: 2 }),
+      reading('w2', { ts: T0 + M + 5_000, seq: 1, spo2: 97 }),
+    ]);
+    const open = before.open();
+    expect(open.map((m) => [m.device, m.patient, m.minute - T0, m.agg.samples])).toEqual([
+      ['w1', 'p-w1', 0, 1],
+      ['w2', 'p-w2', M, 1],
+    ]);
+    expect(before.drain()).toHaveLength(2);
+    expect(before.open()).toEqual([]);
+
+    // The next run: every first minute may be partly stored, but the minutes kept are taken back.
+    const after = new MinuteRollup({ closeAfterMs: 2 * M });
+    after.restore(open);
+    expect(after.oldestOpen()).toBe(T0);
+    const more = after.add([
+      reading('w1', { ts: T0 + 30_000, seq: 2, hr: 80, battery: 78, steps: 3 }),
+      reading('w1', { ts: T0 - 1, seq: 3, hr: 90 }), // of a minute before the one kept: late
+      reading('w3', { ts: T0 + 20_000, seq: 1, hr: 70 }), // nothing kept: its first minute from the raw readings
+    ]);
+    expect(more).toEqual({
+      minutes: [],
+      late: [
+        { device: 'w1', fromMs: T0 - 1, toMs: T0 - 1 },
+        { device: 'w3', fromMs: T0 + 20_000, toMs: T0 + 20_000 },
+      ],
+    });
+    const next = after.add([reading('w1', { ts: T0 + M, seq: 4, hr: 70 })]);
+    expect(minutesOf(next.minutes)).toEqual([
+      { device: 'w1', minute: 0, fields: { samples: 2, hr: 70, hr_min: 60, hr_max: 80, steps: 5, battery: 78 } },
+    ]);
+    expect(open[0]?.agg.samples).toBe(1); // the minute kept is not changed by what is added to it
+    // A minute kept long ago (a late restart) is closed like any quiet device's.
+    expect(minutesOf(after.due(T0 + 4 * M)).filter((m) => m.device === 'w2')).toEqual([
+      { device: 'w2', minute: M, fields: { samples: 1, spo2: 97, spo2_min: 97, spo2_max: 97 } },
+    ]);
+  });
+
   it('keeps the battery of the latest reading of the minute, whatever the order they came in', () => {
     const r = new MinuteRollup({ closeAfterMs: 2 * M });
     r.add([reading('w1', { ts: T0 - 1, seq: 1, hr: 70 })]);

@@ -14,6 +14,11 @@
  *   On a new queue nothing is stored, and a fleet's first minutes are rolled up like any other: one
  *   by-hand downsample of the first minute of 19,470 watches kept influxd busy for minutes on the
  *   machine of 30 November (pti=on), and was tried again after each 5-minute deadline.
+ *
+ * A clean stop keeps the minutes still open in the queue (open()), and the next start takes them back
+ * (restore()): the rest of such a minute is added to it, as if the process had not stopped, and its
+ * device's first minute is not left to the raw readings. After a crash nothing is kept: the writer
+ * redoes the open minutes from the raw readings, from the oldest minute it held only in memory (its mark).
  */
 import type { IPoint } from 'influx';
 import { FLOAT_VITALS, minutePoint, type MinuteAggregate } from './schema.ts';
@@ -34,11 +39,15 @@ export interface MinutePartial {
   readonly agg: MinuteAggregate;
 }
 
-interface Open {
-  readonly minute: number;
+/** A device's minute still open: what a clean stop keeps in the queue for the next start. */
+export interface OpenMinute {
+  readonly device: string;
   readonly patient: string;
+  readonly minute: number;
   readonly agg: MinuteAggregate;
 }
+
+type Open = Omit<OpenMinute, 'device'>;
 
 interface DeviceState {
   /** Minutes before this one are written (or left to the by-hand downsample). */
@@ -132,9 +141,32 @@ export class MinuteRollup {
     return out;
   }
 
-  /** Every minute still open (at a clean stop), written as it is: what comes later is late. */
+  /**
+   * Every minute still open (at a clean stop), written as it is: what comes later is late, unless
+   * the minute is taken back (open(), then restore() in the next roll-up).
+   */
   drain(): IPoint[] {
     return this.due(Number.POSITIVE_INFINITY);
+  }
+
+  /** The minutes still open, one per device (at a clean stop, before drain()). */
+  open(): OpenMinute[] {
+    const out: OpenMinute[] = [];
+    for (const [device, { open }] of this.#devices) if (open) out.push({ device, ...open });
+    return out;
+  }
+
+  /**
+   * Opens again minutes of an earlier roll-up (its open()), before readings are added: the readings of
+   * such a minute are added to it, and the whole minute is written when it closes (over the part written
+   * at the stop: same series and time). Its device's earlier minutes are written: their readings are late.
+   */
+  restore(minutes: Iterable<OpenMinute>): void {
+    for (const { device, patient, minute, agg } of minutes) {
+      const open = { minute, patient, agg: emptyAggregate() };
+      merge(open.agg, agg);
+      this.#devices.set(device, { writtenUntil: minute, open });
+    }
   }
 
   /** The oldest minute still open (only in memory), or null. */

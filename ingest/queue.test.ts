@@ -16,6 +16,11 @@ const point = (n: number) => ({
   timestamp: String(n),
 });
 const line = (n: number) => pointLine(point(n));
+/** A device's readings of one minute, summed up. */
+const aggregate = (minute: number, hr: number) =>
+  partialsOf([
+    { device: 'w1', patient: 'p1', samples: [{ ts: minute + 1_000, seq: 1, hr, battery: 80, steps: 2 }] },
+  ])[0]!.agg;
 /** The hr of each point of some rows. */
 const hrs = (rows: readonly QueuedRow[]) =>
   rows.flatMap((r) => r.lines.toString().split('\n')).map((l) => Number(/hr=([0-9.]+)/.exec(l)?.[1]));
@@ -73,7 +78,7 @@ describe('DurableQueue', () => {
   });
 
   it('upgrades a queue whose writer stored readings to "stored until its upgrade", and a new one to none', () => {
-    const migrationsBefore = QUEUE_MIGRATIONS.length - 1;
+    const migrationsBefore = 3; // the steps before the one that added stored_until
     const [used, fresh] = [0, 1].map(() => {
       const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
       dirs.push(dir);
@@ -94,6 +99,48 @@ describe('DurableQueue', () => {
     const upgradedFresh = new DurableQueue(fresh, 100);
     expect(upgradedFresh.storedUntil()).toBeNull();
     upgradedFresh.close();
+  });
+
+  it('keeps the minutes open at a clean stop until a start takes them, once, setting the mark to the oldest', () => {
+    const { queue, path } = open();
+    const kept = [
+      { device: 'w1', patient: 'p1', minute: 120_000, agg: aggregate(120_000, 70) },
+      { device: 'w2', patient: 'p2', minute: 60_000, agg: aggregate(60_000, 80) },
+    ];
+    queue.setRollupMark(30_000);
+    queue.saveOpenMinutes(kept); // once written: none is only in memory
+    expect(queue.rollupMark()).toBeNull();
+    queue.close();
+    const reopened = new DurableQueue(path, 100);
+    expect(reopened.rollupMark()).toBeNull();
+    const taken = reopened.takeOpenMinutes();
+    expect(taken.unreadable).toBe(0);
+    expect(taken.minutes.sort((a, b) => a.minute - b.minute)).toEqual([kept[1], kept[0]]);
+    expect(reopened.rollupMark()).toBe(60_000);
+    expect(reopened.takeOpenMinutes()).toEqual({ minutes: [], unreadable: 0 });
+    reopened.close();
+    const again = new DurableQueue(path, 100);
+    expect(again.takeOpenMinutes()).toEqual({ minutes: [], unreadable: 0 });
+    expect(again.rollupMark()).toBe(60_000);
+    again.close();
+  });
+
+  it('forgets and counts a kept minute it cannot read', () => {
+    const { queue, path } = open();
+    queue.saveOpenMinutes([{ device: 'w1', patient: 'p1', minute: 120_000, agg: aggregate(120_000, 70) }]);
+    queue.close();
+    const db = new Database(path);
+    const insert = db.prepare('INSERT INTO open_minutes (device, patient, minute, agg) VALUES (?, ?, ?, ?)');
+    insert.run('w2', 'p2', 60_000, '{"sums":');
+    insert.run('w3', 'p3', 60_000, JSON.stringify({ ...aggregate(60_000, 70), samples: 'many' }));
+    db.close();
+    const reopened = new DurableQueue(path, 100);
+    const taken = reopened.takeOpenMinutes();
+    expect(taken.minutes.map((m) => m.device)).toEqual(['w1']);
+    expect(taken.unreadable).toBe(2);
+    expect(reopened.rollupMark()).toBe(120_000);
+    expect(reopened.takeOpenMinutes()).toEqual({ minutes: [], unreadable: 0 });
+    reopened.close();
   });
 
   it('counts what is left when a batch had a point moved to the dead letters', () => {

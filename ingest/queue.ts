@@ -15,10 +15,12 @@
  */
 import type Database from 'better-sqlite3';
 import type { IPoint } from 'influx';
+import { z } from 'zod';
 import type { Migration } from '../common/migrate.ts';
 import { openSqlite } from '../common/sqlite.ts';
 import { pointLine } from './line-protocol.ts';
-import type { MinutePartial } from './minute-rollup.ts';
+import type { MinutePartial, OpenMinute } from './minute-rollup.ts';
+import { FLOAT_VITALS, type MinuteAggregate } from './schema.ts';
 
 /** An append read from the queue: its points, one line each. */
 export interface QueuedRow {
@@ -90,7 +92,33 @@ export const QUEUE_MIGRATIONS: readonly Migration[] = [
     db.exec('ALTER TABLE rollup_mark ADD COLUMN stored_until INTEGER');
     db.prepare('UPDATE rollup_mark SET stored_until = ?').run(Date.now());
   },
+  // The minutes of the 1-minute downsample still open at a clean stop, one per device, until the next
+  // start takes them back (`agg`: the MinuteAggregate as JSON).
+  'CREATE TABLE open_minutes (device TEXT PRIMARY KEY, patient TEXT NOT NULL, minute INTEGER NOT NULL, agg TEXT NOT NULL)',
 ];
+
+const VITAL_VALUES = z.partialRecord(z.enum(FLOAT_VITALS), z.number());
+const MINUTE_AGGREGATE = z.object({
+  sums: VITAL_VALUES,
+  mins: VITAL_VALUES,
+  maxs: VITAL_VALUES,
+  counts: VITAL_VALUES,
+  steps: z.number().nullable(),
+  battery: z.object({ value: z.number(), ms: z.number() }).nullable(),
+  samples: z.number(),
+});
+
+/** A MinuteAggregate kept as JSON, or undefined if it is not one. */
+function aggregateOf(json: string): MinuteAggregate | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const parsed = MINUTE_AGGREGATE.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /** A device's readings ('*': every device's), from one time to another (ms, inclusive), to downsample by hand. */
 export interface LateRange {
@@ -115,6 +143,9 @@ export class DurableQueue {
   readonly #setMark: Database.Statement<[number | null]>;
   readonly #stored: Database.Statement<[], { storedUntil: number | null }>;
   readonly #setStored: Database.Statement<[number]>;
+  readonly #saveOpen: Database.Statement<[string, string, number, string]>;
+  readonly #openMinutes: Database.Statement<[], { device: string; patient: string; minute: number; agg: string }>;
+  readonly #forgetOpen: Database.Statement<[]>;
   #size: number;
   /** The partial minutes of recent appends, by row: the writer's roll-up need not read their lines back. */
   readonly #memo = new Map<number, readonly MinutePartial[]>();
@@ -154,6 +185,11 @@ export class DurableQueue {
       `INSERT INTO rollup_mark (id, stored_until) VALUES (1, ?) ON CONFLICT (id)
        DO UPDATE SET stored_until = max(coalesce(stored_until, excluded.stored_until), excluded.stored_until)`,
     );
+    this.#saveOpen = this.#db.prepare(
+      'INSERT OR REPLACE INTO open_minutes (device, patient, minute, agg) VALUES (?, ?, ?, ?)',
+    );
+    this.#openMinutes = this.#db.prepare('SELECT device, patient, minute, agg FROM open_minutes');
+    this.#forgetOpen = this.#db.prepare('DELETE FROM open_minutes');
     this.#size = this.#db.prepare<[], { n: number }>('SELECT coalesce(sum(n), 0) AS n FROM appends').get()?.n ?? 0;
   }
 
@@ -287,6 +323,41 @@ export class DurableQueue {
   /** The newest reading (ms) any writer of this queue has stored, or null if none has stored one. */
   storedUntil(): number | null {
     return this.#stored.get()?.storedUntil ?? null;
+  }
+
+  /**
+   * At a clean stop, once the minutes of the 1-minute downsample still open are written as they are:
+   * keeps them for the next start to take back (takeOpenMinutes) and clears the rollup mark (no minute
+   * is only in memory any more), in one transaction. A device's minute replaces one kept before.
+   */
+  saveOpenMinutes(minutes: readonly OpenMinute[]): void {
+    this.#db.transaction(() => {
+      for (const m of minutes) this.#saveOpen.run(m.device, m.patient, m.minute, JSON.stringify(m.agg));
+      this.#setMark.run(null);
+    })();
+  }
+
+  /**
+   * The minutes kept at the last clean stop, taken once: read and forgotten in one transaction, which
+   * also sets the rollup mark to the oldest of them, so that should this run end without a clean stop,
+   * they are redone from the raw readings like any minute held only in memory. A row that is not a
+   * minute is forgotten and counted (`unreadable`): its device's minute is left to the raw readings,
+   * as if it had not been kept.
+   */
+  takeOpenMinutes(): { minutes: OpenMinute[]; unreadable: number } {
+    return this.#db.transaction(() => {
+      const minutes: OpenMinute[] = [];
+      let unreadable = 0;
+      for (const { device, patient, minute, agg } of this.#openMinutes.all()) {
+        const aggregate = aggregateOf(agg);
+        if (aggregate && Number.isSafeInteger(minute)) minutes.push({ device, patient, minute, agg: aggregate });
+        else unreadable += 1;
+      }
+      this.#forgetOpen.run();
+      const oldest = minutes.reduce((a, m) => Math.min(a, m.minute), Number.POSITIVE_INFINITY);
+      if (Number.isFinite(oldest)) this.#setMark.run(oldest);
+      return { minutes, unreadable };
+    })();
   }
 
   /** The late readings still to downsample, a range per device. */

@@ -98,9 +98,17 @@ export class BatchWriter {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    const { queue } = this.#o;
     // Minutes that were only in memory when the last run ended without stop(): from the raw readings.
-    const openSince = this.#o.queue.rollupMark();
-    if (openSince !== null) this.#o.queue.addLate([{ device: '*', fromMs: openSince, toMs: this.#now() }]);
+    const openSince = queue.rollupMark();
+    if (openSince !== null) queue.addLate([{ device: '*', fromMs: openSince, toMs: this.#now() }]);
+    // Minutes open at the last stop(): the rest of each is added to it, not downsampled from the raw
+    // readings. Taking them sets the mark to the oldest (a crash of this run redoes them), hence after
+    // the last run's mark is read.
+    const { minutes, unreadable } = queue.takeOpenMinutes();
+    if (unreadable > 0)
+      this.#o.logger.warn({ unreadable }, 'open minutes kept at the last stop unreadable; redone from raw');
+    this.#rollup.restore(minutes);
     this.#loop = this.#run();
   }
 
@@ -109,12 +117,17 @@ export class BatchWriter {
     this.#wake?.();
   }
 
-  /** Stops after the batch in progress and writes the minutes still open; what remains stays queued on disk. */
+  /**
+   * Stops after the batch in progress; what remains stays queued on disk. The minutes still open are
+   * written as they are, to be seen, and kept in the queue for the next start to take back. If they
+   * cannot be written, nothing is kept: the next start redoes them from the raw readings (the mark).
+   */
   async stop(): Promise<void> {
     this.#running = false;
     this.#wake?.();
     await this.#loop;
-    if (this.#databaseReady && (await this.#writeMinutes(this.#rollup.drain()))) this.#o.queue.setRollupMark(null);
+    const open = this.#rollup.open();
+    if (this.#databaseReady && (await this.#writeMinutes(this.#rollup.drain()))) this.#o.queue.saveOpenMinutes(open);
   }
 
   async #run(): Promise<void> {

@@ -4,14 +4,14 @@
  * answering one) holds up neither the readings' writes nor stop(). Once, the fleet benchmark's ingest
  * wrote nothing more for good after InfluxDB restarted: its writer waited on such a query.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startTestInflux, type TestInflux } from './support/influx.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
 import { eventually } from './support/mqtt.ts';
-import { createInflux, createLineWriter } from '../ingest/influx-client.ts';
+import { createInflux, createLineWriter, type LineWriter } from '../ingest/influx-client.ts';
 import { DurableQueue } from '../ingest/queue.ts';
 import { BatchWriter } from '../ingest/writer.ts';
 import { createIngestMetrics } from '../ingest/metrics.ts';
@@ -201,5 +201,177 @@ it("rolls up a new queue's first minutes from memory; after a restart, leaves a 
     expect(await influx.count('vitals', 'w5')).toBe(26);
   } finally {
     await tearDown(writer, queue, writes, proxy, dir);
+  }
+});
+
+/** A writer on `queue` whose clock is `clock`, its queries and writes to the test's InfluxDB. */
+function writerWithClock(
+  queue: DurableQueue,
+  writes: LineWriter,
+  clock: () => number,
+  influxDb = createInflux(influx.url, influx.access),
+  metrics = createIngestMetrics(),
+): BatchWriter {
+  return new BatchWriter({
+    queue,
+    influx: influxDb,
+    lines: writes,
+    batchSize: 100,
+    maxDelayMs: 20,
+    logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    metrics,
+    clock,
+  });
+}
+
+/**
+ * A new queue and a minute `minutesAgo` minutes ago, cut in two by a stop: its first 20 readings
+ * (hr 60), then 30 more (hr 90). Each test takes its own minute, apart from the others'.
+ */
+function cutMinute(minutesAgo: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-writer-'));
+  const path = join(dir, 'queue.db');
+  const minute = Math.floor(Date.now() / 60_000) * 60_000 - minutesAgo * 60_000;
+  return {
+    dir,
+    path,
+    queue: new DurableQueue(path, 100_000),
+    writes: createLineWriter(influx.url, influx.access),
+    minute,
+    /** The writers' clock, to begin with: in the middle of the minute, which stays open. */
+    middle: minute + 35_000,
+    first: (device: string) => lines(device, minute, 20, 60),
+    rest: (device: string) => lines(device, minute + 20_000, 30, 90).map(seqFrom(20)),
+  };
+}
+
+/** The 1-minute downsample of the first part of a cut minute, and of the whole minute. */
+const FIRST_PART = { at: 0, samples: 20, hr: 60, min: 60, max: 60 };
+const WHOLE_MINUTE = { at: 0, samples: 50, hr: 78, min: 60, max: 90 };
+
+/** Appends readings and has `writer` (started, if it is not yet) write them; resolves once they are. */
+async function writeWith(writer: BatchWriter, queue: DurableQueue, readings: string[]): Promise<void> {
+  queue.append(readings);
+  writer.start();
+  writer.notify();
+  await eventually(() => expect(queue.size).toBe(0), 30_000);
+}
+
+/** The 1-minute downsamples of a device: time from `minute`, readings, and their hr. */
+const minutesOfDevice = async (device: string, minute: number) =>
+  (
+    await influx.rows(
+      `SELECT samples, hr, hr_min, hr_max FROM "rp_1m"."vitals" WHERE "device" = '${device}' ORDER BY time`,
+    )
+  ).map((r) => ({
+    at: Date.parse(String(r.time)) - minute,
+    samples: r.samples,
+    hr: r.hr,
+    min: r.hr_min,
+    max: r.hr_max,
+  }));
+
+it('keeps a minute open at a clean stop in the queue: after a restart, the rest of its readings complete it, with no downsample from the raw readings', async () => {
+  const { dir, queue, writes, minute, middle, first, rest } = cutMinute(14);
+  let now = middle;
+  let writer = writerWithClock(queue, writes, () => now);
+  try {
+    // A clean stop in the middle of w6's minute: the minute is written as it is (to be seen).
+    await writeWith(writer, queue, first('w6'));
+    await writer.stop();
+    expect(await minutesOfDevice('w6', minute)).toEqual([FIRST_PART]);
+    expect(queue.rollupMark()).toBeNull();
+
+    // The next run takes the minute back. The rest of its readings come once the minute is old enough
+    // to close (the device quiet for 2 minutes past its end): the writer adds them to it and writes it.
+    const influxDb = createInflux(influx.url, influx.access);
+    const queries = vi.spyOn(influxDb, 'query');
+    const metrics = createIngestMetrics();
+    writer = writerWithClock(queue, writes, () => now, influxDb, metrics);
+    writer.start();
+    expect(queue.rollupMark()).toBe(minute); // should this run crash, the minute is redone from the raw readings
+    now = minute + 3 * 60_000;
+    queue.append(rest('w6'));
+    writer.notify();
+    // Once the batch is counted, the writer has written the minute and asked for any by-hand downsample.
+    await eventually(async () => expect((await metrics.pointsWritten.get()).values[0]?.value).toBe(30), 30_000);
+    expect(await minutesOfDevice('w6', minute)).toEqual([WHOLE_MINUTE]);
+    expect(queue.lateRanges()).toEqual([]);
+    expect(queries.mock.calls.map(([q]) => String(q)).filter((q) => q.includes(' INTO '))).toEqual([]);
+    expect(queue.rollupMark()).toBeNull();
+  } finally {
+    await writer.stop();
+    queue.close();
+    writes.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('after a clean stop, a restart that ends without a stop: the next start redoes the minute taken back from the raw readings', async () => {
+  const { dir, path, queue, writes, minute, middle: now, first, rest } = cutMinute(18);
+  const restarted = writerWithClock(queue, writes, () => now);
+  let after: DurableQueue | undefined;
+  let last: BatchWriter | undefined;
+  try {
+    const before = writerWithClock(queue, writes, () => now);
+    await writeWith(before, queue, first('w7'));
+    await before.stop();
+
+    // The next run takes the minute back, adds the rest of its readings to it in memory, and crashes
+    // before it writes it: it is left idle, and another run opens the same file.
+    restarted.start();
+    expect(queue.rollupMark()).toBe(minute); // set as the minute is taken back, before any batch
+    await writeWith(restarted, queue, rest('w7'));
+    expect(await minutesOfDevice('w7', minute)).toEqual([FIRST_PART]);
+
+    after = new DurableQueue(path, 100_000);
+    last = writerWithClock(after, writes, () => now);
+    last.start();
+    expect(after.lateRanges()).toEqual([{ device: '*', fromMs: minute, toMs: now }]);
+    // A reading of a later minute gets the writer going; the minute is downsampled from the raw readings.
+    after.append(lines('w7', minute + 2 * 60_000, 1, 70).map(seqFrom(50)));
+    last.notify();
+    await eventually(async () => expect(await minutesOfDevice('w7', minute)).toEqual([WHOLE_MINUTE]), 30_000);
+    await eventually(() => expect(after?.lateRanges()).toEqual([]), 30_000);
+  } finally {
+    await last?.stop();
+    await restarted.stop();
+    after?.close();
+    queue.close();
+    writes.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('keeps nothing at a stop that cannot write the open minutes: the next start redoes them from the raw readings', async () => {
+  const { dir, queue, writes, minute, middle: now, first, rest } = cutMinute(22);
+  let refuseMinutes = false;
+  const refusing: LineWriter = {
+    write: (body, options) =>
+      refuseMinutes && options.retentionPolicy === 'rp_1m'
+        ? Promise.reject(new Error('InfluxDB went away'))
+        : writes.write(body, options),
+    close: () => writes.close(),
+  };
+  let writer = writerWithClock(queue, refusing, () => now);
+  try {
+    await writeWith(writer, queue, first('w8'));
+    refuseMinutes = true;
+    await writer.stop();
+    expect(queue.rollupMark()).toBe(minute);
+    expect(queue.takeOpenMinutes()).toEqual({ minutes: [], unreadable: 0 });
+
+    refuseMinutes = false;
+    writer = writerWithClock(queue, refusing, () => now);
+    writer.start();
+    expect(queue.lateRanges()).toContainEqual({ device: '*', fromMs: minute, toMs: now });
+    await writeWith(writer, queue, rest('w8'));
+    await eventually(async () => expect(await minutesOfDevice('w8', minute)).toEqual([WHOLE_MINUTE]), 30_000);
+    await eventually(() => expect(queue.lateRanges()).toEqual([]), 30_000);
+  } finally {
+    await writer.stop();
+    queue.close();
+    writes.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
