@@ -46,6 +46,11 @@ const { values: args } = parseArgs({
   },
 });
 const PARTS = ['fleet', 'broker', 'ingest'];
+/** How the fleet's process table names a process, with its scheduling priority where it gives way. */
+const PROCESS_LABELS: Record<string, string> = {
+  bench: `load generator (this benchmark, at nice ${GENERATOR_NICENESS})`,
+  influxd: `influxd (at nice ${INFLUXD_NICENESS})`,
+};
 const parts = new Set(args.parts.split(','));
 const unknownParts = [...parts].filter((p) => !PARTS.includes(p));
 if (unknownParts.length > 0)
@@ -315,10 +320,7 @@ ${
 | process | mean CPU (% of one core) | peak RSS (MiB) |
 | --- | --- | --- |
 ${Object.entries(fleet.processes)
-  .map(
-    ([name, u]) =>
-      `| ${name === 'bench' ? `load generator (this benchmark, at nice ${GENERATOR_NICENESS})` : name === 'influxd' ? `influxd (at nice ${INFLUXD_NICENESS})` : name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`,
-  )
+  .map(([name, u]) => `| ${PROCESS_LABELS[name] ?? name} | ${u.cpuMeanPercent} | ${u.rssPeakMiB} |`)
   .join('\n')}
 
 Over the steady phase (each service's /metrics every 5 s):
