@@ -135,6 +135,42 @@ describe('durable broker persistence', () => {
     await third.destroy();
   });
 
+  it('after a reconnection, an acknowledgement matches only what this connection sent: a new message reusing an old packet id leaves the old one queued', async () => {
+    // aedes resends a session's queue with the packet ids of the connection before, and numbers new
+    // deliveries from a random start: a new one can take the id of an old one not resent yet. Its
+    // PUBACK removed the old one, whose resending then failed ("no such packet"): the subscriber was
+    // disconnected, and that message was never delivered again.
+    const { p } = await open();
+    // aedes' Client object of each connection of the same session.
+    const before = { id: 'vigie-ingest' };
+    const ingest = { id: 'vigie-ingest' };
+    for (let n = 1; n <= 3; n += 1) await p.outgoingEnqueueCombi([{ clientId: ingest.id }], publish(n));
+    for (const [n, messageId] of [
+      [1, 40],
+      [2, 41],
+      [3, 42],
+    ] as const)
+      await p.outgoingUpdate(before, { ...publish(n), messageId }); // sent, never acknowledged
+    const resend = await drain(p.outgoingStream(ingest)); // the subscriber is back
+    expect(resend.map((m) => [m.brokerCounter, m.messageId])).toEqual([
+      [1, 40],
+      [2, 41],
+      [3, 42],
+    ]);
+
+    await p.outgoingEnqueueCombi([{ clientId: ingest.id }], publish(4));
+    await p.outgoingUpdate(ingest, { ...publish(4), messageId: 41 }); // a new delivery, an old id
+    const acked = await p.outgoingClearMessageId(ingest, { cmd: 'puback', messageId: 41 } as unknown as AedesPacket);
+    expect(acked).toMatchObject({ brokerCounter: 4 });
+
+    for (const packet of resend) {
+      await p.outgoingUpdate(ingest, { ...packet }); // resent: each is still there
+      await p.outgoingClearMessageId(ingest, { cmd: 'puback', messageId: packet.messageId } as unknown as AedesPacket);
+    }
+    expect(await drain(p.outgoingStream(ingest))).toEqual([]);
+    await p.destroy();
+  });
+
   it('reads a file of the release before (AUTOINCREMENT rows, v8.serialize packets): order, wills and acknowledgements hold', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigie-persistence-'));
     dirs.push(dir);

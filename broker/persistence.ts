@@ -47,6 +47,8 @@ interface Queued {
   readonly brokerId: string;
   readonly counter: number;
   readonly seq: number;
+  /** The connection it was last sent on (see DurablePersistence#connection). */
+  sentOn?: number;
 }
 
 /**
@@ -54,13 +56,21 @@ interface Queued {
  * packet id. aedes' in-memory persistence scans an array on every send and every PUBACK, which is
  * quadratic in the queue's length: with 19,000 watches at 1 Hz the ingest's queue grew to hundreds
  * of thousands and the broker spent all its CPU scanning it (acknowledging 57 messages/s).
- * Lookups match what the scan would find first; a miss falls back to the scan.
+ * A delivery lookup matches what the scan would find first; a miss falls back to the scan.
+ *
+ * A PUBACK matches only a message sent on the connection it came on, the oldest sent first. When a
+ * client comes back, aedes resends its queue with the packet ids of the connection before, and
+ * numbers new deliveries from a random start without looking at those ids: a new message can take
+ * the id of an old one not resent yet (and beyond 65,535 queued messages, must). Matched by id
+ * alone, the new message's PUBACK removed the old one, whose resending then failed ("no such
+ * packet"): the subscriber was disconnected, and the old message was never delivered again.
  */
 class OutgoingQueue {
   readonly #entries = new Set<Queued>();
   /** By broker id, then counter: no key string to build and hash for every message. */
   readonly #byDelivery = new Map<string, Map<number, Queued>>();
-  readonly #byMessageId = new Map<number, Queued>();
+  /** Sent messages by packet id, in the order they were sent (on any connection: see `sentOn`). */
+  readonly #sent = new Map<number, Queued[]>();
 
   get length(): number {
     return this.#entries.size;
@@ -71,7 +81,6 @@ class OutgoingQueue {
     let counters = this.#byDelivery.get(q.brokerId);
     if (!counters) this.#byDelivery.set(q.brokerId, (counters = new Map<number, Queued>()));
     if (!counters.has(q.counter)) counters.set(q.counter, q);
-    this.#index(q);
   }
 
   /** The oldest message of that delivery (the packet's broker id and counter). */
@@ -80,16 +89,21 @@ class OutgoingQueue {
     return q ?? this.find((e) => e.packet.brokerId === brokerId && e.packet.brokerCounter === counter);
   }
 
-  /** The oldest message sent with that packet id. */
-  byMessageId(messageId: number | undefined): Queued | undefined {
+  /** The oldest message sent with that packet id on that connection. */
+  byMessageId(messageId: number | undefined, connection: number): Queued | undefined {
     if (messageId === undefined) return undefined;
-    return this.#byMessageId.get(messageId) ?? this.find((e) => e.packet.messageId === messageId);
+    return this.#sent.get(messageId)?.find((q) => q.sentOn === connection);
   }
 
-  setMessageId(q: Queued, messageId: number | undefined): void {
-    this.#unindex(q);
+  /** The message is being sent with that packet id on that connection. */
+  sent(q: Queued, messageId: number | undefined, connection: number): void {
+    this.#unsend(q);
     q.packet.messageId = messageId;
-    this.#index(q);
+    q.sentOn = connection;
+    if (messageId === undefined) return;
+    const same = this.#sent.get(messageId);
+    if (same) same.push(q);
+    else this.#sent.set(messageId, [q]);
   }
 
   delete(q: Queued): void {
@@ -99,7 +113,7 @@ class OutgoingQueue {
       counters.delete(q.counter);
       if (counters.size === 0) this.#byDelivery.delete(q.brokerId);
     }
-    this.#unindex(q);
+    this.#unsend(q);
   }
 
   find(predicate: (q: Queued) => boolean): Queued | undefined {
@@ -111,14 +125,14 @@ class OutgoingQueue {
     return Array.from(this.#entries, (q) => q.packet);
   }
 
-  #index(q: Queued): void {
+  #unsend(q: Queued): void {
     const id = q.packet.messageId;
-    if (id !== undefined && !this.#byMessageId.has(id)) this.#byMessageId.set(id, q);
-  }
-
-  #unindex(q: Queued): void {
-    const id = q.packet.messageId;
-    if (id !== undefined && this.#byMessageId.get(id) === q) this.#byMessageId.delete(id);
+    if (id === undefined) return;
+    const same = this.#sent.get(id);
+    const at = same?.indexOf(q) ?? -1;
+    if (at < 0) return;
+    if (same!.length === 1) this.#sent.delete(id);
+    else same!.splice(at, 1);
   }
 }
 
@@ -153,6 +167,8 @@ export class DurablePersistence extends MemoryPersistence {
   readonly #sql;
   /** Each client's queue of QoS > 0 messages, in order. */
   readonly #outgoing = new Map<string, OutgoingQueue>();
+  readonly #connections = new WeakMap<object, number>();
+  #lastConnection = 0;
   readonly #wills = new Map<string, Packet>();
   /** The next queued message's row. */
   #nextSeq = 1;
@@ -308,7 +324,7 @@ export class DurablePersistence extends MemoryPersistence {
     const queue = this.#queue(client.id);
     if (packet.brokerId !== undefined) {
       const q = queue.byDelivery(packet.brokerId, packet.brokerCounter ?? 0);
-      if (q) return queue.setMessageId(q, packet.messageId);
+      if (q) return queue.sent(q, packet.messageId, this.#connection(client));
     }
     // A PUBREL (QoS 2) replaces the PUBLISH that was sent with its packet id.
     const q = queue.find(
@@ -325,7 +341,7 @@ export class DurablePersistence extends MemoryPersistence {
 
   override async outgoingClearMessageId(client: Pick<Client, 'id'>, packet: Packet): Promise<Packet | undefined> {
     const queue = this.#queue(client.id);
-    const removed = queue.byMessageId(packet.messageId);
+    const removed = queue.byMessageId(packet.messageId, this.#connection(client));
     if (!removed) return undefined;
     queue.delete(removed);
     const { seq } = removed;
@@ -384,6 +400,16 @@ export class DurablePersistence extends MemoryPersistence {
     this.#commit(); // what is waiting for the next group commit
     await super.destroy();
     this.#db.close();
+  }
+
+  /**
+   * A number for the connection: aedes makes a Client object per connection and passes it to every
+   * call, so packet ids, which only mean something on one connection, are matched with it.
+   */
+  #connection(client: object): number {
+    let n = this.#connections.get(client);
+    if (n === undefined) this.#connections.set(client, (n = ++this.#lastConnection));
+    return n;
   }
 
   #queue(clientId: string): OutgoingQueue {
