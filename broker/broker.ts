@@ -25,6 +25,7 @@ import { Authenticator, Refusal } from './authentication.ts';
 import { PublishPacing } from './publish-pacing.ts';
 import { dropReasonOf } from './listener-errors.ts';
 import { limitPacketSize } from './packet-size-limit.ts';
+import { ReadBudget } from './read-budget.ts';
 import { batchWrites, type WriteBatch } from './write-batching.ts';
 import { QOS0_BACKLOG_BYTES, shedQos0 } from './qos0-shedding.ts';
 import { completeSinkPublishes, SINK_TOPIC } from './sink.ts';
@@ -50,6 +51,9 @@ const NEVER_DUPLICATE: Record<string, number> = new Proxy(
   { get: () => 0, set: () => true, deleteProperty: () => true },
 );
 
+/** Chunks read from devices' TCP connections per turn (read-budget.ts): a few dozen uploads, some tens of ms here. */
+export const READ_CHUNKS_PER_TURN = 32;
+
 export interface BrokerOptions {
   readonly host: string;
   readonly port: number;
@@ -57,6 +61,12 @@ export interface BrokerOptions {
   readonly metricsPort: number;
   /** TCP_NODELAY on client sockets (default true): small urgent messages are not held by Nagle's algorithm. */
   readonly noDelay?: boolean;
+  /**
+   * Chunks read from devices' TCP connections per turn of the event loop before the others wait for
+   * the next turns (read-budget.ts; alarms are read at once; services are never held). Default
+   * READ_CHUNKS_PER_TURN.
+   */
+  readonly readChunksPerTurn?: number;
   readonly persistenceDir: string;
   /** This broker's name in $SYS topics and logs; each process adds a random suffix (see processBrokerId). */
   readonly id?: string;
@@ -137,6 +147,7 @@ export class VigieBroker {
   readonly #pacing: PublishPacing | undefined;
   /** Open TCP connections: those still authenticating are not aedes' clients yet, and close() ends them too. */
   readonly #sockets = new Set<Socket>();
+  readonly #readBudget: ReadBudget;
   readonly #warn: ReturnType<typeof rateLimitedWarn>;
   readonly #servers: { tcp: TcpServer; ws: MqttWebSocketListener };
   #metricsServer: HttpServer | undefined;
@@ -149,8 +160,10 @@ export class VigieBroker {
     persistence: { destroy(): Promise<void> },
     mq: { close(cb: () => void): void },
     metrics: BrokerMetrics,
+    readBudget: ReadBudget,
   ) {
     this.#options = options;
+    this.#readBudget = readBudget;
     this.#aedes = aedes;
     this.#persistence = persistence;
     this.#mq = mq;
@@ -180,6 +193,7 @@ export class VigieBroker {
       socket.setNoDelay(options.noDelay ?? true); // alarms are small and urgent: do not wait for Nagle's algorithm
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
+      this.#readBudget.apply(socket); // before the size limit, which must see each chunk once
       limitPacketSize(socket, MAX_PACKET_BYTES);
       this.#handle(socket, 'tcp', socket.remoteAddress ?? 'unknown');
     });
@@ -217,8 +231,12 @@ export class VigieBroker {
     const metrics = createBrokerMetrics({
       routingWaiting: () => waiting.length,
       connectionsBacklogged: () => backloggedConnections(aedes),
+      connectionsWaitingToRead: () => readBudget.waiting,
     });
-    const broker = new VigieBroker(options, aedes, persistence, mq, metrics);
+    const readBudget = new ReadBudget(options.readChunksPerTurn ?? READ_CHUNKS_PER_TURN, {
+      onHeld: () => metrics.readsHeld.inc(),
+    });
+    const broker = new VigieBroker(options, aedes, persistence, mq, metrics, readBudget);
     broker.#install();
     return broker;
   }
@@ -304,6 +322,7 @@ export class VigieBroker {
       this.#authenticator.authenticate(client, username, password, (error, principal) => {
         if (principal === null) return done(error, false);
         this.#principals.set(client, principal);
+        if (principal.kind === 'device') this.#readBudget.device(client.conn);
         done(null, true);
       });
     aedes.authorizePublish = (client, packet, done) => {

@@ -3,12 +3,17 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * `routingWaiting`: messages waiting for a routing slot now; `connectionsBacklogged`: connections
- * whose output buffer is full now (both read at each scrape).
+ * whose output buffer is full now; `connectionsWaitingToRead`: device connections waiting for the
+ * read budget (all read at each scrape).
  */
 export function createBrokerMetrics(
-  readNow: { routingWaiting?: () => number; connectionsBacklogged?: () => number } = {},
+  readNow: {
+    routingWaiting?: () => number;
+    connectionsBacklogged?: () => number;
+    connectionsWaitingToRead?: () => number;
+  } = {},
 ) {
-  const { routingWaiting = () => 0, connectionsBacklogged = () => 0 } = readNow;
+  const { routingWaiting = () => 0, connectionsBacklogged = () => 0, connectionsWaitingToRead = () => 0 } = readNow;
   const registry = new Registry();
   return {
     registry,
@@ -49,6 +54,19 @@ export function createBrokerMetrics(
       name: 'vigie_broker_publishes_paced_total',
       help: "device publishes that had to wait for their client's publish rate",
       registers: [registry],
+    }),
+    readsHeld: new Counter({
+      name: 'vigie_broker_reads_held_total',
+      help: "chunks read from devices' connections past the per-turn read budget, put back for a later turn (falls and SOS are read at once)",
+      registers: [registry],
+    }),
+    connectionsWaitingToRead: new Gauge({
+      name: 'vigie_broker_connections_waiting_to_read',
+      help: "devices' connections whose next chunk waits for a later turn of the per-turn read budget",
+      registers: [registry],
+      collect() {
+        this.set(connectionsWaitingToRead());
+      },
     }),
     publishesRefused: new Counter({
       name: 'vigie_broker_publishes_refused_total',

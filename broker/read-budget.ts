@@ -1,0 +1,160 @@
+/**
+ * A budget per turn of the event loop for what the broker reads from device connections, alarms
+ * first.
+ *
+ * Why: a turn's cost grows with the number of connections it reads from. Every readable connection
+ * is read in the poll phase (libuv hands them all at once), aedes parses and handles their packets
+ * (process.nextTick), then the turn sends each connection's PUBACKs (write-batching.ts, a writev per
+ * connection) and commits their messages (persistence.ts). In the fleet's steady phase on a slow
+ * machine, turns of 100 to 300 ms made of hundreds of uploads; a fall read in the next turn waited
+ * for all of it (the PUBACK stage's p99, 379 ms).
+ *
+ * How: past `chunksPerTurn` chunks read in a turn, a connection's next chunk is put back
+ * (Readable#unshift) and the connection waits, in order, for a later turn; one with a chunk that
+ * holds a PUBLISH on an `events` topic (a fall, an SOS) is read at once, whatever the budget, and so
+ * is a waiting connection as soon as such a chunk arrives behind what it holds. While
+ * connections wait, new chunks go behind them: each turn reads the oldest waiting first, so none
+ * waits for ever. Nothing is lost: the bytes stay in the connection's buffer, and TCP slows the
+ * device down if it keeps sending.
+ *
+ * Only device connections are budgeted: a connection is read freely, and not counted, until `device`
+ * marks it (after its CONNECT was authenticated as a watch's). The services' sessions (the ingest's
+ * and the web service's) are never held: their PUBACKs and subscriptions are what drain the
+ * broker, and holding them behind the watches' uploads stalls every delivery (a first try that
+ * budgeted every connection took the overload's falls to a p99 of 23 s).
+ *
+ * Apply it before the packet-size limit (packet-size-limit.ts), which must see each chunk once.
+ */
+import type { Readable } from 'node:stream';
+
+const EVENTS = Buffer.from('/events');
+
+interface Waiting {
+  readonly conn: Readable;
+  /** Its reads count and may wait (a device's connection, known after CONNECT). */
+  budgeted: boolean;
+  /** Its next read is granted (it has waited its turn). */
+  granted: boolean;
+  held: boolean;
+  /** The bytes it held when last looked at (while held). */
+  seen: number;
+}
+
+export class ReadBudget {
+  readonly #perTurn: number;
+  /** Chunks read this turn (reset in the check phase of the turn that read the first). */
+  #read = 0;
+  #resetScheduled = false;
+  readonly #waiting: Waiting[] = [];
+  #serveScheduled = false;
+  readonly #states = new WeakMap<Readable, Waiting>();
+
+  readonly #onHeld: () => void;
+
+  /** `onHeld`: a chunk was put back for a later turn (to count it). */
+  constructor(chunksPerTurn: number, options: { onHeld?: () => void } = {}) {
+    if (!Number.isInteger(chunksPerTurn) || chunksPerTurn < 1)
+      throw new TypeError(`chunksPerTurn must be a positive integer, not ${chunksPerTurn}`);
+    this.#perTurn = chunksPerTurn;
+    this.#onHeld = options.onHeld ?? (() => {});
+  }
+
+  /** Connections waiting for a later turn. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Wraps the connection's reads; they are not budgeted until `device(conn)`. */
+  apply(conn: Readable): void {
+    const read = conn.read.bind(conn) as (size?: number) => unknown;
+    const state: Waiting = { conn, budgeted: false, granted: false, held: false, seen: 0 };
+    this.#states.set(conn, state);
+    conn.read = (size?: number): unknown => {
+      if (!state.budgeted) return read(size);
+      if (state.held) {
+        // New bytes behind a held chunk: a fall or an SOS among them is read at once, with the
+        // readings before it (in order), instead of waiting for the connection's turn. The
+        // 'readable' that unshift raises finds no new bytes and reads nothing.
+        if (conn.readableLength <= state.seen) return null;
+        const all = read(size);
+        if (!(all instanceof Uint8Array)) return all;
+        if (!holdsEvent(all)) {
+          conn.unshift(all);
+          state.seen = conn.readableLength;
+          return null;
+        }
+        state.held = false;
+        this.#waiting.splice(this.#waiting.indexOf(state), 1);
+        this.#count();
+        return all;
+      }
+      if (state.granted) {
+        state.granted = false;
+        this.#count();
+        return read(size);
+      }
+      const chunk = read(size);
+      if (!(chunk instanceof Uint8Array)) return chunk;
+      if (holdsEvent(chunk) || (this.#waiting.length === 0 && this.#read < this.#perTurn)) {
+        this.#count();
+        return chunk;
+      }
+      conn.unshift(chunk);
+      state.held = true;
+      state.seen = conn.readableLength;
+      this.#onHeld();
+      this.#waiting.push(state);
+      this.#scheduleServe();
+      return null;
+    };
+  }
+
+  /** From now on, the connection's reads are budgeted. A connection never applied is left alone. */
+  device(conn: Readable): void {
+    const state = this.#states.get(conn);
+    if (state) state.budgeted = true;
+  }
+
+  #count(): void {
+    this.#read += 1;
+    if (this.#resetScheduled) return;
+    this.#resetScheduled = true;
+    setImmediate(() => {
+      this.#resetScheduled = false;
+      this.#read = 0;
+    });
+  }
+
+  /**
+   * In a later turn's check phase (an immediate scheduled from an immediate runs after the next poll
+   * phase), the oldest waiting connections read, as many as the budget leaves.
+   */
+  #scheduleServe(): void {
+    if (this.#serveScheduled) return;
+    this.#serveScheduled = true;
+    setImmediate(() =>
+      setImmediate(() => {
+        this.#serveScheduled = false;
+        let room = Math.max(1, this.#perTurn - this.#read);
+        while (room > 0 && this.#waiting.length > 0) {
+          const next = this.#waiting.shift()!;
+          next.held = false;
+          if (next.conn.destroyed) continue;
+          next.granted = true;
+          room -= 1;
+          next.conn.emit('readable');
+        }
+        if (this.#waiting.length > 0) this.#scheduleServe();
+      }),
+    );
+  }
+}
+
+/**
+ * Whether a chunk may hold a PUBLISH on an `events` topic. Bytes, not packets: a chunk can start in
+ * the middle of a packet. A reading whose payload contains "/events" is read at once too (it only
+ * goes before its turn); a topic cut between two chunks makes a fall wait one turn.
+ */
+function holdsEvent(chunk: Uint8Array): boolean {
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).includes(EVENTS);
+}
