@@ -70,7 +70,15 @@ async function measureRound(
   pids: Record<string, number>,
 ): Promise<{ msgs: number; secs: number; usage: ReturnType<UsageSampler['stop']> }> {
   const counting = await countingSubscriber(at, subscriber, allDevicesFilter('vitals'));
-  const { connections } = await connectAll(at, watches, { rate: 2000, concurrency: 50 });
+  const { connections, ramp } = await connectAll(at, watches, { rate: 2000, concurrency: 50 });
+  // A round some publishers could not join measures less than it says: it fails, with why.
+  if (connections.length < watches.length) {
+    for (const c of connections) c.end();
+    counting.connection.end();
+    throw new Error(
+      `${connections.length} of ${watches.length} publishers connected: ${JSON.stringify(ramp.failures)}`,
+    );
+  }
   const load = new ClosedLoop(connections, watches, o.window);
   await new Promise((r) => setTimeout(r, 2000)); // warm-up
   const sampler = new UsageSampler(pids, 1000);
