@@ -232,6 +232,7 @@ export class VigieBroker {
       routingWaiting: () => waiting.length,
       connectionsBacklogged: () => backloggedConnections(aedes),
       connectionsWaitingToRead: () => readBudget.waiting,
+      messagesQueued: () => persistence.queuedMessages(),
     });
     const readBudget = new ReadBudget(options.readChunksPerTurn ?? READ_CHUNKS_PER_TURN, {
       onHeld: () => metrics.readsHeld.inc(),

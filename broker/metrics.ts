@@ -4,16 +4,23 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /**
  * `routingWaiting`: messages waiting for a routing slot now; `connectionsBacklogged`: connections
  * whose output buffer is full now; `connectionsWaitingToRead`: device connections waiting for the
- * read budget (all read at each scrape).
+ * read budget; `messagesQueued`: messages in persistent sessions' queues now (all read at each
+ * scrape).
  */
 export function createBrokerMetrics(
   readNow: {
     routingWaiting?: () => number;
     connectionsBacklogged?: () => number;
     connectionsWaitingToRead?: () => number;
+    messagesQueued?: () => number;
   } = {},
 ) {
-  const { routingWaiting = () => 0, connectionsBacklogged = () => 0, connectionsWaitingToRead = () => 0 } = readNow;
+  const {
+    routingWaiting = () => 0,
+    connectionsBacklogged = () => 0,
+    connectionsWaitingToRead = () => 0,
+    messagesQueued = () => 0,
+  } = readNow;
   const registry = new Registry();
   return {
     registry,
@@ -116,6 +123,14 @@ export function createBrokerMetrics(
       registers: [registry],
       collect() {
         this.set(connectionsBacklogged());
+      },
+    }),
+    messagesQueued: new Gauge({
+      name: 'vigie_broker_messages_queued',
+      help: "QoS 1 messages in persistent sessions' queues, sent and not yet acknowledged or waiting to be sent: mostly the ingest's backlog, which grows while it is away or slower than the watches",
+      registers: [registry],
+      collect() {
+        this.set(messagesQueued());
       },
     }),
     alarmStoreSeconds: new Histogram({

@@ -349,6 +349,13 @@ export class DurablePersistence extends MemoryPersistence {
     return removed.packet;
   }
 
+  /** Messages in every session's queue (sent and not acknowledged, or not sent yet). */
+  queuedMessages(): number {
+    let n = 0;
+    for (const queue of this.#outgoing.values()) n += queue.length;
+    return n;
+  }
+
   override outgoingStream(client: Pick<Client, 'id'>): Readable {
     return Readable.from(this.#queue(client.id).packets());
   }

@@ -338,6 +338,8 @@ describe('bursts', () => {
     await eventually(() => expect(delivered).toBeGreaterThanOrEqual(20_000), 60_000, 200);
     watches.end();
     await end(ingest);
+    // Its session goes too: it would keep every later test's readings.
+    await end(await asIngest({ clientId: 'vigie-ingest-burst', clean: true }));
   }, 120_000);
 
   it('a persistent subscriber that comes back to a backlog while new messages flow gets every one, and stays connected', async () => {
@@ -355,6 +357,9 @@ describe('bursts', () => {
       clean: false,
     };
     const watches = await leanWatches(10, 'Retour');
+    const queued = async () =>
+      (await b.broker.metrics.registry.getSingleMetric('vigie_broker_messages_queued')?.get())?.values[0]?.value;
+    const queuedBefore = await queued();
     const key = (p: { topic: string; payload: Buffer | string }) =>
       `${p.topic} ${JSON.parse(String(p.payload)).seq as number}`;
 
@@ -375,6 +380,7 @@ describe('bursts', () => {
     watches.send(1, 3300);
     await eventually(() => expect(unacknowledged).toBe(33_000), 60_000, 50);
     first.end();
+    expect(await queued()).toBe(queuedBefore! + 33_000);
 
     // Back, acknowledging everything, while 33,000 new messages come.
     const received = new Set<string>();
@@ -395,6 +401,7 @@ describe('bursts', () => {
     await eventually(() => expect(received.size === 66_000 || closed !== undefined).toBe(true), 60_000, 50);
     expect(closed).toBeUndefined();
     expect(received.size).toBe(66_000);
+    await eventually(async () => expect(await queued()).toBe(queuedBefore), 10_000, 50); // none left behind
     watches.end();
   }, 120_000);
 });
