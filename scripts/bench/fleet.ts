@@ -30,6 +30,7 @@ import { createInflux } from '../../ingest/influx-client.ts';
 import { LeanMqttConnection } from '../../simulators/lean-client.ts';
 import { connectAll, WatchFleet, type Credentials } from './lib/load.ts';
 import { stages, type StageSummary } from './lib/alert-stages.ts';
+import { type ChartPoint } from './lib/chart.ts';
 import { FallProber } from './lib/fall-prober.ts';
 import { UsageSampler } from './lib/processes.ts';
 import { RuntimeSampler, type RuntimeScrape, type RuntimeSummary } from './lib/runtime-sampler.ts';
@@ -73,6 +74,11 @@ export interface FleetBenchResult {
   readonly msgsPerSec: number;
   /** Points the ingest wrote to InfluxDB per second over the steady phase (its first tenth left out). */
   readonly readingsStoredPerSec: number;
+  /**
+   * At the end of the steady phase (the last sample): points on disk in the ingest's queue, and
+   * messages in the broker's sessions (an upload of ten readings is one); null if not read.
+   */
+  readonly waitingAtSteadyEnd: { readonly ingestQueue: number | null; readonly brokerQueued: number | null };
   readonly overload: {
     readonly seconds: number;
     /** Readings taken during it, held back by the watches, acknowledged, stored, lost. */
@@ -106,11 +112,12 @@ export interface FleetBenchResult {
   readonly ingestGroups: Record<string, number>;
   /** The services' process ids (to match their CPU profiles, BENCH_PROFILE_DIR). */
   readonly pids: Record<string, number>;
-  readonly series: Array<{
-    t: number;
-    ackedPerSec: number;
-    usage: Record<string, { cpuPercent: number; rssMiB: number }>;
-  }>;
+  /**
+   * Every 5 s: readings acknowledged to the watches and written to InfluxDB per second; points
+   * queued on disk in the ingest and messages queued in the broker's sessions (an upload is one),
+   * null where a service did not answer; each process's CPU and memory.
+   */
+  readonly series: ChartPoint[];
   readonly alert: Latency;
   readonly alertStages: AlertStages;
   readonly alertWithoutDb: Latency;
@@ -279,8 +286,28 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
 
     const fleet = new WatchFleet(fleetConnections, fleetWatches, { batchMs: Math.max(1, o.batchSeconds) * 1000 });
     if (o.batchSeconds === 0) fleet.setLive(true);
-    const sampler = new UsageSampler(pids, 5000, () => ({ acked: fleet.acked }));
     const metricsOf = (port: number) => `http://127.0.0.1:${port}/metrics`;
+    // Where readings wait, over time: acknowledged to the watches, queued in the broker for the
+    // services, queued on disk in the ingest, written to InfluxDB.
+    const sampler = new UsageSampler(pids, 5000, async () => {
+      const acked = fleet.acked;
+      const [ingest, broker] = await Promise.all(
+        [ports.INGEST_METRICS_PORT, ports.BROKER_METRICS_PORT].map((port) =>
+          fetch(metricsOf(port), { signal: AbortSignal.timeout(2000) })
+            .then((r) => r.text())
+            .catch(() => ''),
+        ),
+      );
+      const figures: Record<string, number> = { acked };
+      const read = (text: string, name: string, key: string) => {
+        const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+        if (m) figures[key] = Number(m[1]);
+      };
+      read(ingest!, 'vigie_ingest_points_written_total', 'stored');
+      read(ingest!, 'vigie_ingest_queue_depth', 'ingestQueue');
+      read(broker!, 'vigie_broker_messages_queued', 'brokerQueued');
+      return figures;
+    });
     const runtimeUrls = {
       broker: metricsOf(ports.BROKER_METRICS_PORT),
       ingest: metricsOf(ports.INGEST_METRICS_PORT),
@@ -361,6 +388,11 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       ? Math.round((steadyEnd.points - warm.points) / ((steadyEnd.at - warm.at) / 1000))
       : 0;
     const steadyAcked = fleet.acked;
+    const lastSample = sampler.series.at(-1)?.counters;
+    const waitingAtSteadyEnd = {
+      ingestQueue: lastSample?.ingestQueue ?? null,
+      brokerQueued: lastSample?.brokerQueued ?? null,
+    };
 
     // The alert path without the database: InfluxDB stopped, the fleet still sending.
     say('stopping InfluxDB');
@@ -483,11 +515,16 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       };
     const series = sampler.series.map((s, i) => {
       const before = sampler.series[i - 1];
+      const rate = (key: string) => {
+        const [now, then] = [s.counters[key], before?.counters[key]];
+        return now === undefined || then === undefined ? null : Math.round((now - then) / (s.t - before!.t));
+      };
       return {
         t: s.t,
-        ackedPerSec: before
-          ? Math.round(((s.counters.acked ?? 0) - (before.counters.acked ?? 0)) / (s.t - before.t))
-          : 0,
+        ackedPerSec: rate('acked') ?? 0,
+        storedPerSec: rate('stored'),
+        ingestQueue: s.counters.ingestQueue ?? null,
+        brokerQueued: s.counters.brokerQueued ?? null,
         usage: s.usage,
       };
     });
@@ -507,6 +544,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       lost: Math.max(0, ackedSteady - stored.steady),
       msgsPerSec: Math.round(steadyAcked / seconds),
       readingsStoredPerSec,
+      waitingAtSteadyEnd,
       overload,
       processes,
       runtime,

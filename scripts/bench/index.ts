@@ -294,6 +294,7 @@ ${
 | --- | --- | --- |
 | connections per second (ramp) | ${fleet.connect.perSecond} (${fleet.connect.seconds} s for all; failures retried: ${JSON.stringify(fleet.connect.failures)}) | |
 | readings stored per second (the ingest's points written to InfluxDB, steady phase) | ${fleet.readingsStoredPerSec} | ${fleet.watches} |
+| waiting at the end of the steady phase: points in the ingest's queue · messages in the broker's sessions (an upload is one) | ${fleet.waitingAtSteadyEnd?.ingestQueue ?? 'n/a'} · ${fleet.waitingAtSteadyEnd?.brokerQueued ?? 'n/a'} | |
 | readings acknowledged per second | ${fleet.msgsPerSec} | |
 | readings taken before the overload (steady, then InfluxDB stopped): taken / sent / acknowledged / stored in InfluxDB / lost | ${fleet.sampled} / ${fleet.sent} / ${fleet.acked} / ${fleet.stored} / ${fleet.lost} | lost = 0 |
 | of those, held back by watches (earlier messages unacknowledged) | ${fleet.heldBack} | 0 |

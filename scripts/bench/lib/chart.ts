@@ -1,5 +1,6 @@
 /**
- * The fleet run as a picture: readings acknowledged per second, CPU and memory of every process over time,
+ * The fleet run as a picture: readings acknowledged and stored per second, where readings wait, CPU
+ * and memory of every process over time,
  * drawn with uPlot (the console's charting library) in headless Chromium and saved as a PNG.
  */
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,10 @@ import { chromium } from 'playwright-core';
 export interface ChartPoint {
   readonly t: number;
   readonly ackedPerSec: number;
+  /** null where the figure could not be read (a service that did not answer, an older run). */
+  readonly storedPerSec?: number | null;
+  readonly ingestQueue?: number | null;
+  readonly brokerQueued?: number | null;
   readonly usage: Record<string, { cpuPercent: number; rssMiB: number }>;
 }
 
@@ -22,9 +27,23 @@ export async function renderChart(path: string, series: readonly ChartPoint[]): 
   const t = series.map((s) => s.t);
   const charts = [
     {
-      title: 'Readings acknowledged to the watches per second (a batch of ten counts ten)',
+      title: 'Readings acknowledged to the watches, and written to InfluxDB, per second (a batch of ten counts ten)',
       unit: 'readings/s',
-      lines: [{ label: 'acknowledged', values: series.map((s) => s.ackedPerSec) }],
+      lines: [
+        { label: 'acknowledged', values: series.map((s) => s.ackedPerSec) },
+        { label: 'written to InfluxDB', values: series.map((s) => s.storedPerSec ?? null) },
+      ],
+    },
+    {
+      title: 'Waiting to be stored: points on disk in the ingest, messages in the broker for the services',
+      unit: 'waiting',
+      lines: [
+        { label: "ingest's queue (points)", values: series.map((s) => s.ingestQueue ?? null) },
+        {
+          label: "broker's sessions (messages; an upload of ten readings is one)",
+          values: series.map((s) => s.brokerQueued ?? null),
+        },
+      ],
     },
     {
       title: 'CPU (% of one core)',
@@ -63,7 +82,7 @@ document.body.dataset.ready = '1';
     args: ['--no-sandbox', '--disable-gpu'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1140, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1140, height: 1300 } });
     await page.setContent(html);
     await page.waitForSelector('body[data-ready="1"]');
     await page.screenshot({ path, fullPage: true });

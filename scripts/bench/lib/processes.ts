@@ -201,10 +201,17 @@ export class UsageSampler {
   #lastSelf = process.cpuUsage();
   #lastAt = Date.now();
 
-  readonly #counters: () => Record<string, number>;
+  readonly #counters: () => Record<string, number> | Promise<Record<string, number>>;
 
-  /** `counters`: figures read at each sample (e.g. messages acknowledged so far), for rates. */
-  constructor(pids: Record<string, number>, everyMs = 2000, counters: () => Record<string, number> = () => ({})) {
+  /**
+   * `counters`: figures read at each sample (e.g. messages acknowledged so far, a service's metrics),
+   * for rates and levels over time; read while the processes' usage is.
+   */
+  constructor(
+    pids: Record<string, number>,
+    everyMs = 2000,
+    counters: () => Record<string, number> | Promise<Record<string, number>> = () => ({}),
+  ) {
     this.#pids = new Map(Object.entries(pids));
     this.#counters = counters;
     this.#timer = setInterval(() => void this.#sample(), everyMs);
@@ -220,7 +227,9 @@ export class UsageSampler {
     const usage: Record<string, Usage> = {};
     const pids = [...this.#pids.values()];
     const empty: Record<number, pidusage.Status> = {};
+    const counting = Promise.resolve(this.#counters()).catch(() => ({})); // read while the usage is
     const stats = pids.length ? await pidusage(pids).catch(() => empty) : empty;
+    const counters = await counting;
     for (const [name, pid] of this.#pids) {
       const s = stats[pid];
       if (s) usage[name] = { cpuPercent: s.cpu, rssMiB: s.memory / 2 ** 20 };
@@ -232,7 +241,7 @@ export class UsageSampler {
     };
     this.#lastSelf = process.cpuUsage();
     this.#lastAt = now;
-    this.series.push({ t: (now - this.#start) / 1000, usage, counters: this.#counters() });
+    this.series.push({ t: (now - this.#start) / 1000, usage, counters });
   }
 
   stop(): Record<string, { cpuMeanPercent: number; rssPeakMiB: number }> {
