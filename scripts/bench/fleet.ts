@@ -121,6 +121,9 @@ export interface FleetBenchResult {
   readonly alert: Latency;
   readonly alertStages: AlertStages;
   readonly alertWithoutDb: Latency;
+  readonly alertWithoutDbStages: AlertStages;
+  /** Each fall with InfluxDB stopped: seconds after the stop when it was published, and its latency (ms). */
+  readonly alertWithoutDbTimes: Array<readonly [number, number]>;
 }
 /**
  * Where a fall's time went, per stage (each fall seen by the clinician counts in every stage it was
@@ -397,10 +400,15 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     // The alert path without the database: InfluxDB stopped, the fleet still sending.
     say('stopping InfluxDB');
     await influxd.stop();
+    const stopped = Date.now();
     const withoutDb: number[] = [];
+    const withoutDbStages = stageTimes();
+    const withoutDbTimes: Array<readonly [number, number]> = [];
     let missedWithoutDb = 0;
     for (let i = 0; i < o.alertsWithoutDb; i += 1) {
-      const ms = await probe(o.alerts + i);
+      const at = Math.round((Date.now() - stopped) / 100) / 10;
+      const ms = await probe(o.alerts + i, withoutDbStages);
+      withoutDbTimes.push([at, ms ?? MISSED_MS]);
       if (ms === undefined) missedWithoutDb += 1;
       else withoutDb.push(ms);
       say(`InfluxDB stopped | falls ${i + 1}/${o.alertsWithoutDb}, last ${ms ?? '>30000'} ms`);
@@ -556,6 +564,8 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       alert,
       alertStages,
       alertWithoutDb: latency(withoutDb, missedWithoutDb),
+      alertWithoutDbStages: stages(withoutDbStages),
+      alertWithoutDbTimes: withoutDbTimes,
     };
   } finally {
     try {

@@ -194,6 +194,8 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       p999Ms: fleet?.alertWithoutDb.p999Ms ?? null,
       count: fleet?.alertWithoutDb.count ?? null,
       missed: fleet?.alertWithoutDb.missed ?? null,
+      stagesMs: fleet?.alertWithoutDbStages ?? null,
+      times: fleet?.alertWithoutDbTimes ?? null,
     },
     overload: {
       seconds: fleet?.overload?.seconds ?? null,
@@ -279,6 +281,11 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
     );
 
   const cell = (x: number | string | null | undefined) => (x === null || x === undefined ? 'not measured' : String(x));
+  /** The slowest fall of a list of [seconds into its phase, ms], and when. */
+  const slowest = (times: ReadonlyArray<readonly [number, number]>) => {
+    const worst = times.reduce<readonly [number, number] | undefined>((w, t) => (!w || t[1] > w[1] ? t : w), undefined);
+    return worst ? `${worst[1]} ms, ${worst[0]} s after the stop` : 'none';
+  };
   const stageCells = (st: AlertStages) =>
     `${cell(st.acked.p50)} / ${cell(st.acked.p99)} · ${cell(st.onBroker.p50)} / ${cell(st.onBroker.p99)} · ${cell(st.inSocket.p50)} / ${cell(st.inSocket.p99)} ms`;
   const md = `# Benchmarks (${result.date.slice(0, 10)})
@@ -302,6 +309,7 @@ ${
 | fall → clinician's live channel, p50 / p99 / p99.9 (${fleet.alert.count} falls${fleet.alert.missed ? `, ${fleet.alert.missed} not seen in 30 s` : ''}) | ${cell(fleet.alert.p50Ms)} / ${cell(fleet.alert.p99Ms)} / ${cell(fleet.alert.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
 | of which, p50 / p99: publish → PUBACK (broker stored it) · → alert change on the broker (ingest) · → clinician's socket (web) | ${stageCells(fleet.alertStages)} | |
 | the same, InfluxDB stopped (${fleet.alertWithoutDb.count} falls${fleet.alertWithoutDb.missed ? `, ${fleet.alertWithoutDb.missed} not seen in 30 s` : ''}) | ${cell(fleet.alertWithoutDb.p50Ms)} / ${cell(fleet.alertWithoutDb.p99Ms)} / ${cell(fleet.alertWithoutDb.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
+| of which, p50 / p99 (the slowest: ${slowest(fleet.alertWithoutDbTimes)}) | ${stageCells(fleet.alertWithoutDbStages)} | |
 ${
   fleet.overload
     ? `
