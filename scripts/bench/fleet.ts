@@ -32,6 +32,7 @@ import { connectAll, WatchFleet, type Credentials } from './lib/load.ts';
 import { stages, type StageSummary } from './lib/alert-stages.ts';
 import { type ChartPoint } from './lib/chart.ts';
 import { FallProber } from './lib/fall-prober.ts';
+import { metricValue } from './lib/metrics-text.ts';
 import { UsageSampler } from './lib/processes.ts';
 import { RuntimeSampler, type RuntimeScrape, type RuntimeSummary } from './lib/runtime-sampler.ts';
 
@@ -301,15 +302,13 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
             .catch(() => ''),
         ),
       );
-      const figures: Record<string, number> = { acked };
-      const read = (text: string, name: string, key: string) => {
-        const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-        if (m) figures[key] = Number(m[1]);
+      const figures: Record<string, number | undefined> = {
+        acked,
+        stored: metricValue(ingest!, 'vigie_ingest_points_written_total'),
+        ingestQueue: metricValue(ingest!, 'vigie_ingest_queue_depth'),
+        brokerQueued: metricValue(broker!, 'vigie_broker_messages_queued'),
       };
-      read(ingest!, 'vigie_ingest_points_written_total', 'stored');
-      read(ingest!, 'vigie_ingest_queue_depth', 'ingestQueue');
-      read(broker!, 'vigie_broker_messages_queued', 'brokerQueued');
-      return figures;
+      return Object.fromEntries(Object.entries(figures).filter(([, v]) => v !== undefined)) as Record<string, number>;
     });
     const runtimeUrls = {
       broker: metricsOf(ports.BROKER_METRICS_PORT),
@@ -319,10 +318,9 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const runtimeSampler = new RuntimeSampler(runtimeUrls);
     const ingestMetrics = `http://127.0.0.1:${ports.INGEST_METRICS_PORT}/metrics`;
     const pointsWritten = async () => {
-      const text = await (await fetch(ingestMetrics)).text();
-      const m = /^vigie_ingest_points_written_total (\d+)/m.exec(text);
-      if (!m) throw new Error('the ingest does not report vigie_ingest_points_written_total');
-      return Number(m[1]);
+      const points = metricValue(await (await fetch(ingestMetrics)).text(), 'vigie_ingest_points_written_total');
+      if (points === undefined) throw new Error('the ingest does not report vigie_ingest_points_written_total');
+      return points;
     };
     const t0 = Date.now();
     /** Stage times of the falls seen, per phase (see AlertStages). */

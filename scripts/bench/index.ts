@@ -281,7 +281,7 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
     );
 
   const cell = (x: number | string | null | undefined) => (x === null || x === undefined ? 'not measured' : String(x));
-  /** The slowest fall of a list of [seconds into its phase, ms], and when. */
+  /** The slowest of the falls with InfluxDB stopped ([seconds after the stop, ms]), and when. */
   const slowest = (times: ReadonlyArray<readonly [number, number]>) => {
     const worst = times.reduce<readonly [number, number] | undefined>((w, t) => (!w || t[1] > w[1] ? t : w), undefined);
     return worst ? `${worst[1]} ms, ${worst[0]} s after the stop` : 'none';

@@ -14,6 +14,7 @@ import { registryPath } from '../../common/paths.ts';
 import { Registry } from '../../web/registry.ts';
 import { seriesKey, vitalsLine } from '../../ingest/line-protocol.ts';
 import { ClosedLoop, connectAll, type Credentials } from './lib/load.ts';
+import { metricValue } from './lib/metrics-text.ts';
 import { startService, UsageSampler, type Running } from './lib/processes.ts';
 
 export interface IngestBenchOptions {
@@ -80,9 +81,7 @@ function batchPayload(n: number, k: number, now = Date.now()): Buffer {
 }
 
 async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(url)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
+  return metricValue(await (await fetch(url)).text(), name) ?? 0;
 }
 
 export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchResult> {

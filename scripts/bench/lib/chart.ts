@@ -10,10 +10,10 @@ import { chromium } from 'playwright-core';
 export interface ChartPoint {
   readonly t: number;
   readonly ackedPerSec: number;
-  /** null where the figure could not be read (a service that did not answer, an older run). */
-  readonly storedPerSec?: number | null;
-  readonly ingestQueue?: number | null;
-  readonly brokerQueued?: number | null;
+  /** null where the figure could not be read (a service that did not answer). */
+  readonly storedPerSec: number | null;
+  readonly ingestQueue: number | null;
+  readonly brokerQueued: number | null;
   readonly usage: Record<string, { cpuPercent: number; rssMiB: number }>;
 }
 
@@ -31,17 +31,17 @@ export async function renderChart(path: string, series: readonly ChartPoint[]): 
       unit: 'readings/s',
       lines: [
         { label: 'acknowledged', values: series.map((s) => s.ackedPerSec) },
-        { label: 'written to InfluxDB', values: series.map((s) => s.storedPerSec ?? null) },
+        { label: 'written to InfluxDB', values: series.map((s) => s.storedPerSec) },
       ],
     },
     {
       title: 'Waiting to be stored: points on disk in the ingest, messages in the broker for the services',
       unit: 'waiting',
       lines: [
-        { label: "ingest's queue (points)", values: series.map((s) => s.ingestQueue ?? null) },
+        { label: "ingest's queue (points)", values: series.map((s) => s.ingestQueue) },
         {
           label: "broker's sessions (messages; an upload of ten readings is one)",
-          values: series.map((s) => s.brokerQueued ?? null),
+          values: series.map((s) => s.brokerQueued),
         },
       ],
     },
