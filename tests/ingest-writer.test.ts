@@ -32,19 +32,38 @@ const lines = (device: string, fromMs: number, count: number, hr: number) =>
     (_, i) => `vitals,device=${device},patient=p-${device} hr=${hr},seq=${i}i ${(fromMs + i * 1000) * 1e6}`,
   );
 
+/**
+ * A writer as the ingest makes one, with small batches: its queries to `influxDb` (the test's
+ * InfluxDB by default), its clock `clock` (the system's by default).
+ */
+function testWriter(
+  queue: DurableQueue,
+  writes: LineWriter,
+  o: {
+    clock?: () => number;
+    influxDb?: ReturnType<typeof createInflux>;
+    metrics?: ReturnType<typeof createIngestMetrics>;
+  } = {},
+): BatchWriter {
+  return new BatchWriter({
+    queue,
+    influx: o.influxDb ?? createInflux(influx.url, influx.access),
+    lines: writes,
+    batchSize: 100,
+    maxDelayMs: 20,
+    logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    metrics: o.metrics ?? createIngestMetrics(),
+    clock: o.clock,
+  });
+}
+
 it('writes readings while a downsample query gets no answer, and stops without waiting for it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-writer-'));
   const proxy = await startTcpProxy(influx.port);
   const queue = new DurableQueue(join(dir, 'queue.db'), 100_000);
   const writes = createLineWriter(influx.url, influx.access);
-  const writer = new BatchWriter({
-    queue,
-    influx: createInflux(influx.url.replace(`:${influx.port}`, `:${proxy.port}`), influx.access),
-    lines: writes,
-    batchSize: 100,
-    maxDelayMs: 20,
-    logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
-    metrics: createIngestMetrics(),
+  const writer = testWriter(queue, writes, {
+    influxDb: createInflux(influx.url.replace(`:${influx.port}`, `:${proxy.port}`), influx.access),
   });
   try {
     const now = Date.now();
@@ -85,15 +104,7 @@ it('writes a backlog with two requests in flight; when both fail, sends them aga
   const queue = new DurableQueue(join(dir, 'queue.db'), 100_000);
   const writes = createLineWriter(influx.url.replace(`:${influx.port}`, `:${proxy.port}`), influx.access);
   const metrics = createIngestMetrics();
-  const writer = new BatchWriter({
-    queue,
-    influx: createInflux(influx.url, influx.access),
-    lines: writes,
-    batchSize: 100,
-    maxDelayMs: 20,
-    logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
-    metrics,
-  });
+  const writer = testWriter(queue, writes, { metrics });
   try {
     // InfluxDB takes the requests (of some 60 kB) and its answers never come back (TLS handshakes
     // do); a backlog of 25 batches.
@@ -143,16 +154,7 @@ it("rolls up a new queue's first minutes from memory; after a restart, leaves a 
   const proxy = await startTcpProxy(influx.port);
   const queue = new DurableQueue(join(dir, 'queue.db'), 100_000);
   const writes = createLineWriter(influx.url, influx.access);
-  const writerOn = (url: string) =>
-    new BatchWriter({
-      queue,
-      influx: createInflux(url, influx.access),
-      lines: writes,
-      batchSize: 100,
-      maxDelayMs: 20,
-      logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
-      metrics: createIngestMetrics(),
-    });
+  const writerOn = (url: string) => testWriter(queue, writes, { influxDb: createInflux(url, influx.access) });
   const minute = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
   const minutesOf = async () =>
     (await influx.rows(`SELECT samples FROM "rp_1m"."vitals" WHERE "device" = 'w5' ORDER BY time`)).map((r) => ({
@@ -204,26 +206,6 @@ it("rolls up a new queue's first minutes from memory; after a restart, leaves a 
   }
 });
 
-/** A writer on `queue` whose clock is `clock`, its queries and writes to the test's InfluxDB. */
-function writerWithClock(
-  queue: DurableQueue,
-  writes: LineWriter,
-  clock: () => number,
-  influxDb = createInflux(influx.url, influx.access),
-  metrics = createIngestMetrics(),
-): BatchWriter {
-  return new BatchWriter({
-    queue,
-    influx: influxDb,
-    lines: writes,
-    batchSize: 100,
-    maxDelayMs: 20,
-    logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
-    metrics,
-    clock,
-  });
-}
-
 /**
  * A new queue and a minute `minutesAgo` minutes ago, cut in two by a stop: its first 20 readings
  * (hr 60), then 30 more (hr 90). Each test takes its own minute, apart from the others'.
@@ -274,7 +256,7 @@ const minutesOfDevice = async (device: string, minute: number) =>
 it('keeps a minute open at a clean stop in the queue: after a restart, the rest of its readings complete it, with no downsample from the raw readings', async () => {
   const { dir, queue, writes, minute, middle, first, rest } = cutMinute(14);
   let now = middle;
-  let writer = writerWithClock(queue, writes, () => now);
+  let writer = testWriter(queue, writes, { clock: () => now });
   try {
     // A clean stop in the middle of w6's minute: the minute is written as it is (to be seen).
     await writeWith(writer, queue, first('w6'));
@@ -287,7 +269,7 @@ it('keeps a minute open at a clean stop in the queue: after a restart, the rest 
     const influxDb = createInflux(influx.url, influx.access);
     const queries = vi.spyOn(influxDb, 'query');
     const metrics = createIngestMetrics();
-    writer = writerWithClock(queue, writes, () => now, influxDb, metrics);
+    writer = testWriter(queue, writes, { clock: () => now, influxDb, metrics });
     writer.start();
     expect(queue.rollupMark()).toBe(minute); // should this run crash, the minute is redone from the raw readings
     now = minute + 3 * 60_000;
@@ -309,11 +291,11 @@ it('keeps a minute open at a clean stop in the queue: after a restart, the rest 
 
 it('after a clean stop, a restart that ends without a stop: the next start redoes the minute taken back from the raw readings', async () => {
   const { dir, path, queue, writes, minute, middle: now, first, rest } = cutMinute(18);
-  const restarted = writerWithClock(queue, writes, () => now);
+  const restarted = testWriter(queue, writes, { clock: () => now });
   let after: DurableQueue | undefined;
   let last: BatchWriter | undefined;
   try {
-    const before = writerWithClock(queue, writes, () => now);
+    const before = testWriter(queue, writes, { clock: () => now });
     await writeWith(before, queue, first('w7'));
     await before.stop();
 
@@ -325,7 +307,7 @@ it('after a clean stop, a restart that ends without a stop: the next start redoe
     expect(await minutesOfDevice('w7', minute)).toEqual([FIRST_PART]);
 
     after = new DurableQueue(path, 100_000);
-    last = writerWithClock(after, writes, () => now);
+    last = testWriter(after, writes, { clock: () => now });
     last.start();
     expect(after.lateRanges()).toEqual([{ device: '*', fromMs: minute, toMs: now }]);
     // A reading of a later minute gets the writer going; the minute is downsampled from the raw readings.
@@ -353,7 +335,7 @@ it('keeps nothing at a stop that cannot write the open minutes: the next start r
         : writes.write(body, options),
     close: () => writes.close(),
   };
-  let writer = writerWithClock(queue, refusing, () => now);
+  let writer = testWriter(queue, refusing, { clock: () => now });
   try {
     await writeWith(writer, queue, first('w8'));
     refuseMinutes = true;
@@ -362,7 +344,7 @@ it('keeps nothing at a stop that cannot write the open minutes: the next start r
     expect(queue.takeOpenMinutes()).toEqual({ minutes: [], unreadable: 0 });
 
     refuseMinutes = false;
-    writer = writerWithClock(queue, refusing, () => now);
+    writer = testWriter(queue, refusing, { clock: () => now });
     writer.start();
     expect(queue.lateRanges()).toContainEqual({ device: '*', fromMs: minute, toMs: now });
     await writeWith(writer, queue, rest('w8'));
