@@ -27,6 +27,37 @@ describe("the alarm lane of the broker's routing queue", () => {
     expect(q.shift()).toBeUndefined();
   });
 
+  it('is full from `full` readings waiting, whatever the alarms, and says once when half of them are gone', () => {
+    let rooms = 0;
+    const q = new TwoLaneQueue((m) => m === 'fall', { full: 4, onRoom: () => (rooms += 1) });
+    const push = (m: string) => {
+      q.push(m);
+      q.callbacks.push(() => m);
+    };
+    push('fall');
+    for (let i = 0; i < 3; i += 1) push(`r${i}`);
+    expect(q.full).toBe(false);
+    push('r3');
+    expect(q.full).toBe(true);
+    push('r4');
+    const shifted: unknown[] = [];
+    const shift = () => {
+      shifted.push(q.shift());
+      q.callbacks.shift();
+    };
+    shift(); // the fall: the readings are as many as before
+    shift(); // r0: four readings, still full
+    expect([q.full, rooms]).toEqual([true, 0]);
+    shift(); // r1: three, no longer full, not yet half
+    expect([q.full, rooms]).toEqual([false, 0]);
+    shift(); // r2: two, half of `full`
+    expect(rooms).toBe(1);
+    shift();
+    shift();
+    expect(rooms).toBe(1);
+    expect(shifted).toEqual(['fall', 'r0', 'r1', 'r2', 'r3', 'r4']);
+  });
+
   it('puts device events and alert changes in it, and nothing else', () => {
     expect(isAlarmTraffic({ topic: deviceTopic('w-1', 'events') })).toBe(true);
     expect(isAlarmTraffic({ topic: patientAlertsTopic('p-1') })).toBe(true);

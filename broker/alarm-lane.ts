@@ -24,6 +24,10 @@ export class TwoLaneQueue {
   readonly #messages = { urgent: new Denque<unknown>(), normal: new Denque<unknown>() };
   readonly #callbacks = { urgent: new Denque<unknown>(), normal: new Denque<unknown>() };
   readonly #urgent: (message: unknown) => boolean;
+  readonly #full: number;
+  readonly #onRoom: () => void;
+  /** The normal lane reached `full` and has not yet come down to half of it. */
+  #wasFull = false;
   /** The lane of the last message pushed, and of the last message shifted: their callbacks follow. */
   #pushedTo: 'urgent' | 'normal' = 'normal';
   #shiftedFrom: 'urgent' | 'normal' = 'normal';
@@ -33,22 +37,43 @@ export class TwoLaneQueue {
     shift: (): unknown => this.#callbacks[this.#shiftedFrom].shift(),
   };
 
-  constructor(urgent: (message: unknown) => boolean) {
+  /**
+   * `full`: the messages of the normal lane (readings) past which it is `full`; `onRoom` is called
+   * once it has come down to half of that.
+   */
+  constructor(
+    urgent: (message: unknown) => boolean,
+    options: { readonly full?: number; readonly onRoom?: () => void } = {},
+  ) {
     this.#urgent = urgent;
+    this.#full = options.full ?? Infinity;
+    this.#onRoom = options.onRoom ?? noop;
   }
 
   push(message: unknown): number {
     this.#pushedTo = this.#urgent(message) ? 'urgent' : 'normal';
-    return this.#messages[this.#pushedTo].push(message);
+    const n = this.#messages[this.#pushedTo].push(message);
+    if (this.#pushedTo === 'normal' && n >= this.#full) this.#wasFull = true;
+    return n;
   }
 
   shift(): unknown {
     this.#shiftedFrom = this.#messages.urgent.length > 0 ? 'urgent' : 'normal';
-    return this.#messages[this.#shiftedFrom].shift();
+    const message = this.#messages[this.#shiftedFrom].shift();
+    if (this.#wasFull && this.#messages.normal.length <= this.#full / 2) {
+      this.#wasFull = false;
+      this.#onRoom();
+    }
+    return message;
   }
 
   get length(): number {
     return this.#messages.urgent.length + this.#messages.normal.length;
+  }
+
+  /** As many readings wait as it takes, or more: the devices' connections should wait to be read. */
+  get full(): boolean {
+    return this.#messages.normal.length >= this.#full;
   }
 }
 
@@ -77,8 +102,8 @@ interface MqEmitterInternals {
 }
 
 /**
- * Puts the two-lane queue in `mq`, and lets an alarm past the concurrency limit: when every slot is
- * taken, it is routed at once rather than at the head of the wait.
+ * Puts the two-lane queue in `mq`, lets an alarm past the concurrency limit, and completes each
+ * message's emit at once: the publisher does not wait for its delivery.
  *
  * Why past the limit, not only first in line: a slot is released when every subscriber has taken
  * its message, and aedes calls back a delivery to a connection whose buffer is full only once it
@@ -86,36 +111,44 @@ interface MqEmitterInternals {
  * overload), every slot held a reading for the ingest's readings connection, the next slot came
  * free when that connection drained, and never while the ingest held the broker back (its queue
  * full): a fall waited that long at the head of the line, though its own subscriber (the ingest's
- * alarm connection) and the web service's alert connection were reading. Readings keep their limit,
- * and with it the back-pressure that makes the watches hold them back; alarms are few (device
+ * alarm connection) and the web service's alert connection were reading. Alarms are few (device
  * events are paced per device, alert changes come from the ingest alone).
+ *
+ * Why the emit completes at once: aedes reads a connection's next packets only once every message
+ * of the packets before is published, and a publish completed when its message was delivered. A
+ * watch whose reading waited for a slot therefore could not send anything else: its fall waited
+ * behind that reading, in its own connection, until the ingest read again (or, frozen 60 s, was cut
+ * by aedes' drain timeout). aedes emits a message once it is stored for every persistent session
+ * (lib/aedes.js, enqueueOffline before emitPacket; persistence.ts commits before it resolves), so
+ * the publish may complete there: its PUBACK still follows the durable store, and the message is
+ * delivered in its turn. The back-pressure that made watches hold readings back moves from the
+ * slots to the reading of their connections: once `full` readings wait for a slot the queue is
+ * `full`, and the broker stops reading devices' connections but for their alarms (read-budget.ts)
+ * until `onRoom`.
+ *
  * Returns the queue (its length: the messages waiting for a slot).
  */
-export function withAlarmLane(mq: object): TwoLaneQueue {
-  const queue = new TwoLaneQueue(isAlarmTraffic);
+export function withAlarmLane(
+  mq: object,
+  options: { readonly full?: number; readonly onRoom?: () => void } = {},
+): TwoLaneQueue {
+  const queue = new TwoLaneQueue(isAlarmTraffic, options);
   Object.assign(mq, { _messageQueue: queue, _messageCallbacks: queue.callbacks });
   const m = internals(mq);
   const emit = m.emit.bind(mq);
   Reflect.set(mq, 'emit', (message: object, done?: (error?: Error) => void) => {
-    if (m.closed || m.concurrency === 0 || m.current < m.concurrency || !isAlarmTraffic(message))
-      return emit(message, done);
-    routeNow(m, message, done ?? noop);
+    if (m.closed) return emit(message, done);
+    if (m.concurrency === 0 || m.current < m.concurrency || !isAlarmTraffic(message)) emit(message, noop);
+    else routeNow(m, message);
+    if (done) queueMicrotask(done);
     return mq;
   });
   return queue;
 }
 
-/** Hands `message` to every matching listener now, outside the slots; `done` once all have called back. */
-function routeNow(m: MqEmitterInternals, message: object, done: () => void): void {
-  const topic = (message as { topic: string }).topic;
-  const listeners = m._matcher.match(topic);
-  let pending = listeners.length;
-  if (pending === 0) return void queueMicrotask(done);
-  const one = () => {
-    pending -= 1;
-    if (pending === 0) done();
-  };
-  for (const listener of listeners) listener.call(m, message, one);
+/** Hands `message` to every matching listener now, outside the slots. */
+function routeNow(m: MqEmitterInternals, message: object): void {
+  for (const listener of m._matcher.match((message as { topic: string }).topic)) listener.call(m, message, noop);
 }
 
 function internals(mq: object): MqEmitterInternals {

@@ -43,7 +43,13 @@ interface ForwardFirst {
 }
 
 /** Messages mqemitter routes at once (aedes' default); the rest wait in its queue. */
-const MQ_CONCURRENCY = 100;
+export const MQ_CONCURRENCY = 100;
+
+/**
+ * Readings waiting for a routing slot past which devices' connections are no longer read but for
+ * their alarms (alarm-lane.ts, withAlarmLane): ten times the slots, a few megabytes at most.
+ */
+export const ROUTER_FULL = 10 * MQ_CONCURRENCY;
 
 /** A client's dedupe table that never reports a duplicate (see preConnect). */
 const NEVER_DUPLICATE: Record<string, number> = new Proxy(
@@ -86,6 +92,13 @@ export interface BrokerOptions {
    */
   readonly connectTimeoutMs?: number;
   /**
+   * How long a connection whose buffer is full may go without draining (its peer reads nothing)
+   * before it is closed (aedes' drainTimeout; 0: never). Its deliveries then fail and free their
+   * routing slots, and a persistent session keeps its messages for the next connection. Default
+   * DRAIN_TIMEOUT_MS.
+   */
+  readonly drainTimeoutMs?: number;
+  /**
    * How often the broker looks in the registry for devices revoked since its last look and closes
    * their connections (the web service revokes in the shared registry; a revoked device is refused
    * at CONNECT but would otherwise keep a connection it already has). Default REVOCATION_CHECK_MS.
@@ -101,6 +114,8 @@ export const REVOCATION_CHECK_MS = 5_000;
 const REVOCATION_OVERLAP_MS = 60_000;
 
 export const CONNECT_TIMEOUT_MS = 10_000;
+/** aedes' own default: a subscriber frozen this long is cut rather than holding the broker back. */
+export const DRAIN_TIMEOUT_MS = 60_000;
 
 /**
  * Far above what a watch sends (a reading every few seconds, a backfill of up to 500 readings in one
@@ -213,7 +228,7 @@ export class VigieBroker {
     // Alarms commit at once, not at the end of the turn (persistence.ts).
     const persistence = new DurablePersistence(join(options.persistenceDir, 'broker.db'), { urgent: isAlarmTraffic });
     const mq = MQEmitter({ concurrency: MQ_CONCURRENCY, matchEmptyLevels: true }); // [MQTT-4.7.1-3], as aedes' own
-    const waiting = withAlarmLane(mq);
+    const waiting = withAlarmLane(mq, { full: ROUTER_FULL, onRoom: () => readBudget.room() });
     // mqemitter runs the next queued message from the callback of the one before; a message nobody
     // subscribes to (readings while the ingest is away, $SYS) completes synchronously, so a
     // backlog of them recursed once per message: a burst of 20,000 QoS 1 messages in flight crashed
@@ -226,6 +241,7 @@ export class VigieBroker {
       mq,
       heartbeatInterval: 60_000,
       connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      drainTimeout: options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS,
     });
     completeSinkPublishes(aedes);
     const metrics = createBrokerMetrics({
@@ -236,6 +252,7 @@ export class VigieBroker {
     });
     const readBudget = new ReadBudget(options.readChunksPerTurn ?? READ_CHUNKS_PER_TURN, {
       onHeld: () => metrics.readsHeld.inc(),
+      full: () => waiting.full,
     });
     const broker = new VigieBroker(options, aedes, persistence, mq, metrics, readBudget);
     broker.#install();

@@ -150,6 +150,40 @@ it('never holds a service connection: it is read in the first turn while devices
   expect(server.consumed.filter((c) => c.turn === first && c.text.endsWith('vitals'))).toHaveLength(1);
 });
 
+it('reads no device while the router is full but their falls, and every held upload once there is room', async () => {
+  let full = true;
+  const budget = new ReadBudget(32, { full: () => full });
+  const server = await serve(budget, (index) => index < 5);
+  closing.push(server.close);
+  const devices = await clients(server.port, 5);
+  const [service] = await clients(server.port, 1);
+  await waitFor(() => server.accepted.length === 6);
+  devices.forEach((s, i) => s.write(`devices/w${i}/vitals`));
+  service!.write('puback-from-the-ingest');
+  await waitFor(() => budget.waiting === 5 && server.consumed.length === 1);
+  devices[2]!.write('devices/w2/events'); // the fall comes through, with the upload it was behind
+  await waitFor(() => server.consumed.length === 2);
+  expect(server.consumed.map((c) => c.text)).toEqual(['puback-from-the-ingest', 'devices/w2/vitalsdevices/w2/events']);
+  budget.room(); // still full: the others wait on
+  devices[0]!.write('more'); // a new chunk is held behind what the connection holds
+  for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
+  expect(server.consumed).toHaveLength(2);
+  expect(budget.waiting).toBe(4);
+  full = false;
+  budget.room();
+  await waitFor(
+    () =>
+      budget.waiting === 0 &&
+      server.consumed
+        .map((c) => c.text)
+        .join('')
+        .includes('more'),
+  );
+  const all = server.consumed.map((c) => c.text).join('');
+  for (const i of [0, 1, 3, 4]) expect(all).toContain(`devices/w${i}/vitals`);
+  expect(all.indexOf('devices/w0/vitals')).toBeLessThan(all.indexOf('more'));
+});
+
 function waitFor(done: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     const check = () => (done() ? resolve() : setTimeout(check, 5));

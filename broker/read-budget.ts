@@ -17,6 +17,10 @@
  * waits for ever. Nothing is lost: the bytes stay in the connection's buffer, and TCP slows the
  * device down if it keeps sending.
  *
+ * The same hold is the broker's back-pressure on devices: while `full()` (too many readings wait
+ * for a routing slot, alarm-lane.ts) no device connection is read but for its alarms, and the
+ * waiting connections are read again, in order, once `room()` is called.
+ *
  * Only device connections are budgeted: a connection is read freely, and not counted, until `device`
  * marks it (after its CONNECT was authenticated as a watch's). The services' sessions (the ingest's
  * and the web service's) are never held: their PUBACKs and subscriptions are what drain the
@@ -50,13 +54,24 @@ export class ReadBudget {
   readonly #states = new WeakMap<Readable, Waiting>();
 
   readonly #onHeld: () => void;
+  readonly #full: () => boolean;
 
-  /** `onHeld`: a chunk was put back for a later turn (to count it). */
-  constructor(chunksPerTurn: number, options: { onHeld?: () => void } = {}) {
+  /**
+   * `onHeld`: a chunk was put back for a later turn (to count it). `full`: what devices send cannot
+   * be taken now (the router's queue is full): no device connection is read but for its alarms,
+   * until `room()`.
+   */
+  constructor(chunksPerTurn: number, options: { onHeld?: () => void; full?: () => boolean } = {}) {
     if (!Number.isInteger(chunksPerTurn) || chunksPerTurn < 1)
       throw new TypeError(`chunksPerTurn must be a positive integer, not ${chunksPerTurn}`);
     this.#perTurn = chunksPerTurn;
     this.#onHeld = options.onHeld ?? (() => {});
+    this.#full = options.full ?? (() => false);
+  }
+
+  /** What devices send can be taken again: the waiting connections read, in order, from the next turn. */
+  room(): void {
+    if (this.#waiting.length > 0) this.#scheduleServe();
   }
 
   /** Connections waiting for a later turn. */
@@ -95,7 +110,7 @@ export class ReadBudget {
       }
       const chunk = read(size);
       if (!(chunk instanceof Uint8Array)) return chunk;
-      if (holdsEvent(chunk) || (this.#waiting.length === 0 && this.#read < this.#perTurn)) {
+      if (holdsEvent(chunk) || (this.#waiting.length === 0 && this.#read < this.#perTurn && !this.#full())) {
         this.#count();
         return chunk;
       }
@@ -135,6 +150,7 @@ export class ReadBudget {
     setImmediate(() =>
       setImmediate(() => {
         this.#serveScheduled = false;
+        if (this.#full()) return; // room() serves them
         let room = Math.max(1, this.#perTurn - this.#read);
         while (room > 0 && this.#waiting.length > 0) {
           const next = this.#waiting.shift()!;
