@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { ReadBudget } from './read-budget.ts';
+import { ALARM_READS_WHILE_FULL, ReadBudget } from './read-budget.ts';
 
 /** A loopback server whose connections are read as aedes reads them: read(null) at each 'readable'. */
 async function serve(
@@ -182,6 +182,40 @@ it('reads no device while the router is full but their falls, and every held upl
   const all = server.consumed.map((c) => c.text).join('');
   for (const i of [0, 1, 3, 4]) expect(all).toContain(`devices/w${i}/vitals`);
   expect(all.indexOf('devices/w0/vitals')).toBeLessThan(all.indexOf('more'));
+});
+
+it('lets a connection past the full gate for its alarms a few times a spell, not for every upload', async () => {
+  let full = true;
+  const budget = new ReadBudget(32, { full: () => full });
+  const server = await serve(budget);
+  closing.push(server.close);
+  const [device] = await clients(server.port, 1);
+  await waitFor(() => server.accepted.length === 1);
+  // Every upload says "/events": read at once while there are alarm reads left, then held.
+  for (let i = 0; i < ALARM_READS_WHILE_FULL + 2; i += 1) {
+    device!.write(`devices/w0/events#${i};`);
+    await waitFor(() => server.consumed.length === i + 1 || budget.waiting === 1);
+  }
+  expect(server.consumed).toHaveLength(ALARM_READS_WHILE_FULL);
+  expect(budget.waiting).toBe(1);
+  full = false;
+  budget.room();
+  await waitFor(() =>
+    server.consumed
+      .map((c) => c.text)
+      .join('')
+      .includes(`#${ALARM_READS_WHILE_FULL + 1};`),
+  );
+  expect(budget.waiting).toBe(0);
+  // A new spell: its alarms go past the gate again.
+  full = true;
+  device!.write('devices/w0/events#again;');
+  await waitFor(() =>
+    server.consumed
+      .map((c) => c.text)
+      .join('')
+      .includes('#again;'),
+  );
 });
 
 function waitFor(done: () => boolean): Promise<void> {

@@ -19,7 +19,9 @@
  *
  * The same hold is the broker's back-pressure on devices: while `full()` (too many readings wait
  * for a routing slot, alarm-lane.ts) no device connection is read but for its alarms, and the
- * waiting connections are read again, in order, once `room()` is called.
+ * waiting connections are read again, in order, once `room()` is called. A connection is let past
+ * the gate for its alarms ALARM_READS_WHILE_FULL times in a spell: bytes, not packets, decide, and a
+ * device could put "/events" in every upload.
  *
  * Only device connections are budgeted: a connection is read freely, and not counted, until `device`
  * marks it (after its CONNECT was authenticated as a watch's). The services' sessions (the ingest's
@@ -42,7 +44,18 @@ interface Waiting {
   held: boolean;
   /** The bytes it held when last looked at (while held). */
   seen: number;
+  /** Reads it was let past the gate for its alarms while full, and in which full spell. */
+  alarmReads: number;
+  spell: number;
 }
+
+/**
+ * Reads a connection is let past the gate for bytes that may hold an alarm, in one spell of the
+ * router being full: a watch's fall, its SOS and a few more. Without a bound, a device that puts
+ * "/events" in every upload would be read at once, and grow the router's queue, for as long as it
+ * stays full.
+ */
+export const ALARM_READS_WHILE_FULL = 4;
 
 export class ReadBudget {
   readonly #perTurn: number;
@@ -52,6 +65,8 @@ export class ReadBudget {
   readonly #waiting: Waiting[] = [];
   #serveScheduled = false;
   readonly #states = new WeakMap<Readable, Waiting>();
+  /** Counts the calls of room(): each full spell has its own number. */
+  #spell = 0;
 
   readonly #onHeld: () => void;
   readonly #full: () => boolean;
@@ -71,6 +86,7 @@ export class ReadBudget {
 
   /** What devices send can be taken again: the waiting connections read, in order, from the next turn. */
   room(): void {
+    this.#spell += 1;
     if (this.#waiting.length > 0) this.#scheduleServe();
   }
 
@@ -82,7 +98,7 @@ export class ReadBudget {
   /** Wraps the connection's reads; they are not budgeted until `device(conn)`. */
   apply(conn: Readable): void {
     const read = conn.read.bind(conn) as (size?: number) => unknown;
-    const state: Waiting = { conn, budgeted: false, granted: false, held: false, seen: 0 };
+    const state: Waiting = { conn, budgeted: false, granted: false, held: false, seen: 0, alarmReads: 0, spell: 0 };
     this.#states.set(conn, state);
     conn.read = (size?: number): unknown => {
       if (!state.budgeted) return read(size);
@@ -93,7 +109,7 @@ export class ReadBudget {
         if (conn.readableLength <= state.seen) return null;
         const all = read(size);
         if (!(all instanceof Uint8Array)) return all;
-        if (!holdsEvent(all)) {
+        if (!this.#alarmRead(state, all)) {
           conn.unshift(all);
           state.seen = conn.readableLength;
           return null;
@@ -110,7 +126,10 @@ export class ReadBudget {
       }
       const chunk = read(size);
       if (!(chunk instanceof Uint8Array)) return chunk;
-      if (holdsEvent(chunk) || (this.#waiting.length === 0 && this.#read < this.#perTurn && !this.#full())) {
+      if (
+        this.#alarmRead(state, chunk) ||
+        (this.#waiting.length === 0 && this.#read < this.#perTurn && !this.#full())
+      ) {
         this.#count();
         return chunk;
       }
@@ -128,6 +147,19 @@ export class ReadBudget {
   device(conn: Readable): void {
     const state = this.#states.get(conn);
     if (state) state.budgeted = true;
+  }
+
+  /** Whether `chunk` goes past the budget and the gate: it may hold an alarm, within the bound while full. */
+  #alarmRead(state: Waiting, chunk: Uint8Array): boolean {
+    if (!holdsEvent(chunk)) return false;
+    if (!this.#full()) return true;
+    if (state.spell !== this.#spell) {
+      state.spell = this.#spell;
+      state.alarmReads = 0;
+    }
+    if (state.alarmReads >= ALARM_READS_WHILE_FULL) return false;
+    state.alarmReads += 1;
+    return true;
   }
 
   #count(): void {
