@@ -20,6 +20,15 @@ import {
  * mqemitter 7 uses these two objects only through push, shift and length, always a message then its
  * callback; the callback goes to the lane its message went to.
  */
+/**
+ * `full`: the messages of the normal lane (readings) from which the queue is `full`; `onRoom` is
+ * called once it has come down to half of that.
+ */
+export interface FullOptions {
+  readonly full?: number;
+  readonly onRoom?: () => void;
+}
+
 export class TwoLaneQueue {
   readonly #messages = { urgent: new Denque<unknown>(), normal: new Denque<unknown>() };
   readonly #callbacks = { urgent: new Denque<unknown>(), normal: new Denque<unknown>() };
@@ -37,14 +46,7 @@ export class TwoLaneQueue {
     shift: (): unknown => this.#callbacks[this.#shiftedFrom].shift(),
   };
 
-  /**
-   * `full`: the messages of the normal lane (readings) past which it is `full`; `onRoom` is called
-   * once it has come down to half of that.
-   */
-  constructor(
-    urgent: (message: unknown) => boolean,
-    options: { readonly full?: number; readonly onRoom?: () => void } = {},
-  ) {
+  constructor(urgent: (message: unknown) => boolean, options: FullOptions = {}) {
     this.#urgent = urgent;
     this.#full = options.full ?? Infinity;
     this.#onRoom = options.onRoom ?? noop;
@@ -128,10 +130,7 @@ interface MqEmitterInternals {
  *
  * Returns the queue (its length: the messages waiting for a slot).
  */
-export function withAlarmLane(
-  mq: object,
-  options: { readonly full?: number; readonly onRoom?: () => void } = {},
-): TwoLaneQueue {
+export function withAlarmLane(mq: object, options: FullOptions = {}): TwoLaneQueue {
   const queue = new TwoLaneQueue(isAlarmTraffic, options);
   Object.assign(mq, { _messageQueue: queue, _messageCallbacks: queue.callbacks });
   const m = internals(mq);
