@@ -7,6 +7,15 @@ import {
 } from '../devices/topics.ts';
 
 /**
+ * `full`: the messages of the normal lane (readings) from which the queue is `full`; `onRoom` is
+ * called once it has come down to half of that.
+ */
+export interface FullOptions {
+  readonly full?: number;
+  readonly onRoom?: () => void;
+}
+
+/**
  * Where mqemitter keeps the messages beyond its concurrency, in two lanes: alarms (device events,
  * alert changes) go before readings, each lane in order.
  *
@@ -20,15 +29,6 @@ import {
  * mqemitter 7 uses these two objects only through push, shift and length, always a message then its
  * callback; the callback goes to the lane its message went to.
  */
-/**
- * `full`: the messages of the normal lane (readings) from which the queue is `full`; `onRoom` is
- * called once it has come down to half of that.
- */
-export interface FullOptions {
-  readonly full?: number;
-  readonly onRoom?: () => void;
-}
-
 export class TwoLaneQueue {
   readonly #messages = { urgent: new Denque<unknown>(), normal: new Denque<unknown>() };
   readonly #callbacks = { urgent: new Denque<unknown>(), normal: new Denque<unknown>() };

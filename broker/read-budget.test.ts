@@ -33,6 +33,8 @@ async function serve(
   const port = (server.address() as { port: number }).port;
   return {
     consumed,
+    /** Everything read so far, in order. */
+    text: () => consumed.map((c) => c.text).join(''),
     accepted,
     port,
     close: async () => {
@@ -92,10 +94,10 @@ it('loses nothing of a connection that sends more while it waits, and forgets on
   sockets[0]!.write('b0;');
   sockets[1]!.write('b1;');
   await waitFor(() => {
-    const all = server.consumed.map((c) => c.text).join('');
+    const all = server.text();
     return ['a0;', 'b0;', 'a1;', 'b1;', 'a2;'].every((x) => all.includes(x));
   });
-  const all = server.consumed.map((c) => c.text).join('');
+  const all = server.text();
   expect(all.indexOf('a0;')).toBeLessThan(all.indexOf('b0;'));
   expect(all.indexOf('a1;')).toBeLessThan(all.indexOf('b1;'));
 });
@@ -121,13 +123,7 @@ it('reads a waiting connection at once when a fall arrives behind the upload it 
   uploads = await clients(server.port, 20);
   await waitFor(() => server.accepted.length === 20);
   uploads.forEach((s, i) => s.write(`devices/w${i}/vitals`));
-  await waitFor(
-    () =>
-      server.consumed
-        .map((c) => c.text)
-        .join('')
-        .split('devices/').length === 22,
-  );
+  await waitFor(() => server.text().split('devices/').length === 22);
   const order = server.consumed.map((c) => c.text);
   // Read in the next turn or so, with the upload it was behind, before most of the waiting uploads.
   const fall = order.findIndex((t) => t.includes('/events'));
@@ -171,15 +167,8 @@ it('reads no device while the router is full but their falls, and every held upl
   expect(budget.waiting).toBe(4);
   full = false;
   budget.room();
-  await waitFor(
-    () =>
-      budget.waiting === 0 &&
-      server.consumed
-        .map((c) => c.text)
-        .join('')
-        .includes('more'),
-  );
-  const all = server.consumed.map((c) => c.text).join('');
+  await waitFor(() => budget.waiting === 0 && server.text().includes('more'));
+  const all = server.text();
   for (const i of [0, 1, 3, 4]) expect(all).toContain(`devices/w${i}/vitals`);
   expect(all.indexOf('devices/w0/vitals')).toBeLessThan(all.indexOf('more'));
 });
@@ -200,22 +189,12 @@ it('lets a connection past the full gate for its alarms a few times a spell, not
   expect(budget.waiting).toBe(1);
   full = false;
   budget.room();
-  await waitFor(() =>
-    server.consumed
-      .map((c) => c.text)
-      .join('')
-      .includes(`#${ALARM_READS_WHILE_FULL + 1};`),
-  );
+  await waitFor(() => server.text().includes(`#${ALARM_READS_WHILE_FULL + 1};`));
   expect(budget.waiting).toBe(0);
   // A new spell: its alarms go past the gate again.
   full = true;
   device!.write('devices/w0/events#again;');
-  await waitFor(() =>
-    server.consumed
-      .map((c) => c.text)
-      .join('')
-      .includes('#again;'),
-  );
+  await waitFor(() => server.text().includes('#again;'));
 });
 
 function waitFor(done: () => boolean): Promise<void> {
