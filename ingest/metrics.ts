@@ -43,6 +43,16 @@ export function createIngestMetrics() {
       help: '1-minute downsample points written to InfluxDB (a device, a minute)',
       registers: [registry],
     }),
+    lateDownsampled: new Counter({
+      name: 'vigie_ingest_late_downsampled_total',
+      help: 'late ranges (a device each) folded into the 1-minute and 1-hour downsamples by hand',
+      registers: [registry],
+    }),
+    downsampleFailures: new Counter({
+      name: 'vigie_ingest_downsample_failures_total',
+      help: 'by-hand downsample passes that failed (what is left is tried again)',
+      registers: [registry],
+    }),
     writeFailures: new Counter({
       name: 'vigie_ingest_write_failures_total',
       help: 'failed InfluxDB batch writes (retried)',

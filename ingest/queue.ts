@@ -120,6 +120,9 @@ function aggregateOf(json: string): MinuteAggregate | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/** A late range of every device's readings (no device id starts so). */
+export const EVERY_DEVICE = '*';
+
 /** A device's readings ('*': every device's), from one time to another (ms, inclusive), to downsample by hand. */
 export interface LateRange {
   readonly device: string;
@@ -357,6 +360,18 @@ export class DurableQueue {
       const oldest = minutes.reduce((a, m) => Math.min(a, m.minute), Number.POSITIVE_INFINITY);
       if (Number.isFinite(oldest)) this.#setMark.run(oldest);
       return { minutes, unreadable };
+    })();
+  }
+
+  /**
+   * Turns a range of every device's readings into one range per device (those InfluxDB knows), so that
+   * each group of them is forgotten once downsampled (lateDone). One transaction; `every` is left as it
+   * is if it was widened in the meantime.
+   */
+  splitEvery(every: LateRange, devices: readonly string[]): void {
+    this.#db.transaction(() => {
+      for (const device of devices) this.#addLate.run(device, every.fromMs, every.toMs);
+      this.#lateDone.run(every.device, every.fromMs, every.toMs);
     })();
   }
 

@@ -171,18 +171,23 @@ export const CONTINUOUS_QUERIES = [
   },
 ] as const;
 
+/** Every device with readings, in any retention policy (an index lookup, no data read). */
+export const DEVICES_QUERY = 'SHOW TAG VALUES FROM "vitals" WITH KEY = "device"';
+
 /**
- * The same downsamples run by hand over a past range, for one device or (null) for every device:
+ * The same downsamples run by hand over a past range, for some devices or (null) for every device:
  * used for readings that arrive later than the continuous queries look back (InfluxDB's documented
  * way to backfill CQ results).
  */
-export function downsampleQueries(device: string | null, fromMs: number, toMs: number): string[] {
+export function downsampleQueries(devices: readonly string[] | null, fromMs: number, toMs: number): string[] {
+  if (devices?.length === 0) return [];
   const minuteStart = Math.floor(fromMs / 60_000) * 60_000;
   const minuteEnd = Math.ceil((toMs + 1) / 60_000) * 60_000;
   const hourStart = Math.floor(fromMs / 3_600_000) * 3_600_000;
   const hourEnd = Math.ceil((toMs + 1) / 3_600_000) * 3_600_000;
-  const where = (a: number, b: number) =>
-    `WHERE ${device === null ? '' : `"device" = '${device.replace(/'/g, '')}' AND `}time >= ${a}ms AND time < ${b}ms`;
+  const which =
+    devices === null ? '' : `(${devices.map((d) => `"device" = '${d.replace(/['\\]/g, '')}'`).join(' OR ')}) AND `;
+  const where = (a: number, b: number) => `WHERE ${which}time >= ${a}ms AND time < ${b}ms`;
   return [
     `SELECT ${MINUTE_SELECT} INTO ${from(RETENTION.minute.name)} FROM ${from(RETENTION.raw.name)} ${where(minuteStart, minuteEnd)} GROUP BY time(1m), "device", "patient"`,
     `SELECT ${HOUR_SELECT} INTO ${from(RETENTION.hour.name)} FROM ${from(RETENTION.minute.name)} ${where(hourStart, hourEnd)} GROUP BY time(1h), "device", "patient"`,

@@ -43,6 +43,7 @@ function testWriter(
     clock?: () => number;
     influxDb?: ReturnType<typeof createInflux>;
     metrics?: ReturnType<typeof createIngestMetrics>;
+    downsampleGroup?: number;
   } = {},
 ): BatchWriter {
   return new BatchWriter({
@@ -54,6 +55,7 @@ function testWriter(
     logger: createLogger('ingest', process.env.TEST_LOG_LEVEL ?? 'silent'),
     metrics: o.metrics ?? createIngestMetrics(),
     clock: o.clock,
+    downsampleGroup: o.downsampleGroup,
   });
 }
 
@@ -352,6 +354,63 @@ it('keeps nothing at a stop that cannot write the open minutes: the next start r
     await eventually(() => expect(queue.lateRanges()).toEqual([]), 30_000);
   } finally {
     await writer.stop();
+    queue.close();
+    writes.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("after a crash, downsamples every device's open minute from the raw readings by groups: a group done is kept when a later one fails", async () => {
+  const { dir, path, queue, writes, minute, middle: now, first } = cutMinute(30);
+  const watches = ['g1', 'g2', 'g3', 'g4', 'g5'];
+  const before = testWriter(queue, writes, { clock: () => now });
+  const influxDb = createInflux(influx.url, influx.access);
+  const query = influxDb.query.bind(influxDb);
+  let refuseG3 = true;
+  // InfluxDB's answers, but for a downsample of g3's group while refuseG3 holds (a missed deadline).
+  const queries = vi
+    .spyOn(influxDb, 'query')
+    .mockImplementation((q, options) =>
+      refuseG3 && String(q).includes(`"device" = 'g3'`)
+        ? Promise.reject(new Error('InfluxDB did not finish a downsample within 300 s'))
+        : query(q, options),
+    );
+  const metrics = createIngestMetrics();
+  const after = new DurableQueue(path, 100_000);
+  const last = testWriter(after, writes, { clock: () => now, influxDb, metrics, downsampleGroup: 2 });
+  const downsamplesOf = (device: string) =>
+    queries.mock.calls.map(([q]) => String(q)).filter((q) => q.includes(' INTO ') && q.includes(`'${device}'`));
+  try {
+    // Five watches' first 20 readings of the minute are stored; the minute is open in memory, and the
+    // run ends without a stop. The next run redoes every device's minute from the raw readings.
+    await writeWith(before, queue, watches.flatMap(first));
+    last.start();
+    expect(after.lateRanges()).toEqual([{ device: '*', fromMs: minute, toMs: now }]);
+
+    // A reading of a later minute gets the writer going. Every device InfluxDB knows gets a range of
+    // its own, in groups of two (in the order InfluxDB lists them): g1 and g2's is done, g3's fails.
+    after.append(lines('g1', minute + 2 * 60_000, 1, 70).map(seqFrom(20)));
+    last.notify();
+    await eventually(async () => expect((await metrics.downsampleFailures.get()).values[0]?.value).toBe(1), 30_000);
+    const left = after.lateRanges().map((r) => r.device);
+    expect(left).toEqual(expect.arrayContaining(['g3', 'g4', 'g5']));
+    for (const kept of ['*', 'g1', 'g2']) expect(left).not.toContain(kept);
+    expect(await minutesOfDevice('g1', minute)).toEqual([FIRST_PART]);
+    expect(await minutesOfDevice('g2', minute)).toEqual([FIRST_PART]);
+    expect(await minutesOfDevice('g3', minute)).toEqual([]);
+
+    // InfluxDB answers again: the next pass does the rest, and not g1 and g2's group again.
+    refuseG3 = false;
+    after.append(lines('g2', minute + 2 * 60_000, 1, 70).map(seqFrom(20)));
+    last.notify();
+    await eventually(() => expect(after.lateRanges()).toEqual([]), 30_000);
+    for (const watch of watches) expect(await minutesOfDevice(watch, minute)).toEqual([FIRST_PART]);
+    expect(downsamplesOf('g1')).toHaveLength(2); // the minutes, then the hour
+    expect(downsamplesOf('g3')).toHaveLength(3); // the minutes refused, then the minutes and the hour
+  } finally {
+    await last.stop();
+    await before.stop();
+    after.close();
     queue.close();
     writes.close();
     rmSync(dir, { recursive: true, force: true });
