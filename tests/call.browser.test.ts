@@ -245,4 +245,35 @@ describe('a teleconsultation in the browser', () => {
     await expect.poll(() => pages.patient.getByTestId('ended').count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => pages.family.getByTestId('ended').count(), { timeout: 15_000 }).toBe(1);
   }, 60_000);
+
+  it("learns the browser's capabilities during the preview, so joining does not wait for them", async () => {
+    const { links } = await stack.createConsultation(false);
+    const page = await (await browser.newContext()).newPage();
+    // Counts the page's peer connections: mediasoup-client probes the browser with two of them,
+    // then makes one per transport.
+    await page.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      const made = { count: 0 };
+      (window as unknown as { peerConnections: typeof made }).peerConnections = made;
+      window.RTCPeerConnection = class extends Native {
+        constructor(config?: RTCConfiguration) {
+          super(config);
+          made.count += 1;
+        }
+      };
+    });
+    const made = () =>
+      page.evaluate(() => (window as unknown as { peerConnections: { count: number } }).peerConnections.count);
+    await page.goto(links.clinician);
+    await page.getByTestId('self-preview').waitFor();
+    await expect.poll(made, { timeout: 15_000 }).toBe(2);
+    await page.getByTestId('join').click();
+    await page.getByTestId('in-call').waitFor();
+    await expect
+      .poll(() => page.evaluate(() => performance.getEntriesByName('vigie:producing').length), { timeout: 15_000 })
+      .toBe(1);
+    expect(await made()).toBe(4); // the two transports; no probe again
+    await page.getByTestId('hangup').click();
+    await page.context().close();
+  }, 60_000);
 });

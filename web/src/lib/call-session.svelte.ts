@@ -9,6 +9,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import { SignallingClient, SignallingError } from './signalling.ts';
 import { tabSeat } from './seat.ts';
 import { mediaProblem, type MediaProblem } from './media-errors.ts';
+import { pageHandler, warmUp } from './rtc-probe.ts';
 import { isMessageKey } from './i18n.ts';
 import { quality, sampleOf, type Quality, type StatsSample } from './network-quality.ts';
 import {
@@ -103,6 +104,7 @@ export class CallSession {
   /** Opens the camera and microphone for the preview (and later the call). */
   async preview(): Promise<void> {
     this.problem = undefined;
+    warmUp();
     try {
       this.local = await navigator.mediaDevices.getUserMedia({
         audio: { echoCancellation: true, noiseSuppression: true },
@@ -261,7 +263,7 @@ export class CallSession {
     });
     signal.on('newProducer', (p) => {
       if (!this.#recv) this.#announced.push(p);
-      else void this.#consume(p).catch((error: unknown) => console.warn('consume failed', error));
+      else void this.#consume([p], this.#recv.id);
     });
     signal.on('producerClosed', ({ producerId }) => this.#dropStream(producerId));
     signal.on('producerPaused', ({ producerId }) => this.#markPaused(producerId, true));
@@ -301,8 +303,9 @@ export class CallSession {
   async #startMedia(producers: readonly ProducerInfo[]): Promise<void> {
     const signal = this.#signal;
     if (!signal || !this.#routerCaps) return;
-    const device = new Device();
-    // The browser's capabilities (two probe peer connections) and the server's transports do not
+    const handlerFactory = pageHandler();
+    const device = handlerFactory ? new Device({ handlerFactory }) : new Device();
+    // The browser's capabilities (probed during the preview) and the server's transports do not
     // depend on each other: ask for both at once.
     const [, sendInfo, recvInfo] = await Promise.all([
       device.load({ routerRtpCapabilities: this.#routerCaps }),
@@ -312,16 +315,16 @@ export class CallSession {
     performance.mark('vigie:transports');
     if (signal !== this.#signal) return; // torn down (hung up, ended, reconnecting) meanwhile
     this.#device = device;
+    // Seeing and hearing the others first: their streams are set up before our own sending side.
+    // The consume requests leave before this page builds its receiving peer connection and draws
+    // the call, so the SFU answers them meanwhile.
+    const consumed = this.#consume([...producers, ...this.#announced.splice(0)], recvInfo.id);
     const recv = device.createRecvTransport(asTransportOptions(recvInfo));
     this.#recv = recv;
     recv.on('connectionstatechange', (state) => performance.mark(`vigie:recv:${state}`));
     this.#wire(signal, recv);
     this.phase = 'in-call';
-    // Seeing and hearing the others first: their streams are set up before our own sending side.
-    const pending = [...producers, ...this.#announced.splice(0)];
-    await Promise.all(
-      pending.map((p) => this.#consume(p).catch((error: unknown) => console.warn('consume failed', error))),
-    );
+    await consumed;
     if (signal !== this.#signal || recv !== this.#recv) return;
     const send = device.createSendTransport(asTransportOptions(sendInfo));
     this.#send = send;
@@ -376,42 +379,50 @@ export class CallSession {
     transport.on('connectionstatechange', (state) => this.#onTransportState(transport, state));
   }
 
-  async #consume(p: ProducerInfo): Promise<void> {
+  /**
+   * Consumes the others' producers through the receiving transport `transportId`: every consume
+   * request leaves at once, and each consumer is set up (the first one connects the transport) and
+   * resumed as soon as its answer comes, which makes the SFU ask its sender for a keyframe. A
+   * producer that cannot be consumed is skipped, with a warning.
+   */
+  async #consume(producers: readonly ProducerInfo[], transportId: string): Promise<void> {
     const signal = this.#signal;
-    if (!signal || !this.#recv || !this.#device || this.streams.has(p.producerId) || this.#consuming.has(p.producerId))
-      return;
-    this.#consuming.add(p.producerId);
-    try {
-      await this.#consumeNow(signal, this.#recv, this.#device, p);
-    } finally {
-      this.#consuming.delete(p.producerId);
-    }
-  }
-
-  async #consumeNow(signal: SignallingClient, recv: types.Transport, device: Device, p: ProducerInfo): Promise<void> {
-    const info = await signal.request('consume', {
-      transportId: recv.id,
-      producerId: p.producerId,
-      rtpCapabilities: { ...device.recvRtpCapabilities },
-    });
-    performance.mark(`vigie:consume:${info.kind}`);
-    const consumer = await recv.consume({
-      id: info.id,
-      producerId: info.producerId,
-      kind: info.kind,
-      rtpParameters: info.rtpParameters as types.RtpParameters,
-    });
-    this.#consumers.set(p.producerId, consumer);
-    this.streams.set(p.producerId, {
-      producerId: p.producerId,
-      participantId: info.participantId,
-      kind: info.kind,
-      source: info.source,
-      paused: info.producerPaused,
-      track: consumer.track,
-    });
-    await signal.request('resumeConsumer', { consumerId: info.id });
-    performance.mark(`vigie:consuming:${info.kind}`);
+    const device = this.#device;
+    if (!signal || !device) return;
+    const fresh = producers.filter((p) => !this.streams.has(p.producerId) && !this.#consuming.has(p.producerId));
+    for (const p of fresh) this.#consuming.add(p.producerId);
+    const rtpCapabilities = { ...device.recvRtpCapabilities };
+    await Promise.all(
+      fresh.map(async (p) => {
+        try {
+          const info = await signal.request('consume', { transportId, producerId: p.producerId, rtpCapabilities });
+          performance.mark(`vigie:consume:${info.kind}`);
+          const recv = this.#recv;
+          if (signal !== this.#signal || !recv || recv.id !== transportId) return; // torn down meanwhile
+          const consumer = await recv.consume({
+            id: info.id,
+            producerId: info.producerId,
+            kind: info.kind,
+            rtpParameters: info.rtpParameters as types.RtpParameters,
+          });
+          this.#consumers.set(p.producerId, consumer);
+          this.streams.set(p.producerId, {
+            producerId: p.producerId,
+            participantId: info.participantId,
+            kind: info.kind,
+            source: info.source,
+            paused: info.producerPaused,
+            track: consumer.track,
+          });
+          await signal.request('resumeConsumer', { consumerId: info.id });
+          performance.mark(`vigie:consuming:${info.kind}`);
+        } catch (error) {
+          console.warn('consume failed', error);
+        } finally {
+          this.#consuming.delete(p.producerId);
+        }
+      }),
+    );
   }
 
   #dropStream(producerId: string): void {
