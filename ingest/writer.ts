@@ -89,6 +89,8 @@ export class BatchWriter {
   /** The database being made (the requests in flight wait for the same one). */
   #making: Promise<void> | undefined;
   #lateAt = Number.NEGATIVE_INFINITY;
+  /** After a failed pass, none before this (InfluxDB just refused or missed a deadline). */
+  #lateRetryAt = Number.NEGATIVE_INFINITY;
   /** The late readings being downsampled, beside the writes (a long query does not hold them up). */
   #late: Promise<void> | undefined;
   readonly #rollup: MinuteRollup;
@@ -226,7 +228,12 @@ export class BatchWriter {
     this.#o.metrics.pointsWritten.inc(points);
     this.#o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
     this.#o.metrics.queueDepth.set(queue.size);
-    if (this.#late === undefined && (queue.size === 0 || this.#now() - this.#lateAt >= LATE_EVERY_MS))
+    const after = this.#now();
+    if (
+      this.#late === undefined &&
+      after >= this.#lateRetryAt &&
+      (queue.size === 0 || after - this.#lateAt >= LATE_EVERY_MS)
+    )
       this.#late = this.#downsampleLate().finally(() => (this.#late = undefined));
   }
 
@@ -299,7 +306,8 @@ export class BatchWriter {
    * failure only delays them), by groups of devices (lateGroups). A range of every device's readings
    * is first turned into one range per device InfluxDB knows, so that each group is forgotten once
    * done. Runs beside the write loop; after stop() it leaves the queue alone (what is not done stays
-   * on disk). A failure ends the pass: the next one tries what is left.
+   * on disk). A failure ends the pass: the next one, at least LATE_EVERY_MS later (not at the next
+   * batch, on an InfluxDB that just failed a heavy query), tries what is left.
    */
   async #downsampleLate(): Promise<void> {
     this.#lateAt = this.#now();
@@ -329,6 +337,7 @@ export class BatchWriter {
         this.#o.metrics.lateDownsampled.inc(group.done.length);
       }
     } catch (error) {
+      this.#lateRetryAt = this.#now() + LATE_EVERY_MS;
       this.#o.metrics.downsampleFailures.inc();
       this.#warn(
         'downsample-failed',

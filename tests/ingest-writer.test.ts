@@ -360,8 +360,9 @@ it('keeps nothing at a stop that cannot write the open minutes: the next start r
   }
 });
 
-it("after a crash, downsamples every device's open minute from the raw readings by groups: a group done is kept when a later one fails", async () => {
-  const { dir, path, queue, writes, minute, middle: now, first } = cutMinute(30);
+it("after a crash, downsamples every device's open minute from the raw readings by groups: a group done is kept when a later one fails, and the rest is tried again a minute later", async () => {
+  const { dir, path, queue, writes, minute, middle, first } = cutMinute(30);
+  let now = middle;
   const watches = ['g1', 'g2', 'g3', 'g4', 'g5'];
   const before = testWriter(queue, writes, { clock: () => now });
   const influxDb = createInflux(influx.url, influx.access);
@@ -378,6 +379,7 @@ it("after a crash, downsamples every device's open minute from the raw readings 
   const metrics = createIngestMetrics();
   const after = new DurableQueue(path, 100_000);
   const last = testWriter(after, writes, { clock: () => now, influxDb, metrics, downsampleGroup: 2 });
+  const written = async () => (await metrics.pointsWritten.get()).values[0]?.value ?? 0;
   const downsamplesOf = (device: string) =>
     queries.mock.calls.map(([q]) => String(q)).filter((q) => q.includes(' INTO ') && q.includes(`'${device}'`));
   try {
@@ -399,9 +401,19 @@ it("after a crash, downsamples every device's open minute from the raw readings 
     expect(await minutesOfDevice('g2', minute)).toEqual([FIRST_PART]);
     expect(await minutesOfDevice('g3', minute)).toEqual([]);
 
-    // InfluxDB answers again: the next pass does the rest, and not g1 and g2's group again.
+    // InfluxDB answers again, but it has just failed a downsample: the next batch does not start
+    // another pass (it would start, and ask for g3's group, as the batch is taken in).
     refuseG3 = false;
+    const writtenBefore = await written();
     after.append(lines('g2', minute + 2 * 60_000, 1, 70).map(seqFrom(20)));
+    last.notify();
+    await eventually(async () => expect(await written()).toBeGreaterThan(writtenBefore), 30_000);
+    expect(downsamplesOf('g3')).toHaveLength(1);
+    expect(after.lateRanges().map((r) => r.device)).toContain('g3');
+
+    // A minute later, the next batch's pass does the rest, and not g1 and g2's group again.
+    now += 60_000;
+    after.append(lines('g2', minute + 2 * 60_000 + 1_000, 1, 70).map(seqFrom(21)));
     last.notify();
     await eventually(() => expect(after.lateRanges()).toEqual([]), 30_000);
     for (const watch of watches) expect(await minutesOfDevice(watch, minute)).toEqual([FIRST_PART]);
