@@ -11,6 +11,7 @@ import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import pidusage from 'pidusage';
 import { freePort } from '../../../common/free-port.ts';
+import { NODE_FLAGS } from '../../node-flags.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -113,7 +114,10 @@ function profileFlags(name: string): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] : [];
 }
 
-/** A Vigie service (`broker/main.ts`, `ingest/main.ts`, `web/main.ts`) with its data folder and env. */
+/**
+ * A Vigie service (`broker/main.ts`, `ingest/main.ts`, `web/main.ts`) with its data folder and env,
+ * and the Node.js flags `npm run demo` gives it (scripts/node-flags.ts).
+ */
 export async function startService(
   name: string,
   entry: string,
@@ -122,7 +126,8 @@ export async function startService(
   /** Also write everything it prints to this file (to read a crash's stack afterwards). */
   logFile?: string,
 ): Promise<Running> {
-  const child = spawn(process.execPath, [...profileFlags(name), '--import', 'tsx', join(ROOT, entry)], {
+  const flags = NODE_FLAGS[entry.split('/')[0] ?? ''] ?? [];
+  const child = spawn(process.execPath, [...profileFlags(name), ...flags, '--import', 'tsx', join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -137,12 +142,22 @@ export async function startService(
   );
 }
 
-/** Stock aedes: default in-memory persistence, no authentication, default sockets. */
+/**
+ * Stock aedes: default in-memory persistence, no authentication, default sockets; Node.js started
+ * with the same flags as Vigie's broker, so that the two brokers are compared, not their heaps.
+ */
 export async function startStockAedes(): Promise<Running> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...profileFlags('aedes'), '--import', 'tsx', join(ROOT, 'scripts/bench/stock-aedes.ts'), String(port)],
+    [
+      ...profileFlags('aedes'),
+      ...(NODE_FLAGS.broker ?? []),
+      '--import',
+      'tsx',
+      join(ROOT, 'scripts/bench/stock-aedes.ts'),
+      String(port),
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
