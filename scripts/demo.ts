@@ -19,7 +19,7 @@ import { People } from '../web/people.ts';
 import { randomBytes } from 'node:crypto';
 import { generateVapidKeys } from '../ingest/notify/push.ts';
 import { startDemoMailbox, type DemoMailbox } from './demo-mailbox.ts';
-import { NODE_FLAGS } from './node-flags.ts';
+import { nodeFlags } from './node-flags.ts';
 import {
   checkInfluxEnv,
   influxAccess,
@@ -97,13 +97,14 @@ function start(
   extraEnv: Record<string, string>,
   readyMessage?: string,
 ): Promise<void> {
-  const profile = config.BENCH_PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${join(config.BENCH_PROFILE_DIR, name)}`]
-    : [];
-  const child = spawn(process.execPath, [...profile, ...(NODE_FLAGS[name] ?? []), '--import', 'tsx', entry, ...args], {
-    env: { ...process.env, VIGIE_DATA_DIR: dir, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags(name, config.BENCH_PROFILE_DIR), '--import', 'tsx', entry, ...args],
+    {
+      env: { ...process.env, VIGIE_DATA_DIR: dir, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
   child.stderr?.pipe(log);
   const lines = createInterface({ input: child.stdout });

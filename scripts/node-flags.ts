@@ -2,6 +2,7 @@
  * The Node.js flags each service is started with, by `npm run demo` and by the benchmarks (which
  * measure the services as they run). The README (Configuration) tells operators to start them so.
  */
+import { join } from 'node:path';
 
 /**
  * V8's young generation for the services that take in every device message: semi-spaces of 64 MiB
@@ -25,7 +26,16 @@
  */
 const YOUNG_GENERATION = ['--max-semi-space-size=64'];
 /** By service: the folder of its entry point (`broker`, `ingest`, `web`, `sfu`). */
-export const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   broker: YOUNG_GENERATION,
   ingest: YOUNG_GENERATION,
 };
+
+/**
+ * The flags to start `service` with and, given `profileDir` (BENCH_PROFILE_DIR), a CPU profile of
+ * each of its threads, written when it stops under `<profileDir>/<profileAs>`.
+ */
+export function nodeFlags(service: string, profileDir: string | undefined, profileAs = service): string[] {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, profileAs)}`] : [];
+  return [...profile, ...(NODE_FLAGS[service] ?? [])];
+}

@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import pidusage from 'pidusage';
 import { freePort } from '../../../common/free-port.ts';
-import { NODE_FLAGS } from '../../node-flags.ts';
+import { nodeFlags } from '../../node-flags.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -109,10 +109,7 @@ function supervise(
  * profiles under <dir>/<name> when it stops, one per thread (the main one is the largest; open it in
  * Chrome DevTools, or sum it with scripts/bench/profile-summary.ts).
  */
-function profileFlags(name: string): string[] {
-  const dir = process.env.BENCH_PROFILE_DIR;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] : [];
-}
+const profileDir = (): string | undefined => process.env.BENCH_PROFILE_DIR;
 
 /**
  * A Vigie service (`broker/main.ts`, `ingest/main.ts`, `web/main.ts`) with its data folder and env,
@@ -126,12 +123,16 @@ export async function startService(
   /** Also write everything it prints to this file (to read a crash's stack afterwards). */
   logFile?: string,
 ): Promise<Running> {
-  const flags = NODE_FLAGS[entry.split('/')[0] ?? ''] ?? [];
-  const child = spawn(process.execPath, [...profileFlags(name), ...flags, '--import', 'tsx', join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const service = entry.split('/')[0] ?? '';
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags(service, profileDir(), name), '--import', 'tsx', join(ROOT, entry)],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   if (logFile) {
     const log = createWriteStream(logFile, { flags: 'a' });
     child.stdout?.pipe(log, { end: false });
@@ -151,8 +152,7 @@ export async function startStockAedes(): Promise<Running> {
   const child = spawn(
     process.execPath,
     [
-      ...profileFlags('aedes'),
-      ...(NODE_FLAGS.broker ?? []),
+      ...nodeFlags('broker', profileDir(), 'aedes'),
       '--import',
       'tsx',
       join(ROOT, 'scripts/bench/stock-aedes.ts'),

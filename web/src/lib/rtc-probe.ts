@@ -22,8 +22,7 @@ type Direction = 'sendonly' | 'recvonly';
 export function probingOnce(base: HandlerFactory): HandlerFactory {
   const answers = new Map<Direction, Promise<types.RtpCapabilities>>();
   return {
-    name: base.name,
-    factory: (options) => base.factory(options),
+    ...base,
     getNativeRtpCapabilities({ direction }) {
       let answer = answers.get(direction);
       if (!answer) {
