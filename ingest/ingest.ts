@@ -198,6 +198,11 @@ export class Ingest {
     this.alertService.start();
     if (this.queue.size > 0)
       this.#o.logger.info({ queued: this.queue.size }, 'replaying readings queued before the restart');
+    for (const { file, at, reason } of this.queue.damaged)
+      this.#o.logger.error(
+        { file, at, reason },
+        "part of the queue's log is unreadable (the machine stopped during a write?); what follows it in that file is left out",
+      );
     this.#alertClient = this.#publisher(`${this.#o.clientId}-alerts`);
     this.#liveClient = this.#publisher(`${this.#o.clientId}-live`);
     const connected = (client: MqttClient) =>

@@ -234,6 +234,42 @@ describe('DurableQueue', () => {
     db.close();
   });
 
+  it('reads the rows of points an earlier version left in its file first, then its log; removes across both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-queue-'));
+    dirs.push(dir);
+    const path = join(dir, 'queue.db');
+    const old = openSqlite(path, { migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS.slice(0, 5) } });
+    const insert = old.prepare('INSERT INTO appends (lines, n) VALUES (?, ?)');
+    insert.run(Buffer.from([line(1), line(2)].join('\n')), 2);
+    insert.run(Buffer.from(line(3)), 1);
+    old.close();
+
+    const queue = new DurableQueue(path, 100);
+    queue.append([line(4)]);
+    expect(queue.size).toBe(4);
+    expect(hrs(queue.peek(10))).toEqual([1, 2, 3, 4]);
+    const first = queue.peek(3);
+    expect(hrs(first)).toEqual([1, 2, 3]);
+    expect(hrs(queue.peek(10, first.at(-1)!.id))).toEqual([4]);
+    queue.remove(first);
+    expect(queue.size).toBe(1);
+    queue.close();
+    const db = new Database(path);
+    expect(db.prepare('SELECT count(*) AS n FROM appends').get()).toEqual({ n: 0 });
+    db.close();
+
+    const reopened = new DurableQueue(path, 100);
+    expect(reopened.size).toBe(1);
+    expect(hrs(reopened.peek(10))).toEqual([4]);
+    reopened.append([line(5)]);
+    reopened.remove(reopened.peek(1));
+    expect(hrs(reopened.peek(10))).toEqual([5]);
+    reopened.close();
+    const again = new DurableQueue(path, 100);
+    expect(hrs(again.peek(10))).toEqual([5]);
+    again.close();
+  });
+
   it('keeps the partial minutes of recent appends in memory for the writer, until they are removed; not across a restart', () => {
     const { queue, path } = open();
     const partials = (hr: number) => partialsOf([{ device: 'w1', patient: 'p1', samples: [{ ts: 1, seq: hr, hr }] }]);

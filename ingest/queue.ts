@@ -1,23 +1,27 @@
 /**
- * A bounded, durable FIFO of InfluxDB points on disk (SQLite, WAL). The ingest appends every accepted
- * reading here before acknowledging it, and the writer drains it in order; a restart replays what was
- * not yet written. When it is full, append waits (back-pressure) instead of dropping.
+ * A bounded, durable FIFO of InfluxDB points on disk. The ingest appends every accepted reading here
+ * before acknowledging it, and the writer drains it in order; a restart replays what was not yet
+ * written. When it is full, append waits (back-pressure) instead of dropping.
  *
- * One row per append (the points of a group of messages): one INSERT and one commit per group rather
- * than one per point or per message, and the writer reads whole rows. The points are stored as the
- * line protocol InfluxDB takes (ingest/line-protocol.ts), built once when their message is accepted:
- * the writer joins rows into a request body with no parsing nor serialising per point. Rows of JSON
- * points (and, before them, one row per point) cost the ingest 16 % of its CPU to parse and 13 % to
- * serialise again (npm run bench -- --parts ingest). They are kept as bytes (a BLOB; rows of earlier
- * versions are TEXT): the writer puts rows side by side in a request body, with no text to decode
- * from the file, join and encode again (the ingest's CPU a point, sustained rounds: 10.1 µs as text,
- * 9.0 as bytes; 2026-11-29).
+ * One record per append (the points of a group of messages): one write per group rather than one
+ * per point or per message, and the writer reads whole records. The points are stored as the line
+ * protocol InfluxDB takes (ingest/line-protocol.ts), built once when their message is accepted: the
+ * writer puts records side by side in a request body with no parsing nor serialising per point.
+ * Rows of JSON points (and, before them, one row per point) cost the ingest 16 % of its CPU to parse
+ * and 13 % to serialise again (npm run bench -- --parts ingest).
+ *
+ * The records are in an append-only log beside the SQLite file (ingest/append-log.ts), which keeps
+ * the rest: the last record removed, the dead letters and the state of the 1-minute downsample.
+ * Queues of earlier versions kept the points as rows of the SQLite file (`appends`): those rows are
+ * read first, and removed as before, until none is left.
  */
+import { basename, dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { IPoint } from 'influx';
 import { z } from 'zod';
 import type { Migration } from '../common/migrate.ts';
 import { openSqlite } from '../common/sqlite.ts';
+import { AppendLog } from './append-log.ts';
 import { pointLine } from './line-protocol.ts';
 import type { MinutePartial, OpenMinute } from './minute-rollup.ts';
 import { FLOAT_VITALS, type MinuteAggregate } from './schema.ts';
@@ -95,7 +99,14 @@ export const QUEUE_MIGRATIONS: readonly Migration[] = [
   // The minutes of the 1-minute downsample still open at a clean stop, one per device, until the next
   // start takes them back (`agg`: the MinuteAggregate as JSON).
   'CREATE TABLE open_minutes (device TEXT PRIMARY KEY, patient TEXT NOT NULL, minute INTEGER NOT NULL, agg TEXT NOT NULL)',
+  // Points in an append-only log beside the file (ingest/append-log.ts): the last record removed.
+  'CREATE TABLE log_removed (id INTEGER PRIMARY KEY CHECK (id = 1), up_to INTEGER NOT NULL)',
 ];
+
+/** The folder of a queue's log: `queue.db` keeps its points in `queue-log/`. */
+export function logFolder(path: string): string {
+  return join(dirname(path), `${basename(path, '.db')}-log`);
+}
 
 const VITAL_VALUES = z.partialRecord(z.enum(FLOAT_VITALS), z.number());
 const MINUTE_AGGREGATE = z.object({
@@ -133,7 +144,12 @@ export interface LateRange {
 export class DurableQueue {
   readonly capacity: number;
   readonly #db: Database.Database;
-  readonly #insert: Database.Statement<[Buffer, number]>;
+  readonly #log: AppendLog;
+  /** The next append's id. */
+  #nextId: number;
+  /** The newest row of points an earlier version left in the SQLite file (0: none left). */
+  #legacyUpTo: number;
+  readonly #setRemoved: Database.Statement<[number]>;
   /** A row's lines are a BLOB; rows written by an earlier version hold TEXT. */
   readonly #rows: Database.Statement<[number], { id: number; lines: Buffer | string; n: number }>;
   readonly #countUpTo: Database.Statement<[number], { n: number }>;
@@ -167,7 +183,16 @@ export class DurableQueue {
       // messages, the WAL grew sixteen times faster, checkpoints and their syncs came as often, and
       // an append or an alarm's commit then waited up to 1.3 s on the disk (2026-11-29, 21:38).
     });
-    this.#insert = this.#db.prepare('INSERT INTO appends (lines, n) VALUES (?, ?)');
+    const removedUpTo =
+      this.#db.prepare<[], { upTo: number }>('SELECT up_to AS upTo FROM log_removed WHERE id = 1').get()?.upTo ?? 0;
+    this.#setRemoved = this.#db.prepare<[number]>(
+      `INSERT INTO log_removed (id, up_to) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET up_to = max(up_to, excluded.up_to)`,
+    );
+    this.#log = new AppendLog(logFolder(path), { removedUpTo });
+    // The ids go on from the rows an earlier version wrote (AUTOINCREMENT), removed or not.
+    const rowsUpTo =
+      this.#db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'appends'").get()?.seq ?? 0;
+    this.#nextId = Math.max(this.#log.lastId, rowsUpTo) + 1;
     this.#rows = this.#db.prepare('SELECT id, lines, n FROM appends WHERE id > ? ORDER BY id');
     this.#countUpTo = this.#db.prepare('SELECT coalesce(sum(n), 0) AS n FROM appends WHERE id <= ?');
     this.#deleteUpTo = this.#db.prepare('DELETE FROM appends WHERE id <= ?');
@@ -193,7 +218,18 @@ export class DurableQueue {
     );
     this.#openMinutes = this.#db.prepare('SELECT device, patient, minute, agg FROM open_minutes');
     this.#forgetOpen = this.#db.prepare('DELETE FROM open_minutes');
-    this.#size = this.#db.prepare<[], { n: number }>('SELECT coalesce(sum(n), 0) AS n FROM appends').get()?.n ?? 0;
+    const legacy = this.#db
+      .prepare<[], { n: number; upTo: number }>(
+        'SELECT coalesce(sum(n), 0) AS n, coalesce(max(id), 0) AS upTo FROM appends',
+      )
+      .get();
+    this.#legacyUpTo = legacy?.upTo ?? 0;
+    this.#size = (legacy?.n ?? 0) + this.#log.records.reduce((n, r) => n + r.n, 0);
+  }
+
+  /** Parts of the log found unreadable when the queue was opened, and left out (a cut after a power cut). */
+  get damaged(): ReadonlyArray<{ readonly file: string; readonly at: number; readonly reason: string }> {
+    return this.#log.damaged;
   }
 
   get size(): number {
@@ -233,18 +269,20 @@ export class DurableQueue {
   }
 
   /**
-   * Appends points (one line of line protocol each, ingest/line-protocol.ts) as one row, in one
-   * transaction: durable when it returns. The ingest appends the points of a whole group of messages
-   * at once (one commit for all of them).
+   * Appends points (one line of line protocol each, ingest/line-protocol.ts) as one record of the
+   * log: durable when it returns. The ingest appends the points of a whole group of messages at once
+   * (one write for all of them).
    */
   append(lines: readonly string[], partials?: readonly MinutePartial[]): void {
     if (this.#closed) throw new QueueClosedError('queue closed');
     if (lines.length === 0) return;
-    const { lastInsertRowid } = this.#insert.run(Buffer.from(lines.join('\n')), lines.length);
+    const id = this.#nextId;
+    this.#log.append(id, lines.length, Buffer.from(lines.join('\n')));
+    this.#nextId += 1;
     this.#size += lines.length;
     // `partials`: the readings among `lines` summed up (none: the writer reads the lines back).
     if (partials && this.#memoPartials + partials.length <= MEMO_PARTIALS) {
-      this.#memo.set(Number(lastInsertRowid), partials);
+      this.#memo.set(id, partials);
       this.#memoPartials += partials.length;
     }
   }
@@ -256,12 +294,20 @@ export class DurableQueue {
   peek(limit: number, after = 0): QueuedRow[] {
     const out: QueuedRow[] = [];
     let points = 0;
-    for (const { id, lines, n } of this.#rows.iterate(after)) {
+    if (after < this.#legacyUpTo)
+      for (const { id, lines, n } of this.#rows.iterate(after)) {
+        out.push({ id, lines: typeof lines === 'string' ? Buffer.from(lines) : lines, n });
+        points += n;
+        if (points >= limit) return out; // leaving the loop ends the statement
+      }
+    for (const record of this.#log.records) {
+      if (record.id <= after) continue;
+      const { id, n } = record;
       const partials = this.#memo.get(id);
-      const row = { id, lines: typeof lines === 'string' ? Buffer.from(lines) : lines, n };
+      const row = { id, lines: this.#log.read(record), n };
       out.push(partials ? { ...row, partials } : row);
       points += n;
-      if (points >= limit) break; // leaving the loop ends the statement
+      if (points >= limit) break;
     }
     return out;
   }
@@ -280,16 +326,27 @@ export class DurableQueue {
   ): void {
     const last = items.at(-1);
     if (!last) return;
-    // The writer is the only remover and removes the oldest batch first, so it is exactly the rows <= last.id.
-    const removed = this.#db.transaction(() => {
-      const n = this.#countUpTo.get(last.id)?.n ?? 0;
-      this.#deleteUpTo.run(last.id);
+    // The writer is the only remover and removes the oldest batch first, so it is exactly the records <= last.id.
+    let removed = 0;
+    for (const r of this.#log.records) {
+      if (r.id > last.id) break;
+      removed += r.n;
+    }
+    removed += this.#db.transaction(() => {
+      let n = 0;
+      if (this.#legacyUpTo > 0) {
+        n = this.#countUpTo.get(last.id)?.n ?? 0;
+        this.#deleteUpTo.run(last.id);
+      }
+      this.#setRemoved.run(last.id);
       for (const r of rollup.late) this.#addLate.run(r.device, r.fromMs, r.toMs);
       this.#setMark.run(rollup.openSince);
       if (rollup.storedUntil !== undefined && Number.isFinite(rollup.storedUntil))
         this.#setStored.run(rollup.storedUntil);
       return n;
     })();
+    this.#log.removeUpTo(last.id);
+    if (last.id >= this.#legacyUpTo) this.#legacyUpTo = 0;
     this.#size = Math.max(0, this.#size - removed);
     for (const [id, partials] of this.#memo) {
       if (id > last.id) break; // in the order of the appends
@@ -394,6 +451,7 @@ export class DurableQueue {
     if (this.#closed) return;
     this.#closed = true;
     for (const w of this.#waiters.splice(0)) w.reject(new QueueClosedError('queue closed'));
+    this.#log.close();
     this.#db.close();
   }
 

@@ -1,9 +1,10 @@
 /**
- * `npm run backup` on a running stack: SQLite files copied while a process writes to them, InfluxDB
- * through influxd's own backup; each copy restored into a fresh place as the README says, with its data.
+ * `npm run backup` on a running stack: SQLite files copied while a process writes to them, the
+ * segments of the ingest's queue log, InfluxDB through influxd's own backup; each copy restored into a
+ * fresh place as the README says, with its data.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +15,7 @@ import { registryPath } from '../common/paths.ts';
 import { Registry } from '../web/registry.ts';
 import { openSqlite } from '../common/sqlite.ts';
 import { SqliteAlertRepository } from '../ingest/lifecycle/alert-store.ts';
+import { DurableQueue } from '../ingest/queue.ts';
 import { influxdRpcAddress } from '../scripts/backup/backup.ts';
 import { startService, type ServiceProcess } from './support/process.ts';
 
@@ -58,6 +60,11 @@ describe('npm run backup', () => {
         "INSERT INTO lifecycle_alerts (patient_id, kind, priority, status, active, opened_at, updated_at, detail) VALUES (?, 'fall', 'high', 'confirmed', 1, 1, 1, '{}')",
       )
       .run(patient.patientId);
+    // The ingest's queue: one reading written to InfluxDB, one not yet.
+    const queue = new DurableQueue(join(data, 'ingest', 'queue.db'), 100);
+    queue.append(['heart_rate,device=w-1 bpm=80 1700000120000000000']);
+    queue.append(['heart_rate,device=w-1 bpm=81 1700000180000000000']);
+    queue.remove(queue.peek(1));
     const server = await influxd(join(data, 'influxdb'));
     await server.request('/query', {
       method: 'POST',
@@ -82,6 +89,7 @@ describe('npm run backup', () => {
     });
     await writer.kill();
     alerts.close();
+    queue.close();
 
     const [folder] = readdirSync(backups);
     expect(out.stdout).toContain(`backup in ${join(backups, folder ?? '')}`);
@@ -89,8 +97,12 @@ describe('npm run backup', () => {
     expect(readdirSync(join(copy, 'sqlite'), { recursive: true }).sort()).toEqual([
       'ingest',
       join('ingest', 'alert-lifecycle.db'),
+      join('ingest', 'queue.db'),
       'registry.db',
     ]);
+    const segments = readdirSync(join(copy, 'segments', 'ingest', 'queue-log'));
+    expect(segments).toHaveLength(1);
+    expect(out.stdout).toContain(join('ingest', 'queue-log', segments[0]!));
     // The writer went on after the copy: the copy holds one state of the file, every transaction whole.
     const registryCopy = openSqlite(join(copy, 'sqlite', 'registry.db'));
     const copied = count(registryCopy, 'people') ?? 0;
@@ -106,6 +118,8 @@ describe('npm run backup', () => {
     mkdirSync(join(fresh, 'ingest'), { recursive: true });
     copyFileSync(join(copy, 'sqlite', 'registry.db'), registryPath(fresh));
     copyFileSync(join(copy, 'sqlite', 'ingest', 'alert-lifecycle.db'), join(fresh, 'ingest', 'alert-lifecycle.db'));
+    copyFileSync(join(copy, 'sqlite', 'ingest', 'queue.db'), join(fresh, 'ingest', 'queue.db'));
+    cpSync(join(copy, 'segments'), fresh, { recursive: true });
     const restoredPeople = People.open(registryPath(fresh));
     expect(await restoredPeople.signIn('ines@x.test', 'a long enough password 1')).toMatchObject({ id: nurse.id });
     restoredPeople.close();
@@ -115,6 +129,11 @@ describe('npm run backup', () => {
     const restoredAlerts = new SqliteAlertRepository(join(fresh, 'ingest', 'alert-lifecycle.db'));
     expect(restoredAlerts.listOpen().map((a) => [a.patientId, a.kind])).toEqual([[patient.patientId, 'fall']]);
     restoredAlerts.close();
+    const restoredQueue = new DurableQueue(join(fresh, 'ingest', 'queue.db'), 100);
+    expect(restoredQueue.peek(10).map((r) => r.lines.toString())).toEqual([
+      'heart_rate,device=w-1 bpm=81 1700000180000000000',
+    ]);
+    restoredQueue.close();
 
     const targetDir = join(temp(), 'influxdb');
     const target = await influxd(targetDir);

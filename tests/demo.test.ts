@@ -6,7 +6,7 @@ import { sessionCookie } from './support/cookies.ts';
 import { afterAll, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { freePort } from '../common/free-port.ts';
@@ -99,8 +99,11 @@ it('runs the whole suite, stores vitals, and stops cleanly on Ctrl-C', async () 
     const query = /Query: {2}(.+)$/m.exec(out)?.[1] ?? '';
     expect(execFileSync('bash', ['-c', query], { encoding: 'utf8' })).toMatch(/^name: vitals/m);
     // Secrets and databases are this user's only.
-    for (const folder of ['', 'broker', 'ingest', 'influxdb', 'logs'])
+    for (const folder of ['', 'broker', 'ingest', 'ingest/queue-log', 'influxdb', 'logs'])
       expect(mode(join(dir, folder)), folder).toBe('700');
+    const segments = readdirSync(join(dir, 'ingest', 'queue-log'));
+    expect(segments.length).toBeGreaterThan(0); // the readings queried above went through it
+    for (const segment of segments) expect(mode(join(dir, 'ingest', 'queue-log', segment)), segment).toBe('600');
     for (const file of [
       'service-token',
       'vapid.json',

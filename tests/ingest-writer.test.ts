@@ -377,8 +377,8 @@ it("after a crash, downsamples every device's open minute from the raw readings 
         : query(q, options),
     );
   const metrics = createIngestMetrics();
-  const after = new DurableQueue(path, 100_000);
-  const last = testWriter(after, writes, { clock: () => now, influxDb, metrics, downsampleGroup: 2 });
+  let after: DurableQueue | undefined;
+  let last: BatchWriter | undefined;
   const written = async () => (await metrics.pointsWritten.get()).values[0]?.value ?? 0;
   const downsamplesOf = (device: string) =>
     queries.mock.calls.map(([q]) => String(q)).filter((q) => q.includes(' INTO ') && q.includes(`'${device}'`));
@@ -386,15 +386,18 @@ it("after a crash, downsamples every device's open minute from the raw readings 
     // Five watches' first 20 readings of the minute are stored; the minute is open in memory, and the
     // run ends without a stop. The next run redoes every device's minute from the raw readings.
     await writeWith(before, queue, watches.flatMap(first));
+    // The next run opens the queue's files as the last one left them.
+    const next = (after = new DurableQueue(path, 100_000));
+    last = testWriter(next, writes, { clock: () => now, influxDb, metrics, downsampleGroup: 2 });
     last.start();
-    expect(after.lateRanges()).toEqual([{ device: '*', fromMs: minute, toMs: now }]);
+    expect(next.lateRanges()).toEqual([{ device: '*', fromMs: minute, toMs: now }]);
 
     // A reading of a later minute gets the writer going. Every device InfluxDB knows gets a range of
     // its own, in groups of two (in the order InfluxDB lists them): g1 and g2's is done, g3's fails.
-    after.append(lines('g1', minute + 2 * 60_000, 1, 70).map(seqFrom(20)));
+    next.append(lines('g1', minute + 2 * 60_000, 1, 70).map(seqFrom(20)));
     last.notify();
     await eventually(async () => expect((await metrics.downsampleFailures.get()).values[0]?.value).toBe(1), 30_000);
-    const left = after.lateRanges().map((r) => r.device);
+    const left = next.lateRanges().map((r) => r.device);
     expect(left).toEqual(expect.arrayContaining(['g3', 'g4', 'g5']));
     for (const kept of ['*', 'g1', 'g2']) expect(left).not.toContain(kept);
     expect(await minutesOfDevice('g1', minute)).toEqual([FIRST_PART]);
@@ -405,24 +408,24 @@ it("after a crash, downsamples every device's open minute from the raw readings 
     // another pass (it would start, and ask for g3's group, as the batch is taken in).
     refuseG3 = false;
     const writtenBefore = await written();
-    after.append(lines('g2', minute + 2 * 60_000, 1, 70).map(seqFrom(20)));
+    next.append(lines('g2', minute + 2 * 60_000, 1, 70).map(seqFrom(20)));
     last.notify();
     await eventually(async () => expect(await written()).toBeGreaterThan(writtenBefore), 30_000);
     expect(downsamplesOf('g3')).toHaveLength(1);
-    expect(after.lateRanges().map((r) => r.device)).toContain('g3');
+    expect(next.lateRanges().map((r) => r.device)).toContain('g3');
 
     // A minute later, the next batch's pass does the rest, and not g1 and g2's group again.
     now += 60_000;
-    after.append(lines('g2', minute + 2 * 60_000 + 1_000, 1, 70).map(seqFrom(21)));
+    next.append(lines('g2', minute + 2 * 60_000 + 1_000, 1, 70).map(seqFrom(21)));
     last.notify();
-    await eventually(() => expect(after.lateRanges()).toEqual([]), 30_000);
+    await eventually(() => expect(next.lateRanges()).toEqual([]), 30_000);
     for (const watch of watches) expect(await minutesOfDevice(watch, minute)).toEqual([FIRST_PART]);
     expect(downsamplesOf('g1')).toHaveLength(2); // the minutes, then the hour
     expect(downsamplesOf('g3')).toHaveLength(3); // the minutes refused, then the minutes and the hour
   } finally {
-    await last.stop();
+    await last?.stop();
     await before.stop();
-    after.close();
+    after?.close();
     queue.close();
     writes.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,17 +1,24 @@
 /**
  * A consistent copy of Vigie's data while the services run: every SQLite file under the data folder
  * through SQLite's online backup API (each copy is one consistent state of its file, whatever the
- * services write meanwhile), and InfluxDB's data through `influxd backup -portable`, into a new
+ * services write meanwhile), then the segments of the ingest's queue log (the readings not yet in
+ * InfluxDB, ingest/append-log.ts), and InfluxDB's data through `influxd backup -portable`, into a new
  * timestamped folder. See README, "Backup and restore".
+ *
+ * The segments are copied after the queue's SQLite file, which says which of their records were
+ * already written to InfluxDB: a segment deleted in between held only written records (in InfluxDB's
+ * copy, made last); records appended in between are extra, and written again (InfluxDB keeps one
+ * point per series and time); a record being appended during the copy is cut short in it, and left
+ * out when the queue is opened (its readings were not acknowledged before the copy began).
  */
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { openSqlite } from '../../common/sqlite.ts';
-import { privateDir, privateFile, writePrivateFile } from '../../common/private-files.ts';
+import { PRIVATE_FILE_MODE, privateDir, privateFile, writePrivateFile } from '../../common/private-files.ts';
 
 export interface BackupOptions {
   /** VIGIE_DATA_DIR: its SQLite files (`*.db`, at any depth) are copied. */
@@ -34,6 +41,8 @@ export interface SqliteCopy {
 export interface BackupReport {
   readonly folder: string;
   readonly sqlite: readonly SqliteCopy[];
+  /** The queue log's segments (`*.seg`), relative to the data folder and to the backup's `segments/`. */
+  readonly segments: ReadonlyArray<{ readonly file: string; readonly bytes: number }>;
   /** The folder of InfluxDB's portable backup, or null when skipped. */
   readonly influx: string | null;
 }
@@ -56,7 +65,7 @@ export async function backup(options: BackupOptions): Promise<BackupReport> {
   if (!inside.startsWith('..') && !isAbsolute(inside)) {
     throw new BackupError(`${options.to} is inside the data folder ${options.dataDir}: backups go elsewhere`);
   }
-  const files = sqliteFiles(options.dataDir);
+  const files = filesEnding(options.dataDir, '.db');
   if (files.length === 0) {
     throw new BackupError(`no SQLite database (*.db) in ${options.dataDir}: is VIGIE_DATA_DIR the services' folder?`);
   }
@@ -67,25 +76,39 @@ export async function backup(options: BackupOptions): Promise<BackupReport> {
   const sqlite: SqliteCopy[] = [];
   for (const file of files)
     sqlite.push(await copySqlite(join(options.dataDir, file), join(folder, 'sqlite', file), file));
+  const segments: Array<{ file: string; bytes: number }> = [];
+  for (const file of filesEnding(options.dataDir, '.seg')) {
+    const target = join(folder, 'segments', file);
+    privateDir(dirname(target));
+    try {
+      copyFileSync(join(options.dataDir, file), target);
+    } catch (e) {
+      if (e instanceof Error && 'code' in e && e.code === 'ENOENT') continue; // all its records written meanwhile
+      throw e;
+    }
+    chmodSync(target, PRIVATE_FILE_MODE);
+    segments.push({ file, bytes: statSync(target).size });
+  }
   let influx: string | null = null;
   if (options.influx) {
     influx = join(folder, 'influxdb');
     privateDir(influx);
     await influxBackup(options.influx.binary ?? '/usr/bin/influxd', options.influx.address, influx);
   }
-  const report: BackupReport = { folder, sqlite, influx };
+  const report: BackupReport = { folder, sqlite, segments, influx };
   writePrivateFile(join(folder, 'manifest.json'), `${JSON.stringify({ at: stamp, ...report }, null, 2)}\n`);
   return report;
 }
 
-function sqliteFiles(dataDir: string): string[] {
+/** The files under the data folder (InfluxDB's apart) whose names end so, relative to it. */
+function filesEnding(dataDir: string, suffix: string): string[] {
   if (!existsSync(dataDir)) throw new BackupError(`${dataDir} does not exist: is VIGIE_DATA_DIR the services' folder?`);
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory() && !(dir === dataDir && entry.name === INFLUX_FOLDER)) walk(path);
-      else if (entry.isFile() && entry.name.endsWith('.db')) found.push(relative(dataDir, path));
+      else if (entry.isFile() && entry.name.endsWith(suffix)) found.push(relative(dataDir, path));
     }
   };
   walk(dataDir);

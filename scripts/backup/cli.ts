@@ -28,6 +28,7 @@ const report = await backup({
   ...(address ? { influx: { address, binary: config.INFLUXD_BIN } } : {}),
 });
 for (const copy of report.sqlite) console.log(`${copy.file}: ${copy.bytes} bytes ${JSON.stringify(copy.versions)}`);
+for (const copy of report.segments) console.log(`${copy.file}: ${copy.bytes} bytes`);
 console.log(
   report.influx
     ? `InfluxDB: ${report.influx}`
