@@ -72,15 +72,29 @@ export function seriesKey(measurement: 'vitals' | 'events' | 'status', id: Ident
   return `${measurement},device=${escapeKey(id.device)},patient=${escapeKey(id.patient)}`;
 }
 
-/** One reading as a `vitals` line: the same as pointLine(vitalsPoint(id, s, backfill)). `key`: seriesKey('vitals', id). */
+/** ",hr=" and so on: each field's prefix in a line. */
+const FIELD_PREFIX: Readonly<Record<string, string>> = Object.fromEntries(SAMPLE_FIELDS.map((f) => [f, `,${f}=`]));
+
+/**
+ * One reading as a `vitals` line: the same as pointLine(vitalsPoint(id, s, backfill)). `key`:
+ * seriesKey('vitals', id). Its parts are joined once, into a flat string: a string grown field by
+ * field is a tree of pieces, which the queue's join of a group's lines walked again (the ingest's CPU
+ * a point for building and joining lines: 2.0 µs grown, 1.3 joined; 10,000 readings, 2026-12-01).
+ */
 export function vitalsLine(key: string, s: VitalSample, backfill: boolean): string {
   const block = Math.floor(s.seq / 1_000_000);
-  let line = `${block > 0 ? `${key},${SEQ_BLOCK_TAG}=${block}` : key} seq=${s.seq}i,backfill=${backfill ? 'T' : 'F'}`;
+  const parts: Array<string | number> = [
+    block > 0 ? `${key},${SEQ_BLOCK_TAG}=${block}` : key,
+    ' seq=',
+    s.seq,
+    backfill ? 'i,backfill=T' : 'i,backfill=F',
+  ];
   for (const f of SAMPLE_FIELDS) {
     const v = s[f];
-    if (v !== undefined) line += INTEGER_FIELDS.has(f) ? `,${f}=${Math.floor(v)}i` : `,${f}=${v}`;
+    if (v !== undefined) parts.push(FIELD_PREFIX[f]!, INTEGER_FIELDS.has(f) ? `${Math.floor(v)}i` : v);
   }
-  return `${line} ${pointTime(s.ts, s.seq)}`;
+  parts.push(' ', pointTime(s.ts, s.seq));
+  return parts.join('');
 }
 
 /** A reading's values as the 1-minute downsample reads them: a VitalSample, or a stored line read back. */
