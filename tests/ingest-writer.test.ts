@@ -100,7 +100,7 @@ it('writes readings while a downsample query gets no answer, and stops without w
   }
 });
 
-it('writes a backlog with two requests in flight; when both fail, sends them again in order and stores each point once', async () => {
+it('writes a backlog with four requests in flight; when all fail, sends them again in order and stores each point once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-writer-'));
   const proxy = await startTcpProxy(influx.port);
   const queue = new DurableQueue(join(dir, 'queue.db'), 100_000);
@@ -109,24 +109,24 @@ it('writes a backlog with two requests in flight; when both fail, sends them aga
   const writer = testWriter(queue, writes, { metrics });
   try {
     // InfluxDB takes the requests (of some 60 kB) and its answers never come back (TLS handshakes
-    // do); a backlog of 25 batches.
+    // do); a backlog of 40 batches.
     proxy.stall(true, 10_000);
-    const from = Date.now() - 3_000_000;
-    for (let k = 0; k < 25; k += 1) queue.append(lines('w4', from + k * 100_000, 100, 70).map(seqFrom(k * 100)));
+    const from = Date.now() - 4_500_000;
+    for (let k = 0; k < 40; k += 1) queue.append(lines('w4', from + k * 100_000, 100, 70).map(seqFrom(k * 100)));
     writer.start();
-    // Two requests of eight batches each: both stored by InfluxDB, neither answered, nothing removed.
-    await eventually(async () => expect(await influx.count('vitals', 'w4')).toBe(1_600), 30_000);
-    expect(proxy.opened).toBe(2);
-    expect(queue.size).toBe(2_500);
+    // Four requests of eight batches each: all stored by InfluxDB, none answered, nothing removed.
+    await eventually(async () => expect(await influx.count('vitals', 'w4')).toBe(3_200), 30_000);
+    expect(proxy.opened).toBe(4);
+    expect(queue.size).toBe(4_000);
 
-    // Both fail (their connections reset): the writer sends everything again, from the oldest.
+    // All fail (their connections reset): the writer sends everything again, from the oldest.
     proxy.stall(false);
     proxy.cut();
     proxy.restore();
     await eventually(() => expect(queue.size).toBe(0), 30_000);
-    expect(await influx.count('vitals', 'w4')).toBe(2_500);
+    expect(await influx.count('vitals', 'w4')).toBe(4_000);
     const seqs = await influx.rows(`SELECT seq FROM vitals WHERE device = 'w4' ORDER BY time`);
-    expect(seqs.map((r) => r.seq)).toEqual(Array.from({ length: 2_500 }, (_, i) => i));
+    expect(seqs.map((r) => r.seq)).toEqual(Array.from({ length: 4_000 }, (_, i) => i));
     expect((await metrics.writeFailures.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
   } finally {
     await tearDown(writer, queue, writes, proxy, dir);
