@@ -51,6 +51,11 @@ export interface FleetBenchOptions {
   readonly alerts: number;
   readonly alertsWithoutDb: number;
   readonly alertsInOverload: number;
+  /**
+   * The longest InfluxDB stays stopped (s): its falls are spread over that time (0: one after the
+   * other, about 40 s for 50). Past about a minute a full node's readings fill the ingest's queue.
+   */
+  readonly outageSeconds?: number;
   readonly status?: (line: string) => void;
 }
 
@@ -125,6 +130,17 @@ export interface FleetBenchResult {
   readonly alertWithoutDbStages: AlertStages;
   /** Each fall with InfluxDB stopped: seconds after the stop when it was published, and its latency (ms). */
   readonly alertWithoutDbTimes: Array<readonly [number, number]>;
+  /**
+   * While InfluxDB was stopped: for how long (s); the most points in the ingest's queue and messages
+   * in the broker's sessions (5 s samples); connections the broker closed as not reading (aedes'
+   * drain timeout: the ingest, its queue full, reads nothing).
+   */
+  readonly outage: {
+    readonly seconds: number;
+    readonly ingestQueueMax: number | null;
+    readonly brokerQueuedMax: number | null;
+    readonly connectionsCut: number | null;
+  };
 }
 /**
  * Where a fall's time went, per stage (each fall seen by the clinician counts in every stage it was
@@ -293,6 +309,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     const metricsOf = (port: number) => `http://127.0.0.1:${port}/metrics`;
     // Where readings wait, over time: acknowledged to the watches, queued in the broker for the
     // services, queued on disk in the ingest, written to InfluxDB.
+    const samplerStart = Date.now();
     const sampler = new UsageSampler(pids, 5000, async () => {
       const acked = fleet.acked;
       const [ingest, broker] = await Promise.all(
@@ -316,6 +333,15 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       web: metricsOf(ports.WEB_METRICS_PORT),
     };
     const runtimeSampler = new RuntimeSampler(runtimeUrls);
+    /** Connections the broker closed for the network (a peer that stops reading: aedes' drain timeout). */
+    const connectionsCut = async () => {
+      const text = await fetch(runtimeUrls.broker, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.text())
+        .catch(() => '');
+      if (!text) return undefined;
+      const lines = text.matchAll(/^vigie_broker_connections_dropped_total\{[^}]*reason="network"[^}]*\} (\S+)$/gm);
+      return [...lines].reduce((n, m) => n + Number(m[1]), 0);
+    };
     const ingestMetrics = `http://127.0.0.1:${ports.INGEST_METRICS_PORT}/metrics`;
     const pointsWritten = async () => {
       const points = metricValue(await (await fetch(ingestMetrics)).text(), 'vigie_ingest_points_written_total');
@@ -397,8 +423,10 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
 
     // The alert path without the database: InfluxDB stopped, the fleet still sending.
     say('stopping InfluxDB');
+    const cutBefore = await connectionsCut();
     await influxd.stop();
     const stopped = Date.now();
+    const outageMs = (o.outageSeconds ?? 0) * 1000;
     const withoutDb: number[] = [];
     const withoutDbStages = stageTimes();
     const withoutDbTimes: Array<readonly [number, number]> = [];
@@ -410,10 +438,29 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       if (ms === undefined) missedWithoutDb += 1;
       else withoutDb.push(ms);
       say(`InfluxDB stopped | falls ${i + 1}/${o.alertsWithoutDb}, last ${ms ?? '>30000'} ms`);
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+      // Spread over the outage, if one is asked: the next fall in its share of what is left.
+      const left = stopped + outageMs - Date.now();
+      const gap = left > 0 ? left / (o.alertsWithoutDb - i) : 300 + Math.random() * 700;
+      await new Promise((r) => setTimeout(r, gap));
     }
     await influxd.start();
+    const restarted = Date.now();
     sampler.track('influxd', influxd.pid!);
+    const cutAfter = await connectionsCut();
+    const during = sampler.series.filter(
+      (x) => x.t >= (stopped - samplerStart) / 1000 && x.t <= (restarted - samplerStart) / 1000 + 5,
+    );
+    const maxOf = (k: string) => {
+      const xs = during.map((x) => x.counters[k]).filter((v): v is number => v !== undefined);
+      return xs.length > 0 ? Math.max(...xs) : null;
+    };
+    const outage = {
+      seconds: Math.round((restarted - stopped) / 100) / 10,
+      ingestQueueMax: maxOf('ingestQueue'),
+      brokerQueuedMax: maxOf('brokerQueued'),
+      connectionsCut: cutBefore === undefined || cutAfter === undefined ? null : cutAfter - cutBefore,
+    };
+    say(`InfluxDB back after ${outage.seconds} s: ${JSON.stringify(outage)}`);
 
     // Overload: every watch in live mode at once, then back to batches until nothing is held back.
     let overload: FleetBenchResult['overload'] = null;
@@ -564,6 +611,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       alertWithoutDb: latency(withoutDb, missedWithoutDb),
       alertWithoutDbStages: stages(withoutDbStages),
       alertWithoutDbTimes: withoutDbTimes,
+      outage,
     };
   } finally {
     try {

@@ -8,8 +8,9 @@
  * Parts (all by default):
  *   fleet    `--watches` watches taking a reading a second and uploading every `--batch-seconds` (QoS 1)
  *            for `--seconds`: connect rate, readings stored per second, held back, lost, CPU and
- *            memory per process; alert latency under that load and with InfluxDB stopped; then an
- *            overload phase of `--overload-seconds`, every watch in live mode
+ *            memory per process; alert latency under that load and with InfluxDB stopped (for at
+ *            least `--outage-seconds`, its falls spread over it); then an overload phase of
+ *            `--overload-seconds`, every watch in live mode
  *   broker   Vigie's broker against stock aedes and Mosquitto under the same client load
  *   ingest   points/s into InfluxDB through the ingest against raw line-protocol writes
  */
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     'connect-rate': { type: 'string', default: '500' },
     alerts: { type: 'string', default: '200' },
     'alerts-without-db': { type: 'string', default: '50' },
+    'outage-seconds': { type: 'string', default: '0' },
     publishers: { type: 'string', default: '100' },
     window: { type: 'string', default: '10' },
     'round-seconds': { type: 'string', default: '10' },
@@ -134,6 +136,7 @@ try {
       connectRate: Number(args['connect-rate']),
       alerts: Number(args.alerts),
       alertsWithoutDb: Number(args['alerts-without-db']),
+      outageSeconds: Number(args['outage-seconds']),
       alertsInOverload: Number(args['alerts-in-overload']),
       status: (status) =>
         bar.update(Math.min(seconds, Math.round((Date.now() - t0) / 1000)), { part: 'fleet ', status }),
@@ -197,6 +200,8 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       stagesMs: fleet?.alertWithoutDbStages ?? null,
       times: fleet?.alertWithoutDbTimes ?? null,
     },
+    /** How long InfluxDB was stopped, and what waited meanwhile (FleetBenchResult.outage). */
+    outage: fleet?.outage ?? null,
     overload: {
       seconds: fleet?.overload?.seconds ?? null,
       alertP99Ms: fleet?.overload?.alert.p99Ms ?? null,
@@ -310,6 +315,7 @@ ${
 | of which, p50 / p99: publish → PUBACK (broker stored it) · → alert change on the broker (ingest) · → clinician's socket (web) | ${stageCells(fleet.alertStages)} | |
 | the same, InfluxDB stopped (${fleet.alertWithoutDb.count} falls${fleet.alertWithoutDb.missed ? `, ${fleet.alertWithoutDb.missed} not seen in 30 s` : ''}) | ${cell(fleet.alertWithoutDb.p50Ms)} / ${cell(fleet.alertWithoutDb.p99Ms)} / ${cell(fleet.alertWithoutDb.p999Ms)} ms | p99 ≤ ${TARGET.alertP99Ms} ms |
 | of which, p50 / p99 (the slowest: ${slowest(fleet.alertWithoutDbTimes)}) | ${stageCells(fleet.alertWithoutDbStages)} | |
+| InfluxDB stopped for ${fleet.outage.seconds} s: the most points in the ingest's queue · messages in the broker's sessions · connections cut as not reading | ${fleet.outage.ingestQueueMax ?? 'n/a'} · ${fleet.outage.brokerQueuedMax ?? 'n/a'} · ${fleet.outage.connectionsCut ?? 'n/a'} | |
 ${
   fleet.overload
     ? `
