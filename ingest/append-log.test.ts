@@ -8,8 +8,9 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppendLog } from './append-log.ts';
 
@@ -113,5 +114,42 @@ describe('AppendLog', () => {
     expect(zeros.records.map((r) => r.id)).toEqual([1]);
     expect(zeros.damaged).toEqual([{ file: path, at: 124, reason: 'not a record' }]);
     zeros.close();
+  });
+
+  it('cuts a segment back to its last whole record when a write fails, and appends after it', () => {
+    // A real failing write: the child process may not grow a file past 4 KiB (ulimit -f, in KiB; the
+    // signal it would get is ignored, so the write stops at the limit, part of the record written).
+    const dir = folder();
+    const script = join(dir, '..', 'child.ts');
+    writeFileSync(
+      script,
+      `import { AppendLog } from ${JSON.stringify(resolve(import.meta.dirname, 'append-log.ts'))};
+       const log = new AppendLog(${JSON.stringify(dir)}, { removedUpTo: 0 });
+       let error;
+       for (let id = 1; !error; id += 1) {
+         try { log.append(id, 1, Buffer.alloc(200, id)); } catch (e) { error = e.message; }
+       }
+       // 64 bytes are left under the limit: a small record fits, where the cut left the segment.
+       log.append(log.lastId + 1, 1, Buffer.from('small'));
+       console.log(JSON.stringify({ ids: log.records.map((r) => r.id), error }));`,
+    );
+    const out = execFileSync(
+      'bash',
+      ['-c', `trap '' XFSZ; ulimit -f 4; exec "${process.execPath}" --import tsx "${script}"`],
+      { cwd: resolve(import.meta.dirname, '..'), encoding: 'utf8' },
+    );
+    const child = JSON.parse(out) as { ids: number[]; error: string };
+    // 18 records of 224 bytes fit in 4,096; the 19th was written in part, and refused.
+    expect(child.error).toMatch(/short write .*: 64 of 224 bytes/);
+    expect(child.ids).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+    const [file] = segments(dir);
+    expect(statSync(join(dir, file!)).size).toBe(18 * 224 + 29);
+    const reopened = new AppendLog(dir, { removedUpTo: 0 });
+    expect(reopened.damaged).toEqual([]);
+    expect(reopened.records.map((r) => reopened.read(r).toString())).toEqual([
+      ...Array.from({ length: 18 }, (_, i) => Buffer.alloc(200, i + 1).toString()),
+      'small',
+    ]);
+    reopened.close();
   });
 });

@@ -112,7 +112,8 @@ export class AppendLog {
     header.writeUInt32LE(crc32(payload, crc32(header.subarray(8))), 4);
     const total = HEADER_BYTES + payload.length;
     try {
-      const written = writevSync(segment.fd, [header, payload]);
+      // At its place, whatever a failed write before left of the file's position.
+      const written = writevSync(segment.fd, [header, payload], segment.size);
       if (written !== total) throw new Error(`short write to ${segment.path}: ${written} of ${total} bytes`);
     } catch (error) {
       ftruncateSync(segment.fd, segment.size);

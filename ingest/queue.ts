@@ -174,14 +174,10 @@ export class DurableQueue {
 
   constructor(path: string, capacity: number) {
     this.capacity = capacity;
-    // NORMAL in WAL mode: a committed append survives a crash of the process (not of the OS).
+    // NORMAL in WAL mode: a commit survives a crash of the process (not of the OS), as the log's appends.
     this.#db = openSqlite(path, {
       synchronous: 'NORMAL',
       migrations: { owner: 'ingest-queue', steps: QUEUE_MIGRATIONS },
-      // Pages stay SQLite's 4 KiB. Pages of 64 KiB made the benchmark's large appends cheaper, but a
-      // small append then wrote whole 64 KiB pages: in the fleet, where appends are of a few dozen
-      // messages, the WAL grew sixteen times faster, checkpoints and their syncs came as often, and
-      // an append or an alarm's commit then waited up to 1.3 s on the disk (2026-11-29, 21:38).
     });
     const removedUpTo =
       this.#db.prepare<[], { upTo: number }>('SELECT up_to AS upTo FROM log_removed WHERE id = 1').get()?.upTo ?? 0;
