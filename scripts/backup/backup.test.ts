@@ -26,13 +26,20 @@ const now = new Date('2026-11-29T01:02:03.456Z');
 describe('backup', () => {
   it('copies each database as one private file, with its owners’ versions, into a folder named by the time', async () => {
     const { data, to } = layout();
+    // A segment of the ingest's queue log (ingest/append-log.ts) is copied as it is.
+    mkdirSync(join(data, 'ingest', 'queue-log'), { recursive: true });
+    writeFileSync(join(data, 'ingest', 'queue-log', '0000000000000001.seg'), 'records');
     const report = await backup({ dataDir: data, to, now });
     const folder = join(to, '2026-11-29T01-02-03-456Z');
+    const segment = join('ingest', 'queue-log', '0000000000000001.seg');
     expect(report).toEqual({
       folder,
       sqlite: [{ file: join('broker', 'broker.db'), bytes: expect.any(Number) as number, versions: { b: 1 } }],
+      segments: [{ file: segment, bytes: 7 }],
       influx: null,
     });
+    expect(readFileSync(join(folder, 'segments', segment), 'utf8')).toBe('records');
+    expect((statSync(join(folder, 'segments', segment)).mode & 0o777).toString(8)).toBe('600');
     expect(readdirSync(join(folder, 'sqlite', 'broker'))).toEqual(['broker.db']);
     expect((statSync(join(folder, 'sqlite', 'broker', 'broker.db')).mode & 0o777).toString(8)).toBe('600');
     expect((statSync(folder).mode & 0o777).toString(8)).toBe('700');
