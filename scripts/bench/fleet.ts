@@ -140,6 +140,8 @@ export interface FleetBenchResult {
     readonly ingestQueueMax: number | null;
     readonly brokerQueuedMax: number | null;
     readonly connectionsCut: number | null;
+    /** The services' event loops, collectors and waits for a core while InfluxDB was stopped (as `runtime`). */
+    readonly runtime: Record<string, RuntimeSummary>;
   };
 }
 /**
@@ -424,6 +426,9 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
     // The alert path without the database: InfluxDB stopped, the fleet still sending.
     say('stopping InfluxDB');
     const cutBefore = await connectionsCut();
+    // From before the stop: a fall slowed at the moment the ingest finds InfluxDB gone (833 ms once, on
+    // 1 December) shows whether a service's event loop was held then, or waiting.
+    const outageRuntime = new RuntimeSampler(runtimeUrls);
     await influxd.stop();
     const stopped = Date.now();
     const outageMs = (o.outageSeconds ?? 0) * 1000;
@@ -443,6 +448,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       const gap = left > 0 ? left / (o.alertsWithoutDb - i) : 300 + Math.random() * 700;
       await new Promise((r) => setTimeout(r, gap));
     }
+    const outageRuntimeSummary = outageRuntime.stop();
     await influxd.start();
     const restarted = Date.now();
     sampler.track('influxd', influxd.pid!);
@@ -459,8 +465,9 @@ export async function benchFleet(o: FleetBenchOptions): Promise<FleetBenchResult
       ingestQueueMax: maxOf('ingestQueue'),
       brokerQueuedMax: maxOf('brokerQueued'),
       connectionsCut: cutBefore === undefined || cutAfter === undefined ? null : cutAfter - cutBefore,
+      runtime: outageRuntimeSummary,
     };
-    say(`InfluxDB back after ${outage.seconds} s: ${JSON.stringify(outage)}`);
+    say(`InfluxDB back after ${outage.seconds} s: ${JSON.stringify({ ...outage, runtime: undefined })}`);
 
     // Overload: every watch in live mode at once, then back to batches until nothing is held back.
     let overload: FleetBenchResult['overload'] = null;

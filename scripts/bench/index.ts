@@ -341,6 +341,10 @@ ${Object.entries(fleet.processes)
 Over the steady phase (each service's /metrics every 5 s):
 
 ${runtimeTable(fleet.runtime)}
+
+While InfluxDB was stopped (${fleet.outage.seconds} s):
+
+${runtimeTable(fleet.outage.runtime)}
 ${
   fleet.overload
     ? `
