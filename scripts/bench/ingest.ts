@@ -71,7 +71,7 @@ const FILL_DEADLINE_MS = 90_000;
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
 
 /** A batch of `k` readings for one watch, seqs n*k .. n*k+k-1, one second apart, ending now. */
-function batchPayload(n: number, k: number, now = Date.now()): Buffer {
+export function batchPayload(n: number, k: number, now = Date.now()): Buffer {
   const samples = [];
   for (let j = 0; j < k; j += 1)
     samples.push(
