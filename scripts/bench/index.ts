@@ -230,6 +230,8 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       load: ingest?.load ?? null,
       runs: ingest?.runs ?? null,
       cpuPerPoint: ingest?.cpuPerPoint ?? null,
+      /** µs per upload: the work no design of the path leaves out, and the broker's relay at its best (broker part). */
+      leastWork: ingest ? { ...ingest.leastWork, relay: relayMicros(broker) } : null,
     },
     broker: {
       msgsPerSec: broker?.median.vigie ?? null,
@@ -405,7 +407,9 @@ CPU time per point through the ingest (medians of the rounds): ${Object.entries(
         .map(([k, v]) => `${k} ${v} µs`)
         .join(
           ', ',
-        )}. At ${Math.round(ingest.cpuPerPoint.targetShare * 100)} % of the raw rate, ${ingest.cpuPerPoint.cores} cores leave the broker and the ingest together **${ingest.cpuPerPoint.brokerAndIngestBudget} µs a point**, once influxd and the load generator have had theirs at the cost measured here; they spend ${Math.round(((ingest.cpuPerPoint.micros.broker ?? 0) + (ingest.cpuPerPoint.micros.ingest ?? 0)) * 100) / 100} µs.`
+        )}. At ${Math.round(ingest.cpuPerPoint.targetShare * 100)} % of the raw rate, ${ingest.cpuPerPoint.cores} cores leave the broker and the ingest together **${ingest.cpuPerPoint.brokerAndIngestBudget} µs a point**, once influxd and the load generator have had theirs at the cost measured here; they spend ${Math.round(((ingest.cpuPerPoint.micros.broker ?? 0) + (ingest.cpuPerPoint.micros.ingest ?? 0)) * 100) / 100} µs.
+
+${leastWorkText(ingest, relayMicros(broker))}`
     : 'Not measured in this run.'
 }
 
@@ -445,4 +449,26 @@ ${Object.entries(runtime)
       `| ${name} | ${r.loopP99MaxMs} / ${r.loopMaxMs} | ${r.gcPauseMaxMs} / ${r.gcPauseSeconds} s (${r.gcPausePercent} %) / ${r.majorGcs} | ${r.heapUsedPeakMiB} | ${r.mainRunningPercent} / ${r.mainWaitingPercent} (${r.mainWaitingMaxMs}) |`,
   )
   .join('\n')}`;
+}
+
+/** CPU µs Vigie's broker spent per message in the broker part (median of its rounds): its relay at its best. */
+function relayMicros(broker: BrokerBenchResult | undefined): number | null {
+  const per = (broker?.runs ?? [])
+    .filter((r) => r.config === 'vigie' && Number.isFinite(r.cpuPercent) && r.msgsPerSec > 0)
+    .map((r) => (r.cpuPercent * 10_000) / r.msgsPerSec)
+    .sort((a, b) => a - b);
+  const mid = per[Math.floor((per.length - 1) / 2)];
+  return mid === undefined ? null : Math.round(mid * 100) / 100;
+}
+
+/** The least work per upload beside what the target leaves the broker and the ingest (docs/SCALING.md §7). */
+function leastWorkText(ingest: IngestBenchResult, relay: number | null): string {
+  const w = ingest.leastWork;
+  const perUpload = (micros: number) => Math.round(micros * w.readings * 100) / 100;
+  const budget = perUpload(ingest.cpuPerPoint.brokerAndIngestBudget);
+  const spent = perUpload((ingest.cpuPerPoint.micros.broker ?? 0) + (ingest.cpuPerPoint.micros.ingest ?? 0));
+  const head = `Per upload of ${w.readings} readings, the target leaves the broker and the ingest **${budget} µs**; they spend ${spent}. The work no design of the path leaves out, measured after the rounds: parsing and checking the upload once ${w.parse} µs (\`JSON.parse\` alone ${w.jsonParse}), its line protocol ${w.lines} µs.`;
+  if (relay === null) return `${head} (The broker part did not run: Vigie's broker's relay of a message is not known.)`;
+  const least = Math.round((relay - w.parseOne + w.parse + w.lines) * 100) / 100;
+  return `${head} Vigie's broker relays a message at its best in ${relay} µs (broker part, its CPU over its messages/s; it parses one reading, ${w.parseOne} µs): the relay, the upload parsed and checked once and its line protocol come to **${least} µs**, ${least <= budget ? 'within' : 'over'} the budget, before the durable copy, the alert rules, the minute roll-up and the write.`;
 }

@@ -13,7 +13,8 @@ import { startInfluxd } from '../../common/influxd.ts';
 import { registryPath } from '../../common/paths.ts';
 import { Registry } from '../../web/registry.ts';
 import { seriesKey, vitalsLine } from '../../ingest/line-protocol.ts';
-import { ClosedLoop, connectAll, type Credentials } from './lib/load.ts';
+import { batchPayload, ClosedLoop, connectAll, type Credentials } from './lib/load.ts';
+import { measureUploadCost, type UploadCost } from './upload-cost.ts';
 import { metricValue } from './lib/metrics-text.ts';
 import { startService, UsageSampler, type Running } from './lib/processes.ts';
 
@@ -55,6 +56,8 @@ export interface IngestBenchResult {
     readonly brokerAndIngestBudget: number;
   };
   readonly load: { publishers: number; samplesPerMessage: number; seconds: number; rounds: number; batchSize: number };
+  /** The work per upload no design of the device path leaves out, measured after the rounds (upload-cost.ts). */
+  readonly leastWork: UploadCost;
 }
 
 /**
@@ -69,16 +72,6 @@ const QUEUE_POINTS = 1_000_000;
 const FILL_DEADLINE_MS = 90_000;
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
-
-/** A batch of `k` readings for one watch, seqs n*k .. n*k+k-1, one second apart, ending now. */
-export function batchPayload(n: number, k: number, now = Date.now()): Buffer {
-  const samples = [];
-  for (let j = 0; j < k; j += 1)
-    samples.push(
-      `{"ts":${now - (k - j) * 1000},"seq":${n * k + j},"hr":${60 + ((n + j) % 30)},"spo2":${94 + (j % 5)},"temp":36.${j % 10},"battery":${80 - (n % 50)}}`,
-    );
-  return Buffer.from(`{"samples":[${samples.join(',')}]}`);
-}
 
 async function metric(url: string, name: string): Promise<number> {
   return metricValue(await (await fetch(url)).text(), name) ?? 0;
@@ -218,6 +211,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
       });
     }
     o.progress?.(total, total, 'done');
+    const leastWork = measureUploadCost(o.samplesPerMessage);
     const medianOf = (config: 'ingest' | 'raw') =>
       median(runs.filter((r) => r.config === config).map((r) => r.pointsPerSec));
     const pointsPerSec = medianOf('ingest');
@@ -250,6 +244,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
         rounds: o.rounds,
         batchSize: o.batchSize,
       },
+      leastWork,
     };
   } finally {
     await Promise.all(running.reverse().map((r) => r.stop()));

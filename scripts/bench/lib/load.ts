@@ -21,6 +21,16 @@ export function vitalsPayload(seq: number, ts = Date.now()): Buffer {
   return Buffer.from(readingJson(seq, ts));
 }
 
+/** A batch of `k` readings for one watch, seqs n*k .. n*k+k-1, one second apart, ending now. */
+export function batchPayload(n: number, k: number, now = Date.now()): Buffer {
+  const samples = [];
+  for (let j = 0; j < k; j += 1)
+    samples.push(
+      `{"ts":${now - (k - j) * 1000},"seq":${n * k + j},"hr":${60 + ((n + j) % 30)},"spo2":${94 + (j % 5)},"temp":36.${j % 10},"battery":${80 - (n % 50)}}`,
+    );
+  return Buffer.from(`{"samples":[${samples.join(',')}]}`);
+}
+
 export interface RampResult {
   readonly connected: number;
   readonly seconds: number;
