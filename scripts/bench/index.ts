@@ -23,6 +23,7 @@ import { benchBrokers, type BrokerBenchResult } from './broker.ts';
 import { benchFleet, GENERATOR_NICENESS, type AlertStages, type FleetBenchResult } from './fleet.ts';
 import { INFLUXD_NICENESS } from '../../common/influxd.ts';
 import { benchIngest, type IngestBenchResult } from './ingest.ts';
+import { ingestShortfalls, rawRange } from './lib/ingest-verdict.ts';
 import { renderChart } from './lib/chart.ts';
 import type { RuntimeSummary } from './lib/runtime-sampler.ts';
 
@@ -282,10 +283,7 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
 
   if (broker && (broker.ratios.vigieToAedes ?? 0) < TARGET.brokerToAedes)
     shortfalls.push(`broker: Vigie = ${broker.ratios.vigieToAedes} × stock aedes, target ≥ ${TARGET.brokerToAedes}`);
-  if (ingest && ingest.shareOfRaw < TARGET.ingestShareOfRaw)
-    shortfalls.push(
-      `ingest: ${ingest.pointsPerSec} points/s = ${Math.round(ingest.shareOfRaw * 100)} % of raw writes (${ingest.rawPointsPerSec}/s), target ≥ ${TARGET.ingestShareOfRaw * 100} %`,
-    );
+  if (ingest) shortfalls.push(...ingestShortfalls(ingest, TARGET.ingestShareOfRaw));
 
   const cell = (x: number | string | null | undefined) => (x === null || x === undefined ? 'not measured' : String(x));
   /** The slowest of the falls with InfluxDB stopped ([seconds after the stop, ms]), and when. */
@@ -390,7 +388,7 @@ ${
 | path | points/s | |
 | --- | --- | --- |
 | through the ingest | ${ingest.pointsPerSec} | ${Math.round(ingest.shareOfRaw * 100)} % of raw (target ≥ ${TARGET.ingestShareOfRaw * 100} %) |
-| raw line protocol | ${ingest.rawPointsPerSec} | the limit here |
+| raw line protocol | ${ingest.rawPointsPerSec} | the limit here (its rounds ${rawRange(ingest).min} to ${rawRange(ingest).max}) |
 
 Every run: ${ingest.runs
         .map(
