@@ -139,19 +139,24 @@ export class AppendLog {
     return out;
   }
 
-  /** Forgets the records up to `id` (the queue has recorded it), and deletes the segments left with none. */
-  removeUpTo(id: number): void {
-    if (id <= this.#removedUpTo) return;
+  /**
+   * Forgets the records up to `id` (the queue has recorded it), and deletes the segments left with
+   * none. Returns the points of the records forgotten.
+   */
+  removeUpTo(id: number): number {
+    if (id <= this.#removedUpTo) return 0;
     this.#removedUpTo = id;
     this.#lastId = Math.max(this.#lastId, id);
     let k = 0;
-    while (k < this.#entries.length && this.#entries[k]!.id <= id) k += 1;
+    let points = 0;
+    for (; k < this.#entries.length && this.#entries[k]!.id <= id; k += 1) points += this.#entries[k]!.n;
     if (k > 0) this.#entries = this.#entries.slice(k);
     const current = this.#current;
     const keep = (s: Segment) => s.lastId > id || (s === current && s.size < this.#segmentBytes / 8);
     for (const s of this.#segments.filter((s) => !keep(s))) this.#drop(s);
     this.#segments = this.#segments.filter(keep);
     if (current && !keep(current)) this.#current = undefined;
+    return points;
   }
 
   close(): void {

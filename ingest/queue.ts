@@ -323,12 +323,7 @@ export class DurableQueue {
     const last = items.at(-1);
     if (!last) return;
     // The writer is the only remover and removes the oldest batch first, so it is exactly the records <= last.id.
-    let removed = 0;
-    for (const r of this.#log.records) {
-      if (r.id > last.id) break;
-      removed += r.n;
-    }
-    removed += this.#db.transaction(() => {
+    const legacyRemoved = this.#db.transaction(() => {
       let n = 0;
       if (this.#legacyUpTo > 0) {
         n = this.#countUpTo.get(last.id)?.n ?? 0;
@@ -341,7 +336,7 @@ export class DurableQueue {
         this.#setStored.run(rollup.storedUntil);
       return n;
     })();
-    this.#log.removeUpTo(last.id);
+    const removed = legacyRemoved + this.#log.removeUpTo(last.id);
     if (last.id >= this.#legacyUpTo) this.#legacyUpTo = 0;
     this.#size = Math.max(0, this.#size - removed);
     for (const [id, partials] of this.#memo) {

@@ -24,6 +24,7 @@ import { benchFleet, GENERATOR_NICENESS, type AlertStages, type FleetBenchResult
 import { INFLUXD_NICENESS } from '../../common/influxd.ts';
 import { benchIngest, type IngestBenchResult } from './ingest.ts';
 import { ingestShortfalls, rawRange } from './lib/ingest-verdict.ts';
+import { percentile } from './lib/alert-stages.ts';
 import { renderChart } from './lib/chart.ts';
 import type { RuntimeSummary } from './lib/runtime-sampler.ts';
 
@@ -152,6 +153,7 @@ process.stdout.write(`\n${final.md}\n`);
 for (const s of final.shortfalls) process.stdout.write(`shortfall: ${s}\n`);
 
 async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
+  const relay = relayMicros(broker);
   const result = {
     date: new Date().toISOString(),
     machine: {
@@ -232,7 +234,7 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       runs: ingest?.runs ?? null,
       cpuPerPoint: ingest?.cpuPerPoint ?? null,
       /** µs per upload: the work no design of the path leaves out, and the broker's relay at its best (broker part). */
-      leastWork: ingest ? { ...ingest.leastWork, relay: relayMicros(broker) } : null,
+      leastWork: ingest ? { ...ingest.leastWork, relay } : null,
     },
     broker: {
       msgsPerSec: broker?.median.vigie ?? null,
@@ -405,9 +407,9 @@ CPU time per point through the ingest (medians of the rounds): ${Object.entries(
         .map(([k, v]) => `${k} ${v} µs`)
         .join(
           ', ',
-        )}. At ${Math.round(ingest.cpuPerPoint.targetShare * 100)} % of the raw rate, ${ingest.cpuPerPoint.cores} cores leave the broker and the ingest together **${ingest.cpuPerPoint.brokerAndIngestBudget} µs a point**, once influxd and the load generator have had theirs at the cost measured here; they spend ${Math.round(((ingest.cpuPerPoint.micros.broker ?? 0) + (ingest.cpuPerPoint.micros.ingest ?? 0)) * 100) / 100} µs.
+        )}. At ${Math.round(ingest.cpuPerPoint.targetShare * 100)} % of the raw rate, ${ingest.cpuPerPoint.cores} cores leave the broker and the ingest together **${ingest.cpuPerPoint.brokerAndIngestBudget} µs a point**, once influxd and the load generator have had theirs at the cost measured here; they spend ${spentPerPoint(ingest)} µs.
 
-${leastWorkText(ingest, relayMicros(broker))}`
+${leastWorkText(ingest, relay)}`
     : 'Not measured in this run.'
 }
 
@@ -451,12 +453,18 @@ ${Object.entries(runtime)
 
 /** CPU µs Vigie's broker spent per message in the broker part (median of its rounds): its relay at its best. */
 function relayMicros(broker: BrokerBenchResult | undefined): number | null {
-  const per = (broker?.runs ?? [])
-    .filter((r) => r.config === 'vigie' && Number.isFinite(r.cpuPercent) && r.msgsPerSec > 0)
-    .map((r) => (r.cpuPercent * 10_000) / r.msgsPerSec)
-    .sort((a, b) => a - b);
-  const mid = per[Math.floor((per.length - 1) / 2)];
-  return mid === undefined ? null : Math.round(mid * 100) / 100;
+  const mid = percentile(
+    (broker?.runs ?? [])
+      .filter((r) => r.config === 'vigie' && Number.isFinite(r.cpuPercent) && r.msgsPerSec > 0)
+      .map((r) => (r.cpuPercent * 10_000) / r.msgsPerSec),
+    50,
+  );
+  return mid === null ? null : Math.round(mid * 100) / 100;
+}
+
+/** CPU µs the broker and the ingest spent together per point through the ingest. */
+function spentPerPoint(ingest: IngestBenchResult): number {
+  return Math.round(((ingest.cpuPerPoint.micros.broker ?? 0) + (ingest.cpuPerPoint.micros.ingest ?? 0)) * 100) / 100;
 }
 
 /** The least work per upload beside what the target leaves the broker and the ingest (docs/SCALING.md §7). */
@@ -464,7 +472,7 @@ function leastWorkText(ingest: IngestBenchResult, relay: number | null): string 
   const w = ingest.leastWork;
   const perUpload = (micros: number) => Math.round(micros * w.readings * 100) / 100;
   const budget = perUpload(ingest.cpuPerPoint.brokerAndIngestBudget);
-  const spent = perUpload((ingest.cpuPerPoint.micros.broker ?? 0) + (ingest.cpuPerPoint.micros.ingest ?? 0));
+  const spent = perUpload(spentPerPoint(ingest));
   const head = `Per upload of ${w.readings} readings, the target leaves the broker and the ingest **${budget} µs**; they spend ${spent}. The work no design of the path leaves out, measured after the rounds: parsing and checking the upload once ${w.parse} µs (\`JSON.parse\` alone ${w.jsonParse}), its line protocol ${w.lines} µs.`;
   if (relay === null) return `${head} (The broker part did not run: Vigie's broker's relay of a message is not known.)`;
   const least = Math.round((relay - w.parseOne + w.parse + w.lines) * 100) / 100;

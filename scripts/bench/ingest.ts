@@ -15,6 +15,7 @@ import { Registry } from '../../web/registry.ts';
 import { seriesKey, vitalsLine } from '../../ingest/line-protocol.ts';
 import { batchPayload, ClosedLoop, connectAll, type Credentials } from './lib/load.ts';
 import { measureUploadCost, type UploadCost } from './upload-cost.ts';
+import { percentile } from './lib/alert-stages.ts';
 import { metricValue } from './lib/metrics-text.ts';
 import { startService, UsageSampler, type Running } from './lib/processes.ts';
 
@@ -71,7 +72,7 @@ const QUEUE_POINTS = 1_000_000;
 /** The longest wait for the queue to fill before a round is measured anyway (and says so). */
 const FILL_DEADLINE_MS = 90_000;
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
+const median = (xs: readonly number[]) => percentile(xs, 50) ?? Number.NaN;
 
 async function metric(url: string, name: string): Promise<number> {
   return metricValue(await (await fetch(url)).text(), name) ?? 0;

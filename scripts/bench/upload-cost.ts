@@ -11,6 +11,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseVitals } from '../../devices/protocol.ts';
 import { seriesKey, vitalsLine } from '../../ingest/line-protocol.ts';
+import { percentile } from './lib/alert-stages.ts';
 import { batchPayload, vitalsPayload } from './lib/load.ts';
 
 /** µs per upload (medians of the rounds). */
@@ -26,8 +27,9 @@ export interface UploadCost {
   readonly lines: number;
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const round2 = (x: number) => Math.round(x * 100) / 100;
+/** The median round (of the lower two for an even count), rounded to 0.01 µs. */
+const median = (xs: readonly number[]) => round2(percentile(xs, 50)!);
 
 export function measureUploadCost(readings = 10, uploads = 20_000, rounds = 7): UploadCost {
   const batches = Array.from({ length: uploads }, (_, i) => batchPayload(i + 1, readings));
@@ -63,10 +65,10 @@ export function measureUploadCost(readings = 10, uploads = 20_000, rounds = 7): 
   if (kept === 0) throw new Error('nothing was made');
   return {
     readings,
-    parse: round2(median(parse)),
-    jsonParse: round2(median(json)),
-    parseOne: round2(median(parseOne)),
-    lines: round2(median(lines)),
+    parse: median(parse),
+    jsonParse: median(json),
+    parseOne: median(parseOne),
+    lines: median(lines),
   };
 }
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { percentile } from './alert-stages.ts';
 import { ingestShortfalls, rawRange, type IngestShare } from './ingest-verdict.ts';
 
 const run = (ingest: number[], raw: number[]): IngestShare => {
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-  const pointsPerSec = median(ingest);
-  const rawPointsPerSec = median(raw);
+  const pointsPerSec = percentile(ingest, 50)!;
+  const rawPointsPerSec = percentile(raw, 50)!;
   return {
     pointsPerSec,
     rawPointsPerSec,
