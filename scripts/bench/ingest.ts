@@ -12,11 +12,11 @@ import { freePort } from '../../common/free-port.ts';
 import { startInfluxd } from '../../common/influxd.ts';
 import { registryPath } from '../../common/paths.ts';
 import { Registry } from '../../web/registry.ts';
-import { seriesKey, vitalsLine } from '../../ingest/line-protocol.ts';
 import { batchPayload, ClosedLoop, connectAll, type Credentials } from './lib/load.ts';
 import { measureUploadCost, type UploadCost } from './upload-cost.ts';
 import { percentile } from './lib/alert-stages.ts';
 import { metricValue } from './lib/metrics-text.ts';
+import { RawWrites } from './lib/raw-writes.ts';
 import { startService, UsageSampler, type Running } from './lib/processes.ts';
 
 export interface IngestBenchOptions {
@@ -121,7 +121,8 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
     );
     running.push(ingest);
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    await influxd.request(`/query?q=${encodeURIComponent('CREATE DATABASE raw')}`, { method: 'POST' });
+    const raw = new RawWrites(influxd, watches, o.batchSize);
+    await raw.prepare();
 
     const runs: IngestBenchResult['runs'] = [];
     const total = o.rounds * 2;
@@ -170,46 +171,10 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
         cpu: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, u.cpuMeanPercent])),
       });
     };
-    let rawSeq = 0;
     for (let round = 1; round <= o.rounds; round += 1) {
       await through(round, round * 1_000_000);
-
-      // Raw: the same points as line protocol, same batch size, two writers (one per core).
       o.progress?.(runs.length, total, `raw, round ${round}`);
-      const rawSampler = new UsageSampler({ influxd: influxd.pid! }, 1000);
-      let points = 0;
-      const rawStart = Date.now();
-      const writer = async () => {
-        while (Date.now() - rawStart < o.seconds * 1000) {
-          const body: string[] = [];
-          const now = Date.now();
-          while (body.length < o.batchSize) {
-            const w = watches[rawSeq % watches.length]!;
-            rawSeq += 1;
-            const s = {
-              ts: now - (rawSeq % 600) * 1000,
-              seq: rawSeq,
-              hr: 60 + (rawSeq % 30),
-              spo2: 94 + (rawSeq % 5),
-              temp: 36 + (rawSeq % 10) / 10,
-              battery: 80 - (rawSeq % 50),
-            };
-            body.push(vitalsLine(seriesKey('vitals', { device: w.deviceId, patient: w.patientId }), s, false));
-          }
-          // The same https and credentials as the ingest's writes.
-          const res = await influxd.request('/write?db=raw&precision=n', { method: 'POST', body: body.join('\n') });
-          if (res.status !== 204) throw new Error(`raw write refused: ${res.status} ${res.body}`);
-          points += body.length;
-        }
-      };
-      await Promise.all([writer(), writer()]);
-      const rawUsage = rawSampler.stop();
-      runs.push({
-        config: 'raw',
-        round,
-        pointsPerSec: Math.round(points / ((Date.now() - rawStart) / 1000)),
-        cpu: Object.fromEntries(Object.entries(rawUsage).map(([k, u]) => [k, u.cpuMeanPercent])),
-      });
+      runs.push({ config: 'raw', round, ...(await raw.round(o.seconds)) });
     }
     o.progress?.(total, total, 'done');
     const leastWork = measureUploadCost(o.samplesPerMessage);

@@ -147,23 +147,54 @@ export async function startService(
  * Stock aedes: default in-memory persistence, no authentication, default sockets; Node.js started
  * with the same flags as Vigie's broker, so that the two brokers are compared, not their heaps.
  */
-export async function startStockAedes(): Promise<Running> {
+export function startStockAedes(): Promise<Running> {
+  return startBenchServer({
+    name: 'aedes',
+    flagsOf: 'broker',
+    script: 'stock-aedes.ts',
+    ready: 'stock aedes listening',
+  });
+}
+
+/**
+ * The least device path (scripts/bench/least-path-child.ts), its log and its stats file in `dir`,
+ * given the ingest's InfluxDB variables; Node.js started with the ingest's flags.
+ */
+export function startLeastPath(dir: string, influxEnv: Record<string, string>): Promise<Running> {
+  return startBenchServer({
+    name: 'least path',
+    flagsOf: 'ingest',
+    script: 'least-path-child.ts',
+    args: [join(dir, 'log'), join(dir, 'stats.json')],
+    env: influxEnv,
+    ready: 'least path listening',
+  });
+}
+
+/** A server of scripts/bench/ on a free port (its first argument), ready once it prints a line starting with `ready`. */
+async function startBenchServer(o: {
+  name: string;
+  /** The service whose Node.js flags it is started with. */
+  flagsOf: string;
+  script: string;
+  args?: readonly string[];
+  env?: Record<string, string>;
+  ready: string;
+}): Promise<Running> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
     [
-      ...nodeFlags('broker', profileDir(), 'aedes'),
+      ...nodeFlags(o.flagsOf, profileDir(), o.name.replaceAll(' ', '-')),
       '--import',
       'tsx',
-      join(ROOT, 'scripts/bench/stock-aedes.ts'),
+      join(ROOT, 'scripts/bench', o.script),
       String(port),
+      ...(o.args ?? []),
     ],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { cwd: ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  return supervise('aedes', child, port, (line) => line.startsWith('stock aedes listening'));
+  return supervise(o.name, child, port, (line) => line.startsWith(o.ready));
 }
 
 /**

@@ -1,0 +1,124 @@
+/**
+ * `npm run bench:least-path -- [rounds]`: what the least device path carries into InfluxDB on this
+ * machine, as a share of raw line protocol into the same influxd, measured as the ingest part of
+ * `npm run bench` measures Vigie's (same load, same batches, same sustained rounds interleaved with
+ * raw ones).
+ *
+ * The path (least-path-child.ts) is stock aedes receiving the uploads, one parse and check of each,
+ * its line protocol, one durable append per turn before the PUBACKs, and the ingest's writes: no
+ * authentication, alert rules, minute roll-up, live values or duplicate check. Whatever Vigie's
+ * device path does, it does at least this, on the same two cores as influxd, so this share bounds
+ * Vigie's ingest ÷ raw from above here (issue 17; docs/SCALING.md §7).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startInfluxd } from '../../common/influxd.ts';
+import { percentile } from './lib/alert-stages.ts';
+import { batchPayload, ClosedLoop, connectAll } from './lib/load.ts';
+import { startLeastPath, UsageSampler } from './lib/processes.ts';
+import { RawWrites } from './lib/raw-writes.ts';
+
+/** As the ingest part of `npm run bench` (scripts/bench/index.ts, scripts/bench/ingest.ts). */
+const PUBLISHERS = 20;
+const READINGS = 10;
+const BATCH = 5_000;
+const SECONDS = 10;
+const CAPACITY = 1_000_000;
+const FILL_DEADLINE_MS = 90_000;
+
+export interface LeastPathRound {
+  readonly config: 'least path' | 'raw';
+  readonly round: number;
+  readonly pointsPerSec: number;
+  readonly cpu: Record<string, number>;
+}
+
+export interface LeastPathResult {
+  readonly pointsPerSec: number;
+  readonly rawPointsPerSec: number;
+  readonly share: number;
+  readonly runs: readonly LeastPathRound[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function benchLeastPath(rounds = 3, log: (line: string) => void = () => {}): Promise<LeastPathResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-least-path-'));
+  const influxd = await startInfluxd({ dir: join(dir, 'influxdb') });
+  try {
+    const path = await startLeastPath(dir, influxd.env);
+    try {
+      const stats = () =>
+        JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { written: number; taken: number; queued: number };
+      const watches = Array.from({ length: PUBLISHERS }, (_, i) => ({
+        deviceId: `bench-device-${String(i + 1).padStart(5, '0')}`,
+        secret: 'least-path-has-no-authentication',
+        patientId: `bench-patient-${String(i + 1).padStart(5, '0')}`,
+      }));
+      const raw = new RawWrites(influxd, watches, BATCH);
+      await raw.prepare();
+      const runs: LeastPathRound[] = [];
+      for (let round = 1; round <= rounds; round += 1) {
+        const { connections } = await connectAll({ host: '127.0.0.1', port: path.port }, watches, {
+          rate: 2000,
+          concurrency: 20,
+          deadlineMs: 60_000,
+        });
+        let n = round * 1_000_000; // distinct seqs per round
+        const load = new ClosedLoop(connections, watches, 4, () => batchPayload((n += 1), READINGS));
+        const fillStart = Date.now();
+        while (Date.now() - fillStart < FILL_DEADLINE_MS && stats().queued < 0.9 * CAPACITY) await sleep(500);
+        await sleep(2000);
+        const sampler = new UsageSampler({ path: path.pid, influxd: influxd.pid! }, 1000);
+        const before = stats();
+        const t0 = Date.now();
+        await sleep(SECONDS * 1000);
+        const after = stats();
+        const usage = sampler.stop();
+        load.stop();
+        for (const c of connections) c.end();
+        runs.push({
+          config: 'least path',
+          round,
+          pointsPerSec: Math.round((after.written - before.written) / ((Date.now() - t0) / 1000)),
+          cpu: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, u.cpuMeanPercent])),
+        });
+        log(describe(runs.at(-1)!));
+        while (stats().queued > 0) await sleep(500);
+        runs.push({ config: 'raw', round, ...(await raw.round(SECONDS)) });
+        log(describe(runs.at(-1)!));
+      }
+      const median = (config: LeastPathRound['config']) =>
+        percentile(
+          runs.filter((r) => r.config === config).map((r) => r.pointsPerSec),
+          50,
+        )!;
+      const pointsPerSec = median('least path');
+      const rawPointsPerSec = median('raw');
+      return { pointsPerSec, rawPointsPerSec, share: Math.round((pointsPerSec / rawPointsPerSec) * 100) / 100, runs };
+    } finally {
+      await path.stop();
+    }
+  } finally {
+    await influxd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function describe(r: LeastPathRound): string {
+  const cpu = Object.entries(r.cpu)
+    .map(([k, v]) => `${k} ${v} %`)
+    .join(', ');
+  return `${r.config} #${r.round}: ${r.pointsPerSec} points/s (CPU ${cpu})`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rounds = Number(process.argv[2] ?? 3);
+  if (!(Number.isInteger(rounds) && rounds > 0)) throw new TypeError('usage: least-path.ts [rounds]');
+  const r = await benchLeastPath(rounds, console.log);
+  console.log(
+    `least path ${r.pointsPerSec} points/s ÷ raw ${r.rawPointsPerSec} points/s = ${r.share} (medians of ${rounds} rounds)`,
+  );
+}
