@@ -13,6 +13,7 @@
  *            `--overload-seconds`, every watch in live mode
  *   broker   Vigie's broker against stock aedes and Mosquitto under the same client load
  *   ingest   points/s into InfluxDB through the ingest against raw line-protocol writes
+ *   least-path  the same for the least device path (least-path.ts): the most any path reaches here
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -23,6 +24,7 @@ import { benchBrokers, type BrokerBenchResult } from './broker.ts';
 import { benchFleet, GENERATOR_NICENESS, type AlertStages, type FleetBenchResult } from './fleet.ts';
 import { INFLUXD_NICENESS } from '../../common/influxd.ts';
 import { benchIngest, type IngestBenchResult } from './ingest.ts';
+import { benchLeastPath, type LeastPathResult } from './least-path.ts';
 import { ingestShortfalls, rawRange } from './lib/ingest-verdict.ts';
 import { percentile } from './lib/alert-stages.ts';
 import { renderChart } from './lib/chart.ts';
@@ -30,7 +32,7 @@ import type { RuntimeSummary } from './lib/runtime-sampler.ts';
 
 const { values: args } = parseArgs({
   options: {
-    parts: { type: 'string', default: 'fleet,broker,ingest' },
+    parts: { type: 'string', default: 'fleet,broker,ingest,least-path' },
     watches: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '600' },
     'batch-seconds': { type: 'string', default: '10' },
@@ -49,7 +51,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: resolve(import.meta.dirname, '../../docs/benchmarks') },
   },
 });
-const PARTS = ['fleet', 'broker', 'ingest'];
+const PARTS = ['fleet', 'broker', 'ingest', 'least-path'];
 /** How the fleet's process table names a process, with its scheduling priority where it gives way. */
 const PROCESS_LABELS: Record<string, string> = {
   bench: `load generator (this benchmark, at nice ${GENERATOR_NICENESS})`,
@@ -100,6 +102,7 @@ const loadOptions = {
 let fleet: FleetBenchResult | undefined;
 let broker: BrokerBenchResult | undefined;
 let ingest: IngestBenchResult | undefined;
+let leastPath: LeastPathResult | undefined;
 const failed: Record<string, string> = {};
 /** Runs a part; a part that fails is reported with its error, and the others still run. */
 async function part(name: string, run: () => Promise<void>): Promise<void> {
@@ -124,6 +127,13 @@ try {
       batchSize: Number(args['batch-size']),
       targetShare: TARGET.ingestShareOfRaw,
       progress: partBar('ingest'),
+    });
+  });
+  await part('least-path', async () => {
+    leastPath = await benchLeastPath({
+      rounds: loadOptions.rounds,
+      seconds: loadOptions.seconds,
+      progress: partBar('least-path'),
     });
   });
   await part('fleet', async () => {
@@ -235,6 +245,8 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
       cpuPerPoint: ingest?.cpuPerPoint ?? null,
       /** µs per upload: the work no design of the path leaves out, and the broker's relay at its best (broker part). */
       leastWork: ingest ? { ...ingest.leastWork, relay } : null,
+      /** The least device path in rounds of its own against raw (least-path.ts): the most any path reaches here. */
+      leastPath: leastPath ?? null,
     },
     broker: {
       msgsPerSec: broker?.median.vigie ?? null,
@@ -285,7 +297,7 @@ async function writeReport(): Promise<{ md: string; shortfalls: string[] }> {
 
   if (broker && (broker.ratios.vigieToAedes ?? 0) < TARGET.brokerToAedes)
     shortfalls.push(`broker: Vigie = ${broker.ratios.vigieToAedes} × stock aedes, target ≥ ${TARGET.brokerToAedes}`);
-  if (ingest) shortfalls.push(...ingestShortfalls(ingest, TARGET.ingestShareOfRaw));
+  if (ingest) shortfalls.push(...ingestShortfalls(ingest, TARGET.ingestShareOfRaw, leastPath?.share));
 
   const cell = (x: number | string | null | undefined) => (x === null || x === undefined ? 'not measured' : String(x));
   /** The slowest of the falls with InfluxDB stopped ([seconds after the stop, ms]), and when. */
@@ -413,6 +425,8 @@ ${leastWorkText(ingest, relay)}`
     : 'Not measured in this run.'
 }
 
+${leastPathText(leastPath)}
+
 ## Scale-out
 Not measured: the Redis cluster mode was removed (docs/SCALING.md §11). The multi-broker benchmark comes back with step 2 of docs/SCALING.md §12.
 
@@ -460,6 +474,16 @@ function relayMicros(broker: BrokerBenchResult | undefined): number | null {
     50,
   );
   return mid === null ? null : Math.round(mid * 100) / 100;
+}
+
+/** The least device path's paragraph of the ingest section (docs/SCALING.md §7). */
+function leastPathText(r: LeastPathResult | undefined): string {
+  if (!r) return 'The least device path was not measured in this run (`--parts least-path`).';
+  const range = (config: LeastPathResult['runs'][number]['config']) => {
+    const xs = r.runs.filter((x) => x.config === config).map((x) => x.pointsPerSec);
+    return `${Math.min(...xs)} to ${Math.max(...xs)}`;
+  };
+  return `The least device path (\`npm run bench:least-path\`): stock aedes receiving the same uploads, one parse and check of each, its line protocol, one append per turn before the PUBACKs, the ingest's writes; no authentication, alert rules, roll-up, duplicate check or live values. In rounds of its own, the same load, interleaved with raw writes into its own influxd: **${r.pointsPerSec} points/s, ${Math.round(r.share * 100)} % of raw** (${r.rawPointsPerSec}/s; its rounds ${range('least path')}, raw's ${range('raw')}). Every device path does this work and more on the same cores, so no path carries a larger share here.`;
 }
 
 /** CPU µs the broker and the ingest spent together per point through the ingest. */

@@ -24,7 +24,6 @@ import { RawWrites } from './lib/raw-writes.ts';
 const PUBLISHERS = 20;
 const READINGS = 10;
 const BATCH = 5_000;
-const SECONDS = 10;
 const CAPACITY = 1_000_000;
 const FILL_DEADLINE_MS = 90_000;
 
@@ -44,7 +43,18 @@ export interface LeastPathResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function benchLeastPath(rounds = 3, log: (line: string) => void = () => {}): Promise<LeastPathResult> {
+export interface LeastPathOptions {
+  readonly rounds: number;
+  /** Of each round (the ingest part's `--round-seconds`). */
+  readonly seconds: number;
+  /** Each round's figures, as a line. */
+  readonly log?: (line: string) => void;
+  readonly progress?: (done: number, total: number, label: string) => void;
+}
+
+export async function benchLeastPath(o: LeastPathOptions): Promise<LeastPathResult> {
+  const { rounds, seconds } = o;
+  const log = o.log ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-least-path-'));
   const influxd = await startInfluxd({ dir: join(dir, 'influxdb') });
   try {
@@ -61,6 +71,7 @@ export async function benchLeastPath(rounds = 3, log: (line: string) => void = (
       await raw.prepare();
       const runs: LeastPathRound[] = [];
       for (let round = 1; round <= rounds; round += 1) {
+        o.progress?.(runs.length, 2 * rounds, `least path, round ${round}`);
         const { connections } = await connectAll({ host: '127.0.0.1', port: path.port }, watches, {
           rate: 2000,
           concurrency: 20,
@@ -74,7 +85,7 @@ export async function benchLeastPath(rounds = 3, log: (line: string) => void = (
         const sampler = new UsageSampler({ path: path.pid, influxd: influxd.pid! }, 1000);
         const before = stats();
         const t0 = Date.now();
-        await sleep(SECONDS * 1000);
+        await sleep(seconds * 1000);
         const after = stats();
         const usage = sampler.stop();
         load.stop();
@@ -87,7 +98,8 @@ export async function benchLeastPath(rounds = 3, log: (line: string) => void = (
         });
         log(describe(runs.at(-1)!));
         while (stats().queued > 0) await sleep(500);
-        runs.push({ config: 'raw', round, ...(await raw.round(SECONDS)) });
+        o.progress?.(runs.length, 2 * rounds, `raw, round ${round}`);
+        runs.push({ config: 'raw', round, ...(await raw.round(seconds)) });
         log(describe(runs.at(-1)!));
       }
       const median = (config: LeastPathRound['config']) =>
@@ -97,6 +109,7 @@ export async function benchLeastPath(rounds = 3, log: (line: string) => void = (
         )!;
       const pointsPerSec = median('least path');
       const rawPointsPerSec = median('raw');
+      o.progress?.(2 * rounds, 2 * rounds, 'done');
       return { pointsPerSec, rawPointsPerSec, share: Math.round((pointsPerSec / rawPointsPerSec) * 100) / 100, runs };
     } finally {
       await path.stop();
@@ -117,7 +130,7 @@ function describe(r: LeastPathRound): string {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rounds = Number(process.argv[2] ?? 3);
   if (!(Number.isInteger(rounds) && rounds > 0)) throw new TypeError('usage: least-path.ts [rounds]');
-  const r = await benchLeastPath(rounds, console.log);
+  const r = await benchLeastPath({ rounds, seconds: 10, log: console.log });
   console.log(
     `least path ${r.pointsPerSec} points/s ÷ raw ${r.rawPointsPerSec} points/s = ${r.share} (medians of ${rounds} rounds)`,
   );

@@ -27,6 +27,13 @@ describe('ingestShortfalls', () => {
     expect(s).toBe('ingest: 73909 points/s = 62 % of raw writes (119677/s), target ≥ 80 %');
   });
 
+  it('gives the least device path beside a share under the target', () => {
+    const [s] = ingestShortfalls(run([78_424, 82_787, 78_012], [173_514, 82_428, 147_997]), 0.8, 0.79);
+    expect(s).toBe(
+      'ingest: 78424 points/s = 53 % of raw writes (147997/s), target ≥ 80 %; the least device path (no authentication, alert rules or roll-up) carried 79 % of raw in the same run',
+    );
+  });
+
   it('does not count a share over the target when raw collapsed in most rounds (the run of 1 December)', () => {
     const ingest = run([65_030, 70_642, 65_262], [40_358, 153_509, 53_266]);
     expect(ingest.shareOfRaw).toBe(1.23);

@@ -20,12 +20,20 @@ export function rawRange(ingest: IngestShare): { readonly min: number; readonly 
   return { min: Math.min(...raw), max: Math.max(...raw) };
 }
 
-/** The shortfalls of the ingest part against `target` (a share of raw), in the report's words. */
-export function ingestShortfalls(ingest: IngestShare, target: number): string[] {
+/**
+ * The shortfalls of the ingest part against `target` (a share of raw), in the report's words;
+ * `leastPathShare`: the least device path's share of raw in the same run (least-path.ts), which no
+ * device path exceeds, given beside a share under the target.
+ */
+export function ingestShortfalls(ingest: IngestShare, target: number, leastPathShare?: number): string[] {
   const percent = Math.round(ingest.shareOfRaw * 100);
   if (ingest.shareOfRaw < target)
     return [
-      `ingest: ${ingest.pointsPerSec} points/s = ${percent} % of raw writes (${ingest.rawPointsPerSec}/s), target ≥ ${target * 100} %`,
+      `ingest: ${ingest.pointsPerSec} points/s = ${percent} % of raw writes (${ingest.rawPointsPerSec}/s), target ≥ ${target * 100} %${
+        leastPathShare === undefined
+          ? ''
+          : `; the least device path (no authentication, alert rules or roll-up) carried ${Math.round(leastPathShare * 100)} % of raw in the same run`
+      }`,
     ];
   const { max } = rawRange(ingest);
   if (ingest.rawPointsPerSec < max / 2)
