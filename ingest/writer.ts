@@ -32,7 +32,7 @@ export interface WriterOptions {
 
 const MAX_BACKOFF_MS = 5_000;
 /** The most batches sent in one request while the queue is behind. */
-const CATCH_UP_BATCHES = 8;
+export const CATCH_UP_BATCHES = 8;
 /**
  * Requests to InfluxDB at once while the queue is behind: influxd works on some while others travel,
  * and while the ingest handles the answer of the first. With one, the ingest benchmark's sustained
@@ -41,7 +41,7 @@ const CATCH_UP_BATCHES = 8;
  * 99,700, 98,700 and 103,300, influxd at 58 to 60 % of a core; with four: 102,100, 106,900, 108,500
  * and 102,800, 102,300, 108,200, influxd at 60 to 70 %.
  */
-const REQUESTS_IN_FLIGHT = 4;
+export const REQUESTS_IN_FLIGHT = 4;
 const NEWLINE = Buffer.from('\n');
 
 /** A write to InfluxDB of some of the queue's rows, in flight. */

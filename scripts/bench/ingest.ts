@@ -12,12 +12,13 @@ import { freePort } from '../../common/free-port.ts';
 import { startInfluxd } from '../../common/influxd.ts';
 import { registryPath } from '../../common/paths.ts';
 import { Registry } from '../../web/registry.ts';
-import { batchPayload, ClosedLoop, connectAll, type Credentials } from './lib/load.ts';
+import type { Credentials } from './lib/load.ts';
 import { measureUploadCost, type UploadCost } from './upload-cost.ts';
 import { percentile } from './lib/alert-stages.ts';
 import { metricValue } from './lib/metrics-text.ts';
 import { RawWrites } from './lib/raw-writes.ts';
-import { startService, UsageSampler, type Running } from './lib/processes.ts';
+import { startService, type Running } from './lib/processes.ts';
+import { QUEUE_POINTS, sustainedRound, type PathCounts } from './lib/sustained-round.ts';
 
 export interface IngestBenchOptions {
   readonly publishers: number;
@@ -61,22 +62,7 @@ export interface IngestBenchResult {
   readonly leastWork: UploadCost;
 }
 
-/**
- * The ingest's queue (INGEST_BUFFER_MAX_POINTS, its default). A round measures the sustained rate:
- * it starts once the queue is nearly full, where readings are taken in only as fast as InfluxDB
- * takes them. While the queue fills, taking in runs ahead of writing and takes most of the CPU: on
- * 2026-11-29, 10 s rounds that started 3 s after the load measured 146,000 points/s taken in and
- * 75,000 written, the queue growing 50,000 points a second.
- */
-const QUEUE_POINTS = 1_000_000;
-/** The longest wait for the queue to fill before a round is measured anyway (and says so). */
-const FILL_DEADLINE_MS = 90_000;
-
 const median = (xs: readonly number[]) => percentile(xs, 50) ?? Number.NaN;
-
-async function metric(url: string, name: string): Promise<number> {
-  return metricValue(await (await fetch(url)).text(), name) ?? 0;
-}
 
 export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-ingest-'));
@@ -127,49 +113,26 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestBenchRes
     const runs: IngestBenchResult['runs'] = [];
     const total = o.rounds * 2;
     /** Readings in through the broker, points written to InfluxDB by the ingest. */
-    const through = async (round: number, firstSeq: number) => {
-      const port = Number(env.MQTT_PORT);
+    const counts = async (): Promise<PathCounts> => {
+      const text = await (await fetch(metricsUrl)).text();
+      return {
+        written: metricValue(text, 'vigie_ingest_points_written_total') ?? 0,
+        taken: metricValue(text, 'vigie_ingest_points_queued_total') ?? 0,
+        queued: metricValue(text, 'vigie_ingest_queue_depth') ?? 0,
+      };
+    };
+    const through = async (round: number, firstUpload: number) => {
       o.progress?.(runs.length, total, `ingest, round ${round}`);
-      const { connections, ramp } = await connectAll({ host: '127.0.0.1', port }, watches, {
-        rate: 2000,
-        concurrency: 20,
-        deadlineMs: 60_000,
+      const r = await sustainedRound({
+        port: Number(env.MQTT_PORT),
+        watches,
+        firstUpload,
+        samplesPerMessage: o.samplesPerMessage,
+        seconds: o.seconds,
+        pids: { ingest: ingest.pid, broker: broker.pid, influxd: influxd.pid! },
+        counts,
       });
-      if (connections.length < watches.length)
-        throw new Error(
-          `ingest: ${connections.length} of ${watches.length} publishers connected: ${JSON.stringify(ramp.failures)}`,
-        );
-      let n = firstSeq; // distinct seqs per round: none is a duplicate
-      const load = new ClosedLoop(connections, watches, 4, () => batchPayload((n += 1), o.samplesPerMessage));
-      const fillStart = Date.now();
-      while (
-        Date.now() - fillStart < FILL_DEADLINE_MS &&
-        (await metric(metricsUrl, 'vigie_ingest_queue_depth')) < 0.9 * QUEUE_POINTS
-      )
-        await new Promise((r) => setTimeout(r, 500));
-      const fillSeconds = Math.round((Date.now() - fillStart) / 100) / 10;
-      await new Promise((r) => setTimeout(r, 2000));
-      const sampler = new UsageSampler({ ingest: ingest.pid, broker: broker.pid, influxd: influxd.pid! }, 1000);
-      const before = await metric(metricsUrl, 'vigie_ingest_points_written_total');
-      const takenBefore = await metric(metricsUrl, 'vigie_ingest_points_queued_total');
-      const t0 = Date.now();
-      await new Promise((r) => setTimeout(r, o.seconds * 1000));
-      const written = (await metric(metricsUrl, 'vigie_ingest_points_written_total')) - before;
-      const takenIn = (await metric(metricsUrl, 'vigie_ingest_points_queued_total')) - takenBefore;
-      const secs = (Date.now() - t0) / 1000;
-      const usage = sampler.stop();
-      load.stop();
-      for (const c of connections) c.end();
-      for (let waited = 0; waited < 120 && (await metric(metricsUrl, 'vigie_ingest_queue_depth')) > 0; waited += 1)
-        await new Promise((r) => setTimeout(r, 1000));
-      runs.push({
-        config: 'ingest',
-        round,
-        pointsPerSec: Math.round(written / secs),
-        takenInPerSec: Math.round(takenIn / secs),
-        fillSeconds,
-        cpu: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, u.cpuMeanPercent])),
-      });
+      runs.push({ config: 'ingest', round, ...r });
     };
     for (let round = 1; round <= o.rounds; round += 1) {
       await through(round, round * 1_000_000);

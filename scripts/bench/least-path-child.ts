@@ -21,6 +21,8 @@ import { ensureDatabase } from '../../ingest/database.ts';
 import { createInflux, createLineWriter } from '../../ingest/influx-client.ts';
 import { seriesKey, vitalsLine } from '../../ingest/line-protocol.ts';
 import { RETENTION } from '../../ingest/schema.ts';
+import { CATCH_UP_BATCHES, REQUESTS_IN_FLIGHT } from '../../ingest/writer.ts';
+import { QUEUE_POINTS } from './lib/sustained-round.ts';
 
 const [port, logDir, statsPath] = process.argv.slice(2) as [string, string, string];
 const url = process.env.INFLUX_URL!;
@@ -33,11 +35,9 @@ await ensureDatabase(createInflux(url, access));
 const influx = createLineWriter(url, access);
 const log = new AppendLog(logDir, { removedUpTo: 0 });
 
-/** As the ingest's defaults and the ingest part's load (INGEST_BATCH_SIZE, INGEST_BUFFER_MAX_POINTS). */
-const CAPACITY = 1_000_000;
+/** The ingest's batch (INGEST_BATCH_SIZE, its default), and its requests while its queue is behind. */
 const BATCH = 5_000;
-const PER_REQUEST = 8 * BATCH;
-const IN_FLIGHT = 4;
+const PER_REQUEST = CATCH_UP_BATCHES * BATCH;
 const NEWLINE = Buffer.from('\n');
 
 interface Group {
@@ -63,7 +63,7 @@ function endOfTurn(): void {
   turn = undefined;
   const group = { id: nextId++, n: lines.length, lines: Buffer.from(lines.join('\n')) };
   log.append(group.id, group.n, group.lines);
-  if (held.length > 0 || queued + group.n > CAPACITY) held.push({ group, acks });
+  if (held.length > 0 || queued + group.n > QUEUE_POINTS) held.push({ group, acks });
   else admit(group, acks);
 }
 
@@ -76,7 +76,7 @@ function admit(group: Group, acks: Array<() => void>): void {
 }
 
 function send(): void {
-  while (inFlight < IN_FLIGHT && sent < queue.length) {
+  while (inFlight < REQUESTS_IN_FLIGHT && sent < queue.length) {
     const groups: Group[] = [];
     let n = 0;
     for (let i = sent; i < queue.length && n < PER_REQUEST; i += 1) {
@@ -108,7 +108,7 @@ function done(groups: readonly Group[]): void {
     written += g.n;
     log.removeUpTo(g.id);
   }
-  while (held.length > 0 && queued + held[0]!.group.n <= CAPACITY) {
+  while (held.length > 0 && queued + held[0]!.group.n <= QUEUE_POINTS) {
     const { group, acks } = held.shift()!;
     admit(group, acks);
   }

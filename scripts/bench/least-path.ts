@@ -16,16 +16,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startInfluxd } from '../../common/influxd.ts';
 import { percentile } from './lib/alert-stages.ts';
-import { batchPayload, ClosedLoop, connectAll } from './lib/load.ts';
-import { startLeastPath, UsageSampler } from './lib/processes.ts';
+import { startLeastPath } from './lib/processes.ts';
 import { RawWrites } from './lib/raw-writes.ts';
+import { sustainedRound, type PathCounts } from './lib/sustained-round.ts';
 
 /** As the ingest part of `npm run bench` (scripts/bench/index.ts, scripts/bench/ingest.ts). */
 const PUBLISHERS = 20;
 const READINGS = 10;
 const BATCH = 5_000;
-const CAPACITY = 1_000_000;
-const FILL_DEADLINE_MS = 90_000;
 
 export interface LeastPathRound {
   readonly config: 'least path' | 'raw';
@@ -40,8 +38,6 @@ export interface LeastPathResult {
   readonly share: number;
   readonly runs: readonly LeastPathRound[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface LeastPathOptions {
   readonly rounds: number;
@@ -60,8 +56,7 @@ export async function benchLeastPath(o: LeastPathOptions): Promise<LeastPathResu
   try {
     const path = await startLeastPath(dir, influxd.env);
     try {
-      const stats = () =>
-        JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { written: number; taken: number; queued: number };
+      const stats = () => JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as PathCounts;
       const watches = Array.from({ length: PUBLISHERS }, (_, i) => ({
         deviceId: `bench-device-${String(i + 1).padStart(5, '0')}`,
         secret: 'least-path-has-no-authentication',
@@ -72,32 +67,17 @@ export async function benchLeastPath(o: LeastPathOptions): Promise<LeastPathResu
       const runs: LeastPathRound[] = [];
       for (let round = 1; round <= rounds; round += 1) {
         o.progress?.(runs.length, 2 * rounds, `least path, round ${round}`);
-        const { connections } = await connectAll({ host: '127.0.0.1', port: path.port }, watches, {
-          rate: 2000,
-          concurrency: 20,
-          deadlineMs: 60_000,
+        const r = await sustainedRound({
+          port: path.port,
+          watches,
+          firstUpload: round * 1_000_000,
+          samplesPerMessage: READINGS,
+          seconds,
+          pids: { path: path.pid, influxd: influxd.pid! },
+          counts: stats,
         });
-        let n = round * 1_000_000; // distinct seqs per round
-        const load = new ClosedLoop(connections, watches, 4, () => batchPayload((n += 1), READINGS));
-        const fillStart = Date.now();
-        while (Date.now() - fillStart < FILL_DEADLINE_MS && stats().queued < 0.9 * CAPACITY) await sleep(500);
-        await sleep(2000);
-        const sampler = new UsageSampler({ path: path.pid, influxd: influxd.pid! }, 1000);
-        const before = stats();
-        const t0 = Date.now();
-        await sleep(seconds * 1000);
-        const after = stats();
-        const usage = sampler.stop();
-        load.stop();
-        for (const c of connections) c.end();
-        runs.push({
-          config: 'least path',
-          round,
-          pointsPerSec: Math.round((after.written - before.written) / ((Date.now() - t0) / 1000)),
-          cpu: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, u.cpuMeanPercent])),
-        });
+        runs.push({ config: 'least path', round, pointsPerSec: r.pointsPerSec, cpu: r.cpu });
         log(describe(runs.at(-1)!));
-        while (stats().queued > 0) await sleep(500);
         o.progress?.(runs.length, 2 * rounds, `raw, round ${round}`);
         runs.push({ config: 'raw', round, ...(await raw.round(seconds)) });
         log(describe(runs.at(-1)!));
