@@ -23,6 +23,11 @@ export async function startDemoMailbox(port: number, print: (line: string) => vo
       }, callback);
     },
   });
+  // A connection's failure is the server's 'error' event: without a listener it would end the demo
+  // (a sender that resets its connection while the demo stops, seen in CI). It ends that connection only.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET') print(`✉  mailbox: ${error.message}`);
+  });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `smtp://127.0.0.1:${port}`, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

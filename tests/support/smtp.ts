@@ -27,6 +27,11 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       }, callback);
     },
   });
+  // A sender reset in the middle of a message (stopped while it sends) ends that connection only;
+  // any other failure still ends the test run, as with no listener (scripts/demo-mailbox.ts).
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET') throw error;
+  });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
